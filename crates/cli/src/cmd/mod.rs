@@ -1,0 +1,6 @@
+//! One module per subcommand: each owns its clap arguments, turns them into a spec for
+//! the library crates, and renders the result as text or JSON.
+
+pub mod allocate;
+pub mod evaluate;
+pub mod size;

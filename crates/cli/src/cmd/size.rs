@@ -1,0 +1,396 @@
+//! `urval size`: sample size for a share (Cochran) or for attribute sampling (AICPA),
+//! with the burden and, with `--requested`, what a proposed request buys.
+
+use crate::format::{
+    burden_line, json_f64, parse_f64, pct, pct2, rates_line, thousands, thousands_signed,
+    to_json_text, BurdenArgs, Format, Output,
+};
+use anyhow::Result;
+use clap::{ArgGroup, Args, ValueEnum};
+use serde_json::json;
+use std::fmt::Write;
+use urval_design::{
+    attribute_size, binomial_upper_bound, burden, compare_request, hypergeometric_upper_count,
+    share_margin, share_size, AttributeSpec, Expected, Likelihood, ShareSpec,
+};
+
+/// Arguments of `urval size`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("purpose").required(true).args(["margin", "tolerable_rate"])))]
+#[command(after_help = "Examples:
+  urval size --margin 0.05 --confidence 0.95 --population 767 --requested 767
+  urval size --tolerable-rate 0.10 --expected-deviations 0 --confidence 0.95
+  urval size --tolerable-rate 5% --expected-rate 1% --population 2600 --format json")]
+pub struct SizeArgs {
+    /// Margin of error E for a share (±E; 0.05 or 5%). Sizes by Cochran:
+    /// n0 = z²·P(1−P)·D/E², n = n0/(1 + (n0 − 1)/N).
+    #[arg(long, value_parser = parse_f64, value_name = "E")]
+    margin: Option<f64>,
+    /// Tolerable deviation rate T for attribute (audit) sampling: the smallest n with
+    /// P(X ≤ K) ≤ 1 − C when the deviation rate is T.
+    #[arg(long, value_parser = parse_f64, value_name = "T", conflicts_with_all = ["proportion", "deff", "relative", "response_rate"])]
+    tolerable_rate: Option<f64>,
+    /// Confidence level C.
+    #[arg(long, value_parser = parse_f64, default_value = "0.95", value_name = "C")]
+    confidence: f64,
+    /// Anticipated proportion P (0.5, the default, is the most conservative).
+    #[arg(long, value_parser = parse_f64, default_value = "0.5", value_name = "P")]
+    proportion: f64,
+    /// Design effect D (1 for simple random sampling).
+    #[arg(long, value_parser = parse_f64, default_value = "1", value_name = "D")]
+    deff: f64,
+    /// Population size N (records in the population); enables the finite population
+    /// correction, and the hypergeometric likelihood for attribute sampling.
+    #[arg(long, value_name = "N")]
+    population: Option<u64>,
+    /// Expected response rate R: n is divided by R and rounded up.
+    #[arg(long, value_parser = parse_f64, default_value = "1", value_name = "R")]
+    response_rate: f64,
+    /// The margin is relative to P (absolute margin E·P).
+    #[arg(long)]
+    relative: bool,
+    /// Deviations K the sample may contain (attribute sampling).
+    #[arg(
+        long,
+        value_name = "K",
+        requires = "tolerable_rate",
+        conflicts_with = "expected_rate"
+    )]
+    expected_deviations: Option<u64>,
+    /// Expected deviation rate R (attribute sampling): K = ⌈n·R⌉ for each n tried.
+    #[arg(long, value_parser = parse_f64, value_name = "R", requires = "tolerable_rate")]
+    expected_rate: Option<f64>,
+    /// Likelihood for attribute sampling (default: hypergeometric with --population,
+    /// binomial without).
+    #[arg(long, value_enum, requires = "tolerable_rate")]
+    likelihood: Option<LikelihoodArg>,
+    /// Compare with a proposed request of R records: surplus records, pages, working days,
+    /// and the precision R records would buy.
+    #[arg(long, value_name = "R")]
+    requested: Option<u64>,
+    #[command(flatten)]
+    burden: BurdenArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// The likelihood flag.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LikelihoodArg {
+    /// Binomial(n, T).
+    Binomial,
+    /// Hypergeometric(N, ⌈T·N⌉, n); needs --population.
+    Hypergeometric,
+    /// Poisson(n·T).
+    Poisson,
+}
+
+impl From<LikelihoodArg> for Likelihood {
+    fn from(l: LikelihoodArg) -> Self {
+        match l {
+            LikelihoodArg::Binomial => Likelihood::Binomial,
+            LikelihoodArg::Hypergeometric => Likelihood::Hypergeometric,
+            LikelihoodArg::Poisson => Likelihood::Poisson,
+        }
+    }
+}
+
+/// Run `urval size`.
+pub fn run(args: &SizeArgs) -> Result<Output> {
+    let rates = args.burden.rates()?;
+    if let (Some(r), Some(big_n)) = (args.requested, args.population) {
+        if r > big_n {
+            anyhow::bail!("--requested {r} exceeds --population {big_n}");
+        }
+    }
+    match (args.margin, args.tolerable_rate) {
+        (Some(margin), None) => share(args, margin, &rates),
+        (None, Some(t)) => attribute(args, t, &rates),
+        _ => anyhow::bail!("give either --margin or --tolerable-rate"),
+    }
+}
+
+fn share(args: &SizeArgs, margin: f64, rates: &urval_design::BurdenRates) -> Result<Output> {
+    let spec = ShareSpec {
+        margin,
+        confidence: args.confidence,
+        proportion: args.proportion,
+        deff: args.deff,
+        population: args.population,
+        response_rate: args.response_rate,
+        relative: args.relative,
+    };
+    let size = share_size(&spec)?;
+    let need = burden(size.n, rates);
+    let requested = args.requested.map(|r| {
+        let responding = ((r as f64) * args.response_rate).floor() as u64;
+        let margin_at = share_margin(
+            responding,
+            args.confidence,
+            args.proportion,
+            args.deff,
+            args.population,
+        );
+        (compare_request(r, size.n, rates), margin_at)
+    });
+    if args.format == Format::Json {
+        let mut v = json!({
+            "kind": "share",
+            "n": size.n,
+            "n0": size.n0,
+            "n_fpc": size.n_fpc,
+            "n_responding": size.n_responding,
+            "capped_at_population": size.capped_at_population,
+            "z": size.z,
+            "margin": margin,
+            "absolute_margin": size.absolute_margin,
+            "relative": args.relative,
+            "confidence": args.confidence,
+            "proportion": args.proportion,
+            "deff": args.deff,
+            "population": args.population,
+            "response_rate": args.response_rate,
+            "method": if args.population.is_some() { "cochran-fpc" } else { "cochran" },
+            "rates": rates,
+            "burden": need,
+        });
+        if let Some((cmp, margin_at)) = requested {
+            v["requested"] = json!({
+                "records": cmp.requested,
+                "surplus_records": cmp.surplus_records,
+                "surplus_pages": cmp.surplus_pages,
+                "surplus_working_days": cmp.surplus_working_days,
+                "burden": cmp.requested_burden,
+                "margin_at_requested": json_f64(margin_at),
+                "target_margin": size.absolute_margin,
+            });
+        }
+        return Ok(Output::ok(to_json_text(&v)?));
+    }
+    let mut t = String::new();
+    let method = if args.population.is_some() {
+        "Cochran with the finite population correction"
+    } else {
+        "Cochran, infinite population"
+    };
+    writeln!(t, "Sample size for a share ({method})")?;
+    let rel = if args.relative {
+        format!(
+            " (relative: ±{} of P = ±{} points)",
+            pct(margin),
+            pct(size.absolute_margin)
+        )
+    } else {
+        String::new()
+    };
+    writeln!(
+        t,
+        "  margin of error     ±{} points{rel}",
+        pct(margin).trim_end_matches(" %")
+    )?;
+    writeln!(
+        t,
+        "  confidence          {}  (z = {:.4})",
+        pct(args.confidence),
+        size.z
+    )?;
+    writeln!(t, "  proportion P        {}", args.proportion)?;
+    if args.deff != 1.0 {
+        writeln!(t, "  design effect       {}", args.deff)?;
+    }
+    match args.population {
+        Some(big_n) => writeln!(t, "  population N        {}", thousands(big_n))?,
+        None => writeln!(t, "  population N        not given (infinite)")?,
+    }
+    writeln!(t, "  n0 = z²P(1−P)D/E²   {:.2}", size.n0)?;
+    if args.population.is_some() {
+        writeln!(t, "  n0/(1+(n0−1)/N)     {:.2}", size.n_fpc)?;
+    }
+    if args.response_rate < 1.0 {
+        writeln!(
+            t,
+            "  response rate       {}  ({} responding needed)",
+            pct(args.response_rate),
+            thousands(size.n_responding)
+        )?;
+    }
+    writeln!(t, "  records needed n    {}", thousands(size.n))?;
+    if size.capped_at_population {
+        writeln!(
+            t,
+            "  note: the response rate asked for more than N; n is capped at N (a census)"
+        )?;
+    }
+    writeln!(t)?;
+    writeln!(t, "Burden ({})", rates_line(rates))?;
+    writeln!(t, "  needed              {}", burden_line(&need))?;
+    if let Some((cmp, margin_at)) = requested {
+        writeln!(
+            t,
+            "  requested           {}",
+            burden_line(&cmp.requested_burden)
+        )?;
+        writeln!(
+            t,
+            "  surplus             {} records, {} pages, {:.1} working days",
+            thousands_signed(cmp.surplus_records),
+            crate::format::pages(cmp.surplus_pages),
+            cmp.surplus_working_days
+        )?;
+        writeln!(t)?;
+        writeln!(
+            t,
+            "What the request buys: {} records give ±{} points at {} (target ±{} points with {} records).",
+            thousands(cmp.requested),
+            pct2(margin_at).trim_end_matches(" %"),
+            pct(args.confidence),
+            pct2(size.absolute_margin).trim_end_matches(" %"),
+            thousands(size.n)
+        )?;
+    }
+    Ok(Output::ok(t))
+}
+
+fn attribute(args: &SizeArgs, t_rate: f64, rates: &urval_design::BurdenRates) -> Result<Output> {
+    let expected = match (args.expected_deviations, args.expected_rate) {
+        (Some(k), None) => Expected::Deviations(k),
+        (None, Some(r)) => Expected::Rate(r),
+        (None, None) => Expected::Deviations(0),
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give --expected-deviations or --expected-rate, not both")
+        }
+    };
+    let spec = AttributeSpec {
+        tolerable_rate: t_rate,
+        expected,
+        confidence: args.confidence,
+        population: args.population,
+        likelihood: args.likelihood.map(Into::into),
+    };
+    let size = attribute_size(&spec)?;
+    let need = burden(size.n, rates);
+    // What R records buy: the upper bound provable with R records and the same K.
+    let requested = args.requested.map(|r| {
+        let k = match expected {
+            Expected::Deviations(k) => k,
+            Expected::Rate(rate) => urval_design::ceil_count(r as f64 * rate),
+        }
+        .min(r);
+        let bound = match (size.likelihood, args.population) {
+            (Likelihood::Hypergeometric, Some(big_n)) if r >= 1 => {
+                hypergeometric_upper_count(k, r, big_n, 1.0 - args.confidence) as f64 / big_n as f64
+            }
+            _ if r >= 1 => binomial_upper_bound(k, r, args.confidence),
+            _ => 1.0,
+        };
+        (compare_request(r, size.n, rates), k, bound)
+    });
+    if args.format == Format::Json {
+        let mut v = json!({
+            "kind": "attribute",
+            "n": size.n,
+            "n0": json_f64(size.n0),
+            "allowed_deviations": size.allowed_deviations,
+            "likelihood": size.likelihood,
+            "risk": size.risk,
+            "population_deviations": size.population_deviations,
+            "tolerable_rate": t_rate,
+            "expected_deviations": args.expected_deviations.or(if args.expected_rate.is_none() { Some(0) } else { None }),
+            "expected_rate": args.expected_rate,
+            "confidence": args.confidence,
+            "population": args.population,
+            "rates": rates,
+            "burden": need,
+        });
+        if let Some((cmp, k, bound)) = requested {
+            v["requested"] = json!({
+                "records": cmp.requested,
+                "surplus_records": cmp.surplus_records,
+                "surplus_pages": cmp.surplus_pages,
+                "surplus_working_days": cmp.surplus_working_days,
+                "burden": cmp.requested_burden,
+                "allowed_deviations": k,
+                "provable_rate_at_requested": bound,
+                "target_rate": t_rate,
+            });
+        }
+        return Ok(Output::ok(to_json_text(&v)?));
+    }
+    let mut t = String::new();
+    writeln!(
+        t,
+        "Attribute sample size (smallest n with P(X ≤ K) ≤ 1 − C, X ~ {})",
+        match size.likelihood {
+            Likelihood::Binomial => "Binomial(n, T)",
+            Likelihood::Hypergeometric => "Hypergeometric(N, ⌈T·N⌉, n)",
+            Likelihood::Poisson => "Poisson(n·T)",
+        }
+    )?;
+    writeln!(t, "  tolerable rate T    {}", pct(t_rate))?;
+    match expected {
+        Expected::Deviations(k) => writeln!(t, "  deviations K        {k}")?,
+        Expected::Rate(r) => writeln!(
+            t,
+            "  expected rate       {}  (K = ⌈n·R⌉ = {})",
+            pct2(r),
+            size.allowed_deviations
+        )?,
+    }
+    writeln!(t, "  confidence C        {}", pct(args.confidence))?;
+    match args.population {
+        Some(big_n) => writeln!(
+            t,
+            "  population N        {}{}",
+            thousands(big_n),
+            size.population_deviations
+                .map(|m| format!("  (⌈T·N⌉ = {m} deviating records at the tolerable rate)"))
+                .unwrap_or_default()
+        )?,
+        None => writeln!(t, "  population N        not given (infinite)")?,
+    }
+    if args.population.is_some() && size.n0.is_finite() {
+        writeln!(t, "  n without N         {}", size.n0)?;
+    }
+    writeln!(t, "  records needed n    {}", thousands(size.n))?;
+    writeln!(t, "  risk P(X ≤ K) at n  {:.4}", size.risk)?;
+    writeln!(t)?;
+    let found = match size.allowed_deviations {
+        0 => "none deviates".to_string(),
+        k => format!("at most {k} deviate"),
+    };
+    writeln!(
+        t,
+        "Reading: review {} records; if {found}, the deviation rate is below {} with {} confidence.",
+        thousands(size.n),
+        pct(t_rate),
+        pct(args.confidence)
+    )?;
+    writeln!(t)?;
+    writeln!(t, "Burden ({})", rates_line(rates))?;
+    writeln!(t, "  needed              {}", burden_line(&need))?;
+    if let Some((cmp, k, bound)) = requested {
+        writeln!(
+            t,
+            "  requested           {}",
+            burden_line(&cmp.requested_burden)
+        )?;
+        writeln!(
+            t,
+            "  surplus             {} records, {} pages, {:.1} working days",
+            thousands_signed(cmp.surplus_records),
+            crate::format::pages(cmp.surplus_pages),
+            cmp.surplus_working_days
+        )?;
+        writeln!(t)?;
+        writeln!(
+            t,
+            "What the request buys: {} records with at most {k} deviations found bound the rate at {} (one-sided {}; the purpose needs below {}).",
+            thousands(cmp.requested),
+            pct2(bound),
+            pct(args.confidence),
+            pct(t_rate)
+        )?;
+    }
+    Ok(Output::ok(t))
+}

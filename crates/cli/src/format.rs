@@ -1,0 +1,176 @@
+//! Output helpers shared by the subcommands: the output format flag, burden flags, and
+//! number formatting for text output.
+
+use clap::{Args, ValueEnum};
+use urval_design::{Burden, BurdenRates};
+
+/// What a command produced: the text for stdout and the exit code.
+pub struct Output {
+    /// Text for stdout (ends with a newline).
+    pub text: String,
+    /// Exit code: 0 ok, 1 a data finding.
+    pub code: u8,
+}
+
+impl Output {
+    /// A successful result.
+    pub fn ok(text: String) -> Self {
+        Output { text, code: 0 }
+    }
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// How records turn into burden.
+#[derive(Debug, Clone, Args)]
+pub struct BurdenArgs {
+    /// Pages per record (default 300: 230,000 pages / 767 journals).
+    #[arg(long, default_value_t = urval_design::DEFAULT_PAGES_PER_RECORD, value_name = "PAGES")]
+    pub pages_per_record: f64,
+    /// Minutes of work per record (default 13: 21 working days of 8 h / 767 journals).
+    #[arg(long, default_value_t = urval_design::DEFAULT_MINUTES_PER_RECORD, value_name = "MIN")]
+    pub minutes_per_record: f64,
+    /// Working hours per day.
+    #[arg(long, default_value_t = urval_design::DEFAULT_HOURS_PER_DAY, value_name = "HOURS")]
+    pub hours_per_day: f64,
+}
+
+impl BurdenArgs {
+    /// Validated rates.
+    pub fn rates(&self) -> anyhow::Result<BurdenRates> {
+        for (name, v) in [
+            ("--pages-per-record", self.pages_per_record),
+            ("--minutes-per-record", self.minutes_per_record),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                anyhow::bail!("{name} must be a non-negative number, got {v}");
+            }
+        }
+        if !(self.hours_per_day.is_finite()
+            && self.hours_per_day > 0.0
+            && self.hours_per_day <= 24.0)
+        {
+            anyhow::bail!(
+                "--hours-per-day must be in (0, 24], got {}",
+                self.hours_per_day
+            );
+        }
+        Ok(BurdenRates {
+            pages_per_record: self.pages_per_record,
+            minutes_per_record: self.minutes_per_record,
+            hours_per_day: self.hours_per_day,
+        })
+    }
+}
+
+/// Parse a probability-like flag value; range checks live in the design crate.
+pub fn parse_f64(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .trim_end_matches('%')
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| format!("not a number: {s:?}"))?;
+    if s.trim().ends_with('%') {
+        Ok(v / 100.0)
+    } else {
+        Ok(v)
+    }
+}
+
+/// An integer with thousands separators: 153000 → "153,000".
+pub fn thousands(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A signed integer with thousands separators.
+pub fn thousands_signed(v: i64) -> String {
+    if v < 0 {
+        format!("-{}", thousands(v.unsigned_abs()))
+    } else {
+        thousands(v as u64)
+    }
+}
+
+/// A rate as percentage points with one decimal: 0.05 → "5.0 %".
+pub fn pct(v: f64) -> String {
+    format!("{:.1} %", v * 100.0)
+}
+
+/// A rate as percentage points with two decimals: 0.0981 → "9.81 %".
+pub fn pct2(v: f64) -> String {
+    format!("{:.2} %", v * 100.0)
+}
+
+/// Pages rounded to whole pages with separators.
+pub fn pages(v: f64) -> String {
+    if v < 0.0 {
+        format!("-{}", thousands((-v).round() as u64))
+    } else {
+        thousands(v.round() as u64)
+    }
+}
+
+/// One line describing a burden.
+pub fn burden_line(b: &Burden) -> String {
+    format!(
+        "{} records, {} pages, {:.1} working days",
+        thousands(b.records),
+        pages(b.pages),
+        b.working_days
+    )
+}
+
+/// The rates as a phrase.
+pub fn rates_line(r: &BurdenRates) -> String {
+    format!(
+        "{} pages/record, {} min/record, {} h/day",
+        r.pages_per_record, r.minutes_per_record, r.hours_per_day
+    )
+}
+
+/// A JSON value for a float that may be infinite (JSON has no infinity): null then.
+pub fn json_f64(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// Pretty JSON plus a trailing newline.
+pub fn to_json_text(v: &serde_json::Value) -> anyhow::Result<String> {
+    Ok(format!("{}\n", serde_json::to_string_pretty(v)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(thousands(153_000), "153,000");
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands_signed(-1_500), "-1,500");
+        assert_eq!(pct(0.05), "5.0 %");
+        assert_eq!(parse_f64("5%"), Ok(0.05));
+        assert_eq!(parse_f64("0,95"), Ok(0.95));
+        assert!(parse_f64("x").is_err());
+    }
+}

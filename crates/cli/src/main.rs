@@ -1,0 +1,105 @@
+//! `urval` — the command-line front of the workspace: clap flags are parsed here and turned
+//! into validated specs for the library crates; one module per subcommand under `cmd/`.
+//!
+//! Exit codes: 0 ok, 1 a data finding (reserved for `verify`), 2 a usage or input error.
+//! Results go to stdout; logs (`-v`) and errors to stderr. A closed stdout pipe exits 0.
+
+mod cmd;
+mod format;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Size, draw and evaluate statistically justified samples of case and journal records.
+///
+/// urval answers "how many records does this purpose need?" with named statistics
+/// (Cochran's sample size with the finite population correction, AICPA attribute
+/// sampling, stratified allocation) and shows what a request costs in pages and working days.
+#[derive(Debug, Parser)]
+#[command(
+    name = "urval",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sample size for a share to a margin of error (Cochran, with the finite population
+    /// correction) or for attribute (audit) sampling against a tolerable deviation rate
+    /// (binomial, hypergeometric or Poisson), with the burden in pages and working days.
+    Size(cmd::size::SizeArgs),
+    /// Evaluate a reviewed sample: Wilson, Clopper–Pearson or Jeffreys interval for the
+    /// deviation rate, the one-sided upper bound (Clopper–Pearson or exact hypergeometric)
+    /// and the conclusion against a tolerable rate.
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Allocate a stratified sample from a CSV of strata: proportional, Neyman (N_h·S_h),
+    /// cost-optimal (N_h·S_h/√c_h), equal, or per-domain precision; min/max per stratum,
+    /// n_h ≤ N_h, integer totals by largest remainder.
+    Allocate(cmd::allocate::AllocateArgs),
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("URVAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match &cli.command {
+        Command::Size(args) => cmd::size::run(args),
+        Command::Evaluate(args) => cmd::evaluate::run(args),
+        Command::Allocate(args) => cmd::allocate::run(args),
+    };
+    match result {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(output.text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                Ok(()) => ExitCode::from(output.code),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("urval: error: writing output: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("urval: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,411 @@
+//! CLI tests for `urval size`, `urval evaluate` and `urval allocate` on real arguments and files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn urval() -> Command {
+    Command::cargo_bin("urval").unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = urval()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn sample_data(name: &str) -> String {
+    let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    p.pop();
+    p.pop();
+    p.push("sample-data");
+    p.push(name);
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn size_share_seed_case() {
+    let v = json(&[
+        "size",
+        "--margin",
+        "0.05",
+        "--confidence",
+        "0.95",
+        "--population",
+        "767",
+        "--requested",
+        "767",
+    ]);
+    assert_eq!(v["n"], 257);
+    assert!((v["n0"].as_f64().unwrap() - 384.1459).abs() < 1e-3);
+    assert_eq!(v["burden"]["records"], 257);
+    assert_eq!(v["burden"]["pages"], 77100.0);
+    assert_eq!(v["requested"]["surplus_records"], 510);
+    assert_eq!(v["requested"]["surplus_pages"], 153000.0);
+    let days = v["requested"]["surplus_working_days"].as_f64().unwrap();
+    assert!((days - 13.8125).abs() < 1e-9, "{days}");
+    assert_eq!(v["requested"]["margin_at_requested"], 0.0);
+    assert_eq!(
+        json(&["size", "--margin", "0.10", "--population", "767"])["n"],
+        86
+    );
+    assert_eq!(json(&["size", "--margin", "5%"])["n"], 385);
+}
+
+#[test]
+fn size_share_text_names_the_statistic() {
+    urval()
+        .args([
+            "size",
+            "--margin",
+            "0.05",
+            "--population",
+            "767",
+            "--requested",
+            "767",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Cochran with the finite population correction",
+        ))
+        .stdout(predicate::str::contains("records needed n    257"))
+        .stdout(predicate::str::contains(
+            "510 records, 153,000 pages, 13.8 working days",
+        ));
+}
+
+#[test]
+fn size_attribute_aicpa() {
+    assert_eq!(
+        json(&[
+            "size",
+            "--tolerable-rate",
+            "0.05",
+            "--expected-deviations",
+            "0"
+        ])["n"],
+        59
+    );
+    assert_eq!(
+        json(&[
+            "size",
+            "--tolerable-rate",
+            "0.10",
+            "--expected-deviations",
+            "0"
+        ])["n"],
+        29
+    );
+    let v = json(&["size", "--tolerable-rate", "0.10", "--population", "767"]);
+    assert_eq!(v["n"], 28);
+    assert_eq!(v["likelihood"], "hypergeometric");
+    assert_eq!(v["n0"], 29.0);
+    let v = json(&[
+        "size",
+        "--tolerable-rate",
+        "0.05",
+        "--likelihood",
+        "poisson",
+    ]);
+    assert_eq!(v["n"], 60);
+    let v = json(&[
+        "size",
+        "--tolerable-rate",
+        "0.05",
+        "--expected-rate",
+        "0.01",
+    ]);
+    // K = ⌈n · 1 %⌉ = 1 for n ≤ 100, so the K = 1 size applies: 93.
+    assert_eq!(v["n"], 93);
+    assert_eq!(v["allowed_deviations"], 1);
+    let v = json(&[
+        "size",
+        "--tolerable-rate",
+        "0.05",
+        "--expected-rate",
+        "0.02",
+    ]);
+    let (n, k) = (
+        v["n"].as_u64().unwrap(),
+        v["allowed_deviations"].as_u64().unwrap(),
+    );
+    assert_eq!(k, (n as f64 * 0.02).ceil() as u64);
+}
+
+#[test]
+fn size_attribute_unreachable_exits_2() {
+    urval()
+        .args([
+            "size",
+            "--tolerable-rate",
+            "0.01",
+            "--expected-deviations",
+            "1",
+            "--population",
+            "50",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no sample of at most N = 50"));
+    urval()
+        .args([
+            "size",
+            "--tolerable-rate",
+            "0.05",
+            "--expected-rate",
+            "0.06",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not below the tolerable rate"));
+}
+
+#[test]
+fn bad_arguments_exit_2_with_one_line() {
+    for args in [
+        vec!["size", "--margin", "1.5"],
+        vec!["size", "--margin", "0"],
+        vec!["size", "--margin", "0.05", "--confidence", "1"],
+        vec!["size", "--margin", "0.05", "--proportion", "1.2"],
+        vec!["size", "--margin", "0.05", "--population", "0"],
+        vec!["size", "--margin", "0.05", "--response-rate", "0"],
+        vec!["evaluate", "--sample", "5", "--deviations", "6"],
+        vec!["evaluate", "--sample", "0", "--deviations", "0"],
+        vec![
+            "evaluate",
+            "--sample",
+            "50",
+            "--deviations",
+            "1",
+            "--population",
+            "10",
+        ],
+    ] {
+        let out = urval().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("urval: error:"), "{err}");
+    }
+    // Unknown methods and missing purposes are clap usage errors: exit 2 as well.
+    urval()
+        .args([
+            "evaluate",
+            "--sample",
+            "5",
+            "--deviations",
+            "1",
+            "--method",
+            "bogus",
+        ])
+        .assert()
+        .code(2);
+    urval().args(["size"]).assert().code(2);
+    urval()
+        .args(["size", "--margin", "0.05", "--tolerable-rate", "0.1"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn evaluate_outputs_and_conclusion() {
+    let v = json(&[
+        "evaluate",
+        "--sample",
+        "29",
+        "--deviations",
+        "0",
+        "--tolerable-rate",
+        "0.10",
+    ]);
+    assert_eq!(v["lower"], 0.0);
+    assert_eq!(v["conclusion"]["below_tolerable"], true);
+    assert_eq!(v["method"], "wilson");
+    let v = json(&[
+        "evaluate",
+        "--sample",
+        "29",
+        "--deviations",
+        "3",
+        "--tolerable-rate",
+        "10%",
+        "--method",
+        "clopper-pearson",
+    ]);
+    assert_eq!(v["conclusion"]["below_tolerable"], false);
+    assert!(v["lower"].as_f64().unwrap() < 0.1034 && v["upper"].as_f64().unwrap() > 0.1034);
+    let v = json(&[
+        "evaluate",
+        "--sample",
+        "20",
+        "--deviations",
+        "20",
+        "--method",
+        "jeffreys",
+    ]);
+    assert_eq!(v["upper"], 1.0);
+    assert_eq!(v["upper_bound"], 1.0);
+    let v = json(&[
+        "evaluate",
+        "--sample",
+        "28",
+        "--deviations",
+        "0",
+        "--population",
+        "767",
+        "--tolerable-rate",
+        "0.1",
+    ]);
+    assert_eq!(v["upper_bound_method"], "hypergeometric");
+    assert_eq!(v["upper_bound_count"], 76);
+    urval()
+        .args([
+            "evaluate",
+            "--sample",
+            "29",
+            "--deviations",
+            "3",
+            "--tolerable-rate",
+            "0.1",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cannot be shown"));
+}
+
+#[test]
+fn allocate_from_file() {
+    let strata = sample_data("strata.csv");
+    let v = json(&[
+        "allocate", "--strata", &strata, "--total", "600", "--method", "neyman", "--min", "30",
+    ]);
+    assert_eq!(v["total"], 600);
+    let rows = v["strata"].as_array().unwrap();
+    assert_eq!(rows.len(), 8);
+    let sum: u64 = rows.iter().map(|r| r["n"].as_u64().unwrap()).sum();
+    assert_eq!(sum, 600);
+    assert!(rows.iter().all(|r| r["n"].as_u64().unwrap() >= 30));
+    assert!(rows.iter().any(|r| r["binding"] == "min"));
+    let v = json(&[
+        "allocate", "--strata", &strata, "--margin", "0.05", "--method", "domain",
+    ]);
+    for r in v["strata"].as_array().unwrap() {
+        assert!(r["margin"].as_f64().unwrap() <= 0.05 + 1e-12);
+    }
+    urval()
+        .args([
+            "allocate",
+            "--strata",
+            &strata,
+            "--total",
+            "600",
+            "--method",
+            "proportional",
+            "--max",
+            "100",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("the maximum of 100 binds"));
+}
+
+#[test]
+fn allocate_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.csv");
+    urval()
+        .args([
+            "allocate",
+            "--strata",
+            missing.to_str().unwrap(),
+            "--total",
+            "10",
+            "--method",
+            "equal",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+    let bad_col = dir.path().join("bad_col.csv");
+    std::fs::write(&bad_col, "name;pop\na;10\n").unwrap();
+    urval()
+        .args([
+            "allocate",
+            "--strata",
+            bad_col.to_str().unwrap(),
+            "--total",
+            "10",
+            "--method",
+            "equal",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("present: name, pop"));
+    let bad_num = dir.path().join("bad_num.csv");
+    std::fs::write(&bad_num, "\u{feff}stratum;population\nå;10\nä;tio\n").unwrap();
+    urval()
+        .args([
+            "allocate",
+            "--strata",
+            bad_num.to_str().unwrap(),
+            "--total",
+            "10",
+            "--method",
+            "equal",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 3: column `population`"));
+    let header_only = dir.path().join("header.csv");
+    std::fs::write(&header_only, "stratum,population\n").unwrap();
+    urval()
+        .args([
+            "allocate",
+            "--strata",
+            header_only.to_str().unwrap(),
+            "--total",
+            "10",
+            "--method",
+            "equal",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no strata"));
+    let ok = dir.path().join("ok.csv");
+    std::fs::write(&ok, "stratum;population\nå;10\nä;30\n").unwrap();
+    urval()
+        .args([
+            "allocate",
+            "--strata",
+            ok.to_str().unwrap(),
+            "--total",
+            "10",
+            "--method",
+            "domain",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("domain allocation needs a margin"));
+    let v = json(&[
+        "allocate",
+        "--strata",
+        ok.to_str().unwrap(),
+        "--total",
+        "8",
+        "--method",
+        "proportional",
+    ]);
+    assert_eq!(v["strata"][0]["n"], 2);
+    assert_eq!(v["strata"][1]["n"], 6);
+}
