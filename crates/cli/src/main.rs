@@ -6,6 +6,11 @@
 
 mod cmd;
 mod format;
+mod plan_file;
+mod util;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -45,6 +50,19 @@ enum Command {
     /// cost-optimal (N_h·S_h/√c_h), equal, or per-domain precision; min/max per stratum,
     /// n_h ≤ N_h, integer totals by largest remainder.
     Allocate(cmd::allocate::AllocateArgs),
+    /// Write a realistic synthetic extract (the real 290 municipality codes sized by
+    /// population, four areas, dates and outcome flags) to Parquet or CSV.
+    Generate(cmd::generate::GenerateArgs),
+    /// Count the population of every stratum in an extract (one pass), size and allocate
+    /// the request (Cochran, Neyman, domain …) and write plan.json.
+    Plan(cmd::plan::PlanArgs),
+    /// Draw the plan's sample with permanent random numbers: per stratum the n_h records
+    /// with the smallest (u − start) mod 1, u = XXH3(seed, key) — simple random sampling
+    /// without replacement, reproducible whatever the row order, files or threads.
+    Draw(cmd::draw::DrawArgs),
+    /// Recompute a draw and compare it with a manifest: identical (exit 0) or the
+    /// differences (exit 1).
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -70,6 +88,10 @@ fn main() -> ExitCode {
         Command::Size(args) => cmd::size::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Allocate(args) => cmd::allocate::run(args),
+        Command::Generate(args) => cmd::generate::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Draw(args) => cmd::draw::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
     };
     match result {
         Ok(output) => {

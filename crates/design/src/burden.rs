@@ -1,7 +1,7 @@
 //! Burden: what a number of records costs the municipality that must produce them, in
 //! pages and working days, and how a proposed request compares with what is needed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Default pages per record: 230,000 A4 pages for 767 elderly-care journals ≈ 300.
 pub const DEFAULT_PAGES_PER_RECORD: f64 = 300.0;
@@ -11,7 +11,7 @@ pub const DEFAULT_MINUTES_PER_RECORD: f64 = 13.0;
 pub const DEFAULT_HOURS_PER_DAY: f64 = 8.0;
 
 /// The rates that turn records into pages and working days.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BurdenRates {
     /// Pages per record.
     pub pages_per_record: f64,
@@ -32,7 +32,7 @@ impl Default for BurdenRates {
 }
 
 /// The burden of a number of records.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Burden {
     /// Records.
     pub records: u64,
@@ -62,7 +62,7 @@ pub fn burden_with_pages(records: u64, mean_pages: f64, rates: &BurdenRates) -> 
 }
 
 /// A proposed request set against what is needed.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RequestComparison {
     /// Records requested.
     pub requested: u64,

@@ -2,5 +2,11 @@
 //! the library crates, and renders the result as text or JSON.
 
 pub mod allocate;
+pub mod common;
+pub mod draw;
 pub mod evaluate;
+pub mod generate;
+pub mod plan;
 pub mod size;
+pub mod strata;
+pub mod verify;

@@ -1,0 +1,616 @@
+//! `urval draw`: one streaming pass that selects, in every stratum of the plan, the n_h
+//! records with the smallest (u − start) mod 1, u = prn(seed, key) — simple random sampling
+//! without replacement, identical whatever the row order, file split, format or thread
+//! count — and writes the manifest with a JSON sidecar.
+
+use super::common::ExtractArgs;
+use super::strata::{StrataMapper, UNKNOWN};
+use crate::format::{thousands, Output};
+use crate::plan_file::{describe, PlanFile};
+use crate::util::{file_hash, hex128, progress_bar, write_atomic, write_quarantine, AtomicFile};
+use anyhow::{bail, Context, Result};
+use arrow_array::builder::{Float64Builder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use clap::Args;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use urval_ingest::{scan, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
+use urval_sample::{prn53, rank, start53, BottomK, Candidate, PRN_SPEC_VERSION, TWO_POW_53};
+
+/// Arguments of `urval draw`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:
+  urval draw --extract sample-data/cases.parquet --plan out/plan.json --seed 20261123 -o out/manifest.csv")]
+pub struct DrawArgs {
+    #[command(flatten)]
+    pub extract: ExtractArgs,
+    /// The plan from `urval plan`.
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    /// The seed of the permanent random numbers (publish it: it makes the draw verifiable).
+    #[arg(long)]
+    pub seed: u64,
+    /// Start point s in [0, 1): records with the smallest (u − s) mod 1 are taken. A later
+    /// request with another start overlaps this one only where n_h/N_h forces it.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_start)]
+    pub start: f64,
+    /// Draw only the strata with COL=VALUE (a municipality drawing its part of a national
+    /// plan on its own extract).
+    #[arg(long, value_name = "COL=VALUE")]
+    pub only: Option<String>,
+    /// Further columns to copy into the manifest.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
+    pub include: Vec<String>,
+    /// The manifest: .csv or .parquet.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write one manifest per value of this column into --out-dir.
+    #[arg(long, value_name = "COL", requires = "out_dir")]
+    pub split_by: Option<String>,
+    /// Directory for --split-by manifests.
+    #[arg(long, value_name = "DIR", requires = "split_by")]
+    pub out_dir: Option<PathBuf>,
+}
+
+fn parse_start(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("not a number: {s:?}"))?;
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("start must be in [0, 1), got {v}"))
+    }
+}
+
+/// Parse `COL=VALUE`.
+pub fn parse_only(s: &str, plan: &PlanFile) -> Result<(String, String)> {
+    let Some((c, v)) = s.split_once('=') else {
+        bail!("--only takes COL=VALUE, got {s:?}");
+    };
+    let (c, v) = (c.trim().to_string(), v.trim().to_string());
+    if !plan.strata_columns.contains(&c) {
+        bail!(
+            "--only: {c:?} is not a strata column of the plan ({})",
+            plan.strata_columns.join(", ")
+        );
+    }
+    if !plan.strata.iter().any(|s| s.values.get(&c) == Some(&v)) {
+        bail!("--only: no stratum of the plan has {c}={v}");
+    }
+    Ok((c, v))
+}
+
+/// A selected record: the key and the included values as text.
+pub type Selected = Candidate<Vec<String>>;
+
+/// The outcome of a draw pass.
+pub struct DrawResult {
+    /// Per plan stratum: the selected records sorted by key.
+    pub selected: Vec<Vec<Selected>>,
+    /// Which plan strata are drawn (all, or those matching --only).
+    pub in_scope: Vec<bool>,
+    /// The scan's counts and quarantine.
+    pub scan: ScanOutput<()>,
+    /// Rows outside --only.
+    pub outside_only: u64,
+}
+
+struct DrawState {
+    mapper: StrataMapper,
+    bk: BottomK<Vec<String>>,
+    counts: Vec<u64>,
+    fingerprints: Vec<u128>,
+    not_in_plan: u64,
+    not_in_plan_example: Option<String>,
+    outside_only: u64,
+    ids: Vec<u32>,
+}
+
+/// Draw from an extract with a plan. Checks that the extract is the one planned for: the
+/// same N_h and the same keys per stratum (order-independent fingerprints).
+pub fn draw(
+    extract: &Extract,
+    plan: &PlanFile,
+    seed: u64,
+    start: f64,
+    only: Option<&(String, String)>,
+    include: &[String],
+) -> Result<DrawResult> {
+    let values = plan.strata_values();
+    let quotas_all: Vec<u64> = plan.strata.iter().map(|s| s.n).collect();
+    let in_scope: Vec<bool> = plan
+        .strata
+        .iter()
+        .map(|s| only.is_none_or(|(c, v)| s.values.get(c) == Some(v)))
+        .collect();
+    let quotas: Vec<u64> = quotas_all
+        .iter()
+        .zip(&in_scope)
+        .map(|(&q, &i)| if i { q } else { 0 })
+        .collect();
+    let template = StrataMapper::fixed(&plan.strata_columns, &values)?;
+    let mut spec = ScanSpec::new(&plan.key, &plan.strata_columns);
+    spec.extra = include.to_vec();
+    if let Some(w) = &plan.where_ {
+        spec.filter = Some(Filter::parse(w)?);
+    }
+    let s53 = start53(start);
+    let h = plan.strata.len();
+    let pb = progress_bar("drawing");
+    let out = scan(
+        extract,
+        &spec,
+        || DrawState {
+            mapper: template.clone(),
+            bk: BottomK::new(&quotas),
+            counts: vec![0; h],
+            fingerprints: vec![0; h],
+            not_in_plan: 0,
+            not_in_plan_example: None,
+            outside_only: 0,
+            ids: Vec::new(),
+        },
+        |st, batch| {
+            let mut ids = std::mem::take(&mut st.ids);
+            st.mapper
+                .map_batch(batch, &mut ids)
+                .map_err(|e| IngestError::Row {
+                    path: batch.path.to_path_buf(),
+                    row: 0,
+                    reason: e.to_string(),
+                })?;
+            let include_cols: Vec<Option<TextCol>> =
+                batch.extra.iter().map(TextCol::from_array).collect();
+            for (i, &r) in batch.rows.iter().enumerate() {
+                let r = r as usize;
+                let s = ids[i];
+                if s == UNKNOWN {
+                    st.not_in_plan += 1;
+                    if st.not_in_plan_example.is_none() {
+                        let vals: Vec<&str> = batch
+                            .strata
+                            .iter()
+                            .map(|c| c.get(r).unwrap_or(""))
+                            .collect();
+                        st.not_in_plan_example = Some(format!(
+                            "{}, row {}: {}",
+                            batch.path.display(),
+                            batch.row_number(r),
+                            vals.join(", ")
+                        ));
+                    }
+                    continue;
+                }
+                let s = s as usize;
+                if !in_scope[s] {
+                    st.outside_only += 1;
+                    continue;
+                }
+                let key = batch.key.get(r).unwrap_or("");
+                st.counts[s] += 1;
+                st.fingerprints[s] =
+                    st.fingerprints[s].wrapping_add(xxhash_rust::xxh3::xxh3_128(key.as_bytes()));
+                let rk = rank(prn53(seed, key.as_bytes()), s53);
+                if st.bk.may_enter(s, rk) {
+                    let payload = include_cols
+                        .iter()
+                        .map(|c| c.as_ref().and_then(|c| c.get(r)).unwrap_or("").to_string())
+                        .collect();
+                    st.bk.offer(
+                        s,
+                        Candidate {
+                            rank: rk,
+                            key: key.as_bytes().into(),
+                            payload,
+                        },
+                    );
+                }
+            }
+            st.ids = ids;
+            Ok(())
+        },
+        &|n| pb.inc(n),
+    )?;
+    pb.finish_and_clear();
+    let ScanOutput {
+        results,
+        files,
+        quarantine,
+    } = out;
+    let mut bk: BottomK<Vec<String>> = BottomK::new(&quotas);
+    let mut counts = vec![0u64; h];
+    let mut fps = vec![0u128; h];
+    let mut not_in_plan = 0;
+    let mut example = None;
+    let mut outside_only = 0;
+    for st in results {
+        bk.merge(st.bk);
+        for s in 0..h {
+            counts[s] += st.counts[s];
+            fps[s] = fps[s].wrapping_add(st.fingerprints[s]);
+        }
+        not_in_plan += st.not_in_plan;
+        if example.is_none() {
+            example = st.not_in_plan_example;
+        }
+        outside_only += st.outside_only;
+    }
+    if not_in_plan > 0 {
+        bail!(
+            "the extract changed since the plan: {} rows belong to strata the plan does not have (first: {})",
+            thousands(not_in_plan),
+            example.unwrap_or_default()
+        );
+    }
+    for (s, ps) in plan.strata.iter().enumerate() {
+        if !in_scope[s] {
+            continue;
+        }
+        if counts[s] != ps.population {
+            bail!(
+                "the extract changed since the plan: stratum {} has N = {} now, the plan says {}",
+                describe(&ps.values, &plan.strata_columns),
+                counts[s],
+                ps.population
+            );
+        }
+        if hex128(fps[s]) != ps.fingerprint {
+            bail!(
+                "the extract changed since the plan: stratum {} has the same N = {} but other keys",
+                describe(&ps.values, &plan.strata_columns),
+                counts[s]
+            );
+        }
+    }
+    let mut selected = bk.into_sorted();
+    for v in &mut selected {
+        v.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    Ok(DrawResult {
+        selected,
+        in_scope,
+        scan: ScanOutput {
+            results: Vec::new(),
+            files,
+            quarantine,
+        },
+        outside_only,
+    })
+}
+
+/// The manifest's rows as columns of text and numbers.
+struct ManifestColumns {
+    names: Vec<String>,
+    text: Vec<Vec<String>>,
+    prn: Vec<f64>,
+    pi: Vec<f64>,
+    weight: Vec<f64>,
+    n_text_before_numbers: usize,
+}
+
+fn manifest_columns(
+    plan: &PlanFile,
+    result: &DrawResult,
+    include: &[String],
+    seed: u64,
+    filter: Option<(usize, &str)>,
+) -> ManifestColumns {
+    let values = plan.strata_values();
+    let mut text: Vec<Vec<String>> =
+        vec![Vec::new(); 1 + plan.strata_columns.len() + include.len()];
+    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+    for (s, rows) in result.selected.iter().enumerate() {
+        if !result.in_scope[s] {
+            continue;
+        }
+        let ps = &plan.strata[s];
+        for c in rows {
+            let key = String::from_utf8_lossy(&c.key).into_owned();
+            let mut row: Vec<String> = Vec::with_capacity(text.len());
+            row.push(key.clone());
+            row.extend(values[s].iter().cloned());
+            row.extend(c.payload.iter().cloned());
+            if let Some((col, v)) = filter {
+                if row[col] != v {
+                    continue;
+                }
+            }
+            for (t, val) in text.iter_mut().zip(row) {
+                t.push(val);
+            }
+            prn.push(prn53(seed, key.as_bytes()) as f64 / TWO_POW_53 as f64);
+            pi.push(ps.n as f64 / ps.population as f64);
+            weight.push(ps.population as f64 / ps.n as f64);
+        }
+    }
+    let mut names = vec![plan.key.clone()];
+    names.extend(plan.strata_columns.iter().cloned());
+    let n_text_before_numbers = names.len();
+    names.extend(include.iter().cloned());
+    ManifestColumns {
+        names,
+        text,
+        prn,
+        pi,
+        weight,
+        n_text_before_numbers,
+    }
+}
+
+fn write_manifest(path: &Path, m: &ManifestColumns) -> Result<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let k = m.n_text_before_numbers;
+    let mut header: Vec<String> = m.names[..k].to_vec();
+    header.extend(["prn", "inclusion_probability", "weight"].map(String::from));
+    header.extend(m.names[k..].iter().cloned());
+    let rows = m.prn.len();
+    let mut f = AtomicFile::create(path)?;
+    match ext.as_str() {
+        "csv" => {
+            let mut w = csv::Writer::from_writer(f.writer());
+            w.write_record(&header)?;
+            for r in 0..rows {
+                let mut rec: Vec<String> = m.text[..k].iter().map(|c| c[r].clone()).collect();
+                rec.push(format!("{}", m.prn[r]));
+                rec.push(format!("{}", m.pi[r]));
+                rec.push(format!("{}", m.weight[r]));
+                rec.extend(m.text[k..].iter().map(|c| c[r].clone()));
+                w.write_record(&rec)?;
+            }
+            w.flush()?;
+        }
+        "parquet" => {
+            let mut fields: Vec<Field> = Vec::new();
+            let mut cols: Vec<ArrayRef> = Vec::new();
+            let text_col = |c: &Vec<String>| -> ArrayRef {
+                let mut b = StringBuilder::with_capacity(c.len(), c.iter().map(String::len).sum());
+                for v in c {
+                    b.append_value(v);
+                }
+                Arc::new(b.finish())
+            };
+            let num_col = |c: &Vec<f64>| -> ArrayRef {
+                let mut b = Float64Builder::with_capacity(c.len());
+                b.append_slice(c);
+                Arc::new(b.finish())
+            };
+            for (i, name) in m.names[..k].iter().enumerate() {
+                fields.push(Field::new(name, DataType::Utf8, false));
+                cols.push(text_col(&m.text[i]));
+            }
+            for (name, c) in [
+                ("prn", &m.prn),
+                ("inclusion_probability", &m.pi),
+                ("weight", &m.weight),
+            ] {
+                fields.push(Field::new(name, DataType::Float64, false));
+                cols.push(num_col(c));
+            }
+            for (i, name) in m.names[k..].iter().enumerate() {
+                fields.push(Field::new(name, DataType::Utf8, false));
+                cols.push(text_col(&m.text[k + i]));
+            }
+            let schema = Arc::new(Schema::new(fields));
+            let batch = RecordBatch::try_new(schema.clone(), cols)?;
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .build();
+            let mut w = ArrowWriter::try_new(f.writer(), schema, Some(props))?;
+            w.write(&batch)?;
+            w.close()?;
+        }
+        _ => bail!(
+            "{}: the manifest must end in .csv or .parquet",
+            path.display()
+        ),
+    }
+    f.commit()
+}
+
+/// The sidecar next to a manifest: `manifest.csv` → `manifest.draw.json`.
+pub fn sidecar_path(manifest: &Path) -> PathBuf {
+    let stem = manifest
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("manifest");
+    manifest.with_file_name(format!("{stem}.draw.json"))
+}
+
+fn safe_name(v: &str) -> String {
+    let s: String = v
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+/// Run `urval draw`.
+pub fn run(args: &DrawArgs) -> Result<Output> {
+    let plan = PlanFile::read(&args.plan)?;
+    let extract = args.extract.resolve()?;
+    let only = args
+        .only
+        .as_deref()
+        .map(|s| parse_only(s, &plan))
+        .transpose()?;
+    for c in &args.include {
+        if *c == plan.key || plan.strata_columns.contains(c) {
+            bail!("--include {c:?}: the key and strata columns are in the manifest already");
+        }
+    }
+    let ext = args
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ext != "csv" && ext != "parquet" {
+        bail!(
+            "{}: the manifest must end in .csv or .parquet",
+            args.output.display()
+        );
+    }
+    let result = draw(
+        &extract,
+        &plan,
+        args.seed,
+        args.start,
+        only.as_ref(),
+        &args.include,
+    )?;
+    let columns = manifest_columns(&plan, &result, &args.include, args.seed, None);
+    write_manifest(&args.output, &columns)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    let mut split_files = Vec::new();
+    if let (Some(col), Some(dir)) = (&args.split_by, &args.out_dir) {
+        let idx = columns
+            .names
+            .iter()
+            .position(|n| n == col)
+            .with_context(|| {
+                format!(
+                    "--split-by {col:?} is not a column of the manifest ({})",
+                    columns.names.join(", ")
+                )
+            })?;
+        if idx == 0 {
+            bail!("--split-by the key would write one file per record");
+        }
+        if !dir.is_dir() {
+            bail!("{}: the --out-dir directory does not exist", dir.display());
+        }
+        let distinct: std::collections::BTreeSet<&String> = columns.text[idx].iter().collect();
+        for v in distinct {
+            let part = manifest_columns(&plan, &result, &args.include, args.seed, Some((idx, v)));
+            let path = dir.join(format!("{}.{ext}", safe_name(v)));
+            write_manifest(&path, &part)?;
+            split_files.push(path.display().to_string());
+        }
+    }
+    let totals = result.scan.totals();
+    let selected: u64 = columns.prn.len() as u64;
+    let strata: Vec<_> = plan
+        .strata
+        .iter()
+        .zip(&result.selected)
+        .zip(&result.in_scope)
+        .filter(|(_, &i)| i)
+        .map(|((s, sel), _)| json!({"values": s.values, "population": s.population, "n": s.n, "drawn": sel.len()}))
+        .collect();
+    let sidecar = json!({
+        "kind": "urval-draw",
+        "version": 1,
+        "urval_version": env!("CARGO_PKG_VERSION"),
+        "prn_spec_version": PRN_SPEC_VERSION,
+        "prn": "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the n_h smallest (u - start) mod 1, ties by key",
+        "seed": args.seed,
+        "start": args.start,
+        "only": only.as_ref().map(|(c, v)| format!("{c}={v}")),
+        "include": args.include,
+        "plan": args.plan.display().to_string(),
+        "plan_hash": file_hash(&args.plan)?,
+        "extract_fingerprint": plan.extract.fingerprint,
+        "manifest": args.output.display().to_string(),
+        "rows_read": totals.rows_read,
+        "rows_used": totals.rows_used,
+        "rows_excluded": totals.rows_excluded,
+        "rows_quarantined": totals.rows_quarantined,
+        "rows_outside_only": result.outside_only,
+        "selected": selected,
+        "split_files": split_files,
+        "strata": strata,
+    });
+    let side = sidecar_path(&args.output);
+    write_atomic(
+        &side,
+        (serde_json::to_string_pretty(&sidecar)? + "\n").as_bytes(),
+    )?;
+    let qpath = write_quarantine(&args.output, &extract, &result.scan.quarantine)?;
+    let mut t = String::new();
+    writeln!(
+        t,
+        "Manifest written to {} ({} records)",
+        args.output.display(),
+        thousands(selected)
+    )?;
+    writeln!(t, "  sidecar {}", side.display())?;
+    writeln!(
+        t,
+        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
+        thousands(totals.rows_read),
+        thousands(totals.rows_used),
+        thousands(totals.rows_excluded),
+        thousands(totals.rows_quarantined)
+    )?;
+    if result.outside_only > 0 {
+        writeln!(
+            t,
+            "  {} used rows are outside --only and were not drawn from",
+            thousands(result.outside_only)
+        )?;
+    }
+    if let Some(q) = qpath {
+        writeln!(t, "  quarantined rows: {}", q.display())?;
+    }
+    if !split_files.is_empty() {
+        writeln!(
+            t,
+            "  {} files in {}",
+            split_files.len(),
+            args.out_dir
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(
+        t,
+        "  seed {}, start {}; verify with: urval verify --extract … --plan {} --manifest {}",
+        args.seed,
+        args.start,
+        args.plan.display(),
+        args.output.display()
+    )?;
+    Ok(Output::ok(t))
+}
+
+/// The selection of a draw as (stratum values, key) pairs, for comparisons.
+pub fn selection_set(plan: &PlanFile, result: &DrawResult) -> BTreeMap<(Vec<String>, String), ()> {
+    let values = plan.strata_values();
+    let mut out = BTreeMap::new();
+    for (s, rows) in result.selected.iter().enumerate() {
+        if !result.in_scope[s] {
+            continue;
+        }
+        for c in rows {
+            out.insert(
+                (
+                    values[s].clone(),
+                    String::from_utf8_lossy(&c.key).into_owned(),
+                ),
+                (),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,354 @@
+//! `urval generate`: a realistic synthetic extract of social-services cases — the real 290
+//! municipality codes sized by their population, four areas, sexes, birth years, dates and
+//! outcome flags whose shares differ by municipality and area — for demos, tests and
+//! benchmarks. Deterministic for a seed (ChaCha8 per chunk, independent of thread count).
+
+use crate::format::Output;
+use crate::util::{civil_from_days, AtomicFile};
+use anyhow::{bail, Context, Result};
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, StringDictionaryBuilder,
+};
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use clap::Args;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The 290 municipalities (code, name, county, population 2016), copied from shared data.
+const MUNICIPALITIES: &str = include_str!("../../data/municipalities.csv");
+
+/// The areas of social services, with their share of cases.
+pub const AREAS: [(&str, f64); 4] = [
+    ("barn_unga", 0.30),
+    ("funktionshinder", 0.20),
+    ("missbruk", 0.15),
+    ("aldre", 0.35),
+];
+
+const CHUNK: usize = 1 << 20;
+
+/// Arguments of `urval generate`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Columns: case_id, municipality_code, area, sex, birth_year, opened_date, decided_date
+(null while open), child_heard (barn_unga only), decision_communicated, individual_plan
+(missbruk only), pages.
+
+Example:
+  urval generate --rows 20000 --seed 1 -o sample-data/cases.parquet"
+)]
+pub struct GenerateArgs {
+    /// Number of rows.
+    #[arg(long)]
+    rows: u64,
+    /// Seed (the same seed gives the same file).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output file: .parquet or .csv.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// CSV delimiter (default `;`, as Swedish Excel expects).
+    #[arg(long, default_value = ";")]
+    delimiter: char,
+    /// Parquet row group size in rows.
+    #[arg(long, default_value_t = CHUNK)]
+    row_group_size: usize,
+}
+
+/// One municipality of the generator.
+#[derive(Debug, Clone)]
+pub struct Municipality {
+    /// Four-digit code.
+    pub code: String,
+    /// Population 2016.
+    pub population: u64,
+}
+
+/// The embedded municipality list.
+pub fn municipalities() -> Result<Vec<Municipality>> {
+    let mut r = csv::Reader::from_reader(MUNICIPALITIES.as_bytes());
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec?;
+        let code = rec.get(0).context("municipality code")?.to_string();
+        let population: u64 = rec.get(3).context("population")?.parse()?;
+        out.push(Municipality { code, population });
+    }
+    Ok(out)
+}
+
+fn schema() -> Arc<Schema> {
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    Arc::new(Schema::new(vec![
+        Field::new("case_id", DataType::Utf8, false),
+        Field::new("municipality_code", dict.clone(), false),
+        Field::new("area", dict.clone(), false),
+        Field::new("sex", dict, false),
+        Field::new("birth_year", DataType::Int32, false),
+        Field::new("opened_date", DataType::Date32, false),
+        Field::new("decided_date", DataType::Date32, true),
+        Field::new("child_heard", DataType::Boolean, true),
+        Field::new("decision_communicated", DataType::Boolean, true),
+        Field::new("individual_plan", DataType::Boolean, true),
+        Field::new("pages", DataType::Int32, false),
+    ]))
+}
+
+/// A municipality × area effect in [−1, 1), fixed by the seed.
+fn effect(seed: u64, m: usize, a: usize, what: u64) -> f64 {
+    let h =
+        xxhash_rust::xxh3::xxh3_64_with_seed(&[m as u8, (m >> 8) as u8, a as u8, what as u8], seed);
+    (h >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+}
+
+fn chunk(
+    seed: u64,
+    index: u64,
+    rows: usize,
+    first_row: u64,
+    munis: &[Municipality],
+    cum: &[f64],
+) -> Result<RecordBatch> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index);
+    let mut case_id = StringBuilder::with_capacity(rows, rows * 16);
+    let mut muni = StringDictionaryBuilder::<Int32Type>::new();
+    let mut area = StringDictionaryBuilder::<Int32Type>::new();
+    let mut sex = StringDictionaryBuilder::<Int32Type>::new();
+    let mut birth = Int32Builder::with_capacity(rows);
+    let mut opened = Date32Builder::with_capacity(rows);
+    let mut decided = Date32Builder::with_capacity(rows);
+    let mut heard = BooleanBuilder::with_capacity(rows);
+    let mut communicated = BooleanBuilder::with_capacity(rows);
+    let mut plan = BooleanBuilder::with_capacity(rows);
+    let mut pages = Int32Builder::with_capacity(rows);
+    let total = *cum.last().context("no municipalities")?;
+    // 2022-01-01 .. 2025-06-30 as days since 1970-01-01.
+    let (d0, d1) = (18_993i32, 20_269i32);
+    for r in 0..rows {
+        let u: f64 = rng.gen::<f64>() * total;
+        let m = cum.partition_point(|&c| c <= u).min(munis.len() - 1);
+        let ua: f64 = rng.gen();
+        let mut a = 0;
+        let mut acc = 0.0;
+        for (i, (_, share)) in AREAS.iter().enumerate() {
+            acc += share;
+            if ua < acc {
+                a = i;
+                break;
+            }
+            a = i;
+        }
+        let code = &munis[m].code;
+        case_id.append_value(format!("{code}-{:010}", first_row + r as u64));
+        muni.append_value(code);
+        area.append_value(AREAS[a].0);
+        let female_share = if a == 3 { 0.62 } else { 0.48 };
+        sex.append_value(if rng.gen::<f64>() < female_share {
+            "kvinna"
+        } else {
+            "man"
+        });
+        let (y0, y1) = match a {
+            0 => (2007, 2024),
+            1 => (1950, 2015),
+            2 => (1955, 2006),
+            _ => (1925, 1958),
+        };
+        birth.append_value(rng.gen_range(y0..=y1));
+        let o = rng.gen_range(d0..=d1);
+        opened.append_value(o);
+        // Processing time: exponential with a mean of 60–150 days by municipality × area.
+        let mean = 105.0 + 45.0 * effect(seed, m, a, 1);
+        let days = (-mean * (1.0 - rng.gen::<f64>()).ln()).round() as i32;
+        let still_open = o + days > d1 + 60 || rng.gen::<f64>() < 0.04;
+        if still_open {
+            decided.append_null();
+        } else {
+            decided.append_value(o + days.max(1));
+        }
+        let p = |base: f64, spread: f64, what: u64| {
+            (base + spread * effect(seed, m, a, what)).clamp(0.01, 0.99)
+        };
+        if a == 0 {
+            heard.append_value(rng.gen::<f64>() < p(0.75, 0.15, 2));
+        } else {
+            heard.append_null();
+        }
+        if still_open {
+            communicated.append_null();
+        } else {
+            communicated.append_value(rng.gen::<f64>() < p(0.91, 0.07, 3));
+        }
+        if a == 2 {
+            plan.append_value(rng.gen::<f64>() < p(0.65, 0.15, 4));
+        } else {
+            plan.append_null();
+        }
+        let mean_pages = [120.0, 200.0, 150.0, 300.0][a];
+        let pg = (mean_pages * (0.25 + 1.5 * rng.gen::<f64>())).round() as i32;
+        pages.append_value(pg.max(1));
+    }
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(case_id.finish()),
+        Arc::new(muni.finish()),
+        Arc::new(area.finish()),
+        Arc::new(sex.finish()),
+        Arc::new(birth.finish()),
+        Arc::new(opened.finish()),
+        Arc::new(decided.finish()),
+        Arc::new(heard.finish()),
+        Arc::new(communicated.finish()),
+        Arc::new(plan.finish()),
+        Arc::new(pages.finish()),
+    ];
+    Ok(RecordBatch::try_new(schema(), cols)?)
+}
+
+fn date_text(days: i32) -> String {
+    let (y, m, d) = civil_from_days(days as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn write_csv(
+    w: &mut csv::Writer<&mut std::io::BufWriter<std::fs::File>>,
+    batch: &RecordBatch,
+) -> Result<()> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Int32Type as I32};
+    use arrow_array::Array;
+    let text = |i: usize| urval_ingest::TextCol::from_array(batch.column(i));
+    let (id, muni, area, sex) = (text(0), text(1), text(2), text(3));
+    let (Some(id), Some(muni), Some(area), Some(sex)) = (id, muni, area, sex) else {
+        bail!("internal: generated columns are not text");
+    };
+    let birth = batch.column(4).as_primitive::<I32>();
+    let opened = batch.column(5).as_primitive::<Date32Type>();
+    let decided = batch.column(6).as_primitive::<Date32Type>();
+    let bools = [
+        batch.column(7).as_boolean(),
+        batch.column(8).as_boolean(),
+        batch.column(9).as_boolean(),
+    ];
+    let pages = batch.column(10).as_primitive::<I32>();
+    for r in 0..batch.num_rows() {
+        let b = |a: &arrow_array::BooleanArray| -> &'static str {
+            if a.is_null(r) {
+                ""
+            } else if a.value(r) {
+                "true"
+            } else {
+                "false"
+            }
+        };
+        let dec = if decided.is_null(r) {
+            String::new()
+        } else {
+            date_text(decided.value(r))
+        };
+        w.write_record([
+            id.get(r).unwrap_or(""),
+            muni.get(r).unwrap_or(""),
+            area.get(r).unwrap_or(""),
+            sex.get(r).unwrap_or(""),
+            &birth.value(r).to_string(),
+            &date_text(opened.value(r)),
+            &dec,
+            b(bools[0]),
+            b(bools[1]),
+            b(bools[2]),
+            &pages.value(r).to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Run `urval generate`.
+pub fn run(args: &GenerateArgs) -> Result<Output> {
+    let munis = municipalities()?;
+    let mut cum = Vec::with_capacity(munis.len());
+    let mut acc = 0.0;
+    for m in &munis {
+        acc += m.population as f64;
+        cum.push(acc);
+    }
+    let ext = args
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ext != "parquet" && ext != "csv" {
+        bail!(
+            "{}: the output must end in .parquet or .csv",
+            args.output.display()
+        );
+    }
+    if args.row_group_size == 0 {
+        bail!("--row-group-size must be at least 1");
+    }
+    let chunk_rows = CHUNK as u64;
+    let chunks = args.rows.div_ceil(chunk_rows);
+    let mut out = AtomicFile::create(&args.output)?;
+    let pb = crate::util::progress_bar("generating");
+    let window = (rayon::current_num_threads() * 2).max(2) as u64;
+    if ext == "parquet" {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(args.row_group_size))
+            .build();
+        let mut writer = ArrowWriter::try_new(out.writer(), schema(), Some(props))?;
+        for start in (0..chunks).step_by(window as usize) {
+            let batches: Vec<RecordBatch> = (start..(start + window).min(chunks))
+                .into_par_iter()
+                .map(|c| {
+                    let rows = (args.rows - c * chunk_rows).min(chunk_rows) as usize;
+                    chunk(args.seed, c, rows, c * chunk_rows, &munis, &cum)
+                })
+                .collect::<Result<_>>()?;
+            for b in &batches {
+                writer.write(b)?;
+                pb.inc(b.num_rows() as u64);
+            }
+        }
+        writer.close()?;
+    } else {
+        let delim =
+            u8::try_from(args.delimiter).context("--delimiter must be one ASCII character")?;
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delim)
+            .from_writer(out.writer());
+        w.write_record(schema().fields().iter().map(|f| f.name().as_str()))?;
+        for start in (0..chunks).step_by(window as usize) {
+            let batches: Vec<RecordBatch> = (start..(start + window).min(chunks))
+                .into_par_iter()
+                .map(|c| {
+                    let rows = (args.rows - c * chunk_rows).min(chunk_rows) as usize;
+                    chunk(args.seed, c, rows, c * chunk_rows, &munis, &cum)
+                })
+                .collect::<Result<_>>()?;
+            for b in &batches {
+                write_csv(&mut w, b)?;
+                pb.inc(b.num_rows() as u64);
+            }
+        }
+        w.flush()?;
+        drop(w);
+    }
+    out.commit()?;
+    pb.finish_and_clear();
+    Ok(Output::ok(format!(
+        "wrote {} rows to {} (seed {})\n",
+        crate::format::thousands(args.rows),
+        args.output.display(),
+        args.seed
+    )))
+}

@@ -1,0 +1,173 @@
+//! Mapping rows to strata: each strata column's values get small integer ids (with a fast
+//! path for dictionary-encoded columns: one lookup per dictionary entry, not per row), and
+//! the combination of ids is one stratum. Growing (census: every new combination is a new
+//! stratum) or fixed (draw: the plan's strata; anything else is "not in the plan").
+
+use anyhow::{bail, Result};
+use arrow_array::Array;
+use rustc_hash::FxHashMap;
+use urval_ingest::{Batch, TextCol};
+
+/// Most strata columns a design may have.
+pub const MAX_STRATA_COLUMNS: usize = 8;
+const MAX_IDS: u32 = 1 << 16;
+
+/// Row → stratum index.
+#[derive(Debug, Clone)]
+pub struct StrataMapper {
+    names: Vec<String>,
+    dicts: Vec<FxHashMap<String, u32>>,
+    values: Vec<Vec<String>>,
+    combos: FxHashMap<u128, u32>,
+    strata: Vec<Vec<u32>>,
+    grow: bool,
+}
+
+/// Marks a row whose stratum is not known (fixed mode).
+pub const UNKNOWN: u32 = u32::MAX;
+
+impl StrataMapper {
+    /// Check that a design can have these strata columns (at most [`MAX_STRATA_COLUMNS`]).
+    pub fn check_columns(names: &[String]) -> Result<()> {
+        if names.len() > MAX_STRATA_COLUMNS {
+            bail!(
+                "at most {MAX_STRATA_COLUMNS} strata columns, got {}",
+                names.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// A mapper that adds every new combination. Call [`Self::check_columns`] first: with
+    /// more columns than fit, the combinations of the first columns are merged.
+    pub fn growing(names: &[String]) -> Self {
+        StrataMapper {
+            names: names.to_vec(),
+            dicts: names.iter().map(|_| FxHashMap::default()).collect(),
+            values: names.iter().map(|_| Vec::new()).collect(),
+            combos: FxHashMap::default(),
+            strata: Vec::new(),
+            grow: true,
+        }
+    }
+
+    /// A mapper over fixed strata (each a list of values in column order), indexed in order.
+    pub fn fixed(names: &[String], strata: &[Vec<String>]) -> Result<Self> {
+        Self::check_columns(names)?;
+        let mut m = StrataMapper::growing(names);
+        for values in strata {
+            let mut ids = Vec::with_capacity(values.len());
+            for (c, v) in values.iter().enumerate() {
+                ids.push(m.value_id(c, v)?);
+            }
+            let packed = pack(&ids);
+            if m.combos.insert(packed, m.strata.len() as u32).is_some() {
+                bail!("the plan lists stratum {values:?} twice");
+            }
+            m.strata.push(ids);
+        }
+        m.grow = false;
+        Ok(m)
+    }
+
+    fn value_id(&mut self, c: usize, v: &str) -> Result<u32> {
+        if let Some(&id) = self.dicts[c].get(v) {
+            return Ok(id);
+        }
+        let id = self.values[c].len() as u32;
+        if id >= MAX_IDS {
+            bail!(
+                "strata column {:?} has more than {} distinct values: is it a key rather than a stratum?",
+                self.names[c],
+                MAX_IDS - 1
+            );
+        }
+        self.dicts[c].insert(v.to_string(), id);
+        self.values[c].push(v.to_string());
+        Ok(id)
+    }
+
+    fn lookup(&mut self, c: usize, v: &str) -> Result<Option<u32>> {
+        if self.grow {
+            self.value_id(c, v).map(Some)
+        } else {
+            Ok(self.dicts[c].get(v).copied())
+        }
+    }
+
+    /// Number of strata known.
+    pub fn len(&self) -> usize {
+        self.strata.len()
+    }
+
+    /// The values of stratum `s`, in column order.
+    pub fn values(&self, s: u32) -> Vec<&str> {
+        self.strata[s as usize]
+            .iter()
+            .enumerate()
+            .map(|(c, &id)| self.values[c][id as usize].as_str())
+            .collect()
+    }
+
+    /// The stratum of every valid row of the batch, in `batch.rows` order ([`UNKNOWN`] for
+    /// rows whose combination is not known in fixed mode).
+    pub fn map_batch(&mut self, batch: &Batch, out: &mut Vec<u32>) -> Result<()> {
+        out.clear();
+        let rows = batch.rows;
+        let mut col_ids: Vec<Vec<u32>> = Vec::with_capacity(batch.strata.len());
+        for (c, col) in batch.strata.iter().enumerate() {
+            let mut ids = Vec::with_capacity(rows.len());
+            match col {
+                TextCol::Dict { keys, values } => {
+                    let mut per_entry: Vec<Option<u32>> = Vec::with_capacity(values.len());
+                    for k in 0..values.len() {
+                        per_entry.push(self.lookup(c, values.value(k))?);
+                    }
+                    for &r in rows {
+                        let k = keys.value(r as usize);
+                        let id = usize::try_from(k)
+                            .ok()
+                            .and_then(|k| per_entry.get(k).copied().flatten());
+                        ids.push(id.unwrap_or(UNKNOWN));
+                    }
+                }
+                _ => {
+                    for &r in rows {
+                        let v = col.get(r as usize).unwrap_or("");
+                        ids.push(self.lookup(c, v)?.unwrap_or(UNKNOWN));
+                    }
+                }
+            }
+            col_ids.push(ids);
+        }
+        let mut ids = vec![0u32; batch.strata.len()];
+        for i in 0..rows.len() {
+            let mut known = true;
+            for (c, col) in col_ids.iter().enumerate() {
+                ids[c] = col[i];
+                known &= col[i] != UNKNOWN;
+            }
+            if !known {
+                out.push(UNKNOWN);
+                continue;
+            }
+            let packed = pack(&ids);
+            let s = match self.combos.get(&packed) {
+                Some(&s) => s,
+                None if self.grow => {
+                    let s = self.strata.len() as u32;
+                    self.combos.insert(packed, s);
+                    self.strata.push(ids.clone());
+                    s
+                }
+                None => UNKNOWN,
+            };
+            out.push(s);
+        }
+        Ok(())
+    }
+}
+
+fn pack(ids: &[u32]) -> u128 {
+    ids.iter().fold(0u128, |acc, &id| (acc << 16) | id as u128)
+}

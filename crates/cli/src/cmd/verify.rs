@@ -1,0 +1,141 @@
+//! `urval verify`: recompute a draw from the extract, the plan and the seed, and compare it
+//! with a manifest: identical (exit 0) or the differences (exit 1).
+
+use super::common::ExtractArgs;
+use super::draw::{draw, parse_only, selection_set, sidecar_path};
+use crate::format::{thousands, Output};
+use crate::plan_file::PlanFile;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use urval_ingest::{scan, Extract, ScanSpec};
+
+/// Arguments of `urval verify`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Seed, start and --only come from the manifest's sidecar (<manifest>.draw.json)
+unless given.
+
+Example:
+  urval verify --extract sample-data/cases.parquet --plan out/plan.json --manifest out/manifest.csv"
+)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    extract: ExtractArgs,
+    /// The plan the draw used.
+    #[arg(long, value_name = "FILE")]
+    plan: PathBuf,
+    /// The manifest to check (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// The seed (default: from the sidecar).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// The start (default: from the sidecar, else 0).
+    #[arg(long)]
+    start: Option<f64>,
+    /// COL=VALUE (default: from the sidecar).
+    #[arg(long, value_name = "COL=VALUE")]
+    only: Option<String>,
+}
+
+/// Run `urval verify`.
+pub fn run(args: &VerifyArgs) -> Result<Output> {
+    let plan = PlanFile::read(&args.plan)?;
+    let side_path = sidecar_path(&args.manifest);
+    let sidecar: Option<serde_json::Value> = match std::fs::read_to_string(&side_path) {
+        Ok(t) => Some(
+            serde_json::from_str(&t)
+                .with_context(|| format!("{}: not a draw sidecar", side_path.display()))?,
+        ),
+        Err(_) => None,
+    };
+    let seed = match (args.seed, sidecar.as_ref().and_then(|s| s["seed"].as_u64())) {
+        (Some(s), _) | (None, Some(s)) => s,
+        (None, None) => bail!(
+            "no --seed and no sidecar {} to take it from",
+            side_path.display()
+        ),
+    };
+    let start = args
+        .start
+        .or_else(|| sidecar.as_ref().and_then(|s| s["start"].as_f64()))
+        .unwrap_or(0.0);
+    if !(0.0..1.0).contains(&start) {
+        bail!("start must be in [0, 1), got {start}");
+    }
+    let only_text = args.only.clone().or_else(|| {
+        sidecar
+            .as_ref()
+            .and_then(|s| s["only"].as_str().map(String::from))
+    });
+    let only = only_text
+        .as_deref()
+        .map(|s| parse_only(s, &plan))
+        .transpose()?;
+    let extract = args.extract.resolve()?;
+    let result = draw(&extract, &plan, seed, start, only.as_ref(), &[])?;
+    let expected: BTreeSet<(Vec<String>, String)> =
+        selection_set(&plan, &result).into_keys().collect();
+
+    // Read the manifest with the same ingest: key and strata columns as text.
+    let manifest = Extract::resolve(&[args.manifest.display().to_string()], Some(b','))?;
+    let spec = ScanSpec::new(&plan.key, &plan.strata_columns);
+    let out = scan(
+        &manifest,
+        &spec,
+        Vec::<(Vec<String>, String)>::new,
+        |v, batch| {
+            for &r in batch.rows {
+                let r = r as usize;
+                let values = batch
+                    .strata
+                    .iter()
+                    .map(|c| c.get(r).unwrap_or("").to_string())
+                    .collect();
+                v.push((values, batch.key.get(r).unwrap_or("").to_string()));
+            }
+            Ok(())
+        },
+        &|_| {},
+    )?;
+    let totals = out.totals();
+    if totals.rows_quarantined > 0 {
+        bail!(
+            "{}: {} rows of the manifest cannot be read (empty key or stratum)",
+            args.manifest.display(),
+            totals.rows_quarantined
+        );
+    }
+    let rows: Vec<(Vec<String>, String)> = out.results.into_iter().flatten().collect();
+    let found: BTreeSet<(Vec<String>, String)> = rows.iter().cloned().collect();
+    let repeated = rows.len() - found.len();
+    let missing: Vec<_> = expected.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&expected).collect();
+    let mut t = String::new();
+    if missing.is_empty() && extra.is_empty() && repeated == 0 {
+        writeln!(
+            t,
+            "identical: {} records, the draw with seed {seed} and start {start} reproduces {}",
+            thousands(expected.len() as u64),
+            args.manifest.display()
+        )?;
+        return Ok(Output::ok(t));
+    }
+    writeln!(
+        t,
+        "differences: {} records drawn but not in the manifest, {} in the manifest but not drawn, {} repeated",
+        missing.len(),
+        extra.len(),
+        repeated
+    )?;
+    for (values, key) in missing.iter().take(20) {
+        writeln!(t, "  missing  {key}  ({})", values.join(", "))?;
+    }
+    for (values, key) in extra.iter().take(20) {
+        writeln!(t, "  extra    {key}  ({})", values.join(", "))?;
+    }
+    Ok(Output { text: t, code: 1 })
+}

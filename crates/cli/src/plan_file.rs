@@ -1,0 +1,240 @@
+//! plan.json, version 1: what `urval plan` writes and `urval draw`/`urval verify` read.
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `version`, `kind` | 1, `"urval-plan"` |
+//! | `created`, `urval_version` | UTC time and the urval version that wrote it |
+//! | `extract` | files (path, format, bytes, row counts), `total_bytes`, `fingerprint` |
+//! | `key`, `strata_columns`, `where`, `pages_column` | how the extract was read |
+//! | `design` | target (margin or total), confidence, allocation, min, max, proportion, z, the achieved margin |
+//! | `rows_read`, `rows_used`, `rows_excluded`, `rows_quarantined` | rows_read = used + excluded + quarantined |
+//! | `duplicate_keys`, `allow_duplicate_keys` | keys seen more than once |
+//! | `strata[]` | `values` {column: value}, `population` N_h, `n` n_h, `binding`, `inclusion_probability`, `weight`, `margin`, `mean_pages`, `pages`, `working_days`, `fingerprint` |
+//! | `total_population`, `total_n`, `burden` | totals; burden rates, needed and (with `--requested`) the comparison |
+//!
+//! The fingerprint of a stratum is the wrapping sum of XXH3-128 of its keys (hex); the
+//! extract's is XXH3-128 over the sorted list of (values, stratum fingerprint). Both are
+//! independent of row order, file split and format.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use urval_design::{Burden, BurdenRates, RequestComparison};
+
+/// The plan format version this build writes and reads.
+pub const PLAN_VERSION: u32 = 1;
+
+/// One input file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileInfo {
+    /// Path as given.
+    pub path: String,
+    /// parquet, csv or ipc.
+    pub format: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Rows read.
+    pub rows_read: u64,
+    /// Rows used.
+    pub rows_used: u64,
+    /// Rows left out by `where`.
+    pub rows_excluded: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+}
+
+/// The extract as seen by the plan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExtractInfo {
+    /// The files.
+    pub files: Vec<FileInfo>,
+    /// Their total size.
+    pub total_bytes: u64,
+    /// Order-independent fingerprint of (key, strata) over the used rows.
+    pub fingerprint: String,
+    /// How the fingerprint is computed.
+    pub fingerprint_method: String,
+}
+
+/// The design parameters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Design {
+    /// The margin asked for, if any.
+    pub margin: Option<f64>,
+    /// The total asked for, if any.
+    pub total: Option<u64>,
+    /// Confidence level.
+    pub confidence: f64,
+    /// z at the confidence.
+    pub z: f64,
+    /// Allocation method.
+    pub allocation: String,
+    /// Minimum per stratum.
+    pub min: Option<u64>,
+    /// Maximum per stratum.
+    pub max: Option<u64>,
+    /// Anticipated proportion.
+    pub proportion: f64,
+    /// The total the target gave before bounds.
+    pub target_total: u64,
+    /// The margin of the overall stratified share with this allocation.
+    pub margin_achieved: Option<f64>,
+    /// How the total was adjusted to meet the bounds, if it was.
+    pub total_adjustment: Option<serde_json::Value>,
+}
+
+/// One stratum of the plan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PlanStratum {
+    /// Column → value.
+    pub values: BTreeMap<String, String>,
+    /// N_h.
+    pub population: u64,
+    /// n_h.
+    pub n: u64,
+    /// The constraint that binds (min, max, population).
+    pub binding: Option<String>,
+    /// n_h / N_h.
+    pub inclusion_probability: f64,
+    /// N_h / n_h (null when n_h = 0).
+    pub weight: Option<f64>,
+    /// Margin of the stratum's own share estimate.
+    pub margin: Option<f64>,
+    /// Mean pages per record (with `--pages-column`).
+    pub mean_pages: Option<f64>,
+    /// Pages of the n_h records.
+    pub pages: f64,
+    /// Working days for the n_h records.
+    pub working_days: f64,
+    /// Order-independent fingerprint of the stratum's keys.
+    pub fingerprint: String,
+}
+
+/// Burden totals.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PlanBurden {
+    /// The rates.
+    pub rates: BurdenRates,
+    /// What the plan needs.
+    pub needed: Burden,
+    /// A proposed request compared.
+    pub requested: Option<RequestComparison>,
+}
+
+/// plan.json.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PlanFile {
+    /// Format version.
+    pub version: u32,
+    /// Always "urval-plan".
+    pub kind: String,
+    /// UTC creation time.
+    pub created: String,
+    /// The urval version that wrote it.
+    pub urval_version: String,
+    /// The extract.
+    pub extract: ExtractInfo,
+    /// Key column.
+    pub key: String,
+    /// Strata columns.
+    pub strata_columns: Vec<String>,
+    /// Row filter.
+    #[serde(rename = "where")]
+    pub where_: Option<String>,
+    /// Pages column.
+    pub pages_column: Option<String>,
+    /// Design parameters.
+    pub design: Design,
+    /// Rows read.
+    pub rows_read: u64,
+    /// Rows used.
+    pub rows_used: u64,
+    /// Rows left out by where.
+    pub rows_excluded: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+    /// Distinct keys seen more than once.
+    pub duplicate_keys: u64,
+    /// Whether duplicates were allowed.
+    pub allow_duplicate_keys: bool,
+    /// The strata, sorted by their values in column order.
+    pub strata: Vec<PlanStratum>,
+    /// Σ N_h.
+    pub total_population: u64,
+    /// Σ n_h.
+    pub total_n: u64,
+    /// Burden.
+    pub burden: PlanBurden,
+}
+
+impl PlanFile {
+    /// Read and check a plan.
+    pub fn read(path: &Path) -> Result<PlanFile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the plan {}", path.display()))?;
+        let plan: PlanFile = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a urval plan", path.display()))?;
+        if plan.kind != "urval-plan" || plan.version != PLAN_VERSION {
+            bail!(
+                "{}: plan kind {:?} version {} is not one this urval reads (urval-plan version {PLAN_VERSION})",
+                path.display(),
+                plan.kind,
+                plan.version
+            );
+        }
+        for s in &plan.strata {
+            if s.n > s.population {
+                bail!(
+                    "{}: stratum {} asks for n = {} but has only N = {} records",
+                    path.display(),
+                    describe(&s.values, &plan.strata_columns),
+                    s.n,
+                    s.population
+                );
+            }
+            for c in &plan.strata_columns {
+                if !s.values.contains_key(c) {
+                    bail!(
+                        "{}: a stratum has no value for column {c:?}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Each stratum's values in column order.
+    pub fn strata_values(&self) -> Vec<Vec<String>> {
+        self.strata
+            .iter()
+            .map(|s| {
+                self.strata_columns
+                    .iter()
+                    .map(|c| s.values.get(c).cloned().unwrap_or_default())
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// `col=value, col=value` for messages.
+pub fn describe(values: &BTreeMap<String, String>, columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("{c}={}", values.get(c).map(String::as_str).unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The extract fingerprint from per-stratum fingerprints: XXH3-128 over the sorted lines
+/// `value␟value␟…␟fingerprint\n`.
+pub fn extract_fingerprint(strata: &[(Vec<String>, u128)]) -> String {
+    let mut lines: Vec<String> = strata
+        .iter()
+        .map(|(v, f)| format!("{}\x1f{f:032x}\n", v.join("\x1f")))
+        .collect();
+    lines.sort();
+    crate::util::hex128(xxhash_rust::xxh3::xxh3_128(lines.concat().as_bytes()))
+}

@@ -1,0 +1,213 @@
+//! Shared plumbing for the commands that read extracts and write files: atomic outputs,
+//! UTC timestamps, fingerprints, the progress bar and the quarantine file.
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use urval_ingest::{Extract, QuarantineRecord};
+
+/// A file written under a temporary name in the target directory and renamed over the
+/// target on [`AtomicFile::commit`]; dropped without commit, the temporary file is removed
+/// and the previous output stays intact.
+pub struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Start writing `target`.
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            anyhow::bail!("{}: the output directory does not exist", dir.display());
+        }
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .with_context(|| format!("{}: not a file name", target.display()))?;
+        let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file =
+            File::create(&temp).with_context(|| format!("cannot write in {}", dir.display()))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer
+            .as_mut()
+            .expect("the writer is present until commit consumes the AtomicFile")
+    }
+
+    /// Flush, sync and rename over the target.
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(w) = self.writer.take() {
+            let file = w
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(|| format!("writing {}", self.target.display()))?;
+            file.sync_all()
+                .with_context(|| format!("writing {}", self.target.display()))?;
+        }
+        std::fs::rename(&self.temp, &self.target).with_context(|| {
+            format!(
+                "cannot move the finished output to {}",
+                self.target.display()
+            )
+        })?;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            self.writer = None;
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Write bytes atomically.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = AtomicFile::create(target)?;
+    f.writer()
+        .write_all(bytes)
+        .with_context(|| format!("writing {}", target.display()))?;
+    f.commit()
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Hinnant's civil_from_days).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The current time as an RFC 3339 UTC timestamp (seconds).
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// A fingerprint as 32 hex digits.
+pub fn hex128(v: u128) -> String {
+    format!("{v:032x}")
+}
+
+/// XXH3-128 of a file's bytes, as hex (for the plan file in a manifest's sidecar).
+pub fn file_hash(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hex128(xxhash_rust::xxh3::xxh3_128(&bytes)))
+}
+
+/// A progress bar on stderr counting rows, hidden when stderr is not a terminal.
+pub fn progress_bar(what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows ({per_sec}) {elapsed}")
+    {
+        pb.set_style(style);
+    }
+    pb.set_message(what.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// The quarantine file next to an output: `plan.json` → `plan.quarantine.csv`.
+pub fn quarantine_path(output: &Path) -> PathBuf {
+    let stem = output
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("output");
+    output.with_file_name(format!("{stem}.quarantine.csv"))
+}
+
+/// Write the quarantine file (source file, row, reason, raw row) when there are rows, and
+/// remove a stale one when there are none. Returns the path when written.
+pub fn write_quarantine(
+    output: &Path,
+    extract: &Extract,
+    rows: &[QuarantineRecord],
+) -> Result<Option<PathBuf>> {
+    let path = quarantine_path(output);
+    if rows.is_empty() {
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove stale {}", path.display()))?;
+        }
+        return Ok(None);
+    }
+    let mut f = AtomicFile::create(&path)?;
+    {
+        let mut w = csv::Writer::from_writer(f.writer());
+        w.write_record(["source_file", "row", "reason", "raw"])?;
+        for r in rows {
+            let file = extract
+                .files
+                .get(r.file)
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default();
+            w.write_record([file.as_str(), &r.row.to_string(), &r.reason, &r.raw])?;
+        }
+        w.flush()?;
+    }
+    f.commit()?;
+    Ok(Some(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn atomic_file_leaves_target_intact_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.txt");
+        std::fs::write(&target, "old").unwrap();
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.writer().write_all(b"new but unfinished").unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+}

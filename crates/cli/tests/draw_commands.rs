@@ -1,0 +1,646 @@
+//! CLI tests for `urval generate`, `plan`, `draw` and `verify`: the draw is the same
+//! whatever the row order, file split, format and thread count; municipalities drawing their
+//! own part reproduce the national draw; a changed extract is refused.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn urval() -> Command {
+    Command::cargo_bin("urval").unwrap()
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = urval().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "urval {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A generated extract in Parquet (small row groups: many parallel units) and CSV, and a
+/// plan over municipality × area.
+struct Fixture {
+    dir: tempfile::TempDir,
+    parquet: PathBuf,
+    csv: PathBuf,
+    plan: PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("cases.parquet");
+    let csv = dir.path().join("cases.csv");
+    let plan = dir.path().join("plan.json");
+    run_ok(&[
+        "generate",
+        "--rows",
+        "30000",
+        "--seed",
+        "7",
+        "--row-group-size",
+        "4096",
+        "-o",
+        p(&parquet),
+    ]);
+    run_ok(&["generate", "--rows", "30000", "--seed", "7", "-o", p(&csv)]);
+    run_ok(&[
+        "plan",
+        "--extract",
+        p(&parquet),
+        "--key",
+        "case_id",
+        "--strata",
+        "municipality_code,area",
+        "--margin",
+        "0.15",
+        "--allocation",
+        "domain",
+        "-o",
+        p(&plan),
+    ]);
+    Fixture {
+        dir,
+        parquet,
+        csv,
+        plan,
+    }
+}
+
+fn draw(f: &Fixture, extract: &[&str], out: &Path, extra: &[&str], threads: &str) {
+    let mut args = vec!["draw", "--extract"];
+    args.extend_from_slice(extract);
+    args.extend_from_slice(&["--plan", p(&f.plan), "--seed", "20261123", "-o", p(out)]);
+    args.extend_from_slice(extra);
+    let out = urval()
+        .env("RAYON_NUM_THREADS", threads)
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn csv_lines(path: &Path) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().map(String::from);
+    let header = lines.next().unwrap();
+    (header, lines.collect())
+}
+
+#[test]
+fn same_draw_whatever_order_split_format_and_threads() {
+    let f = fixture();
+    let d = f.dir.path();
+    let reference = d.join("ref.csv");
+    draw(&f, &[p(&f.parquet)], &reference, &[], "2");
+    let bytes = std::fs::read(&reference).unwrap();
+    assert!(bytes.len() > 1000);
+
+    // Threads.
+    let one = d.join("one.csv");
+    draw(&f, &[p(&f.parquet)], &one, &[], "1");
+    assert_eq!(
+        std::fs::read(&one).unwrap(),
+        bytes,
+        "RAYON_NUM_THREADS=1 differs"
+    );
+
+    // Format: the CSV of the same rows.
+    let from_csv = d.join("from_csv.csv");
+    draw(&f, &[p(&f.csv)], &from_csv, &[], "2");
+    assert_eq!(
+        std::fs::read(&from_csv).unwrap(),
+        bytes,
+        "CSV input differs"
+    );
+
+    // Row order: the CSV's rows shuffled (a fixed permutation).
+    let (header, mut rows) = csv_lines(&f.csv);
+    let n = rows.len();
+    let mut state = 12345u64;
+    for i in (1..n).rev() {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        rows.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    let shuffled = d.join("shuffled.csv");
+    std::fs::write(&shuffled, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    let from_shuffled = d.join("from_shuffled.csv");
+    draw(&f, &[p(&shuffled)], &from_shuffled, &[], "2");
+    assert_eq!(
+        std::fs::read(&from_shuffled).unwrap(),
+        bytes,
+        "shuffled rows differ"
+    );
+
+    // File split: three files in a directory (one with a BOM and CRLF line ends).
+    let parts = d.join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    for (i, chunk) in rows.chunks(n / 3 + 1).enumerate() {
+        let text = if i == 1 {
+            format!("\u{feff}{header}\r\n{}\r\n", chunk.join("\r\n"))
+        } else {
+            format!("{header}\n{}\n", chunk.join("\n"))
+        };
+        std::fs::write(parts.join(format!("part{i}.csv")), text).unwrap();
+    }
+    let from_parts = d.join("from_parts.csv");
+    draw(&f, &[p(&parts)], &from_parts, &[], "2");
+    assert_eq!(
+        std::fs::read(&from_parts).unwrap(),
+        bytes,
+        "split files differ"
+    );
+
+    // Parquet manifests are byte-identical across thread counts too.
+    let pq1 = d.join("m1.parquet");
+    let pq2 = d.join("m2.parquet");
+    draw(
+        &f,
+        &[p(&f.parquet)],
+        &pq1,
+        &["--include", "sex,opened_date"],
+        "1",
+    );
+    draw(
+        &f,
+        &[p(&f.csv)],
+        &pq2,
+        &["--include", "sex,opened_date"],
+        "2",
+    );
+    assert_eq!(std::fs::read(&pq1).unwrap(), std::fs::read(&pq2).unwrap());
+
+    // The manifest has exactly n_h records per stratum, unique keys, sorted by strata then key.
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f.plan).unwrap()).unwrap();
+    let (header, lines) = csv_lines(&reference);
+    assert_eq!(
+        header,
+        "case_id,municipality_code,area,prn,inclusion_probability,weight"
+    );
+    let mut per: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut keys = BTreeSet::new();
+    let mut last: Option<(String, String, String)> = None;
+    for l in &lines {
+        let c: Vec<&str> = l.split(',').collect();
+        *per.entry((c[1].to_string(), c[2].to_string())).or_default() += 1;
+        assert!(keys.insert(c[0].to_string()), "duplicate key {}", c[0]);
+        let cur = (c[1].to_string(), c[2].to_string(), c[0].to_string());
+        if let Some(prev) = &last {
+            assert!(prev < &cur, "not sorted: {prev:?} then {cur:?}");
+        }
+        last = Some(cur);
+    }
+    for s in plan["strata"].as_array().unwrap() {
+        let k = (
+            s["values"]["municipality_code"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            s["values"]["area"].as_str().unwrap().to_string(),
+        );
+        assert_eq!(
+            per.get(&k).copied().unwrap_or(0),
+            s["n"].as_u64().unwrap(),
+            "{k:?}"
+        );
+    }
+    assert_eq!(lines.len() as u64, plan["total_n"].as_u64().unwrap());
+
+    // verify: identical, then a tampered manifest differs (exit 1).
+    urval()
+        .args([
+            "verify",
+            "--extract",
+            p(&f.csv),
+            "--plan",
+            p(&f.plan),
+            "--manifest",
+            p(&reference),
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("identical"));
+    let tampered = d.join("tampered.csv");
+    let mut t = lines.clone();
+    let first: Vec<String> = t[0].split(',').map(String::from).collect();
+    t[0] = format!("{}-X,{}", first[0], first[1..].join(","));
+    std::fs::write(&tampered, format!("{header}\n{}\n", t.join("\n"))).unwrap();
+    std::fs::copy(d.join("ref.draw.json"), d.join("tampered.draw.json")).unwrap();
+    urval()
+        .args([
+            "verify",
+            "--extract",
+            p(&f.parquet),
+            "--plan",
+            p(&f.plan),
+            "--manifest",
+            p(&tampered),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "1 records drawn but not in the manifest, 1 in the manifest but not drawn",
+        ));
+}
+
+#[test]
+fn municipalities_draw_their_own_part_of_the_national_draw() {
+    let f = fixture();
+    let d = f.dir.path();
+    let national = d.join("national.csv");
+    draw(&f, &[p(&f.parquet)], &national, &[], "2");
+    let (header, national_rows) = csv_lines(&national);
+    let (ext_header, ext_rows) = csv_lines(&f.csv);
+    let mut union: Vec<String> = Vec::new();
+    for code in ["0180", "1480", "2584", "0114"] {
+        // Federated: the municipality's own extract only.
+        let own = d.join(format!("own-{code}.csv"));
+        let mine: Vec<&String> = ext_rows
+            .iter()
+            .filter(|l| l.split(';').nth(1) == Some(code))
+            .collect();
+        assert!(!mine.is_empty());
+        std::fs::write(
+            &own,
+            format!(
+                "{ext_header}\n{}\n",
+                mine.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        )
+        .unwrap();
+        let part = d.join(format!("part-{code}.csv"));
+        draw(
+            &f,
+            &[p(&own)],
+            &part,
+            &["--only", &format!("municipality_code={code}")],
+            "2",
+        );
+        let (h, rows) = csv_lines(&part);
+        assert_eq!(h, header);
+        let expected: Vec<String> = national_rows
+            .iter()
+            .filter(|l| l.split(',').nth(1) == Some(code))
+            .cloned()
+            .collect();
+        assert_eq!(rows, expected, "municipality {code}");
+        union.extend(rows);
+    }
+    assert!(union.len() > 100);
+    // --only on the national extract gives the same part.
+    let part = d.join("part-national-0180.csv");
+    draw(
+        &f,
+        &[p(&f.parquet)],
+        &part,
+        &["--only", "municipality_code=0180"],
+        "2",
+    );
+    let expected: Vec<String> = national_rows
+        .iter()
+        .filter(|l| l.split(',').nth(1) == Some("0180"))
+        .cloned()
+        .collect();
+    assert_eq!(csv_lines(&part).1, expected);
+    // --split-by writes the same parts.
+    let out_dir = d.join("split");
+    std::fs::create_dir(&out_dir).unwrap();
+    draw(
+        &f,
+        &[p(&f.parquet)],
+        &d.join("all.csv"),
+        &["--split-by", "municipality_code", "--out-dir", p(&out_dir)],
+        "2",
+    );
+    assert_eq!(csv_lines(&out_dir.join("0180.csv")).1, expected);
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 290);
+}
+
+#[test]
+fn another_start_spreads_the_burden() {
+    let f = fixture();
+    let d = f.dir.path();
+    let a = d.join("a.csv");
+    let b = d.join("b.csv");
+    draw(&f, &[p(&f.parquet)], &a, &[], "2");
+    draw(&f, &[p(&f.parquet)], &b, &["--start", "0.5"], "2");
+    let keys = |path: &Path| -> BTreeSet<String> {
+        csv_lines(path)
+            .1
+            .iter()
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    let (ka, kb) = (keys(&a), keys(&b));
+    assert_eq!(ka.len(), kb.len());
+    let overlap = ka.intersection(&kb).count() as f64;
+    // Two independent simple random samples would share Σ n_h²/N_h records.
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f.plan).unwrap()).unwrap();
+    let independent: f64 = plan["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["n"].as_f64().unwrap().powi(2) / s["population"].as_f64().unwrap())
+        .sum();
+    // Forced overlap: a stratum with n_h > N_h/2 must repeat 2n_h − N_h records.
+    let forced: f64 = plan["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (2.0 * s["n"].as_f64().unwrap() - s["population"].as_f64().unwrap()).max(0.0))
+        .sum();
+    assert!(overlap >= forced);
+    assert!(
+        overlap < forced + 0.25 * (independent - forced),
+        "overlap {overlap}, forced {forced}, independent {independent}"
+    );
+}
+
+#[test]
+fn a_changed_extract_is_refused() {
+    let f = fixture();
+    let d = f.dir.path();
+    let (header, rows) = csv_lines(&f.csv);
+    // One row fewer: N_h changes.
+    let fewer = d.join("fewer.csv");
+    std::fs::write(&fewer, format!("{header}\n{}\n", rows[1..].join("\n"))).unwrap();
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&fewer),
+            "--plan",
+            p(&f.plan),
+            "--seed",
+            "1",
+            "-o",
+            p(&d.join("m.csv")),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the extract changed since the plan",
+        ));
+    assert!(!d.join("m.csv").exists());
+    // Same N_h, another key.
+    let other = d.join("other.csv");
+    let mut changed = rows.clone();
+    changed[0] = changed[0].replacen('-', "-X", 1);
+    std::fs::write(&other, format!("{header}\n{}\n", changed.join("\n"))).unwrap();
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&other),
+            "--plan",
+            p(&f.plan),
+            "--seed",
+            "1",
+            "-o",
+            p(&d.join("m.csv")),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("other keys"));
+    // A plan whose n exceeds N_h.
+    let mut plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f.plan).unwrap()).unwrap();
+    let pop = plan["strata"][0]["population"].as_u64().unwrap();
+    plan["strata"][0]["n"] = serde_json::json!(pop + 1);
+    let bad_plan = d.join("bad-plan.json");
+    std::fs::write(&bad_plan, serde_json::to_string(&plan).unwrap()).unwrap();
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&f.csv),
+            "--plan",
+            p(&bad_plan),
+            "--seed",
+            "1",
+            "-o",
+            p(&d.join("m.csv")),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("asks for n ="));
+    // An output directory that does not exist: a clear error, no partial file.
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&f.csv),
+            "--plan",
+            p(&f.plan),
+            "--seed",
+            "1",
+            "-o",
+            p(&d.join("nope/m.csv")),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not exist"));
+}
+
+#[test]
+fn plan_reports_rows_quarantine_and_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "ärende_id;kommunkod;område\n1;0180;äldre\n2;;äldre\n3;0180\n;0181;äldre\n5;0181;äldre\n6;0180;\"äldre\"\n7;0181;barn\n",
+    )
+    .unwrap();
+    let plan = d.join("plan.json");
+    let out = run_ok(&[
+        "plan",
+        "--extract",
+        p(&bad),
+        "--key",
+        "ärende_id",
+        "--strata",
+        "kommunkod,område",
+        "--total",
+        "2",
+        "-o",
+        p(&plan),
+    ]);
+    assert!(
+        out.contains("rows read 7 = used 4 + excluded by --where 0 + quarantined 3"),
+        "{out}"
+    );
+    let q = std::fs::read_to_string(d.join("plan.quarantine.csv")).unwrap();
+    assert!(q.contains("wrong number of fields"));
+    assert!(q.contains("empty key"));
+    assert!(q.contains("empty stratum value"));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert_eq!(v["rows_read"], 7);
+    assert_eq!(v["rows_used"], 4);
+    assert_eq!(v["rows_quarantined"], 3);
+    assert_eq!(v["strata"][0]["values"]["kommunkod"], "0180");
+    assert_eq!(v["total_population"], 4);
+    // Duplicate keys: exit 2 naming them, unless allowed.
+    let dup = d.join("dup.csv");
+    std::fs::write(&dup, "id,k\n1,a\n2,a\n2,b\n3,b\n").unwrap();
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            p(&dup),
+            "--key",
+            "id",
+            "--strata",
+            "k",
+            "--total",
+            "2",
+            "-o",
+            p(&plan),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "1 keys occur more than once (first: 2 (2×))",
+        ));
+    // A missing column names the columns present.
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            p(&dup),
+            "--key",
+            "nyckel",
+            "--strata",
+            "k",
+            "--total",
+            "2",
+            "-o",
+            p(&plan),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "column \"nyckel\" not found; columns present: id, k",
+        ));
+    // A filter that does not parse.
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            p(&dup),
+            "--key",
+            "id",
+            "--strata",
+            "k",
+            "--where",
+            "k = ",
+            "--total",
+            "2",
+            "-o",
+            p(&plan),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--where"));
+    // An empty file.
+    let empty = d.join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            p(&empty),
+            "--key",
+            "id",
+            "--strata",
+            "k",
+            "--total",
+            "2",
+            "-o",
+            p(&plan),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("empty"));
+}
+
+#[test]
+fn where_filter_and_measured_pages() {
+    let f = fixture();
+    let plan = f.dir.path().join("aldre.json");
+    let out = run_ok(&[
+        "plan",
+        "--extract",
+        p(&f.csv),
+        "--key",
+        "case_id",
+        "--strata",
+        "municipality_code",
+        "--where",
+        "area = 'aldre'",
+        "--total",
+        "300",
+        "--pages-column",
+        "pages",
+        "--requested",
+        "1000",
+        "-o",
+        p(&plan),
+    ]);
+    assert!(out.contains("excluded by --where"));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    let used = v["rows_used"].as_u64().unwrap();
+    let read = v["rows_read"].as_u64().unwrap();
+    let excluded = v["rows_excluded"].as_u64().unwrap();
+    assert_eq!(read, 30000);
+    assert_eq!(used + excluded, read);
+    assert!(used > 8000 && used < 13000, "{used}");
+    assert_eq!(v["total_n"], 300);
+    let mean_pages = v["strata"][0]["mean_pages"].as_f64().unwrap();
+    assert!(mean_pages > 200.0 && mean_pages < 400.0, "{mean_pages}");
+    assert_eq!(v["burden"]["requested"]["surplus_records"], 700);
+    // The same plan from Parquet has the same fingerprint.
+    let plan2 = f.dir.path().join("aldre2.json");
+    run_ok(&[
+        "plan",
+        "--extract",
+        p(&f.parquet),
+        "--key",
+        "case_id",
+        "--strata",
+        "municipality_code",
+        "--where",
+        "area = 'aldre'",
+        "--total",
+        "300",
+        "--pages-column",
+        "pages",
+        "-o",
+        p(&plan2),
+    ]);
+    let v2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan2).unwrap()).unwrap();
+    assert_eq!(v["extract"]["fingerprint"], v2["extract"]["fingerprint"]);
+    assert_eq!(v["strata"], v2["strata"]);
+}

@@ -1,0 +1,1057 @@
+//! Row filters (`--where`): a small SQL expression language over an extract's columns.
+//!
+//! Grammar (keywords case-insensitive):
+//! ```text
+//! expr    := or
+//! or      := and ("OR" and)*
+//! and     := not ("AND" not)*
+//! not     := "NOT" not | pred
+//! pred    := sum [ cmp sum | "IS" ["NOT"] "NULL" | ["NOT"] "IN" "(" lit ("," lit)* ")"
+//!                | ["NOT"] "BETWEEN" sum "AND" sum | ["NOT"] "LIKE" 'pattern' ]
+//! cmp     := "=" | "==" | "!=" | "<>" | "<" | "<=" | ">" | ">="
+//! sum     := product (("+" | "-") product)*
+//! product := unary (("*" | "/" | "%") unary)*
+//! unary   := "-" unary | atom
+//! atom    := number | 'text' | TRUE | FALSE | NULL | DATE 'YYYY-MM-DD' | column | "quoted column" | "(" expr ")"
+//! ```
+//! Semantics follow SQL: NULL propagates through comparisons and arithmetic, AND/OR use
+//! three-valued (Kleene) logic, and a row passes only when the filter is TRUE. Text compared
+//! with a number, a date or a boolean is parsed as one (CSV columns are text); a value that
+//! does not parse is a row error (the row is quarantined with the reason), never a silent
+//! NULL. Date − date is a number of days.
+
+use crate::error::IngestError;
+use crate::text::TextCol;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array};
+use arrow_schema::DataType;
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Lit {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Date(i32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Expr {
+    Col(usize),
+    Lit(Lit),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Neg(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    In(Box<Expr>, Vec<Lit>, bool),
+    Like(Box<Expr>, String, bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Num(String),
+    Op(&'static str),
+    LParen,
+    RParen,
+    Comma,
+}
+
+fn tokenize(s: &str) -> Result<Vec<(usize, Tok)>, String> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == '\'' || c == '"' {
+            let quote = c;
+            let mut text = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => {
+                        return Err(format!(
+                            "unterminated {quote} quote starting at position {}",
+                            pos + 1
+                        ))
+                    }
+                    Some(&(_, ch)) if ch == quote => {
+                        if chars.get(i + 1).map(|x| x.1) == Some(quote) {
+                            text.push(quote);
+                            i += 2;
+                        } else {
+                            i += 1;
+                            break;
+                        }
+                    }
+                    Some(&(_, ch)) => {
+                        text.push(ch);
+                        i += 1;
+                    }
+                }
+            }
+            out.push((
+                pos,
+                if quote == '\'' {
+                    Tok::Str(text)
+                } else {
+                    Tok::Ident(text)
+                },
+            ));
+            continue;
+        }
+        if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(|x| x.1.is_ascii_digit()))
+        {
+            let mut text = String::new();
+            while let Some(&(_, ch)) = chars.get(i) {
+                if ch.is_ascii_digit() || ch == '.' || ch == 'e' || ch == 'E' {
+                    text.push(ch);
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            out.push((pos, Tok::Num(text)));
+            continue;
+        }
+        if c.is_alphabetic() || c == '_' {
+            let mut text = String::new();
+            while let Some(&(_, ch)) = chars.get(i) {
+                if ch.is_alphanumeric() || ch == '_' {
+                    text.push(ch);
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            out.push((pos, Tok::Ident(text)));
+            continue;
+        }
+        let two: String = chars[i..chars.len().min(i + 2)]
+            .iter()
+            .map(|x| x.1)
+            .collect();
+        let op = match two.as_str() {
+            "<=" => Some("<="),
+            ">=" => Some(">="),
+            "<>" => Some("<>"),
+            "!=" => Some("!="),
+            "==" => Some("="),
+            _ => None,
+        };
+        if let Some(op) = op {
+            out.push((pos, Tok::Op(op)));
+            i += 2;
+            continue;
+        }
+        let tok = match c {
+            '(' => Tok::LParen,
+            ')' => Tok::RParen,
+            ',' => Tok::Comma,
+            '=' => Tok::Op("="),
+            '<' => Tok::Op("<"),
+            '>' => Tok::Op(">"),
+            '+' => Tok::Op("+"),
+            '-' => Tok::Op("-"),
+            '*' => Tok::Op("*"),
+            '/' => Tok::Op("/"),
+            '%' => Tok::Op("%"),
+            _ => {
+                return Err(format!(
+                    "unexpected character {c:?} at position {}",
+                    pos + 1
+                ))
+            }
+        };
+        out.push((pos, tok));
+        i += 1;
+    }
+    Ok(out)
+}
+
+struct Parser<'a> {
+    toks: Vec<(usize, Tok)>,
+    i: usize,
+    columns: &'a mut Vec<String>,
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    // Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic Gregorian calendar.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parse `YYYY-MM-DD` into days since 1970-01-01; `None` if it is not a valid date.
+pub fn parse_date(s: &str) -> Option<i32> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i64 = s[0..4].parse().ok()?;
+    let m: i64 = s[5..7].parse().ok()?;
+    let d: i64 = s[8..10].parse().ok()?;
+    if !(1..=12).contains(&m) || d < 1 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let dim = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d > dim[(m - 1) as usize] {
+        return None;
+    }
+    i32::try_from(days_from_civil(y, m, d)).ok()
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.i).map(|t| &t.1)
+    }
+    fn pos(&self) -> String {
+        match self.toks.get(self.i) {
+            Some((p, _)) => format!("position {}", p + 1),
+            None => "the end".to_string(),
+        }
+    }
+    fn keyword(&self, kw: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Ident(s)) if s.eq_ignore_ascii_case(kw))
+    }
+    fn eat_kw(&mut self, kw: &str) -> bool {
+        if self.keyword(kw) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn eat_op(&mut self, op: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Op(o)) if *o == op) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, tok: Tok, what: &str) -> Result<(), String> {
+        if self.peek() == Some(&tok) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(format!("expected {what} at {}", self.pos()))
+        }
+    }
+    fn or(&mut self) -> Result<Expr, String> {
+        let mut l = self.and()?;
+        while self.eat_kw("or") {
+            let r = self.and()?;
+            l = Expr::Or(Box::new(l), Box::new(r));
+        }
+        Ok(l)
+    }
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut l = self.not()?;
+        while self.eat_kw("and") {
+            let r = self.not()?;
+            l = Expr::And(Box::new(l), Box::new(r));
+        }
+        Ok(l)
+    }
+    fn not(&mut self) -> Result<Expr, String> {
+        if self.eat_kw("not") {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.pred()
+    }
+    fn pred(&mut self) -> Result<Expr, String> {
+        let l = self.sum()?;
+        let cmp = match self.peek() {
+            Some(Tok::Op("=")) => Some(CmpOp::Eq),
+            Some(Tok::Op("!=")) | Some(Tok::Op("<>")) => Some(CmpOp::Ne),
+            Some(Tok::Op("<")) => Some(CmpOp::Lt),
+            Some(Tok::Op("<=")) => Some(CmpOp::Le),
+            Some(Tok::Op(">")) => Some(CmpOp::Gt),
+            Some(Tok::Op(">=")) => Some(CmpOp::Ge),
+            _ => None,
+        };
+        if let Some(op) = cmp {
+            self.i += 1;
+            let r = self.sum()?;
+            return Ok(Expr::Cmp(op, Box::new(l), Box::new(r)));
+        }
+        if self.eat_kw("is") {
+            let negated = self.eat_kw("not");
+            if !self.eat_kw("null") {
+                return Err(format!("expected NULL at {}", self.pos()));
+            }
+            return Ok(Expr::IsNull(Box::new(l), negated));
+        }
+        let negated = self.eat_kw("not");
+        if self.eat_kw("in") {
+            self.expect(Tok::LParen, "(")?;
+            let mut list = Vec::new();
+            loop {
+                match self.atom()? {
+                    Expr::Lit(lit) => list.push(lit),
+                    Expr::Neg(inner) => match *inner {
+                        Expr::Lit(Lit::Int(v)) => list.push(Lit::Int(-v)),
+                        Expr::Lit(Lit::Float(v)) => list.push(Lit::Float(-v)),
+                        _ => {
+                            return Err(format!("IN takes a list of constants, at {}", self.pos()))
+                        }
+                    },
+                    _ => return Err(format!("IN takes a list of constants, at {}", self.pos())),
+                }
+                if self.peek() == Some(&Tok::Comma) {
+                    self.i += 1;
+                } else {
+                    break;
+                }
+            }
+            self.expect(Tok::RParen, ")")?;
+            return Ok(Expr::In(Box::new(l), list, negated));
+        }
+        if self.eat_kw("between") {
+            let lo = self.sum()?;
+            if !self.eat_kw("and") {
+                return Err(format!("expected AND in BETWEEN at {}", self.pos()));
+            }
+            let hi = self.sum()?;
+            let e = Expr::And(
+                Box::new(Expr::Cmp(CmpOp::Ge, Box::new(l.clone()), Box::new(lo))),
+                Box::new(Expr::Cmp(CmpOp::Le, Box::new(l), Box::new(hi))),
+            );
+            return Ok(if negated { Expr::Not(Box::new(e)) } else { e });
+        }
+        if self.eat_kw("like") {
+            let Some(Tok::Str(p)) = self.peek().cloned() else {
+                return Err(format!("LIKE takes a 'pattern' at {}", self.pos()));
+            };
+            self.i += 1;
+            return Ok(Expr::Like(Box::new(l), p, negated));
+        }
+        if negated {
+            return Err(format!(
+                "expected IN, BETWEEN or LIKE after NOT at {}",
+                self.pos()
+            ));
+        }
+        Ok(l)
+    }
+    fn sum(&mut self) -> Result<Expr, String> {
+        let mut l = self.product()?;
+        loop {
+            let op = if self.eat_op("+") {
+                ArithOp::Add
+            } else if self.eat_op("-") {
+                ArithOp::Sub
+            } else {
+                break;
+            };
+            let r = self.product()?;
+            l = Expr::Arith(op, Box::new(l), Box::new(r));
+        }
+        Ok(l)
+    }
+    fn product(&mut self) -> Result<Expr, String> {
+        let mut l = self.unary()?;
+        loop {
+            let op = if self.eat_op("*") {
+                ArithOp::Mul
+            } else if self.eat_op("/") {
+                ArithOp::Div
+            } else if self.eat_op("%") {
+                ArithOp::Rem
+            } else {
+                break;
+            };
+            let r = self.unary()?;
+            l = Expr::Arith(op, Box::new(l), Box::new(r));
+        }
+        Ok(l)
+    }
+    fn unary(&mut self) -> Result<Expr, String> {
+        if self.eat_op("-") {
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        self.atom()
+    }
+    fn atom(&mut self) -> Result<Expr, String> {
+        let Some((pos, tok)) = self.toks.get(self.i).cloned() else {
+            return Err("unexpected end of expression".to_string());
+        };
+        self.i += 1;
+        match tok {
+            Tok::Num(n) => {
+                if let Ok(v) = n.parse::<i64>() {
+                    Ok(Expr::Lit(Lit::Int(v)))
+                } else {
+                    n.parse::<f64>()
+                        .map(|v| Expr::Lit(Lit::Float(v)))
+                        .map_err(|_| format!("bad number {n:?} at position {}", pos + 1))
+                }
+            }
+            Tok::Str(s) => Ok(Expr::Lit(Lit::Str(s))),
+            Tok::LParen => {
+                let e = self.or()?;
+                self.expect(Tok::RParen, ")")?;
+                Ok(e)
+            }
+            Tok::Ident(name) => {
+                let lower = name.to_ascii_lowercase();
+                match lower.as_str() {
+                    "true" => return Ok(Expr::Lit(Lit::Bool(true))),
+                    "false" => return Ok(Expr::Lit(Lit::Bool(false))),
+                    "null" => return Ok(Expr::Lit(Lit::Null)),
+                    "date" => {
+                        if let Some(Tok::Str(s)) = self.peek().cloned() {
+                            self.i += 1;
+                            let d = parse_date(&s)
+                                .ok_or_else(|| format!("bad date {s:?} at position {}", pos + 1))?;
+                            return Ok(Expr::Lit(Lit::Date(d)));
+                        }
+                    }
+                    "and" | "or" | "not" | "is" | "in" | "between" | "like" => {
+                        return Err(format!("unexpected {name} at position {}", pos + 1))
+                    }
+                    _ => {}
+                }
+                let idx = match self.columns.iter().position(|c| *c == name) {
+                    Some(i) => i,
+                    None => {
+                        self.columns.push(name);
+                        self.columns.len() - 1
+                    }
+                };
+                Ok(Expr::Col(idx))
+            }
+            other => Err(format!(
+                "unexpected {} at position {}",
+                describe(&other),
+                pos + 1
+            )),
+        }
+    }
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Op(o) => format!("'{o}'"),
+        Tok::RParen => "')'".into(),
+        Tok::LParen => "'('".into(),
+        Tok::Comma => "','".into(),
+        Tok::Ident(s) => s.clone(),
+        Tok::Str(s) => format!("'{s}'"),
+        Tok::Num(n) => n.clone(),
+    }
+}
+
+/// A parsed filter and the columns it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    text: String,
+    expr: Expr,
+    columns: Vec<String>,
+}
+
+impl Filter {
+    /// Parse a filter expression.
+    ///
+    /// # Errors
+    /// [`IngestError::Filter`] naming the position of the first problem.
+    pub fn parse(text: &str) -> Result<Filter, IngestError> {
+        let err = |reason: String| IngestError::Filter {
+            expr: text.to_string(),
+            reason,
+        };
+        let toks = tokenize(text).map_err(err)?;
+        if toks.is_empty() {
+            return Err(err("empty expression".to_string()));
+        }
+        let mut columns = Vec::new();
+        let mut p = Parser {
+            toks,
+            i: 0,
+            columns: &mut columns,
+        };
+        let expr = p.or().map_err(err)?;
+        if p.i < p.toks.len() {
+            let (pos, tok) = &p.toks[p.i];
+            return Err(err(format!(
+                "unexpected {} at position {}",
+                describe(tok),
+                pos + 1
+            )));
+        }
+        Ok(Filter {
+            text: text.to_string(),
+            expr,
+            columns,
+        })
+    }
+
+    /// The expression as given.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The columns the filter reads, in first-use order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Bind the filter to one batch: `arrays` holds the filter's columns in [`Self::columns`] order.
+    pub fn bind<'a>(&'a self, arrays: &[ArrayRef]) -> Result<BoundFilter<'a>, String> {
+        let cols = arrays
+            .iter()
+            .zip(&self.columns)
+            .map(|(a, name)| {
+                ColAccess::from_array(a).ok_or_else(|| {
+                    format!(
+                        "column {name:?} has type {} that filters cannot read",
+                        a.data_type()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(BoundFilter { filter: self, cols })
+    }
+}
+
+enum ColAccess {
+    Bool(BooleanArray),
+    Int(Int64Array),
+    Float(Float64Array),
+    Date(Date32Array),
+    Text(TextCol),
+}
+
+impl ColAccess {
+    fn from_array(a: &ArrayRef) -> Option<ColAccess> {
+        use DataType::*;
+        Some(match a.data_type() {
+            Boolean => ColAccess::Bool(a.as_boolean().clone()),
+            Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => ColAccess::Int(
+                arrow_cast::cast(a, &Int64)
+                    .ok()?
+                    .as_primitive::<Int64Type>()
+                    .clone(),
+            ),
+            Float16 | Float32 | Float64 | Decimal128(_, _) => ColAccess::Float(
+                arrow_cast::cast(a, &Float64)
+                    .ok()?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            ),
+            Date32 | Date64 | Timestamp(_, _) => ColAccess::Date(
+                arrow_cast::cast(a, &Date32)
+                    .ok()?
+                    .as_primitive::<Date32Type>()
+                    .clone(),
+            ),
+            _ => ColAccess::Text(TextCol::from_array(a)?),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Val<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+    Date(i32),
+}
+
+/// A filter bound to one batch's arrays.
+pub struct BoundFilter<'a> {
+    filter: &'a Filter,
+    cols: Vec<ColAccess>,
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" | "ja" | "j" | "sant" => Some(true),
+        "false" | "f" | "0" | "no" | "n" | "nej" | "falskt" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_num(s: &str) -> Option<Val<'static>> {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<i64>() {
+        return Some(Val::Int(v));
+    }
+    t.replace(',', ".").parse::<f64>().ok().map(Val::Float)
+}
+
+fn like(s: &str, p: &str) -> bool {
+    fn rec(s: &[char], p: &[char]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some('%') => (0..=s.len()).any(|i| rec(&s[i..], &p[1..])),
+            Some('_') => !s.is_empty() && rec(&s[1..], &p[1..]),
+            Some(c) => s.first() == Some(c) && rec(&s[1..], &p[1..]),
+        }
+    }
+    let s: Vec<char> = s.chars().collect();
+    let p: Vec<char> = p.chars().collect();
+    rec(&s, &p)
+}
+
+impl BoundFilter<'_> {
+    /// Evaluate for one row: `Ok(true)` when the row passes, `Ok(false)` when the filter is
+    /// FALSE or NULL, `Err(reason)` when a value cannot be read as the type it is compared with.
+    pub fn matches(&self, row: usize) -> Result<bool, String> {
+        Ok(self.truth(&self.filter.expr, row)? == Some(true))
+    }
+
+    fn col(&self, i: usize, row: usize) -> Val<'_> {
+        match &self.cols[i] {
+            ColAccess::Bool(a) => {
+                if a.is_null(row) {
+                    Val::Null
+                } else {
+                    Val::Bool(a.value(row))
+                }
+            }
+            ColAccess::Int(a) => {
+                if a.is_null(row) {
+                    Val::Null
+                } else {
+                    Val::Int(a.value(row))
+                }
+            }
+            ColAccess::Float(a) => {
+                if a.is_null(row) {
+                    Val::Null
+                } else {
+                    Val::Float(a.value(row))
+                }
+            }
+            ColAccess::Date(a) => {
+                if a.is_null(row) {
+                    Val::Null
+                } else {
+                    Val::Date(a.value(row))
+                }
+            }
+            ColAccess::Text(t) => match t.get(row) {
+                // An empty CSV field is NULL, as in DuckDB and Polars.
+                None | Some("") => Val::Null,
+                Some(s) => Val::Str(s),
+            },
+        }
+    }
+
+    fn col_name(&self, e: &Expr) -> String {
+        match e {
+            Expr::Col(i) => format!("column {:?}", self.filter.columns[*i]),
+            _ => "a value".to_string(),
+        }
+    }
+
+    fn eval<'s>(&'s self, e: &'s Expr, row: usize) -> Result<Val<'s>, String> {
+        Ok(match e {
+            Expr::Col(i) => self.col(*i, row),
+            Expr::Lit(l) => match l {
+                Lit::Null => Val::Null,
+                Lit::Bool(b) => Val::Bool(*b),
+                Lit::Int(v) => Val::Int(*v),
+                Lit::Float(v) => Val::Float(*v),
+                Lit::Str(s) => Val::Str(s),
+                Lit::Date(d) => Val::Date(*d),
+            },
+            Expr::Neg(x) => match self.number(x, row)? {
+                Val::Int(v) => Val::Int(v.checked_neg().ok_or("integer overflow")?),
+                Val::Float(v) => Val::Float(-v),
+                other => other,
+            },
+            Expr::Arith(op, l, r) => self.arith(*op, l, r, row)?,
+            Expr::Cmp(..)
+            | Expr::And(..)
+            | Expr::Or(..)
+            | Expr::Not(..)
+            | Expr::IsNull(..)
+            | Expr::In(..)
+            | Expr::Like(..) => match self.truth(e, row)? {
+                None => Val::Null,
+                Some(b) => Val::Bool(b),
+            },
+        })
+    }
+
+    fn number<'s>(&'s self, e: &'s Expr, row: usize) -> Result<Val<'s>, String> {
+        match self.eval(e, row)? {
+            Val::Str(s) => {
+                parse_num(s).ok_or_else(|| format!("{}: {s:?} is not a number", self.col_name(e)))
+            }
+            v @ (Val::Int(_) | Val::Float(_) | Val::Null | Val::Date(_)) => Ok(v),
+            Val::Bool(_) => Err(format!("{}: a boolean is not a number", self.col_name(e))),
+        }
+    }
+
+    fn arith<'s>(
+        &'s self,
+        op: ArithOp,
+        l: &'s Expr,
+        r: &'s Expr,
+        row: usize,
+    ) -> Result<Val<'s>, String> {
+        let a = self.number(l, row)?;
+        let b = self.number(r, row)?;
+        if matches!(a, Val::Null) || matches!(b, Val::Null) {
+            return Ok(Val::Null);
+        }
+        if let (Val::Date(x), Val::Date(y)) = (a, b) {
+            return match op {
+                ArithOp::Sub => Ok(Val::Int(x as i64 - y as i64)),
+                _ => Err("only subtraction is defined between two dates".to_string()),
+            };
+        }
+        if let (Val::Date(x), Val::Int(d)) = (a, b) {
+            let d = i32::try_from(d).map_err(|_| "date out of range")?;
+            return match op {
+                ArithOp::Add => Ok(Val::Date(x.checked_add(d).ok_or("date out of range")?)),
+                ArithOp::Sub => Ok(Val::Date(x.checked_sub(d).ok_or("date out of range")?)),
+                _ => Err("only + and − days are defined on a date".to_string()),
+            };
+        }
+        if let (Val::Int(x), Val::Int(y)) = (a, b) {
+            let v = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::Div => {
+                    if y == 0 {
+                        return Ok(Val::Null);
+                    }
+                    return Ok(Val::Float(x as f64 / y as f64));
+                }
+                ArithOp::Rem => {
+                    if y == 0 {
+                        return Ok(Val::Null);
+                    }
+                    x.checked_rem(y)
+                }
+            };
+            return v
+                .map(Val::Int)
+                .ok_or_else(|| "integer overflow".to_string());
+        }
+        let f = |v: Val| match v {
+            Val::Int(i) => Some(i as f64),
+            Val::Float(x) => Some(x),
+            _ => None,
+        };
+        let (Some(x), Some(y)) = (f(a), f(b)) else {
+            return Err("arithmetic needs numbers or dates".to_string());
+        };
+        Ok(match op {
+            ArithOp::Add => Val::Float(x + y),
+            ArithOp::Sub => Val::Float(x - y),
+            ArithOp::Mul => Val::Float(x * y),
+            ArithOp::Div => {
+                if y == 0.0 {
+                    Val::Null
+                } else {
+                    Val::Float(x / y)
+                }
+            }
+            ArithOp::Rem => {
+                if y == 0.0 {
+                    Val::Null
+                } else {
+                    Val::Float(x % y)
+                }
+            }
+        })
+    }
+
+    /// Bring two values to a comparable pair, parsing text as the other side's type.
+    fn coerce<'s>(
+        &self,
+        a: Val<'s>,
+        b: Val<'s>,
+        le: &Expr,
+        re: &Expr,
+    ) -> Result<(Val<'s>, Val<'s>), String> {
+        let conv = |s: &str, other: Val, e: &Expr| -> Result<Val<'static>, String> {
+            match other {
+                Val::Int(_) | Val::Float(_) => parse_num(s)
+                    .ok_or_else(|| format!("{}: {s:?} is not a number", self.col_name(e))),
+                Val::Date(_) => parse_date(s).map(Val::Date).ok_or_else(|| {
+                    format!("{}: {s:?} is not a date (YYYY-MM-DD)", self.col_name(e))
+                }),
+                Val::Bool(_) => parse_bool(s)
+                    .map(Val::Bool)
+                    .ok_or_else(|| format!("{}: {s:?} is not a boolean", self.col_name(e))),
+                _ => unreachable_text(),
+            }
+        };
+        Ok(match (a, b) {
+            (Val::Str(s), o @ (Val::Int(_) | Val::Float(_) | Val::Date(_) | Val::Bool(_))) => {
+                (conv(s, o, le)?, o)
+            }
+            (o @ (Val::Int(_) | Val::Float(_) | Val::Date(_) | Val::Bool(_)), Val::Str(s)) => {
+                (o, conv(s, o, re)?)
+            }
+            pair => pair,
+        })
+    }
+
+    fn compare(&self, a: Val, b: Val) -> Result<Option<Ordering>, String> {
+        Ok(match (a, b) {
+            (Val::Null, _) | (_, Val::Null) => None,
+            (Val::Int(x), Val::Int(y)) => Some(x.cmp(&y)),
+            (Val::Int(x), Val::Float(y)) => (x as f64).partial_cmp(&y),
+            (Val::Float(x), Val::Int(y)) => x.partial_cmp(&(y as f64)),
+            (Val::Float(x), Val::Float(y)) => x.partial_cmp(&y),
+            (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
+            (Val::Date(x), Val::Date(y)) => Some(x.cmp(&y)),
+            (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(&y)),
+            (x, y) => return Err(format!("cannot compare {} with {}", kind(x), kind(y))),
+        })
+    }
+
+    fn truth(&self, e: &Expr, row: usize) -> Result<Option<bool>, String> {
+        match e {
+            Expr::And(l, r) => {
+                let a = self.truth(l, row)?;
+                if a == Some(false) {
+                    return Ok(Some(false));
+                }
+                let b = self.truth(r, row)?;
+                Ok(match (a, b) {
+                    (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                })
+            }
+            Expr::Or(l, r) => {
+                let a = self.truth(l, row)?;
+                if a == Some(true) {
+                    return Ok(Some(true));
+                }
+                let b = self.truth(r, row)?;
+                Ok(match (a, b) {
+                    (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                })
+            }
+            Expr::Not(x) => Ok(self.truth(x, row)?.map(|b| !b)),
+            Expr::IsNull(x, negated) => {
+                let is_null = matches!(self.eval(x, row)?, Val::Null);
+                Ok(Some(is_null != *negated))
+            }
+            Expr::Cmp(op, l, r) => {
+                let (a, b) = self.coerce(self.eval(l, row)?, self.eval(r, row)?, l, r)?;
+                let Some(ord) = self.compare(a, b)? else {
+                    return Ok(None);
+                };
+                Ok(Some(match op {
+                    CmpOp::Eq => ord == Ordering::Equal,
+                    CmpOp::Ne => ord != Ordering::Equal,
+                    CmpOp::Lt => ord == Ordering::Less,
+                    CmpOp::Le => ord != Ordering::Greater,
+                    CmpOp::Gt => ord == Ordering::Greater,
+                    CmpOp::Ge => ord != Ordering::Less,
+                }))
+            }
+            Expr::In(x, list, negated) => {
+                let v = self.eval(x, row)?;
+                if matches!(v, Val::Null) {
+                    return Ok(None);
+                }
+                let mut saw_null = false;
+                for lit in list {
+                    let l = match lit {
+                        Lit::Null => {
+                            saw_null = true;
+                            continue;
+                        }
+                        Lit::Bool(b) => Val::Bool(*b),
+                        Lit::Int(i) => Val::Int(*i),
+                        Lit::Float(f) => Val::Float(*f),
+                        Lit::Str(s) => Val::Str(s),
+                        Lit::Date(d) => Val::Date(*d),
+                    };
+                    let (a, b) = self.coerce(v, l, x, x)?;
+                    if self.compare(a, b)? == Some(Ordering::Equal) {
+                        return Ok(Some(!negated));
+                    }
+                }
+                Ok(if saw_null { None } else { Some(*negated) })
+            }
+            Expr::Like(x, p, negated) => match self.eval(x, row)? {
+                Val::Null => Ok(None),
+                Val::Str(s) => Ok(Some(like(s, p) != *negated)),
+                other => Err(format!("LIKE needs text, got {}", kind(other))),
+            },
+            other => match self.eval(other, row)? {
+                Val::Null => Ok(None),
+                Val::Bool(b) => Ok(Some(b)),
+                Val::Int(i) => Ok(Some(i != 0)),
+                Val::Str(s) => parse_bool(s)
+                    .map(Some)
+                    .ok_or_else(|| format!("{}: {s:?} is not a boolean", self.col_name(other))),
+                v => Err(format!("{} is not a condition", kind(v))),
+            },
+        }
+    }
+}
+
+fn unreachable_text() -> Result<Val<'static>, String> {
+    Err("internal: no conversion".to_string())
+}
+
+fn kind(v: Val) -> &'static str {
+    match v {
+        Val::Null => "NULL",
+        Val::Bool(_) => "a boolean",
+        Val::Int(_) | Val::Float(_) => "a number",
+        Val::Str(_) => "text",
+        Val::Date(_) => "a date",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{BooleanArray, Date32Array, Int64Array, StringArray};
+    use std::sync::Arc;
+
+    fn run(expr: &str, arrays: Vec<ArrayRef>) -> Vec<Result<bool, String>> {
+        let f = Filter::parse(expr).unwrap();
+        let len = arrays[0].len();
+        let b = f.bind(&arrays).unwrap();
+        (0..len).map(|r| b.matches(r)).collect()
+    }
+
+    #[test]
+    fn parses_and_names_columns() {
+        let f = Filter::parse("area = 'aldre' AND (pages > 10 OR \"kön\" IS NOT NULL)").unwrap();
+        assert_eq!(f.columns(), &["area", "pages", "kön"]);
+        for bad in [
+            "area =",
+            "area = 'x",
+            "(a = 1",
+            "a = 1 b",
+            "",
+            "NOT",
+            "a IN ()",
+            "a @ 1",
+        ] {
+            assert!(Filter::parse(bad).is_err(), "{bad}");
+        }
+        let e = Filter::parse("area = ").unwrap_err().to_string();
+        assert!(e.contains("--where"), "{e}");
+    }
+
+    #[test]
+    fn evaluates_text_columns_like_sql() {
+        let area: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("aldre"),
+            Some("missbruk"),
+            None,
+            Some(""),
+        ]));
+        let r = run("area = 'aldre'", vec![area.clone()]);
+        assert_eq!(r, vec![Ok(true), Ok(false), Ok(false), Ok(false)]);
+        let r = run("area IN ('aldre', 'missbruk')", vec![area.clone()]);
+        assert_eq!(r, vec![Ok(true), Ok(true), Ok(false), Ok(false)]);
+        let r = run("area IS NULL", vec![area.clone()]);
+        assert_eq!(r, vec![Ok(false), Ok(false), Ok(true), Ok(true)]);
+        let r = run("NOT area LIKE 'a%'", vec![area]);
+        assert_eq!(r, vec![Ok(false), Ok(true), Ok(false), Ok(false)]);
+        let pages: ArrayRef = Arc::new(StringArray::from(vec!["12", "7", "x"]));
+        let r = run("pages * 2 >= 20", vec![pages]);
+        assert_eq!(r[0], Ok(true));
+        assert_eq!(r[1], Ok(false));
+        assert!(r[2].as_ref().unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn typed_columns_dates_and_booleans() {
+        let opened: ArrayRef = Arc::new(Date32Array::from(vec![Some(19_000), Some(19_000), None]));
+        let decided: ArrayRef = Arc::new(Date32Array::from(vec![
+            Some(19_100),
+            Some(19_200),
+            Some(19_300),
+        ]));
+        let r = run("decided - opened <= 120", vec![decided, opened]);
+        assert_eq!(r, vec![Ok(true), Ok(false), Ok(false)]);
+        let d: ArrayRef = Arc::new(Date32Array::from(vec![parse_date("2024-03-01").unwrap()]));
+        assert_eq!(
+            run("d >= DATE '2024-02-29'", vec![d.clone()]),
+            vec![Ok(true)]
+        );
+        assert_eq!(run("d = '2024-03-01'", vec![d]), vec![Ok(true)]);
+        let b: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)]));
+        assert_eq!(
+            run("heard", vec![b.clone()]),
+            vec![Ok(true), Ok(false), Ok(false)]
+        );
+        assert_eq!(
+            run("heard OR TRUE", vec![b]),
+            vec![Ok(true), Ok(true), Ok(true)]
+        );
+        let n: ArrayRef = Arc::new(Int64Array::from(vec![5, 10]));
+        assert_eq!(
+            run("n BETWEEN 1 AND 5", vec![n.clone()]),
+            vec![Ok(true), Ok(false)]
+        );
+        assert_eq!(run("n / 0 IS NULL", vec![n]), vec![Ok(true), Ok(true)]);
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+    }
+}

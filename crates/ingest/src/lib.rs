@@ -1,0 +1,22 @@
+//! # urval-ingest — the ingest room
+//!
+//! Owns reading extracts: resolving inputs (files, directories, globs) to Parquet, CSV and
+//! Arrow IPC files; reading the header or schema; scanning in parallel units with only the
+//! columns a command needs ([`scan()`]); validating every row (empty keys and strata, wrong
+//! field counts, bytes that are not UTF-8) into a quarantine with file, row and reason;
+//! `--where` filters ([`Filter`]); and key and strata values as text ([`TextCol`]) so that
+//! `0180` from CSV equals `0180` from Parquet.
+//!
+//! It knows nothing of designs or samples; commands fold over its batches.
+
+mod error;
+mod filter;
+mod scan;
+mod source;
+mod text;
+
+pub use error::{IngestError, Result};
+pub use filter::{parse_date, BoundFilter, Filter};
+pub use scan::{file_columns, scan, Batch, FileCounts, QuarantineRecord, ScanOutput, ScanSpec};
+pub use source::{csv_header, Extract, Format, SourceFile};
+pub use text::TextCol;

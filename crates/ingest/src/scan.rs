@@ -1,0 +1,705 @@
+//! The scan: every file of an extract read in units (a Parquet row group, an IPC file, a
+//! CSV file) in parallel with rayon, projected to the columns a command needs, validated
+//! row by row, filtered, and handed to the caller's fold in batches. Memory stays bounded
+//! by batch size × threads whatever the extract's size.
+//!
+//! Every row read is accounted for: `rows_read = rows_used + rows_excluded + rows_quarantined`
+//! per file, where *excluded* rows are those a `--where` filter leaves out and *quarantined*
+//! rows are those that cannot be used (empty key or stratum, wrong field count, a value that
+//! does not parse), each with its file, row and reason.
+
+use crate::error::{IngestError, Result};
+use crate::filter::Filter;
+use crate::source::{csv_header, Extract, Format, SourceFile};
+use crate::text::TextCol;
+use arrow_array::builder::StringBuilder;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::ProjectionMask;
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub struct ScanSpec {
+    /// The record key column.
+    pub key: String,
+    /// The strata columns (may be empty).
+    pub strata: Vec<String>,
+    /// Further columns the caller needs (include, pages), passed through as Arrow arrays.
+    pub extra: Vec<String>,
+    /// An optional row filter.
+    pub filter: Option<Filter>,
+    /// Rows per batch.
+    pub batch_size: usize,
+}
+
+impl ScanSpec {
+    /// A spec with a key and strata, no extras, no filter, 65,536 rows per batch.
+    pub fn new(key: &str, strata: &[String]) -> Self {
+        ScanSpec {
+            key: key.to_string(),
+            strata: strata.to_vec(),
+            extra: Vec::new(),
+            filter: None,
+            batch_size: 65_536,
+        }
+    }
+
+    /// Every column the scan reads, each once, in first-use order.
+    pub fn columns(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let filter_cols = self
+            .filter
+            .as_ref()
+            .map(|f| f.columns().to_vec())
+            .unwrap_or_default();
+        for c in std::iter::once(&self.key)
+            .chain(&self.strata)
+            .chain(&self.extra)
+            .chain(filter_cols.iter())
+        {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+        out
+    }
+}
+
+/// One batch of validated rows.
+pub struct Batch<'a> {
+    /// Index of the file in the extract.
+    pub file: usize,
+    /// The file's path.
+    pub path: &'a Path,
+    row_base: u64,
+    lines: Option<&'a [u64]>,
+    /// The key column as text.
+    pub key: &'a TextCol,
+    /// The strata columns as text, in spec order.
+    pub strata: &'a [TextCol],
+    /// The extra columns, in spec order.
+    pub extra: &'a [ArrayRef],
+    /// The rows of this batch that passed validation and the filter.
+    pub rows: &'a [u32],
+}
+
+impl Batch<'_> {
+    /// The row number to report for row `i` of this batch: the 1-based data row of the
+    /// file (Parquet, IPC) or the 1-based line (CSV).
+    pub fn row_number(&self, i: usize) -> u64 {
+        match self.lines {
+            Some(lines) => lines[i],
+            None => self.row_base + i as u64 + 1,
+        }
+    }
+}
+
+/// A row that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QuarantineRecord {
+    /// Index of the file in the extract.
+    pub file: usize,
+    /// Row number (1-based data row; the line for CSV).
+    pub row: u64,
+    /// Why.
+    pub reason: String,
+    /// The row as read (CSV: the fields re-joined; otherwise the projected values).
+    pub raw: String,
+}
+
+/// Row counts of one file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileCounts {
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows handed to the caller.
+    pub rows_used: u64,
+    /// Rows left out by the filter.
+    pub rows_excluded: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+}
+
+impl FileCounts {
+    fn add(&mut self, o: &FileCounts) {
+        self.rows_read += o.rows_read;
+        self.rows_used += o.rows_used;
+        self.rows_excluded += o.rows_excluded;
+        self.rows_quarantined += o.rows_quarantined;
+    }
+}
+
+/// The result of a scan.
+pub struct ScanOutput<T> {
+    /// One fold state per unit, in a stable unit order (files in order, row groups in order).
+    pub results: Vec<T>,
+    /// Counts per file, in extract order.
+    pub files: Vec<FileCounts>,
+    /// Quarantined rows, sorted by file and row.
+    pub quarantine: Vec<QuarantineRecord>,
+}
+
+impl<T> ScanOutput<T> {
+    /// Counts over all files.
+    pub fn totals(&self) -> FileCounts {
+        let mut t = FileCounts::default();
+        for f in &self.files {
+            t.add(f);
+        }
+        t
+    }
+}
+
+enum Unit {
+    Parquet {
+        file: usize,
+        meta: ArrowReaderMetadata,
+        row_group: usize,
+        row_base: u64,
+    },
+    Csv {
+        file: usize,
+        header: Vec<String>,
+        delimiter: u8,
+    },
+    Ipc {
+        file: usize,
+    },
+}
+
+fn missing(path: &Path, name: &str, present: &[String]) -> IngestError {
+    IngestError::MissingColumn {
+        path: path.to_path_buf(),
+        name: name.to_string(),
+        present: present.join(", "),
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn parquet_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
+    IngestError::Parquet {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+fn ipc_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
+    IngestError::Ipc {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// The column names of one file.
+pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>> {
+    match f.format {
+        Format::Csv => Ok(csv_header(&f.path, delimiter)?.0),
+        Format::Parquet => {
+            let file = open(&f.path)?;
+            let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+                .map_err(|e| parquet_err(&f.path, e))?;
+            Ok(meta
+                .schema()
+                .fields()
+                .iter()
+                .map(|x| x.name().clone())
+                .collect())
+        }
+        Format::Ipc => {
+            let file = open(&f.path)?;
+            let r = arrow_ipc::reader::FileReader::try_new(BufReader::new(file), None)
+                .map_err(|e| ipc_err(&f.path, e))?;
+            Ok(r.schema()
+                .fields()
+                .iter()
+                .map(|x| x.name().clone())
+                .collect())
+        }
+    }
+}
+
+fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
+    let mut units = Vec::new();
+    for (i, f) in extract.files.iter().enumerate() {
+        match f.format {
+            Format::Parquet => {
+                let file = open(&f.path)?;
+                let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+                    .map_err(|e| parquet_err(&f.path, e))?;
+                let names: Vec<String> = meta
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|x| x.name().clone())
+                    .collect();
+                for n in needed {
+                    if !names.contains(n) {
+                        return Err(missing(&f.path, n, &names));
+                    }
+                }
+                let mut base = 0u64;
+                for rg in 0..meta.metadata().num_row_groups() {
+                    let rows = u64::try_from(meta.metadata().row_group(rg).num_rows()).unwrap_or(0);
+                    units.push(Unit::Parquet {
+                        file: i,
+                        meta: meta.clone(),
+                        row_group: rg,
+                        row_base: base,
+                    });
+                    base += rows;
+                }
+            }
+            Format::Csv => {
+                let (header, delimiter) = csv_header(&f.path, extract.delimiter)?;
+                for n in needed {
+                    if !header.contains(n) {
+                        return Err(missing(&f.path, n, &header));
+                    }
+                }
+                units.push(Unit::Csv {
+                    file: i,
+                    header,
+                    delimiter,
+                });
+            }
+            Format::Ipc => {
+                let names = file_columns(f, None)?;
+                for n in needed {
+                    if !names.contains(n) {
+                        return Err(missing(&f.path, n, &names));
+                    }
+                }
+                units.push(Unit::Ipc { file: i });
+            }
+        }
+    }
+    Ok(units)
+}
+
+struct UnitOut<T> {
+    file: usize,
+    state: T,
+    counts: FileCounts,
+    quarantine: Vec<QuarantineRecord>,
+}
+
+/// Scan an extract: project `spec`'s columns, validate and filter every row, and fold the
+/// valid rows batch by batch into one state per unit (created by `init`). Units run in
+/// parallel; `progress` is called with the rows each finished batch read.
+///
+/// # Errors
+/// A file that cannot be opened or decoded, a missing column (naming the columns present),
+/// or an error returned by `fold`. Bad rows are not errors: they are quarantined.
+pub fn scan<T, I, F>(
+    extract: &Extract,
+    spec: &ScanSpec,
+    init: I,
+    fold: F,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ScanOutput<T>>
+where
+    T: Send,
+    I: Fn() -> T + Sync,
+    F: Fn(&mut T, &Batch) -> Result<()> + Sync,
+{
+    let needed = spec.columns();
+    let units = plan_units(extract, &needed)?;
+    tracing::info!(files = extract.files.len(), units = units.len(), columns = ?needed, "scan");
+    let outs: Vec<UnitOut<T>> = units
+        .into_par_iter()
+        .map(|unit| run_unit(extract, spec, &needed, unit, &init, &fold, progress))
+        .collect::<Result<Vec<_>>>()?;
+    let mut files = vec![FileCounts::default(); extract.files.len()];
+    let mut quarantine = Vec::new();
+    let mut results = Vec::with_capacity(outs.len());
+    for o in outs {
+        files[o.file].add(&o.counts);
+        quarantine.extend(o.quarantine);
+        results.push(o.state);
+    }
+    quarantine.sort();
+    Ok(ScanOutput {
+        results,
+        files,
+        quarantine,
+    })
+}
+
+struct Ctx<'a, T, F> {
+    extract: &'a Extract,
+    spec: &'a ScanSpec,
+    needed: &'a [String],
+    file: usize,
+    fold: &'a F,
+    state: T,
+    counts: FileCounts,
+    quarantine: Vec<QuarantineRecord>,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+fn run_unit<T, I, F>(
+    extract: &Extract,
+    spec: &ScanSpec,
+    needed: &[String],
+    unit: Unit,
+    init: &I,
+    fold: &F,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<UnitOut<T>>
+where
+    I: Fn() -> T,
+    F: Fn(&mut T, &Batch) -> Result<()>,
+{
+    let file = match &unit {
+        Unit::Parquet { file, .. } | Unit::Csv { file, .. } | Unit::Ipc { file } => *file,
+    };
+    let mut ctx = Ctx {
+        extract,
+        spec,
+        needed,
+        file,
+        fold,
+        state: init(),
+        counts: FileCounts::default(),
+        quarantine: Vec::new(),
+        progress,
+    };
+    let path = extract.files[file].path.as_path();
+    match unit {
+        Unit::Parquet {
+            meta,
+            row_group,
+            row_base,
+            ..
+        } => {
+            let f = open(path)?;
+            let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone());
+            let names: Vec<String> = meta
+                .schema()
+                .fields()
+                .iter()
+                .map(|x| x.name().clone())
+                .collect();
+            let indices: Vec<usize> = needed
+                .iter()
+                .filter_map(|n| names.iter().position(|x| x == n))
+                .collect();
+            let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
+            let reader = builder
+                .with_projection(mask)
+                .with_row_groups(vec![row_group])
+                .with_batch_size(spec.batch_size)
+                .build()
+                .map_err(|e| parquet_err(path, e))?;
+            let mut base = row_base;
+            for batch in reader {
+                let batch = batch.map_err(|e| parquet_err(path, e))?;
+                let n = batch.num_rows() as u64;
+                let arrays = project(&batch, needed, path)?;
+                ctx.process(&arrays, base, None)?;
+                base += n;
+            }
+        }
+        Unit::Ipc { .. } => {
+            let f = open(path)?;
+            let reader = arrow_ipc::reader::FileReader::try_new(BufReader::new(f), None)
+                .map_err(|e| ipc_err(path, e))?;
+            let mut base = 0u64;
+            for batch in reader {
+                let batch = batch.map_err(|e| ipc_err(path, e))?;
+                let n = batch.num_rows() as u64;
+                let arrays = project(&batch, needed, path)?;
+                ctx.process(&arrays, base, None)?;
+                base += n;
+            }
+        }
+        Unit::Csv {
+            header, delimiter, ..
+        } => ctx.csv(path, &header, delimiter)?,
+    }
+    Ok(UnitOut {
+        file,
+        state: ctx.state,
+        counts: ctx.counts,
+        quarantine: ctx.quarantine,
+    })
+}
+
+fn project(batch: &RecordBatch, needed: &[String], path: &Path) -> Result<Vec<ArrayRef>> {
+    needed
+        .iter()
+        .map(|n| {
+            batch.column_by_name(n).cloned().ok_or_else(|| {
+                let present: Vec<String> = batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
+                missing(path, n, &present)
+            })
+        })
+        .collect()
+}
+
+impl<T, F> Ctx<'_, T, F>
+where
+    F: Fn(&mut T, &Batch) -> Result<()>,
+{
+    fn quarantine_row(&mut self, row: u64, reason: String, raw: String) {
+        self.counts.rows_quarantined += 1;
+        self.quarantine.push(QuarantineRecord {
+            file: self.file,
+            row,
+            reason,
+            raw,
+        });
+    }
+
+    /// Validate, filter and fold one batch of projected arrays (in `needed` order).
+    fn process(&mut self, arrays: &[ArrayRef], row_base: u64, lines: Option<&[u64]>) -> Result<()> {
+        let path = self.extract.files[self.file].path.as_path();
+        let len = arrays.first().map_or(0, |a| a.len());
+        self.counts.rows_read += len as u64;
+        let text = |name: &str| -> Result<TextCol> {
+            let idx = self.needed.iter().position(|n| n == name).unwrap_or(0);
+            TextCol::from_array(&arrays[idx]).ok_or_else(|| IngestError::UnreadableColumn {
+                path: path.to_path_buf(),
+                name: name.to_string(),
+                data_type: arrays[idx].data_type().to_string(),
+            })
+        };
+        let key = text(&self.spec.key)?;
+        let strata: Vec<TextCol> = self
+            .spec
+            .strata
+            .iter()
+            .map(|s| text(s))
+            .collect::<Result<_>>()?;
+        let extra: Vec<ArrayRef> = self
+            .spec
+            .extra
+            .iter()
+            .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
+            .collect();
+        let filter_arrays: Vec<ArrayRef> = self
+            .spec
+            .filter
+            .as_ref()
+            .map(|f| {
+                f.columns()
+                    .iter()
+                    .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let bound = match &self.spec.filter {
+            Some(f) => Some(
+                f.bind(&filter_arrays)
+                    .map_err(|reason| IngestError::Filter {
+                        expr: f.text().to_string(),
+                        reason,
+                    })?,
+            ),
+            None => None,
+        };
+        let row_no = |i: usize| lines.map_or(row_base + i as u64 + 1, |l| l[i]);
+        let mut rows: Vec<u32> = Vec::with_capacity(len);
+        let mut bad: Vec<(u64, String, usize)> = Vec::new();
+        let mut excluded = 0u64;
+        for i in 0..len {
+            if key.get(i).is_none_or(str::is_empty) {
+                bad.push((
+                    row_no(i),
+                    format!("empty key (column {:?})", self.spec.key),
+                    i,
+                ));
+                continue;
+            }
+            if let Some(j) = strata
+                .iter()
+                .position(|s| s.get(i).is_none_or(str::is_empty))
+            {
+                bad.push((
+                    row_no(i),
+                    format!("empty stratum value (column {:?})", self.spec.strata[j]),
+                    i,
+                ));
+                continue;
+            }
+            if let Some(b) = &bound {
+                match b.matches(i) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        excluded += 1;
+                        continue;
+                    }
+                    Err(reason) => {
+                        bad.push((row_no(i), format!("where: {reason}"), i));
+                        continue;
+                    }
+                }
+            }
+            rows.push(i as u32);
+        }
+        drop(bound);
+        self.counts.rows_excluded += excluded;
+        self.counts.rows_used += rows.len() as u64;
+        for (row, reason, i) in bad {
+            let raw = render_row(arrays, i);
+            self.quarantine_row(row, reason, raw);
+        }
+        let batch = Batch {
+            file: self.file,
+            path,
+            row_base,
+            lines,
+            key: &key,
+            strata: &strata,
+            extra: &extra,
+            rows: &rows,
+        };
+        (self.fold)(&mut self.state, &batch)?;
+        (self.progress)(len as u64);
+        Ok(())
+    }
+
+    fn csv(&mut self, path: &Path, header: &[String], delimiter: u8) -> Result<()> {
+        let mut f = open(path)?;
+        let mut bom = [0u8; 3];
+        let got = read_up_to(&mut f, &mut bom).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let prefix: Vec<u8> = if got == 3 && bom == *b"\xEF\xBB\xBF" {
+            Vec::new()
+        } else {
+            bom[..got].to_vec()
+        };
+        let reader = std::io::Cursor::new(prefix).chain(BufReader::with_capacity(1 << 20, f));
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(reader);
+        let idx: Vec<usize> = self
+            .needed
+            .iter()
+            .map(|n| header.iter().position(|h| h == n).unwrap_or(0))
+            .collect();
+        let batch_size = self.spec.batch_size.max(1);
+        let mut builders: Vec<StringBuilder> = idx.iter().map(|_| StringBuilder::new()).collect();
+        let mut lines: Vec<u64> = Vec::with_capacity(batch_size);
+        let mut rec = csv::ByteRecord::new();
+        let join = |rec: &csv::ByteRecord| -> String {
+            let parts: Vec<String> = rec
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            parts.join(&(delimiter as char).to_string())
+        };
+        loop {
+            let more = rdr
+                .read_byte_record(&mut rec)
+                .map_err(|e| IngestError::CsvHeader {
+                    path: path.to_path_buf(),
+                    reason: format!("cannot read the CSV: {e}"),
+                })?;
+            if !more {
+                break;
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            if rec.len() != header.len() {
+                self.counts.rows_read += 1;
+                let raw = join(&rec);
+                self.quarantine_row(
+                    line,
+                    format!(
+                        "wrong number of fields: expected {}, found {}",
+                        header.len(),
+                        rec.len()
+                    ),
+                    raw,
+                );
+                continue;
+            }
+            let mut bad_utf8 = None;
+            for (k, &j) in idx.iter().enumerate() {
+                if std::str::from_utf8(&rec[j]).is_err() {
+                    bad_utf8 = Some(k);
+                    break;
+                }
+            }
+            if let Some(k) = bad_utf8 {
+                self.counts.rows_read += 1;
+                let raw = join(&rec);
+                self.quarantine_row(
+                    line,
+                    format!("column {:?} is not valid UTF-8", self.needed[k]),
+                    raw,
+                );
+                continue;
+            }
+            for (b, &j) in builders.iter_mut().zip(&idx) {
+                // Checked above: every projected field is UTF-8.
+                b.append_value(std::str::from_utf8(&rec[j]).unwrap_or_default());
+            }
+            lines.push(line);
+            if lines.len() >= batch_size {
+                self.flush_csv(&mut builders, &mut lines)?;
+            }
+        }
+        if !lines.is_empty() {
+            self.flush_csv(&mut builders, &mut lines)?;
+        }
+        Ok(())
+    }
+
+    fn flush_csv(&mut self, builders: &mut [StringBuilder], lines: &mut Vec<u64>) -> Result<()> {
+        let arrays: Vec<ArrayRef> = builders
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        let l = std::mem::take(lines);
+        self.process(&arrays, 0, Some(&l))?;
+        Ok(())
+    }
+}
+
+fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = f.read(&mut buf[got..])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
+fn render_row(arrays: &[ArrayRef], i: usize) -> String {
+    let opts = arrow_cast::display::FormatOptions::default().with_null("");
+    arrays
+        .iter()
+        .map(|a| {
+            arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &opts)
+                .map(|f| f.value(i).to_string())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}

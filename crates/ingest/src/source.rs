@@ -1,0 +1,215 @@
+//! Which files an extract is: a file, several files, a directory (recursively) or a glob;
+//! the format of each from its name; the columns it has.
+
+use crate::error::{IngestError, Result};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// A file format urval reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Apache Parquet.
+    Parquet,
+    /// Delimited text, UTF-8, with a header.
+    Csv,
+    /// Arrow IPC file format (Feather v2).
+    Ipc,
+}
+
+impl Format {
+    /// The format of a path from its extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "parquet" | "pq" => Some(Format::Parquet),
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "arrow" | "ipc" | "feather" => Some(Format::Ipc),
+            _ => None,
+        }
+    }
+
+    /// A short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Ipc => "ipc",
+        }
+    }
+}
+
+/// One file of an extract.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Its path as resolved.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The files of an extract, in a stable order.
+#[derive(Debug, Clone)]
+pub struct Extract {
+    /// The files.
+    pub files: Vec<SourceFile>,
+    /// The CSV delimiter, or `None` to detect `,` or `;` from each header.
+    pub delimiter: Option<u8>,
+}
+
+fn is_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|source| IngestError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if Format::from_path(&p).is_some() && !is_hidden(&p) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') || n.starts_with('_') || n.ends_with(".quarantine.csv"))
+}
+
+impl Extract {
+    /// Resolve inputs: files, directories (every file of a known format below, sorted) and
+    /// glob patterns (sorted matches). Each file is listed once.
+    ///
+    /// # Errors
+    /// An input that matches nothing, a file of unknown format, or a file that cannot be
+    /// read.
+    pub fn resolve(inputs: &[String], delimiter: Option<u8>) -> Result<Extract> {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for input in inputs {
+            let before = paths.len();
+            let p = Path::new(input);
+            if p.is_dir() {
+                walk(p, &mut paths)?;
+            } else if is_glob(input) && !p.exists() {
+                let matches = glob::glob(input).map_err(|e| IngestError::BadGlob {
+                    pattern: input.clone(),
+                    reason: e.to_string(),
+                })?;
+                let mut found: Vec<PathBuf> = matches
+                    .filter_map(|m| m.ok())
+                    .filter(|m| m.is_file())
+                    .collect();
+                found.sort();
+                paths.extend(found);
+            } else if p.is_file() {
+                paths.push(p.to_path_buf());
+            } else {
+                return Err(IngestError::Io {
+                    path: p.to_path_buf(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such file or directory",
+                    ),
+                });
+            }
+            if paths.len() == before {
+                return Err(IngestError::NoFiles {
+                    pattern: input.clone(),
+                });
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut files = Vec::new();
+        for path in paths {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            let format = Format::from_path(&path)
+                .ok_or_else(|| IngestError::UnknownFormat { path: path.clone() })?;
+            let size = std::fs::metadata(&path)
+                .map_err(|source| IngestError::Io {
+                    path: path.clone(),
+                    source,
+                })?
+                .len();
+            files.push(SourceFile { path, format, size });
+        }
+        Ok(Extract { files, delimiter })
+    }
+
+    /// Total size in bytes.
+    pub fn total_size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Read a CSV file's header: its column names and its delimiter (given, or `;` when the
+/// header has more `;` than `,`, else `,`). A UTF-8 byte-order mark is skipped.
+pub fn csv_header(path: &Path, delimiter: Option<u8>) -> Result<(Vec<String>, u8)> {
+    let file = File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = BufReader::new(file);
+    let mut first = Vec::new();
+    reader
+        .by_ref()
+        .take(1 << 20)
+        .read_until(b'\n', &mut first)
+        .map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let line = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+    if line.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::CsvHeader {
+            path: path.to_path_buf(),
+            reason: "the file is empty (no header line)".to_string(),
+        });
+    }
+    let d = delimiter.unwrap_or_else(|| {
+        let semis = line.iter().filter(|&&b| b == b';').count();
+        let commas = line.iter().filter(|&&b| b == b',').count();
+        if semis > commas {
+            b';'
+        } else {
+            b','
+        }
+    });
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(d)
+        .has_headers(false)
+        .from_reader(line);
+    let mut rec = csv::ByteRecord::new();
+    let ok = r
+        .read_byte_record(&mut rec)
+        .map_err(|e| IngestError::CsvHeader {
+            path: path.to_path_buf(),
+            reason: format!("cannot read the header: {e}"),
+        })?;
+    if !ok {
+        return Err(IngestError::CsvHeader {
+            path: path.to_path_buf(),
+            reason: "the file is empty (no header line)".to_string(),
+        });
+    }
+    let mut names = Vec::with_capacity(rec.len());
+    for field in rec.iter() {
+        let name = std::str::from_utf8(field).map_err(|_| IngestError::CsvHeader {
+            path: path.to_path_buf(),
+            reason: "the header is not UTF-8".to_string(),
+        })?;
+        names.push(name.trim().to_string());
+    }
+    Ok((names, d))
+}
