@@ -17,8 +17,8 @@ test:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 
-# A real sizing session on sample-data/: the seed case, an audit size, an evaluation and
-# an allocation over the sample strata; outputs land in $(DEMO_OUT).
+# The main job on sample-data/: size the seed case, then plan, draw and verify a request
+# for elderly-care journals from the 20,000-case sample extract; outputs land in $(DEMO_OUT).
 demo: build
 	@mkdir -p $(DEMO_OUT)
 	@echo "== urval size: ±5 points at 95 % on 767 elderly-care journals, against a request of all 767"
@@ -32,13 +32,32 @@ demo: build
 	@echo
 	@echo "== urval allocate: Neyman allocation of 600 records over sample-data/strata.csv, at least 30 each"
 	$(URVAL) allocate --strata sample-data/strata.csv --total 600 --method neyman --min 30 --requested 2000
-	$(URVAL) allocate --strata sample-data/strata.csv --margin 0.05 --method domain --format json > $(DEMO_OUT)/allocation-domain.json
-	$(URVAL) size --margin 0.05 --population 767 --requested 767 --format json > $(DEMO_OUT)/size-767.json
 	@echo
-	@echo "demo outputs: $(DEMO_OUT)/allocation-domain.json $(DEMO_OUT)/size-767.json"
+	@echo "== urval plan: elderly care, ±3 points nationally (proportional over municipalities), against a request of 2,000 journals"
+	$(URVAL) plan --extract sample-data/cases.parquet --key case_id --strata municipality_code \
+	  --where "area = 'aldre'" --margin 0.03 --allocation proportional --min 2 --pages-column pages \
+	  --requested 2000 -o $(DEMO_OUT)/plan.json
+	@echo
+	@echo "== urval draw: the plan's records, reproducibly (seed 20261123)"
+	$(URVAL) draw --extract sample-data/cases.parquet --plan $(DEMO_OUT)/plan.json --seed 20261123 \
+	  --include sex,opened_date,pages -o $(DEMO_OUT)/manifest.csv
+	@echo
+	@echo "== urval verify: the other side recomputes the draw from its CSV copy of the extract"
+	$(URVAL) verify --extract sample-data/cases.csv --plan $(DEMO_OUT)/plan.json --manifest $(DEMO_OUT)/manifest.csv
+	@echo
+	@echo "== urval draw --only: Stockholm (0180) draws its own part on its own extract"
+	$(URVAL) draw --extract sample-data/cases.csv --plan $(DEMO_OUT)/plan.json --seed 20261123 \
+	  --only municipality_code=0180 -o $(DEMO_OUT)/manifest-0180.csv
+	@echo
+	@echo "demo outputs in $(DEMO_OUT): plan.json, manifest.csv (+ manifest.draw.json), manifest-0180.csv"
 
 bench:
 	$(CARGO) bench -p urval-benches
+
+# urval vs DuckDB and Polars (Python) on one generated extract (BENCH_ROWS, default 20 M),
+# in one run, printing times and ratios. Installs its own venv (.venv) from PyPI.
+bench-peers:
+	./scripts/bench-peers.sh
 
 fmt:
 	$(CARGO) fmt --all

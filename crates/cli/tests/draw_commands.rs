@@ -165,6 +165,47 @@ fn same_draw_whatever_order_split_format_and_threads() {
         "split files differ"
     );
 
+    // Rank bounds far too tight: every stratum falls short and is redrawn without bounds;
+    // the result is the same exact sample.
+    let fallback = d.join("fallback.csv");
+    draw(
+        &f,
+        &[p(&f.parquet)],
+        &fallback,
+        &["--bound-sds", "-1000"],
+        "2",
+    );
+    assert_eq!(
+        std::fs::read(&fallback).unwrap(),
+        bytes,
+        "the unbounded fallback differs"
+    );
+
+    // Arrow IPC input, and the Parquet split into files matched by a glob.
+    let ipc = d.join("cases.arrow");
+    run_ok(&["generate", "--rows", "30000", "--seed", "7", "-o", p(&ipc)]);
+    let from_ipc = d.join("from_ipc.csv");
+    draw(&f, &[p(&ipc)], &from_ipc, &[], "2");
+    assert_eq!(
+        std::fs::read(&from_ipc).unwrap(),
+        bytes,
+        "Arrow IPC input differs"
+    );
+    let pq_parts = d.join("pq");
+    std::fs::create_dir(&pq_parts).unwrap();
+    for (i, chunk) in rows.chunks(n / 2 + 1).enumerate() {
+        let part = pq_parts.join(format!("part{i}.csv"));
+        std::fs::write(&part, format!("{header}\n{}\n", chunk.join("\n"))).unwrap();
+    }
+    let glob = format!("{}/part*.csv", pq_parts.display());
+    let from_glob = d.join("from_glob.csv");
+    draw(&f, &[&glob], &from_glob, &[], "2");
+    assert_eq!(
+        std::fs::read(&from_glob).unwrap(),
+        bytes,
+        "glob input differs"
+    );
+
     // Parquet manifests are byte-identical across thread counts too.
     let pq1 = d.join("m1.parquet");
     let pq2 = d.join("m2.parquet");

@@ -123,6 +123,14 @@ pub enum TotalAdjustment {
         /// The total allocated.
         to: u64,
     },
+    /// Bounds or rounding left the margin unmet at the formula's total; the total was raised
+    /// to the smallest that meets it.
+    RaisedForMargin {
+        /// The total from the formula (after bounds).
+        from: u64,
+        /// The total allocated.
+        to: u64,
+    },
     /// The total was above Σ min(M, N_h) and was lowered to it.
     ReducedToCapacity {
         /// The total asked for.
@@ -393,6 +401,30 @@ fn out_floor(v: f64) -> f64 {
     floor_count(v) as f64
 }
 
+/// How far above the formula's total the search for the smallest total meeting the margin
+/// goes one by one (beyond it, the bisection's total is used).
+const MAX_LINEAR_SEARCH: u64 = 20_000;
+
+/// Margin z·√(Σ W_h² S_h² (1/n_h − 1/N_h)) of the stratified share estimate for integer
+/// sizes `counts` (Cochran 1977, eq. 5.6 with S_h² of [`stratum_variance`]); `None` when a
+/// stratum with S_h > 0 gets no records.
+pub fn stratified_margin(strata: &[StratumSpec], counts: &[u64], z: f64) -> Option<f64> {
+    let big_n: f64 = strata.iter().map(|s| s.population as f64).sum();
+    let mut variance = 0.0;
+    for (s, &n) in strata.iter().zip(counts) {
+        let s2 = stratum_variance(s.population, s.proportion);
+        if n == 0 {
+            if s2 > 0.0 {
+                return None;
+            }
+            continue;
+        }
+        let w = s.population as f64 / big_n;
+        variance += w * w * s2 * (1.0 / n as f64 - 1.0 / s.population as f64);
+    }
+    Some(z * variance.max(0.0).sqrt())
+}
+
 /// Allocate a stratified sample.
 ///
 /// Non-domain methods: the total n is given or comes from the overall margin
@@ -495,42 +527,61 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
                 .enumerate()
                 .map(|(i, &w)| if w > 0.0 { hi_f[i] } else { lo_f[i] })
                 .sum();
-            let x = if (n as f64) <= cap_weighted {
-                water_fill(n as f64, &weights, &lo_f, &hi_f).0
-            } else {
-                let zero_w: Vec<f64> = weights
-                    .iter()
-                    .zip(strata)
-                    .map(|(&w, s)| if w > 0.0 { 0.0 } else { s.population as f64 })
-                    .collect();
-                let lo2: Vec<f64> = weights
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &w)| if w > 0.0 { hi_f[i] } else { lo_f[i] })
-                    .collect();
-                water_fill(n as f64, &zero_w, &lo2, &hi_f).0
+            let split = |n: u64| -> Vec<u64> {
+                let x = if (n as f64) <= cap_weighted {
+                    water_fill(n as f64, &weights, &lo_f, &hi_f).0
+                } else {
+                    let zero_w: Vec<f64> = weights
+                        .iter()
+                        .zip(strata)
+                        .map(|(&w, s)| if w > 0.0 { 0.0 } else { s.population as f64 })
+                        .collect();
+                    let lo2: Vec<f64> = weights
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &w)| if w > 0.0 { hi_f[i] } else { lo_f[i] })
+                        .collect();
+                    water_fill(n as f64, &zero_w, &lo2, &hi_f).0
+                };
+                largest_remainder(&x, n, &lo, &hi)
             };
-            (largest_remainder(&x, n, &lo, &hi), shares, target)
+            let mut counts = split(n);
+            // Bounds and rounding move records away from the optimum; with a margin target,
+            // raise the total to the smallest that still meets the margin. Largest-remainder
+            // rounding is not monotone in n (the Alabama paradox), so bisection only finds a
+            // total that meets it; the smallest is then searched upwards from the formula's.
+            if let AllocationTarget::Margin(e) = spec.target {
+                let meets = |c: &[u64]| stratified_margin(strata, c, z).is_some_and(|m| m <= e);
+                if !meets(&counts) && n < sum_hi {
+                    let reachable = meets(&split(sum_hi));
+                    let (mut bad, mut good) = (n, sum_hi);
+                    while reachable && good - bad > 1 {
+                        let mid = bad + (good - bad) / 2;
+                        if meets(&split(mid)) {
+                            good = mid;
+                        } else {
+                            bad = mid;
+                        }
+                    }
+                    let mut to = good;
+                    if reachable && good - n <= MAX_LINEAR_SEARCH {
+                        if let Some(t) = (n + 1..good).find(|&t| meets(&split(t))) {
+                            to = t;
+                        }
+                    }
+                    counts = split(to);
+                    total_adjustment = Some(TotalAdjustment::RaisedForMargin { from: n, to });
+                }
+            }
+            (counts, shares, target)
         };
 
     let total_population: u64 = strata.iter().map(|s| s.population).sum();
-    let big_n = total_population as f64;
-    let mut variance = 0.0;
-    let mut margin_defined = true;
     let out: Vec<StratumAllocation> = strata
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let n = counts[i];
-            let s2 = stratum_variance(s.population, s.proportion);
-            let big_w = s.population as f64 / big_n;
-            if n == 0 {
-                if s2 > 0.0 {
-                    margin_defined = false;
-                }
-            } else {
-                variance += big_w * big_w * s2 * (1.0 / n as f64 - 1.0 / s.population as f64);
-            }
             StratumAllocation {
                 stratum: s.name.clone(),
                 population: s.population,
@@ -555,7 +606,7 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
         method: spec.method,
         confidence: spec.confidence,
         z,
-        margin: margin_defined.then(|| z * variance.max(0.0).sqrt()),
+        margin: stratified_margin(strata, &counts, z),
         fell_back_to_proportional: fell_back,
     })
 }
@@ -747,6 +798,32 @@ mod tests {
             vec![100, 20, 60]
         );
         assert_eq!(a.strata[0].binding, Some(Binding::Population));
+    }
+
+    #[test]
+    fn margin_is_met_when_the_minimum_binds() {
+        let strata: Vec<StratumSpec> = (0..50)
+            .map(|i| {
+                stratum(
+                    &format!("s{i}"),
+                    if i == 0 { 20_000 } else { 30 + i as u64 },
+                    0.5,
+                )
+            })
+            .collect();
+        let mut s = spec(
+            strata,
+            AllocationTarget::Margin(0.03),
+            AllocationMethod::Proportional,
+        );
+        s.min = Some(2);
+        let a = allocate(&s).unwrap();
+        assert!(a.margin.unwrap() <= 0.03, "{:?}", a.margin);
+        assert!(matches!(
+            a.total_adjustment,
+            Some(TotalAdjustment::RaisedForMargin { .. })
+        ));
+        assert!(a.strata.iter().all(|st| st.n >= 2));
     }
 
     #[test]

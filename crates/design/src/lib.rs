@@ -34,9 +34,9 @@ mod round;
 mod size;
 
 pub use allocate::{
-    allocate, allocation_weights, largest_remainder, stratum_variance, total_for_margin,
-    Allocation, AllocationMethod, AllocationSpec, AllocationTarget, Binding, StratumAllocation,
-    StratumSpec, TotalAdjustment,
+    allocate, allocation_weights, largest_remainder, stratified_margin, stratum_variance,
+    total_for_margin, Allocation, AllocationMethod, AllocationSpec, AllocationTarget, Binding,
+    StratumAllocation, StratumSpec, TotalAdjustment,
 };
 pub use burden::{
     burden, burden_with_pages, compare_request, Burden, BurdenRates, RequestComparison,

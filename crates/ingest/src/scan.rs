@@ -520,8 +520,17 @@ where
         let mut rows: Vec<u32> = Vec::with_capacity(len);
         let mut bad: Vec<(u64, String, usize)> = Vec::new();
         let mut excluded = 0u64;
+        // Column at a time: which rows have an empty key or stratum.
+        let mut key_missing = vec![false; len];
+        key.mark_missing(&mut key_missing);
+        let mut strata_missing: Vec<Vec<bool>> = Vec::with_capacity(strata.len());
+        for s in &strata {
+            let mut m = vec![false; len];
+            s.mark_missing(&mut m);
+            strata_missing.push(m);
+        }
         for i in 0..len {
-            if key.get(i).is_none_or(str::is_empty) {
+            if key_missing[i] {
                 bad.push((
                     row_no(i),
                     format!("empty key (column {:?})", self.spec.key),
@@ -529,10 +538,7 @@ where
                 ));
                 continue;
             }
-            if let Some(j) = strata
-                .iter()
-                .position(|s| s.get(i).is_none_or(str::is_empty))
-            {
+            if let Some(j) = strata_missing.iter().position(|m| m[i]) {
                 bad.push((
                     row_no(i),
                     format!("empty stratum value (column {:?})", self.spec.strata[j]),

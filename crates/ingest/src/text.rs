@@ -67,6 +67,52 @@ impl TextCol {
         }
     }
 
+    /// Mark `missing[i] = true` for every row whose value is null or empty, column at a
+    /// time (one pass over the offsets, or one check per dictionary entry).
+    pub fn mark_missing(&self, missing: &mut [bool]) {
+        fn offsets<O: arrow_array::OffsetSizeTrait>(
+            a: &arrow_array::GenericStringArray<O>,
+            missing: &mut [bool],
+        ) {
+            let off = a.value_offsets();
+            for (i, m) in missing.iter_mut().enumerate() {
+                if off[i + 1] == off[i] {
+                    *m = true;
+                }
+            }
+            if let Some(nulls) = a.nulls() {
+                for i in nulls.iter().enumerate().filter(|(_, v)| !v).map(|(i, _)| i) {
+                    missing[i] = true;
+                }
+            }
+        }
+        match self {
+            TextCol::Utf8(a) => offsets(a, missing),
+            TextCol::LargeUtf8(a) => offsets(a, missing),
+            TextCol::View(a) => {
+                for (i, m) in missing.iter_mut().enumerate() {
+                    if a.is_null(i) || a.value(i).is_empty() {
+                        *m = true;
+                    }
+                }
+            }
+            TextCol::Dict { keys, values } => {
+                let bad: Vec<bool> = (0..values.len())
+                    .map(|k| values.is_null(k) || values.value(k).is_empty())
+                    .collect();
+                for (i, (m, &k)) in missing.iter_mut().zip(keys.values().iter()).enumerate() {
+                    let entry_bad = usize::try_from(k)
+                        .ok()
+                        .and_then(|k| bad.get(k).copied())
+                        .unwrap_or(true);
+                    if entry_bad || keys.is_null(i) {
+                        *m = true;
+                    }
+                }
+            }
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         match self {

@@ -132,6 +132,19 @@ impl<P> BottomK<P> {
         }
     }
 
+    /// Empty candidate sets that also reject every rank above a per-stratum bound from
+    /// the start (see [`rank_bound`]): with bounds from the known N_h, a chunk keeps only the
+    /// few rows that can still be among the n_h smallest overall, instead of refilling a full
+    /// heap per chunk. If fewer than n_h rows of a stratum fall under its bound the caller
+    /// must draw that stratum again without the bound (the result is then still exact).
+    pub fn with_bounds(quotas: &[u64], bounds: &[u64]) -> Self {
+        let mut bk = Self::new(quotas);
+        for (t, &b) in bk.thresholds.iter_mut().zip(bounds) {
+            *t = (*t).min(b);
+        }
+        bk
+    }
+
     /// The number of strata.
     pub fn strata(&self) -> usize {
         self.quotas.len()
@@ -190,6 +203,22 @@ impl<P> BottomK<P> {
             })
             .collect()
     }
+}
+
+/// A rank bound for stratum sizes known in advance: the 53-bit rank under which, for N
+/// records with uniform ranks, n + `sds`·√n + 10 records are expected. Fewer than n records
+/// fall under it with probability about Φ(−sds) (sds = 6: ~10⁻⁹); then the caller redraws
+/// that stratum without the bound. Returns `u64::MAX` (no bound) when n ≥ N.
+pub fn rank_bound(n: u64, big_n: u64, sds: f64) -> u64 {
+    if n >= big_n || n == 0 {
+        return u64::MAX;
+    }
+    let expected = n as f64 + sds * (n as f64).sqrt() + 10.0;
+    let p = expected / big_n as f64;
+    if p >= 1.0 {
+        return u64::MAX;
+    }
+    (p * TWO_POW_53 as f64).ceil() as u64
 }
 
 /// The selection kernel on plain slices: for rows with 53-bit PRNs `prns` (from [`prn53`]),
@@ -299,6 +328,54 @@ mod tests {
         let b = draw(&k, &strata, &[1000], 7, start53(0.5));
         assert_eq!(a.len(), 1000);
         assert_eq!(a.intersection(&b).count(), 0);
+    }
+
+    #[test]
+    fn bounds_keep_the_same_selection_when_they_hold() {
+        let k = keys(5000);
+        let strata: Vec<u32> = (0..5000).map(|i| (i % 4) as u32).collect();
+        let quotas = [10u64, 100, 1, 1250];
+        let prns: Vec<u64> = k.iter().map(|key| prn53(3, key)).collect();
+        let refs: Vec<&[u8]> = k.iter().map(|x| x.as_slice()).collect();
+        let plain = select_rows(&prns, &strata, &refs, &quotas, 0);
+        let bounds: Vec<u64> = quotas.iter().map(|&q| rank_bound(q, 1250, 6.0)).collect();
+        let mut bk: BottomK<usize> = BottomK::with_bounds(&quotas, &bounds);
+        for (i, &s) in strata.iter().enumerate() {
+            let r = rank(prns[i], 0);
+            if bk.may_enter(s as usize, r) {
+                bk.offer(
+                    s as usize,
+                    Candidate {
+                        rank: r,
+                        key: refs[i].into(),
+                        payload: i,
+                    },
+                );
+            }
+        }
+        let bounded: Vec<Vec<usize>> = bk
+            .into_sorted()
+            .into_iter()
+            .map(|v| v.into_iter().map(|c| c.payload).collect())
+            .collect();
+        assert_eq!(bounded, plain);
+        assert_eq!(rank_bound(1250, 1250, 6.0), u64::MAX);
+        // A bound that is too tight leaves the stratum short: the caller's cue to redraw it.
+        let mut tight: BottomK<usize> = BottomK::with_bounds(&[100], &[1]);
+        for (i, key) in k.iter().take(1000).enumerate() {
+            let r = rank(prn53(3, key), 0);
+            if tight.may_enter(0, r) {
+                tight.offer(
+                    0,
+                    Candidate {
+                        rank: r,
+                        key: key.clone().into(),
+                        payload: i,
+                    },
+                );
+            }
+        }
+        assert!(tight.into_sorted()[0].len() < 100);
     }
 
     proptest! {

@@ -351,6 +351,10 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
             t,
             "Constraint: the total {from} is more than the strata hold under the maximum and N_h; reduced to {to}."
         )?,
+        Some(TotalAdjustment::RaisedForMargin { from, to }) => writeln!(
+            t,
+            "Constraint: with the bounds and whole records, {from} records miss the margin; raised to {to}, the smallest total that meets it."
+        )?,
         None => {}
     }
     if a.fell_back_to_proportional {

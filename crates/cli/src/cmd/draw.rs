@@ -22,7 +22,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use urval_ingest::{scan, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
-use urval_sample::{prn53, rank, start53, BottomK, Candidate, PRN_SPEC_VERSION, TWO_POW_53};
+use urval_sample::{
+    prn53, rank, rank_bound, start53, BottomK, Candidate, PRN_SPEC_VERSION, TWO_POW_53,
+};
 
 /// Arguments of `urval draw`.
 #[derive(Debug, Args)]
@@ -57,6 +59,9 @@ pub struct DrawArgs {
     /// Directory for --split-by manifests.
     #[arg(long, value_name = "DIR", requires = "split_by")]
     pub out_dir: Option<PathBuf>,
+    /// Rank bounds in standard deviations above n_h (testing the exact fallback).
+    #[arg(long, hide = true, default_value_t = BOUND_SDS, allow_negative_numbers = true)]
+    pub bound_sds: f64,
 }
 
 fn parse_start(s: &str) -> Result<f64, String> {
@@ -112,8 +117,17 @@ struct DrawState {
     ids: Vec<u32>,
 }
 
+/// How many standard deviations above n_h the per-stratum rank bounds sit (see
+/// [`urval_sample::rank_bound`]); a stratum left short is drawn again without a bound.
+pub const BOUND_SDS: f64 = 6.0;
+
 /// Draw from an extract with a plan. Checks that the extract is the one planned for: the
 /// same N_h and the same keys per stratum (order-independent fingerprints).
+///
+/// Ranks above a per-stratum bound set from the plan's N_h are rejected at once, so each
+/// chunk keeps only a handful of candidates; in the rare case (about 10⁻⁹ per stratum) that
+/// fewer than n_h records fall under the bound, the draw is repeated without bounds. The
+/// result is the exact bottom-n_h either way.
 pub fn draw(
     extract: &Extract,
     plan: &PlanFile,
@@ -121,6 +135,31 @@ pub fn draw(
     start: f64,
     only: Option<&(String, String)>,
     include: &[String],
+    bound_sds: f64,
+) -> Result<DrawResult> {
+    let result = draw_bounded(extract, plan, seed, start, only, include, Some(bound_sds))?;
+    let short = plan
+        .strata
+        .iter()
+        .zip(&result.selected)
+        .zip(&result.in_scope)
+        .any(|((s, sel), &scope)| scope && (sel.len() as u64) < s.n);
+    if short {
+        tracing::info!("a stratum fell short of its rank bound; drawing again without bounds");
+        return draw_bounded(extract, plan, seed, start, only, include, None);
+    }
+    Ok(result)
+}
+
+/// [`draw`] with rank bounds `sds` standard deviations above n_h, or none.
+pub fn draw_bounded(
+    extract: &Extract,
+    plan: &PlanFile,
+    seed: u64,
+    start: f64,
+    only: Option<&(String, String)>,
+    include: &[String],
+    sds: Option<f64>,
 ) -> Result<DrawResult> {
     let values = plan.strata_values();
     let quotas_all: Vec<u64> = plan.strata.iter().map(|s| s.n).collect();
@@ -135,6 +174,11 @@ pub fn draw(
         .map(|(&q, &i)| if i { q } else { 0 })
         .collect();
     let template = StrataMapper::fixed(&plan.strata_columns, &values)?;
+    let bounds: Vec<u64> = plan
+        .strata
+        .iter()
+        .map(|s| sds.map_or(u64::MAX, |sds| rank_bound(s.n, s.population, sds)))
+        .collect();
     let mut spec = ScanSpec::new(&plan.key, &plan.strata_columns);
     spec.extra = include.to_vec();
     if let Some(w) = &plan.where_ {
@@ -148,7 +192,7 @@ pub fn draw(
         &spec,
         || DrawState {
             mapper: template.clone(),
-            bk: BottomK::new(&quotas),
+            bk: BottomK::with_bounds(&quotas, &bounds),
             counts: vec![0; h],
             fingerprints: vec![0; h],
             not_in_plan: 0,
@@ -477,6 +521,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         args.start,
         only.as_ref(),
         &args.include,
+        args.bound_sds,
     )?;
     let columns = manifest_columns(&plan, &result, &args.include, args.seed, None);
     write_manifest(&args.output, &columns)

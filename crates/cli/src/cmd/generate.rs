@@ -52,7 +52,7 @@ pub struct GenerateArgs {
     /// Seed (the same seed gives the same file).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output file: .parquet or .csv.
+    /// Output file: .parquet, .csv or .arrow (Arrow IPC).
     #[arg(short, long)]
     output: PathBuf,
     /// CSV delimiter (default `;`, as Swedish Excel expects).
@@ -286,26 +286,25 @@ pub fn run(args: &GenerateArgs) -> Result<Output> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if ext != "parquet" && ext != "csv" {
+    if !matches!(
+        ext.as_str(),
+        "parquet" | "csv" | "arrow" | "ipc" | "feather"
+    ) {
         bail!(
-            "{}: the output must end in .parquet or .csv",
+            "{}: the output must end in .parquet, .csv or .arrow",
             args.output.display()
         );
     }
     if args.row_group_size == 0 {
         bail!("--row-group-size must be at least 1");
     }
-    let chunk_rows = CHUNK as u64;
-    let chunks = args.rows.div_ceil(chunk_rows);
     let mut out = AtomicFile::create(&args.output)?;
     let pb = crate::util::progress_bar("generating");
-    let window = (rayon::current_num_threads() * 2).max(2) as u64;
-    if ext == "parquet" {
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(args.row_group_size))
-            .build();
-        let mut writer = ArrowWriter::try_new(out.writer(), schema(), Some(props))?;
+    // Chunks are made in parallel a window at a time and written in order.
+    let for_each_batch = |write: &mut dyn FnMut(&RecordBatch) -> Result<()>| -> Result<()> {
+        let chunk_rows = CHUNK as u64;
+        let chunks = args.rows.div_ceil(chunk_rows);
+        let window = (rayon::current_num_threads() * 2).max(2) as u64;
         for start in (0..chunks).step_by(window as usize) {
             let batches: Vec<RecordBatch> = (start..(start + window).min(chunks))
                 .into_par_iter()
@@ -315,33 +314,37 @@ pub fn run(args: &GenerateArgs) -> Result<Output> {
                 })
                 .collect::<Result<_>>()?;
             for b in &batches {
-                writer.write(b)?;
+                write(b)?;
                 pb.inc(b.num_rows() as u64);
             }
         }
-        writer.close()?;
-    } else {
-        let delim =
-            u8::try_from(args.delimiter).context("--delimiter must be one ASCII character")?;
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(delim)
-            .from_writer(out.writer());
-        w.write_record(schema().fields().iter().map(|f| f.name().as_str()))?;
-        for start in (0..chunks).step_by(window as usize) {
-            let batches: Vec<RecordBatch> = (start..(start + window).min(chunks))
-                .into_par_iter()
-                .map(|c| {
-                    let rows = (args.rows - c * chunk_rows).min(chunk_rows) as usize;
-                    chunk(args.seed, c, rows, c * chunk_rows, &munis, &cum)
-                })
-                .collect::<Result<_>>()?;
-            for b in &batches {
-                write_csv(&mut w, b)?;
-                pb.inc(b.num_rows() as u64);
-            }
+        Ok(())
+    };
+    match ext.as_str() {
+        "parquet" => {
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .set_max_row_group_row_count(Some(args.row_group_size))
+                .build();
+            let mut writer = ArrowWriter::try_new(out.writer(), schema(), Some(props))?;
+            for_each_batch(&mut |b| Ok(writer.write(b)?))?;
+            writer.close()?;
         }
-        w.flush()?;
-        drop(w);
+        "csv" => {
+            let delim =
+                u8::try_from(args.delimiter).context("--delimiter must be one ASCII character")?;
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(delim)
+                .from_writer(out.writer());
+            w.write_record(schema().fields().iter().map(|f| f.name().as_str()))?;
+            for_each_batch(&mut |b| write_csv(&mut w, b))?;
+            w.flush()?;
+        }
+        _ => {
+            let mut writer = arrow_ipc::writer::FileWriter::try_new(out.writer(), &schema())?;
+            for_each_batch(&mut |b| Ok(writer.write(b)?))?;
+            writer.finish()?;
+        }
     }
     out.commit()?;
     pb.finish_and_clear();

@@ -114,9 +114,12 @@ struct Census {
     counts: Vec<u64>,
     fingerprints: Vec<u128>,
     pages: Vec<(f64, u64)>,
-    key_hashes: Vec<u64>,
+    /// XXH3 of every key, bucketed by the top 8 bits so buckets sort independently.
+    key_hashes: Vec<Vec<u64>>,
     ids: Vec<u32>,
 }
+
+const HASH_BUCKETS: usize = 256;
 
 /// One stratum of a census, merged over units.
 #[derive(Debug, Clone, Default)]
@@ -158,7 +161,7 @@ pub fn census(
             counts: Vec::new(),
             fingerprints: Vec::new(),
             pages: Vec::new(),
-            key_hashes: Vec::new(),
+            key_hashes: vec![Vec::new(); HASH_BUCKETS],
             ids: Vec::new(),
         },
         |st, batch| {
@@ -187,7 +190,8 @@ pub fn census(
                 let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
                 st.counts[s] += 1;
                 st.fingerprints[s] = st.fingerprints[s].wrapping_add(h);
-                st.key_hashes.push(h as u64);
+                let h64 = h as u64;
+                st.key_hashes[(h64 >> 56) as usize].push(h64);
                 if let Some(p) = &pages {
                     if !p.is_null(r as usize) {
                         st.pages[s].0 += p.value(r as usize);
@@ -202,7 +206,7 @@ pub fn census(
     )?;
     pb.finish_and_clear();
     let mut strata: BTreeMap<Vec<String>, CensusStratum> = BTreeMap::new();
-    let mut hashes: Vec<u64> = Vec::new();
+    let mut buckets: Vec<Vec<Vec<u64>>> = vec![Vec::new(); HASH_BUCKETS];
     let ScanOutput {
         results,
         files,
@@ -222,17 +226,30 @@ pub fn census(
             e.pages.0 += st.pages[s].0;
             e.pages.1 += st.pages[s].1;
         }
-        hashes.extend(st.key_hashes);
+        for (b, v) in st.key_hashes.into_iter().enumerate() {
+            buckets[b].push(v);
+        }
     }
     strata.retain(|_, s| s.population > 0);
-    hashes.sort_unstable();
-    let mut suspects: Vec<u64> = hashes
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect();
-    suspects.dedup();
-    drop(hashes);
+    // Keys whose 64-bit hashes collide: each bucket sorted on its own, in parallel.
+    let suspects: Vec<u64> = {
+        use rayon::prelude::*;
+        buckets
+            .into_par_iter()
+            .flat_map_iter(|parts| {
+                let mut v: Vec<u64> = parts.concat();
+                drop(parts);
+                v.sort_unstable();
+                let mut dup: Vec<u64> = v
+                    .windows(2)
+                    .filter(|w| w[0] == w[1])
+                    .map(|w| w[0])
+                    .collect();
+                dup.dedup();
+                dup
+            })
+            .collect()
+    };
     let duplicates = if suspects.is_empty() {
         (0, Vec::new())
     } else {
@@ -397,6 +414,11 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         });
     }
     let totals = result.scan.totals();
+    let (pages_sum, pages_n) = result
+        .strata
+        .values()
+        .fold((0.0, 0u64), |(s, n), cs| (s + cs.pages.0, n + cs.pages.1));
+    let mean_pages_all = (pages_n > 0).then(|| pages_sum / pages_n as f64);
     let mut needed = burden(alloc.total, &rates);
     if args.pages_column.is_some() {
         needed.pages = pages_total;
@@ -456,9 +478,17 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         burden: PlanBurden {
             rates,
             needed,
-            requested: args
-                .requested
-                .map(|r| compare_request(r, alloc.total, &rates)),
+            requested: args.requested.map(|r| {
+                let mut cmp = compare_request(r, alloc.total, &rates);
+                // With measured pages: the request at the population's mean pages per record,
+                // the need at each stratum's own mean.
+                if let Some(mean_all) = mean_pages_all {
+                    cmp.requested_burden.pages = r as f64 * mean_all;
+                    cmp.needed_burden.pages = needed.pages;
+                    cmp.surplus_pages = cmp.requested_burden.pages - needed.pages;
+                }
+                cmp
+            }),
         },
     };
     let json = serde_json::to_string_pretty(&plan)? + "\n";
@@ -511,11 +541,26 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         pct(args.confidence)
     )?;
     writeln!(t, "  records needed {}", thousands(plan.total_n))?;
-    if let Some(m) = alloc.margin {
-        writeln!(
+    match alloc.margin {
+        Some(m) => writeln!(
             t,
             "  margin of the overall share ±{} points",
             pct2(m).trim_end_matches(" %")
+        )?,
+        None => {
+            let empty = plan.strata.iter().filter(|s| s.n == 0).count();
+            writeln!(
+                t,
+                "  note: {empty} strata get no records, so the overall share has no design-based margin; give --min 1 (--min 2 for a variance in every stratum)"
+            )?;
+        }
+    }
+    if let Some(urval_design::TotalAdjustment::RaisedForMargin { from, to }) =
+        alloc.total_adjustment
+    {
+        writeln!(
+            t,
+            "  the bounds and whole records left {from} records short of the margin; raised to {to}"
         )?;
     }
     let binding = |b: &str| {

@@ -111,32 +111,57 @@ impl StrataMapper {
 
     /// The stratum of every valid row of the batch, in `batch.rows` order ([`UNKNOWN`] for
     /// rows whose combination is not known in fixed mode).
+    ///
+    /// When every strata column is dictionary-encoded (Parquet written with dictionaries),
+    /// a row's stratum comes from a small table indexed by its dictionary keys, filled the
+    /// first time each combination is seen; otherwise each value is looked up by text.
     pub fn map_batch(&mut self, batch: &Batch, out: &mut Vec<u32>) -> Result<()> {
         out.clear();
         let rows = batch.rows;
+        if let Some(dense) = self.dense_parts(batch)? {
+            let (keys, entry_ids, sizes) = dense;
+            let cells: usize = sizes.iter().product();
+            let mut table = vec![u32::MAX - 1; cells];
+            let mut ids = vec![0u32; keys.len()];
+            for &r in rows {
+                let r = r as usize;
+                let mut cell = 0usize;
+                let mut ok = true;
+                for (c, k) in keys.iter().enumerate() {
+                    match usize::try_from(k.value(r)).ok().filter(|&k| k < sizes[c]) {
+                        Some(k) => cell = cell * sizes[c] + k,
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    out.push(UNKNOWN);
+                    continue;
+                }
+                let mut s = table[cell];
+                if s == u32::MAX - 1 {
+                    let mut rest = cell;
+                    let mut known = true;
+                    for c in (0..keys.len()).rev() {
+                        let k = rest % sizes[c];
+                        rest /= sizes[c];
+                        match entry_ids[c][k] {
+                            Some(id) => ids[c] = id,
+                            None => known = false,
+                        }
+                    }
+                    s = if known { self.combo(&ids) } else { UNKNOWN };
+                    table[cell] = s;
+                }
+                out.push(s);
+            }
+            return Ok(());
+        }
         let mut col_ids: Vec<Vec<u32>> = Vec::with_capacity(batch.strata.len());
         for (c, col) in batch.strata.iter().enumerate() {
             let mut ids = Vec::with_capacity(rows.len());
-            match col {
-                TextCol::Dict { keys, values } => {
-                    let mut per_entry: Vec<Option<u32>> = Vec::with_capacity(values.len());
-                    for k in 0..values.len() {
-                        per_entry.push(self.lookup(c, values.value(k))?);
-                    }
-                    for &r in rows {
-                        let k = keys.value(r as usize);
-                        let id = usize::try_from(k)
-                            .ok()
-                            .and_then(|k| per_entry.get(k).copied().flatten());
-                        ids.push(id.unwrap_or(UNKNOWN));
-                    }
-                }
-                _ => {
-                    for &r in rows {
-                        let v = col.get(r as usize).unwrap_or("");
-                        ids.push(self.lookup(c, v)?.unwrap_or(UNKNOWN));
-                    }
-                }
+            for &r in rows {
+                let v = col.get(r as usize).unwrap_or("");
+                ids.push(self.lookup(c, v)?.unwrap_or(UNKNOWN));
             }
             col_ids.push(ids);
         }
@@ -147,24 +172,68 @@ impl StrataMapper {
                 ids[c] = col[i];
                 known &= col[i] != UNKNOWN;
             }
-            if !known {
-                out.push(UNKNOWN);
-                continue;
-            }
-            let packed = pack(&ids);
-            let s = match self.combos.get(&packed) {
-                Some(&s) => s,
-                None if self.grow => {
-                    let s = self.strata.len() as u32;
-                    self.combos.insert(packed, s);
-                    self.strata.push(ids.clone());
-                    s
-                }
-                None => UNKNOWN,
-            };
-            out.push(s);
+            out.push(if known { self.combo(&ids) } else { UNKNOWN });
         }
         Ok(())
+    }
+
+    /// The stratum of a combination of value ids (added in growing mode).
+    fn combo(&mut self, ids: &[u32]) -> u32 {
+        let packed = pack(ids);
+        match self.combos.get(&packed) {
+            Some(&s) => s,
+            None if self.grow => {
+                let s = self.strata.len() as u32;
+                self.combos.insert(packed, s);
+                self.strata.push(ids.to_vec());
+                s
+            }
+            None => UNKNOWN,
+        }
+    }
+
+    /// For all-dictionary strata with at most 2^20 combinations of entries: the key arrays,
+    /// each entry's value id, and the dictionary sizes.
+    #[allow(clippy::type_complexity)]
+    fn dense_parts<'b>(
+        &mut self,
+        batch: &'b Batch,
+    ) -> Result<
+        Option<(
+            Vec<&'b arrow_array::Int32Array>,
+            Vec<Vec<Option<u32>>>,
+            Vec<usize>,
+        )>,
+    > {
+        let mut keys = Vec::new();
+        let mut entry_ids = Vec::new();
+        let mut sizes = Vec::new();
+        let mut cells = 1usize;
+        for col in batch.strata {
+            let TextCol::Dict { keys: k, values } = col else {
+                return Ok(None);
+            };
+            cells = cells.saturating_mul(values.len().max(1));
+            if cells > 1 << 20 {
+                return Ok(None);
+            }
+            keys.push(k);
+            sizes.push(values.len().max(1));
+            entry_ids.push(Vec::new());
+        }
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        for (c, col) in batch.strata.iter().enumerate() {
+            if let TextCol::Dict { values, .. } = col {
+                let mut per_entry = Vec::with_capacity(values.len());
+                for k in 0..values.len() {
+                    per_entry.push(self.lookup(c, values.value(k))?);
+                }
+                entry_ids[c] = per_entry;
+            }
+        }
+        Ok(Some((keys, entry_ids, sizes)))
     }
 }
 

@@ -2,7 +2,7 @@
 //! with a manifest: identical (exit 0) or the differences (exit 1).
 
 use super::common::ExtractArgs;
-use super::draw::{draw, parse_only, selection_set, sidecar_path};
+use super::draw::{draw, parse_only, selection_set, sidecar_path, BOUND_SDS};
 use crate::format::{thousands, Output};
 use crate::plan_file::PlanFile;
 use anyhow::{bail, Context, Result};
@@ -76,7 +76,7 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
         .map(|s| parse_only(s, &plan))
         .transpose()?;
     let extract = args.extract.resolve()?;
-    let result = draw(&extract, &plan, seed, start, only.as_ref(), &[])?;
+    let result = draw(&extract, &plan, seed, start, only.as_ref(), &[], BOUND_SDS)?;
     let expected: BTreeSet<(Vec<String>, String)> =
         selection_set(&plan, &result).into_keys().collect();
 
