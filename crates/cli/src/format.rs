@@ -136,6 +136,17 @@ pub fn burden_line(b: &Burden) -> String {
     )
 }
 
+/// The "requested" and "surplus" lines of a burden block.
+pub fn request_lines(cmp: &urval_design::RequestComparison) -> String {
+    format!(
+        "  requested           {}\n  surplus             {} records, {} pages, {:.1} working days\n",
+        burden_line(&cmp.requested_burden),
+        thousands_signed(cmp.surplus_records),
+        pages(cmp.surplus_pages),
+        cmp.surplus_working_days
+    )
+}
+
 /// The rates as a phrase.
 pub fn rates_line(r: &BurdenRates) -> String {
     format!(

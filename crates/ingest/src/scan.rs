@@ -203,6 +203,10 @@ fn ipc_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
     }
 }
 
+fn field_names(schema: &arrow_schema::Schema) -> Vec<String> {
+    schema.fields().iter().map(|x| x.name().clone()).collect()
+}
+
 /// The column names of one file.
 pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>> {
     match f.format {
@@ -211,22 +215,13 @@ pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>
             let file = open(&f.path)?;
             let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                 .map_err(|e| parquet_err(&f.path, e))?;
-            Ok(meta
-                .schema()
-                .fields()
-                .iter()
-                .map(|x| x.name().clone())
-                .collect())
+            Ok(field_names(meta.schema()))
         }
         Format::Ipc => {
             let file = open(&f.path)?;
             let r = arrow_ipc::reader::FileReader::try_new(BufReader::new(file), None)
                 .map_err(|e| ipc_err(&f.path, e))?;
-            Ok(r.schema()
-                .fields()
-                .iter()
-                .map(|x| x.name().clone())
-                .collect())
+            Ok(field_names(&r.schema()))
         }
     }
 }
@@ -239,12 +234,7 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
                 let file = open(&f.path)?;
                 let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                     .map_err(|e| parquet_err(&f.path, e))?;
-                let names: Vec<String> = meta
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|x| x.name().clone())
-                    .collect();
+                let names = field_names(meta.schema());
                 for n in needed {
                     if !names.contains(n) {
                         return Err(missing(&f.path, n, &names));
@@ -387,12 +377,7 @@ where
         } => {
             let f = open(path)?;
             let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone());
-            let names: Vec<String> = meta
-                .schema()
-                .fields()
-                .iter()
-                .map(|x| x.name().clone())
-                .collect();
+            let names = field_names(meta.schema());
             let indices: Vec<usize> = needed
                 .iter()
                 .filter_map(|n| names.iter().position(|x| x == n))

@@ -2,8 +2,8 @@
 //! (`stratum,population[,proportion][,cost]`, `,` or `;` separated).
 
 use crate::format::{
-    burden_line, json_f64, parse_f64, pct, pct2, rates_line, thousands, thousands_signed,
-    to_json_text, BurdenArgs, Format, Output,
+    burden_line, json_f64, parse_f64, pct, pct2, rates_line, thousands, to_json_text, BurdenArgs,
+    Format, Output,
 };
 use anyhow::{bail, Context, Result};
 use clap::{ArgGroup, Args, ValueEnum};
@@ -367,18 +367,7 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     writeln!(t, "Burden ({})", rates_line(&rates))?;
     writeln!(t, "  needed              {}", burden_line(&need))?;
     if let Some(cmp) = requested {
-        writeln!(
-            t,
-            "  requested           {}",
-            burden_line(&cmp.requested_burden)
-        )?;
-        writeln!(
-            t,
-            "  surplus             {} records, {} pages, {:.1} working days",
-            thousands_signed(cmp.surplus_records),
-            crate::format::pages(cmp.surplus_pages),
-            cmp.surplus_working_days
-        )?;
+        t.push_str(&crate::format::request_lines(&cmp));
     }
     Ok(Output::ok(t))
 }

@@ -3,9 +3,7 @@
 
 use super::common::{split_names, ExtractArgs};
 use super::strata::StrataMapper;
-use crate::format::{
-    burden_line, parse_f64, pct, pct2, rates_line, thousands, thousands_signed, BurdenArgs, Output,
-};
+use crate::format::{burden_line, parse_f64, pct, pct2, rates_line, thousands, BurdenArgs, Output};
 use crate::plan_file::{
     extract_fingerprint, Design, ExtractInfo, FileInfo, PlanBurden, PlanFile, PlanStratum,
     PLAN_VERSION,
@@ -596,18 +594,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         burden_line(&plan.burden.needed)
     )?;
     if let Some(cmp) = &plan.burden.requested {
-        writeln!(
-            t,
-            "  requested           {}",
-            burden_line(&cmp.requested_burden)
-        )?;
-        writeln!(
-            t,
-            "  surplus             {} records, {} pages, {:.1} working days",
-            thousands_signed(cmp.surplus_records),
-            crate::format::pages(cmp.surplus_pages),
-            cmp.surplus_working_days
-        )?;
+        t.push_str(&crate::format::request_lines(cmp));
     }
     Ok(Output::ok(t))
 }

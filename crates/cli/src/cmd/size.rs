@@ -2,8 +2,8 @@
 //! with the burden and, with `--requested`, what a proposed request buys.
 
 use crate::format::{
-    burden_line, json_f64, parse_f64, pct, pct2, rates_line, thousands, thousands_signed,
-    to_json_text, BurdenArgs, Format, Output,
+    burden_line, json_f64, parse_f64, pct, pct2, rates_line, thousands, to_json_text, BurdenArgs,
+    Format, Output,
 };
 use anyhow::Result;
 use clap::{ArgGroup, Args, ValueEnum};
@@ -226,18 +226,7 @@ fn share(args: &SizeArgs, margin: f64, rates: &urval_design::BurdenRates) -> Res
     writeln!(t, "Burden ({})", rates_line(rates))?;
     writeln!(t, "  needed              {}", burden_line(&need))?;
     if let Some((cmp, margin_at)) = requested {
-        writeln!(
-            t,
-            "  requested           {}",
-            burden_line(&cmp.requested_burden)
-        )?;
-        writeln!(
-            t,
-            "  surplus             {} records, {} pages, {:.1} working days",
-            thousands_signed(cmp.surplus_records),
-            crate::format::pages(cmp.surplus_pages),
-            cmp.surplus_working_days
-        )?;
+        t.push_str(&crate::format::request_lines(&cmp));
         writeln!(t)?;
         writeln!(
             t,
@@ -370,18 +359,7 @@ fn attribute(args: &SizeArgs, t_rate: f64, rates: &urval_design::BurdenRates) ->
     writeln!(t, "Burden ({})", rates_line(rates))?;
     writeln!(t, "  needed              {}", burden_line(&need))?;
     if let Some((cmp, k, bound)) = requested {
-        writeln!(
-            t,
-            "  requested           {}",
-            burden_line(&cmp.requested_burden)
-        )?;
-        writeln!(
-            t,
-            "  surplus             {} records, {} pages, {:.1} working days",
-            thousands_signed(cmp.surplus_records),
-            crate::format::pages(cmp.surplus_pages),
-            cmp.surplus_working_days
-        )?;
+        t.push_str(&crate::format::request_lines(&cmp));
         writeln!(t)?;
         writeln!(
             t,
