@@ -534,6 +534,8 @@ fn plan_reports_rows_quarantine_and_duplicates() {
     assert!(q.contains("wrong number of fields"));
     assert!(q.contains("empty key"));
     assert!(q.contains("empty stratum value"));
+    // The raw row is the whole CSV line, every field.
+    assert!(q.contains("2;;äldre"), "{q}");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
     assert_eq!(v["rows_read"], 7);

@@ -591,6 +591,9 @@ where
             .iter()
             .map(|n| header.iter().position(|h| h == n).unwrap_or(0))
             .collect();
+        let position = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
+        let key_j = position(&self.spec.key);
+        let strata_j: Vec<usize> = self.spec.strata.iter().map(|s| position(s)).collect();
         let batch_size = self.spec.batch_size.max(1);
         let mut builders: Vec<StringBuilder> = idx.iter().map(|_| StringBuilder::new()).collect();
         let mut lines: Vec<u64> = Vec::with_capacity(batch_size);
@@ -642,6 +645,21 @@ where
                     format!("column {:?} is not valid UTF-8", self.needed[k]),
                     raw,
                 );
+                continue;
+            }
+            // Empty keys and strata are quarantined here, with the whole raw line.
+            let reason = if rec[key_j].is_empty() {
+                Some(format!("empty key (column {:?})", self.spec.key))
+            } else {
+                strata_j
+                    .iter()
+                    .position(|&j| rec[j].is_empty())
+                    .map(|k| format!("empty stratum value (column {:?})", self.spec.strata[k]))
+            };
+            if let Some(reason) = reason {
+                self.counts.rows_read += 1;
+                let raw = join(&rec);
+                self.quarantine_row(line, reason, raw);
                 continue;
             }
             for (b, &j) in builders.iter_mut().zip(&idx) {
