@@ -180,6 +180,18 @@ pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// Two-sided Student t critical value t_{df, 1 − (1 − C)/2} for df > 0 degrees of freedom.
+///
+/// From the relation P(|T| > t) = I_{df/(df + t²)}(df/2, 1/2) (Abramowitz & Stegun 1964,
+/// 26.7.1 and 26.5.27): x = B⁻¹(1 − C; df/2, 1/2), t = √(df·(1 − x)/x).
+pub fn t_two_sided(confidence: f64, df: f64) -> f64 {
+    let x = beta_quantile(1.0 - confidence, df / 2.0, 0.5);
+    if x <= 0.0 {
+        return f64::INFINITY;
+    }
+    (df * (1.0 - x) / x).sqrt()
+}
+
 /// Binomial CDF P(X ≤ k) for X ~ Binomial(n, p): I_{1−p}(n − k, k + 1).
 ///
 /// Source: Abramowitz & Stegun (1964) 26.5.24.
@@ -260,6 +272,27 @@ mod tests {
         for &p in &[1e-12, 1e-6, 0.01, 0.2, 0.49, 0.51, 0.8, 0.99, 1.0 - 1e-9] {
             assert_relative_eq!(normal_cdf(normal_quantile(p)), p, max_relative = 1e-10);
         }
+    }
+
+    #[test]
+    fn student_t_published_values() {
+        // Any t table: t_{0.975} with 1, 10 and 30 degrees of freedom.
+        assert_relative_eq!(
+            t_two_sided(0.95, 1.0),
+            12.706_204_736_174_7,
+            max_relative = 1e-9
+        );
+        assert_relative_eq!(
+            t_two_sided(0.95, 10.0),
+            2.228_138_851_986_274,
+            max_relative = 1e-9
+        );
+        assert_relative_eq!(
+            t_two_sided(0.95, 30.0),
+            2.042_272_456_301_238,
+            max_relative = 1e-9
+        );
+        assert!((t_two_sided(0.95, 1e6) - z_two_sided(0.95)).abs() < 1e-5);
     }
 
     #[test]
