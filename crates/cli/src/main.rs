@@ -63,6 +63,9 @@ enum Command {
     /// Recompute a draw and compare it with a manifest: identical (exit 0) or the
     /// differences (exit 1).
     Verify(cmd::verify::VerifyArgs),
+    /// Check a personnummer/samordningsnummer column (format, date, Luhn check digit);
+    /// invalid rows are reported by row number only, never the number.
+    Validate(cmd::validate::ValidateArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Draw(args) => cmd::draw::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
     };
     match result {
         Ok(output) => {

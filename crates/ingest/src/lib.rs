@@ -11,12 +11,15 @@
 
 mod error;
 mod filter;
+pub mod personal;
 mod scan;
 mod source;
 mod text;
 
 pub use error::{IngestError, Result};
 pub use filter::{parse_date, BoundFilter, Filter};
-pub use scan::{file_columns, scan, Batch, FileCounts, QuarantineRecord, ScanOutput, ScanSpec};
+pub use scan::{
+    file_columns, scan, Batch, FileCounts, QuarantineRecord, ScanOutput, ScanSpec, PERSONAL_MASK,
+};
 pub use source::{csv_header, Extract, Format, SourceFile};
 pub use text::TextCol;

@@ -35,6 +35,8 @@ pub struct ScanSpec {
     pub extra: Vec<String>,
     /// An optional row filter.
     pub filter: Option<Filter>,
+    /// Columns holding personal data: their values never appear in quarantine rows.
+    pub personal: Vec<String>,
     /// Rows per batch.
     pub batch_size: usize,
 }
@@ -47,6 +49,7 @@ impl ScanSpec {
             strata: strata.to_vec(),
             extra: Vec::new(),
             filter: None,
+            personal: Vec::new(),
             batch_size: 65_536,
         }
     }
@@ -550,7 +553,12 @@ where
         self.counts.rows_excluded += excluded;
         self.counts.rows_used += rows.len() as u64;
         for (row, reason, i) in bad {
-            let raw = render_row(arrays, i);
+            let personal: Vec<bool> = self
+                .needed
+                .iter()
+                .map(|n| self.spec.personal.contains(n))
+                .collect();
+            let raw = render_row(arrays, i, &personal);
             self.quarantine_row(row, reason, raw);
         }
         let batch = Batch {
@@ -598,10 +606,21 @@ where
         let mut builders: Vec<StringBuilder> = idx.iter().map(|_| StringBuilder::new()).collect();
         let mut lines: Vec<u64> = Vec::with_capacity(batch_size);
         let mut rec = csv::ByteRecord::new();
+        let personal: Vec<bool> = header
+            .iter()
+            .map(|h| self.spec.personal.contains(h))
+            .collect();
         let join = |rec: &csv::ByteRecord| -> String {
             let parts: Vec<String> = rec
                 .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .enumerate()
+                .map(|(j, f)| {
+                    if personal.get(j).copied().unwrap_or(false) {
+                        PERSONAL_MASK.to_string()
+                    } else {
+                        String::from_utf8_lossy(f).into_owned()
+                    }
+                })
                 .collect();
             parts.join(&(delimiter as char).to_string())
         };
@@ -700,11 +719,18 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(got)
 }
 
-fn render_row(arrays: &[ArrayRef], i: usize) -> String {
+/// What stands in a quarantine row for a personal column's value.
+pub const PERSONAL_MASK: &str = "<personal>";
+
+fn render_row(arrays: &[ArrayRef], i: usize, personal: &[bool]) -> String {
     let opts = arrow_cast::display::FormatOptions::default().with_null("");
     arrays
         .iter()
-        .map(|a| {
+        .zip(personal)
+        .map(|(a, &p)| {
+            if p {
+                return PERSONAL_MASK.to_string();
+            }
             arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &opts)
                 .map(|f| f.value(i).to_string())
                 .unwrap_or_default()

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::{scan, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
 use urval_sample::{
     prn53, rank, rank_bound, start53, BottomK, Candidate, PRN_SPEC_VERSION, TWO_POW_53,
@@ -59,6 +60,16 @@ pub struct DrawArgs {
     /// Directory for --split-by manifests.
     #[arg(long, value_name = "DIR", requires = "split_by")]
     pub out_dir: Option<PathBuf>,
+    /// Columns holding personal data: their values never appear in messages or quarantine files.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
+    pub personal: Vec<String>,
+    /// Replace this column's values in the manifest (the key or an --include column) by a
+    /// keyed pseudonym: HMAC-SHA-256 with the secret in --secret-file, as hex.
+    #[arg(long, value_name = "COL", requires = "secret_file")]
+    pub pseudonymize: Option<String>,
+    /// The secret for --pseudonymize (a file of at least 16 bytes; keep it out of the extract).
+    #[arg(long, value_name = "FILE", requires = "pseudonymize")]
+    pub secret_file: Option<PathBuf>,
     /// Rank bounds in standard deviations above n_h (testing the exact fallback).
     #[arg(long, hide = true, default_value_t = BOUND_SDS, allow_negative_numbers = true)]
     pub bound_sds: f64,
@@ -131,13 +142,10 @@ pub const BOUND_SDS: f64 = 6.0;
 pub fn draw(
     extract: &Extract,
     plan: &PlanFile,
-    seed: u64,
-    start: f64,
-    only: Option<&(String, String)>,
-    include: &[String],
+    req: &DrawRequest,
     bound_sds: f64,
 ) -> Result<DrawResult> {
-    let result = draw_bounded(extract, plan, seed, start, only, include, Some(bound_sds))?;
+    let result = draw_bounded(extract, plan, req, Some(bound_sds))?;
     let short = plan
         .strata
         .iter()
@@ -146,21 +154,40 @@ pub fn draw(
         .any(|((s, sel), &scope)| scope && (sel.len() as u64) < s.n);
     if short {
         tracing::info!("a stratum fell short of its rank bound; drawing again without bounds");
-        return draw_bounded(extract, plan, seed, start, only, include, None);
+        return draw_bounded(extract, plan, req, None);
     }
     Ok(result)
+}
+
+/// What to draw: the seed and start of the PRNs, the strata (`--only`), the columns to copy
+/// and the personal columns.
+pub struct DrawRequest<'a> {
+    /// The PRN seed.
+    pub seed: u64,
+    /// The start in [0, 1).
+    pub start: f64,
+    /// Only the strata with COL=VALUE.
+    pub only: Option<&'a (String, String)>,
+    /// Columns copied into the manifest.
+    pub include: &'a [String],
+    /// Columns whose values never appear in messages or quarantine rows.
+    pub personal: &'a [String],
 }
 
 /// [`draw`] with rank bounds `sds` standard deviations above n_h, or none.
 pub fn draw_bounded(
     extract: &Extract,
     plan: &PlanFile,
-    seed: u64,
-    start: f64,
-    only: Option<&(String, String)>,
-    include: &[String],
+    req: &DrawRequest,
     sds: Option<f64>,
 ) -> Result<DrawResult> {
+    let DrawRequest {
+        seed,
+        start,
+        only,
+        include,
+        personal,
+    } = *req;
     let values = plan.strata_values();
     let quotas_all: Vec<u64> = plan.strata.iter().map(|s| s.n).collect();
     let in_scope: Vec<bool> = plan
@@ -181,6 +208,7 @@ pub fn draw_bounded(
         .collect();
     let mut spec = ScanSpec::new(&plan.key, &plan.strata_columns);
     spec.extra = include.to_vec();
+    spec.personal = personal.to_vec();
     if let Some(w) = &plan.where_ {
         spec.filter = Some(Filter::parse(w)?);
     }
@@ -344,11 +372,12 @@ fn manifest_columns(
     include: &[String],
     seed: u64,
     filter: Option<(usize, &str)>,
+    pseudo: Option<(usize, &Pseudonymizer)>,
 ) -> ManifestColumns {
     let values = plan.strata_values();
-    let mut text: Vec<Vec<String>> =
-        vec![Vec::new(); 1 + plan.strata_columns.len() + include.len()];
-    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+    let width = 1 + plan.strata_columns.len() + include.len();
+    // (stratum, row text, prn, π, weight), sorted by stratum then (pseudonymized) key.
+    let mut rows_out: Vec<(usize, Vec<String>, f64, f64, f64)> = Vec::new();
     for (s, rows) in result.selected.iter().enumerate() {
         if !result.in_scope[s] {
             continue;
@@ -356,22 +385,33 @@ fn manifest_columns(
         let ps = &plan.strata[s];
         for c in rows {
             let key = String::from_utf8_lossy(&c.key).into_owned();
-            let mut row: Vec<String> = Vec::with_capacity(text.len());
-            row.push(key.clone());
+            let u = prn53(seed, key.as_bytes()) as f64 / TWO_POW_53 as f64;
+            let mut row: Vec<String> = Vec::with_capacity(width);
+            row.push(key);
             row.extend(values[s].iter().cloned());
             row.extend(c.payload.iter().cloned());
+            if let Some((col, p)) = pseudo {
+                row[col] = p.pseudonym(&row[col]);
+            }
             if let Some((col, v)) = filter {
                 if row[col] != v {
                     continue;
                 }
             }
-            for (t, val) in text.iter_mut().zip(row) {
-                t.push(val);
-            }
-            prn.push(prn53(seed, key.as_bytes()) as f64 / TWO_POW_53 as f64);
-            pi.push(ps.n as f64 / ps.population as f64);
-            weight.push(ps.population as f64 / ps.n as f64);
+            let pi = ps.n as f64 / ps.population as f64;
+            rows_out.push((s, row, u, pi, ps.population as f64 / ps.n as f64));
         }
+    }
+    rows_out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1[0].cmp(&b.1[0])));
+    let mut text: Vec<Vec<String>> = vec![Vec::with_capacity(rows_out.len()); width];
+    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+    for (_, row, u, p, w) in rows_out {
+        for (t, val) in text.iter_mut().zip(row) {
+            t.push(val);
+        }
+        prn.push(u);
+        pi.push(p);
+        weight.push(w);
     }
     let mut names = vec![plan.key.clone()];
     names.extend(plan.strata_columns.iter().cloned());
@@ -488,6 +528,42 @@ fn safe_name(v: &str) -> String {
     }
 }
 
+/// The column to pseudonymize (index in the manifest's text columns) with its
+/// pseudonymizer, and the personal columns.
+type Pseudonymization = (Option<(usize, Pseudonymizer)>, Vec<String>);
+
+/// Read the secret and find the column to pseudonymize (its index in the manifest's text
+/// columns); the personal columns are `--personal` plus that column.
+fn pseudonymization(plan: &PlanFile, args: &DrawArgs) -> Result<Pseudonymization> {
+    let mut personal = args.personal.clone();
+    let (Some(col), Some(secret_file)) = (&args.pseudonymize, &args.secret_file) else {
+        return Ok((None, personal));
+    };
+    let idx = if *col == plan.key {
+        0
+    } else if let Some(i) = args.include.iter().position(|c| c == col) {
+        1 + plan.strata_columns.len() + i
+    } else {
+        bail!(
+            "--pseudonymize {col:?}: name the key ({}) or an --include column",
+            plan.key
+        );
+    };
+    let secret = std::fs::read(secret_file)
+        .with_context(|| format!("cannot read the secret file {}", secret_file.display()))?;
+    let secret = secret.trim_ascii();
+    let p = Pseudonymizer::new(secret).with_context(|| {
+        format!(
+            "{}: the secret must be at least 16 bytes",
+            secret_file.display()
+        )
+    })?;
+    if !personal.contains(col) {
+        personal.push(col.clone());
+    }
+    Ok((Some((idx, p)), personal))
+}
+
 /// Run `urval draw`.
 pub fn run(args: &DrawArgs) -> Result<Output> {
     let plan = PlanFile::read(&args.plan)?;
@@ -514,16 +590,17 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
             args.output.display()
         );
     }
-    let result = draw(
-        &extract,
-        &plan,
-        args.seed,
-        args.start,
-        only.as_ref(),
-        &args.include,
-        args.bound_sds,
-    )?;
-    let columns = manifest_columns(&plan, &result, &args.include, args.seed, None);
+    let (pseudo, personal) = pseudonymization(&plan, args)?;
+    let pseudo_ref = pseudo.as_ref().map(|(i, p)| (*i, p));
+    let req = DrawRequest {
+        seed: args.seed,
+        start: args.start,
+        only: only.as_ref(),
+        include: &args.include,
+        personal: &personal,
+    };
+    let result = draw(&extract, &plan, &req, args.bound_sds)?;
+    let columns = manifest_columns(&plan, &result, &args.include, args.seed, None, pseudo_ref);
     write_manifest(&args.output, &columns)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let mut split_files = Vec::new();
@@ -546,7 +623,14 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         }
         let distinct: std::collections::BTreeSet<&String> = columns.text[idx].iter().collect();
         for v in distinct {
-            let part = manifest_columns(&plan, &result, &args.include, args.seed, Some((idx, v)));
+            let part = manifest_columns(
+                &plan,
+                &result,
+                &args.include,
+                args.seed,
+                Some((idx, v)),
+                pseudo_ref,
+            );
             let path = dir.join(format!("{}.{ext}", safe_name(v)));
             write_manifest(&path, &part)?;
             split_files.push(path.display().to_string());
@@ -572,6 +656,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         "start": args.start,
         "only": only.as_ref().map(|(c, v)| format!("{c}={v}")),
         "include": args.include,
+        "pseudonymized": args.pseudonymize,
         "plan": args.plan.display().to_string(),
         "plan_hash": file_hash(&args.plan)?,
         "extract_fingerprint": plan.extract.fingerprint,

@@ -9,4 +9,5 @@ pub mod generate;
 pub mod plan;
 pub mod size;
 pub mod strata;
+pub mod validate;
 pub mod verify;

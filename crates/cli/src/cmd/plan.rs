@@ -69,6 +69,10 @@ pub struct PlanArgs {
     /// Compare with a proposed request of R records in total.
     #[arg(long, value_name = "R")]
     requested: Option<u64>,
+    /// Columns holding personal data (e.g. a personnummer): their values never appear in
+    /// messages or quarantine files.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
+    personal: Vec<String>,
     /// Go on although some keys occur more than once (they break simple random sampling).
     #[arg(long)]
     allow_duplicate_keys: bool,
@@ -319,9 +323,25 @@ fn exact_duplicates(
 }
 
 /// Stop on duplicate keys unless allowed: how many, and the first few.
-pub fn check_duplicates(dups: &(u64, Vec<(String, u64)>), allow: bool) -> Result<()> {
+pub fn check_duplicates(
+    dups: &(u64, Vec<(String, u64)>),
+    allow: bool,
+    key_is_personal: bool,
+) -> Result<()> {
     if dups.0 > 0 && !allow {
-        let first: Vec<String> = dups.1.iter().map(|(k, c)| format!("{k} ({c}×)")).collect();
+        let first: Vec<String> = dups
+            .1
+            .iter()
+            .map(|(k, c)| {
+                // A personal key is never printed: only how often it occurs.
+                let k = if key_is_personal {
+                    urval_ingest::PERSONAL_MASK
+                } else {
+                    k.as_str()
+                };
+                format!("{k} ({c}×)")
+            })
+            .collect();
         bail!(
             "{} keys occur more than once (first: {}); duplicate keys break simple random sampling — fix the extract or pass --allow-duplicate-keys",
             dups.0,
@@ -346,8 +366,13 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     if let Some(w) = &args.where_ {
         spec.filter = Some(Filter::parse(w)?);
     }
+    spec.personal = args.personal.clone();
     let result = census(&extract, &spec, args.pages_column.as_deref())?;
-    check_duplicates(&result.duplicates, args.allow_duplicate_keys)?;
+    check_duplicates(
+        &result.duplicates,
+        args.allow_duplicate_keys,
+        args.personal.contains(&args.key),
+    )?;
     if result.strata.is_empty() {
         bail!(
             "no usable rows in the extract: nothing to plan (rows read {})",

@@ -2,7 +2,7 @@
 //! with a manifest: identical (exit 0) or the differences (exit 1).
 
 use super::common::ExtractArgs;
-use super::draw::{draw, parse_only, selection_set, sidecar_path, BOUND_SDS};
+use super::draw::{draw, parse_only, selection_set, sidecar_path, DrawRequest, BOUND_SDS};
 use crate::format::{thousands, Output};
 use crate::plan_file::PlanFile;
 use anyhow::{bail, Context, Result};
@@ -10,6 +10,7 @@ use clap::Args;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::{scan, Extract, ScanSpec};
 
 /// Arguments of `urval verify`.
@@ -39,6 +40,13 @@ pub struct VerifyArgs {
     /// COL=VALUE (default: from the sidecar).
     #[arg(long, value_name = "COL=VALUE")]
     only: Option<String>,
+    /// Columns holding personal data: their values are never printed.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
+    personal: Vec<String>,
+    /// The secret the draw pseudonymized its key with (needed when the sidecar says the
+    /// key was pseudonymized).
+    #[arg(long, value_name = "FILE")]
+    secret_file: Option<PathBuf>,
 }
 
 /// Run `urval verify`.
@@ -76,9 +84,41 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
         .map(|s| parse_only(s, &plan))
         .transpose()?;
     let extract = args.extract.resolve()?;
-    let result = draw(&extract, &plan, seed, start, only.as_ref(), &[], BOUND_SDS)?;
-    let expected: BTreeSet<(Vec<String>, String)> =
-        selection_set(&plan, &result).into_keys().collect();
+    let pseudonymized_key = sidecar
+        .as_ref()
+        .and_then(|s| s["pseudonymized"].as_str())
+        .is_some_and(|c| c == plan.key);
+    let mut personal = args.personal.clone();
+    let pseudo =
+        if pseudonymized_key {
+            personal.push(plan.key.clone());
+            let Some(f) = &args.secret_file else {
+                bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used");
+            };
+            let secret = std::fs::read(f)
+                .with_context(|| format!("cannot read the secret file {}", f.display()))?;
+            Some(Pseudonymizer::new(secret.trim_ascii()).with_context(|| {
+                format!("{}: the secret must be at least 16 bytes", f.display())
+            })?)
+        } else {
+            None
+        };
+    let key_is_personal = personal.contains(&plan.key);
+    let req = DrawRequest {
+        seed,
+        start,
+        only: only.as_ref(),
+        include: &[],
+        personal: &personal,
+    };
+    let result = draw(&extract, &plan, &req, BOUND_SDS)?;
+    let expected: BTreeSet<(Vec<String>, String)> = selection_set(&plan, &result)
+        .into_keys()
+        .map(|(v, k)| match &pseudo {
+            Some(p) => (v, p.pseudonym(&k)),
+            None => (v, k),
+        })
+        .collect();
 
     // Read the manifest with the same ingest: key and strata columns as text.
     let manifest = Extract::resolve(&[args.manifest.display().to_string()], Some(b','))?;
@@ -131,10 +171,19 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
         extra.len(),
         repeated
     )?;
+    let shown = |key: &String| -> String {
+        if key_is_personal && pseudo.is_none() {
+            urval_ingest::PERSONAL_MASK.to_string()
+        } else {
+            key.clone()
+        }
+    };
     for (values, key) in missing.iter().take(20) {
+        let key = shown(key);
         writeln!(t, "  missing  {key}  ({})", values.join(", "))?;
     }
     for (values, key) in extra.iter().take(20) {
+        let key = shown(key);
         writeln!(t, "  extra    {key}  ({})", values.join(", "))?;
     }
     Ok(Output { text: t, code: 1 })

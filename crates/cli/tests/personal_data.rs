@@ -1,0 +1,314 @@
+//! Personal data: `urval validate` reports invalid personal identity numbers by row only,
+//! `--pseudonymize` replaces them with keyed pseudonyms, and no output, log or error of a
+//! run ever carries a value of a column named personal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn urval() -> Command {
+    Command::cargo_bin("urval").unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A valid 12-digit personnummer for a body of nine digits (YYMMDDNNN) and a century.
+fn pnr(century: &str, body: &str) -> String {
+    let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let sum: u32 = digits
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| {
+            let v = d * if i % 2 == 0 { 2 } else { 1 };
+            if v > 9 {
+                v - 9
+            } else {
+                v
+            }
+        })
+        .sum();
+    format!("{century}{body}{}", (10 - sum % 10) % 10)
+}
+
+#[test]
+fn personal_numbers_never_leave_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut numbers: Vec<String> = Vec::new();
+    let mut lines = vec!["id;pnr;kommun".to_string()];
+    for i in 0..200u32 {
+        let body = format!(
+            "{:02}{:02}{:02}{:03}",
+            40 + i % 50,
+            1 + i % 12,
+            1 + i % 28,
+            100 + i
+        );
+        let n = pnr("19", &body);
+        numbers.push(n.clone());
+        let kommun = ["0180", "1480", "2584"][(i % 3) as usize];
+        lines.push(format!("A{i:05};{n};{kommun}"));
+    }
+    // Bad rows that carry personal numbers: an empty stratum, a wrong field count.
+    let bad1 = pnr("19", "550505123");
+    let bad2 = pnr("19", "660606456");
+    numbers.push(bad1.clone());
+    numbers.push(bad2.clone());
+    lines.push(format!("B00001;{bad1};"));
+    lines.push(format!("B00002;{bad2}"));
+    // An invalid number (wrong check digit) and an empty one.
+    let wrong = {
+        let mut w = pnr("19", "770707789");
+        let last = w.pop().unwrap().to_digit(10).unwrap();
+        w.push(char::from_digit((last + 1) % 10, 10).unwrap());
+        w
+    };
+    numbers.push(wrong.clone());
+    lines.push(format!("C00001;{wrong};0180"));
+    lines.push("C00002;;0180".to_string());
+    let extract = d.join("extract.csv");
+    std::fs::write(&extract, lines.join("\n") + "\n").unwrap();
+    let secret = d.join("secret.txt");
+    std::fs::write(&secret, "a secret of more than sixteen bytes\n").unwrap();
+
+    let mut transcript = String::new();
+    let mut run = |args: &[&str]| -> (Option<i32>, String) {
+        let out = urval().args(args).output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        transcript.push_str(&text);
+        (out.status.code(), text)
+    };
+
+    // validate: rows by number only.
+    let (code, text) = run(&[
+        "validate",
+        "--extract",
+        p(&extract),
+        "--personnummer",
+        "pnr",
+    ]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the Luhn check digit does not match"),
+        "{text}"
+    );
+    assert!(
+        text.contains("row 204: the Luhn check digit does not match"),
+        "{text}"
+    );
+    assert!(text.contains("row 205: empty"), "{text}");
+    assert!(text.contains("1 unreadable"), "{text}");
+    let (code, _) = run(&[
+        "validate",
+        "--extract",
+        p(&extract),
+        "--personnummer",
+        "pnr",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1));
+
+    // plan and draw with the personal column marked, logs on.
+    let plan = d.join("plan.json");
+    let (code, text) = run(&[
+        "-vv",
+        "plan",
+        "--extract",
+        p(&extract),
+        "--key",
+        "id",
+        "--strata",
+        "kommun",
+        "--total",
+        "30",
+        "--personal",
+        "pnr",
+        "-o",
+        p(&plan),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let manifest = d.join("manifest.csv");
+    let (code, text) = run(&[
+        "-vv",
+        "draw",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "5",
+        "--include",
+        "pnr",
+        "--pseudonymize",
+        "pnr",
+        "--secret-file",
+        p(&secret),
+        "-o",
+        p(&manifest),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    let pseudonyms: Vec<String> = m
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(pseudonyms.len(), 30);
+    assert!(pseudonyms
+        .iter()
+        .all(|s| s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())));
+    // The same secret gives the same pseudonyms; another secret others.
+    let again = d.join("again.csv");
+    run(&[
+        "draw",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "5",
+        "--include",
+        "pnr",
+        "--pseudonymize",
+        "pnr",
+        "--secret-file",
+        p(&secret),
+        "-o",
+        p(&again),
+    ]);
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), m);
+    let other_secret = d.join("other.txt");
+    std::fs::write(&other_secret, "another secret, also long enough").unwrap();
+    let other = d.join("other.csv");
+    run(&[
+        "draw",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "5",
+        "--include",
+        "pnr",
+        "--pseudonymize",
+        "pnr",
+        "--secret-file",
+        p(&other_secret),
+        "-o",
+        p(&other),
+    ]);
+    assert_ne!(std::fs::read_to_string(&other).unwrap(), m);
+
+    // The personal number as the key: duplicates are named by count only, and a
+    // pseudonymized-key manifest verifies with the secret.
+    let dup = d.join("dup.csv");
+    std::fs::write(
+        &dup,
+        format!(
+            "pnr;kommun\n{};0180\n{};0180\n{};1480\n",
+            numbers[0], numbers[0], numbers[1]
+        ),
+    )
+    .unwrap();
+    let (code, text) = run(&[
+        "plan",
+        "--extract",
+        p(&dup),
+        "--key",
+        "pnr",
+        "--strata",
+        "kommun",
+        "--total",
+        "2",
+        "--personal",
+        "pnr",
+        "-o",
+        p(&d.join("dup-plan.json")),
+    ]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("<personal> (2×)"), "{text}");
+    let plan2 = d.join("plan2.json");
+    let (code, _) = run(&[
+        "plan",
+        "--extract",
+        p(&extract),
+        "--key",
+        "pnr",
+        "--strata",
+        "kommun",
+        "--total",
+        "20",
+        "--personal",
+        "pnr",
+        "-o",
+        p(&plan2),
+    ]);
+    assert_eq!(code, Some(0));
+    let m2 = d.join("m2.csv");
+    let (code, text) = run(&[
+        "draw",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan2),
+        "--seed",
+        "9",
+        "--pseudonymize",
+        "pnr",
+        "--secret-file",
+        p(&secret),
+        "-o",
+        p(&m2),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&[
+        "verify",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan2),
+        "--manifest",
+        p(&m2),
+        "--secret-file",
+        p(&secret),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&[
+        "verify",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan2),
+        "--manifest",
+        p(&m2),
+    ]);
+    assert_eq!(code, Some(2), "{text}");
+
+    // Nothing written or printed carries a personal number.
+    let mut everything = transcript.clone();
+    for entry in std::fs::read_dir(d).unwrap() {
+        let path = entry.unwrap().path();
+        if path == extract || path == dup {
+            continue;
+        }
+        everything.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+    }
+    assert!(
+        everything.contains("wrong number of fields"),
+        "the quarantine file should exist"
+    );
+    for n in &numbers {
+        assert!(!everything.contains(n.as_str()), "a personal number leaked");
+        assert!(
+            !everything.contains(&n[2..]),
+            "a 10-digit personal number leaked"
+        );
+    }
+}
