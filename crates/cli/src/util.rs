@@ -31,6 +31,18 @@ impl AtomicFile {
             .file_name()
             .and_then(|n| n.to_str())
             .with_context(|| format!("{}: not a file name", target.display()))?;
+        // Temporary files of earlier runs that were killed before they could clean up.
+        let stale_prefix = format!(".{name}.tmp-");
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                if e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&stale_prefix))
+                {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let file =
             File::create(&temp).with_context(|| format!("cannot write in {}", dir.display()))?;

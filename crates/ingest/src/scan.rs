@@ -37,6 +37,9 @@ pub struct ScanSpec {
     pub filter: Option<Filter>,
     /// Columns holding personal data: their values never appear in quarantine rows.
     pub personal: Vec<String>,
+    /// Numeric columns (e.g. pages) whose non-empty values must be non-negative numbers;
+    /// a row with anything else is quarantined.
+    pub nonnegative: Vec<String>,
     /// Rows per batch.
     pub batch_size: usize,
 }
@@ -50,6 +53,7 @@ impl ScanSpec {
             extra: Vec::new(),
             filter: None,
             personal: Vec::new(),
+            nonnegative: Vec::new(),
             batch_size: 65_536,
         }
     }
@@ -65,6 +69,7 @@ impl ScanSpec {
         for c in std::iter::once(&self.key)
             .chain(&self.strata)
             .chain(&self.extra)
+            .chain(&self.nonnegative)
             .chain(filter_cols.iter())
         {
             if !out.contains(c) {
@@ -483,6 +488,15 @@ where
             .iter()
             .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
             .collect();
+        let nonneg: Vec<(&String, Vec<Option<f64>>)> = self
+            .spec
+            .nonnegative
+            .iter()
+            .map(|n| {
+                let a = &arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)];
+                (n, numbers(a))
+            })
+            .collect();
         let filter_arrays: Vec<ArrayRef> = self
             .spec
             .filter
@@ -530,6 +544,17 @@ where
                 bad.push((
                     row_no(i),
                     format!("empty stratum value (column {:?})", self.spec.strata[j]),
+                    i,
+                ));
+                continue;
+            }
+            if let Some((name, _)) = nonneg
+                .iter()
+                .find(|(_, v)| v[i].is_some_and(|x| x.is_nan() || x < 0.0))
+            {
+                bad.push((
+                    row_no(i),
+                    format!("column {name:?} is not a non-negative number"),
                     i,
                 ));
                 continue;
@@ -717,6 +742,38 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
         got += n;
     }
     Ok(got)
+}
+
+/// A column's values as numbers: `None` for null or empty, `Some(NaN)` for text that is not
+/// a number (decimal comma accepted).
+fn numbers(a: &ArrayRef) -> Vec<Option<f64>> {
+    use arrow_schema::DataType;
+    match a.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _) => {
+            let t = TextCol::from_array(a);
+            (0..a.len())
+                .map(|i| {
+                    let v = t.as_ref().and_then(|t| t.get(i))?.trim();
+                    if v.is_empty() {
+                        return None;
+                    }
+                    Some(v.replace(',', ".").parse::<f64>().unwrap_or(f64::NAN))
+                })
+                .collect()
+        }
+        _ => match arrow_cast::cast(a, &DataType::Float64) {
+            Ok(c) => {
+                let f = c
+                    .as_any()
+                    .downcast_ref::<arrow_array::Float64Array>()
+                    .cloned();
+                (0..a.len())
+                    .map(|i| f.as_ref().and_then(|f| (!f.is_null(i)).then(|| f.value(i))))
+                    .collect()
+            }
+            Err(_) => vec![Some(f64::NAN); a.len()],
+        },
+    }
 }
 
 /// What stands in a quarantine row for a personal column's value.

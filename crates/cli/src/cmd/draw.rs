@@ -209,6 +209,8 @@ pub fn draw_bounded(
     let mut spec = ScanSpec::new(&plan.key, &plan.strata_columns);
     spec.extra = include.to_vec();
     spec.personal = personal.to_vec();
+    // The same row checks as the plan's, so the same rows count.
+    spec.nonnegative = plan.pages_column.iter().cloned().collect();
     if let Some(w) = &plan.where_ {
         spec.filter = Some(Filter::parse(w)?);
     }

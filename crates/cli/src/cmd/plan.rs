@@ -362,6 +362,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     let mut spec = ScanSpec::new(&args.key, &strata_cols);
     if let Some(p) = &args.pages_column {
         spec.extra.push(p.clone());
+        spec.nonnegative.push(p.clone());
     }
     if let Some(w) = &args.where_ {
         spec.filter = Some(Filter::parse(w)?);

@@ -1,0 +1,342 @@
+//! The bad-input corpus: every case is made here (no hand-made binaries) and must end in a
+//! clear one-line error (exit 2) naming what is wrong, or in quarantined rows that
+//! reconcile (rows read = used + excluded + quarantined) — never a panic, never a lost row.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn urval() -> Command {
+    Command::cargo_bin("urval").unwrap()
+}
+
+const HEADER: &str = "id;kommun;område;pages;opened";
+
+fn rows(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            format!(
+                "K{i:04};{};{};{};2024-0{}-1{}",
+                ["0180", "1480"][i % 2],
+                ["aldre", "barn_unga"][i % 2],
+                10 + i,
+                1 + i % 9,
+                i % 10
+            )
+        })
+        .collect()
+}
+
+fn csv(lines: &[String]) -> Vec<u8> {
+    let mut s = HEADER.to_string();
+    for l in lines {
+        s.push('\n');
+        s.push_str(l);
+    }
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// What a case must end in.
+enum Expect {
+    /// Exit 2 with a one-line message containing this.
+    Error(&'static str),
+    /// Exit 0 with this many quarantined rows (and rows reconciling).
+    Quarantined(u64),
+}
+
+struct Case {
+    name: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    args: Vec<String>,
+    expect: Expect,
+}
+
+fn plan_args(extract: &str, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "plan",
+        "--extract",
+        extract,
+        "--key",
+        "id",
+        "--strata",
+        "kommun",
+        "--total",
+        "4",
+        "-o",
+        "OUT/plan.json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Extra flags come in pairs; a flag already there gets the new value.
+    for pair in extra.chunks(2) {
+        match v.iter().position(|a| a == pair[0]) {
+            Some(i) => v[i + 1] = pair[1].to_string(),
+            None => v.extend(pair.iter().map(|s| s.to_string())),
+        }
+    }
+    v
+}
+
+fn parquet_bytes(dir: &Path) -> Vec<u8> {
+    let path = dir.join("gen.parquet");
+    urval()
+        .args([
+            "generate",
+            "--rows",
+            "2000",
+            "--seed",
+            "1",
+            "-o",
+            path.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    std::fs::read(&path).unwrap()
+}
+
+fn cases(dir: &Path) -> Vec<Case> {
+    let good = csv(&rows(40));
+    let pq = parquet_bytes(dir);
+    let with = |extra: &[&str]| -> Vec<u8> {
+        let mut r = rows(40);
+        r.extend(extra.iter().map(|s| s.to_string()));
+        csv(&r)
+    };
+    let mut latin1 = with(&[]);
+    latin1.extend_from_slice(b"K9999;0180;\xe4ldre;10;2024-01-01\n");
+    let mut big = rows(10);
+    big.push(format!(
+        "K9998;0180;aldre;{};2024-01-01",
+        "9".repeat(10 << 20)
+    ));
+    let mut big_ok = rows(10);
+    big_ok.push(format!("K9997;0180;{};12;2024-01-01", "x".repeat(10 << 20)));
+    let crlf = String::from_utf8(good.clone())
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(&good);
+    let p = |s: &str| plan_args(s, &[]);
+    vec![
+        Case { name: "empty file", files: vec![("x.csv", Vec::new())], args: p("IN/x.csv"), expect: Expect::Error("empty") },
+        Case { name: "header only", files: vec![("x.csv", format!("{HEADER}\n").into_bytes())], args: p("IN/x.csv"), expect: Expect::Error("no usable rows") },
+        Case { name: "wrong field count", files: vec![("x.csv", with(&["K9999;0180;aldre"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
+        Case { name: "too many fields", files: vec![("x.csv", with(&["K9999;0180;aldre;1;2024-01-01;extra"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
+        Case { name: "unterminated quote", files: vec![("x.csv", with(&["K9999;\"0180;aldre;1;2024-01-01", "K9998;0180;aldre;1;2024-01-01"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
+        Case { name: "byte-order mark", files: vec![("x.csv", bom)], args: p("IN/x.csv"), expect: Expect::Quarantined(0) },
+        Case { name: "CRLF line ends", files: vec![("x.csv", crlf)], args: p("IN/x.csv"), expect: Expect::Quarantined(0) },
+        Case { name: "Latin-1 bytes", files: vec![("x.csv", latin1)], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(1) },
+        Case { name: "10 MB field in an unused column", files: vec![("x.csv", csv(&big_ok))], args: p("IN/x.csv"), expect: Expect::Quarantined(0) },
+        Case { name: "10 MB pages value", files: vec![("x.csv", csv(&big))], args: plan_args("IN/x.csv", &["--pages-column", "pages"]), expect: Expect::Quarantined(0) },
+        Case { name: "null key", files: vec![("x.csv", with(&[";0180;aldre;1;2024-01-01"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
+        Case { name: "null stratum", files: vec![("x.csv", with(&["K9999;;aldre;1;2024-01-01"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
+        Case { name: "blank key", files: vec![("x.csv", with(&["\"\";0180;aldre;1;2024-01-01"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
+        Case { name: "duplicate keys", files: vec![("x.csv", with(&["K0001;0180;aldre;1;2024-01-01"]))], args: p("IN/x.csv"), expect: Expect::Error("occur more than once") },
+        Case { name: "negative pages", files: vec![("x.csv", with(&["K9999;0180;aldre;-5;2024-01-01"]))], args: plan_args("IN/x.csv", &["--pages-column", "pages"]), expect: Expect::Quarantined(1) },
+        Case { name: "pages not a number", files: vec![("x.csv", with(&["K9999;0180;aldre;many;2024-01-01"]))], args: plan_args("IN/x.csv", &["--pages-column", "pages"]), expect: Expect::Quarantined(1) },
+        Case { name: "date that does not parse", files: vec![("x.csv", with(&["K9999;0180;aldre;1;2024-13-45"]))], args: plan_args("IN/x.csv", &["--where", "opened >= DATE '2024-01-01'"]), expect: Expect::Quarantined(1) },
+        Case { name: "missing key column", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--key", "ärende_id"]), expect: Expect::Error("column \"ärende_id\" not found; columns present: id, kommun, område, pages, opened") },
+        Case { name: "missing strata column", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,län"]), expect: Expect::Error("column \"län\" not found") },
+        Case { name: "wrong delimiter given", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--delimiter", ","]), expect: Expect::Error("not found") },
+        Case { name: "where: syntax error", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--where", "kommun = = 1"]), expect: Expect::Error("--where") },
+        Case { name: "where: unknown column", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--where", "kön = 'man'"]), expect: Expect::Error("column \"kön\" not found") },
+        Case { name: "truncated Parquet", files: vec![("x.parquet", pq[..pq.len() / 2].to_vec())], args: plan_args("IN/x.parquet", &["--key", "case_id", "--strata", "area"]), expect: Expect::Error("not a readable Parquet file") },
+        Case { name: "CSV named .parquet", files: vec![("x.parquet", good.clone())], args: p("IN/x.parquet"), expect: Expect::Error("not a readable Parquet file") },
+        Case { name: "Parquet missing column", files: vec![("x.parquet", pq.clone())], args: plan_args("IN/x.parquet", &["--key", "ärende", "--strata", "area"]), expect: Expect::Error("column \"ärende\" not found; columns present: case_id") },
+        Case { name: "unknown file type", files: vec![("x.xlsx", good.clone())], args: p("IN/x.xlsx"), expect: Expect::Error("unknown file type") },
+        Case { name: "file that does not exist", files: vec![], args: p("IN/nope.csv"), expect: Expect::Error("no such file") },
+        Case { name: "glob matching nothing", files: vec![], args: p("IN/*.parquet"), expect: Expect::Error("no input files match") },
+        Case { name: "directory without extracts", files: vec![("notes.md", b"x".to_vec())], args: p("IN"), expect: Expect::Error("no input files match") },
+        Case { name: "output directory does not exist", files: vec![("x.csv", good.clone())], args: { let mut a = p("IN/x.csv"); let i = a.iter().position(|x| x == "-o").unwrap(); a[i + 1] = "OUT/missing/plan.json".into(); a }, expect: Expect::Error("does not exist") },
+        Case { name: "strata column that is a key", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--strata", "id", "--allocation", "equal"]), expect: Expect::Quarantined(0) },
+    ]
+}
+
+fn resolve(args: &[String], input: &Path, out: &Path) -> Vec<String> {
+    args.iter()
+        .map(|a| {
+            a.replace("IN", input.to_str().unwrap())
+                .replace("OUT", out.to_str().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_bad_input_corpus() {
+    let root = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for (i, case) in cases(root.path()).into_iter().enumerate() {
+        let input: PathBuf = root.path().join(format!("case{i:02}"));
+        let out = input.join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        for (name, bytes) in &case.files {
+            std::fs::write(input.join(name), bytes).unwrap();
+        }
+        let args = resolve(&case.args, &input, &out);
+        let o = urval().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            !stderr.contains("panicked"),
+            "{}: panic: {stderr}",
+            case.name
+        );
+        match case.expect {
+            Expect::Error(text) => {
+                assert_eq!(o.status.code(), Some(2), "{}: {stdout}{stderr}", case.name);
+                assert_eq!(
+                    stderr.trim_end().lines().count(),
+                    1,
+                    "{}: {stderr}",
+                    case.name
+                );
+                assert!(
+                    stderr.contains(text),
+                    "{}: expected {text:?} in {stderr}",
+                    case.name
+                );
+                assert!(
+                    !out.join("plan.json").exists(),
+                    "{}: an output was written",
+                    case.name
+                );
+            }
+            Expect::Quarantined(n) => {
+                assert_eq!(o.status.code(), Some(0), "{}: {stderr}", case.name);
+                let plan: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap())
+                        .unwrap();
+                let (read, used, excl, quar) = (
+                    plan["rows_read"].as_u64().unwrap(),
+                    plan["rows_used"].as_u64().unwrap(),
+                    plan["rows_excluded"].as_u64().unwrap(),
+                    plan["rows_quarantined"].as_u64().unwrap(),
+                );
+                assert_eq!(quar, n, "{}: quarantined", case.name);
+                assert_eq!(
+                    read,
+                    used + excl + quar,
+                    "{}: rows do not reconcile",
+                    case.name
+                );
+                let data_lines = case
+                    .files
+                    .iter()
+                    .map(|(_, b)| b.iter().filter(|&&c| c == b'\n').count() as u64 - 1)
+                    .sum::<u64>();
+                if case.name != "unterminated quote" {
+                    assert_eq!(read, data_lines, "{}: a row was lost", case.name);
+                }
+                let q = out.join("plan.quarantine.csv");
+                assert_eq!(q.exists(), n > 0, "{}: quarantine file", case.name);
+                assert!(stdout.contains("rows read"), "{}", case.name);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked} cases");
+}
+
+#[test]
+fn draw_and_verify_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let x = d.join("x.csv");
+    std::fs::write(&x, csv(&rows(40))).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let plan = d.join("plan.json");
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            &s(&x),
+            "--key",
+            "id",
+            "--strata",
+            "kommun",
+            "--total",
+            "6",
+            "-o",
+            &s(&plan),
+        ])
+        .assert()
+        .success();
+    let run = |args: Vec<String>| urval().args(&args).output().unwrap();
+    let err = |args: Vec<String>, text: &str| {
+        let o = run(args);
+        let e = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(e.contains(text), "expected {text:?} in {e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    };
+    let draw = |plan: &Path, extra: &[&str]| -> Vec<String> {
+        let mut v = vec![
+            "draw".to_string(),
+            "--extract".into(),
+            s(&x),
+            "--plan".into(),
+            s(plan),
+            "--seed".into(),
+            "1".into(),
+            "-o".into(),
+            s(&d.join("m.csv")),
+        ];
+        v.extend(extra.iter().map(|a| a.to_string()));
+        v
+    };
+    // A plan that is not JSON, of another version, with n > N_h, for another extract.
+    let bad = d.join("bad.json");
+    std::fs::write(&bad, "{not json").unwrap();
+    err(draw(&bad, &[]), "not a urval plan");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    let mut v99 = v.clone();
+    v99["version"] = 99.into();
+    std::fs::write(&bad, v99.to_string()).unwrap();
+    err(draw(&bad, &[]), "version 99");
+    v["strata"][0]["n"] = 1000.into();
+    std::fs::write(&bad, v.to_string()).unwrap();
+    err(draw(&bad, &[]), "asks for n = 1000");
+    let other = d.join("other.csv");
+    std::fs::write(&other, csv(&rows(38))).unwrap();
+    let mut a = draw(&plan, &[]);
+    a[2] = s(&other);
+    err(a, "the extract changed since the plan");
+    // Flags that name what is not there.
+    err(
+        draw(&plan, &["--only", "kommun=9999"]),
+        "no stratum of the plan has kommun=9999",
+    );
+    err(draw(&plan, &["--only", "län=01"]), "is not a strata column");
+    err(
+        draw(&plan, &["--include", "kön"]),
+        "column \"kön\" not found",
+    );
+    err(
+        draw(
+            &plan,
+            &["--split-by", "kommun", "--out-dir", &s(&d.join("nope"))],
+        ),
+        "does not exist",
+    );
+    // A manifest with an unknown key: verify exits 1 naming it.
+    urval().args(draw(&plan, &[])).assert().success();
+    let m = std::fs::read_to_string(d.join("m.csv")).unwrap();
+    let mut lines: Vec<String> = m.lines().map(String::from).collect();
+    lines[1] = lines[1].replacen('K', "Z", 1);
+    std::fs::write(d.join("m.csv"), lines.join("\n") + "\n").unwrap();
+    let o = run(vec![
+        "verify".into(),
+        "--extract".into(),
+        s(&x),
+        "--plan".into(),
+        s(&plan),
+        "--manifest".into(),
+        s(&d.join("m.csv")),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("in the manifest but not drawn"));
+}
