@@ -633,18 +633,34 @@ fn parse_num(s: &str) -> Option<Val<'static>> {
     t.replace(',', ".").parse::<f64>().ok().map(Val::Float)
 }
 
+/// SQL LIKE: `%` any run of characters, `_` one character. Greedy matching with
+/// backtracking to the last `%`: O(len(s)·len(p)), never exponential.
 fn like(s: &str, p: &str) -> bool {
-    fn rec(s: &[char], p: &[char]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some('%') => (0..=s.len()).any(|i| rec(&s[i..], &p[1..])),
-            Some('_') => !s.is_empty() && rec(&s[1..], &p[1..]),
-            Some(c) => s.first() == Some(c) && rec(&s[1..], &p[1..]),
-        }
-    }
     let s: Vec<char> = s.chars().collect();
     let p: Vec<char> = p.chars().collect();
-    rec(&s, &p)
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut star: Option<usize> = None;
+    let mut mark = 0usize;
+    while i < s.len() {
+        if j < p.len() && p[j] != '%' && (p[j] == '_' || p[j] == s[i]) {
+            i += 1;
+            j += 1;
+        } else if j < p.len() && p[j] == '%' {
+            star = Some(j);
+            mark = i;
+            j += 1;
+        } else if let Some(st) = star {
+            j = st + 1;
+            mark += 1;
+            i = mark;
+        } else {
+            return false;
+        }
+    }
+    while j < p.len() && p[j] == '%' {
+        j += 1;
+    }
+    j == p.len()
 }
 
 impl BoundFilter<'_> {
@@ -1011,6 +1027,16 @@ mod tests {
         assert_eq!(r, vec![Ok(true), Ok(true), Ok(false), Ok(false)]);
         let r = run("area IS NULL", vec![area.clone()]);
         assert_eq!(r, vec![Ok(false), Ok(false), Ok(true), Ok(true)]);
+        assert!(
+            like("aldre", "a%e")
+                && like("aldre", "_ldr_")
+                && like("", "%")
+                && !like("aldre", "a%x")
+        );
+        assert!(!like(
+            &"a".repeat(5000),
+            &"%a".repeat(40).replace("a%a", "a%b")
+        ));
         let r = run("NOT area LIKE 'a%'", vec![area]);
         assert_eq!(r, vec![Ok(false), Ok(true), Ok(false), Ok(false)]);
         let pages: ArrayRef = Arc::new(StringArray::from(vec!["12", "7", "x"]));
