@@ -552,7 +552,11 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
             // total that meets it; the smallest is then searched upwards from the formula's.
             if let AllocationTarget::Margin(e) = spec.target {
                 let meets = |c: &[u64]| stratified_margin(strata, c, z).is_some_and(|m| m <= e);
-                if !meets(&counts) && n < sum_hi {
+                // Only a margin that exists and is missed is worth raising the total for:
+                // when strata get no records the margin is undefined however many records
+                // the others get (the remedy is --min, which the caller is told).
+                let missed = stratified_margin(strata, &counts, z).is_some_and(|m| m > e);
+                if missed && n < sum_hi {
                     let reachable = meets(&split(sum_hi));
                     let (mut bad, mut good) = (n, sum_hi);
                     while reachable && good - bad > 1 {
@@ -915,8 +919,16 @@ mod tests {
                                           confidence: 0.95, min: None, max: None };
             let a = allocate(&mk(small)).unwrap();
             let b = allocate(&mk(large)).unwrap();
-            prop_assert!(a.total >= b.total);
+            // The overall-margin formula's total is non-increasing in E.
+            prop_assert!(a.target_total >= b.target_total);
             prop_assert!(a.total <= a.total_population);
+            // A total raised for the margin meets it.
+            for (r, e) in [(&a, small), (&b, large)] {
+                if let Some(TotalAdjustment::RaisedForMargin { from, to }) = r.total_adjustment {
+                    prop_assert!(r.margin.is_some_and(|m| m <= e + 1e-12));
+                    prop_assert!(to > from);
+                }
+            }
         }
     }
 }
