@@ -89,6 +89,14 @@ impl Drop for AtomicFile {
     }
 }
 
+/// A path's extension in lower case ("" when it has none).
+pub fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// Write bytes atomically.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(target)?;

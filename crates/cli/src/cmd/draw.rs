@@ -430,11 +430,7 @@ fn manifest_columns(
 }
 
 fn write_manifest(path: &Path, m: &ManifestColumns) -> Result<()> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::util::extension(path);
     let k = m.n_text_before_numbers;
     let mut header: Vec<String> = m.names[..k].to_vec();
     header.extend(["prn", "inclusion_probability", "weight"].map(String::from));
@@ -580,12 +576,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
             bail!("--include {c:?}: the key and strata columns are in the manifest already");
         }
     }
-    let ext = args
-        .output
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::util::extension(&args.output);
     if ext != "csv" && ext != "parquet" {
         bail!(
             "{}: the manifest must end in .csv or .parquet",

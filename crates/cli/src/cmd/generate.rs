@@ -280,12 +280,7 @@ pub fn run(args: &GenerateArgs) -> Result<Output> {
         acc += m.population as f64;
         cum.push(acc);
     }
-    let ext = args
-        .output
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::util::extension(&args.output);
     if !matches!(
         ext.as_str(),
         "parquet" | "csv" | "arrow" | "ipc" | "feather"

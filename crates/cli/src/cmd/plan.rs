@@ -1,6 +1,7 @@
 //! `urval plan`: one pass over the extract for the population of every stratum (and the
 //! mean pages per stratum), then the design math; writes plan.json.
 
+use super::allocate::MethodArg;
 use super::common::{split_names, ExtractArgs};
 use super::strata::StrataMapper;
 use crate::format::{burden_line, parse_f64, pct, pct2, rates_line, thousands, BurdenArgs, Output};
@@ -13,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::Array;
-use clap::{ArgGroup, Args, ValueEnum};
+use clap::{ArgGroup, Args};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -52,8 +53,8 @@ pub struct PlanArgs {
     #[arg(long, value_parser = parse_f64, default_value = "0.95", value_name = "C")]
     confidence: f64,
     /// Allocation over strata.
-    #[arg(long, value_enum, default_value_t = AllocationArg::Proportional)]
-    allocation: AllocationArg,
+    #[arg(long, value_enum, default_value_t = MethodArg::Proportional)]
+    allocation: MethodArg,
     /// Minimum records per stratum (capped at N_h).
     #[arg(long, value_name = "m")]
     min: Option<u64>,
@@ -81,33 +82,6 @@ pub struct PlanArgs {
     /// Where to write plan.json.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
-}
-
-/// The allocation flag.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AllocationArg {
-    /// n_h ∝ N_h.
-    Proportional,
-    /// n_h ∝ N_h·S_h.
-    Neyman,
-    /// n_h ∝ N_h·S_h/√c_h (c_h = 1 here: as Neyman).
-    Optimal,
-    /// n_h = n/H.
-    Equal,
-    /// Every stratum its own ±E.
-    Domain,
-}
-
-impl From<AllocationArg> for AllocationMethod {
-    fn from(a: AllocationArg) -> Self {
-        match a {
-            AllocationArg::Proportional => AllocationMethod::Proportional,
-            AllocationArg::Neyman => AllocationMethod::Neyman,
-            AllocationArg::Optimal => AllocationMethod::Optimal,
-            AllocationArg::Equal => AllocationMethod::Equal,
-            AllocationArg::Domain => AllocationMethod::Domain,
-        }
-    }
 }
 
 /// Per-unit census state.
