@@ -63,6 +63,10 @@ enum Command {
     /// Recompute a draw and compare it with a manifest: identical (exit 0) or the
     /// differences (exit 1).
     Verify(cmd::verify::VerifyArgs),
+    /// Compute the indicators of a spec per group (and age band), over a full extract
+    /// (census) or a drawn sample (stratified, design-weighted, with the finite population
+    /// correction): n, successes, estimate, interval, standard error, design effect.
+    Indicators(cmd::indicators::IndicatorsArgs),
     /// Check a personnummer/samordningsnummer column (format, date, Luhn check digit);
     /// invalid rows are reported by row number only, never the number.
     Validate(cmd::validate::ValidateArgs),
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
         Command::Draw(args) => cmd::draw::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Indicators(args) => cmd::indicators::run(args),
     };
     match result {
         Ok(output) => {

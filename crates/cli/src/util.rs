@@ -106,26 +106,40 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     f.commit()
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Hinnant's civil_from_days).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+pub use urval_ingest::civil_from_days;
+
+static FIXED_TIME: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
+
+/// Fix the time that [`now_utc`] reports for what this process writes into its outputs
+/// (`urval run` sets it to the newest input's modification time, so that a rerun over
+/// unchanged inputs writes identical files). `SOURCE_DATE_EPOCH` (seconds) does the same
+/// from the environment.
+pub fn fix_output_time(secs: i64) {
+    FIXED_TIME.store(secs, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// The current time as an RFC 3339 UTC timestamp (seconds).
+/// The current time as an RFC 3339 UTC timestamp (seconds), or the fixed time
+/// ([`fix_output_time`], `SOURCE_DATE_EPOCH`).
 pub fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let fixed = FIXED_TIME.load(std::sync::atomic::Ordering::Relaxed);
+    let env = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let secs = if fixed != i64::MIN {
+        fixed
+    } else if let Some(s) = env {
+        s
+    } else {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    };
+    rfc3339(secs)
+}
+
+/// Seconds since 1970 as an RFC 3339 UTC timestamp.
+pub fn rfc3339(secs: i64) -> String {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
     format!(

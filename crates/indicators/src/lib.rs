@@ -14,8 +14,15 @@
 //!   V = Σ W_h² (1 − f_h) p̂_h(1 − p̂_h)/(n_h − 1), the Korn–Graubard interval and the design
 //!   effect.
 //!
-//! Pure functions over plain numbers: no I/O, no dataframe.
+//! - [`estimate`]: every kind (share, mean, median, count) over a census or a stratified
+//!   sample, with domains.
+//! - [`spec`]: the indicator spec (TOML) with its expressions parsed.
+//!
+//! The estimators are pure functions over plain numbers: no I/O, no dataframe.
 #![forbid(unsafe_code)]
+
+pub mod estimate;
+pub mod spec;
 
 use serde::Serialize;
 use urval_design::dist::{beta_quantile, t_two_sided};
@@ -164,8 +171,8 @@ pub fn stratum_share(successes: u64, n: u64, population: u64, confidence: f64) -
 /// A stratum's sample for [`stratified_share`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StratumSample {
-    /// N_h.
-    pub population: u64,
+    /// N_h (a domain's estimated N̂_dh may be fractional).
+    pub population: f64,
     /// n_h responding.
     pub n: u64,
     /// Successes among them.
@@ -182,21 +189,21 @@ pub struct StratumSample {
 pub fn stratified_share(strata: &[StratumSample], confidence: f64) -> Option<Estimate> {
     let used: Vec<&StratumSample> = strata
         .iter()
-        .filter(|s| s.n > 0 && s.population > 0)
+        .filter(|s| s.n > 0 && s.population > 0.0)
         .collect();
     if used.is_empty() {
         return None;
     }
-    let big_n: f64 = used.iter().map(|s| s.population as f64).sum();
+    let big_n: f64 = used.iter().map(|s| s.population).sum();
     let n: f64 = used.iter().map(|s| s.n as f64).sum();
     let mut p = 0.0;
     let mut v = 0.0;
     for s in &used {
-        let w = s.population as f64 / big_n;
+        let w = s.population / big_n;
         let ph = s.successes as f64 / s.n as f64;
         p += w * ph;
         if s.n > 1 {
-            let f = s.n as f64 / s.population as f64;
+            let f = (s.n as f64 / s.population).min(1.0);
             v += w * w * (1.0 - f) * ph * (1.0 - ph) / (s.n as f64 - 1.0);
         }
     }
@@ -307,12 +314,12 @@ mod tests {
         // V = 0.36·0.9·0.25/59 + 0.16·0.9·0.1875/39 = 0.0013729 + 0.00069231.
         let s = [
             StratumSample {
-                population: 600,
+                population: 600.0,
                 n: 60,
                 successes: 30,
             },
             StratumSample {
-                population: 400,
+                population: 400.0,
                 n: 40,
                 successes: 10,
             },
@@ -328,7 +335,7 @@ mod tests {
         // One stratum taken whole: no variance, the interval collapses toward the point
         // only through the other stratum.
         let all_zero = [StratumSample {
-            population: 50,
+            population: 50.0,
             n: 20,
             successes: 0,
         }];
@@ -342,7 +349,7 @@ mod tests {
         fn stratified_interval_contains_estimate(strata in proptest::collection::vec((2u64..500, 0.0f64..=1.0, 0.0f64..=1.0), 1..12)) {
             let s: Vec<StratumSample> = strata.iter().map(|&(big, nf, pf)| {
                 let n = ((big as f64 * nf).ceil() as u64).clamp(1, big);
-                StratumSample { population: big, n, successes: (n as f64 * pf).floor() as u64 }
+                StratumSample { population: big as f64, n, successes: (n as f64 * pf).floor() as u64 }
             }).collect();
             let e = stratified_share(&s, 0.95).unwrap();
             prop_assert!(0.0 <= e.lower.unwrap() && e.lower.unwrap() <= e.estimate + 1e-12);
@@ -398,7 +405,7 @@ mod tests {
                 let k = rows.iter().filter(|&&r| success[r]).count() as u64;
                 let big = strata_sizes[h];
                 samples.push(StratumSample {
-                    population: big,
+                    population: big as f64,
                     n,
                     successes: k,
                 });

@@ -12,13 +12,22 @@
 //! sum     := product (("+" | "-") product)*
 //! product := unary (("*" | "/" | "%") unary)*
 //! unary   := "-" unary | atom
-//! atom    := number | 'text' | TRUE | FALSE | NULL | DATE 'YYYY-MM-DD' | column | "quoted column" | "(" expr ")"
+//! atom    := number | 'text' | TRUE | FALSE | NULL | DATE 'YYYY-MM-DD' | func "(" expr ("," expr)* ")"
+//!          | column | "quoted column" | "(" expr ")"
+//! func    := ADD_MONTHS(date, n) | YEAR(date) | MONTH(date) | DAY(date) | COALESCE(a, b, …)
 //! ```
 //! Semantics follow SQL: NULL propagates through comparisons and arithmetic, AND/OR use
 //! three-valued (Kleene) logic, and a row passes only when the filter is TRUE. Text compared
 //! with a number, a date or a boolean is parsed as one (CSV columns are text); a value that
 //! does not parse is a row error (the row is quarantined with the reason), never a silent
-//! NULL. Date − date is a number of days.
+//! NULL. Date − date is a number of days; date ± n is n days later or earlier.
+//! `ADD_MONTHS(d, n)` is d plus n calendar months with the day clamped to the end of the
+//! month (PostgreSQL's and DuckDB's `d + INTERVAL n MONTH`: 2024-01-31 + 1 month =
+//! 2024-02-29), the rule for statutory deadlines counted in months.
+//!
+//! The same language serves `--where` filters and indicator expressions: [`BoundFilter::matches`]
+//! asks whether a row passes, [`BoundFilter::truth`] gives its three-valued truth and
+//! [`BoundFilter::number`] its numeric value.
 
 use crate::error::IngestError;
 use crate::text::TextCol;
@@ -70,6 +79,29 @@ enum Expr {
     IsNull(Box<Expr>, bool),
     In(Box<Expr>, Vec<Lit>, bool),
     Like(Box<Expr>, String, bool),
+    Func(Func, Vec<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Func {
+    AddMonths,
+    Year,
+    Month,
+    Day,
+    Coalesce,
+}
+
+impl Func {
+    fn from_name(name: &str) -> Option<(Func, usize, Option<usize>)> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "add_months" => (Func::AddMonths, 2, Some(2)),
+            "year" => (Func::Year, 1, Some(1)),
+            "month" => (Func::Month, 1, Some(1)),
+            "day" => (Func::Day, 1, Some(1)),
+            "coalesce" => (Func::Coalesce, 1, None),
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +247,44 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Hinnant's
+/// civil_from_days; the inverse of [`parse_date`]'s day count).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// `d` plus `n` calendar months, the day clamped to the last day of the target month
+/// (PostgreSQL's and DuckDB's `date + INTERVAL n MONTH`). `None` when out of range.
+pub fn add_months(d: i32, n: i64) -> Option<i32> {
+    let (y, m, day) = civil_from_days(i64::from(d));
+    let total = y.checked_mul(12)?.checked_add(i64::from(m) - 1)?.checked_add(n)?;
+    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    if ny.abs() > 1_000_000 {
+        return None;
+    }
+    let nd = i64::from(day).min(days_in_month(ny, nm));
+    i32::try_from(days_from_civil(ny, nm, nd)).ok()
 }
 
 /// Parse `YYYY-MM-DD` into days since 1970-01-01; `None` if it is not a valid date.
@@ -463,6 +533,31 @@ impl Parser<'_> {
                     }
                     _ => {}
                 }
+                if self.peek() == Some(&Tok::LParen) {
+                    let Some((func, min, max)) = Func::from_name(&name) else {
+                        return Err(format!(
+                            "unknown function {name} at position {} (known: ADD_MONTHS, YEAR, MONTH, DAY, COALESCE)",
+                            pos + 1
+                        ));
+                    };
+                    self.i += 1;
+                    let mut args = vec![self.or()?];
+                    while self.peek() == Some(&Tok::Comma) {
+                        self.i += 1;
+                        args.push(self.or()?);
+                    }
+                    self.expect(Tok::RParen, ")")?;
+                    if args.len() < min || max.is_some_and(|m| args.len() > m) {
+                        return Err(format!(
+                            "{} takes {} argument(s), got {} (at position {})",
+                            name.to_ascii_uppercase(),
+                            if max == Some(min) { min.to_string() } else { format!("at least {min}") },
+                            args.len(),
+                            pos + 1
+                        ));
+                    }
+                    return Ok(Expr::Func(func, args));
+                }
                 let idx = match self.columns.iter().position(|c| *c == name) {
                     Some(i) => i,
                     None => {
@@ -667,7 +762,27 @@ impl BoundFilter<'_> {
     /// Evaluate for one row: `Ok(true)` when the row passes, `Ok(false)` when the filter is
     /// FALSE or NULL, `Err(reason)` when a value cannot be read as the type it is compared with.
     pub fn matches(&self, row: usize) -> Result<bool, String> {
-        Ok(self.truth(&self.filter.expr, row)? == Some(true))
+        Ok(self.truth_of(&self.filter.expr, row)? == Some(true))
+    }
+
+    /// The expression's three-valued truth for one row: `Ok(None)` for NULL, `Err(reason)`
+    /// when a value cannot be read as a condition (a share's expression).
+    pub fn truth(&self, row: usize) -> Result<Option<bool>, String> {
+        self.truth_of(&self.filter.expr, row)
+    }
+
+    /// The expression's value as a number for one row (a date counts as days since
+    /// 1970-01-01, a boolean is refused): `Ok(None)` for NULL, `Err(reason)` when the value
+    /// is not a number (a mean's or median's expression).
+    pub fn number(&self, row: usize) -> Result<Option<f64>, String> {
+        match self.numeric(&self.filter.expr, row)? {
+            Val::Int(v) => Ok(Some(v as f64)),
+            Val::Float(v) if v.is_finite() => Ok(Some(v)),
+            Val::Float(v) => Err(format!("{v} is not a finite number")),
+            Val::Date(d) => Ok(Some(d as f64)),
+            Val::Null => Ok(None),
+            other => Err(format!("{} is not a number", kind(other))),
+        }
     }
 
     fn col(&self, i: usize, row: usize) -> Val<'_> {
@@ -726,26 +841,27 @@ impl BoundFilter<'_> {
                 Lit::Str(s) => Val::Str(s),
                 Lit::Date(d) => Val::Date(*d),
             },
-            Expr::Neg(x) => match self.number(x, row)? {
+            Expr::Neg(x) => match self.numeric(x, row)? {
                 Val::Int(v) => Val::Int(v.checked_neg().ok_or("integer overflow")?),
                 Val::Float(v) => Val::Float(-v),
                 other => other,
             },
             Expr::Arith(op, l, r) => self.arith(*op, l, r, row)?,
+            Expr::Func(f, args) => self.call(*f, args, row)?,
             Expr::Cmp(..)
             | Expr::And(..)
             | Expr::Or(..)
             | Expr::Not(..)
             | Expr::IsNull(..)
             | Expr::In(..)
-            | Expr::Like(..) => match self.truth(e, row)? {
+            | Expr::Like(..) => match self.truth_of(e, row)? {
                 None => Val::Null,
                 Some(b) => Val::Bool(b),
             },
         })
     }
 
-    fn number<'s>(&'s self, e: &'s Expr, row: usize) -> Result<Val<'s>, String> {
+    fn numeric<'s>(&'s self, e: &'s Expr, row: usize) -> Result<Val<'s>, String> {
         match self.eval(e, row)? {
             Val::Str(s) => {
                 parse_num(s).ok_or_else(|| format!("{}: {s:?} is not a number", self.col_name(e)))
@@ -762,8 +878,8 @@ impl BoundFilter<'_> {
         r: &'s Expr,
         row: usize,
     ) -> Result<Val<'s>, String> {
-        let a = self.number(l, row)?;
-        let b = self.number(r, row)?;
+        let a = self.numeric(l, row)?;
+        let b = self.numeric(r, row)?;
         if matches!(a, Val::Null) || matches!(b, Val::Null) {
             return Ok(Val::Null);
         }
@@ -832,6 +948,47 @@ impl BoundFilter<'_> {
         })
     }
 
+    /// A date argument: a date, or text parsed as one.
+    fn date_arg(&self, e: &Expr, row: usize) -> Result<Option<i32>, String> {
+        match self.eval(e, row)? {
+            Val::Null => Ok(None),
+            Val::Date(d) => Ok(Some(d)),
+            Val::Str(s) => parse_date(s).map(Some).ok_or_else(|| {
+                format!("{}: {s:?} is not a date (YYYY-MM-DD)", self.col_name(e))
+            }),
+            other => Err(format!("{} is not a date", kind(other))),
+        }
+    }
+
+    fn call<'s>(&'s self, f: Func, args: &'s [Expr], row: usize) -> Result<Val<'s>, String> {
+        if f == Func::Coalesce {
+            for a in args {
+                let v = self.eval(a, row)?;
+                if !matches!(v, Val::Null) {
+                    return Ok(v);
+                }
+            }
+            return Ok(Val::Null);
+        }
+        let Some(d) = self.date_arg(&args[0], row)? else {
+            return Ok(Val::Null);
+        };
+        let (y, m, day) = civil_from_days(i64::from(d));
+        Ok(match f {
+            Func::Year => Val::Int(y),
+            Func::Month => Val::Int(i64::from(m)),
+            Func::Day => Val::Int(i64::from(day)),
+            _ => {
+                let n = match self.numeric(&args[1], row)? {
+                    Val::Null => return Ok(Val::Null),
+                    Val::Int(n) => n,
+                    _ => return Err("ADD_MONTHS takes a whole number of months".to_string()),
+                };
+                Val::Date(add_months(d, n).ok_or("date out of range")?)
+            }
+        })
+    }
+
     /// Bring two values to a comparable pair, parsing text as the other side's type.
     fn coerce<'s>(
         &self,
@@ -878,14 +1035,14 @@ impl BoundFilter<'_> {
         })
     }
 
-    fn truth(&self, e: &Expr, row: usize) -> Result<Option<bool>, String> {
+    fn truth_of(&self, e: &Expr, row: usize) -> Result<Option<bool>, String> {
         match e {
             Expr::And(l, r) => {
-                let a = self.truth(l, row)?;
+                let a = self.truth_of(l, row)?;
                 if a == Some(false) {
                     return Ok(Some(false));
                 }
-                let b = self.truth(r, row)?;
+                let b = self.truth_of(r, row)?;
                 Ok(match (a, b) {
                     (_, Some(false)) => Some(false),
                     (Some(true), Some(true)) => Some(true),
@@ -893,18 +1050,18 @@ impl BoundFilter<'_> {
                 })
             }
             Expr::Or(l, r) => {
-                let a = self.truth(l, row)?;
+                let a = self.truth_of(l, row)?;
                 if a == Some(true) {
                     return Ok(Some(true));
                 }
-                let b = self.truth(r, row)?;
+                let b = self.truth_of(r, row)?;
                 Ok(match (a, b) {
                     (_, Some(true)) => Some(true),
                     (Some(false), Some(false)) => Some(false),
                     _ => None,
                 })
             }
-            Expr::Not(x) => Ok(self.truth(x, row)?.map(|b| !b)),
+            Expr::Not(x) => Ok(self.truth_of(x, row)?.map(|b| !b)),
             Expr::IsNull(x, negated) => {
                 let is_null = matches!(self.eval(x, row)?, Val::Null);
                 Ok(Some(is_null != *negated))
@@ -1079,5 +1236,68 @@ mod tests {
         assert_eq!(run("n / 0 IS NULL", vec![n]), vec![Ok(true), Ok(true)]);
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("1970-01-01"), Some(0));
+    }
+
+    fn date(s: &str) -> i32 {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn add_months_clamps_to_the_end_of_the_month_like_postgres() {
+        // PostgreSQL: SELECT DATE '2024-01-31' + INTERVAL '1 month' = 2024-02-29, etc.
+        assert_eq!(add_months(date("2024-01-31"), 1), Some(date("2024-02-29")));
+        assert_eq!(add_months(date("2023-01-31"), 1), Some(date("2023-02-28")));
+        assert_eq!(add_months(date("2024-10-31"), 4), Some(date("2025-02-28")));
+        assert_eq!(add_months(date("2024-03-15"), -3), Some(date("2023-12-15")));
+        assert_eq!(add_months(date("2024-05-31"), -3), Some(date("2024-02-29")));
+        assert_eq!(add_months(date("2024-05-20"), 0), Some(date("2024-05-20")));
+        assert_eq!(add_months(0, i64::MAX), None);
+        for d in [-800_000, -1, 0, 59, 19_723, 2_000_000] {
+            let (y, m, dd) = civil_from_days(d);
+            assert_eq!(
+                parse_date(&format!("{y:04}-{m:02}-{dd:02}")).unwrap_or(d as i32),
+                d as i32
+            );
+        }
+    }
+
+    #[test]
+    fn functions_and_values() {
+        let opened: ArrayRef = Arc::new(Date32Array::from(vec![
+            Some(date("2024-10-31")),
+            Some(date("2024-10-31")),
+            None,
+        ]));
+        let decided: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("2025-02-28"),
+            Some("2025-03-01"),
+            Some("2025-01-01"),
+        ]));
+        let r = run(
+            "decided <= add_months(opened, 4)",
+            vec![decided.clone(), opened.clone()],
+        );
+        assert_eq!(r, vec![Ok(true), Ok(false), Ok(false)]);
+        let f = Filter::parse("decided - opened").unwrap();
+        let arr = vec![
+            Arc::new(Date32Array::from(vec![Some(10), None])) as ArrayRef,
+            Arc::new(Date32Array::from(vec![Some(3), Some(1)])) as ArrayRef,
+        ];
+        let b = f.bind(&arr).unwrap();
+        assert_eq!(b.number(0), Ok(Some(7.0)));
+        assert_eq!(b.number(1), Ok(None));
+        let f = Filter::parse("YEAR(opened) * 100 + MONTH(opened) + DAY(opened)").unwrap();
+        let b = f.bind(std::slice::from_ref(&opened)).unwrap();
+        assert_eq!(b.number(0), Ok(Some(202_410.0 + 31.0)));
+        assert_eq!(b.truth(2), Ok(None));
+        let f = Filter::parse("coalesce(x, FALSE)").unwrap();
+        let x: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), None]));
+        let b = f.bind(&[x]).unwrap();
+        assert_eq!((b.truth(0), b.truth(1)), (Ok(Some(true)), Ok(Some(false))));
+        for bad in ["nofunc(a)", "year(a, b)", "add_months(a)", "year(", "coalesce()"] {
+            assert!(Filter::parse(bad).is_err(), "{bad}");
+        }
+        let f = Filter::parse("'x'").unwrap();
+        assert!(f.bind(&[]).unwrap().number(0).is_err());
     }
 }

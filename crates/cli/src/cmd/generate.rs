@@ -35,12 +35,16 @@ pub const AREAS: [(&str, f64); 4] = [
 
 const CHUNK: usize = 1 << 20;
 
+/// The extract date of generated data: 2025-08-29, sixty days after the last opened case.
+const EXTRACT_DAY: i32 = 20_269 + 60;
+
 /// Arguments of `urval generate`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Columns: case_id, municipality_code, area, sex, birth_year, opened_date, decided_date
 (null while open), child_heard (barn_unga only), decision_communicated, individual_plan
-(missbruk only), pages.
+(missbruk only), pages, received_date (barn_unga: the report came in), granted and
+executed_date (funktionshinder and aldre decisions), extract_date (2025-08-29).
 
 Example:
   urval generate --rows 20000 --seed 1 -o sample-data/cases.parquet"
@@ -99,6 +103,10 @@ fn schema() -> Arc<Schema> {
         Field::new("decision_communicated", DataType::Boolean, true),
         Field::new("individual_plan", DataType::Boolean, true),
         Field::new("pages", DataType::Int32, false),
+        Field::new("received_date", DataType::Date32, true),
+        Field::new("granted", DataType::Boolean, true),
+        Field::new("executed_date", DataType::Date32, true),
+        Field::new("extract_date", DataType::Date32, false),
     ]))
 }
 
@@ -119,6 +127,14 @@ fn chunk(
 ) -> Result<RecordBatch> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(index);
+    // The columns added for the indicators come from a second stream, so the first eleven
+    // columns are the same as before they were added.
+    let mut rng2 = ChaCha8Rng::seed_from_u64(seed ^ 0x1D1C_A70A);
+    rng2.set_stream(index);
+    let mut received = Date32Builder::with_capacity(rows);
+    let mut granted = BooleanBuilder::with_capacity(rows);
+    let mut executed = Date32Builder::with_capacity(rows);
+    let mut extracted = Date32Builder::with_capacity(rows);
     let mut case_id = StringBuilder::with_capacity(rows, rows * 16);
     let mut muni = StringDictionaryBuilder::<Int32Type>::new();
     let mut area = StringDictionaryBuilder::<Int32Type>::new();
@@ -196,6 +212,33 @@ fn chunk(
         let mean_pages = [120.0, 200.0, 150.0, 300.0][a];
         let pg = (mean_pages * (0.25 + 1.5 * rng.gen::<f64>())).round() as i32;
         pages.append_value(pg.max(1));
+        // Child cases: the report came in a few days to weeks before the investigation
+        // opened (the initial assessment, mean 6–16 days by municipality).
+        if a == 0 {
+            let mean = 11.0 + 5.0 * effect(seed, m, a, 5);
+            let lag = (-mean * (1.0 - rng2.gen::<f64>()).ln()).round() as i32;
+            received.append_value(o - lag);
+        } else {
+            received.append_null();
+        }
+        // Disability and elderly care decisions are mostly grants, carried out after an
+        // exponential wait (mean 20–80 days); some never are by the extract date.
+        if (a == 1 || a == 3) && !still_open {
+            let dec = o + days.max(1);
+            let g = rng2.gen::<f64>() < 0.85;
+            granted.append_value(g);
+            let wait = 50.0 + 30.0 * effect(seed, m, a, 6);
+            let w = (-wait * (1.0 - rng2.gen::<f64>()).ln()).round() as i32;
+            if g && dec + w <= EXTRACT_DAY && rng2.gen::<f64>() > 0.03 {
+                executed.append_value(dec + w);
+            } else {
+                executed.append_null();
+            }
+        } else {
+            granted.append_null();
+            executed.append_null();
+        }
+        extracted.append_value(EXTRACT_DAY);
     }
     let cols: Vec<ArrayRef> = vec![
         Arc::new(case_id.finish()),
@@ -209,6 +252,10 @@ fn chunk(
         Arc::new(communicated.finish()),
         Arc::new(plan.finish()),
         Arc::new(pages.finish()),
+        Arc::new(received.finish()),
+        Arc::new(granted.finish()),
+        Arc::new(executed.finish()),
+        Arc::new(extracted.finish()),
     ];
     Ok(RecordBatch::try_new(schema(), cols)?)
 }
@@ -239,6 +286,10 @@ fn write_csv(
         batch.column(9).as_boolean(),
     ];
     let pages = batch.column(10).as_primitive::<I32>();
+    let received = batch.column(11).as_primitive::<Date32Type>();
+    let granted = batch.column(12).as_boolean();
+    let executed = batch.column(13).as_primitive::<Date32Type>();
+    let extracted = batch.column(14).as_primitive::<Date32Type>();
     for r in 0..batch.num_rows() {
         let b = |a: &arrow_array::BooleanArray| -> &'static str {
             if a.is_null(r) {
@@ -249,10 +300,12 @@ fn write_csv(
                 "false"
             }
         };
-        let dec = if decided.is_null(r) {
-            String::new()
-        } else {
-            date_text(decided.value(r))
+        let date = |a: &arrow_array::Date32Array| {
+            if a.is_null(r) {
+                String::new()
+            } else {
+                date_text(a.value(r))
+            }
         };
         w.write_record([
             id.get(r).unwrap_or(""),
@@ -261,11 +314,15 @@ fn write_csv(
             sex.get(r).unwrap_or(""),
             &birth.value(r).to_string(),
             &date_text(opened.value(r)),
-            &dec,
+            &date(decided),
             b(bools[0]),
             b(bools[1]),
             b(bools[2]),
             &pages.value(r).to_string(),
+            &date(received),
+            b(granted),
+            &date(executed),
+            &date(extracted),
         ])?;
     }
     Ok(())

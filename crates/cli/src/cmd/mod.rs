@@ -6,6 +6,7 @@ pub mod common;
 pub mod draw;
 pub mod evaluate;
 pub mod generate;
+pub mod indicators;
 pub mod plan;
 pub mod size;
 pub mod strata;

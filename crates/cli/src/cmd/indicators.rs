@@ -1,0 +1,1196 @@
+//! `urval indicators`: the supervision indicators of a spec, per group (`--by` columns and
+//! age bands), over a full extract (census) or over a drawn sample with the manifest's
+//! design (stratified estimates with the finite population correction).
+//!
+//! One pass: every scan unit (a Parquet row group, a CSV or IPC file) folds its rows into
+//! its own tallies, keyed by (group, age band, design stratum); the units' tallies are merged
+//! in unit order, so the output is byte-identical for any number of threads.
+
+use super::common::{split_names, ExtractArgs};
+use super::draw::sidecar_path;
+use super::strata::{StrataMapper, UNKNOWN};
+use crate::format::{thousands, Output};
+use crate::util::{file_hash, progress_bar, write_atomic, AtomicFile};
+use anyhow::{bail, Context, Result};
+use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema};
+use clap::{Args, ValueEnum};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use rustc_hash::FxHashMap;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use urval_indicators::estimate::{self, DomainStratum};
+use urval_indicators::spec::{Indicator, Kind, NullRule, Spec};
+use urval_indicators::{Estimate, Tally};
+use urval_ingest::personal::Pseudonymizer;
+use urval_ingest::{
+    file_columns, scan, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec,
+};
+
+/// How the CSV output is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvDialect {
+    /// `,` separator, decimal point, no BOM.
+    Standard,
+    /// `;` separator, decimal comma and a UTF-8 BOM: opens straight in Swedish Excel.
+    ExcelSv,
+}
+
+/// Arguments of `urval indicators`.
+#[derive(Debug, Args)]
+#[command(after_help = "Census (every record of the extract):
+  urval indicators --extract sample-data/cases.parquet --key case_id --spec pipeline/indicators.toml \\
+    --by municipality_code,area -o out/indicators.csv
+
+Sample (the review results of a drawn manifest, weighted by the design):
+  urval indicators --extract review.csv --manifest out/manifest.csv --spec pipeline/indicators.toml \\
+    --by area -o out/indicators-sample.parquet")]
+pub struct IndicatorsArgs {
+    #[command(flatten)]
+    pub extract: ExtractArgs,
+    /// The indicator spec (TOML, see pipeline/indicators.toml).
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    /// Group by these columns (comma-separated); a `total` row per indicator is always written.
+    #[arg(long, value_name = "COL[,COL…]", default_value = "")]
+    pub by: String,
+    /// Also group by age band: `0-17,18-64,65-79,80-` (the age comes from --age).
+    #[arg(long, value_name = "BANDS")]
+    pub age_bands: Option<String>,
+    /// The age of a record, as an expression (e.g. `YEAR(opened_date) - birth_year`).
+    #[arg(long, value_name = "EXPR", default_value = "age")]
+    pub age: String,
+    /// The record key column (default: the manifest's key; required for a census).
+    #[arg(long, value_name = "COL")]
+    pub key: Option<String>,
+    /// A manifest from `urval draw` (with its .draw.json sidecar): estimate from the sample.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Only rows where this expression is true.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_: Option<String>,
+    /// Census: also give intervals, treating the records as the outcome of a process
+    /// (Wilson for shares, t for means, order statistics for medians).
+    #[arg(long)]
+    pub ci: bool,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value = "0.95", value_parser = crate::format::parse_f64)]
+    pub confidence: f64,
+    /// Output: .parquet, .csv or .json.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// CSV output dialect.
+    #[arg(long, value_enum, default_value_t = CsvDialect::Standard)]
+    pub csv_dialect: CsvDialect,
+    /// Columns holding personal data: their values never appear in messages or quarantine files.
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
+    pub personal: Vec<String>,
+    /// The secret the draw pseudonymized its keys with (when the manifest's keys are pseudonyms).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+}
+
+/// One age band: `lo-hi` (inclusive) or `lo-`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeBand {
+    lo: f64,
+    hi: Option<f64>,
+    label: String,
+}
+
+/// Parse `0-17,18-64,65-79,80-`: bands in increasing order that do not overlap.
+pub fn parse_age_bands(s: &str) -> Result<Vec<AgeBand>> {
+    let mut out: Vec<AgeBand> = Vec::new();
+    for part in split_names(s) {
+        let Some((lo, hi)) = part.split_once('-') else {
+            bail!("--age-bands: {part:?} is not LO-HI or LO-");
+        };
+        let lo: f64 = lo
+            .trim()
+            .parse()
+            .with_context(|| format!("--age-bands: {part:?}: not a number"))?;
+        let hi: Option<f64> = match hi.trim() {
+            "" => None,
+            h => Some(
+                h.parse()
+                    .with_context(|| format!("--age-bands: {part:?}: not a number"))?,
+            ),
+        };
+        if hi.is_some_and(|h| h < lo) || lo < 0.0 {
+            bail!("--age-bands: {part:?} is empty or negative");
+        }
+        if let Some(prev) = out.last() {
+            if prev.hi.is_none_or(|h| h >= lo) {
+                bail!("--age-bands: {part:?} overlaps the band before it");
+            }
+        }
+        out.push(AgeBand {
+            lo,
+            hi,
+            label: part,
+        });
+    }
+    if out.is_empty() || out.len() > 250 {
+        bail!("--age-bands: give 1–250 bands, e.g. 0-17,18-64,65-79,80-");
+    }
+    Ok(out)
+}
+
+/// The label of rows whose age is missing or outside every band.
+pub const UNKNOWN_BAND: &str = "unknown";
+
+fn band_of(bands: &[AgeBand], age: Option<f64>) -> u16 {
+    let unknown = bands.len() as u16;
+    let Some(a) = age else { return unknown };
+    // Whole years: an age of 17.9 is 17.
+    let a = a.floor();
+    bands
+        .iter()
+        .position(|b| a >= b.lo && b.hi.is_none_or(|h| a <= h))
+        .map_or(unknown, |i| i as u16)
+}
+
+/// The sample's design, from a manifest and its sidecar.
+struct Design {
+    key: String,
+    /// Manifest key → design stratum.
+    keys: FxHashMap<String, u32>,
+    /// Per design stratum: values (column → value), N_h, n_h drawn.
+    strata: Vec<(BTreeMap<String, String>, u64, u64)>,
+    strata_columns: Vec<String>,
+    pseudonymized: bool,
+    manifest: PathBuf,
+}
+
+fn read_design(path: &Path) -> Result<Design> {
+    let side_path = sidecar_path(path);
+    let side: Value = serde_json::from_str(
+        &std::fs::read_to_string(&side_path).with_context(|| {
+            format!(
+                "cannot read the draw sidecar {} (urval draw writes it next to the manifest; it holds N_h)",
+                side_path.display()
+            )
+        })?,
+    )
+    .with_context(|| format!("{}: not a draw sidecar", side_path.display()))?;
+    let mut strata = Vec::new();
+    for s in side["strata"].as_array().into_iter().flatten() {
+        let values: BTreeMap<String, String> = serde_json::from_value(s["values"].clone())
+            .with_context(|| format!("{}: a stratum without values", side_path.display()))?;
+        let (Some(big), Some(n)) = (s["population"].as_u64(), s["n"].as_u64()) else {
+            bail!("{}: a stratum without population or n", side_path.display());
+        };
+        strata.push((values, big, n));
+    }
+    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
+    let Some(first) = manifest.files.first() else {
+        bail!("{}: no manifest", path.display());
+    };
+    let cols = file_columns(first, Some(b','))?;
+    let Some(prn_at) = cols.iter().position(|c| c == "prn") else {
+        bail!(
+            "{}: not a urval manifest (no prn column; columns: {})",
+            path.display(),
+            cols.join(", ")
+        );
+    };
+    if prn_at == 0 {
+        bail!("{}: not a urval manifest (no key column)", path.display());
+    }
+    let key = cols[0].clone();
+    let strata_columns: Vec<String> = cols[1..prn_at].to_vec();
+    let index: BTreeMap<Vec<String>, u32> = strata
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _, _))| {
+            (
+                strata_columns
+                    .iter()
+                    .map(|c| v.get(c).cloned().unwrap_or_default())
+                    .collect(),
+                i as u32,
+            )
+        })
+        .collect();
+    let spec = ScanSpec::new(&key, &strata_columns);
+    let out = scan(
+        &manifest,
+        &spec,
+        Vec::<(String, Vec<String>, u64)>::new,
+        |v, batch| {
+            for (i, &r) in batch.rows.iter().enumerate() {
+                let r = r as usize;
+                let values = batch
+                    .strata
+                    .iter()
+                    .map(|c| c.get(r).unwrap_or("").to_string())
+                    .collect();
+                v.push((
+                    batch.key.get(r).unwrap_or("").to_string(),
+                    values,
+                    batch.row_number(i),
+                ));
+            }
+            Ok(())
+        },
+        &|_| {},
+    )?;
+    if out.totals().rows_quarantined > 0 {
+        bail!(
+            "{}: {} rows of the manifest cannot be read (empty key or stratum)",
+            path.display(),
+            out.totals().rows_quarantined
+        );
+    }
+    let mut keys = FxHashMap::default();
+    for (k, values, row) in out.results.into_iter().flatten() {
+        let Some(&s) = index.get(&values) else {
+            bail!(
+                "{}: row {row}: stratum ({}) is not in the sidecar {}",
+                path.display(),
+                values.join(", "),
+                side_path.display()
+            );
+        };
+        if keys.insert(k, s).is_some() {
+            bail!("{}: row {row}: a key listed twice", path.display());
+        }
+    }
+    Ok(Design {
+        pseudonymized: side["pseudonymized"].as_str() == Some(key.as_str()),
+        key,
+        keys,
+        strata,
+        strata_columns,
+        manifest: path.to_path_buf(),
+    })
+}
+
+/// The per-unit fold state.
+struct State {
+    mapper: StrataMapper,
+    /// (group, band, stratum) packed → cell index.
+    cells: FxHashMap<u64, u32>,
+    cell_keys: Vec<(u32, u16, u32)>,
+    /// [indicator][cell].
+    tallies: Vec<Vec<Tally>>,
+    /// [indicator][cell] values (medians only).
+    values: Vec<Vec<Vec<f64>>>,
+    invalid: Vec<u64>,
+    errors: Vec<QuarantineRecord>,
+    /// Rows per design stratum (responding records).
+    responding: Vec<u64>,
+    /// Rows whose key is not in the manifest.
+    outside: u64,
+    groups: Vec<u32>,
+}
+
+struct Engine<'a> {
+    spec: &'a Spec,
+    needed: Vec<String>,
+    bands: Option<&'a [AgeBand]>,
+    age: Option<&'a Filter>,
+    design: Option<&'a Design>,
+    pseudo: Option<&'a Pseudonymizer>,
+    personal: &'a [String],
+}
+
+impl Engine<'_> {
+    fn init(&self, by: &[String]) -> State {
+        let k = self.spec.indicators.len();
+        State {
+            mapper: StrataMapper::growing(by),
+            cells: FxHashMap::default(),
+            cell_keys: Vec::new(),
+            tallies: vec![Vec::new(); k],
+            values: vec![Vec::new(); k],
+            invalid: vec![0; k],
+            errors: Vec::new(),
+            responding: vec![0; self.design.map_or(1, |d| d.strata.len())],
+            outside: 0,
+            groups: Vec::new(),
+        }
+    }
+
+    fn bind<'f>(&self, f: &'f Filter, batch: &Batch) -> urval_ingest::Result<BoundFilter<'f>> {
+        let arrays: Vec<ArrayRef> = f
+            .columns()
+            .iter()
+            .map(|c| {
+                let i = self.needed.iter().position(|n| n == c).unwrap_or(0);
+                batch.extra[i].clone()
+            })
+            .collect();
+        f.bind(&arrays).map_err(|reason| urval_ingest::IngestError::Filter {
+            expr: f.text().to_string(),
+            reason,
+        })
+    }
+
+    fn reads_personal(&self, ind: &Indicator) -> bool {
+        ind.columns().iter().any(|c| self.personal.contains(c))
+    }
+
+    fn fold(&self, st: &mut State, batch: &Batch) -> urval_ingest::Result<()> {
+        let mut groups = std::mem::take(&mut st.groups);
+        st.mapper
+            .map_batch(batch, &mut groups)
+            .map_err(|e| urval_ingest::IngestError::Row {
+                path: batch.path.to_path_buf(),
+                row: 0,
+                reason: e.to_string(),
+            })?;
+        let bound: Vec<(Option<BoundFilter>, Option<BoundFilter>)> = self
+            .spec
+            .indicators
+            .iter()
+            .map(|ind| {
+                Ok((
+                    ind.where_.as_ref().map(|f| self.bind(f, batch)).transpose()?,
+                    ind.expr.as_ref().map(|f| self.bind(f, batch)).transpose()?,
+                ))
+            })
+            .collect::<urval_ingest::Result<_>>()?;
+        let age = self.age.map(|f| self.bind(f, batch)).transpose()?;
+        let masked: Vec<bool> = self
+            .spec
+            .indicators
+            .iter()
+            .map(|i| self.reads_personal(i))
+            .collect();
+        for (i, &r) in batch.rows.iter().enumerate() {
+            let r = r as usize;
+            let group = groups[i];
+            if group == UNKNOWN {
+                continue;
+            }
+            let stratum = match self.design {
+                None => 0,
+                Some(d) => {
+                    let key = batch.key.get(r).unwrap_or("");
+                    let pseudonym;
+                    let key = match self.pseudo {
+                        Some(p) => {
+                            pseudonym = p.pseudonym(key);
+                            pseudonym.as_str()
+                        }
+                        None => key,
+                    };
+                    match d.keys.get(key) {
+                        Some(&s) => s,
+                        None => {
+                            st.outside += 1;
+                            continue;
+                        }
+                    }
+                }
+            };
+            st.responding[stratum as usize] += 1;
+            let band = match (&age, self.bands) {
+                (Some(a), Some(bands)) => band_of(bands, a.number(r).ok().flatten()),
+                _ => 0,
+            };
+            let packed = (u64::from(group) << 40) | (u64::from(band) << 32) | u64::from(stratum);
+            let cell = match st.cells.get(&packed) {
+                Some(&c) => c as usize,
+                None => {
+                    let c = st.cell_keys.len();
+                    st.cells.insert(packed, c as u32);
+                    st.cell_keys.push((group, band, stratum));
+                    for t in &mut st.tallies {
+                        t.push(Tally::default());
+                    }
+                    for v in &mut st.values {
+                        v.push(Vec::new());
+                    }
+                    c
+                }
+            };
+            for (k, ind) in self.spec.indicators.iter().enumerate() {
+                let (w, e) = &bound[k];
+                let res = self.eval(ind, w.as_ref(), e.as_ref(), r);
+                match res {
+                    Ok(None) => {}
+                    Ok(Some(Outcome::Skip)) => st.tallies[k][cell].add_skipped(),
+                    Ok(Some(Outcome::Share(s))) => st.tallies[k][cell].add_share(s),
+                    Ok(Some(Outcome::Value(x))) => {
+                        st.tallies[k][cell].add_value(x);
+                        if ind.kind == Kind::Median {
+                            st.values[k][cell].push(x);
+                        }
+                    }
+                    Err(reason) => {
+                        st.invalid[k] += 1;
+                        let reason = if masked[k] {
+                            "a value does not fit the expression (a personal column: value not shown)"
+                                .to_string()
+                        } else {
+                            reason
+                        };
+                        st.errors.push(QuarantineRecord {
+                            file: batch.file,
+                            row: batch.row_number(i),
+                            reason: format!("indicator {}: {reason}", ind.name),
+                            raw: String::new(),
+                        });
+                    }
+                }
+            }
+        }
+        st.groups = groups;
+        Ok(())
+    }
+
+    fn eval(
+        &self,
+        ind: &Indicator,
+        w: Option<&BoundFilter>,
+        e: Option<&BoundFilter>,
+        r: usize,
+    ) -> Result<Option<Outcome>, String> {
+        if let Some(w) = w {
+            if w.truth(r)? != Some(true) {
+                return Ok(None);
+            }
+        }
+        Ok(Some(match (ind.kind, e) {
+            (Kind::Count, _) | (_, None) => Outcome::Share(true),
+            (Kind::Share, Some(e)) => match e.truth(r)? {
+                Some(s) => Outcome::Share(s),
+                None if ind.null == NullRule::Fail => Outcome::Share(false),
+                None => Outcome::Skip,
+            },
+            (Kind::Mean | Kind::Median, Some(e)) => match e.number(r)? {
+                Some(x) => Outcome::Value(x),
+                None => Outcome::Skip,
+            },
+        }))
+    }
+}
+
+enum Outcome {
+    Skip,
+    Share(bool),
+    Value(f64),
+}
+
+/// A merged cell: per indicator its tally and sorted values.
+#[derive(Clone, Default)]
+struct Cell {
+    tallies: Vec<Tally>,
+    values: Vec<Vec<f64>>,
+}
+
+/// One output row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    indicator: String,
+    kind: Kind,
+    group: Option<Vec<String>>,
+    band: Option<String>,
+    n: u64,
+    successes: Option<u64>,
+    skipped: u64,
+    invalid: u64,
+    est: Option<Estimate>,
+}
+
+fn merge_cells(
+    states: &[State],
+    k: usize,
+    design_strata: usize,
+) -> BTreeMap<(Vec<String>, u16), Vec<Cell>> {
+    // (group values, band) → per design stratum a cell.
+    let mut out: BTreeMap<(Vec<String>, u16), Vec<Cell>> = BTreeMap::new();
+    for st in states {
+        for (c, &(group, band, stratum)) in st.cell_keys.iter().enumerate() {
+            let values: Vec<String> = st
+                .mapper
+                .values(group)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            let slot = out.entry((values, band)).or_insert_with(|| {
+                vec![
+                    Cell {
+                        tallies: vec![Tally::default(); k],
+                        values: vec![Vec::new(); k],
+                    };
+                    design_strata
+                ]
+            });
+            let cell = &mut slot[stratum as usize];
+            for i in 0..k {
+                cell.tallies[i].merge(&st.tallies[i][c]);
+                cell.values[i].extend_from_slice(&st.values[i][c]);
+            }
+        }
+    }
+    for cells in out.values_mut() {
+        for c in cells {
+            for v in &mut c.values {
+                v.sort_by(f64::total_cmp);
+            }
+        }
+    }
+    out
+}
+
+/// Estimate one indicator over a set of per-design-stratum cells.
+fn estimate_cells(
+    k: usize,
+    ind: &Indicator,
+    cells: &[&Cell],
+    design: Option<&Design>,
+    responding: &[u64],
+    confidence: f64,
+    ci: bool,
+) -> (Tally, Option<Estimate>) {
+    let mut total = Tally::default();
+    for c in cells {
+        total.merge(&c.tallies[k]);
+    }
+    let est = match design {
+        None => {
+            let mut values: Vec<f64> = Vec::new();
+            if ind.kind == Kind::Median {
+                for c in cells {
+                    values.extend_from_slice(&c.values[k]);
+                }
+                values.sort_by(f64::total_cmp);
+            }
+            estimate::census(ind.kind, &total, &values, ci.then_some(confidence))
+        }
+        Some(d) => {
+            let strata: Vec<DomainStratum> = cells
+                .iter()
+                .enumerate()
+                .filter(|(h, _)| responding[*h] > 0)
+                .map(|(h, c)| DomainStratum {
+                    population: d.strata[h].1,
+                    responding: responding[h],
+                    tally: c.tallies[k],
+                    values: &c.values[k],
+                })
+                .collect();
+            estimate::sample(ind.kind, &strata, confidence)
+        }
+    };
+    (total, est)
+}
+
+/// Run the engine and build the rows.
+struct Computed {
+    rows: Vec<Row>,
+    scan_files: Vec<urval_ingest::FileCounts>,
+    quarantine: Vec<QuarantineRecord>,
+    invalid: Vec<u64>,
+    responding: Vec<u64>,
+    outside: u64,
+}
+
+fn compute(
+    args: &IndicatorsArgs,
+    extract: &Extract,
+    spec: &Spec,
+    by: &[String],
+    bands: Option<&[AgeBand]>,
+    design: Option<&Design>,
+    pseudo: Option<&Pseudonymizer>,
+) -> Result<Computed> {
+    let key = match (&args.key, design) {
+        (Some(k), _) => k.clone(),
+        (None, Some(d)) => d.key.clone(),
+        (None, None) => bail!("--key: name the record key column (a census needs it to check keys)"),
+    };
+    let age = match bands {
+        Some(_) => Some(Filter::parse(&args.age).map_err(|e| match e {
+            urval_ingest::IngestError::Filter { reason, .. } => {
+                anyhow::anyhow!("--age {:?}: {reason}", args.age)
+            }
+            other => other.into(),
+        })?),
+        None => None,
+    };
+    let mut needed = spec.columns();
+    for c in age.iter().flat_map(|a| a.columns()) {
+        if !needed.contains(c) {
+            needed.push(c.clone());
+        }
+    }
+    let present = match extract.files.first() {
+        Some(f) => file_columns(f, extract.delimiter)?,
+        None => bail!("the extract has no files"),
+    };
+    spec.check_columns(&present)?;
+    for c in by.iter().chain(age.iter().flat_map(|a| a.columns())) {
+        if !present.contains(c) {
+            bail!(
+                "{}: no column {c:?} (columns: {})",
+                extract.files[0].path.display(),
+                present.join(", ")
+            );
+        }
+    }
+    StrataMapper::check_columns(by)?;
+    let mut scan_spec = ScanSpec::new(&key, by);
+    scan_spec.extra = needed.clone();
+    scan_spec.personal = args.personal.clone();
+    if design.is_some_and(|d| d.pseudonymized) && !scan_spec.personal.contains(&key) {
+        scan_spec.personal.push(key.clone());
+    }
+    scan_spec.filter = args
+        .where_
+        .as_deref()
+        .map(Filter::parse)
+        .transpose()?;
+    let engine = Engine {
+        spec,
+        needed,
+        bands,
+        age: age.as_ref(),
+        design,
+        pseudo,
+        personal: &scan_spec.personal,
+    };
+    let pb = progress_bar("indicators");
+    let out = scan(
+        extract,
+        &scan_spec,
+        || engine.init(by),
+        |st, batch| engine.fold(st, batch),
+        &|n| pb.inc(n),
+    )?;
+    pb.finish_and_clear();
+    let k = spec.indicators.len();
+    let n_strata = design.map_or(1, |d| d.strata.len());
+    let mut responding = vec![0u64; n_strata];
+    let mut invalid = vec![0u64; k];
+    let mut outside = 0;
+    let mut quarantine = out.quarantine.clone();
+    for st in &out.results {
+        for (a, b) in responding.iter_mut().zip(&st.responding) {
+            *a += b;
+        }
+        for (a, b) in invalid.iter_mut().zip(&st.invalid) {
+            *a += b;
+        }
+        outside += st.outside;
+        quarantine.extend(st.errors.iter().cloned());
+    }
+    quarantine.sort();
+    if let Some(d) = design {
+        for (h, (&r, s)) in responding.iter().zip(&d.strata).enumerate() {
+            if r > s.2 {
+                bail!(
+                    "design stratum {} has {r} rows in the extract for {} keys in the manifest: keys repeat in the extract",
+                    crate::plan_file::describe(&d.strata[h].0, &d.strata_columns),
+                    s.2
+                );
+            }
+        }
+    }
+    let merged = merge_cells(&out.results, k, n_strata);
+    let band_label = |b: u16| -> Option<String> {
+        bands.map(|bs| {
+            bs.get(b as usize)
+                .map_or(UNKNOWN_BAND.to_string(), |x| x.label.clone())
+        })
+    };
+    let mut rows = Vec::new();
+    for (i, ind) in spec.indicators.iter().enumerate() {
+        let mut all: Vec<Cell> = vec![
+            Cell {
+                tallies: vec![Tally::default(); k],
+                values: vec![Vec::new(); k],
+            };
+            n_strata
+        ];
+        for ((group, band), cells) in &merged {
+            let refs: Vec<&Cell> = cells.iter().collect();
+            let (t, est) = estimate_cells(
+                i,
+                ind,
+                &refs,
+                design,
+                &responding,
+                args.confidence,
+                args.ci,
+            );
+            for (a, c) in all.iter_mut().zip(cells) {
+                a.tallies[i].merge(&c.tallies[i]);
+                a.values[i].extend_from_slice(&c.values[i]);
+            }
+            // A group outside the indicator's population has no row (a count's 0 is an answer).
+            if t.n == 0 && t.skipped == 0 && ind.kind != Kind::Count {
+                continue;
+            }
+            rows.push(Row {
+                indicator: ind.name.clone(),
+                kind: ind.kind,
+                group: Some(group.clone()),
+                band: band_label(*band),
+                n: t.n,
+                successes: (ind.kind == Kind::Share).then_some(t.successes),
+                skipped: t.skipped,
+                invalid: 0,
+                est,
+            });
+        }
+        for c in &mut all {
+            c.values[i].sort_by(f64::total_cmp);
+        }
+        let refs: Vec<&Cell> = all.iter().collect();
+        let (t, est) = estimate_cells(
+            i,
+            ind,
+            &refs,
+            design,
+            &responding,
+            args.confidence,
+            args.ci,
+        );
+        rows.push(Row {
+            indicator: ind.name.clone(),
+            kind: ind.kind,
+            group: None,
+            band: None,
+            n: t.n,
+            successes: (ind.kind == Kind::Share).then_some(t.successes),
+            skipped: t.skipped,
+            invalid: invalid[i],
+            est,
+        });
+    }
+    Ok(Computed {
+        rows,
+        scan_files: out.files,
+        quarantine,
+        invalid,
+        responding,
+        outside,
+    })
+}
+
+const TOTAL: &str = "total";
+
+fn header(by: &[String], bands: bool) -> Vec<String> {
+    let mut h = vec!["indicator".to_string()];
+    h.extend(by.iter().cloned());
+    if bands {
+        h.push("age_band".to_string());
+    }
+    h.extend(
+        [
+            "n", "successes", "estimate", "lower", "upper", "se", "method", "deff", "skipped",
+            "invalid", "kind", "level",
+        ]
+        .map(String::from),
+    );
+    h
+}
+
+fn fmt_num(v: f64, dialect: CsvDialect) -> String {
+    let s = format!("{v}");
+    match dialect {
+        CsvDialect::Standard => s,
+        CsvDialect::ExcelSv => s.replace('.', ","),
+    }
+}
+
+fn write_csv(
+    w: &mut dyn std::io::Write,
+    rows: &[Row],
+    by: &[String],
+    bands: bool,
+    dialect: CsvDialect,
+) -> Result<()> {
+    if dialect == CsvDialect::ExcelSv {
+        w.write_all(b"\xEF\xBB\xBF")?;
+    }
+    let mut cw = csv::WriterBuilder::new()
+        .delimiter(if dialect == CsvDialect::ExcelSv {
+            b';'
+        } else {
+            b','
+        })
+        .from_writer(w);
+    cw.write_record(header(by, bands))?;
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| fmt_num(x, dialect));
+    for r in rows {
+        let mut rec = vec![r.indicator.clone()];
+        match &r.group {
+            Some(g) => rec.extend(g.iter().cloned()),
+            None => rec.extend(by.iter().map(|_| String::new())),
+        }
+        if bands {
+            rec.push(r.band.clone().unwrap_or_default());
+        }
+        let e = r.est.as_ref();
+        rec.push(r.n.to_string());
+        rec.push(r.successes.map_or(String::new(), |s| s.to_string()));
+        rec.push(opt(e.map(|e| e.estimate)));
+        rec.push(opt(e.and_then(|e| e.lower)));
+        rec.push(opt(e.and_then(|e| e.upper)));
+        rec.push(opt(e.map(|e| e.se)));
+        rec.push(e.map_or(String::new(), |e| e.method.to_string()));
+        rec.push(opt(e.and_then(|e| e.deff)));
+        rec.push(r.skipped.to_string());
+        rec.push(r.invalid.to_string());
+        rec.push(r.kind.name().to_string());
+        rec.push(if r.group.is_some() { "group" } else { TOTAL }.to_string());
+        cw.write_record(&rec)?;
+    }
+    cw.flush()?;
+    Ok(())
+}
+
+fn row_json(r: &Row, by: &[String], bands: bool) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("indicator".into(), json!(r.indicator));
+    for (j, c) in by.iter().enumerate() {
+        m.insert(c.clone(), json!(r.group.as_ref().map(|g| g[j].clone())));
+    }
+    if bands {
+        m.insert("age_band".into(), json!(r.band));
+    }
+    let e = r.est.as_ref();
+    m.insert("n".into(), json!(r.n));
+    m.insert("successes".into(), json!(r.successes));
+    m.insert("estimate".into(), json!(e.map(|e| e.estimate)));
+    m.insert("lower".into(), json!(e.and_then(|e| e.lower)));
+    m.insert("upper".into(), json!(e.and_then(|e| e.upper)));
+    m.insert("se".into(), json!(e.map(|e| e.se)));
+    m.insert("method".into(), json!(e.map(|e| e.method)));
+    m.insert("deff".into(), json!(e.and_then(|e| e.deff)));
+    m.insert("skipped".into(), json!(r.skipped));
+    m.insert("invalid".into(), json!(r.invalid));
+    m.insert("kind".into(), json!(r.kind.name()));
+    m.insert(
+        "level".into(),
+        json!(if r.group.is_some() { "group" } else { TOTAL }),
+    );
+    Value::Object(m)
+}
+
+fn write_parquet(
+    w: &mut std::io::BufWriter<std::fs::File>,
+    rows: &[Row],
+    by: &[String],
+    bands: bool,
+) -> Result<()> {
+    let names = header(by, bands);
+    let mut fields = Vec::new();
+    let mut cols: Vec<ArrayRef> = Vec::new();
+    let text = |get: &dyn Fn(&Row) -> Option<String>| -> ArrayRef {
+        let mut b = StringBuilder::new();
+        for r in rows {
+            b.append_option(get(r));
+        }
+        Arc::new(b.finish())
+    };
+    let num = |get: &dyn Fn(&Row) -> Option<f64>| -> ArrayRef {
+        let mut b = Float64Builder::new();
+        for r in rows {
+            b.append_option(get(r));
+        }
+        Arc::new(b.finish())
+    };
+    let int = |get: &dyn Fn(&Row) -> Option<u64>| -> ArrayRef {
+        let mut b = UInt64Builder::new();
+        for r in rows {
+            b.append_option(get(r));
+        }
+        Arc::new(b.finish())
+    };
+    cols.push(text(&|r| Some(r.indicator.clone())));
+    for j in 0..by.len() {
+        cols.push(text(&|r| r.group.as_ref().map(|g| g[j].clone())));
+    }
+    if bands {
+        cols.push(text(&|r| r.band.clone()));
+    }
+    cols.push(int(&|r| Some(r.n)));
+    cols.push(int(&|r| r.successes));
+    cols.push(num(&|r| r.est.map(|e| e.estimate)));
+    cols.push(num(&|r| r.est.and_then(|e| e.lower)));
+    cols.push(num(&|r| r.est.and_then(|e| e.upper)));
+    cols.push(num(&|r| r.est.map(|e| e.se)));
+    cols.push(text(&|r| r.est.map(|e| e.method.to_string())));
+    cols.push(num(&|r| r.est.and_then(|e| e.deff)));
+    cols.push(int(&|r| Some(r.skipped)));
+    cols.push(int(&|r| Some(r.invalid)));
+    cols.push(text(&|r| Some(r.kind.name().to_string())));
+    cols.push(text(&|r| {
+        Some(if r.group.is_some() { "group" } else { TOTAL }.to_string())
+    }));
+    for (name, c) in names.iter().zip(&cols) {
+        fields.push(Field::new(name, c.data_type().clone(), true));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), cols)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut pw = ArrowWriter::try_new(w, schema, Some(props))?;
+    pw.write(&batch)?;
+    pw.close()?;
+    Ok(())
+}
+
+/// The sidecar next to an indicators output: `out.csv` → `out.indicators.json`.
+pub fn meta_path(output: &Path) -> PathBuf {
+    let stem = output
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("indicators");
+    output.with_file_name(format!("{stem}.indicators.json"))
+}
+
+/// Run `urval indicators`.
+pub fn run(args: &IndicatorsArgs) -> Result<Output> {
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        bail!("--confidence must be in (0, 1), got {}", args.confidence);
+    }
+    let ext = crate::util::extension(&args.output);
+    if !matches!(ext.as_str(), "csv" | "parquet" | "json") {
+        bail!(
+            "{}: the output must end in .csv, .parquet or .json",
+            args.output.display()
+        );
+    }
+    let spec = Spec::read(&args.spec)?;
+    let by = split_names(&args.by);
+    let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
+    let design = args.manifest.as_deref().map(read_design).transpose()?;
+    let pseudo = match (&design, &args.secret_file) {
+        (Some(d), Some(f)) if d.pseudonymized => {
+            let secret = std::fs::read(f)
+                .with_context(|| format!("cannot read the secret file {}", f.display()))?;
+            Some(
+                Pseudonymizer::new(secret.trim_ascii()).with_context(|| {
+                    format!("{}: the secret must be at least 16 bytes", f.display())
+                })?,
+            )
+        }
+        (Some(d), None) if d.pseudonymized => {
+            bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used")
+        }
+        _ => None,
+    };
+    if design.is_some() && args.ci {
+        bail!("--ci is for a census; a sample always has design-based intervals");
+    }
+    let extract = args.extract.resolve()?;
+    let c = compute(
+        args,
+        &extract,
+        &spec,
+        &by,
+        bands.as_deref(),
+        design.as_ref(),
+        pseudo.as_ref(),
+    )?;
+    let has_bands = bands.is_some();
+    let mut f = AtomicFile::create(&args.output)?;
+    match ext.as_str() {
+        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands, args.csv_dialect)?,
+        "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands)?,
+        _ => {
+            let rows: Vec<Value> = c.rows.iter().map(|r| row_json(r, &by, has_bands)).collect();
+            serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;
+            std::io::Write::write_all(f.writer(), b"\n")?;
+        }
+    }
+    f.commit()
+        .with_context(|| format!("writing {}", args.output.display()))?;
+
+    let files: Vec<Value> = extract
+        .files
+        .iter()
+        .zip(&c.scan_files)
+        .map(|(f, n)| {
+            json!({"path": f.path.display().to_string(), "bytes": f.size, "rows_read": n.rows_read,
+                   "rows_used": n.rows_used, "rows_excluded": n.rows_excluded, "rows_quarantined": n.rows_quarantined})
+        })
+        .collect();
+    let totals = {
+        let mut t = urval_ingest::FileCounts::default();
+        for n in &c.scan_files {
+            t.rows_read += n.rows_read;
+            t.rows_used += n.rows_used;
+            t.rows_excluded += n.rows_excluded;
+            t.rows_quarantined += n.rows_quarantined;
+        }
+        t
+    };
+    let nonresponse: Vec<Value> = design
+        .as_ref()
+        .map(|d| {
+            d.strata
+                .iter()
+                .zip(&c.responding)
+                .filter(|((_, _, n), &r)| r < *n)
+                .map(|((v, big, n), &r)| {
+                    json!({"values": v, "population": big, "n": n, "responding": r, "nonresponse": n - r})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let nonresponse_total: u64 = design.as_ref().map_or(0, |d| {
+        d.strata
+            .iter()
+            .zip(&c.responding)
+            .map(|((_, _, n), &r)| n.saturating_sub(r))
+            .sum()
+    });
+    let qpath = crate::util::write_quarantine(&args.output, &extract, &c.quarantine)?;
+    let indicators: Vec<Value> = spec
+        .indicators
+        .iter()
+        .zip(&c.invalid)
+        .map(|(i, &inv)| {
+            json!({"name": i.name, "label_sv": i.label_sv, "label_en": i.label_en, "kind": i.kind.name(),
+                   "expr": i.expr.as_ref().map(|e| e.text()), "where": i.where_.as_ref().map(|e| e.text()),
+                   "null": match i.null { NullRule::Skip => "skip", NullRule::Fail => "fail" },
+                   "legal_basis": i.legal_basis, "unit": i.unit, "invalid_rows": inv})
+        })
+        .collect();
+    let meta = json!({
+        "kind": "urval-indicators",
+        "version": 1,
+        "urval_version": env!("CARGO_PKG_VERSION"),
+        "mode": if design.is_some() { "sample" } else { "census" },
+        "output": args.output.display().to_string(),
+        "spec": args.spec.display().to_string(),
+        "spec_hash": file_hash(&args.spec)?,
+        "by": by,
+        "age_bands": args.age_bands,
+        "age": bands.as_ref().map(|_| args.age.clone()),
+        "where": args.where_,
+        "confidence": args.confidence,
+        "ci": args.ci,
+        "manifest": design.as_ref().map(|d| d.manifest.display().to_string()),
+        "manifest_hash": design.as_ref().map(|d| file_hash(&d.manifest)).transpose()?,
+        "files": files,
+        "rows_read": totals.rows_read,
+        "rows_used": totals.rows_used,
+        "rows_excluded": totals.rows_excluded,
+        "rows_quarantined": totals.rows_quarantined,
+        "rows_outside_manifest": c.outside,
+        "nonresponse": nonresponse_total,
+        "nonresponse_strata": nonresponse,
+        "indicators": indicators,
+    });
+    let meta_file = meta_path(&args.output);
+    write_atomic(
+        &meta_file,
+        (serde_json::to_string_pretty(&meta)? + "\n").as_bytes(),
+    )?;
+
+    let mut t = String::new();
+    writeln!(
+        t,
+        "Indicators ({}) written to {} ({} rows; metadata {})",
+        if design.is_some() {
+            "sample, design-weighted"
+        } else {
+            "census"
+        },
+        args.output.display(),
+        c.rows.len(),
+        meta_file.display()
+    )?;
+    writeln!(
+        t,
+        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
+        thousands(totals.rows_read),
+        thousands(totals.rows_used),
+        thousands(totals.rows_excluded),
+        thousands(totals.rows_quarantined)
+    )?;
+    if let Some(d) = &design {
+        let keys: u64 = d.strata.iter().map(|s| s.2).sum();
+        writeln!(
+            t,
+            "  manifest {} keys: {} found, {} not found (non-response in {} strata); {} used rows not in the manifest",
+            thousands(keys),
+            thousands(keys - nonresponse_total),
+            thousands(nonresponse_total),
+            nonresponse.len(),
+            thousands(c.outside)
+        )?;
+    }
+    if let Some(q) = &qpath {
+        writeln!(t, "  quarantined rows and indicator errors: {}", q.display())?;
+    }
+    writeln!(t)?;
+    writeln!(
+        t,
+        "  {:<34} {:>10} {:>12}  {:<24} method",
+        "indicator (total)", "n", "estimate", "interval"
+    )?;
+    for r in c.rows.iter().filter(|r| r.group.is_none()) {
+        let (est, iv, method) = match &r.est {
+            Some(e) => {
+                let pct = r.kind == Kind::Share;
+                let f = |v: f64| {
+                    if pct {
+                        format!("{:.1} %", v * 100.0)
+                    } else {
+                        format!("{v:.1}")
+                    }
+                };
+                (
+                    f(e.estimate),
+                    match (e.lower, e.upper) {
+                        (Some(l), Some(u)) => format!("{} – {}", f(l), f(u)),
+                        _ => String::new(),
+                    },
+                    e.method,
+                )
+            }
+            None => ("–".to_string(), String::new(), ""),
+        };
+        writeln!(
+            t,
+            "  {:<34} {:>10} {:>12}  {:<24} {}{}",
+            r.indicator,
+            thousands(r.n),
+            est,
+            iv,
+            method,
+            if r.invalid > 0 {
+                format!("  ({} rows invalid)", thousands(r.invalid))
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(Output::ok(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_bands_parse_and_classify() {
+        let b = parse_age_bands("0-17,18-64,65-79,80-").unwrap();
+        assert_eq!(b.len(), 4);
+        assert_eq!(band_of(&b, Some(17.9)), 0);
+        assert_eq!(band_of(&b, Some(18.0)), 1);
+        assert_eq!(band_of(&b, Some(101.0)), 3);
+        assert_eq!(band_of(&b, None), 4);
+        assert_eq!(band_of(&b, Some(-1.0)), 4);
+        for bad in ["", "0-17,10-20", "a-b", "5", "20-10", "0-,5-"] {
+            assert!(parse_age_bands(bad).is_err(), "{bad}");
+        }
+    }
+}

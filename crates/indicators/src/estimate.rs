@@ -1,0 +1,399 @@
+//! Estimates for every kind of indicator, from merged tallies: over a full extract (census)
+//! or from a stratified simple random sample with the design's N_h and the responding n_h.
+//!
+//! A sample indicator is a *domain* estimate: its `where` (and a breakdown such as sex that
+//! cuts across strata) picks n_dh of the r_h responding records of stratum h. The domain's
+//! size in the stratum is estimated as N̂_dh = N_h·n_dh/r_h and its weight is
+//! W_h = N̂_dh/Σ N̂_dh; when the domain is the whole stratum, N̂_dh = N_h (Cochran 1977,
+//! §2.13 and §5A.14; Lohr 2019, §4.3). The sampling fraction stays f_h = r_h/N_h.
+
+use crate::spec::Kind;
+use crate::{census_share, stratified_share, stratum_share, Estimate, StratumSample, Tally};
+use urval_design::dist::t_two_sided;
+use urval_design::z_two_sided;
+
+/// One stratum's part of a domain in a sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainStratum<'a> {
+    /// N_h, the stratum's population in the design.
+    pub population: u64,
+    /// r_h, the stratum's responding records (manifest keys found).
+    pub responding: u64,
+    /// The domain's tally in the stratum.
+    pub tally: Tally,
+    /// The domain's values, sorted ascending (medians only; empty otherwise).
+    pub values: &'a [f64],
+}
+
+impl DomainStratum<'_> {
+    /// N̂_dh = N_h·n_dh/r_h.
+    fn domain_population(&self, n: u64) -> f64 {
+        if self.responding == 0 {
+            0.0
+        } else {
+            self.population as f64 * n as f64 / self.responding as f64
+        }
+    }
+}
+
+fn plain(estimate: f64, method: &'static str) -> Estimate {
+    Estimate {
+        estimate,
+        lower: None,
+        upper: None,
+        se: 0.0,
+        method,
+        deff: None,
+    }
+}
+
+/// The median of sorted values: the middle value, or the mean of the two middle values.
+pub fn median_sorted(v: &[f64]) -> Option<f64> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// A census estimate (exact). With a confidence, an interval treating the records as the
+/// outcome of a process: Wilson for a share (Wilson 1927), Student's t for a mean, the
+/// distribution-free order-statistic interval for a median (ranks n/2 ∓ z√n/2, the normal
+/// approximation to the binomial(n, ½) rank distribution; Conover 1999, §3.2). A count has
+/// no interval. `values` are the sorted values (medians only).
+pub fn census(kind: Kind, t: &Tally, values: &[f64], confidence: Option<f64>) -> Option<Estimate> {
+    match kind {
+        Kind::Count => Some(plain(t.n as f64, "census")),
+        _ if t.n == 0 => None,
+        Kind::Share => census_share(t, confidence),
+        Kind::Mean => {
+            let n = t.n as f64;
+            let mean = t.sum / n;
+            let Some(c) = confidence else {
+                return Some(plain(mean, "census"));
+            };
+            if t.n < 2 {
+                return Some(plain(mean, "census"));
+            }
+            let var = ((t.sum_sq - n * mean * mean) / (n - 1.0)).max(0.0);
+            let se = (var / n).sqrt();
+            let h = t_two_sided(c, n - 1.0) * se;
+            Some(Estimate {
+                estimate: mean,
+                lower: Some(mean - h),
+                upper: Some(mean + h),
+                se,
+                method: "t",
+                deff: None,
+            })
+        }
+        Kind::Median => {
+            let m = median_sorted(values)?;
+            let Some(c) = confidence else {
+                return Some(plain(m, "census"));
+            };
+            let n = values.len() as f64;
+            let h = z_two_sided(c) * n.sqrt() / 2.0;
+            let lo = ((n / 2.0 - h).floor().max(1.0) as usize).min(values.len());
+            let hi = ((n / 2.0 + h).ceil() as usize + 1).clamp(1, values.len());
+            Some(Estimate {
+                estimate: m,
+                lower: Some(values[lo - 1].min(m)),
+                upper: Some(values[hi - 1].max(m)),
+                se: 0.0,
+                method: "order-statistic",
+                deff: None,
+            })
+        }
+    }
+}
+
+/// A design-based estimate of an indicator from its domain in each stratum.
+///
+/// - share: one stratum → p̂ with the Wilson interval at the effective size under the
+///   finite population correction ([`stratum_share`], N̂_dh rounded); several →
+///   [`stratified_share`] (Σ W_h p̂_h, Korn–Graubard, design effect).
+/// - mean: ȳ = Σ W_h ȳ_h, V = Σ W_h² (1 − f_h) s_h²/n_dh (Cochran 1977 eq. 5.7), Student's t
+///   with Σ n_dh − H degrees of freedom.
+/// - count: the domain total N̂_d = Σ N_h·n_dh/r_h, V = Σ N_h² (1 − f_h) p_h(1 − p_h)/(r_h − 1)
+///   with p_h = n_dh/r_h (Cochran 1977 eq. 5.28 for a 0/1 variable), normal interval,
+///   never below the records seen.
+/// - median: the weighted median (weights N_h/r_h) with Woodruff's interval: the weighted
+///   quantiles at ½ ∓ z·se(F̂(m̂)), se from the stratified share of y ≤ m̂
+///   (Woodruff 1952, *JASA* 47:635–646; as R's `svyquantile`).
+pub fn sample(kind: Kind, strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
+    match kind {
+        Kind::Count => sample_count(strata, confidence),
+        Kind::Share => {
+            let used: Vec<&DomainStratum> = strata.iter().filter(|s| s.tally.n > 0).collect();
+            match used.as_slice() {
+                [] => None,
+                [one] => {
+                    let n = one.tally.n;
+                    let big = (one.domain_population(n).round() as u64).max(n);
+                    stratum_share(one.tally.successes, n, big, confidence)
+                }
+                many => {
+                    let s: Vec<StratumSample> = many
+                        .iter()
+                        .map(|d| StratumSample {
+                            population: d.domain_population(d.tally.n).max(d.tally.n as f64),
+                            n: d.tally.n,
+                            successes: d.tally.successes,
+                        })
+                        .collect();
+                    stratified_share(&s, confidence)
+                }
+            }
+        }
+        Kind::Mean => sample_mean(strata, confidence),
+        Kind::Median => sample_median(strata, confidence),
+    }
+}
+
+fn sample_mean(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
+    let used: Vec<&DomainStratum> = strata.iter().filter(|s| s.tally.n > 0).collect();
+    let total: f64 = used.iter().map(|d| d.domain_population(d.tally.n)).sum();
+    if used.is_empty() || total <= 0.0 {
+        return None;
+    }
+    let (mut mean, mut v, mut n) = (0.0, 0.0, 0.0);
+    for d in &used {
+        let nh = d.tally.n as f64;
+        let w = d.domain_population(d.tally.n) / total;
+        let yh = d.tally.sum / nh;
+        mean += w * yh;
+        n += nh;
+        if d.tally.n > 1 {
+            let s2 = ((d.tally.sum_sq - nh * yh * yh) / (nh - 1.0)).max(0.0);
+            let f = (d.responding as f64 / d.population as f64).min(1.0);
+            v += w * w * (1.0 - f) * s2 / nh;
+        }
+    }
+    let df = n - used.len() as f64;
+    let se = v.sqrt();
+    let q = if df > 0.0 {
+        t_two_sided(confidence, df)
+    } else {
+        z_two_sided(confidence)
+    };
+    Some(Estimate {
+        estimate: mean,
+        lower: Some(mean - q * se),
+        upper: Some(mean + q * se),
+        se,
+        method: "stratified-t",
+        deff: None,
+    })
+}
+
+fn sample_count(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
+    let used: Vec<&DomainStratum> = strata.iter().filter(|s| s.responding > 0).collect();
+    if used.is_empty() {
+        return None;
+    }
+    let (mut total, mut v, mut seen) = (0.0, 0.0, 0.0);
+    for d in &used {
+        let big = d.population as f64;
+        let r = d.responding as f64;
+        let p = d.tally.n as f64 / r;
+        total += big * p;
+        seen += d.tally.n as f64;
+        if d.responding > 1 {
+            let f = (r / big).min(1.0);
+            v += big * big * (1.0 - f) * p * (1.0 - p) / (r - 1.0);
+        }
+    }
+    let se = v.sqrt();
+    let h = z_two_sided(confidence) * se;
+    Some(Estimate {
+        estimate: total,
+        lower: Some((total - h).max(seen)),
+        upper: Some(total + h),
+        se,
+        method: "stratified-total",
+        deff: None,
+    })
+}
+
+/// The weighted quantile: the smallest value whose cumulative weight reaches q of the total.
+fn weighted_quantile(pairs: &[(f64, f64)], q: f64) -> Option<f64> {
+    let total: f64 = pairs.iter().map(|p| p.1).sum();
+    if pairs.is_empty() || total <= 0.0 {
+        return None;
+    }
+    let target = q.clamp(0.0, 1.0) * total;
+    let mut acc = 0.0;
+    for &(v, w) in pairs {
+        acc += w;
+        if acc >= target - 1e-9 * total {
+            return Some(v);
+        }
+    }
+    pairs.last().map(|p| p.0)
+}
+
+fn sample_median(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
+    let used: Vec<&DomainStratum> = strata.iter().filter(|s| !s.values.is_empty()).collect();
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
+    for d in &used {
+        let w = d.population as f64 / d.responding.max(1) as f64;
+        pairs.extend(d.values.iter().map(|&v| (v, w)));
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let m = weighted_quantile(&pairs, 0.5)?;
+    // se of F̂(m̂): the stratified share of y ≤ m̂ over the same domains.
+    let shares: Vec<StratumSample> = used
+        .iter()
+        .map(|d| {
+            let n = d.values.len() as u64;
+            StratumSample {
+                population: d.domain_population(n).max(n as f64),
+                n,
+                successes: d.values.partition_point(|&v| v <= m) as u64,
+            }
+        })
+        .collect();
+    let se = stratified_share(&shares, confidence).map_or(0.0, |e| e.se);
+    let h = z_two_sided(confidence) * se;
+    let lower = weighted_quantile(&pairs, 0.5 - h)?;
+    let upper = weighted_quantile(&pairs, 0.5 + h)?;
+    Some(Estimate {
+        estimate: m,
+        lower: Some(lower.min(m)),
+        upper: Some(upper.max(m)),
+        se,
+        method: "woodruff",
+        deff: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn tally(values: &[f64]) -> Tally {
+        let mut t = Tally::default();
+        for &v in values {
+            t.add_value(v);
+        }
+        t
+    }
+
+    #[test]
+    fn census_kinds() {
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        let t = tally(&v);
+        assert_eq!(census(Kind::Mean, &t, &[], None).unwrap().estimate, 4.0);
+        assert_eq!(census(Kind::Median, &t, &v, None).unwrap().estimate, 3.0);
+        assert_eq!(median_sorted(&[1.0, 2.0, 3.0, 4.0]), Some(2.5));
+        assert_eq!(census(Kind::Count, &t, &[], None).unwrap().estimate, 5.0);
+        // Mean with a t interval: s² = (130 − 5·16)/4 = 12.5, se = √(12.5/5), t(4) = 2.776445.
+        let e = census(Kind::Mean, &t, &[], Some(0.95)).unwrap();
+        assert_relative_eq!(e.se, 2.5_f64.sqrt(), epsilon = 1e-12);
+        assert_relative_eq!(e.upper.unwrap(), 4.0 + 2.776_445_105 * 2.5_f64.sqrt(), epsilon = 1e-6);
+        // Median interval of 1..=100: ranks 50 ∓ 9.8 → x(40) and x(61).
+        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
+        let e = census(Kind::Median, &tally(&hundred), &hundred, Some(0.95)).unwrap();
+        assert_eq!((e.estimate, e.lower, e.upper), (50.5, Some(40.0), Some(61.0)));
+        assert!(census(Kind::Share, &Tally::default(), &[], None).is_none());
+    }
+
+    #[test]
+    fn a_domain_that_is_the_whole_stratum_is_the_stratum_estimate() {
+        let t = Tally {
+            n: 100,
+            successes: 30,
+            ..Tally::default()
+        };
+        let d = [DomainStratum {
+            population: 400,
+            responding: 100,
+            tally: t,
+            values: &[],
+        }];
+        assert_eq!(
+            sample(Kind::Share, &d, 0.95),
+            stratum_share(30, 100, 400, 0.95)
+        );
+        // Count: the whole stratum is in the domain, so the total is N_h with no variance.
+        let e = sample(Kind::Count, &d, 0.95).unwrap();
+        assert_eq!((e.estimate, e.se), (400.0, 0.0));
+    }
+
+    #[test]
+    fn stratified_mean_and_count_hand_computed() {
+        // Stratum 1: N = 600, r = 60, domain rows 30 with values summing 300 (ȳ = 10, s² = 4).
+        // Stratum 2: N = 400, r = 40, domain rows 40, ȳ = 20, s² = 9.
+        let t1 = Tally {
+            n: 30,
+            sum: 300.0,
+            sum_sq: 30.0 * 100.0 + 29.0 * 4.0,
+            ..Tally::default()
+        };
+        let t2 = Tally {
+            n: 40,
+            sum: 800.0,
+            sum_sq: 40.0 * 400.0 + 39.0 * 9.0,
+            ..Tally::default()
+        };
+        let d = [
+            DomainStratum {
+                population: 600,
+                responding: 60,
+                tally: t1,
+                values: &[],
+            },
+            DomainStratum {
+                population: 400,
+                responding: 40,
+                tally: t2,
+                values: &[],
+            },
+        ];
+        // N̂_d1 = 600·30/60 = 300, N̂_d2 = 400: W = 3/7, 4/7; ȳ = (3·10 + 4·20)/7.
+        let e = sample(Kind::Mean, &d, 0.95).unwrap();
+        assert_relative_eq!(e.estimate, 110.0 / 7.0, epsilon = 1e-12);
+        let v = (3.0f64 / 7.0).powi(2) * 0.9 * 4.0 / 30.0 + (4.0f64 / 7.0).powi(2) * 0.9 * 9.0 / 40.0;
+        assert_relative_eq!(e.se, v.sqrt(), epsilon = 1e-12);
+        // Count: 600·0.5 + 400·1 = 700; V = 600²·0.9·0.25/59 (+0 for p = 1).
+        let e = sample(Kind::Count, &d, 0.95).unwrap();
+        assert_relative_eq!(e.estimate, 700.0, epsilon = 1e-12);
+        assert_relative_eq!(e.se, (360_000.0 * 0.9 * 0.25 / 59.0_f64).sqrt(), epsilon = 1e-9);
+        assert!(e.lower.unwrap() >= 70.0);
+    }
+
+    #[test]
+    fn weighted_median_with_woodruff_interval() {
+        let a: Vec<f64> = (1..=50).map(f64::from).collect();
+        let b: Vec<f64> = (101..=150).map(f64::from).collect();
+        // Equal weights: the median is the 50th of 100 values = 50.
+        let d = [
+            DomainStratum {
+                population: 500,
+                responding: 50,
+                tally: tally(&a),
+                values: &a,
+            },
+            DomainStratum {
+                population: 500,
+                responding: 50,
+                tally: tally(&b),
+                values: &b,
+            },
+        ];
+        let e = sample(Kind::Median, &d, 0.95).unwrap();
+        assert_eq!(e.estimate, 50.0);
+        assert!(e.lower.unwrap() < 50.0 && e.upper.unwrap() > 50.0, "{e:?}");
+        // Triple the weight of the high stratum: the median moves into it.
+        let mut d2 = d.clone();
+        d2[1].population = 1500;
+        let e = sample(Kind::Median, &d2, 0.95).unwrap();
+        assert!(e.estimate > 100.0, "{e:?}");
+    }
+}
