@@ -32,12 +32,14 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// The subcommand.
     #[command(subcommand)]
-    command: Command,
+    pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Sample size for a share to a margin of error (Cochran, with the finite population
     /// correction) or for attribute (audit) sampling against a tolerable deviation rate
     /// (binomial, hypergeometric or Poisson), with the burden in pages and working days.
@@ -67,6 +69,10 @@ enum Command {
     /// (census) or a drawn sample (stratified, design-weighted, with the finite population
     /// correction): n, successes, estimate, interval, standard error, design effect.
     Indicators(cmd::indicators::IndicatorsArgs),
+    /// The nightly batch: run the plan, draw, verify, indicators and report steps of a
+    /// pipeline file into an outputs directory, atomically (a failed step leaves the
+    /// previous outputs intact), under a lock, with run-manifest.json.
+    Run(cmd::run::RunArgs),
     /// Check a personnummer/samordningsnummer column (format, date, Luhn check digit);
     /// invalid rows are reported by row number only, never the number.
     Validate(cmd::validate::ValidateArgs),
@@ -88,10 +94,9 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logging(cli.verbose);
-    let result = match &cli.command {
+/// Run one parsed command (also used by `urval run` for its steps).
+pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
+    match command {
         Command::Size(args) => cmd::size::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Allocate(args) => cmd::allocate::run(args),
@@ -101,7 +106,14 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Indicators(args) => cmd::indicators::run(args),
-    };
+        Command::Run(args) => cmd::run::run(args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = dispatch(&cli.command);
     match result {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();

@@ -138,6 +138,17 @@ pub fn now_utc() -> String {
     rfc3339(secs)
 }
 
+/// The wall-clock time as an RFC 3339 UTC timestamp, whatever [`fix_output_time`] says
+/// (for logs and the run manifest's start and end).
+pub fn wall_clock_utc() -> String {
+    rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+    )
+}
+
 /// Seconds since 1970 as an RFC 3339 UTC timestamp.
 pub fn rfc3339(secs: i64) -> String {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
@@ -175,6 +186,20 @@ pub fn progress_bar(what: &str) -> ProgressBar {
     pb.set_message(what.to_string());
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
+}
+
+/// Per-file row counts as JSON: path, bytes, rows read, used, excluded and quarantined.
+pub fn files_json(extract: &Extract, counts: &[urval_ingest::FileCounts]) -> serde_json::Value {
+    extract
+        .files
+        .iter()
+        .zip(counts)
+        .map(|(f, n)| {
+            serde_json::json!({"path": f.path.display().to_string(), "bytes": f.size,
+                "rows_read": n.rows_read, "rows_used": n.rows_used,
+                "rows_excluded": n.rows_excluded, "rows_quarantined": n.rows_quarantined})
+        })
+        .collect()
 }
 
 /// The quarantine file next to an output: `plan.json` → `plan.quarantine.csv`.

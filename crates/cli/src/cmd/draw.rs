@@ -659,6 +659,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         "rows_excluded": totals.rows_excluded,
         "rows_quarantined": totals.rows_quarantined,
         "rows_outside_only": result.outside_only,
+        "files": crate::util::files_json(&extract, &result.scan.files),
         "selected": selected,
         "split_files": split_files,
         "strata": strata,

@@ -1011,15 +1011,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     f.commit()
         .with_context(|| format!("writing {}", args.output.display()))?;
 
-    let files: Vec<Value> = extract
-        .files
-        .iter()
-        .zip(&c.scan_files)
-        .map(|(f, n)| {
-            json!({"path": f.path.display().to_string(), "bytes": f.size, "rows_read": n.rows_read,
-                   "rows_used": n.rows_used, "rows_excluded": n.rows_excluded, "rows_quarantined": n.rows_quarantined})
-        })
-        .collect();
+    let files = crate::util::files_json(&extract, &c.scan_files);
     let totals = {
         let mut t = urval_ingest::FileCounts::default();
         for n in &c.scan_files {
