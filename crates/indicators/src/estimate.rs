@@ -296,11 +296,18 @@ mod tests {
         // Mean with a t interval: s² = (130 − 5·16)/4 = 12.5, se = √(12.5/5), t(4) = 2.776445.
         let e = census(Kind::Mean, &t, &[], Some(0.95)).unwrap();
         assert_relative_eq!(e.se, 2.5_f64.sqrt(), epsilon = 1e-12);
-        assert_relative_eq!(e.upper.unwrap(), 4.0 + 2.776_445_105 * 2.5_f64.sqrt(), epsilon = 1e-6);
+        assert_relative_eq!(
+            e.upper.unwrap(),
+            4.0 + 2.776_445_105 * 2.5_f64.sqrt(),
+            epsilon = 1e-6
+        );
         // Median interval of 1..=100: ranks 50 ∓ 9.8 → x(40) and x(61).
         let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
         let e = census(Kind::Median, &tally(&hundred), &hundred, Some(0.95)).unwrap();
-        assert_eq!((e.estimate, e.lower, e.upper), (50.5, Some(40.0), Some(61.0)));
+        assert_eq!(
+            (e.estimate, e.lower, e.upper),
+            (50.5, Some(40.0), Some(61.0))
+        );
         assert!(census(Kind::Share, &Tally::default(), &[], None).is_none());
     }
 
@@ -359,20 +366,26 @@ mod tests {
         // N̂_d1 = 600·30/60 = 300, N̂_d2 = 400: W = 3/7, 4/7; ȳ = (3·10 + 4·20)/7.
         let e = sample(Kind::Mean, &d, 0.95).unwrap();
         assert_relative_eq!(e.estimate, 110.0 / 7.0, epsilon = 1e-12);
-        let v = (3.0f64 / 7.0).powi(2) * 0.9 * 4.0 / 30.0 + (4.0f64 / 7.0).powi(2) * 0.9 * 9.0 / 40.0;
+        let v =
+            (3.0f64 / 7.0).powi(2) * 0.9 * 4.0 / 30.0 + (4.0f64 / 7.0).powi(2) * 0.9 * 9.0 / 40.0;
         assert_relative_eq!(e.se, v.sqrt(), epsilon = 1e-12);
         // Count: 600·0.5 + 400·1 = 700; V = 600²·0.9·0.25/59 (+0 for p = 1).
         let e = sample(Kind::Count, &d, 0.95).unwrap();
         assert_relative_eq!(e.estimate, 700.0, epsilon = 1e-12);
-        assert_relative_eq!(e.se, (360_000.0 * 0.9 * 0.25 / 59.0_f64).sqrt(), epsilon = 1e-9);
+        assert_relative_eq!(
+            e.se,
+            (360_000.0 * 0.9 * 0.25 / 59.0_f64).sqrt(),
+            epsilon = 1e-9
+        );
         assert!(e.lower.unwrap() >= 70.0);
     }
 
     #[test]
     fn weighted_median_with_woodruff_interval() {
-        let a: Vec<f64> = (1..=50).map(f64::from).collect();
-        let b: Vec<f64> = (101..=150).map(f64::from).collect();
-        // Equal weights: the median is the 50th of 100 values = 50.
+        // Odd values in one stratum, even in the other (they overlap, so F̂(m̂) varies).
+        let a: Vec<f64> = (0..50).map(|i| f64::from(2 * i + 1)).collect();
+        let b: Vec<f64> = (0..50).map(|i| f64::from(2 * i + 2)).collect();
+        // Equal weights: the median is the 50th of 1..=100 = 50.
         let d = [
             DomainStratum {
                 population: 500,
@@ -390,8 +403,15 @@ mod tests {
         let e = sample(Kind::Median, &d, 0.95).unwrap();
         assert_eq!(e.estimate, 50.0);
         assert!(e.lower.unwrap() < 50.0 && e.upper.unwrap() > 50.0, "{e:?}");
-        // Triple the weight of the high stratum: the median moves into it.
+        // Separated strata (1..=50 and 101..=150): F̂(m̂) has no sampling variance.
+        let low: Vec<f64> = (1..=50).map(f64::from).collect();
+        let high: Vec<f64> = (101..=150).map(f64::from).collect();
         let mut d2 = d.clone();
+        d2[0].values = &low;
+        d2[1].values = &high;
+        let e = sample(Kind::Median, &d2, 0.95).unwrap();
+        assert_eq!((e.estimate, e.se), (50.0, 0.0));
+        // Triple the weight of the high stratum: the median moves into it.
         d2[1].population = 1500;
         let e = sample(Kind::Median, &d2, 0.95).unwrap();
         assert!(e.estimate > 100.0, "{e:?}");

@@ -266,25 +266,26 @@ impl Spec {
             if r.null.is_some() && r.kind != Kind::Share {
                 return Err(shape("null = … applies to shares only".to_string()));
             }
-            let parse = |field: &'static str, e: &Option<String>| -> Result<Option<Filter>, SpecError> {
-                e.as_deref()
-                    .map(|text| {
-                        Filter::parse(text).map_err(|err| {
-                            let reason = match err {
-                                IngestError::Filter { reason, .. } => reason,
-                                other => other.to_string(),
-                            };
-                            SpecError::Expression {
-                                path: path_buf.clone(),
-                                indicator: r.name.clone(),
-                                field,
-                                expr: text.to_string(),
-                                reason,
-                            }
+            let parse =
+                |field: &'static str, e: &Option<String>| -> Result<Option<Filter>, SpecError> {
+                    e.as_deref()
+                        .map(|text| {
+                            Filter::parse(text).map_err(|err| {
+                                let reason = match err {
+                                    IngestError::Filter { reason, .. } => reason,
+                                    other => other.to_string(),
+                                };
+                                SpecError::Expression {
+                                    path: path_buf.clone(),
+                                    indicator: r.name.clone(),
+                                    field,
+                                    expr: text.to_string(),
+                                    reason,
+                                }
+                            })
                         })
-                    })
-                    .transpose()
-            };
+                        .transpose()
+                };
             let expr = parse("expr", &r.expr)?;
             let where_ = parse("where", &r.where_)?;
             out.push(Indicator {
@@ -371,13 +372,22 @@ where = "decided_date IS NULL AND extract_date > add_months(opened_date, 4)"
         assert_eq!(s.indicators[1].label_en, "open_past_deadline");
         assert_eq!(
             s.columns(),
-            ["area", "child_heard", "decided_date", "extract_date", "opened_date"]
+            [
+                "area",
+                "child_heard",
+                "decided_date",
+                "extract_date",
+                "opened_date"
+            ]
         );
         let err = s
             .check_columns(&["area".to_string(), "child_heard".to_string()])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("open_past_deadline") && err.contains("decided_date"), "{err}");
+        assert!(
+            err.contains("open_past_deadline") && err.contains("decided_date"),
+            "{err}"
+        );
     }
 
     #[test]

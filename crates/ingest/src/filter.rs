@@ -278,7 +278,10 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// (PostgreSQL's and DuckDB's `date + INTERVAL n MONTH`). `None` when out of range.
 pub fn add_months(d: i32, n: i64) -> Option<i32> {
     let (y, m, day) = civil_from_days(i64::from(d));
-    let total = y.checked_mul(12)?.checked_add(i64::from(m) - 1)?.checked_add(n)?;
+    let total = y
+        .checked_mul(12)?
+        .checked_add(i64::from(m) - 1)?
+        .checked_add(n)?;
     let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
     if ny.abs() > 1_000_000 {
         return None;
@@ -551,7 +554,11 @@ impl Parser<'_> {
                         return Err(format!(
                             "{} takes {} argument(s), got {} (at position {})",
                             name.to_ascii_uppercase(),
-                            if max == Some(min) { min.to_string() } else { format!("at least {min}") },
+                            if max == Some(min) {
+                                min.to_string()
+                            } else {
+                                format!("at least {min}")
+                            },
                             args.len(),
                             pos + 1
                         ));
@@ -863,9 +870,10 @@ impl BoundFilter<'_> {
 
     fn numeric<'s>(&'s self, e: &'s Expr, row: usize) -> Result<Val<'s>, String> {
         match self.eval(e, row)? {
-            Val::Str(s) => {
-                parse_num(s).ok_or_else(|| format!("{}: {s:?} is not a number", self.col_name(e)))
-            }
+            // CSV columns are text: a number, or a date (date − date is days).
+            Val::Str(s) => parse_num(s)
+                .or_else(|| parse_date(s).map(Val::Date))
+                .ok_or_else(|| format!("{}: {s:?} is not a number", self.col_name(e))),
             v @ (Val::Int(_) | Val::Float(_) | Val::Null | Val::Date(_)) => Ok(v),
             Val::Bool(_) => Err(format!("{}: a boolean is not a number", self.col_name(e))),
         }
@@ -953,9 +961,9 @@ impl BoundFilter<'_> {
         match self.eval(e, row)? {
             Val::Null => Ok(None),
             Val::Date(d) => Ok(Some(d)),
-            Val::Str(s) => parse_date(s).map(Some).ok_or_else(|| {
-                format!("{}: {s:?} is not a date (YYYY-MM-DD)", self.col_name(e))
-            }),
+            Val::Str(s) => parse_date(s)
+                .map(Some)
+                .ok_or_else(|| format!("{}: {s:?} is not a date (YYYY-MM-DD)", self.col_name(e))),
             other => Err(format!("{} is not a date", kind(other))),
         }
     }
@@ -1278,6 +1286,10 @@ mod tests {
             vec![decided.clone(), opened.clone()],
         );
         assert_eq!(r, vec![Ok(true), Ok(false), Ok(false)]);
+        // Text dates (CSV) subtract like dates.
+        let f = Filter::parse("decided - '2025-02-20'").unwrap();
+        let b = f.bind(std::slice::from_ref(&decided)).unwrap();
+        assert_eq!(b.number(0), Ok(Some(8.0)));
         let f = Filter::parse("decided - opened").unwrap();
         let arr = vec![
             Arc::new(Date32Array::from(vec![Some(10), None])) as ArrayRef,
@@ -1294,7 +1306,13 @@ mod tests {
         let x: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), None]));
         let b = f.bind(&[x]).unwrap();
         assert_eq!((b.truth(0), b.truth(1)), (Ok(Some(true)), Ok(Some(false))));
-        for bad in ["nofunc(a)", "year(a, b)", "add_months(a)", "year(", "coalesce()"] {
+        for bad in [
+            "nofunc(a)",
+            "year(a, b)",
+            "add_months(a)",
+            "year(",
+            "coalesce()",
+        ] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
         let f = Filter::parse("'x'").unwrap();

@@ -327,10 +327,11 @@ impl Engine<'_> {
                 batch.extra[i].clone()
             })
             .collect();
-        f.bind(&arrays).map_err(|reason| urval_ingest::IngestError::Filter {
-            expr: f.text().to_string(),
-            reason,
-        })
+        f.bind(&arrays)
+            .map_err(|reason| urval_ingest::IngestError::Filter {
+                expr: f.text().to_string(),
+                reason,
+            })
     }
 
     fn reads_personal(&self, ind: &Indicator) -> bool {
@@ -352,7 +353,10 @@ impl Engine<'_> {
             .iter()
             .map(|ind| {
                 Ok((
-                    ind.where_.as_ref().map(|f| self.bind(f, batch)).transpose()?,
+                    ind.where_
+                        .as_ref()
+                        .map(|f| self.bind(f, batch))
+                        .transpose()?,
                     ind.expr.as_ref().map(|f| self.bind(f, batch)).transpose()?,
                 ))
             })
@@ -607,7 +611,9 @@ fn compute(
     let key = match (&args.key, design) {
         (Some(k), _) => k.clone(),
         (None, Some(d)) => d.key.clone(),
-        (None, None) => bail!("--key: name the record key column (a census needs it to check keys)"),
+        (None, None) => {
+            bail!("--key: name the record key column (a census needs it to check keys)")
+        }
     };
     let age = match bands {
         Some(_) => Some(Filter::parse(&args.age).map_err(|e| match e {
@@ -645,11 +651,7 @@ fn compute(
     if design.is_some_and(|d| d.pseudonymized) && !scan_spec.personal.contains(&key) {
         scan_spec.personal.push(key.clone());
     }
-    scan_spec.filter = args
-        .where_
-        .as_deref()
-        .map(Filter::parse)
-        .transpose()?;
+    scan_spec.filter = args.where_.as_deref().map(Filter::parse).transpose()?;
     let engine = Engine {
         spec,
         needed,
@@ -714,15 +716,8 @@ fn compute(
         ];
         for ((group, band), cells) in &merged {
             let refs: Vec<&Cell> = cells.iter().collect();
-            let (t, est) = estimate_cells(
-                i,
-                ind,
-                &refs,
-                design,
-                &responding,
-                args.confidence,
-                args.ci,
-            );
+            let (t, est) =
+                estimate_cells(i, ind, &refs, design, &responding, args.confidence, args.ci);
             for (a, c) in all.iter_mut().zip(cells) {
                 a.tallies[i].merge(&c.tallies[i]);
                 a.values[i].extend_from_slice(&c.values[i]);
@@ -747,15 +742,7 @@ fn compute(
             c.values[i].sort_by(f64::total_cmp);
         }
         let refs: Vec<&Cell> = all.iter().collect();
-        let (t, est) = estimate_cells(
-            i,
-            ind,
-            &refs,
-            design,
-            &responding,
-            args.confidence,
-            args.ci,
-        );
+        let (t, est) = estimate_cells(i, ind, &refs, design, &responding, args.confidence, args.ci);
         rows.push(Row {
             indicator: ind.name.clone(),
             kind: ind.kind,
@@ -788,8 +775,18 @@ fn header(by: &[String], bands: bool) -> Vec<String> {
     }
     h.extend(
         [
-            "n", "successes", "estimate", "lower", "upper", "se", "method", "deff", "skipped",
-            "invalid", "kind", "level",
+            "n",
+            "successes",
+            "estimate",
+            "lower",
+            "upper",
+            "se",
+            "method",
+            "deff",
+            "skipped",
+            "invalid",
+            "kind",
+            "level",
         ]
         .map(String::from),
     );
@@ -973,11 +970,9 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         (Some(d), Some(f)) if d.pseudonymized => {
             let secret = std::fs::read(f)
                 .with_context(|| format!("cannot read the secret file {}", f.display()))?;
-            Some(
-                Pseudonymizer::new(secret.trim_ascii()).with_context(|| {
-                    format!("{}: the secret must be at least 16 bytes", f.display())
-                })?,
-            )
+            Some(Pseudonymizer::new(secret.trim_ascii()).with_context(|| {
+                format!("{}: the secret must be at least 16 bytes", f.display())
+            })?)
         }
         (Some(d), None) if d.pseudonymized => {
             bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used")
@@ -1120,7 +1115,11 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         )?;
     }
     if let Some(q) = &qpath {
-        writeln!(t, "  quarantined rows and indicator errors: {}", q.display())?;
+        writeln!(
+            t,
+            "  quarantined rows and indicator errors: {}",
+            q.display()
+        )?;
     }
     writeln!(t)?;
     writeln!(

@@ -93,11 +93,13 @@ impl Lock {
                         );
                     }
                     tracing::warn!(lock = %path.display(), "taking over the lock of a run that died");
-                    std::fs::remove_file(&path)
-                        .with_context(|| format!("cannot remove the stale lock {}", path.display()))?;
+                    std::fs::remove_file(&path).with_context(|| {
+                        format!("cannot remove the stale lock {}", path.display())
+                    })?;
                 }
                 Err(e) => {
-                    return Err(e).with_context(|| format!("cannot create the lock {}", path.display()))
+                    return Err(e)
+                        .with_context(|| format!("cannot create the lock {}", path.display()))
                 }
             }
         }
@@ -149,7 +151,10 @@ fn flag_value(v: &toml::Value) -> Result<Option<String>> {
             .map(|x| flag_value(x).map(|v| v.unwrap_or_default()))
             .collect::<Result<Vec<_>>>()?
             .join(","),
-        other => bail!("a flag's value must be text, a number, a boolean or a list, got {}", other.type_str()),
+        other => bail!(
+            "a flag's value must be text, a number, a boolean or a list, got {}",
+            other.type_str()
+        ),
     }))
 }
 
@@ -180,7 +185,9 @@ fn build_steps(p: &Pipeline) -> Result<Vec<Step>> {
         let command = table
             .get("command")
             .and_then(|v| v.as_str())
-            .with_context(|| format!("{label_base}: no command = \"…\" ({})", COMMANDS.join(", ")))?;
+            .with_context(|| {
+                format!("{label_base}: no command = \"…\" ({})", COMMANDS.join(", "))
+            })?;
         if !COMMANDS.contains(&command) {
             bail!(
                 "{label_base}: command {command:?} is not one of {}",
@@ -196,7 +203,10 @@ fn build_steps(p: &Pipeline) -> Result<Vec<Step>> {
         }
         let label = format!("{label_base} ({command} → {output})");
         let mut argv = vec!["urval".to_string(), command.to_string()];
-        let reads_extract = matches!(command, "plan" | "draw" | "verify" | "indicators" | "validate");
+        let reads_extract = matches!(
+            command,
+            "plan" | "draw" | "verify" | "indicators" | "validate"
+        );
         if reads_extract && !table.contains_key("extract") {
             argv.push("--extract".into());
             for e in &p.extract {
@@ -318,8 +328,7 @@ pub fn run(args: &RunArgs) -> Result<Output> {
         )
     })?;
     let outputs_dir = args.outputs.clone().unwrap_or(pipeline.outputs.clone());
-    let steps = build_steps(&pipeline)
-        .with_context(|| format!("{}", args.pipeline.display()))?;
+    let steps = build_steps(&pipeline).with_context(|| format!("{}", args.pipeline.display()))?;
 
     // Inputs: the extract's files and every file a step reads from outside the run.
     let extract = Extract::resolve(&pipeline.extract, None)
@@ -329,10 +338,18 @@ pub fn run(args: &RunArgs) -> Result<Output> {
     for s in &steps {
         for w in s.argv.windows(2) {
             let flag = w[0].trim_start_matches("--").replace('-', "_");
-            if INPUT_FLAGS.contains(&flag.as_str()) && flag != "extract" && Path::new(&w[1]).is_absolute() {
+            if INPUT_FLAGS.contains(&flag.as_str())
+                && flag != "extract"
+                && Path::new(&w[1]).is_absolute()
+            {
                 let p = PathBuf::from(&w[1]);
                 if !p.is_file() {
-                    bail!("{}: {} reads {}, which does not exist", args.pipeline.display(), s.label, p.display());
+                    bail!(
+                        "{}: {} reads {}, which does not exist",
+                        args.pipeline.display(),
+                        s.label,
+                        p.display()
+                    );
                 }
                 if !inputs.contains(&p) {
                     inputs.push(p);
@@ -342,11 +359,18 @@ pub fn run(args: &RunArgs) -> Result<Output> {
     }
     if let Some(parent) = outputs_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {
-            bail!("{}: the outputs directory's parent does not exist", parent.display());
+            bail!(
+                "{}: the outputs directory's parent does not exist",
+                parent.display()
+            );
         }
     }
-    std::fs::create_dir_all(&outputs_dir)
-        .with_context(|| format!("cannot create the outputs directory {}", outputs_dir.display()))?;
+    std::fs::create_dir_all(&outputs_dir).with_context(|| {
+        format!(
+            "cannot create the outputs directory {}",
+            outputs_dir.display()
+        )
+    })?;
     let outputs_dir = std::fs::canonicalize(&outputs_dir)?;
     let _lock = Lock::take(&outputs_dir)?;
     let staging = outputs_dir.join(STAGING);
@@ -366,7 +390,11 @@ pub fn run(args: &RunArgs) -> Result<Output> {
             let t0 = std::time::Instant::now();
             tracing::info!(step = %s.label, "running");
             let cli = crate::Cli::try_parse_from(&s.argv).map_err(|e| {
-                anyhow::anyhow!("{}: {}", s.label, e.to_string().lines().next().unwrap_or("bad flags"))
+                anyhow::anyhow!(
+                    "{}: {}",
+                    s.label,
+                    e.to_string().lines().next().unwrap_or("bad flags")
+                )
             })?;
             let out = crate::dispatch(&cli.command).with_context(|| s.label.clone())?;
             if out.code != 0 {
@@ -426,7 +454,9 @@ pub fn run(args: &RunArgs) -> Result<Output> {
     let mut input_records = Vec::new();
     for p in &inputs {
         let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        input_records.push(json!({"path": p.display().to_string(), "bytes": bytes, "xxh3_128": stream_hash(p)?}));
+        input_records.push(
+            json!({"path": p.display().to_string(), "bytes": bytes, "xxh3_128": stream_hash(p)?}),
+        );
     }
     let mut steps_json = Vec::new();
     let mut t = String::new();
@@ -516,7 +546,9 @@ output = "manifest.csv"
         let draw = &s[1].argv;
         let at = draw.iter().position(|a| a == "--plan").unwrap();
         assert_eq!(draw[at + 1], "plan.json");
-        assert!(draw.windows(2).any(|w| w[0] == "--include" && w[1] == "a,b"));
+        assert!(draw
+            .windows(2)
+            .any(|w| w[0] == "--include" && w[1] == "a,b"));
         assert!(s[1].outputs.contains(&"manifest.draw.json".to_string()));
         for bad in [
             "outputs='o'\nextract=['x']\n[[step]]\ncommand='size'\noutput='a'",

@@ -1,0 +1,706 @@
+//! `urval indicators` and `urval run` from the command line, on real files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn urval() -> Command {
+    Command::cargo_bin("urval").unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+const FIXTURE: &str = "id;g;flag;days;opened;decided
+1;a;true;10;2024-01-31;2024-05-31
+2;a;false;20;2024-01-31;2024-06-01
+3;a;;30;2024-02-29;2024-06-29
+4;b;true;5;2024-03-01;
+5;b;true;;2024-03-01;2024-03-02
+6;b;false;7;2024-10-31;2025-02-28
+";
+
+const FIXTURE_SPEC: &str = r#"
+[[indicator]]
+name = "flag_skip"
+kind = "share"
+expr = "flag"
+
+[[indicator]]
+name = "flag_fail"
+kind = "share"
+expr = "flag"
+null = "fail"
+
+[[indicator]]
+name = "days_mean"
+kind = "mean"
+expr = "days"
+
+[[indicator]]
+name = "days_median"
+kind = "median"
+expr = "days"
+
+[[indicator]]
+name = "many_days"
+kind = "count"
+where = "days > 6"
+
+[[indicator]]
+name = "within_4_months"
+kind = "share"
+expr = "decided <= ADD_MONTHS(opened, 4)"
+where = "decided IS NOT NULL"
+"#;
+
+fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
+    let data = dir.join("cases.csv");
+    let spec = dir.join("spec.toml");
+    std::fs::write(&data, FIXTURE).unwrap();
+    std::fs::write(&spec, FIXTURE_SPEC).unwrap();
+    (data, spec)
+}
+
+fn rows(csv_text: &str) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_text.as_bytes());
+    r.records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+fn find<'a>(rows: &'a [Vec<String>], indicator: &str, group: &str) -> &'a Vec<String> {
+    rows.iter()
+        .find(|r| r[0] == indicator && r[1] == group)
+        .unwrap_or_else(|| panic!("no row {indicator} {group}"))
+}
+
+#[test]
+fn census_equals_hand_computed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, spec) = fixture(dir.path());
+    let out = dir.path().join("ind.csv");
+    let text = ok(urval().args([
+        "indicators",
+        "--extract",
+        p(&data),
+        "--key",
+        "id",
+        "--spec",
+        p(&spec),
+        "--by",
+        "g",
+        "-o",
+        p(&out),
+    ]));
+    assert!(text.contains("rows read 6 = used 6"), "{text}");
+    let r = rows(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(
+        r[0][..12].join(","),
+        "indicator,g,n,successes,estimate,lower,upper,se,method,deff,skipped,invalid"
+    );
+    // columns: 0 indicator, 1 g, 2 n, 3 successes, 4 estimate, … 10 skipped, 13 level
+    let check = |ind: &str, g: &str, n: &str, succ: &str, est: &str, skipped: &str| {
+        let row = find(&r, ind, g);
+        assert_eq!(
+            (&row[2][..], &row[3][..], &row[4][..], &row[10][..]),
+            (n, succ, est, skipped),
+            "{ind} {g}: {row:?}"
+        );
+    };
+    check("flag_skip", "a", "2", "1", "0.5", "1");
+    check("flag_skip", "b", "3", "2", &format!("{}", 2.0 / 3.0), "0");
+    check("flag_skip", "", "5", "3", "0.6", "1");
+    check("flag_fail", "a", "3", "1", &format!("{}", 1.0 / 3.0), "0");
+    check("flag_fail", "", "6", "3", "0.5", "0");
+    check("days_mean", "a", "3", "", "20", "0");
+    check("days_mean", "b", "2", "", "6", "1");
+    check("days_mean", "", "5", "", "14.4", "1");
+    check("days_median", "a", "3", "", "20", "0");
+    check("days_median", "", "5", "", "10", "1");
+    check("many_days", "a", "3", "", "3", "0");
+    check("many_days", "b", "1", "", "1", "0");
+    check("many_days", "", "4", "", "4", "0");
+    // 2024-01-31 + 4 months = 2024-05-31 (clamped); 2024-02-29 + 4 = 2024-06-29;
+    // 2024-10-31 + 4 = 2025-02-28: rows 1, 3, 5, 6 in time, row 2 late, row 4 open.
+    check("within_4_months", "", "5", "4", "0.8", "0");
+    assert_eq!(find(&r, "flag_skip", "")[13], "total");
+    assert_eq!(find(&r, "flag_skip", "a")[8], "census");
+    assert!(
+        find(&r, "flag_skip", "a")[5].is_empty(),
+        "no interval without --ci"
+    );
+
+    // --ci: Wilson for 3 of 5 at 95 %: 0.2307… – 0.8824… (Newcombe 1998's formula).
+    let out2 = dir.path().join("ci.json");
+    ok(urval().args([
+        "indicators",
+        "--extract",
+        p(&data),
+        "--key",
+        "id",
+        "--spec",
+        p(&spec),
+        "--ci",
+        "-o",
+        p(&out2),
+    ]));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out2).unwrap()).unwrap();
+    let total = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "flag_skip")
+        .unwrap();
+    assert_eq!(total["method"], "wilson");
+    assert!(
+        (total["lower"].as_f64().unwrap() - 0.230_724).abs() < 1e-5,
+        "{total}"
+    );
+    assert!(
+        (total["upper"].as_f64().unwrap() - 0.882_379).abs() < 1e-5,
+        "{total}"
+    );
+}
+
+#[test]
+fn excel_dialect_and_age_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("sample-data/cases.parquet");
+    let spec = root().join("pipeline/indicators.toml");
+    let out = dir.path().join("sv.csv");
+    ok(urval().args([
+        "indicators",
+        "--extract",
+        p(&data),
+        "--key",
+        "case_id",
+        "--spec",
+        p(&spec),
+        "--by",
+        "area,sex",
+        "--age-bands",
+        "0-17,18-64,65-79,80-",
+        "--age",
+        "YEAR(opened_date) - birth_year",
+        "--csv-dialect",
+        "excel-sv",
+        "-o",
+        p(&out),
+    ]));
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("indicator;area;sex;age_band;n;"),
+        "{header}"
+    );
+    let pages = text
+        .lines()
+        .find(|l| l.starts_with("pages_per_record;aldre;kvinna;80-;"))
+        .unwrap();
+    let est = pages.split(';').nth(6).unwrap();
+    assert!(
+        est.contains(',') && !est.contains('.'),
+        "decimal comma: {pages}"
+    );
+    // Child cases are 0–17 by construction; elderly care has no 0–17 band.
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("child_heard;barn_unga;man;0-17;")));
+    assert!(!text
+        .lines()
+        .any(|l| l.starts_with("pages_per_record;aldre;man;0-17;")));
+}
+
+#[test]
+fn output_is_the_same_for_any_thread_count_and_input_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = root().join("pipeline/indicators.toml");
+    let run = |data: &str, threads: &str, name: &str| {
+        let out = dir.path().join(name);
+        ok(urval().env("RAYON_NUM_THREADS", threads).args([
+            "indicators",
+            "--extract",
+            data,
+            "--key",
+            "case_id",
+            "--spec",
+            p(&spec),
+            "--by",
+            "municipality_code,area",
+            "--ci",
+            "-o",
+            p(&out),
+        ]));
+        std::fs::read_to_string(out).unwrap_or_else(|_| String::from("(binary)"))
+            + &format!(
+                "{:x}",
+                xxhash_rust::xxh3::xxh3_128(&std::fs::read(dir.path().join(name)).unwrap())
+            )
+    };
+    let parquet = root().join("sample-data/cases.parquet");
+    let csv = root().join("sample-data/cases.csv");
+    let a = run(p(&parquet), "1", "a.parquet");
+    let b = run(p(&parquet), "2", "b.parquet");
+    let c = run(p(&parquet), "4", "c.parquet");
+    assert!(a == b && a == c, "Parquet outputs differ by thread count");
+    let x = run(p(&csv), "1", "x.csv");
+    let y = run(p(&parquet), "2", "y.csv");
+    if x != y {
+        let first = x.lines().zip(y.lines()).find(|(l, r)| l != r);
+        panic!("CSV and Parquet extracts give different indicators: {first:?}");
+    }
+}
+
+#[test]
+fn sample_estimates_with_nonresponse() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = root().join("sample-data/cases.csv");
+    let spec = root().join("pipeline/indicators.toml");
+    let plan = d.join("plan.json");
+    let manifest = d.join("manifest.csv");
+    ok(urval().args([
+        "plan",
+        "--extract",
+        p(&data),
+        "--key",
+        "case_id",
+        "--strata",
+        "area",
+        "--margin",
+        "0.05",
+        "--allocation",
+        "domain",
+        "-o",
+        p(&plan),
+    ]));
+    ok(urval().args([
+        "draw",
+        "--extract",
+        p(&data),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "11",
+        "-o",
+        p(&manifest),
+    ]));
+    // The review results: the manifest's records with the extract's columns, less 10
+    // records of elderly care that the municipality never sent.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let keys: std::collections::BTreeSet<String> =
+        rows(&std::fs::read_to_string(&manifest).unwrap())
+            .into_iter()
+            .skip(1)
+            .map(|r| r[0].clone())
+            .collect();
+    let mut dropped = 0;
+    let mut review = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let key = line.split(';').next().unwrap();
+        if i == 0 {
+            review.push_str(line);
+            review.push('\n');
+        } else if keys.contains(key) {
+            if line.contains(";aldre;") && dropped < 10 {
+                dropped += 1;
+                continue;
+            }
+            review.push_str(line);
+            review.push('\n');
+        }
+    }
+    let review_path = d.join("review.csv");
+    std::fs::write(&review_path, review).unwrap();
+    let out = d.join("sample.json");
+    let stdout = ok(urval().args([
+        "indicators",
+        "--extract",
+        p(&review_path),
+        "--manifest",
+        p(&manifest),
+        "--spec",
+        p(&spec),
+        "--by",
+        "area",
+        "-o",
+        p(&out),
+    ]));
+    assert!(
+        stdout.contains("10 not found (non-response in 1 strata)"),
+        "{stdout}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("sample.indicators.json")).unwrap())
+            .unwrap();
+    assert_eq!(meta["mode"], "sample");
+    assert_eq!(meta["nonresponse"], 10);
+    let nr = &meta["nonresponse_strata"][0];
+    assert_eq!(nr["values"]["area"], "aldre");
+    assert_eq!(
+        nr["responding"].as_u64().unwrap() + 10,
+        nr["n"].as_u64().unwrap()
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let rows = j.as_array().unwrap();
+    // pages_per_record in aldre: one stratum, the responding records.
+    let aldre = rows
+        .iter()
+        .find(|r| r["indicator"] == "pages_per_record" && r["area"] == "aldre")
+        .unwrap();
+    assert_eq!(
+        aldre["n"].as_u64().unwrap(),
+        nr["responding"].as_u64().unwrap()
+    );
+    assert_eq!(aldre["method"], "stratified-t");
+    // Shares within one stratum use Wilson with the finite population correction; the
+    // total across strata is stratified (Korn–Graubard) with a design effect.
+    let heard = rows
+        .iter()
+        .find(|r| r["indicator"] == "child_heard" && r["area"] == "barn_unga")
+        .unwrap();
+    assert_eq!(heard["method"], "wilson-fpc");
+    let total = rows
+        .iter()
+        .find(|r| r["indicator"] == "decision_communicated" && r["level"] == "total")
+        .unwrap();
+    assert_eq!(total["method"], "korn-graubard");
+    assert!(total["deff"].as_f64().unwrap() > 0.0);
+    let (lo, est, hi) = (
+        total["lower"].as_f64().unwrap(),
+        total["estimate"].as_f64().unwrap(),
+        total["upper"].as_f64().unwrap(),
+    );
+    assert!(lo < est && est < hi && hi - lo < 0.1, "{total}");
+    // --ci is for a census only.
+    fails(
+        urval().args([
+            "indicators",
+            "--extract",
+            p(&review_path),
+            "--manifest",
+            p(&manifest),
+            "--spec",
+            p(&spec),
+            "--ci",
+            "-o",
+            p(&out),
+        ]),
+        2,
+    );
+}
+
+#[test]
+fn spec_errors_name_the_indicator_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = fixture(dir.path());
+    let spec = dir.path().join("bad.toml");
+    let out = dir.path().join("o.csv");
+    let cases = [
+        (
+            "[[indicator]]\nname = 'late'\nkind = 'share'\nexpr = 'closed_date > opened'",
+            "indicator \"late\" reads column \"closed_date\"",
+        ),
+        (
+            "[[indicator]]\nname = 'broken'\nkind = 'share'\nexpr = 'flag AND'",
+            "indicator \"broken\": expr",
+        ),
+        ("[[indicator]\nname = 'x'", "not a valid indicator spec"),
+    ];
+    for (text, want) in cases {
+        std::fs::write(&spec, text).unwrap();
+        let err = fails(
+            urval().args([
+                "indicators",
+                "--extract",
+                p(&data),
+                "--key",
+                "id",
+                "--spec",
+                p(&spec),
+                "-o",
+                p(&out),
+            ]),
+            2,
+        );
+        assert!(err.contains(want) && err.contains("bad.toml"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(!out.exists());
+    }
+    // A value that does not fit an expression is an indicator error with its row, not a
+    // lost row: the row is still used for the other indicators.
+    std::fs::write(
+        &spec,
+        "[[indicator]]\nname = 'd'\nkind = 'mean'\nexpr = 'days'\n[[indicator]]\nname = 'n'\nkind = 'count'",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id;days\n1;4\n2;four\n3;8\n").unwrap();
+    let stdout = ok(urval().args([
+        "indicators",
+        "--extract",
+        p(&bad),
+        "--key",
+        "id",
+        "--spec",
+        p(&spec),
+        "-o",
+        p(&out),
+    ]));
+    assert!(
+        stdout.contains("rows read 3 = used 3") && stdout.contains("(1 rows invalid)"),
+        "{stdout}"
+    );
+    let q = std::fs::read_to_string(dir.path().join("o.quarantine.csv")).unwrap();
+    assert!(
+        q.contains(",3,\"indicator d:") && q.contains("not a number"),
+        "{q}"
+    );
+    let r = rows(&std::fs::read_to_string(&out).unwrap());
+    // No --by: indicator, n, successes, estimate, …
+    let total = |name: &str| r.iter().find(|x| x[0] == name).unwrap().clone();
+    assert_eq!(
+        (&total("d")[1][..], &total("d")[3][..]),
+        ("2", "6"),
+        "mean of 4 and 8"
+    );
+    assert_eq!(
+        total("n")[3],
+        "3",
+        "the row with the bad value still counts"
+    );
+}
+
+fn nightly(dir: &Path, spec: &Path, name: &str) -> PathBuf {
+    let data = root().join("sample-data/cases.parquet");
+    let text = format!(
+        r#"
+outputs = "{out}"
+extract = ["{data}"]
+key = "case_id"
+
+[[step]]
+command = "plan"
+strata = "municipality_code"
+where = "area = 'aldre'"
+margin = 0.05
+min = 1
+output = "plan.json"
+
+[[step]]
+command = "draw"
+plan = "plan.json"
+seed = 5
+output = "manifest.csv"
+
+[[step]]
+command = "verify"
+plan = "plan.json"
+manifest = "manifest.csv"
+output = "verify.txt"
+
+[[step]]
+command = "indicators"
+spec = "{spec}"
+by = ["area"]
+output = "indicators.parquet"
+"#,
+        out = p(&dir.join("out")),
+        data = p(&data),
+        spec = p(spec),
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn checksums(dir: &Path) -> Vec<(String, String)> {
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run-manifest.json")).unwrap())
+            .unwrap();
+    m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["path"].as_str().unwrap().to_string(),
+                o["xxh3_128"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn nightly_run_is_idempotent_atomic_and_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = root().join("pipeline/indicators.toml");
+    let pipeline = nightly(d, &spec, "nightly.toml");
+    let out = d.join("out");
+    let stdout = ok(urval().args(["run", p(&pipeline)]));
+    assert!(stdout.contains("4 steps"), "{stdout}");
+    let first = checksums(&out);
+    assert!(first.iter().any(|(n, _)| n == "indicators.parquet"));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run-manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["steps"][0]["files"][0]["rows_read"], 20_000);
+    assert!(m["inputs"][0]["xxh3_128"].as_str().unwrap().len() == 32);
+    // Every output's checksum is the file's.
+    for (name, sum) in &first {
+        let bytes = std::fs::read(out.join(name)).unwrap();
+        assert_eq!(
+            format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes)),
+            *sum,
+            "{name}"
+        );
+    }
+    // A rerun over unchanged inputs writes identical outputs, with any thread count.
+    ok(urval()
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["run", p(&pipeline)]));
+    assert_eq!(checksums(&out), first);
+    let before = listing(&out);
+
+    // A failing step (a spec naming a column the extract lacks) names the step, exits 2
+    // and leaves the previous outputs as they were.
+    let bad_spec = d.join("bad.toml");
+    std::fs::write(
+        &bad_spec,
+        "[[indicator]]\nname = 'x'\nkind = 'share'\nexpr = 'no_such_column'",
+    )
+    .unwrap();
+    let bad = nightly(d, &bad_spec, "bad-nightly.toml");
+    let err = fails(urval().args(["run", p(&bad)]), 2);
+    assert!(
+        err.contains("step 4 (indicators → indicators.parquet)")
+            && err.contains("previous outputs")
+            && err.contains("no_such_column"),
+        "{err}"
+    );
+    assert_eq!(listing(&out), before);
+    assert!(!out.join(".staging").exists());
+
+    // A missing extract: a clear error before anything runs.
+    let text = std::fs::read_to_string(&pipeline)
+        .unwrap()
+        .replace("cases.parquet", "no-such-file.parquet");
+    let missing = d.join("missing.toml");
+    std::fs::write(&missing, text).unwrap();
+    let err = fails(urval().args(["run", p(&missing)]), 2);
+    assert!(err.contains("no-such-file.parquet"), "{err}");
+    assert_eq!(listing(&out), before);
+
+    // A lock held by a live process stops a second run; a stale one is taken over.
+    let lock = out.join(".urval-run.lock");
+    std::fs::write(&lock, std::process::id().to_string()).unwrap();
+    let err = fails(urval().args(["run", p(&pipeline)]), 2);
+    assert!(err.contains("another urval run"), "{err}");
+    std::fs::write(&lock, "999999999").unwrap();
+    ok(urval().args(["run", p(&pipeline)]));
+    assert!(!lock.exists());
+    assert_eq!(checksums(&out), first);
+}
+
+#[test]
+fn a_killed_run_leaves_the_previous_outputs_intact() {
+    use assert_cmd::cargo::CommandCargoExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let big = d.join("big.parquet");
+    ok(urval().args(["generate", "--rows", "400000", "--seed", "9", "-o", p(&big)]));
+    let spec = root().join("pipeline/indicators.toml");
+    let pipeline = nightly(d, &spec, "nightly.toml");
+    let text = std::fs::read_to_string(&pipeline)
+        .unwrap()
+        .replace(p(&root().join("sample-data/cases.parquet")), p(&big));
+    std::fs::write(&pipeline, text).unwrap();
+    let out = d.join("out");
+    ok(urval().args(["run", p(&pipeline)]));
+    let stable = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        listing(dir)
+            .into_iter()
+            .filter(|(n, _)| n != ".urval-run.lock" && n != "run-manifest.json")
+            .collect()
+    };
+    let stable_before = stable(&out);
+    let sums_before = checksums(&out);
+    let mut ok_kills = 0;
+    for delay_ms in [30u64, 120, 300, 600] {
+        let mut child = std::process::Command::cargo_bin("urval")
+            .unwrap()
+            .args(["run", p(&pipeline)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if !status.success() {
+            ok_kills += 1;
+        }
+        // Killed or finished, the visible outputs are a complete set: the previous run's
+        // (this pipeline's outputs are deterministic, so a finished rerun is the same; only
+        // the run manifest's times differ).
+        assert_eq!(stable(&out), stable_before, "after a kill at {delay_ms} ms");
+        assert_eq!(checksums(&out), sums_before);
+    }
+    assert!(ok_kills > 0, "no run was killed mid-way");
+    // The next run takes over the dead run's lock and staging directory.
+    ok(urval().args(["run", p(&pipeline)]));
+    assert_eq!(stable(&out), stable_before);
+    assert!(!out.join(".staging").exists() && !out.join(".urval-run.lock").exists());
+}
