@@ -10,8 +10,12 @@ Steps, each timed (best of --repeat runs) on the same file:
     `hash().rank().over(strata) <= n_h`;
   * a scan-only pass over the same three columns (Polars collecting them; DuckDB summing
     length() of each, which must decode every value: min/max/count come from metadata).
-Then checks: the peers' per-stratum counts equal the plan's N_h and n_h, and Python's
-xxhash reproduces urval's permanent random numbers from the documented spec.
+  * the shipped indicators (pipeline/indicators.toml: 9 indicators, shares, a median, a
+    count and a mean) per municipality x area over the whole extract: `urval indicators`
+    vs one DuckDB query and one Polars group-by computing the same numbers.
+Then checks: the peers' per-stratum counts equal the plan's N_h and n_h, Python's xxhash
+reproduces urval's permanent random numbers from the documented spec, and urval's census
+indicators equal DuckDB's exactly (n and successes; means and medians to 1e-12).
 Prints times and ratios; writes WORKDIR/bench-peers.json.
 """
 import json
@@ -50,6 +54,99 @@ def peak_rss_kb(cmd):
     if r.returncode != 0:
         return None
     return int(r.stderr.strip().splitlines()[-1])
+
+
+# The shipped indicators, as (name, kind): DUCK_INDICATORS and polars_indicators compute,
+# per municipality x area, n_<name> and s_<name> (shares), v_<name> (mean or median).
+INDICATORS = [
+    ("investigation_within_4_months", "share"), ("assessment_within_14_days", "share"),
+    ("child_heard", "share"), ("decision_communicated", "share"), ("individual_plan", "share"),
+    ("executed_within_3_months", "share"), ("median_processing_days", "median"),
+    ("open_past_deadline", "count"), ("pages_per_record", "mean"),
+]
+
+DUCK_INDICATORS = """
+select municipality_code::varchar as municipality_code, area::varchar as area,
+  count(*) filter (where area = 'barn_unga' and decided_date is not null) as n_investigation_within_4_months,
+  count(*) filter (where area = 'barn_unga' and decided_date is not null
+                   and decided_date <= opened_date + interval 4 month) as s_investigation_within_4_months,
+  count(received_date) filter (where area = 'barn_unga') as n_assessment_within_14_days,
+  count(*) filter (where area = 'barn_unga' and opened_date - received_date <= 14) as s_assessment_within_14_days,
+  count(child_heard) filter (where area = 'barn_unga') as n_child_heard,
+  count(*) filter (where area = 'barn_unga' and child_heard) as s_child_heard,
+  count(decision_communicated) filter (where decided_date is not null) as n_decision_communicated,
+  count(*) filter (where decided_date is not null and decision_communicated) as s_decision_communicated,
+  count(*) filter (where area = 'missbruk') as n_individual_plan,
+  count(*) filter (where area = 'missbruk' and individual_plan) as s_individual_plan,
+  count(*) filter (where granted and decided_date <= extract_date - interval 3 month) as n_executed_within_3_months,
+  count(*) filter (where granted and decided_date <= extract_date - interval 3 month
+                   and executed_date <= decided_date + interval 3 month) as s_executed_within_3_months,
+  count(*) filter (where decided_date is not null) as n_median_processing_days,
+  median(decided_date - opened_date) filter (where decided_date is not null) as v_median_processing_days,
+  count(*) filter (where area = 'barn_unga' and decided_date is null
+                   and extract_date > opened_date + interval 4 month) as n_open_past_deadline,
+  count(pages) as n_pages_per_record,
+  avg(pages) as v_pages_per_record
+from read_parquet('{extract}') group by all
+"""
+
+
+def polars_indicators(extract):
+    c = pl.col
+    barn, decided = c("area") == "barn_unga", c("decided_date").is_not_null()
+    days = (c("decided_date") - c("opened_date")).dt.total_days()
+    late_ok = c("granted") & (c("decided_date") <= c("extract_date").dt.offset_by("-3mo"))
+    return (pl.scan_parquet(extract)
+            .with_columns(c("municipality_code").cast(pl.Utf8), c("area").cast(pl.Utf8))
+            .group_by(["municipality_code", "area"])
+            .agg(
+                (barn & decided).sum().alias("n_investigation_within_4_months"),
+                (barn & decided & (c("decided_date") <= c("opened_date").dt.offset_by("4mo"))).sum()
+                .alias("s_investigation_within_4_months"),
+                (barn & c("received_date").is_not_null()).sum().alias("n_assessment_within_14_days"),
+                (barn & ((c("opened_date") - c("received_date")).dt.total_days() <= 14)).sum()
+                .alias("s_assessment_within_14_days"),
+                (barn & c("child_heard").is_not_null()).sum().alias("n_child_heard"),
+                (barn & c("child_heard")).sum().alias("s_child_heard"),
+                (decided & c("decision_communicated").is_not_null()).sum().alias("n_decision_communicated"),
+                (decided & c("decision_communicated")).sum().alias("s_decision_communicated"),
+                (c("area") == "missbruk").sum().alias("n_individual_plan"),
+                ((c("area") == "missbruk") & c("individual_plan")).sum().alias("s_individual_plan"),
+                late_ok.sum().alias("n_executed_within_3_months"),
+                (late_ok & (c("executed_date") <= c("decided_date").dt.offset_by("3mo"))).sum()
+                .alias("s_executed_within_3_months"),
+                decided.sum().alias("n_median_processing_days"),
+                days.filter(decided).median().alias("v_median_processing_days"),
+                (barn & c("decided_date").is_null()
+                 & (c("extract_date") > c("opened_date").dt.offset_by("4mo"))).sum().alias("n_open_past_deadline"),
+                c("pages").count().alias("n_pages_per_record"),
+                c("pages").mean().alias("v_pages_per_record"),
+            ))
+
+
+def check_indicators(urval_out, peer, name):
+    """urval's census rows per municipality x area equal the peer's numbers."""
+    u = pl.read_parquet(urval_out).filter(pl.col("level") == "group")
+    got = {(r["indicator"], r["municipality_code"], r["area"]): r for r in u.iter_rows(named=True)}
+    checked = 0
+    for r in peer.iter_rows(named=True):
+        g = (r["municipality_code"], r["area"])
+        for ind, kind in INDICATORS:
+            n = r[f"n_{ind}"] or 0
+            row = got.get((ind,) + g)
+            if n == 0 and kind != "count":
+                assert row is None or row["n"] == 0, f"{name}: {ind} {g}: urval has a row, the peer n = 0"
+                continue
+            assert row is not None, f"{name}: {ind} {g}: no urval row (peer n = {n})"
+            assert row["n"] == n, f"{name}: {ind} {g}: n {row['n']} != {n}"
+            if kind == "share":
+                assert row["successes"] == r[f"s_{ind}"], f"{name}: {ind} {g}: successes differ"
+                assert row["estimate"] == r[f"s_{ind}"] / n, f"{name}: {ind} {g}: estimate differs"
+            elif kind in ("mean", "median"):
+                v = float(r[f"v_{ind}"])
+                assert abs(row["estimate"] - v) <= 1e-12 * max(1.0, abs(v)), f"{name}: {ind} {g}: {row['estimate']} != {v}"
+            checked += 1
+    assert checked > 1000, f"{name}: only {checked} indicator groups compared"
 
 
 def main():
@@ -99,6 +196,15 @@ def main():
     t_scan_duck, _ = best(lambda: con.sql(
         f"select sum(length(case_id)), sum(length(municipality_code)), sum(length(area)) from read_parquet('{extract}')").fetchall())
 
+    spec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pipeline", "indicators.toml")
+    ind_out = os.path.join(work, "indicators.parquet")
+    t_ind, _ = best(lambda: run([urval, "indicators", "--extract", extract, "--key", "case_id",
+                                  "--spec", spec, "--by", ",".join(strata), "-o", ind_out]))
+    t_duck_ind, duck_ind = best(lambda: con.sql(DUCK_INDICATORS.format(extract=extract)).pl())
+    t_polars_ind, polars_ind = best(lambda: polars_indicators(extract).collect())
+    check_indicators(ind_out, duck_ind, "DuckDB")
+    check_indicators(ind_out, polars_ind, "Polars")
+
     rss_kb = peak_rss_kb([urval, "draw", "--extract", extract, "--plan", plan, "--seed", "20261123",
                           "-o", os.path.join(work, "manifest-rss.csv")])
 
@@ -125,6 +231,7 @@ def main():
     results.update({
         "urval_plan_s": t_plan, "duckdb_count_s": t_duck_count, "polars_count_s": t_polars_count,
         "urval_draw_s": t_draw, "duckdb_draw_s": t_duck_draw, "polars_draw_s": t_polars_draw,
+        "urval_indicators_s": t_ind, "duckdb_indicators_s": t_duck_ind, "polars_indicators_s": t_polars_ind,
         "scan_polars_s": t_scan_polars, "scan_duckdb_s": t_scan_duck, "urval_draw_peak_rss_kb": rss_kb,
         "duckdb": duckdb.__version__, "polars": pl.__version__,
     })
@@ -137,9 +244,12 @@ def main():
           f"  → DuckDB/urval {t_duck_draw / t_draw:.1f}×, Polars/urval {t_polars_draw / t_draw:.1f}×")
     print(f"  scan only:         Polars {t_scan_polars:.2f} s | DuckDB {t_scan_duck:.2f} s"
           f"  → urval draw / fastest scan {t_draw / scan:.2f}")
+    print(f"  indicators (9):    urval {t_ind:.2f} s | DuckDB {t_duck_ind:.2f} s | Polars {t_polars_ind:.2f} s"
+          f"  → urval/DuckDB {t_ind / t_duck_ind:.2f}, urval/Polars {t_ind / t_polars_ind:.2f}")
     if rss_kb:
         print(f"  urval draw peak RSS: {rss_kb / 1024:.0f} MB")
-    print("  checks: peers' N_h and n_h equal the plan's; xxhash reproduces urval's prn (1,000 keys)")
+    print("  checks: peers' N_h and n_h equal the plan's; xxhash reproduces urval's prn (1,000 keys);"
+          " census indicators equal DuckDB's and Polars' exactly")
 
 
 if __name__ == "__main__":

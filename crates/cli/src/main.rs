@@ -69,6 +69,10 @@ pub enum Command {
     /// (census) or a drawn sample (stratified, design-weighted, with the finite population
     /// correction): n, successes, estimate, interval, standard error, design effect.
     Indicators(cmd::indicators::IndicatorsArgs),
+    /// The proportionality report: records, pages and working days needed against
+    /// requested, the margin each extra record buys, the draw and how to verify it, the
+    /// achieved intervals; HTML (self-contained, inline SVG), Markdown or JSON; --lang sv|en.
+    Report(cmd::report::ReportArgs),
     /// The nightly batch: run the plan, draw, verify, indicators and report steps of a
     /// pipeline file into an outputs directory, atomically (a failed step leaves the
     /// previous outputs intact), under a lock, with run-manifest.json.
@@ -107,6 +111,7 @@ pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Indicators(args) => cmd::indicators::run(args),
         Command::Run(args) => cmd::run::run(args),
+        Command::Report(args) => cmd::report::run(args),
     }
 }
 

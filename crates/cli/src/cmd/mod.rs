@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod indicators;
 pub mod plan;
+pub mod report;
 pub mod run;
 pub mod size;
 pub mod strata;

@@ -1,0 +1,309 @@
+//! # urval-report — the proportionality report
+//!
+//! This room owns how a request's proportionality is shown to a person: the data model of
+//! the report ([`Report`], filled by the command line from plan.json, a manifest's sidecar
+//! and an indicators output), its text in Swedish (the default) and English ([`Lang`]),
+//! numbers formatted for the language (sv: `153 000`, `13,8`; en: `153,000`, `13.8`),
+//! inline SVG plots, and the three renderings: one self-contained HTML page (no script, no
+//! font or image from the network, printable on A4), Markdown with the same numbers, and
+//! JSON (the model itself).
+//!
+//! No I/O: [`render_html`] and [`render_markdown`] return strings.
+#![forbid(unsafe_code)]
+
+mod html;
+mod markdown;
+mod svg;
+mod text;
+
+pub use html::render_html;
+pub use markdown::render_markdown;
+pub use text::{fmt_dec, fmt_int, fmt_pct, Lang};
+
+use serde::Serialize;
+
+/// What the request is for.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Purpose {
+    /// The margin of error asked for (a share to ±E), if the plan was sized by a margin.
+    pub margin: Option<f64>,
+    /// The total asked for, if the plan was sized by a total.
+    pub total: Option<u64>,
+    /// Confidence level.
+    pub confidence: f64,
+    /// The anticipated proportion P.
+    pub proportion: f64,
+    /// The allocation over strata.
+    pub allocation: String,
+    /// The margin of the overall share that the plan achieves.
+    pub margin_achieved: Option<f64>,
+    /// Which records are in the population (the plan's `--where`).
+    pub population_filter: Option<String>,
+    /// The strata columns.
+    pub strata_columns: Vec<String>,
+}
+
+/// Burden rates.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Rates {
+    /// Pages per record (when a stratum has no measured mean).
+    pub pages_per_record: f64,
+    /// Minutes of work per record.
+    pub minutes_per_record: f64,
+    /// Working hours per day.
+    pub hours_per_day: f64,
+}
+
+/// Records, pages and working days.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+pub struct Burden {
+    /// Records.
+    pub records: u64,
+    /// Pages.
+    pub pages: f64,
+    /// Working days.
+    pub working_days: f64,
+}
+
+/// One stratum (or the total): needed against requested.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StratumRow {
+    /// `value, value` of the strata columns (or "total").
+    pub label: String,
+    /// N_h.
+    pub population: u64,
+    /// What the purpose needs.
+    pub needed: Burden,
+    /// What was (to be) requested.
+    pub requested: Option<Burden>,
+}
+
+impl StratumRow {
+    /// Requested − needed records (0 when fewer were requested).
+    pub fn surplus(&self) -> Option<Burden> {
+        self.requested.map(|r| Burden {
+            records: r.records.saturating_sub(self.needed.records),
+            pages: (r.pages - self.needed.pages).max(0.0),
+            working_days: (r.working_days - self.needed.working_days).max(0.0),
+        })
+    }
+}
+
+/// The margin of error as a function of the number of records.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Curve {
+    /// The population the curve is for.
+    pub population: u64,
+    /// (records, margin) points, increasing in records.
+    pub points: Vec<(u64, f64)>,
+    /// The needed point.
+    pub needed: (u64, f64),
+    /// The requested point.
+    pub requested: Option<(u64, f64)>,
+    /// How the curve is computed (shown under the plot).
+    pub formula: String,
+}
+
+/// How the draw was made and can be verified.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Draw {
+    /// The PRN seed.
+    pub seed: u64,
+    /// The start.
+    pub start: f64,
+    /// The PRN specification.
+    pub prn: String,
+    /// Its version.
+    pub prn_spec_version: u64,
+    /// The manifest file.
+    pub manifest: String,
+    /// Records selected.
+    pub selected: u64,
+    /// XXH3-128 of plan.json when the draw was made.
+    pub plan_hash: String,
+    /// The command that verifies the draw.
+    pub verify_command: String,
+}
+
+/// One achieved estimate after the review.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorRow {
+    /// The indicator's name.
+    pub name: String,
+    /// Its label in the report's language.
+    pub label: String,
+    /// share, mean, median or count.
+    pub kind: String,
+    /// The group (`value, value`) or "total".
+    pub group: String,
+    /// Records in the indicator's population.
+    pub n: u64,
+    /// The estimate.
+    pub estimate: Option<f64>,
+    /// Lower bound.
+    pub lower: Option<f64>,
+    /// Upper bound.
+    pub upper: Option<f64>,
+    /// The method.
+    pub method: String,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    /// Language of the text.
+    pub lang: Lang,
+    /// When the inputs were made (the plan's time).
+    pub created: String,
+    /// The urval version.
+    pub urval_version: String,
+    /// The plan file.
+    pub plan_file: String,
+    /// XXH3-128 of the plan file.
+    pub plan_hash: String,
+    /// The extract's order-independent fingerprint.
+    pub extract_fingerprint: String,
+    /// The extract's files.
+    pub extract_files: Vec<String>,
+    /// The key column.
+    pub key: String,
+    /// What the request is for.
+    pub purpose: Purpose,
+    /// Burden rates.
+    pub rates: Rates,
+    /// Per stratum.
+    pub strata: Vec<StratumRow>,
+    /// All strata.
+    pub total: StratumRow,
+    /// How the requested records were split over strata (when only a total was given).
+    pub requested_split: Option<String>,
+    /// Margin against records.
+    pub curve: Curve,
+    /// The draw, with a manifest.
+    pub draw: Option<Draw>,
+    /// Achieved estimates, with indicators.
+    pub indicators: Vec<IndicatorRow>,
+    /// The confidence of the indicators' intervals.
+    pub indicators_confidence: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed's case: one stratum of 767 journals, ±5 points at 95 % → 257 needed.
+    pub(crate) fn seed_case(lang: Lang) -> Report {
+        let rates = Rates {
+            pages_per_record: 300.0,
+            minutes_per_record: 13.0,
+            hours_per_day: 8.0,
+        };
+        let burden = |n: u64| Burden {
+            records: n,
+            pages: n as f64 * 300.0,
+            working_days: n as f64 * 13.0 / 60.0 / 8.0,
+        };
+        let row = StratumRow {
+            label: "0180".into(),
+            population: 767,
+            needed: burden(257),
+            requested: Some(burden(767)),
+        };
+        let mut total = row.clone();
+        total.label = "total".into();
+        Report {
+            lang,
+            created: "2026-11-23T00:00:00Z".into(),
+            urval_version: "0.1.0".into(),
+            plan_file: "plan.json".into(),
+            plan_hash: "00".repeat(16),
+            extract_fingerprint: "11".repeat(16),
+            extract_files: vec!["journals.csv".into()],
+            key: "case_id".into(),
+            purpose: Purpose {
+                margin: Some(0.05),
+                total: None,
+                confidence: 0.95,
+                proportion: 0.5,
+                allocation: "proportional".into(),
+                margin_achieved: Some(0.0499),
+                population_filter: None,
+                strata_columns: vec!["municipality_code".into()],
+            },
+            rates,
+            strata: vec![row],
+            total,
+            requested_split: None,
+            curve: Curve {
+                population: 767,
+                points: (1..=767)
+                    .step_by(7)
+                    .map(|n| (n, 1.0 / (n as f64).sqrt()))
+                    .collect(),
+                needed: (257, 0.0499),
+                requested: Some((767, 0.0)),
+                formula: "e(n) = z·√(P(1−P)/n·(N−n)/(N−1))".into(),
+            },
+            draw: Some(Draw {
+                seed: 20_261_123,
+                start: 0.0,
+                prn: "u = XXH3(key, seed)".into(),
+                prn_spec_version: 1,
+                manifest: "manifest.csv".into(),
+                selected: 257,
+                plan_hash: "00".repeat(16),
+                verify_command:
+                    "urval verify --extract journals.csv --plan plan.json --manifest manifest.csv"
+                        .into(),
+            }),
+            indicators: vec![IndicatorRow {
+                name: "child_heard".into(),
+                label: "Barnet har kommit till tals".into(),
+                kind: "share".into(),
+                group: "total".into(),
+                n: 257,
+                estimate: Some(0.75),
+                lower: Some(0.70),
+                upper: Some(0.80),
+                method: "wilson-fpc".into(),
+            }],
+            indicators_confidence: Some(0.95),
+        }
+    }
+
+    #[test]
+    fn html_is_self_contained_and_in_the_language() {
+        let sv = render_html(&seed_case(Lang::Sv));
+        assert!(sv.starts_with("<!DOCTYPE html>\n<html lang=\"sv\">"));
+        assert!(sv.contains("153\u{a0}000"), "Swedish thousands");
+        assert!(sv.contains("13,8"), "decimal comma");
+        assert!(!sv.contains("<script") && !sv.contains("http://") && !sv.contains("https://"));
+        assert!(sv.contains("<svg"));
+        let en = render_html(&seed_case(Lang::En));
+        assert!(en.contains("<html lang=\"en\">") && en.contains("153,000") && en.contains("13.8"));
+        assert_ne!(sv, en);
+    }
+
+    #[test]
+    fn markdown_carries_the_same_numbers() {
+        let md = render_markdown(&seed_case(Lang::En));
+        for want in ["767", "257", "510", "153,000", "13.8", "urval verify"] {
+            assert!(md.contains(want), "{want}");
+        }
+        let json = serde_json::to_string(&seed_case(Lang::En)).unwrap();
+        assert!(json.contains("\"records\":510") || json.contains("\"records\":767"));
+    }
+
+    #[test]
+    fn surplus_is_never_negative() {
+        let mut r = seed_case(Lang::En).total;
+        assert_eq!(r.surplus().unwrap().records, 510);
+        r.requested = Some(Burden {
+            records: 100,
+            pages: 30_000.0,
+            working_days: 2.7,
+        });
+        assert_eq!(r.surplus().unwrap().records, 0);
+        assert_eq!(r.surplus().unwrap().pages, 0.0);
+    }
+}

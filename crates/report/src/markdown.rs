@@ -1,0 +1,184 @@
+//! The report as Markdown: the same sections and numbers as the HTML page, with the plots'
+//! points as tables.
+
+use crate::text::{fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
+use crate::{Report, StratumRow};
+use std::fmt::Write as _;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn opt_int(lang: Lang, v: Option<u64>) -> String {
+    v.map_or("–".into(), |x| fmt_int(lang, x))
+}
+
+fn row(lang: Lang, r: &StratumRow, label: &str) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} |",
+        cell(label),
+        fmt_int(lang, r.population),
+        fmt_int(lang, r.needed.records),
+        opt_int(lang, r.requested.map(|q| q.records)),
+        opt_int(lang, r.surplus().map(|s| s.records)),
+        fmt_dec(lang, r.needed.pages, 0),
+        r.requested
+            .map_or("–".into(), |q| fmt_dec(lang, q.pages, 0)),
+    )
+}
+
+/// Render the report as Markdown.
+pub fn render_markdown(r: &Report) -> String {
+    let lang = r.lang;
+    let w = words(lang);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# {}\n\n*{}* — {}: {}, plan `{}`, urval {}\n",
+        w.title, w.subtitle, w.created, r.created, r.plan_file, r.urval_version
+    );
+    let _ = writeln!(s, "## {}\n\n{}\n", w.purpose, sentences::purpose(r));
+    let t = &r.total;
+    let _ = writeln!(s, "## {}\n", w.summary);
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} |\n|---|---:|---:|---:|",
+        w.burden, w.needed, w.requested, w.surplus
+    );
+    let q = t.requested;
+    let sp = t.surplus();
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} |",
+        w.records,
+        fmt_int(lang, t.needed.records),
+        opt_int(lang, q.map(|b| b.records)),
+        opt_int(lang, sp.map(|b| b.records))
+    );
+    let dec = |v: Option<f64>, d: usize| v.map_or("–".into(), |x| fmt_dec(lang, x, d));
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} |",
+        w.pages,
+        fmt_dec(lang, t.needed.pages, 0),
+        dec(q.map(|b| b.pages), 0),
+        dec(sp.map(|b| b.pages), 0)
+    );
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} |\n",
+        w.working_days,
+        fmt_dec(lang, t.needed.working_days, 1),
+        dec(q.map(|b| b.working_days), 1),
+        dec(sp.map(|b| b.working_days), 1)
+    );
+    let _ = writeln!(s, "{}\n", sentences::summary(r));
+    let _ = writeln!(s, "## {}\n", w.precision);
+    if let Some(p) = sentences::precision(r) {
+        let _ = writeln!(s, "{p}\n");
+    }
+    let _ = writeln!(
+        s,
+        "{} ({}):\n\n| n | {} |\n|---:|---:|",
+        w.margin_table, r.curve.formula, w.margin
+    );
+    let mut marks: Vec<(u64, f64)> = vec![r.curve.needed];
+    marks.extend(r.curve.requested);
+    for frac in [0.1, 0.25, 0.5, 0.75] {
+        let n = (r.curve.population as f64 * frac).round() as u64;
+        if let Some(p) = r.curve.points.iter().min_by_key(|p| p.0.abs_diff(n)) {
+            marks.push(*p);
+        }
+    }
+    marks.sort_by_key(|p| p.0);
+    marks.dedup_by_key(|p| p.0);
+    for (n, m) in marks {
+        let _ = writeln!(
+            s,
+            "| {} | ±{} |",
+            fmt_int(lang, n),
+            fmt_dec(lang, m * 100.0, 2)
+        );
+    }
+    let _ = writeln!(s, "\n## {}\n", w.per_stratum);
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} | {} | {} ({}) | {} ({}) |\n|---|---:|---:|---:|---:|---:|---:|",
+        w.stratum,
+        w.population,
+        w.needed,
+        w.requested,
+        w.surplus,
+        w.needed,
+        w.pages,
+        w.requested,
+        w.pages
+    );
+    for r2 in &r.strata {
+        let _ = writeln!(s, "{}", row(lang, r2, &r2.label));
+    }
+    let _ = writeln!(s, "{}\n", row(lang, t, &format!("**{}**", w.total)));
+    if !r.indicators.is_empty() {
+        let _ = writeln!(s, "## {}\n", w.achieved);
+        let _ = writeln!(
+            s,
+            "| {} | {} | n | {} | {} | {} |\n|---|---|---:|---:|---|---|",
+            w.indicator, w.group, w.estimate, w.interval, w.method_col
+        );
+        let v = |kind: &str, x: Option<f64>| match x {
+            None => "–".to_string(),
+            Some(x) if kind == "share" => fmt_pct(lang, x),
+            Some(x) => fmt_dec(lang, x, 1),
+        };
+        for i in &r.indicators {
+            let iv = match (i.lower, i.upper) {
+                (Some(_), Some(_)) => format!("{} – {}", v(&i.kind, i.lower), v(&i.kind, i.upper)),
+                _ => "–".into(),
+            };
+            let group = if i.group == "total" {
+                w.total.to_string()
+            } else {
+                i.group.clone()
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&i.label),
+                cell(&group),
+                fmt_int(lang, i.n),
+                v(&i.kind, i.estimate),
+                iv,
+                method_name(lang, &i.method)
+            );
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "## {}\n", w.method);
+    for p in sentences::method(r) {
+        let _ = writeln!(s, "{p}\n");
+    }
+    let _ = writeln!(s, "## {}\n", w.reproduce);
+    for p in sentences::reproduce(r) {
+        let _ = writeln!(s, "{p}\n");
+    }
+    if let Some(d) = &r.draw {
+        let _ = writeln!(s, "```\n{}\n```\n", d.verify_command);
+        let _ = writeln!(
+            s,
+            "- {}: `{}`\n- {}: `{}`\n- {}: `{}`\n- {}: `{}`",
+            w.seed, d.seed, w.start, d.start, w.prn, d.prn, w.manifest, d.manifest
+        );
+    }
+    let _ = writeln!(
+        s,
+        "- plan: `{}`\n- {}: `{}`\n- {}: `{}`\n- {}: `{}`",
+        r.plan_file,
+        w.plan_hash,
+        r.plan_hash,
+        w.extract_fingerprint,
+        r.extract_fingerprint,
+        w.files,
+        r.extract_files.join(", ")
+    );
+    s
+}

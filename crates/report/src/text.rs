@@ -1,0 +1,484 @@
+//! The report's words in Swedish and English, and numbers formatted for the language.
+
+use serde::Serialize;
+
+/// The report's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Swedish (the default): `153 000`, `13,8`.
+    Sv,
+    /// English: `153,000`, `13.8`.
+    En,
+}
+
+impl Lang {
+    /// The HTML `lang` code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+}
+
+fn group(digits: &str, sep: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn thousands_sep(lang: Lang) -> &'static str {
+    match lang {
+        // A no-break space, so that 153 000 never breaks over two lines.
+        Lang::Sv => "\u{a0}",
+        Lang::En => ",",
+    }
+}
+
+/// An integer with thousands separators: sv `153 000` (no-break space), en `153,000`.
+pub fn fmt_int(lang: Lang, v: u64) -> String {
+    group(&v.to_string(), thousands_sep(lang))
+}
+
+/// A number with `decimals` decimals and thousands separators: sv `1 234,5`, en `1,234.5`.
+pub fn fmt_dec(lang: Lang, v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut out = String::new();
+    if v < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        out.push('−');
+    }
+    out.push_str(&group(int, thousands_sep(lang)));
+    if !frac.is_empty() {
+        out.push(match lang {
+            Lang::Sv => ',',
+            Lang::En => '.',
+        });
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A share as a percentage with one decimal: sv `75,0 %`, en `75.0%`.
+pub fn fmt_pct(lang: Lang, v: f64) -> String {
+    match lang {
+        Lang::Sv => format!("{}\u{a0}%", fmt_dec(lang, v * 100.0, 1)),
+        Lang::En => format!("{}%", fmt_dec(lang, v * 100.0, 1)),
+    }
+}
+
+/// A margin of error in percentage points: sv `±5,0 procentenheter`, en `±5.0 percentage points`.
+pub fn fmt_points(lang: Lang, v: f64) -> String {
+    let n = fmt_dec(lang, v * 100.0, 1);
+    match lang {
+        Lang::Sv => format!("±{n}\u{a0}procentenheter"),
+        Lang::En => format!("±{n} percentage points"),
+    }
+}
+
+/// The fixed words of the report.
+pub struct Words {
+    pub title: &'static str,
+    pub subtitle: &'static str,
+    pub purpose: &'static str,
+    pub summary: &'static str,
+    pub records: &'static str,
+    pub pages: &'static str,
+    pub working_days: &'static str,
+    pub needed: &'static str,
+    pub requested: &'static str,
+    pub surplus: &'static str,
+    pub population: &'static str,
+    pub stratum: &'static str,
+    pub total: &'static str,
+    pub per_stratum: &'static str,
+    pub burden: &'static str,
+    pub precision: &'static str,
+    pub plot_margin_title: &'static str,
+    pub plot_margin_x: &'static str,
+    pub plot_margin_y: &'static str,
+    pub plot_burden_title: &'static str,
+    pub achieved: &'static str,
+    pub indicator: &'static str,
+    pub group: &'static str,
+    pub estimate: &'static str,
+    pub interval: &'static str,
+    pub method_col: &'static str,
+    pub method: &'static str,
+    pub reproduce: &'static str,
+    pub no_request: &'static str,
+    pub largest: &'static str,
+    pub created: &'static str,
+    pub seed: &'static str,
+    pub start: &'static str,
+    pub prn: &'static str,
+    pub plan_hash: &'static str,
+    pub extract_fingerprint: &'static str,
+    pub manifest: &'static str,
+    pub files: &'static str,
+    pub margin_table: &'static str,
+    pub margin: &'static str,
+}
+
+pub const SV: Words = Words {
+    title: "Hur många akter behövs?",
+    subtitle: "Proportionalitetsbedömning av en begäran om akter",
+    purpose: "Syfte",
+    summary: "Sammanfattning",
+    records: "akter",
+    pages: "sidor",
+    working_days: "arbetsdagar",
+    needed: "Behövs",
+    requested: "Begärt",
+    surplus: "Överskott",
+    population: "Population",
+    stratum: "Stratum",
+    total: "Totalt",
+    per_stratum: "Per stratum",
+    burden: "Börda",
+    precision: "Vad varje extra akt köper",
+    plot_margin_title: "Felmarginal mot antal akter",
+    plot_margin_x: "antal akter",
+    plot_margin_y: "felmarginal (procentenheter)",
+    plot_burden_title: "Sidor som behövs och som begärs, per stratum",
+    achieved: "Uppnådda skattningar efter granskningen",
+    indicator: "Indikator",
+    group: "Grupp",
+    estimate: "Skattning",
+    interval: "Intervall",
+    method_col: "Metod",
+    method: "Metod och hur urvalet kontrolleras",
+    reproduce: "Så upprepas och kontrolleras dragningen",
+    no_request: "Ingen begäran att jämföra med angavs.",
+    largest: "största",
+    created: "Underlaget skapat",
+    seed: "frö (seed)",
+    start: "startpunkt",
+    prn: "permanenta slumptal",
+    plan_hash: "planens kontrollsumma (XXH3-128)",
+    extract_fingerprint: "uttagets fingeravtryck",
+    manifest: "urvalslista",
+    files: "uttag",
+    margin_table: "Felmarginal vid olika antal akter",
+    margin: "Felmarginal",
+};
+
+pub const EN: Words = Words {
+    title: "How many records are needed?",
+    subtitle: "The proportionality of a request for records",
+    purpose: "Purpose",
+    summary: "Summary",
+    records: "records",
+    pages: "pages",
+    working_days: "working days",
+    needed: "Needed",
+    requested: "Requested",
+    surplus: "Surplus",
+    population: "Population",
+    stratum: "Stratum",
+    total: "Total",
+    per_stratum: "Per stratum",
+    burden: "Burden",
+    precision: "What each extra record buys",
+    plot_margin_title: "Margin of error against the number of records",
+    plot_margin_x: "records",
+    plot_margin_y: "margin of error (percentage points)",
+    plot_burden_title: "Pages needed and requested, per stratum",
+    achieved: "Achieved estimates after the review",
+    indicator: "Indicator",
+    group: "Group",
+    estimate: "Estimate",
+    interval: "Interval",
+    method_col: "Method",
+    method: "Method, and how the sample is checked",
+    reproduce: "How to repeat and verify the draw",
+    no_request: "No request to compare with was given.",
+    largest: "largest",
+    created: "Inputs made",
+    seed: "seed",
+    start: "start",
+    prn: "permanent random numbers",
+    plan_hash: "plan checksum (XXH3-128)",
+    extract_fingerprint: "extract fingerprint",
+    manifest: "manifest",
+    files: "extract",
+    margin_table: "Margin of error at other numbers of records",
+    margin: "Margin of error",
+};
+
+/// The words of a language.
+pub fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::Sv => &SV,
+        Lang::En => &EN,
+    }
+}
+
+/// An allocation method's name in the language.
+pub fn allocation_name(lang: Lang, a: &str) -> String {
+    let sv = match a {
+        "proportional" => "proportionell fördelning (n_h ∝ N_h)",
+        "neyman" => "Neymanfördelning (n_h ∝ N_h·S_h)",
+        "optimal" => "kostnadsoptimal fördelning (n_h ∝ N_h·S_h/√c_h)",
+        "equal" => "lika många per stratum",
+        "domain" => "egen felmarginal i varje stratum",
+        other => other,
+    };
+    let en = match a {
+        "proportional" => "proportional allocation (n_h ∝ N_h)",
+        "neyman" => "Neyman allocation (n_h ∝ N_h·S_h)",
+        "optimal" => "cost-optimal allocation (n_h ∝ N_h·S_h/√c_h)",
+        "equal" => "equal allocation",
+        "domain" => "its own margin in every stratum",
+        other => other,
+    };
+    match lang {
+        Lang::Sv => sv.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+/// An interval method's name in the language.
+pub fn method_name(lang: Lang, m: &str) -> String {
+    let (sv, en) = match m {
+        "census" => ("totalundersökning", "census"),
+        "wilson" => ("Wilson", "Wilson"),
+        "wilson-fpc" => (
+            "Wilson med ändlighetskorrektion",
+            "Wilson with finite population correction",
+        ),
+        "korn-graubard" => ("stratifierad, Korn–Graubard", "stratified, Korn–Graubard"),
+        "stratified-t" => ("stratifierat medelvärde, t", "stratified mean, t"),
+        "stratified-total" => ("stratifierad total", "stratified total"),
+        "woodruff" => ("viktad median, Woodruff", "weighted median, Woodruff"),
+        "t" => ("t", "t"),
+        "order-statistic" => ("ordningsstatistika", "order statistics"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Sv => sv.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_both_languages() {
+        assert_eq!(fmt_int(Lang::Sv, 153_000), "153\u{a0}000");
+        assert_eq!(fmt_int(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(fmt_int(Lang::En, 999), "999");
+        assert_eq!(fmt_dec(Lang::Sv, 13.8125, 1), "13,8");
+        assert_eq!(fmt_dec(Lang::En, 230_100.0, 0), "230,100");
+        assert_eq!(fmt_dec(Lang::Sv, -0.04, 1), "0,0");
+        assert_eq!(fmt_dec(Lang::En, -2.5, 1), "−2.5");
+        assert_eq!(fmt_pct(Lang::Sv, 0.05), "5,0\u{a0}%");
+        assert_eq!(fmt_pct(Lang::En, 0.755), "75.5%");
+        assert_eq!(fmt_points(Lang::En, 0.05), "±5.0 percentage points");
+    }
+}
+
+/// The report's sentences, as plain text (the renderers escape or format them).
+pub mod sentences {
+    use super::{allocation_name, fmt_dec, fmt_int, fmt_pct, fmt_points, Lang};
+    use crate::Report;
+
+    /// What the request is for.
+    pub fn purpose(r: &Report) -> String {
+        let lang = r.lang;
+        let p = &r.purpose;
+        let conf = fmt_pct(lang, p.confidence);
+        let strata = p.strata_columns.join(" × ");
+        let alloc = allocation_name(lang, &p.allocation);
+        let target = match (p.margin, p.total, lang) {
+            (Some(m), _, Lang::Sv) if p.allocation == "domain" => format!(
+                "att skatta en andel i varje stratum ({strata}) med en felmarginal på högst {} och {conf} konfidens",
+                fmt_points(lang, m)
+            ),
+            (Some(m), _, Lang::En) if p.allocation == "domain" => format!(
+                "to estimate a share in every stratum ({strata}) to within {} at {conf} confidence",
+                fmt_points(lang, m)
+            ),
+            (Some(m), _, Lang::Sv) => format!(
+                "att skatta en andel med en felmarginal på högst {} och {conf} konfidens",
+                fmt_points(lang, m)
+            ),
+            (Some(m), _, Lang::En) => format!(
+                "to estimate a share to within {} at {conf} confidence",
+                fmt_points(lang, m)
+            ),
+            (None, Some(n), Lang::Sv) => format!("ett urval om {} akter", fmt_int(lang, n)),
+            (None, Some(n), Lang::En) => format!("a sample of {} records", fmt_int(lang, n)),
+            (None, None, Lang::Sv) => "ett urval".to_string(),
+            (None, None, Lang::En) => "a sample".to_string(),
+        };
+        let filter = p
+            .population_filter
+            .as_deref()
+            .map(|f| match lang {
+                Lang::Sv => format!(" Populationen är akterna där {f}."),
+                Lang::En => format!(" The population is the records where {f}."),
+            })
+            .unwrap_or_default();
+        match lang {
+            Lang::Sv => format!(
+                "Syftet är {target}. Akterna fördelas över stratumen ({strata}) med {alloc}; den förväntade andelen är {}.{filter}",
+                fmt_dec(lang, p.proportion, 2)
+            ),
+            Lang::En => format!(
+                "The purpose is {target}. The records are spread over the strata ({strata}) by {alloc}; the anticipated share is {}.{filter}",
+                fmt_dec(lang, p.proportion, 2)
+            ),
+        }
+    }
+
+    /// Needed against requested, in records, pages and working days.
+    pub fn summary(r: &Report) -> String {
+        let lang = r.lang;
+        let t = &r.total;
+        let n = &t.needed;
+        let base = match lang {
+            Lang::Sv => format!(
+                "Syftet kräver {} av {} akter: {} sidor och {} arbetsdagar.",
+                fmt_int(lang, n.records),
+                fmt_int(lang, t.population),
+                fmt_dec(lang, n.pages, 0),
+                fmt_dec(lang, n.working_days, 1)
+            ),
+            Lang::En => format!(
+                "The purpose needs {} of {} records: {} pages and {} working days.",
+                fmt_int(lang, n.records),
+                fmt_int(lang, t.population),
+                fmt_dec(lang, n.pages, 0),
+                fmt_dec(lang, n.working_days, 1)
+            ),
+        };
+        match (t.requested, t.surplus()) {
+            (Some(q), Some(s)) => match lang {
+                Lang::Sv => format!(
+                    "{base} Begäran gäller {} akter. De {} akter som begärs utöver behovet är {} sidor och {} arbetsdagar som inte köper någon precision som syftet kräver.",
+                    fmt_int(lang, q.records),
+                    fmt_int(lang, s.records),
+                    fmt_dec(lang, s.pages, 0),
+                    fmt_dec(lang, s.working_days, 1)
+                ),
+                Lang::En => format!(
+                    "{base} The request is for {} records. The {} records requested beyond the need are {} pages and {} working days that buy no precision the purpose needs.",
+                    fmt_int(lang, q.records),
+                    fmt_int(lang, s.records),
+                    fmt_dec(lang, s.pages, 0),
+                    fmt_dec(lang, s.working_days, 1)
+                ),
+            },
+            _ => base,
+        }
+    }
+
+    /// What going from the needed to the requested number of records buys.
+    pub fn precision(r: &Report) -> Option<String> {
+        let lang = r.lang;
+        let (n1, m1) = r.curve.needed;
+        let (n2, m2) = r.curve.requested?;
+        if n2 <= n1 {
+            return None;
+        }
+        let extra = n2 - n1;
+        let gain = (m1 - m2).max(0.0);
+        let per100 = gain * 100.0 / extra as f64 * 100.0;
+        Some(match lang {
+            Lang::Sv => format!(
+                "{} akter ger en felmarginal på {}; de {} begärda ger {}. De {} extra akterna minskar felmarginalen med {} procentenheter, {} procentenheter per 100 akter.",
+                fmt_int(lang, n1),
+                fmt_points(lang, m1),
+                fmt_int(lang, n2),
+                fmt_points(lang, m2),
+                fmt_int(lang, extra),
+                fmt_dec(lang, gain * 100.0, 1),
+                fmt_dec(lang, per100, 2)
+            ),
+            Lang::En => format!(
+                "{} records give a margin of error of {}; the {} requested give {}. The {} extra records narrow the margin by {} points, {} points per 100 records.",
+                fmt_int(lang, n1),
+                fmt_points(lang, m1),
+                fmt_int(lang, n2),
+                fmt_points(lang, m2),
+                fmt_int(lang, extra),
+                fmt_dec(lang, gain * 100.0, 1),
+                fmt_dec(lang, per100, 2)
+            ),
+        })
+    }
+
+    /// The method section's paragraphs.
+    pub fn method(r: &Report) -> Vec<String> {
+        let lang = r.lang;
+        let rates = &r.rates;
+        let mut out = Vec::new();
+        out.push(match lang {
+            Lang::Sv => "Urvalsstorlek för en andel (Cochran): n0 = z²·P(1−P)/E², med ändlighetskorrektion n = n0/(1 + (n0 − 1)/N), avrundat uppåt. För flera stratum fördelas totalen med den valda fördelningen; varje n_h ≤ N_h och summan bevaras exakt (största rest). Felmarginalen för den totala andelen med proportionell fördelning är e(n) = z·√(P(1−P)/n·(N − n)/(N − 1)) (Cochran 1977, ekv. 4.3).".to_string(),
+            Lang::En => "Sample size for a share (Cochran): n0 = z²·P(1−P)/E², with the finite population correction n = n0/(1 + (n0 − 1)/N), rounded up. Over several strata the total is allocated by the chosen method; every n_h ≤ N_h and the total is kept exactly (largest remainder). The margin of the overall share under proportional allocation is e(n) = z·√(P(1−P)/n·(N − n)/(N − 1)) (Cochran 1977, eq. 4.3).".to_string(),
+        });
+        out.push(match lang {
+            Lang::Sv => format!(
+                "Bördan räknas med {} sidor per akt (eller det uppmätta medelvärdet i varje stratum), {} minuter arbete per akt och {} timmar per arbetsdag.",
+                fmt_dec(lang, rates.pages_per_record, 0),
+                fmt_dec(lang, rates.minutes_per_record, 0),
+                fmt_dec(lang, rates.hours_per_day, 0)
+            ),
+            Lang::En => format!(
+                "Burden is counted at {} pages per record (or the measured mean of each stratum), {} minutes of work per record and {} hours per working day.",
+                fmt_dec(lang, rates.pages_per_record, 0),
+                fmt_dec(lang, rates.minutes_per_record, 0),
+                fmt_dec(lang, rates.hours_per_day, 0)
+            ),
+        });
+        if let Some(split) = &r.requested_split {
+            out.push(split.clone());
+        }
+        if !r.indicators.is_empty() {
+            out.push(match lang {
+                Lang::Sv => "Skattningarna efter granskningen: inom ett stratum andelen med Wilsons intervall vid den effektiva urvalsstorleken n(N − 1)/(N − n) (ändlighetskorrektion); över stratum den stratifierade skattningen p̂ = Σ W_h p̂_h med V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) och Korn–Graubards intervall. Akter som begärts men inte kommit in räknas som bortfall och stratumets skattning bygger på de inkomna.".to_string(),
+                Lang::En => "Estimates after the review: within a stratum the share with Wilson's interval at the effective sample size n(N − 1)/(N − n) (finite population correction); across strata the stratified estimate p̂ = Σ W_h p̂_h with V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) and the Korn–Graubard interval. Records requested but not received are non-response, and the stratum's estimate rests on those received.".to_string(),
+            });
+        }
+        out
+    }
+
+    /// How the draw is repeated and verified.
+    pub fn reproduce(r: &Report) -> Vec<String> {
+        let lang = r.lang;
+        let Some(d) = &r.draw else {
+            return vec![match lang {
+                Lang::Sv => "Ingen dragning har gjorts ännu: urval draw med planen och ett publicerat frö drar akterna, och urval verify kontrollerar dragningen.".to_string(),
+                Lang::En => "No draw has been made yet: urval draw with the plan and a published seed draws the records, and urval verify checks the draw.".to_string(),
+            }];
+        };
+        vec![
+            match lang {
+                Lang::Sv => format!(
+                    "Akterna drogs med permanenta slumptal: {} (specifikation {}), frö {}, startpunkt {}. I varje stratum väljs de n_h akter som har minst (u − start) mod 1 — ett obundet slumpmässigt urval utan återläggning som blir detsamma oavsett radordning, filuppdelning eller antal trådar. Urvalslistan {} har {} akter.",
+                    d.prn, d.prn_spec_version, d.seed, d.start, d.manifest, fmt_int(lang, d.selected)
+                ),
+                Lang::En => format!(
+                    "The records were drawn with permanent random numbers: {} (specification {}), seed {}, start {}. In every stratum the n_h records with the smallest (u − start) mod 1 are taken: simple random sampling without replacement, the same whatever the row order, file split or thread count. The manifest {} has {} records.",
+                    d.prn, d.prn_spec_version, d.seed, d.start, d.manifest, fmt_int(lang, d.selected)
+                ),
+            },
+            match lang {
+                Lang::Sv => "Vem som helst med samma uttag kan kontrollera dragningen (utfall 0: identisk; 1: skillnaderna listas):".to_string(),
+                Lang::En => "Anyone with the same extract can check the draw (exit 0: identical; 1: the differences are listed):".to_string(),
+            },
+        ]
+    }
+}
