@@ -4,15 +4,16 @@ CARGO ?= cargo
 URVAL := target/release/urval
 DEMO_OUT ?= out/demo
 
-.PHONY: all build test demo bench bench-peers fmt clean
+.PHONY: all build test demo bench bench-peers fmt clean ensure-chromium
 
 all: build
 
 build:
 	$(CARGO) build --release --bin urval
 
-# Formatting, lints (warnings are errors) and every test in the workspace.
-test:
+# Formatting, lints (warnings are errors) and every test in the workspace, the report's
+# browser test included (it needs Chromium: installed from Debian's packages if missing).
+test: ensure-chromium
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
@@ -49,7 +50,28 @@ demo: build
 	$(URVAL) draw --extract sample-data/cases.csv --plan $(DEMO_OUT)/plan.json --seed 20261123 \
 	  --only municipality_code=0180 -o $(DEMO_OUT)/manifest-0180.csv
 	@echo
-	@echo "demo outputs in $(DEMO_OUT): plan.json, manifest.csv (+ manifest.draw.json), manifest-0180.csv"
+	@echo "== urval report: the seed's case, 767 elderly-care journals, ±5 points at 95 %"
+	$(URVAL) plan --extract sample-data/journals-767.csv --key case_id --strata municipality_code \
+	  --margin 0.05 --pages-column pages --requested 767 -o $(DEMO_OUT)/plan-767.json
+	$(URVAL) draw --extract sample-data/journals-767.csv --plan $(DEMO_OUT)/plan-767.json --seed 20261123 \
+	  -o $(DEMO_OUT)/manifest-767.csv
+	$(URVAL) report --plan $(DEMO_OUT)/plan-767.json --manifest $(DEMO_OUT)/manifest-767.csv -o $(DEMO_OUT)/report-767.html
+	$(URVAL) report --plan $(DEMO_OUT)/plan-767.json --manifest $(DEMO_OUT)/manifest-767.csv --lang en -o $(DEMO_OUT)/report-767.md
+	@echo
+	@echo "== urval run: the nightly batch (plan → draw → verify → indicators, census and sample → report sv/en)"
+	$(URVAL) run pipeline/nightly.toml --outputs $(DEMO_OUT)/nightly
+	@echo
+	@echo "demo outputs in $(DEMO_OUT):"
+	@echo "  plan.json, manifest.csv (+ manifest.draw.json), manifest-0180.csv"
+	@echo "  report-767.html (sv), report-767.md (en): the seed's case"
+	@echo "  nightly/: plan, manifest, verify.txt, indicators-census.parquet, indicators-sex-age.csv,"
+	@echo "           indicators-sample.parquet, report-sv.html, report-en.html, report-en.md, run-manifest.json"
+
+ensure-chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report's browser test"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 bench:
 	$(CARGO) bench -p urval-benches

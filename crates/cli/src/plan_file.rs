@@ -5,7 +5,7 @@
 //! | `version`, `kind` | 1, `"urval-plan"` |
 //! | `created`, `urval_version` | UTC time and the urval version that wrote it |
 //! | `extract` | files (path, format, bytes, row counts), `total_bytes`, `fingerprint` |
-//! | `key`, `strata_columns`, `where`, `pages_column` | how the extract was read |
+//! | `key`, `strata_columns`, `where`, `checks`, `pages_column` | how the extract was read |
 //! | `design` | target (margin or total), confidence, allocation, min, max, proportion, z, the achieved margin |
 //! | `rows_read`, `rows_used`, `rows_excluded`, `rows_quarantined` | rows_read = used + excluded + quarantined |
 //! | `duplicate_keys`, `allow_duplicate_keys` | keys seen more than once |
@@ -142,6 +142,9 @@ pub struct PlanFile {
     /// Row filter.
     #[serde(rename = "where")]
     pub where_: Option<String>,
+    /// Data rules (`--check`): rows where one is FALSE are quarantined.
+    #[serde(default)]
+    pub checks: Vec<String>,
     /// Pages column.
     pub pages_column: Option<String>,
     /// Design parameters.

@@ -188,6 +188,21 @@ pub fn progress_bar(what: &str) -> ProgressBar {
     pb
 }
 
+/// Parse `--check` rules.
+pub fn parse_checks(rules: &[String]) -> Result<Vec<urval_ingest::Filter>> {
+    rules
+        .iter()
+        .map(|r| {
+            urval_ingest::Filter::parse(r).map_err(|e| match e {
+                urval_ingest::IngestError::Filter { reason, .. } => {
+                    anyhow::anyhow!("--check {r:?}: {reason}")
+                }
+                other => other.into(),
+            })
+        })
+        .collect()
+}
+
 /// Per-file row counts as JSON: path, bytes, rows read, used, excluded and quarantined.
 pub fn files_json(extract: &Extract, counts: &[urval_ingest::FileCounts]) -> serde_json::Value {
     extract

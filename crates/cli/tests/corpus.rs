@@ -120,7 +120,62 @@ fn cases(dir: &Path) -> Vec<Case> {
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(&good);
     let p = |s: &str| plan_args(s, &[]);
+    // Dates that break the rules of a case's life: decided before opened, opened in the future.
+    let mut dated = String::from("id;kommun;opened;decided;extracted\n");
+    for i in 0..20 {
+        dated.push_str(&format!(
+            "D{i:03};{};2024-03-{:02};2024-05-01;2025-08-29\n",
+            ["0180", "1480"][i % 2],
+            1 + i
+        ));
+    }
+    dated.push_str("D900;0180;2024-06-10;2024-06-01;2025-08-29\n");
+    dated.push_str("D901;1480;2099-01-01;;2025-08-29\n");
+    let dated = dated.into_bytes();
+    let rules = |extra: &[&str]| {
+        let mut a = plan_args("IN/x.csv", &[]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let spec_case = |spec: &str| -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            ("x.csv", good.clone()),
+            ("spec.toml", spec.as_bytes().to_vec()),
+        ]
+    };
+    let ind = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "indicators",
+            "--extract",
+            "IN/x.csv",
+            "--key",
+            "id",
+            "--spec",
+            "IN/spec.toml",
+            "-o",
+            "OUT/ind.csv",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let nightly = "outputs = \"OUT/nightly\"\nextract = [\"IN/missing.parquet\"]\nkey = \"id\"\n[[step]]\ncommand = \"plan\"\nstrata = \"kommun\"\ntotal = 4\noutput = \"plan.json\"\n";
     vec![
+        Case { name: "decided before opened (--check)", files: vec![("x.csv", dated.clone())], args: rules(&["--check", "decided IS NULL OR decided >= opened"]), expect: Expect::Quarantined(1) },
+        Case { name: "opened in the future (--check)", files: vec![("x.csv", dated.clone())], args: rules(&["--check", "opened <= extracted"]), expect: Expect::Quarantined(1) },
+        Case { name: "both date rules", files: vec![("x.csv", dated.clone())], args: rules(&["--check", "decided >= opened", "--check", "opened <= extracted"]), expect: Expect::Quarantined(2) },
+        Case { name: "check that does not parse", files: vec![("x.csv", dated.clone())], args: rules(&["--check", "opened <="]), expect: Expect::Error("--check") },
+        Case { name: "check naming an unknown column", files: vec![("x.csv", good.clone())], args: rules(&["--check", "closed >= opened"]), expect: Expect::Error("column \"closed\" not found") },
+        Case { name: "read-only output location", files: vec![("x.csv", good.clone())], args: { let mut a = p("IN/x.csv"); let i = a.iter().position(|x| x == "-o").unwrap(); a[i + 1] = "/proc/plan.json".into(); a }, expect: Expect::Error("cannot write in /proc") },
+        Case { name: "Parquet: a boolean column as the key", files: vec![("x.parquet", pq.clone())], args: plan_args("IN/x.parquet", &["--key", "child_heard", "--strata", "area"]), expect: Expect::Error("occur more than once") },
+        Case { name: "indicator spec: syntax error", files: spec_case("[[indicator]]\nname = 'x'\nkind = 'share'\nexpr = 'pages >'"), args: ind(&[]), expect: Expect::Error("indicator \"x\": expr") },
+        Case { name: "indicator spec: unknown column", files: spec_case("[[indicator]]\nname = 'late'\nkind = 'share'\nexpr = 'closed > opened'"), args: ind(&[]), expect: Expect::Error("indicator \"late\" reads column \"closed\"") },
+        Case { name: "indicator spec: not TOML", files: spec_case("[[indicator"), args: ind(&[]), expect: Expect::Error("not a valid indicator spec") },
+        Case { name: "indicators: by a column that is not there", files: spec_case("[[indicator]]\nname = 'n'\nkind = 'count'"), args: ind(&["--by", "kön"]), expect: Expect::Error("no column \"kön\"") },
+        Case { name: "nightly file with a missing extract", files: vec![("nightly.toml", nightly.as_bytes().to_vec())], args: vec!["run".into(), "IN/nightly.toml".into()], expect: Expect::Error("missing.parquet") },
+        Case { name: "nightly file that is not TOML", files: vec![("nightly.toml", b"outputs = ".to_vec())], args: vec!["run".into(), "IN/nightly.toml".into()], expect: Expect::Error("not a valid pipeline") },
         Case { name: "empty file", files: vec![("x.csv", Vec::new())], args: p("IN/x.csv"), expect: Expect::Error("empty") },
         Case { name: "header only", files: vec![("x.csv", format!("{HEADER}\n").into_bytes())], args: p("IN/x.csv"), expect: Expect::Error("no usable rows") },
         Case { name: "wrong field count", files: vec![("x.csv", with(&["K9999;0180;aldre"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
@@ -237,7 +292,7 @@ fn the_bad_input_corpus() {
         }
         checked += 1;
     }
-    assert!(checked >= 30, "{checked} cases");
+    assert!(checked >= 44, "{checked} cases");
 }
 
 #[test]

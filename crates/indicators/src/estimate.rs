@@ -9,6 +9,7 @@
 
 use crate::spec::Kind;
 use crate::{census_share, stratified_share, stratum_share, Estimate, StratumSample, Tally};
+use rustc_hash::FxHashMap;
 use urval_design::dist::t_two_sided;
 use urval_design::z_two_sided;
 
@@ -21,8 +22,9 @@ pub struct DomainStratum<'a> {
     pub responding: u64,
     /// The domain's tally in the stratum.
     pub tally: Tally,
-    /// The domain's values, sorted ascending (medians only; empty otherwise).
-    pub values: &'a [f64],
+    /// The domain's distinct values with their counts, ascending (medians only; empty
+    /// otherwise): see [`Histogram`].
+    pub values: &'a [(f64, u64)],
 }
 
 impl DomainStratum<'_> {
@@ -47,25 +49,98 @@ fn plain(estimate: f64, method: &'static str) -> Estimate {
     }
 }
 
-/// The median of sorted values: the middle value, or the mean of the two middle values.
-pub fn median_sorted(v: &[f64]) -> Option<f64> {
-    let n = v.len();
+/// An exact, mergeable summary of a group's values for medians: each distinct value with
+/// its count. Merging adds counts, so chunks tallied in parallel merge to the histogram of
+/// all rows; memory grows with the number of distinct values (a few thousand for days),
+/// not with the rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    counts: FxHashMap<u64, u64>,
+}
+
+impl Histogram {
+    /// The map key of a value: its bits byte-swapped. Whole numbers (days, pages) have
+    /// all their varying bits at the top of the f64; swapped, they reach the low bits that
+    /// the table indexes by (unswapped, every whole number collides).
+    #[inline]
+    fn key(x: f64) -> u64 {
+        let x = if x == 0.0 { 0.0 } else { x }; // −0 counts as 0
+        x.to_bits().swap_bytes()
+    }
+
+    /// Count one value.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        *self.counts.entry(Self::key(x)).or_insert(0) += 1;
+    }
+
+    /// Add another histogram's counts.
+    pub fn merge(&mut self, o: &Histogram) {
+        for (&k, &c) in &o.counts {
+            *self.counts.entry(k).or_insert(0) += c;
+        }
+    }
+
+    /// The distinct values with their counts, ascending.
+    pub fn sorted(&self) -> Vec<(f64, u64)> {
+        let mut v: Vec<(f64, u64)> = self
+            .counts
+            .iter()
+            .map(|(&k, &c)| (f64::from_bits(k.swap_bytes()), c))
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
+    }
+}
+
+/// Merge sorted (value, count) lists into one.
+pub fn merge_counts(lists: &[&[(f64, u64)]]) -> Vec<(f64, u64)> {
+    let mut h = Histogram::default();
+    for l in lists {
+        for &(v, c) in *l {
+            *h.counts.entry(Histogram::key(v)).or_insert(0) += c;
+        }
+    }
+    h.sorted()
+}
+
+/// The k-th smallest value (1-based) of sorted (value, count) pairs.
+pub fn order_statistic(v: &[(f64, u64)], k: u64) -> Option<f64> {
+    let mut acc = 0u64;
+    for &(x, c) in v {
+        acc += c;
+        if acc >= k {
+            return Some(x);
+        }
+    }
+    None
+}
+
+/// The median of sorted (value, count) pairs: the middle value, or the mean of the two
+/// middle values.
+pub fn median_counts(v: &[(f64, u64)]) -> Option<f64> {
+    let n: u64 = v.iter().map(|p| p.1).sum();
     if n == 0 {
         return None;
     }
-    Some(if n % 2 == 1 {
-        v[n / 2]
+    if n % 2 == 1 {
+        order_statistic(v, n.div_ceil(2))
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+        Some((order_statistic(v, n / 2)? + order_statistic(v, n / 2 + 1)?) / 2.0)
+    }
 }
 
 /// A census estimate (exact). With a confidence, an interval treating the records as the
 /// outcome of a process: Wilson for a share (Wilson 1927), Student's t for a mean, the
 /// distribution-free order-statistic interval for a median (ranks n/2 ∓ z√n/2, the normal
 /// approximation to the binomial(n, ½) rank distribution; Conover 1999, §3.2). A count has
-/// no interval. `values` are the sorted values (medians only).
-pub fn census(kind: Kind, t: &Tally, values: &[f64], confidence: Option<f64>) -> Option<Estimate> {
+/// no interval. `values` are the distinct values with their counts, ascending (medians only).
+pub fn census(
+    kind: Kind,
+    t: &Tally,
+    values: &[(f64, u64)],
+    confidence: Option<f64>,
+) -> Option<Estimate> {
     match kind {
         Kind::Count => Some(plain(t.n as f64, "census")),
         _ if t.n == 0 => None,
@@ -92,18 +167,19 @@ pub fn census(kind: Kind, t: &Tally, values: &[f64], confidence: Option<f64>) ->
             })
         }
         Kind::Median => {
-            let m = median_sorted(values)?;
+            let m = median_counts(values)?;
             let Some(c) = confidence else {
                 return Some(plain(m, "census"));
             };
-            let n = values.len() as f64;
+            let count: u64 = values.iter().map(|p| p.1).sum();
+            let n = count as f64;
             let h = z_two_sided(c) * n.sqrt() / 2.0;
-            let lo = ((n / 2.0 - h).floor().max(1.0) as usize).min(values.len());
-            let hi = ((n / 2.0 + h).ceil() as usize + 1).clamp(1, values.len());
+            let lo = ((n / 2.0 - h).floor().max(1.0) as u64).min(count);
+            let hi = ((n / 2.0 + h).ceil() as u64 + 1).clamp(1, count);
             Some(Estimate {
                 estimate: m,
-                lower: Some(values[lo - 1].min(m)),
-                upper: Some(values[hi - 1].max(m)),
+                lower: Some(order_statistic(values, lo)?.min(m)),
+                upper: Some(order_statistic(values, hi)?.max(m)),
                 se: 0.0,
                 method: "order-statistic",
                 deff: None,
@@ -242,7 +318,7 @@ fn sample_median(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> 
     let mut pairs: Vec<(f64, f64)> = Vec::new();
     for d in &used {
         let w = d.population as f64 / d.responding.max(1) as f64;
-        pairs.extend(d.values.iter().map(|&v| (v, w)));
+        pairs.extend(d.values.iter().map(|&(v, c)| (v, w * c as f64)));
     }
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let m = weighted_quantile(&pairs, 0.5)?;
@@ -250,11 +326,11 @@ fn sample_median(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> 
     let shares: Vec<StratumSample> = used
         .iter()
         .map(|d| {
-            let n = d.values.len() as u64;
+            let n: u64 = d.values.iter().map(|p| p.1).sum();
             StratumSample {
                 population: d.domain_population(n).max(n as f64),
                 n,
-                successes: d.values.partition_point(|&v| v <= m) as u64,
+                successes: d.values.iter().filter(|p| p.0 <= m).map(|p| p.1).sum(),
             }
         })
         .collect();
@@ -285,13 +361,29 @@ mod tests {
         t
     }
 
+    fn counts(values: &[f64]) -> Vec<(f64, u64)> {
+        let mut h = Histogram::default();
+        for &v in values {
+            h.add(v);
+        }
+        h.sorted()
+    }
+
     #[test]
     fn census_kinds() {
         let v = [1.0, 2.0, 3.0, 4.0, 10.0];
         let t = tally(&v);
         assert_eq!(census(Kind::Mean, &t, &[], None).unwrap().estimate, 4.0);
-        assert_eq!(census(Kind::Median, &t, &v, None).unwrap().estimate, 3.0);
-        assert_eq!(median_sorted(&[1.0, 2.0, 3.0, 4.0]), Some(2.5));
+        assert_eq!(
+            census(Kind::Median, &t, &counts(&v), None)
+                .unwrap()
+                .estimate,
+            3.0
+        );
+        assert_eq!(median_counts(&counts(&[1.0, 2.0, 3.0, 4.0])), Some(2.5));
+        assert_eq!(median_counts(&[(1.0, 2), (5.0, 2)]), Some(3.0));
+        assert_eq!(median_counts(&[(1.0, 3), (5.0, 2)]), Some(1.0));
+        assert_eq!(median_counts(&[]), None);
         assert_eq!(census(Kind::Count, &t, &[], None).unwrap().estimate, 5.0);
         // Mean with a t interval: s² = (130 − 5·16)/4 = 12.5, se = √(12.5/5), t(4) = 2.776445.
         let e = census(Kind::Mean, &t, &[], Some(0.95)).unwrap();
@@ -303,12 +395,37 @@ mod tests {
         );
         // Median interval of 1..=100: ranks 50 ∓ 9.8 → x(40) and x(61).
         let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
-        let e = census(Kind::Median, &tally(&hundred), &hundred, Some(0.95)).unwrap();
+        let e = census(
+            Kind::Median,
+            &tally(&hundred),
+            &counts(&hundred),
+            Some(0.95),
+        )
+        .unwrap();
         assert_eq!(
             (e.estimate, e.lower, e.upper),
             (50.5, Some(40.0), Some(61.0))
         );
         assert!(census(Kind::Share, &Tally::default(), &[], None).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn histograms_merge_and_give_the_sorted_median(v in proptest::collection::vec(-50i32..50, 1..200), cut in 0usize..200) {
+            let xs: Vec<f64> = v.iter().map(|&x| f64::from(x) / 2.0).collect();
+            let cut = cut.min(xs.len());
+            let mut a = Histogram::default();
+            let mut b = Histogram::default();
+            xs[..cut].iter().for_each(|&x| a.add(x));
+            xs[cut..].iter().for_each(|&x| b.add(x));
+            a.merge(&b);
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len();
+            let want = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
+            proptest::prop_assert_eq!(median_counts(&a.sorted()), Some(want));
+            proptest::prop_assert_eq!(a.sorted(), counts(&xs));
+        }
     }
 
     #[test]
@@ -385,27 +502,28 @@ mod tests {
         // Odd values in one stratum, even in the other (they overlap, so F̂(m̂) varies).
         let a: Vec<f64> = (0..50).map(|i| f64::from(2 * i + 1)).collect();
         let b: Vec<f64> = (0..50).map(|i| f64::from(2 * i + 2)).collect();
+        let (ca, cb) = (counts(&a), counts(&b));
         // Equal weights: the median is the 50th of 1..=100 = 50.
         let d = [
             DomainStratum {
                 population: 500,
                 responding: 50,
                 tally: tally(&a),
-                values: &a,
+                values: &ca,
             },
             DomainStratum {
                 population: 500,
                 responding: 50,
                 tally: tally(&b),
-                values: &b,
+                values: &cb,
             },
         ];
         let e = sample(Kind::Median, &d, 0.95).unwrap();
         assert_eq!(e.estimate, 50.0);
         assert!(e.lower.unwrap() < 50.0 && e.upper.unwrap() > 50.0, "{e:?}");
         // Separated strata (1..=50 and 101..=150): F̂(m̂) has no sampling variance.
-        let low: Vec<f64> = (1..=50).map(f64::from).collect();
-        let high: Vec<f64> = (101..=150).map(f64::from).collect();
+        let low = counts(&(1..=50).map(f64::from).collect::<Vec<_>>());
+        let high = counts(&(101..=150).map(f64::from).collect::<Vec<_>>());
         let mut d2 = d.clone();
         d2[0].values = &low;
         d2[1].values = &high;

@@ -772,6 +772,11 @@ impl BoundFilter<'_> {
         Ok(self.truth_of(&self.filter.expr, row)? == Some(true))
     }
 
+    /// The expression as written.
+    pub fn filter_text(&self) -> &str {
+        &self.filter.text
+    }
+
     /// The expression's three-valued truth for one row: `Ok(None)` for NULL, `Err(reason)`
     /// when a value cannot be read as a condition (a share's expression).
     pub fn truth(&self, row: usize) -> Result<Option<bool>, String> {

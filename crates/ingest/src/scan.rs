@@ -35,6 +35,9 @@ pub struct ScanSpec {
     pub extra: Vec<String>,
     /// An optional row filter.
     pub filter: Option<Filter>,
+    /// Data rules (`--check`), with SQL CHECK semantics: a row where a rule is FALSE is
+    /// quarantined with the rule as its reason; TRUE and NULL pass.
+    pub checks: Vec<Filter>,
     /// Columns holding personal data: their values never appear in quarantine rows.
     pub personal: Vec<String>,
     /// Numeric columns (e.g. pages) whose non-empty values must be non-negative numbers;
@@ -52,6 +55,7 @@ impl ScanSpec {
             strata: strata.to_vec(),
             extra: Vec::new(),
             filter: None,
+            checks: Vec::new(),
             personal: Vec::new(),
             nonnegative: Vec::new(),
             batch_size: 65_536,
@@ -61,11 +65,12 @@ impl ScanSpec {
     /// Every column the scan reads, each once, in first-use order.
     pub fn columns(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let filter_cols = self
+        let filter_cols: Vec<String> = self
             .filter
-            .as_ref()
-            .map(|f| f.columns().to_vec())
-            .unwrap_or_default();
+            .iter()
+            .chain(&self.checks)
+            .flat_map(|f| f.columns().iter().cloned())
+            .collect();
         for c in std::iter::once(&self.key)
             .chain(&self.strata)
             .chain(&self.extra)
@@ -518,6 +523,22 @@ where
             ),
             None => None,
         };
+        let checks = self
+            .spec
+            .checks
+            .iter()
+            .map(|f| {
+                let arrays: Vec<ArrayRef> = f
+                    .columns()
+                    .iter()
+                    .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
+                    .collect();
+                f.bind(&arrays).map_err(|reason| IngestError::Filter {
+                    expr: f.text().to_string(),
+                    reason,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let row_no = |i: usize| lines.map_or(row_base + i as u64 + 1, |l| l[i]);
         let mut rows: Vec<u32> = Vec::with_capacity(len);
         let mut bad: Vec<(u64, String, usize)> = Vec::new();
@@ -559,6 +580,15 @@ where
                 ));
                 continue;
             }
+            let failed = checks.iter().find_map(|c| match c.truth(i) {
+                Ok(Some(false)) => Some(format!("check failed: {}", c.filter_text())),
+                Ok(_) => None,
+                Err(reason) => Some(format!("check {}: {reason}", c.filter_text())),
+            });
+            if let Some(reason) = failed {
+                bad.push((row_no(i), reason, i));
+                continue;
+            }
             if let Some(b) = &bound {
                 match b.matches(i) {
                     Ok(true) => {}
@@ -575,6 +605,7 @@ where
             rows.push(i as u32);
         }
         drop(bound);
+        drop(checks);
         self.counts.rows_excluded += excluded;
         self.counts.rows_used += rows.len() as u64;
         for (row, reason, i) in bad {

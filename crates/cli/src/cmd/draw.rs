@@ -214,6 +214,7 @@ pub fn draw_bounded(
     if let Some(w) = &plan.where_ {
         spec.filter = Some(Filter::parse(w)?);
     }
+    spec.checks = crate::util::parse_checks(&plan.checks)?;
     let s53 = start53(start);
     let h = plan.strata.len();
     let pb = progress_bar("drawing");

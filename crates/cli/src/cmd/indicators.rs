@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use urval_indicators::estimate::{self, DomainStratum};
+use urval_indicators::estimate::{self, DomainStratum, Histogram};
 use urval_indicators::spec::{Indicator, Kind, NullRule, Spec};
 use urval_indicators::{Estimate, Tally};
 use urval_ingest::personal::Pseudonymizer;
@@ -75,6 +75,10 @@ pub struct IndicatorsArgs {
     /// Only rows where this expression is true.
     #[arg(long = "where", value_name = "EXPR")]
     pub where_: Option<String>,
+    /// A data rule every row must meet (repeatable), e.g. "decided_date >= opened_date":
+    /// a row where it is FALSE is quarantined with the rule as its reason (NULL passes).
+    #[arg(long = "check", value_name = "EXPR")]
+    pub checks: Vec<String>,
     /// Census: also give intervals, treating the records as the outcome of a process
     /// (Wilson for shares, t for means, order statistics for medians).
     #[arg(long)]
@@ -280,8 +284,8 @@ struct State {
     cell_keys: Vec<(u32, u16, u32)>,
     /// [indicator][cell].
     tallies: Vec<Vec<Tally>>,
-    /// [indicator][cell] values (medians only).
-    values: Vec<Vec<Vec<f64>>>,
+    /// [indicator][cell] value counts (medians only).
+    values: Vec<Vec<Histogram>>,
     invalid: Vec<u64>,
     errors: Vec<QuarantineRecord>,
     /// Rows per design stratum (responding records).
@@ -411,7 +415,7 @@ impl Engine<'_> {
                         t.push(Tally::default());
                     }
                     for v in &mut st.values {
-                        v.push(Vec::new());
+                        v.push(Histogram::default());
                     }
                     c
                 }
@@ -426,7 +430,7 @@ impl Engine<'_> {
                     Ok(Some(Outcome::Value(x))) => {
                         st.tallies[k][cell].add_value(x);
                         if ind.kind == Kind::Median {
-                            st.values[k][cell].push(x);
+                            st.values[k][cell].add(x);
                         }
                     }
                     Err(reason) => {
@@ -484,11 +488,20 @@ enum Outcome {
     Value(f64),
 }
 
-/// A merged cell: per indicator its tally and sorted values.
+/// A merged cell: per indicator its tally and value counts.
 #[derive(Clone, Default)]
 struct Cell {
     tallies: Vec<Tally>,
-    values: Vec<Vec<f64>>,
+    values: Vec<Histogram>,
+}
+
+impl Cell {
+    fn new(k: usize) -> Cell {
+        Cell {
+            tallies: vec![Tally::default(); k],
+            values: vec![Histogram::default(); k],
+        }
+    }
 }
 
 /// One output row.
@@ -520,26 +533,13 @@ fn merge_cells(
                 .into_iter()
                 .map(String::from)
                 .collect();
-            let slot = out.entry((values, band)).or_insert_with(|| {
-                vec![
-                    Cell {
-                        tallies: vec![Tally::default(); k],
-                        values: vec![Vec::new(); k],
-                    };
-                    design_strata
-                ]
-            });
+            let slot = out
+                .entry((values, band))
+                .or_insert_with(|| vec![Cell::new(k); design_strata]);
             let cell = &mut slot[stratum as usize];
             for i in 0..k {
                 cell.tallies[i].merge(&st.tallies[i][c]);
-                cell.values[i].extend_from_slice(&st.values[i][c]);
-            }
-        }
-    }
-    for cells in out.values_mut() {
-        for c in cells {
-            for v in &mut c.values {
-                v.sort_by(f64::total_cmp);
+                cell.values[i].merge(&st.values[i][c]);
             }
         }
     }
@@ -560,18 +560,28 @@ fn estimate_cells(
     for c in cells {
         total.merge(&c.tallies[k]);
     }
+    let median = ind.kind == Kind::Median;
     let est = match design {
         None => {
-            let mut values: Vec<f64> = Vec::new();
-            if ind.kind == Kind::Median {
+            let mut h = Histogram::default();
+            if median {
                 for c in cells {
-                    values.extend_from_slice(&c.values[k]);
+                    h.merge(&c.values[k]);
                 }
-                values.sort_by(f64::total_cmp);
             }
-            estimate::census(ind.kind, &total, &values, ci.then_some(confidence))
+            estimate::census(ind.kind, &total, &h.sorted(), ci.then_some(confidence))
         }
         Some(d) => {
+            let sorted: Vec<Vec<(f64, u64)>> = cells
+                .iter()
+                .map(|c| {
+                    if median {
+                        c.values[k].sorted()
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect();
             let strata: Vec<DomainStratum> = cells
                 .iter()
                 .enumerate()
@@ -580,7 +590,7 @@ fn estimate_cells(
                     population: d.strata[h].1,
                     responding: responding[h],
                     tally: c.tallies[k],
-                    values: &c.values[k],
+                    values: &sorted[h],
                 })
                 .collect();
             estimate::sample(ind.kind, &strata, confidence)
@@ -707,20 +717,14 @@ fn compute(
     };
     let mut rows = Vec::new();
     for (i, ind) in spec.indicators.iter().enumerate() {
-        let mut all: Vec<Cell> = vec![
-            Cell {
-                tallies: vec![Tally::default(); k],
-                values: vec![Vec::new(); k],
-            };
-            n_strata
-        ];
+        let mut all: Vec<Cell> = vec![Cell::new(k); n_strata];
         for ((group, band), cells) in &merged {
             let refs: Vec<&Cell> = cells.iter().collect();
             let (t, est) =
                 estimate_cells(i, ind, &refs, design, &responding, args.confidence, args.ci);
             for (a, c) in all.iter_mut().zip(cells) {
                 a.tallies[i].merge(&c.tallies[i]);
-                a.values[i].extend_from_slice(&c.values[i]);
+                a.values[i].merge(&c.values[i]);
             }
             // A group outside the indicator's population has no row (a count's 0 is an answer).
             if t.n == 0 && t.skipped == 0 && ind.kind != Kind::Count {
@@ -737,9 +741,6 @@ fn compute(
                 invalid: 0,
                 est,
             });
-        }
-        for c in &mut all {
-            c.values[i].sort_by(f64::total_cmp);
         }
         let refs: Vec<&Cell> = all.iter().collect();
         let (t, est) = estimate_cells(i, ind, &refs, design, &responding, args.confidence, args.ci);
@@ -1061,6 +1062,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         "age_bands": args.age_bands,
         "age": bands.as_ref().map(|_| args.age.clone()),
         "where": args.where_,
+        "checks": args.checks,
         "confidence": args.confidence,
         "ci": args.ci,
         "manifest": design.as_ref().map(|d| d.manifest.display().to_string()),

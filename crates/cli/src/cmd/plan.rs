@@ -43,6 +43,11 @@ pub struct PlanArgs {
     /// A SQL filter on the rows in the population, e.g. "area = 'aldre'".
     #[arg(long = "where", value_name = "EXPR")]
     where_: Option<String>,
+    /// A data rule every row must meet (repeatable), e.g. "decided_date >= opened_date":
+    /// a row where it is FALSE is quarantined with the rule as its reason (NULL passes, as
+    /// in SQL CHECK). Recorded in the plan; draw and verify apply the same rules.
+    #[arg(long = "check", value_name = "EXPR")]
+    checks: Vec<String>,
     /// Margin of error E: per stratum with --allocation domain, else on the overall share.
     #[arg(long, value_parser = parse_f64, value_name = "E")]
     margin: Option<f64>,
@@ -341,6 +346,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     if let Some(w) = &args.where_ {
         spec.filter = Some(Filter::parse(w)?);
     }
+    spec.checks = crate::util::parse_checks(&args.checks)?;
     spec.personal = args.personal.clone();
     let result = census(&extract, &spec, args.pages_column.as_deref())?;
     check_duplicates(
@@ -450,6 +456,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         key: args.key.clone(),
         strata_columns: strata_cols.clone(),
         where_: args.where_.clone(),
+        checks: args.checks.clone(),
         pages_column: args.pages_column.clone(),
         design: Design {
             margin: args.margin,
