@@ -17,7 +17,9 @@ mod source;
 mod text;
 
 pub use error::{IngestError, Result};
-pub use filter::{add_months, civil_from_days, parse_date, BoundFilter, Filter};
+pub use filter::{
+    add_months, civil_from_days, parse_date, BoundFilter, Filter, T_ERROR, T_FALSE, T_NULL, T_TRUE,
+};
 pub use scan::{
     file_columns, scan, Batch, FileCounts, QuarantineRecord, ScanOutput, ScanSpec, PERSONAL_MASK,
 };

@@ -30,7 +30,8 @@ use urval_indicators::spec::{Indicator, Kind, NullRule, Spec};
 use urval_indicators::{Estimate, Tally};
 use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::{
-    file_columns, scan, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec,
+    file_columns, scan, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec, T_FALSE,
+    T_NULL, T_TRUE,
 };
 
 /// How the CSV output is written.
@@ -351,29 +352,13 @@ impl Engine<'_> {
                 row: 0,
                 reason: e.to_string(),
             })?;
-        let bound: Vec<(Option<BoundFilter>, Option<BoundFilter>)> = self
-            .spec
-            .indicators
-            .iter()
-            .map(|ind| {
-                Ok((
-                    ind.where_
-                        .as_ref()
-                        .map(|f| self.bind(f, batch))
-                        .transpose()?,
-                    ind.expr.as_ref().map(|f| self.bind(f, batch)).transpose()?,
-                ))
-            })
-            .collect::<urval_ingest::Result<_>>()?;
         let age = self.age.map(|f| self.bind(f, batch)).transpose()?;
-        let masked: Vec<bool> = self
-            .spec
-            .indicators
-            .iter()
-            .map(|i| self.reads_personal(i))
-            .collect();
+        // The rows that count (a known group; in a sample, a key of the manifest), each
+        // with its cell: (group, age band, design stratum).
+        let mut active: Vec<u32> = Vec::with_capacity(batch.rows.len());
+        let mut positions: Vec<u32> = Vec::with_capacity(batch.rows.len());
+        let mut cells: Vec<u32> = Vec::with_capacity(batch.rows.len());
         for (i, &r) in batch.rows.iter().enumerate() {
-            let r = r as usize;
             let group = groups[i];
             if group == UNKNOWN {
                 continue;
@@ -381,7 +366,7 @@ impl Engine<'_> {
             let stratum = match self.design {
                 None => 0,
                 Some(d) => {
-                    let key = batch.key.get(r).unwrap_or("");
+                    let key = batch.key.get(r as usize).unwrap_or("");
                     let pseudonym;
                     let key = match self.pseudo {
                         Some(p) => {
@@ -401,15 +386,15 @@ impl Engine<'_> {
             };
             st.responding[stratum as usize] += 1;
             let band = match (&age, self.bands) {
-                (Some(a), Some(bands)) => band_of(bands, a.number(r).ok().flatten()),
+                (Some(a), Some(bands)) => band_of(bands, a.number(r as usize).ok().flatten()),
                 _ => 0,
             };
             let packed = (u64::from(group) << 40) | (u64::from(band) << 32) | u64::from(stratum);
             let cell = match st.cells.get(&packed) {
-                Some(&c) => c as usize,
+                Some(&c) => c,
                 None => {
-                    let c = st.cell_keys.len();
-                    st.cells.insert(packed, c as u32);
+                    let c = st.cell_keys.len() as u32;
+                    st.cells.insert(packed, c);
                     st.cell_keys.push((group, band, stratum));
                     for t in &mut st.tallies {
                         t.push(Tally::default());
@@ -420,72 +405,99 @@ impl Engine<'_> {
                     c
                 }
             };
-            for (k, ind) in self.spec.indicators.iter().enumerate() {
-                let (w, e) = &bound[k];
-                let res = self.eval(ind, w.as_ref(), e.as_ref(), r);
-                match res {
-                    Ok(None) => {}
-                    Ok(Some(Outcome::Skip)) => st.tallies[k][cell].add_skipped(),
-                    Ok(Some(Outcome::Share(s))) => st.tallies[k][cell].add_share(s),
-                    Ok(Some(Outcome::Value(x))) => {
-                        st.tallies[k][cell].add_value(x);
-                        if ind.kind == Kind::Median {
-                            st.values[k][cell].add(x);
+            active.push(r);
+            positions.push(i as u32);
+            cells.push(cell);
+        }
+        st.groups = groups;
+
+        // Each indicator a column at a time: its population (where), then its outcome.
+        let (mut codes, mut errors) = (Vec::new(), Vec::new());
+        let (mut inside, mut inside_at) = (Vec::new(), Vec::new());
+        let (mut outcome, mut outcome_errors) = (Vec::new(), Vec::new());
+        let mut numbers = Vec::new();
+        for (k, ind) in self.spec.indicators.iter().enumerate() {
+            let masked = self.reads_personal(ind);
+            let report = |st: &mut State, j: usize, reason: String| {
+                st.invalid[k] += 1;
+                let reason = if masked {
+                    "a value does not fit the expression (a personal column: value not shown)"
+                        .to_string()
+                } else {
+                    reason
+                };
+                st.errors.push(QuarantineRecord {
+                    file: batch.file,
+                    row: batch.row_number(positions[j] as usize),
+                    reason: format!("indicator {}: {reason}", ind.name),
+                    raw: String::new(),
+                });
+            };
+            inside.clear();
+            inside_at.clear();
+            match &ind.where_ {
+                None => {
+                    inside.extend_from_slice(&active);
+                    inside_at.extend(0..active.len());
+                }
+                Some(w) => {
+                    self.bind(w, batch)?
+                        .truth_rows(&active, &mut codes, &mut errors);
+                    for (j, &c) in codes.iter().enumerate() {
+                        if c == T_TRUE {
+                            inside.push(active[j]);
+                            inside_at.push(j);
                         }
                     }
-                    Err(reason) => {
-                        st.invalid[k] += 1;
-                        let reason = if masked[k] {
-                            "a value does not fit the expression (a personal column: value not shown)"
-                                .to_string()
-                        } else {
-                            reason
-                        };
-                        st.errors.push(QuarantineRecord {
-                            file: batch.file,
-                            row: batch.row_number(i),
-                            reason: format!("indicator {}: {reason}", ind.name),
-                            raw: String::new(),
-                        });
+                    for (j, reason) in errors.drain(..) {
+                        report(st, j, reason);
+                    }
+                }
+            }
+            let tallies = &mut st.tallies[k];
+            match (ind.kind, &ind.expr) {
+                (Kind::Count, _) | (_, None) => {
+                    for &j in &inside_at {
+                        tallies[cells[j] as usize].add_share(true);
+                    }
+                }
+                (Kind::Share, Some(e)) => {
+                    self.bind(e, batch)?
+                        .truth_rows(&inside, &mut outcome, &mut outcome_errors);
+                    for (m, &j) in inside_at.iter().enumerate() {
+                        let t = &mut tallies[cells[j] as usize];
+                        match outcome[m] {
+                            T_TRUE => t.add_share(true),
+                            T_FALSE => t.add_share(false),
+                            T_NULL if ind.null == NullRule::Fail => t.add_share(false),
+                            T_NULL => t.add_skipped(),
+                            _ => {}
+                        }
+                    }
+                    for (m, reason) in outcome_errors.drain(..) {
+                        report(st, inside_at[m], reason);
+                    }
+                }
+                (Kind::Mean | Kind::Median, Some(e)) => {
+                    self.bind(e, batch)?.number_rows(&inside, &mut numbers);
+                    for (m, &j) in inside_at.iter().enumerate() {
+                        let cell = cells[j] as usize;
+                        match std::mem::replace(&mut numbers[m], Ok(None)) {
+                            Ok(Some(x)) => {
+                                st.tallies[k][cell].add_value(x);
+                                if ind.kind == Kind::Median {
+                                    st.values[k][cell].add(x);
+                                }
+                            }
+                            Ok(None) => st.tallies[k][cell].add_skipped(),
+                            Err(reason) => report(st, j, reason),
+                        }
                     }
                 }
             }
         }
-        st.groups = groups;
         Ok(())
     }
-
-    fn eval(
-        &self,
-        ind: &Indicator,
-        w: Option<&BoundFilter>,
-        e: Option<&BoundFilter>,
-        r: usize,
-    ) -> Result<Option<Outcome>, String> {
-        if let Some(w) = w {
-            if w.truth(r)? != Some(true) {
-                return Ok(None);
-            }
-        }
-        Ok(Some(match (ind.kind, e) {
-            (Kind::Count, _) | (_, None) => Outcome::Share(true),
-            (Kind::Share, Some(e)) => match e.truth(r)? {
-                Some(s) => Outcome::Share(s),
-                None if ind.null == NullRule::Fail => Outcome::Share(false),
-                None => Outcome::Skip,
-            },
-            (Kind::Mean | Kind::Median, Some(e)) => match e.number(r)? {
-                Some(x) => Outcome::Value(x),
-                None => Outcome::Skip,
-            },
-        }))
-    }
-}
-
-enum Outcome {
-    Skip,
-    Share(bool),
-    Value(f64),
 }
 
 /// A merged cell: per indicator its tally and value counts.
