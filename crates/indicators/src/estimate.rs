@@ -50,46 +50,90 @@ fn plain(estimate: f64, method: &'static str) -> Estimate {
 }
 
 /// An exact, mergeable summary of a group's values for medians: each distinct value with
-/// its count. Merging adds counts, so chunks tallied in parallel merge to the histogram of
-/// all rows; memory grows with the number of distinct values (a few thousand for days),
-/// not with the rows.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// its count. Whole numbers 0–16,383 (days, pages) are counted in a dense array, anything
+/// else in a hash map; merging adds counts, so chunks tallied in parallel merge to the
+/// histogram of all rows. Memory grows with the range of values, not with the rows.
+#[derive(Debug, Clone, Default)]
 pub struct Histogram {
-    counts: FxHashMap<u64, u64>,
+    dense: Vec<u32>,
+    sparse: FxHashMap<u64, u64>,
 }
 
+/// Whole numbers below this are counted densely.
+const DENSE_LIMIT: f64 = 16_384.0;
+
 impl Histogram {
-    /// The map key of a value: its bits byte-swapped. Whole numbers (days, pages) have
-    /// all their varying bits at the top of the f64; swapped, they reach the low bits that
-    /// the table indexes by (unswapped, every whole number collides).
+    /// The map key of a value: its bits byte-swapped. Whole numbers have all their
+    /// varying bits at the top of the f64; swapped, they reach the low bits that the table
+    /// indexes by (unswapped, every whole number collides).
     #[inline]
     fn key(x: f64) -> u64 {
         let x = if x == 0.0 { 0.0 } else { x }; // −0 counts as 0
         x.to_bits().swap_bytes()
     }
 
+    #[inline]
+    fn add_count(&mut self, x: f64, c: u64) {
+        if (0.0..DENSE_LIMIT).contains(&x) && x.fract() == 0.0 {
+            let i = x as usize;
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, 0);
+            }
+            match u32::try_from(u64::from(self.dense[i]) + c) {
+                Ok(v) => self.dense[i] = v,
+                // A count past u32: the excess goes to the map (exact either way).
+                Err(_) => *self.sparse.entry(Self::key(x)).or_insert(0) += c,
+            }
+        } else {
+            *self.sparse.entry(Self::key(x)).or_insert(0) += c;
+        }
+    }
+
     /// Count one value.
     #[inline]
     pub fn add(&mut self, x: f64) {
-        *self.counts.entry(Self::key(x)).or_insert(0) += 1;
+        self.add_count(x, 1);
     }
 
     /// Add another histogram's counts.
     pub fn merge(&mut self, o: &Histogram) {
-        for (&k, &c) in &o.counts {
-            *self.counts.entry(k).or_insert(0) += c;
+        if self.dense.len() < o.dense.len() {
+            self.dense.resize(o.dense.len(), 0);
+        }
+        for (i, &c) in o.dense.iter().enumerate() {
+            if c > 0 {
+                self.add_count(i as f64, u64::from(c));
+            }
+        }
+        for (&k, &c) in &o.sparse {
+            *self.sparse.entry(k).or_insert(0) += c;
         }
     }
 
     /// The distinct values with their counts, ascending.
     pub fn sorted(&self) -> Vec<(f64, u64)> {
         let mut v: Vec<(f64, u64)> = self
-            .counts
+            .sparse
             .iter()
             .map(|(&k, &c)| (f64::from_bits(k.swap_bytes()), c))
             .collect();
+        v.extend(
+            self.dense
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0)
+                .map(|(i, &c)| (i as f64, u64::from(c))),
+        );
         v.sort_by(|a, b| a.0.total_cmp(&b.0));
-        v
+        // A whole number can be in both parts (after an overflow): one entry each.
+        let mut out: Vec<(f64, u64)> = Vec::with_capacity(v.len());
+        for (x, c) in v {
+            match out.last_mut() {
+                Some(last) if last.0 == x => last.1 += c,
+                _ => out.push((x, c)),
+            }
+        }
+        out
     }
 }
 
@@ -98,7 +142,7 @@ pub fn merge_counts(lists: &[&[(f64, u64)]]) -> Vec<(f64, u64)> {
     let mut h = Histogram::default();
     for l in lists {
         for &(v, c) in *l {
-            *h.counts.entry(Histogram::key(v)).or_insert(0) += c;
+            h.add_count(v, c);
         }
     }
     h.sorted()
@@ -411,7 +455,9 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn histograms_merge_and_give_the_sorted_median(v in proptest::collection::vec(-50i32..50, 1..200), cut in 0usize..200) {
+        fn histograms_merge_and_give_the_sorted_median(v in proptest::collection::vec(-50i32..40_000, 1..200), cut in 0usize..200) {
+            // Halves, negatives and numbers past the dense range go to the map; whole
+            // numbers below it to the array.
             let xs: Vec<f64> = v.iter().map(|&x| f64::from(x) / 2.0).collect();
             let cut = cut.min(xs.len());
             let mut a = Histogram::default();
@@ -426,6 +472,26 @@ mod tests {
             proptest::prop_assert_eq!(median_counts(&a.sorted()), Some(want));
             proptest::prop_assert_eq!(a.sorted(), counts(&xs));
         }
+    }
+
+    #[test]
+    fn a_count_past_u32_stays_exact() {
+        let mut h = Histogram::default();
+        h.add_count(7.0, u64::from(u32::MAX) - 1);
+        h.add_count(7.0, 5);
+        h.add(3.0);
+        assert_eq!(h.sorted(), vec![(3.0, 1), (7.0, u64::from(u32::MAX) + 4)]);
+        let mut g = Histogram::default();
+        g.merge(&h);
+        g.merge(&h);
+        assert_eq!(
+            g.sorted(),
+            vec![(3.0, 2), (7.0, 2 * (u64::from(u32::MAX) + 4))]
+        );
+        assert_eq!(
+            merge_counts(&[&[(1.5, 2)], &[(1.5, 1), (2.0, 1)]]),
+            vec![(1.5, 3), (2.0, 1)]
+        );
     }
 
     #[test]

@@ -1136,6 +1136,13 @@ impl BoundFilter<'_> {
     }
 }
 
+/// What a whole number stands for in the column-at-a-time evaluator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IntKind {
+    Int,
+    Date,
+}
+
 /// Truth codes of [`BoundFilter::truth_rows`]: FALSE.
 pub const T_FALSE: u8 = 0;
 /// TRUE.
@@ -1285,6 +1292,18 @@ impl BoundFilter<'_> {
         idx: &[u32],
         out: &mut [u8],
     ) -> bool {
+        if let (Some((ka, a)), Some((kb, b))) = (self.vint(l, rows, idx), self.vint(r, rows, idx)) {
+            if ka != kb {
+                return false;
+            }
+            for (m, &j) in idx.iter().enumerate() {
+                out[j as usize] = match (a[m], b[m]) {
+                    (Some(x), Some(y)) => ord_code(op, x.cmp(&y)),
+                    _ => T_NULL,
+                };
+            }
+            return true;
+        }
         let (op, c, other) = match (l, r) {
             (Expr::Col(c), o) => (op, *c, o),
             (o, Expr::Col(c)) => (flip(op), *c, o),
@@ -1402,39 +1421,152 @@ impl BoundFilter<'_> {
         }
     }
 
+    /// Whole-number or date values of an expression for the rows `rows[j]`, `j` in `idx`
+    /// (NULL as `None`), a column at a time: integer and date columns, constants,
+    /// `date − date`, `date ± n`, `n ± n`, `ADD_MONTHS(date, n)` (through a table over the
+    /// dates present). `None` (the caller goes row by row) for anything else, and whenever
+    /// a value would overflow or leave the calendar, so that the row-wise error is kept.
+    fn vint(&self, e: &Expr, rows: &[u32], idx: &[u32]) -> Option<(IntKind, Vec<Option<i64>>)> {
+        let at = |j: u32| rows[j as usize] as usize;
+        match e {
+            Expr::Col(c) => match &self.cols[*c] {
+                ColAccess::Int(a) => Some((
+                    IntKind::Int,
+                    idx.iter()
+                        .map(|&j| (!a.is_null(at(j))).then(|| a.value(at(j))))
+                        .collect(),
+                )),
+                ColAccess::Date(a) => Some((
+                    IntKind::Date,
+                    idx.iter()
+                        .map(|&j| (!a.is_null(at(j))).then(|| i64::from(a.value(at(j)))))
+                        .collect(),
+                )),
+                _ => None,
+            },
+            Expr::Lit(Lit::Int(v)) => Some((IntKind::Int, vec![Some(*v); idx.len()])),
+            Expr::Neg(x) => {
+                let (IntKind::Int, v) = self.vint(x, rows, idx)? else {
+                    return None;
+                };
+                let mut out = Vec::with_capacity(v.len());
+                for x in v {
+                    out.push(match x {
+                        Some(x) => Some(x.checked_neg()?),
+                        None => None,
+                    });
+                }
+                Some((IntKind::Int, out))
+            }
+            Expr::Lit(Lit::Date(d)) => Some((IntKind::Date, vec![Some(i64::from(*d)); idx.len()])),
+            Expr::Arith(op @ (ArithOp::Add | ArithOp::Sub), l, r) => {
+                let (ka, a) = self.vint(l, rows, idx)?;
+                let (kb, b) = self.vint(r, rows, idx)?;
+                let kind = match (op, ka, kb) {
+                    (ArithOp::Sub, IntKind::Date, IntKind::Date) => IntKind::Int,
+                    (_, IntKind::Date, IntKind::Int) => IntKind::Date,
+                    (_, IntKind::Int, IntKind::Int) => IntKind::Int,
+                    _ => return None,
+                };
+                let mut out = Vec::with_capacity(a.len());
+                for (x, y) in a.into_iter().zip(b) {
+                    out.push(match (x, y) {
+                        (Some(x), Some(y)) => {
+                            let v = if *op == ArithOp::Add {
+                                x.checked_add(y)?
+                            } else {
+                                x.checked_sub(y)?
+                            };
+                            if kind == IntKind::Date && i32::try_from(v).is_err() {
+                                return None;
+                            }
+                            Some(v)
+                        }
+                        _ => None,
+                    });
+                }
+                Some((kind, out))
+            }
+            Expr::Func(Func::AddMonths, args) => {
+                let (IntKind::Date, d) = self.vint(&args[0], rows, idx)? else {
+                    return None;
+                };
+                let (IntKind::Int, n) = self.vint(&args[1], rows, idx)? else {
+                    return None;
+                };
+                // A table over the range of dates present, per distinct month count.
+                let (lo, hi) = d
+                    .iter()
+                    .flatten()
+                    .fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+                let span = if lo <= hi { (hi - lo + 1) as usize } else { 0 };
+                let mut tables: Vec<(i64, Vec<Option<i32>>)> = Vec::new();
+                let mut out = Vec::with_capacity(d.len());
+                for (x, m) in d.into_iter().zip(n) {
+                    let (Some(x), Some(m)) = (x, m) else {
+                        out.push(None);
+                        continue;
+                    };
+                    let v = if span <= 1 << 16 {
+                        let t = match tables.iter().position(|t| t.0 == m) {
+                            Some(i) => i,
+                            None => {
+                                if tables.len() >= 8 {
+                                    return None;
+                                }
+                                tables.push((m, vec![None; span]));
+                                tables.len() - 1
+                            }
+                        };
+                        let slot = &mut tables[t].1[(x - lo) as usize];
+                        match slot {
+                            Some(v) => *v,
+                            None => {
+                                let v = add_months(i32::try_from(x).ok()?, m)?;
+                                *slot = Some(v);
+                                v
+                            }
+                        }
+                    } else {
+                        add_months(i32::try_from(x).ok()?, m)?
+                    };
+                    out.push(Some(i64::from(v)));
+                }
+                Some((IntKind::Date, out))
+            }
+            _ => None,
+        }
+    }
+
     /// The expression's value as a number for many rows: `out[j]` for row `rows[j]` as in
     /// [`Self::number`]; a column, or the difference of two date columns, a column at a
     /// time, anything else row by row.
     pub fn number_rows(&self, rows: &[u32], out: &mut Vec<Result<Option<f64>, String>>) {
         out.clear();
+        let idx: Vec<u32> = (0..rows.len() as u32).collect();
+        if let Some((kind, v)) = self.vint(&self.filter.expr, rows, &idx) {
+            // A date's number is its day count, as in `number`.
+            let _ = kind;
+            out.extend(v.into_iter().map(|x| Ok(x.map(|x| x as f64))));
+            return;
+        }
         match &self.filter.expr {
-            Expr::Col(c) if matches!(self.cols[*c], ColAccess::Int(_) | ColAccess::Float(_)) => {
+            Expr::Col(c) if matches!(self.cols[*c], ColAccess::Float(_)) => {
+                let ColAccess::Float(a) = &self.cols[*c] else {
+                    return;
+                };
                 for &r in rows {
                     let r = r as usize;
-                    out.push(Ok(match &self.cols[*c] {
-                        ColAccess::Int(a) => (!a.is_null(r)).then(|| a.value(r) as f64),
-                        ColAccess::Float(a) => {
-                            (!a.is_null(r) && a.value(r).is_finite()).then(|| a.value(r))
+                    out.push(if a.is_null(r) {
+                        Ok(None)
+                    } else {
+                        let v = a.value(r);
+                        if v.is_finite() {
+                            Ok(Some(v))
+                        } else {
+                            Err(format!("{v} is not a finite number"))
                         }
-                        _ => None,
-                    }));
-                }
-            }
-            Expr::Arith(ArithOp::Sub, l, r)
-                if matches!((&**l, &**r), (Expr::Col(a), Expr::Col(b))
-                    if matches!((&self.cols[*a], &self.cols[*b]), (ColAccess::Date(_), ColAccess::Date(_)))) =>
-            {
-                let (Expr::Col(a), Expr::Col(b)) = (&**l, &**r) else {
-                    return;
-                };
-                let (ColAccess::Date(x), ColAccess::Date(y)) = (&self.cols[*a], &self.cols[*b])
-                else {
-                    return;
-                };
-                for &r in rows {
-                    let r = r as usize;
-                    out.push(Ok((!x.is_null(r) && !y.is_null(r))
-                        .then(|| (i64::from(x.value(r)) - i64::from(y.value(r))) as f64)));
+                    });
                 }
             }
             _ => {
@@ -1645,6 +1777,15 @@ mod tests {
             "area IS NULL AND NOT b",
             "d1 = DATE '1970-01-06'",
             "(n > 10 OR plain = 'aldre') AND NOT area = 'aldre'",
+            "d1 <= ADD_MONTHS(d2, 4)",
+            "d2 > ADD_MONTHS(d1, -3) OR n > 5",
+            "d1 - d2 <= 1",
+            "d1 + n >= d2",
+            "d1 - 2 = d2",
+            "n - 1 > 2",
+            "d1 <= ADD_MONTHS(d2, n)",
+            "d1 <= ADD_MONTHS(d2, -3) AND -n < 2",
+            "ADD_MONTHS(plain, 1) > d1",
         ];
         let rows: Vec<u32> = vec![0, 1, 2, 3, 4, 5, 4, 0];
         for text in exprs {
@@ -1671,12 +1812,27 @@ mod tests {
                 "{text}"
             );
         }
-        let f = Filter::parse("d1 - d2").unwrap();
-        let b = f.bind(&[arrays[2].clone(), arrays[3].clone()]).unwrap();
-        let mut out = Vec::new();
-        b.number_rows(&rows, &mut out);
-        let want: Vec<_> = rows.iter().map(|&r| b.number(r as usize)).collect();
-        assert_eq!(out, want);
+        for text in [
+            "d1 - d2",
+            "n",
+            "d1",
+            "ADD_MONTHS(d1, 1) - d2",
+            "n * 2",
+            "plain",
+            "n + 9223372036854775807",
+        ] {
+            let f = Filter::parse(text).unwrap();
+            let bound_arrays: Vec<ArrayRef> = f
+                .columns()
+                .iter()
+                .map(|c| arrays[names.iter().position(|n| n == c).unwrap()].clone())
+                .collect();
+            let b = f.bind(&bound_arrays).unwrap();
+            let mut out = Vec::new();
+            b.number_rows(&rows, &mut out);
+            let want: Vec<_> = rows.iter().map(|&r| b.number(r as usize)).collect();
+            assert_eq!(out, want, "{text}");
+        }
     }
 
     #[test]
@@ -1746,5 +1902,58 @@ mod tests {
         }
         let f = Filter::parse("'x'").unwrap();
         assert!(f.bind(&[]).unwrap().number(0).is_err());
+    }
+}
+#[cfg(test)]
+mod fast_paths {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The comparisons the shipped indicators use are answered a column at a time (not by
+    /// the row-wise fallback, which gives the same answers, only slower).
+    #[test]
+    fn date_comparisons_take_the_column_at_a_time_path() {
+        let d: ArrayRef = Arc::new(Date32Array::from(vec![
+            Some(20_000),
+            None,
+            Some(20_300),
+            None,
+        ]));
+        let e: ArrayRef = Arc::new(Date32Array::from(vec![Some(20_329); 4]));
+        for text in [
+            "decided_date <= ADD_MONTHS(extract_date, -3)",
+            "extract_date > ADD_MONTHS(decided_date, 4)",
+            "decided_date - extract_date <= 14",
+            "decided_date <= extract_date",
+        ] {
+            let f = Filter::parse(text).unwrap();
+            let arrays: Vec<ArrayRef> = f
+                .columns()
+                .iter()
+                .map(|c| {
+                    if c == "decided_date" {
+                        d.clone()
+                    } else {
+                        e.clone()
+                    }
+                })
+                .collect();
+            let b = f.bind(&arrays).unwrap();
+            let Expr::Cmp(op, l, r) = &f.expr else {
+                panic!("{text}")
+            };
+            let rows = [0u32, 1, 2, 3];
+            let mut out = vec![9u8; 4];
+            assert!(b.vcmp(*op, l, r, &rows, &rows, &mut out), "{text}");
+            let want: Vec<u8> = rows
+                .iter()
+                .map(|&r| match b.truth(r as usize) {
+                    Ok(Some(true)) => T_TRUE,
+                    Ok(Some(false)) => T_FALSE,
+                    _ => T_NULL,
+                })
+                .collect();
+            assert_eq!(out, want, "{text}");
+        }
     }
 }

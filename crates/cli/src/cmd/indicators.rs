@@ -282,6 +282,8 @@ struct State {
     mapper: StrataMapper,
     /// (group, band, stratum) packed → cell index.
     cells: FxHashMap<u64, u32>,
+    /// group → cell index, for a census without age bands (`u32::MAX`: none yet).
+    direct: Vec<u32>,
     cell_keys: Vec<(u32, u16, u32)>,
     /// [indicator][cell].
     tallies: Vec<Vec<Tally>>,
@@ -312,6 +314,7 @@ impl Engine<'_> {
         State {
             mapper: StrataMapper::growing(by),
             cells: FxHashMap::default(),
+            direct: Vec::new(),
             cell_keys: Vec::new(),
             tallies: vec![Vec::new(); k],
             values: vec![Vec::new(); k],
@@ -389,10 +392,27 @@ impl Engine<'_> {
                 (Some(a), Some(bands)) => band_of(bands, a.number(r as usize).ok().flatten()),
                 _ => 0,
             };
+            // A census without age bands: the group is the cell (a direct table); otherwise
+            // (group, band, stratum) through a hash map.
             let packed = (u64::from(group) << 40) | (u64::from(band) << 32) | u64::from(stratum);
-            let cell = match st.cells.get(&packed) {
-                Some(&c) => c,
+            let direct = self.design.is_none() && self.bands.is_none();
+            let known = if direct {
+                st.direct
+                    .get(group as usize)
+                    .copied()
+                    .filter(|&c| c != u32::MAX)
+            } else {
+                st.cells.get(&packed).copied()
+            };
+            let cell = match known {
+                Some(c) => c,
                 None => {
+                    if direct {
+                        if st.direct.len() <= group as usize {
+                            st.direct.resize(group as usize + 1, u32::MAX);
+                        }
+                        st.direct[group as usize] = st.cell_keys.len() as u32;
+                    }
                     let c = st.cell_keys.len() as u32;
                     st.cells.insert(packed, c);
                     st.cell_keys.push((group, band, stratum));

@@ -1,0 +1,65 @@
+//! The expression kernel of `urval indicators`: an indicator's population and outcome
+//! (`area = 'barn_unga' AND decided_date IS NOT NULL`, then
+//! `decided_date <= ADD_MONTHS(opened_date, 4)`) over 1,000,000 rows, a column at a time
+//! (`truth_rows`) against a row at a time (`truth`), rows/s per core.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Date32Array, DictionaryArray};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use std::sync::Arc;
+use urval_benches::SplitMix64;
+use urval_ingest::Filter;
+
+fn bench(c: &mut Criterion) {
+    const ROWS: usize = 1_000_000;
+    let mut rng = SplitMix64::new(11);
+    let areas = ["barn_unga", "funktionshinder", "missbruk", "aldre"];
+    let area: DictionaryArray<Int32Type> = (0..ROWS)
+        .map(|_| Some(areas[rng.below(4) as usize]))
+        .collect();
+    let opened: Vec<i32> = (0..ROWS)
+        .map(|_| 18_993 + rng.below(1_277) as i32)
+        .collect();
+    let decided: Date32Array = opened
+        .iter()
+        .map(|&o| (rng.below(10) > 0).then(|| o + rng.below(300) as i32))
+        .collect();
+    let area: ArrayRef = Arc::new(area);
+    let opened: ArrayRef = Arc::new(Date32Array::from(opened));
+    let decided: ArrayRef = Arc::new(decided);
+    let population = Filter::parse("area = 'barn_unga' AND decided_date IS NOT NULL").unwrap();
+    let outcome = Filter::parse("decided_date <= ADD_MONTHS(opened_date, 4)").unwrap();
+    let pb = population.bind(&[area.clone(), decided.clone()]).unwrap();
+    let ob = outcome.bind(&[decided.clone(), opened.clone()]).unwrap();
+    let rows: Vec<u32> = (0..ROWS as u32).collect();
+    let mut g = c.benchmark_group("expression");
+    g.throughput(Throughput::Elements(ROWS as u64));
+    g.sample_size(20);
+    g.bench_function("column_at_a_time_1M_rows", |b| {
+        let (mut codes, mut errs, mut inside, mut out, mut errs2) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        b.iter(|| {
+            pb.truth_rows(black_box(&rows), &mut codes, &mut errs);
+            inside.clear();
+            inside.extend(rows.iter().zip(&codes).filter(|x| *x.1 == 1).map(|x| *x.0));
+            ob.truth_rows(&inside, &mut out, &mut errs2);
+            out.iter().filter(|&&c| c == 1).count()
+        })
+    });
+    g.bench_function("row_at_a_time_1M_rows", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for r in 0..ROWS {
+                if pb.truth(black_box(r)) == Ok(Some(true)) && ob.truth(r) == Ok(Some(true)) {
+                    hits += 1;
+                }
+            }
+            hits
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
