@@ -188,6 +188,14 @@ pub fn progress_bar(what: &str) -> ProgressBar {
     pb
 }
 
+/// Read the secret of `--secret-file` (surrounding white space trimmed) as a pseudonymizer.
+pub fn read_secret(path: &Path) -> Result<urval_ingest::personal::Pseudonymizer> {
+    let secret = std::fs::read(path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    urval_ingest::personal::Pseudonymizer::new(secret.trim_ascii())
+        .with_context(|| format!("{}: the secret must be at least 16 bytes", path.display()))
+}
+
 /// Parse `--check` rules.
 pub fn parse_checks(rules: &[String]) -> Result<Vec<urval_ingest::Filter>> {
     rules

@@ -155,6 +155,38 @@ fn census_equals_hand_computed_values() {
     // 2024-10-31 + 4 = 2025-02-28: rows 1, 3, 5, 6 in time, row 2 late, row 4 open.
     check("within_4_months", "", "5", "4", "0.8", "0");
     assert_eq!(find(&r, "flag_skip", "")[13], "total");
+    // A census without --key reads no key column and gives the same numbers; with --key,
+    // a row with an empty key is quarantined.
+    let nokey = dir.path().join("nokey.csv");
+    ok(urval().args([
+        "indicators",
+        "--extract",
+        p(&data),
+        "--spec",
+        p(&spec),
+        "--by",
+        "g",
+        "-o",
+        p(&nokey),
+    ]));
+    assert_eq!(std::fs::read(&nokey).unwrap(), std::fs::read(&out).unwrap());
+    let blank = dir.path().join("blank.csv");
+    std::fs::write(&blank, format!("{FIXTURE};a;true;1;2024-01-01;\n")).unwrap();
+    let text = ok(urval().args([
+        "indicators",
+        "--extract",
+        p(&blank),
+        "--key",
+        "id",
+        "--spec",
+        p(&spec),
+        "-o",
+        p(&dir.path().join("blank-out.csv")),
+    ]));
+    assert!(
+        text.contains("rows read 7 = used 6 + excluded by --where 0 + quarantined 1"),
+        "{text}"
+    );
     assert_eq!(find(&r, "flag_skip", "a")[8], "census");
     assert!(
         find(&r, "flag_skip", "a")[5].is_empty(),

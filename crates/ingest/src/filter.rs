@@ -1304,6 +1304,7 @@ impl BoundFilter<'_> {
             }
             return true;
         }
+        // Text, floats and booleans against a constant (whole numbers and dates went above).
         let (op, c, other) = match (l, r) {
             (Expr::Col(c), o) => (op, *c, o),
             (o, Expr::Col(c)) => (flip(op), *c, o),
@@ -1344,17 +1345,6 @@ impl BoundFilter<'_> {
                 }
                 true
             }
-            (ColAccess::Int(a), Expr::Lit(Lit::Int(v))) => {
-                for &j in idx {
-                    let r = at(j);
-                    out[j as usize] = if a.is_null(r) {
-                        T_NULL
-                    } else {
-                        ord_code(op, a.value(r).cmp(v))
-                    };
-                }
-                true
-            }
             (ColAccess::Int(a), Expr::Lit(Lit::Float(v))) => {
                 for &j in idx {
                     let r = at(j);
@@ -1376,32 +1366,6 @@ impl BoundFilter<'_> {
                     out[j as usize] = match (a.is_null(r), a.value(r).partial_cmp(&v)) {
                         (false, Some(o)) => ord_code(op, o),
                         _ => T_NULL,
-                    };
-                }
-                true
-            }
-            (ColAccess::Date(a), Expr::Lit(Lit::Date(v))) => {
-                for &j in idx {
-                    let r = at(j);
-                    out[j as usize] = if a.is_null(r) {
-                        T_NULL
-                    } else {
-                        ord_code(op, a.value(r).cmp(v))
-                    };
-                }
-                true
-            }
-            (ColAccess::Date(a), Expr::Col(c2)) => {
-                let ColAccess::Date(b) = &self.cols[*c2] else {
-                    return false;
-                };
-                // `other` was the left operand when the column came second: op is flipped.
-                for &j in idx {
-                    let r = at(j);
-                    out[j as usize] = if a.is_null(r) || b.is_null(r) {
-                        T_NULL
-                    } else {
-                        ord_code(op, a.value(r).cmp(&b.value(r)))
                     };
                 }
                 true

@@ -27,7 +27,8 @@ use std::sync::Arc;
 /// What to read.
 #[derive(Debug, Clone)]
 pub struct ScanSpec {
-    /// The record key column.
+    /// The record key column; empty for a scan without one (a census that checks no
+    /// keys): then no row is quarantined for an empty key and [`Batch::key_at`] is "".
     pub key: String,
     /// The strata columns (may be empty).
     pub strata: Vec<String>,
@@ -72,6 +73,7 @@ impl ScanSpec {
             .flat_map(|f| f.columns().iter().cloned())
             .collect();
         for c in std::iter::once(&self.key)
+            .filter(|k| !k.is_empty())
             .chain(&self.strata)
             .chain(&self.extra)
             .chain(&self.nonnegative)
@@ -93,8 +95,8 @@ pub struct Batch<'a> {
     pub path: &'a Path,
     row_base: u64,
     lines: Option<&'a [u64]>,
-    /// The key column as text.
-    pub key: &'a TextCol,
+    /// The key column as text (`None` without a key column: see [`ScanSpec::key`]).
+    pub key: Option<&'a TextCol>,
     /// The strata columns as text, in spec order.
     pub strata: &'a [TextCol],
     /// The extra columns, in spec order.
@@ -104,6 +106,12 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
+    /// The key of row `row` ("" when null or when the scan has no key column).
+    #[inline]
+    pub fn key_at(&self, row: usize) -> &str {
+        self.key.and_then(|k| k.get(row)).unwrap_or("")
+    }
+
     /// The row number to report for row `i` of this batch: the 1-based data row of the
     /// file (Parquet, IPC) or the 1-based line (CSV).
     pub fn row_number(&self, i: usize) -> u64 {
@@ -480,7 +488,12 @@ where
                 data_type: arrays[idx].data_type().to_string(),
             })
         };
-        let key = text(&self.spec.key)?;
+        let has_key = !self.spec.key.is_empty();
+        let key = if has_key {
+            Some(text(&self.spec.key)?)
+        } else {
+            None
+        };
         let strata: Vec<TextCol> = self
             .spec
             .strata
@@ -545,7 +558,9 @@ where
         let mut excluded = 0u64;
         // Column at a time: which rows have an empty key or stratum.
         let mut key_missing = vec![false; len];
-        key.mark_missing(&mut key_missing);
+        if let Some(k) = &key {
+            k.mark_missing(&mut key_missing);
+        }
         let mut strata_missing: Vec<Vec<bool>> = Vec::with_capacity(strata.len());
         for s in &strata {
             let mut m = vec![false; len];
@@ -622,7 +637,7 @@ where
             path,
             row_base,
             lines,
-            key: &key,
+            key: key.as_ref(),
             strata: &strata,
             extra: &extra,
             rows: &rows,
@@ -656,7 +671,7 @@ where
             .map(|n| header.iter().position(|h| h == n).unwrap_or(0))
             .collect();
         let position = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
-        let key_j = position(&self.spec.key);
+        let key_j = (!self.spec.key.is_empty()).then(|| position(&self.spec.key));
         let strata_j: Vec<usize> = self.spec.strata.iter().map(|s| position(s)).collect();
         let batch_size = self.spec.batch_size.max(1);
         let mut builders: Vec<StringBuilder> = idx.iter().map(|_| StringBuilder::new()).collect();
@@ -723,7 +738,7 @@ where
                 continue;
             }
             // Empty keys and strata are quarantined here, with the whole raw line.
-            let reason = if rec[key_j].is_empty() {
+            let reason = if key_j.is_some_and(|j| rec[j].is_empty()) {
                 Some(format!("empty key (column {:?})", self.spec.key))
             } else {
                 strata_j

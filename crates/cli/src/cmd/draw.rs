@@ -267,7 +267,7 @@ pub fn draw_bounded(
                     st.outside_only += 1;
                     continue;
                 }
-                let key = batch.key.get(r).unwrap_or("");
+                let key = batch.key_at(r);
                 st.counts[s] += 1;
                 st.fingerprints[s] =
                     st.fingerprints[s].wrapping_add(xxhash_rust::xxh3::xxh3_128(key.as_bytes()));
@@ -500,6 +500,52 @@ fn write_manifest(path: &Path, m: &ManifestColumns) -> Result<()> {
     f.commit()
 }
 
+/// One row of a manifest as read back: its key, its stratum's values (in the given
+/// columns' order) and its row number.
+pub struct ManifestRow {
+    /// The key (or its pseudonym).
+    pub key: String,
+    /// The stratum's values.
+    pub values: Vec<String>,
+    /// The 1-based row (CSV: the line).
+    pub row: u64,
+}
+
+/// Read a manifest's key and strata columns with the same ingest as extracts (values as
+/// text, so `0180` stays `0180`). A row with an empty key or stratum is an error.
+pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<ManifestRow>> {
+    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
+    let out = scan(
+        &manifest,
+        &ScanSpec::new(key, strata),
+        Vec::<ManifestRow>::new,
+        |v, batch| {
+            for (i, &r) in batch.rows.iter().enumerate() {
+                let r = r as usize;
+                v.push(ManifestRow {
+                    key: batch.key_at(r).to_string(),
+                    values: batch
+                        .strata
+                        .iter()
+                        .map(|c| c.get(r).unwrap_or("").to_string())
+                        .collect(),
+                    row: batch.row_number(i),
+                });
+            }
+            Ok(())
+        },
+        &|_| {},
+    )?;
+    let bad = out.totals().rows_quarantined;
+    if bad > 0 {
+        bail!(
+            "{}: {bad} rows of the manifest cannot be read (empty key or stratum)",
+            path.display()
+        );
+    }
+    Ok(out.results.into_iter().flatten().collect())
+}
+
 /// The sidecar next to a manifest: `manifest.csv` → `manifest.draw.json`.
 pub fn sidecar_path(manifest: &Path) -> PathBuf {
     let stem = manifest
@@ -548,15 +594,7 @@ fn pseudonymization(plan: &PlanFile, args: &DrawArgs) -> Result<Pseudonymization
             plan.key
         );
     };
-    let secret = std::fs::read(secret_file)
-        .with_context(|| format!("cannot read the secret file {}", secret_file.display()))?;
-    let secret = secret.trim_ascii();
-    let p = Pseudonymizer::new(secret).with_context(|| {
-        format!(
-            "{}: the secret must be at least 16 bytes",
-            secret_file.display()
-        )
-    })?;
+    let p = crate::util::read_secret(secret_file)?;
     if !personal.contains(col) {
         personal.push(col.clone());
     }

@@ -7,7 +7,7 @@
 //! in unit order, so the output is byte-identical for any number of threads.
 
 use super::common::{split_names, ExtractArgs};
-use super::draw::sidecar_path;
+use super::draw::{manifest_rows, sidecar_path, ManifestRow};
 use super::strata::{StrataMapper, UNKNOWN};
 use crate::format::{thousands, Output};
 use crate::util::{file_hash, progress_bar, write_atomic, AtomicFile};
@@ -67,7 +67,8 @@ pub struct IndicatorsArgs {
     /// The age of a record, as an expression (e.g. `YEAR(opened_date) - birth_year`).
     #[arg(long, value_name = "EXPR", default_value = "age")]
     pub age: String,
-    /// The record key column (default: the manifest's key; required for a census).
+    /// The record key column (default: the manifest's key). In a census, rows with an
+    /// empty key are quarantined; without --key a census reads no key column.
     #[arg(long, value_name = "COL")]
     pub key: Option<String>,
     /// A manifest from `urval draw` (with its .draw.json sidecar): estimate from the sample.
@@ -223,38 +224,14 @@ fn read_design(path: &Path) -> Result<Design> {
             )
         })
         .collect();
-    let spec = ScanSpec::new(&key, &strata_columns);
-    let out = scan(
-        &manifest,
-        &spec,
-        Vec::<(String, Vec<String>, u64)>::new,
-        |v, batch| {
-            for (i, &r) in batch.rows.iter().enumerate() {
-                let r = r as usize;
-                let values = batch
-                    .strata
-                    .iter()
-                    .map(|c| c.get(r).unwrap_or("").to_string())
-                    .collect();
-                v.push((
-                    batch.key.get(r).unwrap_or("").to_string(),
-                    values,
-                    batch.row_number(i),
-                ));
-            }
-            Ok(())
-        },
-        &|_| {},
-    )?;
-    if out.totals().rows_quarantined > 0 {
-        bail!(
-            "{}: {} rows of the manifest cannot be read (empty key or stratum)",
-            path.display(),
-            out.totals().rows_quarantined
-        );
-    }
+    let rows = manifest_rows(path, &key, &strata_columns)?;
     let mut keys = FxHashMap::default();
-    for (k, values, row) in out.results.into_iter().flatten() {
+    for ManifestRow {
+        key: k,
+        values,
+        row,
+    } in rows
+    {
         let Some(&s) = index.get(&values) else {
             bail!(
                 "{}: row {row}: stratum ({}) is not in the sidecar {}",
@@ -369,7 +346,7 @@ impl Engine<'_> {
             let stratum = match self.design {
                 None => 0,
                 Some(d) => {
-                    let key = batch.key.get(r as usize).unwrap_or("");
+                    let key = batch.key_at(r as usize);
                     let pseudonym;
                     let key = match self.pseudo {
                         Some(p) => {
@@ -436,6 +413,7 @@ impl Engine<'_> {
         let (mut inside, mut inside_at) = (Vec::new(), Vec::new());
         let (mut outcome, mut outcome_errors) = (Vec::new(), Vec::new());
         let mut numbers = Vec::new();
+        let mut where_cache: Vec<(&str, Vec<u8>, Vec<(usize, String)>)> = Vec::new();
         for (k, ind) in self.spec.indicators.iter().enumerate() {
             let masked = self.reads_personal(ind);
             let report = |st: &mut State, j: usize, reason: String| {
@@ -461,8 +439,18 @@ impl Engine<'_> {
                     inside_at.extend(0..active.len());
                 }
                 Some(w) => {
-                    self.bind(w, batch)?
-                        .truth_rows(&active, &mut codes, &mut errors);
+                    // Indicators with the same population share one evaluation per batch.
+                    match where_cache.iter().find(|c| c.0 == w.text()) {
+                        Some((_, c, e)) => {
+                            codes.clone_from(c);
+                            errors.clone_from(e);
+                        }
+                        None => {
+                            self.bind(w, batch)?
+                                .truth_rows(&active, &mut codes, &mut errors);
+                            where_cache.push((w.text(), codes.clone(), errors.clone()));
+                        }
+                    }
                     for (j, &c) in codes.iter().enumerate() {
                         if c == T_TRUE {
                             inside.push(active[j]);
@@ -653,9 +641,8 @@ fn compute(
     let key = match (&args.key, design) {
         (Some(k), _) => k.clone(),
         (None, Some(d)) => d.key.clone(),
-        (None, None) => {
-            bail!("--key: name the record key column (a census needs it to check keys)")
-        }
+        // A census without a key column: no key is read or checked.
+        (None, None) => String::new(),
     };
     let age = match bands {
         Some(_) => Some(Filter::parse(&args.age).map_err(|e| match e {
@@ -1000,13 +987,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
     let design = args.manifest.as_deref().map(read_design).transpose()?;
     let pseudo = match (&design, &args.secret_file) {
-        (Some(d), Some(f)) if d.pseudonymized => {
-            let secret = std::fs::read(f)
-                .with_context(|| format!("cannot read the secret file {}", f.display()))?;
-            Some(Pseudonymizer::new(secret.trim_ascii()).with_context(|| {
-                format!("{}: the secret must be at least 16 bytes", f.display())
-            })?)
-        }
+        (Some(d), Some(f)) if d.pseudonymized => Some(crate::util::read_secret(f)?),
         (Some(d), None) if d.pseudonymized => {
             bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used")
         }

@@ -167,7 +167,7 @@ pub fn census(
             };
             for (i, &r) in batch.rows.iter().enumerate() {
                 let s = ids[i] as usize;
-                let key = batch.key.get(r as usize).unwrap_or("");
+                let key = batch.key_at(r as usize);
                 let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
                 st.counts[s] += 1;
                 st.fingerprints[s] = st.fingerprints[s].wrapping_add(h);
@@ -279,7 +279,7 @@ fn exact_duplicates(
         FxHashMap::<String, u64>::default,
         |m, batch| {
             for &r in batch.rows {
-                let key = batch.key.get(r as usize).unwrap_or("");
+                let key = batch.key_at(r as usize);
                 if set.contains(&(xxhash_rust::xxh3::xxh3_128(key.as_bytes()) as u64)) {
                     *m.entry(key.to_string()).or_default() += 1;
                 }

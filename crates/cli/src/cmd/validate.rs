@@ -55,7 +55,7 @@ pub fn run(args: &ValidateArgs) -> Result<Output> {
         |f, batch| {
             for &r in batch.rows {
                 let r = r as usize;
-                match check_personnummer(batch.key.get(r).unwrap_or("")) {
+                match check_personnummer(batch.key_at(r)) {
                     Ok(()) => f.valid += 1,
                     Err(p) => {
                         *f.problems.entry(p).or_default() += 1;

@@ -2,7 +2,9 @@
 //! with a manifest: identical (exit 0) or the differences (exit 1).
 
 use super::common::ExtractArgs;
-use super::draw::{draw, parse_only, selection_set, sidecar_path, DrawRequest, BOUND_SDS};
+use super::draw::{
+    draw, manifest_rows, parse_only, selection_set, sidecar_path, DrawRequest, BOUND_SDS,
+};
 use crate::format::{thousands, Output};
 use crate::plan_file::PlanFile;
 use anyhow::{bail, Context, Result};
@@ -10,8 +12,6 @@ use clap::Args;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use urval_ingest::personal::Pseudonymizer;
-use urval_ingest::{scan, Extract, ScanSpec};
 
 /// Arguments of `urval verify`.
 #[derive(Debug, Args)]
@@ -89,20 +89,15 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
         .and_then(|s| s["pseudonymized"].as_str())
         .is_some_and(|c| c == plan.key);
     let mut personal = args.personal.clone();
-    let pseudo =
-        if pseudonymized_key {
-            personal.push(plan.key.clone());
-            let Some(f) = &args.secret_file else {
-                bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used");
-            };
-            let secret = std::fs::read(f)
-                .with_context(|| format!("cannot read the secret file {}", f.display()))?;
-            Some(Pseudonymizer::new(secret.trim_ascii()).with_context(|| {
-                format!("{}: the secret must be at least 16 bytes", f.display())
-            })?)
-        } else {
-            None
+    let pseudo = if pseudonymized_key {
+        personal.push(plan.key.clone());
+        let Some(f) = &args.secret_file else {
+            bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used");
         };
+        Some(crate::util::read_secret(f)?)
+    } else {
+        None
+    };
     let key_is_personal = personal.contains(&plan.key);
     let req = DrawRequest {
         seed,
@@ -121,35 +116,11 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
         .collect();
 
     // Read the manifest with the same ingest: key and strata columns as text.
-    let manifest = Extract::resolve(&[args.manifest.display().to_string()], Some(b','))?;
-    let spec = ScanSpec::new(&plan.key, &plan.strata_columns);
-    let out = scan(
-        &manifest,
-        &spec,
-        Vec::<(Vec<String>, String)>::new,
-        |v, batch| {
-            for &r in batch.rows {
-                let r = r as usize;
-                let values = batch
-                    .strata
-                    .iter()
-                    .map(|c| c.get(r).unwrap_or("").to_string())
-                    .collect();
-                v.push((values, batch.key.get(r).unwrap_or("").to_string()));
-            }
-            Ok(())
-        },
-        &|_| {},
-    )?;
-    let totals = out.totals();
-    if totals.rows_quarantined > 0 {
-        bail!(
-            "{}: {} rows of the manifest cannot be read (empty key or stratum)",
-            args.manifest.display(),
-            totals.rows_quarantined
-        );
-    }
-    let rows: Vec<(Vec<String>, String)> = out.results.into_iter().flatten().collect();
+    let rows: Vec<(Vec<String>, String)> =
+        manifest_rows(&args.manifest, &plan.key, &plan.strata_columns)?
+            .into_iter()
+            .map(|r| (r.values, r.key))
+            .collect();
     let found: BTreeSet<(Vec<String>, String)> = rows.iter().cloned().collect();
     let repeated = rows.len() - found.len();
     let missing: Vec<_> = expected.difference(&found).collect();
