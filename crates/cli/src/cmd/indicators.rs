@@ -413,7 +413,7 @@ impl Engine<'_> {
         let (mut inside, mut inside_at) = (Vec::new(), Vec::new());
         let (mut outcome, mut outcome_errors) = (Vec::new(), Vec::new());
         let mut numbers = Vec::new();
-        let mut where_cache: Vec<(&str, Vec<u8>, Vec<(usize, String)>)> = Vec::new();
+        let mut where_cache: Vec<WhereCodes> = Vec::new();
         for (k, ind) in self.spec.indicators.iter().enumerate() {
             let masked = self.reads_personal(ind);
             let report = |st: &mut State, j: usize, reason: String| {
@@ -507,6 +507,9 @@ impl Engine<'_> {
         Ok(())
     }
 }
+
+/// A population's truth codes for a batch, and its row errors, by the `where` text.
+type WhereCodes<'a> = (&'a str, Vec<u8>, Vec<(usize, String)>);
 
 /// A merged cell: per indicator its tally and value counts.
 #[derive(Clone, Default)]
