@@ -1,7 +1,8 @@
 # urval — the README's commands. `make demo` and `make test` do all set-up on a fresh machine.
 SHELL := /bin/bash
 CARGO ?= cargo
-URVAL := target/release/urval
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+URVAL := $(TARGET_DIR)/release/urval
 DEMO_OUT ?= out/demo
 
 .PHONY: all build test demo bench bench-peers fmt clean ensure-chromium

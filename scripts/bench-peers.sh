@@ -11,9 +11,10 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import duckdb, polars, xx
   .venv/bin/pip install --quiet duckdb polars xxhash pyarrow
 fi
 cargo build --release --bin urval
+URVAL="${CARGO_TARGET_DIR:-target}/release/urval"
 EXTRACT="$OUT/cases-$ROWS.parquet"
 if [ ! -f "$EXTRACT" ]; then
   echo "generating $ROWS rows → $EXTRACT"
-  target/release/urval generate --rows "$ROWS" --seed 1 -o "$EXTRACT"
+  "$URVAL" generate --rows "$ROWS" --seed 1 -o "$EXTRACT"
 fi
-.venv/bin/python scripts/bench_peers.py target/release/urval "$EXTRACT" "$OUT"
+.venv/bin/python scripts/bench_peers.py "$URVAL" "$EXTRACT" "$OUT"

@@ -291,6 +291,35 @@ fn personal_numbers_never_leave_in_clear() {
     ]);
     assert_eq!(code, Some(2), "{text}");
 
+    // indicators reading the personal column: a value that does not fit the expression is
+    // reported by row, never by value; the quarantine never shows the column.
+    let spec = d.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[[indicator]]\nname = \"born\"\nkind = \"mean\"\nexpr = \"YEAR(pnr)\"\n[[indicator]]\nname = \"n\"\nkind = \"count\"\n",
+    )
+    .unwrap();
+    let (code, text) = run(&[
+        "-vv",
+        "indicators",
+        "--extract",
+        p(&extract),
+        "--key",
+        "id",
+        "--spec",
+        p(&spec),
+        "--by",
+        "kommun",
+        "--personal",
+        "pnr",
+        "-o",
+        p(&d.join("ind.csv")),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("rows invalid"), "{text}");
+    let q = std::fs::read_to_string(d.join("ind.quarantine.csv")).unwrap();
+    assert!(q.contains("personal column: value not shown"), "{q}");
+
     // Nothing written or printed carries a personal number.
     let mut everything = transcript.clone();
     for entry in std::fs::read_dir(d).unwrap() {
