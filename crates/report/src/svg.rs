@@ -134,6 +134,19 @@ pub fn margin_plot(lang: Lang, c: &Curve) -> String {
         let anchor = if x > W * 0.6 { "end" } else { "start" };
         let dx = if anchor == "end" { -10.0 } else { 10.0 };
         let mut ty = y - 12.0;
+        if anchor == "end" {
+            // The label runs left of the point, where the curve is higher: keep it above
+            // the curve at the label's left end (about 7 px a character at 12 px).
+            let left = x + dx - 7.0 * label.chars().count() as f64;
+            let n_left = ((left - L) / (W - L - R) * x_max).max(0.0);
+            if let Some(&(_, m)) = c.points.iter().min_by(|a, b| {
+                (a.0 as f64 - n_left)
+                    .abs()
+                    .total_cmp(&(b.0 as f64 - n_left).abs())
+            }) {
+                ty = ty.min(py(m) - 8.0);
+            }
+        }
         while placed.iter().any(|&(_, py2)| (py2 - ty).abs() < 16.0) {
             ty -= 16.0;
         }
