@@ -165,7 +165,7 @@ pub fn json_f64(v: f64) -> serde_json::Value {
 }
 
 /// Pretty JSON plus a trailing newline.
-pub fn to_json_text(v: &serde_json::Value) -> anyhow::Result<String> {
+pub fn to_json_text<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
     Ok(format!("{}\n", serde_json::to_string_pretty(v)?))
 }
 

@@ -118,6 +118,11 @@ pub fn fix_output_time(secs: i64) {
     FIXED_TIME.store(secs, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Write a value as pretty JSON (with a trailing newline) atomically.
+pub fn write_json<T: serde::Serialize + ?Sized>(target: &Path, value: &T) -> Result<()> {
+    write_atomic(target, crate::format::to_json_text(value)?.as_bytes())
+}
+
 /// The current time as an RFC 3339 UTC timestamp (seconds), or the fixed time
 /// ([`fix_output_time`], `SOURCE_DATE_EPOCH`).
 pub fn now_utc() -> String {

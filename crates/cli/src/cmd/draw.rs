@@ -7,7 +7,7 @@ use super::common::ExtractArgs;
 use super::strata::{StrataMapper, UNKNOWN};
 use crate::format::{thousands, Output};
 use crate::plan_file::{describe, PlanFile};
-use crate::util::{file_hash, hex128, progress_bar, write_atomic, write_quarantine, AtomicFile};
+use crate::util::{file_hash, hex128, progress_bar, write_quarantine, AtomicFile};
 use anyhow::{bail, Context, Result};
 use arrow_array::builder::{Float64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
@@ -704,10 +704,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         "strata": strata,
     });
     let side = sidecar_path(&args.output);
-    write_atomic(
-        &side,
-        (serde_json::to_string_pretty(&sidecar)? + "\n").as_bytes(),
-    )?;
+    crate::util::write_json(&side, &sidecar)?;
     let qpath = write_quarantine(&args.output, &extract, &result.scan.quarantine)?;
     let mut t = String::new();
     writeln!(

@@ -10,7 +10,7 @@ use super::common::{split_names, ExtractArgs};
 use super::draw::{manifest_rows, sidecar_path, ManifestRow};
 use super::strata::{StrataMapper, UNKNOWN};
 use crate::format::{thousands, Output};
-use crate::util::{file_hash, progress_bar, write_atomic, AtomicFile};
+use crate::util::{file_hash, progress_bar, AtomicFile};
 use anyhow::{bail, Context, Result};
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
@@ -1094,10 +1094,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         "indicators": indicators,
     });
     let meta_file = meta_path(&args.output);
-    write_atomic(
-        &meta_file,
-        (serde_json::to_string_pretty(&meta)? + "\n").as_bytes(),
-    )?;
+    crate::util::write_json(&meta_file, &meta)?;
 
     let mut t = String::new();
     writeln!(

@@ -9,7 +9,7 @@ use crate::plan_file::{
     extract_fingerprint, Design, ExtractInfo, FileInfo, PlanBurden, PlanFile, PlanStratum,
     PLAN_VERSION,
 };
-use crate::util::{hex128, progress_bar, write_atomic, write_quarantine};
+use crate::util::{hex128, progress_bar, write_quarantine};
 use anyhow::{bail, Context, Result};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -496,8 +496,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             }),
         },
     };
-    let json = serde_json::to_string_pretty(&plan)? + "\n";
-    write_atomic(&args.output, json.as_bytes())
+    crate::util::write_json(&args.output, &plan)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let qpath = write_quarantine(&args.output, &extract, &result.scan.quarantine)?;
 

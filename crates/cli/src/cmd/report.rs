@@ -502,7 +502,7 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
     let report = build(args)?;
     let text = match ext.as_str() {
         "md" => render_markdown(&report),
-        "json" => serde_json::to_string_pretty(&report)? + "\n",
+        "json" => crate::format::to_json_text(&report)?,
         _ => render_html(&report),
     };
     write_atomic(&args.output, text.as_bytes())?;

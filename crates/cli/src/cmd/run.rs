@@ -499,10 +499,7 @@ pub fn run(args: &RunArgs) -> Result<Output> {
         "steps": steps_json,
         "outputs": produced.iter().map(|(n, b, h)| json!({"path": n, "bytes": b, "xxh3_128": h})).collect::<Vec<_>>(),
     });
-    write_atomic(
-        &outputs_dir.join(RUN_MANIFEST),
-        (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
-    )?;
+    crate::util::write_json(&outputs_dir.join(RUN_MANIFEST), &manifest)?;
     writeln!(
         t,
         "urval run: {} steps, {} outputs in {} ({} bytes); run manifest {}",
