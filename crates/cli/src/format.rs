@@ -164,6 +164,17 @@ pub fn json_f64(v: f64) -> serde_json::Value {
     }
 }
 
+/// The line every scanning command prints: rows read = used + excluded + quarantined.
+pub fn reconciliation(read: u64, used: u64, excluded: u64, quarantined: u64) -> String {
+    format!(
+        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
+        thousands(read),
+        thousands(used),
+        thousands(excluded),
+        thousands(quarantined)
+    )
+}
+
 /// Pretty JSON plus a trailing newline.
 pub fn to_json_text<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
     Ok(format!("{}\n", serde_json::to_string_pretty(v)?))

@@ -1752,14 +1752,17 @@ mod tests {
             "ADD_MONTHS(plain, 1) > d1",
         ];
         let rows: Vec<u32> = vec![0, 1, 2, 3, 4, 5, 4, 0];
-        for text in exprs {
-            let f = Filter::parse(text).unwrap();
-            let bound_arrays: Vec<ArrayRef> = f
-                .columns()
+        // An expression's columns, by name.
+        let columns_of = |f: &Filter| -> Vec<ArrayRef> {
+            f.columns()
                 .iter()
                 .map(|c| arrays[names.iter().position(|n| n == c).unwrap()].clone())
-                .collect();
-            let b = f.bind(&bound_arrays).unwrap();
+                .collect()
+        };
+        for text in exprs {
+            let f = Filter::parse(text).unwrap();
+            let cols = columns_of(&f);
+            let b = f.bind(&cols).unwrap();
             let (mut out, mut errs) = (Vec::new(), Vec::new());
             b.truth_rows(&rows, &mut out, &mut errs);
             let want: Vec<u8> = rows.iter().map(|&r| tri(b.truth(r as usize))).collect();
@@ -1786,12 +1789,8 @@ mod tests {
             "n + 9223372036854775807",
         ] {
             let f = Filter::parse(text).unwrap();
-            let bound_arrays: Vec<ArrayRef> = f
-                .columns()
-                .iter()
-                .map(|c| arrays[names.iter().position(|n| n == c).unwrap()].clone())
-                .collect();
-            let b = f.bind(&bound_arrays).unwrap();
+            let cols = columns_of(&f);
+            let b = f.bind(&cols).unwrap();
             let mut out = Vec::new();
             b.number_rows(&rows, &mut out);
             let want: Vec<_> = rows.iter().map(|&r| b.number(r as usize)).collect();

@@ -716,11 +716,13 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
     writeln!(t, "  sidecar {}", side.display())?;
     writeln!(
         t,
-        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
-        thousands(totals.rows_read),
-        thousands(totals.rows_used),
-        thousands(totals.rows_excluded),
-        thousands(totals.rows_quarantined)
+        "{}",
+        crate::format::reconciliation(
+            totals.rows_read,
+            totals.rows_used,
+            totals.rows_excluded,
+            totals.rows_quarantined
+        )
     )?;
     if result.outside_only > 0 {
         writeln!(

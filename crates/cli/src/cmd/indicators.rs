@@ -626,6 +626,7 @@ fn estimate_cells(
 struct Computed {
     rows: Vec<Row>,
     scan_files: Vec<urval_ingest::FileCounts>,
+    totals: urval_ingest::FileCounts,
     quarantine: Vec<QuarantineRecord>,
     invalid: Vec<u64>,
     responding: Vec<u64>,
@@ -780,6 +781,7 @@ fn compute(
     }
     Ok(Computed {
         rows,
+        totals: out.totals(),
         scan_files: out.files,
         quarantine,
         invalid,
@@ -1024,16 +1026,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         .with_context(|| format!("writing {}", args.output.display()))?;
 
     let files = crate::util::files_json(&extract, &c.scan_files);
-    let totals = {
-        let mut t = urval_ingest::FileCounts::default();
-        for n in &c.scan_files {
-            t.rows_read += n.rows_read;
-            t.rows_used += n.rows_used;
-            t.rows_excluded += n.rows_excluded;
-            t.rows_quarantined += n.rows_quarantined;
-        }
-        t
-    };
+    let totals = c.totals;
     let nonresponse: Vec<Value> = design
         .as_ref()
         .map(|d| {
@@ -1111,11 +1104,13 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     )?;
     writeln!(
         t,
-        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
-        thousands(totals.rows_read),
-        thousands(totals.rows_used),
-        thousands(totals.rows_excluded),
-        thousands(totals.rows_quarantined)
+        "{}",
+        crate::format::reconciliation(
+            totals.rows_read,
+            totals.rows_used,
+            totals.rows_excluded,
+            totals.rows_quarantined
+        )
     )?;
     if let Some(d) = &design {
         let keys: u64 = d.strata.iter().map(|s| s.2).sum();

@@ -504,11 +504,13 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     writeln!(t, "Plan written to {}", args.output.display())?;
     writeln!(
         t,
-        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
-        thousands(plan.rows_read),
-        thousands(plan.rows_used),
-        thousands(plan.rows_excluded),
-        thousands(plan.rows_quarantined)
+        "{}",
+        crate::format::reconciliation(
+            plan.rows_read,
+            plan.rows_used,
+            plan.rows_excluded,
+            plan.rows_quarantined
+        )
     )?;
     if let Some(q) = qpath {
         writeln!(t, "  quarantined rows: {}", q.display())?;
