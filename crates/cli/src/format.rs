@@ -196,3 +196,54 @@ mod tests {
         assert!(parse_f64("x").is_err());
     }
 }
+
+/// The margin in points, as text: `±3.01` (undefined: `undefined`).
+fn points(m: Option<f64>) -> String {
+    m.map_or_else(
+        || "undefined".to_string(),
+        |m| format!("±{}", pct2(m).trim_end_matches(" %")),
+    )
+}
+
+/// What the search for a margin did to the total, in one sentence (None when nothing
+/// changed); shared by `urval allocate` and `urval plan`. Where the total is the smallest
+/// that meets the margin, the margin at one record fewer is quoted as the evidence.
+pub fn margin_adjustment_line(a: &urval_design::Allocation) -> Option<String> {
+    use urval_design::TotalAdjustment as T;
+    let one_less = a
+        .margin_one_less
+        .map(|m| format!(" ({} records give {})", thousands(a.total - 1), points(m)))
+        .unwrap_or_default();
+    Some(match a.total_adjustment? {
+        T::RaisedForMargin { from, to } => format!(
+            "the formula gives {}, which misses the margin with the bounds and whole records; {} is the smallest total that meets it{one_less}",
+            thousands(from),
+            thousands(to)
+        ),
+        T::LoweredForMargin { from, to } => format!(
+            "the formula gives {}, but the bounds lower the variance: {} is the smallest total that meets the margin{one_less}",
+            thousands(from),
+            thousands(to)
+        ),
+        T::MarginUnreachable { to, .. } => format!(
+            "no total within the bounds meets the margin: all {} records the strata hold under the maximum and N_h give {} (exit 1)",
+            thousands(to),
+            points(a.margin)
+        ),
+        T::RaisedToMinimum { from, to } if a.margin_met.is_some() => format!(
+            "the formula gives {}; the minimum per stratum needs {}, which meets the margin",
+            thousands(from),
+            thousands(to)
+        ),
+        T::RaisedToMinimum { from, to } => format!(
+            "the total {} is below what the minimum per stratum needs; raised to {}",
+            thousands(from),
+            thousands(to)
+        ),
+        T::ReducedToCapacity { from, to } => format!(
+            "the total {} is more than the strata hold under the maximum and N_h; reduced to {}",
+            thousands(from),
+            thousands(to)
+        ),
+    })
+}

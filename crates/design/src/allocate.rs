@@ -1,10 +1,12 @@
 //! Stratified allocation: split a total sample over strata (proportional, Neyman,
 //! cost-optimal, equal) or size each stratum for its own margin (domain), with minimum
-//! and maximum per stratum, n_h ≤ N_h, and integer totals preserved by largest remainder.
+//! and maximum per stratum and n_h ≤ N_h. Whole records come from one rule, the priority
+//! method ([`apportion`]), which is house-monotone; so for a margin target the total is
+//! found exactly: the smallest whose integer allocation meets the margin.
 
 use crate::dist::z_two_sided;
 use crate::error::DesignError;
-use crate::round::{ceil_count, floor_count};
+use crate::round::ceil_count;
 use crate::size::{check_confidence, share_margin, share_size, ShareSpec};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -123,12 +125,28 @@ pub enum TotalAdjustment {
         /// The total allocated.
         to: u64,
     },
-    /// Bounds or rounding left the margin unmet at the formula's total; the total was raised
-    /// to the smallest that meets it.
+    /// With the bounds and whole records the formula's total misses the margin; the total
+    /// is the smallest that meets it.
     RaisedForMargin {
-        /// The total from the formula (after bounds).
+        /// The total from the formula.
         from: u64,
         /// The total allocated.
+        to: u64,
+    },
+    /// The bounds (n_h ≤ N_h, the maximum, or a minimum that lowers the variance) let a
+    /// total below the formula's meet the margin: the smallest that meets it.
+    LoweredForMargin {
+        /// The total from the formula.
+        from: u64,
+        /// The total allocated.
+        to: u64,
+    },
+    /// No total within the bounds meets the margin: the allocation is the capacity
+    /// Σ min(M, N_h), and the margin it reaches is the best there is.
+    MarginUnreachable {
+        /// The total from the formula.
+        from: u64,
+        /// The capacity allocated.
         to: u64,
     },
     /// The total was above Σ min(M, N_h) and was lowered to it.
@@ -165,6 +183,16 @@ pub struct Allocation {
     /// Margin of the stratified estimate of the overall share with this allocation:
     /// z·√(Σ W_h² S_h² (1/n_h − 1/N_h)); None when a stratum with S_h > 0 gets no records.
     pub margin: Option<f64>,
+    /// With a margin target: whether the allocation meets it (false only when the capacity
+    /// cannot).
+    pub margin_met: Option<bool>,
+    /// With a margin target: the margin of the overall share at one record fewer in the
+    /// priority sequence (the evidence that the total is the smallest; `Some(None)` when that
+    /// margin is undefined, None when the total is Σ lo_h or the target is a total).
+    pub margin_one_less: Option<Option<f64>>,
+    /// The minimum per stratum applied (the given `min`, or [`DEFAULT_MARGIN_MIN`] for a
+    /// margin target without one, or 0).
+    pub min_used: u64,
     /// True when every weight was zero (Neyman/optimal with all p_h in {0, 1}) and the
     /// allocation fell back to proportional.
     pub fell_back_to_proportional: bool,
@@ -280,130 +308,138 @@ pub fn total_for_margin(
     numerator / (v + fpc_term / big_n)
 }
 
-/// Continuous allocation x_h = clamp(λ·w_h, lo_h, hi_h) with Σ x_h = n ("water filling"):
-/// the allocation proportional to the weights, with every stratum that would leave its
-/// bounds held at the bound and the rest shared out again. λ is bracketed by bisection and
-/// then solved exactly on the strata left free. Needs Σlo ≤ n ≤ Σhi and some w_h > 0.
-fn water_fill(n: f64, w: &[f64], lo: &[f64], hi: &[f64]) -> (Vec<f64>, f64) {
-    let total_at = |lambda: f64| -> f64 {
-        w.iter()
-            .zip(lo.iter().zip(hi))
-            .map(|(&w, (&l, &h))| (lambda * w).clamp(l, h))
-            .sum()
-    };
-    let mut lambda_hi = w
-        .iter()
-        .zip(hi)
-        .filter(|(&w, _)| w > 0.0)
-        .map(|(&w, &h)| h / w)
-        .fold(0.0_f64, f64::max);
-    let mut lambda_lo = 0.0_f64;
-    if total_at(lambda_hi) < n {
-        lambda_hi *= 2.0;
+/// The default minimum per stratum when the target is a margin: 2 records (capped at N_h).
+///
+/// A design-based variance of the stratified estimate needs n_h ≥ 1 in every stratum with
+/// S_h > 0, and the variance *estimate* made from the returned sample (Cochran 1977
+/// eq. 5.6 with s_h², the Korn–Graubard interval) needs n_h ≥ 2: a plan sized for a margin
+/// is only useful if its margin can be estimated afterwards, so 2 is the default. An explicit
+/// `--min` (0 or 1 included) overrides it.
+pub const DEFAULT_MARGIN_MIN: u64 = 2;
+
+/// The next record of the priority method, as a heap entry.
+///
+/// Ordered by tier (strata with a positive weight before strata of weight 0, which only take
+/// records the others cannot hold), then by priority w_h/√(n_h(n_h + 1)) (infinite at
+/// n_h = 0, so every stratum with a weight gets one record before any gets a second), then
+/// by weight, then by the earlier stratum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Unit {
+    tier: u8,
+    priority: f64,
+    weight: f64,
+    index: usize,
+}
+
+impl Eq for Unit {}
+
+impl Ord for Unit {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.tier
+            .cmp(&o.tier)
+            .then(self.priority.total_cmp(&o.priority))
+            .then(self.weight.total_cmp(&o.weight))
+            .then(o.index.cmp(&self.index))
     }
-    for _ in 0..200 {
-        let mid = 0.5 * (lambda_lo + lambda_hi);
-        if mid <= lambda_lo || mid >= lambda_hi {
-            break;
+}
+
+impl PartialOrd for Unit {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// The priority method of apportionment (Huntington–Hill, the method of equal proportions)
+/// with bounds, one record at a time: start from n_h = lo_h and give the next record to the
+/// stratum with the largest priority w_h/√(n_h(n_h + 1)) among those below hi_h.
+///
+/// For any total T the counts minimise Σ w_h²/n_h over all integer allocations with
+/// lo_h ≤ n_h ≤ hi_h and Σ n_h = T (the marginal gains w_h²/(n_h(n_h + 1)) fall in n_h, so the
+/// greedy choice is optimal for this separable convex objective). With w_h = N_h·S_h that
+/// objective is the stratified variance Σ W_h² S_h²/n_h up to constants, so this is the
+/// exact integer Neyman optimum (Wright 2012, "The equivalence of Neyman optimum allocation
+/// for sampling and equal proportions for apportioning the U.S. House of Representatives",
+/// *The American Statistician* 66:217–224). The sequence is house-monotone: the allocation
+/// for T + 1 is that for T plus one record, so the variance never rises with the total.
+/// Strata of weight 0 take records (by the same rule with weight N_h) only when every
+/// weighted stratum is full.
+struct Priority<'a> {
+    weights: &'a [f64],
+    populations: Vec<f64>,
+    hi: &'a [u64],
+    counts: Vec<u64>,
+    heap: std::collections::BinaryHeap<Unit>,
+}
+
+impl<'a> Priority<'a> {
+    fn new(weights: &'a [f64], populations: Vec<f64>, lo: &[u64], hi: &'a [u64]) -> Self {
+        let mut p = Priority {
+            weights,
+            populations,
+            hi,
+            counts: lo.to_vec(),
+            heap: std::collections::BinaryHeap::with_capacity(lo.len()),
+        };
+        for i in 0..lo.len() {
+            p.push(i);
         }
-        if total_at(mid) < n {
-            lambda_lo = mid;
+        p
+    }
+
+    fn push(&mut self, i: usize) {
+        let n = self.counts[i];
+        if n >= self.hi[i] {
+            return;
+        }
+        let (tier, weight) = if self.weights[i] > 0.0 {
+            (1, self.weights[i])
         } else {
-            lambda_hi = mid;
-        }
+            (0, self.populations[i])
+        };
+        let priority = if n == 0 {
+            f64::INFINITY
+        } else {
+            weight / (n as f64 * (n as f64 + 1.0)).sqrt()
+        };
+        self.heap.push(Unit {
+            tier,
+            priority,
+            weight,
+            index: i,
+        });
     }
-    let lambda = lambda_hi;
-    // Exact solve: strata strictly inside their bounds at λ share the rest.
-    let mut fixed = 0.0;
-    let mut free_w = 0.0;
-    let free: Vec<bool> = w
-        .iter()
-        .zip(lo.iter().zip(hi))
-        .map(|(&w, (&l, &h))| {
-            let x = lambda * w;
-            if w > 0.0 && x > l && x < h {
-                free_w += w;
-                true
-            } else {
-                fixed += x.clamp(l, h);
-                false
-            }
-        })
-        .collect();
-    let exact_lambda = if free_w > 0.0 {
-        (n - fixed) / free_w
-    } else {
-        lambda
-    };
-    let x = w
-        .iter()
-        .zip(lo.iter().zip(hi))
-        .zip(&free)
-        .map(|((&w, (&l, &h)), &is_free)| {
-            if is_free {
-                (exact_lambda * w).clamp(l, h)
-            } else {
-                (lambda * w).clamp(l, h)
-            }
-        })
-        .collect();
-    (x, exact_lambda)
+
+    /// Give the next record; the stratum that got it, or None when every stratum is full.
+    fn next(&mut self) -> Option<usize> {
+        let u = self.heap.pop()?;
+        self.counts[u.index] += 1;
+        self.push(u.index);
+        Some(u.index)
+    }
 }
 
-/// Round a continuous allocation to integers that sum exactly to `n` and stay within
-/// [lo_h, hi_h]: floors first, then one record each to the largest remainders (ties to the
-/// earlier stratum) — Hamilton's largest-remainder method (Balinski & Young 2001,
-/// *Fair Representation*, ch. 2). `n` must lie in [Σlo, Σhi].
-pub fn largest_remainder(x: &[f64], n: u64, lo: &[u64], hi: &[u64]) -> Vec<u64> {
-    let mut out: Vec<u64> = x
-        .iter()
-        .zip(lo.iter().zip(hi))
-        .map(|(&v, (&l, &h))| floor_count(v).clamp(l, h))
-        .collect();
-    let mut order: Vec<usize> = (0..x.len()).collect();
-    let remainder = |i: usize| x[i] - out_floor(x[i]);
-    order.sort_by(|&a, &b| remainder(b).total_cmp(&remainder(a)).then(a.cmp(&b)));
-    let mut sum: u64 = out.iter().sum();
-    while sum < n {
-        let before = sum;
-        for &i in &order {
-            if sum == n {
-                break;
-            }
-            if out[i] < hi[i] {
-                out[i] += 1;
-                sum += 1;
-            }
-        }
-        if sum == before {
+/// Split `total` records over strata in proportion to `weights` with lo_h ≤ n_h ≤ hi_h, by
+/// the priority method (see the module's [`allocate`]; Huntington–Hill, Wright 2012): the
+/// one rounding rule of every allocation in urval. `total` is clamped to [Σ lo_h, Σ hi_h];
+/// strata of weight 0 take records (in proportion to `populations`) only when the others
+/// are full.
+pub fn apportion(
+    total: u64,
+    weights: &[f64],
+    populations: &[u64],
+    lo: &[u64],
+    hi: &[u64],
+) -> Vec<u64> {
+    let pops = populations.iter().map(|&p| p as f64).collect();
+    let mut p = Priority::new(weights, pops, lo, hi);
+    let start: u64 = lo.iter().sum();
+    for _ in start..total {
+        if p.next().is_none() {
             break;
         }
     }
-    while sum > n {
-        let before = sum;
-        for &i in order.iter().rev() {
-            if sum == n {
-                break;
-            }
-            if out[i] > lo[i] {
-                out[i] -= 1;
-                sum -= 1;
-            }
-        }
-        if sum == before {
-            break;
-        }
-    }
-    out
+    p.counts
 }
-
-fn out_floor(v: f64) -> f64 {
-    floor_count(v) as f64
-}
-
-/// How far above the formula's total the search for the smallest total meeting the margin
-/// goes one by one (beyond it, the bisection's total is used).
-const MAX_LINEAR_SEARCH: u64 = 20_000;
 
 /// Margin z·√(Σ W_h² S_h² (1/n_h − 1/N_h)) of the stratified share estimate for integer
 /// sizes `counts` (Cochran 1977, eq. 5.6 with S_h² of [`stratum_variance`]); `None` when a
@@ -427,12 +463,22 @@ pub fn stratified_margin(strata: &[StratumSpec], counts: &[u64], z: f64) -> Opti
 
 /// Allocate a stratified sample.
 ///
-/// Non-domain methods: the total n is given or comes from the overall margin
-/// ([`total_for_margin`], Cochran 1977 eq. 5.25); it is moved into [Σ lo_h, Σ hi_h]
-/// (lo_h = min(m, N_h), hi_h = min(M, N_h)) if it lies outside, shared out ∝ w_h
-/// ([`allocation_weights`]) with bounds held by water filling, and rounded by
-/// [`largest_remainder`]: Σ n_h equals the total exactly. Domain: each stratum gets
-/// [`share_size`] for (N_h, E, C, p_h), then its bounds.
+/// Non-domain methods share out records ∝ w_h ([`allocation_weights`]) by the priority
+/// method ([`apportion`]; Huntington–Hill, the exact integer optimum of Wright 2012 for
+/// Neyman), within lo_h = min(m, N_h) and hi_h = min(M, N_h).
+///
+/// - **A total** n is moved into [Σ lo_h, Σ hi_h] if it lies outside (and said so).
+/// - **A margin** E: the total is the *smallest* integer total whose integer allocation
+///   meets z·√V ≤ E, V = Σ W_h² S_h² (1/n_h − 1/N_h) ([`stratified_margin`]), after the
+///   bounds and whole records. Because the priority method is house-monotone, V never rises
+///   with the total, so records are added one at a time from Σ lo_h until the margin, recomputed
+///   exactly from the integer counts, is met; the margin at the total − 1 is returned as the
+///   evidence (`margin_one_less`). Cochran's formula ([`total_for_margin`], eq. 5.25) is
+///   reported as `target_total` only. When even Σ hi_h misses the margin, the allocation is
+///   the capacity and `margin_met` is false. Without `min`, the minimum is
+///   [`DEFAULT_MARGIN_MIN`].
+///
+/// Domain: each stratum gets [`share_size`] for (N_h, E, C, p_h), then its bounds.
 ///
 /// # Errors
 /// [`DesignError`] for no strata, duplicate names, N_h = 0, p_h or c_h out of range,
@@ -441,10 +487,17 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
     validate(spec)?;
     let strata = &spec.strata;
     let z = z_two_sided(spec.confidence);
-    let lo: Vec<u64> = strata
-        .iter()
-        .map(|s| spec.min.unwrap_or(0).min(s.population))
-        .collect();
+    let margin_target = match spec.target {
+        AllocationTarget::Margin(e) => Some(e),
+        AllocationTarget::Total(_) => None,
+    };
+    // The default minimum never exceeds an explicit maximum.
+    let min_used = spec.min.unwrap_or(if margin_target.is_some() {
+        DEFAULT_MARGIN_MIN.min(spec.max.unwrap_or(u64::MAX))
+    } else {
+        0
+    });
+    let lo: Vec<u64> = strata.iter().map(|s| min_used.min(s.population)).collect();
     let hi: Vec<u64> = strata
         .iter()
         .map(|s| spec.max.unwrap_or(s.population).min(s.population))
@@ -463,10 +516,14 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
             None
         }
     };
+    let sum_lo: u64 = lo.iter().sum();
+    let sum_hi: u64 = hi.iter().sum();
+    let meets = |c: &[u64], e: f64| stratified_margin(strata, c, z).is_some_and(|m| m <= e);
 
     let mut fell_back = false;
     let mut target_total_exact = None;
     let mut total_adjustment = None;
+    let mut margin_one_less = None;
     let (counts, shares, target_total): (Vec<u64>, Vec<f64>, u64) =
         if spec.method == AllocationMethod::Domain {
             let AllocationTarget::Margin(e) = spec.target else {
@@ -492,91 +549,51 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
                 weights = allocation_weights(strata, AllocationMethod::Proportional);
                 fell_back = true;
             }
-            let target = match spec.target {
-                AllocationTarget::Total(n) => n,
+            let populations: Vec<u64> = strata.iter().map(|s| s.population).collect();
+            let w_sum: f64 = weights.iter().sum();
+            let (counts, target) = match spec.target {
+                AllocationTarget::Total(target) => {
+                    let n = if target < sum_lo {
+                        total_adjustment = Some(TotalAdjustment::RaisedToMinimum {
+                            from: target,
+                            to: sum_lo,
+                        });
+                        sum_lo
+                    } else if target > sum_hi {
+                        total_adjustment = Some(TotalAdjustment::ReducedToCapacity {
+                            from: target,
+                            to: sum_hi,
+                        });
+                        sum_hi
+                    } else {
+                        target
+                    };
+                    (apportion(n, &weights, &populations, &lo, &hi), target)
+                }
                 AllocationTarget::Margin(e) => {
                     let exact = total_for_margin(strata, &weights, e, spec.confidence);
                     target_total_exact = Some(exact);
-                    ceil_count(exact).max(1)
+                    let formula = ceil_count(exact).max(1);
+                    let (counts, one_less) =
+                        smallest_meeting(strata, &weights, &populations, &lo, &hi, e, z);
+                    margin_one_less = one_less;
+                    let to: u64 = counts.iter().sum();
+                    total_adjustment = if !meets(&counts, e) {
+                        Some(TotalAdjustment::MarginUnreachable { from: formula, to })
+                    } else if to == sum_lo && to > formula {
+                        Some(TotalAdjustment::RaisedToMinimum { from: formula, to })
+                    } else if to > formula {
+                        Some(TotalAdjustment::RaisedForMargin { from: formula, to })
+                    } else if to < formula {
+                        Some(TotalAdjustment::LoweredForMargin { from: formula, to })
+                    } else {
+                        None
+                    };
+                    (counts, formula)
                 }
             };
-            let sum_lo: u64 = lo.iter().sum();
-            let sum_hi: u64 = hi.iter().sum();
-            let n = if target < sum_lo {
-                total_adjustment = Some(TotalAdjustment::RaisedToMinimum {
-                    from: target,
-                    to: sum_lo,
-                });
-                sum_lo
-            } else if target > sum_hi {
-                total_adjustment = Some(TotalAdjustment::ReducedToCapacity {
-                    from: target,
-                    to: sum_hi,
-                });
-                sum_hi
-            } else {
-                target
-            };
-            let w_sum: f64 = weights.iter().sum();
+            let n: u64 = counts.iter().sum();
             let shares: Vec<f64> = weights.iter().map(|w| n as f64 * w / w_sum).collect();
-            let lo_f: Vec<f64> = lo.iter().map(|&v| v as f64).collect();
-            let hi_f: Vec<f64> = hi.iter().map(|&v| v as f64).collect();
-            // Strata with zero weight only take records the weighted ones cannot hold.
-            let cap_weighted: f64 = weights
-                .iter()
-                .enumerate()
-                .map(|(i, &w)| if w > 0.0 { hi_f[i] } else { lo_f[i] })
-                .sum();
-            let split = |n: u64| -> Vec<u64> {
-                let x = if (n as f64) <= cap_weighted {
-                    water_fill(n as f64, &weights, &lo_f, &hi_f).0
-                } else {
-                    let zero_w: Vec<f64> = weights
-                        .iter()
-                        .zip(strata)
-                        .map(|(&w, s)| if w > 0.0 { 0.0 } else { s.population as f64 })
-                        .collect();
-                    let lo2: Vec<f64> = weights
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &w)| if w > 0.0 { hi_f[i] } else { lo_f[i] })
-                        .collect();
-                    water_fill(n as f64, &zero_w, &lo2, &hi_f).0
-                };
-                largest_remainder(&x, n, &lo, &hi)
-            };
-            let mut counts = split(n);
-            // Bounds and rounding move records away from the optimum; with a margin target,
-            // raise the total to the smallest that still meets the margin. Largest-remainder
-            // rounding is not monotone in n (the Alabama paradox), so bisection only finds a
-            // total that meets it; the smallest is then searched upwards from the formula's.
-            if let AllocationTarget::Margin(e) = spec.target {
-                let meets = |c: &[u64]| stratified_margin(strata, c, z).is_some_and(|m| m <= e);
-                // Only a margin that exists and is missed is worth raising the total for:
-                // when strata get no records the margin is undefined however many records
-                // the others get (the remedy is --min, which the caller is told).
-                let missed = stratified_margin(strata, &counts, z).is_some_and(|m| m > e);
-                if missed && n < sum_hi {
-                    let reachable = meets(&split(sum_hi));
-                    let (mut bad, mut good) = (n, sum_hi);
-                    while reachable && good - bad > 1 {
-                        let mid = bad + (good - bad) / 2;
-                        if meets(&split(mid)) {
-                            good = mid;
-                        } else {
-                            bad = mid;
-                        }
-                    }
-                    let mut to = good;
-                    if reachable && good - n <= MAX_LINEAR_SEARCH {
-                        if let Some(t) = (n + 1..good).find(|&t| meets(&split(t))) {
-                            to = t;
-                        }
-                    }
-                    counts = split(to);
-                    total_adjustment = Some(TotalAdjustment::RaisedForMargin { from: n, to });
-                }
-            }
             (counts, shares, target)
         };
 
@@ -600,6 +617,7 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
             }
         })
         .collect();
+    let margin = stratified_margin(strata, &counts, z);
     Ok(Allocation {
         total: counts.iter().sum(),
         strata: out,
@@ -610,9 +628,93 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
         method: spec.method,
         confidence: spec.confidence,
         z,
-        margin: stratified_margin(strata, &counts, z),
+        margin,
+        margin_met: margin_target.map(|e| margin.is_some_and(|m| m <= e)),
+        margin_one_less,
+        min_used,
         fell_back_to_proportional: fell_back,
     })
+}
+
+/// The smallest total of the priority sequence whose counts meet the margin `e`, with the
+/// margin at one record fewer (None when the total is Σ lo_h, below which no allocation
+/// within the bounds exists). When Σ hi_h misses the margin, the capacity.
+///
+/// Records are added one at a time, the variance kept up to date; near the target every
+/// step is confirmed with the exact margin of the integer counts ([`stratified_margin`]),
+/// and steps are undone while the exact margin one record earlier still meets it, so the
+/// answer does not depend on rounding in the running sum.
+fn smallest_meeting(
+    strata: &[StratumSpec],
+    weights: &[f64],
+    populations: &[u64],
+    lo: &[u64],
+    hi: &[u64],
+    e: f64,
+    z: f64,
+) -> (Vec<u64>, Option<Option<f64>>) {
+    let exact_meets = |c: &[u64]| stratified_margin(strata, c, z).is_some_and(|m| m <= e);
+    if !exact_meets(hi) {
+        return (hi.to_vec(), None);
+    }
+    let big_n: f64 = populations.iter().map(|&p| p as f64).sum();
+    // a_h = W_h² S_h²: the variance is Σ a_h (1/n_h − 1/N_h).
+    let a: Vec<f64> = strata
+        .iter()
+        .map(|s| {
+            let w = s.population as f64 / big_n;
+            w * w * stratum_variance(s.population, s.proportion)
+        })
+        .collect();
+    let pops = populations.iter().map(|&p| p as f64).collect();
+    let mut seq = Priority::new(weights, pops, lo, hi);
+    let mut undefined = 0usize;
+    let mut v = 0.0;
+    for (i, &n) in seq.counts.iter().enumerate() {
+        if a[i] > 0.0 {
+            if n == 0 {
+                undefined += 1;
+            } else {
+                v += a[i] * (1.0 / n as f64 - 1.0 / populations[i] as f64);
+            }
+        }
+    }
+    let v_target = (e / z).powi(2);
+    let mut history: Vec<usize> = Vec::new();
+    loop {
+        if undefined == 0 && v <= v_target * (1.0 + 1e-9) && exact_meets(&seq.counts) {
+            break;
+        }
+        let Some(i) = seq.next() else { break };
+        history.push(i);
+        let n = seq.counts[i];
+        if a[i] > 0.0 {
+            if n == 1 {
+                undefined -= 1;
+                v += a[i] * (1.0 - 1.0 / populations[i] as f64);
+            } else {
+                v -= a[i] * (1.0 / (n - 1) as f64 - 1.0 / n as f64);
+            }
+        }
+    }
+    let mut counts = seq.counts;
+    // Undo steps the running sum took too far (it is never more than float noise away).
+    while let Some(&i) = history.last() {
+        counts[i] -= 1;
+        if exact_meets(&counts) {
+            history.pop();
+        } else {
+            counts[i] += 1;
+            break;
+        }
+    }
+    let one_less = history.last().map(|&i| {
+        counts[i] -= 1;
+        let m = stratified_margin(strata, &counts, z);
+        counts[i] += 1;
+        m
+    });
+    (counts, one_less)
 }
 
 #[cfg(test)]
@@ -929,6 +1031,207 @@ mod tests {
                     prop_assert!(to > from);
                 }
             }
+        }
+    }
+
+    /// The issue's reproductions: a cap that makes the margin unreachable is said, not
+    /// papered over; a tiny stratum never gets 0 records under a margin; bounds that lower
+    /// the variance lower the total.
+    #[test]
+    fn audited_cases() {
+        let mut s = spec(
+            vec![
+                stratum("A", 319, 0.05),
+                stratum("B", 38, 0.0),
+                stratum("C", 1995, 0.5),
+            ],
+            AllocationTarget::Margin(0.08),
+            AllocationMethod::Neyman,
+        );
+        s.max = Some(100);
+        let a = allocate(&s).unwrap();
+        assert_eq!(a.margin_met, Some(false));
+        assert_eq!(a.total, 238);
+        assert!(a.margin.unwrap() > 0.08);
+        assert!(matches!(
+            a.total_adjustment,
+            Some(TotalAdjustment::MarginUnreachable { .. })
+        ));
+
+        let a = allocate(&spec(
+            vec![stratum("A", 2, 0.01), stratum("B", 1000, 0.5)],
+            AllocationTarget::Margin(0.1),
+            AllocationMethod::Neyman,
+        ))
+        .unwrap();
+        assert_eq!(a.strata[0].n, 2);
+        assert_eq!(a.margin_met, Some(true));
+        assert!(a.margin.unwrap() <= 0.1);
+        assert!(a.margin_one_less.unwrap().unwrap() > 0.1);
+
+        // sample-data/strata.csv with equal allocation and --min 30: Cochran's 1,492 is far
+        // above the 1,263 that already meet ±3 points.
+        let strata = [
+            ("0180", 3119, 0.25),
+            ("1480", 1855, 0.2),
+            ("1280", 1095, 0.3),
+            ("0380", 715, 0.15),
+            ("2480", 410, 0.1),
+            ("0114", 146, 0.2),
+            ("0162", 109, 0.05),
+            ("2584", 77, 0.35),
+        ]
+        .iter()
+        .map(|&(n, big, p)| stratum(n, big, p))
+        .collect();
+        let mut s = spec(
+            strata,
+            AllocationTarget::Margin(0.03),
+            AllocationMethod::Equal,
+        );
+        s.min = Some(30);
+        let a = allocate(&s).unwrap();
+        assert_eq!(a.target_total, 1492);
+        assert_eq!(a.total, 1263);
+        assert!(matches!(
+            a.total_adjustment,
+            Some(TotalAdjustment::LoweredForMargin {
+                from: 1492,
+                to: 1263
+            })
+        ));
+    }
+
+    /// Every allocation of `total` within [lo, hi] (tiny designs only).
+    fn all_allocations(lo: &[u64], hi: &[u64], total: u64) -> Vec<Vec<u64>> {
+        fn rec(
+            i: usize,
+            lo: &[u64],
+            hi: &[u64],
+            left: u64,
+            cur: &mut Vec<u64>,
+            out: &mut Vec<Vec<u64>>,
+        ) {
+            if i == lo.len() {
+                if left == 0 {
+                    out.push(cur.clone());
+                }
+                return;
+            }
+            for n in lo[i]..=hi[i].min(left) {
+                cur.push(n);
+                rec(i + 1, lo, hi, left - n, cur, out);
+                cur.pop();
+            }
+        }
+        let mut out = Vec::new();
+        rec(0, lo, hi, total, &mut Vec::new(), &mut out);
+        out
+    }
+
+    fn variance(strata: &[StratumSpec], counts: &[u64]) -> f64 {
+        stratified_margin(strata, counts, 1.0).map_or(f64::INFINITY, |m| m * m)
+    }
+
+    proptest! {
+        /// The reported total meets the margin and one record fewer does not, for every
+        /// method, with caps and minimums; when the capacity misses it, that is said.
+        #[test]
+        fn margin_total_is_the_smallest_that_meets_it(
+            strata in proptest::collection::vec((1u64..3000, 0.0f64..=1.0, 0.1f64..10.0), 2..13)
+                .prop_map(|v| v.into_iter().enumerate().map(|(i, (population, proportion, cost))|
+                    StratumSpec { name: format!("s{i}"), population, proportion, cost }).collect::<Vec<_>>()),
+            method in method_strategy(),
+            e in 0.005f64..0.25,
+            min in proptest::option::of(0u64..40),
+            max in proptest::option::of(1u64..400),
+        ) {
+            let min = match (min, max) { (Some(m), Some(x)) => Some(m.min(x)), (m, _) => m };
+            let s = AllocationSpec { strata: strata.clone(), target: AllocationTarget::Margin(e), method,
+                                     confidence: 0.95, min, max };
+            let a = allocate(&s).unwrap();
+            let counts: Vec<u64> = a.strata.iter().map(|x| x.n).collect();
+            let z = a.z;
+            let lo: Vec<u64> = strata.iter().map(|x| a.min_used.min(x.population)).collect();
+            let hi: Vec<u64> = strata.iter().map(|x| max.unwrap_or(x.population).min(x.population)).collect();
+            for i in 0..counts.len() {
+                prop_assert!(lo[i] <= counts[i] && counts[i] <= hi[i]);
+            }
+            // Recompute the achieved margin from the integer counts.
+            let achieved = stratified_margin(&strata, &counts, z);
+            prop_assert_eq!(achieved, a.margin);
+            if a.margin_met == Some(true) {
+                prop_assert!(achieved.is_some_and(|m| m <= e));
+                // One record fewer in the same sequence misses the margin.
+                let sum_lo: u64 = lo.iter().sum();
+                if a.total > sum_lo {
+                    let mut weights = allocation_weights(&strata, method);
+                    if weights.iter().all(|&w| w <= 0.0) {
+                        weights = allocation_weights(&strata, AllocationMethod::Proportional);
+                    }
+                    let pops: Vec<u64> = strata.iter().map(|x| x.population).collect();
+                    let fewer = apportion(a.total - 1, &weights, &pops, &lo, &hi);
+                    prop_assert_eq!(fewer.iter().sum::<u64>(), a.total - 1);
+                    let m = stratified_margin(&strata, &fewer, z);
+                    prop_assert!(!m.is_some_and(|m| m <= e), "total − 1 meets it: {:?}", m);
+                    prop_assert_eq!(a.margin_one_less, Some(m));
+                    // House-monotone: the allocation for T − 1 sits inside that for T.
+                    prop_assert!(fewer.iter().zip(&counts).all(|(f, c)| f <= c));
+                } else {
+                    prop_assert_eq!(a.margin_one_less, None);
+                }
+            } else {
+                prop_assert_eq!(&counts, &hi);
+                prop_assert!(!achieved.is_some_and(|m| m <= e));
+            }
+        }
+
+        /// The priority method gives, for every total, the integer allocation of least
+        /// variance under Neyman (Wright 2012), found here by brute force on tiny designs; and
+        /// the Neyman margin total is the smallest of *any* allocation within the bounds.
+        #[test]
+        fn neyman_is_the_exact_integer_optimum(
+            strata in proptest::collection::vec((1u64..8, 0.0f64..=1.0), 2..5)
+                .prop_map(|v| v.into_iter().enumerate().map(|(i, (population, proportion))|
+                    StratumSpec { name: format!("s{i}"), population, proportion, cost: 1.0 }).collect::<Vec<_>>()),
+            min in 0u64..3,
+            e in 0.02f64..0.4,
+        ) {
+            let lo: Vec<u64> = strata.iter().map(|x| min.min(x.population)).collect();
+            let hi: Vec<u64> = strata.iter().map(|x| x.population).collect();
+            let weights = allocation_weights(&strata, AllocationMethod::Neyman);
+            prop_assume!(weights.iter().any(|&w| w > 0.0));
+            let pops = hi.clone();
+            let (sum_lo, sum_hi): (u64, u64) = (lo.iter().sum(), hi.iter().sum());
+            for total in sum_lo..=sum_hi {
+                let ours = apportion(total, &weights, &pops, &lo, &hi);
+                prop_assert_eq!(ours.iter().sum::<u64>(), total);
+                let best = all_allocations(&lo, &hi, total).iter().map(|c| variance(&strata, c))
+                    .fold(f64::INFINITY, f64::min);
+                let v = variance(&strata, &ours);
+                prop_assert!(v <= best * (1.0 + 1e-12) + 1e-15 || (v.is_infinite() && best.is_infinite()),
+                             "total {}: {} > {}", total, v, best);
+            }
+            let s = AllocationSpec { strata: strata.clone(), target: AllocationTarget::Margin(e),
+                                     method: AllocationMethod::Neyman, confidence: 0.95, min: Some(min), max: None };
+            let a = allocate(&s).unwrap();
+            let z = a.z;
+            let smallest = (sum_lo..=sum_hi).find(|&t| all_allocations(&lo, &hi, t).iter()
+                .any(|c| stratified_margin(&strata, c, z).is_some_and(|m| m <= e)));
+            prop_assert_eq!(Some(a.total), smallest);
+        }
+
+        /// The priority method is house-monotone for every method: one more record never
+        /// takes a record from any stratum.
+        #[test]
+        fn apportion_is_house_monotone(strata in strata_strategy(), method in method_strategy(), total in 0u64..3000) {
+            let weights = allocation_weights(&strata, method);
+            let pops: Vec<u64> = strata.iter().map(|x| x.population).collect();
+            let lo = vec![0; pops.len()];
+            let a = apportion(total, &weights, &pops, &lo, &pops);
+            let b = apportion(total + 1, &weights, &pops, &lo, &pops);
+            prop_assert!(a.iter().zip(&b).all(|(x, y)| x <= y));
+            prop_assert_eq!(a.iter().sum::<u64>(), total.min(pops.iter().sum()));
         }
     }
 }

@@ -6,8 +6,9 @@
 //!   the finite population correction, and attribute (audit) sampling against a tolerable
 //!   deviation rate (binomial, hypergeometric, Poisson);
 //! - **allocation** ([`allocate`]): proportional, Neyman, cost-optimal, equal and
-//!   per-domain precision, with min/max per stratum, n_h ≤ N_h and largest-remainder
-//!   rounding, and the overall-margin total n = Σ(W_h² S_h²/a_h)/(V + Σ W_h S_h²/N);
+//!   per-domain precision, with min/max per stratum and n_h ≤ N_h, in whole records by the
+//!   priority method (Huntington–Hill; the exact integer Neyman optimum, Wright 2012), and
+//!   for a margin the smallest total whose integer allocation meets it;
 //! - **intervals** ([`wilson`], [`clopper_pearson`], [`jeffreys`], exact hypergeometric
 //!   bounds) and **evaluation** of a reviewed sample ([`evaluate`]);
 //! - **burden** ([`burden`], [`compare_request`]): records → pages → working days.
@@ -34,9 +35,9 @@ mod round;
 mod size;
 
 pub use allocate::{
-    allocate, allocation_weights, largest_remainder, stratified_margin, stratum_variance,
-    total_for_margin, Allocation, AllocationMethod, AllocationSpec, AllocationTarget, Binding,
-    StratumAllocation, StratumSpec, TotalAdjustment,
+    allocate, allocation_weights, apportion, stratified_margin, stratum_variance, total_for_margin,
+    Allocation, AllocationMethod, AllocationSpec, AllocationTarget, Binding, StratumAllocation,
+    StratumSpec, TotalAdjustment, DEFAULT_MARGIN_MIN,
 };
 pub use burden::{
     burden, burden_with_pages, compare_request, Burden, BurdenRates, RequestComparison,

@@ -46,6 +46,25 @@ fn plain(estimate: f64, method: &'static str) -> Estimate {
         se: 0.0,
         method,
         deff: None,
+        caution: None,
+    }
+}
+
+/// Caution for a mean from few or skewed records: fewer than 2 records in a stratum (no
+/// variance estimate there), or fewer than 30 in all with |skewness| > 1, where the
+/// t interval's normal approximation is poor (Cochran 1977 §2.15 gives n > 25·G1² as the
+/// rule of thumb; 30 and 1 are the usual simplification).
+pub const CAUTION_FEW_PER_STRATUM: &str = "fewer than 2 records in a stratum";
+/// See [`CAUTION_FEW_PER_STRATUM`].
+pub const CAUTION_SMALL_SKEWED: &str = "fewer than 30 records and skewed (|skewness| > 1)";
+
+fn mean_caution(per_stratum: &[u64], all: &Tally) -> Option<&'static str> {
+    if per_stratum.iter().any(|&n| n < 2) {
+        Some(CAUTION_FEW_PER_STRATUM)
+    } else if all.n < 30 && all.skewness().is_some_and(|g| g.abs() > 1.0) {
+        Some(CAUTION_SMALL_SKEWED)
+    } else {
+        None
     }
 }
 
@@ -208,6 +227,7 @@ pub fn census(
                 se,
                 method: "t",
                 deff: None,
+                caution: mean_caution(&[t.n], t),
             })
         }
         Kind::Median => {
@@ -227,6 +247,7 @@ pub fn census(
                 se: 0.0,
                 method: "order-statistic",
                 deff: None,
+                caution: None,
             })
         }
     }
@@ -236,9 +257,10 @@ pub fn census(
 ///
 /// - share: one stratum → p̂ with the Wilson interval at the effective size under the
 ///   finite population correction ([`stratum_share`], N̂_dh rounded); several →
-///   [`stratified_share`] (Σ W_h p̂_h, Korn–Graubard, design effect).
-/// - mean: ȳ = Σ W_h ȳ_h, V = Σ W_h² (1 − f_h) s_h²/n_dh (Cochran 1977 eq. 5.7), Student's t
-///   with Σ n_dh − H degrees of freedom.
+///   [`stratified_share`] (Σ W_h p̂_h, linearised variance, Korn–Graubard, design effect).
+/// - mean: ȳ = Σ W_h ȳ_h with the linearised variance of the domain ratio
+///   ([`crate::linearised_variance`]; Cochran 1977 eq. 5.7 when the domain is whole strata),
+///   Student's t with Σ n_dh − H degrees of freedom; a `caution` for few or skewed records.
 /// - count: the domain total N̂_d = Σ N_h·n_dh/r_h, V = Σ N_h² (1 − f_h) p_h(1 − p_h)/(r_h − 1)
 ///   with p_h = n_dh/r_h (Cochran 1977 eq. 5.28 for a 0/1 variable), normal interval,
 ///   never below the records seen.
@@ -261,7 +283,8 @@ pub fn sample(kind: Kind, strata: &[DomainStratum], confidence: f64) -> Option<E
                     let s: Vec<StratumSample> = many
                         .iter()
                         .map(|d| StratumSample {
-                            population: d.domain_population(d.tally.n).max(d.tally.n as f64),
+                            population: d.population,
+                            responding: d.responding.max(d.tally.n),
                             n: d.tally.n,
                             successes: d.tally.successes,
                         })
@@ -281,26 +304,33 @@ fn sample_mean(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
     if used.is_empty() || total <= 0.0 {
         return None;
     }
-    let (mut mean, mut v, mut n) = (0.0, 0.0, 0.0);
+    let mut mean = 0.0;
+    let mut all = Tally::default();
     for d in &used {
-        let nh = d.tally.n as f64;
-        let w = d.domain_population(d.tally.n) / total;
-        let yh = d.tally.sum / nh;
-        mean += w * yh;
-        n += nh;
-        if d.tally.n > 1 {
-            let s2 = ((d.tally.sum_sq - nh * yh * yh) / (nh - 1.0)).max(0.0);
-            let f = (d.responding as f64 / d.population as f64).min(1.0);
-            v += w * w * (1.0 - f) * s2 / nh;
-        }
+        mean += d.domain_population(d.tally.n) / total * (d.tally.sum / d.tally.n as f64);
+        all.merge(&d.tally);
     }
-    let df = n - used.len() as f64;
+    let cells: Vec<(u64, u64, u64, f64, f64)> = used
+        .iter()
+        .map(|d| {
+            (
+                d.population,
+                d.responding.max(d.tally.n),
+                d.tally.n,
+                d.tally.sum,
+                d.tally.sum_sq,
+            )
+        })
+        .collect();
+    let v = crate::linearised_variance(&cells, mean, total);
+    let df = all.n as f64 - used.len() as f64;
     let se = v.sqrt();
     let q = if df > 0.0 {
         t_two_sided(confidence, df)
     } else {
         z_two_sided(confidence)
     };
+    let per_stratum: Vec<u64> = used.iter().map(|d| d.tally.n).collect();
     Some(Estimate {
         estimate: mean,
         lower: Some(mean - q * se),
@@ -308,6 +338,7 @@ fn sample_mean(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
         se,
         method: "stratified-t",
         deff: None,
+        caution: mean_caution(&per_stratum, &all),
     })
 }
 
@@ -337,6 +368,10 @@ fn sample_count(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
         se,
         method: "stratified-total",
         deff: None,
+        caution: used
+            .iter()
+            .any(|d| d.responding < 2)
+            .then_some(CAUTION_FEW_PER_STRATUM),
     })
 }
 
@@ -372,7 +407,8 @@ fn sample_median(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> 
         .map(|d| {
             let n: u64 = d.values.iter().map(|p| p.1).sum();
             StratumSample {
-                population: d.domain_population(n).max(n as f64),
+                population: d.population,
+                responding: d.responding.max(n),
                 n,
                 successes: d.values.iter().filter(|p| p.0 <= m).map(|p| p.1).sum(),
             }
@@ -389,6 +425,7 @@ fn sample_median(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> 
         se,
         method: "woodruff",
         deff: None,
+        caution: None,
     })
 }
 
@@ -549,9 +586,21 @@ mod tests {
         // N̂_d1 = 600·30/60 = 300, N̂_d2 = 400: W = 3/7, 4/7; ȳ = (3·10 + 4·20)/7.
         let e = sample(Kind::Mean, &d, 0.95).unwrap();
         assert_relative_eq!(e.estimate, 110.0 / 7.0, epsilon = 1e-12);
-        let v =
-            (3.0f64 / 7.0).powi(2) * 0.9 * 4.0 / 30.0 + (4.0f64 / 7.0).powi(2) * 0.9 * 9.0 / 40.0;
+        // Linearised: z_i = d_i (y_i − ȳ)/N̂_d over all r_h records. Stratum 1 (half in the
+        // domain): Σz = (300 − 30ȳ)/700, Σz² = (29·4 + 30(10 − ȳ)²)/700²; stratum 2 (whole):
+        // s²_z = 9/700². The fixed-count formula (3/7)²·0.9·4/30 + (4/7)²·0.9·9/40 leaves out
+        // the spread of the domain's count in stratum 1.
+        let ybar = 110.0 / 7.0;
+        let (sz, szz) = (
+            (300.0 - 30.0 * ybar) / 700.0,
+            (29.0 * 4.0 + 30.0 * (10.0f64 - ybar).powi(2)) / 490_000.0,
+        );
+        let s2_1 = (szz - sz * sz / 60.0) / 59.0;
+        let v = 600.0f64.powi(2) * 0.9 * s2_1 / 60.0 + (4.0f64 / 7.0).powi(2) * 0.9 * 9.0 / 40.0;
         assert_relative_eq!(e.se, v.sqrt(), epsilon = 1e-12);
+        let fixed_count =
+            (3.0f64 / 7.0).powi(2) * 0.9 * 4.0 / 30.0 + (4.0f64 / 7.0).powi(2) * 0.9 * 9.0 / 40.0;
+        assert!(e.se > fixed_count.sqrt());
         // Count: 600·0.5 + 400·1 = 700; V = 600²·0.9·0.25/59 (+0 for p = 1).
         let e = sample(Kind::Count, &d, 0.95).unwrap();
         assert_relative_eq!(e.estimate, 700.0, epsilon = 1e-12);
@@ -599,5 +648,106 @@ mod tests {
         d2[1].population = 1500;
         let e = sample(Kind::Median, &d2, 0.95).unwrap();
         assert!(e.estimate > 100.0, "{e:?}");
+    }
+
+    /// The linearised variance from tallies equals the textbook computation on the records:
+    /// z_i = d_i (y_i − θ̂)/N̂_d for every responding record (0 outside the domain), its sample
+    /// variance per stratum, V = Σ N_h² (1 − f_h) s²_z/r_h.
+    #[test]
+    fn linearised_variance_equals_the_record_level_computation() {
+        // (N_h, records: (in domain, value)).
+        let strata: Vec<(u64, Vec<(bool, f64)>)> = vec![
+            (
+                500,
+                (0..40).map(|i| (i % 3 != 0, f64::from(i % 7))).collect(),
+            ),
+            (
+                120,
+                (0..25)
+                    .map(|i| (i % 2 == 0, f64::from(i * i % 11)))
+                    .collect(),
+            ),
+            (
+                900,
+                (0..60).map(|i| (i % 5 < 2, f64::from(3 + i % 4))).collect(),
+            ),
+        ];
+        let mut cells = Vec::new();
+        let (mut yhat, mut nd) = (0.0, 0.0);
+        for (big, recs) in &strata {
+            let w = *big as f64 / recs.len() as f64;
+            let dom: Vec<f64> = recs.iter().filter(|r| r.0).map(|r| r.1).collect();
+            yhat += w * dom.iter().sum::<f64>();
+            nd += w * dom.len() as f64;
+            let t = tally(&dom);
+            cells.push((*big, recs.len() as u64, t.n, t.sum, t.sum_sq));
+        }
+        let theta = yhat / nd;
+        let mut want = 0.0;
+        for (big, recs) in &strata {
+            let z: Vec<f64> = recs
+                .iter()
+                .map(|&(d, y)| if d { (y - theta) / nd } else { 0.0 })
+                .collect();
+            let r = z.len() as f64;
+            let mean = z.iter().sum::<f64>() / r;
+            let s2 = z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1.0);
+            want += (*big as f64).powi(2) * (1.0 - r / *big as f64) * s2 / r;
+        }
+        let got = crate::linearised_variance(&cells, theta, nd);
+        assert_relative_eq!(got, want, max_relative = 1e-10);
+        // The same domain through the estimator: its se is √V.
+        let d: Vec<(Vec<f64>, Tally)> = strata
+            .iter()
+            .map(|(_, recs)| {
+                let dom: Vec<f64> = recs.iter().filter(|r| r.0).map(|r| r.1).collect();
+                let t = tally(&dom);
+                (dom, t)
+            })
+            .collect();
+        let ds: Vec<DomainStratum> = strata
+            .iter()
+            .zip(&d)
+            .map(|((big, recs), (_, t))| DomainStratum {
+                population: *big,
+                responding: recs.len() as u64,
+                tally: *t,
+                values: &[],
+            })
+            .collect();
+        let e = sample(Kind::Mean, &ds, 0.95).unwrap();
+        assert_relative_eq!(e.estimate, theta, max_relative = 1e-12);
+        assert_relative_eq!(e.se, want.sqrt(), max_relative = 1e-10);
+    }
+
+    #[test]
+    fn small_or_skewed_means_carry_a_caution() {
+        let skewed = tally(&[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 50.0]);
+        assert!(skewed.skewness().unwrap() > 1.0);
+        let e = census(Kind::Mean, &skewed, &[], Some(0.95)).unwrap();
+        assert_eq!(e.caution, Some(CAUTION_SMALL_SKEWED));
+        let even = tally(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(
+            census(Kind::Mean, &even, &[], Some(0.95)).unwrap().caution,
+            None
+        );
+        let one = [
+            DomainStratum {
+                population: 50,
+                responding: 10,
+                tally: tally(&[3.0]),
+                values: &[],
+            },
+            DomainStratum {
+                population: 50,
+                responding: 10,
+                tally: even,
+                values: &[],
+            },
+        ];
+        assert_eq!(
+            sample(Kind::Mean, &one, 0.95).unwrap().caution,
+            Some(CAUTION_FEW_PER_STRATUM)
+        );
     }
 }

@@ -10,9 +10,10 @@
 //! - [`stratum_share`]: one stratum of a simple random sample: p̂_h with a Wilson interval
 //!   that accounts for the finite population correction through the effective sample size
 //!   n_h(N_h − 1)/(N_h − n_h).
-//! - [`stratified_share`]: across strata, p̂ = Σ W_h p̂_h with
-//!   V = Σ W_h² (1 − f_h) p̂_h(1 − p̂_h)/(n_h − 1), the Korn–Graubard interval and the design
-//!   effect.
+//! - [`stratified_share`]: across strata, p̂ = Σ W_h p̂_h for a stratum or a domain that cuts
+//!   strata, with the linearised variance ([`linearised_variance`]), the Korn–Graubard
+//!   interval as published ([`korn_graubard`]: n* capped at n, (t_{n−1}/t_df)²) and the
+//!   design effect.
 //!
 //! - [`estimate`]: every kind (share, mean, median, count) over a census or a stratified
 //!   sample, with domains.
@@ -26,7 +27,7 @@ pub mod spec;
 
 use serde::Serialize;
 use urval_design::dist::{beta_quantile, t_two_sided};
-use urval_design::{effective_n, wilson, z_two_sided};
+use urval_design::wilson;
 
 /// A mergeable summary of one group's rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -39,6 +40,8 @@ pub struct Tally {
     pub sum: f64,
     /// Σ x² for a mean's variance.
     pub sum_sq: f64,
+    /// Σ x³ for the skewness behind a small-sample caution.
+    pub sum_cu: f64,
     /// Rows whose value was NULL and skipped.
     pub skipped: u64,
 }
@@ -57,6 +60,7 @@ impl Tally {
         self.n += 1;
         self.sum += x;
         self.sum_sq += x * x;
+        self.sum_cu += x * x * x;
     }
 
     /// Count one skipped (NULL) row.
@@ -71,7 +75,25 @@ impl Tally {
         self.successes += o.successes;
         self.sum += o.sum;
         self.sum_sq += o.sum_sq;
+        self.sum_cu += o.sum_cu;
         self.skipped += o.skipped;
+    }
+
+    /// The sample skewness g1 = m3/m2^{3/2} of the values (moments about the mean with
+    /// divisor n; Joanes & Gill 1998, *The Statistician* 47:183–189); None below 3 values or
+    /// with no spread.
+    pub fn skewness(&self) -> Option<f64> {
+        if self.n < 3 {
+            return None;
+        }
+        let n = self.n as f64;
+        let m = self.sum / n;
+        let m2 = self.sum_sq / n - m * m;
+        if m2 <= 1e-12 * (m * m).max(1e-300) {
+            return None;
+        }
+        let m3 = self.sum_cu / n - 3.0 * m * self.sum_sq / n + 2.0 * m * m * m;
+        Some(m3 / m2.powf(1.5))
     }
 
     /// The share successes/n (NaN for n = 0).
@@ -111,6 +133,8 @@ pub struct Estimate {
     pub method: &'static str,
     /// Design effect V / V_SRS (stratified estimates).
     pub deff: Option<f64>,
+    /// Why the estimate should be read with caution (small or skewed samples), if it should.
+    pub caution: Option<&'static str>,
 }
 
 /// A share over a full extract: exact. With a confidence, the Wilson interval treating the
@@ -128,6 +152,7 @@ pub fn census_share(t: &Tally, confidence: Option<f64>) -> Option<Estimate> {
             se: 0.0,
             method: "census",
             deff: None,
+            caution: None,
         },
         Some(c) => {
             let iv = wilson(t.successes, t.n, c);
@@ -138,6 +163,7 @@ pub fn census_share(t: &Tally, confidence: Option<f64>) -> Option<Estimate> {
                 se: (p * (1.0 - p) / t.n as f64).sqrt(),
                 method: "wilson",
                 deff: None,
+                caution: None,
             }
         }
     })
@@ -165,60 +191,74 @@ pub fn stratum_share(successes: u64, n: u64, population: u64, confidence: f64) -
         se,
         method: "wilson-fpc",
         deff: None,
+        caution: None,
     })
 }
 
-/// A stratum's sample for [`stratified_share`].
+/// One stratum's part of a (domain) share for [`stratified_share`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StratumSample {
-    /// N_h (a domain's estimated N̂_dh may be fractional).
-    pub population: f64,
-    /// n_h responding.
+    /// N_h, the stratum's population in the design.
+    pub population: u64,
+    /// r_h, the stratum's responding records (all of them, in the domain or not).
+    pub responding: u64,
+    /// n_dh, the responding records in the domain (= r_h when the domain is the stratum).
     pub n: u64,
-    /// Successes among them.
+    /// Successes among the n_dh.
     pub successes: u64,
 }
 
-/// The stratified estimate of a share: p̂ = Σ W_h p̂_h, W_h = N_h/N, with
-/// V = Σ W_h² (1 − f_h) p̂_h(1 − p̂_h)/(n_h − 1) (Cochran 1977 eq. 5.6 with eq. 3.28; strata
-/// with n_h ≤ 1 contribute no variance estimate), the design effect V / V_SRS with
-/// V_SRS = (1 − n/N) p̂(1 − p̂)/(n − 1), and the Korn–Graubard interval: the Clopper–Pearson
-/// interval at the effective sample size n* = p̂(1 − p̂)/V, scaled by (z/t_df)² with
-/// df = Σ n_h − H (Korn & Graubard 1998, *Survey Methodology* 24:193–201). With V = 0
-/// (p̂ of 0 or 1) n* is the sample size. Strata with n_h = 0 are left out (their W_h too).
-pub fn stratified_share(strata: &[StratumSample], confidence: f64) -> Option<Estimate> {
-    let used: Vec<&StratumSample> = strata
-        .iter()
-        .filter(|s| s.n > 0 && s.population > 0.0)
-        .collect();
-    if used.is_empty() {
-        return None;
-    }
-    let big_n: f64 = used.iter().map(|s| s.population).sum();
-    let n: f64 = used.iter().map(|s| s.n as f64).sum();
-    let mut p = 0.0;
+/// Per stratum, Σ z and Σ z² of the linearised variable z_i = d_i (y_i − θ̂)/N̂_d over the
+/// stratum's r_h responding records, from the domain's n_dh, Σ y and Σ y² (records outside
+/// the domain have z_i = 0).
+fn linearised_sums(n: f64, sum: f64, sum_sq: f64, theta: f64, big_nd: f64) -> (f64, f64) {
+    let sz = (sum - theta * n) / big_nd;
+    let szz = (sum_sq - 2.0 * theta * sum + n * theta * theta).max(0.0) / (big_nd * big_nd);
+    (sz, szz)
+}
+
+/// The linearised variance of a domain ratio θ̂ = Σ_h (N_h/r_h) Σ_{i∈d} y_i / N̂_d under
+/// stratified simple random sampling:
+/// V = Σ_h N_h² (1 − f_h) s²_{z,h}/r_h with z_i = d_i (y_i − θ̂)/N̂_d and s²_{z,h} the sample
+/// variance of z over all r_h responding records of stratum h (Taylor linearisation of the
+/// ratio; Särndal, Swensson & Wretman 1992, *Model Assisted Survey Sampling*, §5.6 and
+/// §10.3; Cochran 1977 §6.11; Lohr 2019 §4.3). Records outside the domain have z_i = 0,
+/// so the randomness of the domain's count n_dh — the between-stratum term a
+/// fixed-count formula leaves out — is in V. When the domain is every record of its strata
+/// it reduces to Σ W_h² (1 − f_h) s_h²/n_h (Cochran 1977 eq. 5.7). Strata with r_h ≤ 1
+/// contribute no variance estimate. Inputs per stratum: (N_h, r_h, n_dh, Σ y, Σ y²).
+pub fn linearised_variance(strata: &[(u64, u64, u64, f64, f64)], theta: f64, big_nd: f64) -> f64 {
     let mut v = 0.0;
-    for s in &used {
-        let w = s.population / big_n;
-        let ph = s.successes as f64 / s.n as f64;
-        p += w * ph;
-        if s.n > 1 {
-            let f = (s.n as f64 / s.population).min(1.0);
-            v += w * w * (1.0 - f) * ph * (1.0 - ph) / (s.n as f64 - 1.0);
+    for &(big, r, n, sum, sum_sq) in strata {
+        if r < 2 || n == 0 || big_nd <= 0.0 {
+            continue;
         }
+        let (sz, szz) = linearised_sums(n as f64, sum, sum_sq, theta, big_nd);
+        let rf = r as f64;
+        let s2 = ((szz - sz * sz / rf) / (rf - 1.0)).max(0.0);
+        let f = (rf / big as f64).min(1.0);
+        v += (big as f64).powi(2) * (1.0 - f) * s2 / rf;
     }
-    let p = p.clamp(0.0, 1.0);
+    v
+}
+
+/// The Korn–Graubard interval for a share estimated from a complex sample: the
+/// Clopper–Pearson interval at the effective sample size
+/// n* = min(p̂(1 − p̂)/V, n) (n* = n when V = 0, so p̂ = 0 or 1 gets the exact binomial bound
+/// at the records seen), multiplied by the degrees-of-freedom factor (t_{n−1}/t_df)² when
+/// df < n − 1 (Korn & Graubard 1998, *Survey Methodology* 24:193–201, eq. 4 and §3; the cap
+/// at n as in the NCHS standards, Parker et al. 2017, *Vital Health Stat* 2(175), and Dean &
+/// Pagano 2015, *J. Survey Statistics and Methodology* 3:484–503). n is the domain's
+/// sample size, df = n − H_d (records as PSUs, H_d strata with domain records).
+pub fn korn_graubard(p: f64, v: f64, n: f64, df: f64, confidence: f64) -> (f64, f64) {
     let alpha = 1.0 - confidence;
-    let df = n - used.len() as f64;
-    let v_srs = if n > 1.0 {
-        (1.0 - n / big_n).max(0.0) * p * (1.0 - p) / (n - 1.0)
+    let mut n_eff = if v > 0.0 {
+        (p * (1.0 - p) / v).min(n)
     } else {
-        0.0
+        n
     };
-    let deff = (v_srs > 0.0).then(|| v / v_srs);
-    let mut n_eff = if v > 0.0 { p * (1.0 - p) / v } else { n };
-    if df > 0.0 {
-        let ratio = z_two_sided(confidence) / t_two_sided(confidence, df);
+    if df > 0.0 && n > 1.0 && df < n - 1.0 {
+        let ratio = t_two_sided(confidence, n - 1.0) / t_two_sided(confidence, df);
         n_eff *= ratio * ratio;
     }
     let x = p * n_eff;
@@ -232,20 +272,58 @@ pub fn stratified_share(strata: &[StratumSample], confidence: f64) -> Option<Est
     } else {
         beta_quantile(1.0 - alpha / 2.0, x + 1.0, n_eff - x)
     };
+    (lower.min(p), upper.max(p))
+}
+
+/// The stratified estimate of a (domain) share: p̂ = Σ (N_h/r_h) x_dh / N̂_d with
+/// N̂_d = Σ N_h n_dh/r_h (W_h = N_h/N when the domain is the whole stratum), its linearised
+/// variance ([`linearised_variance`]: for whole strata exactly
+/// Σ W_h² (1 − f_h) p̂_h(1 − p̂_h)/(n_h − 1), Cochran 1977 eq. 5.6 with eq. 3.28), the design
+/// effect V / V_SRS with V_SRS = (1 − n/N̂_d) p̂(1 − p̂)/(n − 1), and the [`korn_graubard`]
+/// interval. Strata with r_h = 0 are left out: see the caller's non-response handling.
+pub fn stratified_share(strata: &[StratumSample], confidence: f64) -> Option<Estimate> {
+    let used: Vec<&StratumSample> = strata
+        .iter()
+        .filter(|s| s.n > 0 && s.responding > 0 && s.population > 0)
+        .collect();
+    if used.is_empty() {
+        return None;
+    }
+    let big_nd: f64 = used
+        .iter()
+        .map(|s| s.population as f64 * s.n as f64 / s.responding as f64)
+        .sum();
+    let total: f64 = used
+        .iter()
+        .map(|s| s.population as f64 * s.successes as f64 / s.responding as f64)
+        .sum();
+    let n: f64 = used.iter().map(|s| s.n as f64).sum();
+    let p = (total / big_nd).clamp(0.0, 1.0);
+    let cells: Vec<(u64, u64, u64, f64, f64)> = used
+        .iter()
+        .map(|s| {
+            let x = s.successes as f64;
+            (s.population, s.responding, s.n, x, x)
+        })
+        .collect();
+    let v = linearised_variance(&cells, p, big_nd);
+    let df = n - used.len() as f64;
+    let v_srs = if n > 1.0 {
+        (1.0 - n / big_nd).max(0.0) * p * (1.0 - p) / (n - 1.0)
+    } else {
+        0.0
+    };
+    let deff = (v_srs > 0.0).then(|| v / v_srs);
+    let (lower, upper) = korn_graubard(p, v, n, df, confidence);
     Some(Estimate {
         estimate: p,
-        lower: Some(lower.min(p)),
-        upper: Some(upper.max(p)),
+        lower: Some(lower),
+        upper: Some(upper),
         se: v.sqrt(),
         method: "korn-graubard",
         deff,
+        caution: None,
     })
-}
-
-/// The effective sample size of a stratum under the finite population correction
-/// (re-exported for callers that report it).
-pub fn stratum_effective_n(n: u64, population: u64) -> f64 {
-    effective_n(n, population)
 }
 
 #[cfg(test)]
@@ -314,12 +392,14 @@ mod tests {
         // V = 0.36·0.9·0.25/59 + 0.16·0.9·0.1875/39 = 0.0013729 + 0.00069231.
         let s = [
             StratumSample {
-                population: 600.0,
+                population: 600,
+                responding: 60,
                 n: 60,
                 successes: 30,
             },
             StratumSample {
-                population: 400.0,
+                population: 400,
+                responding: 40,
                 n: 40,
                 successes: 10,
             },
@@ -335,7 +415,8 @@ mod tests {
         // One stratum taken whole: no variance, the interval collapses toward the point
         // only through the other stratum.
         let all_zero = [StratumSample {
-            population: 50.0,
+            population: 50,
+            responding: 20,
             n: 20,
             successes: 0,
         }];
@@ -349,7 +430,7 @@ mod tests {
         fn stratified_interval_contains_estimate(strata in proptest::collection::vec((2u64..500, 0.0f64..=1.0, 0.0f64..=1.0), 1..12)) {
             let s: Vec<StratumSample> = strata.iter().map(|&(big, nf, pf)| {
                 let n = ((big as f64 * nf).ceil() as u64).clamp(1, big);
-                StratumSample { population: big as f64, n, successes: (n as f64 * pf).floor() as u64 }
+                StratumSample { population: big, responding: n, n, successes: (n as f64 * pf).floor() as u64 }
             }).collect();
             let e = stratified_share(&s, 0.95).unwrap();
             prop_assert!(0.0 <= e.lower.unwrap() && e.lower.unwrap() <= e.estimate + 1e-12);
@@ -405,7 +486,8 @@ mod tests {
                 let k = rows.iter().filter(|&&r| success[r]).count() as u64;
                 let big = strata_sizes[h];
                 samples.push(StratumSample {
-                    population: big as f64,
+                    population: big,
+                    responding: n,
                     n,
                     successes: k,
                 });

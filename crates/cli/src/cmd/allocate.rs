@@ -12,7 +12,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use urval_design::{
     allocate, burden, compare_request, AllocationMethod, AllocationSpec, AllocationTarget, Binding,
-    StratumSpec, TotalAdjustment,
+    StratumSpec,
 };
 
 /// Arguments of `urval allocate`.
@@ -225,8 +225,10 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
             "target_total": a.target_total,
             "target_total_exact": a.target_total_exact,
             "total_adjustment": a.total_adjustment,
-            "min": args.min,
+            "min": a.min_used,
             "max": args.max,
+            "margin_met": a.margin_met,
+            "margin_one_less": a.margin_one_less,
             "fell_back_to_proportional": a.fell_back_to_proportional,
             "strata": strata,
             "total": a.total,
@@ -244,7 +246,10 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
                 "burden": cmp.requested_burden,
             });
         }
-        return Ok(Output::ok(to_json_text(&v)?));
+        return Ok(Output {
+            text: to_json_text(&v)?,
+            code: u8::from(a.margin_met == Some(false)),
+        });
     }
 
     let mut t = String::new();
@@ -329,7 +334,7 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
         writeln!(
             t,
             "Constraint: the minimum of {} binds in {n_min} strata (raised above their share).",
-            args.min.unwrap_or(0)
+            a.min_used
         )?;
     }
     if n_max > 0 {
@@ -342,20 +347,13 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     if n_census > 0 {
         writeln!(t, "Constraint: {n_census} strata are smaller than their share and are taken whole (census); the surplus went to the others.")?;
     }
-    match a.total_adjustment {
-        Some(TotalAdjustment::RaisedToMinimum { from, to }) => writeln!(
-            t,
-            "Constraint: the total {from} is below what the minimum per stratum needs; raised to {to}."
-        )?,
-        Some(TotalAdjustment::ReducedToCapacity { from, to }) => writeln!(
-            t,
-            "Constraint: the total {from} is more than the strata hold under the maximum and N_h; reduced to {to}."
-        )?,
-        Some(TotalAdjustment::RaisedForMargin { from, to }) => writeln!(
-            t,
-            "Constraint: with the bounds and whole records, {from} records miss the margin; raised to {to}, the smallest total that meets it."
-        )?,
-        None => {}
+    if let Some(line) = crate::format::margin_adjustment_line(&a) {
+        let mut chars = line.chars();
+        let first = chars
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+            .unwrap_or_default();
+        writeln!(t, "Constraint: {first}{}.", chars.as_str())?;
     }
     if a.fell_back_to_proportional {
         writeln!(
@@ -369,5 +367,8 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     if let Some(cmp) = requested {
         t.push_str(&crate::format::request_lines(&cmp));
     }
-    Ok(Output::ok(t))
+    Ok(Output {
+        text: t,
+        code: u8::from(a.margin_met == Some(false)),
+    })
 }

@@ -464,7 +464,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             confidence: args.confidence,
             z: alloc.z,
             allocation: alloc.method.name().to_string(),
-            min: args.min,
+            min: Some(alloc.min_used),
             max: args.max,
             proportion: args.proportion,
             target_total: alloc.target_total,
@@ -561,13 +561,8 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             )?;
         }
     }
-    if let Some(urval_design::TotalAdjustment::RaisedForMargin { from, to }) =
-        alloc.total_adjustment
-    {
-        writeln!(
-            t,
-            "  the bounds and whole records left {from} records short of the margin; raised to {to}"
-        )?;
+    if let Some(line) = crate::format::margin_adjustment_line(&alloc) {
+        writeln!(t, "  {line}")?;
     }
     let binding = |b: &str| {
         plan.strata
@@ -604,5 +599,8 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     if let Some(cmp) = &plan.burden.requested {
         t.push_str(&crate::format::request_lines(cmp));
     }
-    Ok(Output::ok(t))
+    Ok(Output {
+        text: t,
+        code: u8::from(alloc.margin_met == Some(false)),
+    })
 }

@@ -14,7 +14,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use urval_design::{largest_remainder, share_margin, BurdenRates};
+use urval_design::{apportion, share_margin, BurdenRates};
 use urval_report::{
     fmt_dec, fmt_int, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow, Lang,
     Purpose, Rates, Report, StratumRow,
@@ -131,18 +131,19 @@ fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
     Ok(out)
 }
 
-/// Split a requested total over the strata in proportion to N_h (largest remainder).
+/// Split a requested total over the strata in proportion to N_h, by the one rounding rule
+/// of every allocation ([`apportion`]).
 fn split_requested(total: u64, plan: &PlanFile) -> Vec<u64> {
-    let big: u64 = plan.total_population.max(1);
-    let total = total.min(plan.total_population);
-    let x: Vec<f64> = plan
-        .strata
-        .iter()
-        .map(|s| total as f64 * s.population as f64 / big as f64)
-        .collect();
-    let lo = vec![0u64; x.len()];
-    let hi: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
-    largest_remainder(&x, total, &lo, &hi)
+    let populations: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
+    let weights: Vec<f64> = populations.iter().map(|&p| p as f64).collect();
+    let lo = vec![0u64; populations.len()];
+    apportion(
+        total.min(plan.total_population),
+        &weights,
+        &populations,
+        &lo,
+        &populations,
+    )
 }
 
 fn burden_of(records: u64, mean_pages: Option<f64>, rates: &BurdenRates) -> Burden {
