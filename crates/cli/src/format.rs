@@ -180,23 +180,6 @@ pub fn to_json_text<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<Strin
     Ok(format!("{}\n", serde_json::to_string_pretty(v)?))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_numbers() {
-        assert_eq!(thousands(153_000), "153,000");
-        assert_eq!(thousands(7), "7");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands_signed(-1_500), "-1,500");
-        assert_eq!(pct(0.05), "5.0 %");
-        assert_eq!(parse_f64("5%"), Ok(0.05));
-        assert_eq!(parse_f64("0,95"), Ok(0.95));
-        assert!(parse_f64("x").is_err());
-    }
-}
-
 /// The margin in points, as text: `±3.01` (undefined: `undefined`).
 fn points(m: Option<f64>) -> String {
     m.map_or_else(
@@ -246,4 +229,21 @@ pub fn margin_adjustment_line(a: &urval_design::Allocation) -> Option<String> {
             thousands(to)
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(thousands(153_000), "153,000");
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands_signed(-1_500), "-1,500");
+        assert_eq!(pct(0.05), "5.0 %");
+        assert_eq!(parse_f64("5%"), Ok(0.05));
+        assert_eq!(parse_f64("0,95"), Ok(0.95));
+        assert!(parse_f64("x").is_err());
+    }
 }

@@ -1,7 +1,9 @@
 //! Confidence intervals for a share: Wilson (optionally with the finite population
 //! correction), Clopper–Pearson, Jeffreys, and exact hypergeometric bounds.
 
-use crate::dist::{beta_quantile, hypergeometric_cdf, z_two_sided};
+use crate::dist::{
+    beta_quantile, hypergeometric_cdf, hypergeometric_upper_tail, within_risk, z_two_sided,
+};
 use serde::Serialize;
 
 /// A two-sided interval [lower, upper] ⊆ [0, 1].
@@ -141,19 +143,20 @@ pub fn binomial_upper_bound(k: u64, n: u64, confidence: f64) -> f64 {
 }
 
 /// Exact one-sided upper bound on the number of marked units in the population:
-/// M_U = max{M : P(X ≤ k | N, M, n) > α}, found by bisection on the monotone
+/// M_U = max{M : P(X ≤ k | N, M, n) > α} (tails within [`crate::dist::RISK_TOLERANCE`] of α
+/// count as equal to it), found by bisection on the monotone
 /// hypergeometric CDF (Cochran 1977 §3.2; Wendell & Schmee (2001), *JASA* 96:1143–1153).
 pub fn hypergeometric_upper_count(k: u64, n: u64, population: u64, alpha: f64) -> u64 {
     // Feasible M: at least k marked seen; at most N − (n − k) (n − k unmarked seen).
     let (mut lo, mut hi) = (k, population - (n - k));
     // Invariant: cdf(lo) > alpha (cdf(k) = 1 at M = k), and the answer lies in [lo, hi].
-    if hypergeometric_cdf(k, population, hi, n) > alpha {
+    if !within_risk(hypergeometric_cdf(k, population, hi, n), alpha) {
         return hi;
     }
     // Now cdf(hi) ≤ alpha: find the largest M with cdf > alpha.
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if hypergeometric_cdf(k, population, mid, n) > alpha {
+        if !within_risk(hypergeometric_cdf(k, population, mid, n), alpha) {
             lo = mid;
         } else {
             hi = mid;
@@ -168,15 +171,15 @@ pub fn hypergeometric_lower_count(k: u64, n: u64, population: u64, alpha: f64) -
     if k == 0 {
         return 0;
     }
-    let upper_tail = |m: u64| 1.0 - hypergeometric_cdf(k - 1, population, m, n);
+    let upper_tail = |m: u64| hypergeometric_upper_tail(k, population, m, n);
     let (mut lo, mut hi) = (k, population - (n - k));
-    if upper_tail(lo) > alpha {
+    if !within_risk(upper_tail(lo), alpha) {
         return lo;
     }
     // upper_tail(lo) ≤ alpha, upper_tail(hi) = 1 when hi = N − (n − k)... find smallest > alpha.
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if upper_tail(mid) > alpha {
+        if !within_risk(upper_tail(mid), alpha) {
             hi = mid;
         } else {
             lo = mid;
@@ -281,5 +284,17 @@ mod tests {
             prop_assert!(0.0 <= iv.lower && iv.lower <= p + 1e-12);
             prop_assert!(p - 1e-12 <= iv.upper && iv.upper <= 1.0);
         }
+    }
+
+    /// The audit's case: n = 1, k = 0 of N = 10⁶ at 97.5 % one-sided: the exact bound is
+    /// M_U = 974,999 (P(X ≤ 0 | M = 975,000) = 0.025 exactly is not above α).
+    #[test]
+    fn hypergeometric_bound_on_the_boundary() {
+        assert_eq!(
+            hypergeometric_upper_count(0, 1, 1_000_000, 1.0 - 0.975),
+            974_999
+        );
+        let iv = hypergeometric_interval(0, 1, 1_000_000, 0.95);
+        assert_eq!(iv.upper, 0.974_999);
     }
 }

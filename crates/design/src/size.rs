@@ -363,7 +363,7 @@ fn search(
             continue;
         }
         let p = cdf(k, n);
-        if p <= alpha {
+        if crate::dist::within_risk(p, alpha) {
             return Ok((n, k, p));
         }
     }
