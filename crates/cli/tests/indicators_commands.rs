@@ -317,12 +317,11 @@ fn output_is_the_same_for_any_thread_count_and_input_format() {
     }
 }
 
-#[test]
-fn sample_estimates_with_nonresponse() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// Plan (strata: area, ±5 points per area) and draw from sample-data/cases.csv, then write
+/// the review results: the manifest's records with the extract's columns, less `missing`
+/// records of elderly care (`aldre`). Returns (manifest, review file).
+fn sample_review(d: &Path, missing: usize) -> (PathBuf, PathBuf) {
     let data = root().join("sample-data/cases.csv");
-    let spec = root().join("pipeline/indicators.toml");
     let plan = d.join("plan.json");
     let manifest = d.join("manifest.csv");
     ok(urval().args([
@@ -351,8 +350,6 @@ fn sample_estimates_with_nonresponse() {
         "-o",
         p(&manifest),
     ]));
-    // The review results: the manifest's records with the extract's columns, less 10
-    // records of elderly care that the municipality never sent.
     let text = std::fs::read_to_string(&data).unwrap();
     let keys: std::collections::BTreeSet<String> =
         rows(&std::fs::read_to_string(&manifest).unwrap())
@@ -368,7 +365,7 @@ fn sample_estimates_with_nonresponse() {
             review.push_str(line);
             review.push('\n');
         } else if keys.contains(key) {
-            if line.contains(";aldre;") && dropped < 10 {
+            if line.contains(";aldre;") && dropped < missing {
                 dropped += 1;
                 continue;
             }
@@ -376,8 +373,103 @@ fn sample_estimates_with_nonresponse() {
             review.push('\n');
         }
     }
-    let review_path = d.join("review.csv");
-    std::fs::write(&review_path, review).unwrap();
+    let path = d.join("review.csv");
+    std::fs::write(&path, review).unwrap();
+    (manifest, path)
+}
+
+/// A stratum where no drawn record came back: the estimates that include it are marked
+/// `incomplete` with worst-case bounds (or `dropped` with --nonresponse drop), and the
+/// command exits 1 unless --allow-empty-strata.
+#[test]
+fn a_stratum_with_no_response_is_never_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = root().join("pipeline/indicators.toml");
+    let (manifest, review) = sample_review(d, usize::MAX);
+    let run = |extra: &[&str], out: &Path| {
+        let mut c = urval();
+        c.args([
+            "indicators",
+            "--extract",
+            p(&review),
+            "--manifest",
+            p(&manifest),
+            "--spec",
+        ])
+        .arg(&spec)
+        .args(["--by", "area", "-o", p(out)])
+        .args(extra);
+        c
+    };
+    let total = |out: &Path, name: &str| -> serde_json::Value {
+        let j: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        j.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"] == name && r["level"] == "total")
+            .unwrap()
+            .clone()
+    };
+    let bounds = d.join("bounds.json");
+    let out = run(&[], &bounds).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("1 design strata had no responding record"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("area=aldre"), "{stdout}");
+    let b = total(&bounds, "decision_communicated");
+    assert_eq!(b["nonresponse"], "incomplete");
+    let share = b["missing_share"].as_f64().unwrap();
+    assert!(share > 0.2 && share < 0.6, "{b}");
+    let dropped = d.join("dropped.json");
+    let stdout = ok(&mut run(
+        &["--nonresponse", "drop", "--allow-empty-strata"],
+        &dropped,
+    ));
+    assert!(
+        stdout.contains("accepted (--allow-empty-strata)"),
+        "{stdout}"
+    );
+    let x = total(&dropped, "decision_communicated");
+    assert_eq!(x["nonresponse"], "dropped");
+    assert_eq!(x["estimate"], b["estimate"]);
+    // Worst case: the missing population may be all yes or all no.
+    let (bl, bu) = (b["lower"].as_f64().unwrap(), b["upper"].as_f64().unwrap());
+    let (xl, xu) = (x["lower"].as_f64().unwrap(), x["upper"].as_f64().unwrap());
+    assert!((bl - xl * (1.0 - share)).abs() < 1e-12, "{bl} {xl} {share}");
+    assert!(
+        (bu - (xu * (1.0 - share) + share)).abs() < 1e-12,
+        "{bu} {xu} {share}"
+    );
+    // A mean cannot be bounded without assuming the values' range.
+    let m = total(&bounds, "pages_per_record");
+    assert_eq!(m["nonresponse"], "incomplete");
+    assert!(m["lower"].is_null() && m["upper"].is_null(), "{m}");
+    // Groups the empty stratum cannot belong to are complete.
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bounds).unwrap()).unwrap();
+    let heard = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "child_heard" && r["area"] == "barn_unga")
+        .unwrap();
+    assert!(heard["nonresponse"].is_null(), "{heard}");
+}
+
+#[test]
+fn sample_estimates_with_nonresponse() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = root().join("pipeline/indicators.toml");
+    // The review results: the manifest's records with the extract's columns, less 10
+    // records of elderly care that the municipality never sent.
+    let (manifest, review) = sample_review(d, 10);
+    let review_path = review;
     let out = d.join("sample.json");
     let stdout = ok(urval().args([
         "indicators",

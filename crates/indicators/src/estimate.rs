@@ -375,6 +375,50 @@ fn sample_count(strata: &[DomainStratum], confidence: f64) -> Option<Estimate> {
     })
 }
 
+/// How strata with no responding record enter an estimate (`--nonresponse`).
+///
+/// Within a stratum, the records that came back are taken as a simple random sample of the
+/// drawn ones (missing at random within strata); the weights N_h/r_h carry that assumption.
+/// A stratum where *no* record came back gives no information at all, so nothing can be
+/// assumed about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nonresponse {
+    /// Keep the point estimate of the responding strata and widen the interval to the worst
+    /// case for the missing population ([`widen_for_missing`]); marked `incomplete`.
+    Bounds,
+    /// Leave the missing strata out (the estimate describes the responding strata only);
+    /// marked `dropped`, with the population share it leaves out.
+    Drop,
+}
+
+/// Widen an estimate for a missing population of (at most) `missing` units next to an
+/// estimated `observed` population of the domain in the responding strata: the worst-case
+/// (Manski) bounds, where the missing units may all be in the domain and may all be
+/// successes or all failures (Manski 1989, *J. Human Resources* 24:343–360; Horowitz &
+/// Manski 2000, *JASA* 95:77–84).
+///
+/// - share: [L·R/(R + M), (U·R + M)/(R + M)], R = `observed`, M = `missing`;
+/// - count (a domain total): [L, U + M];
+/// - mean and median: no bound without assumptions on the values' range: None.
+pub fn widen_for_missing(kind: Kind, est: Estimate, observed: f64, missing: f64) -> Estimate {
+    let mut e = est;
+    match kind {
+        Kind::Share => {
+            let t = observed + missing;
+            if t > 0.0 {
+                e.lower = est.lower.map(|l| l * observed / t);
+                e.upper = est.upper.map(|u| (u * observed + missing) / t);
+            }
+        }
+        Kind::Count => e.upper = est.upper.map(|u| u + missing),
+        Kind::Mean | Kind::Median => {
+            e.lower = None;
+            e.upper = None;
+        }
+    }
+    e
+}
+
 /// The weighted quantile: the smallest value whose cumulative weight reaches q of the total.
 fn weighted_quantile(pairs: &[(f64, f64)], q: f64) -> Option<f64> {
     let total: f64 = pairs.iter().map(|p| p.1).sum();
@@ -749,5 +793,36 @@ mod tests {
             sample(Kind::Mean, &one, 0.95).unwrap().caution,
             Some(CAUTION_FEW_PER_STRATUM)
         );
+    }
+
+    #[test]
+    fn missing_strata_widen_to_the_worst_case() {
+        let e = Estimate {
+            estimate: 0.3,
+            lower: Some(0.2),
+            upper: Some(0.4),
+            se: 0.05,
+            method: "korn-graubard",
+            deff: None,
+            caution: None,
+        };
+        // 900 observed, 100 missing: [0.2·0.9, 0.4·0.9 + 0.1].
+        let w = widen_for_missing(Kind::Share, e, 900.0, 100.0);
+        assert_relative_eq!(w.lower.unwrap(), 0.18, epsilon = 1e-15);
+        assert_relative_eq!(w.upper.unwrap(), 0.46, epsilon = 1e-15);
+        assert_eq!(w.estimate, 0.3);
+        let c = widen_for_missing(
+            Kind::Count,
+            Estimate {
+                estimate: 500.0,
+                lower: Some(450.0),
+                upper: Some(550.0),
+                ..e
+            },
+            900.0,
+            100.0,
+        );
+        assert_eq!((c.lower, c.upper), (Some(450.0), Some(650.0)));
+        assert_eq!(widen_for_missing(Kind::Mean, e, 900.0, 100.0).upper, None);
     }
 }

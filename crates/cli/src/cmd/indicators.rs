@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use urval_indicators::estimate::{self, DomainStratum, Histogram};
+use urval_indicators::estimate::{self, DomainStratum, Histogram, Nonresponse};
 use urval_indicators::spec::{Indicator, Kind, NullRule, Spec};
 use urval_indicators::{Estimate, Tally};
 use urval_ingest::personal::Pseudonymizer;
@@ -94,6 +94,16 @@ pub struct IndicatorsArgs {
     /// CSV output dialect.
     #[arg(long, value_enum, default_value_t = CsvDialect::Standard)]
     pub csv_dialect: CsvDialect,
+    /// Sample mode: how a design stratum with no responding record enters the estimates:
+    /// `bounds` keeps the responding strata's estimate and widens the interval to the worst
+    /// case for the missing population (marked `incomplete`); `drop` leaves the stratum out
+    /// (marked `dropped`, with the population share left out). Either way the command exits 1
+    /// unless --allow-empty-strata.
+    #[arg(long, value_enum, default_value_t = NonresponseArg::Bounds)]
+    pub nonresponse: NonresponseArg,
+    /// Exit 0 even when a design stratum has no responding record.
+    #[arg(long)]
+    pub allow_empty_strata: bool,
     /// Columns holding personal data: their values never appear in messages or quarantine files.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
     pub personal: Vec<String>,
@@ -527,6 +537,24 @@ impl Cell {
     }
 }
 
+/// `--nonresponse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NonresponseArg {
+    /// Worst-case bounds for the missing population.
+    Bounds,
+    /// Leave the missing strata out.
+    Drop,
+}
+
+impl From<NonresponseArg> for Nonresponse {
+    fn from(a: NonresponseArg) -> Self {
+        match a {
+            NonresponseArg::Bounds => Nonresponse::Bounds,
+            NonresponseArg::Drop => Nonresponse::Drop,
+        }
+    }
+}
+
 /// One output row.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -539,6 +567,9 @@ pub struct Row {
     skipped: u64,
     invalid: u64,
     est: Option<Estimate>,
+    /// `incomplete` or `dropped` when design strata without a responding record belong to
+    /// the row's population, with the (worst-case) share of it they hold.
+    missing: Option<(&'static str, f64)>,
 }
 
 fn merge_cells(
@@ -570,15 +601,20 @@ fn merge_cells(
 }
 
 /// Estimate one indicator over a set of per-design-stratum cells.
+/// `missing`: the design strata without a responding record whose population may belong to
+/// the row's group (see [`Nonresponse`]).
+#[allow(clippy::too_many_arguments)]
 fn estimate_cells(
     k: usize,
     ind: &Indicator,
     cells: &[&Cell],
     design: Option<&Design>,
     responding: &[u64],
+    missing: &[usize],
+    mode: Nonresponse,
     confidence: f64,
     ci: bool,
-) -> (Tally, Option<Estimate>) {
+) -> (Tally, Option<Estimate>, Option<(&'static str, f64)>) {
     let mut total = Tally::default();
     for c in cells {
         total.merge(&c.tallies[k]);
@@ -592,7 +628,11 @@ fn estimate_cells(
                     h.merge(&c.values[k]);
                 }
             }
-            estimate::census(ind.kind, &total, &h.sorted(), ci.then_some(confidence))
+            return (
+                total,
+                estimate::census(ind.kind, &total, &h.sorted(), ci.then_some(confidence)),
+                None,
+            );
         }
         Some(d) => {
             let sorted: Vec<Vec<(f64, u64)>> = cells
@@ -616,10 +656,29 @@ fn estimate_cells(
                     values: &sorted[h],
                 })
                 .collect();
-            estimate::sample(ind.kind, &strata, confidence)
+            let est = estimate::sample(ind.kind, &strata, confidence);
+            if missing.is_empty() {
+                return (total, est, None);
+            }
+            // The domain's estimated size in the responding strata, and the most the
+            // missing strata can add to it (all of their population).
+            let observed: f64 = strata
+                .iter()
+                .map(|s| s.population as f64 * s.tally.n as f64 / s.responding as f64)
+                .sum();
+            let lost: f64 = missing.iter().map(|&h| d.strata[h].1 as f64).sum();
+            let share = lost / (observed + lost);
+            match mode {
+                Nonresponse::Bounds => (
+                    total,
+                    est.map(|e| estimate::widen_for_missing(ind.kind, e, observed, lost)),
+                    Some(("incomplete", share)),
+                ),
+                Nonresponse::Drop => (total, est, Some(("dropped", share))),
+            }
         }
     };
-    (total, est)
+    est
 }
 
 /// Run the engine and build the rows.
@@ -630,6 +689,8 @@ struct Computed {
     quarantine: Vec<QuarantineRecord>,
     invalid: Vec<u64>,
     responding: Vec<u64>,
+    /// Design strata without a responding record.
+    empty: Vec<usize>,
     outside: u64,
 }
 
@@ -738,13 +799,42 @@ fn compute(
                 .map_or(UNKNOWN_BAND.to_string(), |x| x.label.clone())
         })
     };
+    // Design strata where no drawn record came back, and which of them a group can hold:
+    // all of them, unless a --by column is a strata column whose value rules the stratum out.
+    let empty: Vec<usize> = design.map_or_else(Vec::new, |d| {
+        (0..d.strata.len())
+            .filter(|&h| responding[h] == 0)
+            .collect()
+    });
+    let missing_for = |group: &[String]| -> Vec<usize> {
+        let Some(d) = design else { return Vec::new() };
+        empty
+            .iter()
+            .copied()
+            .filter(|&h| {
+                by.iter()
+                    .zip(group)
+                    .all(|(col, v)| d.strata[h].0.get(col).is_none_or(|sv| sv == v))
+            })
+            .collect()
+    };
+    let mode: Nonresponse = args.nonresponse.into();
     let mut rows = Vec::new();
     for (i, ind) in spec.indicators.iter().enumerate() {
         let mut all: Vec<Cell> = vec![Cell::new(k); n_strata];
         for ((group, band), cells) in &merged {
             let refs: Vec<&Cell> = cells.iter().collect();
-            let (t, est) =
-                estimate_cells(i, ind, &refs, design, &responding, args.confidence, args.ci);
+            let (t, est, missing) = estimate_cells(
+                i,
+                ind,
+                &refs,
+                design,
+                &responding,
+                &missing_for(group),
+                mode,
+                args.confidence,
+                args.ci,
+            );
             for (a, c) in all.iter_mut().zip(cells) {
                 a.tallies[i].merge(&c.tallies[i]);
                 a.values[i].merge(&c.values[i]);
@@ -763,10 +853,21 @@ fn compute(
                 skipped: t.skipped,
                 invalid: 0,
                 est,
+                missing,
             });
         }
         let refs: Vec<&Cell> = all.iter().collect();
-        let (t, est) = estimate_cells(i, ind, &refs, design, &responding, args.confidence, args.ci);
+        let (t, est, missing) = estimate_cells(
+            i,
+            ind,
+            &refs,
+            design,
+            &responding,
+            &empty,
+            mode,
+            args.confidence,
+            args.ci,
+        );
         rows.push(Row {
             indicator: ind.name.clone(),
             kind: ind.kind,
@@ -777,6 +878,7 @@ fn compute(
             skipped: t.skipped,
             invalid: invalid[i],
             est,
+            missing,
         });
     }
     Ok(Computed {
@@ -786,6 +888,7 @@ fn compute(
         quarantine,
         invalid,
         responding,
+        empty,
         outside,
     })
 }
@@ -812,6 +915,9 @@ fn header(by: &[String], bands: bool) -> Vec<String> {
             "invalid",
             "kind",
             "level",
+            "caution",
+            "nonresponse",
+            "missing_share",
         ]
         .map(String::from),
     );
@@ -867,6 +973,9 @@ fn write_csv(
         rec.push(r.invalid.to_string());
         rec.push(r.kind.name().to_string());
         rec.push(if r.group.is_some() { "group" } else { TOTAL }.to_string());
+        rec.push(e.and_then(|e| e.caution).unwrap_or_default().to_string());
+        rec.push(r.missing.map_or("", |m| m.0).to_string());
+        rec.push(opt(r.missing.map(|m| m.1)));
         cw.write_record(&rec)?;
     }
     cw.flush()?;
@@ -898,6 +1007,9 @@ fn row_json(r: &Row, by: &[String], bands: bool) -> Value {
         "level".into(),
         json!(if r.group.is_some() { "group" } else { TOTAL }),
     );
+    m.insert("caution".into(), json!(e.and_then(|e| e.caution)));
+    m.insert("nonresponse".into(), json!(r.missing.map(|m| m.0)));
+    m.insert("missing_share".into(), json!(r.missing.map(|m| m.1)));
     Value::Object(m)
 }
 
@@ -952,6 +1064,9 @@ fn write_parquet(
     cols.push(text(&|r| {
         Some(if r.group.is_some() { "group" } else { TOTAL }.to_string())
     }));
+    cols.push(text(&|r| r.est.and_then(|e| e.caution).map(String::from)));
+    cols.push(text(&|r| r.missing.map(|m| m.0.to_string())));
+    cols.push(num(&|r| r.missing.map(|m| m.1)));
     for (name, c) in names.iter().zip(&cols) {
         fields.push(Field::new(name, c.data_type().clone(), true));
     }
@@ -1084,6 +1199,9 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         "rows_outside_manifest": c.outside,
         "nonresponse": nonresponse_total,
         "nonresponse_strata": nonresponse,
+        "nonresponse_assumption": "missing at random within strata (weights N_h/r_h)",
+        "nonresponse_empty_strata": c.empty.len(),
+        "nonresponse_mode": match args.nonresponse { NonresponseArg::Bounds => "bounds", NonresponseArg::Drop => "drop" },
         "indicators": indicators,
     });
     let meta_file = meta_path(&args.output);
@@ -1173,8 +1291,56 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
                 String::new()
             }
         )?;
+        if let Some(reason) = r.est.and_then(|e| e.caution) {
+            writeln!(t, "  {:<34} caution: {reason}", "")?;
+        }
+        if let Some((status, share)) = r.missing {
+            writeln!(
+                t,
+                "  {:<34} {status}: up to {:.1} % of its population is in strata with no response",
+                "",
+                share * 100.0
+            )?;
+        }
     }
-    Ok(Output::ok(t))
+    let mut code = 0;
+    if let (Some(d), false) = (&design, c.empty.is_empty()) {
+        let lost: u64 = c.empty.iter().map(|&h| d.strata[h].1).sum();
+        let all: u64 = d.strata.iter().map(|s| s.1).sum();
+        writeln!(t)?;
+        writeln!(
+            t,
+            "{} design strata had no responding record ({} of {} in the population, {:.1} %): {}",
+            c.empty.len(),
+            thousands(lost),
+            thousands(all),
+            100.0 * lost as f64 / all.max(1) as f64,
+            match args.nonresponse {
+                NonresponseArg::Bounds =>
+                    "the estimates that include them are marked incomplete, with worst-case bounds",
+                NonresponseArg::Drop => "they are left out of the estimates (marked dropped)",
+            }
+        )?;
+        for &h in c.empty.iter().take(5) {
+            writeln!(
+                t,
+                "  {} (N = {}, {} drawn)",
+                crate::plan_file::describe(&d.strata[h].0, &d.strata_columns),
+                thousands(d.strata[h].1),
+                thousands(d.strata[h].2)
+            )?;
+        }
+        if args.allow_empty_strata {
+            writeln!(t, "  accepted (--allow-empty-strata)")?;
+        } else {
+            writeln!(
+                t,
+                "  exit 1: a data finding; --allow-empty-strata accepts it"
+            )?;
+            code = 1;
+        }
+    }
+    Ok(Output { text: t, code })
 }
 
 #[cfg(test)]
