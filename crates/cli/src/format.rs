@@ -180,22 +180,35 @@ pub fn to_json_text<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<Strin
     Ok(format!("{}\n", serde_json::to_string_pretty(v)?))
 }
 
-/// The margin in points, as text: `±3.01` (undefined: `undefined`).
-fn points(m: Option<f64>) -> String {
-    m.map_or_else(
-        || "undefined".to_string(),
-        |m| format!("±{}", pct2(m).trim_end_matches(" %")),
-    )
+/// The margin in points with as many decimals (2 to 9) as it takes to tell it from the
+/// target, so that a margin just above the target never prints as the target: `±3.00014`
+/// (undefined: `undefined`).
+fn points_against(m: Option<f64>, target: Option<f64>) -> String {
+    let Some(m) = m else {
+        return "undefined".to_string();
+    };
+    let (m, t) = (m * 100.0, target.unwrap_or(f64::NAN) * 100.0);
+    let mut d = 2;
+    while d < 9 && format!("{m:.d$}") == format!("{t:.d$}") {
+        d += 1;
+    }
+    format!("±{m:.d$}")
 }
 
 /// What the search for a margin did to the total, in one sentence (None when nothing
 /// changed); shared by `urval allocate` and `urval plan`. Where the total is the smallest
 /// that meets the margin, the margin at one record fewer is quoted as the evidence.
-pub fn margin_adjustment_line(a: &urval_design::Allocation) -> Option<String> {
+pub fn margin_adjustment_line(a: &urval_design::Allocation, target: Option<f64>) -> Option<String> {
     use urval_design::TotalAdjustment as T;
     let one_less = a
         .margin_one_less
-        .map(|m| format!(" ({} records give {})", thousands(a.total - 1), points(m)))
+        .map(|m| {
+            format!(
+                " ({} records give {})",
+                thousands(a.total - 1),
+                points_against(m, target)
+            )
+        })
         .unwrap_or_default();
     Some(match a.total_adjustment? {
         T::RaisedForMargin { from, to } => format!(
@@ -211,7 +224,7 @@ pub fn margin_adjustment_line(a: &urval_design::Allocation) -> Option<String> {
         T::MarginUnreachable { to, .. } => format!(
             "no total within the bounds meets the margin: all {} records the strata hold under the maximum and N_h give {} (exit 1)",
             thousands(to),
-            points(a.margin)
+            points_against(a.margin, target)
         ),
         T::RaisedToMinimum { from, to } if a.margin_met.is_some() => format!(
             "the formula gives {}; the minimum per stratum needs {}, which meets the margin",

@@ -347,7 +347,7 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     if n_census > 0 {
         writeln!(t, "Constraint: {n_census} strata are smaller than their share and are taken whole (census); the surplus went to the others.")?;
     }
-    if let Some(line) = crate::format::margin_adjustment_line(&a) {
+    if let Some(line) = crate::format::margin_adjustment_line(&a, args.margin) {
         let mut chars = line.chars();
         let first = chars
             .next()

@@ -561,7 +561,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             )?;
         }
     }
-    if let Some(line) = crate::format::margin_adjustment_line(&alloc) {
+    if let Some(line) = crate::format::margin_adjustment_line(&alloc, args.margin) {
         writeln!(t, "  {line}")?;
     }
     let binding = |b: &str| {
