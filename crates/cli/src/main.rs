@@ -50,7 +50,8 @@ pub enum Command {
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// Allocate a stratified sample from a CSV of strata: proportional, Neyman (N_h·S_h),
     /// cost-optimal (N_h·S_h/√c_h), equal, or per-domain precision; min/max per stratum,
-    /// n_h ≤ N_h, integer totals by largest remainder.
+    /// n_h ≤ N_h, whole records by the priority method; for a margin, the smallest total
+    /// whose integer allocation meets it (exit 1 when none within the bounds does).
     Allocate(cmd::allocate::AllocateArgs),
     /// Write a realistic synthetic extract (the real 290 municipality codes sized by
     /// population, four areas, dates and outcome flags) to Parquet or CSV.

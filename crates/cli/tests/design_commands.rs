@@ -409,3 +409,64 @@ fn allocate_bad_files() {
     assert_eq!(v["strata"][0]["n"], 2);
     assert_eq!(v["strata"][1]["n"], 6);
 }
+
+/// The audit's cases from the command line: a margin the caps cannot reach exits 1 with the
+/// best margin; a margin the bounds make cheaper gets the smaller total, with the margin at
+/// one record fewer as the evidence.
+#[test]
+fn allocate_margin_totals_are_the_smallest_or_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let u = dir.path().join("u.csv");
+    std::fs::write(
+        &u,
+        "stratum,population,proportion\nA,319,0.05\nB,38,0.0\nC,1995,0.5\n",
+    )
+    .unwrap();
+    let out = urval()
+        .args([
+            "allocate",
+            "--strata",
+            u.to_str().unwrap(),
+            "--method",
+            "neyman",
+        ])
+        .args(["--margin", "0.08", "--max", "100", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["margin_met"], false);
+    assert_eq!(v["total"], 238);
+    assert!(v["margin"].as_f64().unwrap() > 0.08);
+    urval()
+        .args([
+            "allocate",
+            "--strata",
+            u.to_str().unwrap(),
+            "--method",
+            "neyman",
+        ])
+        .args(["--margin", "0.08", "--max", "100"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "No total within the bounds meets the margin",
+        ));
+
+    let v = json(&[
+        "allocate",
+        "--strata",
+        &sample_data("strata.csv"),
+        "--method",
+        "equal",
+        "--margin",
+        "0.03",
+        "--min",
+        "30",
+    ]);
+    assert_eq!(v["total"], 1263);
+    assert_eq!(v["target_total"], 1492);
+    assert!(v["margin"].as_f64().unwrap() <= 0.03);
+    assert!(v["margin_one_less"].as_f64().unwrap() > 0.03);
+    assert_eq!(v["total_adjustment"]["kind"], "lowered_for_margin");
+}

@@ -782,7 +782,7 @@ mod tests {
             a.strata.iter().map(|s| s.n).collect::<Vec<_>>(),
             vec![60, 30, 10]
         );
-        // Largest remainder: n = 10 over 1/1/1 → 4/3/3 (ties to the earlier stratum).
+        // Equal priorities: n = 10 over 1/1/1 → 4/3/3 (ties to the earlier stratum).
         let a = allocate(&spec(
             vec![
                 stratum("a", 10, 0.5),

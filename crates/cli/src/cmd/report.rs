@@ -344,8 +344,8 @@ pub fn build(args: &ReportArgs) -> Result<Report> {
     let requested_total: Option<u64> = requested.as_ref().map(|v| v.iter().sum());
     let split_note = match (&args.requested_file, &requested, plan.strata.len() > 1) {
         (None, Some(_), true) => Some(match lang {
-            Lang::Sv => "Den begärda totalen fördelas över stratumen i proportion till N_h (största rest), eftersom begäran per stratum inte angavs.".to_string(),
-            Lang::En => "The requested total is split over the strata in proportion to N_h (largest remainder), as no request per stratum was given.".to_string(),
+            Lang::Sv => "Den begärda totalen fördelas över stratumen i proportion till N_h (prioritetsmetoden), eftersom begäran per stratum inte angavs.".to_string(),
+            Lang::En => "The requested total is split over the strata in proportion to N_h (the priority method), as no request per stratum was given.".to_string(),
         }),
         _ => None,
     };
