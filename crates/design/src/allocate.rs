@@ -960,7 +960,15 @@ mod tests {
     }
 
     fn strata_strategy() -> impl Strategy<Value = Vec<StratumSpec>> {
-        proptest::collection::vec((1u64..5000, 0.0f64..=1.0, 0.1f64..10.0), 1..30).prop_map(|v| {
+        strata_in(1..5000, 1..30)
+    }
+
+    /// Random strata: N_h in `population`, p_h in [0, 1], c_h in [0.1, 10), `count` strata.
+    fn strata_in(
+        population: std::ops::Range<u64>,
+        count: std::ops::Range<usize>,
+    ) -> impl Strategy<Value = Vec<StratumSpec>> {
+        proptest::collection::vec((population, 0.0f64..=1.0, 0.1f64..10.0), count).prop_map(|v| {
             v.into_iter()
                 .enumerate()
                 .map(|(i, (population, proportion, cost))| StratumSpec {
@@ -1138,9 +1146,7 @@ mod tests {
         /// method, with caps and minimums; when the capacity misses it, that is said.
         #[test]
         fn margin_total_is_the_smallest_that_meets_it(
-            strata in proptest::collection::vec((1u64..3000, 0.0f64..=1.0, 0.1f64..10.0), 2..13)
-                .prop_map(|v| v.into_iter().enumerate().map(|(i, (population, proportion, cost))|
-                    StratumSpec { name: format!("s{i}"), population, proportion, cost }).collect::<Vec<_>>()),
+            strata in strata_in(1..3000, 2..13),
             method in method_strategy(),
             e in 0.005f64..0.25,
             min in proptest::option::of(0u64..40),

@@ -2,7 +2,7 @@
 //! image from the network; readable on screen and printed on A4.
 
 use crate::svg::{burden_plot, esc, indicator_plot, margin_plot};
-use crate::text::{fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
+use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
 use crate::{Burden, IndicatorRow, Report, StratumRow};
 use std::fmt::Write as _;
 
@@ -105,7 +105,14 @@ fn indicator_table(lang: Lang, rows: &[IndicatorRow]) -> String {
             fmt_int(lang, r.n),
             value(lang, &r.kind, r.estimate),
             iv,
-            esc(&method_name(lang, &r.method))
+            match estimate_note(lang, r) {
+                Some(note) => format!(
+                    "{}<br><small>{}</small>",
+                    esc(&method_name(lang, &r.method)),
+                    esc(&note)
+                ),
+                None => esc(&method_name(lang, &r.method)),
+            }
         );
     }
     s.push_str("</tbody></table>");

@@ -146,6 +146,11 @@ pub struct IndicatorRow {
     pub upper: Option<f64>,
     /// The method.
     pub method: String,
+    /// Why to read the estimate with caution (the indicators table's `caution`), if at all.
+    pub caution: Option<String>,
+    /// `incomplete` or `dropped` when strata without response belong to the row, with the
+    /// (worst-case) share of its population in them.
+    pub nonresponse: Option<(String, f64)>,
 }
 
 /// Everything the report shows.
@@ -266,6 +271,8 @@ mod tests {
                 lower: Some(0.70),
                 upper: Some(0.80),
                 method: "wilson-fpc".into(),
+                caution: None,
+                nonresponse: None,
             }],
             indicators_confidence: Some(0.95),
         }
@@ -305,5 +312,26 @@ mod tests {
         });
         assert_eq!(r.surplus().unwrap().records, 0);
         assert_eq!(r.surplus().unwrap().pages, 0.0);
+    }
+
+    /// A caution and a non-response status reach the reader in both languages and formats.
+    #[test]
+    fn estimate_notes_are_shown() {
+        let mut r = seed_case(Lang::Sv);
+        r.indicators[0].caution = Some("fewer than 2 records in a stratum".into());
+        r.indicators[0].nonresponse = Some(("incomplete".into(), 0.125));
+        let html = render_html(&r);
+        assert!(
+            html.contains("tolka med försiktighet: färre än 2 akter i något stratum"),
+            "{html}"
+        );
+        assert!(html.contains("ofullständig: upp till 12,5"), "{html}");
+        r.lang = Lang::En;
+        let md = render_markdown(&r);
+        assert!(
+            md.contains("read with caution: fewer than 2 records in a stratum"),
+            "{md}"
+        );
+        assert!(md.contains("incomplete: up to 12.5"), "{md}");
     }
 }

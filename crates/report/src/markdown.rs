@@ -1,7 +1,7 @@
 //! The report as Markdown: the same sections and numbers as the HTML page, with the plots'
 //! points as tables.
 
-use crate::text::{fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
+use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
 use crate::{Report, StratumRow};
 use std::fmt::Write as _;
 
@@ -148,7 +148,10 @@ pub fn render_markdown(r: &Report) -> String {
                 fmt_int(lang, i.n),
                 v(&i.kind, i.estimate),
                 iv,
-                method_name(lang, &i.method)
+                match estimate_note(lang, i) {
+                    Some(note) => format!("{} — {}", method_name(lang, &i.method), cell(&note)),
+                    None => method_name(lang, &i.method),
+                }
             );
         }
         s.push('\n');

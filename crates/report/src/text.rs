@@ -247,6 +247,43 @@ pub fn allocation_name(lang: Lang, a: &str) -> String {
     }
 }
 
+/// The note under an estimate: a small-sample caution and the non-response status, in the
+/// language (None when there is nothing to say).
+pub fn estimate_note(lang: Lang, row: &crate::IndicatorRow) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(c) = &row.caution {
+        let (sv, en) = match c.as_str() {
+            "fewer than 2 records in a stratum" => (
+                "färre än 2 akter i något stratum",
+                "fewer than 2 records in a stratum",
+            ),
+            "fewer than 30 records and skewed (|skewness| > 1)" => (
+                "färre än 30 akter och sned fördelning (|skevhet| > 1)",
+                "fewer than 30 records and a skewed distribution (|skewness| > 1)",
+            ),
+            other => (other, other),
+        };
+        parts.push(match lang {
+            Lang::Sv => format!("tolka med försiktighet: {sv}"),
+            Lang::En => format!("read with caution: {en}"),
+        });
+    }
+    if let Some((status, share)) = &row.nonresponse {
+        let p = fmt_pct(lang, *share);
+        parts.push(match (lang, status.as_str()) {
+            (Lang::Sv, "dropped") => format!("strata utan svar är utelämnade ({p} av populationen)"),
+            (Lang::En, "dropped") => format!("strata with no response left out ({p} of the population)"),
+            (Lang::Sv, _) => format!(
+                "ofullständig: upp till {p} av populationen finns i strata utan svar; intervallet är det sämsta fallet"
+            ),
+            (Lang::En, _) => format!(
+                "incomplete: up to {p} of the population is in strata with no response; the interval is the worst case"
+            ),
+        });
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// An interval method's name in the language.
 pub fn method_name(lang: Lang, m: &str) -> String {
     let (sv, en) = match m {

@@ -316,6 +316,11 @@ fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<
             lower: num(r, "lower"),
             upper: num(r, "upper"),
             method: r.get("method").cloned().unwrap_or_default(),
+            caution: r.get("caution").filter(|c| !c.is_empty()).cloned(),
+            nonresponse: r
+                .get("nonresponse")
+                .filter(|c| !c.is_empty())
+                .map(|st| (st.clone(), num(r, "missing_share").unwrap_or(0.0))),
         });
     }
     // Totals first, then the groups, each in file order.
