@@ -42,6 +42,10 @@ pub struct FileInfo {
     pub rows_excluded: u64,
     /// Rows quarantined.
     pub rows_quarantined: u64,
+    /// The text encoding a CSV file was read in (`utf-8`, `windows-1252`, `utf-16le`,
+    /// `utf-16be`); absent for Parquet and IPC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
 }
 
 /// The extract as seen by the plan.

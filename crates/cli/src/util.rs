@@ -224,6 +224,7 @@ pub fn files_json(extract: &Extract, counts: &[urval_ingest::FileCounts]) -> ser
         .zip(counts)
         .map(|(f, n)| {
             serde_json::json!({"path": f.path.display().to_string(), "bytes": f.size,
+                "encoding": f.encoding.map(|e| e.name()),
                 "rows_read": n.rows_read, "rows_used": n.rows_used,
                 "rows_excluded": n.rows_excluded, "rows_quarantined": n.rows_quarantined})
         })
@@ -297,4 +298,40 @@ mod tests {
         write_atomic(&target, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
     }
+}
+
+/// A small CSV table a person made (a requested-file, an indicators table): its header and a
+/// reader over its records, decoded to UTF-8 from whatever encoding it is in (UTF-8,
+/// UTF-16 by its byte-order mark, else Windows-1252), `,` or `;` detected.
+pub fn csv_table(path: &Path) -> Result<CsvTable> {
+    let enc = urval_ingest::encoding::detect(path, urval_ingest::EncodingChoice::Auto)?;
+    let (header, delimiter) = urval_ingest::csv_header(path, None, enc)?;
+    let rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(urval_ingest::encoding::open_utf8(path, enc)?);
+    Ok((header, delimiter, rdr))
+}
+
+/// A CSV table's header, delimiter and record reader: see [`csv_table`].
+pub type CsvTable = (Vec<String>, u8, csv::Reader<Box<dyn std::io::Read + Send>>);
+
+/// The line that says which encoding the CSV files were read in, when it is worth saying:
+/// some file is not UTF-8, or `--encoding` was given.
+pub fn encoding_line(extract: &Extract) -> Option<String> {
+    let mut names: Vec<&str> = extract
+        .files
+        .iter()
+        .filter_map(|f| f.encoding.map(|e| e.name()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let explicit = extract.encoding != urval_ingest::EncodingChoice::Auto;
+    if names.is_empty() || (!explicit && names == ["utf-8"]) {
+        return None;
+    }
+    Some(format!(
+        "  CSV read as {} ({})",
+        names.join(", "),
+        if explicit { "--encoding" } else { "detected" }
+    ))
 }

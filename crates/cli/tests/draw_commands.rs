@@ -687,3 +687,106 @@ fn where_filter_and_measured_pages() {
     assert_eq!(v["extract"]["fingerprint"], v2["extract"]["fingerprint"]);
     assert_eq!(v["strata"], v2["strata"]);
 }
+
+/// The same rows exported as UTF-8, as a Windows-1252 `;` file with CRLF (as municipal case
+/// systems and Excel write them) and as UTF-16 with a byte-order mark: every value is decoded
+/// before it is read, so keys with å, ä, ö draw the same permanent random numbers, the plans
+/// have the same fingerprint, and the manifests are byte-identical.
+#[test]
+fn encodings_give_identical_plans_and_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = String::from("ärende_id;kommunkod;verksamhetsområde;kön\r\n");
+    for i in 0..600 {
+        let area = [
+            "äldreomsorg",
+            "barn och unga",
+            "missbruk",
+            "funktionshinder",
+        ][i % 4];
+        let sex = if i % 3 == 0 { "kvinna" } else { "man" };
+        text.push_str(&format!(
+            "Ärende-{i:04}-åäö;{:04};{area};{sex}\r\n",
+            180 + i % 3
+        ));
+    }
+    let utf8 = d.join("utf8.csv");
+    std::fs::write(&utf8, &text).unwrap();
+    let cp1252 = d.join("cp1252.csv");
+    std::fs::write(&cp1252, encoding_rs::WINDOWS_1252.encode(&text).0).unwrap();
+    let utf16 = d.join("utf16.csv");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&utf16, bytes).unwrap();
+    let mut fingerprints = Vec::new();
+    let mut manifests = Vec::new();
+    for (name, file) in [("utf8", &utf8), ("cp1252", &cp1252), ("utf16", &utf16)] {
+        let plan = d.join(format!("{name}.json"));
+        let out = run_ok(&[
+            "plan",
+            "--extract",
+            p(file),
+            "--key",
+            "ärende_id",
+            "--strata",
+            "verksamhetsområde",
+            "--where",
+            "\"kön\" = 'kvinna'",
+            "--margin",
+            "0.1",
+            "-o",
+            p(&plan),
+        ]);
+        if name == "cp1252" {
+            assert!(out.contains("CSV read as windows-1252 (detected)"), "{out}");
+        }
+        assert!(out.contains("used 200"), "{out}");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+        fingerprints.push(v["extract"]["fingerprint"].clone());
+        let manifest = d.join(format!("{name}-manifest.csv"));
+        run_ok(&[
+            "draw",
+            "--extract",
+            p(file),
+            "--plan",
+            p(&d.join("utf8.json")),
+            "--seed",
+            "5",
+            "-o",
+            p(&manifest),
+        ]);
+        manifests.push(std::fs::read(&manifest).unwrap());
+    }
+    assert!(
+        fingerprints.windows(2).all(|w| w[0] == w[1]),
+        "{fingerprints:?}"
+    );
+    assert!(manifests.windows(2).all(|w| w[0] == w[1]));
+    assert!(String::from_utf8(manifests[0].clone())
+        .unwrap()
+        .contains("Ärende-"));
+    // Forced UTF-8 on the Windows-1252 file: the header cannot be read, and the error says
+    // what to do.
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            p(&cp1252),
+            "--encoding",
+            "utf-8",
+            "--key",
+            "ärende_id",
+        ])
+        .args([
+            "--strata",
+            "verksamhetsområde",
+            "--margin",
+            "0.1",
+            "-o",
+            p(&d.join("x.json")),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--encoding windows-1252"));
+}

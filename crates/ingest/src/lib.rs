@@ -9,6 +9,7 @@
 //!
 //! It knows nothing of designs or samples; commands fold over its batches.
 
+pub mod encoding;
 mod error;
 mod filter;
 pub mod personal;
@@ -16,6 +17,7 @@ mod scan;
 mod source;
 mod text;
 
+pub use encoding::{EncodingChoice, TextEncoding};
 pub use error::{IngestError, Result};
 pub use filter::{
     add_months, civil_from_days, parse_date, BoundFilter, Filter, T_ERROR, T_FALSE, T_NULL, T_TRUE,

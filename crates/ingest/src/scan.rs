@@ -8,6 +8,7 @@
 //! rows are those that cannot be used (empty key or stratum, wrong field count, a value that
 //! does not parse), each with its file, row and reason.
 
+use crate::encoding::TextEncoding;
 use crate::error::{IngestError, Result};
 use crate::filter::Filter;
 use crate::source::{csv_header, Extract, Format, SourceFile};
@@ -20,7 +21,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -189,6 +190,7 @@ enum Unit {
         file: usize,
         header: Vec<String>,
         delimiter: u8,
+        encoding: TextEncoding,
     },
     Ipc {
         file: usize,
@@ -231,7 +233,7 @@ fn field_names(schema: &arrow_schema::Schema) -> Vec<String> {
 /// The column names of one file.
 pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>> {
     match f.format {
-        Format::Csv => Ok(csv_header(&f.path, delimiter)?.0),
+        Format::Csv => Ok(csv_header(&f.path, delimiter, text_encoding(f))?.0),
         Format::Parquet => {
             let file = open(&f.path)?;
             let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
@@ -274,7 +276,7 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
                 }
             }
             Format::Csv => {
-                let (header, delimiter) = csv_header(&f.path, extract.delimiter)?;
+                let (header, delimiter) = csv_header(&f.path, extract.delimiter, text_encoding(f))?;
                 for n in needed {
                     if !header.contains(n) {
                         return Err(missing(&f.path, n, &header));
@@ -284,6 +286,7 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
                     file: i,
                     header,
                     delimiter,
+                    encoding: text_encoding(f),
                 });
             }
             Format::Ipc => {
@@ -433,8 +436,11 @@ where
             }
         }
         Unit::Csv {
-            header, delimiter, ..
-        } => ctx.csv(path, &header, delimiter)?,
+            header,
+            delimiter,
+            encoding,
+            ..
+        } => ctx.csv(path, &header, delimiter, encoding)?,
     }
     Ok(UnitOut {
         file,
@@ -647,19 +653,14 @@ where
         Ok(())
     }
 
-    fn csv(&mut self, path: &Path, header: &[String], delimiter: u8) -> Result<()> {
-        let mut f = open(path)?;
-        let mut bom = [0u8; 3];
-        let got = read_up_to(&mut f, &mut bom).map_err(|source| IngestError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let prefix: Vec<u8> = if got == 3 && bom == *b"\xEF\xBB\xBF" {
-            Vec::new()
-        } else {
-            bom[..got].to_vec()
-        };
-        let reader = std::io::Cursor::new(prefix).chain(BufReader::with_capacity(1 << 20, f));
+    fn csv(
+        &mut self,
+        path: &Path,
+        header: &[String],
+        delimiter: u8,
+        encoding: TextEncoding,
+    ) -> Result<()> {
+        let reader = crate::encoding::open_utf8(path, encoding)?;
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
@@ -778,16 +779,9 @@ where
     }
 }
 
-fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        let n = f.read(&mut buf[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    Ok(got)
+/// The encoding of a CSV file (UTF-8 when it was not decided, as for a file built by hand).
+fn text_encoding(f: &SourceFile) -> TextEncoding {
+    f.encoding.unwrap_or(TextEncoding::Utf8)
 }
 
 /// A column's values as numbers: `None` for null or empty, `Some(NaN)` for text that is not

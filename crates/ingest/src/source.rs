@@ -1,8 +1,8 @@
 //! Which files an extract is: a file, several files, a directory (recursively) or a glob;
 //! the format of each from its name; the columns it has.
 
+use crate::encoding::{EncodingChoice, TextEncoding};
 use crate::error::{IngestError, Result};
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -48,6 +48,8 @@ pub struct SourceFile {
     pub format: Format,
     /// Its size in bytes.
     pub size: u64,
+    /// The text encoding a CSV file is read in (None for Parquet and IPC).
+    pub encoding: Option<TextEncoding>,
 }
 
 /// The files of an extract, in a stable order.
@@ -57,6 +59,8 @@ pub struct Extract {
     pub files: Vec<SourceFile>,
     /// The CSV delimiter, or `None` to detect `,` or `;` from each header.
     pub delimiter: Option<u8>,
+    /// The encoding asked for (each CSV file's own is in [`SourceFile::encoding`]).
+    pub encoding: EncodingChoice,
 }
 
 fn is_glob(s: &str) -> bool {
@@ -94,6 +98,20 @@ impl Extract {
     /// An input that matches nothing, a file of unknown format, or a file that cannot be
     /// read.
     pub fn resolve(inputs: &[String], delimiter: Option<u8>) -> Result<Extract> {
+        Extract::resolve_with(inputs, delimiter, EncodingChoice::Auto)
+    }
+
+    /// [`Extract::resolve`] with an encoding for the CSV files: each CSV file's encoding is
+    /// decided here ([`crate::encoding::detect`]: with `Auto`, UTF-16 by its byte-order mark,
+    /// UTF-8 when the whole file is valid UTF-8, else Windows-1252).
+    ///
+    /// # Errors
+    /// As [`Extract::resolve`].
+    pub fn resolve_with(
+        inputs: &[String],
+        delimiter: Option<u8>,
+        encoding: EncodingChoice,
+    ) -> Result<Extract> {
         let mut paths: Vec<PathBuf> = Vec::new();
         for input in inputs {
             let before = paths.len();
@@ -142,9 +160,22 @@ impl Extract {
                     source,
                 })?
                 .len();
-            files.push(SourceFile { path, format, size });
+            let text = match format {
+                Format::Csv => Some(crate::encoding::detect(&path, encoding)?),
+                _ => None,
+            };
+            files.push(SourceFile {
+                path,
+                format,
+                size,
+                encoding: text,
+            });
         }
-        Ok(Extract { files, delimiter })
+        Ok(Extract {
+            files,
+            delimiter,
+            encoding,
+        })
     }
 
     /// Total size in bytes.
@@ -153,14 +184,15 @@ impl Extract {
     }
 }
 
-/// Read a CSV file's header: its column names and its delimiter (given, or `;` when the
-/// header has more `;` than `,`, else `,`). A UTF-8 byte-order mark is skipped.
-pub fn csv_header(path: &Path, delimiter: Option<u8>) -> Result<(Vec<String>, u8)> {
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut reader = BufReader::new(file);
+/// Read a CSV file's header in its encoding: its column names and its delimiter (given, or
+/// `;` when the header has more `;` than `,`, else `,`). A byte-order mark is skipped.
+pub fn csv_header(
+    path: &Path,
+    delimiter: Option<u8>,
+    encoding: TextEncoding,
+) -> Result<(Vec<String>, u8)> {
+    let reader = crate::encoding::open_utf8(path, encoding)?;
+    let mut reader = BufReader::new(reader);
     let mut first = Vec::new();
     reader
         .by_ref()
@@ -207,7 +239,7 @@ pub fn csv_header(path: &Path, delimiter: Option<u8>) -> Result<(Vec<String>, u8
     for field in rec.iter() {
         let name = std::str::from_utf8(field).map_err(|_| IngestError::CsvHeader {
             path: path.to_path_buf(),
-            reason: "the header is not UTF-8".to_string(),
+            reason: "the header is not valid UTF-8: give --encoding windows-1252 (or leave --encoding auto)".to_string(),
         })?;
         names.push(name.trim().to_string());
     }

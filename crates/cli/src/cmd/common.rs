@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use urval_ingest::Extract;
+use urval_ingest::{EncodingChoice, Extract};
 
 /// Where the extract is.
 #[derive(Debug, Clone, Args)]
@@ -14,6 +14,17 @@ pub struct ExtractArgs {
     /// CSV delimiter (default: `,` or `;`, detected from each header).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
+    /// CSV text encoding: auto (UTF-16 by its byte-order mark, UTF-8 when the whole file is
+    /// valid UTF-8, else Windows-1252), utf-8, windows-1252, iso-8859-1 or utf-16. Values are
+    /// decoded to UTF-8 before anything else, so a key draws the same whatever the encoding.
+    #[arg(long, value_name = "ENC", default_value = "auto", value_parser = parse_encoding)]
+    pub encoding: EncodingChoice,
+}
+
+fn parse_encoding(s: &str) -> std::result::Result<EncodingChoice, String> {
+    EncodingChoice::parse(s).ok_or_else(|| {
+        format!("unknown encoding {s:?}: use auto, utf-8, windows-1252, iso-8859-1 or utf-16")
+    })
 }
 
 impl ExtractArgs {
@@ -28,7 +39,11 @@ impl ExtractArgs {
             ),
             None => None,
         };
-        Ok(Extract::resolve(&self.extract, delimiter)?)
+        Ok(Extract::resolve_with(
+            &self.extract,
+            delimiter,
+            self.encoding,
+        )?)
     }
 }
 

@@ -724,6 +724,9 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
             totals.rows_quarantined
         )
     )?;
+    if let Some(line) = crate::util::encoding_line(&extract) {
+        writeln!(t, "{line}")?;
+    }
     if result.outside_only > 0 {
         writeln!(
             t,

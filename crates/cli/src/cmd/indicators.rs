@@ -1230,6 +1230,9 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             totals.rows_quarantined
         )
     )?;
+    if let Some(line) = crate::util::encoding_line(&extract) {
+        writeln!(t, "{line}")?;
+    }
     if let Some(d) = &design {
         let keys: u64 = d.strata.iter().map(|s| s.2).sum();
         writeln!(

@@ -445,6 +445,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
                     rows_used: c.rows_used,
                     rows_excluded: c.rows_excluded,
                     rows_quarantined: c.rows_quarantined,
+                    encoding: f.encoding.map(|e| e.name().to_string()),
                 })
                 .collect(),
             total_bytes: extract.total_size(),
@@ -512,6 +513,9 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             plan.rows_quarantined
         )
     )?;
+    if let Some(line) = crate::util::encoding_line(&extract) {
+        writeln!(t, "{line}")?;
+    }
     if let Some(q) = qpath {
         writeln!(t, "  quarantined rows: {}", q.display())?;
     }

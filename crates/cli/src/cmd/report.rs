@@ -69,11 +69,7 @@ fn stratum_label(values: &BTreeMap<String, String>, columns: &[String]) -> Strin
 
 /// Per plan stratum the records requested, from a CSV with the strata columns and `requested`.
 fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
-    let (header, delimiter) = urval_ingest::csv_header(path, None)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let (header, _, mut rdr) = crate::util::csv_table(path)?;
     let pos = |c: &str| {
         header
             .iter()
@@ -192,13 +188,7 @@ fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
                 .collect())
         }
         "csv" => {
-            let (header, delimiter) = urval_ingest::csv_header(path, None)?;
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let text = text.trim_start_matches('\u{feff}');
-            let mut rdr = csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .from_reader(text.as_bytes());
+            let (header, delimiter, mut rdr) = crate::util::csv_table(path)?;
             let mut out = Vec::new();
             for rec in rdr.records() {
                 let rec = rec.with_context(|| format!("{}: not a CSV", path.display()))?;

@@ -1,0 +1,246 @@
+//! Text encodings of CSV extracts: UTF-8 (with or without a byte-order mark), UTF-16 (by
+//! its byte-order mark) and Windows-1252, the encoding Swedish municipal case systems and
+//! Excel export `;` files in. Every value is decoded to UTF-8 before anything else reads it,
+//! so a key has the same bytes, and the same permanent random number, whatever the file's
+//! encoding.
+//!
+//! Decoding is `encoding_rs` (the WHATWG Encoding Standard) through `encoding_rs_io`; the
+//! only code of our own is the detection rule, which must look at the whole file (a UTF-8
+//! file with one Windows-1252 byte at row 300,000 is not UTF-8).
+
+use crate::error::{IngestError, Result};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// What the user asked for (`--encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncodingChoice {
+    /// UTF-16 by a byte-order mark, UTF-8 when the whole file is valid UTF-8, else
+    /// Windows-1252.
+    #[default]
+    Auto,
+    /// UTF-8 (a byte-order mark is skipped).
+    Utf8,
+    /// Windows-1252.
+    Windows1252,
+    /// ISO-8859-1: decoded as Windows-1252, as the WHATWG Encoding Standard does (the two
+    /// differ only in 0x80–0x9F, control codes in ISO-8859-1 that no extract contains).
+    Latin1,
+    /// UTF-16, little-endian unless a byte-order mark says big-endian.
+    Utf16,
+}
+
+impl EncodingChoice {
+    /// Parse a name: `auto`, `utf-8`, `windows-1252` (`cp1252`), `iso-8859-1` (`latin1`),
+    /// `utf-16`.
+    pub fn parse(s: &str) -> Option<EncodingChoice> {
+        let k = s.trim().to_ascii_lowercase().replace('_', "-");
+        Some(match k.as_str() {
+            "auto" => EncodingChoice::Auto,
+            "utf-8" | "utf8" => EncodingChoice::Utf8,
+            "windows-1252" | "cp1252" | "win-1252" => EncodingChoice::Windows1252,
+            "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1" => EncodingChoice::Latin1,
+            "utf-16" | "utf16" => EncodingChoice::Utf16,
+            _ => return None,
+        })
+    }
+}
+
+/// The encoding a CSV file is read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8.
+    Utf8,
+    /// Windows-1252.
+    Windows1252,
+    /// UTF-16 little-endian.
+    Utf16Le,
+    /// UTF-16 big-endian.
+    Utf16Be,
+}
+
+impl TextEncoding {
+    /// The name recorded in plan.json, sidecars and metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Windows1252 => "windows-1252",
+            TextEncoding::Utf16Le => "utf-16le",
+            TextEncoding::Utf16Be => "utf-16be",
+        }
+    }
+
+    fn encoding_rs(self) -> &'static encoding_rs::Encoding {
+        match self {
+            TextEncoding::Utf8 => encoding_rs::UTF_8,
+            TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252,
+            TextEncoding::Utf16Le => encoding_rs::UTF_16LE,
+            TextEncoding::Utf16Be => encoding_rs::UTF_16BE,
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Whether the whole file is valid UTF-8 (read in 1 MiB blocks; a character split across
+/// blocks is carried over).
+fn is_utf8(path: &Path) -> Result<bool> {
+    let mut f = File::open(path).map_err(io_err(path))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0usize;
+    loop {
+        let n = f.read(&mut buf[carry..]).map_err(io_err(path))?;
+        let end = carry + n;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        match simdutf8::compat::from_utf8(&buf[..end]) {
+            Ok(_) => carry = 0,
+            Err(e) if e.error_len().is_none() => {
+                // An incomplete character at the end of the block: keep it for the next.
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..end, 0);
+                carry = end - valid;
+            }
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
+/// The encoding to read a CSV file in, for a choice.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn detect(path: &Path, choice: EncodingChoice) -> Result<TextEncoding> {
+    let mut head = [0u8; 3];
+    let got = {
+        let mut f = File::open(path).map_err(io_err(path))?;
+        let mut got = 0;
+        while got < 3 {
+            let n = f.read(&mut head[got..]).map_err(io_err(path))?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        got
+    };
+    let bom16 = match &head[..got.min(2)] {
+        [0xFF, 0xFE] => Some(TextEncoding::Utf16Le),
+        [0xFE, 0xFF] => Some(TextEncoding::Utf16Be),
+        _ => None,
+    };
+    Ok(match choice {
+        EncodingChoice::Utf8 => TextEncoding::Utf8,
+        EncodingChoice::Windows1252 | EncodingChoice::Latin1 => TextEncoding::Windows1252,
+        EncodingChoice::Utf16 => bom16.unwrap_or(TextEncoding::Utf16Le),
+        EncodingChoice::Auto => match bom16 {
+            Some(e) => e,
+            None if got == 3 && head == *b"\xEF\xBB\xBF" => TextEncoding::Utf8,
+            None if is_utf8(path)? => TextEncoding::Utf8,
+            None => TextEncoding::Windows1252,
+        },
+    })
+}
+
+/// A reader of the file's text as UTF-8 bytes, without a byte-order mark.
+///
+/// # Errors
+/// The file cannot be opened.
+pub fn open_utf8(path: &Path, encoding: TextEncoding) -> Result<Box<dyn Read + Send>> {
+    let f = File::open(path).map_err(io_err(path))?;
+    let f = BufReader::with_capacity(1 << 20, f);
+    Ok(match encoding {
+        // UTF-8 is passed through as bytes (invalid bytes stay invalid, so the row is
+        // quarantined as not UTF-8 rather than silently repaired); only a BOM is skipped.
+        TextEncoding::Utf8 => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .bom_sniffing(true)
+                .strip_bom(true)
+                .utf8_passthru(true)
+                .build(f),
+        ),
+        other => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(other.encoding_rs()))
+                .bom_override(true)
+                .strip_bom(true)
+                .build(f),
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_and_decodes_the_encodings_municipalities_send() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "ärende_id;kommunkod;verksamhetsområde\r\nÄ-1;0214;äldre\r\n";
+        let cases: Vec<(&str, Vec<u8>, TextEncoding)> = vec![
+            ("utf8.csv", text.as_bytes().to_vec(), TextEncoding::Utf8),
+            (
+                "bom.csv",
+                [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+                TextEncoding::Utf8,
+            ),
+            (
+                "cp1252.csv",
+                encoding_rs::WINDOWS_1252.encode(text).0.into_owned(),
+                TextEncoding::Windows1252,
+            ),
+            (
+                "utf16.csv",
+                [
+                    vec![0xFF, 0xFE],
+                    text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                ]
+                .concat(),
+                TextEncoding::Utf16Le,
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let p = dir.path().join(name);
+            std::fs::write(&p, &bytes).unwrap();
+            let enc = detect(&p, EncodingChoice::Auto).unwrap();
+            assert_eq!(enc, want, "{name}");
+            let mut out = String::new();
+            open_utf8(&p, enc)
+                .unwrap()
+                .read_to_string(&mut out)
+                .unwrap();
+            assert_eq!(out, text, "{name}");
+        }
+        // A character split across the 1 MiB blocks is still UTF-8; one stray byte is not.
+        let mut big = vec![b'a'; (1 << 20) - 1];
+        big.extend_from_slice("ä\n".as_bytes());
+        let p = dir.path().join("split.csv");
+        std::fs::write(&p, &big).unwrap();
+        assert_eq!(
+            detect(&p, EncodingChoice::Auto).unwrap(),
+            TextEncoding::Utf8
+        );
+        big.push(0xE4);
+        std::fs::write(&p, &big).unwrap();
+        assert_eq!(
+            detect(&p, EncodingChoice::Auto).unwrap(),
+            TextEncoding::Windows1252
+        );
+        assert_eq!(
+            EncodingChoice::parse("Windows-1252"),
+            Some(EncodingChoice::Windows1252)
+        );
+        assert_eq!(
+            EncodingChoice::parse("latin1"),
+            Some(EncodingChoice::Latin1)
+        );
+        assert_eq!(EncodingChoice::parse("ebcdic"), None);
+    }
+}
