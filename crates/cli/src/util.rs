@@ -273,33 +273,6 @@ pub fn write_quarantine(
     Ok(Some(path))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
-
-    #[test]
-    fn atomic_file_leaves_target_intact_when_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("out.txt");
-        std::fs::write(&target, "old").unwrap();
-        {
-            let mut f = AtomicFile::create(&target).unwrap();
-            f.writer().write_all(b"new but unfinished").unwrap();
-        }
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-        write_atomic(&target, b"new").unwrap();
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
-    }
-}
-
 /// A small CSV table a person made (a requested-file, an indicators table): its header and a
 /// reader over its records, decoded to UTF-8 from whatever encoding it is in (UTF-8,
 /// UTF-16 by its byte-order mark, else Windows-1252), `,` or `;` detected.
@@ -334,4 +307,31 @@ pub fn encoding_line(extract: &Extract) -> Option<String> {
         names.join(", "),
         if explicit { "--encoding" } else { "detected" }
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn atomic_file_leaves_target_intact_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.txt");
+        std::fs::write(&target, "old").unwrap();
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.writer().write_all(b"new but unfinished").unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
 }
