@@ -85,6 +85,26 @@ pub fn parse_f64(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Parse a rate (a share, a margin, a confidence): `0.05`, `5%`, `5 %`, `5,0 %` (a space,
+/// also a non-breaking one, before `%` and a decimal comma as Swedish typography writes
+/// them). A value above 1 without `%` is passed on: the design math refuses it with the
+/// likely meaning (`margin must be in (0, 1), got 5: did you mean 5 % (0.05)?`).
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (number, percent) = match t.strip_suffix('%') {
+        Some(n) => (n.trim_end_matches([' ', '\u{a0}', '\u{202f}']), true),
+        None => (t, false),
+    };
+    let v: f64 = number
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| format!("not a rate: {s:?} (write 0.05, 5% or \"5 %\")"))?;
+    Ok(if percent { v / 100.0 } else { v })
+}
+
 /// An integer with thousands separators: 153000 → "153,000".
 pub fn thousands(v: u64) -> String {
     let s = v.to_string();
@@ -255,6 +275,15 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands_signed(-1_500), "-1,500");
         assert_eq!(pct(0.05), "5.0 %");
+        assert_eq!(parse_rate("5%"), Ok(0.05));
+        assert_eq!(parse_rate("5 %"), Ok(0.05));
+        assert_eq!(parse_rate("5,0 %"), Ok(0.05));
+        assert_eq!(parse_rate("5\u{a0}%"), Ok(0.05));
+        assert_eq!(parse_rate("0,05"), Ok(0.05));
+        assert_eq!(parse_rate("0.95"), Ok(0.95));
+        assert_eq!(parse_rate("5"), Ok(5.0));
+        assert!(parse_rate("fem").is_err());
+        assert!(parse_rate("NaN").is_err());
         assert_eq!(parse_f64("5%"), Ok(0.05));
         assert_eq!(parse_f64("0,95"), Ok(0.95));
         assert!(parse_f64("x").is_err());

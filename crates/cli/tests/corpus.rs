@@ -230,7 +230,12 @@ fn the_bad_input_corpus() {
         for (name, bytes) in &case.files {
             std::fs::write(input.join(name), bytes).unwrap();
         }
-        let args = resolve(&case.args, &input, &out);
+        let mut args = resolve(&case.args, &input, &out);
+        if matches!(case.expect, Expect::Quarantined(_)) && args[0] == "plan" {
+            // The rows must reconcile whatever the share quarantined; the default threshold
+            // (1 %) is checked separately below.
+            args.extend(["--max-quarantine".to_string(), "100%".to_string()]);
+        }
         let o = urval().args(&args).output().unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         let stdout = String::from_utf8_lossy(&o.stdout);
@@ -284,6 +289,22 @@ fn the_bad_input_corpus() {
                     .sum::<u64>();
                 if case.name != "unterminated quote" {
                     assert_eq!(read, data_lines, "{}: a row was lost", case.name);
+                }
+                // Under the default --max-quarantine (1 %), a plan with more quarantined
+                // rows than that is not written: exit 2, the reasons named, the rows still
+                // in the quarantine file.
+                if args[0] == "plan" && quar * 100 > read {
+                    std::fs::remove_file(out.join("plan.json")).unwrap();
+                    let o = urval().args(&args[..args.len() - 2]).output().unwrap();
+                    let stderr = String::from_utf8_lossy(&o.stderr);
+                    assert_eq!(o.status.code(), Some(2), "{}: {stderr}", case.name);
+                    assert!(
+                        stderr.contains("more than --max-quarantine 1 %: nothing written"),
+                        "{}: {stderr}",
+                        case.name
+                    );
+                    assert!(!out.join("plan.json").exists(), "{}", case.name);
+                    assert!(out.join("plan.quarantine.csv").exists(), "{}", case.name);
                 }
                 let q = out.join("plan.quarantine.csv");
                 assert_eq!(q.exists(), n > 0, "{}: quarantine file", case.name);

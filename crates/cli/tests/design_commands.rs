@@ -232,17 +232,22 @@ fn evaluate_outputs_and_conclusion() {
     assert_eq!(v["lower"], 0.0);
     assert_eq!(v["conclusion"]["below_tolerable"], true);
     assert_eq!(v["method"], "wilson");
-    let v = json(&[
-        "evaluate",
-        "--sample",
-        "29",
-        "--deviations",
-        "3",
-        "--tolerable-rate",
-        "10%",
-        "--method",
-        "clopper-pearson",
-    ]);
+    // A conclusion that cannot be shown is a data finding: exit 1, with the same JSON.
+    let out = urval()
+        .args([
+            "evaluate",
+            "--sample",
+            "29",
+            "--deviations",
+            "3",
+            "--tolerable-rate",
+            "10%",
+        ])
+        .args(["--method", "clopper-pearson", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["conclusion"]["below_tolerable"], false);
     assert!(v["lower"].as_f64().unwrap() < 0.1034 && v["upper"].as_f64().unwrap() > 0.1034);
     let v = json(&[
@@ -280,7 +285,7 @@ fn evaluate_outputs_and_conclusion() {
             "0.1",
         ])
         .assert()
-        .success()
+        .code(1)
         .stdout(predicate::str::contains("cannot be shown"));
 }
 
@@ -469,4 +474,24 @@ fn allocate_margin_totals_are_the_smallest_or_exit_1() {
     assert!(v["margin"].as_f64().unwrap() <= 0.03);
     assert!(v["margin_one_less"].as_f64().unwrap() > 0.03);
     assert_eq!(v["total_adjustment"]["kind"], "lowered_for_margin");
+}
+
+/// Rates as people write them: `5%`, `5 %`, `5,0 %`; a rate above 1 without `%` is refused in
+/// one line with the likely meaning.
+#[test]
+fn rates_in_swedish_typography() {
+    for m in ["0.05", "5%", "5 %", "5,0 %", "0,05"] {
+        let v = json(&["size", "--margin", m, "--population", "767"]);
+        assert_eq!(v["n"], 257, "{m}");
+    }
+    let out = urval()
+        .args(["size", "--margin", "5", "--population", "767"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err.trim_end(),
+        "urval: error: margin must be in (0, 1), got 5: did you mean 5 % (0.05)?"
+    );
 }

@@ -523,6 +523,8 @@ fn plan_reports_rows_quarantine_and_duplicates() {
         "kommunkod,område",
         "--total",
         "2",
+        "--max-quarantine",
+        "100%",
         "-o",
         p(&plan),
     ]);

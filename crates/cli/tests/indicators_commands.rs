@@ -180,6 +180,8 @@ fn census_equals_hand_computed_values() {
         "id",
         "--spec",
         p(&spec),
+        "--max-quarantine",
+        "100%",
         "-o",
         p(&dir.path().join("blank-out.csv")),
     ]));

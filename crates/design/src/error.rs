@@ -2,23 +2,32 @@
 
 use thiserror::Error;
 
+/// For a rate given as a percentage without `%` (1 < v < 100): `: did you mean 5 % (0.05)?`.
+fn percent_hint(v: f64) -> String {
+    if v > 1.0 && v < 100.0 {
+        format!(": did you mean {v} % ({})?", v / 100.0)
+    } else {
+        String::new()
+    }
+}
+
 /// An argument the design math cannot work with. Each variant carries the offending value.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum DesignError {
     /// A margin of error outside (0, 1).
-    #[error("margin must be in (0, 1), got {value}")]
+    #[error("margin must be in (0, 1), got {value}{}", percent_hint(*value))]
     InvalidMargin {
         /// The margin given.
         value: f64,
     },
     /// A confidence level outside (0, 1).
-    #[error("confidence must be in (0, 1), got {value}")]
+    #[error("confidence must be in (0, 1), got {value}{}", percent_hint(*value))]
     InvalidConfidence {
         /// The confidence given.
         value: f64,
     },
     /// An anticipated proportion outside [0, 1].
-    #[error("proportion must be in [0, 1], got {value}")]
+    #[error("proportion must be in [0, 1], got {value}{}", percent_hint(*value))]
     InvalidProportion {
         /// The proportion given.
         value: f64,
@@ -42,19 +51,19 @@ pub enum DesignError {
         value: u64,
     },
     /// A response rate outside (0, 1].
-    #[error("response rate must be in (0, 1], got {value}")]
+    #[error("response rate must be in (0, 1], got {value}{}", percent_hint(*value))]
     InvalidResponseRate {
         /// The response rate given.
         value: f64,
     },
     /// A tolerable deviation rate outside (0, 1).
-    #[error("tolerable rate must be in (0, 1), got {value}")]
+    #[error("tolerable rate must be in (0, 1), got {value}{}", percent_hint(*value))]
     InvalidTolerableRate {
         /// The tolerable rate given.
         value: f64,
     },
     /// An expected deviation rate outside [0, 1).
-    #[error("expected rate must be in [0, 1), got {value}")]
+    #[error("expected rate must be in [0, 1), got {value}{}", percent_hint(*value))]
     InvalidExpectedRate {
         /// The expected rate given.
         value: f64,

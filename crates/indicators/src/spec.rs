@@ -84,7 +84,7 @@ struct RawIndicator {
 /// One indicator, its expressions parsed.
 #[derive(Debug, Clone)]
 pub struct Indicator {
-    /// A short identifier (`[a-z0-9_]+`).
+    /// A short identifier: letters of any script, digits and `_`.
     pub name: String,
     /// Swedish label (defaults to the name).
     pub label_sv: String,
@@ -153,7 +153,7 @@ pub enum SpecError {
         /// The file.
         path: PathBuf,
     },
-    /// A name that is empty, not `[a-z0-9_]`, or used twice.
+    /// A name that is empty, not letters, digits and `_`, or used twice.
     #[error("{}: indicator name {name:?} {problem}", path.display())]
     BadName {
         /// The file.
@@ -201,11 +201,13 @@ pub enum SpecError {
     },
 }
 
+/// A name is 1–64 characters of letters (any script: `handläggningstid_median`), digits
+/// and `_`; it names columns in Parquet and CSV outputs and keys in JSON, all of which take
+/// UTF-8, so nothing else is needed. No spaces, quotes or separators, so a name is one
+/// token wherever it goes.
 fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    let n = s.chars().count();
+    n > 0 && n <= 64 && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 impl Spec {
@@ -242,7 +244,9 @@ impl Spec {
                 problem,
             };
             if !valid_name(&r.name) {
-                return Err(bad("must be 1–64 characters of a–z, 0–9 and _"));
+                return Err(bad(
+                    "must be 1–64 letters, digits and _ (no spaces or punctuation)",
+                ));
             }
             if out.iter().any(|i| i.name == r.name) {
                 return Err(bad("is used twice"));
@@ -399,7 +403,8 @@ where = "decided_date IS NULL AND extract_date > add_months(opened_date, 4)"
             ("[[indicator]]\nname = 'x'\nkind = 'mean'", "needs an expr"),
             ("[[indicator]]\nname = 'x'\nkind = 'count'\nexpr = 'a'", "has no expr"),
             ("[[indicator]]\nname = 'x'\nkind = 'mean'\nexpr = 'a'\nnull = 'fail'", "shares only"),
-            ("[[indicator]]\nname = 'X y'\nkind = 'count'", "a–z"),
+            ("[[indicator]]\nname = 'X y'\nkind = 'count'", "letters, digits and _"),
+            ("[[indicator]]\nname = 'andel-x'\nkind = 'count'", "letters, digits and _"),
             ("[[indicator]]\nname = 'x'\nkind = 'count'\n[[indicator]]\nname = 'x'\nkind = 'count'", "twice"),
             ("[[indicator]]\nname = 'x'\nkind = 'ratio'", "not a valid indicator spec"),
             ("[[indicator]]\nname = 'x'\nkind = 'count'\nfoo = 1", "not a valid indicator spec"),
@@ -410,5 +415,12 @@ where = "decided_date IS NULL AND extract_date > add_months(opened_date, 4)"
             assert!(e.contains(want), "{text:?} → {e}");
             assert!(e.starts_with("spec.toml"), "{e}");
         }
+    }
+
+    #[test]
+    fn names_may_be_swedish() {
+        let s = parse("[[indicator]]\nname = 'handläggningstid_median'\nkind = 'count'\n[[indicator]]\nname = 'Åtgärd_2'\nkind = 'count'").unwrap();
+        assert_eq!(s.indicators[0].name, "handläggningstid_median");
+        assert_eq!(s.indicators[1].name, "Åtgärd_2");
     }
 }

@@ -113,7 +113,22 @@ fn is_utf8(path: &Path) -> Result<bool> {
     }
 }
 
-/// The encoding to read a CSV file in, for a choice.
+/// Whether the first line has non-ASCII characters and is valid UTF-8.
+fn header_is_utf8_text(path: &Path) -> Result<bool> {
+    use std::io::BufRead;
+    let f = File::open(path).map_err(io_err(path))?;
+    let mut line = Vec::new();
+    BufReader::new(f)
+        .take(1 << 20)
+        .read_until(b'\n', &mut line)
+        .map_err(io_err(path))?;
+    Ok(!line.is_ascii() && simdutf8::basic::from_utf8(&line).is_ok())
+}
+
+/// The encoding to read a CSV file in, for a choice. With `Auto`: UTF-16 by its byte-order
+/// mark; UTF-8 with a UTF-8 byte-order mark, when the whole file is valid UTF-8, or when the
+/// header has non-ASCII text that is valid UTF-8 (the other rows' stray bytes are then
+/// quarantined); else Windows-1252.
 ///
 /// # Errors
 /// The file cannot be read.
@@ -144,6 +159,9 @@ pub fn detect(path: &Path, choice: EncodingChoice) -> Result<TextEncoding> {
             Some(e) => e,
             None if got == 3 && head == *b"\xEF\xBB\xBF" => TextEncoding::Utf8,
             None if is_utf8(path)? => TextEncoding::Utf8,
+            // A header written in UTF-8 (with å, ä or ö in it) tells the writer's encoding:
+            // the rows with other bytes are quarantined as not UTF-8, not the header mangled.
+            None if header_is_utf8_text(path)? => TextEncoding::Utf8,
             None => TextEncoding::Windows1252,
         },
     })

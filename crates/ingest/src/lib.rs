@@ -23,7 +23,8 @@ pub use filter::{
     add_months, civil_from_days, parse_date, BoundFilter, Filter, T_ERROR, T_FALSE, T_NULL, T_TRUE,
 };
 pub use scan::{
-    file_columns, scan, Batch, FileCounts, QuarantineRecord, ScanOutput, ScanSpec, PERSONAL_MASK,
+    file_columns, reason_kind, scan, summarize_quarantine, Batch, FileCounts, QuarantineRecord,
+    ReasonSummary, ScanOutput, ScanSpec, PERSONAL_MASK,
 };
 pub use source::{csv_header, Extract, Format, SourceFile};
 pub use text::TextCol;

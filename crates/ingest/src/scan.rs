@@ -136,6 +136,96 @@ pub struct QuarantineRecord {
     pub raw: String,
 }
 
+/// One kind of quarantine reason with how many rows it took and the first of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonSummary {
+    /// The reason with its values left out (`column "pages": "…" is not a number`).
+    pub kind: String,
+    /// Rows quarantined for it.
+    pub count: u64,
+    /// The first such row: (file index, row or CSV line).
+    pub first: (usize, u64),
+}
+
+/// A reason with the values it quotes left out, so that rows quarantined for the same cause
+/// group together: every quoted text is replaced by `"…"` unless it follows `column ` (a
+/// column's name is part of the cause, its value is not).
+pub fn reason_kind(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(start) = rest.find('"') {
+        let (before, after) = rest.split_at(start);
+        out.push_str(before);
+        let Some(len) = after[1..].find('"') else {
+            out.push_str(after);
+            return out;
+        };
+        let quoted = &after[..len + 2];
+        if before.ends_with("column ") {
+            out.push_str(quoted);
+        } else {
+            out.push_str("\"…\"");
+        }
+        rest = &after[len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The most frequent kinds of quarantine reason ([`reason_kind`]), most rows first (ties in
+/// the order they first occur), at most `top`.
+pub fn summarize_quarantine(records: &[QuarantineRecord], top: usize) -> Vec<ReasonSummary> {
+    let mut out: Vec<ReasonSummary> = Vec::new();
+    for r in records {
+        let kind = reason_kind(&r.reason);
+        match out.iter_mut().find(|s| s.kind == kind) {
+            Some(s) => s.count += 1,
+            None => out.push(ReasonSummary {
+                kind,
+                count: 1,
+                first: (r.file, r.row),
+            }),
+        }
+    }
+    out.sort_by(|a, b| b.count.cmp(&a.count));
+    out.truncate(top);
+    out
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn reasons_group_by_cause_not_value() {
+        assert_eq!(
+            reason_kind(r#"where: column "pages": "19x" is not a number"#),
+            r#"where: column "pages": "…" is not a number"#
+        );
+        assert_eq!(
+            reason_kind("empty key (column \"id\")"),
+            "empty key (column \"id\")"
+        );
+        let rec = |row, reason: &str| QuarantineRecord {
+            file: 0,
+            row,
+            reason: reason.to_string(),
+            raw: String::new(),
+        };
+        let s = summarize_quarantine(
+            &[
+                rec(2, "empty key (column \"id\")"),
+                rec(4, r#"column "x" is not valid UTF-8"#),
+                rec(5, r#"column "x" is not valid UTF-8"#),
+            ],
+            3,
+        );
+        assert_eq!(s[0].count, 2);
+        assert_eq!(s[0].first, (0, 4));
+        assert_eq!(s[1].kind, "empty key (column \"id\")");
+    }
+}
+
 /// Row counts of one file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FileCounts {

@@ -36,10 +36,10 @@ pub struct AllocateArgs {
     total: Option<u64>,
     /// Margin of error E: for the overall stratified share (n from
     /// n = Σ(W_h²S_h²/a_h)/(V + ΣW_hS_h²/N), V = (E/z)²), or per stratum with --method domain.
-    #[arg(long, value_parser = parse_f64, value_name = "E")]
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "E")]
     margin: Option<f64>,
     /// Confidence level C (for the margin and the margins reported).
-    #[arg(long, value_parser = parse_f64, default_value = "0.95", value_name = "C")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.95", value_name = "C")]
     confidence: f64,
     /// Allocation method.
     #[arg(long, value_enum)]
@@ -51,7 +51,7 @@ pub struct AllocateArgs {
     #[arg(long, value_name = "M")]
     max: Option<u64>,
     /// Default anticipated proportion for strata without a `proportion` column.
-    #[arg(long, value_parser = parse_f64, default_value = "0.5", value_name = "P")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.5", value_name = "P")]
     proportion: f64,
     /// Compare with a proposed request of R records in total.
     #[arg(long, value_name = "R")]

@@ -34,6 +34,8 @@ use urval_sample::{
 pub struct DrawArgs {
     #[command(flatten)]
     pub extract: ExtractArgs,
+    #[command(flatten)]
+    pub quarantine: crate::cmd::common::QuarantineArgs,
     /// The plan from `urval plan`.
     #[arg(long, value_name = "FILE")]
     pub plan: PathBuf,
@@ -632,6 +634,13 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         personal: &personal,
     };
     let result = draw(&extract, &plan, &req, args.bound_sds)?;
+    args.quarantine.check(
+        &args.output,
+        &extract,
+        result.scan.totals().rows_read,
+        result.scan.totals().rows_quarantined,
+        &result.scan.quarantine,
+    )?;
     let columns = manifest_columns(&plan, &result, &args.include, args.seed, None, pseudo_ref);
     write_manifest(&args.output, &columns)
         .with_context(|| format!("writing {}", args.output.display()))?;

@@ -1,7 +1,7 @@
 //! `urval evaluate`: after the review, the interval for the deviation rate, the one-sided
 //! upper bound, and the conclusion against a tolerable rate.
 
-use crate::format::{parse_f64, pct, pct2, thousands, to_json_text, Format, Output};
+use crate::format::{pct, pct2, thousands, to_json_text, Format, Output};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -25,13 +25,13 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "N")]
     population: Option<u64>,
     /// Confidence level C.
-    #[arg(long, value_parser = parse_f64, default_value = "0.95", value_name = "C")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.95", value_name = "C")]
     confidence: f64,
     /// Two-sided interval method.
     #[arg(long, value_enum, default_value_t = MethodArg::Wilson)]
     method: MethodArg,
     /// Tolerable rate T: conclude whether the deviation rate is below T with confidence C.
-    #[arg(long, value_parser = parse_f64, value_name = "T")]
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "T")]
     tolerable_rate: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -88,7 +88,10 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
         if let Some(c) = &e.conclusion {
             v["conclusion"] = json!(c);
         }
-        return Ok(Output::ok(to_json_text(&v)?));
+        return Ok(Output {
+            text: to_json_text(&v)?,
+            code: finding(&e),
+        });
     }
     let mut t = String::new();
     writeln!(
@@ -148,5 +151,14 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
             )?;
         }
     }
-    Ok(Output::ok(t))
+    Ok(Output {
+        text: t,
+        code: finding(&e),
+    })
+}
+
+/// Exit 1 (a data finding) when a `--tolerable-rate` conclusion cannot be shown, 0 when it
+/// can or no rate was given.
+fn finding(e: &urval_design::Evaluation) -> u8 {
+    u8::from(e.conclusion.as_ref().is_some_and(|c| !c.below_tolerable))
 }

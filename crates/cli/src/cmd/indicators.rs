@@ -55,6 +55,8 @@ Sample (the review results of a drawn manifest, weighted by the design):
 pub struct IndicatorsArgs {
     #[command(flatten)]
     pub extract: ExtractArgs,
+    #[command(flatten)]
+    pub quarantine: crate::cmd::common::QuarantineArgs,
     /// The indicator spec (TOML, see pipeline/indicators.toml).
     #[arg(long, value_name = "FILE")]
     pub spec: PathBuf,
@@ -86,7 +88,7 @@ pub struct IndicatorsArgs {
     #[arg(long)]
     pub ci: bool,
     /// Confidence level of the intervals.
-    #[arg(long, default_value = "0.95", value_parser = crate::format::parse_f64)]
+    #[arg(long, default_value = "0.95", value_parser = crate::format::parse_rate)]
     pub confidence: f64,
     /// Output: .parquet, .csv or .json.
     #[arg(short, long, value_name = "FILE")]
@@ -1093,7 +1095,12 @@ pub fn meta_path(output: &Path) -> PathBuf {
 /// Run `urval indicators`.
 pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     if !(args.confidence > 0.0 && args.confidence < 1.0) {
-        bail!("--confidence must be in (0, 1), got {}", args.confidence);
+        bail!(
+            "{}",
+            urval_design::DesignError::InvalidConfidence {
+                value: args.confidence
+            }
+        );
     }
     let ext = crate::util::extension(&args.output);
     if !matches!(ext.as_str(), "csv" | "parquet" | "json") {
@@ -1125,6 +1132,13 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         bands.as_deref(),
         design.as_ref(),
         pseudo.as_ref(),
+    )?;
+    args.quarantine.check(
+        &args.output,
+        &extract,
+        c.totals.rows_read,
+        c.totals.rows_quarantined,
+        &c.quarantine,
     )?;
     let has_bands = bands.is_some();
     let mut f = AtomicFile::create(&args.output)?;
@@ -1261,13 +1275,13 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     for r in c.rows.iter().filter(|r| r.group.is_none()) {
         let (est, iv, method) = match &r.est {
             Some(e) => {
-                let pct = r.kind == Kind::Share;
-                let f = |v: f64| {
-                    if pct {
-                        format!("{:.1} %", v * 100.0)
-                    } else {
-                        format!("{v:.1}")
-                    }
+                let kind = r.kind;
+                let f = |v: f64| match kind {
+                    Kind::Share => format!("{:.1} %", v * 100.0),
+                    // A count is a number of records: whole, with separators (an estimated
+                    // total is rounded here; the table keeps it exact).
+                    Kind::Count => thousands(v.max(0.0).round() as u64),
+                    _ => format!("{v:.1}"),
                 };
                 (
                     f(e.estimate),

@@ -4,7 +4,7 @@
 use super::allocate::MethodArg;
 use super::common::{split_names, ExtractArgs};
 use super::strata::StrataMapper;
-use crate::format::{burden_line, parse_f64, pct, pct2, rates_line, thousands, BurdenArgs, Output};
+use crate::format::{burden_line, pct, pct2, rates_line, thousands, BurdenArgs, Output};
 use crate::plan_file::{
     extract_fingerprint, Design, ExtractInfo, FileInfo, PlanBurden, PlanFile, PlanStratum,
     PLAN_VERSION,
@@ -34,6 +34,8 @@ use urval_ingest::{scan, Extract, Filter, ScanOutput, ScanSpec};
 pub struct PlanArgs {
     #[command(flatten)]
     extract: ExtractArgs,
+    #[command(flatten)]
+    quarantine: crate::cmd::common::QuarantineArgs,
     /// The record key column (string or integer).
     #[arg(long, value_name = "COL")]
     key: String,
@@ -49,13 +51,13 @@ pub struct PlanArgs {
     #[arg(long = "check", value_name = "EXPR")]
     checks: Vec<String>,
     /// Margin of error E: per stratum with --allocation domain, else on the overall share.
-    #[arg(long, value_parser = parse_f64, value_name = "E")]
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "E")]
     margin: Option<f64>,
     /// Total sample size n.
     #[arg(long, value_name = "n")]
     total: Option<u64>,
     /// Confidence level C.
-    #[arg(long, value_parser = parse_f64, default_value = "0.95", value_name = "C")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.95", value_name = "C")]
     confidence: f64,
     /// Allocation over strata.
     #[arg(long, value_enum, default_value_t = MethodArg::Proportional)]
@@ -67,7 +69,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "M")]
     max: Option<u64>,
     /// Anticipated proportion P for every stratum.
-    #[arg(long, value_parser = parse_f64, default_value = "0.5", value_name = "P")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.5", value_name = "P")]
     proportion: f64,
     /// A numeric column with the pages of each record: burden from measured pages.
     #[arg(long, value_name = "COL")]
@@ -353,6 +355,13 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         &result.duplicates,
         args.allow_duplicate_keys,
         args.personal.contains(&args.key),
+    )?;
+    args.quarantine.check(
+        &args.output,
+        &extract,
+        result.scan.totals().rows_read,
+        result.scan.totals().rows_quarantined,
+        &result.scan.quarantine,
     )?;
     if result.strata.is_empty() {
         bail!(

@@ -507,12 +507,15 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         "Report written to {} ({})\n  needed {} records",
         args.output.display(),
         report.lang.code(),
-        t.needed.records
+        crate::format::thousands(t.needed.records)
     );
     if let (Some(q), Some(s)) = (t.requested, t.surplus()) {
         out.push_str(&format!(
-            ", requested {}, surplus {} records ({:.0} pages, {:.1} working days)",
-            q.records, s.records, s.pages, s.working_days
+            ", requested {}, surplus {} records ({} pages, {:.1} working days)",
+            crate::format::thousands(q.records),
+            crate::format::thousands(s.records),
+            crate::format::pages(s.pages),
+            s.working_days
         ));
     }
     out.push('\n');

@@ -398,7 +398,12 @@ pub fn run(args: &RunArgs) -> Result<Output> {
             })?;
             let out = crate::dispatch(&cli.command).with_context(|| s.label.clone())?;
             if out.code != 0 {
-                bail!("{}: found differences:\n{}", s.label, out.text.trim_end());
+                bail!(
+                    "{}: a data finding (exit {}):\n{}",
+                    s.label,
+                    out.code,
+                    out.text.trim_end()
+                );
             }
             if s.stdout_output {
                 write_atomic(Path::new(&s.outputs[0]), out.text.as_bytes())?;

@@ -24,17 +24,17 @@ use urval_design::{
 pub struct SizeArgs {
     /// Margin of error E for a share (±E; 0.05 or 5%). Sizes by Cochran:
     /// n0 = z²·P(1−P)·D/E², n = n0/(1 + (n0 − 1)/N).
-    #[arg(long, value_parser = parse_f64, value_name = "E")]
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "E")]
     margin: Option<f64>,
     /// Tolerable deviation rate T for attribute (audit) sampling: the smallest n with
     /// P(X ≤ K) ≤ 1 − C when the deviation rate is T.
-    #[arg(long, value_parser = parse_f64, value_name = "T", conflicts_with_all = ["proportion", "deff", "relative", "response_rate"])]
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "T", conflicts_with_all = ["proportion", "deff", "relative", "response_rate"])]
     tolerable_rate: Option<f64>,
     /// Confidence level C.
-    #[arg(long, value_parser = parse_f64, default_value = "0.95", value_name = "C")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.95", value_name = "C")]
     confidence: f64,
     /// Anticipated proportion P (0.5, the default, is the most conservative).
-    #[arg(long, value_parser = parse_f64, default_value = "0.5", value_name = "P")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.5", value_name = "P")]
     proportion: f64,
     /// Design effect D (1 for simple random sampling).
     #[arg(long, value_parser = parse_f64, default_value = "1", value_name = "D")]
@@ -44,7 +44,7 @@ pub struct SizeArgs {
     #[arg(long, value_name = "N")]
     population: Option<u64>,
     /// Expected response rate R: n is divided by R and rounded up.
-    #[arg(long, value_parser = parse_f64, default_value = "1", value_name = "R")]
+    #[arg(long, value_parser = crate::format::parse_rate, default_value = "1", value_name = "R")]
     response_rate: f64,
     /// The margin is relative to P (absolute margin E·P).
     #[arg(long)]
@@ -58,7 +58,7 @@ pub struct SizeArgs {
     )]
     expected_deviations: Option<u64>,
     /// Expected deviation rate R (attribute sampling): K = ⌈n·R⌉ for each n tried.
-    #[arg(long, value_parser = parse_f64, value_name = "R", requires = "tolerable_rate")]
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "R", requires = "tolerable_rate")]
     expected_rate: Option<f64>,
     /// Likelihood for attribute sampling (default: hypergeometric with --population,
     /// binomial without).
