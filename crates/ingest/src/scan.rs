@@ -187,7 +187,7 @@ pub fn summarize_quarantine(records: &[QuarantineRecord], top: usize) -> Vec<Rea
             }),
         }
     }
-    out.sort_by(|a, b| b.count.cmp(&a.count));
+    out.sort_by_key(|s| std::cmp::Reverse(s.count));
     out.truncate(top);
     out
 }
