@@ -309,6 +309,60 @@ pub fn encoding_line(extract: &Extract) -> Option<String> {
     ))
 }
 
+/// The error for a `--where` that kept no rows: the reconciliation line, then for each
+/// column the filter compares with text the values it really holds (the ten most frequent,
+/// with counts) and, for a constant that is not among them, the nearest value present
+/// (`'aldre'` → did you mean `'äldre'`?).
+pub fn nothing_kept(
+    extract: &Extract,
+    filter: &urval_ingest::Filter,
+    counts: &urval_ingest::FileCounts,
+) -> anyhow::Error {
+    let mut msg = format!(
+        "--where {:?} keeps no rows:\n{}",
+        filter.text(),
+        crate::format::reconciliation(
+            counts.rows_read,
+            counts.rows_used,
+            counts.rows_excluded,
+            counts.rows_quarantined
+        )
+    );
+    let constants = filter.text_constants();
+    let columns: Vec<String> = constants.iter().map(|(c, _)| c.clone()).collect();
+    if let Ok(values) = urval_ingest::explain::value_counts(extract, &columns) {
+        for (vc, (_, wanted)) in values.iter().zip(&constants) {
+            let shown: Vec<String> = vc
+                .values
+                .iter()
+                .take(10)
+                .map(|(v, c)| format!("'{v}' ({})", crate::format::thousands(*c)))
+                .collect();
+            let more = vc.values.len().saturating_sub(10);
+            msg.push_str(&format!(
+                "\n  {:?} holds {}{}",
+                vc.column,
+                if shown.is_empty() {
+                    "no values".to_string()
+                } else {
+                    shown.join(", ")
+                },
+                if more > 0 {
+                    format!(" and {more} more values")
+                } else {
+                    String::new()
+                }
+            ));
+            for w in wanted {
+                if let Some(n) = urval_ingest::explain::nearest(w, &vc.values) {
+                    msg.push_str(&format!("\n  '{w}' is not there: did you mean '{n}'?"));
+                }
+            }
+        }
+    }
+    anyhow::anyhow!(msg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -792,3 +792,75 @@ fn encodings_give_identical_plans_and_manifests() {
         .code(2)
         .stderr(predicate::str::contains("--encoding windows-1252"));
 }
+
+/// A `--where` (or a census indicator's `where`) that keeps no row is an error that shows
+/// the reconciliation, the values the compared columns hold, and the value meant.
+#[test]
+fn a_filter_that_matches_nothing_explains_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = String::from("ärende_id;kommunkod;verksamhetsområde;kön\n");
+    for i in 0..40 {
+        let area = ["äldre", "barn och unga"][i % 2];
+        let sex = ["K", "M"][i % 3 % 2];
+        text.push_str(&format!("{i};0{};{area};{sex}\n", 180 + i % 2));
+    }
+    let f = d.join("x.csv");
+    std::fs::write(&f, text).unwrap();
+    let out = urval()
+        .args([
+            "plan",
+            "--extract",
+            p(&f),
+            "--key",
+            "ärende_id",
+            "--strata",
+            "kommunkod",
+        ])
+        .args([
+            "--where",
+            "verksamhetsområde = 'aldre' AND kön IN ('k')",
+            "--total",
+            "5",
+        ])
+        .args(["-o", p(&d.join("plan.json"))])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    for want in [
+        "keeps no rows",
+        "rows read 40 = used 0 + excluded by --where 40 + quarantined 0",
+        "\"verksamhetsområde\" holds 'barn och unga' (20), 'äldre' (20)",
+        "'aldre' is not there: did you mean 'äldre'?",
+        "'k' is not there: did you mean 'K'?",
+    ] {
+        assert!(err.contains(want), "{want:?} not in {err}");
+    }
+    assert!(!d.join("plan.json").exists());
+    let spec = d.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[[indicator]]\nname = \"andel_äldre\"\nkind = \"count\"\nwhere = \"verksamhetsområde = 'Äldre'\"\n",
+    )
+    .unwrap();
+    let out = urval()
+        .args(["indicators", "--extract", p(&f), "--spec", p(&spec)])
+        .args(["-o", p(&d.join("i.csv"))])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("indicator \"andel_äldre\""), "{err}");
+    assert!(err.contains("did you mean 'äldre'?"), "{err}");
+    run_ok(&[
+        "indicators",
+        "--extract",
+        p(&f),
+        "--spec",
+        p(&spec),
+        "--allow-empty",
+        "-o",
+        p(&d.join("i.csv")),
+    ]);
+}

@@ -649,6 +649,60 @@ impl Filter {
         &self.columns
     }
 
+    /// The text constants the filter compares columns with (`col = 'x'`, `'x' <> col`,
+    /// `col IN ('x', 'y')`, `col LIKE 'x%'`), grouped by column in first-use order: what to
+    /// explain when the filter keeps no rows.
+    pub fn text_constants(&self) -> Vec<(String, Vec<String>)> {
+        fn walk(e: &Expr, out: &mut Vec<(usize, String)>) {
+            match e {
+                Expr::Cmp(CmpOp::Eq | CmpOp::Ne, a, b) => match (&**a, &**b) {
+                    (Expr::Col(i), Expr::Lit(Lit::Str(s)))
+                    | (Expr::Lit(Lit::Str(s)), Expr::Col(i)) => {
+                        out.push((*i, s.clone()));
+                    }
+                    _ => {
+                        walk(a, out);
+                        walk(b, out);
+                    }
+                },
+                Expr::In(a, lits, _) => {
+                    if let Expr::Col(i) = &**a {
+                        out.extend(lits.iter().filter_map(|l| match l {
+                            Lit::Str(s) => Some((*i, s.clone())),
+                            _ => None,
+                        }));
+                    }
+                }
+                Expr::Like(a, pattern, _) => {
+                    if let Expr::Col(i) = &**a {
+                        out.push((*i, pattern.clone()));
+                    }
+                }
+                Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) => walk(a, out),
+                Expr::Func(_, args) => args.iter().for_each(|a| walk(a, out)),
+                Expr::Col(_) | Expr::Lit(_) => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(&self.expr, &mut found);
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for (i, s) in found {
+            let Some(name) = self.columns.get(i) else {
+                continue;
+            };
+            match out.iter_mut().find(|(c, _)| c == name) {
+                Some((_, v)) if !v.contains(&s) => v.push(s),
+                Some(_) => {}
+                None => out.push((name.clone(), vec![s])),
+            }
+        }
+        out
+    }
+
     /// Bind the filter to one batch: `arrays` holds the filter's columns in [`Self::columns`] order.
     pub fn bind<'a>(&'a self, arrays: &[ArrayRef]) -> Result<BoundFilter<'a>, String> {
         let cols = arrays

@@ -106,6 +106,10 @@ pub struct IndicatorsArgs {
     /// Exit 0 even when a design stratum has no responding record.
     #[arg(long)]
     pub allow_empty_strata: bool,
+    /// Census: accept an indicator whose `where` keeps no record of the extract (by default
+    /// that is an error that lists the values the compared columns hold).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Columns holding personal data: their values never appear in messages or quarantine files.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
     pub personal: Vec<String>,
@@ -1140,6 +1144,40 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         c.totals.rows_quarantined,
         &c.quarantine,
     )?;
+    // A filter that keeps nothing is a mistake far more often than a finding: say which
+    // values the compared columns hold.
+    if c.totals.rows_used == 0 && c.totals.rows_excluded > 0 {
+        if let Some(w) = args.where_.as_deref() {
+            let f = Filter::parse(w)?;
+            return Err(crate::util::nothing_kept(&extract, &f, &c.totals));
+        }
+    }
+    // In a census an indicator with no records means its `where` matches nothing in the
+    // extract; in a sample it may just be rare, so only a census is checked.
+    if design.is_none() && c.totals.rows_used > 0 && !args.allow_empty {
+        for ind in &spec.indicators {
+            let total = c
+                .rows
+                .iter()
+                .find(|r| r.group.is_none() && r.indicator == ind.name);
+            if let (Some(w), Some(r)) = (&ind.where_, total) {
+                if r.n == 0 && r.skipped == 0 {
+                    let counts = urval_ingest::FileCounts {
+                        rows_used: 0,
+                        rows_excluded: c.totals.rows_used,
+                        ..c.totals
+                    };
+                    let e = crate::util::nothing_kept(&extract, w, &counts);
+                    bail!(
+                        "{}: indicator {:?}: its where {}\n  (--allow-empty accepts an indicator with no records)",
+                        args.spec.display(),
+                        ind.name,
+                        e.to_string().trim_start_matches("--where ")
+                    );
+                }
+            }
+        }
+    }
     let has_bands = bands.is_some();
     let mut f = AtomicFile::create(&args.output)?;
     match ext.as_str() {

@@ -364,6 +364,10 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         &result.scan.quarantine,
     )?;
     if result.strata.is_empty() {
+        let totals = result.scan.totals();
+        if let (Some(f), 0, true) = (&spec.filter, totals.rows_used, totals.rows_excluded > 0) {
+            return Err(crate::util::nothing_kept(&extract, f, &totals));
+        }
         bail!(
             "no usable rows in the extract: nothing to plan (rows read {})",
             result.scan.totals().rows_read
