@@ -19,6 +19,25 @@ impl Output {
     }
 }
 
+/// How a CSV for people is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvDialect {
+    /// `,` separator, decimal point, no BOM.
+    Standard,
+    /// `;` separator, decimal comma, a UTF-8 BOM, text fields quoted: opens straight in
+    /// Swedish Excel (which may still read a quoted `0214` as a number: `.xlsx` keeps it).
+    ExcelSv,
+}
+
+/// The language of text for people (reports, spreadsheet headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Swedish.
+    Sv,
+    /// English.
+    En,
+}
+
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {

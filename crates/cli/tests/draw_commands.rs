@@ -864,3 +864,217 @@ fn a_filter_that_matches_nothing_explains_itself() {
         p(&d.join("i.csv")),
     ]);
 }
+
+fn sample(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../sample-data")
+        .join(name)
+}
+
+/// A spreadsheet extract (sample-data/cases-500.xlsx, made by `urval generate` from the
+/// same seed as cases-500.csv) plans and draws exactly as its CSV: the same fingerprint,
+/// byte-identical manifests (text codes keep their zeros, whole numbers lose `.0`, dates
+/// stay dates, booleans `true`/`false`). A manifest written as `.xlsx` verifies, and has
+/// text codes, numbers and an "about" sheet.
+#[test]
+fn spreadsheets_in_and_out() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (xlsx, csv) = (sample("cases-500.xlsx"), sample("cases-500.csv"));
+    let mut fingerprints = Vec::new();
+    for (name, f) in [("x", &xlsx), ("c", &csv)] {
+        let plan = d.join(format!("{name}.json"));
+        run_ok(&[
+            "plan",
+            "--extract",
+            p(f),
+            "--key",
+            "case_id",
+            "--strata",
+            "municipality_code",
+            "--margin",
+            "0.1",
+            "-o",
+            p(&plan),
+        ]);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+        fingerprints.push(v["extract"]["fingerprint"].clone());
+    }
+    assert_eq!(fingerprints[0], fingerprints[1]);
+    let plan = d.join("c.json");
+    let mut manifests = Vec::new();
+    for (name, f) in [("x", &xlsx), ("c", &csv)] {
+        let m = d.join(format!("m-{name}.csv"));
+        run_ok(&[
+            "draw",
+            "--extract",
+            p(f),
+            "--plan",
+            p(&plan),
+            "--seed",
+            "9",
+            "--include",
+            "opened_date,pages,child_heard,decided_date",
+            "-o",
+            p(&m),
+        ]);
+        manifests.push(std::fs::read(&m).unwrap());
+    }
+    assert_eq!(manifests[0], manifests[1]);
+    // The manifest a municipality receives, as a spreadsheet.
+    let mx = d.join("urval.xlsx");
+    run_ok(&[
+        "draw",
+        "--extract",
+        p(&csv),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "9",
+        "--include",
+        "opened_date,pages",
+        "-o",
+        p(&mx),
+    ]);
+    let out = run_ok(&[
+        "verify",
+        "--extract",
+        p(&xlsx),
+        "--plan",
+        p(&plan),
+        "--manifest",
+        p(&mx),
+    ]);
+    assert!(out.contains("identical"), "{out}");
+    let mut wb = calamine::open_workbook_auto(&mx).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["Urval", "Om urvalet"]);
+    let r = wb.worksheet_range("Urval").unwrap();
+    let header: Vec<String> = r
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "case_id",
+            "municipality_code",
+            "slumptal",
+            "urvalssannolikhet",
+            "vikt",
+            "opened_date",
+            "pages"
+        ]
+    );
+    let first = r.rows().nth(1).unwrap();
+    assert_eq!(first[1], Data::String("0114".into()));
+    assert!(matches!(first[2], Data::Float(_)));
+    assert!(matches!(first[5], Data::DateTime(_)), "{:?}", first[5]);
+    assert!(matches!(first[6], Data::Float(_)), "{:?}", first[6]);
+    let about = wb.worksheet_range("Om urvalet").unwrap();
+    assert_eq!(about.get_value((1, 1)), Some(&Data::String("9".into())));
+    assert!(
+        !format!("{:?}", about).contains(d.to_str().unwrap()),
+        "no absolute paths"
+    );
+    // Indicators as a spreadsheet: Swedish headers and labels, shares as numbers.
+    let ix = d.join("ind.xlsx");
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipeline/indicators.toml");
+    run_ok(&[
+        "indicators",
+        "--extract",
+        p(&xlsx),
+        "--spec",
+        p(&spec),
+        "--by",
+        "area",
+        "-o",
+        p(&ix),
+    ]);
+    let mut wb = calamine::open_workbook_auto(&ix).unwrap();
+    let r = wb.worksheet_range("Indikatorer").unwrap();
+    assert_eq!(r.get_value((0, 0)), Some(&Data::String("indikator".into())));
+    assert_eq!(
+        r.get_value((1, 0)),
+        Some(&Data::String(
+            "Barnutredningen slutförd inom fyra månader".into()
+        ))
+    );
+    assert!(matches!(r.get_value((1, 5)), Some(Data::Float(_))));
+}
+
+/// Spreadsheets that cannot be read end in one line that says why.
+#[test]
+fn bad_spreadsheets_are_named() {
+    use urval_report::xlsx::{workbook, Cell, Column, ColumnKind, Sheet};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sheet = |columns: Vec<&str>, rows: Vec<Vec<&str>>| Sheet {
+        name: "Blad1".into(),
+        columns: columns
+            .into_iter()
+            .map(|h| Column {
+                header: h.into(),
+                kind: ColumnKind::Text,
+            })
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| r.into_iter().map(|v| Cell::Text(v.into())).collect())
+            .collect(),
+    };
+    let cases: Vec<(&str, Sheet, Vec<&str>, &str)> = vec![
+        (
+            "merged header",
+            sheet(vec!["id", "", "kommun"], vec![vec!["1", "x", "0180"]]),
+            vec![],
+            "column B of the header row has no name",
+        ),
+        (
+            "empty sheet",
+            sheet(vec![], vec![]),
+            vec![],
+            "sheet \"Blad1\" is empty",
+        ),
+        (
+            "no such sheet",
+            sheet(vec!["id", "kommun"], vec![vec!["1", "0180"]]),
+            vec!["--sheet", "Data"],
+            "no sheet \"Data\"; the workbook has \"Blad1\"",
+        ),
+        (
+            "twice",
+            sheet(vec!["id", "id", "kommun"], vec![vec!["1", "2", "0180"]]),
+            vec![],
+            "names \"id\" twice",
+        ),
+    ];
+    for (name, s, extra, want) in cases {
+        let f = d.join(format!("{}.xlsx", name.replace(' ', "-")));
+        std::fs::write(&f, workbook(&s, None).unwrap()).unwrap();
+        let out = urval()
+            .args([
+                "plan",
+                "--extract",
+                p(&f),
+                "--key",
+                "id",
+                "--strata",
+                "kommun",
+                "--total",
+                "1",
+            ])
+            .args(extra)
+            .args(["-o", p(&d.join("plan.json"))])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(want), "{name}: {want:?} not in {err}");
+    }
+}

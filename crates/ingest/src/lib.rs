@@ -11,6 +11,7 @@
 
 pub mod encoding;
 mod error;
+pub mod excel;
 pub mod explain;
 mod filter;
 pub mod personal;

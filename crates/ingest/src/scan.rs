@@ -285,6 +285,9 @@ enum Unit {
     Ipc {
         file: usize,
     },
+    Excel {
+        file: usize,
+    },
 }
 
 fn missing(path: &Path, name: &str, present: &[String]) -> IngestError {
@@ -335,6 +338,10 @@ pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>
             let r = arrow_ipc::reader::FileReader::try_new(BufReader::new(file), None)
                 .map_err(|e| ipc_err(&f.path, e))?;
             Ok(field_names(&r.schema()))
+        }
+        Format::Excel => {
+            let (name, range) = crate::excel::open_sheet(&f.path, f.sheet.as_deref())?;
+            crate::excel::sheet_header(&f.path, &name, &range)
         }
     }
 }
@@ -387,6 +394,15 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
                     }
                 }
                 units.push(Unit::Ipc { file: i });
+            }
+            Format::Excel => {
+                let names = file_columns(f, None)?;
+                for n in needed {
+                    if !names.contains(n) {
+                        return Err(missing(&f.path, n, &names));
+                    }
+                }
+                units.push(Unit::Excel { file: i });
             }
         }
     }
@@ -468,7 +484,10 @@ where
     F: Fn(&mut T, &Batch) -> Result<()>,
 {
     let file = match &unit {
-        Unit::Parquet { file, .. } | Unit::Csv { file, .. } | Unit::Ipc { file } => *file,
+        Unit::Parquet { file, .. }
+        | Unit::Csv { file, .. }
+        | Unit::Ipc { file }
+        | Unit::Excel { file } => *file,
     };
     let mut ctx = Ctx {
         extract,
@@ -531,6 +550,7 @@ where
             encoding,
             ..
         } => ctx.csv(path, &header, delimiter, encoding)?,
+        Unit::Excel { .. } => ctx.excel(path, extract.files[file].sheet.as_deref())?,
     }
     Ok(UnitOut {
         file,
@@ -846,6 +866,92 @@ where
             for (b, &j) in builders.iter_mut().zip(&idx) {
                 // Checked above: every projected field is UTF-8.
                 b.append_value(std::str::from_utf8(&rec[j]).unwrap_or_default());
+            }
+            lines.push(line);
+            if lines.len() >= batch_size {
+                self.flush_csv(&mut builders, &mut lines)?;
+            }
+        }
+        if !lines.is_empty() {
+            self.flush_csv(&mut builders, &mut lines)?;
+        }
+        Ok(())
+    }
+
+    /// A spreadsheet: the sheet's rows after the header, each cell as text
+    /// ([`crate::excel::cell_text`]); the quarantine rules of CSV, with the sheet's row
+    /// number, and a cell holding an Excel error quarantines its row.
+    fn excel(&mut self, path: &Path, sheet: Option<&str>) -> Result<()> {
+        let (name, range) = crate::excel::open_sheet(path, sheet)?;
+        let header = crate::excel::sheet_header(path, &name, &range)?;
+        let first_row = u64::from(range.start().map_or(0, |s| s.0)) + 1;
+        let position = |n: &str| header.iter().position(|h| h == n).unwrap_or(0);
+        let idx: Vec<usize> = self.needed.iter().map(|n| position(n)).collect();
+        let key_j = (!self.spec.key.is_empty()).then(|| position(&self.spec.key));
+        let strata_j: Vec<usize> = self.spec.strata.iter().map(|s| position(s)).collect();
+        let personal: Vec<bool> = header
+            .iter()
+            .map(|h| self.spec.personal.contains(h))
+            .collect();
+        let batch_size = self.spec.batch_size.max(1);
+        let mut builders: Vec<StringBuilder> = idx.iter().map(|_| StringBuilder::new()).collect();
+        let mut lines: Vec<u64> = Vec::with_capacity(batch_size);
+        for (i, row) in range.rows().enumerate().skip(1) {
+            let line = first_row + i as u64;
+            let texts: Vec<std::result::Result<Option<String>, String>> =
+                row.iter().map(crate::excel::cell_text).collect();
+            let raw = || -> String {
+                texts
+                    .iter()
+                    .enumerate()
+                    .map(|(j, t)| {
+                        if personal.get(j).copied().unwrap_or(false) {
+                            PERSONAL_MASK.to_string()
+                        } else {
+                            match t {
+                                Ok(v) => v.clone().unwrap_or_default(),
+                                Err(e) => e.clone(),
+                            }
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";")
+            };
+            // A row of empty cells (formatting left below the data) is no record.
+            if texts.iter().all(|t| matches!(t, Ok(None))) {
+                continue;
+            }
+            let field = |j: usize| texts.get(j).cloned().unwrap_or(Ok(None));
+            let bad = idx.iter().find_map(|&j| {
+                field(j).err().map(|e| {
+                    format!(
+                        "column {:?} (cell {}{line}) holds {e}",
+                        header[j],
+                        crate::excel::column_letters(range.start().map_or(0, |s| s.1) as usize + j)
+                    )
+                })
+            });
+            let reason = bad.or_else(|| {
+                if key_j.is_some_and(|j| matches!(field(j), Ok(None))) {
+                    Some(format!("empty key (column {:?})", self.spec.key))
+                } else {
+                    strata_j
+                        .iter()
+                        .position(|&j| matches!(field(j), Ok(None)))
+                        .map(|k| format!("empty stratum value (column {:?})", self.spec.strata[k]))
+                }
+            });
+            if let Some(reason) = reason {
+                self.counts.rows_read += 1;
+                let raw = raw();
+                self.quarantine_row(line, reason, raw);
+                continue;
+            }
+            for (b, &j) in builders.iter_mut().zip(&idx) {
+                match field(j) {
+                    Ok(Some(v)) => b.append_value(v),
+                    _ => b.append_value(""),
+                }
             }
             lines.push(line);
             if lines.len() >= batch_size {

@@ -15,6 +15,8 @@ pub enum Format {
     Csv,
     /// Arrow IPC file format (Feather v2).
     Ipc,
+    /// A spreadsheet: .xlsx, .xlsm, .xls, .xlsb or .ods (see [`crate::excel`]).
+    Excel,
 }
 
 impl Format {
@@ -25,6 +27,7 @@ impl Format {
             "parquet" | "pq" => Some(Format::Parquet),
             "csv" | "tsv" | "txt" => Some(Format::Csv),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
+            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Some(Format::Excel),
             _ => None,
         }
     }
@@ -35,6 +38,7 @@ impl Format {
             Format::Parquet => "parquet",
             Format::Csv => "csv",
             Format::Ipc => "ipc",
+            Format::Excel => "spreadsheet",
         }
     }
 }
@@ -50,6 +54,8 @@ pub struct SourceFile {
     pub size: u64,
     /// The text encoding a CSV file is read in (None for Parquet and IPC).
     pub encoding: Option<TextEncoding>,
+    /// The sheet of a spreadsheet (`None`: the first).
+    pub sheet: Option<String>,
 }
 
 /// The files of an extract, in a stable order.
@@ -169,6 +175,7 @@ impl Extract {
                 format,
                 size,
                 encoding: text,
+                sheet: None,
             });
         }
         Ok(Extract {
@@ -176,6 +183,16 @@ impl Extract {
             delimiter,
             encoding,
         })
+    }
+
+    /// Read the sheet named `sheet` of every spreadsheet file (instead of the first).
+    pub fn with_sheet(mut self, sheet: Option<String>) -> Extract {
+        for f in &mut self.files {
+            if f.format == Format::Excel {
+                f.sheet.clone_from(&sheet);
+            }
+        }
+        self
     }
 
     /// Total size in bytes.

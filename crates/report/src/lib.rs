@@ -16,9 +16,10 @@ mod markdown;
 mod svg;
 mod text;
 
+pub mod xlsx;
 pub use html::render_html;
 pub use markdown::render_markdown;
-pub use text::{fmt_dec, fmt_int, fmt_pct, Lang};
+pub use text::{fmt_dec, fmt_int, fmt_pct, method_name, Lang};
 
 use serde::Serialize;
 

@@ -7,8 +7,8 @@ use urval_ingest::{EncodingChoice, Extract};
 /// Where the extract is.
 #[derive(Debug, Clone, Args)]
 pub struct ExtractArgs {
-    /// The extract: Parquet, CSV or Arrow IPC files, directories (read recursively) or
-    /// globs; repeat the flag or give several values.
+    /// The extract: Parquet, CSV, Arrow IPC or spreadsheet (.xlsx, .xls, .ods) files,
+    /// directories (read recursively) or globs; repeat the flag or give several values.
     #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     pub extract: Vec<String>,
     /// CSV delimiter (default: `,` or `;`, detected from each header).
@@ -19,6 +19,9 @@ pub struct ExtractArgs {
     /// decoded to UTF-8 before anything else, so a key draws the same whatever the encoding.
     #[arg(long, value_name = "ENC", default_value = "auto", value_parser = parse_encoding)]
     pub encoding: EncodingChoice,
+    /// The sheet to read in spreadsheet extracts (.xlsx, .xls, .ods; default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 fn parse_encoding(s: &str) -> std::result::Result<EncodingChoice, String> {
@@ -39,11 +42,10 @@ impl ExtractArgs {
             ),
             None => None,
         };
-        Ok(Extract::resolve_with(
-            &self.extract,
-            delimiter,
-            self.encoding,
-        )?)
+        Ok(
+            Extract::resolve_with(&self.extract, delimiter, self.encoding)?
+                .with_sheet(self.sheet.clone()),
+        )
     }
 }
 

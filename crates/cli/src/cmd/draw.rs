@@ -6,6 +6,7 @@
 use super::common::ExtractArgs;
 use super::strata::{StrataMapper, UNKNOWN};
 use crate::format::{thousands, Output};
+use crate::format::{CsvDialect, LangArg};
 use crate::plan_file::{describe, PlanFile};
 use crate::util::{file_hash, hex128, progress_bar, write_quarantine, AtomicFile};
 use anyhow::{bail, Context, Result};
@@ -56,6 +57,13 @@ pub struct DrawArgs {
     /// The manifest: .csv or .parquet.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// A `.csv` manifest for people: `excel-sv` writes `;`, decimal commas, a BOM and quoted
+    /// text (see also `-o FILE.xlsx`).
+    #[arg(long, value_enum, default_value_t = CsvDialect::Standard)]
+    pub csv_dialect: CsvDialect,
+    /// The language of an `.xlsx` manifest's headers and its "about" sheet.
+    #[arg(long, value_enum, default_value_t = LangArg::Sv)]
+    pub lang: LangArg,
     /// Also write one manifest per value of this column into --out-dir.
     #[arg(long, value_name = "COL", requires = "out_dir")]
     pub split_by: Option<String>,
@@ -432,7 +440,38 @@ fn manifest_columns(
     }
 }
 
-fn write_manifest(path: &Path, m: &ManifestColumns) -> Result<()> {
+/// How a manifest for people is written: the CSV dialect, and for `.xlsx` the language of
+/// the headers and the lines of the "about" sheet.
+pub struct ManifestStyle {
+    /// The CSV dialect.
+    pub dialect: CsvDialect,
+    /// The language of spreadsheet headers.
+    pub lang: LangArg,
+    /// The "about" sheet: (what, value).
+    pub about: Vec<(String, String)>,
+}
+
+/// The header of the manifest's three number columns in a spreadsheet: `prn`,
+/// `inclusion_probability`, `weight` in English; `slumptal`, `urvalssannolikhet`, `vikt` in
+/// Swedish. A manifest is read back by either name.
+pub fn number_headers(lang: LangArg) -> [&'static str; 3] {
+    match lang {
+        LangArg::Sv => ["slumptal", "urvalssannolikhet", "vikt"],
+        LangArg::En => ["prn", "inclusion_probability", "weight"],
+    }
+}
+
+/// Whether a manifest column is the PRN column (`prn`, or `slumptal` in a Swedish `.xlsx`).
+pub fn is_prn_column(name: &str) -> bool {
+    name == "prn" || name == number_headers(LangArg::Sv)[0]
+}
+
+/// A text field for a Swedish Excel CSV: always quoted, inner quotes doubled.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn write_manifest(path: &Path, m: &ManifestColumns, style: &ManifestStyle) -> Result<()> {
     let ext = crate::util::extension(path);
     let k = m.n_text_before_numbers;
     let mut header: Vec<String> = m.names[..k].to_vec();
@@ -441,6 +480,24 @@ fn write_manifest(path: &Path, m: &ManifestColumns) -> Result<()> {
     let rows = m.prn.len();
     let mut f = AtomicFile::create(path)?;
     match ext.as_str() {
+        "csv" if style.dialect == CsvDialect::ExcelSv => {
+            // Hand-written so that text is quoted and numbers are not (the csv crate quotes
+            // by content, not by column): BOM, `;`, decimal commas.
+            use std::io::Write as _;
+            let w = f.writer();
+            w.write_all(b"\xEF\xBB\xBF")?;
+            let line: Vec<String> = header.iter().map(|h| quoted(h)).collect();
+            w.write_all(format!("{}\r\n", line.join(";")).as_bytes())?;
+            let num = |v: f64| format!("{v}").replace('.', ",");
+            for r in 0..rows {
+                let mut rec: Vec<String> = m.text[..k].iter().map(|c| quoted(&c[r])).collect();
+                rec.push(num(m.prn[r]));
+                rec.push(num(m.pi[r]));
+                rec.push(num(m.weight[r]));
+                rec.extend(m.text[k..].iter().map(|c| quoted(&c[r])));
+                w.write_all(format!("{}\r\n", rec.join(";")).as_bytes())?;
+            }
+        }
         "csv" => {
             let mut w = csv::Writer::from_writer(f.writer());
             w.write_record(&header)?;
@@ -453,6 +510,91 @@ fn write_manifest(path: &Path, m: &ManifestColumns) -> Result<()> {
                 w.write_record(&rec)?;
             }
             w.flush()?;
+        }
+        "xlsx" => {
+            use std::io::Write as _;
+            use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
+            let numbers = number_headers(style.lang);
+            let is_date = |c: &Vec<String>| {
+                c.iter().any(|v| !v.is_empty())
+                    && c.iter()
+                        .all(|v| v.is_empty() || urval_ingest::parse_date(v).is_some())
+            };
+            let mut columns: Vec<Column> = Vec::new();
+            for name in &m.names[..k] {
+                columns.push(Column {
+                    header: name.clone(),
+                    kind: ColumnKind::Text,
+                });
+            }
+            for h in numbers {
+                columns.push(Column {
+                    header: h.to_string(),
+                    kind: ColumnKind::Number,
+                });
+            }
+            // A number as written by a system, not a code: no leading zero, no sign but `-`.
+            let plain_number = |v: &str| {
+                let digits = v.strip_prefix('-').unwrap_or(v);
+                let int = digits.split('.').next().unwrap_or("");
+                !int.is_empty()
+                    && (int == "0" || !int.starts_with('0'))
+                    && digits.parse::<f64>().is_ok_and(f64::is_finite)
+                    && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            };
+            let is_number = |c: &Vec<String>| {
+                c.iter().any(|v| !v.is_empty()) && c.iter().all(|v| v.is_empty() || plain_number(v))
+            };
+            let mut include_kinds = Vec::new();
+            for (i, name) in m.names[k..].iter().enumerate() {
+                let kind = if is_date(&m.text[k + i]) {
+                    ColumnKind::Date
+                } else if is_number(&m.text[k + i]) {
+                    ColumnKind::Number
+                } else {
+                    ColumnKind::Text
+                };
+                include_kinds.push(kind);
+                columns.push(Column {
+                    header: name.clone(),
+                    kind,
+                });
+            }
+            let text = |v: &String| {
+                if v.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(v.clone())
+                }
+            };
+            let data: Vec<Vec<Cell>> = (0..rows)
+                .map(|r| {
+                    let mut row: Vec<Cell> = m.text[..k].iter().map(|c| text(&c[r])).collect();
+                    row.extend([m.prn[r], m.pi[r], m.weight[r]].map(Cell::Number));
+                    row.extend(m.text[k..].iter().zip(&include_kinds).map(|(c, kind)| {
+                        match (kind, c[r].parse::<f64>()) {
+                            (ColumnKind::Number, Ok(v)) => Cell::Number(v),
+                            _ => text(&c[r]),
+                        }
+                    }));
+                    row
+                })
+                .collect();
+            let sheet = Sheet {
+                name: match style.lang {
+                    LangArg::Sv => "Urval",
+                    LangArg::En => "Sample",
+                }
+                .to_string(),
+                columns,
+                rows: data,
+            };
+            let about_name = match style.lang {
+                LangArg::Sv => "Om urvalet",
+                LangArg::En => "About",
+            };
+            let bytes = urval_report::xlsx::workbook(&sheet, Some((about_name, &style.about)))?;
+            f.writer().write_all(&bytes)?;
         }
         "parquet" => {
             let mut fields: Vec<Field> = Vec::new();
@@ -495,7 +637,7 @@ fn write_manifest(path: &Path, m: &ManifestColumns) -> Result<()> {
             w.close()?;
         }
         _ => bail!(
-            "{}: the manifest must end in .csv or .parquet",
+            "{}: the manifest must end in .csv, .parquet or .xlsx",
             path.display()
         ),
     }
@@ -603,6 +745,45 @@ fn pseudonymization(plan: &PlanFile, args: &DrawArgs) -> Result<Pseudonymization
     Ok((Some((idx, p)), personal))
 }
 
+/// The "about" sheet of a spreadsheet manifest: how the records were drawn and how to check
+/// them, in the manifest's language (file names only, never the analyst's paths).
+fn about_lines(args: &DrawArgs, plan: &PlanFile, plan_hash: &str) -> Vec<(String, String)> {
+    let name = |p: &Path| {
+        p.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    };
+    let verify = format!(
+        "urval verify --extract <extract> --plan {} --manifest {}",
+        name(&args.plan),
+        name(&args.output)
+    );
+    let rows: [(&str, &str, String); 8] = [
+        ("Vad", "What", match args.lang {
+            LangArg::Sv => format!("{} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal)", plan.total_n, env!("CARGO_PKG_VERSION")),
+            LangArg::En => format!("{} records drawn with urval {} (simple random sampling within strata, permanent random numbers)", plan.total_n, env!("CARGO_PKG_VERSION")),
+        }),
+        ("Fröet (seed)", "Seed", args.seed.to_string()),
+        ("Start", "Start", args.start.to_string()),
+        ("Plan", "Plan", name(&args.plan)),
+        ("Planens kontrollsumma", "Plan checksum", plan_hash.to_string()),
+        ("Underlagets fingeravtryck", "Extract fingerprint", plan.extract.fingerprint.clone()),
+        ("Avgränsning (--only)", "Restriction (--only)", args.only.clone().unwrap_or_else(|| "–".into())),
+        ("Så kontrolleras urvalet", "How to verify", verify),
+    ];
+    rows.into_iter()
+        .map(|(sv, en, v)| {
+            (
+                match args.lang {
+                    LangArg::Sv => sv,
+                    LangArg::En => en,
+                }
+                .to_string(),
+                v,
+            )
+        })
+        .collect()
+}
+
 /// Run `urval draw`.
 pub fn run(args: &DrawArgs) -> Result<Output> {
     let plan = PlanFile::read(&args.plan)?;
@@ -618,9 +799,9 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         }
     }
     let ext = crate::util::extension(&args.output);
-    if ext != "csv" && ext != "parquet" {
+    if !matches!(ext.as_str(), "csv" | "parquet" | "xlsx") {
         bail!(
-            "{}: the manifest must end in .csv or .parquet",
+            "{}: the manifest must end in .csv, .parquet or .xlsx",
             args.output.display()
         );
     }
@@ -642,7 +823,13 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         &result.scan.quarantine,
     )?;
     let columns = manifest_columns(&plan, &result, &args.include, args.seed, None, pseudo_ref);
-    write_manifest(&args.output, &columns)
+    let plan_hash = file_hash(&args.plan)?;
+    let style = ManifestStyle {
+        dialect: args.csv_dialect,
+        lang: args.lang,
+        about: about_lines(args, &plan, &plan_hash),
+    };
+    write_manifest(&args.output, &columns, &style)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let mut split_files = Vec::new();
     if let (Some(col), Some(dir)) = (&args.split_by, &args.out_dir) {
@@ -673,7 +860,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
                 pseudo_ref,
             );
             let path = dir.join(format!("{}.{ext}", safe_name(v)));
-            write_manifest(&path, &part)?;
+            write_manifest(&path, &part, &style)?;
             split_files.push(path.display().to_string());
         }
     }
@@ -699,7 +886,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         "include": args.include,
         "pseudonymized": args.pseudonymize,
         "plan": args.plan.display().to_string(),
-        "plan_hash": file_hash(&args.plan)?,
+        "plan_hash": plan_hash,
         "extract_fingerprint": plan.extract.fingerprint,
         "manifest": args.output.display().to_string(),
         "rows_read": totals.rows_read,

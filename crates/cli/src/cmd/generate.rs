@@ -340,15 +340,18 @@ pub fn run(args: &GenerateArgs) -> Result<Output> {
     let ext = crate::util::extension(&args.output);
     if !matches!(
         ext.as_str(),
-        "parquet" | "csv" | "arrow" | "ipc" | "feather"
+        "parquet" | "csv" | "arrow" | "ipc" | "feather" | "xlsx"
     ) {
         bail!(
-            "{}: the output must end in .parquet, .csv or .arrow",
+            "{}: the output must end in .parquet, .csv, .arrow or .xlsx",
             args.output.display()
         );
     }
     if args.row_group_size == 0 {
         bail!("--row-group-size must be at least 1");
+    }
+    if ext == "xlsx" && args.rows > 1_048_575 {
+        bail!("a spreadsheet holds at most 1,048,575 rows: write .parquet or .csv");
     }
     let mut out = AtomicFile::create(&args.output)?;
     let pb = crate::util::progress_bar("generating");
@@ -391,6 +394,59 @@ pub fn run(args: &GenerateArgs) -> Result<Output> {
             w.write_record(schema().fields().iter().map(|f| f.name().as_str()))?;
             for_each_batch(&mut |b| write_csv(&mut w, b))?;
             w.flush()?;
+        }
+        "xlsx" => {
+            // Every column as the CSV writes it; whole numbers as numbers, dates as dates.
+            use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
+            let schema = schema();
+            let kinds: Vec<ColumnKind> = schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    arrow_schema::DataType::Int32 => ColumnKind::Number,
+                    arrow_schema::DataType::Date32 => ColumnKind::Date,
+                    _ => ColumnKind::Text,
+                })
+                .collect();
+            let mut rows: Vec<Vec<Cell>> = Vec::new();
+            for_each_batch(&mut |b| {
+                let cols: Vec<urval_ingest::TextCol> = b
+                    .columns()
+                    .iter()
+                    .map(urval_ingest::TextCol::from_array)
+                    .collect::<Option<_>>()
+                    .context("internal: a generated column cannot be shown as text")?;
+                for r in 0..b.num_rows() {
+                    rows.push(
+                        cols.iter()
+                            .zip(&kinds)
+                            .map(|(c, k)| match (c.get(r), k) {
+                                (None, _) => Cell::Empty,
+                                (Some(v), ColumnKind::Number) => {
+                                    v.parse().map_or(Cell::Text(v.to_string()), Cell::Number)
+                                }
+                                (Some(v), _) => Cell::Text(v.to_string()),
+                            })
+                            .collect(),
+                    );
+                }
+                Ok(())
+            })?;
+            let sheet = Sheet {
+                name: "cases".to_string(),
+                columns: schema
+                    .fields()
+                    .iter()
+                    .zip(&kinds)
+                    .map(|(f, k)| Column {
+                        header: f.name().clone(),
+                        kind: *k,
+                    })
+                    .collect(),
+                rows,
+            };
+            let bytes = urval_report::xlsx::workbook(&sheet, None)?;
+            std::io::Write::write_all(out.writer(), &bytes)?;
         }
         _ => {
             let mut writer = arrow_ipc::writer::FileWriter::try_new(out.writer(), &schema())?;

@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -34,14 +34,7 @@ use urval_ingest::{
     T_NULL, T_TRUE,
 };
 
-/// How the CSV output is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CsvDialect {
-    /// `,` separator, decimal point, no BOM.
-    Standard,
-    /// `;` separator, decimal comma and a UTF-8 BOM: opens straight in Swedish Excel.
-    ExcelSv,
-}
+pub use crate::format::CsvDialect;
 
 /// Arguments of `urval indicators`.
 #[derive(Debug, Args)]
@@ -96,6 +89,9 @@ pub struct IndicatorsArgs {
     /// CSV output dialect.
     #[arg(long, value_enum, default_value_t = CsvDialect::Standard)]
     pub csv_dialect: CsvDialect,
+    /// The language of an `.xlsx` table's headers and labels (`label_sv` or `label_en`).
+    #[arg(long, value_enum, default_value_t = crate::format::LangArg::Sv)]
+    pub lang: crate::format::LangArg,
     /// Sample mode: how a design stratum with no responding record enters the estimates:
     /// `bounds` keeps the responding strata's estimate and widens the interval to the worst
     /// case for the missing population (marked `incomplete`); `drop` leaves the stratum out
@@ -215,7 +211,7 @@ fn read_design(path: &Path) -> Result<Design> {
         bail!("{}: no manifest", path.display());
     };
     let cols = file_columns(first, Some(b','))?;
-    let Some(prn_at) = cols.iter().position(|c| c == "prn") else {
+    let Some(prn_at) = cols.iter().position(|c| crate::cmd::draw::is_prn_column(c)) else {
         bail!(
             "{}: not a urval manifest (no prn column; columns: {})",
             path.display(),
@@ -1087,6 +1083,157 @@ fn write_parquet(
     Ok(())
 }
 
+/// An indicators table as a spreadsheet for people: the indicator's label in the language
+/// next to its name, groups as text, counts as whole numbers, shares as percentages, and an
+/// "about" sheet (spec, groups, mode, confidence, rows read).
+fn xlsx_table(
+    rows: &[Row],
+    spec: &Spec,
+    by: &[String],
+    bands: bool,
+    args: &IndicatorsArgs,
+) -> Result<Vec<u8>> {
+    use crate::format::LangArg;
+    use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
+    let sv = args.lang == LangArg::Sv;
+    let h = |sv_text: &str, en: &str| {
+        if sv {
+            sv_text.to_string()
+        } else {
+            en.to_string()
+        }
+    };
+    let col = |header: String, kind| Column { header, kind };
+    let mut columns = vec![
+        col(h("indikator", "indicator"), ColumnKind::Text),
+        col(h("namn", "name"), ColumnKind::Text),
+    ];
+    columns.extend(by.iter().map(|b| col(b.clone(), ColumnKind::Text)));
+    if bands {
+        columns.push(col(h("åldersgrupp", "age band"), ColumnKind::Text));
+    }
+    for (s, e, k) in [
+        ("antal", "n", ColumnKind::Number),
+        ("antal uppfyllda", "successes", ColumnKind::Number),
+        ("skattning", "estimate", ColumnKind::Number),
+        ("nedre gräns", "lower", ColumnKind::Number),
+        ("övre gräns", "upper", ColumnKind::Number),
+        ("medelfel", "standard error", ColumnKind::Number),
+        ("metod", "method", ColumnKind::Text),
+        ("designeffekt", "design effect", ColumnKind::Number),
+        ("tomma, hoppade över", "skipped (null)", ColumnKind::Number),
+        ("ogiltiga", "invalid", ColumnKind::Number),
+        ("slag", "kind", ColumnKind::Text),
+        ("nivå", "level", ColumnKind::Text),
+        ("försiktighet", "caution", ColumnKind::Text),
+        ("bortfall", "non-response", ColumnKind::Text),
+        ("andel utan svar", "missing share", ColumnKind::Percent),
+    ] {
+        columns.push(col(h(s, e), k));
+    }
+    let label = |name: &str| {
+        spec.indicators
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| {
+                if sv {
+                    i.label_sv.clone()
+                } else {
+                    i.label_en.clone()
+                }
+            })
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| name.to_string())
+    };
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
+    };
+    let num = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Number);
+    let data: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            let share = r.kind == Kind::Share;
+            let est = |v: Option<f64>| match v {
+                Some(x) if share => Cell::Percent(x),
+                other => num(other),
+            };
+            let e = r.est.as_ref();
+            let mut row = vec![text(&label(&r.indicator)), text(&r.indicator)];
+            match &r.group {
+                Some(g) => row.extend(g.iter().map(|v| text(v))),
+                None => row.extend(by.iter().map(|_| Cell::Empty)),
+            }
+            if bands {
+                row.push(text(r.band.as_deref().unwrap_or("")));
+            }
+            row.push(Cell::Number(r.n as f64));
+            row.push(num(r.successes.map(|v| v as f64)));
+            row.push(est(e.map(|e| e.estimate)));
+            row.push(est(e.and_then(|e| e.lower)));
+            row.push(est(e.and_then(|e| e.upper)));
+            row.push(est(e.map(|e| e.se)));
+            let lang = if sv {
+                urval_report::Lang::Sv
+            } else {
+                urval_report::Lang::En
+            };
+            row.push(text(&e.map_or(String::new(), |e| {
+                urval_report::method_name(lang, e.method)
+            })));
+            row.push(num(e.and_then(|e| e.deff)));
+            row.push(Cell::Number(r.skipped as f64));
+            row.push(Cell::Number(r.invalid as f64));
+            row.push(text(r.kind.name()));
+            row.push(text(if r.group.is_some() { "group" } else { TOTAL }));
+            row.push(text(e.and_then(|e| e.caution).unwrap_or("")));
+            row.push(text(r.missing.map_or("", |m| m.0)));
+            row.push(num(r.missing.map(|m| m.1)));
+            row
+        })
+        .collect();
+    let sheet = Sheet {
+        name: h("Indikatorer", "Indicators"),
+        columns,
+        rows: data,
+    };
+    let file = |p: &Path| {
+        p.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    };
+    let about = vec![
+        (h("Specifikation", "Spec"), file(&args.spec)),
+        (h("Grupper", "Groups"), by.join(", ")),
+        (
+            h("Underlag", "Mode"),
+            match &args.manifest {
+                Some(m) => format!(
+                    "{} {}",
+                    h("urval, designvägt:", "sample, design-weighted:"),
+                    file(m)
+                ),
+                None => h("totalundersökning", "census"),
+            },
+        ),
+        (
+            h("Konfidensnivå", "Confidence"),
+            format!("{} %", args.confidence * 100.0),
+        ),
+        (
+            h("Villkor (--where)", "Filter (--where)"),
+            args.where_.clone().unwrap_or_else(|| "–".into()),
+        ),
+    ];
+    let about_name = h("Om tabellen", "About");
+    Ok(urval_report::xlsx::workbook(
+        &sheet,
+        Some((&about_name, &about)),
+    )?)
+}
+
 /// The sidecar next to an indicators output: `out.csv` → `out.indicators.json`.
 pub fn meta_path(output: &Path) -> PathBuf {
     let stem = output
@@ -1107,9 +1254,9 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         );
     }
     let ext = crate::util::extension(&args.output);
-    if !matches!(ext.as_str(), "csv" | "parquet" | "json") {
+    if !matches!(ext.as_str(), "csv" | "parquet" | "json" | "xlsx") {
         bail!(
-            "{}: the output must end in .csv, .parquet or .json",
+            "{}: the output must end in .csv, .parquet, .json or .xlsx",
             args.output.display()
         );
     }
@@ -1183,6 +1330,10 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     match ext.as_str() {
         "csv" => write_csv(f.writer(), &c.rows, &by, has_bands, args.csv_dialect)?,
         "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands)?,
+        "xlsx" => {
+            let bytes = xlsx_table(&c.rows, &spec, &by, has_bands, args)?;
+            std::io::Write::write_all(f.writer(), &bytes)?;
+        }
         _ => {
             let rows: Vec<Value> = c.rows.iter().map(|r| row_json(r, &by, has_bands)).collect();
             serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;

@@ -9,7 +9,7 @@ use crate::plan_file::PlanFile;
 use crate::util::{file_hash, write_atomic};
 use anyhow::{bail, Context, Result};
 use arrow_array::RecordBatch;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -20,14 +20,7 @@ use urval_report::{
     Purpose, Rates, Report, StratumRow,
 };
 
-/// The report's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LangArg {
-    /// Swedish.
-    Sv,
-    /// English.
-    En,
-}
+pub use crate::format::LangArg;
 
 /// Arguments of `urval report`.
 #[derive(Debug, Args)]

@@ -1,0 +1,218 @@
+//! Spreadsheets a person opens (`-o FILE.xlsx`): one data sheet with typed columns and an
+//! "about" sheet of key–value lines, written with `rust_xlsxwriter`.
+//!
+//! Text columns (keys, municipality codes, free text) are written as text with the text
+//! format `@`, so Excel keeps `0214` as `0214`; whole numbers and decimals as numbers;
+//! shares as numbers formatted as percentages (`0.0 %`), so they sort and sum; dates as
+//! Excel dates (`yyyy-mm-dd`). The header row is bold and frozen, with an autofilter, and
+//! columns are as wide as their content (capped). Our own code is only this mapping.
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+
+/// How a column is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Text (the `@` format: leading zeros kept).
+    Text,
+    /// A number (whole numbers without decimals).
+    Number,
+    /// A share in [0, 1], shown as a percentage with one decimal.
+    Percent,
+    /// A date `YYYY-MM-DD` (text that is not a date is written as text).
+    Date,
+}
+
+/// A column: its header and kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The header.
+    pub header: String,
+    /// How its cells are written.
+    pub kind: ColumnKind,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Nothing.
+    Empty,
+    /// Text (a date column parses `YYYY-MM-DD`).
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A share shown as a percentage, whatever the column's kind (a column of estimates
+    /// holds shares and means).
+    Percent(f64),
+}
+
+/// A sheet of rows under typed columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// The sheet's name (at most 31 characters, no `[]:*?/\`).
+    pub name: String,
+    /// The columns.
+    pub columns: Vec<Column>,
+    /// The rows, one cell per column.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Why a workbook could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum XlsxWriteError {
+    /// The writer refused (too many rows for one sheet, a bad sheet name…).
+    #[error("cannot write the spreadsheet: {0}")]
+    Writer(#[from] XlsxError),
+}
+
+fn parse_date(s: &str) -> Option<ExcelDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: u16 = s[0..4].parse().ok()?;
+    let m: u8 = s[5..7].parse().ok()?;
+    let d: u8 = s[8..10].parse().ok()?;
+    ExcelDateTime::from_ymd(y, m, d).ok()
+}
+
+/// The workbook's bytes: `data` first, then the `about` sheet (name, lines of key and
+/// value), if any.
+///
+/// # Errors
+/// [`XlsxWriteError`] when the writer refuses (more than 1,048,575 rows, a bad sheet name).
+pub fn workbook(
+    data: &Sheet,
+    about: Option<(&str, &[(String, String)])>,
+) -> Result<Vec<u8>, XlsxWriteError> {
+    let mut wb = Workbook::new();
+    let header = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let percent = Format::new().set_num_format("0.0 %");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let whole = Format::new().set_num_format("#,##0");
+    let decimal = Format::new().set_num_format("#,##0.0##");
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(&data.name)?;
+        let mut widths: Vec<usize> = data
+            .columns
+            .iter()
+            .map(|c| c.header.chars().count())
+            .collect();
+        for (j, c) in data.columns.iter().enumerate() {
+            ws.write_string_with_format(0, j as u16, &c.header, &header)?;
+        }
+        for (i, row) in data.rows.iter().enumerate() {
+            let r = i as u32 + 1;
+            for (j, (cell, col)) in row.iter().zip(&data.columns).enumerate() {
+                let c = j as u16;
+                let shown = match (cell, col.kind) {
+                    (Cell::Empty, _) => 0,
+                    (Cell::Number(v), ColumnKind::Percent) | (Cell::Percent(v), _) => {
+                        ws.write_number_with_format(r, c, *v, &percent)?;
+                        7
+                    }
+                    (Cell::Number(v), _) => {
+                        let f = if v.fract() == 0.0 { &whole } else { &decimal };
+                        ws.write_number_with_format(r, c, *v, f)?;
+                        format!("{v}").len() + 2
+                    }
+                    (Cell::Text(s), ColumnKind::Date) => match parse_date(s) {
+                        Some(d) => {
+                            ws.write_datetime_with_format(r, c, &d, &date)?;
+                            10
+                        }
+                        None => {
+                            ws.write_string_with_format(r, c, s, &text)?;
+                            s.chars().count()
+                        }
+                    },
+                    (Cell::Text(s), _) => {
+                        ws.write_string_with_format(r, c, s, &text)?;
+                        s.chars().count()
+                    }
+                };
+                widths[j] = widths[j].max(shown);
+            }
+        }
+        for (j, w) in widths.iter().enumerate() {
+            ws.set_column_width(j as u16, (*w as f64 + 2.0).clamp(6.0, 60.0))?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        if !data.columns.is_empty() {
+            ws.autofilter(0, 0, data.rows.len() as u32, data.columns.len() as u16 - 1)?;
+        }
+    }
+    if let Some((name, lines)) = about {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        let mut w = 10;
+        for (i, (k, v)) in lines.iter().enumerate() {
+            ws.write_string_with_format(i as u32, 0, k, &header)?;
+            ws.write_string_with_format(i as u32, 1, v, &text)?;
+            w = w.max(k.chars().count());
+        }
+        ws.set_column_width(0, (w as f64 + 2.0).min(40.0))?;
+        ws.set_column_width(1, 100)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader, Xlsx};
+
+    #[test]
+    fn written_cells_read_back_with_their_types() {
+        let sheet = Sheet {
+            name: "Urval".into(),
+            columns: vec![
+                Column {
+                    header: "ärende_id".into(),
+                    kind: ColumnKind::Text,
+                },
+                Column {
+                    header: "kommunkod".into(),
+                    kind: ColumnKind::Text,
+                },
+                Column {
+                    header: "andel".into(),
+                    kind: ColumnKind::Percent,
+                },
+                Column {
+                    header: "n".into(),
+                    kind: ColumnKind::Number,
+                },
+                Column {
+                    header: "datum".into(),
+                    kind: ColumnKind::Date,
+                },
+            ],
+            rows: vec![vec![
+                Cell::Text("Ä-0001".into()),
+                Cell::Text("0214".into()),
+                Cell::Number(0.8446),
+                Cell::Number(4223.0),
+                Cell::Text("2025-02-28".into()),
+            ]],
+        };
+        let about = vec![("Fröet".to_string(), "20261123".to_string())];
+        let bytes = workbook(&sheet, Some(("Om urvalet", &about))).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["Urval", "Om urvalet"]);
+        let r = wb.worksheet_range("Urval").unwrap();
+        let row: Vec<&Data> = r.rows().nth(1).unwrap().iter().collect();
+        assert_eq!(row[0], &Data::String("Ä-0001".into()));
+        assert_eq!(row[1], &Data::String("0214".into()));
+        assert_eq!(row[2], &Data::Float(0.8446));
+        assert_eq!(row[3], &Data::Float(4223.0));
+        match row[4] {
+            Data::DateTime(d) => assert_eq!(d.to_ymd_hms_milli().0, 2025),
+            other => panic!("{other:?}"),
+        }
+        let a = wb.worksheet_range("Om urvalet").unwrap();
+        assert_eq!(a.get_value((0, 1)), Some(&Data::String("20261123".into())));
+    }
+}
