@@ -29,6 +29,33 @@ pub enum CsvDialect {
     ExcelSv,
 }
 
+/// A CSV that opens straight in Swedish Excel: a UTF-8 BOM, `;`, CRLF, every text field in
+/// quotes (inner quotes doubled), numbers with a decimal comma (shares as numbers, not
+/// percentages, so they stay exact).
+pub fn write_excel_sv(
+    w: &mut dyn std::io::Write,
+    columns: &[urval_report::xlsx::Column],
+    rows: &[Vec<urval_report::xlsx::Cell>],
+) -> std::io::Result<()> {
+    use urval_report::xlsx::Cell;
+    let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let header: Vec<String> = columns.iter().map(|c| quoted(&c.header)).collect();
+    w.write_all(format!("{}\r\n", header.join(";")).as_bytes())?;
+    for row in rows {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Empty => String::new(),
+                Cell::Text(s) => quoted(s),
+                Cell::Number(v) | Cell::Percent(v) => format!("{v}").replace('.', ","),
+            })
+            .collect();
+        w.write_all(format!("{}\r\n", fields.join(";")).as_bytes())?;
+    }
+    Ok(())
+}
+
 /// The language of text for people (reports, spreadsheet headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LangArg {

@@ -104,6 +104,22 @@ fn cases(dir: &Path) -> Vec<Case> {
         r.extend(extra.iter().map(|s| s.to_string()));
         csv(&r)
     };
+    let sv_text = String::from_utf8(with(&["K9999;0180;äldre;10;2024-01-01"])).unwrap();
+    let cp1252_sv = encoding_rs::WINDOWS_1252.encode(&sv_text).0.into_owned();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(sv_text.encode_utf16().flat_map(u16::to_le_bytes));
+    let margin_5: Vec<String> = plan_args("IN/x.csv", &[])
+        .into_iter()
+        .map(|a| {
+            if a == "--total" {
+                "--margin".to_string()
+            } else if a == "4" {
+                "5".to_string()
+            } else {
+                a
+            }
+        })
+        .collect();
     let mut latin1 = with(&[]);
     latin1.extend_from_slice(b"K9999;0180;\xe4ldre;10;2024-01-01\n");
     let mut big = rows(10);
@@ -201,7 +217,13 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case { name: "truncated Parquet", files: vec![("x.parquet", pq[..pq.len() / 2].to_vec())], args: plan_args("IN/x.parquet", &["--key", "case_id", "--strata", "area"]), expect: Expect::Error("not a readable Parquet file") },
         Case { name: "CSV named .parquet", files: vec![("x.parquet", good.clone())], args: p("IN/x.parquet"), expect: Expect::Error("not a readable Parquet file") },
         Case { name: "Parquet missing column", files: vec![("x.parquet", pq.clone())], args: plan_args("IN/x.parquet", &["--key", "ärende", "--strata", "area"]), expect: Expect::Error("column \"ärende\" not found; columns present: case_id") },
-        Case { name: "unknown file type", files: vec![("x.xlsx", good.clone())], args: p("IN/x.xlsx"), expect: Expect::Error("unknown file type") },
+        Case { name: "unknown file type", files: vec![("x.docx", good.clone())], args: p("IN/x.docx"), expect: Expect::Error("unknown file type") },
+        Case { name: "a CSV named .xlsx", files: vec![("x.xlsx", good.clone())], args: p("IN/x.xlsx"), expect: Expect::Error("cannot read the workbook") },
+        Case { name: "Windows-1252 with a Swedish header", files: vec![("x.csv", cp1252_sv.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(0) },
+        Case { name: "Windows-1252 forced to UTF-8", files: vec![("x.csv", cp1252_sv.clone())], args: plan_args("IN/x.csv", &["--encoding", "utf-8"]), expect: Expect::Error("--encoding windows-1252") },
+        Case { name: "UTF-16 with a byte-order mark", files: vec![("x.csv", utf16.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(0) },
+        Case { name: "unknown encoding", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--encoding", "ebcdic"]), expect: Expect::Error("unknown encoding \"ebcdic\"") },
+        Case { name: "a margin of 5 without %", files: vec![("x.csv", good.clone())], args: margin_5.clone(), expect: Expect::Error("did you mean 5 % (0.05)?") },
         Case { name: "file that does not exist", files: vec![], args: p("IN/nope.csv"), expect: Expect::Error("no such file") },
         Case { name: "glob matching nothing", files: vec![], args: p("IN/*.parquet"), expect: Expect::Error("no input files match") },
         Case { name: "directory without extracts", files: vec![("notes.md", b"x".to_vec())], args: p("IN"), expect: Expect::Error("no input files match") },

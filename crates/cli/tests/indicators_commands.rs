@@ -256,27 +256,31 @@ fn excel_dialect_and_age_bands() {
     let bytes = std::fs::read(&out).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    // For people: headers in Swedish, the label next to the name, text quoted (so `0214`
+    // stays text where Excel honours quotes), decimal commas, CRLF.
     let header = text.lines().next().unwrap();
     assert!(
-        header.starts_with("indicator;area;sex;age_band;n;"),
+        header.starts_with("\"indikator\";\"namn\";\"area\";\"sex\";\"åldersgrupp\";\"antal\";"),
         "{header}"
     );
+    assert!(text.contains("\r\n"));
     let pages = text
         .lines()
-        .find(|l| l.starts_with("pages_per_record;aldre;kvinna;80-;"))
+        .find(|l| l.contains("\"pages_per_record\";\"aldre\";\"kvinna\";\"80-\";"))
         .unwrap();
-    let est = pages.split(';').nth(6).unwrap();
+    assert!(pages.starts_with("\"Sidor"), "label_sv first: {pages}");
+    let est = pages.split(';').nth(7).unwrap();
     assert!(
-        est.contains(',') && !est.contains('.'),
+        est.contains(',') && !est.contains('.') && !est.contains('"'),
         "decimal comma: {pages}"
     );
     // Child cases are 0–17 by construction; elderly care has no 0–17 band.
     assert!(text
         .lines()
-        .any(|l| l.starts_with("child_heard;barn_unga;man;0-17;")));
+        .any(|l| l.contains("\"child_heard\";\"barn_unga\";\"man\";\"0-17\";")));
     assert!(!text
         .lines()
-        .any(|l| l.starts_with("pages_per_record;aldre;man;0-17;")));
+        .any(|l| l.contains("\"pages_per_record\";\"aldre\";\"man\";\"0-17\";")));
 }
 
 #[test]

@@ -17,17 +17,11 @@ pub struct ExtractArgs {
     /// CSV text encoding: auto (UTF-16 by its byte-order mark, UTF-8 when the whole file is
     /// valid UTF-8, else Windows-1252), utf-8, windows-1252, iso-8859-1 or utf-16. Values are
     /// decoded to UTF-8 before anything else, so a key draws the same whatever the encoding.
-    #[arg(long, value_name = "ENC", default_value = "auto", value_parser = parse_encoding)]
-    pub encoding: EncodingChoice,
+    #[arg(long, value_name = "ENC", default_value = "auto")]
+    pub encoding: String,
     /// The sheet to read in spreadsheet extracts (.xlsx, .xls, .ods; default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
-}
-
-fn parse_encoding(s: &str) -> std::result::Result<EncodingChoice, String> {
-    EncodingChoice::parse(s).ok_or_else(|| {
-        format!("unknown encoding {s:?}: use auto, utf-8, windows-1252, iso-8859-1 or utf-16")
-    })
 }
 
 impl ExtractArgs {
@@ -42,10 +36,14 @@ impl ExtractArgs {
             ),
             None => None,
         };
-        Ok(
-            Extract::resolve_with(&self.extract, delimiter, self.encoding)?
-                .with_sheet(self.sheet.clone()),
-        )
+        let encoding = EncodingChoice::parse(&self.encoding).with_context(|| {
+            format!(
+                "unknown encoding {:?}: use auto, utf-8, windows-1252, iso-8859-1 or utf-16",
+                self.encoding
+            )
+        })?;
+        Ok(Extract::resolve_with(&self.extract, delimiter, encoding)?
+            .with_sheet(self.sheet.clone()))
     }
 }
 

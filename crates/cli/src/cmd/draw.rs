@@ -466,9 +466,86 @@ pub fn is_prn_column(name: &str) -> bool {
     name == "prn" || name == number_headers(LangArg::Sv)[0]
 }
 
-/// A text field for a Swedish Excel CSV: always quoted, inner quotes doubled.
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+/// The manifest for people (`.xlsx`, the `excel-sv` CSV): headers of the number columns in
+/// the language ([`number_headers`]), key and strata as text, include columns as dates or
+/// numbers when every value is one, else text.
+fn people_manifest(
+    m: &ManifestColumns,
+    lang: LangArg,
+) -> (
+    Vec<urval_report::xlsx::Column>,
+    Vec<Vec<urval_report::xlsx::Cell>>,
+) {
+    use urval_report::xlsx::{Cell, Column, ColumnKind};
+    let k = m.n_text_before_numbers;
+    let rows = m.prn.len();
+    let numbers = number_headers(lang);
+    let is_date = |c: &Vec<String>| {
+        c.iter().any(|v| !v.is_empty())
+            && c.iter()
+                .all(|v| v.is_empty() || urval_ingest::parse_date(v).is_some())
+    };
+    let mut columns: Vec<Column> = Vec::new();
+    for name in &m.names[..k] {
+        columns.push(Column {
+            header: name.clone(),
+            kind: ColumnKind::Text,
+        });
+    }
+    for h in numbers {
+        columns.push(Column {
+            header: h.to_string(),
+            kind: ColumnKind::Number,
+        });
+    }
+    // A number as written by a system, not a code: no leading zero, no sign but `-`.
+    let plain_number = |v: &str| {
+        let digits = v.strip_prefix('-').unwrap_or(v);
+        let int = digits.split('.').next().unwrap_or("");
+        !int.is_empty()
+            && (int == "0" || !int.starts_with('0'))
+            && digits.parse::<f64>().is_ok_and(f64::is_finite)
+            && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    };
+    let is_number = |c: &Vec<String>| {
+        c.iter().any(|v| !v.is_empty()) && c.iter().all(|v| v.is_empty() || plain_number(v))
+    };
+    let mut include_kinds = Vec::new();
+    for (i, name) in m.names[k..].iter().enumerate() {
+        let kind = if is_date(&m.text[k + i]) {
+            ColumnKind::Date
+        } else if is_number(&m.text[k + i]) {
+            ColumnKind::Number
+        } else {
+            ColumnKind::Text
+        };
+        include_kinds.push(kind);
+        columns.push(Column {
+            header: name.clone(),
+            kind,
+        });
+    }
+    let text = |v: &String| {
+        if v.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(v.clone())
+        }
+    };
+    let data: Vec<Vec<Cell>> = (0..rows)
+        .map(|r| {
+            let mut row: Vec<Cell> = m.text[..k].iter().map(|c| text(&c[r])).collect();
+            row.extend([m.prn[r], m.pi[r], m.weight[r]].map(Cell::Number));
+            row.extend(m.text[k..].iter().zip(&include_kinds).map(|(c, kind)| {
+                match (kind, c[r].parse::<f64>()) {
+                    (ColumnKind::Number, Ok(v)) => Cell::Number(v),
+                    _ => text(&c[r]),
+                }
+            }));
+            row
+        })
+        .collect();
+    (columns, data)
 }
 
 fn write_manifest(path: &Path, m: &ManifestColumns, style: &ManifestStyle) -> Result<()> {
@@ -481,22 +558,8 @@ fn write_manifest(path: &Path, m: &ManifestColumns, style: &ManifestStyle) -> Re
     let mut f = AtomicFile::create(path)?;
     match ext.as_str() {
         "csv" if style.dialect == CsvDialect::ExcelSv => {
-            // Hand-written so that text is quoted and numbers are not (the csv crate quotes
-            // by content, not by column): BOM, `;`, decimal commas.
-            use std::io::Write as _;
-            let w = f.writer();
-            w.write_all(b"\xEF\xBB\xBF")?;
-            let line: Vec<String> = header.iter().map(|h| quoted(h)).collect();
-            w.write_all(format!("{}\r\n", line.join(";")).as_bytes())?;
-            let num = |v: f64| format!("{v}").replace('.', ",");
-            for r in 0..rows {
-                let mut rec: Vec<String> = m.text[..k].iter().map(|c| quoted(&c[r])).collect();
-                rec.push(num(m.prn[r]));
-                rec.push(num(m.pi[r]));
-                rec.push(num(m.weight[r]));
-                rec.extend(m.text[k..].iter().map(|c| quoted(&c[r])));
-                w.write_all(format!("{}\r\n", rec.join(";")).as_bytes())?;
-            }
+            let (columns, data) = people_manifest(m, style.lang);
+            crate::format::write_excel_sv(f.writer(), &columns, &data)?;
         }
         "csv" => {
             let mut w = csv::Writer::from_writer(f.writer());
@@ -513,73 +576,8 @@ fn write_manifest(path: &Path, m: &ManifestColumns, style: &ManifestStyle) -> Re
         }
         "xlsx" => {
             use std::io::Write as _;
-            use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
-            let numbers = number_headers(style.lang);
-            let is_date = |c: &Vec<String>| {
-                c.iter().any(|v| !v.is_empty())
-                    && c.iter()
-                        .all(|v| v.is_empty() || urval_ingest::parse_date(v).is_some())
-            };
-            let mut columns: Vec<Column> = Vec::new();
-            for name in &m.names[..k] {
-                columns.push(Column {
-                    header: name.clone(),
-                    kind: ColumnKind::Text,
-                });
-            }
-            for h in numbers {
-                columns.push(Column {
-                    header: h.to_string(),
-                    kind: ColumnKind::Number,
-                });
-            }
-            // A number as written by a system, not a code: no leading zero, no sign but `-`.
-            let plain_number = |v: &str| {
-                let digits = v.strip_prefix('-').unwrap_or(v);
-                let int = digits.split('.').next().unwrap_or("");
-                !int.is_empty()
-                    && (int == "0" || !int.starts_with('0'))
-                    && digits.parse::<f64>().is_ok_and(f64::is_finite)
-                    && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            };
-            let is_number = |c: &Vec<String>| {
-                c.iter().any(|v| !v.is_empty()) && c.iter().all(|v| v.is_empty() || plain_number(v))
-            };
-            let mut include_kinds = Vec::new();
-            for (i, name) in m.names[k..].iter().enumerate() {
-                let kind = if is_date(&m.text[k + i]) {
-                    ColumnKind::Date
-                } else if is_number(&m.text[k + i]) {
-                    ColumnKind::Number
-                } else {
-                    ColumnKind::Text
-                };
-                include_kinds.push(kind);
-                columns.push(Column {
-                    header: name.clone(),
-                    kind,
-                });
-            }
-            let text = |v: &String| {
-                if v.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(v.clone())
-                }
-            };
-            let data: Vec<Vec<Cell>> = (0..rows)
-                .map(|r| {
-                    let mut row: Vec<Cell> = m.text[..k].iter().map(|c| text(&c[r])).collect();
-                    row.extend([m.prn[r], m.pi[r], m.weight[r]].map(Cell::Number));
-                    row.extend(m.text[k..].iter().zip(&include_kinds).map(|(c, kind)| {
-                        match (kind, c[r].parse::<f64>()) {
-                            (ColumnKind::Number, Ok(v)) => Cell::Number(v),
-                            _ => text(&c[r]),
-                        }
-                    }));
-                    row
-                })
-                .collect();
+            use urval_report::xlsx::Sheet;
+            let (columns, data) = people_manifest(m, style.lang);
             let sheet = Sheet {
                 name: match style.lang {
                     LangArg::Sv => "Urval",

@@ -926,33 +926,12 @@ fn header(by: &[String], bands: bool) -> Vec<String> {
     h
 }
 
-fn fmt_num(v: f64, dialect: CsvDialect) -> String {
-    let s = format!("{v}");
-    match dialect {
-        CsvDialect::Standard => s,
-        CsvDialect::ExcelSv => s.replace('.', ","),
-    }
-}
-
-fn write_csv(
-    w: &mut dyn std::io::Write,
-    rows: &[Row],
-    by: &[String],
-    bands: bool,
-    dialect: CsvDialect,
-) -> Result<()> {
-    if dialect == CsvDialect::ExcelSv {
-        w.write_all(b"\xEF\xBB\xBF")?;
-    }
-    let mut cw = csv::WriterBuilder::new()
-        .delimiter(if dialect == CsvDialect::ExcelSv {
-            b';'
-        } else {
-            b','
-        })
-        .from_writer(w);
+/// The standard CSV table (`,`, decimal points, full precision): for programs. People get
+/// [`people_table`] as `.xlsx` or the `excel-sv` CSV.
+fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: bool) -> Result<()> {
+    let mut cw = csv::WriterBuilder::new().from_writer(w);
     cw.write_record(header(by, bands))?;
-    let opt = |v: Option<f64>| v.map_or(String::new(), |x| fmt_num(x, dialect));
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for r in rows {
         let mut rec = vec![r.indicator.clone()];
         match &r.group {
@@ -1083,19 +1062,22 @@ fn write_parquet(
     Ok(())
 }
 
-/// An indicators table as a spreadsheet for people: the indicator's label in the language
-/// next to its name, groups as text, counts as whole numbers, shares as percentages, and an
-/// "about" sheet (spec, groups, mode, confidence, rows read).
-fn xlsx_table(
+/// An indicators table for people (`.xlsx` and the `excel-sv` CSV): the indicator's label in
+/// the language next to its name, headers in the language, groups as text, counts as whole
+/// numbers, shares marked as percentages.
+fn people_table(
     rows: &[Row],
     spec: &Spec,
     by: &[String],
     bands: bool,
-    args: &IndicatorsArgs,
-) -> Result<Vec<u8>> {
+    lang: crate::format::LangArg,
+) -> (
+    Vec<urval_report::xlsx::Column>,
+    Vec<Vec<urval_report::xlsx::Cell>>,
+) {
     use crate::format::LangArg;
-    use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
-    let sv = args.lang == LangArg::Sv;
+    use urval_report::xlsx::{Cell, Column, ColumnKind};
+    let sv = lang == LangArg::Sv;
     let h = |sv_text: &str, en: &str| {
         if sv {
             sv_text.to_string()
@@ -1195,6 +1177,29 @@ fn xlsx_table(
             row
         })
         .collect();
+    (columns, data)
+}
+
+/// The indicators table as a spreadsheet ([`people_table`]) with an "about" sheet (spec,
+/// groups, mode, confidence, filter).
+fn xlsx_table(
+    rows: &[Row],
+    spec: &Spec,
+    by: &[String],
+    bands: bool,
+    args: &IndicatorsArgs,
+) -> Result<Vec<u8>> {
+    use crate::format::LangArg;
+    use urval_report::xlsx::Sheet;
+    let sv = args.lang == LangArg::Sv;
+    let h = |sv_text: &str, en: &str| {
+        if sv {
+            sv_text.to_string()
+        } else {
+            en.to_string()
+        }
+    };
+    let (columns, data) = people_table(rows, spec, by, bands, args.lang);
     let sheet = Sheet {
         name: h("Indikatorer", "Indicators"),
         columns,
@@ -1328,7 +1333,11 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     let has_bands = bands.is_some();
     let mut f = AtomicFile::create(&args.output)?;
     match ext.as_str() {
-        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands, args.csv_dialect)?,
+        "csv" if args.csv_dialect == CsvDialect::ExcelSv => {
+            let (columns, data) = people_table(&c.rows, &spec, &by, has_bands, args.lang);
+            crate::format::write_excel_sv(f.writer(), &columns, &data)?;
+        }
+        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands)?,
         "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands)?,
         "xlsx" => {
             let bytes = xlsx_table(&c.rows, &spec, &by, has_bands, args)?;
