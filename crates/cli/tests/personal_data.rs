@@ -104,6 +104,40 @@ fn personal_numbers_never_leave_in_clear() {
     );
     assert!(text.contains("row 205: empty"), "{text}");
     assert!(text.contains("1 unreadable"), "{text}");
+    // The list for whoever corrects the register: file, row and problem, never the value.
+    for list in ["invalid.xlsx", "invalid.csv"] {
+        let (code, text) = run(&[
+            "validate",
+            "--extract",
+            p(&extract),
+            "--personnummer",
+            "pnr",
+            "-o",
+            p(&d.join(list)),
+        ]);
+        assert_eq!(code, Some(1), "{text}");
+    }
+    {
+        use calamine::Reader;
+        let mut wb = calamine::open_workbook_auto(d.join("invalid.xlsx")).unwrap();
+        let r = wb.worksheet_range("Ogiltiga").unwrap();
+        let cells: Vec<String> = r.rows().flatten().map(|c| c.to_string()).collect();
+        assert_eq!(cells[..3], ["fil", "rad", "fel"]);
+        assert!(cells.iter().any(|c| c == "204"), "{cells:?}");
+        assert!(cells.iter().any(|c| c.contains("Luhn")), "{cells:?}");
+        for n in &numbers {
+            assert!(
+                !cells.iter().any(|c| c.contains(n.as_str())),
+                "{n} in the list"
+            );
+        }
+        let csv = std::fs::read_to_string(d.join("invalid.csv")).unwrap();
+        assert!(
+            csv.starts_with("file,row,problem\n") || csv.starts_with("fil,rad,fel\n"),
+            "{csv}"
+        );
+        assert!(csv.contains("extract.csv,204,"), "{csv}");
+    }
     let (code, _) = run(&[
         "validate",
         "--extract",

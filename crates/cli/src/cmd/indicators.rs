@@ -1429,7 +1429,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             "census"
         },
         args.output.display(),
-        c.rows.len(),
+        thousands(c.rows.len() as u64),
         meta_file.display()
     )?;
     writeln!(

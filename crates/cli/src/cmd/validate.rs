@@ -32,6 +32,13 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also write every invalid row (file, row, problem; never the value) to a spreadsheet
+    /// (`.xlsx`, with a summary sheet) or a `.csv`, for whoever corrects the register.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// The language of an `.xlsx` list.
+    #[arg(long, value_enum, default_value_t = crate::format::LangArg::Sv)]
+    lang: crate::format::LangArg,
 }
 
 #[derive(Default)]
@@ -41,13 +48,96 @@ struct Found {
     first: Vec<(usize, u64, PnrProblem)>,
 }
 
+/// Write the invalid rows (file name, row, problem) as `.xlsx` or `.csv`, atomically.
+fn write_list(
+    path: &std::path::Path,
+    extract: &urval_ingest::Extract,
+    rows: &[(usize, u64, PnrProblem)],
+    lang: crate::format::LangArg,
+) -> Result<()> {
+    use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
+    let sv = lang == crate::format::LangArg::Sv;
+    let name = |i: usize| {
+        extract
+            .files
+            .get(i)
+            .and_then(|f| f.path.file_name())
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    };
+    let headers = if sv {
+        ["fil", "rad", "fel"]
+    } else {
+        ["file", "row", "problem"]
+    };
+    let columns: Vec<Column> = headers
+        .iter()
+        .zip([ColumnKind::Text, ColumnKind::Number, ColumnKind::Text])
+        .map(|(h, kind)| Column {
+            header: (*h).to_string(),
+            kind,
+        })
+        .collect();
+    let data: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|(f, r, p)| {
+            vec![
+                Cell::Text(name(*f)),
+                Cell::Number(*r as f64),
+                Cell::Text(p.describe().to_string()),
+            ]
+        })
+        .collect();
+    let mut out = crate::util::AtomicFile::create(path)?;
+    if crate::util::extension(path) == "xlsx" {
+        let sheet = Sheet {
+            name: if sv { "Ogiltiga" } else { "Invalid" }.to_string(),
+            columns,
+            rows: data,
+        };
+        let about = vec![(
+            if sv { "Obs" } else { "Note" }.to_string(),
+            if sv {
+                "Numren visas inte: raderna anges med fil och radnummer."
+            } else {
+                "The numbers are not shown: rows are given by file and row number."
+            }
+            .to_string(),
+        )];
+        let about_name = if sv { "Om listan" } else { "About" };
+        let bytes = urval_report::xlsx::workbook(&sheet, Some((about_name, &about)))?;
+        std::io::Write::write_all(out.writer(), &bytes)?;
+    } else {
+        let mut w = csv::Writer::from_writer(out.writer());
+        w.write_record(headers)?;
+        for (f, r, p) in rows {
+            w.write_record([name(*f), r.to_string(), p.describe().to_string()])?;
+        }
+        w.flush()?;
+    }
+    out.commit()
+}
+
 /// Run `urval validate`.
 pub fn run(args: &ValidateArgs) -> Result<Output> {
     let extract = args.extract.resolve()?;
     // The column is read as the "key": empty values are counted (quarantined), never printed.
     let mut spec = ScanSpec::new(&args.personnummer, &[]);
     spec.personal = vec![args.personnummer.clone()];
-    let show = args.show;
+    if let Some(o) = &args.output {
+        let ext = crate::util::extension(o);
+        if ext != "xlsx" && ext != "csv" {
+            anyhow::bail!(
+                "{}: the list of invalid rows must end in .xlsx or .csv",
+                o.display()
+            );
+        }
+    }
+    // With a list to write every invalid row is kept, else only the ones shown.
+    let show = if args.output.is_some() {
+        usize::MAX
+    } else {
+        args.show
+    };
     let out = scan(
         &extract,
         &spec,
@@ -95,7 +185,10 @@ pub fn run(args: &ValidateArgs) -> Result<Output> {
         .count() as u64;
     let unreadable = totals.rows_quarantined - empty_quarantined;
     first.sort();
-    first.truncate(show);
+    if let Some(o) = &args.output {
+        write_list(o, &extract, &first, args.lang)?;
+    }
+    first.truncate(args.show);
     let invalid: u64 = problems.values().sum();
     let code = if invalid > 0 || unreadable > 0 { 1 } else { 0 };
     let file_name = |i: usize| {
