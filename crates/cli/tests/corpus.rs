@@ -108,6 +108,11 @@ fn cases(dir: &Path) -> Vec<Case> {
     let cp1252_sv = encoding_rs::WINDOWS_1252.encode(&sv_text).0.into_owned();
     let mut utf16 = vec![0xFF, 0xFE];
     utf16.extend(sv_text.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut cp1252_ascii = b"id;kommun;omrade;pages;opened\n".to_vec();
+    for l in sv_text.lines().skip(1) {
+        cp1252_ascii.extend(encoding_rs::WINDOWS_1252.encode(l).0.iter());
+        cp1252_ascii.push(b'\n');
+    }
     let margin_5: Vec<String> = plan_args("IN/x.csv", &[])
         .into_iter()
         .map(|a| {
@@ -220,6 +225,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case { name: "unknown file type", files: vec![("x.docx", good.clone())], args: p("IN/x.docx"), expect: Expect::Error("unknown file type") },
         Case { name: "a CSV named .xlsx", files: vec![("x.xlsx", good.clone())], args: p("IN/x.xlsx"), expect: Expect::Error("cannot read the workbook") },
         Case { name: "Windows-1252 with a Swedish header", files: vec![("x.csv", cp1252_sv.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(0) },
+        Case { name: "Windows-1252 with an ASCII header", files: vec![("x.csv", cp1252_ascii.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,omrade"]), expect: Expect::Quarantined(0) },
         Case { name: "Windows-1252 forced to UTF-8", files: vec![("x.csv", cp1252_sv.clone())], args: plan_args("IN/x.csv", &["--encoding", "utf-8"]), expect: Expect::Error("--encoding windows-1252") },
         Case { name: "UTF-16 with a byte-order mark", files: vec![("x.csv", utf16.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(0) },
         Case { name: "unknown encoding", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--encoding", "ebcdic"]), expect: Expect::Error("unknown encoding \"ebcdic\"") },

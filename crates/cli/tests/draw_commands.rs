@@ -1078,3 +1078,59 @@ fn bad_spreadsheets_are_named() {
         assert!(err.contains(want), "{name}: {want:?} not in {err}");
     }
 }
+
+/// A cell holding an Excel error quarantines its row, naming the cell; a date column with
+/// a text cell quarantines that row under a date filter; everything reconciles.
+#[test]
+fn spreadsheet_cells_that_cannot_be_read_are_quarantined() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (j, h) in ["id", "kommun", "opened"].iter().enumerate() {
+        ws.write_string(0, j as u16, *h).unwrap();
+    }
+    for i in 1..=40u32 {
+        ws.write_string(i, 0, format!("K{i:03}")).unwrap();
+        ws.write_string(i, 1, ["0180", "1480"][i as usize % 2])
+            .unwrap();
+        let day = ExcelDateTime::from_ymd(2024, 1 + (i % 12) as u8, 1).unwrap();
+        ws.write_datetime_with_format(i, 2, &day, &date).unwrap();
+    }
+    // Row 3 of the sheet: a formula error where the stratum belongs; row 5: a text date.
+    ws.write_formula(2, 1, Formula::new("=1/0").set_result("#DIV/0!"))
+        .unwrap();
+    ws.write_string(4, 2, "2024-13-45").unwrap();
+    let f = d.join("x.xlsx");
+    wb.save(&f).unwrap();
+    let plan = d.join("plan.json");
+    let out = run_ok(&[
+        "plan",
+        "--extract",
+        p(&f),
+        "--key",
+        "id",
+        "--strata",
+        "kommun",
+        "--where",
+        "opened >= DATE '2024-01-01'",
+        "--total",
+        "4",
+        "--max-quarantine",
+        "100%",
+        "-o",
+        p(&plan),
+    ]);
+    assert!(
+        out.contains("rows read 40 = used 38 + excluded by --where 0 + quarantined 2"),
+        "{out}"
+    );
+    let q = std::fs::read_to_string(d.join("plan.quarantine.csv")).unwrap();
+    assert!(
+        q.contains("column \"\"kommun\"\" (cell B3) holds the Excel error #DIV/0!"),
+        "{q}"
+    );
+    assert!(q.contains(",5,"), "the sheet's row number: {q}");
+}
