@@ -867,15 +867,9 @@ where
                 // Checked above: every projected field is UTF-8.
                 b.append_value(std::str::from_utf8(&rec[j]).unwrap_or_default());
             }
-            lines.push(line);
-            if lines.len() >= batch_size {
-                self.flush_csv(&mut builders, &mut lines)?;
-            }
+            self.row_done(&mut builders, &mut lines, line, batch_size)?;
         }
-        if !lines.is_empty() {
-            self.flush_csv(&mut builders, &mut lines)?;
-        }
-        Ok(())
+        self.flush_csv(&mut builders, &mut lines)
     }
 
     /// A spreadsheet: the sheet's rows after the header, each cell as text
@@ -953,18 +947,32 @@ where
                     _ => b.append_value(""),
                 }
             }
-            lines.push(line);
-            if lines.len() >= batch_size {
-                self.flush_csv(&mut builders, &mut lines)?;
-            }
+            self.row_done(&mut builders, &mut lines, line, batch_size)?;
         }
-        if !lines.is_empty() {
-            self.flush_csv(&mut builders, &mut lines)?;
+        self.flush_csv(&mut builders, &mut lines)
+    }
+
+    /// A text row has been appended to the builders: note its line, and hand a full batch
+    /// to [`Self::process`].
+    fn row_done(
+        &mut self,
+        builders: &mut [StringBuilder],
+        lines: &mut Vec<u64>,
+        line: u64,
+        batch_size: usize,
+    ) -> Result<()> {
+        lines.push(line);
+        if lines.len() >= batch_size {
+            self.flush_csv(builders, lines)?;
         }
         Ok(())
     }
 
+    /// Process the rows in the builders as one batch (nothing when there are none).
     fn flush_csv(&mut self, builders: &mut [StringBuilder], lines: &mut Vec<u64>) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
         let arrays: Vec<ArrayRef> = builders
             .iter_mut()
             .map(|b| Arc::new(b.finish()) as ArrayRef)

@@ -65,17 +65,6 @@ pub enum XlsxWriteError {
     Writer(#[from] XlsxError),
 }
 
-fn parse_date(s: &str) -> Option<ExcelDateTime> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: u16 = s[0..4].parse().ok()?;
-    let m: u8 = s[5..7].parse().ok()?;
-    let d: u8 = s[8..10].parse().ok()?;
-    ExcelDateTime::from_ymd(y, m, d).ok()
-}
-
 /// The workbook's bytes: `data` first, then the `about` sheet (name, lines of key and
 /// value), if any.
 ///
@@ -118,12 +107,12 @@ pub fn workbook(
                         ws.write_number_with_format(r, c, *v, f)?;
                         format!("{v}").len() + 2
                     }
-                    (Cell::Text(s), ColumnKind::Date) => match parse_date(s) {
-                        Some(d) => {
+                    (Cell::Text(s), ColumnKind::Date) => match ExcelDateTime::parse_from_str(s) {
+                        Ok(d) => {
                             ws.write_datetime_with_format(r, c, &d, &date)?;
                             10
                         }
-                        None => {
+                        Err(_) => {
                             ws.write_string_with_format(r, c, s, &text)?;
                             s.chars().count()
                         }

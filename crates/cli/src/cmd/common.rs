@@ -66,6 +66,26 @@ pub struct QuarantineArgs {
 }
 
 impl QuarantineArgs {
+    /// [`Self::check`] for a scan's own rows.
+    ///
+    /// # Errors
+    /// As [`Self::check`].
+    pub fn check_scan<T>(
+        &self,
+        output: &std::path::Path,
+        extract: &Extract,
+        scan: &urval_ingest::ScanOutput<T>,
+    ) -> Result<()> {
+        let t = scan.totals();
+        self.check(
+            output,
+            extract,
+            t.rows_read,
+            t.rows_quarantined,
+            &scan.quarantine,
+        )
+    }
+
     /// Refuse to go on when more than `--max-quarantine` of the rows read were quarantined
     /// (`records` may hold more than the quarantined rows: an indicator's invalid values):
     /// write the quarantine file next to `output` (the evidence) and return an error naming

@@ -813,13 +813,8 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         personal: &personal,
     };
     let result = draw(&extract, &plan, &req, args.bound_sds)?;
-    args.quarantine.check(
-        &args.output,
-        &extract,
-        result.scan.totals().rows_read,
-        result.scan.totals().rows_quarantined,
-        &result.scan.quarantine,
-    )?;
+    args.quarantine
+        .check_scan(&args.output, &extract, &result.scan)?;
     let columns = manifest_columns(&plan, &result, &args.include, args.seed, None, pseudo_ref);
     let plan_hash = file_hash(&args.plan)?;
     let style = ManifestStyle {

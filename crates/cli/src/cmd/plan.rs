@@ -356,13 +356,8 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         args.allow_duplicate_keys,
         args.personal.contains(&args.key),
     )?;
-    args.quarantine.check(
-        &args.output,
-        &extract,
-        result.scan.totals().rows_read,
-        result.scan.totals().rows_quarantined,
-        &result.scan.quarantine,
-    )?;
+    args.quarantine
+        .check_scan(&args.output, &extract, &result.scan)?;
     if result.strata.is_empty() {
         let totals = result.scan.totals();
         if let (Some(f), 0, true) = (&spec.filter, totals.rows_used, totals.rows_excluded > 0) {
