@@ -3,6 +3,16 @@
 use std::path::PathBuf;
 use thiserror::Error;
 
+/// At most 80 characters of a long text, with `…` for the rest, so an error never echoes a
+/// 200 KB expression.
+pub fn clip(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    }
+}
+
 /// An extract that cannot be read. Row-level problems are not errors: they quarantine the row.
 #[derive(Debug, Error)]
 pub enum IngestError {
@@ -80,7 +90,7 @@ pub enum IngestError {
         data_type: String,
     },
     /// A filter expression that does not parse or names an unknown column.
-    #[error("--where {expr:?}: {reason}")]
+    #[error("--where {:?}: {reason}", clip(expr))]
     Filter {
         /// The expression.
         expr: String,

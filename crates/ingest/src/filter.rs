@@ -232,10 +232,44 @@ fn tokenize(s: &str) -> Result<Vec<(usize, Tok)>, String> {
     Ok(out)
 }
 
+/// The deepest an expression may nest (parentheses, NOT, unary minus, function calls, and
+/// chains of one operator), and the most tokens it may have. Parsing and evaluation recurse
+/// over the expression, on threads with small stacks: without a bound, `NOT NOT … x` 20,000
+/// deep or a 20,000-term sum from a hostile plan.json would overflow the stack and abort.
+pub const MAX_DEPTH: usize = 256;
+/// See [`MAX_DEPTH`].
+pub const MAX_TOKENS: usize = 10_000;
+
 struct Parser<'a> {
     toks: Vec<(usize, Tok)>,
     i: usize,
     columns: &'a mut Vec<String>,
+    depth: usize,
+}
+
+/// The depth of an expression tree, without recursion.
+fn tree_depth(e: &Expr) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&Expr, usize)> = vec![(e, 1)];
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match e {
+            Expr::Col(_) | Expr::Lit(_) => {}
+            Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+            Expr::Neg(a)
+            | Expr::Not(a)
+            | Expr::IsNull(a, _)
+            | Expr::In(a, _, _)
+            | Expr::Like(a, _, _) => {
+                stack.push((a, d + 1));
+            }
+            Expr::Func(_, args) => stack.extend(args.iter().map(|a| (a, d + 1))),
+        }
+    }
+    deepest
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -361,9 +395,33 @@ impl Parser<'_> {
             Err(format!("expected {what} at {}", self.pos()))
         }
     }
+    /// One level deeper: an error past [`MAX_DEPTH`].
+    fn enter(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let pos = self.toks.get(self.i).map_or(0, |t| t.0) + 1;
+            return Err(format!(
+                "the expression nests more than {MAX_DEPTH} levels deep (at position {pos})"
+            ));
+        }
+        Ok(())
+    }
+    /// A chain of one operator longer than [`MAX_DEPTH`] builds a tree that deep.
+    fn chain(&self, links: usize) -> Result<(), String> {
+        if links > MAX_DEPTH {
+            let pos = self.toks.get(self.i).map_or(0, |t| t.0) + 1;
+            return Err(format!(
+                "a chain of more than {MAX_DEPTH} operators (at position {pos}): split the expression"
+            ));
+        }
+        Ok(())
+    }
     fn or(&mut self) -> Result<Expr, String> {
         let mut l = self.and()?;
+        let mut links = 0;
         while self.eat_kw("or") {
+            links += 1;
+            self.chain(links)?;
             let r = self.and()?;
             l = Expr::Or(Box::new(l), Box::new(r));
         }
@@ -371,7 +429,10 @@ impl Parser<'_> {
     }
     fn and(&mut self) -> Result<Expr, String> {
         let mut l = self.not()?;
+        let mut links = 0;
         while self.eat_kw("and") {
+            links += 1;
+            self.chain(links)?;
             let r = self.not()?;
             l = Expr::And(Box::new(l), Box::new(r));
         }
@@ -379,7 +440,10 @@ impl Parser<'_> {
     }
     fn not(&mut self) -> Result<Expr, String> {
         if self.eat_kw("not") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            self.enter()?;
+            let e = Expr::Not(Box::new(self.not()?));
+            self.depth -= 1;
+            return Ok(e);
         }
         self.pred()
     }
@@ -460,6 +524,7 @@ impl Parser<'_> {
     }
     fn sum(&mut self) -> Result<Expr, String> {
         let mut l = self.product()?;
+        let mut links = 0;
         loop {
             let op = if self.eat_op("+") {
                 ArithOp::Add
@@ -468,6 +533,8 @@ impl Parser<'_> {
             } else {
                 break;
             };
+            links += 1;
+            self.chain(links)?;
             let r = self.product()?;
             l = Expr::Arith(op, Box::new(l), Box::new(r));
         }
@@ -475,6 +542,7 @@ impl Parser<'_> {
     }
     fn product(&mut self) -> Result<Expr, String> {
         let mut l = self.unary()?;
+        let mut links = 0;
         loop {
             let op = if self.eat_op("*") {
                 ArithOp::Mul
@@ -485,6 +553,8 @@ impl Parser<'_> {
             } else {
                 break;
             };
+            links += 1;
+            self.chain(links)?;
             let r = self.unary()?;
             l = Expr::Arith(op, Box::new(l), Box::new(r));
         }
@@ -492,7 +562,10 @@ impl Parser<'_> {
     }
     fn unary(&mut self) -> Result<Expr, String> {
         if self.eat_op("-") {
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            self.enter()?;
+            let e = Expr::Neg(Box::new(self.unary()?));
+            self.depth -= 1;
+            return Ok(e);
         }
         self.atom()
     }
@@ -513,7 +586,9 @@ impl Parser<'_> {
             }
             Tok::Str(s) => Ok(Expr::Lit(Lit::Str(s))),
             Tok::LParen => {
+                self.enter()?;
                 let e = self.or()?;
+                self.depth -= 1;
                 self.expect(Tok::RParen, ")")?;
                 Ok(e)
             }
@@ -544,11 +619,13 @@ impl Parser<'_> {
                         ));
                     };
                     self.i += 1;
+                    self.enter()?;
                     let mut args = vec![self.or()?];
                     while self.peek() == Some(&Tok::Comma) {
                         self.i += 1;
                         args.push(self.or()?);
                     }
+                    self.depth -= 1;
                     self.expect(Tok::RParen, ")")?;
                     if args.len() < min || max.is_some_and(|m| args.len() > m) {
                         return Err(format!(
@@ -617,13 +694,25 @@ impl Filter {
         if toks.is_empty() {
             return Err(err("empty expression".to_string()));
         }
+        if toks.len() > MAX_TOKENS {
+            return Err(err(format!(
+                "the expression has {} tokens; at most {MAX_TOKENS}",
+                toks.len()
+            )));
+        }
         let mut columns = Vec::new();
         let mut p = Parser {
             toks,
             i: 0,
             columns: &mut columns,
+            depth: 0,
         };
         let expr = p.or().map_err(err)?;
+        if tree_depth(&expr) > MAX_DEPTH {
+            return Err(err(format!(
+                "the expression nests more than {MAX_DEPTH} levels deep"
+            )));
+        }
         if p.i < p.toks.len() {
             let (pos, tok) = &p.toks[p.i];
             return Err(err(format!(
@@ -1972,5 +2061,70 @@ mod fast_paths {
                 .collect();
             assert_eq!(out, want, "{text}");
         }
+    }
+
+    /// Hostile expressions are refused in one line, never overflow the stack: parsed here on
+    /// a thread with a 2 MiB stack, as small as a scan thread's.
+    #[test]
+    fn deep_and_long_expressions_are_refused_not_crashed() {
+        let hostile: Vec<(String, &str)> = vec![
+            (format!("{}x = 1", "NOT ".repeat(20_000)), "tokens"),
+            (
+                format!("{}x = 1", "NOT ".repeat(300)),
+                "nests more than 256",
+            ),
+            (
+                format!("{}x{} > 1", "(".repeat(5_000), ")".repeat(5_000)),
+                "tokens",
+            ),
+            (
+                format!("{}x{} > 1", "(".repeat(300), ")".repeat(300)),
+                "nests more than 256",
+            ),
+            (format!("{} > 1", vec!["x"; 20_000].join(" + ")), "tokens"),
+            (
+                format!("{} > 1", vec!["x"; 300].join(" + ")),
+                "chain of more than 256",
+            ),
+            (vec!["x = 1"; 300].join(" AND "), "chain of more than 256"),
+            (
+                format!("{}x{} > 1", "-".repeat(300), ""),
+                "nests more than 256",
+            ),
+            (
+                format!("{}x{} > 1", "COALESCE(".repeat(300), ")".repeat(300)),
+                "nests more than 256",
+            ),
+        ];
+        let handle = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                for (text, want) in &hostile {
+                    let e = Filter::parse(text).unwrap_err().to_string();
+                    assert!(e.contains(want), "{want:?} not in {e}");
+                    assert!(
+                        e.len() < 300,
+                        "the error quotes too much: {} bytes",
+                        e.len()
+                    );
+                }
+                // At the limit it parses and evaluates, row at a time and column at a time.
+                let x: ArrayRef = Arc::new(arrow_array::Int64Array::from(vec![1, 2, 3]));
+                for ok in [
+                    format!("{}x{} > 1", "(".repeat(250), ")".repeat(250)),
+                    format!("{} > 1", vec!["x"; 250].join(" + ")),
+                    format!("{}x > 1", "NOT ".repeat(250)),
+                    vec!["x > 1"; 250].join(" AND "),
+                ] {
+                    let f = Filter::parse(&ok).unwrap();
+                    let b = f.bind(std::slice::from_ref(&x)).unwrap();
+                    let _ = b.matches(2);
+                    let (mut out, mut errors) = (Vec::new(), Vec::new());
+                    b.truth_rows(&[0, 1, 2], &mut out, &mut errors);
+                    assert_eq!(out.len(), 3);
+                }
+            })
+            .unwrap();
+        handle.join().unwrap();
     }
 }
