@@ -29,6 +29,18 @@ pub enum CsvDialect {
     ExcelSv,
 }
 
+/// A text cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a leading `'`, which Excel shows as text and does not
+/// display (OWASP, "CSV Injection"). The exact value stays in Parquet and `.xlsx`, where
+/// text is written as text.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A CSV that opens straight in Swedish Excel: a UTF-8 BOM, `;`, CRLF, every text field in
 /// quotes (inner quotes doubled), numbers with a decimal comma (shares as numbers, not
 /// percentages, so they stay exact).
@@ -38,7 +50,7 @@ pub fn write_excel_sv(
     rows: &[Vec<urval_report::xlsx::Cell>],
 ) -> std::io::Result<()> {
     use urval_report::xlsx::Cell;
-    let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let quoted = |s: &str| format!("\"{}\"", neutralise(s).replace('"', "\"\""));
     w.write_all(b"\xEF\xBB\xBF")?;
     let header: Vec<String> = columns.iter().map(|c| quoted(&c.header)).collect();
     w.write_all(format!("{}\r\n", header.join(";")).as_bytes())?;
@@ -333,5 +345,15 @@ mod tests {
         assert_eq!(parse_f64("5%"), Ok(0.05));
         assert_eq!(parse_f64("0,95"), Ok(0.95));
         assert!(parse_f64("x").is_err());
+    }
+
+    #[test]
+    fn formulas_are_neutralised_for_spreadsheets() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("-5"), "'-5");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("äldre"), "äldre");
+        assert_eq!(neutralise("0214"), "0214");
     }
 }

@@ -363,6 +363,49 @@ pub fn nothing_kept(
     anyhow::anyhow!(msg)
 }
 
+/// Whether two paths are the same file (the same device and inode, so a hard link or
+/// another spelling of the path counts too); false when either does not exist.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt;
+            x.dev() == y.dev() && x.ino() == y.ino()
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => a.canonicalize().ok() == b.canonicalize().ok(),
+        _ => false,
+    }
+}
+
+/// Refuse to write an output over an input: `outputs` (the file and the files beside it)
+/// against every file of the extract and the other `inputs` (plan, manifest, spec).
+///
+/// # Errors
+/// An output is, or is a hard link to, an input.
+pub fn refuse_overwriting_inputs(
+    outputs: &[PathBuf],
+    extract: &Extract,
+    inputs: &[&Path],
+) -> Result<()> {
+    let all: Vec<&Path> = extract
+        .files
+        .iter()
+        .map(|f| f.path.as_path())
+        .chain(inputs.iter().copied())
+        .collect();
+    for o in outputs {
+        if let Some(i) = all.iter().find(|i| same_file(o, i)) {
+            anyhow::bail!(
+                "{}: that is an input ({}); write the output to another file",
+                o.display(),
+                i.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,6 +223,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case { name: "CSV named .parquet", files: vec![("x.parquet", good.clone())], args: p("IN/x.parquet"), expect: Expect::Error("not a readable Parquet file") },
         Case { name: "Parquet missing column", files: vec![("x.parquet", pq.clone())], args: plan_args("IN/x.parquet", &["--key", "ärende", "--strata", "area"]), expect: Expect::Error("column \"ärende\" not found; columns present: case_id") },
         Case { name: "unknown file type", files: vec![("x.docx", good.clone())], args: p("IN/x.docx"), expect: Expect::Error("unknown file type") },
+        Case { name: "output over the extract", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["-o", "IN/x.csv"]), expect: Expect::Error("that is an input") },
         Case { name: "a CSV named .xlsx", files: vec![("x.xlsx", good.clone())], args: p("IN/x.xlsx"), expect: Expect::Error("cannot read the workbook") },
         Case { name: "Windows-1252 with a Swedish header", files: vec![("x.csv", cp1252_sv.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(0) },
         Case { name: "Windows-1252 with an ASCII header", files: vec![("x.csv", cp1252_ascii.clone())], args: plan_args("IN/x.csv", &["--strata", "kommun,omrade"]), expect: Expect::Quarantined(0) },

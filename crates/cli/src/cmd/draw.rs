@@ -812,6 +812,15 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         include: &args.include,
         personal: &personal,
     };
+    crate::util::refuse_overwriting_inputs(
+        &[
+            args.output.clone(),
+            sidecar_path(&args.output),
+            crate::util::quarantine_path(&args.output),
+        ],
+        &extract,
+        &[&args.plan],
+    )?;
     let result = draw(&extract, &plan, &req, args.bound_sds)?;
     args.quarantine
         .check_scan(&args.output, &extract, &result.scan)?;

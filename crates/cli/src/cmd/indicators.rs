@@ -1280,6 +1280,19 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         bail!("--ci is for a census; a sample always has design-based intervals");
     }
     let extract = args.extract.resolve()?;
+    let mut inputs: Vec<&Path> = vec![args.spec.as_path()];
+    if let Some(m) = &args.manifest {
+        inputs.push(m.as_path());
+    }
+    crate::util::refuse_overwriting_inputs(
+        &[
+            args.output.clone(),
+            meta_path(&args.output),
+            crate::util::quarantine_path(&args.output),
+        ],
+        &extract,
+        &inputs,
+    )?;
     let c = compute(
         args,
         &extract,

@@ -350,6 +350,14 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     }
     spec.checks = crate::util::parse_checks(&args.checks)?;
     spec.personal = args.personal.clone();
+    crate::util::refuse_overwriting_inputs(
+        &[
+            args.output.clone(),
+            crate::util::quarantine_path(&args.output),
+        ],
+        &extract,
+        &[],
+    )?;
     let result = census(&extract, &spec, args.pages_column.as_deref())?;
     check_duplicates(
         &result.duplicates,
