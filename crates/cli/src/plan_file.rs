@@ -175,6 +175,105 @@ pub struct PlanFile {
     pub burden: PlanBurden,
 }
 
+/// The draw sidecar format version this build writes and reads.
+pub const DRAW_SIDECAR_VERSION: u32 = 1;
+
+/// One stratum as drawn.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DrawnStratum {
+    /// Column → value.
+    pub values: BTreeMap<String, String>,
+    /// N_h in the plan.
+    pub population: u64,
+    /// n_h in the plan.
+    pub n: u64,
+    /// Records drawn (n_h, or fewer when the stratum is outside `--only`).
+    pub drawn: u64,
+}
+
+/// The draw sidecar (`manifest.draw.json`): everything needed to repeat, verify and
+/// describe a draw. Written by `urval draw`; read by `verify`, `indicators --manifest` and
+/// `report`. Every field is required: a sidecar of another version or with a field missing
+/// is an error naming the file, never a silent default.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DrawSidecar {
+    /// Always `urval-draw`.
+    pub kind: String,
+    /// [`DRAW_SIDECAR_VERSION`].
+    pub version: u32,
+    /// The urval that drew.
+    pub urval_version: String,
+    /// The version of the PRN specification (README, "The PRN specification").
+    pub prn_spec_version: u32,
+    /// The PRN formula and selection rule in words.
+    pub prn: String,
+    /// The seed.
+    pub seed: u64,
+    /// The start in [0, 1).
+    pub start: f64,
+    /// `COL=VALUE` when the draw was limited with `--only`.
+    pub only: Option<String>,
+    /// The `--include` columns.
+    pub include: Vec<String>,
+    /// The column replaced by pseudonyms, if any (never the secret).
+    pub pseudonymized: Option<String>,
+    /// The plan file as given.
+    pub plan: String,
+    /// XXH3-128 of the plan file.
+    pub plan_hash: String,
+    /// The extract's fingerprint from the plan.
+    pub extract_fingerprint: String,
+    /// The manifest as written.
+    pub manifest: String,
+    /// Rows read.
+    pub rows_read: u64,
+    /// Rows used.
+    pub rows_used: u64,
+    /// Rows left out by `where`.
+    pub rows_excluded: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+    /// Used rows outside `--only`.
+    pub rows_outside_only: u64,
+    /// The extract's files with their counts and encodings.
+    pub files: serde_json::Value,
+    /// Records in the manifest.
+    pub selected: u64,
+    /// Files written by `--split-by`.
+    pub split_files: Vec<String>,
+    /// The strata drawn from.
+    pub strata: Vec<DrawnStratum>,
+}
+
+impl DrawSidecar {
+    /// Read and check a sidecar.
+    ///
+    /// # Errors
+    /// The file cannot be read, is not a sidecar (a missing or unknown field is named), or
+    /// is of another kind or version.
+    pub fn read(path: &Path) -> Result<DrawSidecar> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the draw sidecar {} (urval draw writes it next to the manifest)",
+                path.display()
+            )
+        })?;
+        let side: DrawSidecar = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a urval draw sidecar", path.display()))?;
+        if side.kind != "urval-draw" || side.version != DRAW_SIDECAR_VERSION {
+            bail!(
+                "{}: sidecar kind {:?} version {} is not one this urval reads (urval-draw version {DRAW_SIDECAR_VERSION})",
+                path.display(),
+                side.kind,
+                side.version
+            );
+        }
+        Ok(side)
+    }
+}
+
 impl PlanFile {
     /// Read and check a plan.
     pub fn read(path: &Path) -> Result<PlanFile> {

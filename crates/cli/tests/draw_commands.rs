@@ -1134,3 +1134,99 @@ fn spreadsheet_cells_that_cannot_be_read_are_quarantined() {
     );
     assert!(q.contains(",5,"), "the sheet's row number: {q}");
 }
+
+/// The draw sidecar is one typed artifact: a field missing, a field unknown or another
+/// version is a one-line error naming the file and the field, never a silent default.
+#[test]
+fn a_broken_sidecar_is_named_not_defaulted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = sample("cases-500.csv");
+    let plan = d.join("plan.json");
+    run_ok(&[
+        "plan",
+        "--extract",
+        p(&csv),
+        "--key",
+        "case_id",
+        "--strata",
+        "area",
+        "--total",
+        "40",
+        "-o",
+        p(&plan),
+    ]);
+    let m = d.join("m.csv");
+    run_ok(&[
+        "draw",
+        "--extract",
+        p(&csv),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "3",
+        "-o",
+        p(&m),
+    ]);
+    let side = d.join("m.draw.json");
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&side).unwrap()).unwrap();
+    type Change = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
+        (
+            "no seed",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("seed");
+            }),
+            "missing field `seed`",
+        ),
+        (
+            "unknown",
+            Box::new(|v| {
+                v["sede"] = 3.into();
+            }),
+            "unknown field `sede`",
+        ),
+        (
+            "version 2",
+            Box::new(|v| {
+                v["version"] = 2.into();
+            }),
+            "version 2 is not one this urval reads",
+        ),
+    ];
+    for (name, change, want) in cases {
+        let mut v = good.clone();
+        change(&mut v);
+        std::fs::write(&side, serde_json::to_string(&v).unwrap()).unwrap();
+        for cmd in [
+            vec![
+                "verify",
+                "--extract",
+                p(&csv),
+                "--plan",
+                p(&plan),
+                "--manifest",
+                p(&m),
+            ],
+            vec![
+                "report",
+                "--plan",
+                p(&plan),
+                "--manifest",
+                p(&m),
+                "-o",
+                p(&d.join("r.md")),
+            ],
+        ] {
+            let out = urval().args(&cmd).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
+            assert!(
+                err.contains("m.draw.json") && err.contains(want),
+                "{name}: {err}"
+            );
+        }
+    }
+}

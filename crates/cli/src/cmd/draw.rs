@@ -7,7 +7,7 @@ use super::common::ExtractArgs;
 use super::strata::{StrataMapper, UNKNOWN};
 use crate::format::{thousands, Output};
 use crate::format::{CsvDialect, LangArg};
-use crate::plan_file::{describe, PlanFile};
+use crate::plan_file::{describe, DrawSidecar, DrawnStratum, PlanFile, DRAW_SIDECAR_VERSION};
 use crate::util::{file_hash, hex128, progress_bar, write_quarantine, AtomicFile};
 use anyhow::{bail, Context, Result};
 use arrow_array::builder::{Float64Builder, StringBuilder};
@@ -17,7 +17,6 @@ use clap::Args;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -868,39 +867,44 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
     }
     let totals = result.scan.totals();
     let selected: u64 = columns.prn.len() as u64;
-    let strata: Vec<_> = plan
+    let strata: Vec<DrawnStratum> = plan
         .strata
         .iter()
         .zip(&result.selected)
         .zip(&result.in_scope)
         .filter(|(_, &i)| i)
-        .map(|((s, sel), _)| json!({"values": s.values, "population": s.population, "n": s.n, "drawn": sel.len()}))
+        .map(|((s, sel), _)| DrawnStratum {
+            values: s.values.clone(),
+            population: s.population,
+            n: s.n,
+            drawn: sel.len() as u64,
+        })
         .collect();
-    let sidecar = json!({
-        "kind": "urval-draw",
-        "version": 1,
-        "urval_version": env!("CARGO_PKG_VERSION"),
-        "prn_spec_version": PRN_SPEC_VERSION,
-        "prn": "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the n_h smallest (u - start) mod 1, ties by key",
-        "seed": args.seed,
-        "start": args.start,
-        "only": only.as_ref().map(|(c, v)| format!("{c}={v}")),
-        "include": args.include,
-        "pseudonymized": args.pseudonymize,
-        "plan": args.plan.display().to_string(),
-        "plan_hash": plan_hash,
-        "extract_fingerprint": plan.extract.fingerprint,
-        "manifest": args.output.display().to_string(),
-        "rows_read": totals.rows_read,
-        "rows_used": totals.rows_used,
-        "rows_excluded": totals.rows_excluded,
-        "rows_quarantined": totals.rows_quarantined,
-        "rows_outside_only": result.outside_only,
-        "files": crate::util::files_json(&extract, &result.scan.files),
-        "selected": selected,
-        "split_files": split_files,
-        "strata": strata,
-    });
+    let sidecar = DrawSidecar {
+        kind: "urval-draw".to_string(),
+        version: DRAW_SIDECAR_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        prn_spec_version: PRN_SPEC_VERSION,
+        prn: "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the n_h smallest (u - start) mod 1, ties by key".to_string(),
+        seed: args.seed,
+        start: args.start,
+        only: only.as_ref().map(|(c, v)| format!("{c}={v}")),
+        include: args.include.clone(),
+        pseudonymized: args.pseudonymize.clone(),
+        plan: args.plan.display().to_string(),
+        plan_hash,
+        extract_fingerprint: plan.extract.fingerprint.clone(),
+        manifest: args.output.display().to_string(),
+        rows_read: totals.rows_read,
+        rows_used: totals.rows_used,
+        rows_excluded: totals.rows_excluded,
+        rows_quarantined: totals.rows_quarantined,
+        rows_outside_only: result.outside_only,
+        files: crate::util::files_json(&extract, &result.scan.files),
+        selected,
+        split_files,
+        strata,
+    };
     let side = sidecar_path(&args.output);
     crate::util::write_json(&side, &sidecar)?;
     let qpath = write_quarantine(&args.output, &extract, &result.scan.quarantine)?;
@@ -935,11 +939,11 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
     if let Some(q) = qpath {
         writeln!(t, "  quarantined rows: {}", q.display())?;
     }
-    if !split_files.is_empty() {
+    if !sidecar.split_files.is_empty() {
         writeln!(
             t,
             "  {} files in {}",
-            split_files.len(),
+            sidecar.split_files.len(),
             args.out_dir
                 .as_ref()
                 .map(|d| d.display().to_string())

@@ -188,24 +188,12 @@ struct Design {
 
 fn read_design(path: &Path) -> Result<Design> {
     let side_path = sidecar_path(path);
-    let side: Value = serde_json::from_str(
-        &std::fs::read_to_string(&side_path).with_context(|| {
-            format!(
-                "cannot read the draw sidecar {} (urval draw writes it next to the manifest; it holds N_h)",
-                side_path.display()
-            )
-        })?,
-    )
-    .with_context(|| format!("{}: not a draw sidecar", side_path.display()))?;
-    let mut strata = Vec::new();
-    for s in side["strata"].as_array().into_iter().flatten() {
-        let values: BTreeMap<String, String> = serde_json::from_value(s["values"].clone())
-            .with_context(|| format!("{}: a stratum without values", side_path.display()))?;
-        let (Some(big), Some(n)) = (s["population"].as_u64(), s["n"].as_u64()) else {
-            bail!("{}: a stratum without population or n", side_path.display());
-        };
-        strata.push((values, big, n));
-    }
+    let side = crate::plan_file::DrawSidecar::read(&side_path)?;
+    let strata: Vec<(BTreeMap<String, String>, u64, u64)> = side
+        .strata
+        .iter()
+        .map(|s| (s.values.clone(), s.population, s.n))
+        .collect();
     let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
     let Some(first) = manifest.files.first() else {
         bail!("{}: no manifest", path.display());
@@ -257,7 +245,7 @@ fn read_design(path: &Path) -> Result<Design> {
         }
     }
     Ok(Design {
-        pseudonymized: side["pseudonymized"].as_str() == Some(key.as_str()),
+        pseudonymized: side.pseudonymized.as_deref() == Some(key.as_str()),
         key,
         keys,
         strata,

@@ -387,12 +387,8 @@ pub fn build(args: &ReportArgs) -> Result<Report> {
         None => None,
         Some(m) => {
             let side_path = sidecar_path(m);
-            let side: Value =
-                serde_json::from_str(&std::fs::read_to_string(&side_path).with_context(|| {
-                    format!("cannot read the draw sidecar {}", side_path.display())
-                })?)
-                .with_context(|| format!("{}: not a draw sidecar", side_path.display()))?;
-            if side["plan_hash"].as_str() != Some(plan_hash.as_str()) {
+            let side = crate::plan_file::DrawSidecar::read(&side_path)?;
+            if side.plan_hash != plan_hash {
                 bail!(
                     "{}: the manifest was drawn from another plan than {} (plan checksums differ)",
                     m.display(),
@@ -401,20 +397,19 @@ pub fn build(args: &ReportArgs) -> Result<Report> {
             }
             let files: Vec<String> = plan.extract.files.iter().map(|f| f.path.clone()).collect();
             Some(Draw {
-                seed: side["seed"].as_u64().context("sidecar: no seed")?,
-                start: side["start"].as_f64().unwrap_or(0.0),
+                seed: side.seed,
+                start: side.start,
                 // The formula; the selection rule is told in the report's language.
-                prn: side["prn"]
-                    .as_str()
-                    .unwrap_or_default()
+                prn: side
+                    .prn
                     .split(';')
                     .next()
                     .unwrap_or_default()
                     .trim()
                     .to_string(),
-                prn_spec_version: side["prn_spec_version"].as_u64().unwrap_or(0),
+                prn_spec_version: u64::from(side.prn_spec_version),
                 manifest: m.display().to_string(),
-                selected: side["selected"].as_u64().unwrap_or(0),
+                selected: side.selected,
                 plan_hash: plan_hash.clone(),
                 verify_command: format!(
                     "urval verify --extract {} --plan {} --manifest {}",

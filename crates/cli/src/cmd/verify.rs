@@ -7,7 +7,7 @@ use super::draw::{
 };
 use crate::format::{thousands, Output};
 use crate::plan_file::PlanFile;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -53,14 +53,14 @@ pub struct VerifyArgs {
 pub fn run(args: &VerifyArgs) -> Result<Output> {
     let plan = PlanFile::read(&args.plan)?;
     let side_path = sidecar_path(&args.manifest);
-    let sidecar: Option<serde_json::Value> = match std::fs::read_to_string(&side_path) {
-        Ok(t) => Some(
-            serde_json::from_str(&t)
-                .with_context(|| format!("{}: not a draw sidecar", side_path.display()))?,
-        ),
-        Err(_) => None,
+    // Without a sidecar, --seed (and --start, --only) must be given; a sidecar that is there
+    // must be a valid one.
+    let sidecar = if side_path.exists() {
+        Some(crate::plan_file::DrawSidecar::read(&side_path)?)
+    } else {
+        None
     };
-    let seed = match (args.seed, sidecar.as_ref().and_then(|s| s["seed"].as_u64())) {
+    let seed = match (args.seed, sidecar.as_ref().map(|s| s.seed)) {
         (Some(s), _) | (None, Some(s)) => s,
         (None, None) => bail!(
             "no --seed and no sidecar {} to take it from",
@@ -69,16 +69,15 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
     };
     let start = args
         .start
-        .or_else(|| sidecar.as_ref().and_then(|s| s["start"].as_f64()))
+        .or_else(|| sidecar.as_ref().map(|s| s.start))
         .unwrap_or(0.0);
     if !(0.0..1.0).contains(&start) {
         bail!("start must be in [0, 1), got {start}");
     }
-    let only_text = args.only.clone().or_else(|| {
-        sidecar
-            .as_ref()
-            .and_then(|s| s["only"].as_str().map(String::from))
-    });
+    let only_text = args
+        .only
+        .clone()
+        .or_else(|| sidecar.as_ref().and_then(|s| s.only.clone()));
     let only = only_text
         .as_deref()
         .map(|s| parse_only(s, &plan))
@@ -86,7 +85,7 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
     let extract = args.extract.resolve()?;
     let pseudonymized_key = sidecar
         .as_ref()
-        .and_then(|s| s["pseudonymized"].as_str())
+        .and_then(|s| s.pseudonymized.as_deref())
         .is_some_and(|c| c == plan.key);
     let mut personal = args.personal.clone();
     let pseudo = if pseudonymized_key {
