@@ -176,7 +176,7 @@ pub struct PlanFile {
 }
 
 /// The draw sidecar format version this build writes and reads.
-pub const DRAW_SIDECAR_VERSION: u32 = 1;
+pub const DRAW_SIDECAR_VERSION: u32 = 2;
 
 /// One stratum as drawn.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -227,6 +227,9 @@ pub struct DrawSidecar {
     pub extract_fingerprint: String,
     /// The manifest as written.
     pub manifest: String,
+    /// XXH3-128 of the manifest file as written: a sidecar is only ever read with the
+    /// manifest it was written with ([`DrawSidecar::check_manifest`]).
+    pub manifest_hash: String,
     /// Rows read.
     pub rows_read: u64,
     /// Rows used.
@@ -271,6 +274,23 @@ impl DrawSidecar {
             );
         }
         Ok(side)
+    }
+
+    /// Check that `manifest` is the file this sidecar was written with.
+    ///
+    /// # Errors
+    /// The manifest cannot be read, or its checksum differs (a manifest and a sidecar of
+    /// different draws side by side).
+    pub fn check_manifest(&self, side_path: &Path, manifest: &Path) -> Result<()> {
+        let hash = crate::util::file_hash(manifest)?;
+        if hash != self.manifest_hash {
+            bail!(
+                "{}: this is not the manifest {} was written with (checksums differ): use the pair one draw wrote, or draw again",
+                manifest.display(),
+                side_path.display()
+            );
+        }
+        Ok(())
     }
 }
 

@@ -1188,11 +1188,11 @@ fn a_broken_sidecar_is_named_not_defaulted() {
             "unknown field `sede`",
         ),
         (
-            "version 2",
+            "version 99",
             Box::new(|v| {
-                v["version"] = 2.into();
+                v["version"] = 99.into();
             }),
-            "version 2 is not one this urval reads",
+            "version 99 is not one this urval reads",
         ),
     ];
     for (name, change, want) in cases {
@@ -1229,4 +1229,47 @@ fn a_broken_sidecar_is_named_not_defaulted() {
             );
         }
     }
+    // A manifest edited after the draw: verify compares it anyway and says so; indicators
+    // and report refuse the pair.
+    std::fs::write(&side, serde_json::to_string(&good).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&m).unwrap();
+    let edited: String = text
+        .lines()
+        .take(text.lines().count() - 1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&m, edited).unwrap();
+    let out = urval()
+        .args([
+            "verify",
+            "--extract",
+            p(&csv),
+            "--plan",
+            p(&plan),
+            "--manifest",
+            p(&m),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("checksums differ")
+            && text.contains("1 records drawn but not in the manifest"),
+        "{text}"
+    );
+    let out = urval()
+        .args([
+            "report",
+            "--plan",
+            p(&plan),
+            "--manifest",
+            p(&m),
+            "-o",
+            p(&d.join("r.md")),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checksums differ"));
 }

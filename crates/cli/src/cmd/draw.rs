@@ -895,6 +895,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         plan_hash,
         extract_fingerprint: plan.extract.fingerprint.clone(),
         manifest: args.output.display().to_string(),
+        manifest_hash: file_hash(&args.output)?,
         rows_read: totals.rows_read,
         rows_used: totals.rows_used,
         rows_excluded: totals.rows_excluded,

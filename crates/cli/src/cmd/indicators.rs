@@ -189,6 +189,7 @@ struct Design {
 fn read_design(path: &Path) -> Result<Design> {
     let side_path = sidecar_path(path);
     let side = crate::plan_file::DrawSidecar::read(&side_path)?;
+    side.check_manifest(&side_path, path)?;
     let strata: Vec<(BTreeMap<String, String>, u64, u64)> = side
         .strata
         .iter()

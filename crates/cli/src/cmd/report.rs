@@ -388,6 +388,7 @@ pub fn build(args: &ReportArgs) -> Result<Report> {
         Some(m) => {
             let side_path = sidecar_path(m);
             let side = crate::plan_file::DrawSidecar::read(&side_path)?;
+            side.check_manifest(&side_path, m)?;
             if side.plan_hash != plan_hash {
                 bail!(
                     "{}: the manifest was drawn from another plan than {} (plan checksums differ)",
