@@ -146,7 +146,7 @@ pub fn parse_f64(s: &str) -> Result<f64, String> {
 /// Parse a rate (a share, a margin, a confidence): `0.05`, `5%`, `5 %`, `5,0 %` (a space,
 /// also a non-breaking one, before `%` and a decimal comma as Swedish typography writes
 /// them). A value above 1 without `%` is passed on: the design math refuses it with the
-/// likely meaning (`margin must be in (0, 1), got 5: did you mean 5 % (0.05)?`).
+/// likely meaning (`margin must be in [0.000001, 1) …, got 5: did you mean 5 % (0.05)?`).
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let (number, percent) = match t.strip_suffix('%') {

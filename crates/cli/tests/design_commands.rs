@@ -492,6 +492,35 @@ fn rates_in_swedish_typography() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         err.trim_end(),
-        "urval: error: margin must be in (0, 1), got 5: did you mean 5 % (0.05)?"
+        "urval: error: margin must be in [0.000001, 1) (±0.0001 to ±100 points), got 5: did you mean 5 % (0.05)?"
     );
+}
+
+/// Inputs that would underflow or overflow the sizing are refused in one line (a margin of
+/// 1e-160 once sized 767 journals as 1).
+#[test]
+fn absurd_margins_and_design_effects_are_refused() {
+    for (args, want) in [
+        (
+            vec!["size", "--margin", "1e-160", "--population", "767"],
+            "margin must be in",
+        ),
+        (vec!["size", "--margin", "1e-300"], "margin must be in"),
+        (
+            vec!["size", "--margin", "0.05", "--deff", "1e308"],
+            "design effect must be",
+        ),
+        (
+            vec!["size", "--tolerable-rate", "1e-9"],
+            "tolerable rate must be in",
+        ),
+    ] {
+        let out = urval().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // At the smallest margin accepted, a population is simply taken whole.
+    let v = json(&["size", "--margin", "0.000001", "--population", "767"]);
+    assert_eq!(v["n"], 767);
 }

@@ -250,7 +250,9 @@ fn validate(spec: &AllocationSpec) -> Result<(), DesignError> {
         AllocationTarget::Total(_) if spec.method == AllocationMethod::Domain => {
             return Err(DesignError::DomainNeedsMargin)
         }
-        AllocationTarget::Margin(e) if !(e.is_finite() && e > 0.0 && e < 1.0) => {
+        AllocationTarget::Margin(e)
+            if !(e.is_finite() && e >= crate::size::MIN_MARGIN && e < 1.0) =>
+        {
             return Err(DesignError::InvalidMargin { value: e })
         }
         _ => {}

@@ -15,7 +15,7 @@ fn percent_hint(v: f64) -> String {
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum DesignError {
     /// A margin of error outside (0, 1).
-    #[error("margin must be in (0, 1), got {value}{}", percent_hint(*value))]
+    #[error("margin must be in [0.000001, 1) (±0.0001 to ±100 points), got {value}{}", percent_hint(*value))]
     InvalidMargin {
         /// The margin given.
         value: f64,
@@ -39,7 +39,7 @@ pub enum DesignError {
         value: f64,
     },
     /// A design effect that is not a positive finite number.
-    #[error("design effect must be a positive number, got {value}")]
+    #[error("design effect must be a positive number up to 1,000,000, got {value}")]
     InvalidDesignEffect {
         /// The design effect given.
         value: f64,
@@ -57,7 +57,7 @@ pub enum DesignError {
         value: f64,
     },
     /// A tolerable deviation rate outside (0, 1).
-    #[error("tolerable rate must be in (0, 1), got {value}{}", percent_hint(*value))]
+    #[error("tolerable rate must be in [0.000001, 1), got {value}{}", percent_hint(*value))]
     InvalidTolerableRate {
         /// The tolerable rate given.
         value: f64,

@@ -82,6 +82,16 @@ pub(crate) fn check_population(population: Option<u64>) -> Result<(), DesignErro
     }
 }
 
+/// The smallest margin of error accepted: ±0.0001 points. Below it n0 = z²P(1−P)/E²
+/// exceeds 10¹² and, with a population, every record is needed anyway; a margin of 1e-160
+/// would underflow E² to 0 and print a nonsense size.
+pub const MIN_MARGIN: f64 = 1e-6;
+/// The largest design effect accepted: above it a size overflows to nonsense.
+pub const MAX_DEFF: f64 = 1e6;
+/// The smallest tolerable deviation rate accepted for attribute sizing (one deviation in a
+/// million records); below it the search for n does not end in reasonable time.
+pub const MIN_TOLERABLE_RATE: f64 = 1e-6;
+
 /// Sample size for estimating a proportion to within ±E at confidence C.
 ///
 /// n0 = z²·P(1 − P)·D / E² (Cochran 1977, *Sampling Techniques*, 3rd ed., eq. 4.2, with the
@@ -98,10 +108,10 @@ pub fn share_size(spec: &ShareSpec) -> Result<ShareSize, DesignError> {
     check_confidence(spec.confidence)?;
     check_proportion(spec.proportion)?;
     check_population(spec.population)?;
-    if !(spec.margin.is_finite() && spec.margin > 0.0 && spec.margin < 1.0) {
+    if !(spec.margin.is_finite() && spec.margin >= MIN_MARGIN && spec.margin < 1.0) {
         return Err(DesignError::InvalidMargin { value: spec.margin });
     }
-    if !(spec.deff.is_finite() && spec.deff > 0.0) {
+    if !(spec.deff.is_finite() && spec.deff > 0.0 && spec.deff <= MAX_DEFF) {
         return Err(DesignError::InvalidDesignEffect { value: spec.deff });
     }
     if !(spec.response_rate > 0.0 && spec.response_rate <= 1.0) {
@@ -262,7 +272,7 @@ pub fn attribute_size(spec: &AttributeSpec) -> Result<AttributeSize, DesignError
     check_confidence(spec.confidence)?;
     check_population(spec.population)?;
     let t = spec.tolerable_rate;
-    if !(t.is_finite() && t > 0.0 && t < 1.0) {
+    if !(t.is_finite() && t >= MIN_TOLERABLE_RATE && t < 1.0) {
         return Err(DesignError::InvalidTolerableRate { value: t });
     }
     if let Expected::Rate(r) = spec.expected {
