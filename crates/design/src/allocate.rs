@@ -251,7 +251,7 @@ fn validate(spec: &AllocationSpec) -> Result<(), DesignError> {
             return Err(DesignError::DomainNeedsMargin)
         }
         AllocationTarget::Margin(e)
-            if !(e.is_finite() && e >= crate::size::MIN_MARGIN && e < 1.0) =>
+            if !(e.is_finite() && (crate::size::MIN_MARGIN..1.0).contains(&e)) =>
         {
             return Err(DesignError::InvalidMargin { value: e })
         }

@@ -108,7 +108,7 @@ pub fn share_size(spec: &ShareSpec) -> Result<ShareSize, DesignError> {
     check_confidence(spec.confidence)?;
     check_proportion(spec.proportion)?;
     check_population(spec.population)?;
-    if !(spec.margin.is_finite() && spec.margin >= MIN_MARGIN && spec.margin < 1.0) {
+    if !(spec.margin.is_finite() && (MIN_MARGIN..1.0).contains(&spec.margin)) {
         return Err(DesignError::InvalidMargin { value: spec.margin });
     }
     if !(spec.deff.is_finite() && spec.deff > 0.0 && spec.deff <= MAX_DEFF) {
@@ -272,7 +272,7 @@ pub fn attribute_size(spec: &AttributeSpec) -> Result<AttributeSize, DesignError
     check_confidence(spec.confidence)?;
     check_population(spec.population)?;
     let t = spec.tolerable_rate;
-    if !(t.is_finite() && t >= MIN_TOLERABLE_RATE && t < 1.0) {
+    if !(t.is_finite() && (MIN_TOLERABLE_RATE..1.0).contains(&t)) {
         return Err(DesignError::InvalidTolerableRate { value: t });
     }
     if let Expected::Rate(r) = spec.expected {
