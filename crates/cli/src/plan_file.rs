@@ -263,17 +263,21 @@ impl DrawSidecar {
                 path.display()
             )
         })?;
-        let side: DrawSidecar = serde_json::from_str(&text)
+        // Kind and version first, so that a sidecar of another version is named as such
+        // rather than by the first field it lacks.
+        let head: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a urval draw sidecar", path.display()))?;
-        if side.kind != "urval-draw" || side.version != DRAW_SIDECAR_VERSION {
+        let (kind, version) = (head["kind"].as_str(), head["version"].as_u64());
+        if kind != Some("urval-draw") || version != Some(u64::from(DRAW_SIDECAR_VERSION)) {
             bail!(
-                "{}: sidecar kind {:?} version {} is not one this urval reads (urval-draw version {DRAW_SIDECAR_VERSION})",
+                "{}: sidecar kind {} version {} is not one this urval reads (urval-draw version {DRAW_SIDECAR_VERSION}): draw again with this urval",
                 path.display(),
-                side.kind,
-                side.version
+                kind.map_or("none".to_string(), |k| format!("{k:?}")),
+                version.map_or("none".to_string(), |v| v.to_string())
             );
         }
-        Ok(side)
+        serde_json::from_value(head)
+            .with_context(|| format!("{}: not a urval draw sidecar", path.display()))
     }
 
     /// Check that `manifest` is the file this sidecar was written with.

@@ -1273,3 +1273,36 @@ fn a_broken_sidecar_is_named_not_defaulted() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("checksums differ"));
 }
+
+/// Strata that are municipality codes show as `Stockholm (0180)` in the report; a column
+/// with other values keeps them as they are.
+#[test]
+fn reports_name_municipalities() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = sample("cases-500.csv");
+    for (strata, want, not) in [
+        ("municipality_code", "Stockholm (0180)", "| 0180 |"),
+        ("area", "| aldre |", "(aldre)"),
+    ] {
+        let plan = d.join(format!("{strata}.json"));
+        run_ok(&[
+            "plan",
+            "--extract",
+            p(&csv),
+            "--key",
+            "case_id",
+            "--strata",
+            strata,
+            "--total",
+            "200",
+            "-o",
+            p(&plan),
+        ]);
+        let md = d.join(format!("{strata}.md"));
+        run_ok(&["report", "--plan", p(&plan), "--lang", "en", "-o", p(&md)]);
+        let text = std::fs::read_to_string(&md).unwrap();
+        assert!(text.contains(want), "{want:?} not in the {strata} report");
+        assert!(!text.contains(not), "{not:?} in the {strata} report");
+    }
+}

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The 290 municipalities (code, name, county, population 2016), copied from shared data.
-const MUNICIPALITIES: &str = include_str!("../../data/municipalities.csv");
+pub const MUNICIPALITIES: &str = include_str!("../../data/municipalities.csv");
 
 /// The areas of social services, with their share of cases.
 pub const AREAS: [(&str, f64); 4] = [

@@ -52,10 +52,48 @@ pub struct ReportArgs {
     pub output: PathBuf,
 }
 
-fn stratum_label(values: &BTreeMap<String, String>, columns: &[String]) -> String {
+/// Sweden's 290 municipality codes with their names (the list `urval generate` uses).
+fn municipality_names() -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut r = csv::Reader::from_reader(crate::cmd::generate::MUNICIPALITIES.as_bytes());
+    for rec in r.records().flatten() {
+        if let (Some(code), Some(name)) = (rec.get(0), rec.get(1)) {
+            out.insert(code.to_string(), name.to_string());
+        }
+    }
+    out
+}
+
+/// The strata columns whose every value in the plan is a Swedish municipality code: their
+/// values are shown as `Motala (1398)`. A column with any other value (a birth year that
+/// happens to be a code, 1980 = Västerås) keeps its values as they are.
+fn municipality_columns(plan: &PlanFile, names: &BTreeMap<String, String>) -> Vec<String> {
+    plan.strata_columns
+        .iter()
+        .filter(|c| {
+            plan.strata
+                .iter()
+                .all(|s| s.values.get(*c).is_some_and(|v| names.contains_key(v)))
+        })
+        .cloned()
+        .collect()
+}
+
+fn stratum_label(
+    values: &BTreeMap<String, String>,
+    columns: &[String],
+    named: &[String],
+    names: &BTreeMap<String, String>,
+) -> String {
     columns
         .iter()
-        .map(|c| values.get(c).cloned().unwrap_or_default())
+        .map(|c| {
+            let v = values.get(c).cloned().unwrap_or_default();
+            match names.get(&v) {
+                Some(name) if named.contains(c) => format!("{name} ({v})"),
+                _ => v,
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -337,6 +375,8 @@ pub fn build(args: &ReportArgs) -> Result<Report> {
         }),
         _ => None,
     };
+    let names = municipality_names();
+    let named = municipality_columns(&plan, &names);
     let mut strata = Vec::with_capacity(plan.strata.len());
     let (mut need_t, mut req_t) = (Burden::default(), Burden::default());
     for (i, s) in plan.strata.iter().enumerate() {
@@ -357,7 +397,7 @@ pub fn build(args: &ReportArgs) -> Result<Report> {
             req_t.working_days += q.working_days;
         }
         strata.push(StratumRow {
-            label: stratum_label(&s.values, &plan.strata_columns),
+            label: stratum_label(&s.values, &plan.strata_columns, &named, &names),
             population: s.population,
             needed,
             requested: req,
