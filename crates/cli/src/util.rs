@@ -363,6 +363,21 @@ pub fn nothing_kept(
     anyhow::anyhow!(msg)
 }
 
+/// A path's file name as text ("" when it has none): what outputs that leave the analyst's
+/// machine (spreadsheets, messages about rows) show instead of an absolute path.
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// The file name of an extract's file by its index ("" when there is none).
+pub fn extract_file_name(extract: &Extract, i: usize) -> String {
+    extract
+        .files
+        .get(i)
+        .map_or_else(String::new, |f| file_name(&f.path))
+}
+
 /// Whether two paths are the same file (the same device and inode, so a hard link or
 /// another spelling of the path counts too); false when either does not exist.
 fn same_file(a: &Path, b: &Path) -> bool {

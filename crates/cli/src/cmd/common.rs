@@ -116,12 +116,7 @@ impl QuarantineArgs {
         );
         let mut hints: Vec<&str> = Vec::new();
         for s in urval_ingest::summarize_quarantine(records, 3) {
-            let file = extract
-                .files
-                .get(s.first.0)
-                .and_then(|f| f.path.file_name())
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let file = crate::util::extract_file_name(extract, s.first.0);
             msg.push_str(&format!(
                 "\n  {} rows: {} (first: {file} row {})",
                 thousands(s.count),

@@ -745,10 +745,7 @@ fn pseudonymization(plan: &PlanFile, args: &DrawArgs) -> Result<Pseudonymization
 /// The "about" sheet of a spreadsheet manifest: how the records were drawn and how to check
 /// them, in the manifest's language (file names only, never the analyst's paths).
 fn about_lines(args: &DrawArgs, plan: &PlanFile, plan_hash: &str) -> Vec<(String, String)> {
-    let name = |p: &Path| {
-        p.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-    };
+    let name = |p: &Path| crate::util::file_name(p);
     let verify = format!(
         "urval verify --extract <extract> --plan {} --manifest {}",
         name(&args.plan),

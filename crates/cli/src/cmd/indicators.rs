@@ -1194,10 +1194,7 @@ fn xlsx_table(
         columns,
         rows: data,
     };
-    let file = |p: &Path| {
-        p.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-    };
+    let file = |p: &Path| crate::util::file_name(p);
     let about = vec![
         (h("Specifikation", "Spec"), file(&args.spec)),
         (h("Grupper", "Groups"), by.join(", ")),

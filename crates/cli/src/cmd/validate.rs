@@ -57,13 +57,7 @@ fn write_list(
 ) -> Result<()> {
     use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
     let sv = lang == crate::format::LangArg::Sv;
-    let name = |i: usize| {
-        extract
-            .files
-            .get(i)
-            .and_then(|f| f.path.file_name())
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-    };
+    let name = |i: usize| crate::util::extract_file_name(extract, i);
     let headers = if sv {
         ["fil", "rad", "fel"]
     } else {
