@@ -17,6 +17,7 @@ mod filter;
 pub mod personal;
 mod scan;
 mod source;
+mod sql;
 mod text;
 
 pub use encoding::{EncodingChoice, TextEncoding};
