@@ -6,7 +6,6 @@
 
 mod cmd;
 mod format;
-mod plan_file;
 mod util;
 
 #[global_allocator]

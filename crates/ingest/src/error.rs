@@ -97,6 +97,13 @@ pub enum IngestError {
         /// What is wrong, with the position.
         reason: String,
     },
+    /// Strata columns that cannot be mapped (too many columns or values, a plan listing a
+    /// stratum twice).
+    #[error("{reason}")]
+    Strata {
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// The caller's per-batch work failed.
     #[error("{}: row {row}: {reason}", path.display())]
     Row {

@@ -18,6 +18,7 @@ pub mod personal;
 mod scan;
 mod source;
 mod sql;
+pub mod strata;
 mod text;
 
 pub use encoding::{EncodingChoice, TextEncoding};

@@ -86,11 +86,7 @@ impl QuarantineArgs {
         )
     }
 
-    /// Refuse to go on when more than `--max-quarantine` of the rows read were quarantined
-    /// (`records` may hold more than the quarantined rows: an indicator's invalid values):
-    /// write the quarantine file next to `output` (the evidence) and return an error naming
-    /// the three most frequent reasons with their counts, the first row of each, and what to
-    /// do (a hint by the kind of reason).
+    /// [`urval_ops::files::check_quarantine`] at `--max-quarantine`.
     ///
     /// # Errors
     /// The threshold is passed, or the quarantine file cannot be written.
@@ -102,48 +98,13 @@ impl QuarantineArgs {
         quarantined: u64,
         records: &[urval_ingest::QuarantineRecord],
     ) -> Result<()> {
-        if quarantined == 0 || quarantined as f64 <= self.max_quarantine * rows_read as f64 {
-            return Ok(());
-        }
-        let qpath = crate::util::write_quarantine(output, extract, records)?;
-        let thousands = crate::format::thousands;
-        let mut msg = format!(
-            "{} of {} rows read ({:.1} %) were quarantined, more than --max-quarantine {} %: nothing written",
-            thousands(quarantined),
-            thousands(rows_read),
-            100.0 * quarantined as f64 / rows_read.max(1) as f64,
-            100.0 * self.max_quarantine
-        );
-        let mut hints: Vec<&str> = Vec::new();
-        for s in urval_ingest::summarize_quarantine(records, 3) {
-            let file = crate::util::extract_file_name(extract, s.first.0);
-            msg.push_str(&format!(
-                "\n  {} rows: {} (first: {file} row {})",
-                thousands(s.count),
-                s.kind,
-                s.first.1
-            ));
-            let hint = if s.kind.contains("not valid UTF-8") {
-                "the file is not UTF-8: give --encoding windows-1252 (or leave --encoding auto)"
-            } else if s.kind.contains("wrong number of fields") {
-                "check the delimiter (--delimiter ';' or ',') and the quoting of fields"
-            } else if s.kind.contains("empty key") || s.kind.contains("empty stratum") {
-                "rows without a key or stratum value cannot be sampled: complete them, or leave them out with --where"
-            } else if s.kind.contains("not a number") || s.kind.contains("date") {
-                "check the column's format (decimal comma, YYYY-MM-DD dates)"
-            } else {
-                ""
-            };
-            if !hint.is_empty() && !hints.contains(&hint) {
-                hints.push(hint);
-            }
-        }
-        if let Some(q) = qpath {
-            msg.push_str(&format!("\n  every quarantined row: {}", q.display()));
-        }
-        for h in hints {
-            msg.push_str(&format!("\n  hint: {h}"));
-        }
-        anyhow::bail!(msg)
+        Ok(urval_ops::files::check_quarantine(
+            self.max_quarantine,
+            output,
+            extract,
+            rows_read,
+            quarantined,
+            records,
+        )?)
     }
 }

@@ -4,10 +4,8 @@
 //! count — and writes the manifest with a JSON sidecar.
 
 use super::common::ExtractArgs;
-use super::strata::{StrataMapper, UNKNOWN};
 use crate::format::{thousands, Output};
 use crate::format::{CsvDialect, LangArg};
-use crate::plan_file::{describe, DrawSidecar, DrawnStratum, PlanFile, DRAW_SIDECAR_VERSION};
 use crate::util::{file_hash, hex128, progress_bar, write_quarantine, AtomicFile};
 use anyhow::{bail, Context, Result};
 use arrow_array::builder::{Float64Builder, StringBuilder};
@@ -22,7 +20,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use urval_ingest::personal::Pseudonymizer;
+use urval_ingest::strata::{StrataMapper, UNKNOWN};
 use urval_ingest::{scan, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
+use urval_ops::artifacts::{describe, DrawSidecar, DrawnStratum, PlanFile, DRAW_SIDECAR_VERSION};
 use urval_sample::{
     prn53, rank, rank_bound, start53, BottomK, Candidate, PRN_SPEC_VERSION, TWO_POW_53,
 };
@@ -638,7 +638,7 @@ fn write_manifest(path: &Path, m: &ManifestColumns, style: &ManifestStyle) -> Re
             path.display()
         ),
     }
-    f.commit()
+    Ok(f.commit()?)
 }
 
 /// One row of a manifest as read back: its key, its stratum's values (in the given

@@ -8,7 +8,6 @@
 
 use super::common::{split_names, ExtractArgs};
 use super::draw::{manifest_rows, sidecar_path, ManifestRow};
-use super::strata::{StrataMapper, UNKNOWN};
 use crate::format::{thousands, Output};
 use crate::util::{file_hash, progress_bar, AtomicFile};
 use anyhow::{bail, Context, Result};
@@ -29,6 +28,7 @@ use urval_indicators::estimate::{self, DomainStratum, Histogram, Nonresponse};
 use urval_indicators::spec::{Indicator, Kind, NullRule, Spec};
 use urval_indicators::{Estimate, Tally};
 use urval_ingest::personal::Pseudonymizer;
+use urval_ingest::strata::{StrataMapper, UNKNOWN};
 use urval_ingest::{
     file_columns, scan, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec, T_FALSE,
     T_NULL, T_TRUE,
@@ -188,7 +188,7 @@ struct Design {
 
 fn read_design(path: &Path) -> Result<Design> {
     let side_path = sidecar_path(path);
-    let side = crate::plan_file::DrawSidecar::read(&side_path)?;
+    let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
     side.check_manifest(&side_path, path)?;
     let strata: Vec<(BTreeMap<String, String>, u64, u64)> = side
         .strata
@@ -777,7 +777,7 @@ fn compute(
             if r > s.2 {
                 bail!(
                     "design stratum {} has {r} rows in the extract for {} keys in the manifest: keys repeat in the extract",
-                    crate::plan_file::describe(&d.strata[h].0, &d.strata_columns),
+                    urval_ops::artifacts::describe(&d.strata[h].0, &d.strata_columns),
                     s.2
                 );
             }
@@ -1300,7 +1300,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     if c.totals.rows_used == 0 && c.totals.rows_excluded > 0 {
         if let Some(w) = args.where_.as_deref() {
             let f = Filter::parse(w)?;
-            return Err(crate::util::nothing_kept(&extract, &f, &c.totals));
+            return Err(crate::util::nothing_kept(&extract, &f, &c.totals).into());
         }
     }
     // In a census an indicator with no records means its `where` matches nothing in the
@@ -1539,7 +1539,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             writeln!(
                 t,
                 "  {} (N = {}, {} drawn)",
-                crate::plan_file::describe(&d.strata[h].0, &d.strata_columns),
+                urval_ops::artifacts::describe(&d.strata[h].0, &d.strata_columns),
                 thousands(d.strata[h].1),
                 thousands(d.strata[h].2)
             )?;

@@ -11,6 +11,5 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod size;
-pub mod strata;
 pub mod validate;
 pub mod verify;

@@ -5,7 +5,6 @@
 use super::draw::sidecar_path;
 use super::indicators::meta_path;
 use crate::format::Output;
-use crate::plan_file::PlanFile;
 use crate::util::{file_hash, write_atomic};
 use anyhow::{bail, Context, Result};
 use arrow_array::RecordBatch;
@@ -15,6 +14,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_design::{apportion, share_margin, BurdenRates};
+use urval_ops::artifacts::PlanFile;
 use urval_report::{
     fmt_dec, fmt_int, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow, Lang,
     Purpose, Rates, Report, StratumRow,
@@ -427,7 +427,7 @@ pub fn build(args: &ReportArgs) -> Result<Report> {
         None => None,
         Some(m) => {
             let side_path = sidecar_path(m);
-            let side = crate::plan_file::DrawSidecar::read(&side_path)?;
+            let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
             side.check_manifest(&side_path, m)?;
             if side.plan_hash != plan_hash {
                 bail!(

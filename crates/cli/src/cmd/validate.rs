@@ -108,7 +108,7 @@ fn write_list(
         }
         w.flush()?;
     }
-    out.commit()
+    Ok(out.commit()?)
 }
 
 /// Run `urval validate`.

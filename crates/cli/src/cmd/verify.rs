@@ -6,12 +6,12 @@ use super::draw::{
     draw, manifest_rows, parse_only, selection_set, sidecar_path, DrawRequest, BOUND_SDS,
 };
 use crate::format::{thousands, Output};
-use crate::plan_file::PlanFile;
 use anyhow::{bail, Result};
 use clap::Args;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use urval_ops::artifacts::PlanFile;
 
 /// Arguments of `urval verify`.
 #[derive(Debug, Args)]
@@ -60,7 +60,7 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
     // mismatch is said, and records that differ are the finding.
     let mut not_as_written = None;
     let sidecar = if side_path.exists() {
-        let side = crate::plan_file::DrawSidecar::read(&side_path)?;
+        let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
         if let Err(e) = side.check_manifest(&side_path, &args.manifest) {
             not_as_written = Some(e.to_string());
         }

@@ -1,3 +1,6 @@
+//! The artifacts, one definition each: plan.json ([`PlanFile`]) and the draw sidecar
+//! ([`DrawSidecar`]).
+//!
 //! plan.json, version 1: what `urval plan` writes and `urval draw`/`urval verify` read.
 //!
 //! | field | meaning |
@@ -16,17 +19,29 @@
 //! extract's is XXH3-128 over the sorted list of (values, stratum fingerprint). Both are
 //! independent of row order, file split and format.
 
-use anyhow::{bail, Context, Result};
+use crate::bail;
+use crate::error::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use urval_design::{Burden, BurdenRates, RequestComparison};
+
+/// An `Option` field that must be present (as `null` when empty): serde would otherwise
+/// read a missing field as `None`, a silent default.
+fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
+}
 
 /// The plan format version this build writes and reads.
 pub const PLAN_VERSION: u32 = 1;
 
 /// One input file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct FileInfo {
     /// Path as given.
     pub path: String,
@@ -50,6 +65,7 @@ pub struct FileInfo {
 
 /// The extract as seen by the plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct ExtractInfo {
     /// The files.
     pub files: Vec<FileInfo>,
@@ -63,10 +79,13 @@ pub struct ExtractInfo {
 
 /// The design parameters.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Design {
     /// The margin asked for, if any.
+    #[serde(deserialize_with = "required")]
     pub margin: Option<f64>,
     /// The total asked for, if any.
+    #[serde(deserialize_with = "required")]
     pub total: Option<u64>,
     /// Confidence level.
     pub confidence: f64,
@@ -75,21 +94,26 @@ pub struct Design {
     /// Allocation method.
     pub allocation: String,
     /// Minimum per stratum.
+    #[serde(deserialize_with = "required")]
     pub min: Option<u64>,
     /// Maximum per stratum.
+    #[serde(deserialize_with = "required")]
     pub max: Option<u64>,
     /// Anticipated proportion.
     pub proportion: f64,
     /// The total the target gave before bounds.
     pub target_total: u64,
     /// The margin of the overall stratified share with this allocation.
+    #[serde(deserialize_with = "required")]
     pub margin_achieved: Option<f64>,
     /// How the total was adjusted to meet the bounds, if it was.
+    #[serde(deserialize_with = "required")]
     pub total_adjustment: Option<serde_json::Value>,
 }
 
 /// One stratum of the plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct PlanStratum {
     /// Column → value.
     pub values: BTreeMap<String, String>,
@@ -98,14 +122,18 @@ pub struct PlanStratum {
     /// n_h.
     pub n: u64,
     /// The constraint that binds (min, max, population).
+    #[serde(deserialize_with = "required")]
     pub binding: Option<String>,
     /// n_h / N_h.
     pub inclusion_probability: f64,
     /// N_h / n_h (null when n_h = 0).
+    #[serde(deserialize_with = "required")]
     pub weight: Option<f64>,
     /// Margin of the stratum's own share estimate.
+    #[serde(deserialize_with = "required")]
     pub margin: Option<f64>,
     /// Mean pages per record (with `--pages-column`).
+    #[serde(deserialize_with = "required")]
     pub mean_pages: Option<f64>,
     /// Pages of the n_h records.
     pub pages: f64,
@@ -117,17 +145,20 @@ pub struct PlanStratum {
 
 /// Burden totals.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct PlanBurden {
     /// The rates.
     pub rates: BurdenRates,
     /// What the plan needs.
     pub needed: Burden,
     /// A proposed request compared.
+    #[serde(deserialize_with = "required")]
     pub requested: Option<RequestComparison>,
 }
 
 /// plan.json.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct PlanFile {
     /// Format version.
     pub version: u32,
@@ -145,11 +176,12 @@ pub struct PlanFile {
     pub strata_columns: Vec<String>,
     /// Row filter.
     #[serde(rename = "where")]
+    #[serde(deserialize_with = "required")]
     pub where_: Option<String>,
     /// Data rules (`--check`): rows where one is FALSE are quarantined.
-    #[serde(default)]
     pub checks: Vec<String>,
     /// Pages column.
+    #[serde(deserialize_with = "required")]
     pub pages_column: Option<String>,
     /// Design parameters.
     pub design: Design,
@@ -214,10 +246,12 @@ pub struct DrawSidecar {
     /// The start in [0, 1).
     pub start: f64,
     /// `COL=VALUE` when the draw was limited with `--only`.
+    #[serde(deserialize_with = "required")]
     pub only: Option<String>,
     /// The `--include` columns.
     pub include: Vec<String>,
     /// The column replaced by pseudonyms, if any (never the secret).
+    #[serde(deserialize_with = "required")]
     pub pseudonymized: Option<String>,
     /// The plan file as given.
     pub plan: String,
@@ -286,7 +320,7 @@ impl DrawSidecar {
     /// The manifest cannot be read, or its checksum differs (a manifest and a sidecar of
     /// different draws side by side).
     pub fn check_manifest(&self, side_path: &Path, manifest: &Path) -> Result<()> {
-        let hash = crate::util::file_hash(manifest)?;
+        let hash = crate::files::file_hash(manifest)?;
         if hash != self.manifest_hash {
             bail!(
                 "{}: this is not the manifest {} was written with (checksums differ): use the pair one draw wrote, or draw again",
@@ -303,16 +337,21 @@ impl PlanFile {
     pub fn read(path: &Path) -> Result<PlanFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the plan {}", path.display()))?;
-        let plan: PlanFile = serde_json::from_str(&text)
+        // Kind and version first, so that a plan of another version is named as such rather
+        // than by the first field it lacks.
+        let head: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a urval plan", path.display()))?;
-        if plan.kind != "urval-plan" || plan.version != PLAN_VERSION {
+        let (kind, version) = (head["kind"].as_str(), head["version"].as_u64());
+        if kind != Some("urval-plan") || version != Some(u64::from(PLAN_VERSION)) {
             bail!(
-                "{}: plan kind {:?} version {} is not one this urval reads (urval-plan version {PLAN_VERSION})",
+                "{}: plan kind {} version {} is not one this urval reads (urval-plan version {PLAN_VERSION}): plan again with this urval",
                 path.display(),
-                plan.kind,
-                plan.version
+                kind.map_or("none".to_string(), |k| format!("{k:?}")),
+                version.map_or("none".to_string(), |v| v.to_string())
             );
         }
+        let plan: PlanFile = serde_json::from_value(head)
+            .with_context(|| format!("{}: not a urval plan", path.display()))?;
         for s in &plan.strata {
             if s.n > s.population {
                 bail!(
@@ -366,5 +405,5 @@ pub fn extract_fingerprint(strata: &[(Vec<String>, u128)]) -> String {
         .map(|(v, f)| format!("{}\x1f{f:032x}\n", v.join("\x1f")))
         .collect();
     lines.sort();
-    crate::util::hex128(xxhash_rust::xxh3::xxh3_128(lines.concat().as_bytes()))
+    crate::files::hex128(xxhash_rust::xxh3::xxh3_128(lines.concat().as_bytes()))
 }

@@ -3,10 +3,12 @@
 //! the combination of ids is one stratum. Growing (census: every new combination is a new
 //! stratum) or fixed (draw: the plan's strata; anything else is "not in the plan").
 
-use anyhow::{bail, Result};
+use crate::error::IngestError;
+use crate::{Batch, TextCol};
 use arrow_array::Array;
 use rustc_hash::FxHashMap;
-use urval_ingest::{Batch, TextCol};
+
+type Result<T> = std::result::Result<T, IngestError>;
 
 /// Most strata columns a design may have.
 pub const MAX_STRATA_COLUMNS: usize = 8;
@@ -30,10 +32,12 @@ impl StrataMapper {
     /// Check that a design can have these strata columns (at most [`MAX_STRATA_COLUMNS`]).
     pub fn check_columns(names: &[String]) -> Result<()> {
         if names.len() > MAX_STRATA_COLUMNS {
-            bail!(
-                "at most {MAX_STRATA_COLUMNS} strata columns, got {}",
-                names.len()
-            );
+            return Err(IngestError::Strata {
+                reason: format!(
+                    "at most {MAX_STRATA_COLUMNS} strata columns, got {}",
+                    names.len()
+                ),
+            });
         }
         Ok(())
     }
@@ -62,7 +66,9 @@ impl StrataMapper {
             }
             let packed = pack(&ids);
             if m.combos.insert(packed, m.strata.len() as u32).is_some() {
-                bail!("the plan lists stratum {values:?} twice");
+                return Err(IngestError::Strata {
+                    reason: format!("the plan lists stratum {values:?} twice"),
+                });
             }
             m.strata.push(ids);
         }
@@ -76,11 +82,12 @@ impl StrataMapper {
         }
         let id = self.values[c].len() as u32;
         if id >= MAX_IDS {
-            bail!(
-                "strata column {:?} has more than {} distinct values: is it a key rather than a stratum?",
+            return Err(IngestError::Strata {
+                reason: format!("strata column {:?} has more than {} distinct values: is it a key rather than a stratum?",
                 self.names[c],
                 MAX_IDS - 1
-            );
+            ),
+                });
         }
         self.dicts[c].insert(v.to_string(), id);
         self.values[c].push(v.to_string());
@@ -98,6 +105,11 @@ impl StrataMapper {
     /// Number of strata known.
     pub fn len(&self) -> usize {
         self.strata.len()
+    }
+
+    /// Whether no stratum is known yet.
+    pub fn is_empty(&self) -> bool {
+        self.strata.is_empty()
     }
 
     /// The values of stratum `s`, in column order.

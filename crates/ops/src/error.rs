@@ -1,0 +1,110 @@
+//! The one error type of the operations, [`OpsError`], and the two helpers the operations
+//! use to build it: [`Context`] (a message in front of a cause, the cause kept as the
+//! error's source) and [`crate::bail!`] (a request the operation cannot carry out, with
+//! what to do about it).
+
+use std::fmt::Display;
+use urval_design::DesignError;
+use urval_ingest::IngestError;
+
+/// What can go wrong in an operation. Messages are one line and say what to do; the cause
+/// of a [`OpsError::Context`] is its [`std::error::Error::source`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpsError {
+    /// Reading the extract failed (files, columns, expressions, rows).
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The design math refused its inputs.
+    #[error(transparent)]
+    Design(#[from] DesignError),
+    /// A file could not be read or written.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A CSV could not be written or read.
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    /// An Arrow batch could not be built.
+    #[error(transparent)]
+    Arrow(#[from] arrow_schema::ArrowError),
+    /// A Parquet file could not be written.
+    #[error(transparent)]
+    Parquet(#[from] parquet::errors::ParquetError),
+    /// A JSON artifact could not be written or parsed.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A spreadsheet could not be written.
+    #[error(transparent)]
+    Xlsx(#[from] urval_report::xlsx::XlsxWriteError),
+    /// The request, or an input, is not one the operation can use: the message names it and
+    /// what to do.
+    #[error("{0}")]
+    Input(String),
+    /// A cause with what was being done when it happened.
+    #[error("{context}")]
+    Context {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        #[source]
+        source: Box<OpsError>,
+    },
+}
+
+/// The result of an operation.
+pub type Result<T, E = OpsError> = std::result::Result<T, E>;
+
+/// Put a message in front of an error (kept as the source), or turn a missing value into an
+/// error: the operations' counterpart of anyhow's `Context`.
+pub trait Context<T> {
+    /// The error with `context` in front.
+    ///
+    /// # Errors
+    /// The original error, wrapped.
+    fn context<C: Display>(self, context: C) -> Result<T>;
+    /// The error with a lazily built message in front.
+    ///
+    /// # Errors
+    /// The original error, wrapped.
+    fn with_context<C: Display, F: FnOnce() -> C>(self, f: F) -> Result<T>;
+}
+
+impl<T, E: Into<OpsError>> Context<T> for std::result::Result<T, E> {
+    fn context<C: Display>(self, context: C) -> Result<T> {
+        self.map_err(|e| OpsError::Context {
+            context: context.to_string(),
+            source: Box::new(e.into()),
+        })
+    }
+    fn with_context<C: Display, F: FnOnce() -> C>(self, f: F) -> Result<T> {
+        self.map_err(|e| OpsError::Context {
+            context: f().to_string(),
+            source: Box::new(e.into()),
+        })
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context<C: Display>(self, context: C) -> Result<T> {
+        self.ok_or_else(|| OpsError::Input(context.to_string()))
+    }
+    fn with_context<C: Display, F: FnOnce() -> C>(self, f: F) -> Result<T> {
+        self.ok_or_else(|| OpsError::Input(f().to_string()))
+    }
+}
+
+/// Return an [`OpsError::Input`] with a formatted message.
+#[macro_export]
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err($crate::OpsError::Input(format!($($arg)*)))
+    };
+}
+
+/// An [`OpsError::Input`] with a formatted message.
+#[macro_export]
+macro_rules! input_error {
+    ($($arg:tt)*) => {
+        $crate::OpsError::Input(format!($($arg)*))
+    };
+}

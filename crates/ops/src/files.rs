@@ -1,0 +1,465 @@
+//! The files the operations write and the checks around them: outputs written atomically
+//! (a temporary file renamed over the target), JSON artifacts, the quarantine file and its
+//! threshold, checksums, timestamps, and the refusal to write an output over an input.
+
+use crate::bail;
+use crate::error::{Context, OpsError, Result};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use urval_ingest::{Extract, QuarantineRecord};
+
+/// A file written under a temporary name in the target directory and renamed over the
+/// target on [`AtomicFile::commit`]; dropped without commit, the temporary file is removed
+/// and the previous output stays intact.
+pub struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Start writing `target`.
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            bail!("{}: the output directory does not exist", dir.display());
+        }
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .with_context(|| format!("{}: not a file name", target.display()))?;
+        // Temporary files of earlier runs that were killed before they could clean up.
+        let stale_prefix = format!(".{name}.tmp-");
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                if e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&stale_prefix))
+                {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file =
+            File::create(&temp).with_context(|| format!("cannot write in {}", dir.display()))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer
+            .as_mut()
+            .expect("the writer is present until commit consumes the AtomicFile")
+    }
+
+    /// Flush, sync and rename over the target.
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(w) = self.writer.take() {
+            let file = w
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(|| format!("writing {}", self.target.display()))?;
+            file.sync_all()
+                .with_context(|| format!("writing {}", self.target.display()))?;
+        }
+        std::fs::rename(&self.temp, &self.target).with_context(|| {
+            format!(
+                "cannot move the finished output to {}",
+                self.target.display()
+            )
+        })?;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            self.writer = None;
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// A path's extension in lower case ("" when it has none).
+pub fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Write bytes atomically.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = AtomicFile::create(target)?;
+    f.writer()
+        .write_all(bytes)
+        .with_context(|| format!("writing {}", target.display()))?;
+    f.commit()
+}
+
+/// Pretty JSON plus a trailing newline.
+///
+/// # Errors
+/// The value cannot be serialized.
+pub fn to_json_text<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    Ok(format!("{}\n", serde_json::to_string_pretty(v)?))
+}
+
+/// Write a value as pretty JSON (with a trailing newline) atomically.
+pub fn write_json<T: serde::Serialize + ?Sized>(target: &Path, value: &T) -> Result<()> {
+    write_atomic(target, to_json_text(value)?.as_bytes())
+}
+
+/// The time outputs record: `SOURCE_DATE_EPOCH` (seconds) when set, so that a rebuild
+/// writes identical files, else the system clock; as an RFC 3339 UTC timestamp. Callers
+/// that fix the time (`urval run`: the newest input's modification time) pass their own.
+pub fn now_utc() -> String {
+    let env = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    rfc3339(env.unwrap_or_else(wall_clock_secs))
+}
+
+/// Seconds since 1970 by the system clock.
+pub fn wall_clock_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Seconds since 1970 as an RFC 3339 UTC timestamp.
+pub fn rfc3339(secs: i64) -> String {
+    let (y, m, d) = urval_ingest::civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// A fingerprint as 32 hex digits.
+pub fn hex128(v: u128) -> String {
+    format!("{v:032x}")
+}
+
+/// XXH3-128 of a file's bytes, as hex (for the plan file in a manifest's sidecar).
+pub fn file_hash(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hex128(xxhash_rust::xxh3::xxh3_128(&bytes)))
+}
+
+/// Read the secret of `--secret-file` (surrounding white space trimmed) as a pseudonymizer.
+pub fn read_secret(path: &Path) -> Result<urval_ingest::personal::Pseudonymizer> {
+    let secret = std::fs::read(path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    urval_ingest::personal::Pseudonymizer::new(secret.trim_ascii())
+        .with_context(|| format!("{}: the secret must be at least 16 bytes", path.display()))
+}
+
+/// Parse `--check` rules.
+pub fn parse_checks(rules: &[String]) -> Result<Vec<urval_ingest::Filter>> {
+    rules
+        .iter()
+        .map(|r| {
+            urval_ingest::Filter::parse(r).map_err(|e| match e {
+                urval_ingest::IngestError::Filter { reason, .. } => {
+                    OpsError::Input(format!("--check {r:?}: {reason}"))
+                }
+                other => other.into(),
+            })
+        })
+        .collect()
+}
+
+/// Per-file row counts as JSON: path, bytes, rows read, used, excluded and quarantined.
+pub fn files_json(extract: &Extract, counts: &[urval_ingest::FileCounts]) -> serde_json::Value {
+    extract
+        .files
+        .iter()
+        .zip(counts)
+        .map(|(f, n)| {
+            serde_json::json!({"path": f.path.display().to_string(), "bytes": f.size,
+                "encoding": f.encoding.map(|e| e.name()),
+                "rows_read": n.rows_read, "rows_used": n.rows_used,
+                "rows_excluded": n.rows_excluded, "rows_quarantined": n.rows_quarantined})
+        })
+        .collect()
+}
+
+/// The quarantine file next to an output: `plan.json` → `plan.quarantine.csv`.
+pub fn quarantine_path(output: &Path) -> PathBuf {
+    let stem = output
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("output");
+    output.with_file_name(format!("{stem}.quarantine.csv"))
+}
+
+/// Write the quarantine file (source file, row, reason, raw row) when there are rows, and
+/// remove a stale one when there are none. Returns the path when written.
+pub fn write_quarantine(
+    output: &Path,
+    extract: &Extract,
+    rows: &[QuarantineRecord],
+) -> Result<Option<PathBuf>> {
+    let path = quarantine_path(output);
+    if rows.is_empty() {
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove stale {}", path.display()))?;
+        }
+        return Ok(None);
+    }
+    let mut f = AtomicFile::create(&path)?;
+    {
+        let mut w = csv::Writer::from_writer(f.writer());
+        w.write_record(["source_file", "row", "reason", "raw"])?;
+        for r in rows {
+            let file = extract
+                .files
+                .get(r.file)
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default();
+            w.write_record([file.as_str(), &r.row.to_string(), &r.reason, &r.raw])?;
+        }
+        w.flush()?;
+    }
+    f.commit()?;
+    Ok(Some(path))
+}
+
+/// An integer with thousands separators: 153000 → "153,000".
+pub fn thousands(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The line every scanning command prints: rows read = used + excluded + quarantined.
+pub fn reconciliation(read: u64, used: u64, excluded: u64, quarantined: u64) -> String {
+    format!(
+        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
+        thousands(read),
+        thousands(used),
+        thousands(excluded),
+        thousands(quarantined)
+    )
+}
+
+/// The error for a `--where` that kept no rows: the reconciliation line, then for each
+/// column the filter compares with text the values it really holds (the ten most frequent,
+/// with counts) and, for a constant that is not among them, the nearest value present
+/// (`'aldre'` → did you mean `'äldre'`?).
+pub fn nothing_kept(
+    extract: &Extract,
+    filter: &urval_ingest::Filter,
+    counts: &urval_ingest::FileCounts,
+) -> OpsError {
+    let mut msg = format!(
+        "--where {:?} keeps no rows:\n{}",
+        filter.text(),
+        reconciliation(
+            counts.rows_read,
+            counts.rows_used,
+            counts.rows_excluded,
+            counts.rows_quarantined
+        )
+    );
+    let constants = filter.text_constants();
+    let columns: Vec<String> = constants.iter().map(|(c, _)| c.clone()).collect();
+    if let Ok(values) = urval_ingest::explain::value_counts(extract, &columns) {
+        for (vc, (_, wanted)) in values.iter().zip(&constants) {
+            let shown: Vec<String> = vc
+                .values
+                .iter()
+                .take(10)
+                .map(|(v, c)| format!("'{v}' ({})", thousands(*c)))
+                .collect();
+            let more = vc.values.len().saturating_sub(10);
+            msg.push_str(&format!(
+                "\n  {:?} holds {}{}",
+                vc.column,
+                if shown.is_empty() {
+                    "no values".to_string()
+                } else {
+                    shown.join(", ")
+                },
+                if more > 0 {
+                    format!(" and {more} more values")
+                } else {
+                    String::new()
+                }
+            ));
+            for w in wanted {
+                if let Some(n) = urval_ingest::explain::nearest(w, &vc.values) {
+                    msg.push_str(&format!("\n  '{w}' is not there: did you mean '{n}'?"));
+                }
+            }
+        }
+    }
+    OpsError::Input(msg)
+}
+
+/// A path's file name as text ("" when it has none): what outputs that leave the analyst's
+/// machine (spreadsheets, messages about rows) show instead of an absolute path.
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// The file name of an extract's file by its index ("" when there is none).
+pub fn extract_file_name(extract: &Extract, i: usize) -> String {
+    extract
+        .files
+        .get(i)
+        .map_or_else(String::new, |f| file_name(&f.path))
+}
+
+/// Whether two paths are the same file (the same device and inode, so a hard link or
+/// another spelling of the path counts too); false when either does not exist.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt;
+            x.dev() == y.dev() && x.ino() == y.ino()
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => a.canonicalize().ok() == b.canonicalize().ok(),
+        _ => false,
+    }
+}
+
+/// Refuse to write an output over an input: `outputs` (the file and the files beside it)
+/// against every file of the extract and the other `inputs` (plan, manifest, spec).
+///
+/// # Errors
+/// An output is, or is a hard link to, an input.
+pub fn refuse_overwriting_inputs(
+    outputs: &[PathBuf],
+    extract: &Extract,
+    inputs: &[&Path],
+) -> Result<()> {
+    let all: Vec<&Path> = extract
+        .files
+        .iter()
+        .map(|f| f.path.as_path())
+        .chain(inputs.iter().copied())
+        .collect();
+    for o in outputs {
+        if let Some(i) = all.iter().find(|i| same_file(o, i)) {
+            bail!(
+                "{}: that is an input ({}); write the output to another file",
+                o.display(),
+                i.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuse to go on when more than `max_quarantine` (`--max-quarantine`) of the rows read were quarantined
+/// (`records` may hold more than the quarantined rows: an indicator's invalid values):
+/// write the quarantine file next to `output` (the evidence) and return an error naming
+/// the three most frequent reasons with their counts, the first row of each, and what to
+/// do (a hint by the kind of reason).
+///
+/// # Errors
+/// The threshold is passed, or the quarantine file cannot be written.
+pub fn check_quarantine(
+    max_quarantine: f64,
+    output: &std::path::Path,
+    extract: &Extract,
+    rows_read: u64,
+    quarantined: u64,
+    records: &[urval_ingest::QuarantineRecord],
+) -> Result<()> {
+    if quarantined == 0 || quarantined as f64 <= max_quarantine * rows_read as f64 {
+        return Ok(());
+    }
+    let qpath = write_quarantine(output, extract, records)?;
+    let mut msg = format!(
+        "{} of {} rows read ({:.1} %) were quarantined, more than --max-quarantine {} %: nothing written",
+        thousands(quarantined),
+        thousands(rows_read),
+        100.0 * quarantined as f64 / rows_read.max(1) as f64,
+        100.0 * max_quarantine
+    );
+    let mut hints: Vec<&str> = Vec::new();
+    for s in urval_ingest::summarize_quarantine(records, 3) {
+        let file = extract_file_name(extract, s.first.0);
+        msg.push_str(&format!(
+            "\n  {} rows: {} (first: {file} row {})",
+            thousands(s.count),
+            s.kind,
+            s.first.1
+        ));
+        let hint = if s.kind.contains("not valid UTF-8") {
+            "the file is not UTF-8: give --encoding windows-1252 (or leave --encoding auto)"
+        } else if s.kind.contains("wrong number of fields") {
+            "check the delimiter (--delimiter ';' or ',') and the quoting of fields"
+        } else if s.kind.contains("empty key") || s.kind.contains("empty stratum") {
+            "rows without a key or stratum value cannot be sampled: complete them, or leave them out with --where"
+        } else if s.kind.contains("not a number") || s.kind.contains("date") {
+            "check the column's format (decimal comma, YYYY-MM-DD dates)"
+        } else {
+            ""
+        };
+        if !hint.is_empty() && !hints.contains(&hint) {
+            hints.push(hint);
+        }
+    }
+    if let Some(q) = qpath {
+        msg.push_str(&format!("\n  every quarantined row: {}", q.display()));
+    }
+    for h in hints {
+        msg.push_str(&format!("\n  hint: {h}"));
+    }
+    bail!("{msg}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(19_723 * 86_400 + 3_661), "2024-01-01T01:01:01Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn atomic_file_leaves_target_intact_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.txt");
+        std::fs::write(&target, "old").unwrap();
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.writer().write_all(b"new but unfinished").unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+}

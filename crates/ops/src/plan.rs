@@ -1,0 +1,523 @@
+//! The plan: one pass over the extract for the population of every stratum (N_h, the
+//! fingerprint of its keys, the mean pages per record), the exact duplicate-key check, then
+//! the design math (`urval_design::allocate`), written as plan.json ([`PlanFile`]).
+
+use crate::artifacts::{
+    extract_fingerprint, Design, ExtractInfo, FileInfo, PlanBurden, PlanFile, PlanStratum,
+    PLAN_VERSION,
+};
+use crate::bail;
+use crate::error::{Context, Result};
+use crate::files::hex128;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::Array;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use urval_design::{
+    allocate, burden, burden_with_pages, compare_request, Allocation, AllocationMethod,
+    AllocationSpec, AllocationTarget, Binding, BurdenRates, StratumSpec,
+};
+use urval_ingest::strata::StrataMapper;
+use urval_ingest::{scan, Extract, Filter, ScanOutput, ScanSpec};
+
+/// What to plan: how the extract is read, the design and where plan.json goes.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    /// The record key column.
+    pub key: String,
+    /// The strata columns (at least one).
+    pub strata: Vec<String>,
+    /// The population filter (`--where`).
+    pub where_: Option<String>,
+    /// Data rules (`--check`): a row where one is FALSE is quarantined.
+    pub checks: Vec<String>,
+    /// The margin of error E (per stratum with the domain allocation); or give `total`.
+    pub margin: Option<f64>,
+    /// The total sample size; or give `margin`.
+    pub total: Option<u64>,
+    /// The confidence level.
+    pub confidence: f64,
+    /// The allocation over strata.
+    pub allocation: AllocationMethod,
+    /// Minimum records per stratum.
+    pub min: Option<u64>,
+    /// Maximum records per stratum.
+    pub max: Option<u64>,
+    /// The anticipated proportion P.
+    pub proportion: f64,
+    /// A numeric column with each record's pages.
+    pub pages_column: Option<String>,
+    /// A proposed request of this many records, to compare with.
+    pub requested: Option<u64>,
+    /// Columns whose values never appear in messages or quarantine files.
+    pub personal: Vec<String>,
+    /// Go on although some keys occur more than once.
+    pub allow_duplicate_keys: bool,
+    /// The burden rates.
+    pub rates: BurdenRates,
+    /// The most rows that may be quarantined, as a share of the rows read.
+    pub max_quarantine: f64,
+    /// Where plan.json goes (the quarantine file beside it).
+    pub output: PathBuf,
+    /// The creation time recorded in the plan (RFC 3339).
+    pub created: String,
+}
+
+/// A written plan.
+#[derive(Debug)]
+pub struct Planned {
+    /// plan.json as written.
+    pub plan: PlanFile,
+    /// The allocation behind it (margins, adjustments, binding constraints).
+    pub allocation: Allocation,
+    /// The quarantine file, when rows were quarantined.
+    pub quarantine_file: Option<PathBuf>,
+}
+
+/// Per-unit census state.
+struct Census {
+    mapper: StrataMapper,
+    counts: Vec<u64>,
+    fingerprints: Vec<u128>,
+    pages: Vec<(f64, u64)>,
+    /// XXH3 of every key, bucketed by the top 8 bits so buckets sort independently.
+    key_hashes: Vec<Vec<u64>>,
+    ids: Vec<u32>,
+}
+
+const HASH_BUCKETS: usize = 256;
+
+/// One stratum of a census, merged over units.
+#[derive(Debug, Clone, Default)]
+pub struct CensusStratum {
+    /// Records.
+    pub population: u64,
+    /// Wrapping sum of XXH3-128 of the keys.
+    pub fingerprint: u128,
+    /// Sum and count of pages.
+    pub pages: (f64, u64),
+}
+
+/// The result of a census pass.
+pub struct CensusResult {
+    /// Strata by their values (column order), sorted.
+    pub strata: BTreeMap<Vec<String>, CensusStratum>,
+    /// Scan counts and quarantine.
+    pub scan: ScanOutput<()>,
+    /// Distinct keys that occur more than once, with their counts (first 10, sorted), and the
+    /// number of such keys.
+    pub duplicates: (u64, Vec<(String, u64)>),
+}
+
+/// Count every stratum of the extract; find duplicate keys exactly (XXH3-64 of every key,
+/// then a second pass over the keys whose hashes collide).
+pub fn census(
+    extract: &Extract,
+    spec: &ScanSpec,
+    pages_column: Option<&str>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<CensusResult> {
+    StrataMapper::check_columns(&spec.strata)?;
+    let strata_names = spec.strata.clone();
+    let out = scan(
+        extract,
+        spec,
+        || Census {
+            mapper: StrataMapper::growing(&strata_names),
+            counts: Vec::new(),
+            fingerprints: Vec::new(),
+            pages: Vec::new(),
+            key_hashes: vec![Vec::new(); HASH_BUCKETS],
+            ids: Vec::new(),
+        },
+        |st, batch| {
+            let mut ids = std::mem::take(&mut st.ids);
+            st.mapper
+                .map_batch(batch, &mut ids)
+                .map_err(|e| urval_ingest::IngestError::Row {
+                    path: batch.path.to_path_buf(),
+                    row: batch
+                        .rows
+                        .first()
+                        .map_or(0, |&r| batch.row_number(r as usize)),
+                    reason: e.to_string(),
+                })?;
+            let n = st.mapper.len();
+            st.counts.resize(n, 0);
+            st.fingerprints.resize(n, 0);
+            st.pages.resize(n, (0.0, 0));
+            let pages = match pages_column {
+                Some(_) => batch.extra.first().and_then(arrow_cast_f64),
+                None => None,
+            };
+            for (i, &r) in batch.rows.iter().enumerate() {
+                let s = ids[i] as usize;
+                let key = batch.key_at(r as usize);
+                let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
+                st.counts[s] += 1;
+                st.fingerprints[s] = st.fingerprints[s].wrapping_add(h);
+                let h64 = h as u64;
+                st.key_hashes[(h64 >> 56) as usize].push(h64);
+                if let Some(p) = &pages {
+                    if !p.is_null(r as usize) {
+                        st.pages[s].0 += p.value(r as usize);
+                        st.pages[s].1 += 1;
+                    }
+                }
+            }
+            st.ids = ids;
+            Ok(())
+        },
+        progress,
+    )?;
+    let mut strata: BTreeMap<Vec<String>, CensusStratum> = BTreeMap::new();
+    let mut buckets: Vec<Vec<Vec<u64>>> = vec![Vec::new(); HASH_BUCKETS];
+    let ScanOutput {
+        results,
+        files,
+        quarantine,
+    } = out;
+    for st in results {
+        for s in 0..st.mapper.len() {
+            let values: Vec<String> = st
+                .mapper
+                .values(s as u32)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            let e = strata.entry(values).or_default();
+            e.population += st.counts[s];
+            e.fingerprint = e.fingerprint.wrapping_add(st.fingerprints[s]);
+            e.pages.0 += st.pages[s].0;
+            e.pages.1 += st.pages[s].1;
+        }
+        for (b, v) in st.key_hashes.into_iter().enumerate() {
+            buckets[b].push(v);
+        }
+    }
+    strata.retain(|_, s| s.population > 0);
+    // Keys whose 64-bit hashes collide: each bucket sorted on its own, in parallel.
+    let suspects: Vec<u64> = {
+        use rayon::prelude::*;
+        buckets
+            .into_par_iter()
+            .flat_map_iter(|parts| {
+                let mut v: Vec<u64> = parts.concat();
+                drop(parts);
+                v.sort_unstable();
+                let mut dup: Vec<u64> = v
+                    .windows(2)
+                    .filter(|w| w[0] == w[1])
+                    .map(|w| w[0])
+                    .collect();
+                dup.dedup();
+                dup
+            })
+            .collect()
+    };
+    let duplicates = if suspects.is_empty() {
+        (0, Vec::new())
+    } else {
+        exact_duplicates(extract, spec, &suspects)?
+    };
+    Ok(CensusResult {
+        strata,
+        scan: ScanOutput {
+            results: Vec::new(),
+            files,
+            quarantine,
+        },
+        duplicates,
+    })
+}
+
+fn arrow_cast_f64(a: &arrow_array::ArrayRef) -> Option<arrow_array::Float64Array> {
+    let cast = match a.data_type() {
+        arrow_schema::DataType::Utf8
+        | arrow_schema::DataType::LargeUtf8
+        | arrow_schema::DataType::Utf8View => {
+            let s = arrow_cast::cast(a, &arrow_schema::DataType::Utf8).ok()?;
+            let parsed: arrow_array::Float64Array = s
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.and_then(|x| x.trim().replace(',', ".").parse::<f64>().ok()))
+                .collect();
+            return Some(parsed);
+        }
+        _ => arrow_cast::cast(a, &arrow_schema::DataType::Float64).ok()?,
+    };
+    Some(cast.as_primitive::<Float64Type>().clone())
+}
+
+fn exact_duplicates(
+    extract: &Extract,
+    spec: &ScanSpec,
+    suspects: &[u64],
+) -> Result<(u64, Vec<(String, u64)>)> {
+    let set: rustc_hash::FxHashSet<u64> = suspects.iter().copied().collect();
+    let mut key_spec = spec.clone();
+    key_spec.extra.clear();
+    let out = scan(
+        extract,
+        &key_spec,
+        FxHashMap::<String, u64>::default,
+        |m, batch| {
+            for &r in batch.rows {
+                let key = batch.key_at(r as usize);
+                if set.contains(&(xxhash_rust::xxh3::xxh3_128(key.as_bytes()) as u64)) {
+                    *m.entry(key.to_string()).or_default() += 1;
+                }
+            }
+            Ok(())
+        },
+        &|_| {},
+    )?;
+    let mut total: FxHashMap<String, u64> = FxHashMap::default();
+    for m in out.results {
+        for (k, v) in m {
+            *total.entry(k).or_default() += v;
+        }
+    }
+    let mut dups: Vec<(String, u64)> = total.into_iter().filter(|(_, c)| *c > 1).collect();
+    dups.sort();
+    let n = dups.len() as u64;
+    dups.truncate(10);
+    Ok((n, dups))
+}
+
+/// Stop on duplicate keys unless allowed: how many, and the first few.
+pub fn check_duplicates(
+    dups: &(u64, Vec<(String, u64)>),
+    allow: bool,
+    key_is_personal: bool,
+) -> Result<()> {
+    if dups.0 > 0 && !allow {
+        let first: Vec<String> = dups
+            .1
+            .iter()
+            .map(|(k, c)| {
+                // A personal key is never printed: only how often it occurs.
+                let k = if key_is_personal {
+                    urval_ingest::PERSONAL_MASK
+                } else {
+                    k.as_str()
+                };
+                format!("{k} ({c}×)")
+            })
+            .collect();
+        bail!(
+            "{} keys occur more than once (first: {}); duplicate keys break simple random sampling — fix the extract or pass --allow-duplicate-keys",
+            dups.0,
+            first.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Count, size, allocate and write plan.json (and the quarantine file beside it).
+///
+/// # Errors
+/// Unreadable extract, duplicate keys (unless allowed), a quarantine above the threshold, no
+/// usable rows, a design the math refuses, or plan.json cannot be written.
+pub fn plan(
+    extract: &Extract,
+    req: &PlanRequest,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Planned> {
+    let rates = req.rates;
+    let strata_cols = req.strata.clone();
+    if strata_cols.is_empty() {
+        bail!("--strata needs at least one column");
+    }
+    let mut spec = ScanSpec::new(&req.key, &strata_cols);
+    if let Some(p) = &req.pages_column {
+        spec.extra.push(p.clone());
+        spec.nonnegative.push(p.clone());
+    }
+    if let Some(w) = &req.where_ {
+        spec.filter = Some(Filter::parse(w)?);
+    }
+    spec.checks = crate::files::parse_checks(&req.checks)?;
+    spec.personal = req.personal.clone();
+    crate::files::refuse_overwriting_inputs(
+        &[
+            req.output.clone(),
+            crate::files::quarantine_path(&req.output),
+        ],
+        extract,
+        &[],
+    )?;
+    let result = census(extract, &spec, req.pages_column.as_deref(), progress)?;
+    check_duplicates(
+        &result.duplicates,
+        req.allow_duplicate_keys,
+        req.personal.contains(&req.key),
+    )?;
+    let totals = result.scan.totals();
+    crate::files::check_quarantine(
+        req.max_quarantine,
+        &req.output,
+        extract,
+        totals.rows_read,
+        totals.rows_quarantined,
+        &result.scan.quarantine,
+    )?;
+    if result.strata.is_empty() {
+        let totals = result.scan.totals();
+        if let (Some(f), 0, true) = (&spec.filter, totals.rows_used, totals.rows_excluded > 0) {
+            return Err(crate::files::nothing_kept(extract, f, &totals));
+        }
+        bail!(
+            "no usable rows in the extract: nothing to plan (rows read {})",
+            result.scan.totals().rows_read
+        );
+    }
+    let specs: Vec<StratumSpec> = result
+        .strata
+        .keys()
+        .zip(result.strata.values())
+        .map(|(values, s)| StratumSpec {
+            name: values.join(" / "),
+            population: s.population,
+            proportion: req.proportion,
+            cost: 1.0,
+        })
+        .collect();
+    let target = match (req.margin, req.total) {
+        (Some(e), None) => AllocationTarget::Margin(e),
+        (None, Some(n)) => AllocationTarget::Total(n),
+        _ => bail!("give either --margin or --total"),
+    };
+    let alloc = allocate(&AllocationSpec {
+        strata: specs,
+        target,
+        method: req.allocation,
+        confidence: req.confidence,
+        min: req.min,
+        max: req.max,
+    })?;
+    let mut strata = Vec::with_capacity(alloc.strata.len());
+    let mut fps = Vec::with_capacity(alloc.strata.len());
+    let mut pages_total = 0.0;
+    for ((values, cs), a) in result.strata.iter().zip(&alloc.strata) {
+        let mean_pages = (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64);
+        let b = match mean_pages {
+            Some(mp) => burden_with_pages(a.n, mp, &rates),
+            None => burden(a.n, &rates),
+        };
+        pages_total += b.pages;
+        fps.push((values.clone(), cs.fingerprint));
+        strata.push(PlanStratum {
+            values: strata_cols
+                .iter()
+                .cloned()
+                .zip(values.iter().cloned())
+                .collect(),
+            population: a.population,
+            n: a.n,
+            binding: a.binding.map(|b| match b {
+                Binding::Min => "min".to_string(),
+                Binding::Max => "max".to_string(),
+                Binding::Population => "population".to_string(),
+            }),
+            inclusion_probability: a.inclusion_probability,
+            weight: (a.n > 0).then(|| a.population as f64 / a.n as f64),
+            margin: a.margin,
+            mean_pages,
+            pages: b.pages,
+            working_days: b.working_days,
+            fingerprint: hex128(cs.fingerprint),
+        });
+    }
+    let (pages_sum, pages_n) = result
+        .strata
+        .values()
+        .fold((0.0, 0u64), |(s, n), cs| (s + cs.pages.0, n + cs.pages.1));
+    let mean_pages_all = (pages_n > 0).then(|| pages_sum / pages_n as f64);
+    let mut needed = burden(alloc.total, &rates);
+    if req.pages_column.is_some() {
+        needed.pages = pages_total;
+    }
+    let plan = PlanFile {
+        version: PLAN_VERSION,
+        kind: "urval-plan".to_string(),
+        created: req.created.clone(),
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        extract: ExtractInfo {
+            files: extract
+                .files
+                .iter()
+                .zip(&result.scan.files)
+                .map(|(f, c)| FileInfo {
+                    path: f.path.display().to_string(),
+                    format: f.format.name().to_string(),
+                    bytes: f.size,
+                    rows_read: c.rows_read,
+                    rows_used: c.rows_used,
+                    rows_excluded: c.rows_excluded,
+                    rows_quarantined: c.rows_quarantined,
+                    encoding: f.encoding.map(|e| e.name().to_string()),
+                })
+                .collect(),
+            total_bytes: extract.total_size(),
+            fingerprint: extract_fingerprint(&fps),
+            fingerprint_method:
+                "xxh3-128 over sorted (strata values, wrapping sum of xxh3-128(key)) per stratum"
+                    .to_string(),
+        },
+        key: req.key.clone(),
+        strata_columns: strata_cols.clone(),
+        where_: req.where_.clone(),
+        checks: req.checks.clone(),
+        pages_column: req.pages_column.clone(),
+        design: Design {
+            margin: req.margin,
+            total: req.total,
+            confidence: req.confidence,
+            z: alloc.z,
+            allocation: alloc.method.name().to_string(),
+            min: Some(alloc.min_used),
+            max: req.max,
+            proportion: req.proportion,
+            target_total: alloc.target_total,
+            margin_achieved: alloc.margin,
+            total_adjustment: alloc.total_adjustment.map(|a| serde_json::json!(a)),
+        },
+        rows_read: totals.rows_read,
+        rows_used: totals.rows_used,
+        rows_excluded: totals.rows_excluded,
+        rows_quarantined: totals.rows_quarantined,
+        duplicate_keys: result.duplicates.0,
+        allow_duplicate_keys: req.allow_duplicate_keys,
+        strata,
+        total_population: alloc.total_population,
+        total_n: alloc.total,
+        burden: PlanBurden {
+            rates,
+            needed,
+            requested: req.requested.map(|r| {
+                let mut cmp = compare_request(r, alloc.total, &rates);
+                // With measured pages: the request at the population's mean pages per record,
+                // the need at each stratum's own mean.
+                if let Some(mean_all) = mean_pages_all {
+                    cmp.requested_burden.pages = r as f64 * mean_all;
+                    cmp.needed_burden.pages = needed.pages;
+                    cmp.surplus_pages = cmp.requested_burden.pages - needed.pages;
+                }
+                cmp
+            }),
+        },
+    };
+    crate::files::write_json(&req.output, &plan)
+        .with_context(|| format!("writing {}", req.output.display()))?;
+    let quarantine_file =
+        crate::files::write_quarantine(&req.output, extract, &result.scan.quarantine)?;
+
+    Ok(Planned {
+        plan,
+        allocation: alloc,
+        quarantine_file,
+    })
+}
