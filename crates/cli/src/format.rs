@@ -29,44 +29,7 @@ pub enum CsvDialect {
     ExcelSv,
 }
 
-/// A text cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return) gets a leading `'`, which Excel shows as text and does not
-/// display (OWASP, "CSV Injection"). The exact value stays in Parquet and `.xlsx`, where
-/// text is written as text.
-pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{s}"))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
-/// A CSV that opens straight in Swedish Excel: a UTF-8 BOM, `;`, CRLF, every text field in
-/// quotes (inner quotes doubled), numbers with a decimal comma (shares as numbers, not
-/// percentages, so they stay exact).
-pub fn write_excel_sv(
-    w: &mut dyn std::io::Write,
-    columns: &[urval_report::xlsx::Column],
-    rows: &[Vec<urval_report::xlsx::Cell>],
-) -> std::io::Result<()> {
-    use urval_report::xlsx::Cell;
-    let quoted = |s: &str| format!("\"{}\"", neutralise(s).replace('"', "\"\""));
-    w.write_all(b"\xEF\xBB\xBF")?;
-    let header: Vec<String> = columns.iter().map(|c| quoted(&c.header)).collect();
-    w.write_all(format!("{}\r\n", header.join(";")).as_bytes())?;
-    for row in rows {
-        let fields: Vec<String> = row
-            .iter()
-            .map(|c| match c {
-                Cell::Empty => String::new(),
-                Cell::Text(s) => quoted(s),
-                Cell::Number(v) | Cell::Percent(v) => format!("{v}").replace('.', ","),
-            })
-            .collect();
-        w.write_all(format!("{}\r\n", fields.join(";")).as_bytes())?;
-    }
-    Ok(())
-}
+pub use urval_report::xlsx::write_excel_sv;
 
 /// The language of text for people (reports, spreadsheet headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,6 +38,24 @@ pub enum LangArg {
     Sv,
     /// English.
     En,
+}
+
+impl From<LangArg> for urval_report::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Sv => urval_report::Lang::Sv,
+            LangArg::En => urval_report::Lang::En,
+        }
+    }
+}
+
+impl From<CsvDialect> for urval_report::xlsx::CsvDialect {
+    fn from(d: CsvDialect) -> Self {
+        match d {
+            CsvDialect::Standard => urval_report::xlsx::CsvDialect::Standard,
+            CsvDialect::ExcelSv => urval_report::xlsx::CsvDialect::ExcelSv,
+        }
+    }
 }
 
 /// Output format.
@@ -345,15 +326,5 @@ mod tests {
         assert_eq!(parse_f64("5%"), Ok(0.05));
         assert_eq!(parse_f64("0,95"), Ok(0.95));
         assert!(parse_f64("x").is_err());
-    }
-
-    #[test]
-    fn formulas_are_neutralised_for_spreadsheets() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("-5"), "'-5");
-        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralise("\tx"), "'\tx");
-        assert_eq!(neutralise("äldre"), "äldre");
-        assert_eq!(neutralise("0214"), "0214");
     }
 }

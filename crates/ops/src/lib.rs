@@ -47,9 +47,12 @@
 //! ```
 
 pub mod artifacts;
+pub mod draw;
 mod error;
 pub mod files;
+pub mod manifest;
 pub mod plan;
+pub mod verify;
 
 pub use error::{Context, OpsError, Result};
 pub use plan::plan;

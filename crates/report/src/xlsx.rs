@@ -148,10 +148,68 @@ pub fn workbook(
     Ok(wb.save_to_buffer()?)
 }
 
+/// How a CSV for people is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvDialect {
+    /// `,` separator, decimal point, no BOM.
+    Standard,
+    /// `;` separator, decimal comma, a UTF-8 BOM, text fields quoted: opens straight in
+    /// Swedish Excel (which may still read a quoted `0214` as a number: `.xlsx` keeps it).
+    ExcelSv,
+}
+
+/// A text cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a leading `'`, which Excel shows as text and does not
+/// display (OWASP, "CSV Injection"). The exact value stays in Parquet and `.xlsx`, where
+/// text is written as text.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// A CSV that opens straight in Swedish Excel: a UTF-8 BOM, `;`, CRLF, every text field in
+/// quotes (inner quotes doubled), numbers with a decimal comma (shares as numbers, not
+/// percentages, so they stay exact).
+pub fn write_excel_sv(
+    w: &mut dyn std::io::Write,
+    columns: &[Column],
+    rows: &[Vec<Cell>],
+) -> std::io::Result<()> {
+    let quoted = |s: &str| format!("\"{}\"", neutralise(s).replace('"', "\"\""));
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let header: Vec<String> = columns.iter().map(|c| quoted(&c.header)).collect();
+    w.write_all(format!("{}\r\n", header.join(";")).as_bytes())?;
+    for row in rows {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Empty => String::new(),
+                Cell::Text(s) => quoted(s),
+                Cell::Number(v) | Cell::Percent(v) => format!("{v}").replace('.', ","),
+            })
+            .collect();
+        w.write_all(format!("{}\r\n", fields.join(";")).as_bytes())?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use calamine::{Data, Reader, Xlsx};
+
+    #[test]
+    fn formulas_are_neutralised_for_spreadsheets() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("-5"), "'-5");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("äldre"), "äldre");
+        assert_eq!(neutralise("0214"), "0214");
+    }
 
     #[test]
     fn written_cells_read_back_with_their_types() {

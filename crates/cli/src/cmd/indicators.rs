@@ -7,7 +7,6 @@
 //! in unit order, so the output is byte-identical for any number of threads.
 
 use super::common::{split_names, ExtractArgs};
-use super::draw::{manifest_rows, sidecar_path, ManifestRow};
 use crate::format::{thousands, Output};
 use crate::util::{file_hash, progress_bar, AtomicFile};
 use anyhow::{bail, Context, Result};
@@ -33,6 +32,7 @@ use urval_ingest::{
     file_columns, scan, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec, T_FALSE,
     T_NULL, T_TRUE,
 };
+use urval_ops::manifest::{manifest_rows, sidecar_path, ManifestRow};
 
 pub use crate::format::CsvDialect;
 
@@ -200,7 +200,10 @@ fn read_design(path: &Path) -> Result<Design> {
         bail!("{}: no manifest", path.display());
     };
     let cols = file_columns(first, Some(b','))?;
-    let Some(prn_at) = cols.iter().position(|c| crate::cmd::draw::is_prn_column(c)) else {
+    let Some(prn_at) = cols
+        .iter()
+        .position(|c| urval_ops::manifest::is_prn_column(c))
+    else {
         bail!(
             "{}: not a urval manifest (no prn column; columns: {})",
             path.display(),

@@ -2,7 +2,6 @@
 //! manifest and the indicators of the review): HTML, Markdown or JSON, Swedish or English.
 //! Reads the files, fills [`urval_report::Report`] and renders it.
 
-use super::draw::sidecar_path;
 use super::indicators::meta_path;
 use crate::format::Output;
 use crate::util::{file_hash, write_atomic};
@@ -15,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_design::{apportion, share_margin, BurdenRates};
 use urval_ops::artifacts::PlanFile;
+use urval_ops::manifest::sidecar_path;
 use urval_report::{
     fmt_dec, fmt_int, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow, Lang,
     Purpose, Rates, Report, StratumRow,

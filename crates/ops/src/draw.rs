@@ -1,0 +1,578 @@
+//! The draw: one streaming pass that selects, in every stratum of the plan, the n_h records
+//! with the smallest (u − start) mod 1, u = prn(seed, key) — simple random sampling without
+//! replacement, identical whatever the row order, file split, format or thread count — then
+//! the manifest ([`crate::manifest`]) and its sidecar ([`DrawSidecar`]).
+
+use crate::artifacts::{describe, DrawSidecar, DrawnStratum, PlanFile, DRAW_SIDECAR_VERSION};
+use crate::bail;
+use crate::error::{Context, Result};
+use crate::files::{file_hash, hex128, thousands};
+use crate::manifest::{manifest_columns, safe_name, sidecar_path, write_manifest, ManifestStyle};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use urval_ingest::personal::Pseudonymizer;
+use urval_ingest::strata::{StrataMapper, UNKNOWN};
+use urval_ingest::{scan, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
+use urval_report::xlsx::CsvDialect;
+use urval_report::Lang;
+use urval_sample::{prn53, rank, rank_bound, start53, BottomK, Candidate, PRN_SPEC_VERSION};
+
+/// A draw to files: the plan, the PRNs, the manifest and how it is written.
+#[derive(Debug, Clone)]
+pub struct DrawJob {
+    /// The plan file (its checksum goes into the sidecar).
+    pub plan: PathBuf,
+    /// The PRN seed.
+    pub seed: u64,
+    /// The start in [0, 1).
+    pub start: f64,
+    /// `COL=VALUE`: draw only those strata.
+    pub only: Option<String>,
+    /// Columns copied into the manifest.
+    pub include: Vec<String>,
+    /// The manifest: `.csv`, `.parquet` or `.xlsx`.
+    pub output: PathBuf,
+    /// How a `.csv` manifest is written.
+    pub csv_dialect: CsvDialect,
+    /// The language of a spreadsheet manifest.
+    pub lang: Lang,
+    /// Also write one manifest per value of this column into `out_dir`.
+    pub split_by: Option<String>,
+    /// The directory of the `split_by` manifests.
+    pub out_dir: Option<PathBuf>,
+    /// Columns whose values never appear in messages or quarantine files.
+    pub personal: Vec<String>,
+    /// The column replaced by keyed pseudonyms.
+    pub pseudonymize: Option<String>,
+    /// The secret of the pseudonyms.
+    pub secret_file: Option<PathBuf>,
+    /// Rank bounds in standard deviations above n_h ([`BOUND_SDS`]).
+    pub bound_sds: f64,
+    /// The most rows that may be quarantined, as a share of the rows read.
+    pub max_quarantine: f64,
+}
+
+/// A finished draw.
+#[derive(Debug)]
+pub struct Drawn {
+    /// The sidecar as written.
+    pub sidecar: DrawSidecar,
+    /// Where it was written.
+    pub sidecar_path: PathBuf,
+    /// The quarantine file, when rows were quarantined.
+    pub quarantine_file: Option<PathBuf>,
+    /// Used rows outside `only`.
+    pub outside_only: u64,
+}
+
+/// Parse `COL=VALUE`.
+pub fn parse_only(s: &str, plan: &PlanFile) -> Result<(String, String)> {
+    let Some((c, v)) = s.split_once('=') else {
+        bail!("--only takes COL=VALUE, got {s:?}");
+    };
+    let (c, v) = (c.trim().to_string(), v.trim().to_string());
+    if !plan.strata_columns.contains(&c) {
+        bail!(
+            "--only: {c:?} is not a strata column of the plan ({})",
+            plan.strata_columns.join(", ")
+        );
+    }
+    if !plan.strata.iter().any(|s| s.values.get(&c) == Some(&v)) {
+        bail!("--only: no stratum of the plan has {c}={v}");
+    }
+    Ok((c, v))
+}
+
+/// A selected record: the key and the included values as text.
+pub type Selected = Candidate<Vec<String>>;
+
+/// The outcome of a draw pass.
+pub struct DrawResult {
+    /// Per plan stratum: the selected records sorted by key.
+    pub selected: Vec<Vec<Selected>>,
+    /// Which plan strata are drawn (all, or those matching --only).
+    pub in_scope: Vec<bool>,
+    /// The scan's counts and quarantine.
+    pub scan: ScanOutput<()>,
+    /// Rows outside --only.
+    pub outside_only: u64,
+}
+
+struct DrawState {
+    mapper: StrataMapper,
+    bk: BottomK<Vec<String>>,
+    counts: Vec<u64>,
+    fingerprints: Vec<u128>,
+    not_in_plan: u64,
+    not_in_plan_example: Option<String>,
+    outside_only: u64,
+    ids: Vec<u32>,
+}
+
+/// How many standard deviations above n_h the per-stratum rank bounds sit (see
+/// [`urval_sample::rank_bound`]); a stratum left short is drawn again without a bound.
+pub const BOUND_SDS: f64 = 6.0;
+
+/// Draw from an extract with a plan. Checks that the extract is the one planned for: the
+/// same N_h and the same keys per stratum (order-independent fingerprints).
+///
+/// Ranks above a per-stratum bound set from the plan's N_h are rejected at once, so each
+/// chunk keeps only a handful of candidates; in the rare case (about 10⁻⁹ per stratum) that
+/// fewer than n_h records fall under the bound, the draw is repeated without bounds. The
+/// result is the exact bottom-n_h either way.
+pub fn draw(
+    extract: &Extract,
+    plan: &PlanFile,
+    req: &DrawRequest,
+    bound_sds: f64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<DrawResult> {
+    let result = draw_bounded(extract, plan, req, Some(bound_sds), progress)?;
+    let short = plan
+        .strata
+        .iter()
+        .zip(&result.selected)
+        .zip(&result.in_scope)
+        .any(|((s, sel), &scope)| scope && (sel.len() as u64) < s.n);
+    if short {
+        tracing::info!("a stratum fell short of its rank bound; drawing again without bounds");
+        return draw_bounded(extract, plan, req, None, progress);
+    }
+    Ok(result)
+}
+
+/// What to draw: the seed and start of the PRNs, the strata (`--only`), the columns to copy
+/// and the personal columns.
+pub struct DrawRequest<'a> {
+    /// The PRN seed.
+    pub seed: u64,
+    /// The start in [0, 1).
+    pub start: f64,
+    /// Only the strata with COL=VALUE.
+    pub only: Option<&'a (String, String)>,
+    /// Columns copied into the manifest.
+    pub include: &'a [String],
+    /// Columns whose values never appear in messages or quarantine rows.
+    pub personal: &'a [String],
+}
+
+/// [`draw`] with rank bounds `sds` standard deviations above n_h, or none.
+pub fn draw_bounded(
+    extract: &Extract,
+    plan: &PlanFile,
+    req: &DrawRequest,
+    sds: Option<f64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<DrawResult> {
+    let DrawRequest {
+        seed,
+        start,
+        only,
+        include,
+        personal,
+    } = *req;
+    let values = plan.strata_values();
+    let quotas_all: Vec<u64> = plan.strata.iter().map(|s| s.n).collect();
+    let in_scope: Vec<bool> = plan
+        .strata
+        .iter()
+        .map(|s| only.is_none_or(|(c, v)| s.values.get(c) == Some(v)))
+        .collect();
+    let quotas: Vec<u64> = quotas_all
+        .iter()
+        .zip(&in_scope)
+        .map(|(&q, &i)| if i { q } else { 0 })
+        .collect();
+    let template = StrataMapper::fixed(&plan.strata_columns, &values)?;
+    let bounds: Vec<u64> = plan
+        .strata
+        .iter()
+        .map(|s| sds.map_or(u64::MAX, |sds| rank_bound(s.n, s.population, sds)))
+        .collect();
+    let mut spec = ScanSpec::new(&plan.key, &plan.strata_columns);
+    spec.extra = include.to_vec();
+    spec.personal = personal.to_vec();
+    // The same row checks as the plan's, so the same rows count.
+    spec.nonnegative = plan.pages_column.iter().cloned().collect();
+    if let Some(w) = &plan.where_ {
+        spec.filter = Some(Filter::parse(w)?);
+    }
+    spec.checks = crate::files::parse_checks(&plan.checks)?;
+    let s53 = start53(start);
+    let h = plan.strata.len();
+    let out = scan(
+        extract,
+        &spec,
+        || DrawState {
+            mapper: template.clone(),
+            bk: BottomK::with_bounds(&quotas, &bounds),
+            counts: vec![0; h],
+            fingerprints: vec![0; h],
+            not_in_plan: 0,
+            not_in_plan_example: None,
+            outside_only: 0,
+            ids: Vec::new(),
+        },
+        |st, batch| {
+            let mut ids = std::mem::take(&mut st.ids);
+            st.mapper
+                .map_batch(batch, &mut ids)
+                .map_err(|e| IngestError::Row {
+                    path: batch.path.to_path_buf(),
+                    row: 0,
+                    reason: e.to_string(),
+                })?;
+            let include_cols: Vec<Option<TextCol>> =
+                batch.extra.iter().map(TextCol::from_array).collect();
+            for (i, &r) in batch.rows.iter().enumerate() {
+                let r = r as usize;
+                let s = ids[i];
+                if s == UNKNOWN {
+                    st.not_in_plan += 1;
+                    if st.not_in_plan_example.is_none() {
+                        let vals: Vec<&str> = batch
+                            .strata
+                            .iter()
+                            .map(|c| c.get(r).unwrap_or(""))
+                            .collect();
+                        st.not_in_plan_example = Some(format!(
+                            "{}, row {}: {}",
+                            batch.path.display(),
+                            batch.row_number(r),
+                            vals.join(", ")
+                        ));
+                    }
+                    continue;
+                }
+                let s = s as usize;
+                if !in_scope[s] {
+                    st.outside_only += 1;
+                    continue;
+                }
+                let key = batch.key_at(r);
+                st.counts[s] += 1;
+                st.fingerprints[s] =
+                    st.fingerprints[s].wrapping_add(xxhash_rust::xxh3::xxh3_128(key.as_bytes()));
+                let rk = rank(prn53(seed, key.as_bytes()), s53);
+                if st.bk.may_enter(s, rk) {
+                    let payload = include_cols
+                        .iter()
+                        .map(|c| c.as_ref().and_then(|c| c.get(r)).unwrap_or("").to_string())
+                        .collect();
+                    st.bk.offer(
+                        s,
+                        Candidate {
+                            rank: rk,
+                            key: key.as_bytes().into(),
+                            payload,
+                        },
+                    );
+                }
+            }
+            st.ids = ids;
+            Ok(())
+        },
+        progress,
+    )?;
+    let ScanOutput {
+        results,
+        files,
+        quarantine,
+    } = out;
+    let mut bk: BottomK<Vec<String>> = BottomK::new(&quotas);
+    let mut counts = vec![0u64; h];
+    let mut fps = vec![0u128; h];
+    let mut not_in_plan = 0;
+    let mut example = None;
+    let mut outside_only = 0;
+    for st in results {
+        bk.merge(st.bk);
+        for s in 0..h {
+            counts[s] += st.counts[s];
+            fps[s] = fps[s].wrapping_add(st.fingerprints[s]);
+        }
+        not_in_plan += st.not_in_plan;
+        if example.is_none() {
+            example = st.not_in_plan_example;
+        }
+        outside_only += st.outside_only;
+    }
+    if not_in_plan > 0 {
+        bail!(
+            "the extract changed since the plan: {} rows belong to strata the plan does not have (first: {})",
+            thousands(not_in_plan),
+            example.unwrap_or_default()
+        );
+    }
+    for (s, ps) in plan.strata.iter().enumerate() {
+        if !in_scope[s] {
+            continue;
+        }
+        if counts[s] != ps.population {
+            bail!(
+                "the extract changed since the plan: stratum {} has N = {} now, the plan says {}",
+                describe(&ps.values, &plan.strata_columns),
+                counts[s],
+                ps.population
+            );
+        }
+        if hex128(fps[s]) != ps.fingerprint {
+            bail!(
+                "the extract changed since the plan: stratum {} has the same N = {} but other keys",
+                describe(&ps.values, &plan.strata_columns),
+                counts[s]
+            );
+        }
+    }
+    let mut selected = bk.into_sorted();
+    for v in &mut selected {
+        v.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    Ok(DrawResult {
+        selected,
+        in_scope,
+        scan: ScanOutput {
+            results: Vec::new(),
+            files,
+            quarantine,
+        },
+        outside_only,
+    })
+}
+
+/// The selection of a draw as (stratum values, key) pairs, for comparisons.
+pub fn selection_set(plan: &PlanFile, result: &DrawResult) -> BTreeMap<(Vec<String>, String), ()> {
+    let values = plan.strata_values();
+    let mut out = BTreeMap::new();
+    for (s, rows) in result.selected.iter().enumerate() {
+        if !result.in_scope[s] {
+            continue;
+        }
+        for c in rows {
+            out.insert(
+                (
+                    values[s].clone(),
+                    String::from_utf8_lossy(&c.key).into_owned(),
+                ),
+                (),
+            );
+        }
+    }
+    out
+}
+
+/// The column to pseudonymize (index in the manifest's text columns) with its
+/// pseudonymizer, and the personal columns.
+type Pseudonymization = (Option<(usize, Pseudonymizer)>, Vec<String>);
+
+/// Read the secret and find the column to pseudonymize (its index in the manifest's text
+/// columns); the personal columns are `--personal` plus that column.
+fn pseudonymization(plan: &PlanFile, args: &DrawJob) -> Result<Pseudonymization> {
+    let mut personal = args.personal.clone();
+    let (Some(col), Some(secret_file)) = (&args.pseudonymize, &args.secret_file) else {
+        return Ok((None, personal));
+    };
+    let idx = if *col == plan.key {
+        0
+    } else if let Some(i) = args.include.iter().position(|c| c == col) {
+        1 + plan.strata_columns.len() + i
+    } else {
+        bail!(
+            "--pseudonymize {col:?}: name the key ({}) or an --include column",
+            plan.key
+        );
+    };
+    let p = crate::files::read_secret(secret_file)?;
+    if !personal.contains(col) {
+        personal.push(col.clone());
+    }
+    Ok((Some((idx, p)), personal))
+}
+
+/// The "about" sheet of a spreadsheet manifest: how the records were drawn and how to check
+/// them, in the manifest's language (file names only, never the analyst's paths).
+fn about_lines(args: &DrawJob, plan: &PlanFile, plan_hash: &str) -> Vec<(String, String)> {
+    let name = |p: &Path| crate::files::file_name(p);
+    let verify = format!(
+        "urval verify --extract <extract> --plan {} --manifest {}",
+        name(&args.plan),
+        name(&args.output)
+    );
+    let rows: [(&str, &str, String); 8] = [
+        ("Vad", "What", match args.lang {
+            Lang::Sv => format!("{} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal)", plan.total_n, env!("CARGO_PKG_VERSION")),
+            Lang::En => format!("{} records drawn with urval {} (simple random sampling within strata, permanent random numbers)", plan.total_n, env!("CARGO_PKG_VERSION")),
+        }),
+        ("Fröet (seed)", "Seed", args.seed.to_string()),
+        ("Start", "Start", args.start.to_string()),
+        ("Plan", "Plan", name(&args.plan)),
+        ("Planens kontrollsumma", "Plan checksum", plan_hash.to_string()),
+        ("Underlagets fingeravtryck", "Extract fingerprint", plan.extract.fingerprint.clone()),
+        ("Avgränsning (--only)", "Restriction (--only)", args.only.clone().unwrap_or_else(|| "–".into())),
+        ("Så kontrolleras urvalet", "How to verify", verify),
+    ];
+    rows.into_iter()
+        .map(|(sv, en, v)| {
+            (
+                match args.lang {
+                    Lang::Sv => sv,
+                    Lang::En => en,
+                }
+                .to_string(),
+                v,
+            )
+        })
+        .collect()
+}
+
+/// Draw the plan's records and write the manifest (and `--split-by` parts), its sidecar
+/// and the quarantine file.
+///
+/// # Errors
+/// A bad request (columns, `--only`, the output's type), an extract that is not the one
+/// planned for, a quarantine above the threshold, or a file that cannot be written.
+pub fn draw_to_files(
+    extract: &Extract,
+    plan: &PlanFile,
+    job: &DrawJob,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Drawn> {
+    let args = job;
+    let only = args
+        .only
+        .as_deref()
+        .map(|s| parse_only(s, plan))
+        .transpose()?;
+    for c in &args.include {
+        if *c == plan.key || plan.strata_columns.contains(c) {
+            bail!("--include {c:?}: the key and strata columns are in the manifest already");
+        }
+    }
+    let ext = crate::files::extension(&args.output);
+    if !matches!(ext.as_str(), "csv" | "parquet" | "xlsx") {
+        bail!(
+            "{}: the manifest must end in .csv, .parquet or .xlsx",
+            args.output.display()
+        );
+    }
+    let (pseudo, personal) = pseudonymization(plan, args)?;
+    let pseudo_ref = pseudo.as_ref().map(|(i, p)| (*i, p));
+    let req = DrawRequest {
+        seed: args.seed,
+        start: args.start,
+        only: only.as_ref(),
+        include: &args.include,
+        personal: &personal,
+    };
+    crate::files::refuse_overwriting_inputs(
+        &[
+            args.output.clone(),
+            sidecar_path(&args.output),
+            crate::files::quarantine_path(&args.output),
+        ],
+        extract,
+        &[&args.plan],
+    )?;
+    let result = draw(extract, plan, &req, args.bound_sds, progress)?;
+    let totals = result.scan.totals();
+    crate::files::check_quarantine(
+        args.max_quarantine,
+        &args.output,
+        extract,
+        totals.rows_read,
+        totals.rows_quarantined,
+        &result.scan.quarantine,
+    )?;
+    let columns = manifest_columns(plan, &result, &args.include, args.seed, None, pseudo_ref);
+    let plan_hash = file_hash(&args.plan)?;
+    let style = ManifestStyle {
+        dialect: args.csv_dialect,
+        lang: args.lang,
+        about: about_lines(args, plan, &plan_hash),
+    };
+    write_manifest(&args.output, &columns, &style)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    let mut split_files = Vec::new();
+    if let (Some(col), Some(dir)) = (&args.split_by, &args.out_dir) {
+        let idx = columns
+            .names
+            .iter()
+            .position(|n| n == col)
+            .with_context(|| {
+                format!(
+                    "--split-by {col:?} is not a column of the manifest ({})",
+                    columns.names.join(", ")
+                )
+            })?;
+        if idx == 0 {
+            bail!("--split-by the key would write one file per record");
+        }
+        if !dir.is_dir() {
+            bail!("{}: the --out-dir directory does not exist", dir.display());
+        }
+        let distinct: std::collections::BTreeSet<&String> = columns.text[idx].iter().collect();
+        for v in distinct {
+            let part = manifest_columns(
+                plan,
+                &result,
+                &args.include,
+                args.seed,
+                Some((idx, v)),
+                pseudo_ref,
+            );
+            let path = dir.join(format!("{}.{ext}", safe_name(v)));
+            write_manifest(&path, &part, &style)?;
+            split_files.push(path.display().to_string());
+        }
+    }
+    let selected: u64 = columns.prn.len() as u64;
+    let strata: Vec<DrawnStratum> = plan
+        .strata
+        .iter()
+        .zip(&result.selected)
+        .zip(&result.in_scope)
+        .filter(|(_, &i)| i)
+        .map(|((s, sel), _)| DrawnStratum {
+            values: s.values.clone(),
+            population: s.population,
+            n: s.n,
+            drawn: sel.len() as u64,
+        })
+        .collect();
+    let sidecar = DrawSidecar {
+        kind: "urval-draw".to_string(),
+        version: DRAW_SIDECAR_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        prn_spec_version: PRN_SPEC_VERSION,
+        prn: "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the n_h smallest (u - start) mod 1, ties by key".to_string(),
+        seed: args.seed,
+        start: args.start,
+        only: only.as_ref().map(|(c, v)| format!("{c}={v}")),
+        include: args.include.clone(),
+        pseudonymized: args.pseudonymize.clone(),
+        plan: args.plan.display().to_string(),
+        plan_hash,
+        extract_fingerprint: plan.extract.fingerprint.clone(),
+        manifest: args.output.display().to_string(),
+        manifest_hash: file_hash(&args.output)?,
+        rows_read: totals.rows_read,
+        rows_used: totals.rows_used,
+        rows_excluded: totals.rows_excluded,
+        rows_quarantined: totals.rows_quarantined,
+        rows_outside_only: result.outside_only,
+        files: crate::files::files_json(extract, &result.scan.files),
+        selected,
+        split_files,
+        strata,
+    };
+    let side = sidecar_path(&args.output);
+    crate::files::write_json(&side, &sidecar)?;
+    let quarantine_file =
+        crate::files::write_quarantine(&args.output, extract, &result.scan.quarantine)?;
+    Ok(Drawn {
+        sidecar,
+        sidecar_path: side,
+        quarantine_file,
+        outside_only: result.outside_only,
+    })
+}

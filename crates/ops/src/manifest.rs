@@ -1,0 +1,372 @@
+//! The manifest: one column layout (key, strata, `prn`, `inclusion_probability`,
+//! `weight`, the `--include` columns), one writer for CSV, the Excel CSV, `.xlsx` and
+//! Parquet, and one reader ([`manifest_rows`]) for all of them.
+
+use crate::artifacts::PlanFile;
+use crate::bail;
+use crate::draw::DrawResult;
+use crate::error::Result;
+use crate::files::AtomicFile;
+use arrow_array::builder::{Float64Builder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use urval_ingest::personal::Pseudonymizer;
+use urval_ingest::{scan, Extract, ScanSpec};
+use urval_report::xlsx::CsvDialect;
+use urval_report::Lang;
+use urval_sample::{prn53, TWO_POW_53};
+
+/// The manifest's rows as columns of text and numbers.
+pub(crate) struct ManifestColumns {
+    pub(crate) names: Vec<String>,
+    pub(crate) text: Vec<Vec<String>>,
+    pub(crate) prn: Vec<f64>,
+    pub(crate) pi: Vec<f64>,
+    pub(crate) weight: Vec<f64>,
+    pub(crate) n_text_before_numbers: usize,
+}
+
+pub(crate) fn manifest_columns(
+    plan: &PlanFile,
+    result: &DrawResult,
+    include: &[String],
+    seed: u64,
+    filter: Option<(usize, &str)>,
+    pseudo: Option<(usize, &Pseudonymizer)>,
+) -> ManifestColumns {
+    let values = plan.strata_values();
+    let width = 1 + plan.strata_columns.len() + include.len();
+    // (stratum, row text, prn, π, weight), sorted by stratum then (pseudonymized) key.
+    let mut rows_out: Vec<(usize, Vec<String>, f64, f64, f64)> = Vec::new();
+    for (s, rows) in result.selected.iter().enumerate() {
+        if !result.in_scope[s] {
+            continue;
+        }
+        let ps = &plan.strata[s];
+        for c in rows {
+            let key = String::from_utf8_lossy(&c.key).into_owned();
+            let u = prn53(seed, key.as_bytes()) as f64 / TWO_POW_53 as f64;
+            let mut row: Vec<String> = Vec::with_capacity(width);
+            row.push(key);
+            row.extend(values[s].iter().cloned());
+            row.extend(c.payload.iter().cloned());
+            if let Some((col, p)) = pseudo {
+                row[col] = p.pseudonym(&row[col]);
+            }
+            if let Some((col, v)) = filter {
+                if row[col] != v {
+                    continue;
+                }
+            }
+            let pi = ps.n as f64 / ps.population as f64;
+            rows_out.push((s, row, u, pi, ps.population as f64 / ps.n as f64));
+        }
+    }
+    rows_out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1[0].cmp(&b.1[0])));
+    let mut text: Vec<Vec<String>> = vec![Vec::with_capacity(rows_out.len()); width];
+    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+    for (_, row, u, p, w) in rows_out {
+        for (t, val) in text.iter_mut().zip(row) {
+            t.push(val);
+        }
+        prn.push(u);
+        pi.push(p);
+        weight.push(w);
+    }
+    let mut names = vec![plan.key.clone()];
+    names.extend(plan.strata_columns.iter().cloned());
+    let n_text_before_numbers = names.len();
+    names.extend(include.iter().cloned());
+    ManifestColumns {
+        names,
+        text,
+        prn,
+        pi,
+        weight,
+        n_text_before_numbers,
+    }
+}
+
+/// How a manifest for people is written: the CSV dialect, and for `.xlsx` the language of
+/// the headers and the lines of the "about" sheet.
+pub struct ManifestStyle {
+    /// The CSV dialect.
+    pub dialect: CsvDialect,
+    /// The language of spreadsheet headers.
+    pub lang: Lang,
+    /// The "about" sheet: (what, value).
+    pub about: Vec<(String, String)>,
+}
+
+/// The header of the manifest's three number columns in a spreadsheet: `prn`,
+/// `inclusion_probability`, `weight` in English; `slumptal`, `urvalssannolikhet`, `vikt` in
+/// Swedish. A manifest is read back by either name.
+pub fn number_headers(lang: Lang) -> [&'static str; 3] {
+    match lang {
+        Lang::Sv => ["slumptal", "urvalssannolikhet", "vikt"],
+        Lang::En => ["prn", "inclusion_probability", "weight"],
+    }
+}
+
+/// Whether a manifest column is the PRN column (`prn`, or `slumptal` in a Swedish `.xlsx`).
+pub fn is_prn_column(name: &str) -> bool {
+    name == "prn" || name == number_headers(Lang::Sv)[0]
+}
+
+/// The manifest for people (`.xlsx`, the `excel-sv` CSV): headers of the number columns in
+/// the language ([`number_headers`]), key and strata as text, include columns as dates or
+/// numbers when every value is one, else text.
+fn people_manifest(
+    m: &ManifestColumns,
+    lang: Lang,
+) -> (
+    Vec<urval_report::xlsx::Column>,
+    Vec<Vec<urval_report::xlsx::Cell>>,
+) {
+    use urval_report::xlsx::{Cell, Column, ColumnKind};
+    let k = m.n_text_before_numbers;
+    let rows = m.prn.len();
+    let numbers = number_headers(lang);
+    let is_date = |c: &Vec<String>| {
+        c.iter().any(|v| !v.is_empty())
+            && c.iter()
+                .all(|v| v.is_empty() || urval_ingest::parse_date(v).is_some())
+    };
+    let mut columns: Vec<Column> = Vec::new();
+    for name in &m.names[..k] {
+        columns.push(Column {
+            header: name.clone(),
+            kind: ColumnKind::Text,
+        });
+    }
+    for h in numbers {
+        columns.push(Column {
+            header: h.to_string(),
+            kind: ColumnKind::Number,
+        });
+    }
+    // A number as written by a system, not a code: no leading zero, no sign but `-`.
+    let plain_number = |v: &str| {
+        let digits = v.strip_prefix('-').unwrap_or(v);
+        let int = digits.split('.').next().unwrap_or("");
+        !int.is_empty()
+            && (int == "0" || !int.starts_with('0'))
+            && digits.parse::<f64>().is_ok_and(f64::is_finite)
+            && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    };
+    let is_number = |c: &Vec<String>| {
+        c.iter().any(|v| !v.is_empty()) && c.iter().all(|v| v.is_empty() || plain_number(v))
+    };
+    let mut include_kinds = Vec::new();
+    for (i, name) in m.names[k..].iter().enumerate() {
+        let kind = if is_date(&m.text[k + i]) {
+            ColumnKind::Date
+        } else if is_number(&m.text[k + i]) {
+            ColumnKind::Number
+        } else {
+            ColumnKind::Text
+        };
+        include_kinds.push(kind);
+        columns.push(Column {
+            header: name.clone(),
+            kind,
+        });
+    }
+    let text = |v: &String| {
+        if v.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(v.clone())
+        }
+    };
+    let data: Vec<Vec<Cell>> = (0..rows)
+        .map(|r| {
+            let mut row: Vec<Cell> = m.text[..k].iter().map(|c| text(&c[r])).collect();
+            row.extend([m.prn[r], m.pi[r], m.weight[r]].map(Cell::Number));
+            row.extend(m.text[k..].iter().zip(&include_kinds).map(|(c, kind)| {
+                match (kind, c[r].parse::<f64>()) {
+                    (ColumnKind::Number, Ok(v)) => Cell::Number(v),
+                    _ => text(&c[r]),
+                }
+            }));
+            row
+        })
+        .collect();
+    (columns, data)
+}
+
+pub(crate) fn write_manifest(
+    path: &Path,
+    m: &ManifestColumns,
+    style: &ManifestStyle,
+) -> Result<()> {
+    let ext = crate::files::extension(path);
+    let k = m.n_text_before_numbers;
+    let mut header: Vec<String> = m.names[..k].to_vec();
+    header.extend(["prn", "inclusion_probability", "weight"].map(String::from));
+    header.extend(m.names[k..].iter().cloned());
+    let rows = m.prn.len();
+    let mut f = AtomicFile::create(path)?;
+    match ext.as_str() {
+        "csv" if style.dialect == CsvDialect::ExcelSv => {
+            let (columns, data) = people_manifest(m, style.lang);
+            urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
+        }
+        "csv" => {
+            let mut w = csv::Writer::from_writer(f.writer());
+            w.write_record(&header)?;
+            for r in 0..rows {
+                let mut rec: Vec<String> = m.text[..k].iter().map(|c| c[r].clone()).collect();
+                rec.push(format!("{}", m.prn[r]));
+                rec.push(format!("{}", m.pi[r]));
+                rec.push(format!("{}", m.weight[r]));
+                rec.extend(m.text[k..].iter().map(|c| c[r].clone()));
+                w.write_record(&rec)?;
+            }
+            w.flush()?;
+        }
+        "xlsx" => {
+            use std::io::Write as _;
+            use urval_report::xlsx::Sheet;
+            let (columns, data) = people_manifest(m, style.lang);
+            let sheet = Sheet {
+                name: match style.lang {
+                    Lang::Sv => "Urval",
+                    Lang::En => "Sample",
+                }
+                .to_string(),
+                columns,
+                rows: data,
+            };
+            let about_name = match style.lang {
+                Lang::Sv => "Om urvalet",
+                Lang::En => "About",
+            };
+            let bytes = urval_report::xlsx::workbook(&sheet, Some((about_name, &style.about)))?;
+            f.writer().write_all(&bytes)?;
+        }
+        "parquet" => {
+            let mut fields: Vec<Field> = Vec::new();
+            let mut cols: Vec<ArrayRef> = Vec::new();
+            let text_col = |c: &Vec<String>| -> ArrayRef {
+                let mut b = StringBuilder::with_capacity(c.len(), c.iter().map(String::len).sum());
+                for v in c {
+                    b.append_value(v);
+                }
+                Arc::new(b.finish())
+            };
+            let num_col = |c: &Vec<f64>| -> ArrayRef {
+                let mut b = Float64Builder::with_capacity(c.len());
+                b.append_slice(c);
+                Arc::new(b.finish())
+            };
+            for (i, name) in m.names[..k].iter().enumerate() {
+                fields.push(Field::new(name, DataType::Utf8, false));
+                cols.push(text_col(&m.text[i]));
+            }
+            for (name, c) in [
+                ("prn", &m.prn),
+                ("inclusion_probability", &m.pi),
+                ("weight", &m.weight),
+            ] {
+                fields.push(Field::new(name, DataType::Float64, false));
+                cols.push(num_col(c));
+            }
+            for (i, name) in m.names[k..].iter().enumerate() {
+                fields.push(Field::new(name, DataType::Utf8, false));
+                cols.push(text_col(&m.text[k + i]));
+            }
+            let schema = Arc::new(Schema::new(fields));
+            let batch = RecordBatch::try_new(schema.clone(), cols)?;
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .build();
+            let mut w = ArrowWriter::try_new(f.writer(), schema, Some(props))?;
+            w.write(&batch)?;
+            w.close()?;
+        }
+        _ => bail!(
+            "{}: the manifest must end in .csv, .parquet or .xlsx",
+            path.display()
+        ),
+    }
+    Ok(f.commit()?)
+}
+
+/// One row of a manifest as read back: its key, its stratum's values (in the given
+/// columns' order) and its row number.
+pub struct ManifestRow {
+    /// The key (or its pseudonym).
+    pub key: String,
+    /// The stratum's values.
+    pub values: Vec<String>,
+    /// The 1-based row (CSV: the line).
+    pub row: u64,
+}
+
+/// Read a manifest's key and strata columns with the same ingest as extracts (values as
+/// text, so `0180` stays `0180`). A row with an empty key or stratum is an error.
+pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<ManifestRow>> {
+    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
+    let out = scan(
+        &manifest,
+        &ScanSpec::new(key, strata),
+        Vec::<ManifestRow>::new,
+        |v, batch| {
+            for (i, &r) in batch.rows.iter().enumerate() {
+                let r = r as usize;
+                v.push(ManifestRow {
+                    key: batch.key_at(r).to_string(),
+                    values: batch
+                        .strata
+                        .iter()
+                        .map(|c| c.get(r).unwrap_or("").to_string())
+                        .collect(),
+                    row: batch.row_number(i),
+                });
+            }
+            Ok(())
+        },
+        &|_| {},
+    )?;
+    let bad = out.totals().rows_quarantined;
+    if bad > 0 {
+        bail!(
+            "{}: {bad} rows of the manifest cannot be read (empty key or stratum)",
+            path.display()
+        );
+    }
+    Ok(out.results.into_iter().flatten().collect())
+}
+
+/// The sidecar next to a manifest: `manifest.csv` → `manifest.draw.json`.
+pub fn sidecar_path(manifest: &Path) -> PathBuf {
+    let stem = manifest
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("manifest");
+    manifest.with_file_name(format!("{stem}.draw.json"))
+}
+
+pub(crate) fn safe_name(v: &str) -> String {
+    let s: String = v
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
+}

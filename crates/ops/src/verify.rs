@@ -1,0 +1,170 @@
+//! Verify: recompute a draw from the extract, the plan and the seed (from the manifest's
+//! sidecar unless given) and compare it with the manifest record by record.
+
+use crate::artifacts::{DrawSidecar, PlanFile};
+use crate::bail;
+use crate::draw::{draw, parse_only, selection_set, DrawRequest, BOUND_SDS};
+use crate::error::Result;
+use crate::manifest::{manifest_rows, sidecar_path};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use urval_ingest::Extract;
+
+/// What to verify.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    /// The manifest (`.csv`, `.parquet` or `.xlsx`); its sidecar is read from beside it.
+    pub manifest: PathBuf,
+    /// The seed (default: the sidecar's).
+    pub seed: Option<u64>,
+    /// The start (default: the sidecar's, else 0).
+    pub start: Option<f64>,
+    /// `COL=VALUE` (default: the sidecar's).
+    pub only: Option<String>,
+    /// Columns whose values are never shown (a personal key is masked in the differences).
+    pub personal: Vec<String>,
+    /// The secret of a pseudonymized key.
+    pub secret_file: Option<PathBuf>,
+}
+
+/// The comparison.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The seed used.
+    pub seed: u64,
+    /// The start used.
+    pub start: f64,
+    /// Records the draw selects.
+    pub expected: u64,
+    /// (stratum values, key) drawn but not in the manifest; a personal key masked.
+    pub missing: Vec<(Vec<String>, String)>,
+    /// (stratum values, key) in the manifest but not drawn; a personal key masked.
+    pub extra: Vec<(Vec<String>, String)>,
+    /// Manifest rows that repeat another.
+    pub repeated: u64,
+    /// Why the manifest is not byte for byte the file its sidecar was written with.
+    pub not_as_written: Option<String>,
+}
+
+impl Verified {
+    /// Whether the manifest is exactly the draw.
+    pub fn identical(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty() && self.repeated == 0
+    }
+}
+
+/// Recompute the draw and compare it with the manifest.
+///
+/// # Errors
+/// No seed (neither given nor in a sidecar), a bad start or `only`, an invalid sidecar, a
+/// pseudonymized manifest without the secret, an extract that is not the one planned for,
+/// or an unreadable manifest.
+pub fn verify(
+    extract: &Extract,
+    plan: &PlanFile,
+    req: &VerifyRequest,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Verified> {
+    let args = req;
+    let side_path = sidecar_path(&args.manifest);
+    // Without a sidecar, --seed (and --start, --only) must be given; a sidecar that is there
+    // must be a valid one.
+    // A manifest that is not byte for byte the file the sidecar was written with (edited,
+    // or a sidecar of another draw beside it) is still compared record by record; the
+    // mismatch is said, and records that differ are the finding.
+    let mut not_as_written = None;
+    let sidecar = if side_path.exists() {
+        let side = DrawSidecar::read(&side_path)?;
+        if let Err(e) = side.check_manifest(&side_path, &args.manifest) {
+            not_as_written = Some(e.to_string());
+        }
+        Some(side)
+    } else {
+        None
+    };
+    let seed = match (args.seed, sidecar.as_ref().map(|s| s.seed)) {
+        (Some(s), _) | (None, Some(s)) => s,
+        (None, None) => bail!(
+            "no --seed and no sidecar {} to take it from",
+            side_path.display()
+        ),
+    };
+    let start = args
+        .start
+        .or_else(|| sidecar.as_ref().map(|s| s.start))
+        .unwrap_or(0.0);
+    if !(0.0..1.0).contains(&start) {
+        bail!("start must be in [0, 1), got {start}");
+    }
+    let only_text = args
+        .only
+        .clone()
+        .or_else(|| sidecar.as_ref().and_then(|s| s.only.clone()));
+    let only = only_text
+        .as_deref()
+        .map(|s| parse_only(s, plan))
+        .transpose()?;
+    let pseudonymized_key = sidecar
+        .as_ref()
+        .and_then(|s| s.pseudonymized.as_deref())
+        .is_some_and(|c| c == plan.key);
+    let mut personal = args.personal.clone();
+    let pseudo = if pseudonymized_key {
+        personal.push(plan.key.clone());
+        let Some(f) = &args.secret_file else {
+            bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used");
+        };
+        Some(crate::files::read_secret(f)?)
+    } else {
+        None
+    };
+    let key_is_personal = personal.contains(&plan.key);
+    let req = DrawRequest {
+        seed,
+        start,
+        only: only.as_ref(),
+        include: &[],
+        personal: &personal,
+    };
+    let result = draw(extract, plan, &req, BOUND_SDS, progress)?;
+    let expected: BTreeSet<(Vec<String>, String)> = selection_set(plan, &result)
+        .into_keys()
+        .map(|(v, k)| match &pseudo {
+            Some(p) => (v, p.pseudonym(&k)),
+            None => (v, k),
+        })
+        .collect();
+
+    // Read the manifest with the same ingest: key and strata columns as text.
+    let rows: Vec<(Vec<String>, String)> =
+        manifest_rows(&args.manifest, &plan.key, &plan.strata_columns)?
+            .into_iter()
+            .map(|r| (r.values, r.key))
+            .collect();
+    let found: BTreeSet<(Vec<String>, String)> = rows.iter().cloned().collect();
+    let repeated = rows.len() - found.len();
+    let missing: Vec<_> = expected.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&expected).collect();
+    let shown = |key: &String| -> String {
+        if key_is_personal && pseudo.is_none() {
+            urval_ingest::PERSONAL_MASK.to_string()
+        } else {
+            key.clone()
+        }
+    };
+    Ok(Verified {
+        seed,
+        start,
+        expected: expected.len() as u64,
+        missing: missing
+            .into_iter()
+            .map(|(v, k)| (v.clone(), shown(k)))
+            .collect(),
+        extra: extra
+            .into_iter()
+            .map(|(v, k)| (v.clone(), shown(k)))
+            .collect(),
+        repeated: repeated as u64,
+        not_as_written,
+    })
+}
