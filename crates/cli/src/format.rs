@@ -29,8 +29,6 @@ pub enum CsvDialect {
     ExcelSv,
 }
 
-pub use urval_report::xlsx::write_excel_sv;
-
 /// The language of text for people (reports, spreadsheet headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LangArg {

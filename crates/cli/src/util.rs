@@ -9,9 +9,7 @@ use urval_ingest::Extract;
 
 pub use urval_ingest::civil_from_days;
 pub use urval_ops::files::{
-    extension, extract_file_name, file_hash, file_name, files_json, hex128, nothing_kept,
-    quarantine_path, read_secret, refuse_overwriting_inputs, rfc3339, write_atomic, write_json,
-    write_quarantine, AtomicFile,
+    extension, extract_file_name, file_hash, hex128, rfc3339, write_atomic, write_json, AtomicFile,
 };
 
 static FIXED_TIME: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);

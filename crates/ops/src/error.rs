@@ -18,6 +18,9 @@ pub enum OpsError {
     /// The design math refused its inputs.
     #[error(transparent)]
     Design(#[from] DesignError),
+    /// The indicator spec is not usable.
+    #[error(transparent)]
+    Spec(#[from] urval_indicators::spec::SpecError),
     /// A file could not be read or written.
     #[error(transparent)]
     Io(#[from] std::io::Error),

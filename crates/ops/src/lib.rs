@@ -50,6 +50,7 @@ pub mod artifacts;
 pub mod draw;
 mod error;
 pub mod files;
+pub mod indicators;
 pub mod manifest;
 pub mod plan;
 pub mod verify;

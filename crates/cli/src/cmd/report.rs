@@ -2,7 +2,6 @@
 //! manifest and the indicators of the review): HTML, Markdown or JSON, Swedish or English.
 //! Reads the files, fills [`urval_report::Report`] and renders it.
 
-use super::indicators::meta_path;
 use crate::format::Output;
 use crate::util::{file_hash, write_atomic};
 use anyhow::{bail, Context, Result};
@@ -14,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_design::{apportion, share_margin, BurdenRates};
 use urval_ops::artifacts::PlanFile;
+use urval_ops::indicators::meta_path;
 use urval_ops::manifest::sidecar_path;
 use urval_report::{
     fmt_dec, fmt_int, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow, Lang,

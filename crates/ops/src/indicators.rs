@@ -1,0 +1,1446 @@
+//! Indicators: the supervision indicators of a spec, per group (`by` columns and age
+//! bands), over a full extract (census) or over a drawn sample with the manifest's design
+//! (stratified estimates with the finite population correction).
+//!
+//! One pass: every scan unit (a Parquet row group, a CSV or IPC file) folds its rows into
+//! its own tallies, keyed by (group, age band, design stratum); the units' tallies are merged
+//! in unit order, so the output is byte-identical for any number of threads.
+
+use crate::bail;
+use crate::error::{Context, OpsError, Result};
+use crate::files::{file_hash, AtomicFile};
+use crate::manifest::{manifest_rows, sidecar_path, ManifestRow};
+use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use rustc_hash::FxHashMap;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use urval_indicators::estimate::{self, DomainStratum, Histogram, Nonresponse};
+use urval_indicators::spec::{Indicator, Kind, NullRule, Spec};
+use urval_indicators::{Estimate, Tally};
+use urval_ingest::personal::Pseudonymizer;
+use urval_ingest::strata::{StrataMapper, UNKNOWN};
+use urval_ingest::{
+    file_columns, scan, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec, T_FALSE,
+    T_NULL, T_TRUE,
+};
+use urval_report::xlsx::CsvDialect;
+use urval_report::Lang;
+
+/// What to compute and where to write it.
+#[derive(Debug, Clone)]
+pub struct IndicatorsJob {
+    /// The indicator spec (TOML).
+    pub spec: PathBuf,
+    /// Group by these columns (a `total` row per indicator is always written).
+    pub by: Vec<String>,
+    /// Age bands, `0-17,18-64,65-79,80-` (the age from `age`).
+    pub age_bands: Option<String>,
+    /// The age of a record, as an expression.
+    pub age: String,
+    /// The record key column (default: the manifest's key; a census without one reads no key).
+    pub key: Option<String>,
+    /// A manifest from a draw (with its sidecar): estimate from the sample.
+    pub manifest: Option<PathBuf>,
+    /// Only rows where this expression is true.
+    pub where_: Option<String>,
+    /// Data rules: a row where one is FALSE is quarantined.
+    pub checks: Vec<String>,
+    /// Census: intervals too.
+    pub ci: bool,
+    /// The confidence level of the intervals.
+    pub confidence: f64,
+    /// The table: `.csv`, `.parquet`, `.json` or `.xlsx`.
+    pub output: PathBuf,
+    /// How a `.csv` table is written.
+    pub csv_dialect: CsvDialect,
+    /// The language of a spreadsheet table.
+    pub lang: Lang,
+    /// How a design stratum with no responding record enters the estimates.
+    pub nonresponse: Nonresponse,
+    /// Census: accept an indicator whose `where` keeps no record.
+    pub allow_empty: bool,
+    /// Columns whose values never appear in messages or quarantine files.
+    pub personal: Vec<String>,
+    /// The secret of a pseudonymized manifest.
+    pub secret_file: Option<PathBuf>,
+    /// The most rows that may be quarantined, as a share of the rows read.
+    pub max_quarantine: f64,
+}
+
+/// A written indicator table.
+#[derive(Debug)]
+pub struct Indicators {
+    /// The rows as written.
+    pub rows: Vec<Row>,
+    /// The spec.
+    pub spec: Spec,
+    /// The metadata file beside the table.
+    pub metadata_file: PathBuf,
+    /// The quarantine file, when rows or values were quarantined.
+    pub quarantine_file: Option<PathBuf>,
+    /// The scan's totals.
+    pub totals: urval_ingest::FileCounts,
+    /// Sample: used rows whose key is not in the manifest.
+    pub outside_manifest: u64,
+    /// Sample: drawn records with no row in the extract.
+    pub nonresponse_total: u64,
+    /// Sample: design strata with some non-response.
+    pub nonresponse_strata: usize,
+    /// Sample: the design read from the manifest.
+    pub design: Option<Design>,
+    /// Sample: design strata without a responding record (indices into the design).
+    pub empty_strata: Vec<usize>,
+}
+
+/// One age band: `lo-hi` (inclusive) or `lo-`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeBand {
+    lo: f64,
+    hi: Option<f64>,
+    label: String,
+}
+
+/// Parse `0-17,18-64,65-79,80-`: bands in increasing order that do not overlap.
+pub fn parse_age_bands(s: &str) -> Result<Vec<AgeBand>> {
+    let mut out: Vec<AgeBand> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+        let Some((lo, hi)) = part.split_once('-') else {
+            bail!("--age-bands: {part:?} is not LO-HI or LO-");
+        };
+        let lo: f64 = lo
+            .trim()
+            .parse()
+            .ok()
+            .with_context(|| format!("--age-bands: {part:?}: not a number"))?;
+        let hi: Option<f64> = match hi.trim() {
+            "" => None,
+            h => Some(
+                h.parse()
+                    .ok()
+                    .with_context(|| format!("--age-bands: {part:?}: not a number"))?,
+            ),
+        };
+        if hi.is_some_and(|h| h < lo) || lo < 0.0 {
+            bail!("--age-bands: {part:?} is empty or negative");
+        }
+        if let Some(prev) = out.last() {
+            if prev.hi.is_none_or(|h| h >= lo) {
+                bail!("--age-bands: {part:?} overlaps the band before it");
+            }
+        }
+        out.push(AgeBand {
+            lo,
+            hi,
+            label: part.to_string(),
+        });
+    }
+    if out.is_empty() || out.len() > 250 {
+        bail!("--age-bands: give 1–250 bands, e.g. 0-17,18-64,65-79,80-");
+    }
+    Ok(out)
+}
+
+/// The label of rows whose age is missing or outside every band.
+pub const UNKNOWN_BAND: &str = "unknown";
+
+fn band_of(bands: &[AgeBand], age: Option<f64>) -> u16 {
+    let unknown = bands.len() as u16;
+    let Some(a) = age else { return unknown };
+    // Whole years: an age of 17.9 is 17.
+    let a = a.floor();
+    bands
+        .iter()
+        .position(|b| a >= b.lo && b.hi.is_none_or(|h| a <= h))
+        .map_or(unknown, |i| i as u16)
+}
+
+/// The sample's design, from a manifest and its sidecar.
+/// The design of a drawn sample, read from a manifest and its sidecar.
+#[derive(Debug)]
+pub struct Design {
+    /// The key column.
+    pub key: String,
+    /// Manifest key → design stratum.
+    pub keys: FxHashMap<String, u32>,
+    /// Per design stratum: values (column → value), N_h, n_h drawn.
+    pub strata: Vec<(BTreeMap<String, String>, u64, u64)>,
+    /// The strata columns.
+    pub strata_columns: Vec<String>,
+    /// Whether the manifest's keys are pseudonyms.
+    pub pseudonymized: bool,
+    /// The manifest.
+    pub manifest: PathBuf,
+}
+
+/// Read the design of a manifest (and its sidecar).
+///
+/// # Errors
+/// The manifest or its sidecar cannot be read or do not belong together.
+pub fn read_design(path: &Path) -> Result<Design> {
+    let side_path = sidecar_path(path);
+    let side = crate::artifacts::DrawSidecar::read(&side_path)?;
+    side.check_manifest(&side_path, path)?;
+    let strata: Vec<(BTreeMap<String, String>, u64, u64)> = side
+        .strata
+        .iter()
+        .map(|s| (s.values.clone(), s.population, s.n))
+        .collect();
+    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
+    let Some(first) = manifest.files.first() else {
+        bail!("{}: no manifest", path.display());
+    };
+    let cols = file_columns(first, Some(b','))?;
+    let Some(prn_at) = cols.iter().position(|c| crate::manifest::is_prn_column(c)) else {
+        bail!(
+            "{}: not a urval manifest (no prn column; columns: {})",
+            path.display(),
+            cols.join(", ")
+        );
+    };
+    if prn_at == 0 {
+        bail!("{}: not a urval manifest (no key column)", path.display());
+    }
+    let key = cols[0].clone();
+    let strata_columns: Vec<String> = cols[1..prn_at].to_vec();
+    let index: BTreeMap<Vec<String>, u32> = strata
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _, _))| {
+            (
+                strata_columns
+                    .iter()
+                    .map(|c| v.get(c).cloned().unwrap_or_default())
+                    .collect(),
+                i as u32,
+            )
+        })
+        .collect();
+    let rows = manifest_rows(path, &key, &strata_columns)?;
+    let mut keys = FxHashMap::default();
+    for ManifestRow {
+        key: k,
+        values,
+        row,
+    } in rows
+    {
+        let Some(&s) = index.get(&values) else {
+            bail!(
+                "{}: row {row}: stratum ({}) is not in the sidecar {}",
+                path.display(),
+                values.join(", "),
+                side_path.display()
+            );
+        };
+        if keys.insert(k, s).is_some() {
+            bail!("{}: row {row}: a key listed twice", path.display());
+        }
+    }
+    Ok(Design {
+        pseudonymized: side.pseudonymized.as_deref() == Some(key.as_str()),
+        key,
+        keys,
+        strata,
+        strata_columns,
+        manifest: path.to_path_buf(),
+    })
+}
+
+/// The per-unit fold state.
+struct State {
+    mapper: StrataMapper,
+    /// (group, band, stratum) packed → cell index.
+    cells: FxHashMap<u64, u32>,
+    /// group → cell index, for a census without age bands (`u32::MAX`: none yet).
+    direct: Vec<u32>,
+    cell_keys: Vec<(u32, u16, u32)>,
+    /// [indicator][cell].
+    tallies: Vec<Vec<Tally>>,
+    /// [indicator][cell] value counts (medians only).
+    values: Vec<Vec<Histogram>>,
+    invalid: Vec<u64>,
+    errors: Vec<QuarantineRecord>,
+    /// Rows per design stratum (responding records).
+    responding: Vec<u64>,
+    /// Rows whose key is not in the manifest.
+    outside: u64,
+    groups: Vec<u32>,
+}
+
+struct Engine<'a> {
+    spec: &'a Spec,
+    needed: Vec<String>,
+    bands: Option<&'a [AgeBand]>,
+    age: Option<&'a Filter>,
+    design: Option<&'a Design>,
+    pseudo: Option<&'a Pseudonymizer>,
+    personal: &'a [String],
+}
+
+impl Engine<'_> {
+    fn init(&self, by: &[String]) -> State {
+        let k = self.spec.indicators.len();
+        State {
+            mapper: StrataMapper::growing(by),
+            cells: FxHashMap::default(),
+            direct: Vec::new(),
+            cell_keys: Vec::new(),
+            tallies: vec![Vec::new(); k],
+            values: vec![Vec::new(); k],
+            invalid: vec![0; k],
+            errors: Vec::new(),
+            responding: vec![0; self.design.map_or(1, |d| d.strata.len())],
+            outside: 0,
+            groups: Vec::new(),
+        }
+    }
+
+    fn bind<'f>(&self, f: &'f Filter, batch: &Batch) -> urval_ingest::Result<BoundFilter<'f>> {
+        let arrays: Vec<ArrayRef> = f
+            .columns()
+            .iter()
+            .map(|c| {
+                let i = self.needed.iter().position(|n| n == c).unwrap_or(0);
+                batch.extra[i].clone()
+            })
+            .collect();
+        f.bind(&arrays)
+            .map_err(|reason| urval_ingest::IngestError::Filter {
+                expr: f.text().to_string(),
+                reason,
+            })
+    }
+
+    fn reads_personal(&self, ind: &Indicator) -> bool {
+        ind.columns().iter().any(|c| self.personal.contains(c))
+    }
+
+    fn fold(&self, st: &mut State, batch: &Batch) -> urval_ingest::Result<()> {
+        let mut groups = std::mem::take(&mut st.groups);
+        st.mapper
+            .map_batch(batch, &mut groups)
+            .map_err(|e| urval_ingest::IngestError::Row {
+                path: batch.path.to_path_buf(),
+                row: 0,
+                reason: e.to_string(),
+            })?;
+        let age = self.age.map(|f| self.bind(f, batch)).transpose()?;
+        // The rows that count (a known group; in a sample, a key of the manifest), each
+        // with its cell: (group, age band, design stratum).
+        let mut active: Vec<u32> = Vec::with_capacity(batch.rows.len());
+        let mut positions: Vec<u32> = Vec::with_capacity(batch.rows.len());
+        let mut cells: Vec<u32> = Vec::with_capacity(batch.rows.len());
+        for (i, &r) in batch.rows.iter().enumerate() {
+            let group = groups[i];
+            if group == UNKNOWN {
+                continue;
+            }
+            let stratum = match self.design {
+                None => 0,
+                Some(d) => {
+                    let key = batch.key_at(r as usize);
+                    let pseudonym;
+                    let key = match self.pseudo {
+                        Some(p) => {
+                            pseudonym = p.pseudonym(key);
+                            pseudonym.as_str()
+                        }
+                        None => key,
+                    };
+                    match d.keys.get(key) {
+                        Some(&s) => s,
+                        None => {
+                            st.outside += 1;
+                            continue;
+                        }
+                    }
+                }
+            };
+            st.responding[stratum as usize] += 1;
+            let band = match (&age, self.bands) {
+                (Some(a), Some(bands)) => band_of(bands, a.number(r as usize).ok().flatten()),
+                _ => 0,
+            };
+            // A census without age bands: the group is the cell (a direct table); otherwise
+            // (group, band, stratum) through a hash map.
+            let packed = (u64::from(group) << 40) | (u64::from(band) << 32) | u64::from(stratum);
+            let direct = self.design.is_none() && self.bands.is_none();
+            let known = if direct {
+                st.direct
+                    .get(group as usize)
+                    .copied()
+                    .filter(|&c| c != u32::MAX)
+            } else {
+                st.cells.get(&packed).copied()
+            };
+            let cell = match known {
+                Some(c) => c,
+                None => {
+                    if direct {
+                        if st.direct.len() <= group as usize {
+                            st.direct.resize(group as usize + 1, u32::MAX);
+                        }
+                        st.direct[group as usize] = st.cell_keys.len() as u32;
+                    }
+                    let c = st.cell_keys.len() as u32;
+                    st.cells.insert(packed, c);
+                    st.cell_keys.push((group, band, stratum));
+                    for t in &mut st.tallies {
+                        t.push(Tally::default());
+                    }
+                    for v in &mut st.values {
+                        v.push(Histogram::default());
+                    }
+                    c
+                }
+            };
+            active.push(r);
+            positions.push(i as u32);
+            cells.push(cell);
+        }
+        st.groups = groups;
+
+        // Each indicator a column at a time: its population (where), then its outcome.
+        let (mut codes, mut errors) = (Vec::new(), Vec::new());
+        let (mut inside, mut inside_at) = (Vec::new(), Vec::new());
+        let (mut outcome, mut outcome_errors) = (Vec::new(), Vec::new());
+        let mut numbers = Vec::new();
+        let mut where_cache: Vec<WhereCodes> = Vec::new();
+        for (k, ind) in self.spec.indicators.iter().enumerate() {
+            let masked = self.reads_personal(ind);
+            let report = |st: &mut State, j: usize, reason: String| {
+                st.invalid[k] += 1;
+                let reason = if masked {
+                    "a value does not fit the expression (a personal column: value not shown)"
+                        .to_string()
+                } else {
+                    reason
+                };
+                st.errors.push(QuarantineRecord {
+                    file: batch.file,
+                    row: batch.row_number(positions[j] as usize),
+                    reason: format!("indicator {}: {reason}", ind.name),
+                    raw: String::new(),
+                });
+            };
+            inside.clear();
+            inside_at.clear();
+            match &ind.where_ {
+                None => {
+                    inside.extend_from_slice(&active);
+                    inside_at.extend(0..active.len());
+                }
+                Some(w) => {
+                    // Indicators with the same population share one evaluation per batch.
+                    match where_cache.iter().find(|c| c.0 == w.text()) {
+                        Some((_, c, e)) => {
+                            codes.clone_from(c);
+                            errors.clone_from(e);
+                        }
+                        None => {
+                            self.bind(w, batch)?
+                                .truth_rows(&active, &mut codes, &mut errors);
+                            where_cache.push((w.text(), codes.clone(), errors.clone()));
+                        }
+                    }
+                    for (j, &c) in codes.iter().enumerate() {
+                        if c == T_TRUE {
+                            inside.push(active[j]);
+                            inside_at.push(j);
+                        }
+                    }
+                    for (j, reason) in errors.drain(..) {
+                        report(st, j, reason);
+                    }
+                }
+            }
+            let tallies = &mut st.tallies[k];
+            match (ind.kind, &ind.expr) {
+                (Kind::Count, _) | (_, None) => {
+                    for &j in &inside_at {
+                        tallies[cells[j] as usize].add_share(true);
+                    }
+                }
+                (Kind::Share, Some(e)) => {
+                    self.bind(e, batch)?
+                        .truth_rows(&inside, &mut outcome, &mut outcome_errors);
+                    for (m, &j) in inside_at.iter().enumerate() {
+                        let t = &mut tallies[cells[j] as usize];
+                        match outcome[m] {
+                            T_TRUE => t.add_share(true),
+                            T_FALSE => t.add_share(false),
+                            T_NULL if ind.null == NullRule::Fail => t.add_share(false),
+                            T_NULL => t.add_skipped(),
+                            _ => {}
+                        }
+                    }
+                    for (m, reason) in outcome_errors.drain(..) {
+                        report(st, inside_at[m], reason);
+                    }
+                }
+                (Kind::Mean | Kind::Median, Some(e)) => {
+                    self.bind(e, batch)?.number_rows(&inside, &mut numbers);
+                    for (m, &j) in inside_at.iter().enumerate() {
+                        let cell = cells[j] as usize;
+                        match std::mem::replace(&mut numbers[m], Ok(None)) {
+                            Ok(Some(x)) => {
+                                st.tallies[k][cell].add_value(x);
+                                if ind.kind == Kind::Median {
+                                    st.values[k][cell].add(x);
+                                }
+                            }
+                            Ok(None) => st.tallies[k][cell].add_skipped(),
+                            Err(reason) => report(st, j, reason),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A population's truth codes for a batch, and its row errors, by the `where` text.
+type WhereCodes<'a> = (&'a str, Vec<u8>, Vec<(usize, String)>);
+
+/// A merged cell: per indicator its tally and value counts.
+#[derive(Clone, Default)]
+struct Cell {
+    tallies: Vec<Tally>,
+    values: Vec<Histogram>,
+}
+
+impl Cell {
+    fn new(k: usize) -> Cell {
+        Cell {
+            tallies: vec![Tally::default(); k],
+            values: vec![Histogram::default(); k],
+        }
+    }
+}
+
+/// One output row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The indicator's name.
+    pub indicator: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// The group's values (`None`: the total).
+    pub group: Option<Vec<String>>,
+    /// The age band.
+    pub band: Option<String>,
+    /// Records in the estimate.
+    pub n: u64,
+    /// Records where a share's condition holds.
+    pub successes: Option<u64>,
+    /// Records skipped (a NULL outcome under `null = "skip"`).
+    pub skipped: u64,
+    /// Records whose value could not be read.
+    pub invalid: u64,
+    /// The estimate.
+    pub est: Option<Estimate>,
+    /// `incomplete` or `dropped` when design strata without a responding record belong to
+    /// the row's population, with the (worst-case) share of it they hold.
+    pub missing: Option<(&'static str, f64)>,
+}
+
+fn merge_cells(
+    states: &[State],
+    k: usize,
+    design_strata: usize,
+) -> BTreeMap<(Vec<String>, u16), Vec<Cell>> {
+    // (group values, band) → per design stratum a cell.
+    let mut out: BTreeMap<(Vec<String>, u16), Vec<Cell>> = BTreeMap::new();
+    for st in states {
+        for (c, &(group, band, stratum)) in st.cell_keys.iter().enumerate() {
+            let values: Vec<String> = st
+                .mapper
+                .values(group)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            let slot = out
+                .entry((values, band))
+                .or_insert_with(|| vec![Cell::new(k); design_strata]);
+            let cell = &mut slot[stratum as usize];
+            for i in 0..k {
+                cell.tallies[i].merge(&st.tallies[i][c]);
+                cell.values[i].merge(&st.values[i][c]);
+            }
+        }
+    }
+    out
+}
+
+/// Estimate one indicator over a set of per-design-stratum cells.
+/// `missing`: the design strata without a responding record whose population may belong to
+/// the row's group (see [`Nonresponse`]).
+#[allow(clippy::too_many_arguments)]
+fn estimate_cells(
+    k: usize,
+    ind: &Indicator,
+    cells: &[&Cell],
+    design: Option<&Design>,
+    responding: &[u64],
+    missing: &[usize],
+    mode: Nonresponse,
+    confidence: f64,
+    ci: bool,
+) -> (Tally, Option<Estimate>, Option<(&'static str, f64)>) {
+    let mut total = Tally::default();
+    for c in cells {
+        total.merge(&c.tallies[k]);
+    }
+    let median = ind.kind == Kind::Median;
+    let est = match design {
+        None => {
+            let mut h = Histogram::default();
+            if median {
+                for c in cells {
+                    h.merge(&c.values[k]);
+                }
+            }
+            return (
+                total,
+                estimate::census(ind.kind, &total, &h.sorted(), ci.then_some(confidence)),
+                None,
+            );
+        }
+        Some(d) => {
+            let sorted: Vec<Vec<(f64, u64)>> = cells
+                .iter()
+                .map(|c| {
+                    if median {
+                        c.values[k].sorted()
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect();
+            let strata: Vec<DomainStratum> = cells
+                .iter()
+                .enumerate()
+                .filter(|(h, _)| responding[*h] > 0)
+                .map(|(h, c)| DomainStratum {
+                    population: d.strata[h].1,
+                    responding: responding[h],
+                    tally: c.tallies[k],
+                    values: &sorted[h],
+                })
+                .collect();
+            let est = estimate::sample(ind.kind, &strata, confidence);
+            if missing.is_empty() {
+                return (total, est, None);
+            }
+            // The domain's estimated size in the responding strata, and the most the
+            // missing strata can add to it (all of their population).
+            let observed: f64 = strata
+                .iter()
+                .map(|s| s.population as f64 * s.tally.n as f64 / s.responding as f64)
+                .sum();
+            let lost: f64 = missing.iter().map(|&h| d.strata[h].1 as f64).sum();
+            let share = lost / (observed + lost);
+            match mode {
+                Nonresponse::Bounds => (
+                    total,
+                    est.map(|e| estimate::widen_for_missing(ind.kind, e, observed, lost)),
+                    Some(("incomplete", share)),
+                ),
+                Nonresponse::Drop => (total, est, Some(("dropped", share))),
+            }
+        }
+    };
+    est
+}
+
+/// Run the engine and build the rows.
+struct Computed {
+    rows: Vec<Row>,
+    scan_files: Vec<urval_ingest::FileCounts>,
+    totals: urval_ingest::FileCounts,
+    quarantine: Vec<QuarantineRecord>,
+    invalid: Vec<u64>,
+    responding: Vec<u64>,
+    /// Design strata without a responding record.
+    empty: Vec<usize>,
+    outside: u64,
+}
+
+fn compute(
+    args: &IndicatorsJob,
+    extract: &Extract,
+    spec: &Spec,
+    bands: Option<&[AgeBand]>,
+    design: Option<&Design>,
+    pseudo: Option<&Pseudonymizer>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Computed> {
+    let by: &[String] = &args.by;
+    let key = match (&args.key, design) {
+        (Some(k), _) => k.clone(),
+        (None, Some(d)) => d.key.clone(),
+        // A census without a key column: no key is read or checked.
+        (None, None) => String::new(),
+    };
+    let age = match bands {
+        Some(_) => Some(Filter::parse(&args.age).map_err(|e| match e {
+            urval_ingest::IngestError::Filter { reason, .. } => {
+                OpsError::Input(format!("--age {:?}: {reason}", args.age))
+            }
+            other => other.into(),
+        })?),
+        None => None,
+    };
+    let mut needed = spec.columns();
+    for c in age.iter().flat_map(|a| a.columns()) {
+        if !needed.contains(c) {
+            needed.push(c.clone());
+        }
+    }
+    let present = match extract.files.first() {
+        Some(f) => file_columns(f, extract.delimiter)?,
+        None => bail!("the extract has no files"),
+    };
+    spec.check_columns(&present)?;
+    for c in by.iter().chain(age.iter().flat_map(|a| a.columns())) {
+        if !present.contains(c) {
+            bail!(
+                "{}: no column {c:?} (columns: {})",
+                extract.files[0].path.display(),
+                present.join(", ")
+            );
+        }
+    }
+    StrataMapper::check_columns(by)?;
+    let mut scan_spec = ScanSpec::new(&key, by);
+    scan_spec.extra = needed.clone();
+    scan_spec.personal = args.personal.clone();
+    if design.is_some_and(|d| d.pseudonymized) && !scan_spec.personal.contains(&key) {
+        scan_spec.personal.push(key.clone());
+    }
+    scan_spec.filter = args.where_.as_deref().map(Filter::parse).transpose()?;
+    let engine = Engine {
+        spec,
+        needed,
+        bands,
+        age: age.as_ref(),
+        design,
+        pseudo,
+        personal: &scan_spec.personal,
+    };
+    let out = scan(
+        extract,
+        &scan_spec,
+        || engine.init(by),
+        |st, batch| engine.fold(st, batch),
+        progress,
+    )?;
+    let k = spec.indicators.len();
+    let n_strata = design.map_or(1, |d| d.strata.len());
+    let mut responding = vec![0u64; n_strata];
+    let mut invalid = vec![0u64; k];
+    let mut outside = 0;
+    let mut quarantine = out.quarantine.clone();
+    for st in &out.results {
+        for (a, b) in responding.iter_mut().zip(&st.responding) {
+            *a += b;
+        }
+        for (a, b) in invalid.iter_mut().zip(&st.invalid) {
+            *a += b;
+        }
+        outside += st.outside;
+        quarantine.extend(st.errors.iter().cloned());
+    }
+    quarantine.sort();
+    if let Some(d) = design {
+        for (h, (&r, s)) in responding.iter().zip(&d.strata).enumerate() {
+            if r > s.2 {
+                bail!(
+                    "design stratum {} has {r} rows in the extract for {} keys in the manifest: keys repeat in the extract",
+                    crate::artifacts::describe(&d.strata[h].0, &d.strata_columns),
+                    s.2
+                );
+            }
+        }
+    }
+    let merged = merge_cells(&out.results, k, n_strata);
+    let band_label = |b: u16| -> Option<String> {
+        bands.map(|bs| {
+            bs.get(b as usize)
+                .map_or(UNKNOWN_BAND.to_string(), |x| x.label.clone())
+        })
+    };
+    // Design strata where no drawn record came back, and which of them a group can hold:
+    // all of them, unless a --by column is a strata column whose value rules the stratum out.
+    let empty: Vec<usize> = design.map_or_else(Vec::new, |d| {
+        (0..d.strata.len())
+            .filter(|&h| responding[h] == 0)
+            .collect()
+    });
+    let missing_for = |group: &[String]| -> Vec<usize> {
+        let Some(d) = design else { return Vec::new() };
+        empty
+            .iter()
+            .copied()
+            .filter(|&h| {
+                by.iter()
+                    .zip(group)
+                    .all(|(col, v)| d.strata[h].0.get(col).is_none_or(|sv| sv == v))
+            })
+            .collect()
+    };
+    let mode: Nonresponse = args.nonresponse;
+    let mut rows = Vec::new();
+    for (i, ind) in spec.indicators.iter().enumerate() {
+        let mut all: Vec<Cell> = vec![Cell::new(k); n_strata];
+        for ((group, band), cells) in &merged {
+            let refs: Vec<&Cell> = cells.iter().collect();
+            let (t, est, missing) = estimate_cells(
+                i,
+                ind,
+                &refs,
+                design,
+                &responding,
+                &missing_for(group),
+                mode,
+                args.confidence,
+                args.ci,
+            );
+            for (a, c) in all.iter_mut().zip(cells) {
+                a.tallies[i].merge(&c.tallies[i]);
+                a.values[i].merge(&c.values[i]);
+            }
+            // A group outside the indicator's population has no row (a count's 0 is an answer).
+            if t.n == 0 && t.skipped == 0 && ind.kind != Kind::Count {
+                continue;
+            }
+            rows.push(Row {
+                indicator: ind.name.clone(),
+                kind: ind.kind,
+                group: Some(group.clone()),
+                band: band_label(*band),
+                n: t.n,
+                successes: (ind.kind == Kind::Share).then_some(t.successes),
+                skipped: t.skipped,
+                invalid: 0,
+                est,
+                missing,
+            });
+        }
+        let refs: Vec<&Cell> = all.iter().collect();
+        let (t, est, missing) = estimate_cells(
+            i,
+            ind,
+            &refs,
+            design,
+            &responding,
+            &empty,
+            mode,
+            args.confidence,
+            args.ci,
+        );
+        rows.push(Row {
+            indicator: ind.name.clone(),
+            kind: ind.kind,
+            group: None,
+            band: None,
+            n: t.n,
+            successes: (ind.kind == Kind::Share).then_some(t.successes),
+            skipped: t.skipped,
+            invalid: invalid[i],
+            est,
+            missing,
+        });
+    }
+    Ok(Computed {
+        rows,
+        totals: out.totals(),
+        scan_files: out.files,
+        quarantine,
+        invalid,
+        responding,
+        empty,
+        outside,
+    })
+}
+
+const TOTAL: &str = "total";
+
+fn header(by: &[String], bands: bool) -> Vec<String> {
+    let mut h = vec!["indicator".to_string()];
+    h.extend(by.iter().cloned());
+    if bands {
+        h.push("age_band".to_string());
+    }
+    h.extend(
+        [
+            "n",
+            "successes",
+            "estimate",
+            "lower",
+            "upper",
+            "se",
+            "method",
+            "deff",
+            "skipped",
+            "invalid",
+            "kind",
+            "level",
+            "caution",
+            "nonresponse",
+            "missing_share",
+        ]
+        .map(String::from),
+    );
+    h
+}
+
+/// The standard CSV table (`,`, decimal points, full precision): for programs. People get
+/// [`people_table`] as `.xlsx` or the `excel-sv` CSV.
+fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: bool) -> Result<()> {
+    let mut cw = csv::WriterBuilder::new().from_writer(w);
+    cw.write_record(header(by, bands))?;
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
+    for r in rows {
+        let mut rec = vec![r.indicator.clone()];
+        match &r.group {
+            Some(g) => rec.extend(g.iter().cloned()),
+            None => rec.extend(by.iter().map(|_| String::new())),
+        }
+        if bands {
+            rec.push(r.band.clone().unwrap_or_default());
+        }
+        let e = r.est.as_ref();
+        rec.push(r.n.to_string());
+        rec.push(r.successes.map_or(String::new(), |s| s.to_string()));
+        rec.push(opt(e.map(|e| e.estimate)));
+        rec.push(opt(e.and_then(|e| e.lower)));
+        rec.push(opt(e.and_then(|e| e.upper)));
+        rec.push(opt(e.map(|e| e.se)));
+        rec.push(e.map_or(String::new(), |e| e.method.to_string()));
+        rec.push(opt(e.and_then(|e| e.deff)));
+        rec.push(r.skipped.to_string());
+        rec.push(r.invalid.to_string());
+        rec.push(r.kind.name().to_string());
+        rec.push(if r.group.is_some() { "group" } else { TOTAL }.to_string());
+        rec.push(e.and_then(|e| e.caution).unwrap_or_default().to_string());
+        rec.push(r.missing.map_or("", |m| m.0).to_string());
+        rec.push(opt(r.missing.map(|m| m.1)));
+        cw.write_record(&rec)?;
+    }
+    cw.flush()?;
+    Ok(())
+}
+
+fn row_json(r: &Row, by: &[String], bands: bool) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("indicator".into(), json!(r.indicator));
+    for (j, c) in by.iter().enumerate() {
+        m.insert(c.clone(), json!(r.group.as_ref().map(|g| g[j].clone())));
+    }
+    if bands {
+        m.insert("age_band".into(), json!(r.band));
+    }
+    let e = r.est.as_ref();
+    m.insert("n".into(), json!(r.n));
+    m.insert("successes".into(), json!(r.successes));
+    m.insert("estimate".into(), json!(e.map(|e| e.estimate)));
+    m.insert("lower".into(), json!(e.and_then(|e| e.lower)));
+    m.insert("upper".into(), json!(e.and_then(|e| e.upper)));
+    m.insert("se".into(), json!(e.map(|e| e.se)));
+    m.insert("method".into(), json!(e.map(|e| e.method)));
+    m.insert("deff".into(), json!(e.and_then(|e| e.deff)));
+    m.insert("skipped".into(), json!(r.skipped));
+    m.insert("invalid".into(), json!(r.invalid));
+    m.insert("kind".into(), json!(r.kind.name()));
+    m.insert(
+        "level".into(),
+        json!(if r.group.is_some() { "group" } else { TOTAL }),
+    );
+    m.insert("caution".into(), json!(e.and_then(|e| e.caution)));
+    m.insert("nonresponse".into(), json!(r.missing.map(|m| m.0)));
+    m.insert("missing_share".into(), json!(r.missing.map(|m| m.1)));
+    Value::Object(m)
+}
+
+fn write_parquet(
+    w: &mut std::io::BufWriter<std::fs::File>,
+    rows: &[Row],
+    by: &[String],
+    bands: bool,
+) -> Result<()> {
+    let names = header(by, bands);
+    let mut fields = Vec::new();
+    let mut cols: Vec<ArrayRef> = Vec::new();
+    let text = |get: &dyn Fn(&Row) -> Option<String>| -> ArrayRef {
+        let mut b = StringBuilder::new();
+        for r in rows {
+            b.append_option(get(r));
+        }
+        Arc::new(b.finish())
+    };
+    let num = |get: &dyn Fn(&Row) -> Option<f64>| -> ArrayRef {
+        let mut b = Float64Builder::new();
+        for r in rows {
+            b.append_option(get(r));
+        }
+        Arc::new(b.finish())
+    };
+    let int = |get: &dyn Fn(&Row) -> Option<u64>| -> ArrayRef {
+        let mut b = UInt64Builder::new();
+        for r in rows {
+            b.append_option(get(r));
+        }
+        Arc::new(b.finish())
+    };
+    cols.push(text(&|r| Some(r.indicator.clone())));
+    for j in 0..by.len() {
+        cols.push(text(&|r| r.group.as_ref().map(|g| g[j].clone())));
+    }
+    if bands {
+        cols.push(text(&|r| r.band.clone()));
+    }
+    cols.push(int(&|r| Some(r.n)));
+    cols.push(int(&|r| r.successes));
+    cols.push(num(&|r| r.est.map(|e| e.estimate)));
+    cols.push(num(&|r| r.est.and_then(|e| e.lower)));
+    cols.push(num(&|r| r.est.and_then(|e| e.upper)));
+    cols.push(num(&|r| r.est.map(|e| e.se)));
+    cols.push(text(&|r| r.est.map(|e| e.method.to_string())));
+    cols.push(num(&|r| r.est.and_then(|e| e.deff)));
+    cols.push(int(&|r| Some(r.skipped)));
+    cols.push(int(&|r| Some(r.invalid)));
+    cols.push(text(&|r| Some(r.kind.name().to_string())));
+    cols.push(text(&|r| {
+        Some(if r.group.is_some() { "group" } else { TOTAL }.to_string())
+    }));
+    cols.push(text(&|r| r.est.and_then(|e| e.caution).map(String::from)));
+    cols.push(text(&|r| r.missing.map(|m| m.0.to_string())));
+    cols.push(num(&|r| r.missing.map(|m| m.1)));
+    for (name, c) in names.iter().zip(&cols) {
+        fields.push(Field::new(name, c.data_type().clone(), true));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), cols)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut pw = ArrowWriter::try_new(w, schema, Some(props))?;
+    pw.write(&batch)?;
+    pw.close()?;
+    Ok(())
+}
+
+/// An indicators table for people (`.xlsx` and the `excel-sv` CSV): the indicator's label in
+/// the language next to its name, headers in the language, groups as text, counts as whole
+/// numbers, shares marked as percentages.
+fn people_table(
+    rows: &[Row],
+    spec: &Spec,
+    by: &[String],
+    bands: bool,
+    lang: Lang,
+) -> (
+    Vec<urval_report::xlsx::Column>,
+    Vec<Vec<urval_report::xlsx::Cell>>,
+) {
+    use urval_report::xlsx::{Cell, Column, ColumnKind};
+    let sv = lang == Lang::Sv;
+    let h = |sv_text: &str, en: &str| {
+        if sv {
+            sv_text.to_string()
+        } else {
+            en.to_string()
+        }
+    };
+    let col = |header: String, kind| Column { header, kind };
+    let mut columns = vec![
+        col(h("indikator", "indicator"), ColumnKind::Text),
+        col(h("namn", "name"), ColumnKind::Text),
+    ];
+    columns.extend(by.iter().map(|b| col(b.clone(), ColumnKind::Text)));
+    if bands {
+        columns.push(col(h("åldersgrupp", "age band"), ColumnKind::Text));
+    }
+    for (s, e, k) in [
+        ("antal", "n", ColumnKind::Number),
+        ("antal uppfyllda", "successes", ColumnKind::Number),
+        ("skattning", "estimate", ColumnKind::Number),
+        ("nedre gräns", "lower", ColumnKind::Number),
+        ("övre gräns", "upper", ColumnKind::Number),
+        ("medelfel", "standard error", ColumnKind::Number),
+        ("metod", "method", ColumnKind::Text),
+        ("designeffekt", "design effect", ColumnKind::Number),
+        ("tomma, hoppade över", "skipped (null)", ColumnKind::Number),
+        ("ogiltiga", "invalid", ColumnKind::Number),
+        ("slag", "kind", ColumnKind::Text),
+        ("nivå", "level", ColumnKind::Text),
+        ("försiktighet", "caution", ColumnKind::Text),
+        ("bortfall", "non-response", ColumnKind::Text),
+        ("andel utan svar", "missing share", ColumnKind::Percent),
+    ] {
+        columns.push(col(h(s, e), k));
+    }
+    let label = |name: &str| {
+        spec.indicators
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| {
+                if sv {
+                    i.label_sv.clone()
+                } else {
+                    i.label_en.clone()
+                }
+            })
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| name.to_string())
+    };
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
+    };
+    let num = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Number);
+    let data: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            let share = r.kind == Kind::Share;
+            let est = |v: Option<f64>| match v {
+                Some(x) if share => Cell::Percent(x),
+                other => num(other),
+            };
+            let e = r.est.as_ref();
+            let mut row = vec![text(&label(&r.indicator)), text(&r.indicator)];
+            match &r.group {
+                Some(g) => row.extend(g.iter().map(|v| text(v))),
+                None => row.extend(by.iter().map(|_| Cell::Empty)),
+            }
+            if bands {
+                row.push(text(r.band.as_deref().unwrap_or("")));
+            }
+            row.push(Cell::Number(r.n as f64));
+            row.push(num(r.successes.map(|v| v as f64)));
+            row.push(est(e.map(|e| e.estimate)));
+            row.push(est(e.and_then(|e| e.lower)));
+            row.push(est(e.and_then(|e| e.upper)));
+            row.push(est(e.map(|e| e.se)));
+            let lang = if sv {
+                urval_report::Lang::Sv
+            } else {
+                urval_report::Lang::En
+            };
+            row.push(text(&e.map_or(String::new(), |e| {
+                urval_report::method_name(lang, e.method)
+            })));
+            row.push(num(e.and_then(|e| e.deff)));
+            row.push(Cell::Number(r.skipped as f64));
+            row.push(Cell::Number(r.invalid as f64));
+            row.push(text(r.kind.name()));
+            row.push(text(if r.group.is_some() { "group" } else { TOTAL }));
+            row.push(text(e.and_then(|e| e.caution).unwrap_or("")));
+            row.push(text(r.missing.map_or("", |m| m.0)));
+            row.push(num(r.missing.map(|m| m.1)));
+            row
+        })
+        .collect();
+    (columns, data)
+}
+
+/// The indicators table as a spreadsheet ([`people_table`]) with an "about" sheet (spec,
+/// groups, mode, confidence, filter).
+fn xlsx_table(
+    rows: &[Row],
+    spec: &Spec,
+    by: &[String],
+    bands: bool,
+    args: &IndicatorsJob,
+) -> Result<Vec<u8>> {
+    use urval_report::xlsx::Sheet;
+    let sv = args.lang == Lang::Sv;
+    let h = |sv_text: &str, en: &str| {
+        if sv {
+            sv_text.to_string()
+        } else {
+            en.to_string()
+        }
+    };
+    let (columns, data) = people_table(rows, spec, by, bands, args.lang);
+    let sheet = Sheet {
+        name: h("Indikatorer", "Indicators"),
+        columns,
+        rows: data,
+    };
+    let file = |p: &Path| crate::files::file_name(p);
+    let about = vec![
+        (h("Specifikation", "Spec"), file(&args.spec)),
+        (h("Grupper", "Groups"), by.join(", ")),
+        (
+            h("Underlag", "Mode"),
+            match &args.manifest {
+                Some(m) => format!(
+                    "{} {}",
+                    h("urval, designvägt:", "sample, design-weighted:"),
+                    file(m)
+                ),
+                None => h("totalundersökning", "census"),
+            },
+        ),
+        (
+            h("Konfidensnivå", "Confidence"),
+            format!("{} %", args.confidence * 100.0),
+        ),
+        (
+            h("Villkor (--where)", "Filter (--where)"),
+            args.where_.clone().unwrap_or_else(|| "–".into()),
+        ),
+    ];
+    let about_name = h("Om tabellen", "About");
+    Ok(urval_report::xlsx::workbook(
+        &sheet,
+        Some((&about_name, &about)),
+    )?)
+}
+
+/// The sidecar next to an indicators output: `out.csv` → `out.indicators.json`.
+pub fn meta_path(output: &Path) -> PathBuf {
+    let stem = output
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("indicators");
+    output.with_file_name(format!("{stem}.indicators.json"))
+}
+
+/// Compute the indicators and write the table, its metadata and the quarantine file.
+///
+/// # Errors
+/// A bad request (confidence, output type, age bands, a pseudonymized manifest without its
+/// secret), an unreadable spec, extract or manifest, a quarantine above the threshold, a
+/// filter or census indicator that keeps nothing, or a file that cannot be written.
+pub fn indicators_to_files(
+    extract: &Extract,
+    args: &IndicatorsJob,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Indicators> {
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        bail!(
+            "{}",
+            urval_design::DesignError::InvalidConfidence {
+                value: args.confidence
+            }
+        );
+    }
+    let ext = crate::files::extension(&args.output);
+    if !matches!(ext.as_str(), "csv" | "parquet" | "json" | "xlsx") {
+        bail!(
+            "{}: the output must end in .csv, .parquet, .json or .xlsx",
+            args.output.display()
+        );
+    }
+    let spec = Spec::read(&args.spec)?;
+    let by = args.by.clone();
+    let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
+    let design = args.manifest.as_deref().map(read_design).transpose()?;
+    let pseudo = match (&design, &args.secret_file) {
+        (Some(d), Some(f)) if d.pseudonymized => Some(crate::files::read_secret(f)?),
+        (Some(d), None) if d.pseudonymized => {
+            bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used")
+        }
+        _ => None,
+    };
+    if design.is_some() && args.ci {
+        bail!("--ci is for a census; a sample always has design-based intervals");
+    }
+    let mut inputs: Vec<&Path> = vec![args.spec.as_path()];
+    if let Some(m) = &args.manifest {
+        inputs.push(m.as_path());
+    }
+    crate::files::refuse_overwriting_inputs(
+        &[
+            args.output.clone(),
+            meta_path(&args.output),
+            crate::files::quarantine_path(&args.output),
+        ],
+        extract,
+        &inputs,
+    )?;
+    let c = compute(
+        args,
+        extract,
+        &spec,
+        bands.as_deref(),
+        design.as_ref(),
+        pseudo.as_ref(),
+        progress,
+    )?;
+    crate::files::check_quarantine(
+        args.max_quarantine,
+        &args.output,
+        extract,
+        c.totals.rows_read,
+        c.totals.rows_quarantined,
+        &c.quarantine,
+    )?;
+    // A filter that keeps nothing is a mistake far more often than a finding: say which
+    // values the compared columns hold.
+    if c.totals.rows_used == 0 && c.totals.rows_excluded > 0 {
+        if let Some(w) = args.where_.as_deref() {
+            let f = Filter::parse(w)?;
+            return Err(crate::files::nothing_kept(extract, &f, &c.totals));
+        }
+    }
+    // In a census an indicator with no records means its `where` matches nothing in the
+    // extract; in a sample it may just be rare, so only a census is checked.
+    if design.is_none() && c.totals.rows_used > 0 && !args.allow_empty {
+        for ind in &spec.indicators {
+            let total = c
+                .rows
+                .iter()
+                .find(|r| r.group.is_none() && r.indicator == ind.name);
+            if let (Some(w), Some(r)) = (&ind.where_, total) {
+                if r.n == 0 && r.skipped == 0 {
+                    let counts = urval_ingest::FileCounts {
+                        rows_used: 0,
+                        rows_excluded: c.totals.rows_used,
+                        ..c.totals
+                    };
+                    let e = crate::files::nothing_kept(extract, w, &counts);
+                    bail!(
+                        "{}: indicator {:?}: its where {}\n  (--allow-empty accepts an indicator with no records)",
+                        args.spec.display(),
+                        ind.name,
+                        e.to_string().trim_start_matches("--where ")
+                    );
+                }
+            }
+        }
+    }
+    let has_bands = bands.is_some();
+    let mut f = AtomicFile::create(&args.output)?;
+    match ext.as_str() {
+        "csv" if args.csv_dialect == CsvDialect::ExcelSv => {
+            let (columns, data) = people_table(&c.rows, &spec, &by, has_bands, args.lang);
+            urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
+        }
+        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands)?,
+        "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands)?,
+        "xlsx" => {
+            let bytes = xlsx_table(&c.rows, &spec, &by, has_bands, args)?;
+            std::io::Write::write_all(f.writer(), &bytes)?;
+        }
+        _ => {
+            let rows: Vec<Value> = c.rows.iter().map(|r| row_json(r, &by, has_bands)).collect();
+            serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;
+            std::io::Write::write_all(f.writer(), b"\n")?;
+        }
+    }
+    f.commit()
+        .with_context(|| format!("writing {}", args.output.display()))?;
+
+    let files = crate::files::files_json(extract, &c.scan_files);
+    let totals = c.totals;
+    let nonresponse: Vec<Value> = design
+        .as_ref()
+        .map(|d| {
+            d.strata
+                .iter()
+                .zip(&c.responding)
+                .filter(|((_, _, n), &r)| r < *n)
+                .map(|((v, big, n), &r)| {
+                    json!({"values": v, "population": big, "n": n, "responding": r, "nonresponse": n - r})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let nonresponse_total: u64 = design.as_ref().map_or(0, |d| {
+        d.strata
+            .iter()
+            .zip(&c.responding)
+            .map(|((_, _, n), &r)| n.saturating_sub(r))
+            .sum()
+    });
+    let quarantine_file = crate::files::write_quarantine(&args.output, extract, &c.quarantine)?;
+    let indicators: Vec<Value> = spec
+        .indicators
+        .iter()
+        .zip(&c.invalid)
+        .map(|(i, &inv)| {
+            json!({"name": i.name, "label_sv": i.label_sv, "label_en": i.label_en, "kind": i.kind.name(),
+                   "expr": i.expr.as_ref().map(|e| e.text()), "where": i.where_.as_ref().map(|e| e.text()),
+                   "null": match i.null { NullRule::Skip => "skip", NullRule::Fail => "fail" },
+                   "legal_basis": i.legal_basis, "unit": i.unit, "invalid_rows": inv})
+        })
+        .collect();
+    let meta = json!({
+        "kind": "urval-indicators",
+        "version": 1,
+        "urval_version": env!("CARGO_PKG_VERSION"),
+        "mode": if design.is_some() { "sample" } else { "census" },
+        "output": args.output.display().to_string(),
+        "spec": args.spec.display().to_string(),
+        "spec_hash": file_hash(&args.spec)?,
+        "by": by,
+        "age_bands": args.age_bands,
+        "age": bands.as_ref().map(|_| args.age.clone()),
+        "where": args.where_,
+        "checks": args.checks,
+        "confidence": args.confidence,
+        "ci": args.ci,
+        "manifest": design.as_ref().map(|d| d.manifest.display().to_string()),
+        "manifest_hash": design.as_ref().map(|d| file_hash(&d.manifest)).transpose()?,
+        "files": files,
+        "rows_read": totals.rows_read,
+        "rows_used": totals.rows_used,
+        "rows_excluded": totals.rows_excluded,
+        "rows_quarantined": totals.rows_quarantined,
+        "rows_outside_manifest": c.outside,
+        "nonresponse": nonresponse_total,
+        "nonresponse_strata": nonresponse,
+        "nonresponse_assumption": "missing at random within strata (weights N_h/r_h)",
+        "nonresponse_empty_strata": c.empty.len(),
+        "nonresponse_mode": match args.nonresponse { Nonresponse::Bounds => "bounds", Nonresponse::Drop => "drop" },
+        "indicators": indicators,
+    });
+    let meta_file = meta_path(&args.output);
+    crate::files::write_json(&meta_file, &meta)?;
+
+    Ok(Indicators {
+        rows: c.rows,
+        spec,
+        metadata_file: meta_file,
+        quarantine_file,
+        totals,
+        outside_manifest: c.outside,
+        nonresponse_total,
+        nonresponse_strata: nonresponse.len(),
+        design,
+        empty_strata: c.empty,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_bands_parse_and_classify() {
+        let b = parse_age_bands("0-17,18-64,65-79,80-").unwrap();
+        assert_eq!(b.len(), 4);
+        assert_eq!(band_of(&b, Some(17.9)), 0);
+        assert_eq!(band_of(&b, Some(18.0)), 1);
+        assert_eq!(band_of(&b, Some(101.0)), 3);
+        assert_eq!(band_of(&b, None), 4);
+        assert_eq!(band_of(&b, Some(-1.0)), 4);
+        for bad in ["", "0-17,10-20", "a-b", "5", "20-10", "0-,5-"] {
+            assert!(parse_age_bands(bad).is_err(), "{bad}");
+        }
+    }
+}
