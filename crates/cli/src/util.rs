@@ -1,16 +1,11 @@
 //! Shared plumbing of the commands: the progress bar, the output time, small CSV tables
 //! people made, and (re-exported) the file helpers of `urval_ops::files`.
 
-use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::Path;
 use urval_ingest::Extract;
 
-pub use urval_ingest::civil_from_days;
-pub use urval_ops::files::{
-    extension, extract_file_name, file_hash, hex128, rfc3339, write_atomic, write_json, AtomicFile,
-};
+pub use urval_ops::files::{extension, hex128, rfc3339, write_atomic, write_json};
 
 static FIXED_TIME: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
 
@@ -53,21 +48,6 @@ pub fn progress_bar(what: &str) -> ProgressBar {
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
 }
-
-/// A small CSV table a person made (a requested-file, an indicators table): its header and a
-/// reader over its records, decoded to UTF-8 from whatever encoding it is in (UTF-8,
-/// UTF-16 by its byte-order mark, else Windows-1252), `,` or `;` detected.
-pub fn csv_table(path: &Path) -> Result<CsvTable> {
-    let enc = urval_ingest::encoding::detect(path, urval_ingest::EncodingChoice::Auto)?;
-    let (header, delimiter) = urval_ingest::csv_header(path, None, enc)?;
-    let rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(urval_ingest::encoding::open_utf8(path, enc)?);
-    Ok((header, delimiter, rdr))
-}
-
-/// A CSV table's header, delimiter and record reader: see [`csv_table`].
-pub type CsvTable = (Vec<String>, u8, csv::Reader<Box<dyn std::io::Read + Send>>);
 
 /// The line that says which encoding the CSV files were read in, when it is worth saying:
 /// some file is not UTF-8, or `--encoding` was given.

@@ -437,6 +437,21 @@ pub fn check_quarantine(
     bail!("{msg}")
 }
 
+/// A small CSV table a person made (a requested-file, an indicators table): its header and a
+/// reader over its records, decoded to UTF-8 from whatever encoding it is in (UTF-8,
+/// UTF-16 by its byte-order mark, else Windows-1252), `,` or `;` detected.
+pub fn csv_table(path: &Path) -> Result<CsvTable> {
+    let enc = urval_ingest::encoding::detect(path, urval_ingest::EncodingChoice::Auto)?;
+    let (header, delimiter) = urval_ingest::csv_header(path, None, enc)?;
+    let rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(urval_ingest::encoding::open_utf8(path, enc)?);
+    Ok((header, delimiter, rdr))
+}
+
+/// A CSV table's header, delimiter and record reader: see [`csv_table`].
+pub type CsvTable = (Vec<String>, u8, csv::Reader<Box<dyn std::io::Read + Send>>);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,9 +50,12 @@ pub mod artifacts;
 pub mod draw;
 mod error;
 pub mod files;
+pub mod generate;
 pub mod indicators;
 pub mod manifest;
 pub mod plan;
+pub mod report;
+pub mod validate;
 pub mod verify;
 
 pub use error::{Context, OpsError, Result};

@@ -1,0 +1,524 @@
+//! The proportionality report's model ([`urval_report::Report`]) from a plan and, when
+//! they exist, a manifest and the indicators of the review; rendering is urval-report's.
+
+use crate::artifacts::PlanFile;
+use crate::bail;
+use crate::error::{Context, Result};
+use crate::files::file_hash;
+use crate::indicators::meta_path;
+use crate::manifest::sidecar_path;
+use arrow_array::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use urval_design::{apportion, share_margin, BurdenRates};
+use urval_report::{
+    fmt_dec, fmt_int, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow, Lang,
+    Purpose, Rates, Report, StratumRow,
+};
+
+/// What to report on and where.
+#[derive(Debug, Clone)]
+pub struct ReportJob {
+    /// The plan.
+    pub plan: PathBuf,
+    /// The records requested in total (split over strata by N_h); default the plan's.
+    pub requested: Option<u64>,
+    /// The records requested per stratum: a CSV with the strata columns and `requested`.
+    pub requested_file: Option<PathBuf>,
+    /// The manifest of the draw (with its sidecar).
+    pub manifest: Option<PathBuf>,
+    /// The indicators of the review.
+    pub indicators: Option<PathBuf>,
+    /// The report's language.
+    pub lang: Lang,
+    /// `.html`, `.md` or `.json`.
+    pub output: PathBuf,
+}
+
+/// Sweden's 290 municipality codes with their names (the list `urval generate` uses).
+fn municipality_names() -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut r = csv::Reader::from_reader(crate::generate::MUNICIPALITIES.as_bytes());
+    for rec in r.records().flatten() {
+        if let (Some(code), Some(name)) = (rec.get(0), rec.get(1)) {
+            out.insert(code.to_string(), name.to_string());
+        }
+    }
+    out
+}
+
+/// The strata columns whose every value in the plan is a Swedish municipality code: their
+/// values are shown as `Motala (1398)`. A column with any other value (a birth year that
+/// happens to be a code, 1980 = Västerås) keeps its values as they are.
+fn municipality_columns(plan: &PlanFile, names: &BTreeMap<String, String>) -> Vec<String> {
+    plan.strata_columns
+        .iter()
+        .filter(|c| {
+            plan.strata
+                .iter()
+                .all(|s| s.values.get(*c).is_some_and(|v| names.contains_key(v)))
+        })
+        .cloned()
+        .collect()
+}
+
+fn stratum_label(
+    values: &BTreeMap<String, String>,
+    columns: &[String],
+    named: &[String],
+    names: &BTreeMap<String, String>,
+) -> String {
+    columns
+        .iter()
+        .map(|c| {
+            let v = values.get(c).cloned().unwrap_or_default();
+            match names.get(&v) {
+                Some(name) if named.contains(c) => format!("{name} ({v})"),
+                _ => v,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Per plan stratum the records requested, from a CSV with the strata columns and `requested`.
+fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
+    let (header, _, mut rdr) = crate::files::csv_table(path)?;
+    let pos = |c: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == c)
+    };
+    let Some(req_at) = pos("requested") else {
+        bail!(
+            "{}: no column \"requested\" (columns: {})",
+            path.display(),
+            header.join(", ")
+        );
+    };
+    let cols: Vec<usize> = plan
+        .strata_columns
+        .iter()
+        .map(|c| {
+            pos(c).with_context(|| {
+                format!(
+                    "{}: no strata column {c:?} (columns: {})",
+                    path.display(),
+                    header.join(", ")
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    let index: BTreeMap<Vec<String>, usize> = plan
+        .strata_values()
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (v, i))
+        .collect();
+    let mut out = vec![0u64; plan.strata.len()];
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
+        let values: Vec<String> = cols
+            .iter()
+            .map(|&j| rec.get(j).unwrap_or("").to_string())
+            .collect();
+        let Some(&s) = index.get(&values) else {
+            bail!(
+                "{}: line {line}: stratum ({}) is not in the plan",
+                path.display(),
+                values.join(", ")
+            );
+        };
+        let v = rec.get(req_at).unwrap_or("").trim();
+        out[s] = v.parse().ok().with_context(|| {
+            format!(
+                "{}: line {line}: requested {v:?} is not a whole number",
+                path.display()
+            )
+        })?;
+    }
+    Ok(out)
+}
+
+/// Split a requested total over the strata in proportion to N_h, by the one rounding rule
+/// of every allocation ([`apportion`]).
+fn split_requested(total: u64, plan: &PlanFile) -> Vec<u64> {
+    let populations: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
+    let weights: Vec<f64> = populations.iter().map(|&p| p as f64).collect();
+    let lo = vec![0u64; populations.len()];
+    apportion(
+        total.min(plan.total_population),
+        &weights,
+        &populations,
+        &lo,
+        &populations,
+    )
+}
+
+fn burden_of(records: u64, mean_pages: Option<f64>, rates: &BurdenRates) -> Burden {
+    let b = match mean_pages {
+        Some(m) => urval_design::burden_with_pages(records, m, rates),
+        None => urval_design::burden(records, rates),
+    };
+    Burden {
+        records: b.records,
+        pages: b.pages,
+        working_days: b.working_days,
+    }
+}
+
+/// A table file (Parquet, CSV or JSON rows) as rows of column → text.
+fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
+    let ext = crate::files::extension(path);
+    match ext.as_str() {
+        "json" => {
+            let v: Value = serde_json::from_str(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            )
+            .with_context(|| format!("{}: not JSON", path.display()))?;
+            let Some(rows) = v.as_array() else {
+                bail!(
+                    "{}: not an indicators file (an array of rows)",
+                    path.display()
+                );
+            };
+            Ok(rows
+                .iter()
+                .filter_map(|r| r.as_object())
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| {
+                            let text = match v {
+                                Value::Null => String::new(),
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            (k.clone(), text)
+                        })
+                        .collect()
+                })
+                .collect())
+        }
+        "csv" => {
+            let (header, delimiter, mut rdr) = crate::files::csv_table(path)?;
+            let mut out = Vec::new();
+            for rec in rdr.records() {
+                let rec = rec.with_context(|| format!("{}: not a CSV", path.display()))?;
+                out.push(
+                    header
+                        .iter()
+                        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                        .zip(rec.iter().map(|v| {
+                            // Decimal commas (the excel-sv dialect) become points.
+                            if delimiter == b';' {
+                                v.replace(',', ".")
+                            } else {
+                                v.to_string()
+                            }
+                        }))
+                        .collect(),
+                );
+            }
+            Ok(out)
+        }
+        "parquet" => {
+            let f = std::fs::File::open(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+                .with_context(|| format!("{}: not a Parquet file", path.display()))?
+                .build()?;
+            let mut out = Vec::new();
+            for batch in reader {
+                let batch: RecordBatch = batch?;
+                let opts = arrow_cast::display::FormatOptions::default().with_null("");
+                let schema = batch.schema();
+                let fmts = batch
+                    .columns()
+                    .iter()
+                    .map(|c| arrow_cast::display::ArrayFormatter::try_new(c.as_ref(), &opts))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                for r in 0..batch.num_rows() {
+                    out.push(
+                        schema
+                            .fields()
+                            .iter()
+                            .zip(&fmts)
+                            .map(|(f, fm)| (f.name().clone(), fm.value(r).to_string()))
+                            .collect(),
+                    );
+                }
+            }
+            Ok(out)
+        }
+        _ => bail!(
+            "{}: indicators must be .parquet, .csv or .json",
+            path.display()
+        ),
+    }
+}
+
+fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<f64>)> {
+    let rows = read_rows(path)?;
+    let meta: Option<Value> = std::fs::read_to_string(meta_path(path))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let labels: BTreeMap<String, String> = meta
+        .as_ref()
+        .and_then(|m| m["indicators"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| {
+            let name = i["name"].as_str()?.to_string();
+            let key = if lang == Lang::Sv {
+                "label_sv"
+            } else {
+                "label_en"
+            };
+            Some((name.clone(), i[key].as_str().unwrap_or(&name).to_string()))
+        })
+        .collect();
+    let by: Vec<String> = meta
+        .as_ref()
+        .and_then(|m| m["by"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    let num = |r: &BTreeMap<String, String>, k: &str| -> Option<f64> {
+        r.get(k).and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    let mut out = Vec::new();
+    for r in &rows {
+        let Some(name) = r.get("indicator") else {
+            bail!(
+                "{}: not an indicators file (no indicator column)",
+                path.display()
+            );
+        };
+        let total = r.get("level").map(String::as_str) == Some("total");
+        let mut parts: Vec<String> = by
+            .iter()
+            .filter_map(|c| r.get(c).cloned())
+            .filter(|v| !v.is_empty())
+            .collect();
+        if let Some(b) = r.get("age_band").filter(|b| !b.is_empty()) {
+            parts.push(b.clone());
+        }
+        out.push(IndicatorRow {
+            label: labels.get(name).cloned().unwrap_or_else(|| name.clone()),
+            name: name.clone(),
+            kind: r.get("kind").cloned().unwrap_or_else(|| "share".into()),
+            group: if total {
+                "total".into()
+            } else {
+                parts.join(", ")
+            },
+            n: num(r, "n").map_or(0, |v| v as u64),
+            estimate: num(r, "estimate"),
+            lower: num(r, "lower"),
+            upper: num(r, "upper"),
+            method: r.get("method").cloned().unwrap_or_default(),
+            caution: r.get("caution").filter(|c| !c.is_empty()).cloned(),
+            nonresponse: r
+                .get("nonresponse")
+                .filter(|c| !c.is_empty())
+                .map(|st| (st.clone(), num(r, "missing_share").unwrap_or(0.0))),
+        });
+    }
+    // Totals first, then the groups, each in file order.
+    out.sort_by_key(|r| r.group != "total");
+    Ok((out, meta.and_then(|m| m["confidence"].as_f64())))
+}
+
+/// Build the report's model from the plan and, when given, the manifest and indicators.
+///
+/// # Errors
+/// An unreadable or inconsistent plan, requested-file, manifest (or its sidecar, or one
+/// drawn from another plan) or indicators table.
+pub fn build(args: &ReportJob) -> Result<Report> {
+    let lang = args.lang;
+    let plan = PlanFile::read(&args.plan)?;
+    let plan_hash = file_hash(&args.plan)?;
+    let rates = plan.burden.rates;
+    let requested: Option<Vec<u64>> = match (&args.requested_file, args.requested) {
+        (Some(f), _) => Some(requested_from_file(f, &plan)?),
+        (None, Some(r)) => Some(split_requested(r, &plan)),
+        (None, None) => plan
+            .burden
+            .requested
+            .as_ref()
+            .map(|q| split_requested(q.requested, &plan)),
+    };
+    let requested_total: Option<u64> = requested.as_ref().map(|v| v.iter().sum());
+    let split_note = match (&args.requested_file, &requested, plan.strata.len() > 1) {
+        (None, Some(_), true) => Some(match lang {
+            Lang::Sv => "Den begärda totalen fördelas över stratumen i proportion till N_h (prioritetsmetoden), eftersom begäran per stratum inte angavs.".to_string(),
+            Lang::En => "The requested total is split over the strata in proportion to N_h (the priority method), as no request per stratum was given.".to_string(),
+        }),
+        _ => None,
+    };
+    let names = municipality_names();
+    let named = municipality_columns(&plan, &names);
+    let mut strata = Vec::with_capacity(plan.strata.len());
+    let (mut need_t, mut req_t) = (Burden::default(), Burden::default());
+    for (i, s) in plan.strata.iter().enumerate() {
+        let needed = Burden {
+            records: s.n,
+            pages: s.pages,
+            working_days: s.working_days,
+        };
+        let req = requested
+            .as_ref()
+            .map(|v| burden_of(v[i], s.mean_pages, &rates));
+        need_t.records += needed.records;
+        need_t.pages += needed.pages;
+        need_t.working_days += needed.working_days;
+        if let Some(q) = req {
+            req_t.records += q.records;
+            req_t.pages += q.pages;
+            req_t.working_days += q.working_days;
+        }
+        strata.push(StratumRow {
+            label: stratum_label(&s.values, &plan.strata_columns, &named, &names),
+            population: s.population,
+            needed,
+            requested: req,
+        });
+    }
+    let big = plan.total_population;
+    let margin = |n: u64| {
+        share_margin(
+            n,
+            plan.design.confidence,
+            plan.design.proportion,
+            1.0,
+            Some(big),
+        )
+    };
+    let steps = 240u64;
+    let mut points: Vec<(u64, f64)> = (1..=steps)
+        .map(|k| ((big * k).div_ceil(steps)).max(1))
+        .chain([plan.total_n.max(1)])
+        .chain(requested_total.map(|r| r.clamp(1, big.max(1))))
+        .filter(|&n| n <= big)
+        .map(|n| (n, margin(n)))
+        .collect();
+    points.sort_by_key(|p| p.0);
+    points.dedup_by_key(|p| p.0);
+    let draw = match &args.manifest {
+        None => None,
+        Some(m) => {
+            let side_path = sidecar_path(m);
+            let side = crate::artifacts::DrawSidecar::read(&side_path)?;
+            side.check_manifest(&side_path, m)?;
+            if side.plan_hash != plan_hash {
+                bail!(
+                    "{}: the manifest was drawn from another plan than {} (plan checksums differ)",
+                    m.display(),
+                    args.plan.display()
+                );
+            }
+            let files: Vec<String> = plan.extract.files.iter().map(|f| f.path.clone()).collect();
+            Some(Draw {
+                seed: side.seed,
+                start: side.start,
+                // The formula; the selection rule is told in the report's language.
+                prn: side
+                    .prn
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                prn_spec_version: u64::from(side.prn_spec_version),
+                manifest: m.display().to_string(),
+                selected: side.selected,
+                plan_hash: plan_hash.clone(),
+                verify_command: format!(
+                    "urval verify --extract {} --plan {} --manifest {}",
+                    files.join(" "),
+                    args.plan.display(),
+                    m.display()
+                ),
+            })
+        }
+    };
+    let (indicators, indicators_confidence) = match &args.indicators {
+        Some(p) => indicator_rows(p, lang)?,
+        None => (Vec::new(), None),
+    };
+    Ok(Report {
+        lang,
+        created: plan.created.clone(),
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        plan_file: args.plan.display().to_string(),
+        plan_hash,
+        extract_fingerprint: plan.extract.fingerprint.clone(),
+        extract_files: plan.extract.files.iter().map(|f| f.path.clone()).collect(),
+        key: plan.key.clone(),
+        purpose: Purpose {
+            margin: plan.design.margin,
+            total: plan.design.total,
+            confidence: plan.design.confidence,
+            proportion: plan.design.proportion,
+            allocation: plan.design.allocation.clone(),
+            margin_achieved: plan.design.margin_achieved,
+            population_filter: plan.where_.clone(),
+            strata_columns: plan.strata_columns.clone(),
+        },
+        rates: Rates {
+            pages_per_record: rates.pages_per_record,
+            minutes_per_record: rates.minutes_per_record,
+            hours_per_day: rates.hours_per_day,
+        },
+        total: StratumRow {
+            label: "total".into(),
+            population: big,
+            needed: need_t,
+            requested: requested.as_ref().map(|_| req_t),
+        },
+        strata,
+        requested_split: split_note,
+        curve: Curve {
+            population: big,
+            needed: (plan.total_n, margin(plan.total_n.max(1))),
+            requested: requested_total.map(|r| (r, margin(r.clamp(1, big.max(1))))),
+            points,
+            formula: format!(
+                "e(n) = z·√(P(1−P)/n·(N−n)/(N−1)), z = {}, P = {}, N = {}",
+                fmt_dec(lang, plan.design.z, 4),
+                fmt_dec(lang, plan.design.proportion, 2),
+                fmt_int(lang, big)
+            ),
+        },
+        draw,
+        indicators,
+        indicators_confidence,
+    })
+}
+
+/// Build the report and write it (HTML, Markdown or JSON by the output's extension).
+///
+/// # Errors
+/// As [`build`], an unknown extension, or a file that cannot be written.
+pub fn report_to_file(args: &ReportJob) -> Result<Report> {
+    let ext = crate::files::extension(&args.output);
+    if !matches!(ext.as_str(), "html" | "htm" | "md" | "json") {
+        bail!(
+            "{}: the report must end in .html, .md or .json",
+            args.output.display()
+        );
+    }
+    let report = build(args)?;
+    let text = match ext.as_str() {
+        "md" => render_markdown(&report),
+        "json" => crate::files::to_json_text(&report)?,
+        _ => render_html(&report),
+    };
+    crate::files::write_atomic(&args.output, text.as_bytes())?;
+    Ok(report)
+}

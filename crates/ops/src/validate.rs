@@ -1,0 +1,164 @@
+//! Validate a personal identity number column (format, date, Luhn check digit): counts
+//! by problem and the invalid rows by file and row number only — never the number.
+
+use crate::error::Result;
+use std::collections::BTreeMap;
+use urval_ingest::personal::{check_personnummer, PnrProblem};
+use urval_ingest::{scan, Extract, ScanSpec};
+use urval_report::Lang;
+
+/// The outcome of a validation.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// Rows read.
+    pub rows_read: u64,
+    /// Valid values.
+    pub valid: u64,
+    /// Invalid values by problem (an empty value is one).
+    pub problems: BTreeMap<PnrProblem, u64>,
+    /// The first invalid rows, sorted: (file index, row, problem).
+    pub first: Vec<(usize, u64, PnrProblem)>,
+    /// Rows that could not be checked at all (a CSV line with the wrong field count, bytes
+    /// that are not UTF-8).
+    pub unreadable: u64,
+}
+
+/// Check the column `column` of every row; keep the first `keep` invalid rows.
+///
+/// # Errors
+/// The extract cannot be read or has no such column.
+pub fn validate(
+    extract: &Extract,
+    column: &str,
+    keep: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Validated> {
+    // The column is read as the "key": empty values are counted (quarantined), never printed.
+    let mut spec = ScanSpec::new(column, &[]);
+    spec.personal = vec![column.to_string()];
+    let show = keep;
+    let out = scan(
+        extract,
+        &spec,
+        Found::default,
+        |f, batch| {
+            for &r in batch.rows {
+                let r = r as usize;
+                match check_personnummer(batch.key_at(r)) {
+                    Ok(()) => f.valid += 1,
+                    Err(p) => {
+                        *f.problems.entry(p).or_default() += 1;
+                        if f.first.len() < show {
+                            f.first.push((batch.file, batch.row_number(r), p));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+        progress,
+    )?;
+    let totals = out.totals();
+    let mut valid = 0u64;
+    let mut problems: BTreeMap<PnrProblem, u64> = BTreeMap::new();
+    let mut first: Vec<(usize, u64, PnrProblem)> = Vec::new();
+    for f in out.results {
+        valid += f.valid;
+        for (p, c) in f.problems {
+            *problems.entry(p).or_default() += c;
+        }
+        first.extend(f.first);
+    }
+    // Empty values were quarantined by the scan; other quarantined rows (a CSV line with
+    // the wrong field count, bytes that are not UTF-8) could not be checked at all.
+    for q in &out.quarantine {
+        if q.reason.starts_with("empty key") {
+            *problems.entry(PnrProblem::Empty).or_default() += 1;
+            first.push((q.file, q.row, PnrProblem::Empty));
+        }
+    }
+    let empty_quarantined = out
+        .quarantine
+        .iter()
+        .filter(|q| q.reason.starts_with("empty key"))
+        .count() as u64;
+    let unreadable = totals.rows_quarantined - empty_quarantined;
+    first.sort();
+    Ok(Validated {
+        rows_read: totals.rows_read,
+        valid,
+        problems,
+        first,
+        unreadable,
+    })
+}
+
+#[derive(Default)]
+struct Found {
+    valid: u64,
+    problems: BTreeMap<PnrProblem, u64>,
+    first: Vec<(usize, u64, PnrProblem)>,
+}
+
+/// Write the invalid rows (file name, row, problem) as `.xlsx` or `.csv`, atomically.
+pub fn write_list(
+    path: &std::path::Path,
+    extract: &urval_ingest::Extract,
+    rows: &[(usize, u64, PnrProblem)],
+    lang: Lang,
+) -> Result<()> {
+    use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
+    let sv = lang == Lang::Sv;
+    let name = |i: usize| crate::files::extract_file_name(extract, i);
+    let headers = if sv {
+        ["fil", "rad", "fel"]
+    } else {
+        ["file", "row", "problem"]
+    };
+    let columns: Vec<Column> = headers
+        .iter()
+        .zip([ColumnKind::Text, ColumnKind::Number, ColumnKind::Text])
+        .map(|(h, kind)| Column {
+            header: (*h).to_string(),
+            kind,
+        })
+        .collect();
+    let data: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|(f, r, p)| {
+            vec![
+                Cell::Text(name(*f)),
+                Cell::Number(*r as f64),
+                Cell::Text(p.describe().to_string()),
+            ]
+        })
+        .collect();
+    let mut out = crate::files::AtomicFile::create(path)?;
+    if crate::files::extension(path) == "xlsx" {
+        let sheet = Sheet {
+            name: if sv { "Ogiltiga" } else { "Invalid" }.to_string(),
+            columns,
+            rows: data,
+        };
+        let about = vec![(
+            if sv { "Obs" } else { "Note" }.to_string(),
+            if sv {
+                "Numren visas inte: raderna anges med fil och radnummer."
+            } else {
+                "The numbers are not shown: rows are given by file and row number."
+            }
+            .to_string(),
+        )];
+        let about_name = if sv { "Om listan" } else { "About" };
+        let bytes = urval_report::xlsx::workbook(&sheet, Some((about_name, &about)))?;
+        std::io::Write::write_all(out.writer(), &bytes)?;
+    } else {
+        let mut w = csv::Writer::from_writer(out.writer());
+        w.write_record(headers)?;
+        for (f, r, p) in rows {
+            w.write_record([name(*f), r.to_string(), p.describe().to_string()])?;
+        }
+        w.flush()?;
+    }
+    out.commit()
+}
