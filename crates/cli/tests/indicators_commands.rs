@@ -834,3 +834,98 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
     assert_eq!(stable(&out), stable_before);
     assert!(!out.join(".staging").exists() && !out.join(".urval-run.lock").exists());
 }
+
+/// Paths in a pipeline file are relative to the file's directory, whatever the working
+/// directory: `urval run sub/nightly.toml` from elsewhere finds its extract, spec and
+/// secret, and writes into `sub/out`. The secret is listed among the inputs without its
+/// size or checksum; the sidecar and the report name files, not the analyst's paths.
+#[test]
+fn pipeline_paths_are_relative_to_the_pipeline_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir_all(sub.join("data")).unwrap();
+    std::fs::copy(
+        root().join("sample-data/cases.csv"),
+        sub.join("data/cases.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("pipeline/indicators.toml"),
+        sub.join("indicators.toml"),
+    )
+    .unwrap();
+    std::fs::write(sub.join("secret.txt"), "a passphrase of some length").unwrap();
+    std::fs::write(
+        sub.join("nightly.toml"),
+        r#"
+outputs = "out"
+extract = ["data/cases.csv"]
+key = "case_id"
+
+[[step]]
+command = "plan"
+strata = "area"
+margin = "5 %"
+output = "plan.json"
+
+[[step]]
+command = "draw"
+plan = "plan.json"
+seed = 11
+pseudonymize = "case_id"
+secret_file = "secret.txt"
+output = "manifest.csv"
+
+[[step]]
+command = "verify"
+plan = "plan.json"
+manifest = "manifest.csv"
+secret_file = "secret.txt"
+output = "verify.txt"
+
+[[step]]
+command = "indicators"
+spec = "indicators.toml"
+by = "area"
+output = "census.csv"
+
+[[step]]
+command = "report"
+plan = "plan.json"
+manifest = "manifest.csv"
+output = "report.html"
+"#,
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let stdout = ok(urval()
+        .current_dir(elsewhere.path())
+        .args(["run", p(&sub.join("nightly.toml"))]));
+    assert!(stdout.contains("5 steps"), "{stdout}");
+    let out = sub.join("out");
+    let verify = std::fs::read_to_string(out.join("verify.txt")).unwrap();
+    assert!(verify.starts_with("identical:"), "{verify}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run-manifest.json")).unwrap())
+            .unwrap();
+    let secret = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("secret.txt"))
+        .expect("the secret is listed as an input");
+    assert!(secret["xxh3_128"].is_null() && secret["bytes"].is_null(), "{secret}");
+    let side = std::fs::read_to_string(out.join("manifest.draw.json")).unwrap();
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for text in [&side, &report] {
+        assert!(!text.contains(p(dir.path())), "an absolute path leaked");
+        assert!(!text.contains(".staging"), "the staging directory leaked");
+    }
+    // An unknown key names the step and the key.
+    let text = std::fs::read_to_string(sub.join("nightly.toml"))
+        .unwrap()
+        .replace("seed = 11", "seed = 11\nsede = 12");
+    std::fs::write(sub.join("bad.toml"), text).unwrap();
+    let err = fails(urval().args(["run", p(&sub.join("bad.toml"))]), 2);
+    assert!(err.contains("step 2 (draw): unknown field `sede`"), "{err}");
+}

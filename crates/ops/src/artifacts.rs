@@ -253,13 +253,13 @@ pub struct DrawSidecar {
     /// The column replaced by pseudonyms, if any (never the secret).
     #[serde(deserialize_with = "required")]
     pub pseudonymized: Option<String>,
-    /// The plan file as given.
+    /// The plan's file name (no directory: the sidecar travels with the manifest).
     pub plan: String,
     /// XXH3-128 of the plan file.
     pub plan_hash: String,
     /// The extract's fingerprint from the plan.
     pub extract_fingerprint: String,
-    /// The manifest as written.
+    /// The manifest's file name.
     pub manifest: String,
     /// XXH3-128 of the manifest file as written: a sidecar is only ever read with the
     /// manifest it was written with ([`DrawSidecar::check_manifest`]).
@@ -278,7 +278,7 @@ pub struct DrawSidecar {
     pub files: serde_json::Value,
     /// Records in the manifest.
     pub selected: u64,
-    /// Files written by `--split-by`.
+    /// The file names written by `--split-by`.
     pub split_files: Vec<String>,
     /// The strata drawn from.
     pub strata: Vec<DrawnStratum>,

@@ -6,8 +6,9 @@
 use crate::artifacts::{describe, DrawSidecar, DrawnStratum, PlanFile, DRAW_SIDECAR_VERSION};
 use crate::bail;
 use crate::error::{Context, Result};
-use crate::files::{file_hash, hex128, thousands};
+use crate::files::{file_hash, hex128};
 use crate::manifest::{manifest_columns, safe_name, sidecar_path, write_manifest, ManifestStyle};
+use crate::text::thousands;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_ingest::personal::Pseudonymizer;
@@ -522,7 +523,7 @@ pub fn draw_to_files(
             );
             let path = dir.join(format!("{}.{ext}", safe_name(v)));
             write_manifest(&path, &part, &style)?;
-            split_files.push(path.display().to_string());
+            split_files.push(crate::files::file_name(&path));
         }
     }
     let selected: u64 = columns.prn.len() as u64;
@@ -550,10 +551,10 @@ pub fn draw_to_files(
         only: only.as_ref().map(|(c, v)| format!("{c}={v}")),
         include: args.include.clone(),
         pseudonymized: args.pseudonymize.clone(),
-        plan: args.plan.display().to_string(),
+        plan: crate::files::file_name(&args.plan),
         plan_hash,
         extract_fingerprint: plan.extract.fingerprint.clone(),
-        manifest: args.output.display().to_string(),
+        manifest: crate::files::file_name(&args.output),
         manifest_hash: file_hash(&args.output)?,
         rows_read: totals.rows_read,
         rows_used: totals.rows_used,

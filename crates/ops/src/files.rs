@@ -4,6 +4,7 @@
 
 use crate::bail;
 use crate::error::{Context, OpsError, Result};
+use crate::text::{reconciliation, thousands};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -184,14 +185,15 @@ pub fn parse_checks(rules: &[String]) -> Result<Vec<urval_ingest::Filter>> {
         .collect()
 }
 
-/// Per-file row counts as JSON: path, bytes, rows read, used, excluded and quarantined.
+/// Per-file row counts as JSON: the file's name (not its path: sidecars and indicator
+/// metadata leave the analyst's machine), bytes, rows read, used, excluded and quarantined.
 pub fn files_json(extract: &Extract, counts: &[urval_ingest::FileCounts]) -> serde_json::Value {
     extract
         .files
         .iter()
         .zip(counts)
         .map(|(f, n)| {
-            serde_json::json!({"path": f.path.display().to_string(), "bytes": f.size,
+            serde_json::json!({"path": file_name(&f.path), "bytes": f.size,
                 "encoding": f.encoding.map(|e| e.name()),
                 "rows_read": n.rows_read, "rows_used": n.rows_used,
                 "rows_excluded": n.rows_excluded, "rows_quarantined": n.rows_quarantined})
@@ -239,30 +241,6 @@ pub fn write_quarantine(
     }
     f.commit()?;
     Ok(Some(path))
-}
-
-/// An integer with thousands separators: 153000 → "153,000".
-pub fn thousands(v: u64) -> String {
-    let s = v.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The line every scanning command prints: rows read = used + excluded + quarantined.
-pub fn reconciliation(read: u64, used: u64, excluded: u64, quarantined: u64) -> String {
-    format!(
-        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
-        thousands(read),
-        thousands(used),
-        thousands(excluded),
-        thousands(quarantined)
-    )
 }
 
 /// The error for a `--where` that kept no rows: the reconciliation line, then for each

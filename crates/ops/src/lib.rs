@@ -55,6 +55,8 @@ pub mod indicators;
 pub mod manifest;
 pub mod plan;
 pub mod report;
+pub mod run;
+pub mod text;
 pub mod validate;
 pub mod verify;
 

@@ -65,6 +65,34 @@ pub struct PlanRequest {
     pub created: String,
 }
 
+/// Burden rates, checked: pages and minutes per record non-negative, hours per day in
+/// (0, 24].
+///
+/// # Errors
+/// A rate out of range, named by its flag.
+pub fn burden_rates(
+    pages_per_record: f64,
+    minutes_per_record: f64,
+    hours_per_day: f64,
+) -> Result<BurdenRates> {
+    for (name, v) in [
+        ("--pages-per-record", pages_per_record),
+        ("--minutes-per-record", minutes_per_record),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("{name} must be a non-negative number, got {v}");
+        }
+    }
+    if !(hours_per_day.is_finite() && hours_per_day > 0.0 && hours_per_day <= 24.0) {
+        bail!("--hours-per-day must be in (0, 24], got {hours_per_day}");
+    }
+    Ok(BurdenRates {
+        pages_per_record,
+        minutes_per_record,
+        hours_per_day,
+    })
+}
+
 /// A written plan.
 #[derive(Debug)]
 pub struct Planned {

@@ -422,7 +422,12 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                     args.plan.display()
                 );
             }
-            let files: Vec<String> = plan.extract.files.iter().map(|f| f.path.clone()).collect();
+            let files: Vec<String> = plan
+                .extract
+                .files
+                .iter()
+                .map(|f| crate::files::file_name(Path::new(&f.path)))
+                .collect();
             Some(Draw {
                 seed: side.seed,
                 start: side.start,
@@ -435,14 +440,14 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                     .trim()
                     .to_string(),
                 prn_spec_version: u64::from(side.prn_spec_version),
-                manifest: m.display().to_string(),
+                manifest: crate::files::file_name(m),
                 selected: side.selected,
                 plan_hash: plan_hash.clone(),
                 verify_command: format!(
                     "urval verify --extract {} --plan {} --manifest {}",
                     files.join(" "),
-                    args.plan.display(),
-                    m.display()
+                    crate::files::file_name(&args.plan),
+                    crate::files::file_name(m)
                 ),
             })
         }
@@ -455,10 +460,15 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         lang,
         created: plan.created.clone(),
         urval_version: env!("CARGO_PKG_VERSION").to_string(),
-        plan_file: args.plan.display().to_string(),
+        plan_file: crate::files::file_name(&args.plan),
         plan_hash,
         extract_fingerprint: plan.extract.fingerprint.clone(),
-        extract_files: plan.extract.files.iter().map(|f| f.path.clone()).collect(),
+        extract_files: plan
+            .extract
+            .files
+            .iter()
+            .map(|f| crate::files::file_name(Path::new(&f.path)))
+            .collect(),
         key: plan.key.clone(),
         purpose: Purpose {
             margin: plan.design.margin,

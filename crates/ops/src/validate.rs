@@ -2,6 +2,8 @@
 //! by problem and the invalid rows by file and row number only — never the number.
 
 use crate::error::Result;
+use crate::text::thousands;
+use serde_json::json;
 use std::collections::BTreeMap;
 use urval_ingest::personal::{check_personnummer, PnrProblem};
 use urval_ingest::{scan, Extract, ScanSpec};
@@ -21,6 +23,64 @@ pub struct Validated {
     /// Rows that could not be checked at all (a CSV line with the wrong field count, bytes
     /// that are not UTF-8).
     pub unreadable: u64,
+}
+
+impl Validated {
+    /// Invalid values in all.
+    pub fn invalid(&self) -> u64 {
+        self.problems.values().sum()
+    }
+
+    /// Whether every row was read and every value is valid.
+    pub fn is_clean(&self) -> bool {
+        self.invalid() == 0 && self.unreadable == 0
+    }
+
+    fn file(extract: &Extract, i: usize) -> String {
+        extract
+            .files
+            .get(i)
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The counts and the first invalid rows as text (never a value).
+    pub fn text(&self, column: &str, extract: &Extract) -> String {
+        let mut t = format!(
+            "{column}: {} rows read, {} valid, {} invalid, {} unreadable\n",
+            thousands(self.rows_read),
+            thousands(self.valid),
+            thousands(self.invalid()),
+            thousands(self.unreadable)
+        );
+        for (p, c) in &self.problems {
+            t.push_str(&format!("  {:>8}  {}\n", thousands(*c), p.describe()));
+        }
+        if !self.first.is_empty() {
+            t.push_str("first invalid rows (the values are not shown):\n");
+            for (f, r, p) in &self.first {
+                t.push_str(&format!(
+                    "  {}, row {r}: {}\n",
+                    Self::file(extract, *f),
+                    p.describe()
+                ));
+            }
+        }
+        t
+    }
+
+    /// The counts and the first invalid rows as JSON (never a value).
+    pub fn json(&self, column: &str, extract: &Extract) -> serde_json::Value {
+        json!({
+            "column": column,
+            "rows_read": self.rows_read,
+            "valid": self.valid,
+            "invalid": self.invalid(),
+            "unreadable_rows": self.unreadable,
+            "problems": self.problems.iter().map(|(p, c)| json!({"problem": p.describe(), "rows": c})).collect::<Vec<_>>(),
+            "first_invalid": self.first.iter().map(|(f, r, p)| json!({"file": Self::file(extract, *f), "row": r, "problem": p.describe()})).collect::<Vec<_>>(),
+        })
+    }
 }
 
 /// Check the column `column` of every row; keep the first `keep` invalid rows.

@@ -6,6 +6,7 @@ use crate::bail;
 use crate::draw::{draw, parse_only, selection_set, DrawRequest, BOUND_SDS};
 use crate::error::Result;
 use crate::manifest::{manifest_rows, sidecar_path};
+use crate::text::thousands;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use urval_ingest::Extract;
@@ -50,6 +51,36 @@ impl Verified {
     /// Whether the manifest is exactly the draw.
     pub fn identical(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty() && self.repeated == 0
+    }
+
+    /// The comparison as text: `identical: …`, or the differences (the first 20 each way).
+    pub fn text(&self, manifest: &str) -> String {
+        let mut t = String::new();
+        if let Some(note) = &self.not_as_written {
+            t.push_str(&format!("note: {note}\n"));
+        }
+        if self.identical() {
+            t.push_str(&format!(
+                "identical: {} records, the draw with seed {} and start {} reproduces {manifest}\n",
+                thousands(self.expected),
+                self.seed,
+                self.start,
+            ));
+            return t;
+        }
+        t.push_str(&format!(
+            "differences: {} records drawn but not in the manifest, {} in the manifest but not drawn, {} repeated\n",
+            self.missing.len(),
+            self.extra.len(),
+            self.repeated
+        ));
+        for (values, key) in self.missing.iter().take(20) {
+            t.push_str(&format!("  missing  {key}  ({})\n", values.join(", ")));
+        }
+        for (values, key) in self.extra.iter().take(20) {
+            t.push_str(&format!("  extra    {key}  ({})\n", values.join(", ")));
+        }
+        t
     }
 }
 

@@ -101,7 +101,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         rates,
         max_quarantine: args.quarantine.max_quarantine,
         output: args.output.clone(),
-        created: crate::util::now_utc(),
+        created: urval_ops::files::now_utc(),
     };
     let pb = progress_bar("counting");
     let Planned {

@@ -2,11 +2,9 @@
 //! digit) and report the invalid rows by file and row number only — never the number.
 
 use super::common::ExtractArgs;
-use crate::format::{thousands, to_json_text, Format, Output};
+use crate::format::{to_json_text, Format, Output};
 use anyhow::Result;
 use clap::Args;
-use serde_json::json;
-use std::fmt::Write as _;
 use urval_ops::validate::{validate, write_list, Validated};
 
 /// Arguments of `urval validate`.
@@ -57,59 +55,16 @@ pub fn run(args: &ValidateArgs) -> Result<Output> {
     } else {
         args.show
     };
-    let Validated {
-        rows_read,
-        valid,
-        problems,
-        mut first,
-        unreadable,
-    } = validate(&extract, &args.personnummer, show, &|_| {})?;
+    let mut v: Validated = validate(&extract, &args.personnummer, show, &|_| {})?;
     if let Some(o) = &args.output {
-        write_list(o, &extract, &first, args.lang.into())?;
+        write_list(o, &extract, &v.first, args.lang.into())?;
     }
-    first.truncate(args.show);
-    let invalid: u64 = problems.values().sum();
-    let code = if invalid > 0 || unreadable > 0 { 1 } else { 0 };
-    let file_name = |i: usize| {
-        extract
-            .files
-            .get(i)
-            .map(|f| f.path.display().to_string())
-            .unwrap_or_default()
+    v.first.truncate(args.show);
+    let code = u8::from(!v.is_clean());
+    let text = if args.format == Format::Json {
+        to_json_text(&v.json(&args.personnummer, &extract))?
+    } else {
+        v.text(&args.personnummer, &extract)
     };
-    if args.format == Format::Json {
-        let v = json!({
-            "column": args.personnummer,
-            "rows_read": rows_read,
-            "valid": valid,
-            "invalid": invalid,
-            "unreadable_rows": unreadable,
-            "problems": problems.iter().map(|(p, c)| json!({"problem": p.describe(), "rows": c})).collect::<Vec<_>>(),
-            "first_invalid": first.iter().map(|(f, r, p)| json!({"file": file_name(*f), "row": r, "problem": p.describe()})).collect::<Vec<_>>(),
-        });
-        return Ok(Output {
-            text: to_json_text(&v)?,
-            code,
-        });
-    }
-    let mut t = String::new();
-    writeln!(
-        t,
-        "{}: {} rows read, {} valid, {} invalid, {} unreadable",
-        args.personnummer,
-        thousands(rows_read),
-        thousands(valid),
-        thousands(invalid),
-        thousands(unreadable)
-    )?;
-    for (p, c) in &problems {
-        writeln!(t, "  {:>8}  {}", thousands(*c), p.describe())?;
-    }
-    if !first.is_empty() {
-        writeln!(t, "first invalid rows (the values are not shown):")?;
-        for (f, r, p) in &first {
-            writeln!(t, "  {}, row {r}: {}", file_name(*f), p.describe())?;
-        }
-    }
-    Ok(Output { text: t, code })
+    Ok(Output { text, code })
 }

@@ -2,11 +2,10 @@
 //! with a manifest: identical (exit 0) or the differences (exit 1).
 
 use super::common::ExtractArgs;
-use crate::format::{thousands, Output};
+use crate::format::Output;
 use crate::util::progress_bar;
 use anyhow::Result;
 use clap::Args;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use urval_ops::artifacts::PlanFile;
 use urval_ops::verify::{verify, VerifyRequest};
@@ -62,33 +61,9 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
     let pb = progress_bar("drawing");
     let v = verify(&extract, &plan, &req, &|n| pb.inc(n))?;
     pb.finish_and_clear();
-    let mut t = String::new();
-    if let Some(note) = &v.not_as_written {
-        writeln!(t, "note: {note}")?;
-    }
-    if v.identical() {
-        writeln!(
-            t,
-            "identical: {} records, the draw with seed {} and start {} reproduces {}",
-            thousands(v.expected),
-            v.seed,
-            v.start,
-            args.manifest.display()
-        )?;
-        return Ok(Output::ok(t));
-    }
-    writeln!(
-        t,
-        "differences: {} records drawn but not in the manifest, {} in the manifest but not drawn, {} repeated",
-        v.missing.len(),
-        v.extra.len(),
-        v.repeated
-    )?;
-    for (values, key) in v.missing.iter().take(20) {
-        writeln!(t, "  missing  {key}  ({})", values.join(", "))?;
-    }
-    for (values, key) in v.extra.iter().take(20) {
-        writeln!(t, "  extra    {key}  ({})", values.join(", "))?;
-    }
-    Ok(Output { text: t, code: 1 })
+    let text = v.text(&args.manifest.display().to_string());
+    Ok(Output {
+        text,
+        code: u8::from(!v.identical()),
+    })
 }

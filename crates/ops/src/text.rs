@@ -1,0 +1,61 @@
+//! Numbers as people write and read them: rates (`5 %`, `0,05`), thousands separators, and
+//! the reconciliation line every scanning operation reports.
+
+/// Parse a probability-like flag value; range checks live in the design crate.
+pub fn parse_f64(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .trim_end_matches('%')
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| format!("not a number: {s:?}"))?;
+    if s.trim().ends_with('%') {
+        Ok(v / 100.0)
+    } else {
+        Ok(v)
+    }
+}
+
+/// Parse a rate (a share, a margin, a confidence): `0.05`, `5%`, `5 %`, `5,0 %` (a space,
+/// also a non-breaking one, before `%` and a decimal comma as Swedish typography writes
+/// them). A value above 1 without `%` is passed on: the design math refuses it with the
+/// likely meaning (`margin must be in [0.000001, 1) …, got 5: did you mean 5 % (0.05)?`).
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (number, percent) = match t.strip_suffix('%') {
+        Some(n) => (n.trim_end_matches([' ', '\u{a0}', '\u{202f}']), true),
+        None => (t, false),
+    };
+    let v: f64 = number
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| format!("not a rate: {s:?} (write 0.05, 5% or \"5 %\")"))?;
+    Ok(if percent { v / 100.0 } else { v })
+}
+
+/// An integer with thousands separators: 153000 → "153,000".
+pub fn thousands(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The line every scanning command prints: rows read = used + excluded + quarantined.
+pub fn reconciliation(read: u64, used: u64, excluded: u64, quarantined: u64) -> String {
+    format!(
+        "  rows read {} = used {} + excluded by --where {} + quarantined {}",
+        thousands(read),
+        thousands(used),
+        thousands(excluded),
+        thousands(quarantined)
+    )
+}
