@@ -914,7 +914,10 @@ output = "report.html"
         .iter()
         .find(|i| i["path"].as_str().unwrap().ends_with("secret.txt"))
         .expect("the secret is listed as an input");
-    assert!(secret["xxh3_128"].is_null() && secret["bytes"].is_null(), "{secret}");
+    assert!(
+        secret["xxh3_128"].is_null() && secret["bytes"].is_null(),
+        "{secret}"
+    );
     let side = std::fs::read_to_string(out.join("manifest.draw.json")).unwrap();
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     for text in [&side, &report] {

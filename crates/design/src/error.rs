@@ -13,6 +13,7 @@ fn percent_hint(v: f64) -> String {
 
 /// An argument the design math cannot work with. Each variant carries the offending value.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum DesignError {
     /// A margin of error outside (0, 1).
     #[error("margin must be in [0.000001, 1) (±0.0001 to ±100 points), got {value}{}", percent_hint(*value))]

@@ -20,6 +20,19 @@
 //! - [`spec`]: the indicator spec (TOML) with its expressions parsed.
 //!
 //! The estimators are pure functions over plain numbers: no I/O, no dataframe.
+//!
+//! ```
+//! use urval_indicators::{stratified_share, StratumSample};
+//! // Two strata: 30 of 40 drawn from 400 answer yes, 10 of 20 drawn from 100.
+//! let strata = [
+//!     StratumSample { population: 400, responding: 40, n: 40, successes: 30 },
+//!     StratumSample { population: 100, responding: 20, n: 20, successes: 10 },
+//! ];
+//! let e = stratified_share(&strata, 0.95).unwrap();
+//! // p = (400·0.75 + 100·0.5) / 500 = 0.70
+//! assert!((e.estimate - 0.70).abs() < 1e-12);
+//! assert!(e.lower.unwrap() < 0.70 && 0.70 < e.upper.unwrap());
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod estimate;
@@ -100,22 +113,6 @@ impl Tally {
     pub fn share(&self) -> f64 {
         self.successes as f64 / self.n as f64
     }
-}
-
-/// The tally kernel on plain slices: row i belongs to group `groups[i]` (`u32::MAX`: no
-/// group) and has the share outcome `outcomes[i]` (None: NULL, skipped). Returns one
-/// [`Tally`] per group.
-pub fn tally_shares(groups: &[u32], outcomes: &[Option<bool>], n_groups: usize) -> Vec<Tally> {
-    let mut out = vec![Tally::default(); n_groups];
-    for (&g, &o) in groups.iter().zip(outcomes) {
-        if let Some(t) = out.get_mut(g as usize) {
-            match o {
-                Some(s) => t.add_share(s),
-                None => t.add_skipped(),
-            }
-        }
-    }
-    out
 }
 
 /// An estimate with its interval.
@@ -329,6 +326,20 @@ pub fn stratified_share(strata: &[StratumSample], confidence: f64) -> Option<Est
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tallies of share outcomes per group, the way the engine folds rows (test helper).
+    fn tally_shares(groups: &[u32], outcomes: &[Option<bool>], n_groups: usize) -> Vec<Tally> {
+        let mut out = vec![Tally::default(); n_groups];
+        for (&g, &o) in groups.iter().zip(outcomes) {
+            if let Some(t) = out.get_mut(g as usize) {
+                match o {
+                    Some(s) => t.add_share(s),
+                    None => t.add_skipped(),
+                }
+            }
+        }
+        out
+    }
     use approx::assert_relative_eq;
     use proptest::prelude::*;
     use urval_design::{share_size, ShareSpec};

@@ -130,6 +130,7 @@ pub struct Spec {
 
 /// What can be wrong with a spec.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SpecError {
     /// The file cannot be read.
     #[error("cannot read the indicator spec {}: {source}", path.display())]

@@ -15,6 +15,7 @@ pub fn clip(s: &str) -> String {
 
 /// An extract that cannot be read. Row-level problems are not errors: they quarantine the row.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum IngestError {
     /// No file matched an input.
     #[error("no input files match {pattern:?}")]

@@ -212,6 +212,19 @@ pub fn parse_date(s: &str) -> Option<i32> {
     i32::try_from(days_from_civil(y, m, d)).ok()
 }
 
+/// Why one row's value cannot be evaluated (text that is not a number or a date, an
+/// overflow): the row is quarantined with this reason, never read as NULL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError(pub String);
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
 /// A parsed filter and the columns it reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
@@ -312,16 +325,16 @@ impl Filter {
     }
 
     /// Bind the filter to one batch: `arrays` holds the filter's columns in [`Self::columns`] order.
-    pub fn bind<'a>(&'a self, arrays: &[ArrayRef]) -> Result<BoundFilter<'a>, String> {
+    pub fn bind<'a>(&'a self, arrays: &[ArrayRef]) -> Result<BoundFilter<'a>, ValueError> {
         let cols = arrays
             .iter()
             .zip(&self.columns)
             .map(|(a, name)| {
                 ColAccess::from_array(a).ok_or_else(|| {
-                    format!(
+                    ValueError(format!(
                         "column {name:?} has type {} that filters cannot read",
                         a.data_type()
-                    )
+                    ))
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -431,8 +444,8 @@ fn like(s: &str, p: &str) -> bool {
 impl BoundFilter<'_> {
     /// Evaluate for one row: `Ok(true)` when the row passes, `Ok(false)` when the filter is
     /// FALSE or NULL, `Err(reason)` when a value cannot be read as the type it is compared with.
-    pub fn matches(&self, row: usize) -> Result<bool, String> {
-        Ok(self.truth_of(&self.filter.expr, row)? == Some(true))
+    pub fn matches(&self, row: usize) -> Result<bool, ValueError> {
+        Ok(self.truth_of(&self.filter.expr, row).map_err(ValueError)? == Some(true))
     }
 
     /// The expression as written.
@@ -442,21 +455,21 @@ impl BoundFilter<'_> {
 
     /// The expression's three-valued truth for one row: `Ok(None)` for NULL, `Err(reason)`
     /// when a value cannot be read as a condition (a share's expression).
-    pub fn truth(&self, row: usize) -> Result<Option<bool>, String> {
-        self.truth_of(&self.filter.expr, row)
+    pub fn truth(&self, row: usize) -> Result<Option<bool>, ValueError> {
+        self.truth_of(&self.filter.expr, row).map_err(ValueError)
     }
 
     /// The expression's value as a number for one row (a date counts as days since
     /// 1970-01-01, a boolean is refused): `Ok(None)` for NULL, `Err(reason)` when the value
     /// is not a number (a mean's or median's expression).
-    pub fn number(&self, row: usize) -> Result<Option<f64>, String> {
-        match self.numeric(&self.filter.expr, row)? {
+    pub fn number(&self, row: usize) -> Result<Option<f64>, ValueError> {
+        match self.numeric(&self.filter.expr, row).map_err(ValueError)? {
             Val::Int(v) => Ok(Some(v as f64)),
             Val::Float(v) if v.is_finite() => Ok(Some(v)),
-            Val::Float(v) => Err(format!("{v} is not a finite number")),
+            Val::Float(v) => Err(ValueError(format!("{v} is not a finite number"))),
             Val::Date(d) => Ok(Some(d as f64)),
             Val::Null => Ok(None),
-            other => Err(format!("{} is not a number", kind(other))),
+            other => Err(ValueError(format!("{} is not a number", kind(other)))),
         }
     }
 
@@ -1233,7 +1246,7 @@ impl BoundFilter<'_> {
     /// The expression's value as a number for many rows: `out[j]` for row `rows[j]` as in
     /// [`Self::number`]; a column, or the difference of two date columns, a column at a
     /// time, anything else row by row.
-    pub fn number_rows(&self, rows: &[u32], out: &mut Vec<Result<Option<f64>, String>>) {
+    pub fn number_rows(&self, rows: &[u32], out: &mut Vec<Result<Option<f64>, ValueError>>) {
         out.clear();
         let idx: Vec<u32> = (0..rows.len() as u32).collect();
         if let Some((kind, v)) = self.vint(&self.filter.expr, rows, &idx) {
@@ -1256,7 +1269,7 @@ impl BoundFilter<'_> {
                         if v.is_finite() {
                             Ok(Some(v))
                         } else {
-                            Err(format!("{v} is not a finite number"))
+                            Err(ValueError(format!("{v} is not a finite number")))
                         }
                     });
                 }
@@ -1358,7 +1371,7 @@ mod tests {
         let f = Filter::parse(expr).unwrap();
         let len = arrays[0].len();
         let b = f.bind(&arrays).unwrap();
-        (0..len).map(|r| b.matches(r)).collect()
+        (0..len).map(|r| b.matches(r).map_err(|e| e.0)).collect()
     }
 
     #[test]
@@ -1557,7 +1570,10 @@ mod tests {
             let b = f.bind(&cols).unwrap();
             let (mut out, mut errs) = (Vec::new(), Vec::new());
             b.truth_rows(&rows, &mut out, &mut errs);
-            let want: Vec<u8> = rows.iter().map(|&r| tri(b.truth(r as usize))).collect();
+            let want: Vec<u8> = rows
+                .iter()
+                .map(|&r| tri(b.truth(r as usize).map_err(|e| e.0)))
+                .collect();
             assert_eq!(out, want, "{text}");
             let want_errs: Vec<usize> = want
                 .iter()
@@ -1706,7 +1722,7 @@ mod sql_dialect {
                     };
                     assert_eq!(out[r], code, "{expr} row {r}: truth_rows differs");
                 }
-                row
+                row.map_err(|e| e.0)
             })
             .collect()
     }
@@ -1716,7 +1732,7 @@ mod sql_dialect {
         let xs: ArrayRef = Arc::new(StringArray::from(x.to_vec()));
         let arrays = vec![xs; f.columns().len()];
         let b = f.bind(&arrays).unwrap();
-        (0..x.len()).map(|r| b.truth(r)).collect()
+        (0..x.len()).map(|r| b.truth(r).map_err(|e| e.0)).collect()
     }
 
     #[test]

@@ -8,6 +8,25 @@
 //! `0180` from CSV equals `0180` from Parquet.
 //!
 //! It knows nothing of designs or samples; commands fold over its batches.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use urval_ingest::{scan, Extract, Filter, ScanSpec};
+//! let dir = tempfile::tempdir()?;
+//! let csv = dir.path().join("cases.csv");
+//! std::fs::write(&csv, "ärende_id;verksamhetsområde\n1;äldre\n2;barn\n3;äldre\n;äldre\n")?;
+//! let extract = Extract::resolve(&[csv.display().to_string()], None)?;
+//! let mut spec = ScanSpec::new("ärende_id", &["verksamhetsområde".to_string()]);
+//! spec.filter = Some(Filter::parse("verksamhetsområde = 'äldre'")?);
+//! // Fold each batch into a per-unit count; units are merged by the caller.
+//! let out = scan(&extract, &spec, || 0u64, |n, batch| { *n += batch.rows.len() as u64; Ok(()) }, &|_| {})?;
+//! let t = out.totals();
+//! assert_eq!(out.results.iter().sum::<u64>(), 2);
+//! // rows read = used + excluded + quarantined (the row without a key is quarantined).
+//! assert_eq!((t.rows_read, t.rows_used, t.rows_excluded, t.rows_quarantined), (4, 2, 1, 1));
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod encoding;
 mod error;
@@ -24,7 +43,8 @@ mod text;
 pub use encoding::{EncodingChoice, TextEncoding};
 pub use error::{IngestError, Result};
 pub use filter::{
-    add_months, civil_from_days, parse_date, BoundFilter, Filter, T_ERROR, T_FALSE, T_NULL, T_TRUE,
+    add_months, civil_from_days, parse_date, BoundFilter, Filter, ValueError, T_ERROR, T_FALSE,
+    T_NULL, T_TRUE,
 };
 pub use scan::{
     file_columns, reason_kind, scan, summarize_quarantine, Batch, FileCounts, QuarantineRecord,

@@ -647,7 +647,7 @@ where
                 f.bind(&filter_arrays)
                     .map_err(|reason| IngestError::Filter {
                         expr: f.text().to_string(),
-                        reason,
+                        reason: reason.0,
                     })?,
             ),
             None => None,
@@ -664,7 +664,7 @@ where
                     .collect();
                 f.bind(&arrays).map_err(|reason| IngestError::Filter {
                     expr: f.text().to_string(),
-                    reason,
+                    reason: reason.0,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -407,3 +407,146 @@ pub fn extract_fingerprint(strata: &[(Vec<String>, u128)]) -> String {
     lines.sort();
     crate::files::hex128(xxhash_rust::xxh3::xxh3_128(lines.concat().as_bytes()))
 }
+
+/// The indicators metadata format version this build writes and reads.
+pub const INDICATORS_META_VERSION: u32 = 2;
+
+/// A design stratum with non-response, in the indicators metadata.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NonresponseStratum {
+    /// Column → value.
+    pub values: BTreeMap<String, String>,
+    /// N_h.
+    pub population: u64,
+    /// n_h drawn.
+    pub n: u64,
+    /// r_h responding.
+    pub responding: u64,
+    /// n_h − r_h.
+    pub nonresponse: u64,
+}
+
+/// One indicator of the spec, in the indicators metadata.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorInfo {
+    /// The name.
+    pub name: String,
+    /// The Swedish label.
+    pub label_sv: String,
+    /// The English label.
+    pub label_en: String,
+    /// share, mean, median or count.
+    pub kind: String,
+    /// The outcome expression.
+    #[serde(deserialize_with = "required")]
+    pub expr: Option<String>,
+    /// The population expression.
+    #[serde(rename = "where", deserialize_with = "required")]
+    pub where_: Option<String>,
+    /// skip or fail.
+    pub null: String,
+    /// The legal basis.
+    #[serde(deserialize_with = "required")]
+    pub legal_basis: Option<String>,
+    /// The unit.
+    #[serde(deserialize_with = "required")]
+    pub unit: Option<String>,
+    /// Rows whose value could not be read.
+    pub invalid_rows: u64,
+}
+
+/// The metadata beside an indicators table (`*.indicators.json`): how it was computed, the
+/// rows reconciliation, non-response, and the spec's indicators. Written by
+/// `urval indicators`, read by `urval report`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorsMeta {
+    /// Always `urval-indicators`.
+    pub kind: String,
+    /// [`INDICATORS_META_VERSION`].
+    pub version: u32,
+    /// The urval that computed it.
+    pub urval_version: String,
+    /// census or sample.
+    pub mode: String,
+    /// The table's file name.
+    pub output: String,
+    /// The spec's file name.
+    pub spec: String,
+    /// XXH3-128 of the spec.
+    pub spec_hash: String,
+    /// The group columns.
+    pub by: Vec<String>,
+    /// The age bands.
+    #[serde(deserialize_with = "required")]
+    pub age_bands: Option<String>,
+    /// The age expression (with age bands).
+    #[serde(deserialize_with = "required")]
+    pub age: Option<String>,
+    /// The row filter.
+    #[serde(rename = "where", deserialize_with = "required")]
+    pub where_: Option<String>,
+    /// The data rules.
+    pub checks: Vec<String>,
+    /// The confidence of the intervals.
+    pub confidence: f64,
+    /// Census intervals asked for.
+    pub ci: bool,
+    /// The manifest's file name (sample).
+    #[serde(deserialize_with = "required")]
+    pub manifest: Option<String>,
+    /// XXH3-128 of the manifest.
+    #[serde(deserialize_with = "required")]
+    pub manifest_hash: Option<String>,
+    /// The extract's files with their counts.
+    pub files: serde_json::Value,
+    /// Rows read.
+    pub rows_read: u64,
+    /// Rows used.
+    pub rows_used: u64,
+    /// Rows left out by `where`.
+    pub rows_excluded: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+    /// Sample: used rows whose key is not in the manifest.
+    pub rows_outside_manifest: u64,
+    /// Sample: drawn records with no row.
+    pub nonresponse: u64,
+    /// Sample: the strata with non-response.
+    pub nonresponse_strata: Vec<NonresponseStratum>,
+    /// The assumption behind the weights.
+    pub nonresponse_assumption: String,
+    /// Sample: strata without a responding record.
+    pub nonresponse_empty_strata: u64,
+    /// bounds or drop.
+    pub nonresponse_mode: String,
+    /// The spec's indicators.
+    pub indicators: Vec<IndicatorInfo>,
+}
+
+impl IndicatorsMeta {
+    /// Read and check indicators metadata.
+    ///
+    /// # Errors
+    /// The file cannot be read, or is not indicators metadata of this version (a missing or
+    /// unknown field is named).
+    pub fn read(path: &Path) -> Result<IndicatorsMeta> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the indicators metadata {}", path.display()))?;
+        let head: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not urval indicators metadata", path.display()))?;
+        let (kind, version) = (head["kind"].as_str(), head["version"].as_u64());
+        if kind != Some("urval-indicators") || version != Some(u64::from(INDICATORS_META_VERSION)) {
+            bail!(
+                "{}: kind {} version {} is not one this urval reads (urval-indicators version {INDICATORS_META_VERSION}): compute the indicators again with this urval",
+                path.display(),
+                kind.map_or("none".to_string(), |k| format!("{k:?}")),
+                version.map_or("none".to_string(), |v| v.to_string())
+            );
+        }
+        serde_json::from_value(head)
+            .with_context(|| format!("{}: not urval indicators metadata", path.display()))
+    }
+}

@@ -6,6 +6,9 @@
 //! its own tallies, keyed by (group, age band, design stratum); the units' tallies are merged
 //! in unit order, so the output is byte-identical for any number of threads.
 
+use crate::artifacts::{
+    IndicatorInfo, IndicatorsMeta, NonresponseStratum, INDICATORS_META_VERSION,
+};
 use crate::bail;
 use crate::error::{Context, OpsError, Result};
 use crate::files::{file_hash, AtomicFile};
@@ -313,7 +316,7 @@ impl Engine<'_> {
         f.bind(&arrays)
             .map_err(|reason| urval_ingest::IngestError::Filter {
                 expr: f.text().to_string(),
-                reason,
+                reason: reason.0,
             })
     }
 
@@ -496,7 +499,7 @@ impl Engine<'_> {
                                 }
                             }
                             Ok(None) => st.tallies[k][cell].add_skipped(),
-                            Err(reason) => report(st, j, reason),
+                            Err(reason) => report(st, j, reason.0),
                         }
                     }
                 }
@@ -1347,15 +1350,19 @@ pub fn indicators_to_files(
 
     let files = crate::files::files_json(extract, &c.scan_files);
     let totals = c.totals;
-    let nonresponse: Vec<Value> = design
+    let nonresponse: Vec<NonresponseStratum> = design
         .as_ref()
         .map(|d| {
             d.strata
                 .iter()
                 .zip(&c.responding)
                 .filter(|((_, _, n), &r)| r < *n)
-                .map(|((v, big, n), &r)| {
-                    json!({"values": v, "population": big, "n": n, "responding": r, "nonresponse": n - r})
+                .map(|((v, big, n), &r)| NonresponseStratum {
+                    values: v.clone(),
+                    population: *big,
+                    n: *n,
+                    responding: r,
+                    nonresponse: n - r,
                 })
                 .collect()
         })
@@ -1368,47 +1375,67 @@ pub fn indicators_to_files(
             .sum()
     });
     let quarantine_file = crate::files::write_quarantine(&args.output, extract, &c.quarantine)?;
-    let indicators: Vec<Value> = spec
+    let indicators: Vec<IndicatorInfo> = spec
         .indicators
         .iter()
         .zip(&c.invalid)
-        .map(|(i, &inv)| {
-            json!({"name": i.name, "label_sv": i.label_sv, "label_en": i.label_en, "kind": i.kind.name(),
-                   "expr": i.expr.as_ref().map(|e| e.text()), "where": i.where_.as_ref().map(|e| e.text()),
-                   "null": match i.null { NullRule::Skip => "skip", NullRule::Fail => "fail" },
-                   "legal_basis": i.legal_basis, "unit": i.unit, "invalid_rows": inv})
+        .map(|(i, &inv)| IndicatorInfo {
+            name: i.name.clone(),
+            label_sv: i.label_sv.clone(),
+            label_en: i.label_en.clone(),
+            kind: i.kind.name().to_string(),
+            expr: i.expr.as_ref().map(|e| e.text().to_string()),
+            where_: i.where_.as_ref().map(|e| e.text().to_string()),
+            null: match i.null {
+                NullRule::Skip => "skip",
+                NullRule::Fail => "fail",
+            }
+            .to_string(),
+            legal_basis: i.legal_basis.clone(),
+            unit: i.unit.clone(),
+            invalid_rows: inv,
         })
         .collect();
-    let meta = json!({
-        "kind": "urval-indicators",
-        "version": 1,
-        "urval_version": env!("CARGO_PKG_VERSION"),
-        "mode": if design.is_some() { "sample" } else { "census" },
-        "output": crate::files::file_name(&args.output),
-        "spec": crate::files::file_name(&args.spec),
-        "spec_hash": file_hash(&args.spec)?,
-        "by": by,
-        "age_bands": args.age_bands,
-        "age": bands.as_ref().map(|_| args.age.clone()),
-        "where": args.where_,
-        "checks": args.checks,
-        "confidence": args.confidence,
-        "ci": args.ci,
-        "manifest": design.as_ref().map(|d| crate::files::file_name(&d.manifest)),
-        "manifest_hash": design.as_ref().map(|d| file_hash(&d.manifest)).transpose()?,
-        "files": files,
-        "rows_read": totals.rows_read,
-        "rows_used": totals.rows_used,
-        "rows_excluded": totals.rows_excluded,
-        "rows_quarantined": totals.rows_quarantined,
-        "rows_outside_manifest": c.outside,
-        "nonresponse": nonresponse_total,
-        "nonresponse_strata": nonresponse,
-        "nonresponse_assumption": "missing at random within strata (weights N_h/r_h)",
-        "nonresponse_empty_strata": c.empty.len(),
-        "nonresponse_mode": match args.nonresponse { Nonresponse::Bounds => "bounds", Nonresponse::Drop => "drop" },
-        "indicators": indicators,
-    });
+    let nonresponse_strata = nonresponse.len();
+    let meta = IndicatorsMeta {
+        kind: "urval-indicators".to_string(),
+        version: INDICATORS_META_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: if design.is_some() { "sample" } else { "census" }.to_string(),
+        output: crate::files::file_name(&args.output),
+        spec: crate::files::file_name(&args.spec),
+        spec_hash: file_hash(&args.spec)?,
+        by: by.clone(),
+        age_bands: args.age_bands.clone(),
+        age: bands.as_ref().map(|_| args.age.clone()),
+        where_: args.where_.clone(),
+        checks: args.checks.clone(),
+        confidence: args.confidence,
+        ci: args.ci,
+        manifest: design
+            .as_ref()
+            .map(|d| crate::files::file_name(&d.manifest)),
+        manifest_hash: design
+            .as_ref()
+            .map(|d| file_hash(&d.manifest))
+            .transpose()?,
+        files,
+        rows_read: totals.rows_read,
+        rows_used: totals.rows_used,
+        rows_excluded: totals.rows_excluded,
+        rows_quarantined: totals.rows_quarantined,
+        rows_outside_manifest: c.outside,
+        nonresponse: nonresponse_total,
+        nonresponse_strata: nonresponse,
+        nonresponse_assumption: "missing at random within strata (weights N_h/r_h)".to_string(),
+        nonresponse_empty_strata: c.empty.len() as u64,
+        nonresponse_mode: match args.nonresponse {
+            Nonresponse::Bounds => "bounds",
+            Nonresponse::Drop => "drop",
+        }
+        .to_string(),
+        indicators,
+    };
     let meta_file = meta_path(&args.output);
     crate::files::write_json(&meta_file, &meta)?;
 
@@ -1420,7 +1447,7 @@ pub fn indicators_to_files(
         totals,
         outside_manifest: c.outside,
         nonresponse_total,
-        nonresponse_strata: nonresponse.len(),
+        nonresponse_strata,
         design,
         empty_strata: c.empty,
     })

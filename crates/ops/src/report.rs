@@ -263,31 +263,26 @@ fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
 
 fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<f64>)> {
     let rows = read_rows(path)?;
-    let meta: Option<Value> = std::fs::read_to_string(meta_path(path))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    // The metadata beside a table urval wrote; a table made by hand has none.
+    let meta_file = meta_path(path);
+    let meta = if meta_file.exists() {
+        Some(crate::artifacts::IndicatorsMeta::read(&meta_file)?)
+    } else {
+        None
+    };
     let labels: BTreeMap<String, String> = meta
-        .as_ref()
-        .and_then(|m| m["indicators"].as_array().cloned())
-        .unwrap_or_default()
         .iter()
-        .filter_map(|i| {
-            let name = i["name"].as_str()?.to_string();
-            let key = if lang == Lang::Sv {
-                "label_sv"
+        .flat_map(|m| &m.indicators)
+        .map(|i| {
+            let label = if lang == Lang::Sv {
+                &i.label_sv
             } else {
-                "label_en"
+                &i.label_en
             };
-            Some((name.clone(), i[key].as_str().unwrap_or(&name).to_string()))
+            (i.name.clone(), label.clone())
         })
         .collect();
-    let by: Vec<String> = meta
-        .as_ref()
-        .and_then(|m| m["by"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
+    let by: Vec<String> = meta.as_ref().map(|m| m.by.clone()).unwrap_or_default();
     let num = |r: &BTreeMap<String, String>, k: &str| -> Option<f64> {
         r.get(k).and_then(|v| v.trim().parse::<f64>().ok())
     };
@@ -331,7 +326,7 @@ fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<
     }
     // Totals first, then the groups, each in file order.
     out.sort_by_key(|r| r.group != "total");
-    Ok((out, meta.and_then(|m| m["confidence"].as_f64())))
+    Ok((out, meta.map(|m| m.confidence)))
 }
 
 /// Build the report's model from the plan and, when given, the manifest and indicators.

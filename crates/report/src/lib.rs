@@ -9,6 +9,14 @@
 //! JSON (the model itself).
 //!
 //! No I/O: [`render_html`] and [`render_markdown`] return strings.
+//!
+//! ```
+//! use urval_report::{fmt_int, fmt_pct, Lang};
+//! // Numbers as each language writes them (a no-break space groups Swedish thousands).
+//! assert_eq!(fmt_int(Lang::Sv, 153_000), "153\u{a0}000");
+//! assert_eq!(fmt_int(Lang::En, 153_000), "153,000");
+//! assert_eq!(fmt_pct(Lang::Sv, 0.138), "13,8\u{a0}%");
+//! ```
 #![forbid(unsafe_code)]
 
 mod html;

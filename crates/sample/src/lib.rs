@@ -1,5 +1,26 @@
 //! # urval-sample — permanent random numbers and the selection kernel
 //!
+//! ```
+//! use urval_sample::{prn53, rank, start53, BottomK, Candidate};
+//! // Two of five records from one stratum, seed 7, start 0: the two smallest ranks.
+//! let keys = ["a", "b", "c", "d", "e"];
+//! let mut bk: BottomK<()> = BottomK::new(&[2]);
+//! for k in keys {
+//!     let r = rank(prn53(7, k.as_bytes()), start53(0.0));
+//!     bk.offer(0, Candidate { rank: r, key: k.as_bytes().into(), payload: () });
+//! }
+//! let chosen = bk.into_sorted().remove(0);
+//! assert_eq!(chosen.len(), 2);
+//! // The same seed chooses the same records in any order of the rows.
+//! let mut again: BottomK<()> = BottomK::new(&[2]);
+//! for k in keys.iter().rev() {
+//!     let r = rank(prn53(7, k.as_bytes()), start53(0.0));
+//!     again.offer(0, Candidate { rank: r, key: k.as_bytes().into(), payload: () });
+//! }
+//! let keys_of = |v: &Vec<Candidate<()>>| v.iter().map(|c| c.key.clone()).collect::<Vec<_>>();
+//! assert_eq!(keys_of(&again.into_sorted()[0]), keys_of(&chosen));
+//! ```
+//!
 //! This room owns how a record is chosen. There is no random-number generator state
 //! anywhere: every record gets a **permanent random number** (PRN) from a keyed hash of its
 //! key, and a stratum's sample is the `n_h` records with the smallest shifted PRN. So the

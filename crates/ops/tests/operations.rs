@@ -1,0 +1,224 @@
+//! The operations without the binary: plan, draw, verify and indicators on a small extract
+//! with Swedish column names, checked against values computed by hand.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure
+
+use std::path::{Path, PathBuf};
+use urval_design::{AllocationMethod, BurdenRates};
+use urval_ingest::Extract;
+use urval_ops::draw::{draw_to_files, DrawJob, BOUND_SDS};
+use urval_ops::indicators::{indicators_to_files, IndicatorsJob};
+use urval_ops::plan::{plan, PlanRequest};
+use urval_ops::verify::{verify, VerifyRequest};
+use urval_report::xlsx::CsvDialect;
+use urval_report::Lang;
+
+/// 300 cases: kommunkod 0180 (200) and 1398 (100); every third child heard.
+fn extract_csv(dir: &Path, name: &str, reverse: bool) -> PathBuf {
+    let mut rows: Vec<String> = (0..300)
+        .map(|i| {
+            format!(
+                "{i:05};{};barn;{}",
+                if i < 200 { "0180" } else { "1398" },
+                if i % 3 == 0 { "ja" } else { "nej" }
+            )
+        })
+        .collect();
+    if reverse {
+        rows.reverse();
+    }
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "ärende_id;kommunkod;verksamhetsområde;barnet_hört\n{}\n",
+            rows.join("\n")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn resolve(p: &Path) -> Extract {
+    Extract::resolve(&[p.display().to_string()], None).unwrap()
+}
+
+fn plan_request(out: &Path) -> PlanRequest {
+    PlanRequest {
+        key: "ärende_id".into(),
+        strata: vec!["kommunkod".into()],
+        where_: Some("verksamhetsområde = 'barn'".into()),
+        checks: vec![],
+        margin: None,
+        total: Some(60),
+        confidence: 0.95,
+        allocation: AllocationMethod::Proportional,
+        min: None,
+        max: None,
+        proportion: 0.5,
+        pages_column: None,
+        requested: None,
+        personal: vec![],
+        allow_duplicate_keys: false,
+        rates: BurdenRates::default(),
+        max_quarantine: 0.01,
+        output: out.join("plan.json"),
+        created: "2026-01-01T00:00:00Z".into(),
+    }
+}
+
+fn draw_job(dir: &Path, output: &str) -> DrawJob {
+    DrawJob {
+        plan: dir.join("plan.json"),
+        seed: 20_261_124,
+        start: 0.0,
+        only: None,
+        include: vec!["barnet_hört".into()],
+        output: dir.join(output),
+        csv_dialect: CsvDialect::Standard,
+        lang: Lang::Sv,
+        split_by: None,
+        out_dir: None,
+        personal: vec![],
+        pseudonymize: None,
+        secret_file: None,
+        bound_sds: BOUND_SDS,
+        max_quarantine: 0.01,
+    }
+}
+
+#[test]
+fn plan_draw_verify_and_indicators_without_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = extract_csv(d, "ärenden.csv", false);
+    let extract = resolve(&csv);
+
+    // Plan: 60 records proportional to 200/100 → 40 and 20.
+    let planned = plan(&extract, &plan_request(d), &|_| {}).unwrap();
+    let n: Vec<u64> = planned.plan.strata.iter().map(|s| s.n).collect();
+    assert_eq!(n, [40, 20]);
+    assert_eq!(planned.plan.rows_read, 300);
+    let plan_file = urval_ops::artifacts::PlanFile::read(&d.join("plan.json")).unwrap();
+    assert_eq!(plan_file, planned.plan, "plan.json reads back as written");
+
+    // Draw, and the same draw from the rows in reverse order: byte-identical manifests.
+    let drawn = draw_to_files(&extract, &plan_file, &draw_job(d, "urval.csv"), &|_| {}).unwrap();
+    assert_eq!(drawn.sidecar.selected, 60);
+    assert_eq!(
+        drawn.sidecar.manifest, "urval.csv",
+        "a file name, not a path"
+    );
+    let reversed = resolve(&extract_csv(d, "omvänd.csv", true));
+    draw_to_files(&reversed, &plan_file, &draw_job(d, "urval2.csv"), &|_| {}).unwrap();
+    assert_eq!(
+        std::fs::read(d.join("urval.csv")).unwrap(),
+        std::fs::read(d.join("urval2.csv")).unwrap()
+    );
+
+    // Verify reproduces it; a manifest with one record swapped does not.
+    let req = VerifyRequest {
+        manifest: d.join("urval.csv"),
+        seed: None,
+        start: None,
+        only: None,
+        personal: vec![],
+        secret_file: None,
+    };
+    let v = verify(&extract, &plan_file, &req, &|_| {}).unwrap();
+    assert!(v.identical() && v.expected == 60, "{v:?}");
+    let text = std::fs::read_to_string(d.join("urval.csv")).unwrap();
+    let first_key = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let other = (0..300)
+        .map(|i| format!("{i:05}"))
+        .find(|k| !text.contains(k.as_str()) && k.as_str() < "00200")
+        .unwrap();
+    std::fs::write(d.join("ändrad.csv"), text.replacen(&first_key, &other, 1)).unwrap();
+    let v = verify(
+        &extract,
+        &plan_file,
+        &VerifyRequest {
+            manifest: d.join("ändrad.csv"),
+            seed: Some(20_261_124),
+            ..req.clone()
+        },
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!((v.missing.len(), v.extra.len()), (1, 1), "{v:?}");
+    assert_eq!(v.extra[0].1, other);
+
+    // Indicators over the full extract: 100 of 300 children heard, by municipality
+    // 67/200 and 33/100.
+    let spec = d.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[[indicator]]\nname = 'barnet_hört'\nkind = 'share'\nexpr = \"barnet_hört = 'ja'\"\n",
+    )
+    .unwrap();
+    let job = IndicatorsJob {
+        spec: spec.clone(),
+        by: vec!["kommunkod".into()],
+        age_bands: None,
+        age: "age".into(),
+        key: Some("ärende_id".into()),
+        manifest: None,
+        where_: None,
+        checks: vec![],
+        ci: false,
+        confidence: 0.95,
+        output: d.join("indikatorer.csv"),
+        csv_dialect: CsvDialect::Standard,
+        lang: Lang::Sv,
+        nonresponse: urval_indicators::estimate::Nonresponse::Bounds,
+        allow_empty: false,
+        personal: vec![],
+        secret_file: None,
+        max_quarantine: 0.01,
+    };
+    let census = indicators_to_files(&extract, &job, &|_| {}).unwrap();
+    let share = |group: Option<&str>| {
+        census
+            .rows
+            .iter()
+            .find(|r| r.group.as_ref().map(|g| g[0].as_str()) == group)
+            .and_then(|r| r.est)
+            .map(|e| e.estimate)
+            .unwrap()
+    };
+    assert!((share(None) - 100.0 / 300.0).abs() < 1e-12);
+    assert!((share(Some("0180")) - 67.0 / 200.0).abs() < 1e-12);
+    assert!((share(Some("1398")) - 33.0 / 100.0).abs() < 1e-12);
+
+    // Indicators over the sample: the review rows are the drawn records; the estimate is
+    // the design-weighted share Σ N_h p̂_h / N.
+    let sample = indicators_to_files(
+        &extract,
+        &IndicatorsJob {
+            manifest: Some(d.join("urval.csv")),
+            by: vec![],
+            output: d.join("stickprov.csv"),
+            ..job
+        },
+        &|_| {},
+    )
+    .unwrap();
+    let heard = |lo: u32, hi: u32| {
+        text.lines()
+            .skip(1)
+            .filter(|l| {
+                let k: u32 = l.split(',').next().unwrap().parse().unwrap();
+                (lo..hi).contains(&k) && k % 3 == 0
+            })
+            .count() as f64
+    };
+    let want = (200.0 * heard(0, 200) / 40.0 + 100.0 * heard(200, 300) / 20.0) / 300.0;
+    let got = sample.rows[0].est.unwrap().estimate;
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+}
