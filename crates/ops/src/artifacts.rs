@@ -36,6 +36,35 @@ where
     Option::<T>::deserialize(d)
 }
 
+/// Read an artifact: its `kind` and `version` first (so that one of another version is
+/// named as such rather than by the first field it lacks), then every field, strictly.
+///
+/// # Errors
+/// The file cannot be read, is not JSON, is of another kind or version (`redo` says what to
+/// do), or lacks a field or has one it should not (named).
+fn read_versioned<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    kind: &str,
+    version: u32,
+    redo: &str,
+) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {} ({what})", path.display()))?;
+    let head: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))?;
+    let (k, v) = (head["kind"].as_str(), head["version"].as_u64());
+    if k != Some(kind) || v != Some(u64::from(version)) {
+        bail!(
+            "{}: kind {} version {} is not one this urval reads ({kind} version {version}): {redo}",
+            path.display(),
+            k.map_or("none".to_string(), |k| format!("{k:?}")),
+            v.map_or("none".to_string(), |v| v.to_string())
+        );
+    }
+    serde_json::from_value(head).with_context(|| format!("{}: not {what}", path.display()))
+}
+
 /// The plan format version this build writes and reads.
 pub const PLAN_VERSION: u32 = 1;
 
@@ -291,27 +320,13 @@ impl DrawSidecar {
     /// The file cannot be read, is not a sidecar (a missing or unknown field is named), or
     /// is of another kind or version.
     pub fn read(path: &Path) -> Result<DrawSidecar> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "cannot read the draw sidecar {} (urval draw writes it next to the manifest)",
-                path.display()
-            )
-        })?;
-        // Kind and version first, so that a sidecar of another version is named as such
-        // rather than by the first field it lacks.
-        let head: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a urval draw sidecar", path.display()))?;
-        let (kind, version) = (head["kind"].as_str(), head["version"].as_u64());
-        if kind != Some("urval-draw") || version != Some(u64::from(DRAW_SIDECAR_VERSION)) {
-            bail!(
-                "{}: sidecar kind {} version {} is not one this urval reads (urval-draw version {DRAW_SIDECAR_VERSION}): draw again with this urval",
-                path.display(),
-                kind.map_or("none".to_string(), |k| format!("{k:?}")),
-                version.map_or("none".to_string(), |v| v.to_string())
-            );
-        }
-        serde_json::from_value(head)
-            .with_context(|| format!("{}: not a urval draw sidecar", path.display()))
+        read_versioned(
+            path,
+            "a urval draw sidecar",
+            "urval-draw",
+            DRAW_SIDECAR_VERSION,
+            "draw again with this urval",
+        )
     }
 
     /// Check that `manifest` is the file this sidecar was written with.
@@ -335,23 +350,13 @@ impl DrawSidecar {
 impl PlanFile {
     /// Read and check a plan.
     pub fn read(path: &Path) -> Result<PlanFile> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the plan {}", path.display()))?;
-        // Kind and version first, so that a plan of another version is named as such rather
-        // than by the first field it lacks.
-        let head: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a urval plan", path.display()))?;
-        let (kind, version) = (head["kind"].as_str(), head["version"].as_u64());
-        if kind != Some("urval-plan") || version != Some(u64::from(PLAN_VERSION)) {
-            bail!(
-                "{}: plan kind {} version {} is not one this urval reads (urval-plan version {PLAN_VERSION}): plan again with this urval",
-                path.display(),
-                kind.map_or("none".to_string(), |k| format!("{k:?}")),
-                version.map_or("none".to_string(), |v| v.to_string())
-            );
-        }
-        let plan: PlanFile = serde_json::from_value(head)
-            .with_context(|| format!("{}: not a urval plan", path.display()))?;
+        let plan: PlanFile = read_versioned(
+            path,
+            "a urval plan",
+            "urval-plan",
+            PLAN_VERSION,
+            "plan again with this urval",
+        )?;
         for s in &plan.strata {
             if s.n > s.population {
                 bail!(
@@ -533,20 +538,12 @@ impl IndicatorsMeta {
     /// The file cannot be read, or is not indicators metadata of this version (a missing or
     /// unknown field is named).
     pub fn read(path: &Path) -> Result<IndicatorsMeta> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the indicators metadata {}", path.display()))?;
-        let head: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not urval indicators metadata", path.display()))?;
-        let (kind, version) = (head["kind"].as_str(), head["version"].as_u64());
-        if kind != Some("urval-indicators") || version != Some(u64::from(INDICATORS_META_VERSION)) {
-            bail!(
-                "{}: kind {} version {} is not one this urval reads (urval-indicators version {INDICATORS_META_VERSION}): compute the indicators again with this urval",
-                path.display(),
-                kind.map_or("none".to_string(), |k| format!("{k:?}")),
-                version.map_or("none".to_string(), |v| v.to_string())
-            );
-        }
-        serde_json::from_value(head)
-            .with_context(|| format!("{}: not urval indicators metadata", path.display()))
+        read_versioned(
+            path,
+            "urval indicators metadata",
+            "urval-indicators",
+            INDICATORS_META_VERSION,
+            "compute the indicators again with this urval",
+        )
     }
 }

@@ -201,13 +201,20 @@ pub fn files_json(extract: &Extract, counts: &[urval_ingest::FileCounts]) -> ser
         .collect()
 }
 
-/// The quarantine file next to an output: `plan.json` → `plan.quarantine.csv`.
-pub fn quarantine_path(output: &Path) -> PathBuf {
+/// A file beside an output, named by the output's stem: `beside("out/plan.json",
+/// "quarantine.csv", "output")` is `out/plan.quarantine.csv` (`fallback` when the output has
+/// no stem).
+pub fn beside(output: &Path, suffix: &str, fallback: &str) -> PathBuf {
     let stem = output
         .file_stem()
         .and_then(|s| s.to_str())
-        .unwrap_or("output");
-    output.with_file_name(format!("{stem}.quarantine.csv"))
+        .unwrap_or(fallback);
+    output.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// The quarantine file next to an output: `plan.json` → `plan.quarantine.csv`.
+pub fn quarantine_path(output: &Path) -> PathBuf {
+    beside(output, "quarantine.csv", "output")
 }
 
 /// Write the quarantine file (source file, row, reason, raw row) when there are rows, and

@@ -195,23 +195,7 @@ pub fn read_design(path: &Path) -> Result<Design> {
         .iter()
         .map(|s| (s.values.clone(), s.population, s.n))
         .collect();
-    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
-    let Some(first) = manifest.files.first() else {
-        bail!("{}: no manifest", path.display());
-    };
-    let cols = file_columns(first, Some(b','))?;
-    let Some(prn_at) = cols.iter().position(|c| crate::manifest::is_prn_column(c)) else {
-        bail!(
-            "{}: not a urval manifest (no prn column; columns: {})",
-            path.display(),
-            cols.join(", ")
-        );
-    };
-    if prn_at == 0 {
-        bail!("{}: not a urval manifest (no key column)", path.display());
-    }
-    let key = cols[0].clone();
-    let strata_columns: Vec<String> = cols[1..prn_at].to_vec();
+    let (key, strata_columns) = crate::manifest::manifest_layout(path)?;
     let index: BTreeMap<Vec<String>, u32> = strata
         .iter()
         .enumerate()
@@ -1215,11 +1199,7 @@ fn xlsx_table(
 
 /// The sidecar next to an indicators output: `out.csv` → `out.indicators.json`.
 pub fn meta_path(output: &Path) -> PathBuf {
-    let stem = output
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("indicators");
-    output.with_file_name(format!("{stem}.indicators.json"))
+    crate::files::beside(output, "indicators.json", "indicators")
 }
 
 /// Compute the indicators and write the table, its metadata and the quarantine file.

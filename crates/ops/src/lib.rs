@@ -56,6 +56,7 @@ pub mod manifest;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod strata_file;
 pub mod text;
 pub mod validate;
 pub mod verify;

@@ -309,6 +309,30 @@ pub struct ManifestRow {
     pub row: u64,
 }
 
+/// A manifest's key column and strata columns, from its header: the key first, then the
+/// strata columns up to `prn` (or `slumptal` in a Swedish spreadsheet).
+///
+/// # Errors
+/// The file cannot be read or is not a urval manifest.
+pub fn manifest_layout(path: &Path) -> Result<(String, Vec<String>)> {
+    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
+    let Some(first) = manifest.files.first() else {
+        bail!("{}: no manifest", path.display());
+    };
+    let cols = urval_ingest::file_columns(first, Some(b','))?;
+    let Some(prn_at) = cols.iter().position(|c| is_prn_column(c)) else {
+        bail!(
+            "{}: not a urval manifest (no prn column; columns: {})",
+            path.display(),
+            cols.join(", ")
+        );
+    };
+    if prn_at == 0 {
+        bail!("{}: not a urval manifest (no key column)", path.display());
+    }
+    Ok((cols[0].clone(), cols[1..prn_at].to_vec()))
+}
+
 /// Read a manifest's key and strata columns with the same ingest as extracts (values as
 /// text, so `0180` stays `0180`). A row with an empty key or stratum is an error.
 pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<ManifestRow>> {
@@ -346,11 +370,7 @@ pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<Ma
 
 /// The sidecar next to a manifest: `manifest.csv` → `manifest.draw.json`.
 pub fn sidecar_path(manifest: &Path) -> PathBuf {
-    let stem = manifest
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("manifest");
-    manifest.with_file_name(format!("{stem}.draw.json"))
+    crate::files::beside(manifest, "draw.json", "manifest")
 }
 
 pub(crate) fn safe_name(v: &str) -> String {

@@ -222,3 +222,44 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
     let got = sample.rows[0].est.unwrap().estimate;
     assert!((got - want).abs() < 1e-12, "{got} vs {want}");
 }
+
+/// An artifact of another version, or with a field missing or added, is a one-line error
+/// naming the file and the field; never a silent default.
+#[test]
+fn artifacts_are_read_strictly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = resolve(&extract_csv(d, "ärenden.csv", false));
+    plan(&extract, &plan_request(d), &|_| {}).unwrap();
+    let text = std::fs::read_to_string(d.join("plan.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let read = |v: &serde_json::Value| {
+        std::fs::write(d.join("edited.json"), v.to_string()).unwrap();
+        urval_ops::artifacts::PlanFile::read(&d.join("edited.json"))
+            .map(|_| ())
+            .map_err(|e| {
+                // The whole chain, as the binary prints it.
+                let mut s = e.to_string();
+                let mut src = std::error::Error::source(&e);
+                while let Some(x) = src {
+                    s.push_str(&format!(": {x}"));
+                    src = x.source();
+                }
+                s
+            })
+    };
+    assert_eq!(read(&v), Ok(()));
+    v["design"].as_object_mut().unwrap().remove("max");
+    let e = read(&v).unwrap_err();
+    assert!(e.contains("edited.json") && e.contains("missing field `max`"), "{e}");
+    assert!(!e.contains('\n'), "{e}");
+    v["design"]["max"] = serde_json::Value::Null;
+    v["colour"] = "red".into();
+    let e = read(&v).unwrap_err();
+    assert!(e.contains("unknown field `colour`"), "{e}");
+    v.as_object_mut().unwrap().remove("colour");
+    v["version"] = 99.into();
+    v.as_object_mut().unwrap().remove("checks");
+    let e = read(&v).unwrap_err();
+    assert!(e.contains("version 99 is not one this urval reads"), "{e}");
+}
