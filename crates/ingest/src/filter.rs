@@ -22,7 +22,12 @@
 //!
 //! Evaluation is our own code, not arrow's kernels: text columns (every CSV column) are read
 //! as numbers, dates or booleans per row, and a value that cannot be read quarantines its
-//! row with the reason, which a kernel's all-or-nothing cast cannot express.
+//! row with the reason, which a kernel's all-or-nothing cast cannot express. For typed
+//! columns the kernels were measured against this code (`benches/benches/expression.rs`, the
+//! shipped `investigation_within_4_months` indicator over 1 M rows: dictionary equality,
+//! IS NOT NULL, Kleene AND, Date32 + INTERVAL 4 months, <=): arrow 31.1 ms, this evaluator
+//! 20.7 ms (2026-11-24, 2 cores; arrow's interval addition goes through chrono per value,
+//! this one through a table over the dates present), so the kernels are not used.
 //!
 //! The same language serves `--where` filters and indicator expressions: [`BoundFilter::matches`]
 //! asks whether a row passes, [`BoundFilter::truth`] gives its three-valued truth and

@@ -1,11 +1,15 @@
 //! # urval-ops — the operations
 //!
 //! This room owns what urval *does* with an extract: [`plan()`] (one pass for the
-//! population of every stratum, the design math, plan.json), draw (the plan's records by
-//! permanent random numbers, the manifest and its sidecar), verify (recompute a draw and
-//! compare), and the artifacts they exchange, one definition each ([`artifacts`]). It must
-//! not print, exit, parse flags or read the environment beyond `SOURCE_DATE_EPOCH`: the
-//! binary does that. Errors are [`OpsError`].
+//! population of every stratum, the design math, plan.json), [`draw::draw_to_files`] (the
+//! plan's records by permanent random numbers, the manifest and its sidecar),
+//! [`verify::verify`] (recompute a draw and compare), [`indicators::indicators_to_files`]
+//! (the indicators of a spec over a census or a weighted sample), [`report::report_to_file`],
+//! [`validate::validate`], [`generate::generate`], [`run::run`] (the nightly pipeline), and
+//! the artifacts they exchange, one definition each ([`artifacts`], [`manifest`],
+//! [`run::RunManifest`]). It must not print, exit, parse flags, change the working directory
+//! or read the environment beyond `SOURCE_DATE_EPOCH`: the binary does that. Errors are
+//! [`OpsError`]; long scans report rows through a `progress` callback.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,6 +46,54 @@
 //! let planned = plan(&extract, &req, &|_| {})?;
 //! let n: Vec<u64> = planned.plan.strata.iter().map(|s| s.n).collect();
 //! assert_eq!(n, vec![10, 30]); // aldre 50 of 200, barn 150: proportional
+//!
+//! // Draw the plan's 40 records with permanent random numbers, seed 7.
+//! use urval_ops::draw::{draw_to_files, DrawJob, BOUND_SDS};
+//! let job = DrawJob {
+//!     plan: dir.path().join("plan.json"),
+//!     seed: 7,
+//!     start: 0.0,
+//!     only: None,
+//!     include: vec![],
+//!     output: dir.path().join("manifest.csv"),
+//!     csv_dialect: urval_report::xlsx::CsvDialect::Standard,
+//!     lang: urval_report::Lang::Sv,
+//!     split_by: None,
+//!     out_dir: None,
+//!     personal: vec![],
+//!     pseudonymize: None,
+//!     secret_file: None,
+//!     bound_sds: BOUND_SDS,
+//!     max_quarantine: 0.01,
+//! };
+//! let drawn = draw_to_files(&extract, &planned.plan, &job, &|_| {})?;
+//! assert_eq!(drawn.sidecar.selected, 40);
+//!
+//! // Indicators over the full extract: the share of `aldre` cases, 50 of 200.
+//! use urval_ops::indicators::{indicators_to_files, IndicatorsJob};
+//! let spec = dir.path().join("spec.toml");
+//! std::fs::write(&spec, "[[indicator]]\nname = 'aldre'\nkind = 'share'\nexpr = \"area = 'aldre'\"\n")?;
+//! let table = indicators_to_files(&extract, &IndicatorsJob {
+//!     spec,
+//!     by: vec![],
+//!     age_bands: None,
+//!     age: "age".into(),
+//!     key: None,
+//!     manifest: None,
+//!     where_: None,
+//!     checks: vec![],
+//!     ci: false,
+//!     confidence: 0.95,
+//!     output: dir.path().join("indicators.csv"),
+//!     csv_dialect: urval_report::xlsx::CsvDialect::Standard,
+//!     lang: urval_report::Lang::Sv,
+//!     nonresponse: urval_indicators::estimate::Nonresponse::Bounds,
+//!     allow_empty: false,
+//!     personal: vec![],
+//!     secret_file: None,
+//!     max_quarantine: 0.01,
+//! }, &|_| {})?;
+//! assert_eq!(table.rows[0].est.map(|e| e.estimate), Some(0.25));
 //! # Ok(())
 //! # }
 //! ```

@@ -251,7 +251,10 @@ fn artifacts_are_read_strictly() {
     assert_eq!(read(&v), Ok(()));
     v["design"].as_object_mut().unwrap().remove("max");
     let e = read(&v).unwrap_err();
-    assert!(e.contains("edited.json") && e.contains("missing field `max`"), "{e}");
+    assert!(
+        e.contains("edited.json") && e.contains("missing field `max`"),
+        "{e}"
+    );
     assert!(!e.contains('\n'), "{e}");
     v["design"]["max"] = serde_json::Value::Null;
     v["colour"] = "red".into();
