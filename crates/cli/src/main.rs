@@ -31,6 +31,10 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Print personnummer as they are: by default anything on stdout, stderr or in the log
+    /// that looks like a personnummer or samordningsnummer is masked as `<personal>`.
+    #[arg(long, global = true)]
+    show_personal_values: bool,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -82,7 +86,38 @@ pub enum Command {
     Validate(cmd::validate::ValidateArgs),
 }
 
-fn init_logging(verbose: u8) {
+/// Standard error with personnummer masked ([`urval_ingest::personal::redact`]), for the
+/// log: each formatted event is written in one call.
+struct RedactingStderr {
+    show: bool,
+}
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let out = if self.show {
+            text
+        } else {
+            urval_ingest::personal::redact(&text).into_owned().into()
+        };
+        std::io::stderr().write_all(out.as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// Text for stdout and stderr: personnummer masked unless `--show-personal-values`.
+fn shown(text: &str, show: bool) -> std::borrow::Cow<'_, str> {
+    if show {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        urval_ingest::personal::redact(text)
+    }
+}
+
+fn init_logging(verbose: u8, show: bool) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
@@ -93,7 +128,7 @@ fn init_logging(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(move || RedactingStderr { show })
         .with_ansi(std::env::var_os("NO_COLOR").is_none())
         .try_init();
 }
@@ -117,13 +152,14 @@ pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, cli.show_personal_values);
+    let show = cli.show_personal_values;
     let result = dispatch(&cli.command);
     match result {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
             match stdout
-                .write_all(output.text.as_bytes())
+                .write_all(shown(&output.text, show).as_bytes())
                 .and_then(|_| stdout.flush())
             {
                 Ok(()) => ExitCode::from(output.code),
@@ -135,7 +171,7 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("urval: error: {e:#}");
+            eprintln!("urval: error: {}", shown(&format!("{e:#}"), show));
             ExitCode::from(2)
         }
     }

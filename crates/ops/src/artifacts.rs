@@ -237,7 +237,7 @@ pub struct PlanFile {
 }
 
 /// The draw sidecar format version this build writes and reads.
-pub const DRAW_SIDECAR_VERSION: u32 = 2;
+pub const DRAW_SIDECAR_VERSION: u32 = 3;
 
 /// One stratum as drawn.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -309,6 +309,11 @@ pub struct DrawSidecar {
     pub selected: u64,
     /// The file names written by `--split-by`.
     pub split_files: Vec<String>,
+    /// Whether the manifest's `prn` column holds the PRNs: false when the key is personal
+    /// (named personal, pseudonymized, or most drawn keys are personnummer), because the
+    /// PRN and the published seed would let the key be recovered by trying every
+    /// personnummer ([`crate::manifest::hides_prn`]).
+    pub prn_in_manifest: bool,
     /// The strata drawn from.
     pub strata: Vec<DrawnStratum>,
 }

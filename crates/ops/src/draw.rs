@@ -484,7 +484,12 @@ pub fn draw_to_files(
         totals.rows_quarantined,
         &result.scan.quarantine,
     )?;
-    let columns = manifest_columns(plan, &result, &args.include, args.seed, None, pseudo_ref);
+    let prn_hidden = crate::manifest::hides_prn(
+        personal.contains(&plan.key),
+        result.selected.iter().flatten().map(|c| &*c.key),
+    );
+    let mut columns = manifest_columns(plan, &result, &args.include, args.seed, None, pseudo_ref);
+    columns.prn_hidden = prn_hidden;
     let plan_hash = file_hash(&args.plan)?;
     let style = ManifestStyle {
         dialect: args.csv_dialect,
@@ -513,7 +518,7 @@ pub fn draw_to_files(
         }
         let distinct: std::collections::BTreeSet<&String> = columns.text[idx].iter().collect();
         for v in distinct {
-            let part = manifest_columns(
+            let mut part = manifest_columns(
                 plan,
                 &result,
                 &args.include,
@@ -521,6 +526,7 @@ pub fn draw_to_files(
                 Some((idx, v)),
                 pseudo_ref,
             );
+            part.prn_hidden = prn_hidden;
             let path = dir.join(format!("{}.{ext}", safe_name(v)));
             write_manifest(&path, &part, &style)?;
             split_files.push(crate::files::file_name(&path));
@@ -564,6 +570,7 @@ pub fn draw_to_files(
         files: crate::files::files_json(extract, &result.scan.files),
         selected,
         split_files,
+        prn_in_manifest: !prn_hidden,
         strata,
     };
     let side = sidecar_path(&args.output);

@@ -242,7 +242,14 @@ pub fn write_quarantine(
                 .get(r.file)
                 .map(|f| f.path.display().to_string())
                 .unwrap_or_default();
-            w.write_record([file.as_str(), &r.row.to_string(), &r.reason, &r.raw])?;
+            // The last line of defence: a personnummer left in a reason or a raw line (a
+            // shifted row, a column not marked personal) is masked here.
+            w.write_record([
+                file.as_str(),
+                &r.row.to_string(),
+                &urval_ingest::personal::redact(&r.reason),
+                &urval_ingest::personal::redact(&r.raw),
+            ])?;
         }
         w.flush()?;
     }

@@ -26,6 +26,8 @@ pub(crate) struct ManifestColumns {
     pub(crate) names: Vec<String>,
     pub(crate) text: Vec<Vec<String>>,
     pub(crate) prn: Vec<f64>,
+    /// The key is personal: the `prn` column is written empty (see [`hides_prn`]).
+    pub(crate) prn_hidden: bool,
     pub(crate) pi: Vec<f64>,
     pub(crate) weight: Vec<f64>,
     pub(crate) n_text_before_numbers: usize,
@@ -86,10 +88,30 @@ pub(crate) fn manifest_columns(
         names,
         text,
         prn,
+        prn_hidden: false,
         pi,
         weight,
         n_text_before_numbers,
     }
+}
+
+/// Whether a manifest's `prn` column must be left empty: the key is personal (named in
+/// `personal`, pseudonymized, or most drawn keys are valid personnummer or
+/// samordningsnummer). prn = XXH3(key, seed) and the seed is published, so with the prn a
+/// pseudonym or a masked key could be recovered by trying every personnummer (about 4·10⁸
+/// per century); `verify` recomputes the prn from the extract and does not need it.
+pub fn hides_prn<'a>(key_is_personal: bool, keys: impl Iterator<Item = &'a [u8]>) -> bool {
+    if key_is_personal {
+        return true;
+    }
+    let (mut n, mut pnr) = (0usize, 0usize);
+    for k in keys {
+        n += 1;
+        if std::str::from_utf8(k).is_ok_and(|k| urval_ingest::personal::check_personnummer(k).is_ok()) {
+            pnr += 1;
+        }
+    }
+    n > 0 && 2 * pnr > n
 }
 
 /// How a manifest for people is written: the CSV dialect, and for `.xlsx` the language of
@@ -187,7 +209,12 @@ fn people_manifest(
     let data: Vec<Vec<Cell>> = (0..rows)
         .map(|r| {
             let mut row: Vec<Cell> = m.text[..k].iter().map(|c| text(&c[r])).collect();
-            row.extend([m.prn[r], m.pi[r], m.weight[r]].map(Cell::Number));
+            row.push(if m.prn_hidden {
+                Cell::Empty
+            } else {
+                Cell::Number(m.prn[r])
+            });
+            row.extend([m.pi[r], m.weight[r]].map(Cell::Number));
             row.extend(m.text[k..].iter().zip(&include_kinds).map(|(c, kind)| {
                 match (kind, c[r].parse::<f64>()) {
                     (ColumnKind::Number, Ok(v)) => Cell::Number(v),
@@ -222,7 +249,11 @@ pub(crate) fn write_manifest(
             w.write_record(&header)?;
             for r in 0..rows {
                 let mut rec: Vec<String> = m.text[..k].iter().map(|c| c[r].clone()).collect();
-                rec.push(format!("{}", m.prn[r]));
+                rec.push(if m.prn_hidden {
+                    String::new()
+                } else {
+                    format!("{}", m.prn[r])
+                });
                 rec.push(format!("{}", m.pi[r]));
                 rec.push(format!("{}", m.weight[r]));
                 rec.extend(m.text[k..].iter().map(|c| c[r].clone()));
@@ -269,11 +300,14 @@ pub(crate) fn write_manifest(
                 fields.push(Field::new(name, DataType::Utf8, false));
                 cols.push(text_col(&m.text[i]));
             }
-            for (name, c) in [
-                ("prn", &m.prn),
-                ("inclusion_probability", &m.pi),
-                ("weight", &m.weight),
-            ] {
+            // A hidden prn is a column of nulls, so the layout stays the same.
+            fields.push(Field::new("prn", DataType::Float64, m.prn_hidden));
+            cols.push(if m.prn_hidden {
+                Arc::new(arrow_array::Float64Array::new_null(m.prn.len()))
+            } else {
+                num_col(&m.prn)
+            });
+            for (name, c) in [("inclusion_probability", &m.pi), ("weight", &m.weight)] {
                 fields.push(Field::new(name, DataType::Float64, false));
                 cols.push(num_col(c));
             }

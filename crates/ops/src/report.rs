@@ -519,10 +519,12 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
         );
     }
     let report = build(args)?;
+    // Reports leave the analyst's machine: anything that looks like a personnummer in a
+    // label or a value is masked (JSON is the model as it is, for machines).
     let text = match ext.as_str() {
-        "md" => render_markdown(&report),
+        "md" => urval_ingest::personal::redact(&render_markdown(&report)).into_owned(),
         "json" => crate::files::to_json_text(&report)?,
-        _ => render_html(&report),
+        _ => urval_ingest::personal::redact(&render_html(&report)).into_owned(),
     };
     crate::files::write_atomic(&args.output, text.as_bytes())?;
     Ok(report)

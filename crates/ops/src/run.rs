@@ -845,7 +845,7 @@ fn run_step(
                     "repeated": v.repeated, "not_as_written": v.not_as_written,
                 }))?
             } else {
-                v.text(&s.manifest)
+                urval_ingest::personal::redact(&v.text(&s.manifest)).into_owned()
             };
             write_atomic(&places.output(&s.output), text.as_bytes())?;
             reads.extend(extract.files.iter().map(|f| f.path.clone()));
@@ -941,7 +941,7 @@ fn run_step(
             let text = if s.output.ends_with(".json") {
                 crate::files::to_json_text(&v.json(&s.personnummer, &extract))?
             } else {
-                v.text(&s.personnummer, &extract)
+                urval_ingest::personal::redact(&v.text(&s.personnummer, &extract)).into_owned()
             };
             write_atomic(&places.output(&s.output), text.as_bytes())?;
             reads.extend(extract.files.iter().map(|f| f.path.clone()));
