@@ -389,3 +389,151 @@ fn personal_numbers_never_leave_in_clear() {
         );
     }
 }
+
+/// Keys that are personnummer, not marked personal: the manifest lists them (they are the
+/// request) but its `prn` column is empty, since the PRN and the published seed would let a
+/// masked or pseudonymized key be found by trying every personnummer; a stratum of fewer
+/// than 5 records has no fingerprint in plan.json; a personnummer in another column is
+/// masked in the quarantine file and the messages; verify still reproduces the draw.
+#[test]
+fn personnummer_keys_give_no_way_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut numbers = Vec::new();
+    let mut lines = vec!["pnr;kommun;sidor".to_string()];
+    for i in 0..120u32 {
+        let body = format!(
+            "{:02}{:02}{:02}{:03}",
+            50 + i % 40,
+            1 + i % 12,
+            1 + i % 28,
+            200 + i
+        );
+        let n = pnr("19", &body);
+        // 118 records in 0180, 2 in 1480: a stratum too small for a fingerprint.
+        let kommun = if i < 2 { "1480" } else { "0180" };
+        lines.push(format!("{n};{kommun};{}", 10 + i));
+        numbers.push(n);
+    }
+    // A personnummer typed into the pages column: quarantined, masked.
+    let full = pnr("19", "800808123");
+    let stray = format!("{}-{}", &full[2..8], &full[8..]);
+    lines.push(format!("{};0180;{stray}", pnr("19", "810909234")));
+    numbers.push(stray.clone());
+    let extract = d.join("e.csv");
+    std::fs::write(&extract, lines.join("\n") + "\n").unwrap();
+    let plan = d.join("plan.json");
+    let run = |args: &[&str]| {
+        let out = urval().args(args).output().unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (code, text) = run(&[
+        "plan",
+        "--extract",
+        p(&extract),
+        "--key",
+        "pnr",
+        "--strata",
+        "kommun",
+        "--total",
+        "30",
+        "--pages-column",
+        "sidor",
+        "--max-quarantine",
+        "5%",
+        "-o",
+        p(&plan),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let mut transcript = text;
+    let plan_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    let small = plan_json["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["values"]["kommun"] == "1480")
+        .unwrap();
+    assert_eq!(
+        small["fingerprint"], "",
+        "a 2-record stratum has no fingerprint"
+    );
+    for out in ["m.csv", "m.parquet", "m.xlsx"] {
+        let (code, text) = run(&[
+            "draw",
+            "--extract",
+            p(&extract),
+            "--plan",
+            p(&plan),
+            "--seed",
+            "9",
+            "--max-quarantine",
+            "5%",
+            "-o",
+            p(&d.join(out)),
+        ]);
+        assert_eq!(code, Some(0), "{text}");
+        transcript.push_str(&text);
+    }
+    let csv = std::fs::read_to_string(d.join("m.csv")).unwrap();
+    assert!(
+        csv.starts_with("pnr,kommun,prn,inclusion_probability,weight\n"),
+        "{csv}"
+    );
+    for line in csv.lines().skip(1) {
+        assert_eq!(line.split(',').nth(2), Some(""), "a prn in {line}");
+    }
+    let side: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("m.draw.json")).unwrap()).unwrap();
+    assert_eq!(side["prn_in_manifest"], false);
+    let (code, text) = run(&[
+        "verify",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan),
+        "--manifest",
+        p(&d.join("m.csv")),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("identical: 30 records"), "{text}");
+    transcript.push_str(&text);
+    // An error that would quote the value.
+    let (code, text) = run(&[
+        "plan",
+        "--extract",
+        p(&extract),
+        "--key",
+        "pnr",
+        "--strata",
+        "kommun",
+        "--total",
+        "30",
+        "--pages-column",
+        "sidor",
+        "--max-quarantine",
+        "0.1%",
+        "-o",
+        p(&d.join("p2.json")),
+    ]);
+    assert_eq!(code, Some(2), "{text}");
+    transcript.push_str(&text);
+    let quarantine = std::fs::read_to_string(d.join("plan.quarantine.csv")).unwrap();
+    assert!(quarantine.contains("<personal>"), "{quarantine}");
+    for n in &numbers {
+        for (what, text) in [("messages", &transcript), ("quarantine", &quarantine)] {
+            assert!(!text.contains(n.as_str()), "{n} in the {what}:\n{text}");
+        }
+        for f in ["plan.json", "m.draw.json"] {
+            let t = std::fs::read_to_string(d.join(f)).unwrap();
+            assert!(!t.contains(n.as_str()), "{n} in {f}");
+        }
+    }
+}

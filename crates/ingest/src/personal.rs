@@ -128,7 +128,10 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
         }
         let bounded = (start == 0 || !b[start - 1].is_ascii_alphanumeric())
             && (end == b.len() || !b[end].is_ascii_alphanumeric());
-        if bounded && (10..=13).contains(&(stop - start)) && check_personnummer(&text[start..stop]).is_ok() {
+        if bounded
+            && (10..=13).contains(&(stop - start))
+            && check_personnummer(&text[start..stop]).is_ok()
+        {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
             o.push_str(&text[last..start]);
             o.push_str(crate::PERSONAL_MASK);
@@ -190,11 +193,20 @@ mod tests {
     #[test]
     fn redaction_masks_personnummer_and_nothing_else() {
         for (text, want) in [
-            ("column \"pages\": \"19761078-2042\" is not a number", Some("column \"pages\": \"<personal>\" is not a number")),
-            ("key 811218-9876 occurs twice", Some("key <personal> occurs twice")),
+            (
+                "column \"pages\": \"19761078-2042\" is not a number",
+                Some("column \"pages\": \"<personal>\" is not a number"),
+            ),
+            (
+                "key 811218-9876 occurs twice",
+                Some("key <personal> occurs twice"),
+            ),
             ("191212121212;0180;x", Some("<personal>;0180;x")),
             ("8112189876,8112189876", Some("<personal>,<personal>")),
-            ("samordningsnummer 701063-2391.", Some("samordningsnummer <personal>.")),
+            (
+                "samordningsnummer 701063-2391.",
+                Some("samordningsnummer <personal>."),
+            ),
             ("date 2024-01-31, count 1234567890", None),
             ("hash bde9ae0763229511218987ae", None),
             ("äldre 811218-9876", Some("äldre <personal>")),

@@ -15,8 +15,10 @@
 //! | `strata[]` | `values` {column: value}, `population` N_h, `n` n_h, `binding`, `inclusion_probability`, `weight`, `margin`, `mean_pages`, `pages`, `working_days`, `fingerprint` |
 //! | `total_population`, `total_n`, `burden` | totals; burden rates, needed and (with `--requested`) the comparison |
 //!
-//! The fingerprint of a stratum is the wrapping sum of XXH3-128 of its keys (hex); the
-//! extract's is XXH3-128 over the sorted list of (values, stratum fingerprint). Both are
+//! The fingerprint of a stratum is the wrapping sum of XXH3-128 of its keys (hex), recorded
+//! only for strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records (empty below:
+//! a small stratum's fingerprint would give its keys away); the extract's is XXH3-128 over
+//! the sorted list of (values, stratum fingerprint, 0 for a small stratum). Both are
 //! independent of row order, file split and format.
 
 use crate::bail;

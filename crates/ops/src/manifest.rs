@@ -107,7 +107,9 @@ pub fn hides_prn<'a>(key_is_personal: bool, keys: impl Iterator<Item = &'a [u8]>
     let (mut n, mut pnr) = (0usize, 0usize);
     for k in keys {
         n += 1;
-        if std::str::from_utf8(k).is_ok_and(|k| urval_ingest::personal::check_personnummer(k).is_ok()) {
+        if std::str::from_utf8(k)
+            .is_ok_and(|k| urval_ingest::personal::check_personnummer(k).is_ok())
+        {
             pnr += 1;
         }
     }

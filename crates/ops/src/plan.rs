@@ -22,6 +22,15 @@ use urval_design::{
 use urval_ingest::strata::StrataMapper;
 use urval_ingest::{scan, Extract, Filter, ScanOutput, ScanSpec};
 
+/// The smallest stratum whose key fingerprint plan.json records. A fingerprint is the
+/// wrapping sum of unseeded XXH3-128 hashes of the stratum's keys, and plan.json is shared:
+/// for N_h = 1 it is the hash of one key, found by trying every personnummer (about 4·10⁸
+/// a century, a minute's work); for N_h = 2 a meet-in-the-middle table of 4·10⁸ hashes
+/// (6 GB) finds the pair; for N_h = 3 the search is a 3-sum over 4·10⁸ values, about 10¹⁷
+/// steps. From 5 on, a margin of two. Smaller strata record no fingerprint (empty) and are
+/// left out of the extract's; `draw` and `verify` then check their N_h only.
+pub const MIN_FINGERPRINT_N: u64 = 5;
+
 /// What to plan: how the extract is read, the design and where plan.json goes.
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
@@ -436,7 +445,9 @@ pub fn plan(
             None => burden(a.n, &rates),
         };
         pages_total += b.pages;
-        fps.push((values.clone(), cs.fingerprint));
+        // A small stratum's fingerprint would give its keys away (below).
+        let fp = (cs.population >= MIN_FINGERPRINT_N).then_some(cs.fingerprint);
+        fps.push((values.clone(), fp.unwrap_or(0)));
         strata.push(PlanStratum {
             values: strata_cols
                 .iter()
@@ -456,7 +467,7 @@ pub fn plan(
             mean_pages,
             pages: b.pages,
             working_days: b.working_days,
-            fingerprint: hex128(cs.fingerprint),
+            fingerprint: fp.map(hex128).unwrap_or_default(),
         });
     }
     let (pages_sum, pages_n) = result
@@ -492,7 +503,7 @@ pub fn plan(
             total_bytes: extract.total_size(),
             fingerprint: extract_fingerprint(&fps),
             fingerprint_method:
-                "xxh3-128 over sorted (strata values, wrapping sum of xxh3-128(key)) per stratum"
+                "xxh3-128 over sorted (strata values, wrapping sum of xxh3-128(key); 0 for a stratum under 5 records) per stratum"
                     .to_string(),
         },
         key: req.key.clone(),
