@@ -1306,3 +1306,82 @@ fn reports_name_municipalities() {
         assert!(!text.contains(not), "{not:?} in the {strata} report");
     }
 }
+
+/// `--split-by` values that differ only in characters a file name cannot hold (`a/b`,
+/// `a\b`, `a_b`, `_`, an empty value, `.x`) each get their own file, every record lands in
+/// exactly one part, and a directory holding an earlier draw's parts is refused.
+#[test]
+fn split_by_file_names_never_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let groups = ["a/b", "a\\b", "a_b", "_", "", ".x", "a%2Fb", "ö"];
+    let mut text = String::from("id;m;grupp\n");
+    for i in 0..160 {
+        text.push_str(&format!("k{i:04};0180;{}\n", groups[i % groups.len()]));
+    }
+    let extract = d.join("e.csv");
+    std::fs::write(&extract, text).unwrap();
+    let plan = d.join("plan.json");
+    let run = |args: &[&str]| urval().args(args).output().unwrap();
+    let out = run(&[
+        "plan",
+        "--extract",
+        p(&extract),
+        "--key",
+        "id",
+        "--strata",
+        "m",
+        "--total",
+        "160",
+        "-o",
+        p(&plan),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parts = d.join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let draw = |out_dir: &Path| {
+        run(&[
+            "draw",
+            "--extract",
+            p(&extract),
+            "--plan",
+            p(&plan),
+            "--seed",
+            "3",
+            "--include",
+            "grupp",
+            "--split-by",
+            "grupp",
+            "--out-dir",
+            p(out_dir),
+            "-o",
+            p(&d.join("m.csv")),
+        ])
+    };
+    let out = draw(&parts);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<_> = std::fs::read_dir(&parts).unwrap().collect();
+    assert_eq!(files.len(), groups.len());
+    let records: usize = files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f.as_ref().unwrap().path())
+                .unwrap()
+                .lines()
+                .count()
+                - 1
+        })
+        .sum();
+    assert_eq!(records, 160);
+    let out = draw(&parts);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+}

@@ -700,7 +700,8 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
+        // The lock file holds the last run's PID.
+        .filter(|p| p.is_file() && !p.ends_with(".urval-run.lock"))
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -773,14 +774,18 @@ fn nightly_run_is_idempotent_atomic_and_locked() {
     assert!(err.contains("no-such-file.parquet"), "{err}");
     assert_eq!(listing(&out), before);
 
-    // A lock held by a live process stops a second run; a stale one is taken over.
+    // A lock held (an OS lock on the file) stops a second run, naming the holder; a lock
+    // file left by a run that died holds no OS lock and stops nothing.
     let lock = out.join(".urval-run.lock");
-    std::fs::write(&lock, std::process::id().to_string()).unwrap();
-    let err = fails(urval().args(["run", p(&pipeline)]), 2);
-    assert!(err.contains("another urval run"), "{err}");
+    {
+        let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+        held.try_lock().unwrap();
+        std::fs::write(&lock, "4242").unwrap();
+        let err = fails(urval().args(["run", p(&pipeline)]), 2);
+        assert!(err.contains("another urval run (pid 4242)"), "{err}");
+    }
     std::fs::write(&lock, "999999999").unwrap();
     ok(urval().args(["run", p(&pipeline)]));
-    assert!(!lock.exists());
     assert_eq!(checksums(&out), first);
 }
 
@@ -832,7 +837,36 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
     // The next run takes over the dead run's lock and staging directory.
     ok(urval().args(["run", p(&pipeline)]));
     assert_eq!(stable(&out), stable_before);
-    assert!(!out.join(".staging").exists() && !out.join(".urval-run.lock").exists());
+    assert!(!out.join(".staging").exists());
+
+    // Four runs at once: the OS lock lets one in at a time; a run that finds it held exits
+    // 2 naming the holder, and the outputs are a complete set afterwards.
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::cargo_bin("urval")
+                .unwrap()
+                .args(["run", p(&pipeline)])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut succeeded = 0;
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        match out.status.code() {
+            Some(0) => succeeded += 1,
+            Some(2) => assert!(
+                String::from_utf8_lossy(&out.stderr).contains("another urval run (pid "),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            other => panic!("exit {other:?}"),
+        }
+    }
+    assert!(succeeded >= 1);
+    assert_eq!(stable(&out), stable_before);
 }
 
 /// Paths in a pipeline file are relative to the file's directory, whatever the working

@@ -41,7 +41,7 @@ pub fn luhn_ok(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Check a personnummer or samordningsnummer: 10 digits `YYMMDDNNNC` (with `-`, or `+`
@@ -82,7 +82,7 @@ pub fn check_personnummer(s: &str) -> Result<(), PnrProblem> {
         // Leap years repeat every 4 years; 2000 makes a two-digit 00 a leap year.
         2000 + u32::from(body[0] * 10 + body[1])
     };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

@@ -497,8 +497,28 @@ pub fn draw_to_files(
         lang: args.lang,
         about: about_lines(args, plan, &plan_hash),
     };
-    write_manifest(&args.output, &columns, &style)
+    // Every file is staged first and published together at the end (split parts, the
+    // manifest, then its sidecar): a failure part-way leaves the previous draw's files as
+    // they were, and the sidecar, renamed last, names the manifest's checksum.
+    if let Some(dir) = &args.out_dir {
+        if dir.is_dir() {
+            // Parts of an earlier draw would mix with this one's.
+            if std::fs::read_dir(dir).map_or(true, |mut e| e.next().is_some()) {
+                bail!(
+                    "{}: the --out-dir directory is not empty: give an empty one (parts of an earlier draw would mix with this one's)",
+                    dir.display()
+                );
+            }
+            let parent = args.output.parent().filter(|p| !p.as_os_str().is_empty());
+            let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
+            if same(parent.unwrap_or(Path::new(".")), dir) {
+                bail!("write the manifest outside the --out-dir directory, so that no part can overwrite it");
+            }
+        }
+    }
+    let staged_manifest = write_manifest(&args.output, &columns, &style)
         .with_context(|| format!("writing {}", args.output.display()))?;
+    let mut staged_parts = Vec::new();
     let mut split_files = Vec::new();
     if let (Some(col), Some(dir)) = (&args.split_by, &args.out_dir) {
         let idx = columns
@@ -528,8 +548,10 @@ pub fn draw_to_files(
                 pseudo_ref,
             );
             part.prn_hidden = prn_hidden;
+            // safe_name is one-to-one, and the directory was empty: no part overwrites
+            // another, the manifest or its sidecar.
             let path = dir.join(format!("{}.{ext}", safe_name(v)));
-            write_manifest(&path, &part, &style)?;
+            staged_parts.push(write_manifest(&path, &part, &style)?);
             split_files.push(crate::files::file_name(&path));
         }
     }
@@ -562,7 +584,7 @@ pub fn draw_to_files(
         plan_hash,
         extract_fingerprint: plan.extract.fingerprint.clone(),
         manifest: crate::files::file_name(&args.output),
-        manifest_hash: file_hash(&args.output)?,
+        manifest_hash: file_hash(staged_manifest.path())?,
         rows_read: totals.rows_read,
         rows_used: totals.rows_used,
         rows_excluded: totals.rows_excluded,
@@ -575,7 +597,17 @@ pub fn draw_to_files(
         strata,
     };
     let side = sidecar_path(&args.output);
-    crate::files::write_json(&side, &sidecar)?;
+    let mut side_file = crate::files::AtomicFile::create(&side)?;
+    std::io::Write::write_all(
+        side_file.writer(),
+        crate::files::to_json_text(&sidecar)?.as_bytes(),
+    )?;
+    let staged_side = side_file.finish()?;
+    for part in staged_parts {
+        part.publish()?;
+    }
+    staged_manifest.publish()?;
+    staged_side.publish()?;
     let quarantine_file =
         crate::files::write_quarantine(&args.output, extract, &result.scan.quarantine)?;
     Ok(Drawn {

@@ -63,7 +63,20 @@ impl AtomicFile {
     }
 
     /// Flush, sync and rename over the target.
-    pub fn commit(mut self) -> Result<()> {
+    ///
+    /// # Errors
+    /// Writing, syncing or renaming fails.
+    pub fn commit(self) -> Result<()> {
+        self.finish()?.publish()
+    }
+
+    /// Flush and sync, but do not rename yet: a command that writes several files stages
+    /// them all and publishes them together at the end ([`Staged::publish`]), so that a
+    /// failure part-way leaves every previous output as it was.
+    ///
+    /// # Errors
+    /// Writing or syncing fails.
+    pub fn finish(mut self) -> Result<Staged> {
         if let Some(w) = self.writer.take() {
             let file = w
                 .into_inner()
@@ -72,13 +85,49 @@ impl AtomicFile {
             file.sync_all()
                 .with_context(|| format!("writing {}", self.target.display()))?;
         }
+        Ok(Staged {
+            target: std::mem::take(&mut self.target),
+            temp: std::mem::take(&mut self.temp),
+            published: false,
+        })
+    }
+}
+
+/// A finished output under its temporary name; removed when dropped unpublished.
+#[derive(Debug)]
+pub struct Staged {
+    target: PathBuf,
+    temp: PathBuf,
+    published: bool,
+}
+
+impl Staged {
+    /// The temporary file (complete: it can be read, e.g. for its checksum).
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Rename over the target.
+    ///
+    /// # Errors
+    /// The rename fails.
+    pub fn publish(mut self) -> Result<()> {
         std::fs::rename(&self.temp, &self.target).with_context(|| {
             format!(
                 "cannot move the finished output to {}",
                 self.target.display()
             )
         })?;
+        self.published = true;
         Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_file(&self.temp);
+        }
     }
 }
 

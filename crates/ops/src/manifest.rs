@@ -233,7 +233,7 @@ pub(crate) fn write_manifest(
     path: &Path,
     m: &ManifestColumns,
     style: &ManifestStyle,
-) -> Result<()> {
+) -> Result<crate::files::Staged> {
     let ext = crate::files::extension(path);
     let k = m.n_text_before_numbers;
     let mut header: Vec<String> = m.names[..k].to_vec();
@@ -331,7 +331,7 @@ pub(crate) fn write_manifest(
             path.display()
         ),
     }
-    f.commit()
+    f.finish()
 }
 
 /// One row of a manifest as read back: its key, its stratum's values (in the given
@@ -410,19 +410,20 @@ pub fn sidecar_path(manifest: &Path) -> PathBuf {
 }
 
 pub(crate) fn safe_name(v: &str) -> String {
-    let s: String = v
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.is_empty() || s.starts_with('.') {
-        format!("_{s}")
-    } else {
-        s
+    if v.is_empty() {
+        // '_' is always encoded below, so no value maps to this.
+        return "_empty_".to_string();
     }
+    let mut out = String::with_capacity(v.len());
+    for (i, c) in v.chars().enumerate() {
+        if c.is_alphanumeric() || c == '-' || (c == '.' && i > 0) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
 }

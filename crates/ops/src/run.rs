@@ -507,50 +507,43 @@ pub struct RunOutcome {
     pub manifest: RunManifest,
 }
 
-/// The lock file, removed on drop.
-struct Lock(PathBuf);
+/// The outputs directory's lock: an exclusive OS lock (`flock`) on `.urval-run.lock`,
+/// held while the run lasts and released by the OS when the process ends, however it ends,
+/// so a run that died leaves no lock to take over and two runs can never both hold it. The
+/// file holds the holder's PID, for the message of a run that is refused; it is left in
+/// place (removing it would let a run lock an unlinked file while another locks a new one).
+struct Lock(#[allow(dead_code)] std::fs::File);
 
 impl Lock {
     fn take(dir: &Path) -> Result<Lock> {
         let path = dir.join(LOCK);
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    std::io::Write::write_all(&mut f, std::process::id().to_string().as_bytes())?;
-                    return Ok(Lock(path));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                    let pid = holder.trim();
-                    let alive = !pid.is_empty() && Path::new("/proc").join(pid).exists();
-                    if alive {
-                        bail!(
-                            "{}: another urval run (pid {pid}) is writing these outputs; remove the lock only if it is not running",
-                            path.display()
-                        );
-                    }
-                    tracing::warn!(lock = %path.display(), "taking over the lock of a run that died");
-                    std::fs::remove_file(&path).with_context(|| {
-                        format!("cannot remove the stale lock {}", path.display())
-                    })?;
-                }
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("cannot create the lock {}", path.display()))
-                }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot create the lock {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                bail!(
+                    "{}: another urval run (pid {}) is writing these outputs; wait for it to finish",
+                    path.display(),
+                    holder.trim()
+                );
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()))
             }
         }
-        bail!("{}: cannot take the lock", path.display())
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        use std::io::{Seek, Write};
+        file.set_len(0)?;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        file.write_all(std::process::id().to_string().as_bytes())?;
+        file.flush()?;
+        Ok(Lock(file))
     }
 }
 

@@ -214,7 +214,7 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
             .skip(1)
             .filter(|l| {
                 let k: u32 = l.split(',').next().unwrap().parse().unwrap();
-                (lo..hi).contains(&k) && k % 3 == 0
+                (lo..hi).contains(&k) && k.is_multiple_of(3)
             })
             .count() as f64
     };
