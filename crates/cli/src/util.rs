@@ -22,6 +22,30 @@ pub fn progress_bar(what: &str) -> ProgressBar {
     pb
 }
 
+/// The line that lists the files an extract directory left out, and why.
+pub fn skipped_line(extract: &Extract) -> Option<String> {
+    if extract.skipped.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = extract
+        .skipped
+        .iter()
+        .take(10)
+        .map(|(p, why)| format!("{} ({why})", urval_ops::files::file_name(p)))
+        .collect();
+    let more = extract.skipped.len().saturating_sub(10);
+    Some(format!(
+        "  {} files left out of the extract: {}{}",
+        extract.skipped.len(),
+        listed.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 /// The line that says which encoding the CSV files were read in, when it is worth saying:
 /// some file is not UTF-8, or `--encoding` was given.
 pub fn encoding_line(extract: &Extract) -> Option<String> {

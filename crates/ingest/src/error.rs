@@ -32,7 +32,7 @@ pub enum IngestError {
         reason: String,
     },
     /// A file whose format is not known from its name.
-    #[error("{}: unknown file type (expected .parquet, .csv, .tsv, .txt, .arrow, .ipc or .feather)", path.display())]
+    #[error("{}: unknown file type (expected .parquet, .csv, .tsv, .txt, .arrow, .ipc, .feather, .xlsx, .xls or .ods; in a directory, --skip-unknown leaves such files out, listed)", path.display())]
     UnknownFormat {
         /// The file.
         path: PathBuf,

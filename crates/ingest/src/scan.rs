@@ -806,17 +806,84 @@ where
                 .collect();
             parts.join(&(delimiter as char).to_string())
         };
+        let read_err = |e: csv::Error| IngestError::CsvHeader {
+            path: path.to_path_buf(),
+            reason: format!("cannot read the CSV: {e}"),
+        };
+        // A record read ahead (to see whether the one before it was the last), and the
+        // line number the current reader's line 1 stands for.
+        let mut carried: Option<csv::ByteRecord> = None;
+        let mut line_offset = 0u64;
         loop {
-            let more = rdr
-                .read_byte_record(&mut rec)
-                .map_err(|e| IngestError::CsvHeader {
-                    path: path.to_path_buf(),
-                    reason: format!("cannot read the CSV: {e}"),
-                })?;
+            let more = match carried.take() {
+                Some(c) => {
+                    rec = c;
+                    true
+                }
+                None => rdr.read_byte_record(&mut rec).map_err(read_err)?,
+            };
             if !more {
                 break;
             }
-            let line = rec.position().map_or(0, |p| p.line());
+            let line = line_offset + rec.position().map_or(0, |p| p.line());
+            // An unbalanced quote: the csv reader runs the field on to the next quote, or to
+            // the end of the file, swallowing the lines in between. A field whose embedded
+            // lines look like rows (as many delimiters as a row has) is taken for one.
+            let row_like = |f: &[u8]| {
+                f.split(|&b| b == b'\n')
+                    .skip(1)
+                    .any(|l| l.iter().filter(|&&b| b == delimiter).count() + 1 >= header.len())
+            };
+            // Only a record that spans lines is looked into (the reader is past its end).
+            let spans_lines = rdr.position().line() > rec.position().map_or(0, |p| p.line()) + 1;
+            let broken = if spans_lines {
+                (0..rec.len()).find(|&j| rec[j].contains(&b'\n') && row_like(&rec[j]))
+            } else {
+                None
+            };
+            if let Some(bf) = broken {
+                let raw = join(&rec);
+                let mut next = csv::ByteRecord::new();
+                let to_the_end = !rdr.read_byte_record(&mut next).map_err(read_err)?;
+                if !to_the_end {
+                    carried = Some(next);
+                }
+                let mut raw_lines = raw.split('\n');
+                self.counts.rows_read += 1;
+                self.quarantine_row(
+                    line,
+                    "unbalanced quote: a field runs on over the lines after it".to_string(),
+                    raw_lines.next().unwrap_or("").to_string(),
+                );
+                if to_the_end && bf + 1 == rec.len() {
+                    // The quote was never closed: read the lines after this one again.
+                    let field = rec[bf].to_vec();
+                    let cut = field
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .unwrap_or(field.len());
+                    let rest = field.get(cut + 1..).unwrap_or_default().to_vec();
+                    line_offset = line;
+                    let cursor: Box<dyn std::io::Read + Send> =
+                        Box::new(std::io::Cursor::new(rest));
+                    rdr = csv::ReaderBuilder::new()
+                        .delimiter(delimiter)
+                        .has_headers(false)
+                        .flexible(true)
+                        .from_reader(cursor);
+                } else {
+                    // Closed by a later quote: every line it swallowed is quarantined.
+                    for (k, l) in raw_lines.enumerate() {
+                        self.counts.rows_read += 1;
+                        self.quarantine_row(
+                            line + 1 + k as u64,
+                            format!("inside an unbalanced quote opened at line {line}"),
+                            l.to_string(),
+                        );
+                    }
+                }
+                continue;
+            }
             if rec.len() != header.len() {
                 self.counts.rows_read += 1;
                 let raw = join(&rec);

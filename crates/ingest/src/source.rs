@@ -67,13 +67,21 @@ pub struct Extract {
     pub delimiter: Option<u8>,
     /// The encoding asked for (each CSV file's own is in [`SourceFile::encoding`]).
     pub encoding: EncodingChoice,
+    /// Files found in an extract directory and left out, with why (hidden, a quarantine
+    /// file, or of an unknown type with `skip_unknown`): reported, never silently dropped.
+    pub skipped: Vec<(PathBuf, String)>,
 }
 
 fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    skipped: &mut Vec<(PathBuf, String)>,
+    skip_unknown: bool,
+) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| IngestError::Io {
         path: dir.to_path_buf(),
         source,
@@ -82,9 +90,20 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     paths.sort();
     for p in paths {
         if p.is_dir() {
-            walk(&p, out)?;
-        } else if Format::from_path(&p).is_some() && !is_hidden(&p) {
+            walk(&p, out, skipped, skip_unknown)?;
+        } else if is_hidden(&p) {
+            let why = if p.to_string_lossy().ends_with(".quarantine.csv") {
+                "a quarantine file"
+            } else {
+                "hidden (its name starts with . or _)"
+            };
+            skipped.push((p, why.to_string()));
+        } else if Format::from_path(&p).is_some() {
             out.push(p);
+        } else if skip_unknown {
+            skipped.push((p, "unknown file type (--skip-unknown)".to_string()));
+        } else {
+            return Err(IngestError::UnknownFormat { path: p });
         }
     }
     Ok(())
@@ -118,12 +137,27 @@ impl Extract {
         delimiter: Option<u8>,
         encoding: EncodingChoice,
     ) -> Result<Extract> {
+        Extract::resolve_opts(inputs, delimiter, encoding, false)
+    }
+
+    /// [`Extract::resolve_with`]; a file of unknown type inside a directory is an error
+    /// unless `skip_unknown`, and then it is listed in [`Extract::skipped`].
+    ///
+    /// # Errors
+    /// As [`Extract::resolve`].
+    pub fn resolve_opts(
+        inputs: &[String],
+        delimiter: Option<u8>,
+        encoding: EncodingChoice,
+        skip_unknown: bool,
+    ) -> Result<Extract> {
         let mut paths: Vec<PathBuf> = Vec::new();
+        let mut skipped = Vec::new();
         for input in inputs {
             let before = paths.len();
             let p = Path::new(input);
             if p.is_dir() {
-                walk(p, &mut paths)?;
+                walk(p, &mut paths, &mut skipped, skip_unknown)?;
             } else if is_glob(input) && !p.exists() {
                 let matches = glob::glob(input).map_err(|e| IngestError::BadGlob {
                     pattern: input.clone(),
@@ -182,6 +216,7 @@ impl Extract {
             files,
             delimiter,
             encoding,
+            skipped,
         })
     }
 

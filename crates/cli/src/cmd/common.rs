@@ -22,6 +22,10 @@ pub struct ExtractArgs {
     /// The sheet to read in spreadsheet extracts (.xlsx, .xls, .ods; default: the first).
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// In an extract directory, leave out files of an unknown type (listed in the output)
+    /// instead of stopping.
+    #[arg(long)]
+    pub skip_unknown: bool,
 }
 
 impl ExtractArgs {
@@ -42,8 +46,10 @@ impl ExtractArgs {
                 self.encoding
             )
         })?;
-        Ok(Extract::resolve_with(&self.extract, delimiter, encoding)?
-            .with_sheet(self.sheet.clone()))
+        Ok(
+            Extract::resolve_opts(&self.extract, delimiter, encoding, self.skip_unknown)?
+                .with_sheet(self.sheet.clone()),
+        )
     }
 }
 

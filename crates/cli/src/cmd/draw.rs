@@ -123,6 +123,9 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
     if let Some(line) = crate::util::encoding_line(&extract) {
         writeln!(t, "{line}")?;
     }
+    if let Some(line) = crate::util::skipped_line(&extract) {
+        writeln!(t, "{line}")?;
+    }
     if drawn.outside_only > 0 {
         writeln!(
             t,

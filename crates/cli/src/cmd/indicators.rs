@@ -166,6 +166,9 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     if let Some(line) = crate::util::encoding_line(&extract) {
         writeln!(t, "{line}")?;
     }
+    if let Some(line) = crate::util::skipped_line(&extract) {
+        writeln!(t, "{line}")?;
+    }
     if let Some(d) = &design {
         let keys: u64 = d.strata.iter().map(|s| s.2).sum();
         writeln!(

@@ -125,6 +125,9 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     if let Some(line) = crate::util::encoding_line(&extract) {
         writeln!(t, "{line}")?;
     }
+    if let Some(line) = crate::util::skipped_line(&extract) {
+        writeln!(t, "{line}")?;
+    }
     if let Some(q) = qpath {
         writeln!(t, "  quarantined rows: {}", q.display())?;
     }
