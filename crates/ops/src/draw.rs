@@ -397,8 +397,8 @@ fn about_lines(args: &DrawJob, plan: &PlanFile, plan_hash: &str) -> Vec<(String,
     let name = |p: &Path| crate::files::file_name(p);
     let verify = format!(
         "urval verify --extract <extract> --plan {} --manifest {}",
-        name(&args.plan),
-        name(&args.output)
+        crate::text::shell_quote(&name(&args.plan)),
+        crate::text::shell_quote(&name(&args.output))
     );
     let rows: [(&str, &str, String); 8] = [
         ("Vad", "What", match args.lang {

@@ -440,9 +440,13 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 plan_hash: plan_hash.clone(),
                 verify_command: format!(
                     "urval verify --extract {} --plan {} --manifest {}",
-                    files.join(" "),
-                    crate::files::file_name(&args.plan),
-                    crate::files::file_name(m)
+                    files
+                        .iter()
+                        .map(|f| crate::text::shell_quote(f))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    crate::text::shell_quote(&crate::files::file_name(&args.plan)),
+                    crate::text::shell_quote(&crate::files::file_name(m))
                 ),
             })
         }

@@ -59,3 +59,32 @@ pub fn reconciliation(read: u64, used: u64, excluded: u64, quarantined: u64) -> 
         thousands(quarantined)
     )
 }
+
+/// A word for a POSIX shell: as it is when it holds only characters no shell reads
+/// specially, else in single quotes (a `'` inside as `'\''`), so that a printed command can
+/// be pasted as it is, whatever the file names hold.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || "_./-:=,+@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_quote("out/plan.json"), "out/plan.json");
+        assert_eq!(shell_quote("my plan.json"), "'my plan.json'");
+        assert_eq!(shell_quote("a'b;rm -rf x"), "'a'\\''b;rm -rf x'");
+        assert_eq!(shell_quote("$(x)"), "'$(x)'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("ärenden.csv"), "ärenden.csv");
+    }
+}

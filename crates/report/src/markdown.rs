@@ -5,8 +5,43 @@ use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentenc
 use crate::{Report, StratumRow};
 use std::fmt::Write as _;
 
+/// A value in Markdown text or a table cell: every character Markdown or HTML would read
+/// as markup (`\\ ` * _ [ ] < > | # !`) escaped with a backslash, line breaks as spaces, so
+/// a stratum value, a column name or a label can neither format, link nor inject HTML.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Prose of the report (sentences that quote the filter, column names and values):
+/// links, HTML and code spans neutralised.
+fn prose(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '`' | '[' | ']' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A code span that no backtick in the value can close early (CommonMark: a fence longer
+/// than the longest run of backticks inside, padded with spaces).
+fn code(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {} {fence}", s.replace(['\n', '\r'], " "))
 }
 
 fn opt_int(lang: Lang, v: Option<u64>) -> String {
@@ -37,7 +72,7 @@ pub fn render_markdown(r: &Report) -> String {
         "# {}\n\n*{}* — {}: {}, plan `{}`, urval {}\n",
         w.title, w.subtitle, w.created, r.created, r.plan_file, r.urval_version
     );
-    let _ = writeln!(s, "## {}\n\n{}\n", w.purpose, sentences::purpose(r));
+    let _ = writeln!(s, "## {}\n\n{}\n", w.purpose, prose(&sentences::purpose(r)));
     let t = &r.total;
     let _ = writeln!(s, "## {}\n", w.summary);
     let _ = writeln!(
@@ -72,10 +107,10 @@ pub fn render_markdown(r: &Report) -> String {
         dec(q.map(|b| b.working_days), 1),
         dec(sp.map(|b| b.working_days), 1)
     );
-    let _ = writeln!(s, "{}\n", sentences::summary(r));
+    let _ = writeln!(s, "{}\n", prose(&sentences::summary(r)));
     let _ = writeln!(s, "## {}\n", w.precision);
     if let Some(p) = sentences::precision(r) {
-        let _ = writeln!(s, "{p}\n");
+        let _ = writeln!(s, "{}\n", prose(&p));
     }
     let _ = writeln!(
         s,
@@ -158,30 +193,63 @@ pub fn render_markdown(r: &Report) -> String {
     }
     let _ = writeln!(s, "## {}\n", w.method);
     for p in sentences::method(r) {
-        let _ = writeln!(s, "{p}\n");
+        let _ = writeln!(s, "{}\n", prose(&p));
     }
     let _ = writeln!(s, "## {}\n", w.reproduce);
     for p in sentences::reproduce(r) {
-        let _ = writeln!(s, "{p}\n");
+        let _ = writeln!(s, "{}\n", prose(&p));
     }
     if let Some(d) = &r.draw {
-        let _ = writeln!(s, "```\n{}\n```\n", d.verify_command);
+        let _ = writeln!(s, "{}\n", code(&d.verify_command));
         let _ = writeln!(
             s,
-            "- {}: `{}`\n- {}: `{}`\n- {}: `{}`\n- {}: `{}`",
-            w.seed, d.seed, w.start, d.start, w.prn, d.prn, w.manifest, d.manifest
+            "- {}: {}\n- {}: {}\n- {}: {}\n- {}: {}",
+            w.seed,
+            code(&d.seed.to_string()),
+            w.start,
+            code(&d.start.to_string()),
+            w.prn,
+            code(&d.prn),
+            w.manifest,
+            code(&d.manifest)
         );
     }
     let _ = writeln!(
         s,
-        "- plan: `{}`\n- {}: `{}`\n- {}: `{}`\n- {}: `{}`",
-        r.plan_file,
+        "- plan: {}\n- {}: {}\n- {}: {}\n- {}: {}",
+        code(&r.plan_file),
         w.plan_hash,
-        r.plan_hash,
+        code(&r.plan_hash),
         w.extract_fingerprint,
-        r.extract_fingerprint,
+        code(&r.extract_fingerprint),
         w.files,
-        r.extract_files.join(", ")
+        code(&r.extract_files.join(", "))
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values from the extract and the spec cannot format, link, inject HTML or break out
+    /// of a code span.
+    #[test]
+    fn hostile_values_stay_text() {
+        let mut r = crate::tests::seed_case(Lang::En);
+        r.strata[0].label = "<script>alert(1)</script> [x](javascript:alert(1)) *b* |".into();
+        r.indicators[0].label = "![img](http://x) `code`".into();
+        if let Some(d) = r.draw.as_mut() {
+            d.manifest = "m`` ```.csv".into();
+        }
+        let md = render_markdown(&r);
+        assert!(!md.contains("<script>"), "{md}");
+        assert!(!md.contains("[x](javascript"), "{md}");
+        assert!(!md.contains("![img]"), "{md}");
+        assert!(md.contains("\\<script\\>"), "{md}");
+        assert!(md.contains("```` m`` ```.csv ````"), "{md}");
+        // A table row keeps its columns.
+        let row = md.lines().find(|l| l.contains("script")).unwrap();
+        assert_eq!(row.matches(" | ").count(), 6, "{row}");
+    }
 }

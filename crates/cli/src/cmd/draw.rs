@@ -152,8 +152,8 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         "  seed {}, start {}; verify with: urval verify --extract … --plan {} --manifest {}",
         args.seed,
         args.start,
-        args.plan.display(),
-        args.output.display()
+        urval_ops::text::shell_quote(&args.plan.display().to_string()),
+        urval_ops::text::shell_quote(&args.output.display().to_string())
     )?;
     Ok(Output::ok(t))
 }
