@@ -15,6 +15,11 @@ fn p(path: &Path) -> &str {
 }
 
 /// A valid 12-digit personnummer for a body of nine digits (YYMMDDNNN) and a century.
+/// Command-line words as owned strings.
+fn owned(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
 fn pnr(century: &str, body: &str) -> String {
     let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
     let sum: u32 = digits
@@ -423,7 +428,7 @@ fn personnummer_keys_give_no_way_back() {
     let extract = d.join("e.csv");
     std::fs::write(&extract, lines.join("\n") + "\n").unwrap();
     let plan = d.join("plan.json");
-    let run = |args: &[&str]| {
+    let run = |args: &[String]| {
         let out = urval().args(args).output().unwrap();
         (
             out.status.code(),
@@ -434,23 +439,26 @@ fn personnummer_keys_give_no_way_back() {
             ),
         )
     };
-    let (code, text) = run(&[
-        "plan",
-        "--extract",
-        p(&extract),
-        "--key",
-        "pnr",
-        "--strata",
-        "kommun",
-        "--total",
-        "30",
-        "--pages-column",
-        "sidor",
-        "--max-quarantine",
-        "5%",
-        "-o",
-        p(&plan),
-    ]);
+    let plan_args = |max_quarantine: &str, out: &Path| {
+        owned(&[
+            "plan",
+            "--extract",
+            p(&extract),
+            "--key",
+            "pnr",
+            "--strata",
+            "kommun",
+            "--total",
+            "30",
+            "--pages-column",
+            "sidor",
+            "--max-quarantine",
+            max_quarantine,
+            "-o",
+            p(out),
+        ])
+    };
+    let (code, text) = run(&plan_args("5%", &plan));
     assert_eq!(code, Some(0), "{text}");
     let mut transcript = text;
     let plan_json: serde_json::Value =
@@ -466,7 +474,7 @@ fn personnummer_keys_give_no_way_back() {
         "a 2-record stratum has no fingerprint"
     );
     for out in ["m.csv", "m.parquet", "m.xlsx"] {
-        let (code, text) = run(&[
+        let (code, text) = run(&owned(&[
             "draw",
             "--extract",
             p(&extract),
@@ -478,7 +486,7 @@ fn personnummer_keys_give_no_way_back() {
             "5%",
             "-o",
             p(&d.join(out)),
-        ]);
+        ]));
         assert_eq!(code, Some(0), "{text}");
         transcript.push_str(&text);
     }
@@ -493,7 +501,7 @@ fn personnummer_keys_give_no_way_back() {
     let side: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("m.draw.json")).unwrap()).unwrap();
     assert_eq!(side["prn_in_manifest"], false);
-    let (code, text) = run(&[
+    let (code, text) = run(&owned(&[
         "verify",
         "--extract",
         p(&extract),
@@ -501,28 +509,12 @@ fn personnummer_keys_give_no_way_back() {
         p(&plan),
         "--manifest",
         p(&d.join("m.csv")),
-    ]);
+    ]));
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("identical: 30 records"), "{text}");
     transcript.push_str(&text);
     // An error that would quote the value.
-    let (code, text) = run(&[
-        "plan",
-        "--extract",
-        p(&extract),
-        "--key",
-        "pnr",
-        "--strata",
-        "kommun",
-        "--total",
-        "30",
-        "--pages-column",
-        "sidor",
-        "--max-quarantine",
-        "0.1%",
-        "-o",
-        p(&d.join("p2.json")),
-    ]);
+    let (code, text) = run(&plan_args("0.1%", &d.join("p2.json")));
     assert_eq!(code, Some(2), "{text}");
     transcript.push_str(&text);
     let quarantine = std::fs::read_to_string(d.join("plan.quarantine.csv")).unwrap();
