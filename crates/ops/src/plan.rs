@@ -411,6 +411,12 @@ pub fn plan(
             result.scan.totals().rows_read
         );
     }
+    let population: u64 = result.strata.values().map(|s| s.population).sum();
+    if let Some(r) = req.requested.filter(|&r| r > population) {
+        bail!(
+            "--requested {r} is more than the {population} records in the population: a request cannot exceed what exists"
+        );
+    }
     let specs: Vec<StratumSpec> = result
         .strata
         .keys()

@@ -118,6 +118,7 @@ fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
         .map(|(i, v)| (v, i))
         .collect();
     let mut out = vec![0u64; plan.strata.len()];
+    let mut seen = vec![false; plan.strata.len()];
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
@@ -132,13 +133,30 @@ fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
                 values.join(", ")
             );
         };
+        if seen[s] {
+            bail!(
+                "{}: line {line}: stratum ({}) is listed twice: give one line per stratum",
+                path.display(),
+                values.join(", ")
+            );
+        }
+        seen[s] = true;
         let v = rec.get(req_at).unwrap_or("").trim();
-        out[s] = v.parse().ok().with_context(|| {
+        let n: u64 = v.parse().ok().with_context(|| {
             format!(
                 "{}: line {line}: requested {v:?} is not a whole number",
                 path.display()
             )
         })?;
+        let big = plan.strata[s].population;
+        if n > big {
+            bail!(
+                "{}: line {line}: stratum ({}) requests {n} records but has only N = {big}",
+                path.display(),
+                values.join(", ")
+            );
+        }
+        out[s] = n;
     }
     Ok(out)
 }
@@ -341,6 +359,10 @@ pub fn build(args: &ReportJob) -> Result<Report> {
     let rates = plan.burden.rates;
     let requested: Option<Vec<u64>> = match (&args.requested_file, args.requested) {
         (Some(f), _) => Some(requested_from_file(f, &plan)?),
+        (None, Some(r)) if r > plan.total_population => bail!(
+            "--requested {r} is more than the {} records in the plan's population",
+            plan.total_population
+        ),
         (None, Some(r)) => Some(split_requested(r, &plan)),
         (None, None) => plan
             .burden

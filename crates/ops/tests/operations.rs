@@ -266,3 +266,63 @@ fn artifacts_are_read_strictly() {
     let e = read(&v).unwrap_err();
     assert!(e.contains("version 99 is not one this urval reads"), "{e}");
 }
+
+/// A request cannot exceed what exists: `--requested` above N, and a requested-file with a
+/// value above N_h, a repeated stratum or a value that is not a whole number, are one-line
+/// errors naming the line.
+#[test]
+fn requests_are_checked_against_the_population() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = resolve(&extract_csv(d, "ärenden.csv", false));
+    let mut req = plan_request(d);
+    req.requested = Some(301);
+    let e = plan(&extract, &req, &|_| {}).unwrap_err().to_string();
+    assert!(
+        e.contains("--requested 301 is more than the 300 records"),
+        "{e}"
+    );
+    req.requested = Some(300);
+    plan(&extract, &req, &|_| {}).unwrap();
+    let report = |file: Option<&str>, requested: Option<u64>| {
+        let path = d.join("begärt.csv");
+        if let Some(text) = file {
+            std::fs::write(&path, text).unwrap();
+        }
+        urval_ops::report::report_to_file(&urval_ops::report::ReportJob {
+            plan: d.join("plan.json"),
+            requested,
+            requested_file: file.map(|_| path.clone()),
+            manifest: None,
+            indicators: None,
+            lang: Lang::Sv,
+            output: d.join("rapport.html"),
+        })
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        report(Some("kommunkod;requested\n0180;200\n1398;100\n"), None),
+        Ok(())
+    );
+    for (file, want) in [
+        (
+            "kommunkod;requested\n0180;201\n",
+            "line 2: stratum (0180) requests 201 records but has only N = 200",
+        ),
+        (
+            "kommunkod;requested\n0180;5\n0180;6\n",
+            "line 3: stratum (0180) is listed twice",
+        ),
+        (
+            "kommunkod;requested\n0180;9223372036854775808000\n",
+            "is not a whole number",
+        ),
+        ("kommunkod;requested\n9999;1\n", "is not in the plan"),
+    ] {
+        let e = report(Some(file), None).unwrap_err();
+        assert!(e.contains(want), "{file}: {want:?} not in {e}");
+    }
+    let e = report(None, Some(301)).unwrap_err();
+    assert!(e.contains("--requested 301 is more than the 300"), "{e}");
+}
