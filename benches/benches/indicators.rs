@@ -47,6 +47,7 @@ fn bench(c: &mut Criterion) {
         personal: vec![],
         secret_file: None,
         max_quarantine: 0.01,
+        max_groups: 1_000_000,
     };
     let mut g = c.benchmark_group("indicators");
     g.throughput(Throughput::Elements(ROWS));

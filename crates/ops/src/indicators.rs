@@ -75,7 +75,14 @@ pub struct IndicatorsJob {
     pub secret_file: Option<PathBuf>,
     /// The most rows that may be quarantined, as a share of the rows read.
     pub max_quarantine: f64,
+    /// The most groups the `by` columns may make ([`DEFAULT_MAX_GROUPS`]): a clear error
+    /// before memory runs out on a key-like column.
+    pub max_groups: u64,
 }
+
+/// The default of [`IndicatorsJob::max_groups`]: a million groups, a few hundred MB of
+/// tallies for the shipped spec.
+pub const DEFAULT_MAX_GROUPS: u64 = 1_000_000;
 
 /// A written indicator table.
 #[derive(Debug)]
@@ -268,6 +275,9 @@ struct Engine<'a> {
     design: Option<&'a Design>,
     pseudo: Option<&'a Pseudonymizer>,
     personal: &'a [String],
+    /// The most groups (`by` combinations) a scan unit may hold.
+    max_groups: u64,
+    by: &'a [String],
 }
 
 impl Engine<'_> {
@@ -317,6 +327,15 @@ impl Engine<'_> {
                 row: 0,
                 reason: e.to_string(),
             })?;
+        if st.mapper.len() as u64 > self.max_groups {
+            return Err(urval_ingest::IngestError::Strata {
+                reason: format!(
+                    "--by {} makes more than {} groups: group by fewer or coarser columns, or raise --max-groups",
+                    self.by.join(","),
+                    self.max_groups
+                ),
+            });
+        }
         let age = self.age.map(|f| self.bind(f, batch)).transpose()?;
         // The rows that count (a known group; in a sample, a key of the manifest), each
         // with its cell: (group, age band, design stratum).
@@ -721,6 +740,8 @@ fn compute(
         design,
         pseudo,
         personal: &scan_spec.personal,
+        max_groups: args.max_groups,
+        by,
     };
     let out = scan(
         extract,

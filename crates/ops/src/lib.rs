@@ -92,6 +92,7 @@
 //!     personal: vec![],
 //!     secret_file: None,
 //!     max_quarantine: 0.01,
+//!     max_groups: 1_000_000,
 //! }, &|_| {})?;
 //! assert_eq!(table.rows[0].est.map(|e| e.estimate), Some(0.25));
 //! # Ok(())

@@ -267,6 +267,8 @@ read_settings! {
         pub allow_empty: bool,
         /// The secret of a pseudonymized manifest.
         pub secret_file: Option<String>,
+        /// The most groups the `by` columns may make.
+        pub max_groups: Option<u64>,
     }
 }
 
@@ -877,6 +879,9 @@ fn run_step(
                 personal,
                 secret_file: secret,
                 max_quarantine: rate(&s.max_quarantine, "max_quarantine", 0.01)?,
+                max_groups: s
+                    .max_groups
+                    .unwrap_or(crate::indicators::DEFAULT_MAX_GROUPS),
             };
             let c = crate::indicators::indicators_to_files(&extract, &job, progress)?;
             let finding = (!c.empty_strata.is_empty() && !s.allow_empty_strata).then(|| {

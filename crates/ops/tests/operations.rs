@@ -181,6 +181,7 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
         personal: vec![],
         secret_file: None,
         max_quarantine: 0.01,
+        max_groups: 1_000_000,
     };
     let census = indicators_to_files(&extract, &job, &|_| {}).unwrap();
     let share = |group: Option<&str>| {
@@ -195,6 +196,24 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
     assert!((share(None) - 100.0 / 300.0).abs() < 1e-12);
     assert!((share(Some("0180")) - 67.0 / 200.0).abs() < 1e-12);
     assert!((share(Some("1398")) - 33.0 / 100.0).abs() < 1e-12);
+
+    // A key-like group column: a clear error past --max-groups, not memory exhaustion.
+    let e = indicators_to_files(
+        &extract,
+        &IndicatorsJob {
+            by: vec!["ärende_id".into()],
+            max_groups: 100,
+            output: d.join("per_ärende.csv"),
+            ..job.clone()
+        },
+        &|_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("--by ärende_id makes more than 100 groups"),
+        "{e}"
+    );
 
     // Indicators over the sample: the review rows are the drawn records; the estimate is
     // the design-weighted share Σ N_h p̂_h / N.

@@ -90,6 +90,10 @@ pub struct IndicatorsArgs {
     /// The secret the draw pseudonymized its keys with (when the manifest's keys are pseudonyms).
     #[arg(long, value_name = "FILE")]
     pub secret_file: Option<PathBuf>,
+    /// The most groups the --by columns may make: a clear error instead of running out of
+    /// memory when a column is nearly a key.
+    #[arg(long, value_name = "N", default_value_t = urval_ops::indicators::DEFAULT_MAX_GROUPS)]
+    pub max_groups: u64,
 }
 
 /// `--nonresponse`.
@@ -132,6 +136,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         personal: args.personal.clone(),
         secret_file: args.secret_file.clone(),
         max_quarantine: args.quarantine.max_quarantine,
+        max_groups: args.max_groups,
     };
     let pb = progress_bar("indicators");
     let c: Indicators = indicators_to_files(&extract, &job, &|n| pb.inc(n))?;
