@@ -493,6 +493,38 @@ pub fn csv_table(path: &Path) -> Result<CsvTable> {
 /// A CSV table's header, delimiter and record reader: see [`csv_table`].
 pub type CsvTable = (Vec<String>, u8, csv::Reader<Box<dyn std::io::Read + Send>>);
 
+/// Resolve an extract from the settings a person gives (command-line flags or a pipeline
+/// file): `delimiter` one ASCII character (`flag` names it in the message), `encoding` a
+/// name [`urval_ingest::EncodingChoice::parse`] knows, the sheet of spreadsheets, and
+/// whether a directory may leave unknown file types out.
+///
+/// # Errors
+/// A bad delimiter or encoding, or an extract that cannot be resolved.
+pub fn open_extract(
+    paths: &[String],
+    delimiter: Option<&str>,
+    flag: &str,
+    encoding: &str,
+    sheet: Option<String>,
+    skip_unknown: bool,
+) -> Result<Extract> {
+    let delimiter = match delimiter {
+        Some(d) => Some(
+            d.bytes()
+                .next()
+                .filter(|b| d.len() == 1 && b.is_ascii())
+                .with_context(|| format!("{flag} must be one ASCII character"))?,
+        ),
+        None => None,
+    };
+    let choice = urval_ingest::EncodingChoice::parse(encoding).with_context(|| {
+        format!(
+            "unknown encoding {encoding:?}: use auto, utf-8, windows-1252, iso-8859-1 or utf-16"
+        )
+    })?;
+    Ok(Extract::resolve_opts(paths, delimiter, choice, skip_unknown)?.with_sheet(sheet))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use urval_design::{AllocationMethod, BurdenRates};
 use urval_indicators::estimate::Nonresponse;
-use urval_ingest::{EncodingChoice, Extract};
+use urval_ingest::Extract;
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
 
@@ -633,27 +633,19 @@ fn extract_for(p: &LoadedPipeline, s: &ReadSettings) -> Result<(Extract, Vec<Str
         .iter()
         .map(|e| p.base.join(e).display().to_string())
         .collect();
-    let delimiter = match s.delimiter.as_ref().or(p.pipeline.delimiter.as_ref()) {
-        Some(d) => Some(
-            d.bytes()
-                .next()
-                .filter(|b| d.len() == 1 && b.is_ascii())
-                .context("delimiter must be one ASCII character")?,
-        ),
-        None => None,
-    };
-    let enc_text = s
+    let encoding = s
         .encoding
-        .as_ref()
-        .or(p.pipeline.encoding.as_ref())
-        .map_or("auto", String::as_str);
-    let encoding = EncodingChoice::parse(enc_text).with_context(|| {
-        format!(
-            "unknown encoding {enc_text:?}: use auto, utf-8, windows-1252, iso-8859-1 or utf-16"
-        )
-    })?;
-    let sheet = s.sheet.clone().or_else(|| p.pipeline.sheet.clone());
-    let extract = Extract::resolve_with(&paths, delimiter, encoding)?.with_sheet(sheet);
+        .as_deref()
+        .or(p.pipeline.encoding.as_deref())
+        .unwrap_or("auto");
+    let extract = crate::files::open_extract(
+        &paths,
+        s.delimiter.as_deref().or(p.pipeline.delimiter.as_deref()),
+        "delimiter",
+        encoding,
+        s.sheet.clone().or_else(|| p.pipeline.sheet.clone()),
+        false,
+    )?;
     let personal = s
         .personal
         .as_ref()
@@ -973,13 +965,16 @@ pub fn run(
         None => p.base.join(&p.pipeline.outputs),
     };
     // Inputs known before anything runs: the extract and the files steps name from outside.
-    let first_extract = Extract::resolve(
+    // Only the file list is wanted here: a named encoding skips the whole-file detection
+    // that each step does for itself when it reads the extract.
+    let first_extract = Extract::resolve_with(
         &p.pipeline
             .extract
             .iter()
             .map(|e| p.base.join(e).display().to_string())
             .collect::<Vec<_>>(),
         None,
+        urval_ingest::EncodingChoice::Utf8,
     )
     .with_context(|| format!("{}: extract", pipeline.display()))?;
     let mut inputs: Vec<PathBuf> = first_extract.files.iter().map(|f| f.path.clone()).collect();

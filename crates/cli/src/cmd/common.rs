@@ -1,8 +1,8 @@
 //! Arguments shared by the commands that read extracts.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
-use urval_ingest::{EncodingChoice, Extract};
+use urval_ingest::Extract;
 
 /// Where the extract is.
 #[derive(Debug, Clone, Args)]
@@ -31,25 +31,14 @@ pub struct ExtractArgs {
 impl ExtractArgs {
     /// Resolve the files.
     pub fn resolve(&self) -> Result<Extract> {
-        let delimiter = match self.delimiter {
-            Some(c) => Some(
-                u8::try_from(c)
-                    .ok()
-                    .filter(u8::is_ascii)
-                    .context("--delimiter must be one ASCII character")?,
-            ),
-            None => None,
-        };
-        let encoding = EncodingChoice::parse(&self.encoding).with_context(|| {
-            format!(
-                "unknown encoding {:?}: use auto, utf-8, windows-1252, iso-8859-1 or utf-16",
-                self.encoding
-            )
-        })?;
-        Ok(
-            Extract::resolve_opts(&self.extract, delimiter, encoding, self.skip_unknown)?
-                .with_sheet(self.sheet.clone()),
-        )
+        Ok(urval_ops::files::open_extract(
+            &self.extract,
+            self.delimiter.map(String::from).as_deref(),
+            "--delimiter",
+            &self.encoding,
+            self.sheet.clone(),
+            self.skip_unknown,
+        )?)
     }
 }
 
