@@ -5,7 +5,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 URVAL := $(TARGET_DIR)/release/urval
 DEMO_OUT ?= out/demo
 
-.PHONY: all build test demo bench bench-peers fmt clean ensure-chromium
+.PHONY: all build test demo bench bench-peers dup-memory fmt clean ensure-chromium
 
 all: build
 
@@ -18,6 +18,10 @@ test: ensure-chromium
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+
+# The duplicate-key check's memory budget: 30 M rows, every key twice, under 1 GB resident.
+dup-memory: build
+	URVAL=$(URVAL) scripts/dup-memory.sh 30000000 1024
 
 # The main job on sample-data/: size the seed case, then plan, draw and verify a request
 # for elderly-care journals from the 20,000-case sample extract; outputs land in $(DEMO_OUT).

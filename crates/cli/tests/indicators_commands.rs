@@ -700,8 +700,7 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        // The lock file holds the last run's PID.
-        .filter(|p| p.is_file() && !p.ends_with(".urval-run.lock"))
+        .filter(|p| p.is_file())
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -762,7 +761,11 @@ fn nightly_run_is_idempotent_atomic_and_locked() {
         "{err}"
     );
     assert_eq!(listing(&out), before);
-    assert!(!out.join(".staging").exists());
+    assert_eq!(
+        generations(d),
+        2,
+        "the failed run's generation was not removed"
+    );
 
     // A missing extract: a clear error before anything runs.
     let text = std::fs::read_to_string(&pipeline)
@@ -776,7 +779,7 @@ fn nightly_run_is_idempotent_atomic_and_locked() {
 
     // A lock held (an OS lock on the file) stops a second run, naming the holder; a lock
     // file left by a run that died holds no OS lock and stops nothing.
-    let lock = out.join(".urval-run.lock");
+    let lock = d.join(".out.generations/lock");
     {
         let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
         held.try_lock().unwrap();
@@ -789,8 +792,130 @@ fn nightly_run_is_idempotent_atomic_and_locked() {
     assert_eq!(checksums(&out), first);
 }
 
+/// The numbered generation directories of `dir/out`.
+fn generations(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join(".out.generations"))
+        .unwrap()
+        .filter(|e| {
+            let e = e.as_ref().unwrap();
+            e.path().is_dir() && e.file_name().to_string_lossy().parse::<u64>().is_ok()
+        })
+        .count()
+}
+
+/// `strace` finds every rename a run makes; the run is then killed (SIGKILL injected at the
+/// syscall) at each one in turn, and after each kill the outputs are one whole generation:
+/// every file the run manifest lists is there with its checksum, nothing else is, and the
+/// manifest verifies against the plan and its sidecar. Before the last rename that is the
+/// previous run (seed 5); the run killed at no rename is the new one (seed 6).
 #[test]
-fn a_killed_run_leaves_the_previous_outputs_intact() {
+fn a_run_killed_at_any_rename_leaves_one_whole_generation() {
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("URVAL_NO_STRACE").is_some(),
+            "strace is needed for this test (apt-get install strace), or set URVAL_NO_STRACE=1 to skip it knowingly"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = root().join("pipeline/indicators.toml");
+    let pipeline = nightly(d, &spec, "nightly.toml");
+    let out = d.join("out");
+    ok(urval().args(["run", p(&pipeline)]));
+    let text = std::fs::read_to_string(&pipeline)
+        .unwrap()
+        .replace("seed = 5", "seed = 6");
+    std::fs::write(&pipeline, text).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("urval");
+    let traced = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o"])
+        .arg(d.join("trace.txt"))
+        .arg(&bin)
+        .args(["run", "--outputs", p(&d.join("probe")), p(&pipeline)])
+        .output()
+        .unwrap();
+    assert!(
+        traced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&traced.stderr)
+    );
+    let renames = std::fs::read_to_string(d.join("trace.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("rename"))
+        .count();
+    assert!(renames >= 6, "{renames} renames");
+    let whole = |when: &str| -> u64 {
+        let mut listed: Vec<String> = checksums(&out).into_iter().map(|(n, _)| n).collect();
+        for (name, sum) in checksums(&out) {
+            let bytes =
+                std::fs::read(out.join(&name)).unwrap_or_else(|_| panic!("{when}: {name} missing"));
+            assert_eq!(
+                format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes)),
+                sum,
+                "{when}: {name}"
+            );
+        }
+        listed.push("run-manifest.json".into());
+        listed.sort();
+        let mut present: Vec<String> = listing(&out).into_iter().map(|(n, _)| n).collect();
+        present.sort();
+        assert_eq!(present, listed, "{when}: files beside the run's");
+        let v = urval()
+            .args([
+                "verify",
+                "--extract",
+                p(&root().join("sample-data/cases.parquet")),
+                "--plan",
+                p(&out.join("plan.json")),
+                "--manifest",
+                p(&out.join("manifest.csv")),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            v.status.success(),
+            "{when}: {}",
+            String::from_utf8_lossy(&v.stdout)
+        );
+        let side: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("manifest.draw.json")).unwrap())
+                .unwrap();
+        side["seed"].as_u64().unwrap()
+    };
+    assert_eq!(whole("before"), 5);
+    for n in 1..=renames {
+        let o = std::process::Command::new("strace")
+            .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+            .arg(format!(
+                "inject=rename,renameat,renameat2:signal=SIGKILL:when={n}"
+            ))
+            .arg(&bin)
+            .args(["run", p(&pipeline)])
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "the run was not killed at rename {n}");
+        let seed = whole(&format!("killed at rename {n} of {renames}"));
+        // Killed at the syscall's entry, rename n never happens: up to and including the
+        // last one (the link's), the previous generation is what is visible.
+        assert_eq!(seed, 5, "killed at rename {n}");
+        assert!(generations(d) <= 3, "generations pile up");
+    }
+    // Unkilled, the next run publishes the new generation and clears the dead ones.
+    ok(urval().args(["run", p(&pipeline)]));
+    assert_eq!(whole("after"), 6);
+    assert!(generations(d) <= 2);
+}
+
+/// Four runs at once: the OS lock lets one in at a time; a run that finds it held exits 2
+/// naming the holder, and the outputs are a complete set afterwards.
+#[test]
+fn simultaneous_runs_one_at_a_time() {
     use assert_cmd::cargo::CommandCargoExt;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -807,38 +932,10 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
     let stable = |dir: &Path| -> Vec<(String, Vec<u8>)> {
         listing(dir)
             .into_iter()
-            .filter(|(n, _)| n != ".urval-run.lock" && n != "run-manifest.json")
+            .filter(|(n, _)| n != "run-manifest.json")
             .collect()
     };
     let stable_before = stable(&out);
-    let sums_before = checksums(&out);
-    let mut ok_kills = 0;
-    for delay_ms in [30u64, 120, 300, 600] {
-        let mut child = std::process::Command::cargo_bin("urval")
-            .unwrap()
-            .args(["run", p(&pipeline)])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let status = child.wait().unwrap();
-        if !status.success() {
-            ok_kills += 1;
-        }
-        // Killed or finished, the visible outputs are a complete set: the previous run's
-        // (this pipeline's outputs are deterministic, so a finished rerun is the same; only
-        // the run manifest's times differ).
-        assert_eq!(stable(&out), stable_before, "after a kill at {delay_ms} ms");
-        assert_eq!(checksums(&out), sums_before);
-    }
-    assert!(ok_kills > 0, "no run was killed mid-way");
-    // The next run takes over the dead run's lock and staging directory.
-    ok(urval().args(["run", p(&pipeline)]));
-    assert_eq!(stable(&out), stable_before);
-    assert!(!out.join(".staging").exists());
-
     // Four runs at once: the OS lock lets one in at a time; a run that finds it held exits
     // 2 naming the holder, and the outputs are a complete set afterwards.
     let children: Vec<_> = (0..4)
@@ -956,7 +1053,10 @@ output = "report.html"
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     for text in [&side, &report] {
         assert!(!text.contains(p(dir.path())), "an absolute path leaked");
-        assert!(!text.contains(".staging"), "the staging directory leaked");
+        assert!(
+            !text.contains(".generations"),
+            "the generations directory leaked"
+        );
     }
     // An unknown key names the step and the key.
     let text = std::fs::read_to_string(sub.join("nightly.toml"))

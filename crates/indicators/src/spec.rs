@@ -232,7 +232,7 @@ impl Spec {
         let path_buf = path.to_path_buf();
         let raw: RawSpec = toml::from_str(text).map_err(|e| SpecError::Toml {
             path: path_buf.clone(),
-            reason: e.to_string().trim().replace('\n', " "),
+            reason: urval_ingest::located(text, e.message(), e.span()),
         })?;
         if raw.indicator.is_empty() {
             return Err(SpecError::Empty { path: path_buf });

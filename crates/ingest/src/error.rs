@@ -13,6 +13,36 @@ pub fn clip(s: &str) -> String {
     }
 }
 
+/// A parser's error in a text file as one short line: line and column of `span` (a byte
+/// range in `text`), the parser's `message`, and at most ~80 characters of the text around
+/// the position — never the whole line, which in a hostile file can be 200 KB.
+pub fn located(text: &str, message: &str, span: Option<std::ops::Range<usize>>) -> String {
+    let message = clip(message.trim().lines().next().unwrap_or(""));
+    let Some(span) = span else {
+        return message;
+    };
+    let at = span.start.min(text.len());
+    let at = (0..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let line = text[..at].matches('\n').count() + 1;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..at].chars().count() + 1;
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let before: String = {
+        let b: Vec<char> = text[line_start..at].chars().collect();
+        b[b.len().saturating_sub(40)..].iter().collect()
+    };
+    let after: String = text[at..line_end].chars().take(40).collect();
+    let near = format!("{before}{after}").trim().to_string();
+    if near.is_empty() {
+        format!("line {line}, column {column}: {message}")
+    } else {
+        format!("line {line}, column {column}: {message} (near {near:?})")
+    }
+}
+
 /// An extract that cannot be read. Row-level problems are not errors: they quarantine the row.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -36,6 +66,21 @@ pub enum IngestError {
     UnknownFormat {
         /// The file.
         path: PathBuf,
+    },
+    /// An input that does not exist.
+    #[error("{}: no such file or directory (check the path; a glob such as 'extract/*.csv' must be quoted)", path.display())]
+    NotFound {
+        /// The input as given.
+        path: PathBuf,
+    },
+    /// An input that exists but is neither a regular file nor a directory (a FIFO, socket
+    /// or device): it cannot be read twice, and the scan reads an extract more than once.
+    #[error("{}: is a {kind}, not a regular file: write the data to a file first and give that", path.display())]
+    NotAFile {
+        /// The input.
+        path: PathBuf,
+        /// What it is: "FIFO (named pipe)", "socket", "device".
+        kind: &'static str,
     },
     /// The operating system refused a read.
     #[error("{}: {source}", path.display())]
@@ -80,8 +125,18 @@ pub enum IngestError {
         /// The columns the file has, comma separated.
         present: String,
     },
+    /// A column the command needs is named more than once in a file's header.
+    #[error("{}: column {name:?} appears more than once in the header (columns {positions}): rename one so it is clear which to use", path.display())]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The repeated name.
+        name: String,
+        /// The 1-based positions, "2 and 3".
+        positions: String,
+    },
     /// A column whose type cannot be read as text.
-    #[error("{}: column {name:?} has type {data_type}, which cannot be read as text", path.display())]
+    #[error("{}: column {name:?} has type {data_type}, which cannot be read as text (bytes that are not UTF-8, or a type with no text form): convert it in the extract or leave it out", path.display())]
     UnreadableColumn {
         /// The file.
         path: PathBuf,

@@ -41,7 +41,7 @@ pub mod strata;
 mod text;
 
 pub use encoding::{EncodingChoice, TextEncoding};
-pub use error::{IngestError, Result};
+pub use error::{clip, located, IngestError, Result};
 pub use filter::{
     add_months, civil_from_days, parse_date, BoundFilter, Filter, ValueError, T_ERROR, T_FALSE,
     T_NULL, T_TRUE,

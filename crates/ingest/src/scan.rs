@@ -298,6 +298,35 @@ fn missing(path: &Path, name: &str, present: &[String]) -> IngestError {
     }
 }
 
+/// Every needed column present exactly once: a header that names a needed column twice is
+/// an error (which of the two is meant cannot be guessed), not a silent choice of the first.
+fn check_columns(path: &Path, names: &[String], needed: &[String]) -> Result<()> {
+    for n in needed {
+        let at: Vec<usize> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| *x == n)
+            .map(|(i, _)| i + 1)
+            .collect();
+        match at.len() {
+            0 => return Err(missing(path, n, names)),
+            1 => {}
+            _ => {
+                return Err(IngestError::DuplicateColumn {
+                    path: path.to_path_buf(),
+                    name: n.clone(),
+                    positions: at
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
@@ -355,11 +384,7 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
                 let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                     .map_err(|e| parquet_err(&f.path, e))?;
                 let names = field_names(meta.schema());
-                for n in needed {
-                    if !names.contains(n) {
-                        return Err(missing(&f.path, n, &names));
-                    }
-                }
+                check_columns(&f.path, &names, needed)?;
                 let mut base = 0u64;
                 for rg in 0..meta.metadata().num_row_groups() {
                     let rows = u64::try_from(meta.metadata().row_group(rg).num_rows()).unwrap_or(0);
@@ -374,11 +399,7 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
             }
             Format::Csv => {
                 let (header, delimiter) = csv_header(&f.path, extract.delimiter, text_encoding(f))?;
-                for n in needed {
-                    if !header.contains(n) {
-                        return Err(missing(&f.path, n, &header));
-                    }
-                }
+                check_columns(&f.path, &header, needed)?;
                 units.push(Unit::Csv {
                     file: i,
                     header,
@@ -388,20 +409,12 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
             }
             Format::Ipc => {
                 let names = file_columns(f, None)?;
-                for n in needed {
-                    if !names.contains(n) {
-                        return Err(missing(&f.path, n, &names));
-                    }
-                }
+                check_columns(&f.path, &names, needed)?;
                 units.push(Unit::Ipc { file: i });
             }
             Format::Excel => {
                 let names = file_columns(f, None)?;
-                for n in needed {
-                    if !names.contains(n) {
-                        return Err(missing(&f.path, n, &names));
-                    }
-                }
+                check_columns(&f.path, &names, needed)?;
                 units.push(Unit::Excel { file: i });
             }
         }
@@ -792,7 +805,17 @@ where
             .iter()
             .map(|h| self.spec.personal.contains(h))
             .collect();
+        let any_personal = personal.iter().any(|&p| p);
         let join = |rec: &csv::ByteRecord| -> String {
+            // A row that does not split into the header's columns cannot be masked by column
+            // name (a shifted field may hold the personal value): the whole line is masked.
+            if any_personal && rec.len() != header.len() {
+                return format!(
+                    "{PERSONAL_MASK} (a row of {} fields where the header has {}; not shown because a personal column is in it)",
+                    rec.len(),
+                    header.len()
+                );
+            }
             let parts: Vec<String> = rec
                 .iter()
                 .enumerate()
@@ -849,11 +872,20 @@ where
                     carried = Some(next);
                 }
                 let mut raw_lines = raw.split('\n');
+                // Lines swallowed by a quote were never split into columns: with a personal
+                // column in the extract, none of them is shown.
+                let unparsed = |l: &str| {
+                    if any_personal {
+                        format!("{PERSONAL_MASK} (a line that does not split into columns; not shown because a personal column is in it)")
+                    } else {
+                        l.to_string()
+                    }
+                };
                 self.counts.rows_read += 1;
                 self.quarantine_row(
                     line,
                     "unbalanced quote: a field runs on over the lines after it".to_string(),
-                    raw_lines.next().unwrap_or("").to_string(),
+                    unparsed(raw_lines.next().unwrap_or("")),
                 );
                 if to_the_end && bf + 1 == rec.len() {
                     // The quote was never closed: read the lines after this one again.
@@ -878,7 +910,7 @@ where
                         self.quarantine_row(
                             line + 1 + k as u64,
                             format!("inside an unbalanced quote opened at line {line}"),
-                            l.to_string(),
+                            unparsed(l),
                         );
                     }
                 }

@@ -81,6 +81,7 @@ fn walk(
     out: &mut Vec<PathBuf>,
     skipped: &mut Vec<(PathBuf, String)>,
     skip_unknown: bool,
+    visited: &mut std::collections::HashSet<PathBuf>,
 ) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| IngestError::Io {
         path: dir.to_path_buf(),
@@ -90,7 +91,22 @@ fn walk(
     paths.sort();
     for p in paths {
         if p.is_dir() {
-            walk(&p, out, skipped, skip_unknown)?;
+            // A symbolic link back up the tree would recurse without end: each directory
+            // is walked once, by its canonical path.
+            let canonical = std::fs::canonicalize(&p).map_err(|source| IngestError::Io {
+                path: p.clone(),
+                source,
+            })?;
+            if !visited.insert(canonical) {
+                skipped.push((
+                    p,
+                    "a directory already read (symbolic link loop)".to_string(),
+                ));
+                continue;
+            }
+            walk(&p, out, skipped, skip_unknown, visited)?;
+        } else if let Some(kind) = special_kind(&p) {
+            return Err(IngestError::NotAFile { path: p, kind });
         } else if is_hidden(&p) {
             let why = if p.to_string_lossy().ends_with(".quarantine.csv") {
                 "a quarantine file"
@@ -157,7 +173,11 @@ impl Extract {
             let before = paths.len();
             let p = Path::new(input);
             if p.is_dir() {
-                walk(p, &mut paths, &mut skipped, skip_unknown)?;
+                let mut visited = std::collections::HashSet::new();
+                if let Ok(c) = std::fs::canonicalize(p) {
+                    visited.insert(c);
+                }
+                walk(p, &mut paths, &mut skipped, skip_unknown, &mut visited)?;
             } else if is_glob(input) && !p.exists() {
                 let matches = glob::glob(input).map_err(|e| IngestError::BadGlob {
                     pattern: input.clone(),
@@ -171,13 +191,14 @@ impl Extract {
                 paths.extend(found);
             } else if p.is_file() {
                 paths.push(p.to_path_buf());
-            } else {
-                return Err(IngestError::Io {
+            } else if let Some(kind) = special_kind(p) {
+                return Err(IngestError::NotAFile {
                     path: p.to_path_buf(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "no such file or directory",
-                    ),
+                    kind,
+                });
+            } else {
+                return Err(IngestError::NotFound {
+                    path: p.to_path_buf(),
                 });
             }
             if paths.len() == before {
@@ -296,4 +317,28 @@ pub fn csv_header(
         names.push(name.trim().to_string());
     }
     Ok((names, d))
+}
+
+/// What a path that exists but is neither a file nor a directory is, or `None` when it does
+/// not exist (or is a file or directory).
+fn special_kind(p: &Path) -> Option<&'static str> {
+    let meta = std::fs::metadata(p).ok()?;
+    let ft = meta.file_type();
+    if ft.is_file() || ft.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("FIFO (named pipe)");
+        }
+        if ft.is_socket() {
+            return Some("socket");
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return Some("device");
+        }
+    }
+    Some("special file")
 }

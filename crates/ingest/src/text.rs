@@ -24,6 +24,27 @@ pub enum TextCol {
     },
 }
 
+/// Types that Arrow's cast to UTF-8 does not print faithfully (or at all): time-zone-aware
+/// and plain timestamps, times, durations, intervals and nested types.
+fn needs_formatter(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Timestamp(..)
+            | DataType::Time32(_)
+            | DataType::Time64(_)
+            | DataType::Duration(_)
+            | DataType::Interval(_)
+            | DataType::Struct(_)
+            | DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::FixedSizeList(..)
+            | DataType::ListView(_)
+            | DataType::LargeListView(_)
+            | DataType::Map(..)
+            | DataType::Union(..)
+    )
+}
+
 impl TextCol {
     /// View an array as text. Numbers, dates, booleans and other dictionaries are cast
     /// to UTF-8 the way Arrow prints them (integers in shortest decimal form, dates as
@@ -40,8 +61,35 @@ impl TextCol {
                     values: d.values().as_string::<i32>().clone(),
                 })
             }
+            // Bytes are text only when they are UTF-8: a cast that would turn a bad value
+            // into an empty one (Arrow's "safe" cast) is refused instead.
+            DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+            | DataType::FixedSizeBinary(_) => {
+                let opts = arrow_cast::CastOptions {
+                    safe: false,
+                    ..Default::default()
+                };
+                let cast = arrow_cast::cast_with_options(array, &DataType::Utf8, &opts).ok()?;
+                Some(TextCol::Utf8(cast.as_string::<i32>().clone()))
+            }
+            // Timestamps, times, durations, structs, lists and maps: printed by Arrow's
+            // display formatter (ISO 8601, a time zone as its offset, `{a: 1}`, `[1, 2]`).
+            t if needs_formatter(t) => {
+                let opts = arrow_cast::display::FormatOptions::default().with_null("");
+                let f = arrow_cast::display::ArrayFormatter::try_new(array.as_ref(), &opts).ok()?;
+                let values: StringArray = (0..array.len())
+                    .map(|i| (!array.is_null(i)).then(|| f.value(i).to_string()))
+                    .collect();
+                Some(TextCol::Utf8(values))
+            }
             _ => {
-                let cast = arrow_cast::cast(array, &DataType::Utf8).ok()?;
+                let opts = arrow_cast::CastOptions {
+                    safe: false,
+                    ..Default::default()
+                };
+                let cast = arrow_cast::cast_with_options(array, &DataType::Utf8, &opts).ok()?;
                 Some(TextCol::Utf8(cast.as_string::<i32>().clone()))
             }
         }
@@ -157,5 +205,38 @@ mod tests {
         assert_eq!(t.get(2), Some("aldre"));
         assert_eq!(t.get(1), None);
         assert_eq!(t.get(3), Some("missbruk"));
+    }
+
+    #[test]
+    fn timestamps_nested_and_binary_are_printed_or_refused() {
+        use arrow_array::{BinaryArray, TimestampMillisecondArray};
+        // 2024-03-01T09:30:00Z
+        let ms = 1_709_285_400_000i64;
+        let utc: ArrayRef =
+            Arc::new(TimestampMillisecondArray::from(vec![Some(ms), None]).with_timezone("+00:00"));
+        let t = TextCol::from_array(&utc).unwrap();
+        assert_eq!(t.get(0), Some("2024-03-01T09:30:00Z"));
+        assert_eq!(t.get(1), None);
+        let sthlm: ArrayRef = Arc::new(
+            TimestampMillisecondArray::from(vec![Some(ms)]).with_timezone("Europe/Stockholm"),
+        );
+        assert_eq!(
+            TextCol::from_array(&sthlm).unwrap().get(0),
+            Some("2024-03-01T10:30:00+01:00")
+        );
+        let naive: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![Some(ms)]));
+        assert_eq!(
+            TextCol::from_array(&naive).unwrap().get(0),
+            Some("2024-03-01T09:30:00")
+        );
+        let strukt: ArrayRef = Arc::new(arrow_array::StructArray::from(vec![(
+            Arc::new(arrow_schema::Field::new("a", DataType::Int64, true)),
+            Arc::new(Int64Array::from(vec![1])) as ArrayRef,
+        )]));
+        assert_eq!(TextCol::from_array(&strukt).unwrap().get(0), Some("{a: 1}"));
+        let ok: ArrayRef = Arc::new(BinaryArray::from(vec![b"abc".as_ref()]));
+        assert_eq!(TextCol::from_array(&ok).unwrap().get(0), Some("abc"));
+        let bad: ArrayRef = Arc::new(BinaryArray::from(vec![b"\xff\xfe".as_ref()]));
+        assert!(TextCol::from_array(&bad).is_none());
     }
 }

@@ -223,8 +223,20 @@ pub fn draw_bounded(
                     row: 0,
                     reason: e.to_string(),
                 })?;
-            let include_cols: Vec<Option<TextCol>> =
-                batch.extra.iter().map(TextCol::from_array).collect();
+            // An --include column that cannot be printed is refused by name, never written
+            // as empty cells.
+            let include_cols: Vec<TextCol> = batch
+                .extra
+                .iter()
+                .zip(include)
+                .map(|(a, name)| {
+                    TextCol::from_array(a).ok_or_else(|| IngestError::UnreadableColumn {
+                        path: batch.path.to_path_buf(),
+                        name: name.clone(),
+                        data_type: a.data_type().to_string(),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
             for (i, &r) in batch.rows.iter().enumerate() {
                 let r = r as usize;
                 let s = ids[i];
@@ -258,7 +270,7 @@ pub fn draw_bounded(
                 if st.bk.may_enter(s, rk) {
                     let payload = include_cols
                         .iter()
-                        .map(|c| c.as_ref().and_then(|c| c.get(r)).unwrap_or("").to_string())
+                        .map(|c| c.get(r).unwrap_or("").to_string())
                         .collect();
                     st.bk.offer(
                         s,

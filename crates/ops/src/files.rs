@@ -293,11 +293,14 @@ pub fn write_quarantine(
                 .unwrap_or_default();
             // The last line of defence: a personnummer left in a reason or a raw line (a
             // shifted row, a column not marked personal) is masked here.
+            // Text from the extract is neutralised against formula injection too: the
+            // quarantine file is opened in spreadsheets.
+            let cell = |s: &str| urval_report::xlsx::neutralise(s).into_owned();
             w.write_record([
-                file.as_str(),
-                &r.row.to_string(),
-                &urval_ingest::personal::redact(&r.reason),
-                &urval_ingest::personal::redact(&r.raw),
+                cell(&file),
+                r.row.to_string(),
+                cell(&urval_ingest::personal::redact(&r.reason)),
+                cell(&urval_ingest::personal::redact(&r.raw)),
             ])?;
         }
         w.flush()?;

@@ -919,7 +919,11 @@ fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: boo
     for r in rows {
         let mut rec = vec![r.indicator.clone()];
         match &r.group {
-            Some(g) => rec.extend(g.iter().cloned()),
+            // Group values are text from the extract: neutralised against formula injection.
+            Some(g) => rec.extend(
+                g.iter()
+                    .map(|v| urval_report::xlsx::neutralise(v).into_owned()),
+            ),
             None => rec.extend(by.iter().map(|_| String::new())),
         }
         if bands {

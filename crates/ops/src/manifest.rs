@@ -250,7 +250,10 @@ pub(crate) fn write_manifest(
             let mut w = csv::Writer::from_writer(f.writer());
             w.write_record(&header)?;
             for r in 0..rows {
-                let mut rec: Vec<String> = m.text[..k].iter().map(|c| c[r].clone()).collect();
+                // Every text cell neutralised against formula injection (undone when the
+                // manifest is read back, see `manifest_rows`).
+                let cell = |v: &String| urval_report::xlsx::neutralise(v).into_owned();
+                let mut rec: Vec<String> = m.text[..k].iter().map(|c| cell(&c[r])).collect();
                 rec.push(if m.prn_hidden {
                     String::new()
                 } else {
@@ -258,7 +261,7 @@ pub(crate) fn write_manifest(
                 });
                 rec.push(format!("{}", m.pi[r]));
                 rec.push(format!("{}", m.weight[r]));
-                rec.extend(m.text[k..].iter().map(|c| c[r].clone()));
+                rec.extend(m.text[k..].iter().map(|c| cell(&c[r])));
                 w.write_record(&rec)?;
             }
             w.flush()?;
@@ -373,6 +376,15 @@ pub fn manifest_layout(path: &Path) -> Result<(String, Vec<String>)> {
 /// text, so `0180` stays `0180`). A row with an empty key or stratum is an error.
 pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<ManifestRow>> {
     let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
+    // A CSV manifest's cells were neutralised against formula injection when written.
+    let csv = crate::files::extension(path) == "csv";
+    let text = |v: &str| -> String {
+        if csv {
+            urval_report::xlsx::restore(v).to_string()
+        } else {
+            v.to_string()
+        }
+    };
     let out = scan(
         &manifest,
         &ScanSpec::new(key, strata),
@@ -381,11 +393,11 @@ pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<Ma
             for (i, &r) in batch.rows.iter().enumerate() {
                 let r = r as usize;
                 v.push(ManifestRow {
-                    key: batch.key_at(r).to_string(),
+                    key: text(batch.key_at(r)),
                     values: batch
                         .strata
                         .iter()
-                        .map(|c| c.get(r).unwrap_or("").to_string())
+                        .map(|c| text(c.get(r).unwrap_or("")))
                         .collect(),
                     row: batch.row_number(i),
                 });

@@ -3,14 +3,21 @@
 //! settings; [`run`] calls the operations directly.
 //!
 //! Paths in a pipeline file are relative to the pipeline file's directory (an earlier
-//! step's output is named by its file name). The steps write into a staging directory
-//! inside the outputs directory; only when every step has succeeded are their files moved
-//! over the previous run's (one rename each) and `run-manifest.json` ([`RunManifest`])
-//! written last. A failed step names itself and leaves the previous outputs intact. A lock
-//! file keeps two runs from overlapping; a lock left by a run that died is taken over. The
-//! time recorded in the outputs is the newest input's modification time, so a rerun over
-//! unchanged inputs writes byte-identical outputs. Nothing here changes the working
-//! directory or any process-wide state.
+//! step's output is named by its file name).
+//!
+//! One run is one generation, published at once. The outputs path (`out/nightly`) is a
+//! symbolic link to a generation directory beside it (`out/.nightly.generations/7`). A run
+//! writes every step's files and `run-manifest.json` ([`RunManifest`]) into a new
+//! generation directory, then creates a link to it under a temporary name and renames that
+//! link over the outputs path: rename(2) replaces it atomically, so a reader, or a run
+//! killed at any instant, sees either the whole previous generation or the whole new one —
+//! never a new manifest beside an old sidecar. A generation left by a killed run is never
+//! linked and is removed by the next run; the previous generation is kept (a reader may be
+//! in it), older ones are removed. A failed step names itself and leaves the previous
+//! outputs intact. An OS lock (flock) in the generations directory keeps two runs from
+//! overlapping. The time recorded in the outputs is the newest input's modification time,
+//! so a rerun over unchanged inputs writes byte-identical outputs. Nothing here changes
+//! the working directory or any process-wide state.
 
 use crate::bail;
 use crate::error::{Context, OpsError, Result};
@@ -25,8 +32,7 @@ use urval_ingest::Extract;
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
 
-const LOCK: &str = ".urval-run.lock";
-const STAGING: &str = ".staging";
+const LOCK: &str = "lock";
 /// The run manifest's file name.
 pub const RUN_MANIFEST: &str = "run-manifest.json";
 
@@ -387,7 +393,7 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
         OpsError::Input(format!(
             "{}: not a valid pipeline: {}",
             path.display(),
-            e.to_string().trim().replace('\n', " ")
+            urval_ingest::located(&text, e.message(), e.span())
         ))
     })?;
     let base = std::path::absolute(path)
@@ -408,7 +414,7 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
             OpsError::Input(format!(
                 "{}: {label_base}: {}",
                 path.display(),
-                e.to_string().trim().replace('\n', " ")
+                urval_ingest::located(&text, e.message(), e.span())
             ))
         })?;
         let output = step.output().to_string();
@@ -547,6 +553,162 @@ impl Lock {
         file.flush()?;
         Ok(Lock(file))
     }
+}
+
+/// The generations of one outputs path: `link` (the outputs path, a symbolic link) and
+/// `dir` (`.NAME.generations` beside it, one numbered directory per run).
+struct Generations {
+    link: PathBuf,
+    dir: PathBuf,
+}
+
+impl Generations {
+    /// The generations of `outputs`, which must be a link made by an earlier run, or not
+    /// exist, or be an empty directory (removed).
+    fn open(outputs: &Path) -> Result<Generations> {
+        let link = std::path::absolute(outputs)
+            .with_context(|| format!("cannot resolve the path {}", outputs.display()))?;
+        let (Some(parent), Some(name)) = (link.parent(), link.file_name()) else {
+            bail!(
+                "{}: not a directory path for the outputs",
+                outputs.display()
+            );
+        };
+        if !parent.is_dir() {
+            bail!(
+                "{}: the outputs directory's parent does not exist",
+                parent.display()
+            );
+        }
+        let link = parent.join(name);
+        match std::fs::symlink_metadata(&link) {
+            Ok(m) if m.file_type().is_symlink() => {}
+            Ok(m) if m.is_dir() => {
+                let empty = std::fs::read_dir(&link)
+                    .with_context(|| format!("cannot read {}", link.display()))?
+                    .next()
+                    .is_none();
+                if !empty {
+                    bail!(
+                        "{}: a directory that urval run did not make; urval run keeps each run's outputs in {} and makes {} a link to the newest: move the directory away or give another outputs path",
+                        link.display(),
+                        Path::new(&format!(".{}.generations", name.to_string_lossy())).display(),
+                        link.display()
+                    );
+                }
+                std::fs::remove_dir(&link)
+                    .with_context(|| format!("cannot replace {}", link.display()))?;
+            }
+            Ok(_) => bail!(
+                "{}: a file, not an outputs directory: give another outputs path",
+                link.display()
+            ),
+            Err(_) => {}
+        }
+        let dir = parent.join(format!(".{}.generations", name.to_string_lossy()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Generations { link, dir })
+    }
+
+    /// The generation the link names, if any.
+    fn current(&self) -> Option<u64> {
+        let target = std::fs::read_link(&self.link).ok()?;
+        target.file_name()?.to_str()?.parse().ok()
+    }
+
+    /// The numbered generation directories.
+    fn numbered(&self) -> Result<Vec<u64>> {
+        let mut v = Vec::new();
+        for e in std::fs::read_dir(&self.dir)
+            .with_context(|| format!("cannot read {}", self.dir.display()))?
+        {
+            let e = e?;
+            if let Some(n) = e.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) {
+                v.push(n);
+            }
+        }
+        v.sort_unstable();
+        Ok(v)
+    }
+
+    /// A new, empty generation directory (under the lock): generations left by killed
+    /// runs (never linked) are removed first.
+    fn begin(&self) -> Result<PathBuf> {
+        let current = self.current();
+        let all = self.numbered()?;
+        for &n in &all {
+            if Some(n) < current.map(|c| c.saturating_sub(1)) || n > current.unwrap_or(0) {
+                let _ = std::fs::remove_dir_all(self.dir.join(n.to_string()));
+            }
+        }
+        let next = all
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(current.unwrap_or(0))
+            + 1;
+        let path = self.dir.join(next.to_string());
+        std::fs::create_dir(&path)
+            .with_context(|| format!("cannot write in {}", self.dir.display()))?;
+        Ok(path)
+    }
+
+    /// Make `generation` the outputs: its files are synced, a link to it is made under a
+    /// temporary name and renamed over the outputs path (atomic), then generations older
+    /// than the previous one are removed.
+    fn publish(&self, generation: &Path) -> Result<()> {
+        for e in std::fs::read_dir(generation)? {
+            let p = e?.path();
+            if p.is_file() {
+                std::fs::File::open(&p)?.sync_all()?;
+            }
+        }
+        if let Ok(d) = std::fs::File::open(generation) {
+            let _ = d.sync_all();
+        }
+        let name = generation
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir_name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let target = Path::new(&dir_name).join(&name);
+        let tmp = self.dir.join("link.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        // The temporary link lives in the generations directory but is resolved from the
+        // outputs path's directory after the rename, so it points one level up.
+        symlink(&target, &tmp)
+            .with_context(|| format!("cannot make the link {}", tmp.display()))?;
+        std::fs::rename(&tmp, &self.link)
+            .with_context(|| format!("cannot publish {}", self.link.display()))?;
+        if let Some(parent) = self.link.parent() {
+            if let Ok(d) = std::fs::File::open(parent) {
+                let _ = d.sync_all();
+            }
+        }
+        let now: u64 = name.parse().unwrap_or(0);
+        for n in self.numbered()? {
+            if n + 1 < now {
+                let _ = std::fs::remove_dir_all(self.dir.join(n.to_string()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(windows)]
+fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_dir(target, link)
 }
 
 /// XXH3-128 of a file, streamed.
@@ -1023,29 +1185,10 @@ pub fn run(
         }
         produced.extend(step.outputs());
     }
-    if let Some(parent) = outputs_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
-            bail!(
-                "{}: the outputs directory's parent does not exist",
-                parent.display()
-            );
-        }
-    }
-    std::fs::create_dir_all(&outputs_dir).with_context(|| {
-        format!(
-            "cannot create the outputs directory {}",
-            outputs_dir.display()
-        )
-    })?;
-    let outputs_dir = std::fs::canonicalize(&outputs_dir)?;
-    let _lock = Lock::take(&outputs_dir)?;
-    let staging = outputs_dir.join(STAGING);
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot clear {}", staging.display()))?;
-    }
-    std::fs::create_dir(&staging)
-        .with_context(|| format!("cannot write in {}", outputs_dir.display()))?;
+    let gens = Generations::open(&outputs_dir)?;
+    let outputs_dir = gens.link.clone();
+    let _lock = Lock::take(&gens.dir)?;
+    let staging = gens.begin()?;
     let output_time = rfc3339(newest_mtime(&inputs));
 
     let mut places = Places {
@@ -1099,30 +1242,6 @@ pub fn run(
             }
         }
     }
-    let previous: Vec<String> = std::fs::read_to_string(outputs_dir.join(RUN_MANIFEST))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .map(|v| {
-            v["outputs"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|o| o["path"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    for f in &produced_files {
-        std::fs::rename(staging.join(&f.path), outputs_dir.join(&f.path))
-            .with_context(|| format!("cannot move {} into {}", f.path, outputs_dir.display()))?;
-    }
-    for old in previous {
-        let is_plain = Path::new(&old).components().count() == 1;
-        if is_plain && !produced_files.iter().any(|f| f.path == old) {
-            let _ = std::fs::remove_file(outputs_dir.join(&old));
-        }
-    }
-    let _ = std::fs::remove_dir_all(&staging);
-
     for (_, _, _, d) in &records {
         for r in &d.reads {
             if !inputs.contains(r) {
@@ -1160,7 +1279,7 @@ pub fn run(
             outputs: step
                 .outputs()
                 .into_iter()
-                .filter(|o| outputs_dir.join(o).is_file())
+                .filter(|o| staging.join(o).is_file())
                 .collect(),
             summary: done.summary,
         })
@@ -1178,7 +1297,8 @@ pub fn run(
         steps,
         outputs: produced_files,
     };
-    crate::files::write_json(&outputs_dir.join(RUN_MANIFEST), &manifest)?;
+    crate::files::write_json(&staging.join(RUN_MANIFEST), &manifest)?;
+    gens.publish(&staging)?;
     Ok(RunOutcome {
         outputs_dir,
         manifest,

@@ -159,15 +159,21 @@ pub enum CsvDialect {
 }
 
 /// A text cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return) gets a leading `'`, which Excel shows as text and does not
-/// display (OWASP, "CSV Injection"). The exact value stays in Parquet and `.xlsx`, where
-/// text is written as text.
+/// a tab or a carriage return) gets a leading `'`, which makes Excel and LibreOffice take it
+/// as text (OWASP, "CSV Injection"). A value that begins with `'` gets one too, so the
+/// change can be undone exactly ([`restore`]): a manifest read back by `verify` yields the
+/// keys as drawn. The exact value stays in Parquet and `.xlsx`, where text is written as text.
 pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
     }
+}
+
+/// The value [`neutralise`] was given: one leading `'` removed.
+pub fn restore(s: &str) -> &str {
+    s.strip_prefix('\'').unwrap_or(s)
 }
 
 /// A CSV that opens straight in Swedish Excel: a UTF-8 BOM, `;`, CRLF, every text field in
@@ -209,6 +215,9 @@ mod tests {
         assert_eq!(neutralise("\tx"), "'\tx");
         assert_eq!(neutralise("äldre"), "äldre");
         assert_eq!(neutralise("0214"), "0214");
+        for v in ["=1+1", "'=1", "''", "'", "x'", "-", "", "äldre", "+46"] {
+            assert_eq!(restore(&neutralise(v)), v, "{v:?}");
+        }
     }
 
     #[test]

@@ -38,7 +38,12 @@ pub struct IndicatorsArgs {
     #[arg(long, value_name = "BANDS")]
     pub age_bands: Option<String>,
     /// The age of a record, as an expression (e.g. `YEAR(opened_date) - birth_year`).
-    #[arg(long, value_name = "EXPR", default_value = "age")]
+    #[arg(
+        long,
+        value_name = "EXPR",
+        default_value = "age",
+        allow_hyphen_values = true
+    )]
     pub age: String,
     /// The record key column (default: the manifest's key). In a census, rows with an
     /// empty key are quarantined; without --key a census reads no key column.
@@ -48,11 +53,11 @@ pub struct IndicatorsArgs {
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
     /// Only rows where this expression is true.
-    #[arg(long = "where", value_name = "EXPR")]
+    #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     pub where_: Option<String>,
     /// A data rule every row must meet (repeatable), e.g. "decided_date >= opened_date":
     /// a row where it is FALSE is quarantined with the rule as its reason (NULL passes).
-    #[arg(long = "check", value_name = "EXPR")]
+    #[arg(long = "check", value_name = "EXPR", allow_hyphen_values = true)]
     pub checks: Vec<String>,
     /// Census: also give intervals, treating the records as the outcome of a process
     /// (Wilson for shares, t for means, order statistics for medians).

@@ -29,12 +29,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "COL[,COL…]")]
     strata: String,
     /// A SQL filter on the rows in the population, e.g. "area = 'aldre'".
-    #[arg(long = "where", value_name = "EXPR")]
+    #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     where_: Option<String>,
     /// A data rule every row must meet (repeatable), e.g. "decided_date >= opened_date":
     /// a row where it is FALSE is quarantined with the rule as its reason (NULL passes, as
     /// in SQL CHECK). Recorded in the plan; draw and verify apply the same rules.
-    #[arg(long = "check", value_name = "EXPR")]
+    #[arg(long = "check", value_name = "EXPR", allow_hyphen_values = true)]
     checks: Vec<String>,
     /// Margin of error E: per stratum with --allocation domain, else on the overall share.
     #[arg(long, value_parser = crate::format::parse_rate, value_name = "E")]
