@@ -1066,3 +1066,44 @@ output = "report.html"
     let err = fails(urval().args(["run", p(&sub.join("bad.toml"))]), 2);
     assert!(err.contains("step 2 (draw): unknown field `sede`"), "{err}");
 }
+
+/// An outputs directory written before generations (a real directory with a run manifest)
+/// becomes generation 0 and stays readable through the link; a directory urval did not
+/// make is refused, untouched.
+#[test]
+fn an_outputs_directory_from_before_generations_is_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = root().join("pipeline/indicators.toml");
+    let pipeline = nightly(d, &spec, "nightly.toml");
+    let out = d.join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("run-manifest.json"), "{}").unwrap();
+    std::fs::write(out.join("old.txt"), "yesterday").unwrap();
+    ok(urval().args(["run", p(&pipeline)]));
+    assert!(std::fs::symlink_metadata(&out)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(d.join(".out.generations/0/old.txt")).unwrap(),
+        "yesterday"
+    );
+    assert!(out.join("manifest.csv").is_file() && !out.join("old.txt").exists());
+
+    let other = d.join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let err = fails(
+        urval().args(["run", "--outputs", p(&other), p(&pipeline)]),
+        2,
+    );
+    assert!(
+        err.contains("a directory that urval run did not make"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(other.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}

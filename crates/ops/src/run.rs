@@ -588,7 +588,17 @@ impl Generations {
                     .with_context(|| format!("cannot read {}", link.display()))?
                     .next()
                     .is_none();
-                if !empty {
+                if !empty && link.join(RUN_MANIFEST).is_file() {
+                    // The outputs of a urval run from before generations: they become
+                    // generation 0 (moved, then linked; a kill between the two is mended
+                    // below by the next run).
+                    let dir = generations_dir(parent, name);
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                    std::fs::rename(&link, dir.join("0")).with_context(|| {
+                        format!("cannot move {} into {}", link.display(), dir.display())
+                    })?;
+                } else if !empty {
                     bail!(
                         "{}: a directory that urval run did not make; urval run keeps each run's outputs in {} and makes {} a link to the newest: move the directory away or give another outputs path",
                         link.display(),
@@ -596,8 +606,10 @@ impl Generations {
                         link.display()
                     );
                 }
-                std::fs::remove_dir(&link)
-                    .with_context(|| format!("cannot replace {}", link.display()))?;
+                if empty {
+                    std::fs::remove_dir(&link)
+                        .with_context(|| format!("cannot replace {}", link.display()))?;
+                }
             }
             Ok(_) => bail!(
                 "{}: a file, not an outputs directory: give another outputs path",
@@ -605,10 +617,14 @@ impl Generations {
             ),
             Err(_) => {}
         }
-        let dir = parent.join(format!(".{}.generations", name.to_string_lossy()));
+        let dir = generations_dir(parent, name);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(Generations { link, dir })
+        let g = Generations { link, dir };
+        if std::fs::symlink_metadata(&g.link).is_err() && g.dir.join("0").is_dir() {
+            g.publish(&g.dir.join("0"))?;
+        }
+        Ok(g)
     }
 
     /// The generation the link names, if any.
@@ -699,6 +715,11 @@ impl Generations {
         }
         Ok(())
     }
+}
+
+/// `.NAME.generations` beside the outputs path `parent/NAME`.
+fn generations_dir(parent: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    parent.join(format!(".{}.generations", name.to_string_lossy()))
 }
 
 #[cfg(unix)]
