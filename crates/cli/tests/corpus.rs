@@ -6,6 +6,8 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn urval() -> Command {
     Command::cargo_bin("urval").unwrap()
 }
@@ -238,7 +240,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case { name: "directory without extracts, unknown types skipped", files: vec![("notes.md", b"x".to_vec()), ("x.csv.gz", b"x".to_vec())], args: plan_args("IN", &["--skip-unknown"]), expect: Expect::Error("no input files match") },
         Case { name: "directory with a gzipped part, skipped", files: vec![("x.csv", good.clone()), ("y.csv.gz", b"x".to_vec()), (".hidden.csv", good.clone())], args: plan_args("IN", &["--skip-unknown"]), expect: Expect::Quarantined(0) },
         Case { name: "output directory does not exist", files: vec![("x.csv", good.clone())], args: { let mut a = p("IN/x.csv"); let i = a.iter().position(|x| x == "-o").unwrap(); a[i + 1] = "OUT/missing/plan.json".into(); a }, expect: Expect::Error("does not exist") },
-        Case { name: "strata column that is a key", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--strata", "id", "--allocation", "equal"]), expect: Expect::Quarantined(0) },
+        Case { name: "strata column that is a key of personnummer", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--strata", "id", "--allocation", "equal"]), expect: Expect::Error("are personal identity numbers") },
     ]
 }
 
@@ -255,11 +257,17 @@ fn resolve(args: &[String], input: &Path, out: &Path) -> Vec<String> {
 fn the_bad_input_corpus() {
     let root = tempfile::tempdir().unwrap();
     let mut checked = 0;
+    let mut with_keys = 0;
     for (i, case) in cases(root.path()).into_iter().enumerate() {
         let input: PathBuf = root.path().join(format!("case{i:02}"));
         let out = input.join("out");
         std::fs::create_dir_all(&out).unwrap();
+        // Every key is a personnummer (K0001 → a valid number), so that every output
+        // can be searched for them below.
+        let mut numbers: Vec<String> = Vec::new();
         for (name, bytes) in &case.files {
+            let (bytes, used) = common::personal_keys(bytes);
+            numbers.extend(used);
             std::fs::write(input.join(name), bytes).unwrap();
         }
         let mut args = resolve(&case.args, &input, &out);
@@ -343,9 +351,46 @@ fn the_bad_input_corpus() {
                 assert!(stdout.contains("rows read"), "{}", case.name);
             }
         }
+        // No personnummer in stdout, stderr, the log at trace level, or any output file.
+        let loud = urval()
+            .args(&args)
+            .arg("-vv")
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap();
+        let mut places = vec![
+            ("stdout".to_string(), stdout.into_owned()),
+            ("stderr".to_string(), stderr.into_owned()),
+            (
+                "log".to_string(),
+                String::from_utf8_lossy(&loud.stderr).into_owned(),
+            ),
+        ];
+        for e in std::fs::read_dir(&out).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                places.push((
+                    p.display().to_string(),
+                    String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
+                ));
+            }
+        }
+        let needles = common::forms(&numbers);
+        for (place, text) in &places {
+            if let Some(n) = needles.iter().find(|n| text.contains(n.as_str())) {
+                panic!("{}: personnummer {n} in {place}", case.name);
+            }
+        }
+        if case.files.iter().any(|(n, _)| n.ends_with(".csv")) && !case.name.contains("UTF-16") {
+            with_keys += usize::from(!numbers.is_empty());
+        }
         checked += 1;
     }
     assert!(checked >= 44, "{checked} cases");
+    assert!(
+        with_keys >= 30,
+        "only {with_keys} cases had personnummer keys"
+    );
 }
 
 #[test]

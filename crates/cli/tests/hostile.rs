@@ -14,33 +14,8 @@ fn urval() -> Command {
     Command::cargo_bin("urval").unwrap()
 }
 
-/// The Luhn check digit of nine digits (the personnummer's YYMMDDNNN).
-fn luhn(body: &str) -> u32 {
-    let sum: u32 = body
-        .chars()
-        .map(|c| c.to_digit(10).unwrap())
-        .enumerate()
-        .map(|(i, d)| {
-            let v = d * if i % 2 == 0 { 2 } else { 1 };
-            if v > 9 {
-                v - 9
-            } else {
-                v
-            }
-        })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
-/// Record `i`'s key: YYYYMMDD-NNNC, a samordningsnummer (day + 60) for one in ten.
-fn pnr(i: usize) -> String {
-    let year = 1940 + i % 60;
-    let month = 1 + i % 12;
-    let day = 1 + i % 28 + if i.is_multiple_of(10) { 60 } else { 0 };
-    let serial = 100 + i % 900;
-    let body = format!("{:02}{month:02}{day:02}{serial:03}", year % 100);
-    format!("{}{month:02}{day:02}-{serial:03}{}", year, luhn(&body))
-}
+mod common;
+use common::{forms, pnr};
 
 const HEADER: &str = "pnr;kommunkod;område;sidor;inkommet;anteckning";
 
@@ -69,18 +44,6 @@ fn extract(n: usize, extra: &[String]) -> Vec<u8> {
     }
     s.push('\n');
     s.into_bytes()
-}
-
-/// The personnummer of an input, in every form an output could print it: with and without
-/// the hyphen, 10 digits (a 12-digit form contains these).
-fn forms(numbers: &[String]) -> Vec<String> {
-    let mut v = Vec::new();
-    for n in numbers {
-        let short = &n[2..];
-        v.push(short.to_string());
-        v.push(short.replace('-', ""));
-    }
-    v
 }
 
 /// A change to a case's files: (input directory, output directory).

@@ -462,6 +462,33 @@ fn exact_duplicates(
     Ok((n, first))
 }
 
+/// Refuse a strata column whose values are mostly personnummer or samordningsnummer: a
+/// stratum per person is no design, and plan.json (which is shared) would list the numbers
+/// as stratum values.
+fn refuse_personal_strata<'a>(
+    columns: &[String],
+    strata: impl Iterator<Item = &'a Vec<String>> + Clone,
+) -> Result<()> {
+    for (j, c) in columns.iter().enumerate() {
+        let (mut n, mut pnr) = (0usize, 0usize);
+        for values in strata.clone() {
+            n += 1;
+            if values
+                .get(j)
+                .is_some_and(|v| urval_ingest::personal::check_personnummer(v).is_ok())
+            {
+                pnr += 1;
+            }
+        }
+        if n >= 2 && 2 * pnr > n {
+            bail!(
+                "--strata {c:?}: {pnr} of its {n} values are personal identity numbers; a stratum per person is no design and plan.json would list them: stratify by a grouping column (municipality, area)"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Stop on duplicate keys unless allowed: how many, and the first few.
 pub fn check_duplicates(
     dups: &(u64, Vec<(String, u64)>),
@@ -549,6 +576,7 @@ pub fn plan(
             result.scan.totals().rows_read
         );
     }
+    refuse_personal_strata(&strata_cols, result.strata.keys())?;
     let population: u64 = result.strata.values().map(|s| s.population).sum();
     if let Some(r) = req.requested.filter(|&r| r > population) {
         bail!(
