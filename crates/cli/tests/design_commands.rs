@@ -524,3 +524,210 @@ fn absurd_margins_and_design_effects_are_refused() {
     let v = json(&["size", "--margin", "0.000001", "--population", "767"]);
     assert_eq!(v["n"], 767);
 }
+
+/// The report's margins are the design's: for plans with every allocation method and both
+/// target kinds, every margin in the report's JSON is recomputed here from plan.json with
+/// the design crate — the stratified margin at the needed and at the requested n_h (and at
+/// sampled points of the curve, against `allocate` for that total) for an overall target,
+/// every stratum's own margin for a domain target — and the method text names the
+/// allocation actually used.
+#[test]
+fn report_margins_come_from_the_plans_design() {
+    use urval_design::{
+        allocate, share_margin, stratified_margin, AllocationMethod, AllocationSpec,
+        AllocationTarget, StratumSpec,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("proportional", vec!["--margin", "0.04"]),
+        ("proportional", vec!["--total", "400"]),
+        ("neyman", vec!["--margin", "0.04", "--proportion", "0.2"]),
+        ("optimal", vec!["--total", "300", "--proportion", "0.3"]),
+        ("equal", vec!["--margin", "0.05"]),
+        ("equal", vec!["--total", "250", "--min", "3"]),
+        ("domain", vec!["--margin", "0.15"]),
+        ("domain", vec!["--margin", "0.2", "--max", "12"]),
+    ];
+    for (i, (method, target)) in cases.iter().enumerate() {
+        let plan = d.join(format!("plan{i}.json"));
+        let report = d.join(format!("report{i}.json"));
+        let mut args = vec![
+            "plan",
+            "--extract",
+            extract.to_str().unwrap(),
+            "--key",
+            "case_id",
+            "--strata",
+            "area",
+            "--where",
+            "municipality_code < '0200'",
+            "--allocation",
+            method,
+            "--requested",
+            "700",
+            "-o",
+            plan.to_str().unwrap(),
+        ];
+        args.extend(target.iter().copied());
+        urval().args(&args).assert().success();
+        urval()
+            .args([
+                "report",
+                "--plan",
+                plan.to_str().unwrap(),
+                "-o",
+                report.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+        let p: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+        let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let design = &p["design"];
+        let (z, prop, conf) = (
+            design["z"].as_f64().unwrap(),
+            design["proportion"].as_f64().unwrap(),
+            design["confidence"].as_f64().unwrap(),
+        );
+        let strata: Vec<StratumSpec> = p["strata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(k, s)| StratumSpec {
+                name: k.to_string(),
+                population: s["population"].as_u64().unwrap(),
+                proportion: prop,
+                cost: 1.0,
+            })
+            .collect();
+        let needed: Vec<u64> = p["strata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["n"].as_u64().unwrap())
+            .collect();
+        let requested: Vec<u64> = r["strata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["requested"]["records"].as_u64().unwrap())
+            .collect();
+        let close = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a - b).abs() <= 1e-12,
+                "{method} {target:?}: {what}: report {a}, design {b}"
+            );
+        };
+        let curve = &r["curve"];
+        if *method == "domain" {
+            assert_eq!(r["precision"]["kind"], "per_stratum");
+            let rows = r["precision"]["strata"].as_array().unwrap();
+            assert_eq!(rows.len(), strata.len());
+            let mut worst_needed: f64 = 0.0;
+            for row in rows {
+                let k = r["strata"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .position(|s| s["label"] == row["label"])
+                    .unwrap();
+                let big = strata[k].population;
+                let m = share_margin(needed[k], conf, prop, 1.0, Some(big));
+                close(
+                    row["needed_margin"].as_f64().unwrap(),
+                    m,
+                    "a stratum's needed margin",
+                );
+                worst_needed = worst_needed.max(m);
+                if requested[k] > 0 {
+                    let q = share_margin(requested[k], conf, prop, 1.0, Some(big));
+                    close(
+                        row["requested_margin"].as_f64().unwrap(),
+                        q,
+                        "a stratum's requested margin",
+                    );
+                }
+            }
+            close(
+                curve["needed"][1].as_f64().unwrap(),
+                worst_needed,
+                "the worst needed margin",
+            );
+            // Worst first.
+            let key: Vec<f64> = rows
+                .iter()
+                .map(|x| x["requested_margin"].as_f64().unwrap_or(f64::INFINITY))
+                .collect();
+            assert!(key.windows(2).all(|w| w[0] >= w[1]), "{key:?}");
+        } else {
+            assert_eq!(r["precision"]["kind"], "overall");
+            close(
+                curve["needed"][1].as_f64().unwrap(),
+                stratified_margin(&strata, &needed, z).unwrap(),
+                "the needed margin",
+            );
+            close(
+                curve["requested"][1].as_f64().unwrap(),
+                stratified_margin(&strata, &requested, z).unwrap(),
+                "the requested margin",
+            );
+            let m = AllocationMethod::from_name(method).unwrap();
+            let min = design["min"].as_u64();
+            let max = design["max"].as_u64();
+            let points = curve["points"].as_array().unwrap();
+            for pt in points.iter().step_by(37) {
+                let t = pt[0].as_u64().unwrap();
+                let a = allocate(&AllocationSpec {
+                    strata: strata.clone(),
+                    target: AllocationTarget::Total(t),
+                    method: m,
+                    confidence: conf,
+                    min: Some(urval_design::min_used(min, max, design["margin"].is_f64())),
+                    max,
+                })
+                .unwrap();
+                let counts: Vec<u64> = a.strata.iter().map(|x| x.n).collect();
+                close(
+                    pt[1].as_f64().unwrap(),
+                    stratified_margin(&strata, &counts, z).unwrap(),
+                    "a point of the curve",
+                );
+            }
+        }
+        let md = std::fs::read_to_string({
+            let md = d.join(format!("report{i}.md"));
+            urval()
+                .args([
+                    "report",
+                    "--plan",
+                    plan.to_str().unwrap(),
+                    "--lang",
+                    "en",
+                    "-o",
+                    md.to_str().unwrap(),
+                ])
+                .assert()
+                .success();
+            md
+        })
+        .unwrap();
+        let named = urval_report_allocation_words(method);
+        assert!(
+            md.contains(named),
+            "{method}: the method text does not name {named:?}"
+        );
+    }
+}
+
+/// How the English report names an allocation in its method text.
+fn urval_report_allocation_words(method: &str) -> &'static str {
+    match method {
+        "domain" => "Every stratum is sized for its own margin",
+        "proportional" => "proportional allocation",
+        "neyman" => "Neyman",
+        "optimal" => "optimal",
+        _ => "equal",
+    }
+}

@@ -41,6 +41,19 @@ pub enum AllocationMethod {
 }
 
 impl AllocationMethod {
+    /// The method of a name given by [`AllocationMethod::name`].
+    pub fn from_name(name: &str) -> Option<AllocationMethod> {
+        [
+            AllocationMethod::Proportional,
+            AllocationMethod::Neyman,
+            AllocationMethod::Optimal,
+            AllocationMethod::Equal,
+            AllocationMethod::Domain,
+        ]
+        .into_iter()
+        .find(|m| m.name() == name)
+    }
+
     /// The name used on the command line and in JSON.
     pub fn name(self) -> &'static str {
         match self {
@@ -463,6 +476,95 @@ pub fn stratified_margin(strata: &[StratumSpec], counts: &[u64], z: f64) -> Opti
     Some(z * variance.max(0.0).sqrt())
 }
 
+/// The minimum per stratum that [`allocate`] applies: the given `min`, or for a margin
+/// target [`DEFAULT_MARGIN_MIN`] (never above `max`), else 0.
+pub fn min_used(min: Option<u64>, max: Option<u64>, margin_target: bool) -> u64 {
+    min.unwrap_or(if margin_target {
+        DEFAULT_MARGIN_MIN.min(max.unwrap_or(u64::MAX))
+    } else {
+        0
+    })
+}
+
+/// The margin of the stratified share estimate as a function of the total, under a
+/// non-domain allocation `method` with per-stratum bounds lo_h = min(`min`, N_h),
+/// hi_h = min(`max`, N_h): for each of `totals` (clamped to [Σ lo_h, Σ hi_h]) the pair
+/// (total, z·√V) with V of [`stratified_margin`] (Cochran 1977, eq. 5.6) at exactly the
+/// integer counts [`allocate`] gives for that total. The priority method is
+/// house-monotone, so one sweep that adds records one at a time passes through every
+/// total's allocation (O(N log H) for the whole curve). Totals where a stratum with S_h > 0
+/// has no record have no finite margin and are left out.
+pub fn margin_curve(
+    strata: &[StratumSpec],
+    method: AllocationMethod,
+    min: u64,
+    max: Option<u64>,
+    z: f64,
+    totals: &[u64],
+) -> Vec<(u64, f64)> {
+    let mut weights = allocation_weights(strata, method);
+    if weights.iter().all(|&w| w <= 0.0) {
+        weights = allocation_weights(strata, AllocationMethod::Proportional);
+    }
+    let lo: Vec<u64> = strata.iter().map(|s| min.min(s.population)).collect();
+    let hi: Vec<u64> = strata
+        .iter()
+        .map(|s| max.unwrap_or(s.population).min(s.population))
+        .collect();
+    let (sum_lo, sum_hi): (u64, u64) = (lo.iter().sum(), hi.iter().sum());
+    let pops = strata.iter().map(|s| s.population as f64).collect();
+    let mut p = Priority::new(&weights, pops, &lo, &hi);
+    let mut at = sum_lo;
+    let mut wanted: Vec<u64> = totals.iter().map(|&t| t.clamp(sum_lo, sum_hi)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = Vec::with_capacity(wanted.len());
+    for t in wanted {
+        while at < t {
+            if p.next().is_none() {
+                break;
+            }
+            at += 1;
+        }
+        if let Some(m) = stratified_margin(strata, &p.counts, z) {
+            out.push((at, m));
+        }
+    }
+    out.dedup_by_key(|x| x.0);
+    out
+}
+
+/// The domain design's curve: for each margin E of `margins`, every stratum sized for its
+/// own margin E ([`share_size`] with N_h, E, C, p_h, then its bounds, as [`allocate`] does
+/// for the domain method), giving the pair (Σ n_h, E) — the total that gives every stratum
+/// the margin E. Sorted by total.
+pub fn domain_curve(
+    strata: &[StratumSpec],
+    confidence: f64,
+    min: u64,
+    max: Option<u64>,
+    margins: &[f64],
+) -> Vec<(u64, f64)> {
+    let mut out: Vec<(u64, f64)> = margins
+        .iter()
+        .filter_map(|&e| {
+            let mut total = 0u64;
+            for s in strata {
+                let mut ss = ShareSpec::new(e, confidence);
+                ss.proportion = s.proportion;
+                ss.population = Some(s.population);
+                let n = share_size(&ss).ok()?.n;
+                let hi = max.unwrap_or(s.population).min(s.population);
+                total += n.clamp(min.min(s.population), hi);
+            }
+            Some((total, e))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    out.dedup_by_key(|x| x.0);
+    out
+}
+
 /// Allocate a stratified sample.
 ///
 /// Non-domain methods share out records ∝ w_h ([`allocation_weights`]) by the priority
@@ -494,11 +596,7 @@ pub fn allocate(spec: &AllocationSpec) -> Result<Allocation, DesignError> {
         AllocationTarget::Total(_) => None,
     };
     // The default minimum never exceeds an explicit maximum.
-    let min_used = spec.min.unwrap_or(if margin_target.is_some() {
-        DEFAULT_MARGIN_MIN.min(spec.max.unwrap_or(u64::MAX))
-    } else {
-        0
-    });
+    let min_used = min_used(spec.min, spec.max, margin_target.is_some());
     let lo: Vec<u64> = strata.iter().map(|s| min_used.min(s.population)).collect();
     let hi: Vec<u64> = strata
         .iter()
@@ -1009,6 +1107,22 @@ mod tests {
                 prop_assert!(st.n <= sp.population);
                 prop_assert!(st.n >= min.unwrap_or(0).min(sp.population));
                 if let Some(max) = max { prop_assert!(st.n <= max); }
+            }
+        }
+
+        #[test]
+        fn the_margin_curve_is_the_allocation_at_every_total(strata in strata_strategy(), k in 1u64..40) {
+            for method in [AllocationMethod::Proportional, AllocationMethod::Neyman, AllocationMethod::Equal] {
+                let big: u64 = strata.iter().map(|s| s.population).sum();
+                let totals: Vec<u64> = (1..=8).map(|j| (big * j * k / 320).max(1)).collect();
+                let z = z_two_sided(0.95);
+                for (t, m) in margin_curve(&strata, method, 1, None, z, &totals) {
+                    let a = allocate(&AllocationSpec { strata: strata.clone(), target: AllocationTarget::Total(t), method, confidence: 0.95, min: Some(1), max: None }).unwrap();
+                    let counts: Vec<u64> = a.strata.iter().map(|x| x.n).collect();
+                    prop_assert_eq!(a.total, t);
+                    let exact = stratified_margin(&strata, &counts, z).unwrap();
+                    prop_assert!((exact - m).abs() <= 1e-15 * exact.max(1e-300), "{} vs {} at {}", exact, m, t);
+                }
             }
         }
 

@@ -35,9 +35,10 @@ mod round;
 mod size;
 
 pub use allocate::{
-    allocate, allocation_weights, apportion, stratified_margin, stratum_variance, total_for_margin,
-    Allocation, AllocationMethod, AllocationSpec, AllocationTarget, Binding, StratumAllocation,
-    StratumSpec, TotalAdjustment, DEFAULT_MARGIN_MIN,
+    allocate, allocation_weights, apportion, domain_curve, margin_curve, min_used,
+    stratified_margin, stratum_variance, total_for_margin, Allocation, AllocationMethod,
+    AllocationSpec, AllocationTarget, Binding, StratumAllocation, StratumSpec, TotalAdjustment,
+    DEFAULT_MARGIN_MIN,
 };
 pub use burden::{
     burden, burden_with_pages, compare_request, Burden, BurdenRates, RequestComparison,

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use urval_design::{apportion, share_margin, BurdenRates};
 use urval_report::{
     fmt_dec, fmt_int, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow, Lang,
-    Purpose, Rates, Report, StratumRow,
+    Precision, Purpose, Rates, Report, StratumPrecision, StratumRow,
 };
 
 /// What to report on and where.
@@ -370,7 +370,6 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             .as_ref()
             .map(|q| split_requested(q.requested, &plan)),
     };
-    let requested_total: Option<u64> = requested.as_ref().map(|v| v.iter().sum());
     let split_note = match (&args.requested_file, &requested, plan.strata.len() > 1) {
         (None, Some(_), true) => Some(match lang {
             Lang::Sv => "Den begärda totalen fördelas över stratumen i proportion till N_h (prioritetsmetoden), eftersom begäran per stratum inte angavs.".to_string(),
@@ -407,25 +406,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         });
     }
     let big = plan.total_population;
-    let margin = |n: u64| {
-        share_margin(
-            n,
-            plan.design.confidence,
-            plan.design.proportion,
-            1.0,
-            Some(big),
-        )
-    };
-    let steps = 240u64;
-    let mut points: Vec<(u64, f64)> = (1..=steps)
-        .map(|k| ((big * k).div_ceil(steps)).max(1))
-        .chain([plan.total_n.max(1)])
-        .chain(requested_total.map(|r| r.clamp(1, big.max(1))))
-        .filter(|&n| n <= big)
-        .map(|n| (n, margin(n)))
-        .collect();
-    points.sort_by_key(|p| p.0);
-    points.dedup_by_key(|p| p.0);
+    let (curve, precision) = design_precision(&plan, requested.as_deref(), &strata, lang)?;
     let draw = match &args.manifest {
         None => None,
         Some(m) => {
@@ -514,22 +495,158 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         },
         strata,
         requested_split: split_note,
-        curve: Curve {
-            population: big,
-            needed: (plan.total_n, margin(plan.total_n.max(1))),
-            requested: requested_total.map(|r| (r, margin(r.clamp(1, big.max(1))))),
-            points,
-            formula: format!(
-                "e(n) = z·√(P(1−P)/n·(N−n)/(N−1)), z = {}, P = {}, N = {}",
-                fmt_dec(lang, plan.design.z, 4),
-                fmt_dec(lang, plan.design.proportion, 2),
-                fmt_int(lang, big)
-            ),
-        },
+        curve,
+        precision,
         draw,
         indicators,
         indicators_confidence,
     })
+}
+
+/// The report's margins from the plan's own design — never from a simpler formula:
+///
+/// - an overall target (any allocation but domain): the stratified margin of the overall
+///   share, z·√(Σ W_h² S_h² (1/n_h − 1/N_h)) (Cochran 1977, eq. 5.6), as a function of the
+///   total under the plan's allocation, bounds and integer rounding
+///   ([`urval_design::margin_curve`]); the needed point at the plan's n_h, the requested one
+///   at the requested n_h;
+/// - a domain target (every stratum sized for its own margin): each stratum's margin
+///   ([`share_margin`] with N_h) at the needed and the requested n_h, worst first; the curve
+///   is the total that gives every stratum a margin E ([`urval_design::domain_curve`]), the
+///   needed and requested points at the worst stratum's margin.
+fn design_precision(
+    plan: &PlanFile,
+    requested: Option<&[u64]>,
+    rows: &[StratumRow],
+    lang: Lang,
+) -> Result<(Curve, Precision)> {
+    use urval_design::{
+        domain_curve, margin_curve, min_used, stratified_margin, AllocationMethod, StratumSpec,
+    };
+    let d = &plan.design;
+    let big = plan.total_population;
+    let method = AllocationMethod::from_name(&d.allocation).with_context(|| {
+        format!(
+            "the plan's allocation {:?} is not one urval knows",
+            d.allocation
+        )
+    })?;
+    let specs: Vec<StratumSpec> = plan
+        .strata
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StratumSpec {
+            name: i.to_string(),
+            population: s.population,
+            proportion: d.proportion,
+            cost: 1.0,
+        })
+        .collect();
+    let needed: Vec<u64> = plan.strata.iter().map(|s| s.n).collect();
+    let lo = min_used(d.min, d.max, d.margin.is_some());
+    let steps = 240u64;
+    let grid: Vec<u64> = (1..=steps)
+        .map(|k| (big * k).div_ceil(steps).max(1))
+        .collect();
+    let own = |n: u64, pop: u64| {
+        if n == 0 {
+            None
+        } else {
+            Some(share_margin(n, d.confidence, d.proportion, 1.0, Some(pop)))
+        }
+    };
+    if method == AllocationMethod::Domain {
+        let mut per: Vec<StratumPrecision> = plan
+            .strata
+            .iter()
+            .zip(rows)
+            .enumerate()
+            .map(|(i, (s, row))| StratumPrecision {
+                label: row.label.clone(),
+                population: s.population,
+                needed: s.n,
+                needed_margin: own(s.n, s.population).unwrap_or(f64::NAN),
+                requested: requested.map(|r| r[i]),
+                requested_margin: requested.and_then(|r| own(r[i], s.population)),
+            })
+            .collect();
+        let key = |p: &StratumPrecision| match requested {
+            Some(_) => p.requested_margin.unwrap_or(f64::INFINITY),
+            None => p.needed_margin,
+        };
+        per.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.label.cmp(&b.label)));
+        let worst = |f: &dyn Fn(&StratumPrecision) -> Option<f64>| {
+            per.iter()
+                .filter_map(f)
+                .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+        };
+        let worst_needed =
+            worst(&|p| Some(p.needed_margin).filter(|m| m.is_finite())).unwrap_or(0.0);
+        let any_empty = requested.is_some_and(|r| r.contains(&0));
+        let worst_requested = if any_empty {
+            None
+        } else {
+            worst(&|p| p.requested_margin)
+        };
+        let margins: Vec<f64> = (0..steps)
+            .map(|k| 0.005 * (0.5f64 / 0.005).powf(k as f64 / (steps - 1) as f64))
+            .collect();
+        let points = domain_curve(&specs, d.confidence, lo, d.max, &margins);
+        let curve = Curve {
+            population: big,
+            points,
+            needed: (plan.total_n, worst_needed),
+            requested: requested
+                .zip(worst_requested)
+                .map(|(r, m)| (r.iter().sum(), m)),
+            formula: match lang {
+                Lang::Sv => format!("varje stratum för sin egen felmarginal E: n_h = n0/(1 + (n0 − 1)/N_h), n0 = z²·P(1−P)/E², z = {}, P = {}; punkterna är det sämsta stratumets felmarginal", fmt_dec(lang, d.z, 4), fmt_dec(lang, d.proportion, 2)),
+                Lang::En => format!("every stratum sized for its own margin E: n_h = n0/(1 + (n0 − 1)/N_h), n0 = z²·P(1−P)/E², z = {}, P = {}; the points are the worst stratum's margin", fmt_dec(lang, d.z, 4), fmt_dec(lang, d.proportion, 2)),
+            },
+        };
+        return Ok((
+            curve,
+            Precision {
+                kind: "per_stratum".into(),
+                strata: per,
+            },
+        ));
+    }
+    let at = |counts: &[u64]| stratified_margin(&specs, counts, d.z);
+    let mut totals = grid;
+    totals.push(plan.total_n.max(1));
+    let points = margin_curve(&specs, method, lo, d.max, d.z, &totals);
+    let needed_margin = at(&needed).unwrap_or(f64::NAN);
+    let requested_point = requested.and_then(|r| at(r).map(|m| (r.iter().sum(), m)));
+    let curve = Curve {
+        population: big,
+        points,
+        needed: (plan.total_n, needed_margin),
+        requested: requested_point,
+        formula: match lang {
+            Lang::Sv => format!(
+                "e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)), n_h enligt {}, z = {}, P = {}, N = {}",
+                urval_report::allocation_name(lang, &d.allocation),
+                fmt_dec(lang, d.z, 4),
+                fmt_dec(lang, d.proportion, 2),
+                fmt_int(lang, big)
+            ),
+            Lang::En => format!(
+                "e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)), n_h by {}, z = {}, P = {}, N = {}",
+                urval_report::allocation_name(lang, &d.allocation),
+                fmt_dec(lang, d.z, 4),
+                fmt_dec(lang, d.proportion, 2),
+                fmt_int(lang, big)
+            ),
+        },
+    };
+    Ok((
+        curve,
+        Precision {
+            kind: "overall".into(),
+            strata: Vec::new(),
+        },
+    ))
 }
 
 /// Build the report and write it (HTML, Markdown or JSON by the output's extension).

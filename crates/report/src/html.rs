@@ -199,6 +199,58 @@ pub fn render_html(r: &Report) -> String {
         esc(&r.curve.formula)
     );
 
+    // A domain design: every stratum's own margin, worst first.
+    if !r.precision.strata.is_empty() {
+        let row = |p: &crate::StratumPrecision| -> String {
+            let m = |v: Option<f64>| {
+                v.map_or("–".to_string(), |x| {
+                    format!("±{}", fmt_dec(lang, x * 100.0, 1))
+                })
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.label),
+                fmt_int(lang, p.population),
+                fmt_int(lang, p.needed),
+                m(Some(p.needed_margin).filter(|x| x.is_finite())),
+                p.requested.map_or("–".to_string(), |q| fmt_int(lang, q)),
+                m(p.requested_margin)
+            )
+        };
+        let head = format!(
+            "<table><thead><tr><th>{}</th><th>N</th><th>{}</th><th>{} ({})</th><th>{}</th><th>{} ({})</th></tr></thead><tbody>",
+            esc(w.stratum),
+            esc(w.needed),
+            esc(w.margin),
+            esc(w.needed),
+            esc(w.requested),
+            esc(w.margin),
+            esc(w.requested)
+        );
+        let _ = writeln!(
+            s,
+            "<h3>{} ({})</h3>{head}",
+            esc(w.stratum_margins),
+            esc(w.worst_first)
+        );
+        for p in r.precision.strata.iter().take(10) {
+            let _ = writeln!(s, "{}", row(p));
+        }
+        let _ = writeln!(s, "</tbody></table>");
+        if r.precision.strata.len() > 10 {
+            let _ = writeln!(
+                s,
+                "<details><summary>{} ({})</summary>{head}",
+                esc(w.all_strata),
+                fmt_int(lang, r.precision.strata.len() as u64)
+            );
+            for p in &r.precision.strata {
+                let _ = writeln!(s, "{}", row(p));
+            }
+            let _ = writeln!(s, "</tbody></table></details>");
+        }
+    }
+
     // Per stratum.
     let _ = writeln!(s, "<h2>{}</h2>", esc(w.per_stratum));
     let top = 25usize;
@@ -279,7 +331,7 @@ pub fn render_html(r: &Report) -> String {
     if let Some(d) = &r.draw {
         item(w.seed, &d.seed.to_string());
         item(w.start, &d.start.to_string());
-        item(w.prn, &d.prn);
+        item(w.prn, &crate::text::prn_formula(lang, &d.prn));
         item(w.manifest, &d.manifest);
     }
     item("plan", &r.plan_file);

@@ -27,7 +27,7 @@ mod text;
 pub mod xlsx;
 pub use html::render_html;
 pub use markdown::render_markdown;
-pub use text::{fmt_dec, fmt_int, fmt_pct, method_name, Lang};
+pub use text::{allocation_name, fmt_dec, fmt_int, fmt_pct, method_name, Lang};
 
 use serde::Serialize;
 
@@ -113,6 +113,33 @@ pub struct Curve {
     pub formula: String,
 }
 
+/// One stratum's own margin (domain designs, where every stratum is sized for its own).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StratumPrecision {
+    /// The stratum's label.
+    pub label: String,
+    /// N_h.
+    pub population: u64,
+    /// The records the purpose needs, n_h.
+    pub needed: u64,
+    /// The stratum's margin at n_h.
+    pub needed_margin: f64,
+    /// The records requested, if a request is given.
+    pub requested: Option<u64>,
+    /// The stratum's margin at the requested records (`None` when none are requested).
+    pub requested_margin: Option<f64>,
+}
+
+/// What the margins of the report are: the overall share's (stratified, under the plan's
+/// allocation) or, for a domain design, every stratum's own.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Precision {
+    /// `overall` or `per_stratum`.
+    pub kind: String,
+    /// Per stratum, worst first by the requested (else needed) margin (domain designs).
+    pub strata: Vec<StratumPrecision>,
+}
+
 /// How the draw was made and can be verified.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Draw {
@@ -193,6 +220,8 @@ pub struct Report {
     pub requested_split: Option<String>,
     /// Margin against records.
     pub curve: Curve,
+    /// Which margin the report states, and per stratum for a domain design.
+    pub precision: Precision,
     /// The draw, with a manifest.
     pub draw: Option<Draw>,
     /// Achieved estimates, with indicators.
@@ -257,6 +286,10 @@ mod tests {
                 needed: (257, 0.0499),
                 requested: Some((767, 0.0)),
                 formula: "e(n) = z·√(P(1−P)/n·(N−n)/(N−1))".into(),
+            },
+            precision: Precision {
+                kind: "overall".into(),
+                strata: Vec::new(),
             },
             draw: Some(Draw {
                 seed: 20_261_123,

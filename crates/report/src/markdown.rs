@@ -135,6 +135,38 @@ pub fn render_markdown(r: &Report) -> String {
             fmt_dec(lang, m * 100.0, 2)
         );
     }
+    if !r.precision.strata.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{} ({}):\n\n| {} | N | {} | {} ({}) | {} | {} ({}) |\n|---|---:|---:|---:|---:|---:|",
+            w.stratum_margins,
+            w.worst_first,
+            w.stratum,
+            w.needed,
+            w.margin,
+            w.needed,
+            w.requested,
+            w.margin,
+            w.requested
+        );
+        let m = |v: Option<f64>| {
+            v.map_or("–".to_string(), |x| {
+                format!("±{}", fmt_dec(lang, x * 100.0, 1))
+            })
+        };
+        for p in &r.precision.strata {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&p.label),
+                fmt_int(lang, p.population),
+                fmt_int(lang, p.needed),
+                m(Some(p.needed_margin).filter(|x| x.is_finite())),
+                p.requested.map_or("–".to_string(), |q| fmt_int(lang, q)),
+                m(p.requested_margin)
+            );
+        }
+    }
     let _ = writeln!(s, "\n## {}\n", w.per_stratum);
     let _ = writeln!(
         s,
@@ -209,7 +241,7 @@ pub fn render_markdown(r: &Report) -> String {
             w.start,
             code(&d.start.to_string()),
             w.prn,
-            code(&d.prn),
+            code(&crate::text::prn_formula(lang, &d.prn)),
             w.manifest,
             code(&d.manifest)
         );

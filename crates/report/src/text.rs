@@ -85,6 +85,14 @@ pub fn fmt_points(lang: Lang, v: f64) -> String {
     }
 }
 
+/// The PRN formula as the sidecar records it, with its words in the report's language.
+pub fn prn_formula(lang: Lang, prn: &str) -> String {
+    match lang {
+        Lang::Sv => prn.replace("key UTF-8 bytes", "nyckelns byte i UTF-8"),
+        Lang::En => prn.to_string(),
+    }
+}
+
 /// The fixed words of the report.
 pub struct Words {
     pub title: &'static str,
@@ -127,6 +135,9 @@ pub struct Words {
     pub files: &'static str,
     pub margin_table: &'static str,
     pub margin: &'static str,
+    pub stratum_margins: &'static str,
+    pub worst_first: &'static str,
+    pub all_strata: &'static str,
 }
 
 pub const SV: Words = Words {
@@ -145,7 +156,7 @@ pub const SV: Words = Words {
     total: "Totalt",
     per_stratum: "Per stratum",
     burden: "Börda",
-    precision: "Vad varje extra akt köper",
+    precision: "Vad varje extra akt tillför",
     plot_margin_title: "Felmarginal mot antal akter",
     plot_margin_x: "antal akter",
     plot_margin_y: "felmarginal (procentenheter)",
@@ -170,6 +181,9 @@ pub const SV: Words = Words {
     files: "uttag",
     margin_table: "Felmarginal vid olika antal akter",
     margin: "Felmarginal",
+    stratum_margins: "Felmarginal per stratum",
+    worst_first: "de största felmarginalerna först",
+    all_strata: "Alla strata",
 };
 
 pub const EN: Words = Words {
@@ -213,6 +227,9 @@ pub const EN: Words = Words {
     files: "extract",
     margin_table: "Margin of error at other numbers of records",
     margin: "Margin of error",
+    stratum_margins: "Margin of error per stratum",
+    worst_first: "the largest margins first",
+    all_strata: "All strata",
 };
 
 /// The words of a language.
@@ -404,7 +421,7 @@ pub mod sentences {
         match (t.requested, t.surplus()) {
             (Some(q), Some(s)) => match lang {
                 Lang::Sv => format!(
-                    "{base} Begäran gäller {} akter. De {} akter som begärs utöver behovet är {} sidor och {} arbetsdagar som inte köper någon precision som syftet kräver.",
+                    "{base} Begäran gäller {} akter. De {} akter som begärs utöver behovet är {} sidor och {} arbetsdagar som inte tillför någon precision som syftet kräver.",
                     fmt_int(lang, q.records),
                     fmt_int(lang, s.records),
                     fmt_dec(lang, s.pages, 0),
@@ -422,20 +439,63 @@ pub mod sentences {
         }
     }
 
-    /// What going from the needed to the requested number of records buys.
+    /// What going from the needed to the requested number of records buys, in the
+    /// design's own margin (the overall share's, or the worst stratum's for a domain
+    /// design).
     pub fn precision(r: &Report) -> Option<String> {
         let lang = r.lang;
         let (n1, m1) = r.curve.needed;
-        let (n2, m2) = r.curve.requested?;
+        let per_stratum = r.precision.kind == "per_stratum";
+        let Some((n2, m2)) = r.curve.requested else {
+            // A domain request that leaves a stratum without records.
+            let empty = r
+                .precision
+                .strata
+                .iter()
+                .filter(|s| s.requested == Some(0))
+                .count();
+            return (per_stratum && empty > 0).then(|| match lang {
+                Lang::Sv => format!(
+                    "Med de {} akter som behövs är felmarginalen högst {} i varje stratum. Begäran ger {} strata inga akter alls och därmed ingen skattning där.",
+                    fmt_int(lang, n1),
+                    fmt_points(lang, m1),
+                    fmt_int(lang, empty as u64)
+                ),
+                Lang::En => format!(
+                    "With the {} records needed the margin of error is at most {} in every stratum. The request gives {} strata no records at all, and so no estimate there.",
+                    fmt_int(lang, n1),
+                    fmt_points(lang, m1),
+                    fmt_int(lang, empty as u64)
+                ),
+            });
+        };
+        if per_stratum && m2 > m1 * (1.0 + 1e-9) {
+            return Some(match lang {
+                Lang::Sv => format!(
+                    "Med de {} akter som behövs är felmarginalen högst {} i varje stratum. Begäran på {} akter ger vissa strata färre akter än de behöver: den största felmarginalen blir {}.",
+                    fmt_int(lang, n1),
+                    fmt_points(lang, m1),
+                    fmt_int(lang, n2),
+                    fmt_points(lang, m2)
+                ),
+                Lang::En => format!(
+                    "With the {} records needed the margin of error is at most {} in every stratum. The request for {} records gives some strata fewer records than they need: the largest margin becomes {}.",
+                    fmt_int(lang, n1),
+                    fmt_points(lang, m1),
+                    fmt_int(lang, n2),
+                    fmt_points(lang, m2)
+                ),
+            });
+        }
         if n2 <= n1 {
             return None;
         }
         let extra = n2 - n1;
         let gain = (m1 - m2).max(0.0);
         let per100 = gain * 100.0 / extra as f64 * 100.0;
-        Some(match lang {
-            Lang::Sv => format!(
-                "{} akter ger en felmarginal på {}; de {} begärda ger {}. De {} extra akterna minskar felmarginalen med {} procentenheter, {} procentenheter per 100 akter.",
+        Some(match (lang, per_stratum) {
+            (Lang::Sv, false) => format!(
+                "{} akter ger en felmarginal på {} för den totala andelen; de {} begärda ger {}. De {} extra akterna minskar felmarginalen med {} procentenheter, {} procentenheter per 100 akter.",
                 fmt_int(lang, n1),
                 fmt_points(lang, m1),
                 fmt_int(lang, n2),
@@ -444,8 +504,8 @@ pub mod sentences {
                 fmt_dec(lang, gain * 100.0, 1),
                 fmt_dec(lang, per100, 2)
             ),
-            Lang::En => format!(
-                "{} records give a margin of error of {}; the {} requested give {}. The {} extra records narrow the margin by {} points, {} points per 100 records.",
+            (Lang::En, false) => format!(
+                "{} records give a margin of error of {} on the overall share; the {} requested give {}. The {} extra records narrow the margin by {} points, {} points per 100 records.",
                 fmt_int(lang, n1),
                 fmt_points(lang, m1),
                 fmt_int(lang, n2),
@@ -453,6 +513,24 @@ pub mod sentences {
                 fmt_int(lang, extra),
                 fmt_dec(lang, gain * 100.0, 1),
                 fmt_dec(lang, per100, 2)
+            ),
+            (Lang::Sv, true) => format!(
+                "Med de {} akter som behövs är felmarginalen högst {} i varje stratum; med de {} begärda högst {}. De {} extra akterna minskar den största felmarginalen med {} procentenheter.",
+                fmt_int(lang, n1),
+                fmt_points(lang, m1),
+                fmt_int(lang, n2),
+                fmt_points(lang, m2),
+                fmt_int(lang, extra),
+                fmt_dec(lang, gain * 100.0, 1)
+            ),
+            (Lang::En, true) => format!(
+                "With the {} records needed the margin of error is at most {} in every stratum; with the {} requested at most {}. The {} extra records narrow the largest margin by {} points.",
+                fmt_int(lang, n1),
+                fmt_points(lang, m1),
+                fmt_int(lang, n2),
+                fmt_points(lang, m2),
+                fmt_int(lang, extra),
+                fmt_dec(lang, gain * 100.0, 1)
             ),
         })
     }
@@ -463,8 +541,22 @@ pub mod sentences {
         let rates = &r.rates;
         let mut out = Vec::new();
         out.push(match lang {
-            Lang::Sv => "Urvalsstorlek för en andel (Cochran): n0 = z²·P(1−P)/E², med ändlighetskorrektion n = n0/(1 + (n0 − 1)/N), avrundat uppåt. För flera strata fördelas totalen med den valda fördelningsmetoden i hela akter enligt prioritetsmetoden (Huntington–Hill; för Neyman den exakta heltalsoptimala fördelningen, Wright 2012); varje n_h ≤ N_h, och med en felmarginal som mål är totalen den minsta vars heltalsfördelning når marginalen. Felmarginalen för den totala andelen med proportionell fördelning är e(n) = z·√(P(1−P)/n·(N − n)/(N − 1)) (Cochran 1977, ekv. 4.3).".to_string(),
-            Lang::En => "Sample size for a share (Cochran): n0 = z²·P(1−P)/E², with the finite population correction n = n0/(1 + (n0 − 1)/N), rounded up. Over several strata the total is allocated by the chosen method in whole records by the priority method (Huntington–Hill; for Neyman the exact integer optimum, Wright 2012); every n_h ≤ N_h, and with a margin as the target the total is the smallest whose integer allocation meets it. The margin of the overall share under proportional allocation is e(n) = z·√(P(1−P)/n·(N − n)/(N − 1)) (Cochran 1977, eq. 4.3).".to_string(),
+            Lang::Sv => {
+                let head = "Urvalsstorlek för en andel (Cochran): n0 = z²·P(1−P)/E², med ändlighetskorrektion n = n0/(1 + (n0 − 1)/N), avrundat uppåt.";
+                if r.precision.kind == "per_stratum" {
+                    format!("{head} Varje stratum dimensioneras för sin egen felmarginal med sitt eget N_h (domänskattning), inom gränserna för minsta och största antal; felmarginalerna i rapporten är stratumens egna, e_h = z·√(P(1−P)/n_h·(N_h − n_h)/(N_h − 1)).")
+                } else {
+                    format!("{head} Totalen fördelas över strata med {} i hela akter enligt prioritetsmetoden (Huntington–Hill; för Neyman den exakta heltalsoptimala fördelningen, Wright 2012); varje n_h ≤ N_h, och med en felmarginal som mål är totalen den minsta vars heltalsfördelning når marginalen. Felmarginalen för den totala andelen är den stratifierade e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)) med W_h = N_h/N och S_h² = P(1−P)·N_h/(N_h − 1) (Cochran 1977, ekv. 5.6), beräknad från de faktiska heltalen n_h.", allocation_name(lang, &r.purpose.allocation))
+                }
+            }
+            Lang::En => {
+                let head = "Sample size for a share (Cochran): n0 = z²·P(1−P)/E², with the finite population correction n = n0/(1 + (n0 − 1)/N), rounded up.";
+                if r.precision.kind == "per_stratum" {
+                    format!("{head} Every stratum is sized for its own margin with its own N_h (domain estimation), within the minimum and maximum per stratum; the margins in this report are the strata's own, e_h = z·√(P(1−P)/n_h·(N_h − n_h)/(N_h − 1)).")
+                } else {
+                    format!("{head} The total is allocated over the strata by {} in whole records by the priority method (Huntington–Hill; for Neyman the exact integer optimum, Wright 2012); every n_h ≤ N_h, and with a margin as the target the total is the smallest whose integer allocation meets it. The margin of the overall share is the stratified e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)) with W_h = N_h/N and S_h² = P(1−P)·N_h/(N_h − 1) (Cochran 1977, eq. 5.6), computed from the actual whole n_h.", allocation_name(lang, &r.purpose.allocation))
+                }
+            }
         });
         out.push(match lang {
             Lang::Sv => format!(
@@ -505,7 +597,7 @@ pub mod sentences {
             match lang {
                 Lang::Sv => format!(
                     "Akterna drogs med permanenta slumptal: {} (specifikation {}), frö {}, startpunkt {}. I varje stratum väljs de n_h akter som har minst (u − start) mod 1 — ett obundet slumpmässigt urval utan återläggning som blir detsamma oavsett radordning, filuppdelning eller antal trådar. Urvalslistan {} har {} akter.",
-                    d.prn, d.prn_spec_version, d.seed, d.start, d.manifest, fmt_int(lang, d.selected)
+                    crate::text::prn_formula(lang, &d.prn), d.prn_spec_version, d.seed, d.start, d.manifest, fmt_int(lang, d.selected)
                 ),
                 Lang::En => format!(
                     "The records were drawn with permanent random numbers: {} (specification {}), seed {}, start {}. In every stratum the n_h records with the smallest (u − start) mod 1 are taken: simple random sampling without replacement, the same whatever the row order, file split or thread count. The manifest {} has {} records.",
@@ -513,7 +605,7 @@ pub mod sentences {
                 ),
             },
             match lang {
-                Lang::Sv => "Vem som helst med samma uttag kan kontrollera dragningen (utfall 0: identisk; 1: skillnaderna listas):".to_string(),
+                Lang::Sv => "Vem som helst med samma uttag kan kontrollera dragningen (slutkod 0: identisk; 1: skillnaderna listas):".to_string(),
                 Lang::En => "Anyone with the same extract can check the draw (exit 0: identical; 1: the differences are listed):".to_string(),
             },
         ]
