@@ -92,15 +92,6 @@ impl BurdenArgs {
 
 pub use urval_ops::text::{parse_f64, parse_rate, reconciliation, thousands};
 
-/// A signed integer with thousands separators.
-pub fn thousands_signed(v: i64) -> String {
-    if v < 0 {
-        format!("-{}", thousands(v.unsigned_abs()))
-    } else {
-        thousands(v as u64)
-    }
-}
-
 /// A rate as percentage points with one decimal: 0.05 → "5.0 %".
 pub fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
@@ -130,14 +121,20 @@ pub fn burden_line(b: &Burden) -> String {
     )
 }
 
-/// The "requested" and "surplus" lines of a burden block.
+/// The "requested" and "surplus" lines of a burden block; a request below the need is a
+/// "shortfall" of the records it lacks, never a negative surplus.
 pub fn request_lines(cmp: &urval_design::RequestComparison) -> String {
+    let (word, sign) = if cmp.surplus_records < 0 {
+        ("shortfall", -1.0)
+    } else {
+        ("surplus  ", 1.0)
+    };
     format!(
-        "  requested           {}\n  surplus             {} records, {} pages, {:.1} working days\n",
+        "  requested           {}\n  {word}           {} records, {} pages, {:.1} working days\n",
         burden_line(&cmp.requested_burden),
-        thousands_signed(cmp.surplus_records),
-        pages(cmp.surplus_pages),
-        cmp.surplus_working_days
+        thousands(cmp.surplus_records.unsigned_abs()),
+        pages(sign * cmp.surplus_pages),
+        sign * cmp.surplus_working_days
     )
 }
 
@@ -233,7 +230,6 @@ mod tests {
         assert_eq!(thousands(153_000), "153,000");
         assert_eq!(thousands(7), "7");
         assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands_signed(-1_500), "-1,500");
         assert_eq!(pct(0.05), "5.0 %");
         assert_eq!(parse_rate("5%"), Ok(0.05));
         assert_eq!(parse_rate("5 %"), Ok(0.05));

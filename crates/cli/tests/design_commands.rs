@@ -731,3 +731,124 @@ fn urval_report_allocation_words(method: &str) -> &'static str {
         _ => "equal",
     }
 }
+
+/// One municipality's report from the national plan: its strata only, the whole request
+/// named in one line, and the letter's fields; a part or a date that is not there is an
+/// error.
+#[test]
+fn one_municipalitys_report_with_its_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let plan = d.join("national.json");
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            extract.to_str().unwrap(),
+            "--key",
+            "case_id",
+            "--strata",
+            "municipality_code,area",
+            "--where",
+            "municipality_code < '0200'",
+            "--allocation",
+            "domain",
+            "--margin",
+            "0.2",
+            "--requested",
+            "900",
+            "-o",
+            plan.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let p: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    let mine: Vec<&Value> = p["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["values"]["municipality_code"] == "0180")
+        .collect();
+    assert!(mine.len() >= 2);
+    let report = d.join("stockholm.json");
+    urval()
+        .args([
+            "report",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--only",
+            "municipality_code=0180",
+            "--recipient",
+            "Socialnämnden",
+            "--case-number",
+            "3.1-1/2026",
+            "--sender",
+            "Tillsynen",
+            "--purpose",
+            "Hörs barnen?",
+            "--date",
+            "2026-11-24",
+            "-o",
+            report.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["strata"].as_array().unwrap().len(), mine.len());
+    let needed: u64 = mine.iter().map(|s| s["n"].as_u64().unwrap()).sum();
+    let population: u64 = mine.iter().map(|s| s["population"].as_u64().unwrap()).sum();
+    assert_eq!(r["total"]["needed"]["records"], needed);
+    assert_eq!(r["total"]["population"], population);
+    assert_eq!(r["scope"]["label"], "Stockholm (0180)");
+    assert_eq!(r["scope"]["needed"], p["total_n"]);
+    assert_eq!(r["scope"]["requested"], 900);
+    assert_eq!(r["letter"]["date"], "24 november 2026");
+    assert_eq!(r["letter"]["recipient"], "Socialnämnden");
+    let md = d.join("stockholm.md");
+    urval()
+        .args([
+            "report",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--only",
+            "municipality_code=0180",
+            "--lang",
+            "en",
+            "--date",
+            "2026-07-01",
+            "-o",
+            md.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("Date: 1 July 2026"), "{text}");
+    assert!(
+        text.contains("This report is for Stockholm (0180)"),
+        "{text}"
+    );
+    for (flag, value, message) in [
+        (
+            "--only",
+            "municipality_code=9999",
+            "no stratum of the plan has municipality_code=9999",
+        ),
+        ("--only", "län=01", "is not a strata column"),
+        ("--date", "2026-02-30", "give a date as YYYY-MM-DD"),
+    ] {
+        urval()
+            .args([
+                "report",
+                "--plan",
+                plan.to_str().unwrap(),
+                flag,
+                value,
+                "-o",
+                md.to_str().unwrap(),
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}

@@ -188,6 +188,27 @@ pub fn wall_clock_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// The calendar date (`YYYY-MM-DD`) in Sweden at `secs` since the epoch: UTC+1, and UTC+2
+/// in summer time, from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
+/// Sunday of October (the EU rule, Directive 2000/84/EC).
+pub fn stockholm_date(secs: i64) -> String {
+    let last_sunday = |y: i64, m: u32| -> i64 {
+        let last = urval_ingest::parse_date(&format!("{y:04}-{m:02}-31")).map_or(0, i64::from);
+        // 1970-01-01 was a Thursday: (days + 4) mod 7 is 0 on a Sunday.
+        last - (last + 4).rem_euclid(7)
+    };
+    let (y, _, _) = urval_ingest::civil_from_days(secs.div_euclid(86_400));
+    let summer_from = last_sunday(y, 3) * 86_400 + 3_600;
+    let summer_to = last_sunday(y, 10) * 86_400 + 3_600;
+    let offset = if (summer_from..summer_to).contains(&secs) {
+        7_200
+    } else {
+        3_600
+    };
+    let (y, m, d) = urval_ingest::civil_from_days((secs + offset).div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Seconds since 1970 as an RFC 3339 UTC timestamp.
 pub fn rfc3339(secs: i64) -> String {
     let (y, m, d) = urval_ingest::civil_from_days(secs.div_euclid(86_400));
@@ -531,6 +552,31 @@ pub fn open_extract(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_swedish_date_follows_summer_time() {
+        // 2026-03-29 is the last Sunday of March; summer time from 01:00 UTC.
+        let day = |s: &str| i64::from(urval_ingest::parse_date(s).unwrap()) * 86_400;
+        assert_eq!(
+            stockholm_date(day("2026-03-28") + 23 * 3_600 + 30 * 60),
+            "2026-03-29"
+        ); // 00:30 CET
+        assert_eq!(
+            stockholm_date(day("2026-06-30") + 22 * 3_600 + 30 * 60),
+            "2026-07-01"
+        ); // 00:30 CEST
+        assert_eq!(
+            stockholm_date(day("2026-06-30") + 21 * 3_600 + 30 * 60),
+            "2026-06-30"
+        ); // 23:30 CEST
+        assert_eq!(
+            stockholm_date(day("2026-11-24") + 22 * 3_600 + 59 * 60),
+            "2026-11-24"
+        ); // 23:59 CET
+        assert_eq!(stockholm_date(day("2026-11-24") + 23 * 3_600), "2026-11-25"); // 00:00 CET
+                                                                                  // 2026-10-25, the last Sunday of October: 00:30 UTC is 02:30 CEST, 01:30 UTC 02:30 CET.
+        assert_eq!(stockholm_date(day("2026-10-24") + 22 * 3_600), "2026-10-25");
+    }
 
     #[test]
     fn timestamps() {

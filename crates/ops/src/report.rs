@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_design::{apportion, share_margin, BurdenRates};
 use urval_report::{
-    fmt_dec, fmt_int, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow, Lang,
-    Precision, Purpose, Rates, Report, StratumPrecision, StratumRow,
+    fmt_dec, fmt_int, long_date, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow,
+    Lang, Letter, Precision, Purpose, Rates, Report, Scope, StratumPrecision, StratumRow,
 };
 
 /// What to report on and where.
@@ -35,6 +35,18 @@ pub struct ReportJob {
     pub lang: Lang,
     /// `.html`, `.md` or `.json`.
     pub output: PathBuf,
+    /// `COL=VALUE`: a report for that part of the request (one municipality's).
+    pub only: Option<String>,
+    /// The purpose in words.
+    pub purpose: Option<String>,
+    /// The recipient.
+    pub recipient: Option<String>,
+    /// The case number.
+    pub case_number: Option<String>,
+    /// The sender.
+    pub sender: Option<String>,
+    /// The date, `YYYY-MM-DD` (default: today in Sweden).
+    pub date: Option<String>,
 }
 
 /// Sweden's 290 municipality codes with their names (the list `urval generate` uses).
@@ -379,6 +391,56 @@ pub fn build(args: &ReportJob) -> Result<Report> {
     };
     let names = municipality_names();
     let named = municipality_columns(&plan, &names);
+    // One part of the request (`--only`): its strata, with the whole request kept for the
+    // line that places it.
+    let mut plan = plan;
+    let mut requested = requested;
+    let scope = match &args.only {
+        None => None,
+        Some(o) => {
+            let (col, val) = crate::draw::parse_only(o, &plan)?;
+            let keep: Vec<bool> = plan
+                .strata
+                .iter()
+                .map(|s| s.values.get(&col) == Some(&val))
+                .collect();
+            let label = if named.contains(&col) {
+                names
+                    .get(&val)
+                    .map_or_else(|| val.clone(), |n| format!("{n} ({val})"))
+            } else {
+                format!("{col} = {val}")
+            };
+            let scope = Scope {
+                label,
+                population: plan.total_population,
+                needed: plan.total_n,
+                requested: requested.as_ref().map(|v| v.iter().sum()),
+            };
+            let mut k = keep.iter();
+            plan.strata.retain(|_| *k.next().unwrap_or(&false));
+            if let Some(v) = requested.as_mut() {
+                let mut k = keep.iter();
+                v.retain(|_| *k.next().unwrap_or(&false));
+            }
+            plan.total_population = plan.strata.iter().map(|s| s.population).sum();
+            plan.total_n = plan.strata.iter().map(|s| s.n).sum();
+            Some(scope)
+        }
+    };
+    let date = match &args.date {
+        Some(d) => d.clone(),
+        None => crate::files::stockholm_date(crate::files::wall_clock_secs()),
+    };
+    let letter = Letter {
+        purpose: args.purpose.clone(),
+        recipient: args.recipient.clone(),
+        case_number: args.case_number.clone(),
+        sender: args.sender.clone(),
+        date: long_date(lang, &date).with_context(|| {
+            format!("--date {date:?}: give a date as YYYY-MM-DD, e.g. 2026-11-24")
+        })?,
+    };
     let mut strata = Vec::with_capacity(plan.strata.len());
     let (mut need_t, mut req_t) = (Burden::default(), Burden::default());
     for (i, s) in plan.strata.iter().enumerate() {
@@ -497,6 +559,8 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         requested_split: split_note,
         curve,
         precision,
+        scope,
+        letter,
         draw,
         indicators,
         indicators_confidence,

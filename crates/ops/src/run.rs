@@ -306,6 +306,18 @@ pub struct ReportStep {
     pub indicators: Option<String>,
     /// `sv` or `en`.
     pub lang: Option<String>,
+    /// `COL=VALUE`: the report for that part of the request.
+    pub only: Option<String>,
+    /// The purpose in words.
+    pub purpose: Option<String>,
+    /// The recipient.
+    pub recipient: Option<String>,
+    /// The case number.
+    pub case_number: Option<String>,
+    /// The sender.
+    pub sender: Option<String>,
+    /// The date, `YYYY-MM-DD` (default: the run's output time).
+    pub date: Option<String>,
 }
 
 /// One step of a pipeline, by its `command`.
@@ -1094,6 +1106,17 @@ fn run_step(
                 indicators: s.indicators.as_deref().map(&mut input),
                 lang: lang(&s.lang)?,
                 output: places.output(&s.output),
+                only: s.only.clone(),
+                purpose: s.purpose.clone(),
+                recipient: s.recipient.clone(),
+                case_number: s.case_number.clone(),
+                sender: s.sender.clone(),
+                // The run's output time, so that a rerun writes the same report.
+                date: Some(
+                    s.date
+                        .clone()
+                        .unwrap_or_else(|| output_time.get(..10).unwrap_or("").to_string()),
+                ),
             };
             let report = crate::report::report_to_file(&job)?;
             Done {

@@ -316,6 +316,12 @@ fn requests_are_checked_against_the_population() {
             indicators: None,
             lang: Lang::Sv,
             output: d.join("rapport.html"),
+            only: None,
+            purpose: None,
+            recipient: None,
+            case_number: None,
+            sender: None,
+            date: None,
         })
         .map(|_| ())
         .map_err(|e| e.to_string())

@@ -138,12 +138,27 @@ pub fn render_html(r: &Report) -> String {
         esc(&r.plan_file),
         esc(&r.urval_version)
     );
-    let _ = writeln!(
-        s,
-        "<h2>{}</h2>\n<p>{}</p>",
-        esc(w.purpose),
-        esc(&sentences::purpose(r))
-    );
+    let mut letter: Vec<String> = Vec::new();
+    for (label, v) in [
+        (w.to, &r.letter.recipient),
+        (w.from, &r.letter.sender),
+        (w.case_number, &r.letter.case_number),
+    ] {
+        if let Some(v) = v {
+            letter.push(format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(v)));
+        }
+    }
+    letter.push(format!(
+        "<dt>{}</dt><dd>{}</dd>",
+        esc(w.date),
+        esc(&r.letter.date)
+    ));
+    let _ = writeln!(s, "<dl class=\"letter\">{}</dl>", letter.join(""));
+    let _ = writeln!(s, "<h2>{}</h2>", esc(w.purpose));
+    if let Some(p) = &r.letter.purpose {
+        let _ = writeln!(s, "<p class=\"purpose\">{}</p>", esc(p));
+    }
+    let _ = writeln!(s, "<p>{}</p>", esc(&sentences::purpose(r)));
 
     // Summary: the three key figures, then the table.
     let t = &r.total;
@@ -184,6 +199,9 @@ pub fn render_html(r: &Report) -> String {
     );
     if t.requested.is_none() {
         let _ = writeln!(s, "<p>{}</p>", esc(w.no_request));
+    }
+    if let Some(p) = sentences::scope(r) {
+        let _ = writeln!(s, "<p class=\"scope\">{}</p>", esc(&p));
     }
 
     // Precision.

@@ -27,7 +27,7 @@ mod text;
 pub mod xlsx;
 pub use html::render_html;
 pub use markdown::render_markdown;
-pub use text::{allocation_name, fmt_dec, fmt_int, fmt_pct, method_name, Lang};
+pub use text::{allocation_name, fmt_dec, fmt_int, fmt_pct, long_date, method_name, Lang};
 
 use serde::Serialize;
 
@@ -140,6 +140,35 @@ pub struct Precision {
     pub strata: Vec<StratumPrecision>,
 }
 
+/// A report for part of a request (`--only COL=VALUE`): which part, and the whole request
+/// it belongs to.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Scope {
+    /// The part, as shown: `Motala (1398)` or `area = aldre`.
+    pub label: String,
+    /// The whole request's population.
+    pub population: u64,
+    /// The whole request's needed records.
+    pub needed: u64,
+    /// The whole request's requested records.
+    pub requested: Option<u64>,
+}
+
+/// The letter around the report: who sends it to whom, about what, and when.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Letter {
+    /// The purpose in words (the population filter stays in the method section).
+    pub purpose: Option<String>,
+    /// The recipient.
+    pub recipient: Option<String>,
+    /// The case number (diarienummer).
+    pub case_number: Option<String>,
+    /// The sender.
+    pub sender: Option<String>,
+    /// The date, as written in the report's language (`24 november 2026`).
+    pub date: String,
+}
+
 /// How the draw was made and can be verified.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Draw {
@@ -222,6 +251,10 @@ pub struct Report {
     pub curve: Curve,
     /// Which margin the report states, and per stratum for a domain design.
     pub precision: Precision,
+    /// The part of the request the report is for (`--only`), if not all of it.
+    pub scope: Option<Scope>,
+    /// Recipient, sender, case number, purpose in words and date.
+    pub letter: Letter,
     /// The draw, with a manifest.
     pub draw: Option<Draw>,
     /// Achieved estimates, with indicators.
@@ -290,6 +323,11 @@ mod tests {
             precision: Precision {
                 kind: "overall".into(),
                 strata: Vec::new(),
+            },
+            scope: None,
+            letter: Letter {
+                date: "24 november 2026".into(),
+                ..Letter::default()
             },
             draw: Some(Draw {
                 seed: 20_261_123,

@@ -72,7 +72,23 @@ pub fn render_markdown(r: &Report) -> String {
         "# {}\n\n*{}* — {}: {}, plan `{}`, urval {}\n",
         w.title, w.subtitle, w.created, r.created, r.plan_file, r.urval_version
     );
-    let _ = writeln!(s, "## {}\n\n{}\n", w.purpose, prose(&sentences::purpose(r)));
+    let mut letter: Vec<String> = Vec::new();
+    for (label, v) in [
+        (w.to, &r.letter.recipient),
+        (w.from, &r.letter.sender),
+        (w.case_number, &r.letter.case_number),
+    ] {
+        if let Some(v) = v {
+            letter.push(format!("{label}: {}", prose(v)));
+        }
+    }
+    letter.push(format!("{}: {}", w.date, prose(&r.letter.date)));
+    let _ = writeln!(s, "{}\n", letter.join(" · "));
+    let _ = writeln!(s, "## {}\n", w.purpose);
+    if let Some(p) = &r.letter.purpose {
+        let _ = writeln!(s, "{}\n", prose(p));
+    }
+    let _ = writeln!(s, "{}\n", prose(&sentences::purpose(r)));
     let t = &r.total;
     let _ = writeln!(s, "## {}\n", w.summary);
     let _ = writeln!(
@@ -108,6 +124,9 @@ pub fn render_markdown(r: &Report) -> String {
         dec(sp.map(|b| b.working_days), 1)
     );
     let _ = writeln!(s, "{}\n", prose(&sentences::summary(r)));
+    if let Some(p) = sentences::scope(r) {
+        let _ = writeln!(s, "{}\n", prose(&p));
+    }
     let _ = writeln!(s, "## {}\n", w.precision);
     if let Some(p) = sentences::precision(r) {
         let _ = writeln!(s, "{}\n", prose(&p));

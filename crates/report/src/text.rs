@@ -85,6 +85,66 @@ pub fn fmt_points(lang: Lang, v: f64) -> String {
     }
 }
 
+/// A date (`YYYY-MM-DD`) as a long date in the language: `24 november 2026`,
+/// `24 November 2026`; `None` when it is not a valid date.
+pub fn long_date(lang: Lang, iso: &str) -> Option<String> {
+    let mut it = iso.split('-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i32, usize, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d == 0 || d > days[m - 1] {
+        return None;
+    }
+    let names = match lang {
+        Lang::Sv => [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+        Lang::En => [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+    };
+    Some(format!("{d} {} {y}", names[m - 1]))
+}
+
 /// The PRN formula as the sidecar records it, with its words in the report's language.
 pub fn prn_formula(lang: Lang, prn: &str) -> String {
     match lang {
@@ -136,6 +196,10 @@ pub struct Words {
     pub margin_table: &'static str,
     pub margin: &'static str,
     pub stratum_margins: &'static str,
+    pub to: &'static str,
+    pub from: &'static str,
+    pub case_number: &'static str,
+    pub date: &'static str,
     pub worst_first: &'static str,
     pub all_strata: &'static str,
 }
@@ -182,6 +246,10 @@ pub const SV: Words = Words {
     margin_table: "Felmarginal vid olika antal akter",
     margin: "Felmarginal",
     stratum_margins: "Felmarginal per stratum",
+    to: "Till",
+    from: "Från",
+    case_number: "Diarienummer",
+    date: "Datum",
     worst_first: "de största felmarginalerna först",
     all_strata: "Alla strata",
 };
@@ -228,6 +296,10 @@ pub const EN: Words = Words {
     margin_table: "Margin of error at other numbers of records",
     margin: "Margin of error",
     stratum_margins: "Margin of error per stratum",
+    to: "To",
+    from: "From",
+    case_number: "Case number",
+    date: "Date",
     worst_first: "the largest margins first",
     all_strata: "All strata",
 };
@@ -531,6 +603,52 @@ pub mod sentences {
                 fmt_points(lang, m2),
                 fmt_int(lang, extra),
                 fmt_dec(lang, gain * 100.0, 1)
+            ),
+        })
+    }
+
+    /// Where a part (`--only`) stands in the whole request.
+    pub fn scope(r: &Report) -> Option<String> {
+        let lang = r.lang;
+        let sc = r.scope.as_ref()?;
+        let share = |a: u64, b: u64| fmt_pct(lang, if b == 0 { 0.0 } else { a as f64 / b as f64 });
+        let req = match (r.total.requested, sc.requested) {
+            (Some(q), Some(all)) => match lang {
+                Lang::Sv => format!(
+                    " Av de {} akter som begärs i hela begäran gäller {} {} ({}).",
+                    fmt_int(lang, all),
+                    fmt_int(lang, q.records),
+                    sc.label,
+                    share(q.records, all)
+                ),
+                Lang::En => format!(
+                    " Of the {} records requested in the whole request, {} are for {} ({}).",
+                    fmt_int(lang, all),
+                    fmt_int(lang, q.records),
+                    sc.label,
+                    share(q.records, all)
+                ),
+            },
+            _ => String::new(),
+        };
+        Some(match lang {
+            Lang::Sv => format!(
+                "Den här rapporten gäller {}: {} av de {} akter som hela begäran behöver ({}), i en population på {} av {} akter.{req}",
+                sc.label,
+                fmt_int(lang, r.total.needed.records),
+                fmt_int(lang, sc.needed),
+                share(r.total.needed.records, sc.needed),
+                fmt_int(lang, r.total.population),
+                fmt_int(lang, sc.population)
+            ),
+            Lang::En => format!(
+                "This report is for {}: {} of the {} records the whole request needs ({}), in a population of {} of {} records.{req}",
+                sc.label,
+                fmt_int(lang, r.total.needed.records),
+                fmt_int(lang, sc.needed),
+                share(r.total.needed.records, sc.needed),
+                fmt_int(lang, r.total.population),
+                fmt_int(lang, sc.population)
             ),
         })
     }

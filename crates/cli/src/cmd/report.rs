@@ -36,6 +36,26 @@ pub struct ReportArgs {
     /// Output: .html, .md or .json.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Report on one part of the request, e.g. one municipality: `kommunkod=1398` (a strata
+    /// column of the plan); the whole request is named in one line
+    #[arg(long, value_name = "COL=VALUE")]
+    pub only: Option<String>,
+    /// The purpose in words, shown first under "Syfte" (the population filter stays in the
+    /// method section)
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
+    /// The recipient (e.g. the municipality's social services board)
+    #[arg(long, value_name = "TEXT")]
+    pub recipient: Option<String>,
+    /// The case number (diarienummer)
+    #[arg(long, value_name = "TEXT")]
+    pub case_number: Option<String>,
+    /// The sender
+    #[arg(long, value_name = "TEXT")]
+    pub sender: Option<String>,
+    /// The report's date, YYYY-MM-DD (default: today in Sweden), written `24 november 2026`
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// Run `urval report`.
@@ -48,6 +68,12 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         indicators: args.indicators.clone(),
         lang: args.lang.into(),
         output: args.output.clone(),
+        only: args.only.clone(),
+        purpose: args.purpose.clone(),
+        recipient: args.recipient.clone(),
+        case_number: args.case_number.clone(),
+        sender: args.sender.clone(),
+        date: args.date.clone(),
     })?;
     let t = &report.total;
     let mut out = format!(
