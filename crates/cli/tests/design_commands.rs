@@ -852,3 +852,64 @@ fn one_municipalitys_report_with_its_letter() {
             .stderr(predicate::str::contains(message));
     }
 }
+
+/// Pages and working days are computed once: plan.json's needed and requested burden equal
+/// the report's totals to the last bit, with measured pages per stratum and without.
+#[test]
+fn plan_and_report_give_the_same_burden() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    for (i, pages) in [None, Some("pages")].into_iter().enumerate() {
+        let plan = d.join(format!("plan{i}.json"));
+        let report = d.join(format!("report{i}.json"));
+        let mut args = vec![
+            "plan",
+            "--extract",
+            extract.to_str().unwrap(),
+            "--key",
+            "case_id",
+            "--strata",
+            "municipality_code",
+            "--where",
+            "area = 'aldre'",
+            "--margin",
+            "0.03",
+            "--requested",
+            "2000",
+            "-o",
+            plan.to_str().unwrap(),
+        ];
+        if let Some(c) = pages {
+            args.extend(["--pages-column", c]);
+        }
+        urval().args(&args).assert().success();
+        urval()
+            .args([
+                "report",
+                "--plan",
+                plan.to_str().unwrap(),
+                "-o",
+                report.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+        let p: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+        let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        for (what, plan_side, report_side) in [
+            ("needed", &p["burden"]["needed"], &r["total"]["needed"]),
+            (
+                "requested",
+                &p["burden"]["requested"]["requested_burden"],
+                &r["total"]["requested"],
+            ),
+        ] {
+            for field in ["records", "pages", "working_days"] {
+                assert_eq!(
+                    plan_side[field], report_side[field],
+                    "{what} {field} with pages {pages:?}"
+                );
+            }
+        }
+    }
+}

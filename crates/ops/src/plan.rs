@@ -462,6 +462,43 @@ fn exact_duplicates(
     Ok((n, first))
 }
 
+/// A total request split over strata in proportion to N_h by the priority method (the
+/// split the plan and the report both use when no request per stratum is given).
+pub(crate) fn split_request(total: u64, populations: &[u64]) -> Vec<u64> {
+    let weights: Vec<f64> = populations.iter().map(|&p| p as f64).collect();
+    let lo = vec![0u64; populations.len()];
+    let all: u64 = populations.iter().sum();
+    urval_design::apportion(total.min(all), &weights, populations, &lo, populations)
+}
+
+/// One stratum's burden: its records at its own mean pages per record when measured, else
+/// at the rate.
+pub(crate) fn stratum_burden(
+    records: u64,
+    mean_pages: Option<f64>,
+    rates: &BurdenRates,
+) -> urval_design::Burden {
+    match mean_pages {
+        Some(m) => burden_with_pages(records, m, rates),
+        None => burden(records, rates),
+    }
+}
+
+/// The burden of several strata: records, pages and days summed in stratum order (the one
+/// sum plan.json, the report and `urval run` show).
+pub(crate) fn sum_burden(
+    parts: impl Iterator<Item = (u64, f64, f64)>,
+    rates: &BurdenRates,
+) -> urval_design::Burden {
+    let mut b = burden(0, rates);
+    for (n, pages, days) in parts {
+        b.records += n;
+        b.pages += pages;
+        b.working_days += days;
+    }
+    b
+}
+
 /// Refuse a strata column whose values are mostly personnummer or samordningsnummer: a
 /// stratum per person is no design, and plan.json (which is shared) would list the numbers
 /// as stratum values.
@@ -609,14 +646,12 @@ pub fn plan(
     })?;
     let mut strata = Vec::with_capacity(alloc.strata.len());
     let mut fps = Vec::with_capacity(alloc.strata.len());
-    let mut pages_total = 0.0;
     for ((values, cs), a) in result.strata.iter().zip(&alloc.strata) {
         let mean_pages = (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64);
         let b = match mean_pages {
             Some(mp) => burden_with_pages(a.n, mp, &rates),
             None => burden(a.n, &rates),
         };
-        pages_total += b.pages;
         // A small stratum's fingerprint would give its keys away (below).
         let fp = (cs.population >= MIN_FINGERPRINT_N).then_some(cs.fingerprint);
         fps.push((values.clone(), fp.unwrap_or(0)));
@@ -642,15 +677,23 @@ pub fn plan(
             fingerprint: fp.map(hex128).unwrap_or_default(),
         });
     }
-    let (pages_sum, pages_n) = result
-        .strata
-        .values()
-        .fold((0.0, 0u64), |(s, n), cs| (s + cs.pages.0, n + cs.pages.1));
-    let mean_pages_all = (pages_n > 0).then(|| pages_sum / pages_n as f64);
-    let mut needed = burden(alloc.total, &rates);
-    if req.pages_column.is_some() {
-        needed.pages = pages_total;
-    }
+    // The need and the request are sums over the strata, each stratum at its own mean pages
+    // (or the rate) — the one computation the report repeats, so both give the same figures.
+    let needed = sum_burden(
+        strata.iter().map(|s| (s.n, s.pages, s.working_days)),
+        &rates,
+    );
+    let requested_burden = req.requested.map(|r| {
+        let populations: Vec<u64> = strata.iter().map(|s| s.population).collect();
+        let split = split_request(r, &populations);
+        sum_burden(
+            strata.iter().zip(&split).map(|(s, &n)| {
+                let b = stratum_burden(n, s.mean_pages, &rates);
+                (n, b.pages, b.working_days)
+            }),
+            &rates,
+        )
+    });
     let plan = PlanFile {
         version: PLAN_VERSION,
         kind: "urval-plan".to_string(),
@@ -708,15 +751,12 @@ pub fn plan(
         burden: PlanBurden {
             rates,
             needed,
-            requested: req.requested.map(|r| {
+            requested: req.requested.zip(requested_burden).map(|(r, q)| {
                 let mut cmp = compare_request(r, alloc.total, &rates);
-                // With measured pages: the request at the population's mean pages per record,
-                // the need at each stratum's own mean.
-                if let Some(mean_all) = mean_pages_all {
-                    cmp.requested_burden.pages = r as f64 * mean_all;
-                    cmp.needed_burden.pages = needed.pages;
-                    cmp.surplus_pages = cmp.requested_burden.pages - needed.pages;
-                }
+                cmp.requested_burden = q;
+                cmp.needed_burden = needed;
+                cmp.surplus_pages = q.pages - needed.pages;
+                cmp.surplus_working_days = q.working_days - needed.working_days;
                 cmp
             }),
         },

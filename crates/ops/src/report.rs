@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use urval_design::{apportion, share_margin, BurdenRates};
+use urval_design::{share_margin, BurdenRates};
 use urval_report::{
     fmt_dec, fmt_int, long_date, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow,
     Lang, Letter, Precision, Purpose, Rates, Report, Scope, StratumPrecision, StratumRow,
@@ -177,22 +177,11 @@ fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
 /// of every allocation ([`apportion`]).
 fn split_requested(total: u64, plan: &PlanFile) -> Vec<u64> {
     let populations: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
-    let weights: Vec<f64> = populations.iter().map(|&p| p as f64).collect();
-    let lo = vec![0u64; populations.len()];
-    apportion(
-        total.min(plan.total_population),
-        &weights,
-        &populations,
-        &lo,
-        &populations,
-    )
+    crate::plan::split_request(total, &populations)
 }
 
 fn burden_of(records: u64, mean_pages: Option<f64>, rates: &BurdenRates) -> Burden {
-    let b = match mean_pages {
-        Some(m) => urval_design::burden_with_pages(records, m, rates),
-        None => urval_design::burden(records, rates),
-    };
+    let b = crate::plan::stratum_burden(records, mean_pages, rates);
     Burden {
         records: b.records,
         pages: b.pages,
