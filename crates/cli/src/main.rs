@@ -69,6 +69,9 @@ pub enum Command {
     /// Recompute a draw and compare it with a manifest: identical (exit 0) or the
     /// differences (exit 1).
     Verify(cmd::verify::VerifyArgs),
+    /// The records two requests share, per stratum and in total, against the minimum
+    /// their sizes force (n_A + n_B − N_h) and the number chance gives (n_A·n_B/N_h).
+    Overlap(cmd::overlap::OverlapArgs),
     /// Compute the indicators of a spec per group (and age band), over a full extract
     /// (census) or a drawn sample (stratified, design-weighted, with the finite population
     /// correction): n, successes, estimate, interval, standard error, design effect.
@@ -143,6 +146,7 @@ pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Draw(args) => cmd::draw::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Overlap(args) => cmd::overlap::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Indicators(args) => cmd::indicators::run(args),
         Command::Run(args) => cmd::run::run(args),

@@ -1385,3 +1385,109 @@ fn split_by_file_names_never_collide() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
 }
+
+/// `urval overlap`: two requests drawn with the same seed and starts 0 and 0.5 share only
+/// the records their sizes force — none at a quarter of each stratum, n_A + n_B − N_h at
+/// three quarters — while a manifest against itself shares all; the expected overlap of
+/// independent draws is n_A·n_B/N_h.
+#[test]
+fn overlap_of_two_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let x = extract.to_str().unwrap();
+    for (total, forced_share) in [(5_000u64, false), (15_000, true)] {
+        let plan = d.join(format!("plan{total}.json"));
+        urval()
+            .args([
+                "plan",
+                "--extract",
+                x,
+                "--key",
+                "case_id",
+                "--strata",
+                "area",
+                "--total",
+                &total.to_string(),
+                "-o",
+                plan.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+        let m = |start: &str| d.join(format!("m{total}-{start}.csv"));
+        for start in ["0", "0.5"] {
+            urval()
+                .args([
+                    "draw",
+                    "--extract",
+                    x,
+                    "--plan",
+                    plan.to_str().unwrap(),
+                    "--seed",
+                    "3",
+                    "--start",
+                    start,
+                    "-o",
+                    m(start).to_str().unwrap(),
+                ])
+                .assert()
+                .success();
+        }
+        let out = urval()
+            .args([
+                "overlap",
+                "--plan",
+                plan.to_str().unwrap(),
+                "--manifest",
+                m("0").to_str().unwrap(),
+                "--manifest",
+                m("0.5").to_str().unwrap(),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for s in v["strata"].as_array().unwrap() {
+            let (big, a, b) = (
+                s["population"].as_u64().unwrap(),
+                s["a"].as_u64().unwrap(),
+                s["b"].as_u64().unwrap(),
+            );
+            assert_eq!(s["forced"].as_u64().unwrap(), (a + b).saturating_sub(big));
+            assert_eq!(s["both"], s["forced"], "{s}");
+            assert_eq!(forced_share, s["forced"].as_u64().unwrap() > 0);
+            assert!(
+                (s["expected"].as_f64().unwrap() - a as f64 * b as f64 / big as f64).abs() < 1e-9
+            );
+        }
+        let same = urval()
+            .args([
+                "overlap",
+                "--plan",
+                plan.to_str().unwrap(),
+                "--manifest",
+                m("0").to_str().unwrap(),
+                "--manifest",
+                m("0").to_str().unwrap(),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
+        assert_eq!(v["total"]["both"], v["total"]["a"]);
+    }
+    urval()
+        .args([
+            "overlap",
+            "--plan",
+            d.join("plan5000.json").to_str().unwrap(),
+            "--manifest",
+            d.join("m5000-0.csv").to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give --manifest twice"));
+}

@@ -106,6 +106,7 @@ pub mod files;
 pub mod generate;
 pub mod indicators;
 pub mod manifest;
+pub mod overlap;
 pub mod plan;
 pub mod report;
 pub mod run;

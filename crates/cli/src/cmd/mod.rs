@@ -7,6 +7,7 @@ pub mod draw;
 pub mod evaluate;
 pub mod generate;
 pub mod indicators;
+pub mod overlap;
 pub mod plan;
 pub mod report;
 pub mod run;
