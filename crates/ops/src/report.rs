@@ -426,9 +426,13 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         recipient: args.recipient.clone(),
         case_number: args.case_number.clone(),
         sender: args.sender.clone(),
-        date: long_date(lang, &date).with_context(|| {
-            format!("--date {date:?}: give a date as YYYY-MM-DD, e.g. 2026-11-24")
-        })?,
+        date: {
+            let days = urval_ingest::parse_date(&date).with_context(|| {
+                format!("--date {date:?}: give a date as YYYY-MM-DD, e.g. 2026-11-24")
+            })?;
+            let (y, m, d) = urval_ingest::civil_from_days(i64::from(days));
+            long_date(lang, y, m, d)
+        },
     };
     let mut strata = Vec::with_capacity(plan.strata.len());
     let (mut need_t, mut req_t) = (Burden::default(), Burden::default());

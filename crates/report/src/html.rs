@@ -138,21 +138,10 @@ pub fn render_html(r: &Report) -> String {
         esc(&r.plan_file),
         esc(&r.urval_version)
     );
-    let mut letter: Vec<String> = Vec::new();
-    for (label, v) in [
-        (w.to, &r.letter.recipient),
-        (w.from, &r.letter.sender),
-        (w.case_number, &r.letter.case_number),
-    ] {
-        if let Some(v) = v {
-            letter.push(format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(v)));
-        }
-    }
-    letter.push(format!(
-        "<dt>{}</dt><dd>{}</dd>",
-        esc(w.date),
-        esc(&r.letter.date)
-    ));
+    let letter: Vec<String> = crate::text::letter_lines(r)
+        .into_iter()
+        .map(|(label, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(&v)))
+        .collect();
     let _ = writeln!(s, "<dl class=\"letter\">{}</dl>", letter.join(""));
     let _ = writeln!(s, "<h2>{}</h2>", esc(w.purpose));
     if let Some(p) = &r.letter.purpose {

@@ -72,17 +72,10 @@ pub fn render_markdown(r: &Report) -> String {
         "# {}\n\n*{}* — {}: {}, plan `{}`, urval {}\n",
         w.title, w.subtitle, w.created, r.created, r.plan_file, r.urval_version
     );
-    let mut letter: Vec<String> = Vec::new();
-    for (label, v) in [
-        (w.to, &r.letter.recipient),
-        (w.from, &r.letter.sender),
-        (w.case_number, &r.letter.case_number),
-    ] {
-        if let Some(v) = v {
-            letter.push(format!("{label}: {}", prose(v)));
-        }
-    }
-    letter.push(format!("{}: {}", w.date, prose(&r.letter.date)));
+    let letter: Vec<String> = crate::text::letter_lines(r)
+        .into_iter()
+        .map(|(label, v)| format!("{label}: {}", prose(&v)))
+        .collect();
     let _ = writeln!(s, "{}\n", letter.join(" · "));
     let _ = writeln!(s, "## {}\n", w.purpose);
     if let Some(p) = &r.letter.purpose {

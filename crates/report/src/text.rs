@@ -85,33 +85,10 @@ pub fn fmt_points(lang: Lang, v: f64) -> String {
     }
 }
 
-/// A date (`YYYY-MM-DD`) as a long date in the language: `24 november 2026`,
-/// `24 November 2026`; `None` when it is not a valid date.
-pub fn long_date(lang: Lang, iso: &str) -> Option<String> {
-    let mut it = iso.split('-');
-    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
-    if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let (y, m, d): (i32, usize, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d == 0 || d > days[m - 1] {
-        return None;
-    }
+/// A calendar date (year, month 1–12, day) as a long date in the language:
+/// `24 november 2026`, `24 November 2026`. The caller checks the date (urval-ops parses it
+/// with the one date parser of urval-ingest).
+pub fn long_date(lang: Lang, year: i64, month: u32, day: u32) -> String {
     let names = match lang {
         Lang::Sv => [
             "januari",
@@ -142,7 +119,26 @@ pub fn long_date(lang: Lang, iso: &str) -> Option<String> {
             "December",
         ],
     };
-    Some(format!("{d} {} {y}", names[m - 1]))
+    let m = names[(month.clamp(1, 12) - 1) as usize];
+    format!("{day} {m} {year}")
+}
+
+/// The letter's lines (label, value): recipient, sender, case number when given, and the
+/// date — for the HTML and the Markdown alike.
+pub fn letter_lines(r: &crate::Report) -> Vec<(&'static str, String)> {
+    let w = words(r.lang);
+    let mut out = Vec::new();
+    for (label, v) in [
+        (w.to, &r.letter.recipient),
+        (w.from, &r.letter.sender),
+        (w.case_number, &r.letter.case_number),
+    ] {
+        if let Some(v) = v {
+            out.push((label, v.clone()));
+        }
+    }
+    out.push((w.date, r.letter.date.clone()));
+    out
 }
 
 /// The PRN formula as the sidecar records it, with its words in the report's language.
