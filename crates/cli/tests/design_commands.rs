@@ -913,3 +913,81 @@ fn plan_and_report_give_the_same_burden() {
         }
     }
 }
+
+/// `--labels FILE.csv` names stratum values (`Äldreomsorg (aldre)`), in a Windows-1252 `;`
+/// file as municipalities export them; a value listed twice or a file without the two
+/// columns is a one-line error.
+#[test]
+fn report_labels_name_stratum_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let plan = d.join("plan.json");
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            extract.to_str().unwrap(),
+            "--key",
+            "case_id",
+            "--strata",
+            "area",
+            "--total",
+            "100",
+            "-o",
+            plan.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let labels = d.join("etiketter.csv");
+    let text = "value;label\r\naldre;Äldreomsorg\r\nbarn_unga;Barn och unga\r\n";
+    std::fs::write(&labels, encoding_rs::WINDOWS_1252.encode(text).0).unwrap();
+    let report = d.join("r.json");
+    urval()
+        .args([
+            "report",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--labels",
+            labels.to_str().unwrap(),
+            "-o",
+            report.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let names: Vec<&str> = r["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Äldreomsorg (aldre)")
+            && names.contains(&"Barn och unga (barn_unga)")
+            && names.contains(&"missbruk"),
+        "{names:?}"
+    );
+    for (body, message) in [
+        (
+            "value,label\naldre,A\naldre,B\n",
+            "line 3: value \"aldre\" is listed twice",
+        ),
+        ("kod,namn\n", "no column \"value\""),
+    ] {
+        std::fs::write(&labels, body).unwrap();
+        urval()
+            .args([
+                "report",
+                "--plan",
+                plan.to_str().unwrap(),
+                "--labels",
+                labels.to_str().unwrap(),
+                "-o",
+                report.to_str().unwrap(),
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}

@@ -47,6 +47,8 @@ pub struct ReportJob {
     pub sender: Option<String>,
     /// The date, `YYYY-MM-DD` (default: today in Sweden).
     pub date: Option<String>,
+    /// Labels for stratum values: a CSV with `value` and `label` columns.
+    pub labels: Option<PathBuf>,
 }
 
 /// Sweden's 290 municipality codes with their names (the list `urval generate` uses).
@@ -76,18 +78,50 @@ fn municipality_columns(plan: &PlanFile, names: &BTreeMap<String, String>) -> Ve
         .collect()
 }
 
+/// Labels for stratum values from `--labels FILE.csv` (columns `value` and `label`, any
+/// delimiter and encoding a CSV extract may have); a value listed twice is an error naming
+/// the line.
+fn read_labels(path: &Path) -> Result<BTreeMap<String, String>> {
+    let (header, _, mut rdr) = crate::files::csv_table(path)?;
+    let at = |name: &str| {
+        header.iter().position(|h| h == name).with_context(|| {
+            format!(
+                "{}: no column {name:?}; a labels file has the columns value and label (columns present: {})",
+                path.display(),
+                header.join(", ")
+            )
+        })
+    };
+    let (vi, li) = (at("value")?, at("label")?);
+    let mut out = BTreeMap::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
+        let (v, l) = (rec.get(vi).unwrap_or(""), rec.get(li).unwrap_or(""));
+        if out.insert(v.to_string(), l.to_string()).is_some() {
+            bail!(
+                "{}: line {line}: value {v:?} is listed twice",
+                path.display()
+            );
+        }
+    }
+    Ok(out)
+}
+
 fn stratum_label(
     values: &BTreeMap<String, String>,
     columns: &[String],
     named: &[String],
     names: &BTreeMap<String, String>,
+    labels: &BTreeMap<String, String>,
 ) -> String {
     columns
         .iter()
         .map(|c| {
             let v = values.get(c).cloned().unwrap_or_default();
-            match names.get(&v) {
-                Some(name) if named.contains(c) => format!("{name} ({v})"),
+            match (names.get(&v), labels.get(&v)) {
+                (Some(name), _) if named.contains(c) => format!("{name} ({v})"),
+                (_, Some(label)) => format!("{label} ({v})"),
                 _ => v,
             }
         })
@@ -380,6 +414,10 @@ pub fn build(args: &ReportJob) -> Result<Report> {
     };
     let names = municipality_names();
     let named = municipality_columns(&plan, &names);
+    let labels = match &args.labels {
+        Some(p) => read_labels(p)?,
+        None => BTreeMap::new(),
+    };
     // One part of the request (`--only`): its strata, with the whole request kept for the
     // line that places it.
     let mut plan = plan;
@@ -393,12 +431,10 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 .iter()
                 .map(|s| s.values.get(&col) == Some(&val))
                 .collect();
-            let label = if named.contains(&col) {
-                names
-                    .get(&val)
-                    .map_or_else(|| val.clone(), |n| format!("{n} ({val})"))
-            } else {
-                format!("{col} = {val}")
+            let label = match (names.get(&val), labels.get(&val)) {
+                (Some(n), _) if named.contains(&col) => format!("{n} ({val})"),
+                (_, Some(l)) => format!("{l} ({val})"),
+                _ => format!("{col} = {val}"),
             };
             let scope = Scope {
                 label,
@@ -454,7 +490,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             req_t.working_days += q.working_days;
         }
         strata.push(StratumRow {
-            label: stratum_label(&s.values, &plan.strata_columns, &named, &names),
+            label: stratum_label(&s.values, &plan.strata_columns, &named, &names, &labels),
             population: s.population,
             needed,
             requested: req,

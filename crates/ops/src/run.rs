@@ -318,6 +318,8 @@ pub struct ReportStep {
     pub sender: Option<String>,
     /// The date, `YYYY-MM-DD` (default: the run's output time).
     pub date: Option<String>,
+    /// Labels for stratum values (CSV with `value` and `label`).
+    pub labels: Option<String>,
 }
 
 /// One step of a pipeline, by its `command`.
@@ -1117,6 +1119,7 @@ fn run_step(
                         .clone()
                         .unwrap_or_else(|| output_time.get(..10).unwrap_or("").to_string()),
                 ),
+                labels: s.labels.as_deref().map(&mut input),
             };
             let report = crate::report::report_to_file(&job)?;
             Done {
@@ -1199,6 +1202,7 @@ pub fn run(
                 .chain(s.requested_file.as_deref())
                 .chain(s.manifest.as_deref())
                 .chain(s.indicators.as_deref())
+                .chain(s.labels.as_deref())
                 .collect(),
         };
         let secret = match step {

@@ -322,6 +322,7 @@ fn requests_are_checked_against_the_population() {
             case_number: None,
             sender: None,
             date: None,
+            labels: None,
         })
         .map(|_| ())
         .map_err(|e| e.to_string())

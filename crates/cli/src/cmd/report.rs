@@ -56,6 +56,10 @@ pub struct ReportArgs {
     /// The report's date, YYYY-MM-DD (default: today in Sweden), written `24 november 2026`
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
+    /// Labels for stratum values, shown as `label (value)`: a CSV with the columns `value`
+    /// and `label` (municipality codes are named without it)
+    #[arg(long, value_name = "FILE.csv")]
+    pub labels: Option<PathBuf>,
 }
 
 /// Run `urval report`.
@@ -74,6 +78,7 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         case_number: args.case_number.clone(),
         sender: args.sender.clone(),
         date: args.date.clone(),
+        labels: args.labels.clone(),
     })?;
     let t = &report.total;
     let mut out = format!(
