@@ -539,7 +539,7 @@ fn report_margins_come_from_the_plans_design() {
     };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let extract = sample_data("cases.parquet");
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("proportional", vec!["--margin", "0.04"]),
         ("proportional", vec!["--total", "400"]),
@@ -556,7 +556,7 @@ fn report_margins_come_from_the_plans_design() {
         let mut args = vec![
             "plan",
             "--extract",
-            extract.to_str().unwrap(),
+            extract.as_str(),
             "--key",
             "case_id",
             "--strata",
@@ -739,13 +739,13 @@ fn urval_report_allocation_words(method: &str) -> &'static str {
 fn one_municipalitys_report_with_its_letter() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let extract = sample_data("cases.parquet");
     let plan = d.join("national.json");
     urval()
         .args([
             "plan",
             "--extract",
-            extract.to_str().unwrap(),
+            extract.as_str(),
             "--key",
             "case_id",
             "--strata",
@@ -859,14 +859,14 @@ fn one_municipalitys_report_with_its_letter() {
 fn plan_and_report_give_the_same_burden() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let extract = sample_data("cases.parquet");
     for (i, pages) in [None, Some("pages")].into_iter().enumerate() {
         let plan = d.join(format!("plan{i}.json"));
         let report = d.join(format!("report{i}.json"));
         let mut args = vec![
             "plan",
             "--extract",
-            extract.to_str().unwrap(),
+            extract.as_str(),
             "--key",
             "case_id",
             "--strata",
@@ -921,13 +921,13 @@ fn plan_and_report_give_the_same_burden() {
 fn report_labels_name_stratum_values() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let extract = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/cases.parquet");
+    let extract = sample_data("cases.parquet");
     let plan = d.join("plan.json");
     urval()
         .args([
             "plan",
             "--extract",
-            extract.to_str().unwrap(),
+            extract.as_str(),
             "--key",
             "case_id",
             "--strata",

@@ -1394,8 +1394,7 @@ fn split_by_file_names_never_collide() {
 fn overlap_of_two_requests() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let extract = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../sample-data/cases.parquet");
+    let extract = sample("cases.parquet");
     let x = extract.to_str().unwrap();
     for (total, forced_share) in [(5_000u64, false), (15_000, true)] {
         let plan = d.join(format!("plan{total}.json"));

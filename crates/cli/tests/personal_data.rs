@@ -6,6 +6,8 @@
 use assert_cmd::Command;
 use std::path::Path;
 
+mod common;
+
 fn urval() -> Command {
     Command::cargo_bin("urval").unwrap()
 }
@@ -14,27 +16,14 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// A valid 12-digit personnummer for a body of nine digits (YYMMDDNNN) and a century.
 /// Command-line words as owned strings.
 fn owned(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
 }
 
+/// A valid 12-digit personnummer for a body of nine digits (YYMMDDNNN) and a century.
 fn pnr(century: &str, body: &str) -> String {
-    let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
-    let sum: u32 = digits
-        .iter()
-        .enumerate()
-        .map(|(i, &d)| {
-            let v = d * if i % 2 == 0 { 2 } else { 1 };
-            if v > 9 {
-                v - 9
-            } else {
-                v
-            }
-        })
-        .sum();
-    format!("{century}{body}{}", (10 - sum % 10) % 10)
+    format!("{century}{body}{}", common::luhn(body))
 }
 
 #[test]
