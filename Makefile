@@ -74,10 +74,10 @@ demo: build
 	@echo "           indicators-sample.parquet, report-sv.html, report-en.html, report-en.md, run-manifest.json"
 
 ensure-chromium:
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the report's browser test"; \
+	@{ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } && command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and poppler-utils for the report's browser and print tests"; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 bench:
 	$(CARGO) bench -p urval-benches

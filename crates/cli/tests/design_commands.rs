@@ -991,3 +991,61 @@ fn report_labels_name_stratum_values() {
             .stderr(predicate::str::contains(message));
     }
 }
+
+/// A strata column of county codes shows the counties' names, and one that only looks like
+/// codes (a value that is no county) keeps its values.
+#[test]
+fn report_names_counties() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = d.join("ärenden.csv");
+    let mut text = String::from("ärende_id;län;grupp\r\n");
+    for i in 0..300 {
+        let lan = ["01", "05", "25"][i % 3];
+        let grupp = ["05", "99"][i % 2];
+        text.push_str(&format!("Ä-{i:04};{lan};{grupp}\r\n"));
+    }
+    std::fs::write(&extract, encoding_rs::WINDOWS_1252.encode(&text).0).unwrap();
+    let plan = d.join("plan.json");
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            extract.to_str().unwrap(),
+            "--key",
+            "ärende_id",
+            "--strata",
+            "län,grupp",
+            "--total",
+            "60",
+            "-o",
+            plan.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let report = d.join("r.json");
+    urval()
+        .args([
+            "report",
+            "--plan",
+            plan.to_str().unwrap(),
+            "-o",
+            report.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let names: Vec<&str> = r["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    for want in [
+        "Stockholms län (01), 05",
+        "Östergötlands län (05), 99",
+        "Norrbottens län (25), 05",
+    ] {
+        assert!(names.contains(&want), "{want:?} not in {names:?}");
+    }
+}

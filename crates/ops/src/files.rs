@@ -192,6 +192,13 @@ pub fn wall_clock_secs() -> i64 {
 /// in summer time, from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
 /// Sunday of October (the EU rule, Directive 2000/84/EC).
 pub fn stockholm_date(secs: i64) -> String {
+    let (y, m, d, _, _) = stockholm_local(secs);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The local date and time in Sweden (year, month, day, hour, minute) at `secs` since the
+/// epoch, by the rule of [`stockholm_date`].
+pub fn stockholm_local(secs: i64) -> (i64, u32, u32, i64, i64) {
     let last_sunday = |y: i64, m: u32| -> i64 {
         let last = urval_ingest::parse_date(&format!("{y:04}-{m:02}-31")).map_or(0, i64::from);
         // 1970-01-01 was a Thursday: (days + 4) mod 7 is 0 on a Sunday.
@@ -205,8 +212,27 @@ pub fn stockholm_date(secs: i64) -> String {
     } else {
         3_600
     };
-    let (y, m, d) = urval_ingest::civil_from_days((secs + offset).div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
+    let local = secs + offset;
+    let (y, m, d) = urval_ingest::civil_from_days(local.div_euclid(86_400));
+    let s = local.rem_euclid(86_400);
+    (y, m, d, s / 3600, s % 3600 / 60)
+}
+
+/// Seconds since 1970 of an RFC 3339 UTC timestamp as [`rfc3339`] writes it
+/// (`YYYY-MM-DDTHH:MM:SSZ`); `None` for any other text.
+pub fn parse_rfc3339(t: &str) -> Option<i64> {
+    let days = i64::from(urval_ingest::parse_date(t.get(..10)?)?);
+    let rest = t.get(10..)?;
+    let b = rest.as_bytes();
+    if b.len() != 10 || b[0] != b'T' || b[3] != b':' || b[6] != b':' || b[9] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| rest.get(r)?.parse::<i64>().ok();
+    let (h, m, s) = (num(1..3)?, num(4..6)?, num(7..9)?);
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
 }
 
 /// Seconds since 1970 as an RFC 3339 UTC timestamp.

@@ -21,6 +21,9 @@ use std::path::Path;
 pub struct StratumOverlap {
     /// The stratum's values, `, `-joined.
     pub stratum: String,
+    /// The stratum's values, one per strata column (empty for the total).
+    #[serde(skip)]
+    pub values: Vec<String>,
     /// N_h from the plan.
     pub population: u64,
     /// Records of the first manifest in the stratum.
@@ -84,6 +87,7 @@ pub fn overlap(plan: &PlanFile, a: &Path, b: &Path) -> Result<Overlap> {
     let mut strata = Vec::new();
     let mut total = StratumOverlap {
         stratum: "total".into(),
+        values: Vec::new(),
         population: 0,
         a: 0,
         b: 0,
@@ -101,6 +105,7 @@ pub fn overlap(plan: &PlanFile, a: &Path, b: &Path) -> Result<Overlap> {
         let (na, nb) = (sa.len() as u64, sb.len() as u64);
         let row = StratumOverlap {
             stratum: values.join(", "),
+            values: values.clone(),
             population: big,
             a: na,
             b: nb,

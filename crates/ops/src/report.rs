@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_design::{share_margin, BurdenRates};
 use urval_report::{
-    fmt_dec, fmt_int, long_date, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow,
+    long_date, long_datetime, render_html, render_markdown, Burden, Curve, Draw, IndicatorRow,
     Lang, Letter, Precision, Purpose, Rates, Report, Scope, StratumPrecision, StratumRow,
 };
 
@@ -49,12 +49,17 @@ pub struct ReportJob {
     pub date: Option<String>,
     /// Labels for stratum values: a CSV with `value` and `label` columns.
     pub labels: Option<PathBuf>,
+    /// A previous request's manifest: the report says how many records the two share.
+    pub previous: Option<PathBuf>,
 }
 
-/// Sweden's 290 municipality codes with their names (the list `urval generate` uses).
-fn municipality_names() -> BTreeMap<String, String> {
+/// Sweden's 21 county codes with their names (Statistics Sweden's län codes).
+pub const COUNTIES: &str = include_str!("../data/counties.csv");
+
+/// A code list (`code,name,…` CSV with a header) as code → name.
+fn code_names(list: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let mut r = csv::Reader::from_reader(crate::generate::MUNICIPALITIES.as_bytes());
+    let mut r = csv::Reader::from_reader(list.as_bytes());
     for rec in r.records().flatten() {
         if let (Some(code), Some(name)) = (rec.get(0), rec.get(1)) {
             out.insert(code.to_string(), name.to_string());
@@ -63,19 +68,57 @@ fn municipality_names() -> BTreeMap<String, String> {
     out
 }
 
-/// The strata columns whose every value in the plan is a Swedish municipality code: their
-/// values are shown as `Motala (1398)`. A column with any other value (a birth year that
-/// happens to be a code, 1980 = Västerås) keeps its values as they are.
-fn municipality_columns(plan: &PlanFile, names: &BTreeMap<String, String>) -> Vec<String> {
-    plan.strata_columns
-        .iter()
-        .filter(|c| {
-            plan.strata
-                .iter()
-                .all(|s| s.values.get(*c).is_some_and(|v| names.contains_key(v)))
-        })
-        .cloned()
-        .collect()
+/// How values are named in the report: a column whose every value is one of Sweden's 290
+/// municipality codes shows `Motala (1398)`, one whose every value is a county code shows
+/// `Östergötlands län (05)` (from the bundled lists); `--labels` names values of any other
+/// column. A column with any other value (a birth year that happens to be a code,
+/// 1980 = Västerås) keeps its values as they are.
+struct Namer {
+    /// Per named column, its code list.
+    lists: BTreeMap<String, BTreeMap<String, String>>,
+    labels: BTreeMap<String, String>,
+}
+
+impl Namer {
+    /// `columns`: each column with the values it holds.
+    fn new<'a>(
+        columns: impl IntoIterator<Item = (String, Vec<&'a str>)>,
+        labels: BTreeMap<String, String>,
+    ) -> Self {
+        let municipalities = code_names(crate::generate::MUNICIPALITIES);
+        let counties = code_names(COUNTIES);
+        let mut lists = BTreeMap::new();
+        for (col, values) in columns {
+            let values: Vec<&str> = values.into_iter().filter(|v| !v.is_empty()).collect();
+            if values.is_empty() {
+                continue;
+            }
+            for list in [&municipalities, &counties] {
+                if values.iter().all(|v| list.contains_key(*v)) {
+                    lists.insert(col.clone(), list.clone());
+                    break;
+                }
+            }
+        }
+        Namer { lists, labels }
+    }
+
+    /// The value of `col` as shown: `Name (code)`, or the value itself.
+    fn name(&self, col: &str, v: &str) -> String {
+        match (
+            self.lists.get(col).and_then(|l| l.get(v)),
+            self.labels.get(v),
+        ) {
+            (Some(name), _) => format!("{name} ({v})"),
+            (_, Some(label)) => format!("{label} ({v})"),
+            _ => v.to_string(),
+        }
+    }
+
+    /// Whether `col`'s values have names (from a code list or the labels).
+    fn names(&self, col: &str, v: &str) -> bool {
+        self.lists.contains_key(col) || self.labels.contains_key(v)
+    }
 }
 
 /// Labels for stratum values from `--labels FILE.csv` (columns `value` and `label`, any
@@ -108,23 +151,10 @@ fn read_labels(path: &Path) -> Result<BTreeMap<String, String>> {
     Ok(out)
 }
 
-fn stratum_label(
-    values: &BTreeMap<String, String>,
-    columns: &[String],
-    named: &[String],
-    names: &BTreeMap<String, String>,
-    labels: &BTreeMap<String, String>,
-) -> String {
+fn stratum_label(values: &BTreeMap<String, String>, columns: &[String], namer: &Namer) -> String {
     columns
         .iter()
-        .map(|c| {
-            let v = values.get(c).cloned().unwrap_or_default();
-            match (names.get(&v), labels.get(&v)) {
-                (Some(name), _) if named.contains(c) => format!("{name} ({v})"),
-                (_, Some(label)) => format!("{label} ({v})"),
-                _ => v,
-            }
-        })
+        .map(|c| namer.name(c, values.get(c).map_or("", String::as_str)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -314,7 +344,11 @@ fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
     }
 }
 
-fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<f64>)> {
+fn indicator_rows(
+    path: &Path,
+    lang: Lang,
+    labels: &BTreeMap<String, String>,
+) -> Result<(Vec<IndicatorRow>, Option<f64>)> {
     let rows = read_rows(path)?;
     // The metadata beside a table urval wrote; a table made by hand has none.
     let meta_file = meta_path(path);
@@ -323,7 +357,7 @@ fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<
     } else {
         None
     };
-    let labels: BTreeMap<String, String> = meta
+    let titles: BTreeMap<String, String> = meta
         .iter()
         .flat_map(|m| &m.indicators)
         .map(|i| {
@@ -336,6 +370,17 @@ fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<
         })
         .collect();
     let by: Vec<String> = meta.as_ref().map(|m| m.by.clone()).unwrap_or_default();
+    // Group values are named like stratum values (`Motala (1398)`).
+    let namer = Namer::new(
+        by.iter().map(|c| {
+            let values = rows
+                .iter()
+                .map(|r| r.get(c).map_or("", String::as_str))
+                .collect();
+            (c.clone(), values)
+        }),
+        labels.clone(),
+    );
     let num = |r: &BTreeMap<String, String>, k: &str| -> Option<f64> {
         r.get(k).and_then(|v| v.trim().parse::<f64>().ok())
     };
@@ -350,14 +395,15 @@ fn indicator_rows(path: &Path, lang: Lang) -> Result<(Vec<IndicatorRow>, Option<
         let total = r.get("level").map(String::as_str) == Some("total");
         let mut parts: Vec<String> = by
             .iter()
-            .filter_map(|c| r.get(c).cloned())
-            .filter(|v| !v.is_empty())
+            .filter_map(|c| r.get(c).map(|v| (c, v)))
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(c, v)| namer.name(c, v))
             .collect();
         if let Some(b) = r.get("age_band").filter(|b| !b.is_empty()) {
             parts.push(b.clone());
         }
         out.push(IndicatorRow {
-            label: labels.get(name).cloned().unwrap_or_else(|| name.clone()),
+            label: titles.get(name).cloned().unwrap_or_else(|| name.clone()),
             name: name.clone(),
             kind: r.get("kind").cloned().unwrap_or_else(|| "share".into()),
             group: if total {
@@ -406,17 +452,31 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             .map(|q| split_requested(q.requested, &plan)),
     };
     let split_note = match (&args.requested_file, &requested, plan.strata.len() > 1) {
-        (None, Some(_), true) => Some(match lang {
-            Lang::Sv => "Den begärda totalen fördelas över stratumen i proportion till N_h (prioritetsmetoden), eftersom begäran per stratum inte angavs.".to_string(),
-            Lang::En => "The requested total is split over the strata in proportion to N_h (the priority method), as no request per stratum was given.".to_string(),
-        }),
+        (None, Some(_), true) => Some(urval_report::sentences::split_note(lang)),
         _ => None,
     };
-    let names = municipality_names();
-    let named = municipality_columns(&plan, &names);
     let labels = match &args.labels {
         Some(p) => read_labels(p)?,
         None => BTreeMap::new(),
+    };
+    let namer = Namer::new(
+        plan.strata_columns.iter().map(|c| {
+            let values = plan
+                .strata
+                .iter()
+                .map(|s| s.values.get(c).map_or("", String::as_str))
+                .collect();
+            (c.clone(), values)
+        }),
+        labels.clone(),
+    );
+    // The records shared with a previous request, per stratum of the whole plan.
+    let shared = match (&args.previous, &args.manifest) {
+        (None, _) => None,
+        (Some(_), None) => bail!(
+            "--previous needs --manifest: the overlap is between this request's manifest and the previous one"
+        ),
+        (Some(prev), Some(m)) => Some((prev, crate::overlap::overlap(&plan, m, prev)?)),
     };
     // One part of the request (`--only`): its strata, with the whole request kept for the
     // line that places it.
@@ -431,10 +491,10 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 .iter()
                 .map(|s| s.values.get(&col) == Some(&val))
                 .collect();
-            let label = match (names.get(&val), labels.get(&val)) {
-                (Some(n), _) if named.contains(&col) => format!("{n} ({val})"),
-                (_, Some(l)) => format!("{l} ({val})"),
-                _ => format!("{col} = {val}"),
+            let label = if namer.names(&col, &val) {
+                namer.name(&col, &val)
+            } else {
+                format!("{col} = {val}")
             };
             let scope = Scope {
                 label,
@@ -470,6 +530,23 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             long_date(lang, y, m, d)
         },
     };
+    let overlap = shared.map(|(prev, o)| {
+        let kept: std::collections::BTreeSet<Vec<String>> =
+            plan.strata_values().into_iter().collect();
+        let rows = o.strata.iter().filter(|s| kept.contains(&s.values));
+        let (mut shared, mut forced, mut expected) = (0, 0, 0.0);
+        for s in rows {
+            shared += s.both;
+            forced += s.forced;
+            expected += s.expected;
+        }
+        urval_report::Overlap {
+            previous: crate::files::file_name(prev),
+            shared,
+            forced,
+            expected,
+        }
+    });
     let mut strata = Vec::with_capacity(plan.strata.len());
     let (mut need_t, mut req_t) = (Burden::default(), Burden::default());
     for (i, s) in plan.strata.iter().enumerate() {
@@ -490,7 +567,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             req_t.working_days += q.working_days;
         }
         strata.push(StratumRow {
-            label: stratum_label(&s.values, &plan.strata_columns, &named, &names, &labels),
+            label: stratum_label(&s.values, &plan.strata_columns, &namer),
             population: s.population,
             needed,
             requested: req,
@@ -546,12 +623,19 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         }
     };
     let (indicators, indicators_confidence) = match &args.indicators {
-        Some(p) => indicator_rows(p, lang)?,
+        Some(p) => indicator_rows(p, lang, &labels)?,
         None => (Vec::new(), None),
     };
     Ok(Report {
         lang,
-        created: plan.created.clone(),
+        // The plan's time in Sweden, as the language writes it (an unreadable one as it is).
+        created: match crate::files::parse_rfc3339(&plan.created) {
+            Some(secs) => {
+                let (y, m, d, h, min) = crate::files::stockholm_local(secs);
+                long_datetime(lang, y, m, d, h, min)
+            }
+            None => plan.created.clone(),
+        },
         urval_version: env!("CARGO_PKG_VERSION").to_string(),
         plan_file: crate::files::file_name(&args.plan),
         plan_hash,
@@ -593,6 +677,8 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         draw,
         indicators,
         indicators_confidence,
+        overlap,
+        attachments: Vec::new(),
     })
 }
 
@@ -692,10 +778,7 @@ fn design_precision(
             requested: requested
                 .zip(worst_requested)
                 .map(|(r, m)| (r.iter().sum(), m)),
-            formula: match lang {
-                Lang::Sv => format!("varje stratum för sin egen felmarginal E: n_h = n0/(1 + (n0 − 1)/N_h), n0 = z²·P(1−P)/E², z = {}, P = {}; punkterna är det sämsta stratumets felmarginal", fmt_dec(lang, d.z, 4), fmt_dec(lang, d.proportion, 2)),
-                Lang::En => format!("every stratum sized for its own margin E: n_h = n0/(1 + (n0 − 1)/N_h), n0 = z²·P(1−P)/E², z = {}, P = {}; the points are the worst stratum's margin", fmt_dec(lang, d.z, 4), fmt_dec(lang, d.proportion, 2)),
-            },
+            formula: urval_report::sentences::domain_formula(lang, d.z, d.proportion),
         };
         return Ok((
             curve,
@@ -716,22 +799,13 @@ fn design_precision(
         points,
         needed: (plan.total_n, needed_margin),
         requested: requested_point,
-        formula: match lang {
-            Lang::Sv => format!(
-                "e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)), n_h enligt {}, z = {}, P = {}, N = {}",
-                urval_report::allocation_name(lang, &d.allocation),
-                fmt_dec(lang, d.z, 4),
-                fmt_dec(lang, d.proportion, 2),
-                fmt_int(lang, big)
-            ),
-            Lang::En => format!(
-                "e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)), n_h by {}, z = {}, P = {}, N = {}",
-                urval_report::allocation_name(lang, &d.allocation),
-                fmt_dec(lang, d.z, 4),
-                fmt_dec(lang, d.proportion, 2),
-                fmt_int(lang, big)
-            ),
-        },
+        formula: urval_report::sentences::overall_formula(
+            lang,
+            &d.allocation,
+            d.z,
+            d.proportion,
+            big,
+        ),
     };
     Ok((
         curve,
@@ -742,7 +816,26 @@ fn design_precision(
     ))
 }
 
-/// Build the report and write it (HTML, Markdown or JSON by the output's extension).
+/// The attached tables' file names beside the report `output`: `NAME.strata.csv`,
+/// `NAME.margins.csv`, `NAME.indicators.csv` and one workbook `NAME.tables.xlsx`.
+pub fn attachment_names(output: &Path) -> (Vec<(&'static str, String)>, String) {
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (
+        ["strata", "margins", "indicators"]
+            .into_iter()
+            .map(|t| (t, format!("{stem}.{t}.csv")))
+            .collect(),
+        format!("{stem}.tables.xlsx"),
+    )
+}
+
+/// Build the report and write it (HTML, Markdown or JSON by the output's extension); the
+/// tables too long for the page are attached beside it as CSV (`excel-sv` for a Swedish
+/// report, standard for an English one) and in one workbook. Attachments of an earlier
+/// report of the same name that this one does not have are removed.
 ///
 /// # Errors
 /// As [`build`], an unknown extension, or a file that cannot be written.
@@ -754,7 +847,66 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
             args.output.display()
         );
     }
-    let report = build(args)?;
+    let mut report = build(args)?;
+    let dir = args.output.parent().unwrap_or(Path::new(""));
+    let (csv_names, xlsx_name) = attachment_names(&args.output);
+    let long = if ext == "json" {
+        Vec::new()
+    } else {
+        urval_report::tables::long_tables(&report)
+    };
+    for (table, sheet) in &long {
+        let csv = csv_names
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
+        let mut bytes = Vec::new();
+        match report.lang {
+            Lang::Sv => urval_report::xlsx::write_excel_sv(&mut bytes, &sheet.columns, &sheet.rows),
+            Lang::En => {
+                urval_report::xlsx::write_csv_standard(&mut bytes, &sheet.columns, &sheet.rows)
+            }
+        }
+        .with_context(|| format!("writing {csv}"))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let text = urval_ingest::personal::redact(&text);
+        crate::files::write_atomic(&dir.join(&csv), text.as_bytes())?;
+        report.attachments.push(urval_report::Attachment {
+            table: (*table).to_string(),
+            csv,
+            xlsx: xlsx_name.clone(),
+        });
+    }
+    if long.is_empty() {
+        for (_, n) in &csv_names {
+            let _ = std::fs::remove_file(dir.join(n));
+        }
+        let _ = std::fs::remove_file(dir.join(&xlsx_name));
+    } else {
+        let written: Vec<&str> = long.iter().map(|(t, _)| *t).collect();
+        for (t, n) in &csv_names {
+            if !written.contains(t) {
+                let _ = std::fs::remove_file(dir.join(n));
+            }
+        }
+        let sheets: Vec<urval_report::xlsx::Sheet> = long
+            .into_iter()
+            .map(|(_, mut sheet)| {
+                for row in &mut sheet.rows {
+                    for c in row.iter_mut() {
+                        if let urval_report::xlsx::Cell::Text(t) = c {
+                            *t = urval_ingest::personal::redact(t).into_owned();
+                        }
+                    }
+                }
+                sheet
+            })
+            .collect();
+        let bytes = urval_report::xlsx::workbook_of(&sheets)
+            .map_err(|e| crate::error::OpsError::Input(e.to_string()))?;
+        crate::files::write_atomic(&dir.join(&xlsx_name), &bytes)?;
+    }
     // Reports leave the analyst's machine: anything that looks like a personnummer in a
     // label or a value is masked (JSON is the model as it is, for machines).
     let text = match ext.as_str() {

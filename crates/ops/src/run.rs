@@ -320,6 +320,8 @@ pub struct ReportStep {
     pub date: Option<String>,
     /// Labels for stratum values (CSV with `value` and `label`).
     pub labels: Option<String>,
+    /// A previous request's manifest: the records the two share.
+    pub previous: Option<String>,
 }
 
 /// One step of a pipeline, by its `command`.
@@ -369,10 +371,16 @@ impl Step {
             .and_then(|s| s.to_str())
             .unwrap_or(&out)
             .to_string();
-        let mut v = vec![out];
+        let mut v = vec![out.clone()];
         match self {
             Step::Draw(_) => v.push(format!("{stem}.draw.json")),
             Step::Indicators(_) => v.push(format!("{stem}.indicators.json")),
+            // The long tables attached beside a report (only those written are kept).
+            Step::Report(_) => {
+                let (csv, xlsx) = crate::report::attachment_names(Path::new(&out));
+                v.extend(csv.into_iter().map(|(_, n)| n));
+                v.push(xlsx);
+            }
             _ => {}
         }
         if matches!(self, Step::Plan(_) | Step::Draw(_) | Step::Indicators(_)) {
@@ -1120,6 +1128,7 @@ fn run_step(
                         .unwrap_or_else(|| output_time.get(..10).unwrap_or("").to_string()),
                 ),
                 labels: s.labels.as_deref().map(&mut input),
+                previous: s.previous.as_deref().map(&mut input),
             };
             let report = crate::report::report_to_file(&job)?;
             Done {
@@ -1203,6 +1212,7 @@ pub fn run(
                 .chain(s.manifest.as_deref())
                 .chain(s.indicators.as_deref())
                 .chain(s.labels.as_deref())
+                .chain(s.previous.as_deref())
                 .collect(),
         };
         let secret = match step {

@@ -323,6 +323,7 @@ fn requests_are_checked_against_the_population() {
             sender: None,
             date: None,
             labels: None,
+            previous: None,
         })
         .map(|_| ())
         .map_err(|e| e.to_string())

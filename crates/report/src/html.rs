@@ -1,7 +1,8 @@
 //! The report as one self-contained HTML page: inline CSS and SVG, no script, no font or
 //! image from the network; readable on screen and printed on A4.
 
-use crate::svg::{burden_plot, esc, indicator_plot, margin_plot};
+use crate::svg::{burden_plot, esc, indicator_plot, margin_plot, spread_plot};
+use crate::tables::{by_burden, by_width, LONG, TOP};
 use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
 use crate::{Burden, IndicatorRow, Report, StratumRow};
 use std::fmt::Write as _;
@@ -32,7 +33,11 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 pre { background: #f5f5f7; padding: .6rem .8rem; border-radius: 4px; white-space: pre-wrap; word-break: break-all; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; font-size: .9rem; }
 dt { color: #555; } dd { margin: 0; word-break: break-all; }
-@page { size: A4; margin: 16mm 14mm; }
+.note { font-size: .85rem; color: #555; }
+table.est td:nth-child(2), table.est th:nth-child(2) { text-align: left; }
+td.nw { white-space: nowrap; }
+details { margin: .3rem 0 1rem; } summary { cursor: pointer; color: #1f5fa8; }
+thead { display: table-header-group; }
 @media print {
   main { max-width: none; padding: 0; }
   h2 { break-after: avoid; }
@@ -40,6 +45,34 @@ dt { color: #555; } dd { margin: 0; word-break: break-all; }
   body { font-size: 10.5pt; }
 }
 "#;
+
+/// A CSS string: quotes, backslashes, line breaks and `<` escaped (the text sits inside a
+/// `<style>` element).
+fn css_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' | '\n' | '\r' => {
+                let _ = write!(out, "\\{:x} ", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The printed page: A4, the running head (title, part, case number, date) at the top
+/// of every page and `page n of m` at the bottom (CSS page margin boxes).
+fn page_css(r: &Report) -> String {
+    let w = words(r.lang);
+    format!(
+        "\n@page {{ size: A4; margin: 18mm 14mm 16mm;\n  @top-left {{ content: {}; font-size: 8pt; color: #555; }}\n  @bottom-right {{ content: {} counter(page) {} counter(pages); font-size: 8pt; color: #555; }} }}\n",
+        css_string(&sentences::running_head(r)),
+        css_string(&format!("{} ", w.page)),
+        css_string(&format!(" {} ", w.of)),
+    )
+}
 
 fn burden_cells(lang: Lang, b: Option<Burden>) -> [String; 3] {
     match b {
@@ -74,48 +107,110 @@ fn value(lang: Lang, kind: &str, v: Option<f64>) -> String {
     }
 }
 
-/// The most group rows the achieved-estimates table shows (the rest are in the file).
-pub const MAX_INDICATOR_ROWS: usize = 300;
+/// The strata the burden plot shows.
+const PLOT_STRATA: usize = 25;
 
-fn indicator_table(lang: Lang, rows: &[IndicatorRow]) -> String {
+fn indicator_head(lang: Lang) -> String {
     let w = words(lang);
-    let mut s = format!(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>n</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        w.indicator, w.group, w.estimate, w.interval, w.method_col
-    );
-    for r in rows.iter().take(MAX_INDICATOR_ROWS) {
-        let iv = match (r.lower, r.upper) {
-            (Some(_), Some(_)) => format!(
-                "{} – {}",
-                value(lang, &r.kind, r.lower),
-                value(lang, &r.kind, r.upper)
+    format!(
+        "<table class=\"est\"><thead><tr><th>{}</th><th>{}</th><th>n</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(w.indicator),
+        esc(w.group),
+        esc(w.estimate),
+        esc(w.interval),
+        esc(w.method_col)
+    )
+}
+
+fn indicator_row(lang: Lang, r: &IndicatorRow) -> String {
+    let w = words(lang);
+    let iv = match (r.lower, r.upper) {
+        (Some(_), Some(_)) => format!(
+            "{} – {}",
+            value(lang, &r.kind, r.lower),
+            value(lang, &r.kind, r.upper)
+        ),
+        _ => "–".into(),
+    };
+    let group = if r.group == "total" {
+        w.total.to_string()
+    } else {
+        r.group.clone()
+    };
+    format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td>{}</td></tr>",
+        esc(&r.label),
+        esc(&group),
+        fmt_int(lang, r.n),
+        value(lang, &r.kind, r.estimate),
+        iv,
+        match estimate_note(lang, r) {
+            Some(note) => format!(
+                "{}<br><small>{}</small>",
+                esc(&method_name(lang, &r.method)),
+                esc(&note)
             ),
-            _ => "–".into(),
-        };
-        let group = if r.group == "total" {
-            w.total.to_string()
-        } else {
-            r.group.clone()
-        };
-        let _ = write!(
+            None => esc(&method_name(lang, &r.method)),
+        }
+    )
+}
+
+/// A table: all rows when there are at most [`LONG`]; else the first [`TOP`] of `order`,
+/// the whole table folded under them, and the attached files named.
+fn long_table(
+    r: &Report,
+    table: &str,
+    head: &str,
+    rows: &[String],
+    order: &[usize],
+    total: Option<&str>,
+) -> String {
+    long_table_n(r, table, head, rows, order, total, TOP)
+}
+
+fn long_table_n(
+    r: &Report,
+    table: &str,
+    head: &str,
+    rows: &[String],
+    order: &[usize],
+    total: Option<&str>,
+    top: usize,
+) -> String {
+    let w = words(r.lang);
+    let mut s = String::from(head);
+    let total = total.unwrap_or("");
+    if rows.len() <= LONG {
+        for row in rows {
+            s.push_str(row);
+        }
+        let _ = writeln!(s, "{total}</tbody></table>");
+        return s;
+    }
+    for &i in order.iter().take(top) {
+        s.push_str(&rows[i]);
+    }
+    let _ = writeln!(s, "{total}</tbody></table>");
+    let _ = write!(
+        s,
+        "<details><summary>{}</summary>{head}",
+        esc(&sentences::full_table(r.lang, rows.len()))
+    );
+    for row in rows {
+        s.push_str(row);
+    }
+    let _ = writeln!(s, "{total}</tbody></table></details>");
+    if let Some(a) = crate::tables::attachment(r, table) {
+        let _ = writeln!(
             s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.label),
-            esc(&group),
-            fmt_int(lang, r.n),
-            value(lang, &r.kind, r.estimate),
-            iv,
-            match estimate_note(lang, r) {
-                Some(note) => format!(
-                    "{}<br><small>{}</small>",
-                    esc(&method_name(lang, &r.method)),
-                    esc(&note)
-                ),
-                None => esc(&method_name(lang, &r.method)),
-            }
+            "<p class=\"note\">{} <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a></p>",
+            esc(w.attached),
+            esc(&a.csv),
+            esc(&a.csv),
+            esc(&a.xlsx),
+            esc(&a.xlsx)
         );
     }
-    s.push_str("</tbody></table>");
     s
 }
 
@@ -124,11 +219,12 @@ pub fn render_html(r: &Report) -> String {
     let lang = r.lang;
     let w = words(lang);
     let mut s = String::new();
-    let _ = writeln!(s, "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"urval {}\">\n<title>{} — {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>",
+    let _ = writeln!(s, "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"urval {}\">\n<title>{} — {}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n<main>",
         lang.code(),
         esc(&r.urval_version),
         esc(w.title),
-        esc(w.subtitle)
+        esc(w.subtitle),
+        page_css(r)
     );
     let _ = writeln!(s, "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n<p class=\"meta\">{}: {} · plan {} · urval {}</p>",
         esc(w.title),
@@ -192,6 +288,9 @@ pub fn render_html(r: &Report) -> String {
     if let Some(p) = sentences::scope(r) {
         let _ = writeln!(s, "<p class=\"scope\">{}</p>", esc(&p));
     }
+    if let Some(p) = sentences::overlap(r) {
+        let _ = writeln!(s, "<p class=\"overlap\">{}</p>", esc(&p));
+    }
 
     // Precision.
     let _ = writeln!(s, "<h2>{}</h2>", esc(w.precision));
@@ -208,6 +307,12 @@ pub fn render_html(r: &Report) -> String {
 
     // A domain design: every stratum's own margin, worst first.
     if !r.precision.strata.is_empty() {
+        let _ = writeln!(
+            s,
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            spread_plot(r),
+            esc(&sentences::spread_caption(r))
+        );
         let row = |p: &crate::StratumPrecision| -> String {
             let m = |v: Option<f64>| {
                 v.map_or("–".to_string(), |x| {
@@ -234,52 +339,26 @@ pub fn render_html(r: &Report) -> String {
             esc(w.margin),
             esc(w.requested)
         );
+        let rows: Vec<String> = r.precision.strata.iter().map(row).collect();
+        let order: Vec<usize> = (0..rows.len()).collect();
         let _ = writeln!(
             s,
-            "<h3>{} ({})</h3>{head}",
+            "<h3>{} ({})</h3>",
             esc(w.stratum_margins),
             esc(w.worst_first)
         );
-        for p in r.precision.strata.iter().take(10) {
-            let _ = writeln!(s, "{}", row(p));
-        }
-        let _ = writeln!(s, "</tbody></table>");
-        if r.precision.strata.len() > 10 {
-            let _ = writeln!(
-                s,
-                "<details><summary>{} ({})</summary>{head}",
-                esc(w.all_strata),
-                fmt_int(lang, r.precision.strata.len() as u64)
-            );
-            for p in &r.precision.strata {
-                let _ = writeln!(s, "{}", row(p));
-            }
-            let _ = writeln!(s, "</tbody></table></details>");
-        }
+        s.push_str(&long_table(r, "margins", &head, &rows, &order, None));
     }
 
     // Per stratum.
     let _ = writeln!(s, "<h2>{}</h2>", esc(w.per_stratum));
-    let top = 25usize;
-    let caption = if r.strata.len() > top {
-        format!(
-            "{} ({} {top} {} {})",
-            w.plot_burden_title,
-            w.largest,
-            "/",
-            fmt_int(lang, r.strata.len() as u64)
-        )
-    } else {
-        w.plot_burden_title.to_string()
-    };
     let _ = writeln!(
         s,
         "<figure>{}<figcaption>{}</figcaption></figure>",
-        burden_plot(lang, &r.strata, top),
-        esc(&caption)
+        burden_plot(lang, &r.strata, PLOT_STRATA),
+        esc(&sentences::burden_caption(r, PLOT_STRATA))
     );
-    let _ = write!(
-        s,
+    let head = format!(
         "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th></tr></thead><tbody>",
         esc(w.stratum),
         esc(w.population),
@@ -291,31 +370,73 @@ pub fn render_html(r: &Report) -> String {
         esc(w.requested),
         esc(w.pages)
     );
-    for row in &r.strata {
-        s.push_str(&stratum_row(lang, row, "", &row.label));
+    let rows: Vec<String> = r
+        .strata
+        .iter()
+        .map(|row| stratum_row(lang, row, "", &row.label))
+        .collect();
+    let total = stratum_row(lang, t, " class=\"total\"", w.total);
+    if r.strata.len() > LONG {
+        let _ = writeln!(s, "<h3>{}</h3>", esc(&sentences::top_strata(r)));
     }
-    s.push_str(&stratum_row(lang, t, " class=\"total\"", w.total));
-    s.push_str("</tbody></table>\n");
+    s.push_str(&long_table(
+        r,
+        "strata",
+        &head,
+        &rows,
+        &by_burden(&r.strata),
+        Some(&total),
+    ));
 
     // Achieved estimates.
     if !r.indicators.is_empty() {
         let _ = writeln!(s, "<h2>{}</h2>", esc(w.achieved));
-        let shares: Vec<&IndicatorRow> = r
+        // Shares over all groups, with records: a dot and an interval each; those with
+        // n = 0 are named under the plot, not drawn.
+        let totals: Vec<&IndicatorRow> = r
             .indicators
             .iter()
             .filter(|i| i.kind == "share" && i.group == "total")
             .collect();
-        if !shares.is_empty() {
-            let _ = writeln!(s, "<figure>{}</figure>", indicator_plot(lang, &shares));
+        let (plotted, empty): (Vec<&IndicatorRow>, Vec<&IndicatorRow>) = totals
+            .into_iter()
+            .partition(|i| i.n > 0 && i.estimate.is_some());
+        if !plotted.is_empty() {
+            let _ = writeln!(s, "<figure>{}</figure>", indicator_plot(lang, &plotted));
         }
-        s.push_str(&indicator_table(lang, &r.indicators));
-        if r.indicators.len() > MAX_INDICATOR_ROWS {
-            let _ = writeln!(
-                s,
-                "<p class=\"meta\">{} / {}</p>",
-                fmt_int(lang, MAX_INDICATOR_ROWS as u64),
-                fmt_int(lang, r.indicators.len() as u64)
-            );
+        if let Some(p) = sentences::not_plotted(lang, &empty) {
+            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
+        }
+        let head = indicator_head(lang);
+        let rows: Vec<String> = r
+            .indicators
+            .iter()
+            .map(|i| indicator_row(lang, i))
+            .collect();
+        let order: Vec<usize> = if r.indicators.len() > LONG {
+            // The totals, then the least precise groups.
+            let totals = (0..rows.len()).filter(|&i| r.indicators[i].group == "total");
+            let _ = writeln!(s, "<h3>{}</h3>", esc(&sentences::top_groups(r)));
+            totals.chain(by_width(&r.indicators)).collect()
+        } else {
+            (0..rows.len()).collect()
+        };
+        let top = order
+            .iter()
+            .filter(|&&i| r.indicators[i].group == "total")
+            .count()
+            + TOP;
+        s.push_str(&long_table_n(
+            r,
+            "indicators",
+            &head,
+            &rows,
+            &order,
+            None,
+            top,
+        ));
+        if let Some(p) = sentences::groups_without_records(r) {
+            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
         }
     }
 

@@ -22,12 +22,16 @@
 mod html;
 mod markdown;
 mod svg;
+pub mod tables;
 mod text;
 
 pub mod xlsx;
 pub use html::render_html;
 pub use markdown::render_markdown;
-pub use text::{allocation_name, fmt_dec, fmt_int, fmt_pct, long_date, method_name, Lang};
+pub use text::{
+    allocation_name, fmt_dec, fmt_int, fmt_pct, long_date, long_datetime, method_name, sentences,
+    Lang,
+};
 
 use serde::Serialize;
 
@@ -218,6 +222,30 @@ pub struct IndicatorRow {
     pub nonresponse: Option<(String, f64)>,
 }
 
+/// A long table attached next to the report (its full rows; the page shows the first).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Attachment {
+    /// `strata`, `margins` or `indicators`.
+    pub table: String,
+    /// The CSV's file name.
+    pub csv: String,
+    /// The workbook's file name (one workbook holds every attached table).
+    pub xlsx: String,
+}
+
+/// How many records this request shares with a previous one (`report --previous`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Overlap {
+    /// The previous manifest's file name.
+    pub previous: String,
+    /// Records in both.
+    pub shared: u64,
+    /// The least number any two such requests must share: Σ_h max(0, n_A,h + n_B,h − N_h).
+    pub forced: u64,
+    /// The number expected if the two were drawn independently: Σ_h n_A,h·n_B,h/N_h.
+    pub expected: f64,
+}
+
 /// Everything the report shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
@@ -261,6 +289,10 @@ pub struct Report {
     pub indicators: Vec<IndicatorRow>,
     /// The confidence of the indicators' intervals.
     pub indicators_confidence: Option<f64>,
+    /// The records shared with a previous request, when one is given.
+    pub overlap: Option<Overlap>,
+    /// The long tables attached next to the report.
+    pub attachments: Vec<Attachment>,
 }
 
 #[cfg(test)]
@@ -355,6 +387,8 @@ mod tests {
                 nonresponse: None,
             }],
             indicators_confidence: Some(0.95),
+            overlap: None,
+            attachments: Vec::new(),
         }
     }
 

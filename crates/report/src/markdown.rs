@@ -1,6 +1,7 @@
 //! The report as Markdown: the same sections and numbers as the HTML page, with the plots'
 //! points as tables.
 
+use crate::tables::{attachment, by_burden, by_width, LONG, TOP};
 use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
 use crate::{Report, StratumRow};
 use std::fmt::Write as _;
@@ -62,6 +63,33 @@ fn row(lang: Lang, r: &StratumRow, label: &str) -> String {
     )
 }
 
+/// The rows a table shows: all of them, or — for a long table attached next to the report —
+/// the first [`TOP`] of `order` (Markdown cannot fold the rest away).
+fn shown(r: &Report, table: &str, len: usize, order: Vec<usize>, top: usize) -> Vec<usize> {
+    if len <= LONG || attachment(r, table).is_none() {
+        (0..len).collect()
+    } else {
+        order.into_iter().take(top).collect()
+    }
+}
+
+/// Where the rest of a shortened table is.
+fn rest(s: &mut String, r: &Report, table: &str, len: usize) {
+    if len <= LONG {
+        return;
+    }
+    if let Some(a) = attachment(r, table) {
+        let _ = writeln!(
+            s,
+            "\n{} {}: {} · {}",
+            prose(&sentences::full_table(r.lang, len)),
+            words(r.lang).attached.trim_end_matches(':').to_lowercase(),
+            code(&a.csv),
+            code(&a.xlsx)
+        );
+    }
+}
+
 /// Render the report as Markdown.
 pub fn render_markdown(r: &Report) -> String {
     let lang = r.lang;
@@ -120,6 +148,9 @@ pub fn render_markdown(r: &Report) -> String {
     if let Some(p) = sentences::scope(r) {
         let _ = writeln!(s, "{}\n", prose(&p));
     }
+    if let Some(p) = sentences::overlap(r) {
+        let _ = writeln!(s, "{}\n", prose(&p));
+    }
     let _ = writeln!(s, "## {}\n", w.precision);
     if let Some(p) = sentences::precision(r) {
         let _ = writeln!(s, "{}\n", prose(&p));
@@ -166,7 +197,9 @@ pub fn render_markdown(r: &Report) -> String {
                 format!("±{}", fmt_dec(lang, x * 100.0, 1))
             })
         };
-        for p in &r.precision.strata {
+        let n = r.precision.strata.len();
+        for &i in &shown(r, "margins", n, (0..n).collect(), TOP) {
+            let p = &r.precision.strata[i];
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} |",
@@ -178,6 +211,7 @@ pub fn render_markdown(r: &Report) -> String {
                 m(p.requested_margin)
             );
         }
+        rest(&mut s, r, "margins", n);
     }
     let _ = writeln!(s, "\n## {}\n", w.per_stratum);
     let _ = writeln!(
@@ -193,10 +227,13 @@ pub fn render_markdown(r: &Report) -> String {
         w.requested,
         w.pages
     );
-    for r2 in &r.strata {
+    for &i in &shown(r, "strata", r.strata.len(), by_burden(&r.strata), TOP) {
+        let r2 = &r.strata[i];
         let _ = writeln!(s, "{}", row(lang, r2, &r2.label));
     }
-    let _ = writeln!(s, "{}\n", row(lang, t, &format!("**{}**", w.total)));
+    let _ = writeln!(s, "{}", row(lang, t, &format!("**{}**", w.total)));
+    rest(&mut s, r, "strata", r.strata.len());
+    s.push('\n');
     if !r.indicators.is_empty() {
         let _ = writeln!(s, "## {}\n", w.achieved);
         let _ = writeln!(
@@ -209,7 +246,14 @@ pub fn render_markdown(r: &Report) -> String {
             Some(x) if kind == "share" => fmt_pct(lang, x),
             Some(x) => fmt_dec(lang, x, 1),
         };
-        for i in &r.indicators {
+        let n = r.indicators.len();
+        let totals: Vec<usize> = (0..n)
+            .filter(|&i| r.indicators[i].group == "total")
+            .collect();
+        let top = totals.len() + TOP;
+        let order: Vec<usize> = totals.into_iter().chain(by_width(&r.indicators)).collect();
+        for &k in &shown(r, "indicators", n, order, top) {
+            let i = &r.indicators[k];
             let iv = match (i.lower, i.upper) {
                 (Some(_), Some(_)) => format!("{} – {}", v(&i.kind, i.lower), v(&i.kind, i.upper)),
                 _ => "–".into(),
@@ -233,6 +277,7 @@ pub fn render_markdown(r: &Report) -> String {
                 }
             );
         }
+        rest(&mut s, r, "indicators", n);
         s.push('\n');
     }
     let _ = writeln!(s, "## {}\n", w.method);

@@ -42,6 +42,56 @@ fn nice_step(span: f64, ticks: f64) -> f64 {
     m * mag
 }
 
+/// An upper estimate of a text's width in px at `size` px in a sans-serif face, from
+/// DejaVu Sans's advance widths (the widest common default; Arial and Segoe UI are
+/// narrower): narrow letters 0.32 em, `f t r ( )` 0.42 em, `m w %` 1 em, capitals 0.78 em,
+/// the rest 0.64 em. Labels are laid out from it; the browser test checks every label's
+/// real box in Chromium.
+pub fn text_width(s: &str, size: f64) -> f64 {
+    s.chars()
+        .map(|c| match c {
+            'i' | 'j' | 'l' | 'I' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' | ' ' | '\u{a0}' => {
+                0.32
+            }
+            'f' | 't' | 'r' | '(' | ')' | '[' | ']' => 0.42,
+            'm' | 'w' | 'M' | 'W' | '%' | '@' | '…' => 1.0,
+            c if c.is_uppercase() => 0.78,
+            _ => 0.64,
+        })
+        .sum::<f64>()
+        * size
+}
+
+/// A label cut to fit `max` px (with an ellipsis); the full text stays in a `<title>`.
+fn fit(s: &str, size: f64, max: f64) -> String {
+    if text_width(s, size) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        let mut next = out.clone();
+        next.push(c);
+        if text_width(&next, size) + 0.6 * size > max {
+            break;
+        }
+        out = next;
+    }
+    format!("{}…", out.trim_end())
+}
+
+/// The text anchor of an axis tick label at `x`: at the ends of the axis the label ends
+/// (or starts) at its tick, so it stays inside the plot.
+fn tick_anchor(x: f64, left: f64, right: f64, label: &str, size: f64) -> &'static str {
+    let half = text_width(label, size) / 2.0;
+    if x + half > right {
+        "end"
+    } else if x - half < left {
+        "start"
+    } else {
+        "middle"
+    }
+}
+
 const W: f64 = 640.0;
 const H: f64 = 330.0;
 const L: f64 = 64.0;
@@ -74,14 +124,16 @@ pub fn margin_plot(lang: Lang, c: &Curve) -> String {
     let step_x = nice_step(x_max, 6.0);
     let mut x = 0.0;
     while x <= x_max + 1e-9 {
+        let label = fmt_int(lang, x as u64);
         let _ = write!(
             s,
-            r##"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="#ddd"/><text x="{0:.1}" y="{3:.1}" text-anchor="middle" font-size="11">{4}</text>"##,
+            r##"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="#ddd"/><text x="{0:.1}" y="{3:.1}" text-anchor="{5}" font-size="11">{4}</text>"##,
             px(x),
             T,
             H - B,
             H - B + 16.0,
-            fmt_int(lang, x as u64)
+            label,
+            tick_anchor(px(x), 0.0, W, &label, 11.0)
         );
         x += step_x;
     }
@@ -131,13 +183,17 @@ pub fn margin_plot(lang: Lang, c: &Curve) -> String {
     let mut placed: Vec<(f64, f64)> = Vec::new();
     let mut mark = |n: u64, m: f64, color: &str, label: &str| {
         let (x, y) = (px(n as f64), py(m));
-        let anchor = if x > W * 0.6 { "end" } else { "start" };
+        let anchor = if x + 10.0 + text_width(label, 12.0) > W - 4.0 {
+            "end"
+        } else {
+            "start"
+        };
         let dx = if anchor == "end" { -10.0 } else { 10.0 };
         let mut ty = y - 12.0;
         if anchor == "end" {
             // The label runs left of the point, where the curve is higher: keep it above
             // the curve at the label's left end (about 7 px a character at 12 px).
-            let left = x + dx - 7.0 * label.chars().count() as f64;
+            let left = x + dx - text_width(label, 12.0);
             let n_left = ((left - L) / (W - L - R) * x_max).max(0.0);
             if let Some(&(_, m)) = c.points.iter().min_by(|a, b| {
                 (a.0 as f64 - n_left)
@@ -201,7 +257,13 @@ pub fn burden_plot(lang: Lang, strata: &[StratumRow], top: usize) -> String {
     });
     rows.truncate(top);
     let row_h = 22.0;
-    let label_w = 150.0;
+    let label_max = 260.0;
+    let label_w = rows
+        .iter()
+        .map(|r| text_width(&r.label, 11.0))
+        .fold(60.0f64, f64::max)
+        .min(label_max)
+        + 12.0;
     let h = T + rows.len() as f64 * row_h + 44.0;
     let max = rows
         .iter()
@@ -223,13 +285,15 @@ pub fn burden_plot(lang: Lang, strata: &[StratumRow], top: usize) -> String {
     let axis_y = T + rows.len() as f64 * row_h;
     let mut x = 0.0;
     while x <= x_max + 1e-9 {
+        let label = fmt_int(lang, x as u64);
         let _ = write!(
             s,
-            r##"<line x1="{0:.1}" y1="{T}" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle" font-size="11">{3}</text>"##,
+            r##"<line x1="{0:.1}" y1="{T}" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="{2:.1}" text-anchor="{4}" font-size="11">{3}</text>"##,
             px(x),
             axis_y,
             axis_y + 15.0,
-            fmt_int(lang, x as u64)
+            label,
+            tick_anchor(px(x), 0.0, W, &label, 11.0)
         );
         x += step;
     }
@@ -237,10 +301,11 @@ pub fn burden_plot(lang: Lang, strata: &[StratumRow], top: usize) -> String {
         let y = T + i as f64 * row_h;
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11"><title>{}</title>{}</text>"#,
             label_w - 6.0,
             y + 14.0,
-            esc(&r.label)
+            esc(&r.label),
+            esc(&fit(&r.label, 11.0, label_max))
         );
         if let Some(q) = r.requested {
             let _ = write!(
@@ -265,9 +330,9 @@ pub fn burden_plot(lang: Lang, strata: &[StratumRow], top: usize) -> String {
         axis_y + 33.0,
         esc(w.needed),
         esc(w.pages),
-        label_w + 180.0,
+        label_w + 34.0 + text_width(&format!("{} ({})", w.needed, w.pages), 11.0),
         axis_y + 24.0,
-        label_w + 194.0,
+        label_w + 48.0 + text_width(&format!("{} ({})", w.needed, w.pages), 11.0),
         axis_y + 33.0,
         esc(w.requested),
         esc(w.pages)
@@ -279,9 +344,17 @@ pub fn burden_plot(lang: Lang, strata: &[StratumRow], top: usize) -> String {
 /// The achieved shares with their intervals (a dot and a line each).
 pub fn indicator_plot(lang: Lang, rows: &[&IndicatorRow]) -> String {
     let row_h = 24.0;
-    let label_w = 250.0;
+    let label_max = 300.0;
+    let label_w = rows
+        .iter()
+        .map(|r| text_width(&r.label, 11.0))
+        .fold(60.0f64, f64::max)
+        .min(label_max)
+        + 14.0;
     let h = T + rows.len() as f64 * row_h + 30.0;
-    let px = |v: f64| label_w + (W - label_w - R) * v.clamp(0.0, 1.0);
+    // Room at the right for half of the `100 %` tick label.
+    let right = R + text_width(&fmt_pct(lang, 1.0), 11.0) / 2.0;
+    let px = |v: f64| label_w + (W - label_w - right) * v.clamp(0.0, 1.0);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -304,10 +377,11 @@ pub fn indicator_plot(lang: Lang, rows: &[&IndicatorRow]) -> String {
         let y = T + i as f64 * row_h + 12.0;
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11"><title>{}</title>{}</text>"#,
             label_w - 8.0,
             y + 4.0,
-            esc(&r.label)
+            esc(&r.label),
+            esc(&fit(&r.label, 11.0, label_max))
         );
         if let (Some(lo), Some(hi)) = (r.lower, r.upper) {
             let _ = write!(
@@ -324,6 +398,137 @@ pub fn indicator_plot(lang: Lang, rows: &[&IndicatorRow]) -> String {
                 px(e)
             );
         }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The distribution of the strata's own margins (domain designs): for each margin x, the
+/// share of strata whose margin is at most x, at the records needed and at the records
+/// requested (an empirical distribution function, drawn as steps), with the target as a
+/// dashed line.
+pub fn spread_plot(r: &crate::Report) -> String {
+    let lang = r.lang;
+    let w = words(lang);
+    let strata = &r.precision.strata;
+    let h_count = strata.len().max(1) as f64;
+    let mut needed: Vec<f64> = strata
+        .iter()
+        .map(|p| p.needed_margin)
+        .filter(|m| m.is_finite())
+        .collect();
+    let mut requested: Vec<f64> = strata
+        .iter()
+        .filter_map(|p| p.requested_margin)
+        .filter(|m| m.is_finite())
+        .collect();
+    needed.sort_by(f64::total_cmp);
+    requested.sort_by(f64::total_cmp);
+    let top = needed
+        .iter()
+        .chain(&requested)
+        .copied()
+        .chain(r.purpose.margin)
+        .fold(0.0f64, f64::max)
+        .max(0.001);
+    let step_x = nice_step(top * 100.0 * 1.05, 6.0) / 100.0;
+    let x_max = (top * 1.05 / step_x).ceil() * step_x;
+    let h = 300.0;
+    let px = |m: f64| L + (W - L - R) * (m / x_max).clamp(0.0, 1.0);
+    let py = |f: f64| T + (h - T - B) * (1.0 - f);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="plot" viewBox="0 0 {W} {h}" role="img" aria-labelledby="spread-title"><title id="spread-title">{}</title>"#,
+        esc(w.plot_spread_title)
+    );
+    let mut x = 0.0;
+    while x <= x_max + 1e-12 {
+        let label = fmt_dec(lang, x * 100.0, if step_x * 100.0 < 1.0 { 1 } else { 0 });
+        let _ = write!(
+            s,
+            r##"<line x1="{0:.1}" y1="{T}" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="{2:.1}" text-anchor="{4}" font-size="11">{3}</text>"##,
+            px(x),
+            h - B,
+            h - B + 16.0,
+            label,
+            tick_anchor(px(x), 0.0, W, &label, 11.0)
+        );
+        x += step_x;
+    }
+    for k in 0..=4 {
+        let f = f64::from(k) / 4.0;
+        let _ = write!(
+            s,
+            r##"<line x1="{L}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="#ddd"/><text x="{2:.1}" y="{3:.1}" text-anchor="end" font-size="11">{4}</text>"##,
+            py(f),
+            W - R,
+            L - 6.0,
+            py(f) + 4.0,
+            esc(&fmt_pct(lang, f))
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<line x1="{L}" y1="{0}" x2="{1}" y2="{0}" stroke="#333"/><line x1="{L}" y1="{T}" x2="{L}" y2="{0}" stroke="#333"/><text x="{2:.1}" y="{3:.1}" text-anchor="middle" font-size="12">{4}</text><text transform="translate(14 {5:.1}) rotate(-90)" text-anchor="middle" font-size="12">{6}</text>"##,
+        h - B,
+        W - R,
+        (L + W - R) / 2.0,
+        h - 10.0,
+        esc(w.plot_spread_x),
+        (T + h - B) / 2.0,
+        esc(w.plot_spread_y)
+    );
+    if let Some(m) = r.purpose.margin {
+        let _ = write!(
+            s,
+            r##"<line x1="{0:.1}" y1="{T}" x2="{0:.1}" y2="{1:.1}" stroke="#555" stroke-dasharray="4 3"/>"##,
+            px(m),
+            h - B
+        );
+    }
+    let steps = |v: &[f64]| -> String {
+        let mut pts = vec![format!("{:.1},{:.1}", px(0.0), py(0.0))];
+        let mut below = 0.0;
+        for (i, &m) in v.iter().enumerate() {
+            pts.push(format!("{:.1},{:.1}", px(m), py(below)));
+            below = (i + 1) as f64 / h_count;
+            pts.push(format!("{:.1},{:.1}", px(m), py(below)));
+        }
+        pts.push(format!("{:.1},{:.1}", px(x_max), py(below)));
+        pts.join(" ")
+    };
+    let mut legend = vec![(w.needed, "#1b7f3b")];
+    let _ = write!(
+        s,
+        r##"<polyline fill="none" stroke="#1b7f3b" stroke-width="2" points="{}"/>"##,
+        steps(&needed)
+    );
+    if strata.iter().any(|p| p.requested.is_some()) {
+        legend.push((w.requested, "#b3261e"));
+        let _ = write!(
+            s,
+            r##"<polyline fill="none" stroke="#b3261e" stroke-width="2" points="{}"/>"##,
+            steps(&requested)
+        );
+    }
+    // The legend at the bottom right, where both curves have reached the top.
+    let width: f64 = legend
+        .iter()
+        .map(|(label, _)| 30.0 + text_width(label, 11.0))
+        .sum();
+    let mut lx = W - R - width;
+    let ly = h - B - 14.0;
+    for (label, color) in legend {
+        let _ = write!(
+            s,
+            r##"<rect x="{lx:.1}" y="{0:.1}" width="14" height="3" fill="{color}"/><text x="{1:.1}" y="{2:.1}" font-size="11">{3}</text>"##,
+            ly - 4.0,
+            lx + 18.0,
+            ly,
+            esc(label)
+        );
+        lx += 30.0 + text_width(label, 11.0);
     }
     s.push_str("</svg>");
     s

@@ -123,6 +123,16 @@ pub fn long_date(lang: Lang, year: i64, month: u32, day: u32) -> String {
     format!("{day} {m} {year}")
 }
 
+/// A local date and time as the language writes it: `24 november 2026 kl. 22.28`,
+/// `24 November 2026, 22:28`.
+pub fn long_datetime(lang: Lang, y: i64, m: u32, d: u32, hour: i64, minute: i64) -> String {
+    let date = long_date(lang, y, m, d);
+    match lang {
+        Lang::Sv => format!("{date} kl. {hour:02}.{minute:02}"),
+        Lang::En => format!("{date}, {hour:02}:{minute:02}"),
+    }
+}
+
 /// The letter's lines (label, value): recipient, sender, case number when given, and the
 /// date — for the HTML and the Markdown alike.
 pub fn letter_lines(r: &crate::Report) -> Vec<(&'static str, String)> {
@@ -180,7 +190,6 @@ pub struct Words {
     pub method: &'static str,
     pub reproduce: &'static str,
     pub no_request: &'static str,
-    pub largest: &'static str,
     pub created: &'static str,
     pub seed: &'static str,
     pub start: &'static str,
@@ -197,7 +206,18 @@ pub struct Words {
     pub case_number: &'static str,
     pub date: &'static str,
     pub worst_first: &'static str,
-    pub all_strata: &'static str,
+    pub sheet_strata: &'static str,
+    pub sheet_margins: &'static str,
+    pub sheet_indicators: &'static str,
+    pub lower: &'static str,
+    pub upper: &'static str,
+    pub note: &'static str,
+    pub attached: &'static str,
+    pub plot_spread_title: &'static str,
+    pub plot_spread_x: &'static str,
+    pub plot_spread_y: &'static str,
+    pub page: &'static str,
+    pub of: &'static str,
 }
 
 pub const SV: Words = Words {
@@ -230,7 +250,6 @@ pub const SV: Words = Words {
     method: "Metod och hur urvalet kontrolleras",
     reproduce: "Så upprepas och kontrolleras dragningen",
     no_request: "Ingen begäran att jämföra med angavs.",
-    largest: "största",
     created: "Underlaget skapat",
     seed: "frö (seed)",
     start: "startpunkt",
@@ -247,7 +266,18 @@ pub const SV: Words = Words {
     case_number: "Diarienummer",
     date: "Datum",
     worst_first: "de största felmarginalerna först",
-    all_strata: "Alla strata",
+    sheet_strata: "Per stratum",
+    sheet_margins: "Felmarginal per stratum",
+    sheet_indicators: "Skattningar",
+    lower: "Nedre gräns",
+    upper: "Övre gräns",
+    note: "Anmärkning",
+    attached: "Hela tabellen finns också som bilaga:",
+    plot_spread_title: "Felmarginalen i strata: behövt och begärt antal akter",
+    plot_spread_x: "felmarginal i stratumet (procentenheter)",
+    plot_spread_y: "andel av strata",
+    page: "sida",
+    of: "av",
 };
 
 pub const EN: Words = Words {
@@ -280,7 +310,6 @@ pub const EN: Words = Words {
     method: "Method, and how the sample is checked",
     reproduce: "How to repeat and verify the draw",
     no_request: "No request to compare with was given.",
-    largest: "largest",
     created: "Inputs made",
     seed: "seed",
     start: "start",
@@ -297,7 +326,18 @@ pub const EN: Words = Words {
     case_number: "Case number",
     date: "Date",
     worst_first: "the largest margins first",
-    all_strata: "All strata",
+    sheet_strata: "Per stratum",
+    sheet_margins: "Margin per stratum",
+    sheet_indicators: "Estimates",
+    lower: "Lower bound",
+    upper: "Upper bound",
+    note: "Note",
+    attached: "The full table is also attached:",
+    plot_spread_title: "Margins of error in the strata: records needed and requested",
+    plot_spread_x: "margin of error in the stratum (percentage points)",
+    plot_spread_y: "share of strata",
+    page: "page",
+    of: "of",
 };
 
 /// The words of a language.
@@ -455,7 +495,7 @@ pub mod sentences {
             .unwrap_or_default();
         match lang {
             Lang::Sv => format!(
-                "Syftet är {target}. Akterna fördelas över stratumen ({strata}) med {alloc}; den förväntade andelen är {}.{filter}",
+                "Syftet är {target}. Akterna fördelas över strata ({strata}) med {alloc}; den förväntade andelen är {}.{filter}",
                 fmt_dec(lang, p.proportion, 2)
             ),
             Lang::En => format!(
@@ -486,24 +526,46 @@ pub mod sentences {
                 fmt_dec(lang, n.working_days, 1)
             ),
         };
-        match (t.requested, t.surplus()) {
-            (Some(q), Some(s)) => match lang {
+        let Some(q) = t.requested else {
+            return base;
+        };
+        let short = n.records.saturating_sub(q.records);
+        let surplus = t.surplus().unwrap_or_default();
+        if short > 0 {
+            return match lang {
                 Lang::Sv => format!(
-                    "{base} Begäran gäller {} akter. De {} akter som begärs utöver behovet är {} sidor och {} arbetsdagar som inte tillför någon precision som syftet kräver.",
+                    "{base} Begäran gäller {} akter, {} färre än syftet kräver: precisionen nås inte.",
                     fmt_int(lang, q.records),
-                    fmt_int(lang, s.records),
-                    fmt_dec(lang, s.pages, 0),
-                    fmt_dec(lang, s.working_days, 1)
+                    fmt_int(lang, short)
                 ),
                 Lang::En => format!(
-                    "{base} The request is for {} records. The {} records requested beyond the need are {} pages and {} working days that buy no precision the purpose needs.",
+                    "{base} The request is for {} records, {} fewer than the purpose needs: the precision is not reached.",
                     fmt_int(lang, q.records),
-                    fmt_int(lang, s.records),
-                    fmt_dec(lang, s.pages, 0),
-                    fmt_dec(lang, s.working_days, 1)
+                    fmt_int(lang, short)
                 ),
-            },
-            _ => base,
+            };
+        }
+        if surplus.records == 0 {
+            return match lang {
+                Lang::Sv => format!("{base} Begäran gäller just så många akter."),
+                Lang::En => format!("{base} The request is for exactly that many records."),
+            };
+        }
+        match lang {
+            Lang::Sv => format!(
+                "{base} Begäran gäller {} akter. De {} akter som begärs utöver behovet är {} sidor och {} arbetsdagar som inte tillför någon precision som syftet kräver.",
+                fmt_int(lang, q.records),
+                fmt_int(lang, surplus.records),
+                fmt_dec(lang, surplus.pages, 0),
+                fmt_dec(lang, surplus.working_days, 1)
+            ),
+            Lang::En => format!(
+                "{base} The request is for {} records. The {} records requested beyond the need are {} pages and {} working days that buy no precision the purpose needs.",
+                fmt_int(lang, q.records),
+                fmt_int(lang, surplus.records),
+                fmt_dec(lang, surplus.pages, 0),
+                fmt_dec(lang, surplus.working_days, 1)
+            ),
         }
     }
 
@@ -611,18 +673,18 @@ pub mod sentences {
         let req = match (r.total.requested, sc.requested) {
             (Some(q), Some(all)) => match lang {
                 Lang::Sv => format!(
-                    " Av de {} akter som begärs i hela begäran gäller {} {} ({}).",
+                    " Av de {} akter som hela begäran omfattar är {} ({}) för {}.",
                     fmt_int(lang, all),
                     fmt_int(lang, q.records),
-                    sc.label,
-                    share(q.records, all)
+                    share(q.records, all),
+                    sc.label
                 ),
                 Lang::En => format!(
-                    " Of the {} records requested in the whole request, {} are for {} ({}).",
+                    " Of the {} records in the whole request, {} ({}) are for {}.",
                     fmt_int(lang, all),
                     fmt_int(lang, q.records),
-                    sc.label,
-                    share(q.records, all)
+                    share(q.records, all),
+                    sc.label
                 ),
             },
             _ => String::new(),
@@ -691,7 +753,7 @@ pub mod sentences {
         }
         if !r.indicators.is_empty() {
             out.push(match lang {
-                Lang::Sv => "Skattningarna efter granskningen: inom ett stratum andelen med Wilsons intervall vid den effektiva urvalsstorleken n(N − 1)/(N − n) (ändlighetskorrektion); över stratum den stratifierade skattningen p̂ = Σ W_h p̂_h med V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) och Korn–Graubards intervall. Akter som begärts men inte kommit in räknas som bortfall och stratumets skattning bygger på de inkomna.".to_string(),
+                Lang::Sv => "Skattningarna efter granskningen: inom ett stratum andelen med Wilsons intervall vid den effektiva urvalsstorleken n(N − 1)/(N − n) (ändlighetskorrektion); över strata den stratifierade skattningen p̂ = Σ W_h p̂_h med V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) och Korn–Graubards intervall. Akter som begärts men inte kommit in räknas som bortfall och stratumets skattning bygger på de inkomna.".to_string(),
                 Lang::En => "Estimates after the review: within a stratum the share with Wilson's interval at the effective sample size n(N − 1)/(N − n) (finite population correction); across strata the stratified estimate p̂ = Σ W_h p̂_h with V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) and the Korn–Graubard interval. Records requested but not received are non-response, and the stratum's estimate rests on those received.".to_string(),
             });
         }
@@ -723,5 +785,213 @@ pub mod sentences {
                 Lang::En => "Anyone with the same extract can check the draw (exit 0: identical; 1: the differences are listed):".to_string(),
             },
         ]
+    }
+
+    /// Under the plot of per-stratum margins: what the two curves are.
+    pub fn spread_caption(r: &Report) -> String {
+        let lang = r.lang;
+        let h = r.precision.strata.len() as u64;
+        let empty = r
+            .precision
+            .strata
+            .iter()
+            .filter(|p| p.requested == Some(0))
+            .count() as u64;
+        let tail = if empty > 0 {
+            match lang {
+                Lang::Sv => format!(" {} strata får inga begärda akter och når aldrig upp på kurvan för det begärda.", fmt_int(lang, empty)),
+                Lang::En => format!(" {} strata get no requested records and never reach the curve of the requested.", fmt_int(lang, empty)),
+            }
+        } else {
+            String::new()
+        };
+        match lang {
+            Lang::Sv => format!(
+                "Andelen av de {} strata vars felmarginal är högst x, vid det behövda och vid det begärda antalet akter; den streckade linjen är målet.{tail}",
+                fmt_int(lang, h)
+            ),
+            Lang::En => format!(
+                "The share of the {} strata whose margin of error is at most x, at the records needed and at the records requested; the dashed line is the target.{tail}",
+                fmt_int(lang, h)
+            ),
+        }
+    }
+
+    /// Under the burden plot.
+    pub fn burden_caption(r: &Report, shown: usize) -> String {
+        let lang = r.lang;
+        let h = r.strata.len();
+        if h <= shown {
+            return super::words(lang).plot_burden_title.to_string();
+        }
+        match lang {
+            Lang::Sv => format!(
+                "Sidor som behövs och som begärs i de {shown} strata som har flest sidor (av {}).",
+                fmt_int(lang, h as u64)
+            ),
+            Lang::En => format!(
+                "Pages needed and requested in the {shown} strata with the most pages (of {}).",
+                fmt_int(lang, h as u64)
+            ),
+        }
+    }
+
+    /// The heading of a shortened per-stratum table.
+    pub fn top_strata(r: &Report) -> String {
+        let n = crate::tables::TOP;
+        match r.lang {
+            Lang::Sv => format!("De {n} strata med flest sidor"),
+            Lang::En => format!("The {n} strata with the most pages"),
+        }
+    }
+
+    /// The heading of a shortened table of estimates.
+    pub fn top_groups(r: &Report) -> String {
+        let n = crate::tables::TOP;
+        match r.lang {
+            Lang::Sv => format!("Totalerna och de {n} grupper som har de bredaste intervallen"),
+            Lang::En => format!("The totals and the {n} groups with the widest intervals"),
+        }
+    }
+
+    /// The summary of a folded full table.
+    pub fn full_table(lang: Lang, rows: usize) -> String {
+        match lang {
+            Lang::Sv => format!("Hela tabellen ({} rader)", fmt_int(lang, rows as u64)),
+            Lang::En => format!("The full table ({} rows)", fmt_int(lang, rows as u64)),
+        }
+    }
+
+    /// The shares left out of the plot because no record was in their population.
+    pub fn not_plotted(lang: Lang, rows: &[&crate::IndicatorRow]) -> Option<String> {
+        if rows.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        Some(match lang {
+            Lang::Sv => format!(
+                "Utan akter i urvalet (n = 0) och därför inte i diagrammet: {}.",
+                names.join("; ")
+            ),
+            Lang::En => format!(
+                "No records in the sample (n = 0), so not plotted: {}.",
+                names.join("; ")
+            ),
+        })
+    }
+
+    /// How many groups have no records (they are in the full table only).
+    pub fn groups_without_records(r: &Report) -> Option<String> {
+        if r.indicators.len() <= crate::tables::LONG {
+            return None;
+        }
+        let k = r
+            .indicators
+            .iter()
+            .filter(|i| i.group != "total" && i.n == 0)
+            .count();
+        (k > 0).then(|| match r.lang {
+            Lang::Sv => format!(
+                "{} grupper har inga akter i urvalet (n = 0) och finns bara i hela tabellen.",
+                fmt_int(r.lang, k as u64)
+            ),
+            Lang::En => format!(
+                "{} groups have no records in the sample (n = 0) and are in the full table only.",
+                fmt_int(r.lang, k as u64)
+            ),
+        })
+    }
+
+    /// The running head of every printed page.
+    pub fn running_head(r: &Report) -> String {
+        let w = super::words(r.lang);
+        let mut parts = vec![w.title.to_string()];
+        if let Some(sc) = &r.scope {
+            parts.push(sc.label.clone());
+        }
+        if let Some(c) = &r.letter.case_number {
+            parts.push(format!("{} {c}", w.case_number));
+        }
+        parts.push(r.letter.date.clone());
+        parts.join(" · ")
+    }
+
+    /// The records this request shares with a previous one.
+    pub fn overlap(r: &Report) -> Option<String> {
+        let lang = r.lang;
+        let o = r.overlap.as_ref()?;
+        let chance = fmt_dec(lang, o.expected, 0);
+        let shared = match (lang, o.shared) {
+            (Lang::Sv, 0) => format!(
+                "Den här begäran har ingen akt gemensam med den tidigare ({}).",
+                o.previous
+            ),
+            (Lang::En, 0) => format!(
+                "This request has no record in common with the previous one ({}).",
+                o.previous
+            ),
+            (Lang::Sv, k) => format!(
+                "Den här begäran har {} akter gemensamma med den tidigare ({}).",
+                fmt_int(lang, k),
+                o.previous
+            ),
+            (Lang::En, k) => format!(
+                "This request has {} records in common with the previous one ({}).",
+                fmt_int(lang, k),
+                o.previous
+            ),
+        };
+        let forced = match (lang, o.forced) {
+            (Lang::Sv, 0) => format!(
+                "Två begäranden av dessa storlekar behöver inte ha någon akt gemensam; två oberoende dragningar skulle ha omkring {chance} gemensamma."
+            ),
+            (Lang::En, 0) => format!(
+                "Two requests of these sizes need have no record in common; two independent draws would have about {chance}."
+            ),
+            (Lang::Sv, f) => format!(
+                "Två begäranden av dessa storlekar måste ha minst {} akter gemensamma; två oberoende dragningar skulle ha omkring {chance}.",
+                fmt_int(lang, f)
+            ),
+            (Lang::En, f) => format!(
+                "Two requests of these sizes must have at least {} records in common; two independent draws would have about {chance}.",
+                fmt_int(lang, f)
+            ),
+        };
+        Some(format!("{shared} {forced}"))
+    }
+
+    /// How a requested total was split over the strata (none was given per stratum).
+    pub fn split_note(lang: Lang) -> String {
+        match lang {
+            Lang::Sv => "Den begärda totalen fördelas över strata i proportion till N_h (prioritetsmetoden), eftersom ingen begäran per stratum angavs.".to_string(),
+            Lang::En => "The requested total is split over the strata in proportion to N_h (the priority method), as no request per stratum was given.".to_string(),
+        }
+    }
+
+    /// Under the margin plot of a domain design.
+    pub fn domain_formula(lang: Lang, z: f64, p: f64) -> String {
+        match lang {
+            Lang::Sv => format!("varje stratum dimensioneras för sin egen felmarginal E: n_h = n0/(1 + (n0 − 1)/N_h), n0 = z²·P(1−P)/E², z = {}, P = {}; punkterna är det sämsta stratumets felmarginal", fmt_dec(lang, z, 4), fmt_dec(lang, p, 2)),
+            Lang::En => format!("every stratum sized for its own margin E: n_h = n0/(1 + (n0 − 1)/N_h), n0 = z²·P(1−P)/E², z = {}, P = {}; the points are the worst stratum's margin", fmt_dec(lang, z, 4), fmt_dec(lang, p, 2)),
+        }
+    }
+
+    /// Under the margin plot of an overall target.
+    pub fn overall_formula(lang: Lang, allocation: &str, z: f64, p: f64, big: u64) -> String {
+        let a = allocation_name(lang, allocation);
+        match lang {
+            Lang::Sv => format!(
+                "e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)), n_h enligt {a}, z = {}, P = {}, N = {}",
+                fmt_dec(lang, z, 4),
+                fmt_dec(lang, p, 2),
+                fmt_int(lang, big)
+            ),
+            Lang::En => format!(
+                "e = z·√(Σ W_h²·S_h²·(1/n_h − 1/N_h)), n_h by {a}, z = {}, P = {}, N = {}",
+                fmt_dec(lang, z, 4),
+                fmt_dec(lang, p, 2),
+                fmt_int(lang, big)
+            ),
+        }
     }
 }

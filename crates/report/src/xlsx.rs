@@ -65,6 +65,87 @@ pub enum XlsxWriteError {
     Writer(#[from] XlsxError),
 }
 
+/// The cell formats of every sheet.
+struct Formats {
+    header: Format,
+    text: Format,
+    percent: Format,
+    date: Format,
+    whole: Format,
+    decimal: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Formats {
+            header: Format::new().set_bold(),
+            text: Format::new().set_num_format("@"),
+            percent: Format::new().set_num_format("0.0 %"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            whole: Format::new().set_num_format("#,##0"),
+            decimal: Format::new().set_num_format("#,##0.0##"),
+        }
+    }
+}
+
+fn add_sheet(wb: &mut Workbook, data: &Sheet, f: &Formats) -> Result<(), XlsxWriteError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(&data.name)?;
+    let mut widths: Vec<usize> = data
+        .columns
+        .iter()
+        .map(|c| c.header.chars().count())
+        .collect();
+    for (j, c) in data.columns.iter().enumerate() {
+        ws.write_string_with_format(0, j as u16, &c.header, &f.header)?;
+    }
+    for (i, row) in data.rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (j, (cell, col)) in row.iter().zip(&data.columns).enumerate() {
+            let c = j as u16;
+            let shown = match (cell, col.kind) {
+                (Cell::Empty, _) => 0,
+                (Cell::Number(v), ColumnKind::Percent) | (Cell::Percent(v), _) => {
+                    ws.write_number_with_format(r, c, *v, &f.percent)?;
+                    7
+                }
+                (Cell::Number(v), _) => {
+                    let fm = if v.fract() == 0.0 {
+                        &f.whole
+                    } else {
+                        &f.decimal
+                    };
+                    ws.write_number_with_format(r, c, *v, fm)?;
+                    format!("{v}").len() + 2
+                }
+                (Cell::Text(s), ColumnKind::Date) => match ExcelDateTime::parse_from_str(s) {
+                    Ok(d) => {
+                        ws.write_datetime_with_format(r, c, &d, &f.date)?;
+                        10
+                    }
+                    Err(_) => {
+                        ws.write_string_with_format(r, c, s, &f.text)?;
+                        s.chars().count()
+                    }
+                },
+                (Cell::Text(s), _) => {
+                    ws.write_string_with_format(r, c, s, &f.text)?;
+                    s.chars().count()
+                }
+            };
+            widths[j] = widths[j].max(shown);
+        }
+    }
+    for (j, w) in widths.iter().enumerate() {
+        ws.set_column_width(j as u16, (*w as f64 + 2.0).clamp(6.0, 60.0))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    if !data.columns.is_empty() {
+        ws.autofilter(0, 0, data.rows.len() as u32, data.columns.len() as u16 - 1)?;
+    }
+    Ok(())
+}
+
 /// The workbook's bytes: `data` first, then the `about` sheet (name, lines of key and
 /// value), if any.
 ///
@@ -75,77 +156,65 @@ pub fn workbook(
     about: Option<(&str, &[(String, String)])>,
 ) -> Result<Vec<u8>, XlsxWriteError> {
     let mut wb = Workbook::new();
-    let header = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let percent = Format::new().set_num_format("0.0 %");
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let whole = Format::new().set_num_format("#,##0");
-    let decimal = Format::new().set_num_format("#,##0.0##");
-    {
-        let ws = wb.add_worksheet();
-        ws.set_name(&data.name)?;
-        let mut widths: Vec<usize> = data
-            .columns
-            .iter()
-            .map(|c| c.header.chars().count())
-            .collect();
-        for (j, c) in data.columns.iter().enumerate() {
-            ws.write_string_with_format(0, j as u16, &c.header, &header)?;
-        }
-        for (i, row) in data.rows.iter().enumerate() {
-            let r = i as u32 + 1;
-            for (j, (cell, col)) in row.iter().zip(&data.columns).enumerate() {
-                let c = j as u16;
-                let shown = match (cell, col.kind) {
-                    (Cell::Empty, _) => 0,
-                    (Cell::Number(v), ColumnKind::Percent) | (Cell::Percent(v), _) => {
-                        ws.write_number_with_format(r, c, *v, &percent)?;
-                        7
-                    }
-                    (Cell::Number(v), _) => {
-                        let f = if v.fract() == 0.0 { &whole } else { &decimal };
-                        ws.write_number_with_format(r, c, *v, f)?;
-                        format!("{v}").len() + 2
-                    }
-                    (Cell::Text(s), ColumnKind::Date) => match ExcelDateTime::parse_from_str(s) {
-                        Ok(d) => {
-                            ws.write_datetime_with_format(r, c, &d, &date)?;
-                            10
-                        }
-                        Err(_) => {
-                            ws.write_string_with_format(r, c, s, &text)?;
-                            s.chars().count()
-                        }
-                    },
-                    (Cell::Text(s), _) => {
-                        ws.write_string_with_format(r, c, s, &text)?;
-                        s.chars().count()
-                    }
-                };
-                widths[j] = widths[j].max(shown);
-            }
-        }
-        for (j, w) in widths.iter().enumerate() {
-            ws.set_column_width(j as u16, (*w as f64 + 2.0).clamp(6.0, 60.0))?;
-        }
-        ws.set_freeze_panes(1, 0)?;
-        if !data.columns.is_empty() {
-            ws.autofilter(0, 0, data.rows.len() as u32, data.columns.len() as u16 - 1)?;
-        }
-    }
+    let f = Formats::new();
+    add_sheet(&mut wb, data, &f)?;
     if let Some((name, lines)) = about {
         let ws = wb.add_worksheet();
         ws.set_name(name)?;
         let mut w = 10;
         for (i, (k, v)) in lines.iter().enumerate() {
-            ws.write_string_with_format(i as u32, 0, k, &header)?;
-            ws.write_string_with_format(i as u32, 1, v, &text)?;
+            ws.write_string_with_format(i as u32, 0, k, &f.header)?;
+            ws.write_string_with_format(i as u32, 1, v, &f.text)?;
             w = w.max(k.chars().count());
         }
         ws.set_column_width(0, (w as f64 + 2.0).min(40.0))?;
         ws.set_column_width(1, 100)?;
     }
     Ok(wb.save_to_buffer()?)
+}
+
+/// A workbook of several data sheets, in order.
+///
+/// # Errors
+/// As [`workbook`].
+pub fn workbook_of(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxWriteError> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    for s in sheets {
+        add_sheet(&mut wb, s, &f)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+/// A standard CSV (RFC 4180: `,`, CRLF, fields quoted when they need it, decimal point)
+/// with text cells neutralised against formulas ([`neutralise`]).
+pub fn write_csv_standard(
+    w: &mut dyn std::io::Write,
+    columns: &[Column],
+    rows: &[Vec<Cell>],
+) -> std::io::Result<()> {
+    let field = |s: &str| {
+        let s = neutralise(s);
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.into_owned()
+        }
+    };
+    let header: Vec<String> = columns.iter().map(|c| field(&c.header)).collect();
+    w.write_all(format!("{}\r\n", header.join(",")).as_bytes())?;
+    for row in rows {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Empty => String::new(),
+                Cell::Text(s) => field(s),
+                Cell::Number(v) | Cell::Percent(v) => format!("{v}"),
+            })
+            .collect();
+        w.write_all(format!("{}\r\n", fields.join(",")).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// How a CSV for people is written.

@@ -60,6 +60,10 @@ pub struct ReportArgs {
     /// and `label` (municipality codes are named without it)
     #[arg(long, value_name = "FILE.csv")]
     pub labels: Option<PathBuf>,
+    /// A previous request's manifest (drawn from the same plan's strata): the report says
+    /// how many records the two requests share, and the least they must.
+    #[arg(long, value_name = "MANIFEST", requires = "manifest")]
+    pub previous: Option<PathBuf>,
 }
 
 /// Run `urval report`.
@@ -79,6 +83,7 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         sender: args.sender.clone(),
         date: args.date.clone(),
         labels: args.labels.clone(),
+        previous: args.previous.clone(),
     })?;
     let t = &report.total;
     let mut out = format!(

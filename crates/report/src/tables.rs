@@ -1,0 +1,222 @@
+//! The report's long tables as data: which rows a page shows first, and the full tables
+//! as sheets ([`crate::xlsx::Sheet`]) to attach next to the report as CSV and `.xlsx`.
+//!
+//! A table of more than [`LONG`] rows shows its [`TOP`] most telling rows on the page (the
+//! strata with the most pages, the strata with the largest margins, the groups with the
+//! widest intervals); the whole table is folded under it and attached.
+
+use crate::text::words;
+use crate::xlsx::{Cell, Column, ColumnKind, Sheet};
+use crate::{IndicatorRow, Report, StratumRow};
+
+/// A table longer than this is shortened on the page.
+pub const LONG: usize = 25;
+/// The rows a shortened table shows.
+pub const TOP: usize = 10;
+
+/// The pages a stratum costs: requested if a request is given, else needed.
+fn pages(r: &StratumRow) -> f64 {
+    r.requested.map_or(r.needed.pages, |q| q.pages)
+}
+
+/// The strata in order of their burden, most pages first (ties by label).
+pub fn by_burden(rows: &[StratumRow]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    idx.sort_by(|&a, &b| {
+        pages(&rows[b])
+            .total_cmp(&pages(&rows[a]))
+            .then_with(|| rows[a].label.cmp(&rows[b].label))
+    });
+    idx
+}
+
+/// An estimate's interval width (`None` without an interval).
+fn width(r: &IndicatorRow) -> Option<f64> {
+    match (r.lower, r.upper) {
+        (Some(l), Some(u)) => Some(u - l),
+        _ => None,
+    }
+}
+
+/// The group rows (not the totals) with records, widest interval first; rows with n = 0
+/// have no estimate and are left out (they are listed in the full table).
+pub fn by_width(rows: &[IndicatorRow]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].group != "total" && rows[i].n > 0)
+        .collect();
+    // Widths are compared within a kind only in spirit: shares first (widths in [0, 1]),
+    // then means in their own units.
+    idx.sort_by(|&a, &b| {
+        let (ra, rb) = (&rows[a], &rows[b]);
+        (ra.kind != "share")
+            .cmp(&(rb.kind != "share"))
+            .then_with(|| {
+                width(rb)
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&width(ra).unwrap_or(f64::INFINITY))
+            })
+            .then(a.cmp(&b))
+    });
+    idx
+}
+
+fn col(header: &str, kind: ColumnKind) -> Column {
+    Column {
+        header: header.to_string(),
+        kind,
+    }
+}
+
+fn num(v: f64) -> Cell {
+    if v.is_finite() {
+        Cell::Number(v)
+    } else {
+        Cell::Empty
+    }
+}
+
+fn opt(v: Option<f64>) -> Cell {
+    v.map_or(Cell::Empty, num)
+}
+
+/// Records, pages and working days rounded as the page shows them (pages whole, days to a
+/// tenth), so the file and the page agree.
+fn round(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+/// The per-stratum burden table in plan order, with the total last.
+pub fn strata_sheet(r: &Report) -> Sheet {
+    let w = words(r.lang);
+    let h = |a: &str, b: &str| format!("{a} ({b})");
+    let columns = vec![
+        col(w.stratum, ColumnKind::Text),
+        col(w.population, ColumnKind::Number),
+        col(&h(w.needed, w.records), ColumnKind::Number),
+        col(&h(w.requested, w.records), ColumnKind::Number),
+        col(&h(w.surplus, w.records), ColumnKind::Number),
+        col(&h(w.needed, w.pages), ColumnKind::Number),
+        col(&h(w.requested, w.pages), ColumnKind::Number),
+        col(&h(w.needed, w.working_days), ColumnKind::Number),
+        col(&h(w.requested, w.working_days), ColumnKind::Number),
+    ];
+    let row = |s: &StratumRow, label: &str| {
+        vec![
+            Cell::Text(label.to_string()),
+            num(s.population as f64),
+            num(s.needed.records as f64),
+            opt(s.requested.map(|q| q.records as f64)),
+            opt(s.surplus().map(|q| q.records as f64)),
+            num(round(s.needed.pages, 0)),
+            opt(s.requested.map(|q| round(q.pages, 0))),
+            num(round(s.needed.working_days, 1)),
+            opt(s.requested.map(|q| round(q.working_days, 1))),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = r.strata.iter().map(|s| row(s, &s.label)).collect();
+    rows.push(row(&r.total, w.total));
+    Sheet {
+        name: w.sheet_strata.to_string(),
+        columns,
+        rows,
+    }
+}
+
+/// Every stratum's own margin (domain designs), worst first.
+pub fn margins_sheet(r: &Report) -> Sheet {
+    let w = words(r.lang);
+    let h = |a: &str, b: &str| format!("{a} ({b})");
+    let columns = vec![
+        col(w.stratum, ColumnKind::Text),
+        col(w.population, ColumnKind::Number),
+        col(&h(w.needed, w.records), ColumnKind::Number),
+        col(&h(w.margin, w.needed), ColumnKind::Percent),
+        col(&h(w.requested, w.records), ColumnKind::Number),
+        col(&h(w.margin, w.requested), ColumnKind::Percent),
+    ];
+    let rows = r
+        .precision
+        .strata
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::Text(p.label.clone()),
+                num(p.population as f64),
+                num(p.needed as f64),
+                num(p.needed_margin),
+                opt(p.requested.map(|q| q as f64)),
+                opt(p.requested_margin),
+            ]
+        })
+        .collect();
+    Sheet {
+        name: w.sheet_margins.to_string(),
+        columns,
+        rows,
+    }
+}
+
+/// The achieved estimates, totals first, in the indicators file's order.
+pub fn indicators_sheet(r: &Report) -> Sheet {
+    let w = words(r.lang);
+    let columns = vec![
+        col(w.indicator, ColumnKind::Text),
+        col(w.group, ColumnKind::Text),
+        col("n", ColumnKind::Number),
+        col(w.estimate, ColumnKind::Number),
+        col(w.lower, ColumnKind::Number),
+        col(w.upper, ColumnKind::Number),
+        col(w.method_col, ColumnKind::Text),
+        col(w.note, ColumnKind::Text),
+    ];
+    let share = |i: &IndicatorRow, v: Option<f64>| match (i.kind.as_str(), v) {
+        ("share", Some(x)) if x.is_finite() => Cell::Percent(x),
+        (_, v) => opt(v),
+    };
+    let rows = r
+        .indicators
+        .iter()
+        .map(|i| {
+            vec![
+                Cell::Text(i.label.clone()),
+                Cell::Text(if i.group == "total" {
+                    w.total.to_string()
+                } else {
+                    i.group.clone()
+                }),
+                num(i.n as f64),
+                share(i, i.estimate),
+                share(i, i.lower),
+                share(i, i.upper),
+                Cell::Text(crate::text::method_name(r.lang, &i.method)),
+                crate::text::estimate_note(r.lang, i).map_or(Cell::Empty, Cell::Text),
+            ]
+        })
+        .collect();
+    Sheet {
+        name: w.sheet_indicators.to_string(),
+        columns,
+        rows,
+    }
+}
+
+/// The tables too long for the page, by id (`strata`, `margins`, `indicators`), to attach.
+pub fn long_tables(r: &Report) -> Vec<(&'static str, Sheet)> {
+    let mut out = Vec::new();
+    if r.strata.len() > LONG {
+        out.push(("strata", strata_sheet(r)));
+    }
+    if r.precision.strata.len() > LONG {
+        out.push(("margins", margins_sheet(r)));
+    }
+    if r.indicators.len() > LONG {
+        out.push(("indicators", indicators_sheet(r)));
+    }
+    out
+}
+
+/// The attachment of a table, if it is attached.
+pub fn attachment<'a>(r: &'a Report, table: &str) -> Option<&'a crate::Attachment> {
+    r.attachments.iter().find(|a| a.table == table)
+}
