@@ -547,6 +547,8 @@ where = "area = 'barn_unga'"
             "municipality_code=0180",
             "--previous",
             p(&previous),
+            "--indicators",
+            p(&ind),
             "--labels",
             p(&labels),
             "--recipient",
@@ -577,6 +579,18 @@ where = "area = 'barn_unga'"
     assert_eq!(model["overlap"]["shared"].as_u64(), Some(shared));
     assert!(shared > 0, "independent draws of 0180 share records");
     assert_eq!(model["strata"].as_array().unwrap().len(), 4);
+    // Its estimates: Stockholm's groups and the whole request's totals, no other place.
+    let groups: std::collections::BTreeSet<&str> = model["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        groups,
+        ["Stockholm (0180)", "total"].into_iter().collect(),
+        "{groups:?}"
+    );
     let m = measure(&one);
     assert_eq!(m["clipped"], serde_json::json!([]));
     let (dom, _) = load(&one, None);

@@ -344,10 +344,13 @@ fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
     }
 }
 
+/// The achieved estimates of an indicators table; under `--only COL=VALUE` (`only`) the
+/// groups of that part and the totals of the whole request, when the table is by `COL`.
 fn indicator_rows(
     path: &Path,
     lang: Lang,
     labels: &BTreeMap<String, String>,
+    only: Option<(&str, &str)>,
 ) -> Result<(Vec<IndicatorRow>, Option<f64>)> {
     let rows = read_rows(path)?;
     // The metadata beside a table urval wrote; a table made by hand has none.
@@ -393,6 +396,12 @@ fn indicator_rows(
             );
         };
         let total = r.get("level").map(String::as_str) == Some("total");
+        if let Some((col, val)) = only {
+            if !total && by.iter().any(|c| c == col) && r.get(col).map(String::as_str) != Some(val)
+            {
+                continue;
+            }
+        }
         let mut parts: Vec<String> = by
             .iter()
             .filter_map(|c| r.get(c).map(|v| (c, v)))
@@ -623,7 +632,18 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         }
     };
     let (indicators, indicators_confidence) = match &args.indicators {
-        Some(p) => indicator_rows(p, lang, &labels)?,
+        Some(p) => {
+            let only = match &args.only {
+                Some(o) => Some(crate::draw::parse_only(o, &plan)?),
+                None => None,
+            };
+            indicator_rows(
+                p,
+                lang,
+                &labels,
+                only.as_ref().map(|(c, v)| (c.as_str(), v.as_str())),
+            )?
+        }
         None => (Vec::new(), None),
     };
     Ok(Report {

@@ -122,8 +122,8 @@ fn indicator_head(lang: Lang) -> String {
     )
 }
 
-fn indicator_row(lang: Lang, r: &IndicatorRow) -> String {
-    let w = words(lang);
+fn indicator_row(report: &Report, r: &IndicatorRow) -> String {
+    let lang = report.lang;
     let iv = match (r.lower, r.upper) {
         (Some(_), Some(_)) => format!(
             "{} – {}",
@@ -132,11 +132,7 @@ fn indicator_row(lang: Lang, r: &IndicatorRow) -> String {
         ),
         _ => "–".into(),
     };
-    let group = if r.group == "total" {
-        w.total.to_string()
-    } else {
-        r.group.clone()
-    };
+    let group = crate::text::group_name(report, r);
     format!(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td>{}</td></tr>",
         esc(&r.label),
@@ -408,11 +404,7 @@ pub fn render_html(r: &Report) -> String {
             let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
         }
         let head = indicator_head(lang);
-        let rows: Vec<String> = r
-            .indicators
-            .iter()
-            .map(|i| indicator_row(lang, i))
-            .collect();
+        let rows: Vec<String> = r.indicators.iter().map(|i| indicator_row(r, i)).collect();
         let order: Vec<usize> = if r.indicators.len() > LONG {
             // The totals, then the least precise groups.
             let totals = (0..rows.len()).filter(|&i| r.indicators[i].group == "total");

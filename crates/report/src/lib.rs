@@ -448,4 +448,115 @@ mod tests {
         );
         assert!(md.contains("incomplete: up to 12.5"), "{md}");
     }
+
+    /// A national-sized report: `h` strata and an estimate per stratum.
+    fn long_case(h: usize) -> Report {
+        let mut r = seed_case(Lang::Sv);
+        r.strata = (0..h)
+            .map(|i| StratumRow {
+                label: format!("S{i:04}"),
+                population: 1000,
+                needed: Burden {
+                    records: 10,
+                    pages: 100.0 + i as f64,
+                    working_days: 1.0,
+                },
+                requested: None,
+            })
+            .collect();
+        let base = r.indicators[0].clone();
+        r.indicators.extend((0..h).map(|i| IndicatorRow {
+            group: format!("S{i:04}"),
+            n: (i % 7) as u64,
+            lower: Some(0.5 - i as f64 / 10_000.0),
+            upper: Some(0.5 + i as f64 / 10_000.0),
+            ..base.clone()
+        }));
+        r
+    }
+
+    /// Long tables show their ten most telling rows, fold the rest and name the files;
+    /// short ones show everything.
+    #[test]
+    fn long_tables_are_shortened_and_attached() {
+        let r = long_case(40);
+        let order = tables::by_burden(&r.strata);
+        assert_eq!(r.strata[order[0]].label, "S0039", "most pages first");
+        let widest = tables::by_width(&r.indicators);
+        assert!(
+            widest.iter().all(|&i| r.indicators[i].n > 0),
+            "n = 0 left out"
+        );
+        assert_eq!(r.indicators[widest[0]].group, "S0039", "widest first");
+        let long: Vec<&str> = tables::long_tables(&r).iter().map(|(t, _)| *t).collect();
+        assert_eq!(long, ["strata", "indicators"]);
+        let sheet = tables::strata_sheet(&r);
+        assert_eq!(sheet.rows.len(), 41, "every stratum and the total");
+
+        let mut r = r;
+        r.attachments = ["strata", "indicators"]
+            .iter()
+            .map(|t| Attachment {
+                table: (*t).into(),
+                csv: format!("r.{t}.csv"),
+                xlsx: "r.tables.xlsx".into(),
+            })
+            .collect();
+        let html = render_html(&r);
+        assert_eq!(html.matches("<details>").count(), 2);
+        assert!(html.contains("href=\"r.strata.csv\""));
+        let md = render_markdown(&r);
+        assert!(
+            md.contains("| S0039 |") && !md.contains("| S0000 | 1"),
+            "{md}"
+        );
+        assert!(md.contains("r.strata.csv") && md.contains("Hela tabellen (41 rader)"));
+
+        let short = long_case(20);
+        assert!(tables::long_tables(&short).is_empty());
+        assert!(!render_html(&short).contains("<details>"));
+    }
+
+    /// A share with no records is named, not plotted; a label too long is cut with `…` and
+    /// kept whole in its title.
+    #[test]
+    fn empty_shares_are_named_and_long_labels_cut() {
+        let mut r = seed_case(Lang::En);
+        let mut empty = r.indicators[0].clone();
+        empty.label = "Nobody here".into();
+        empty.n = 0;
+        empty.estimate = None;
+        empty.lower = None;
+        empty.upper = None;
+        r.indicators.push(empty);
+        r.indicators[0].label = "A very long label ".repeat(6);
+        let html = render_html(&r);
+        assert!(html.contains("not plotted: Nobody here."), "{html}");
+        let plot = &html[html.find("aria-label=\"Achieved").unwrap()..];
+        let plot = &plot[..plot.find("</svg>").unwrap()];
+        assert!(!plot.contains("Nobody here"));
+        assert!(
+            plot.contains('…')
+                && plot.contains(&format!(
+                    "<title>{}</title>",
+                    "A very long label ".repeat(6)
+                ))
+        );
+        assert!(svg::text_width("mmmm", 10.0) > svg::text_width("iiii", 10.0));
+    }
+
+    /// Under `--only` the totals are the whole request's.
+    #[test]
+    fn scoped_totals_are_the_whole_request() {
+        let mut r = seed_case(Lang::Sv);
+        assert_eq!(text::group_name(&r, &r.indicators[0]), "Totalt");
+        r.scope = Some(Scope {
+            label: "Motala (1398)".into(),
+            population: 10,
+            needed: 5,
+            requested: None,
+        });
+        assert_eq!(text::group_name(&r, &r.indicators[0]), "Hela begäran");
+        assert!(text::sentences::running_head(&r).contains("Motala (1398)"));
+    }
 }

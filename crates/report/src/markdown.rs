@@ -81,9 +81,8 @@ fn rest(s: &mut String, r: &Report, table: &str, len: usize) {
     if let Some(a) = attachment(r, table) {
         let _ = writeln!(
             s,
-            "\n{} {}: {} · {}",
-            prose(&sentences::full_table(r.lang, len)),
-            words(r.lang).attached.trim_end_matches(':').to_lowercase(),
+            "\n{} {} · {}",
+            prose(&sentences::attached_full(r.lang, len)),
             code(&a.csv),
             code(&a.xlsx)
         );
@@ -258,11 +257,7 @@ pub fn render_markdown(r: &Report) -> String {
                 (Some(_), Some(_)) => format!("{} – {}", v(&i.kind, i.lower), v(&i.kind, i.upper)),
                 _ => "–".into(),
             };
-            let group = if i.group == "total" {
-                w.total.to_string()
-            } else {
-                i.group.clone()
-            };
+            let group = crate::text::group_name(r, i);
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} |",

@@ -180,11 +180,7 @@ pub fn indicators_sheet(r: &Report) -> Sheet {
         .map(|i| {
             vec![
                 Cell::Text(i.label.clone()),
-                Cell::Text(if i.group == "total" {
-                    w.total.to_string()
-                } else {
-                    i.group.clone()
-                }),
+                Cell::Text(crate::text::group_name(r, i)),
                 num(i.n as f64),
                 share(i, i.estimate),
                 share(i, i.lower),

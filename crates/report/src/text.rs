@@ -133,6 +133,18 @@ pub fn long_datetime(lang: Lang, y: i64, m: u32, d: u32, hour: i64, minute: i64)
     }
 }
 
+/// An estimate's group as shown: its values, or for the totals `Totalt` — `Hela
+/// begäran` in the report for one part (`--only`), where the totals are the whole
+/// request's.
+pub fn group_name(r: &crate::Report, row: &crate::IndicatorRow) -> String {
+    let w = words(r.lang);
+    match (row.group.as_str(), r.scope.is_some()) {
+        ("total", false) => w.total.to_string(),
+        ("total", true) => w.whole_request.to_string(),
+        (g, _) => g.to_string(),
+    }
+}
+
 /// The letter's lines (label, value): recipient, sender, case number when given, and the
 /// date — for the HTML and the Markdown alike.
 pub fn letter_lines(r: &crate::Report) -> Vec<(&'static str, String)> {
@@ -217,6 +229,7 @@ pub struct Words {
     pub plot_spread_x: &'static str,
     pub plot_spread_y: &'static str,
     pub page: &'static str,
+    pub whole_request: &'static str,
     pub of: &'static str,
 }
 
@@ -277,6 +290,7 @@ pub const SV: Words = Words {
     plot_spread_x: "felmarginal i stratumet (procentenheter)",
     plot_spread_y: "andel av strata",
     page: "sida",
+    whole_request: "Hela begäran",
     of: "av",
 };
 
@@ -337,6 +351,7 @@ pub const EN: Words = Words {
     plot_spread_x: "margin of error in the stratum (percentage points)",
     plot_spread_y: "share of strata",
     page: "page",
+    whole_request: "Whole request",
     of: "of",
 };
 
@@ -493,14 +508,19 @@ pub mod sentences {
                 Lang::En => format!(" The population is the records where {f}."),
             })
             .unwrap_or_default();
-        match lang {
-            Lang::Sv => format!(
-                "Syftet är {target}. Akterna fördelas över strata ({strata}) med {alloc}; den förväntade andelen är {}.{filter}",
-                fmt_dec(lang, p.proportion, 2)
+        let share = fmt_dec(lang, p.proportion, 2);
+        match (lang, p.allocation == "domain") {
+            (Lang::Sv, true) => format!(
+                "Syftet är {target}. Varje stratum får så många akter som dess egen felmarginal kräver; den förväntade andelen är {share}.{filter}"
             ),
-            Lang::En => format!(
-                "The purpose is {target}. The records are spread over the strata ({strata}) by {alloc}; the anticipated share is {}.{filter}",
-                fmt_dec(lang, p.proportion, 2)
+            (Lang::En, true) => format!(
+                "The purpose is {target}. Every stratum gets as many records as its own margin needs; the anticipated share is {share}.{filter}"
+            ),
+            (Lang::Sv, false) => format!(
+                "Syftet är {target}. Akterna fördelas över strata ({strata}) med {alloc}; den förväntade andelen är {share}.{filter}"
+            ),
+            (Lang::En, false) => format!(
+                "The purpose is {target}. The records are spread over the strata ({strata}) by {alloc}; the anticipated share is {share}.{filter}"
             ),
         }
     }
@@ -859,6 +879,20 @@ pub mod sentences {
         match lang {
             Lang::Sv => format!("Hela tabellen ({} rader)", fmt_int(lang, rows as u64)),
             Lang::En => format!("The full table ({} rows)", fmt_int(lang, rows as u64)),
+        }
+    }
+
+    /// Where a shortened table is in full (the Markdown report, which cannot fold).
+    pub fn attached_full(lang: Lang, rows: usize) -> String {
+        match lang {
+            Lang::Sv => format!(
+                "Hela tabellen ({} rader) finns som bilaga:",
+                fmt_int(lang, rows as u64)
+            ),
+            Lang::En => format!(
+                "The full table ({} rows) is attached:",
+                fmt_int(lang, rows as u64)
+            ),
         }
     }
 
