@@ -1049,3 +1049,87 @@ fn report_names_counties() {
         assert!(names.contains(&want), "{want:?} not in {names:?}");
     }
 }
+
+/// `urval size --stages 2`: the plan's stages, its exact risk within 1 − C (recomputed here
+/// from the binomial pmf over both stages), fewer records on average at the expected rate
+/// than the single stage, and a one-line error for what a two-stage plan does not take.
+#[test]
+fn size_a_two_stage_attribute_plan() {
+    let out = urval()
+        .args([
+            "size",
+            "--tolerable-rate",
+            "0.10",
+            "--expected-rate",
+            "0.02",
+            "--stages",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let st = v["stages"].as_array().unwrap();
+    let (n1, a1, r1) = (
+        st[0]["n"].as_u64().unwrap(),
+        st[0]["accept"].as_u64().unwrap(),
+        st[0]["reject"].as_u64().unwrap(),
+    );
+    let (n2, a2) = (
+        st[1]["n"].as_u64().unwrap(),
+        st[1]["accept"].as_u64().unwrap(),
+    );
+    assert!(n2 > 0 && a1 < a2 && r1 == a2 + 1, "{v}");
+    // Binomial pmf by logs.
+    let pmf = |x: u64, n: u64, p: f64| -> f64 {
+        let ln_c: f64 = (1..=x).map(|i| ((n - x + i) as f64 / i as f64).ln()).sum();
+        (ln_c + x as f64 * p.ln() + (n - x) as f64 * (1.0 - p).ln()).exp()
+    };
+    let cdf = |k: u64, n: u64, p: f64| (0..=k.min(n)).map(|x| pmf(x, n, p)).sum::<f64>();
+    let accept = |p: f64| {
+        cdf(a1, n1, p)
+            + (a1 + 1..r1)
+                .map(|x| pmf(x, n1, p) * cdf(a2 - x, n2, p))
+                .sum::<f64>()
+    };
+    let risk = v["risk"].as_f64().unwrap();
+    assert!(
+        (accept(0.10) - risk).abs() < 1e-9 && risk <= 0.05 * (1.0 + 1e-10),
+        "{v}"
+    );
+    let single = v["single_stage_n"].as_u64().unwrap();
+    assert_eq!(single, 46, "AICPA: T = 10 %, one deviation → 46");
+    let asn = v["expected_records"]["expected"].as_f64().unwrap();
+    let cont: f64 = (a1 + 1..r1).map(|x| pmf(x, n1, 0.02)).sum();
+    assert!((asn - (n1 as f64 + n2 as f64 * cont)).abs() < 1e-9);
+    assert!(asn < single as f64);
+    assert!(accept(0.02) + 1e-9 >= v["single_stage_accept_at_expected"].as_f64().unwrap());
+    assert_eq!(v["expected_records"]["zero"].as_f64(), Some(n1 as f64));
+
+    urval()
+        .args([
+            "size",
+            "--tolerable-rate",
+            "0.1",
+            "--stages",
+            "2",
+            "--expected-deviations",
+            "1",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "--stages 2 takes --expected-rate",
+        ));
+    urval()
+        .args(["size", "--tolerable-rate", "0.1", "--max-first", "10"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("add --stages 2"));
+}

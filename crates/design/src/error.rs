@@ -80,6 +80,12 @@ pub enum DesignError {
         /// The tolerable rate.
         tolerable: f64,
     },
+    /// No two-stage plan meets the conditions.
+    #[error("{reason}")]
+    Staged {
+        /// Why.
+        reason: String,
+    },
     /// With a finite population, ⌈T·N⌉ deviations are not more than the K allowed, so even a
     /// census cannot reach the confidence.
     #[error(

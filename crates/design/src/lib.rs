@@ -33,6 +33,7 @@ mod evaluate;
 mod interval;
 mod round;
 mod size;
+mod staged;
 
 pub use allocate::{
     allocate, allocation_weights, apportion, domain_curve, margin_curve, min_used,
@@ -57,3 +58,4 @@ pub use size::{
     attribute_size, share_margin, share_size, AttributeSize, AttributeSpec, Expected, Likelihood,
     ShareSize, ShareSpec, ATTRIBUTE_SEARCH_LIMIT,
 };
+pub use staged::{accept_probability, two_stage_plan, StagedPlan, StagedSpec, TwoStage};

@@ -64,6 +64,13 @@ pub struct SizeArgs {
     /// binomial without).
     #[arg(long, value_enum, requires = "tolerable_rate")]
     likelihood: Option<LikelihoodArg>,
+    /// Stages of an attribute plan: 2 sizes a two-stage plan (take n₁; accept, reject or
+    /// take n₂ more), its exact risk over both stages and its expected records.
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2), requires = "tolerable_rate")]
+    stages: u8,
+    /// The largest first stage of a two-stage plan.
+    #[arg(long, value_name = "n", requires = "tolerable_rate")]
+    max_first: Option<u64>,
     /// Compare with a proposed request of R records: surplus records, pages, working days,
     /// and the precision R records would buy.
     #[arg(long, value_name = "R")]
@@ -242,6 +249,12 @@ fn share(args: &SizeArgs, margin: f64, rates: &urval_design::BurdenRates) -> Res
 }
 
 fn attribute(args: &SizeArgs, t_rate: f64, rates: &urval_design::BurdenRates) -> Result<Output> {
+    if args.stages == 2 {
+        return staged(args, t_rate, rates);
+    }
+    if args.max_first.is_some() {
+        anyhow::bail!("--max-first is for a two-stage plan: add --stages 2");
+    }
     let expected = match (args.expected_deviations, args.expected_rate) {
         (Some(k), None) => Expected::Deviations(k),
         (None, Some(r)) => Expected::Rate(r),
@@ -371,4 +384,137 @@ fn attribute(args: &SizeArgs, t_rate: f64, rates: &urval_design::BurdenRates) ->
         )?;
     }
     Ok(Output::ok(t))
+}
+
+/// `--stages 2`: the two-stage plan ([`urval_design::two_stage_plan`]).
+fn staged(args: &SizeArgs, t_rate: f64, rates: &urval_design::BurdenRates) -> Result<Output> {
+    if args.expected_deviations.is_some() || args.likelihood.is_some() || args.requested.is_some() {
+        anyhow::bail!(
+            "--stages 2 takes --expected-rate (not --expected-deviations), no --likelihood (hypergeometric with --population, binomial without) and no --requested"
+        );
+    }
+    let r = args.expected_rate.unwrap_or(0.0);
+    let p = urval_design::two_stage_plan(&urval_design::StagedSpec {
+        tolerable_rate: t_rate,
+        confidence: args.confidence,
+        population: args.population,
+        expected_rate: r,
+        max_first: args.max_first,
+    })?;
+    let s = p.plan;
+    let [zero, expected, tolerable] = p.expected_records;
+    let single = p.single.n;
+    let saved = single as f64 - expected;
+    let per_record = burden(1, rates);
+    if args.format == Format::Json {
+        let v = json!({
+            "kind": "attribute-two-stage",
+            "stages": [
+                {"n": s.n1, "accept": s.accept1, "reject": s.reject1},
+                {"n": s.n2, "accept": s.accept2},
+            ],
+            "risk": p.risk,
+            "expected_records": {"zero": zero, "expected": expected, "tolerable": tolerable},
+            "single_stage_n": single,
+            "single_stage_allowed_deviations": p.single.allowed_deviations,
+            "accept_at_expected": p.accept_at_expected,
+            "single_stage_accept_at_expected": p.single_accept_at_expected,
+            "likelihood": p.likelihood,
+            "tolerable_rate": t_rate,
+            "expected_rate": r,
+            "confidence": args.confidence,
+            "population": args.population,
+            "rates": rates,
+            "records_saved_on_average": saved,
+            "pages_saved_on_average": saved * per_record.pages,
+        });
+        return Ok(Output::ok(to_json_text(&v)?));
+    }
+    let mut t = String::new();
+    writeln!(
+        t,
+        "Two-stage attribute plan (risk exact over both stages, {})",
+        match p.likelihood {
+            Likelihood::Hypergeometric => "hypergeometric",
+            _ => "binomial",
+        }
+    )?;
+    writeln!(t, "  tolerable rate T    {}", pct(t_rate))?;
+    writeln!(t, "  expected rate R     {}", pct2(r))?;
+    writeln!(t, "  confidence C        {}", pct(args.confidence))?;
+    if let Some(big) = args.population {
+        writeln!(t, "  population N        {}", thousands(big))?;
+    }
+    writeln!(t)?;
+    if s.n2 == 0 {
+        writeln!(
+            t,
+            "Stage 1   review {} records; if at most {} deviate, the rate is below {}; else it cannot be shown.",
+            thousands(s.n1),
+            s.accept1,
+            pct(t_rate)
+        )?;
+        writeln!(
+            t,
+            "          No two-stage plan needs fewer records on average at R = {}; give a higher --expected-rate to trade a second stage for a smaller first one.",
+            pct2(r)
+        )?;
+    } else {
+        writeln!(
+            t,
+            "Stage 1   review {} records: at most {} → below {} (stop); {} or more deviations → cannot be shown (stop); else stage 2.",
+            thousands(s.n1),
+            deviations(s.accept1),
+            pct(t_rate),
+            s.reject1
+        )?;
+        writeln!(
+            t,
+            "Stage 2   review {} more records (the next ones of the same draw): at most {} in all {} → below {}.",
+            thousands(s.n2),
+            deviations(s.accept2),
+            thousands(s.n1 + s.n2),
+            pct(t_rate)
+        )?;
+    }
+    writeln!(t)?;
+    writeln!(
+        t,
+        "  risk P(accept | T)  {:.4}  (at most {:.4})",
+        p.risk,
+        1.0 - args.confidence
+    )?;
+    writeln!(
+        t,
+        "  P(accept | R)       {:.4}  (single stage: {:.4})",
+        p.accept_at_expected, p.single_accept_at_expected
+    )?;
+    writeln!(
+        t,
+        "  expected records    {:.1} at 0 %, {:.1} at R, {:.1} at T",
+        zero, expected, tolerable
+    )?;
+    writeln!(
+        t,
+        "  single stage        {} records, at most {}",
+        thousands(single),
+        deviations(p.single.allowed_deviations)
+    )?;
+    writeln!(t)?;
+    writeln!(t, "Burden ({})", rates_line(rates))?;
+    writeln!(
+        t,
+        "  saved on average at R: {:.1} records, {:.0} pages, {:.1} working days",
+        saved,
+        saved * per_record.pages,
+        saved * per_record.working_days
+    )?;
+    Ok(Output::ok(t))
+}
+
+fn deviations(k: u64) -> String {
+    match k {
+        1 => "1 deviation".to_string(),
+        k => format!("{k} deviations"),
+    }
 }
