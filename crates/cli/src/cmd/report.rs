@@ -92,7 +92,15 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         report.lang.code(),
         crate::format::thousands(t.needed.records)
     );
-    if let (Some(q), Some(s)) = (t.requested, t.surplus()) {
+    if let Some(q) = t.requested.filter(|q| q.records < t.needed.records) {
+        out.push_str(&format!(
+            ", requested {}, shortfall {} records ({} pages, {:.1} working days)",
+            crate::format::thousands(q.records),
+            crate::format::thousands(t.needed.records - q.records),
+            crate::format::pages((t.needed.pages - q.pages).max(0.0)),
+            (t.needed.working_days - q.working_days).max(0.0)
+        ));
+    } else if let (Some(q), Some(s)) = (t.requested, t.surplus()) {
         out.push_str(&format!(
             ", requested {}, surplus {} records ({} pages, {:.1} working days)",
             crate::format::thousands(q.records),
@@ -102,5 +110,8 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         ));
     }
     out.push('\n');
+    for a in &report.attachments {
+        out.push_str(&format!("  attached {} (and {})\n", a.csv, a.xlsx));
+    }
     Ok(Output::ok(out))
 }
