@@ -151,20 +151,9 @@ fn indicator_row(report: &Report, r: &IndicatorRow) -> String {
     )
 }
 
-/// A table: all rows when there are at most [`LONG`]; else the first [`TOP`] of `order`,
+/// A table: all rows when there are at most [`LONG`]; else the first `top` of `order`,
 /// the whole table folded under them, and the attached files named.
 fn long_table(
-    r: &Report,
-    table: &str,
-    head: &str,
-    rows: &[String],
-    order: &[usize],
-    total: Option<&str>,
-) -> String {
-    long_table_n(r, table, head, rows, order, total, TOP)
-}
-
-fn long_table_n(
     r: &Report,
     table: &str,
     head: &str,
@@ -343,7 +332,7 @@ pub fn render_html(r: &Report) -> String {
             esc(w.stratum_margins),
             esc(w.worst_first)
         );
-        s.push_str(&long_table(r, "margins", &head, &rows, &order, None));
+        s.push_str(&long_table(r, "margins", &head, &rows, &order, None, TOP));
     }
 
     // Per stratum.
@@ -382,6 +371,7 @@ pub fn render_html(r: &Report) -> String {
         &rows,
         &by_burden(&r.strata),
         Some(&total),
+        TOP,
     ));
 
     // Achieved estimates.
@@ -418,7 +408,7 @@ pub fn render_html(r: &Report) -> String {
             .filter(|&&i| r.indicators[i].group == "total")
             .count()
             + TOP;
-        s.push_str(&long_table_n(
+        s.push_str(&long_table(
             r,
             "indicators",
             &head,
