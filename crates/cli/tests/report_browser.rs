@@ -479,6 +479,15 @@ where = "area = 'barn_unga'"
     );
     let source = std::fs::read_to_string(&html).unwrap();
     assert!(source.contains("href=\"national.strata.csv\""));
+    // A JSON report of the same name leaves the HTML report's attachments.
+    run_ok(&[
+        "report",
+        "--plan",
+        p(&plan),
+        "-o",
+        p(&d.join("national.json")),
+    ]);
+    assert!(d.join("national.strata.csv").is_file() && d.join("national.tables.xlsx").is_file());
 
     // On paper: the running head and page number on every page, no row cut.
     let pdf = d.join("national.pdf");

@@ -855,7 +855,8 @@ pub fn attachment_names(output: &Path) -> (Vec<(&'static str, String)>, String) 
 /// Build the report and write it (HTML, Markdown or JSON by the output's extension); the
 /// tables too long for the page are attached beside it as CSV (`excel-sv` for a Swedish
 /// report, standard for an English one) and in one workbook. Attachments of an earlier
-/// report of the same name that this one does not have are removed.
+/// report of the same name that this one does not have are removed (a JSON report has
+/// none and leaves them).
 ///
 /// # Errors
 /// As [`build`], an unknown extension, or a file that cannot be written.
@@ -898,7 +899,10 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
             xlsx: xlsx_name.clone(),
         });
     }
-    if long.is_empty() {
+    if ext == "json" {
+        // The model holds every row; attachments beside an HTML or Markdown report of the
+        // same name are theirs and stay.
+    } else if long.is_empty() {
         for (_, n) in &csv_names {
             let _ = std::fs::remove_file(dir.join(n));
         }
