@@ -221,6 +221,86 @@ pub fn margin_adjustment_line(a: &urval_design::Allocation, target: Option<f64>)
     })
 }
 
+/// The stage lines of a staged plan (`urval plan --stages 2`): what each stage asks for and
+/// costs, and for an attribute plan its rules, exact risk and expected records.
+pub fn stages_lines(st: &urval_ops::artifacts::Stages, total: u64) -> String {
+    let mut t = String::new();
+    let how = match (st.first_fraction, st.first_margin) {
+        (Some(f), _) => format!("⌈{f}·n_h⌉ of each stratum"),
+        (_, Some(e)) => format!("the allocation for ±{}", pct(e)),
+        _ => "in proportion to N_h".to_string(),
+    };
+    t.push_str("  stages: stage 1 is the request; stage 2 (the next records of the same draw) only when the evidence needs it\n");
+    t.push_str(&format!(
+        "  stage 1             {} ({how})\n",
+        burden_line(&st.burden_stage1)
+    ));
+    t.push_str(&format!(
+        "  stage 2, if needed  {} ({} in all)\n",
+        burden_line(&st.burden_stage2),
+        thousands(total)
+    ));
+    if let Some(m) = st.stratum_margin_stage1 {
+        t.push_str(&format!(
+            "  largest stratum margin after stage 1 ±{} points\n",
+            pct2(m).trim_end_matches(" %")
+        ));
+    }
+    if let (Some(m), None) = (st.margin_stage1, &st.attribute) {
+        t.push_str(&format!(
+            "  margin of the overall share after stage 1 ±{} points\n",
+            pct2(m).trim_end_matches(" %")
+        ));
+    }
+    if let Some(a) = &st.attribute {
+        let s = a.two_stage();
+        let dev = |k: u64| {
+            if k == 1 {
+                "1 deviation".to_string()
+            } else {
+                format!("{k} deviations")
+            }
+        };
+        if s.n2 == 0 {
+            t.push_str(&format!(
+                "  rule: at most {} in the {} records → below {}; else it cannot be shown (no second stage pays at R = {})\n",
+                dev(s.accept1),
+                thousands(s.n1),
+                pct(a.tolerable_rate),
+                pct2(a.expected_rate)
+            ));
+        } else {
+            t.push_str(&format!(
+                "  rule: stage 1 at most {} → below {} (stop); {} or more → cannot be shown (stop); else stage 2, and at most {} in all → below {}\n",
+                dev(s.accept1),
+                pct(a.tolerable_rate),
+                s.reject1,
+                dev(s.accept2),
+                pct(a.tolerable_rate)
+            ));
+        }
+        t.push_str(&format!(
+            "  risk P(accept | T) {:.5} exact over both stages for the population as one (hypergeometric), {:.5} as drawn stratified\n",
+            a.risk, a.risk_stratified
+        ));
+        t.push_str(&format!(
+            "  expected records {:.1} at R = {} (stage 2 taken with probability {:.3}); single stage {}\n",
+            a.expected_records.expected,
+            pct2(a.expected_rate),
+            a.continue_at_expected,
+            thousands(a.single_stage_n)
+        ));
+        t.push_str(&format!(
+            "  expected burden   {} pages, {:.1} working days (single stage {} pages, {:.1} days)\n",
+            pages(a.expected_burden.pages),
+            a.expected_burden.working_days,
+            pages(a.single_stage_burden.pages),
+            a.single_stage_burden.working_days
+        ));
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,4 +58,7 @@ pub use size::{
     attribute_size, share_margin, share_size, AttributeSize, AttributeSpec, Expected, Likelihood,
     ShareSize, ShareSpec, ATTRIBUTE_SEARCH_LIMIT,
 };
-pub use staged::{accept_probability, two_stage_plan, StagedPlan, StagedSpec, TwoStage};
+pub use staged::{
+    accept_probability, sequential_upper_bound, stratified_accept_probability, two_stage_plan,
+    with_one_more, StageDecision, StageOutcome, StagedPlan, StagedSpec, TwoStage,
+};

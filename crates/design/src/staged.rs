@@ -79,15 +79,27 @@ pub struct StagedPlan {
     pub likelihood: Likelihood,
 }
 
-/// The stage probabilities at one rate.
+/// The stage probabilities at one rate (or, with a population, one count of deviating
+/// records).
 struct Model {
     population: Option<u64>,
     p: f64,
+    /// D, when given as a count rather than as ⌈p·N⌉.
+    marked: Option<u64>,
 }
 
 impl Model {
+    fn new(population: Option<u64>, p: f64) -> Model {
+        Model {
+            population,
+            p,
+            marked: None,
+        }
+    }
     fn deviating(&self, big: u64) -> u64 {
-        ceil_count(self.p * big as f64).min(big)
+        self.marked
+            .unwrap_or_else(|| ceil_count(self.p * big as f64))
+            .min(big)
     }
     /// P(X₁ = x).
     fn pmf1(&self, x: u64, n1: u64) -> f64 {
@@ -128,14 +140,29 @@ impl Model {
     }
     /// P(accept).
     fn accept(&self, s: &TwoStage) -> f64 {
+        self.second_at_most(s, s.accept2)
+    }
+    /// P(X₁ ≤ a₁) + Σ_{a₁<x<r₁} P(X₁ = x)·P(X₁ + X₂ ≤ t | X₁ = x): the plan ends at stage 1
+    /// accepting, or at stage 2 with at most t deviations in all.
+    fn second_at_most(&self, s: &TwoStage, t: u64) -> f64 {
         let mut p = self.cdf1(s.accept1, s.n1);
         for x in s.accept1 + 1..s.reject1 {
-            if x > s.accept2 {
+            if x > t {
                 break;
             }
-            p += self.pmf1(x, s.n1) * self.cdf2(s.accept2 - x, x, s.n1, s.n2);
+            p += self.pmf1(x, s.n1) * self.cdf2(t - x, x, s.n1, s.n2);
         }
         p.min(1.0)
+    }
+    /// P(an outcome no more extreme than `o`) in the stage-wise ordering
+    /// ([`sequential_upper_bound`]).
+    fn at_most(&self, s: &TwoStage, o: StageOutcome) -> f64 {
+        match o {
+            // Stage-1 acceptances below every later outcome; stage-1 rejections above every
+            // stage-2 outcome: both cases are P(X₁ ≤ x).
+            StageOutcome::First(x) => self.cdf1(x, s.n1),
+            StageOutcome::Second(t) => self.second_at_most(s, t),
+        }
     }
     /// ASN.
     fn expected_records(&self, s: &TwoStage) -> f64 {
@@ -160,18 +187,8 @@ pub fn two_stage_plan(spec: &StagedSpec) -> Result<StagedPlan, DesignError> {
         likelihood: None,
     })?;
     let alpha = 1.0 - spec.confidence;
-    let at_t = Model {
-        population: spec.population,
-        p: spec.tolerable_rate,
-    };
-    let at_r = Model {
-        population: spec.population,
-        p: spec.expected_rate,
-    };
-    let at_0 = Model {
-        population: spec.population,
-        p: 0.0,
-    };
+    let at_t = Model::new(spec.population, spec.tolerable_rate);
+    let at_r = Model::new(spec.population, spec.expected_rate);
     let k = single.allowed_deviations;
     let reference = TwoStage {
         n1: single.n,
@@ -246,7 +263,15 @@ pub fn two_stage_plan(spec: &StagedSpec) -> Result<StagedPlan, DesignError> {
             ),
         });
     };
-    Ok(StagedPlan {
+    Ok(describe(spec, plan, single, power))
+}
+
+/// A plan's risk, expected records and acceptance at R beside the single-stage plan's.
+fn describe(spec: &StagedSpec, plan: TwoStage, single: AttributeSize, power: f64) -> StagedPlan {
+    let at_t = Model::new(spec.population, spec.tolerable_rate);
+    let at_r = Model::new(spec.population, spec.expected_rate);
+    let at_0 = Model::new(spec.population, 0.0);
+    StagedPlan {
         plan,
         risk: at_t.accept(&plan),
         expected_records: [
@@ -258,12 +283,204 @@ pub fn two_stage_plan(spec: &StagedSpec) -> Result<StagedPlan, DesignError> {
         single_accept_at_expected: power,
         likelihood: single.likelihood,
         single,
-    })
+    }
+}
+
+/// `p` with one more record — in its second stage, or in its only stage when it has one —
+/// described again: for a stratified draw whose own risk
+/// ([`stratified_accept_probability`]) is above 1 − C (the risk falls as records are
+/// added at the same acceptance numbers).
+pub fn with_one_more(spec: &StagedSpec, p: &StagedPlan) -> StagedPlan {
+    let mut plan = p.plan;
+    if plan.n2 == 0 {
+        plan.n1 += 1;
+    } else {
+        plan.n2 += 1;
+    }
+    describe(spec, plan, p.single.clone(), p.single_accept_at_expected)
+}
+
+/// The exact P(accept) of a two-stage plan drawn stratified: stratum h gives `first[h]`
+/// records to stage 1 and `second[h]` to stage 2 and holds `marked[h]` deviating records of
+/// its `populations[h]`. Per stratum X₁ₕ ~ Hypergeometric(Nₕ, Dₕ, n₁ₕ) and, given X₁ₕ = x,
+/// X₂ₕ ~ Hypergeometric(Nₕ − n₁ₕ, Dₕ − x, n₂ₕ); the strata are independent, so the joint law
+/// of (X₁, X₁ + X₂) is the convolution of theirs, kept exactly up to r₁ and a₂ + 1 (the
+/// larger counts are pooled: they only reject).
+pub fn stratified_accept_probability(
+    plan: &TwoStage,
+    populations: &[u64],
+    marked: &[u64],
+    first: &[u64],
+    second: &[u64],
+) -> f64 {
+    let c1 = plan.reject1.max(plan.accept1 + 1) as usize; // x₁ ≥ r₁ pooled
+    let c2 = plan.accept2 as usize + 1; // total > a₂ pooled
+    let mut state = vec![vec![0.0f64; c2 + 1]; c1 + 1];
+    state[0][0] = 1.0;
+    for h in 0..populations.len() {
+        let (big, d, n1, n2) = (populations[h], marked[h], first[h], second[h]);
+        let mut joint = vec![vec![0.0f64; c2 + 1]; c1 + 1];
+        for x1 in 0..=d.min(n1) {
+            let p1 = hypergeometric_pmf(x1, big, d, n1);
+            if p1 == 0.0 {
+                continue;
+            }
+            for x2 in 0..=(d - x1).min(n2) {
+                let p2 = if n2 == 0 {
+                    1.0
+                } else {
+                    hypergeometric_pmf(x2, big - n1, d - x1, n2)
+                };
+                joint[(x1 as usize).min(c1)][((x1 + x2) as usize).min(c2)] += p1 * p2;
+            }
+        }
+        let mut next = vec![vec![0.0f64; c2 + 1]; c1 + 1];
+        for (a1, row) in state.iter().enumerate() {
+            for (a2, &pa) in row.iter().enumerate() {
+                if pa == 0.0 {
+                    continue;
+                }
+                for (b1, jrow) in joint.iter().enumerate() {
+                    for (b2, &pb) in jrow.iter().enumerate() {
+                        if pb != 0.0 {
+                            next[(a1 + b1).min(c1)][(a2 + b2).min(c2)] += pa * pb;
+                        }
+                    }
+                }
+            }
+        }
+        state = next;
+    }
+    let mut p = 0.0;
+    for (x1, row) in state.iter().enumerate() {
+        let x1 = x1 as u64;
+        for (t, &q) in row.iter().enumerate() {
+            let accept = x1 <= plan.accept1
+                || (x1 < plan.reject1 && plan.n2 > 0 && (t as u64) <= plan.accept2);
+            if accept {
+                p += q;
+            }
+        }
+    }
+    p.min(1.0)
 }
 
 /// P(accept) of a two-stage plan at rate `p` (exact, as in the module's documentation).
 pub fn accept_probability(plan: &TwoStage, p: f64, population: Option<u64>) -> f64 {
-    Model { population, p }.accept(plan)
+    Model::new(population, p).accept(plan)
+}
+/// The decision a two-stage plan prescribes after a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageDecision {
+    /// The deviation rate is below T: stop.
+    Accept,
+    /// It cannot be shown: stop.
+    Reject,
+    /// Take the second stage.
+    Continue,
+}
+
+/// Where a two-stage plan stopped, with the deviations counted so far (cumulative).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageOutcome {
+    /// After stage 1 with x₁ deviations.
+    First(u64),
+    /// After stage 2 with x₁ + x₂ deviations.
+    Second(u64),
+}
+
+impl TwoStage {
+    /// The decision after stage 1 with `x1` deviations: accept at x₁ ≤ a₁, reject at
+    /// x₁ ≥ r₁ (or without a second stage), else continue.
+    pub fn decide_first(&self, x1: u64) -> StageDecision {
+        if x1 <= self.accept1 {
+            StageDecision::Accept
+        } else if x1 >= self.reject1 || self.n2 == 0 {
+            StageDecision::Reject
+        } else {
+            StageDecision::Continue
+        }
+    }
+
+    /// The decision after stage 2 with `total` deviations over both stages.
+    pub fn decide_second(&self, total: u64) -> StageDecision {
+        if total <= self.accept2 {
+            StageDecision::Accept
+        } else {
+            StageDecision::Reject
+        }
+    }
+}
+
+/// The exact one-sided upper confidence bound for the deviation rate after a two-stage plan,
+/// computed for the sequential design rather than as if the records were one fixed sample.
+///
+/// Outcomes are ordered stage-wise (Armitage 1957; Fairbanks & Madsen 1982; Jennison &
+/// Turnbull 2000, *Group Sequential Methods*, §8.4): stopping at stage 1 to accept is less
+/// extreme than any stage-2 outcome, stopping at stage 1 to reject more extreme, and within
+/// a stage more deviations are more extreme. The bound is the largest rate at which an
+/// outcome no more extreme than the one observed still has probability above α = 1 − C:
+/// binomially p_U with P_{p_U}(⪯ o) = α (bisection; P falls as p grows), with a population
+/// M_U/N, M_U = max{M : P_M(⪯ o) > α} as in [`crate::hypergeometric_upper_count`]. At stage 1
+/// the bound is the fixed-sample one of n₁ records. Because the plan's risk is
+/// P_T(⪯ Second(a₂)) ≤ α, every accepting outcome has a bound below T.
+pub fn sequential_upper_bound(
+    plan: &TwoStage,
+    outcome: StageOutcome,
+    confidence: f64,
+    population: Option<u64>,
+) -> f64 {
+    let alpha = 1.0 - confidence;
+    let (seen, records) = match outcome {
+        StageOutcome::First(x) => (x, plan.n1),
+        StageOutcome::Second(t) => (t, plan.n1 + plan.n2),
+    };
+    if seen >= records {
+        return 1.0;
+    }
+    match population {
+        Some(big) => {
+            let tail = |m: u64| {
+                Model {
+                    population,
+                    p: 0.0,
+                    marked: Some(m),
+                }
+                .at_most(plan, outcome)
+            };
+            // At least `seen` deviating records exist; at most N − (records − seen).
+            let (mut lo, mut hi) = (seen, big - (records - seen));
+            if !within_risk(tail(hi), alpha) {
+                return hi as f64 / big as f64;
+            }
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if !within_risk(tail(mid), alpha) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo as f64 / big as f64
+        }
+        None => {
+            let tail = |p: f64| Model::new(None, p).at_most(plan, outcome);
+            let (mut lo, mut hi) = (0.0f64, 1.0f64);
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                if tail(mid) > alpha {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+                if hi - lo < 1e-13 {
+                    break;
+                }
+            }
+            0.5 * (lo + hi)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -287,6 +504,15 @@ mod tests {
         assert_eq!(p.plan.n1, 29);
         assert_eq!(p.plan.n2, 0);
         assert!(p.risk <= 0.05);
+        // With the seed's 767 journals the degenerate plan is the hypergeometric 28.
+        let p = two_stage_plan(&spec(0.10, 0.0, Some(767))).unwrap();
+        assert_eq!((p.plan.n1, p.plan.accept1, p.plan.n2), (28, 0, 0));
+        assert!(p.risk <= 0.05);
+        // Its decisions: accept at 0, reject at 1; the bound at 0 is the fixed-sample one.
+        assert_eq!(p.plan.decide_first(0), StageDecision::Accept);
+        assert_eq!(p.plan.decide_first(1), StageDecision::Reject);
+        let b = sequential_upper_bound(&p.plan, StageOutcome::First(0), 0.95, Some(767));
+        assert!((b - 76.0 / 767.0).abs() < 1e-12, "{b}");
     }
 
     /// With deviations expected the plan saves records on average, keeps the risk at T and
@@ -323,10 +549,7 @@ mod tests {
                                 if n2 == 0 && a2 != a1 {
                                     continue;
                                 }
-                                let m = Model {
-                                    population: n,
-                                    p: r,
-                                };
+                                let m = Model::new(n, r);
                                 if within_risk(accept_probability(&q, t, n), 0.05)
                                     && m.accept(&q) + 1e-12 >= p.single_accept_at_expected
                                 {
@@ -383,5 +606,186 @@ mod tests {
             (sim - exact).abs() < 4.0 * se,
             "exact {exact}, simulated {sim}"
         );
+    }
+
+    /// Every outcome of a plan, with its probability at rate p (or count D with N).
+    fn outcomes(plan: &TwoStage, m: &Model) -> Vec<(StageOutcome, f64)> {
+        let mut out = Vec::new();
+        for x in 0..=plan.n1 {
+            let px = m.pmf1(x, plan.n1);
+            if plan.decide_first(x) != StageDecision::Continue {
+                out.push((StageOutcome::First(x), px));
+                continue;
+            }
+            for y in 0..=plan.n2 {
+                let lo = if y == 0 {
+                    0.0
+                } else {
+                    m.cdf2(y - 1, x, plan.n1, plan.n2)
+                };
+                let py = (m.cdf2(y, x, plan.n1, plan.n2) - lo).max(0.0);
+                out.push((StageOutcome::Second(x + y), px * py));
+            }
+        }
+        out
+    }
+
+    /// The sequential bound: below T exactly when the plan accepts; the fixed-sample bound at
+    /// stage 1; and it covers: over every outcome, P(p_U ≥ p) ≥ C at p near 0.02, at T and
+    /// far above it (exact enumeration, not simulation), with and without a population.
+    #[test]
+    fn the_sequential_bound_agrees_with_the_plan_and_covers() {
+        for (t, r, big) in [
+            (0.10, 0.02, None),
+            (0.10, 0.02, Some(767)),
+            (0.05, 0.01, None),
+        ] {
+            let p = two_stage_plan(&spec(t, r, big)).unwrap();
+            let plan = p.plan;
+            assert!(plan.n2 > 0, "{p:?}");
+            for x in 0..=plan.n1 {
+                let b = sequential_upper_bound(&plan, StageOutcome::First(x), 0.95, big);
+                let fixed = match big {
+                    Some(n) => {
+                        crate::hypergeometric_upper_count(x, plan.n1, n, 0.05) as f64 / n as f64
+                    }
+                    None => crate::binomial_upper_bound(x, plan.n1, 0.95),
+                };
+                assert!((b - fixed).abs() < 1e-9, "x1 {x}: {b} vs {fixed}");
+                match plan.decide_first(x) {
+                    StageDecision::Accept => assert!(b < t, "{plan:?} x1 {x}: {b}"),
+                    StageDecision::Reject => assert!(b >= t, "{plan:?} x1 {x}: {b}"),
+                    StageDecision::Continue => {}
+                }
+            }
+            for total in plan.accept1 + 1..=plan.n1 + plan.n2 {
+                let b = sequential_upper_bound(&plan, StageOutcome::Second(total), 0.95, big);
+                let accept = plan.decide_second(total) == StageDecision::Accept;
+                assert_eq!(accept, b < t, "{plan:?} total {total}: {b}");
+            }
+            for rate in [0.02, 0.05, t, 0.2, 0.5] {
+                let m = match big {
+                    Some(n) => Model {
+                        population: big,
+                        p: 0.0,
+                        marked: Some(ceil_count(rate * n as f64)),
+                    },
+                    None => Model::new(None, rate),
+                };
+                let truth = match big {
+                    Some(n) => ceil_count(rate * n as f64) as f64 / n as f64,
+                    None => rate,
+                };
+                let all: f64 = outcomes(&plan, &m).iter().map(|o| o.1).sum();
+                assert!((all - 1.0).abs() < 1e-9, "{all}");
+                let covered: f64 = outcomes(&plan, &m)
+                    .iter()
+                    .filter(|(o, _)| sequential_upper_bound(&plan, *o, 0.95, big) >= truth - 1e-12)
+                    .map(|o| o.1)
+                    .sum();
+                assert!(
+                    covered >= 0.95 - 1e-9,
+                    "{plan:?} at {rate}: covers {covered}"
+                );
+            }
+        }
+    }
+
+    /// Treating the combined records as one fixed sample overstates what is known: the
+    /// sequential bound after a second stage is at least the naive one here.
+    #[test]
+    fn the_sequential_bound_is_not_the_naive_one() {
+        let plan = TwoStage {
+            n1: 37,
+            accept1: 0,
+            reject1: 2,
+            n2: 10,
+            accept2: 1,
+        };
+        let seq = sequential_upper_bound(&plan, StageOutcome::Second(1), 0.95, None);
+        let naive = crate::binomial_upper_bound(1, 47, 0.95);
+        assert!(seq > naive + 1e-4, "{seq} vs {naive}");
+        assert!(seq < 0.10);
+    }
+
+    /// A plan drawn stratified, its stages spread over the strata in proportion to N_h (as
+    /// `urval plan --tolerable-rate` does): the exact stratified risk against an independent
+    /// computation, against the whole-population risk (equal with one stratum; deviations
+    /// packed into few strata lower it) and against 40,000 simulated stratified draws.
+    #[test]
+    fn the_stratified_risk_is_exact() {
+        let mut state = 11u64;
+        let mut uniform = move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
+        };
+        let plan = TwoStage {
+            n1: 36,
+            accept1: 0,
+            reject1: 2,
+            n2: 11,
+            accept2: 1,
+        };
+        let pops = [1000u64, 600, 300, 100];
+        let n1 = [18u64, 11, 5, 2];
+        let n2 = [6u64, 3, 2, 0];
+        let srs = accept_probability(&plan, 0.10, Some(2000));
+        // One stratum: the whole-population risk itself.
+        let one = stratified_accept_probability(&plan, &[2000], &[200], &[36], &[11]);
+        assert!((one - srs).abs() < 1e-12, "{one} vs {srs}");
+        // Computed once in Python by crates/design/tests/stratified_risk.py (math.comb,
+        // convolving per-stratum joint laws of (X1, X2)): 0.049165790755347945 spread evenly, 0.03772510129356599
+        // all in the largest stratum, 0 all in the two smallest.
+        for (marked, python) in [
+            ([100u64, 60, 30, 10], 0.049_165_790_755_347_945),
+            ([200, 0, 0, 0], 0.037_725_101_293_565_99),
+            ([0, 0, 100, 100], 0.0),
+        ] {
+            let exact = stratified_accept_probability(&plan, &pops, &marked, &n1, &n2);
+            assert!(
+                (exact - python).abs() < 1e-12,
+                "{marked:?}: {exact} vs {python}"
+            );
+            let trials = 40_000;
+            let mut accepted = 0u64;
+            for _ in 0..trials {
+                // Per stratum, the first n1 + n2 records of a random order: the first n1
+                // are stage 1, the rest stage 2 (nested, as the PRN draw).
+                let (mut x1, mut x2) = (0u64, 0u64);
+                for h in 0..4 {
+                    let (mut left, mut bad) = (pops[h], marked[h]);
+                    for i in 0..n1[h] + n2[h] {
+                        if uniform() < bad as f64 / left as f64 {
+                            bad -= 1;
+                            if i < n1[h] {
+                                x1 += 1;
+                            } else {
+                                x2 += 1;
+                            }
+                        }
+                        left -= 1;
+                    }
+                }
+                let ok = match plan.decide_first(x1) {
+                    StageDecision::Accept => true,
+                    StageDecision::Reject => false,
+                    StageDecision::Continue => plan.decide_second(x1 + x2) == StageDecision::Accept,
+                };
+                accepted += u64::from(ok);
+            }
+            let sim = accepted as f64 / trials as f64;
+            let se = (exact * (1.0 - exact) / trials as f64).sqrt().max(1e-9);
+            assert!(
+                (sim - exact).abs() <= 4.0 * se,
+                "{marked:?}: {sim} vs {exact}"
+            );
+        }
+        // Spread evenly, rounding makes the stratified risk a little higher than the
+        // whole population's: why `urval plan` checks it and adds records when it must.
+        let even = stratified_accept_probability(&plan, &pops, &[100, 60, 30, 10], &n1, &n2);
+        assert!(even > srs);
     }
 }

@@ -14,6 +14,7 @@
 //! | `duplicate_keys`, `allow_duplicate_keys` | keys seen more than once |
 //! | `strata[]` | `values` {column: value}, `population` N_h, `n` n_h, `binding`, `inclusion_probability`, `weight`, `margin`, `mean_pages`, `pages`, `working_days`, `fingerprint` |
 //! | `total_population`, `total_n`, `burden` | totals; burden rates, needed and (with `--requested`) the comparison |
+//! | `design.stages`, `strata[].n_stage1` | a staged plan only ([`Stages`]): how stage 1 was sized, its records per stratum, each stage's burden |
 //!
 //! The fingerprint of a stratum is the wrapping sum of XXH3-128 of its keys (hex), recorded
 //! only for strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records (empty below:
@@ -140,6 +141,118 @@ pub struct Design {
     /// How the total was adjusted to meet the bounds, if it was.
     #[serde(deserialize_with = "required")]
     pub total_adjustment: Option<serde_json::Value>,
+    /// A staged plan (`--stages 2`): how the first stage was sized and what each stage
+    /// costs. Absent for a single-stage plan (whose plan.json is as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Stages>,
+}
+
+/// A staged plan: stage 1 is requested, stage 2 (the next records of the same draw) only
+/// when the evidence needs it. Per stratum, `n_stage1` of the `n` records are stage 1.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Stages {
+    /// Always 2.
+    pub count: u32,
+    /// How stage 1 was sized: `fraction` (⌈F·n_h⌉ per stratum), `margin` (the allocation
+    /// for a looser margin, capped at n_h) or `attribute` (a two-stage attribute plan).
+    pub first_stage: String,
+    /// F, for `fraction`.
+    #[serde(deserialize_with = "required")]
+    pub first_fraction: Option<f64>,
+    /// E₁, for `margin`.
+    #[serde(deserialize_with = "required")]
+    pub first_margin: Option<f64>,
+    /// Σ n_stage1.
+    pub n_stage1: u64,
+    /// Σ (n − n_stage1).
+    pub n_stage2: u64,
+    /// The margin of the overall stratified share after stage 1 (at the plan's P).
+    #[serde(deserialize_with = "required")]
+    pub margin_stage1: Option<f64>,
+    /// A domain design: the largest stratum margin after stage 1 (strata with records).
+    #[serde(deserialize_with = "required")]
+    pub stratum_margin_stage1: Option<f64>,
+    /// The burden of stage 1.
+    pub burden_stage1: Burden,
+    /// The burden of stage 2, when it is taken.
+    pub burden_stage2: Burden,
+    /// The attribute plan, for `attribute`.
+    #[serde(deserialize_with = "required")]
+    pub attribute: Option<AttributeStages>,
+}
+
+/// One stage of an attribute plan: its records (not cumulative) and the cumulative
+/// deviation counts that accept (≤) or reject (≥; stage 1 only).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StageRule {
+    /// Records in this stage.
+    pub n: u64,
+    /// Accept at most this many deviations (cumulative).
+    pub accept: u64,
+    /// Stop and reject at this many or more (stage 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject: Option<u64>,
+}
+
+/// Expected records of a staged plan at three deviation rates.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedRecords {
+    /// At a rate of 0.
+    pub zero: f64,
+    /// At the expected rate R.
+    pub expected: f64,
+    /// At the tolerable rate T.
+    pub tolerable: f64,
+}
+
+/// A two-stage attribute plan over the whole population (`urval_design::two_stage_plan`,
+/// hypergeometric with N = Σ N_h), its records spread over the strata in proportion to N_h.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeStages {
+    /// T.
+    pub tolerable_rate: f64,
+    /// R.
+    pub expected_rate: f64,
+    /// The stages.
+    pub stages: Vec<StageRule>,
+    /// P(accept | T), exact over both stages, for a simple random sample of the whole
+    /// population (hypergeometric with N).
+    pub risk: f64,
+    /// P(accept | T), exact, for the draw as stratified: per stratum its stage-1 and
+    /// stage-2 records, the ⌈T·N⌉ deviating records spread over the strata in proportion to
+    /// N_h. `urval plan` adds records until this too is at most 1 − C.
+    pub risk_stratified: f64,
+    /// ASN at 0, R and T.
+    pub expected_records: ExpectedRecords,
+    /// P(stage 2 is taken | R).
+    pub continue_at_expected: f64,
+    /// Stage 1 plus stage 2's burden times the chance of taking it at R.
+    pub expected_burden: Burden,
+    /// The single-stage plan: n and the deviations it allows.
+    pub single_stage_n: u64,
+    /// K of the single-stage plan.
+    pub single_stage_allowed_deviations: u64,
+    /// The single-stage plan's burden, spread over the strata the same way.
+    pub single_stage_burden: Burden,
+}
+
+impl AttributeStages {
+    /// The design math's plan.
+    pub fn two_stage(&self) -> urval_design::TwoStage {
+        let first = &self.stages[0];
+        let second = self.stages.get(1);
+        urval_design::TwoStage {
+            n1: first.n,
+            accept1: first.accept,
+            reject1: first.reject.unwrap_or(first.accept + 1),
+            n2: second.map_or(0, |s| s.n),
+            accept2: second.map_or(first.accept, |s| s.accept),
+        }
+    }
 }
 
 /// One stratum of the plan.
@@ -152,6 +265,9 @@ pub struct PlanStratum {
     pub population: u64,
     /// n_h.
     pub n: u64,
+    /// The first stage's records of n_h, in a staged plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_stage1: Option<u64>,
     /// The constraint that binds (min, max, population).
     #[serde(deserialize_with = "required")]
     pub binding: Option<String>,
@@ -253,6 +369,29 @@ pub struct DrawnStratum {
     pub n: u64,
     /// Records drawn (n_h, or fewer when the stratum is outside `--only`).
     pub drawn: u64,
+    /// A staged draw: the first stage's records of the stratum (`n` is then the sample the
+    /// manifest belongs to: n_stage1 at stage 1, the full n_h at stage 2, whose manifest
+    /// holds only the `drawn` records added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_stage1: Option<u64>,
+}
+
+/// Which stage of a staged plan a manifest holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StageDraw {
+    /// 1 or 2.
+    pub stage: u32,
+    /// The plan's number of stages (2).
+    pub of: u32,
+    /// Stage 2: the stage-1 manifest it extends (file name).
+    #[serde(deserialize_with = "required")]
+    pub previous: Option<String>,
+    /// Stage 2: XXH3-128 of that manifest, as checked.
+    #[serde(deserialize_with = "required")]
+    pub previous_hash: Option<String>,
+    /// Records selected through this stage (stage 1, or stages 1 and 2): the full selection.
+    pub selected_through_stage: u64,
 }
 
 /// The draw sidecar (`manifest.draw.json`): everything needed to repeat, verify and
@@ -318,6 +457,9 @@ pub struct DrawSidecar {
     pub prn_in_manifest: bool,
     /// The strata drawn from.
     pub strata: Vec<DrawnStratum>,
+    /// A stage of a staged plan (`urval draw --stage`); absent for a one-stage draw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<StageDraw>,
 }
 
 impl DrawSidecar {
@@ -384,6 +526,25 @@ impl PlanFile {
             }
         }
         Ok(plan)
+    }
+
+    /// The plan whose n_h are the first stage's (`n_stage1`), for drawing or verifying
+    /// stage 1 of a staged plan: the bottom n_stage1 of each stratum.
+    ///
+    /// # Errors
+    /// The plan has one stage.
+    pub fn first_stage(&self) -> Result<PlanFile> {
+        if self.design.stages.is_none() {
+            bail!(
+                "this plan has one stage: draw it without --stage, or plan again with --stages 2"
+            );
+        }
+        let mut p = self.clone();
+        for s in &mut p.strata {
+            s.n = s.n_stage1.unwrap_or(s.n).min(s.n);
+        }
+        p.total_n = p.strata.iter().map(|s| s.n).sum();
+        Ok(p)
     }
 
     /// Each stratum's values in column order.

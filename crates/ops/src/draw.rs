@@ -3,7 +3,9 @@
 //! replacement, identical whatever the row order, file split, format or thread count — then
 //! the manifest ([`crate::manifest`]) and its sidecar ([`DrawSidecar`]).
 
-use crate::artifacts::{describe, DrawSidecar, DrawnStratum, PlanFile, DRAW_SIDECAR_VERSION};
+use crate::artifacts::{
+    describe, DrawSidecar, DrawnStratum, PlanFile, StageDraw, DRAW_SIDECAR_VERSION,
+};
 use crate::bail;
 use crate::error::{Context, Result};
 use crate::files::{file_hash, hex128};
@@ -51,6 +53,110 @@ pub struct DrawJob {
     pub bound_sds: f64,
     /// The most rows that may be quarantined, as a share of the rows read.
     pub max_quarantine: f64,
+    /// A stage of a staged plan: 1, or 2 (only the records stage 2 adds).
+    pub stage: Option<u32>,
+    /// Stage 2: the stage-1 manifest, checked to be exactly this plan's first stage.
+    pub previous: Option<PathBuf>,
+}
+
+/// Split a draw of the full plan into its stages: per stratum the n_stage1 records with the
+/// smallest ranks (ties by key, the draw's own order) are stage 1, the rest stage 2 — the
+/// nesting permanent random numbers give: stage 1 is exactly what a draw of n_stage1 selects.
+pub fn split_stages(plan: &PlanFile, result: DrawResult) -> (DrawResult, DrawResult) {
+    let mut first = Vec::with_capacity(result.selected.len());
+    let mut second = Vec::with_capacity(result.selected.len());
+    for (s, mut rows) in result.selected.into_iter().enumerate() {
+        let n1 = plan.strata[s].n_stage1.unwrap_or(plan.strata[s].n) as usize;
+        rows.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.key.cmp(&b.key)));
+        let mut rest = rows.split_off(n1.min(rows.len()));
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        rest.sort_by(|a, b| a.key.cmp(&b.key));
+        first.push(rows);
+        second.push(rest);
+    }
+    let scan = ScanOutput {
+        results: Vec::new(),
+        files: result.scan.files.clone(),
+        quarantine: result.scan.quarantine.clone(),
+    };
+    (
+        DrawResult {
+            selected: first,
+            in_scope: result.in_scope.clone(),
+            scan,
+            outside_only: result.outside_only,
+        },
+        DrawResult {
+            selected: second,
+            in_scope: result.in_scope,
+            scan: result.scan,
+            outside_only: result.outside_only,
+        },
+    )
+}
+
+/// Check that `previous` is exactly the first stage of this draw (stratum and key of every
+/// record; `pseudonym` maps a key as the manifest writes it).
+///
+/// # Errors
+/// The manifest cannot be read, or differs: the first differing record is named (its key
+/// masked when personal).
+pub fn check_previous(
+    previous: &Path,
+    plan: &PlanFile,
+    first: &DrawResult,
+    pseudonym: &dyn Fn(String) -> String,
+    key_is_personal: bool,
+) -> Result<()> {
+    let expected: std::collections::BTreeSet<(Vec<String>, String)> = selection_set(plan, first)
+        .into_keys()
+        .map(|(v, k)| (v, pseudonym(k)))
+        .collect();
+    let rows = crate::manifest::manifest_rows(previous, &plan.key, &plan.strata_columns)?;
+    let found: std::collections::BTreeSet<(Vec<String>, String)> = rows
+        .iter()
+        .map(|r| (r.values.clone(), r.key.clone()))
+        .collect();
+    if found.len() != rows.len() {
+        bail!(
+            "{}: a record is listed twice: it is not a stage-1 manifest of this plan",
+            previous.display()
+        );
+    }
+    let shown = |k: &str| {
+        if key_is_personal {
+            urval_ingest::PERSONAL_MASK.to_string()
+        } else {
+            k.to_string()
+        }
+    };
+    let missing = expected.difference(&found).next();
+    let extra = found.difference(&expected).next();
+    let first_diff = match (missing, extra) {
+        (Some(m), Some(e)) => Some(if m <= e { (m, true) } else { (e, false) }),
+        (Some(m), None) => Some((m, true)),
+        (None, Some(e)) => Some((e, false)),
+        (None, None) => None,
+    };
+    if let Some(((values, key), is_missing)) = first_diff {
+        let row = rows
+            .iter()
+            .find(|r| &r.key == key && &r.values == values)
+            .map(|r| format!(" (row {})", r.row))
+            .unwrap_or_default();
+        bail!(
+            "{}: not this plan's first stage (seed, start and plan must be the first stage's): record {} ({}){row} {}",
+            previous.display(),
+            shown(key),
+            values.join(", "),
+            if is_missing {
+                "is in the first stage but not in the manifest"
+            } else {
+                "is in the manifest but not in the first stage"
+            }
+        );
+    }
+    Ok(())
 }
 
 /// A finished draw.
@@ -405,17 +511,39 @@ fn pseudonymization(plan: &PlanFile, args: &DrawJob) -> Result<Pseudonymization>
 
 /// The "about" sheet of a spreadsheet manifest: how the records were drawn and how to check
 /// them, in the manifest's language (file names only, never the analyst's paths).
-fn about_lines(args: &DrawJob, plan: &PlanFile, plan_hash: &str) -> Vec<(String, String)> {
+fn about_lines(
+    args: &DrawJob,
+    plan: &PlanFile,
+    plan_hash: &str,
+    records: u64,
+) -> Vec<(String, String)> {
     let name = |p: &Path| crate::files::file_name(p);
     let verify = format!(
         "urval verify --extract <extract> --plan {} --manifest {}",
         crate::text::shell_quote(&name(&args.plan)),
         crate::text::shell_quote(&name(&args.output))
     );
+    let stage = match (args.stage, args.lang) {
+        (None, _) => String::new(),
+        (Some(1), Lang::Sv) => {
+            "; steg 1 av 2: steg 2 begärs bara om underlaget kräver det".to_string()
+        }
+        (Some(1), Lang::En) => {
+            "; stage 1 of 2: stage 2 is requested only if the evidence needs it".to_string()
+        }
+        (Some(_), Lang::Sv) => format!(
+            "; steg 2 av 2: bara de akter som tillkommer efter {}",
+            args.previous.as_deref().map(name).unwrap_or_default()
+        ),
+        (Some(_), Lang::En) => format!(
+            "; stage 2 of 2: only the records added to {}",
+            args.previous.as_deref().map(name).unwrap_or_default()
+        ),
+    };
     let rows: [(&str, &str, String); 8] = [
         ("Vad", "What", match args.lang {
-            Lang::Sv => format!("{} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal)", plan.total_n, env!("CARGO_PKG_VERSION")),
-            Lang::En => format!("{} records drawn with urval {} (simple random sampling within strata, permanent random numbers)", plan.total_n, env!("CARGO_PKG_VERSION")),
+            Lang::Sv => format!("{records} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal){stage}", env!("CARGO_PKG_VERSION")),
+            Lang::En => format!("{records} records drawn with urval {} (simple random sampling within strata, permanent random numbers){stage}", env!("CARGO_PKG_VERSION")),
         }),
         ("Fröet (seed)", "Seed", args.seed.to_string()),
         ("Start", "Start", args.start.to_string()),
@@ -487,7 +615,50 @@ pub fn draw_to_files(
         extract,
         &[&args.plan],
     )?;
-    let result = draw(extract, plan, &req, args.bound_sds, progress)?;
+    if args.previous.is_some() && args.stage != Some(2) {
+        bail!("--previous names the stage-1 manifest a second stage extends: add --stage 2");
+    }
+    let staged_plan;
+    let (plan, result, stage) = match args.stage {
+        None => (
+            plan,
+            draw(extract, plan, &req, args.bound_sds, progress)?,
+            None,
+        ),
+        Some(1) => {
+            staged_plan = plan.first_stage()?;
+            let result = draw(extract, &staged_plan, &req, args.bound_sds, progress)?;
+            let total = result.selected.iter().map(|v| v.len() as u64).sum();
+            (&staged_plan, result, Some((1, None, total)))
+        }
+        Some(2) => {
+            plan.first_stage()?;
+            let Some(previous) = &args.previous else {
+                bail!("--stage 2 needs --previous: the stage-1 manifest it extends (only the records stage 2 adds are written)");
+            };
+            let full = draw(extract, plan, &req, args.bound_sds, progress)?;
+            let total = full.selected.iter().map(|v| v.len() as u64).sum();
+            let (first, second) = split_stages(plan, full);
+            let pseudonym = |k: String| match &pseudo {
+                Some((0, p)) => p.pseudonym(&k),
+                _ => k,
+            };
+            check_previous(
+                previous,
+                plan,
+                &first,
+                &pseudonym,
+                personal.contains(&plan.key),
+            )?;
+            let hash = file_hash(previous)?;
+            (
+                plan,
+                second,
+                Some((2, Some((crate::files::file_name(previous), hash)), total)),
+            )
+        }
+        Some(k) => bail!("--stage {k}: a staged plan has stages 1 and 2"),
+    };
     let totals = result.scan.totals();
     crate::files::check_quarantine(
         args.max_quarantine,
@@ -507,7 +678,7 @@ pub fn draw_to_files(
     let style = ManifestStyle {
         dialect: args.csv_dialect,
         lang: args.lang,
-        about: about_lines(args, plan, &plan_hash),
+        about: about_lines(args, plan, &plan_hash, columns.prn.len() as u64),
     };
     // Every file is staged first and published together at the end (split parts, the
     // manifest, then its sidecar): a failure part-way leaves the previous draw's files as
@@ -579,6 +750,7 @@ pub fn draw_to_files(
             population: s.population,
             n: s.n,
             drawn: sel.len() as u64,
+            n_stage1: stage.as_ref().and(s.n_stage1),
         })
         .collect();
     let sidecar = DrawSidecar {
@@ -607,6 +779,13 @@ pub fn draw_to_files(
         split_files,
         prn_in_manifest: !prn_hidden,
         strata,
+        stage: stage.map(|(stage, previous, total)| StageDraw {
+            stage,
+            of: 2,
+            previous_hash: previous.as_ref().map(|p| p.1.clone()),
+            previous: previous.map(|p| p.0),
+            selected_through_stage: total,
+        }),
     };
     let side = sidecar_path(&args.output);
     let mut side_file = crate::files::AtomicFile::create(&side)?;

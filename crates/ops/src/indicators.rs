@@ -197,6 +197,12 @@ pub fn read_design(path: &Path) -> Result<Design> {
     let side_path = sidecar_path(path);
     let side = crate::artifacts::DrawSidecar::read(&side_path)?;
     side.check_manifest(&side_path, path)?;
+    if side.stage.as_ref().is_some_and(|s| s.stage == 2) {
+        bail!(
+            "{}: holds only the records stage 2 adds, not a sample by itself: estimate from stage 1's manifest, or from both stages together (urval draw without --stage draws exactly stage 1 and 2)",
+            path.display()
+        );
+    }
     let strata: Vec<(BTreeMap<String, String>, u64, u64)> = side
         .strata
         .iter()

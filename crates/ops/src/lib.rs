@@ -42,6 +42,8 @@
 //!     max_quarantine: 0.01,
 //!     output: dir.path().join("plan.json"),
 //!     created: "2026-01-01T00:00:00Z".into(),
+//!     stages: None,
+//!     attribute: None,
 //! };
 //! let planned = plan(&extract, &req, &|_| {})?;
 //! let n: Vec<u64> = planned.plan.strata.iter().map(|s| s.n).collect();
@@ -65,6 +67,8 @@
 //!     secret_file: None,
 //!     bound_sds: BOUND_SDS,
 //!     max_quarantine: 0.01,
+//!     stage: None,
+//!     previous: None,
 //! };
 //! let drawn = draw_to_files(&extract, &planned.plan, &job, &|_| {})?;
 //! assert_eq!(drawn.sidecar.selected, 40);
@@ -110,6 +114,7 @@ pub mod overlap;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod stage;
 pub mod strata_file;
 pub mod text;
 pub mod validate;

@@ -3,8 +3,8 @@
 //! the design math (`urval_design::allocate`), written as plan.json ([`PlanFile`]).
 
 use crate::artifacts::{
-    extract_fingerprint, Design, ExtractInfo, FileInfo, PlanBurden, PlanFile, PlanStratum,
-    PLAN_VERSION,
+    extract_fingerprint, AttributeStages, Design, ExpectedRecords, ExtractInfo, FileInfo,
+    PlanBurden, PlanFile, PlanStratum, StageRule, Stages, PLAN_VERSION,
 };
 use crate::bail;
 use crate::error::{Context, Result};
@@ -72,6 +72,100 @@ pub struct PlanRequest {
     pub output: PathBuf,
     /// The creation time recorded in the plan (RFC 3339).
     pub created: String,
+    /// A staged plan (`--stages 2`) of a share: how stage 1 is sized.
+    pub stages: Option<FirstStage>,
+    /// An attribute plan (`--tolerable-rate`) in two stages instead of a margin or total.
+    pub attribute: Option<AttributeTarget>,
+}
+
+/// The staging flags as given (`--stages`, `--first-fraction`, `--first-margin`,
+/// `--tolerable-rate`, `--expected-rate`, `--max-first`; the same keys in a pipeline step).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Staging {
+    /// 1 or 2.
+    pub stages: Option<u32>,
+    /// F.
+    pub first_fraction: Option<f64>,
+    /// E₁.
+    pub first_margin: Option<f64>,
+    /// T.
+    pub tolerable_rate: Option<f64>,
+    /// R.
+    pub expected_rate: Option<f64>,
+    /// The largest first stage.
+    pub max_first: Option<u64>,
+}
+
+/// The staging flags checked: a share plan's first stage (`--stages 2`, a fraction of 0.5
+/// unless `--first-fraction` or `--first-margin` says otherwise), or an attribute plan.
+///
+/// # Errors
+/// Flags that belong to a staged plan without `--stages 2`, or a first stage given to an
+/// attribute plan (which sizes both stages itself).
+pub fn staging(s: &Staging) -> Result<(Option<FirstStage>, Option<AttributeTarget>)> {
+    let staged = match s.stages {
+        None | Some(1) => false,
+        Some(2) => true,
+        Some(k) => bail!("stages {k}: a plan has 1 or 2 stages"),
+    };
+    let first_given = s.first_fraction.is_some() || s.first_margin.is_some();
+    if !staged && first_given {
+        bail!("--first-fraction and --first-margin size the first of two stages: add --stages 2");
+    }
+    if !staged && (s.tolerable_rate.is_some() || s.expected_rate.is_some() || s.max_first.is_some())
+    {
+        bail!("--tolerable-rate plans two stages here: add --stages 2 (for one stage, `urval size --tolerable-rate` then `urval plan --total n`)");
+    }
+    if s.tolerable_rate.is_none() && (s.expected_rate.is_some() || s.max_first.is_some()) {
+        bail!("--expected-rate and --max-first belong to an attribute plan: add --tolerable-rate");
+    }
+    if s.first_fraction.is_some() && s.first_margin.is_some() {
+        bail!("give --first-fraction or --first-margin, not both");
+    }
+    if !staged {
+        return Ok((None, None));
+    }
+    if let Some(t) = s.tolerable_rate {
+        if first_given {
+            bail!("--first-fraction and --first-margin size the first stage of a share: an attribute plan (--tolerable-rate) sizes both stages itself");
+        }
+        return Ok((
+            None,
+            Some(AttributeTarget {
+                tolerable_rate: t,
+                expected_rate: s.expected_rate.unwrap_or(0.0),
+                max_first: s.max_first,
+            }),
+        ));
+    }
+    Ok((
+        Some(match s.first_margin {
+            Some(e1) => FirstStage::Margin(e1),
+            None => FirstStage::Fraction(s.first_fraction.unwrap_or(0.5)),
+        }),
+        None,
+    ))
+}
+
+/// How the first stage of a staged share plan is sized.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FirstStage {
+    /// ⌈F·n_h⌉ of each stratum's n_h (0 < F < 1).
+    Fraction(f64),
+    /// The allocation (same method and bounds) for a looser margin E₁, capped at n_h.
+    Margin(f64),
+}
+
+/// A two-stage attribute plan over the whole population: `urval_design::two_stage_plan`
+/// with N = Σ N_h, its stage totals spread over the strata in proportion to N_h.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttributeTarget {
+    /// T.
+    pub tolerable_rate: f64,
+    /// R.
+    pub expected_rate: f64,
+    /// The largest first stage allowed.
+    pub max_first: Option<u64>,
 }
 
 /// Burden rates, checked: pages and minutes per record non-negative, hours per day in
@@ -484,6 +578,228 @@ pub(crate) fn stratum_burden(
     }
 }
 
+/// The two-stage attribute plan for the whole population (hypergeometric with N).
+///
+/// # Errors
+/// Flags that do not belong to an attribute plan, or a plan the math refuses.
+fn attribute_plan(
+    a: &AttributeTarget,
+    req: &PlanRequest,
+    population: u64,
+) -> Result<urval_design::StagedPlan> {
+    if req.allocation != AllocationMethod::Proportional || req.min.is_some() || req.max.is_some() {
+        bail!(
+            "--tolerable-rate spreads the plan's records over the strata in proportion to N_h: leave out --allocation, --min and --max"
+        );
+    }
+    if req.stages.is_some() {
+        bail!("--first-fraction and --first-margin size the first stage of a share: an attribute plan sizes both stages itself");
+    }
+    Ok(urval_design::two_stage_plan(&staged_spec(
+        a, req, population,
+    ))?)
+}
+
+fn staged_spec(
+    a: &AttributeTarget,
+    req: &PlanRequest,
+    population: u64,
+) -> urval_design::StagedSpec {
+    urval_design::StagedSpec {
+        tolerable_rate: a.tolerable_rate,
+        confidence: req.confidence,
+        population: Some(population),
+        expected_rate: a.expected_rate,
+        max_first: a.max_first,
+    }
+}
+
+/// The exact risk of the plan as drawn: per stratum n1_h then n_h − n1_h records, the
+/// ⌈T·N⌉ deviating records spread over the strata in proportion to N_h
+/// ([`urval_design::stratified_accept_probability`]).
+fn stratified_risk_of(
+    plan: &urval_design::TwoStage,
+    tolerable_rate: f64,
+    alloc: &Allocation,
+    n_stage1: &[u64],
+) -> f64 {
+    let pops: Vec<u64> = alloc.strata.iter().map(|s| s.population).collect();
+    let weights: Vec<f64> = pops.iter().map(|&p| p as f64).collect();
+    let big: u64 = pops.iter().sum();
+    let lo = vec![0u64; pops.len()];
+    let d = urval_design::ceil_count(tolerable_rate * big as f64).min(big);
+    let marked = urval_design::apportion(d, &weights, &pops, &lo, &pops);
+    let second: Vec<u64> = alloc
+        .strata
+        .iter()
+        .zip(n_stage1)
+        .map(|(s, &n1)| s.n - n1)
+        .collect();
+    urval_design::stratified_accept_probability(plan, &pops, &marked, n_stage1, &second)
+}
+
+/// Stage 1 per stratum (empty for a single-stage plan), never above n_h.
+///
+/// - `fraction` F: ⌈F·n_h⌉ (so a stratum with records has one in stage 1);
+/// - `margin` E₁: the allocation with the same method and bounds for E₁, capped at n_h;
+/// - attribute: n₁ apportioned over the strata in proportion to N_h (largest remainders,
+///   [`urval_design::apportion`]) within 0 ≤ n1_h ≤ n_h.
+///
+/// # Errors
+/// A fraction outside (0, 1), a first margin not looser than the plan's, or an allocation
+/// the math refuses.
+fn first_stage(
+    req: &PlanRequest,
+    spec: &AllocationSpec,
+    alloc: &Allocation,
+    attribute: Option<&urval_design::StagedPlan>,
+) -> Result<Vec<u64>> {
+    if let Some(a) = attribute {
+        let pops: Vec<u64> = alloc.strata.iter().map(|s| s.population).collect();
+        let weights: Vec<f64> = pops.iter().map(|&p| p as f64).collect();
+        let hi: Vec<u64> = alloc.strata.iter().map(|s| s.n).collect();
+        let lo = vec![0u64; hi.len()];
+        return Ok(urval_design::apportion(
+            a.plan.n1, &weights, &pops, &lo, &hi,
+        ));
+    }
+    match req.stages {
+        None => Ok(Vec::new()),
+        Some(FirstStage::Fraction(f)) => {
+            if !(f > 0.0 && f < 1.0) {
+                bail!("--first-fraction must be between 0 and 1 (exclusive), got {f}");
+            }
+            Ok(alloc
+                .strata
+                .iter()
+                .map(|s| urval_design::ceil_count(f * s.n as f64).min(s.n))
+                .collect())
+        }
+        Some(FirstStage::Margin(e1)) => {
+            if let Some(e) = req.margin {
+                if e1 <= e || e1.is_nan() {
+                    bail!("--first-margin {e1} must be looser (larger) than --margin {e}: the first stage is the smaller one");
+                }
+            }
+            let mut looser = spec.clone();
+            looser.target = AllocationTarget::Margin(e1);
+            let first = allocate(&looser)?;
+            Ok(first
+                .strata
+                .iter()
+                .zip(&alloc.strata)
+                .map(|(f, s)| f.n.min(s.n))
+                .collect())
+        }
+    }
+}
+
+/// The `design.stages` of plan.json: the first stage's totals, margin and burden, and for an
+/// attribute plan its rules, risk and expected burden.
+fn stages_info(
+    req: &PlanRequest,
+    plan: &PlanFile,
+    spec: &AllocationSpec,
+    alloc: &Allocation,
+    n_stage1: &[u64],
+    attribute: Option<(&urval_design::StagedPlan, f64)>,
+) -> Stages {
+    let rates = &req.rates;
+    let part = |counts: &mut dyn Iterator<Item = u64>| {
+        sum_burden(
+            plan.strata.iter().zip(counts).map(|(s, n)| {
+                let b = stratum_burden(n, s.mean_pages, rates);
+                (n, b.pages, b.working_days)
+            }),
+            rates,
+        )
+    };
+    let burden_stage1 = part(&mut n_stage1.iter().copied());
+    let burden_stage2 = part(&mut plan.strata.iter().zip(n_stage1).map(|(s, &n1)| s.n - n1));
+    let attribute = attribute.map(|(a, stratified_risk)| {
+        let [zero, expected, tolerable] = a.expected_records;
+        let cont = if a.plan.n2 > 0 {
+            ((expected - a.plan.n1 as f64) / a.plan.n2 as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let populations: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
+        let single = split_request(a.single.n, &populations);
+        let mut stages = vec![StageRule {
+            n: a.plan.n1,
+            accept: a.plan.accept1,
+            reject: Some(a.plan.reject1),
+        }];
+        if a.plan.n2 > 0 {
+            stages.push(StageRule {
+                n: a.plan.n2,
+                accept: a.plan.accept2,
+                reject: None,
+            });
+        }
+        AttributeStages {
+            tolerable_rate: req.attribute.map_or(0.0, |t| t.tolerable_rate),
+            expected_rate: req.attribute.map_or(0.0, |t| t.expected_rate),
+            stages,
+            risk: a.risk,
+            risk_stratified: stratified_risk,
+            expected_records: ExpectedRecords {
+                zero,
+                expected,
+                tolerable,
+            },
+            continue_at_expected: cont,
+            expected_burden: urval_design::Burden {
+                records: burden_stage1.records,
+                pages: burden_stage1.pages + cont * burden_stage2.pages,
+                working_days: burden_stage1.working_days + cont * burden_stage2.working_days,
+            },
+            single_stage_n: a.single.n,
+            single_stage_allowed_deviations: a.single.allowed_deviations,
+            single_stage_burden: part(&mut single.into_iter()),
+        }
+    });
+    Stages {
+        count: 2,
+        first_stage: match (attribute.is_some(), req.stages) {
+            (true, _) => "attribute",
+            (false, Some(FirstStage::Margin(_))) => "margin",
+            _ => "fraction",
+        }
+        .to_string(),
+        first_fraction: match req.stages {
+            Some(FirstStage::Fraction(f)) => Some(f),
+            _ => None,
+        },
+        first_margin: match req.stages {
+            Some(FirstStage::Margin(e)) => Some(e),
+            _ => None,
+        },
+        n_stage1: n_stage1.iter().sum(),
+        n_stage2: alloc.total - n_stage1.iter().sum::<u64>(),
+        margin_stage1: urval_design::stratified_margin(&spec.strata, n_stage1, alloc.z),
+        stratum_margin_stage1: (alloc.method == AllocationMethod::Domain).then(|| {
+            plan.strata
+                .iter()
+                .zip(n_stage1)
+                .filter(|(s, _)| s.n > 0)
+                .map(|(s, &n1)| {
+                    urval_design::share_margin(
+                        n1,
+                        req.confidence,
+                        req.proportion,
+                        1.0,
+                        Some(s.population),
+                    )
+                })
+                .fold(0.0, f64::max)
+        }),
+        burden_stage1,
+        burden_stage2,
+        attribute,
+    }
+}
+
 /// The burden of several strata: records, pages and days summed in stratum order (the one
 /// sum plan.json, the report and `urval run` show).
 pub(crate) fn sum_burden(
@@ -631,22 +947,54 @@ pub fn plan(
             cost: 1.0,
         })
         .collect();
-    let target = match (req.margin, req.total) {
-        (Some(e), None) => AllocationTarget::Margin(e),
-        (None, Some(n)) => AllocationTarget::Total(n),
-        _ => bail!("give either --margin or --total"),
+    let mut attribute = match &req.attribute {
+        Some(a) => Some(attribute_plan(a, req, population)?),
+        None => None,
     };
-    let alloc = allocate(&AllocationSpec {
-        strata: specs,
-        target,
-        method: req.allocation,
-        confidence: req.confidence,
-        min: req.min,
-        max: req.max,
-    })?;
+    // An attribute plan's risk is computed for the whole population; drawn stratified it is
+    // checked again exactly with the deviations spread over the strata in proportion to N_h,
+    // and a record added while it is above 1 − C.
+    let mut stratified_risk = None;
+    let (spec, alloc, n_stage1) = loop {
+        let target = match (req.margin, req.total, &attribute) {
+            (Some(e), None, None) => AllocationTarget::Margin(e),
+            (None, Some(n), None) => AllocationTarget::Total(n),
+            (None, None, Some(a)) => AllocationTarget::Total(a.plan.n1 + a.plan.n2),
+            _ => bail!("give one of --margin, --total or --tolerable-rate"),
+        };
+        let spec = AllocationSpec {
+            strata: specs.clone(),
+            target,
+            method: req.allocation,
+            confidence: req.confidence,
+            min: req.min,
+            max: req.max,
+        };
+        let alloc = allocate(&spec)?;
+        let n_stage1 = first_stage(req, &spec, &alloc, attribute.as_ref())?;
+        if let (Some(a), Some(t)) = (&attribute, &req.attribute) {
+            let risk = stratified_risk_of(&a.plan, t.tolerable_rate, &alloc, &n_stage1);
+            if !urval_design::dist::within_risk(risk, 1.0 - req.confidence)
+                && a.plan.n1 + a.plan.n2 < population
+            {
+                attribute = Some(urval_design::with_one_more(
+                    &staged_spec(t, req, population),
+                    a,
+                ));
+                continue;
+            }
+            stratified_risk = Some(risk);
+        }
+        break (spec, alloc, n_stage1);
+    };
     let mut strata = Vec::with_capacity(alloc.strata.len());
     let mut fps = Vec::with_capacity(alloc.strata.len());
-    for ((values, cs), a) in result.strata.iter().zip(&alloc.strata) {
+    for (((values, cs), a), n1) in result
+        .strata
+        .iter()
+        .zip(&alloc.strata)
+        .zip(n_stage1.iter().map(Some).chain(std::iter::repeat(None)))
+    {
         let mean_pages = (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64);
         let b = match mean_pages {
             Some(mp) => burden_with_pages(a.n, mp, &rates),
@@ -663,6 +1011,7 @@ pub fn plan(
                 .collect(),
             population: a.population,
             n: a.n,
+            n_stage1: n1.copied(),
             binding: a.binding.map(|b| match b {
                 Binding::Min => "min".to_string(),
                 Binding::Max => "max".to_string(),
@@ -738,6 +1087,7 @@ pub fn plan(
             target_total: alloc.target_total,
             margin_achieved: alloc.margin,
             total_adjustment: alloc.total_adjustment.map(|a| serde_json::json!(a)),
+            stages: None,
         },
         rows_read: totals.rows_read,
         rows_used: totals.rows_used,
@@ -761,6 +1111,17 @@ pub fn plan(
             }),
         },
     };
+    let mut plan = plan;
+    if !n_stage1.is_empty() {
+        plan.design.stages = Some(stages_info(
+            req,
+            &plan,
+            &spec,
+            &alloc,
+            &n_stage1,
+            attribute.as_ref().zip(stratified_risk),
+        ));
+    }
     crate::files::write_json(&req.output, &plan)
         .with_context(|| format!("writing {}", req.output.display()))?;
     let quarantine_file =

@@ -487,6 +487,21 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         ),
         (Some(prev), Some(m)) => Some((prev, crate::overlap::overlap(&plan, m, prev)?)),
     };
+    // A staged attribute plan's single-stage request, split over the whole plan's strata
+    // (before `--only` keeps a part of them).
+    let single_split: BTreeMap<Vec<String>, u64> = plan
+        .design
+        .stages
+        .as_ref()
+        .and_then(|st| st.attribute.as_ref())
+        .map(|a| {
+            let populations: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
+            plan.strata_values()
+                .into_iter()
+                .zip(crate::plan::split_request(a.single_stage_n, &populations))
+                .collect()
+        })
+        .unwrap_or_default();
     // One part of the request (`--only`): its strata, with the whole request kept for the
     // line that places it.
     let mut plan = plan;
@@ -582,6 +597,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             requested: req,
         });
     }
+    let staged = staged_model(&plan, &single_split, args.only.is_some());
     let big = plan.total_population;
     let (curve, precision) = design_precision(&plan, requested.as_deref(), &strata, lang)?;
     let draw = match &args.manifest {
@@ -676,6 +692,12 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             margin_achieved: plan.design.margin_achieved,
             population_filter: plan.where_.clone(),
             strata_columns: plan.strata_columns.clone(),
+            tolerable_rate: plan
+                .design
+                .stages
+                .as_ref()
+                .and_then(|st| st.attribute.as_ref())
+                .map(|a| a.tolerable_rate),
         },
         rates: Rates {
             pages_per_record: rates.pages_per_record,
@@ -699,6 +721,74 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         indicators_confidence,
         overlap,
         attachments: Vec::new(),
+        staged,
+    })
+}
+
+/// A staged plan's two stages over the report's strata: each stage's burden summed per
+/// stratum at its own mean pages (as plan.json does), and for an attribute plan the rule,
+/// the risk as drawn, and the expected burden at R (stage 1 plus stage 2 times the chance it
+/// is taken — the decision is the whole request's, so that chance holds in every stratum)
+/// beside the single-stage request split the same way.
+fn staged_model(
+    plan: &PlanFile,
+    single_split: &BTreeMap<Vec<String>, u64>,
+    scoped: bool,
+) -> Option<urval_report::Staged> {
+    let st = plan.design.stages.as_ref()?;
+    let rates = &plan.burden.rates;
+    let (mut one, mut two, mut single) = (Burden::default(), Burden::default(), Burden::default());
+    let add = |t: &mut Burden, b: Burden| {
+        t.records += b.records;
+        t.pages += b.pages;
+        t.working_days += b.working_days;
+    };
+    // A domain design's purpose is every stratum's own margin: the largest after stage 1
+    // and after both stages (strata with records only).
+    let domain = plan.design.allocation == "domain";
+    let (mut worst1, mut worst) = (0.0f64, 0.0f64);
+    for (s, values) in plan.strata.iter().zip(plan.strata_values()) {
+        let n1 = s.n_stage1.unwrap_or(s.n).min(s.n);
+        if domain && s.n > 0 {
+            let d = &plan.design;
+            let m = |n: u64| share_margin(n, d.confidence, d.proportion, 1.0, Some(s.population));
+            worst1 = worst1.max(if n1 == 0 { f64::INFINITY } else { m(n1) });
+            worst = worst.max(m(s.n));
+        }
+        add(&mut one, burden_of(n1, s.mean_pages, rates));
+        add(&mut two, burden_of(s.n - n1, s.mean_pages, rates));
+        if let Some(&k) = single_split.get(&values) {
+            add(&mut single, burden_of(k, s.mean_pages, rates));
+        }
+    }
+    let rule = st.attribute.as_ref().map(|a| {
+        let r = a.two_stage();
+        let c = a.continue_at_expected;
+        urval_report::StagedRule {
+            tolerable_rate: a.tolerable_rate,
+            expected_rate: a.expected_rate,
+            n1: r.n1,
+            accept1: r.accept1,
+            reject1: r.reject1,
+            n2: r.n2,
+            accept2: r.accept2,
+            risk: a.risk.max(a.risk_stratified),
+            continue_probability: c,
+            expected_records: one.records as f64 + c * two.records as f64,
+            expected_pages: one.pages + c * two.pages,
+            expected_working_days: one.working_days + c * two.working_days,
+            single,
+        }
+    });
+    Some(urval_report::Staged {
+        stage1: one,
+        stage2: two,
+        first_stage: st.first_stage.clone(),
+        first_fraction: st.first_fraction,
+        first_margin: st.first_margin,
+        margin_stage1: if scoped { None } else { st.margin_stage1 },
+        stratum_margins: (domain && worst1.is_finite()).then_some((worst1, worst)),
+        rule,
     })
 }
 

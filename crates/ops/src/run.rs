@@ -189,6 +189,18 @@ read_settings! {
         pub minutes_per_record: Option<f64>,
         /// Working hours per day.
         pub hours_per_day: Option<f64>,
+        /// 2: a staged plan (`urval plan --stages 2`).
+        pub stages: Option<u32>,
+        /// Stage 1 of a staged share plan: ⌈F·n_h⌉ of each stratum.
+        pub first_fraction: Option<Rate>,
+        /// Stage 1 of a staged share plan: the allocation for this looser margin.
+        pub first_margin: Option<Rate>,
+        /// An attribute plan in two stages: the tolerable deviation rate T.
+        pub tolerable_rate: Option<Rate>,
+        /// The expected deviation rate R of an attribute plan.
+        pub expected_rate: Option<Rate>,
+        /// The largest first stage of an attribute plan.
+        pub max_first: Option<u64>,
     }
 }
 
@@ -213,6 +225,10 @@ read_settings! {
         pub pseudonymize: Option<String>,
         /// The secret of the pseudonyms.
         pub secret_file: Option<String>,
+        /// A stage of a staged plan: 1, or 2 (only the records stage 2 adds).
+        pub stage: Option<u32>,
+        /// Stage 2: the stage-1 manifest (an earlier step's output or a file).
+        pub previous: Option<String>,
     }
 }
 
@@ -921,6 +937,15 @@ fn run_step(
                 s.minutes_per_record.unwrap_or(d.minutes_per_record),
                 s.hours_per_day.unwrap_or(d.hours_per_day),
             )?;
+            let opt_rate = |r: &Option<Rate>, k: &str| r.as_ref().map(|r| r.value(k)).transpose();
+            let (stages, attribute) = crate::plan::staging(&crate::plan::Staging {
+                stages: s.stages,
+                first_fraction: opt_rate(&s.first_fraction, "first_fraction")?,
+                first_margin: opt_rate(&s.first_margin, "first_margin")?,
+                tolerable_rate: opt_rate(&s.tolerable_rate, "tolerable_rate")?,
+                expected_rate: opt_rate(&s.expected_rate, "expected_rate")?,
+                max_first: s.max_first,
+            })?;
             let req = crate::plan::PlanRequest {
                 key,
                 strata: s.strata.list(),
@@ -941,6 +966,8 @@ fn run_step(
                 max_quarantine: rate(&s.max_quarantine, "max_quarantine", 0.01)?,
                 output: places.output(&s.output),
                 created: output_time.to_string(),
+                stages,
+                attribute,
             };
             let planned = crate::plan::plan(&extract, &req, progress)?;
             let plan = &planned.plan;
@@ -989,7 +1016,12 @@ fn run_step(
                 secret_file: secret,
                 bound_sds: crate::draw::BOUND_SDS,
                 max_quarantine: rate(&s.max_quarantine, "max_quarantine", 0.01)?,
+                stage: s.stage,
+                previous: s.previous.as_deref().map(input),
             };
+            if let Some(prev) = &job.previous {
+                reads.push(prev.clone());
+            }
             if !(0.0..1.0).contains(&job.start) {
                 bail!("start must be in [0, 1), got {}", job.start);
             }

@@ -45,6 +45,8 @@ pub struct Verified {
     pub repeated: u64,
     /// Why the manifest is not byte for byte the file its sidecar was written with.
     pub not_as_written: Option<String>,
+    /// The stage of a staged plan the manifest holds (from its sidecar).
+    pub stage: Option<u32>,
 }
 
 impl Verified {
@@ -60,8 +62,13 @@ impl Verified {
             t.push_str(&format!("note: {note}\n"));
         }
         if self.identical() {
+            let stage = match self.stage {
+                Some(1) => " (stage 1 of 2)",
+                Some(_) => " (stage 2 of 2: the records added to stage 1)",
+                None => "",
+            };
             t.push_str(&format!(
-                "identical: {} records, the draw with seed {} and start {} reproduces {manifest}\n",
+                "identical: {} records, the draw with seed {} and start {} reproduces {manifest}{stage}\n",
                 thousands(self.expected),
                 self.seed,
                 self.start,
@@ -157,7 +164,26 @@ pub fn verify(
         include: &[],
         personal: &personal,
     };
-    let result = draw(extract, plan, &req, BOUND_SDS, progress)?;
+    // A stage of a staged plan is verified as that stage: stage 1 as the draw of n_stage1,
+    // stage 2 as the records of the full draw beyond stage 1.
+    let stage = sidecar
+        .as_ref()
+        .and_then(|s| s.stage.as_ref())
+        .map(|s| s.stage);
+    let first_plan;
+    let (plan, result) = match stage {
+        Some(1) => {
+            first_plan = plan.first_stage()?;
+            let r = draw(extract, &first_plan, &req, BOUND_SDS, progress)?;
+            (&first_plan, r)
+        }
+        Some(_) => {
+            plan.first_stage()?;
+            let full = draw(extract, plan, &req, BOUND_SDS, progress)?;
+            (plan, crate::draw::split_stages(plan, full).1)
+        }
+        None => (plan, draw(extract, plan, &req, BOUND_SDS, progress)?),
+    };
     let expected: BTreeSet<(Vec<String>, String)> = selection_set(plan, &result)
         .into_keys()
         .map(|(v, k)| match &pseudo {
@@ -197,5 +223,6 @@ pub fn verify(
             .collect(),
         repeated: repeated as u64,
         not_as_written,
+        stage,
     })
 }

@@ -63,6 +63,8 @@ fn plan_request(out: &Path) -> PlanRequest {
         max_quarantine: 0.01,
         output: out.join("plan.json"),
         created: "2026-01-01T00:00:00Z".into(),
+        stages: None,
+        attribute: None,
     }
 }
 
@@ -83,6 +85,8 @@ fn draw_job(dir: &Path, output: &str) -> DrawJob {
         secret_file: None,
         bound_sds: BOUND_SDS,
         max_quarantine: 0.01,
+        stage: None,
+        previous: None,
     }
 }
 

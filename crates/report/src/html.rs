@@ -277,18 +277,48 @@ pub fn render_html(r: &Report) -> String {
         let _ = writeln!(s, "<p class=\"overlap\">{}</p>", esc(&p));
     }
 
-    // Precision.
-    let _ = writeln!(s, "<h2>{}</h2>", esc(w.precision));
-    if let Some(p) = sentences::precision(r) {
-        let _ = writeln!(s, "<p>{}</p>", esc(&p));
+    // A staged request: stage 1 now, stage 2 only if needed.
+    let stage_rows = crate::tables::stage_rows(r);
+    if !stage_rows.is_empty() {
+        let _ = writeln!(s, "<h2>{}</h2>", esc(w.stages));
+        for p in sentences::staged(r) {
+            let _ = writeln!(s, "<p>{}</p>", esc(&p));
+        }
+        let _ = write!(
+            s,
+            "<table class=\"stages\"><thead><tr><th></th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(w.records),
+            esc(w.pages),
+            esc(w.working_days)
+        );
+        for row in &stage_rows {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&row[0]),
+                esc(&row[1]),
+                esc(&row[2]),
+                esc(&row[3])
+            );
+        }
+        s.push_str("</tbody></table>\n");
     }
-    let _ = writeln!(
-        s,
-        "<figure>{}<figcaption>{} — {}</figcaption></figure>",
-        margin_plot(lang, &r.curve),
-        esc(w.plot_margin_title),
-        esc(&r.curve.formula)
-    );
+
+    // Precision (an attribute plan states its risk above; a share's margin curve does not
+    // apply).
+    if r.purpose.tolerable_rate.is_none() {
+        let _ = writeln!(s, "<h2>{}</h2>", esc(w.precision));
+        if let Some(p) = sentences::precision(r) {
+            let _ = writeln!(s, "<p>{}</p>", esc(&p));
+        }
+        let _ = writeln!(
+            s,
+            "<figure>{}<figcaption>{} — {}</figcaption></figure>",
+            margin_plot(lang, &r.curve),
+            esc(w.plot_margin_title),
+            esc(&r.curve.formula)
+        );
+    }
 
     // A domain design: every stratum's own margin, worst first.
     if !r.precision.strata.is_empty() {

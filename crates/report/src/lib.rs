@@ -54,6 +54,9 @@ pub struct Purpose {
     pub population_filter: Option<String>,
     /// The strata columns.
     pub strata_columns: Vec<String>,
+    /// The tolerable deviation rate T of an attribute plan (instead of a margin or total).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerable_rate: Option<f64>,
 }
 
 /// Burden rates.
@@ -99,6 +102,17 @@ impl StratumRow {
             pages: (r.pages - self.needed.pages).max(0.0),
             working_days: (r.working_days - self.needed.working_days).max(0.0),
         })
+    }
+
+    /// Needed − requested, when fewer records were requested than needed (else `None`).
+    pub fn shortfall(&self) -> Option<Burden> {
+        self.requested
+            .filter(|r| r.records < self.needed.records)
+            .map(|r| Burden {
+                records: self.needed.records - r.records,
+                pages: (self.needed.pages - r.pages).max(0.0),
+                working_days: (self.needed.working_days - r.working_days).max(0.0),
+            })
     }
 }
 
@@ -246,6 +260,59 @@ pub struct Overlap {
     pub expected: f64,
 }
 
+/// A request in two stages: stage 1 is the request, stage 2 the next records of the same
+/// draw, requested only when stage 1 does not settle the question.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Staged {
+    /// Stage 1 (the report's strata).
+    pub stage1: Burden,
+    /// Stage 2 (the report's strata).
+    pub stage2: Burden,
+    /// How stage 1 is sized: `fraction`, `margin` or `attribute`.
+    pub first_stage: String,
+    /// F of a `fraction` first stage.
+    pub first_fraction: Option<f64>,
+    /// E₁ of a `margin` first stage.
+    pub first_margin: Option<f64>,
+    /// The overall share's margin after stage 1 (whole request only).
+    pub margin_stage1: Option<f64>,
+    /// A domain design: the largest stratum margin after stage 1 and after both stages.
+    pub stratum_margins: Option<(f64, f64)>,
+    /// The rule of an attribute plan.
+    pub rule: Option<StagedRule>,
+}
+
+/// The rule of a two-stage attribute plan and what it costs on average.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StagedRule {
+    /// T.
+    pub tolerable_rate: f64,
+    /// R.
+    pub expected_rate: f64,
+    /// n₁ (whole request).
+    pub n1: u64,
+    /// a₁.
+    pub accept1: u64,
+    /// r₁.
+    pub reject1: u64,
+    /// n₂ (whole request).
+    pub n2: u64,
+    /// a₂ (cumulative).
+    pub accept2: u64,
+    /// P(accept | T) as drawn, exact over both stages.
+    pub risk: f64,
+    /// P(stage 2 is taken | R).
+    pub continue_probability: f64,
+    /// Expected records at R (the report's strata).
+    pub expected_records: f64,
+    /// Expected pages at R.
+    pub expected_pages: f64,
+    /// Expected working days at R.
+    pub expected_working_days: f64,
+    /// The single-stage request with the same confidence (the report's strata).
+    pub single: Burden,
+}
+
 /// Everything the report shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
@@ -293,6 +360,9 @@ pub struct Report {
     pub overlap: Option<Overlap>,
     /// The long tables attached next to the report.
     pub attachments: Vec<Attachment>,
+    /// A staged plan's two stages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staged: Option<Staged>,
 }
 
 #[cfg(test)]
@@ -336,6 +406,7 @@ mod tests {
                 allocation: "proportional".into(),
                 margin_achieved: Some(0.0499),
                 population_filter: None,
+                tolerable_rate: None,
                 strata_columns: vec!["municipality_code".into()],
             },
             rates,
@@ -389,7 +460,81 @@ mod tests {
             indicators_confidence: Some(0.95),
             overlap: None,
             attachments: Vec::new(),
+            staged: None,
         }
+    }
+
+    /// A staged attribute request: the stages section with its four rows (stage 1, stage 2,
+    /// expected, single stage) in HTML and Markdown, the rule in words, and no share margin
+    /// curve; a staged share request has two rows and its margins after each stage.
+    #[test]
+    fn staged_requests_are_shown_as_stages() {
+        let b = |n: u64| Burden {
+            records: n,
+            pages: n as f64 * 300.0,
+            working_days: n as f64 * 13.0 / 480.0,
+        };
+        let mut r = seed_case(Lang::Sv);
+        r.purpose.tolerable_rate = Some(0.10);
+        r.staged = Some(Staged {
+            stage1: b(37),
+            stage2: b(10),
+            first_stage: "attribute".into(),
+            first_fraction: None,
+            first_margin: None,
+            margin_stage1: None,
+            stratum_margins: None,
+            rule: Some(StagedRule {
+                tolerable_rate: 0.10,
+                expected_rate: 0.02,
+                n1: 37,
+                accept1: 0,
+                reject1: 2,
+                n2: 10,
+                accept2: 1,
+                risk: 0.0492,
+                continue_probability: 0.358,
+                expected_records: 40.58,
+                expected_pages: 12_174.0,
+                expected_working_days: 1.1,
+                single: b(46),
+            }),
+        });
+        let html = render_html(&r);
+        assert!(html.contains("<h2>Begäran i två steg</h2>"));
+        let table = &html[html.find("<table class=\"stages\">").unwrap()..];
+        let table = &table[..table.find("</table>").unwrap()];
+        assert_eq!(table.matches("<tr>").count(), 5, "{table}");
+        assert!(table.contains("<td>Väntat i genomsnitt</td><td>40,6</td>"));
+        assert!(html.contains("hittas ingen avvikelse bland de 37 akterna i steg 1"));
+        assert!(html.contains("4,920 procent"));
+        assert!(
+            !html.contains(crate::text::SV.precision),
+            "an attribute plan has no margin curve"
+        );
+        let md = render_markdown(&r);
+        assert!(
+            md.contains("| En begäran i ett steg | 46 | 13\u{a0}800 | 1,2 |"),
+            "{md}"
+        );
+        assert!(md.contains("1\u{a0}626 sidor färre i genomsnitt"), "{md}");
+
+        let mut r = seed_case(Lang::En);
+        r.staged = Some(Staged {
+            stage1: b(129),
+            stage2: b(128),
+            first_stage: "fraction".into(),
+            first_fraction: Some(0.5),
+            first_margin: None,
+            margin_stage1: Some(0.0753),
+            stratum_margins: None,
+            rule: None,
+        });
+        let md = render_markdown(&r);
+        assert!(md.contains("| Stage 2: only if needed | 128 |"), "{md}");
+        assert!(!md.contains("Expected on average"));
+        assert!(md.contains("Stage 1 is 50.0% of every stratum's records, rounded up; after stage 1 the margin of the overall share is ±7.5 percentage points, after both stages ±5.0 percentage points."), "{md}");
+        assert!(md.contains(&format!("## {}", crate::text::EN.precision)));
     }
 
     #[test]

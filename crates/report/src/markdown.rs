@@ -150,32 +150,58 @@ pub fn render_markdown(r: &Report) -> String {
     if let Some(p) = sentences::overlap(r) {
         let _ = writeln!(s, "{}\n", prose(&p));
     }
-    let _ = writeln!(s, "## {}\n", w.precision);
-    if let Some(p) = sentences::precision(r) {
-        let _ = writeln!(s, "{}\n", prose(&p));
-    }
-    let _ = writeln!(
-        s,
-        "{} ({}):\n\n| n | {} |\n|---:|---:|",
-        w.margin_table, r.curve.formula, w.margin
-    );
-    let mut marks: Vec<(u64, f64)> = vec![r.curve.needed];
-    marks.extend(r.curve.requested);
-    for frac in [0.1, 0.25, 0.5, 0.75] {
-        let n = (r.curve.population as f64 * frac).round() as u64;
-        if let Some(p) = r.curve.points.iter().min_by_key(|p| p.0.abs_diff(n)) {
-            marks.push(*p);
+    let stage_rows = crate::tables::stage_rows(r);
+    if !stage_rows.is_empty() {
+        let _ = writeln!(s, "## {}\n", w.stages);
+        for p in sentences::staged(r) {
+            let _ = writeln!(s, "{}\n", prose(&p));
         }
-    }
-    marks.sort_by_key(|p| p.0);
-    marks.dedup_by_key(|p| p.0);
-    for (n, m) in marks {
         let _ = writeln!(
             s,
-            "| {} | ±{} |",
-            fmt_int(lang, n),
-            fmt_dec(lang, m * 100.0, 2)
+            "| | {} | {} | {} |\n|---|---:|---:|---:|",
+            w.records, w.pages, w.working_days
         );
+        for row in &stage_rows {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                cell(&row[0]),
+                row[1],
+                row[2],
+                row[3]
+            );
+        }
+        s.push('\n');
+    }
+    // An attribute plan states its risk (above); a share's margin curve does not apply.
+    if r.purpose.tolerable_rate.is_none() {
+        let _ = writeln!(s, "## {}\n", w.precision);
+        if let Some(p) = sentences::precision(r) {
+            let _ = writeln!(s, "{}\n", prose(&p));
+        }
+        let _ = writeln!(
+            s,
+            "{} ({}):\n\n| n | {} |\n|---:|---:|",
+            w.margin_table, r.curve.formula, w.margin
+        );
+        let mut marks: Vec<(u64, f64)> = vec![r.curve.needed];
+        marks.extend(r.curve.requested);
+        for frac in [0.1, 0.25, 0.5, 0.75] {
+            let n = (r.curve.population as f64 * frac).round() as u64;
+            if let Some(p) = r.curve.points.iter().min_by_key(|p| p.0.abs_diff(n)) {
+                marks.push(*p);
+            }
+        }
+        marks.sort_by_key(|p| p.0);
+        marks.dedup_by_key(|p| p.0);
+        for (n, m) in marks {
+            let _ = writeln!(
+                s,
+                "| {} | ±{} |",
+                fmt_int(lang, n),
+                fmt_dec(lang, m * 100.0, 2)
+            );
+        }
     }
     if !r.precision.strata.is_empty() {
         let _ = writeln!(

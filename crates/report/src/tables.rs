@@ -216,3 +216,33 @@ pub fn long_tables(r: &Report) -> Vec<(&'static str, Sheet)> {
 pub fn attachment<'a>(r: &'a Report, table: &str) -> Option<&'a crate::Attachment> {
     r.attachments.iter().find(|a| a.table == table)
 }
+
+/// The rows of a staged request's table: (label, records, pages, working days) as text —
+/// stage 1, stage 2, and for an attribute plan the expected burden and the single-stage
+/// request. Shared by the HTML and Markdown reports.
+pub fn stage_rows(r: &Report) -> Vec<[String; 4]> {
+    let Some(st) = &r.staged else {
+        return Vec::new();
+    };
+    let lang = r.lang;
+    let w = crate::text::words(lang);
+    let row = |label: &str, b: &crate::Burden| {
+        [
+            label.to_string(),
+            crate::text::fmt_int(lang, b.records),
+            crate::text::fmt_dec(lang, b.pages, 0),
+            crate::text::fmt_dec(lang, b.working_days, 1),
+        ]
+    };
+    let mut rows = vec![row(w.stage1_row, &st.stage1), row(w.stage2_row, &st.stage2)];
+    if let Some(rule) = &st.rule {
+        rows.push([
+            w.expected_row.to_string(),
+            crate::text::fmt_dec(lang, rule.expected_records, 1),
+            crate::text::fmt_dec(lang, rule.expected_pages, 0),
+            crate::text::fmt_dec(lang, rule.expected_working_days, 1),
+        ]);
+        rows.push(row(w.single_row, &rule.single));
+    }
+    rows
+}

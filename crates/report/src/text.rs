@@ -231,6 +231,11 @@ pub struct Words {
     pub page: &'static str,
     pub whole_request: &'static str,
     pub of: &'static str,
+    pub stages: &'static str,
+    pub stage1_row: &'static str,
+    pub stage2_row: &'static str,
+    pub expected_row: &'static str,
+    pub single_row: &'static str,
 }
 
 pub const SV: Words = Words {
@@ -292,6 +297,11 @@ pub const SV: Words = Words {
     page: "sida",
     whole_request: "Hela begäran",
     of: "av",
+    stages: "Begäran i två steg",
+    stage1_row: "Steg 1: begärs nu",
+    stage2_row: "Steg 2: bara om det behövs",
+    expected_row: "Väntat i genomsnitt",
+    single_row: "En begäran i ett steg",
 };
 
 pub const EN: Words = Words {
@@ -353,6 +363,11 @@ pub const EN: Words = Words {
     page: "page",
     whole_request: "Whole request",
     of: "of",
+    stages: "A request in two stages",
+    stage1_row: "Stage 1: requested now",
+    stage2_row: "Stage 2: only if needed",
+    expected_row: "Expected on average",
+    single_row: "A single-stage request",
 };
 
 /// The words of a language.
@@ -509,6 +524,17 @@ pub mod sentences {
             })
             .unwrap_or_default();
         let share = fmt_dec(lang, p.proportion, 2);
+        if let Some(t) = p.tolerable_rate {
+            let t = fmt_pct(lang, t);
+            return match lang {
+                Lang::Sv => format!(
+                    "Syftet är att visa, med {conf} konfidens, att andelen akter med en avvikelse är under {t}. Akterna fördelas över strata ({strata}) i proportion till deras antal akter.{filter}"
+                ),
+                Lang::En => format!(
+                    "The purpose is to show, at {conf} confidence, that the share of records with a deviation is below {t}. The records are spread over the strata ({strata}) in proportion to their numbers of records.{filter}"
+                ),
+            };
+        }
         match (lang, p.allocation == "domain") {
             (Lang::Sv, true) => format!(
                 "Syftet är {target}. Varje stratum får så många akter som dess egen felmarginal kräver; den förväntade andelen är {share}.{filter}"
@@ -549,9 +575,8 @@ pub mod sentences {
         let Some(q) = t.requested else {
             return base;
         };
-        let short = n.records.saturating_sub(q.records);
         let surplus = t.surplus().unwrap_or_default();
-        if short > 0 {
+        if let Some(short) = t.shortfall().map(|b| b.records) {
             return match lang {
                 Lang::Sv => format!(
                     "{base} Begäran gäller {} akter, {} färre än syftet kräver: precisionen nås inte.",
@@ -736,7 +761,13 @@ pub mod sentences {
         let lang = r.lang;
         let rates = &r.rates;
         let mut out = Vec::new();
-        out.push(match lang {
+        if r.purpose.tolerable_rate.is_some() {
+            out.push(match lang {
+                Lang::Sv => "Urval i två steg för en avvikelsefrekvens (dubbel stickprovsplan; Dodge & Romig 1959, Cochran 1977 §5.A): sannolikheten att godta vid varje andel avvikelser beräknas exakt över båda stegen, hypergeometriskt med populationens N, P(godta) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). Planen är den som i genomsnitt kräver minst akter vid den förväntade andelen, med risken vid den tolerabla andelen högst 1 − C och minst lika stor chans att godta som en plan i ett steg. Akterna i varje steg fördelas över strata i proportion till N_h, och risken kontrolleras också exakt för det stratifierade urvalet (med avvikelserna fördelade i proportion till N_h); behövs det läggs akter till. Gränsen efter steg 2 räknas för den sekventiella planen (stegvis ordning, Jennison & Turnbull 2000), inte som om akterna vore ett enda urval.".to_string(),
+                Lang::En => "Sampling in two stages for a deviation rate (a double sampling plan; Dodge & Romig 1959, Cochran 1977 §5.A): the probability of accepting at each rate of deviations is computed exactly over both stages, hypergeometrically with the population's N, P(accept) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). The plan is the one needing the fewest records on average at the expected rate, with the risk at the tolerable rate at most 1 − C and at least the single-stage plan's chance of accepting. Each stage's records are spread over the strata in proportion to N_h, and the risk is checked exactly for the stratified sample too (the deviations spread in proportion to N_h); records are added if needed. The bound after stage 2 is computed for the sequential plan (stage-wise ordering, Jennison & Turnbull 2000), not as if the records were one sample.".to_string(),
+            });
+        } else {
+            out.push(match lang {
             Lang::Sv => {
                 let head = "Urvalsstorlek för en andel (Cochran): n0 = z²·P(1−P)/E², med ändlighetskorrektion n = n0/(1 + (n0 − 1)/N), avrundat uppåt.";
                 if r.precision.kind == "per_stratum" {
@@ -754,6 +785,7 @@ pub mod sentences {
                 }
             }
         });
+        }
         out.push(match lang {
             Lang::Sv => format!(
                 "Bördan räknas med {} sidor per akt (eller det uppmätta medelvärdet i varje stratum), {} minuter arbete per akt och {} timmar per arbetsdag.",
@@ -948,6 +980,164 @@ pub mod sentences {
         }
         parts.push(r.letter.date.clone());
         parts.join(" · ")
+    }
+
+    /// A request in two stages: what stage 1 asks for now, when stage 2 is asked for, and
+    /// (an attribute plan) the rule, its risk and the expected burden against one stage.
+    pub fn staged(r: &Report) -> Vec<String> {
+        let lang = r.lang;
+        let Some(st) = &r.staged else {
+            return Vec::new();
+        };
+        let burden = |b: &crate::Burden| match lang {
+            Lang::Sv => format!(
+                "{} akter ({} sidor, {} arbetsdagar)",
+                fmt_int(lang, b.records),
+                fmt_dec(lang, b.pages, 0),
+                fmt_dec(lang, b.working_days, 1)
+            ),
+            Lang::En => format!(
+                "{} records ({} pages, {} working days)",
+                fmt_int(lang, b.records),
+                fmt_dec(lang, b.pages, 0),
+                fmt_dec(lang, b.working_days, 1)
+            ),
+        };
+        let mut out = Vec::new();
+        out.push(match lang {
+            Lang::Sv => format!(
+                "Begäran görs i två steg. Steg 1, {}, är det som begärs nu. Steg 2, ytterligare {}, begärs bara om steg 1 inte avgör frågan. Steg 2 är nästa akter i samma dragning (samma frö och permanenta slumptal): inget dras om, och de båda stegen tillsammans är exakt det urval en begäran i ett steg skulle ha gett.",
+                burden(&st.stage1),
+                burden(&st.stage2)
+            ),
+            Lang::En => format!(
+                "The request is made in two stages. Stage 1, {}, is what is requested now. Stage 2, a further {}, is requested only if stage 1 does not settle the question. Stage 2 is the next records of the same draw (the same seed and permanent random numbers): nothing is drawn again, and the two stages together are exactly the sample a single-stage request would have given.",
+                burden(&st.stage1),
+                burden(&st.stage2)
+            ),
+        });
+        match (&st.rule, st.first_fraction, st.first_margin) {
+            (Some(rule), _, _) => {
+                let t = fmt_pct(lang, rule.tolerable_rate);
+                let dev = |k: u64| match (lang, k) {
+                    (Lang::Sv, 1) => "1 avvikelse".to_string(),
+                    (Lang::Sv, k) => format!("{} avvikelser", fmt_int(lang, k)),
+                    (Lang::En, 1) => "1 deviation".to_string(),
+                    (Lang::En, k) => format!("{} deviations", fmt_int(lang, k)),
+                };
+                // "högst 0 avvikelser" reads as "ingen avvikelse"; English agrees the verb.
+                let at_most = |k: u64| match (lang, k) {
+                    (Lang::Sv, 0) => "ingen avvikelse".to_string(),
+                    (Lang::Sv, k) => format!("högst {}", dev(k)),
+                    (Lang::En, 0) => "no deviation is".to_string(),
+                    (Lang::En, 1) => "at most 1 deviation is".to_string(),
+                    (Lang::En, k) => format!("at most {} are", dev(k)),
+                };
+                let risk = fmt_dec(lang, rule.risk * 100.0, 3);
+                out.push(match (lang, rule.n2) {
+                    (Lang::Sv, 0) => format!(
+                        "Regeln: hittas {} bland de {} akterna är andelen under {t}; annars kan det inte visas. Ett andra steg lönar sig inte vid den förväntade andelen avvikelser.",
+                        at_most(rule.accept1),
+                        fmt_int(lang, rule.n1)
+                    ),
+                    (Lang::En, 0) => format!(
+                        "The rule: if {} found among the {} records, the share is below {t}; otherwise it cannot be shown. A second stage does not pay at the expected share of deviations.",
+                        at_most(rule.accept1),
+                        fmt_int(lang, rule.n1)
+                    ),
+                    (Lang::Sv, _) => format!(
+                        "Regeln: hittas {} bland de {} akterna i steg 1 är andelen under {t} och granskningen slutar där; hittas {} eller fler kan det inte visas, och granskningen slutar också. Annars begärs steg 2 ({} akter till), och andelen är under {t} om {} hittas bland alla {} akter. Risken att dra slutsatsen att andelen är under {t} när den i själva verket är {t} är {risk} procent, beräknad exakt över båda stegen.",
+                        at_most(rule.accept1),
+                        fmt_int(lang, rule.n1),
+                        dev(rule.reject1),
+                        fmt_int(lang, rule.n2),
+                        at_most(rule.accept2),
+                        fmt_int(lang, rule.n1 + rule.n2)
+                    ),
+                    (Lang::En, _) => format!(
+                        "The rule: if {} found among the {} records of stage 1, the share is below {t} and the review ends there; if {} or more are found, it cannot be shown, and the review ends too. Otherwise stage 2 is requested ({} more records), and the share is below {t} if {} found among all {} records. The risk of concluding that the share is below {t} when it is in fact {t} is {risk} per cent, computed exactly over both stages.",
+                        at_most(rule.accept1),
+                        fmt_int(lang, rule.n1),
+                        dev(rule.reject1),
+                        fmt_int(lang, rule.n2),
+                        at_most(rule.accept2),
+                        fmt_int(lang, rule.n1 + rule.n2)
+                    ),
+                });
+                let saved = rule.single.pages - rule.expected_pages;
+                out.push(match lang {
+                    Lang::Sv => format!(
+                        "Om andelen avvikelser är {} som väntat behövs steg 2 med sannolikheten {} procent. Då begärs i genomsnitt {} akter, {} sidor och {} arbetsdagar, mot {} för en begäran i ett steg med samma säkerhet: {} sidor färre i genomsnitt.",
+                        fmt_pct(lang, rule.expected_rate),
+                        fmt_dec(lang, rule.continue_probability * 100.0, 0),
+                        fmt_dec(lang, rule.expected_records, 1),
+                        fmt_dec(lang, rule.expected_pages, 0),
+                        fmt_dec(lang, rule.expected_working_days, 1),
+                        burden(&rule.single),
+                        fmt_dec(lang, saved, 0)
+                    ),
+                    Lang::En => format!(
+                        "If the share of deviations is {} as expected, stage 2 is needed with probability {} per cent. On average {} records, {} pages and {} working days are then requested, against {} for a single-stage request with the same confidence: {} pages fewer on average.",
+                        fmt_pct(lang, rule.expected_rate),
+                        fmt_dec(lang, rule.continue_probability * 100.0, 0),
+                        fmt_dec(lang, rule.expected_records, 1),
+                        fmt_dec(lang, rule.expected_pages, 0),
+                        fmt_dec(lang, rule.expected_working_days, 1),
+                        burden(&rule.single),
+                        fmt_dec(lang, saved, 0)
+                    ),
+                });
+            }
+            (None, f, e1) => {
+                let how = match (lang, f, e1) {
+                    (Lang::Sv, Some(f), _) => format!(
+                        "Steg 1 är {} av varje stratums akter, avrundat uppåt",
+                        fmt_pct(lang, f)
+                    ),
+                    (Lang::En, Some(f), _) => format!(
+                        "Stage 1 is {} of every stratum's records, rounded up",
+                        fmt_pct(lang, f)
+                    ),
+                    (Lang::Sv, None, Some(e)) => format!(
+                        "Steg 1 är det urval som ger felmarginalen {}",
+                        fmt_points(lang, e)
+                    ),
+                    (Lang::En, None, Some(e)) => format!(
+                        "Stage 1 is the sample that gives a margin of {}",
+                        fmt_points(lang, e)
+                    ),
+                    (Lang::Sv, None, None) => "Steg 1 är en del av varje stratums akter".into(),
+                    (Lang::En, None, None) => "Stage 1 is a part of every stratum's records".into(),
+                };
+                let margins = match (lang, st.stratum_margins, st.margin_stage1, r.purpose.margin_achieved) {
+                    (Lang::Sv, Some((m1, m)), _, _) => format!(
+                        "; efter steg 1 är varje stratums felmarginal högst {}, efter båda stegen högst {}.",
+                        fmt_points(lang, m1),
+                        fmt_points(lang, m)
+                    ),
+                    (Lang::En, Some((m1, m)), _, _) => format!(
+                        "; after stage 1 every stratum's margin is at most {}, after both stages at most {}.",
+                        fmt_points(lang, m1),
+                        fmt_points(lang, m)
+                    ),
+                    (lang, None, m1, m) => match (lang, m1, m) {
+                    (Lang::Sv, Some(m1), Some(m)) => format!(
+                        "; efter steg 1 är felmarginalen för hela andelen {}, efter båda stegen {}.",
+                        fmt_points(lang, m1),
+                        fmt_points(lang, m)
+                    ),
+                    (Lang::En, Some(m1), Some(m)) => format!(
+                        "; after stage 1 the margin of the overall share is {}, after both stages {}.",
+                        fmt_points(lang, m1),
+                        fmt_points(lang, m)
+                    ),
+                    _ => ".".into(),
+                    },
+                };
+                out.push(format!("{how}{margins}"));
+            }
+        }
+        out
     }
 
     /// The records this request shares with a previous one.

@@ -13,7 +13,10 @@ use urval_ops::draw::{draw_to_files, DrawJob, BOUND_SDS};
 /// Arguments of `urval draw`.
 #[derive(Debug, Args)]
 #[command(after_help = "Example:
-  urval draw --extract sample-data/cases.parquet --plan out/plan.json --seed 20261123 -o out/manifest.csv")]
+  urval draw --extract sample-data/cases.parquet --plan out/plan.json --seed 20261123 -o out/manifest.csv
+  urval draw --extract sample-data/cases.parquet --plan out/staged.json --seed 20261123 --stage 1 -o out/stage1.csv
+  urval draw --extract sample-data/cases.parquet --plan out/staged.json --seed 20261123 --stage 2 \\
+             --previous out/stage1.csv -o out/stage2.csv")]
 pub struct DrawArgs {
     #[command(flatten)]
     pub extract: ExtractArgs,
@@ -62,6 +65,14 @@ pub struct DrawArgs {
     /// The secret for --pseudonymize (a file of at least 16 bytes; keep it out of the extract).
     #[arg(long, value_name = "FILE", requires = "pseudonymize")]
     pub secret_file: Option<PathBuf>,
+    /// A stage of a staged plan (`urval plan --stages 2`): 1 draws the first stage's records;
+    /// 2 writes only the records the second stage adds (same seed and start: the next
+    /// records of the same draw), after checking --previous is exactly the first stage.
+    #[arg(long, value_name = "1|2", value_parser = clap::value_parser!(u32).range(1..=2))]
+    pub stage: Option<u32>,
+    /// The stage-1 manifest a second stage extends.
+    #[arg(long, value_name = "FILE", requires = "stage")]
+    pub previous: Option<PathBuf>,
     /// Rank bounds in standard deviations above n_h (testing the exact fallback).
     #[arg(long, hide = true, default_value_t = BOUND_SDS, allow_negative_numbers = true)]
     pub bound_sds: f64,
@@ -96,6 +107,8 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         secret_file: args.secret_file.clone(),
         bound_sds: args.bound_sds,
         max_quarantine: args.quarantine.max_quarantine,
+        stage: args.stage,
+        previous: args.previous.clone(),
     };
     let pb = progress_bar("drawing");
     let drawn = draw_to_files(&extract, &plan, &job, &|n| pb.inc(n))?;
@@ -110,6 +123,21 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         thousands(sidecar.selected)
     )?;
     writeln!(t, "  sidecar {}", drawn.sidecar_path.display())?;
+    if let Some(st) = &sidecar.stage {
+        match &st.previous {
+            None => writeln!(
+                t,
+                "  stage 1 of 2: request these; stage 2 only if the evidence needs it (urval draw --stage 2 --previous {})",
+                urval_ops::text::shell_quote(&args.output.display().to_string())
+            )?,
+            Some(prev) => writeln!(
+                t,
+                "  stage 2 of 2: the {} records added to {prev} (checked: it is this plan's first stage), {} in all",
+                thousands(sidecar.selected),
+                thousands(st.selected_through_stage)
+            )?,
+        }
+    }
     writeln!(
         t,
         "{}",

@@ -6,20 +6,37 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::fmt::Write;
-use urval_design::{evaluate, EvaluateSpec, IntervalMethod};
+use urval_design::{evaluate, EvaluateSpec, IntervalMethod, StageDecision};
 
 /// Arguments of `urval evaluate`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   urval evaluate --sample 29 --deviations 0 --tolerable-rate 0.10
-  urval evaluate --sample 29 --deviations 3 --population 767 --method clopper-pearson --format json")]
+  urval evaluate --sample 29 --deviations 3 --population 767 --method clopper-pearson --format json
+  urval evaluate --plan out/staged.json --stage 1 --deviations 1
+  urval evaluate --plan out/staged.json --stage 2 --first-deviations 1 --deviations 0")]
 pub struct EvaluateArgs {
     /// Records reviewed, n.
-    #[arg(long, value_name = "n")]
-    sample: u64,
-    /// Deviations found, k.
+    #[arg(
+        long,
+        value_name = "n",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    sample: Option<u64>,
+    /// Deviations found, k (with --stage 2: in the records stage 2 added).
     #[arg(long, value_name = "k")]
     deviations: u64,
+    /// A staged attribute plan (`urval plan --tolerable-rate T --stages 2`): state the
+    /// decision it prescribes after --stage (T, C and N are the plan's).
+    #[arg(long, value_name = "FILE", requires = "stage")]
+    plan: Option<std::path::PathBuf>,
+    /// The stage just reviewed: 1, or 2 (then give --first-deviations too).
+    #[arg(long, value_name = "1|2", requires = "plan", value_parser = clap::value_parser!(u32).range(1..=2))]
+    stage: Option<u32>,
+    /// Stage 2: the deviations found in stage 1.
+    #[arg(long, value_name = "k1", requires = "stage")]
+    first_deviations: Option<u64>,
     /// Population size N: Wilson gets the finite population correction, Clopper–Pearson
     /// becomes the exact hypergeometric interval, and the upper bound is exact hypergeometric.
     #[arg(long, value_name = "N")]
@@ -61,8 +78,12 @@ impl From<MethodArg> for IntervalMethod {
 
 /// Run `urval evaluate`.
 pub fn run(args: &EvaluateArgs) -> Result<Output> {
+    if let (Some(plan), Some(stage)) = (&args.plan, args.stage) {
+        return staged(args, plan, stage);
+    }
+    let sample = args.sample.unwrap_or_default();
     let spec = EvaluateSpec {
-        sample: args.sample,
+        sample,
         deviations: args.deviations,
         population: args.population,
         confidence: args.confidence,
@@ -72,7 +93,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
     let e = evaluate(&spec)?;
     if args.format == Format::Json {
         let mut v = json!({
-            "sample": args.sample,
+            "sample": sample,
             "deviations": args.deviations,
             "population": args.population,
             "confidence": args.confidence,
@@ -98,7 +119,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
         t,
         "Evaluation of {} deviations in {} reviewed records{}",
         args.deviations,
-        thousands(args.sample),
+        thousands(sample),
         args.population
             .map(|n| format!(" (population {})", thousands(n)))
             .unwrap_or_default()
@@ -161,4 +182,103 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
 /// can or no rate was given.
 fn finding(e: &urval_design::Evaluation) -> u8 {
     u8::from(e.conclusion.as_ref().is_some_and(|c| !c.below_tolerable))
+}
+
+/// `urval evaluate --plan --stage`: the decision a staged attribute plan prescribes.
+fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Output> {
+    if args.population.is_some() || args.tolerable_rate.is_some() {
+        anyhow::bail!(
+            "with --plan, T, C and N are the plan's: leave out --population and --tolerable-rate"
+        );
+    }
+    let plan = urval_ops::artifacts::PlanFile::read(path)?;
+    let e = urval_ops::stage::evaluate_stage(&plan, stage, args.deviations, args.first_deviations)?;
+    // Exit 1 (a finding) when the rate cannot be shown below T; 0 to accept or go on.
+    let code = u8::from(e.decision == StageDecision::Reject);
+    if args.format == Format::Json {
+        return Ok(Output {
+            text: to_json_text(&e)?,
+            code,
+        });
+    }
+    let mut t = String::new();
+    let dev = |k: u64| {
+        if k == 1 {
+            "1 deviation".to_string()
+        } else {
+            format!("{k} deviations")
+        }
+    };
+    if stage == 1 {
+        writeln!(
+            t,
+            "Stage 1 of 2: {} in {} records",
+            dev(e.deviations),
+            thousands(e.records)
+        )?;
+    } else {
+        writeln!(
+            t,
+            "Stage 2 of 2: {} in all {} records ({} in stage 1, {} in stage 2)",
+            dev(e.deviations),
+            thousands(e.records),
+            e.first_deviations,
+            e.deviations - e.first_deviations
+        )?;
+    }
+    match e.reject {
+        Some(r) => writeln!(
+            t,
+            "  the plan's rule     at most {} → below {}; {r} or more → cannot be shown; else stage 2",
+            dev(e.accept),
+            pct(e.tolerable_rate)
+        )?,
+        None => writeln!(
+            t,
+            "  the plan's rule     at most {} in all → below {}",
+            dev(e.accept),
+            pct(e.tolerable_rate)
+        )?,
+    }
+    writeln!(
+        t,
+        "  upper bound         {}  (one-sided {}, {})",
+        pct2(e.upper_bound),
+        pct(e.confidence),
+        if stage == 1 {
+            "exact hypergeometric on the stage-1 records".to_string()
+        } else {
+            format!(
+                "{}: not as if the {} records were one sample",
+                e.upper_bound_method,
+                thousands(e.records)
+            )
+        }
+    )?;
+    writeln!(t)?;
+    match e.decision {
+        StageDecision::Accept => writeln!(
+            t,
+            "Decision: accept — the deviation rate is below {} with {} confidence. Stop: no more records are needed.",
+            pct(e.tolerable_rate),
+            pct(e.confidence)
+        )?,
+        StageDecision::Reject => writeln!(
+            t,
+            "Decision: reject — it cannot be shown that the deviation rate is below {} with {} confidence. Stop.",
+            pct(e.tolerable_rate),
+            pct(e.confidence)
+        )?,
+        StageDecision::Continue => {
+            let b = e.next.unwrap_or(urval_design::Burden { records: 0, pages: 0.0, working_days: 0.0 });
+            writeln!(
+                t,
+                "Decision: go to stage 2 — request {} more records ({} pages, {:.1} working days): urval draw … --stage 2 --previous <stage-1 manifest>",
+                thousands(b.records),
+                crate::format::pages(b.pages),
+                b.working_days
+            )?;
+        }
+    }
+    Ok(Output { text: t, code })
 }

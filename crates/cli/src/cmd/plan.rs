@@ -9,14 +9,16 @@ use clap::{ArgGroup, Args};
 use std::fmt::Write;
 use std::path::PathBuf;
 use urval_design::AllocationMethod;
-use urval_ops::plan::{PlanRequest, Planned};
+use urval_ops::plan::{PlanRequest, Planned, Staging};
 
 /// Arguments of `urval plan`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("target").required(true).args(["margin", "total"])))]
+#[command(group(ArgGroup::new("target").required(true).args(["margin", "total", "tolerable_rate"])))]
 #[command(after_help = "Example:
   urval plan --extract sample-data/cases.parquet --key case_id --strata municipality_code,area \\
-             --margin 0.10 --allocation domain --pages-column pages -o out/plan.json")]
+             --margin 0.10 --allocation domain --pages-column pages -o out/plan.json
+  urval plan --extract sample-data/cases.parquet --key case_id --strata area \\
+             --tolerable-rate 0.10 --expected-rate 0.02 --stages 2 -o out/staged.json")]
 pub struct PlanArgs {
     #[command(flatten)]
     extract: ExtractArgs,
@@ -42,6 +44,28 @@ pub struct PlanArgs {
     /// Total sample size n.
     #[arg(long, value_name = "n")]
     total: Option<u64>,
+    /// An attribute plan instead of a margin: show that the deviation rate is below T with
+    /// confidence C, in two stages (--stages 2) over the whole population, the records spread
+    /// over the strata in proportion to N_h.
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "T", requires = "stages")]
+    tolerable_rate: Option<f64>,
+    /// The deviation rate expected (attribute plans): the plan needs the fewest records on
+    /// average at this rate.
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "R", requires = "tolerable_rate")]
+    expected_rate: Option<f64>,
+    /// The largest first stage of an attribute plan.
+    #[arg(long, value_name = "n", requires = "tolerable_rate")]
+    max_first: Option<u64>,
+    /// 2: a staged plan — stage 1 is requested, stage 2 (the next records of the same draw)
+    /// only when the evidence needs it; plan.json records n_stage1 per stratum.
+    #[arg(long, value_name = "2", value_parser = clap::value_parser!(u32).range(1..=2))]
+    stages: Option<u32>,
+    /// Stage 1 of a staged share plan: ⌈F·n_h⌉ of each stratum [default: 0.5].
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "F", conflicts_with = "first_margin")]
+    first_fraction: Option<f64>,
+    /// Stage 1 of a staged share plan: the allocation for this looser margin, capped at n_h.
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "E1")]
+    first_margin: Option<f64>,
     /// Confidence level C.
     #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.95", value_name = "C")]
     confidence: f64,
@@ -82,6 +106,14 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     let rates = args.burden.rates()?;
     let extract = args.extract.resolve()?;
     let strata_cols = split_names(&args.strata);
+    let (stages, attribute) = urval_ops::plan::staging(&Staging {
+        stages: args.stages,
+        first_fraction: args.first_fraction,
+        first_margin: args.first_margin,
+        tolerable_rate: args.tolerable_rate,
+        expected_rate: args.expected_rate,
+        max_first: args.max_first,
+    })?;
     let req = PlanRequest {
         key: args.key.clone(),
         strata: strata_cols.clone(),
@@ -102,6 +134,8 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         max_quarantine: args.quarantine.max_quarantine,
         output: args.output.clone(),
         created: urval_ops::files::now_utc(),
+        stages,
+        attribute,
     };
     let pb = progress_bar("counting");
     let Planned {
@@ -154,7 +188,10 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             pct(e).trim_end_matches(" %")
         ),
         (_, Some(n)) => format!("total {}", thousands(n)),
-        _ => String::new(),
+        _ => match args.tolerable_rate {
+            Some(t) => format!("a deviation rate below {} shown", pct(t)),
+            None => String::new(),
+        },
     };
     writeln!(
         t,
@@ -164,6 +201,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     )?;
     writeln!(t, "  records needed {}", thousands(plan.total_n))?;
     match alloc.margin {
+        _ if args.tolerable_rate.is_some() => {}
         Some(m) => writeln!(
             t,
             "  margin of the overall share ±{} points",
@@ -179,6 +217,9 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     }
     if let Some(line) = crate::format::margin_adjustment_line(&alloc, args.margin) {
         writeln!(t, "  {line}")?;
+    }
+    if let Some(st) = &plan.design.stages {
+        t.push_str(&crate::format::stages_lines(st, plan.total_n));
     }
     let binding = |b: &str| {
         plan.strata

@@ -92,13 +92,13 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         report.lang.code(),
         crate::format::thousands(t.needed.records)
     );
-    if let Some(q) = t.requested.filter(|q| q.records < t.needed.records) {
+    if let (Some(q), Some(s)) = (t.requested, t.shortfall()) {
         out.push_str(&format!(
             ", requested {}, shortfall {} records ({} pages, {:.1} working days)",
             crate::format::thousands(q.records),
-            crate::format::thousands(t.needed.records - q.records),
-            crate::format::pages((t.needed.pages - q.pages).max(0.0)),
-            (t.needed.working_days - q.working_days).max(0.0)
+            crate::format::thousands(s.records),
+            crate::format::pages(s.pages),
+            s.working_days
         ));
     } else if let (Some(q), Some(s)) = (t.requested, t.surplus()) {
         out.push_str(&format!(
@@ -110,6 +110,13 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         ));
     }
     out.push('\n');
+    if let Some(st) = &report.staged {
+        out.push_str(&format!(
+            "  in two stages: {} records now, {} more only if needed\n",
+            crate::format::thousands(st.stage1.records),
+            crate::format::thousands(st.stage2.records)
+        ));
+    }
     for a in &report.attachments {
         out.push_str(&format!("  attached {} (and {})\n", a.csv, a.xlsx));
     }
