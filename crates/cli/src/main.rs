@@ -80,6 +80,10 @@ pub enum Command {
     /// requested, the margin each extra record buys, the draw and how to verify it, the
     /// achieved intervals; HTML (self-contained, inline SVG), Markdown or JSON; --lang sv|en.
     Report(cmd::report::ReportArgs),
+    /// A review template for a drawn manifest: one row per record, one drop-down column
+    /// (ja/nej/ej tillämpligt) per yes/no question of a spec, locked key columns and an
+    /// instructions sheet (.xlsx or .csv); read back with `indicators --review`.
+    ReviewTemplate(cmd::review_template::ReviewTemplateArgs),
     /// The nightly batch: run the plan, draw, verify, indicators and report steps of a
     /// pipeline file into an outputs directory, atomically (a failed step leaves the
     /// previous outputs intact), under a lock, with run-manifest.json.
@@ -151,6 +155,7 @@ pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
         Command::Indicators(args) => cmd::indicators::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::ReviewTemplate(args) => cmd::review_template::run(args),
     }
 }
 

@@ -113,6 +113,7 @@ pub mod manifest;
 pub mod overlap;
 pub mod plan;
 pub mod report;
+pub mod review;
 pub mod run;
 pub mod stage;
 pub mod strata_file;

@@ -173,6 +173,68 @@ pub fn workbook(
     Ok(wb.save_to_buffer()?)
 }
 
+/// A review template: the data sheet with its locked columns (the key, strata, copied
+/// columns) and the columns a reviewer fills in — `answers` with a drop-down of `allowed`
+/// (anything else is refused by Excel with `error`), `free` as free text — then the
+/// instructions sheet. The data sheet is protected without a password (locked cells cannot
+/// be changed by mistake; sorting and filtering stay allowed).
+///
+/// # Errors
+/// As [`workbook`]; an answer list longer than Excel's 255 characters.
+pub fn review_workbook(
+    data: &Sheet,
+    answers: &[usize],
+    allowed: &[&str],
+    free: &[usize],
+    error: (&str, &str),
+    instructions: (&str, &[(String, String)]),
+) -> Result<Vec<u8>, XlsxWriteError> {
+    use rust_xlsxwriter::{DataValidation, ProtectionOptions};
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    add_sheet(&mut wb, data, &f)?;
+    let ws = wb.worksheet_from_index(0)?;
+    let open = Format::new().set_unlocked().set_num_format("@");
+    let last = data.rows.len().max(1) as u32;
+    for &c in answers.iter().chain(free) {
+        ws.set_column_format(c as u16, &open)?;
+        // Each cell too: a program that writes a value into a cell without a format of its
+        // own (LibreOffice, openpyxl) would otherwise lock it.
+        for r in 1..=data.rows.len() as u32 {
+            ws.write_blank(r, c as u16, &open)?;
+        }
+        ws.set_column_width(
+            c as u16,
+            (data.columns[c].header.chars().count() as f64 + 4.0).clamp(14.0, 40.0),
+        )?;
+    }
+    let list = DataValidation::new()
+        .allow_list_strings(allowed)?
+        .set_error_title(error.0)?
+        .set_error_message(error.1)?;
+    for &c in answers {
+        ws.add_data_validation(1, c as u16, last, c as u16, &list)?;
+    }
+    let options = ProtectionOptions {
+        sort: true,
+        use_autofilter: true,
+        format_columns: true,
+        ..ProtectionOptions::default()
+    };
+    ws.protect_with_options(&options);
+    let (name, lines) = instructions;
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    let wrap = Format::new().set_text_wrap();
+    for (i, (k, v)) in lines.iter().enumerate() {
+        ws.write_string_with_format(i as u32, 0, k, &f.header)?;
+        ws.write_string_with_format(i as u32, 1, v, &wrap)?;
+    }
+    ws.set_column_width(0, 34)?;
+    ws.set_column_width(1, 100)?;
+    Ok(wb.save_to_buffer()?)
+}
+
 /// A workbook of several data sheets, in order.
 ///
 /// # Errors

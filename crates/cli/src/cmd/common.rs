@@ -9,7 +9,7 @@ use urval_ingest::Extract;
 pub struct ExtractArgs {
     /// The extract: Parquet, CSV, Arrow IPC or spreadsheet (.xlsx, .xls, .ods) files,
     /// directories (read recursively) or globs; repeat the flag or give several values.
-    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    #[arg(long, num_args = 1.., value_name = "PATH")]
     pub extract: Vec<String>,
     /// CSV delimiter (default: `,` or `;`, detected from each header).
     #[arg(long, value_name = "CHAR")]
@@ -31,6 +31,9 @@ pub struct ExtractArgs {
 impl ExtractArgs {
     /// Resolve the files.
     pub fn resolve(&self) -> Result<Extract> {
+        if self.extract.is_empty() {
+            anyhow::bail!("give the extract: --extract PATH (files, directories or globs)");
+        }
         Ok(urval_ops::files::open_extract(
             &self.extract,
             self.delimiter.map(String::from).as_deref(),

@@ -17,16 +17,33 @@ use urval_design::{evaluate, EvaluateSpec, IntervalMethod, StageDecision};
   urval evaluate --plan out/staged.json --stage 2 --first-deviations 1 --deviations 0")]
 pub struct EvaluateArgs {
     /// Records reviewed, n.
-    #[arg(
-        long,
-        value_name = "n",
-        required_unless_present = "plan",
-        conflicts_with = "plan"
-    )]
+    #[arg(long, value_name = "n", required_unless_present_any = ["plan", "review"], conflicts_with_all = ["plan", "review"])]
     sample: Option<u64>,
     /// Deviations found, k (with --stage 2: in the records stage 2 added).
-    #[arg(long, value_name = "k")]
-    deviations: u64,
+    #[arg(
+        long,
+        value_name = "k",
+        required_unless_present = "review",
+        conflicts_with = "review"
+    )]
+    deviations: Option<u64>,
+    /// A filled review template (`urval review-template`): n and k are counted from its
+    /// answers to --indicator (n: answered yes or no; k: answered --deviation-answer), N is
+    /// the manifest's population.
+    #[arg(long, value_name = "FILE", requires_all = ["manifest", "indicator", "spec"], conflicts_with = "plan")]
+    review: Option<std::path::PathBuf>,
+    /// The manifest the review template was made for (with its sidecar).
+    #[arg(long, value_name = "FILE", requires = "review")]
+    manifest: Option<std::path::PathBuf>,
+    /// The spec the template was made from.
+    #[arg(long, value_name = "FILE", requires = "review")]
+    spec: Option<std::path::PathBuf>,
+    /// The question (indicator name) to evaluate.
+    #[arg(long, value_name = "NAME", requires = "review")]
+    indicator: Option<String>,
+    /// Which answer is a deviation: `no` (the requirement was not met; the default) or `yes`.
+    #[arg(long, value_enum, default_value_t = DeviationArg::No, requires = "review")]
+    deviation_answer: DeviationArg,
     /// A staged attribute plan (`urval plan --tolerable-rate T --stages 2`): state the
     /// decision it prescribes after --stage (T, C and N are the plan's).
     #[arg(long, value_name = "FILE", requires = "stage")]
@@ -55,6 +72,15 @@ pub struct EvaluateArgs {
     format: Format,
 }
 
+/// `--deviation-answer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviationArg {
+    /// `nej`/`no` is a deviation.
+    No,
+    /// `ja`/`yes` is a deviation.
+    Yes,
+}
+
 /// The interval method flag.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum MethodArg {
@@ -81,11 +107,73 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
     if let (Some(plan), Some(stage)) = (&args.plan, args.stage) {
         return staged(args, plan, stage);
     }
-    let sample = args.sample.unwrap_or_default();
+    let mut notes = String::new();
+    let (sample, deviations, population) = match (
+        &args.review,
+        &args.manifest,
+        &args.spec,
+        &args.indicator,
+    ) {
+        (Some(review), Some(manifest), Some(spec), Some(question)) => {
+            if args.population.is_some() {
+                anyhow::bail!(
+                    "with --review, N is the manifest's population: leave out --population"
+                );
+            }
+            let spec = urval_indicators::spec::Spec::read(spec)?;
+            let deviation = match args.deviation_answer {
+                DeviationArg::No => urval_ops::review::Answer::No,
+                DeviationArg::Yes => urval_ops::review::Answer::Yes,
+            };
+            let (n, k, counts) =
+                urval_ops::review::count_answers(review, manifest, &spec, question, deviation)?;
+            let side_path = urval_ops::manifest::sidecar_path(manifest);
+            let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
+            side.check_manifest(&side_path, manifest)?;
+            let big: u64 = side.strata.iter().map(|s| s.population).sum();
+            writeln!(
+                notes,
+                "  from {}: {} answered yes or no to {question}, {} of them {} (a deviation); {} rows without an answer, {} quarantined, {} drawn records without a row",
+                urval_ops::files::file_name(review),
+                thousands(n),
+                thousands(k),
+                match args.deviation_answer {
+                    DeviationArg::No => "no",
+                    DeviationArg::Yes => "yes",
+                },
+                thousands(counts.unanswered),
+                thousands(counts.quarantined),
+                thousands(counts.missing)
+            )?;
+            // The count-based bound treats the records as one simple random sample: right
+            // for a self-weighting design (proportional allocation), not for unequal weights.
+            let w: Vec<f64> = side
+                .strata
+                .iter()
+                .filter(|s| s.n > 0)
+                .map(|s| s.population as f64 / s.n as f64)
+                .collect();
+            let (lo, hi) = w
+                .iter()
+                .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+            if hi > lo * 1.05 {
+                writeln!(
+                    notes,
+                    "  note: the strata's weights N_h/n_h differ ({lo:.1} to {hi:.1}): this count-based evaluation treats the records as one simple random sample; `urval indicators --review` gives the design-weighted estimate"
+                )?;
+            }
+            (n, k, Some(big))
+        }
+        _ => (
+            args.sample.unwrap_or_default(),
+            args.deviations.unwrap_or_default(),
+            args.population,
+        ),
+    };
     let spec = EvaluateSpec {
         sample,
-        deviations: args.deviations,
-        population: args.population,
+        deviations,
+        population,
         confidence: args.confidence,
         method: args.method.into(),
         tolerable_rate: args.tolerable_rate,
@@ -94,8 +182,8 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
     if args.format == Format::Json {
         let mut v = json!({
             "sample": sample,
-            "deviations": args.deviations,
-            "population": args.population,
+            "deviations": deviations,
+            "population": population,
             "confidence": args.confidence,
             "estimate": e.estimate,
             "lower": e.lower,
@@ -118,12 +206,13 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
     writeln!(
         t,
         "Evaluation of {} deviations in {} reviewed records{}",
-        args.deviations,
+        deviations,
         thousands(sample),
-        args.population
+        population
             .map(|n| format!(" (population {})", thousands(n)))
             .unwrap_or_default()
     )?;
+    t.push_str(&notes);
     writeln!(t, "  deviation rate      {}", pct2(e.estimate))?;
     let method = match (e.method, e.finite_population) {
         (IntervalMethod::Wilson, true) => "Wilson with finite population correction",
@@ -192,7 +281,10 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
         );
     }
     let plan = urval_ops::artifacts::PlanFile::read(path)?;
-    let e = urval_ops::stage::evaluate_stage(&plan, stage, args.deviations, args.first_deviations)?;
+    let Some(deviations) = args.deviations else {
+        anyhow::bail!("give --deviations");
+    };
+    let e = urval_ops::stage::evaluate_stage(&plan, stage, deviations, args.first_deviations)?;
     // Exit 1 (a finding) when the rate cannot be shown below T; 0 to accept or go on.
     let code = u8::from(e.decision == StageDecision::Reject);
     if args.format == Format::Json {

@@ -52,6 +52,12 @@ pub struct IndicatorsArgs {
     /// A manifest from `urval draw` (with its .draw.json sidecar): estimate from the sample.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// A filled review template (`urval review-template`, .xlsx or .csv) of the manifest:
+    /// estimate the spec's questions from its answers (no --extract). An answer outside
+    /// ja/nej/ej tillämpligt (yes/no/n/a) quarantines its row; a row with no answer is
+    /// non-response in its stratum; a record not in the manifest is an error.
+    #[arg(long, value_name = "FILE", requires = "manifest")]
+    pub review: Option<PathBuf>,
     /// Only rows where this expression is true.
     #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     pub where_: Option<String>,
@@ -121,7 +127,13 @@ impl From<NonresponseArg> for Nonresponse {
 
 /// Run `urval indicators`.
 pub fn run(args: &IndicatorsArgs) -> Result<Output> {
-    let extract = args.extract.resolve()?;
+    if args.review.is_some() && !args.extract.extract.is_empty() {
+        anyhow::bail!("--review is the data: leave out --extract");
+    }
+    let extract = match &args.review {
+        Some(_) => None,
+        None => Some(args.extract.resolve()?),
+    };
     let job = IndicatorsJob {
         spec: args.spec.clone(),
         by: split_names(&args.by),
@@ -144,7 +156,14 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         max_groups: args.max_groups,
     };
     let pb = progress_bar("indicators");
-    let c: Indicators = indicators_to_files(&extract, &job, &|n| pb.inc(n))?;
+    let (c, review): (Indicators, _) = match (&extract, &args.review) {
+        (Some(e), _) => (indicators_to_files(e, &job, &|n| pb.inc(n))?, None),
+        (None, Some(r)) => {
+            let (c, counts) = urval_ops::review::indicators_from_review(r, &job, &|n| pb.inc(n))?;
+            (c, Some(counts))
+        }
+        (None, None) => anyhow::bail!("give the extract: --extract PATH"),
+    };
     pb.finish_and_clear();
     let design = &c.design;
     let totals = c.totals;
@@ -173,11 +192,28 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             totals.rows_quarantined
         )
     )?;
-    if let Some(line) = crate::util::encoding_line(&extract) {
-        writeln!(t, "{line}")?;
+    if let Some(e) = &extract {
+        if let Some(line) = crate::util::encoding_line(e) {
+            writeln!(t, "{line}")?;
+        }
+        if let Some(line) = crate::util::skipped_line(e) {
+            writeln!(t, "{line}")?;
+        }
     }
-    if let Some(line) = crate::util::skipped_line(&extract) {
-        writeln!(t, "{line}")?;
+    if let Some(r) = &review {
+        writeln!(
+            t,
+            "  review rows read {} = answered {} + no answer (non-response) {} + quarantined {}; drawn records without a row {}",
+            thousands(r.rows_read),
+            thousands(r.answered),
+            thousands(r.unanswered),
+            thousands(r.quarantined),
+            thousands(r.missing)
+        )?;
+        writeln!(t, "  questions: {}", r.questions.join(", "))?;
+        if let Some(q) = &r.quarantine_file {
+            writeln!(t, "  quarantined review rows: {}", q.display())?;
+        }
     }
     if let Some(d) = &design {
         let keys: u64 = d.strata.iter().map(|s| s.2).sum();

@@ -10,6 +10,7 @@ pub mod indicators;
 pub mod overlap;
 pub mod plan;
 pub mod report;
+pub mod review_template;
 pub mod run;
 pub mod size;
 pub mod validate;

@@ -1,0 +1,521 @@
+//! CLI tests for the review loop: `urval review-template` (drop-downs, locked key columns,
+//! instructions; `.xlsx` and `.csv`), the filled template read back by `urval indicators
+//! --review` (design-weighted estimates recomputed by hand, quarantine of answers outside
+//! the list, non-response, records not drawn) and `urval evaluate --review`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use calamine::{open_workbook_auto, Data, Reader};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+fn urval() -> Command {
+    Command::cargo_bin("urval").unwrap()
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = urval().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "urval {args:?}: {err}");
+    out
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn spec_path() -> String {
+    let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    p.pop();
+    p.pop();
+    p.push("pipeline");
+    p.push("indicators.toml");
+    p.to_string_lossy().into_owned()
+}
+
+const QUESTIONS: [&str; 6] = [
+    "investigation_within_4_months",
+    "assessment_within_14_days",
+    "child_heard",
+    "decision_communicated",
+    "individual_plan",
+    "executed_within_3_months",
+];
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    manifest: PathBuf,
+}
+
+/// 20,000 generated records, a proportional plan of 120 over area × sex... over area, and
+/// the manifest with `sex` copied.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let extract = d.join("cases.parquet");
+    run_ok(&[
+        "generate",
+        "--rows",
+        "20000",
+        "--seed",
+        "5",
+        "-o",
+        p(&extract),
+    ]);
+    let plan = d.join("plan.json");
+    run_ok(&[
+        "plan",
+        "--extract",
+        p(&extract),
+        "--key",
+        "case_id",
+        "--strata",
+        "area",
+        "--total",
+        "120",
+        "--allocation",
+        "neyman",
+        "-o",
+        p(&plan),
+    ]);
+    let manifest = d.join("manifest.csv");
+    run_ok(&[
+        "draw",
+        "--extract",
+        p(&extract),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "42",
+        "--include",
+        "sex",
+        "-o",
+        p(&manifest),
+    ]);
+    Fixture { dir, manifest }
+}
+
+/// The sheet's rows as text.
+fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    let mut wb = open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn zip_entry(path: &Path, name: &str) -> String {
+    let f = std::fs::File::open(path).unwrap();
+    let mut z = zip::ZipArchive::new(f).unwrap();
+    let mut e = z.by_name(name).unwrap();
+    let mut s = String::new();
+    e.read_to_string(&mut s).unwrap();
+    s
+}
+
+/// A reviewer's answer for record `i`, question `j` (deterministic, every kind present).
+fn answer(i: usize, j: usize) -> &'static str {
+    match (i * 7 + j * 3) % 11 {
+        0..=2 => "nej",
+        3 => "ej tillämpligt",
+        _ => "ja",
+    }
+}
+
+/// The filled template as a reviewer saves it: the template's rows, answers written in,
+/// rows `blank` left without answers.
+fn fill(template: &Path, out: &Path, blank: &[usize], edit: &dyn Fn(usize, &mut Vec<String>)) {
+    let rows = sheet_rows(template, "Granskning");
+    let header = &rows[0];
+    let first_q = header.iter().position(|h| h == QUESTIONS[0]).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Granskning").unwrap();
+    for (j, h) in header.iter().enumerate() {
+        ws.write_string(0, j as u16, h).unwrap();
+    }
+    for (i, row) in rows[1..].iter().enumerate() {
+        let mut row = row.clone();
+        row.resize(header.len(), String::new());
+        if !blank.contains(&i) {
+            for j in 0..QUESTIONS.len() {
+                row[first_q + j] = answer(i, j).to_string();
+            }
+        }
+        edit(i, &mut row);
+        for (j, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(i as u32 + 1, j as u16, v).unwrap();
+            }
+        }
+    }
+    wb.save(out).unwrap();
+}
+
+/// The template: drop-downs of the three answers on every question column, the sheet
+/// protected with the answer cells unlocked, the key and strata as in the manifest, the
+/// instructions naming every question in words and the seed; the CSV template has the same
+/// columns with English answers in its instructions.
+#[test]
+fn a_review_template_has_drop_downs_locked_keys_and_instructions() {
+    let f = fixture();
+    let d = f.dir.path();
+    let xlsx = d.join("granskning.xlsx");
+    let out = run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&f.manifest),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&xlsx),
+    ]);
+    assert!(out.contains("120 records, 6 questions"), "{out}");
+    assert!(out.contains("median_processing_days (median)"), "{out}");
+    let rows = sheet_rows(&xlsx, "Granskning");
+    let mut want = vec!["case_id".to_string(), "area".into(), "sex".into()];
+    want.extend(QUESTIONS.iter().map(|q| q.to_string()));
+    want.extend(["granskare", "datum", "kommentar"].map(String::from));
+    assert_eq!(rows[0], want);
+    assert_eq!(rows.len(), 121);
+    let manifest = std::fs::read_to_string(&f.manifest).unwrap();
+    let mut keys: Vec<(String, String)> = manifest
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: Vec<&str> = l.split(',').collect();
+            (v[0].to_string(), v[1].to_string())
+        })
+        .collect();
+    keys.sort();
+    let got: Vec<(String, String)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    assert_eq!(got, keys);
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r[3..].iter().all(String::is_empty)));
+    let sheet = zip_entry(&xlsx, "xl/worksheets/sheet1.xml");
+    assert_eq!(sheet.matches("<dataValidation ").count(), 6, "{sheet}");
+    assert!(sheet.contains("\"ja,nej,ej tillämpligt\""));
+    assert!(sheet.contains("<sheetProtection"), "not protected");
+    let styles = zip_entry(&xlsx, "xl/styles.xml");
+    assert!(styles.contains("locked=\"0\""), "no unlocked style");
+    let instructions = sheet_rows(&xlsx, "Instruktioner");
+    let text: String = instructions.iter().map(|r| r.join(": ") + "\n").collect();
+    assert!(
+        text.contains("child_heard: Barnet har kommit till tals"),
+        "{text}"
+    );
+    assert!(text.contains("frö 42"), "{text}");
+    assert!(text.contains("urval indicators --manifest manifest.csv --review granskning.xlsx"));
+    assert!(!text.contains(p(d)), "an absolute path in the instructions");
+
+    let csv = d.join("review.csv");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&f.manifest),
+        "--spec",
+        &spec_path(),
+        "--lang",
+        "en",
+        "-o",
+        p(&csv),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with(
+        "case_id,area,sex,investigation_within_4_months,assessment_within_14_days,child_heard,decision_communicated,individual_plan,executed_within_3_months,reviewer,date,comment"
+    ));
+    let ins = std::fs::read_to_string(d.join("review.instructions.txt")).unwrap();
+    assert!(ins.contains("yes, no or n/a"), "{ins}");
+}
+
+/// A filled template read back: the design-weighted share of every question equals the
+/// hand computation Σ W_h·yes_h/(yes_h + no_h) over the strata (W_h = N_h/N); a row with no
+/// answers is non-response in its stratum; an answer outside the list quarantines its row;
+/// the CSV template filled with the English answers gives the same estimates.
+#[test]
+fn a_filled_template_gives_the_design_weighted_estimates() {
+    let f = fixture();
+    let d = f.dir.path();
+    let xlsx = d.join("granskning.xlsx");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&f.manifest),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&xlsx),
+    ]);
+    let filled = d.join("ifylld.xlsx");
+    let blank = [3usize, 40];
+    fill(&xlsx, &filled, &blank, &|i, row| {
+        if i == 7 {
+            row[4] = "kanske".into();
+        }
+    });
+    let out_csv = d.join("resultat.csv");
+    let out = run_ok(&[
+        "indicators",
+        "--manifest",
+        p(&f.manifest),
+        "--review",
+        p(&filled),
+        "--spec",
+        &spec_path(),
+        "--max-quarantine",
+        "0.05",
+        "-o",
+        p(&out_csv),
+    ]);
+    assert!(
+        out.contains(
+            "review rows read 120 = answered 117 + no answer (non-response) 2 + quarantined 1"
+        ),
+        "{out}"
+    );
+    let q = std::fs::read_to_string(d.join("resultat.quarantine.csv")).unwrap();
+    assert!(q.contains("ifylld.xlsx,9,") && q.contains("kanske"), "{q}");
+
+    // By hand: per stratum N_h (sidecar), the answers of the rows kept.
+    let side: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.draw.json")).unwrap())
+            .unwrap();
+    let pops: BTreeMap<String, f64> = side["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["values"]["area"].as_str().unwrap().to_string(),
+                s["population"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let rows = sheet_rows(&filled, "Granskning");
+    let big: f64 = pops.values().sum();
+    let table = std::fs::read_to_string(&out_csv).unwrap();
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let totals: BTreeMap<String, f64> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|v| v[col("level")] == "total")
+        .map(|v| {
+            (
+                v[col("indicator")].to_string(),
+                v[col("estimate")].parse().unwrap(),
+            )
+        })
+        .collect();
+    for (j, qn) in QUESTIONS.iter().enumerate() {
+        // (yes, no, responding records) per stratum.
+        let mut per: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
+        for (i, r) in rows[1..].iter().enumerate() {
+            if blank.contains(&i) || i == 7 {
+                continue;
+            }
+            let e = per.entry(r[1].clone()).or_default();
+            e.2 += 1.0;
+            match r[3 + j].as_str() {
+                "ja" => e.0 += 1.0,
+                "nej" => e.1 += 1.0,
+                _ => {}
+            }
+        }
+        // The domain (records answered yes or no) estimated per stratum, N̂_dh = N_h·n_dh/r_h,
+        // and the share Σ N̂_dh·p̂_h / Σ N̂_dh (Cochran 1977 §2.13, 5A.14).
+        let dom: Vec<(f64, f64)> = per
+            .iter()
+            .map(|(h, (y, n, r))| (pops[h] * (y + n) / r, y / (y + n)))
+            .collect();
+        let want: f64 =
+            dom.iter().map(|(w, p)| w * p).sum::<f64>() / dom.iter().map(|(w, _)| w).sum::<f64>();
+        let _ = big;
+        let got = totals[*qn];
+        assert!((got - want).abs() < 1e-9, "{qn}: {got} vs {want}");
+    }
+
+    // The CSV template with English answers: the same estimates.
+    let csv = d.join("review.csv");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&f.manifest),
+        "--spec",
+        &spec_path(),
+        "--lang",
+        "en",
+        "-o",
+        p(&csv),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut out_lines = vec![text.lines().next().unwrap().to_string()];
+    for (i, l) in text.lines().skip(1).enumerate() {
+        let mut v: Vec<String> = l.split(',').map(String::from).collect();
+        if !blank.contains(&i) && i != 7 {
+            for j in 0..QUESTIONS.len() {
+                v[3 + j] = match answer(i, j) {
+                    "ja" => "Yes",
+                    "nej" => " no ",
+                    _ => "n/a",
+                }
+                .to_string();
+            }
+        }
+        out_lines.push(v.join(","));
+    }
+    let filled_csv = d.join("filled.csv");
+    std::fs::write(&filled_csv, out_lines.join("\r\n") + "\r\n").unwrap();
+    let out2 = d.join("en.csv");
+    run_ok(&[
+        "indicators",
+        "--manifest",
+        p(&f.manifest),
+        "--review",
+        p(&filled_csv),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&out2),
+    ]);
+    let est = |path: &Path| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').take(8).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(est(&out_csv), est(&out2));
+}
+
+/// Records that are not the manifest's are errors naming them; `urval evaluate --review`
+/// counts n and k from the answers and concludes as `--sample n --deviations k` with the
+/// manifest's N.
+#[test]
+fn review_errors_and_evaluation() {
+    let f = fixture();
+    let d = f.dir.path();
+    let xlsx = d.join("granskning.xlsx");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&f.manifest),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&xlsx),
+    ]);
+    let rows = sheet_rows(&xlsx, "Granskning");
+    for (name, edit, want) in [
+        ("stranger", 0usize, "is not in the manifest"),
+        ("twice", 1, "both review record"),
+        ("moved", 2, "the stratum columns must not change"),
+    ] {
+        let path = d.join(format!("{name}.xlsx"));
+        let other = rows[5][0].clone();
+        fill(&xlsx, &path, &[], &|i, row| {
+            if i == 10 {
+                match edit {
+                    0 => row[0] = "0000-9999999999".into(),
+                    1 => row[0] = other.clone(),
+                    _ => {
+                        row[1] = if row[1] == "aldre" {
+                            "missbruk".into()
+                        } else {
+                            "aldre".into()
+                        }
+                    }
+                }
+            }
+        });
+        let (code, _, err) = run(&[
+            "indicators",
+            "--manifest",
+            p(&f.manifest),
+            "--review",
+            p(&path),
+            "--spec",
+            &spec_path(),
+            "-o",
+            p(&d.join("x.csv")),
+        ]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(err.contains(want) && err.contains("12"), "{name}: {err}");
+    }
+
+    let filled = d.join("ifylld.xlsx");
+    fill(&xlsx, &filled, &[2], &|_, _| {});
+    let (code, out, err) = run(&[
+        "evaluate",
+        "--manifest",
+        p(&f.manifest),
+        "--review",
+        p(&filled),
+        "--spec",
+        &spec_path(),
+        "--indicator",
+        "child_heard",
+        "--tolerable-rate",
+        "0.30",
+        "--format",
+        "json",
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (mut n, mut k) = (0u64, 0u64);
+    for i in 0..120 {
+        if i == 2 {
+            continue;
+        }
+        match answer(i, 2) {
+            "ja" => n += 1,
+            "nej" => {
+                n += 1;
+                k += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(v["sample"].as_u64().unwrap(), n);
+    assert_eq!(v["deviations"].as_u64().unwrap(), k);
+    assert_eq!(v["population"].as_u64().unwrap(), 20000);
+    let (code2, out2, _) = run(&[
+        "evaluate",
+        "--sample",
+        &n.to_string(),
+        "--deviations",
+        &k.to_string(),
+        "--population",
+        "20000",
+        "--tolerable-rate",
+        "0.30",
+        "--format",
+        "json",
+    ]);
+    let w: serde_json::Value = serde_json::from_str(&out2).unwrap();
+    assert_eq!(code, code2);
+    assert_eq!(v["upper_bound"], w["upper_bound"]);
+    assert_eq!(v["conclusion"], w["conclusion"]);
+}

@@ -1,0 +1,817 @@
+//! The review loop's files: the template a reviewer fills in (`urval review-template`) and
+//! the filled template read back (`urval indicators --review`, `urval evaluate --review`).
+//!
+//! The template has one row per drawn record (the manifest's key, strata and copied
+//! columns, locked), one column per yes/no question of the spec (its share indicators,
+//! headed by the indicator's `name`) with a drop-down of `ja`/`nej`/`ej tillämpligt`
+//! (`yes`/`no`/`n/a` in English), and the reviewer, date and comment columns. Reading it back
+//! is our own code, not a generic table read, because the answers have quarantine semantics
+//! of their own: an answer outside the allowed ones quarantines its row with the reason; a
+//! row with no answer is the record's non-response in its stratum; a record that is not in
+//! the manifest, a record listed twice or one moved to another stratum is an error naming it.
+
+use crate::artifacts::DrawSidecar;
+use crate::bail;
+use crate::error::{Context, Result};
+use crate::manifest::{is_prn_column, sidecar_path};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use urval_indicators::spec::{Indicator, Kind, Spec};
+use urval_ingest::{scan, Extract, QuarantineRecord, ScanSpec, TextCol};
+use urval_report::xlsx::{Cell, Column, ColumnKind, Sheet};
+use urval_report::Lang;
+
+/// An answer to a yes/no question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// ja / yes.
+    Yes,
+    /// nej / no.
+    No,
+    /// ej tillämpligt / n/a: the record is outside the question's population.
+    NotApplicable,
+    /// Not answered.
+    Blank,
+}
+
+/// The answers a template offers, in the language.
+pub fn allowed(lang: Lang) -> [&'static str; 3] {
+    match lang {
+        Lang::Sv => ["ja", "nej", "ej tillämpligt"],
+        Lang::En => ["yes", "no", "n/a"],
+    }
+}
+
+/// Read one answer cell: the answers of either language, case and surrounding spaces
+/// ignored; `None` for anything else.
+pub fn parse_answer(v: &str) -> Option<Answer> {
+    match v.trim().to_lowercase().as_str() {
+        "" => Some(Answer::Blank),
+        "ja" | "yes" => Some(Answer::Yes),
+        "nej" | "no" => Some(Answer::No),
+        "ej tillämpligt" | "ej tillämplig" | "n/a" | "not applicable" => {
+            Some(Answer::NotApplicable)
+        }
+        _ => None,
+    }
+}
+
+/// The yes/no questions of a spec: its share indicators (a mean, median or count is not a
+/// question a reviewer answers yes or no to).
+pub fn questions(spec: &Spec) -> Vec<&Indicator> {
+    spec.indicators
+        .iter()
+        .filter(|i| i.kind == Kind::Share)
+        .collect()
+}
+
+/// A manifest's records with their text columns: key, strata, then the copied columns.
+struct ManifestTable {
+    key: String,
+    strata: Vec<String>,
+    include: Vec<String>,
+    /// (key, strata values, include values).
+    rows: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+fn read_manifest(path: &Path) -> Result<ManifestTable> {
+    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
+    let Some(first) = manifest.files.first() else {
+        bail!("{}: no manifest", path.display());
+    };
+    let cols = urval_ingest::file_columns(first, Some(b','))?;
+    let Some(prn) = cols.iter().position(|c| is_prn_column(c)) else {
+        bail!(
+            "{}: not a urval manifest (no prn column; columns: {})",
+            path.display(),
+            cols.join(", ")
+        );
+    };
+    if prn == 0 || cols.len() < prn + 3 {
+        bail!("{}: not a urval manifest", path.display());
+    }
+    let key = cols[0].clone();
+    let strata = cols[1..prn].to_vec();
+    let include = cols[prn + 3..].to_vec();
+    let csv = crate::files::extension(path) == "csv";
+    let text = move |v: &str| -> String {
+        if csv {
+            urval_report::xlsx::restore(v).to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let mut spec = ScanSpec::new(&key, &strata);
+    spec.extra = include.clone();
+    let out = scan(
+        &manifest,
+        &spec,
+        Vec::new,
+        |v: &mut Vec<(String, Vec<String>, Vec<String>)>, batch| {
+            let extra: Vec<Option<TextCol>> = batch.extra.iter().map(TextCol::from_array).collect();
+            for &r in batch.rows.iter() {
+                let r = r as usize;
+                v.push((
+                    text(batch.key_at(r)),
+                    batch
+                        .strata
+                        .iter()
+                        .map(|c| text(c.get(r).unwrap_or("")))
+                        .collect(),
+                    extra
+                        .iter()
+                        .map(|c| {
+                            c.as_ref()
+                                .and_then(|c| c.get(r))
+                                .map(&text)
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                ));
+            }
+            Ok(())
+        },
+        &|_| {},
+    )?;
+    if out.totals().rows_quarantined > 0 {
+        bail!(
+            "{}: rows of the manifest cannot be read (empty key or stratum)",
+            path.display()
+        );
+    }
+    let mut rows: Vec<_> = out.results.into_iter().flatten().collect();
+    rows.sort();
+    Ok(ManifestTable {
+        key,
+        strata,
+        include,
+        rows,
+    })
+}
+
+/// What to write a template for.
+#[derive(Debug, Clone)]
+pub struct TemplateJob {
+    /// The manifest (with its sidecar).
+    pub manifest: PathBuf,
+    /// The spec whose share indicators are the questions.
+    pub spec: PathBuf,
+    /// The template's language (headers, answers, instructions).
+    pub lang: Lang,
+    /// `.xlsx` (drop-downs, locked key columns, an instructions sheet) or `.csv` (the same
+    /// columns; the instructions beside it as `NAME.instructions.txt`).
+    pub output: PathBuf,
+}
+
+/// A written template.
+#[derive(Debug)]
+pub struct Template {
+    /// Records (rows).
+    pub records: u64,
+    /// The questions (indicator names), in the spec's order.
+    pub questions: Vec<String>,
+    /// Indicators left out: (name, kind) — not yes/no questions.
+    pub left_out: Vec<(String, String)>,
+    /// The instructions file of a CSV template.
+    pub instructions_file: Option<PathBuf>,
+}
+
+/// The reviewer, date and comment headers.
+fn free_headers(lang: Lang) -> [&'static str; 3] {
+    match lang {
+        Lang::Sv => ["granskare", "datum", "kommentar"],
+        Lang::En => ["reviewer", "date", "comment"],
+    }
+}
+
+/// Write a review template for a manifest and a spec.
+///
+/// # Errors
+/// An unreadable manifest, sidecar or spec; a spec without a share indicator; a question
+/// named like a manifest column; an output that is not `.xlsx` or `.csv`; a file that cannot
+/// be written.
+pub fn review_template(job: &TemplateJob) -> Result<Template> {
+    let ext = crate::files::extension(&job.output);
+    if !matches!(ext.as_str(), "xlsx" | "csv") {
+        bail!(
+            "{}: the template must end in .xlsx or .csv",
+            job.output.display()
+        );
+    }
+    let side_path = sidecar_path(&job.manifest);
+    let side = DrawSidecar::read(&side_path)?;
+    side.check_manifest(&side_path, &job.manifest)?;
+    let spec = Spec::read(&job.spec)?;
+    let qs = questions(&spec);
+    if qs.is_empty() {
+        bail!(
+            "{}: no share indicator, so no yes/no question to review",
+            job.spec.display()
+        );
+    }
+    let left_out: Vec<(String, String)> = spec
+        .indicators
+        .iter()
+        .filter(|i| i.kind != Kind::Share)
+        .map(|i| (i.name.clone(), i.kind.name().to_string()))
+        .collect();
+    let m = read_manifest(&job.manifest)?;
+    let lang = job.lang;
+    let free = free_headers(lang);
+    let mut headers: Vec<String> = vec![m.key.clone()];
+    headers.extend(m.strata.iter().cloned());
+    headers.extend(m.include.iter().cloned());
+    let fixed = headers.len();
+    for q in &qs {
+        if headers.contains(&q.name) {
+            bail!(
+                "question {:?} has the name of a manifest column: rename the indicator in the spec",
+                q.name
+            );
+        }
+        headers.push(q.name.clone());
+    }
+    headers.extend(free.iter().map(|s| s.to_string()));
+    let answers: Vec<usize> = (fixed..fixed + qs.len()).collect();
+    let free_cols: Vec<usize> = (fixed + qs.len()..headers.len()).collect();
+    let rows: Vec<Vec<Cell>> = m
+        .rows
+        .iter()
+        .map(|(k, v, inc)| {
+            let mut row = vec![Cell::Text(k.clone())];
+            row.extend(v.iter().map(|s| Cell::Text(s.clone())));
+            row.extend(inc.iter().map(|s| {
+                if s.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(s.clone())
+                }
+            }));
+            row.extend(std::iter::repeat_n(Cell::Empty, qs.len() + free.len()));
+            row
+        })
+        .collect();
+    let columns: Vec<Column> = headers
+        .iter()
+        .map(|h| Column {
+            header: h.clone(),
+            kind: ColumnKind::Text,
+        })
+        .collect();
+    let lines = instructions(job, &side, &spec, &qs, &m, &left_out);
+    let mut instructions_file = None;
+    let mut f = crate::files::AtomicFile::create(&job.output)?;
+    if ext == "xlsx" {
+        let sheet = Sheet {
+            name: match lang {
+                Lang::Sv => "Granskning",
+                Lang::En => "Review",
+            }
+            .to_string(),
+            columns,
+            rows,
+        };
+        let allowed = allowed(lang);
+        let error = match lang {
+            Lang::Sv => (
+                "Ogiltigt svar",
+                "Svara ja, nej eller ej tillämpligt (listan i cellen), eller lämna tomt.",
+            ),
+            Lang::En => (
+                "Not an answer",
+                "Answer yes, no or n/a (the list in the cell), or leave it empty.",
+            ),
+        };
+        let bytes = urval_report::xlsx::review_workbook(
+            &sheet,
+            &answers,
+            &allowed,
+            &free_cols,
+            error,
+            (
+                match lang {
+                    Lang::Sv => "Instruktioner",
+                    Lang::En => "Instructions",
+                },
+                &lines,
+            ),
+        )?;
+        std::io::Write::write_all(f.writer(), &bytes)?;
+    } else {
+        match lang {
+            Lang::Sv => urval_report::xlsx::write_excel_sv(f.writer(), &columns, &rows)?,
+            Lang::En => urval_report::xlsx::write_csv_standard(f.writer(), &columns, &rows)?,
+        }
+        let path = crate::files::beside(&job.output, "instructions.txt", "review");
+        let text: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        instructions_file = Some(path);
+    }
+    f.finish()?.publish()?;
+    Ok(Template {
+        records: m.rows.len() as u64,
+        questions: qs.iter().map(|q| q.name.clone()).collect(),
+        left_out,
+        instructions_file,
+    })
+}
+
+/// The instructions sheet: the purpose, how to answer, every question in words, how the
+/// records were drawn and how the filled template is read back (file names only).
+fn instructions(
+    job: &TemplateJob,
+    side: &DrawSidecar,
+    spec: &Spec,
+    qs: &[&Indicator],
+    m: &ManifestTable,
+    left_out: &[(String, String)],
+) -> Vec<(String, String)> {
+    let name = |p: &Path| crate::files::file_name(p);
+    let lang = job.lang;
+    let [a_yes, a_no, a_na] = allowed(lang);
+    let mut out: Vec<(String, String)> = Vec::new();
+    let (purpose, how, blank, locked) = match lang {
+        Lang::Sv => (
+            "Syfte",
+            format!("Granska varje akt och svara på frågorna nedan: {a_yes}, {a_no} eller {a_na} (listan i cellen). {a_na} betyder att frågan inte gäller akten."),
+            "Lämna alla svar på en rad tomma om akten inte kunnat granskas: den räknas då som bortfall i sitt stratum.".to_string(),
+            format!("Kolumnerna {} är låsta: ändra dem inte och lägg inte till rader.", std::iter::once(&m.key).chain(&m.strata).map(String::as_str).collect::<Vec<_>>().join(", ")),
+        ),
+        Lang::En => (
+            "Purpose",
+            format!("Review every record and answer the questions below: {a_yes}, {a_no} or {a_na} (the list in the cell). {a_na} means the question does not apply to the record."),
+            "Leave every answer on a row empty if the record could not be reviewed: it then counts as non-response in its stratum.".to_string(),
+            format!("The columns {} are locked: do not change them and do not add rows.", std::iter::once(&m.key).chain(&m.strata).map(String::as_str).collect::<Vec<_>>().join(", ")),
+        ),
+    };
+    out.push((
+        purpose.to_string(),
+        match lang {
+            Lang::Sv => format!(
+                "Granskning av {} dragna akter mot frågorna i {}.",
+                m.rows.len(),
+                name(&spec.path)
+            ),
+            Lang::En => format!(
+                "Review of {} drawn records against the questions in {}.",
+                m.rows.len(),
+                name(&spec.path)
+            ),
+        },
+    ));
+    let (h_how, h_blank, h_locked) = match lang {
+        Lang::Sv => ("Så svarar du", "Akt som inte granskats", "Låsta kolumner"),
+        Lang::En => ("How to answer", "Record not reviewed", "Locked columns"),
+    };
+    out.push((h_how.to_string(), how));
+    out.push((h_blank.to_string(), blank));
+    out.push((h_locked.to_string(), locked));
+    for q in qs {
+        let label = match lang {
+            Lang::Sv => &q.label_sv,
+            Lang::En => &q.label_en,
+        };
+        let basis = q
+            .legal_basis
+            .as_deref()
+            .map(|b| match lang {
+                Lang::Sv => format!(" (lagrum: {b})"),
+                Lang::En => format!(" (legal basis: {b})"),
+            })
+            .unwrap_or_default();
+        out.push((q.name.clone(), format!("{label}{basis}")));
+    }
+    if !left_out.is_empty() {
+        let names: Vec<String> = left_out.iter().map(|(n, k)| format!("{n} ({k})")).collect();
+        out.push((
+            match lang {
+                Lang::Sv => "Inte med",
+                Lang::En => "Left out",
+            }
+            .to_string(),
+            match lang {
+                Lang::Sv => format!(
+                    "{}: inte ja/nej-frågor, de skattas ur uttaget.",
+                    names.join(", ")
+                ),
+                Lang::En => format!(
+                    "{}: not yes/no questions; they are estimated from the extract.",
+                    names.join(", ")
+                ),
+            },
+        ));
+    }
+    out.push((
+        match lang {
+            Lang::Sv => "Urvalet",
+            Lang::En => "The sample",
+        }
+        .to_string(),
+        match lang {
+            Lang::Sv => format!(
+                "{} akter dragna med permanenta slumptal, frö {}, start {}, plan {}, urvalslista {}; kontrollera med urval verify.",
+                side.selected, side.seed, side.start, side.plan, side.manifest
+            ),
+            Lang::En => format!(
+                "{} records drawn with permanent random numbers, seed {}, start {}, plan {}, manifest {}; check with urval verify.",
+                side.selected, side.seed, side.start, side.plan, side.manifest
+            ),
+        },
+    ));
+    let q = crate::text::shell_quote;
+    out.push((
+        match lang {
+            Lang::Sv => "Tillbaka",
+            Lang::En => "Returning it",
+        }
+        .to_string(),
+        format!(
+            "urval indicators --manifest {} --review {} --spec {} -o {}",
+            q(&name(&job.manifest)),
+            q(&name(&job.output)),
+            q(&name(&job.spec)),
+            match lang {
+                Lang::Sv => "resultat.csv",
+                Lang::En => "results.csv",
+            }
+        ),
+    ));
+    out
+}
+
+/// One reviewed record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    /// The key.
+    pub key: String,
+    /// Its stratum's values (the manifest's strata columns).
+    pub values: Vec<String>,
+    /// One answer per question, in [`Review::questions`] order.
+    pub answers: Vec<Answer>,
+    /// The review file's row (CSV: the line).
+    pub row: u64,
+}
+
+/// A filled template read back.
+#[derive(Debug)]
+pub struct Review {
+    /// The review file as an extract (for the quarantine file's source).
+    pub file: Extract,
+    /// The questions answered in it: the spec's share indicators that have a column.
+    pub questions: Vec<String>,
+    /// The manifest's key and strata columns.
+    pub key: String,
+    /// The strata columns.
+    pub strata: Vec<String>,
+    /// Rows with at least one answer.
+    pub rows: Vec<ReviewRow>,
+    /// Rows read.
+    pub rows_read: u64,
+    /// Rows with no answer: the record's non-response.
+    pub unanswered: u64,
+    /// Rows quarantined (an answer outside the allowed ones).
+    pub quarantine: Vec<QuarantineRecord>,
+    /// Drawn records with no row in the review at all.
+    pub missing: u64,
+}
+
+/// Read a filled template against its manifest and the spec.
+///
+/// # Errors
+/// Unreadable files; a question of the spec or a manifest column missing from the review;
+/// a record not in the manifest, listed twice, or in another stratum than the manifest's
+/// (named, with its row; a personal key masked).
+pub fn read_review(
+    review: &Path,
+    manifest: &Path,
+    spec: &Spec,
+    personal: &[String],
+) -> Result<Review> {
+    let m = read_manifest(manifest)?;
+    let file = Extract::resolve(&[review.display().to_string()], None)?;
+    let Some(first) = file.files.first() else {
+        bail!("{}: no review file", review.display());
+    };
+    let cols = urval_ingest::file_columns(first, None)?;
+    let questions: Vec<String> = questions(spec)
+        .into_iter()
+        .map(|q| q.name.clone())
+        .filter(|n| cols.contains(n))
+        .collect();
+    if questions.is_empty() {
+        bail!(
+            "{}: none of the spec's questions ({}) is a column: is this the template of this spec?",
+            review.display(),
+            self::questions(spec)
+                .iter()
+                .map(|q| q.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let mut sspec = ScanSpec::new(&m.key, &m.strata);
+    sspec.extra = questions.clone();
+    sspec.personal = personal.to_vec();
+    let csv = crate::files::extension(review) == "csv";
+    let out = scan(
+        &file,
+        &sspec,
+        Vec::new,
+        |v: &mut Vec<(String, Vec<String>, Vec<String>, u64)>, batch| {
+            let extra: Vec<Option<TextCol>> = batch.extra.iter().map(TextCol::from_array).collect();
+            let text = |s: &str| {
+                if csv {
+                    urval_report::xlsx::restore(s).to_string()
+                } else {
+                    s.to_string()
+                }
+            };
+            for (i, &r) in batch.rows.iter().enumerate() {
+                let r = r as usize;
+                v.push((
+                    text(batch.key_at(r)),
+                    batch
+                        .strata
+                        .iter()
+                        .map(|c| text(c.get(r).unwrap_or("")))
+                        .collect(),
+                    extra
+                        .iter()
+                        .map(|c| c.as_ref().and_then(|c| c.get(r)).unwrap_or("").to_string())
+                        .collect(),
+                    batch.row_number(i),
+                ));
+            }
+            Ok(())
+        },
+        &|_| {},
+    )?;
+    let totals = out.totals();
+    let mut quarantine = out.quarantine.clone();
+    let mut raw: Vec<_> = out.results.into_iter().flatten().collect();
+    raw.sort_by_key(|r| r.3);
+    let drawn: BTreeMap<&str, &Vec<String>> =
+        m.rows.iter().map(|(k, v, _)| (k.as_str(), v)).collect();
+    let key_personal = personal.contains(&m.key);
+    let shown = |k: &str| {
+        if key_personal {
+            urval_ingest::PERSONAL_MASK.to_string()
+        } else {
+            k.to_string()
+        }
+    };
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut rows, mut unanswered) = (Vec::new(), 0u64);
+    for (key, values, cells, row) in raw {
+        let Some(&want) = drawn.get(key.as_str()) else {
+            bail!(
+                "{}: row {row}: record {} is not in the manifest {}: a review lists the drawn records only",
+                review.display(),
+                shown(&key),
+                crate::files::file_name(manifest)
+            );
+        };
+        if let Some(prev) = seen.insert(key.clone(), row) {
+            bail!(
+                "{}: rows {prev} and {row} both review record {}: keep one",
+                review.display(),
+                shown(&key)
+            );
+        }
+        if *want != values {
+            bail!(
+                "{}: row {row}: record {} is in stratum ({}) in the manifest but ({}) here: the stratum columns must not change",
+                review.display(),
+                shown(&key),
+                want.join(", "),
+                values.join(", ")
+            );
+        }
+        let mut answers = Vec::with_capacity(cells.len());
+        let mut bad = None;
+        for (q, c) in questions.iter().zip(&cells) {
+            match parse_answer(c) {
+                Some(a) => answers.push(a),
+                None => {
+                    bad = Some(format!(
+                        "column {q:?}: {c:?} is not an answer (ja, nej, ej tillämpligt; yes, no, n/a; or empty)"
+                    ));
+                    break;
+                }
+            }
+        }
+        if let Some(reason) = bad {
+            quarantine.push(QuarantineRecord {
+                file: 0,
+                row,
+                reason,
+                raw: format!("{};{}", shown(&key), cells.join(";")),
+            });
+            continue;
+        }
+        if answers.iter().all(|a| *a == Answer::Blank) {
+            unanswered += 1;
+            continue;
+        }
+        rows.push(ReviewRow {
+            key,
+            values,
+            answers,
+            row,
+        });
+    }
+    let missing = m.rows.len() as u64 - seen.len() as u64;
+    Ok(Review {
+        file,
+        questions,
+        key: m.key,
+        strata: m.strata,
+        rows_read: totals.rows_read,
+        unanswered,
+        quarantine,
+        rows,
+        missing,
+    })
+}
+
+/// The answers as a table the indicators read: key, strata, then per question `true`
+/// (yes), `false` (no) or empty (n/a, or not answered on a row with other answers), and
+/// the spec that estimates each question as the share of `true` among the records answered
+/// yes or no. Records with no answer are left out: non-response in their stratum.
+///
+/// # Errors
+/// The files cannot be written.
+pub fn answers_table(
+    review: &Review,
+    spec: &Spec,
+    dir: &Path,
+    stem: &str,
+) -> Result<(PathBuf, PathBuf)> {
+    let table = dir.join(format!("{stem}.answers.csv"));
+    let mut w =
+        csv::Writer::from_path(&table).with_context(|| format!("writing {}", table.display()))?;
+    let mut header = vec![review.key.clone()];
+    header.extend(review.strata.iter().cloned());
+    header.extend(review.questions.iter().cloned());
+    w.write_record(&header)?;
+    for r in &review.rows {
+        let mut rec = vec![r.key.clone()];
+        rec.extend(r.values.iter().cloned());
+        rec.extend(r.answers.iter().map(|a| match a {
+            Answer::Yes => "true".to_string(),
+            Answer::No => "false".to_string(),
+            Answer::NotApplicable | Answer::Blank => String::new(),
+        }));
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    let spec_path = dir.join(format!("{stem}.spec.toml"));
+    let mut text = String::new();
+    for q in &review.questions {
+        let Some(i) = spec.indicators.iter().find(|i| &i.name == q) else {
+            continue;
+        };
+        let lit = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        text.push_str(&format!(
+            "[[indicator]]\nname = {}\nlabel_sv = {}\nlabel_en = {}\nkind = \"share\"\nexpr = {}\nnull = \"skip\"\n",
+            lit(&i.name),
+            lit(&i.label_sv),
+            lit(&i.label_en),
+            lit(&format!("\"{}\"", i.name.replace('"', "\"\"")))
+        ));
+        if let Some(b) = &i.legal_basis {
+            text.push_str(&format!("legal_basis = {}\n", lit(b)));
+        }
+        text.push('\n');
+    }
+    std::fs::write(&spec_path, text).with_context(|| format!("writing {}", spec_path.display()))?;
+    Ok((table, spec_path))
+}
+
+/// The review's rows accounted for.
+#[derive(Debug, Clone)]
+pub struct ReviewCounts {
+    /// Rows read from the review.
+    pub rows_read: u64,
+    /// Rows with answers (the records estimated from).
+    pub answered: u64,
+    /// Rows with no answer (non-response).
+    pub unanswered: u64,
+    /// Rows quarantined.
+    pub quarantined: u64,
+    /// Drawn records with no row.
+    pub missing: u64,
+    /// The questions read.
+    pub questions: Vec<String>,
+    /// The review's quarantine file, if rows were quarantined.
+    pub quarantine_file: Option<PathBuf>,
+}
+
+/// `urval indicators --manifest M --review R`: the indicators of the spec's questions from a
+/// filled template, weighted by the manifest's design (the same estimators as from an
+/// extract: each question is the share answered yes among the records answered yes or no;
+/// records with no answer are non-response in their stratum).
+///
+/// # Errors
+/// As [`read_review`]; a quarantine above `job.max_quarantine`; as
+/// [`crate::indicators::indicators_to_files`].
+pub fn indicators_from_review(
+    review: &Path,
+    job: &crate::indicators::IndicatorsJob,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(crate::indicators::Indicators, ReviewCounts)> {
+    let Some(manifest) = &job.manifest else {
+        bail!("--review needs --manifest: the answers are weighted by the manifest's design");
+    };
+    let spec = Spec::read(&job.spec)?;
+    let r = read_review(review, manifest, &spec, &job.personal)?;
+    crate::files::check_quarantine(
+        job.max_quarantine,
+        &job.output,
+        &r.file,
+        r.rows_read,
+        r.quarantine.len() as u64,
+        &r.quarantine,
+    )?;
+    // A private directory for the answers table and its spec, removed when done.
+    let dir = std::env::temp_dir().join(format!(
+        "urval-review-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let stem = review
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("review")
+        .to_string();
+    let result = (|| {
+        let (table, spec_path) = answers_table(&r, &spec, &dir, &stem)?;
+        let extract = Extract::resolve(&[table.display().to_string()], Some(b','))?;
+        let mut j = job.clone();
+        j.spec = spec_path;
+        j.key = Some(r.key.clone());
+        crate::indicators::indicators_to_files(&extract, &j, progress)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = result?;
+    // Written after the indicators (which clear a stale quarantine file of that name).
+    let quarantine_file = crate::files::write_quarantine(&job.output, &r.file, &r.quarantine)?;
+    Ok((
+        out,
+        ReviewCounts {
+            rows_read: r.rows_read,
+            answered: r.rows.len() as u64,
+            unanswered: r.unanswered,
+            quarantined: r.quarantine.len() as u64,
+            missing: r.missing,
+            questions: r.questions.clone(),
+            quarantine_file,
+        },
+    ))
+}
+
+/// The deviations of one question in a filled template: (records answered yes or no, those
+/// answered `deviation`), for `urval evaluate --review`.
+///
+/// # Errors
+/// As [`read_review`]; a question the review does not hold.
+pub fn count_answers(
+    review: &Path,
+    manifest: &Path,
+    spec: &Spec,
+    question: &str,
+    deviation: Answer,
+) -> Result<(u64, u64, ReviewCounts)> {
+    let r = read_review(review, manifest, spec, &[])?;
+    let Some(j) = r.questions.iter().position(|q| q == question) else {
+        bail!(
+            "{}: no question {question:?} (it has {})",
+            review.display(),
+            r.questions.join(", ")
+        );
+    };
+    let (mut n, mut k) = (0u64, 0u64);
+    for row in &r.rows {
+        let a = row.answers[j];
+        if matches!(a, Answer::Yes | Answer::No) {
+            n += 1;
+            k += u64::from(a == deviation);
+        }
+    }
+    Ok((
+        n,
+        k,
+        ReviewCounts {
+            rows_read: r.rows_read,
+            answered: r.rows.len() as u64,
+            unanswered: r.unanswered,
+            quarantined: r.quarantine.len() as u64,
+            missing: r.missing,
+            questions: r.questions.clone(),
+            quarantine_file: None,
+        },
+    ))
+}
