@@ -84,6 +84,11 @@ pub enum Command {
     /// (ja/nej/ej tillämpligt) per yes/no question of a spec, locked key columns and an
     /// instructions sheet (.xlsx or .csv); read back with `indicators --review`.
     ReviewTemplate(cmd::review_template::ReviewTemplateArgs),
+    /// The self-review against the inspector's re-review of a subsample, per question and
+    /// group: the 2×2 table, agreement, Cohen's kappa with its interval, the disagreement
+    /// rate with its exact upper bound, and the share corrected by the re-review
+    /// (Tenenbein 1970) next to the self-review's own.
+    Agreement(cmd::agreement::AgreementArgs),
     /// The nightly batch: run the plan, draw, verify, indicators and report steps of a
     /// pipeline file into an outputs directory, atomically (a failed step leaves the
     /// previous outputs intact), under a lock, with run-manifest.json.
@@ -156,6 +161,7 @@ pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
         Command::Run(args) => cmd::run::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::ReviewTemplate(args) => cmd::review_template::run(args),
+        Command::Agreement(args) => cmd::agreement::run(args),
     }
 }
 

@@ -519,3 +519,142 @@ fn review_errors_and_evaluation() {
     assert_eq!(v["upper_bound"], w["upper_bound"]);
     assert_eq!(v["conclusion"], w["conclusion"]);
 }
+
+/// `urval agreement`: the 2×2 tables counted from the two filled templates, kappa and the
+/// corrected share as the design math gives them for those tables, groups that add up to the
+/// total, and a re-reviewed record the self-review does not have named as an error.
+#[test]
+fn agreement_of_a_self_review_and_a_re_review() {
+    let f = fixture();
+    let d = f.dir.path();
+    let xlsx = d.join("granskning.xlsx");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&f.manifest),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&xlsx),
+    ]);
+    let phase1 = d.join("kommunen.xlsx");
+    fill(&xlsx, &phase1, &[], &|_, _| {});
+    // The inspector re-reviews every fourth record and disagrees on some.
+    let picked: Vec<usize> = (0..120).filter(|i| i % 4 == 1).collect();
+    let inspector = |i: usize, j: usize| -> &'static str {
+        let a = answer(i, j);
+        if (i + j).is_multiple_of(5) {
+            match a {
+                "ja" => "nej",
+                "nej" => "ja",
+                other => other,
+            }
+        } else {
+            a
+        }
+    };
+    let phase2 = d.join("ivo.xlsx");
+    let not_picked: Vec<usize> = (0..120).filter(|i| !picked.contains(i)).collect();
+    fill(&xlsx, &phase2, &not_picked, &|i, row| {
+        if picked.contains(&i) {
+            for j in 0..QUESTIONS.len() {
+                row[3 + j] = inspector(i, j).to_string();
+            }
+        }
+    });
+    let out = d.join("agreement.json");
+    let text = run_ok(&[
+        "agreement",
+        "--manifest",
+        p(&f.manifest),
+        "--phase1",
+        p(&phase1),
+        "--phase2",
+        p(&phase2),
+        "--spec",
+        &spec_path(),
+        "--by",
+        "area",
+        "-o",
+        p(&out),
+    ]);
+    assert!(
+        text.contains("30 records re-reviewed of 120 self-reviewed"),
+        "{text}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let v = v.as_array().unwrap();
+    let side: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.draw.json")).unwrap())
+            .unwrap();
+    let big: u64 = side["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["population"].as_u64().unwrap())
+        .sum();
+    for (j, q) in QUESTIONS.iter().enumerate() {
+        let mut t = urval_design::Table2::default();
+        let mut rest = urval_design::PhaseOneRest::default();
+        for i in 0..120 {
+            let s = answer(i, j);
+            if picked.contains(&i) {
+                match (s, inspector(i, j)) {
+                    ("ja", "ja") => t.self_yes_inspector_yes += 1,
+                    ("ja", "nej") => t.self_yes_inspector_no += 1,
+                    ("nej", "ja") => t.self_no_inspector_yes += 1,
+                    ("nej", "nej") => t.self_no_inspector_no += 1,
+                    _ => {}
+                }
+            } else {
+                match s {
+                    "ja" => rest.yes += 1,
+                    "nej" => rest.no += 1,
+                    _ => {}
+                }
+            }
+        }
+        let total = v
+            .iter()
+            .find(|r| r["indicator"] == *q && r["level"] == "total")
+            .unwrap();
+        assert_eq!(total["table"], serde_json::to_value(t).unwrap(), "{q}");
+        assert_eq!(total["n"].as_u64().unwrap(), t.n());
+        let k = urval_design::kappa(&t, 0.95).unwrap();
+        assert!((total["kappa"].as_f64().unwrap() - k.kappa).abs() < 1e-12);
+        assert!((total["kappa_lower"].as_f64().unwrap() - k.lower).abs() < 1e-12);
+        let c = urval_design::tenenbein(&t, &rest, Some(big), 0.95).unwrap();
+        assert!((total["corrected"].as_f64().unwrap() - c.estimate).abs() < 1e-12);
+        assert!((total["corrected_se"].as_f64().unwrap() - c.se).abs() < 1e-12);
+        let dis = total["disagreement_rate"].as_f64().unwrap();
+        assert!((dis - t.disagreements() as f64 / t.n() as f64).abs() < 1e-12);
+        assert!(total["disagreement_upper"].as_f64().unwrap() >= dis);
+        // The area groups add up to the total table.
+        let groups: Vec<&serde_json::Value> = v
+            .iter()
+            .filter(|r| r["indicator"] == *q && r["level"] == "group")
+            .collect();
+        assert_eq!(groups.len(), 4);
+        let n: u64 = groups.iter().map(|r| r["n"].as_u64().unwrap()).sum();
+        assert_eq!(n, t.n());
+    }
+    // A record re-reviewed that the self-review left unanswered: an error naming it.
+    let partial = d.join("kommunen-delvis.xlsx");
+    fill(&xlsx, &partial, &[1], &|_, _| {});
+    let (code, _, err) = run(&[
+        "agreement",
+        "--manifest",
+        p(&f.manifest),
+        "--phase1",
+        p(&partial),
+        "--phase2",
+        p(&phase2),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&d.join("x.json")),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("has no answers in the self-review"), "{err}");
+}

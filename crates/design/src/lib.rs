@@ -25,6 +25,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod agreement;
 mod allocate;
 mod burden;
 pub mod dist;
@@ -35,6 +36,7 @@ mod round;
 mod size;
 mod staged;
 
+pub use agreement::{disagreement_upper, kappa, tenenbein, Corrected, Kappa, PhaseOneRest, Table2};
 pub use allocate::{
     allocate, allocation_weights, apportion, domain_curve, margin_curve, min_used,
     stratified_margin, stratum_variance, total_for_margin, Allocation, AllocationMethod,

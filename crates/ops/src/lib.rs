@@ -103,6 +103,7 @@
 //! # }
 //! ```
 
+pub mod agreement;
 pub mod artifacts;
 pub mod draw;
 mod error;

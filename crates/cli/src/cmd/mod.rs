@@ -1,6 +1,7 @@
 //! One module per subcommand: each owns its clap arguments, turns them into a spec for
 //! the library crates, and renders the result as text or JSON.
 
+pub mod agreement;
 pub mod allocate;
 pub mod common;
 pub mod draw;

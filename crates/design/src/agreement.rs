@@ -1,0 +1,374 @@
+//! Two-phase review: how far a self-review agrees with the inspector's re-review of a
+//! subsample, and the self-review's share corrected by it.
+//!
+//! - **Cohen's kappa** κ = (p_o − p_e)/(1 − p_e) of the 2×2 table self × inspector (Cohen
+//!   1960), with the large-sample standard error of Fleiss, Cohen & Everitt (1969) (Fleiss,
+//!   Levin & Paik 2003, ch. 18) and the Wald interval κ ± z·SE, cut to [−1, 1].
+//! - **Disagreement** (b + c)/m with its exact one-sided upper bound: hypergeometric over
+//!   the phase-1 records when their number is given (the subsample is drawn from them without
+//!   replacement), else Clopper–Pearson.
+//! - **The corrected share** (Tenenbein 1970, *JASA* 65:1350–1361): the self-review classifies
+//!   every phase-1 record, the inspector the subsample too, so
+//!   p̂ = Σ_j w_j·ȳ_j over the self-review's classes j ∈ {yes, no}, w_j the class's share of
+//!   the phase-1 records and ȳ_j the inspector's share yes among the class's subsampled
+//!   records — Tenenbein's estimator, which is double sampling for stratification with the
+//!   self-review's answer as the stratum (Cochran 1977 §12.2). Its variance is estimated by
+//!   Cochran's unbiased estimator for that design (§12.2):
+//!   v = (N − 1)/N · Σ_j [(n'_j − 1)/(n' − 1) − (m_j − 1)/(N − 1)]·w_j·s_j²/m_j plus
+//!   (N − n')/(N(n' − 1)) · Σ_j w_j·(ȳ_j − p̂)², s_j² = m_j·ȳ_j(1 − ȳ_j)/(m_j − 1);
+//!   with no N given the population is taken as infinite. The interval is p̂ ± z√v, cut to
+//!   [0, 1].
+
+use crate::dist::z_two_sided;
+use crate::interval::{binomial_upper_bound, hypergeometric_upper_count};
+use serde::Serialize;
+
+/// The subsample's 2×2 table: self-review answer × inspector's answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Table2 {
+    /// Both yes.
+    pub self_yes_inspector_yes: u64,
+    /// Self yes, inspector no.
+    pub self_yes_inspector_no: u64,
+    /// Self no, inspector yes.
+    pub self_no_inspector_yes: u64,
+    /// Both no.
+    pub self_no_inspector_no: u64,
+}
+
+impl Table2 {
+    /// Records in the table.
+    pub fn n(&self) -> u64 {
+        self.self_yes_inspector_yes
+            + self.self_yes_inspector_no
+            + self.self_no_inspector_yes
+            + self.self_no_inspector_no
+    }
+    /// Records the two answered differently.
+    pub fn disagreements(&self) -> u64 {
+        self.self_yes_inspector_no + self.self_no_inspector_yes
+    }
+}
+
+/// Cohen's kappa with its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Kappa {
+    /// κ̂.
+    pub kappa: f64,
+    /// Its standard error (Fleiss, Cohen & Everitt 1969).
+    pub se: f64,
+    /// κ̂ − z·SE (at least −1).
+    pub lower: f64,
+    /// κ̂ + z·SE (at most 1).
+    pub upper: f64,
+}
+
+/// Cohen's kappa of a 2×2 table; `None` when it is undefined (no records, or both raters
+/// gave one answer only, p_e = 1).
+pub fn kappa(t: &Table2, confidence: f64) -> Option<Kappa> {
+    let n = t.n();
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    // p[i][j]: self i, inspector j, index 1 = yes.
+    let p = [
+        [
+            t.self_no_inspector_no as f64 / nf,
+            t.self_no_inspector_yes as f64 / nf,
+        ],
+        [
+            t.self_yes_inspector_no as f64 / nf,
+            t.self_yes_inspector_yes as f64 / nf,
+        ],
+    ];
+    let row = [p[0][0] + p[0][1], p[1][0] + p[1][1]];
+    let col = [p[0][0] + p[1][0], p[0][1] + p[1][1]];
+    let po = p[0][0] + p[1][1];
+    let pe = row[0] * col[0] + row[1] * col[1];
+    if (1.0 - pe).abs() < 1e-15 {
+        return None;
+    }
+    let k = (po - pe) / (1.0 - pe);
+    let a: f64 = (0..2)
+        .map(|i| p[i][i] * (1.0 - (row[i] + col[i]) * (1.0 - k)).powi(2))
+        .sum();
+    let b: f64 = (1.0 - k).powi(2)
+        * (p[0][1] * (col[0] + row[1]).powi(2) + p[1][0] * (col[1] + row[0]).powi(2));
+    let c = (k - pe * (1.0 - k)).powi(2);
+    let se = ((a + b - c).max(0.0) / nf).sqrt() / (1.0 - pe);
+    let z = z_two_sided(confidence);
+    Some(Kappa {
+        kappa: k,
+        se,
+        lower: (k - z * se).max(-1.0),
+        upper: (k + z * se).min(1.0),
+    })
+}
+
+/// The exact one-sided upper bound on the disagreement rate: hypergeometric M_U/n' when
+/// the subsample was drawn from `phase1` records, else Clopper–Pearson.
+pub fn disagreement_upper(t: &Table2, phase1: Option<u64>, confidence: f64) -> f64 {
+    let (k, m) = (t.disagreements(), t.n());
+    if m == 0 {
+        return 1.0;
+    }
+    match phase1 {
+        Some(big) if big >= m => {
+            hypergeometric_upper_count(k, m, big, 1.0 - confidence) as f64 / big as f64
+        }
+        _ => binomial_upper_bound(k, m, confidence),
+    }
+}
+
+/// The phase-1 records not re-reviewed, by their self-review answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PhaseOneRest {
+    /// Answered yes.
+    pub yes: u64,
+    /// Answered no.
+    pub no: u64,
+}
+
+/// The corrected share with its standard error and interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Corrected {
+    /// The self-review's own share (phase 1 only).
+    pub self_estimate: f64,
+    /// Tenenbein's corrected share.
+    pub estimate: f64,
+    /// √v.
+    pub se: f64,
+    /// Lower limit.
+    pub lower: f64,
+    /// Upper limit.
+    pub upper: f64,
+}
+
+/// Tenenbein's corrected share (module documentation). `None` when a self-review class with
+/// phase-1 records has fewer than two subsampled records (no within-class variance), or
+/// there are no phase-1 records.
+pub fn tenenbein(
+    t: &Table2,
+    rest: &PhaseOneRest,
+    population: Option<u64>,
+    confidence: f64,
+) -> Option<Corrected> {
+    let m1 = t.self_yes_inspector_yes + t.self_yes_inspector_no;
+    let m0 = t.self_no_inspector_yes + t.self_no_inspector_no;
+    let n1 = m1 + rest.yes;
+    let n0 = m0 + rest.no;
+    let np = n1 + n0;
+    if np < 2 {
+        return None;
+    }
+    let npf = np as f64;
+    let self_estimate = n1 as f64 / npf;
+    // (w_j, m_j, n'_j, ȳ_j) for the classes with phase-1 records.
+    let mut classes = Vec::new();
+    for (nj, mj, yes) in [
+        (n1, m1, t.self_yes_inspector_yes),
+        (n0, m0, t.self_no_inspector_yes),
+    ] {
+        if nj == 0 {
+            continue;
+        }
+        if mj < 2 {
+            return None;
+        }
+        classes.push((
+            nj as f64 / npf,
+            mj as f64,
+            nj as f64,
+            yes as f64 / mj as f64,
+        ));
+    }
+    let p: f64 = classes.iter().map(|c| c.0 * c.3).sum();
+    let (big, f1) = match population {
+        Some(n) if n > np => (n as f64, (n as f64 - 1.0) / n as f64),
+        Some(_) => (npf, (npf - 1.0) / npf),
+        None => (f64::INFINITY, 1.0),
+    };
+    let mut within = 0.0;
+    let mut between = 0.0;
+    for &(w, mj, nj, y) in &classes {
+        let s2 = mj * y * (1.0 - y) / (mj - 1.0);
+        let g = if big.is_finite() {
+            (nj - 1.0) / (npf - 1.0) - (mj - 1.0) / (big - 1.0)
+        } else {
+            (nj - 1.0) / (npf - 1.0)
+        };
+        within += g * w * s2 / mj;
+        between += w * (y - p).powi(2);
+    }
+    let fpc = if big.is_finite() {
+        (big - npf) / (big * (npf - 1.0))
+    } else {
+        1.0 / (npf - 1.0)
+    };
+    let v = (f1 * within + fpc * between).max(0.0);
+    let se = v.sqrt();
+    let z = z_two_sided(confidence);
+    Some(Corrected {
+        self_estimate,
+        estimate: p,
+        se,
+        lower: (p - z * se).max(0.0),
+        upper: (p + z * se).min(1.0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fleiss & Paik (2003) as computed by statpsych's `ci.kappa(.05, 31, 12, 4, 58)`
+    /// (f00 = 31, f01 = 12, f10 = 4, f11 = 58): κ = 0.6756757, SE = 0.07344761,
+    /// 95 % interval 0.5317210 – 0.8196303.
+    #[test]
+    fn kappa_matches_a_published_example() {
+        let t = Table2 {
+            self_no_inspector_no: 31,
+            self_no_inspector_yes: 12,
+            self_yes_inspector_no: 4,
+            self_yes_inspector_yes: 58,
+        };
+        let k = kappa(&t, 0.95).unwrap();
+        assert!((k.kappa - 0.675_675_7).abs() < 1e-7, "{k:?}");
+        assert!((k.se - 0.073_447_61).abs() < 1e-8, "{k:?}");
+        assert!((k.lower - 0.531_721_0).abs() < 1e-6, "{k:?}");
+        assert!((k.upper - 0.819_630_3).abs() < 1e-6, "{k:?}");
+        // Perfect agreement: κ = 1; one answer only: undefined.
+        let all = Table2 {
+            self_yes_inspector_yes: 10,
+            self_no_inspector_no: 5,
+            ..Table2::default()
+        };
+        assert!((kappa(&all, 0.95).unwrap().kappa - 1.0).abs() < 1e-12);
+        let one = Table2 {
+            self_yes_inspector_yes: 10,
+            ..Table2::default()
+        };
+        assert!(kappa(&one, 0.95).is_none());
+    }
+
+    /// By hand: 400 phase-1 records, 300 self-yes and 100 self-no; the inspector re-reviews
+    /// 60 and 20 of them and finds 54 and 6 yes. p̂ = 0.75·0.9 + 0.25·0.3 = 0.75; the self
+    /// share is 0.75 too. v (infinite population) = Σ (n'_j − 1)/(n' − 1)·w_j·s_j²/m_j
+    /// + Σ w_j(ȳ_j − p̂)²/(n' − 1) with s² = 60·0.09/59 and 20·0.21/19.
+    #[test]
+    fn tenenbein_by_hand() {
+        let t = Table2 {
+            self_yes_inspector_yes: 54,
+            self_yes_inspector_no: 6,
+            self_no_inspector_yes: 6,
+            self_no_inspector_no: 14,
+        };
+        let rest = PhaseOneRest { yes: 240, no: 80 };
+        let c = tenenbein(&t, &rest, None, 0.95).unwrap();
+        assert!((c.estimate - 0.75).abs() < 1e-12);
+        assert!((c.self_estimate - 0.75).abs() < 1e-12);
+        let s1 = 60.0 * 0.9 * 0.1 / 59.0;
+        let s0 = 20.0 * 0.3 * 0.7 / 19.0;
+        let within = 299.0 / 399.0 * 0.75 * s1 / 60.0 + 99.0 / 399.0 * 0.25 * s0 / 20.0;
+        let between = (0.75 * 0.15f64.powi(2) + 0.25 * 0.45f64.powi(2)) / 399.0;
+        assert!((c.se - (within + between).sqrt()).abs() < 1e-12, "{c:?}");
+        // A class with one subsampled record has no variance.
+        let thin = Table2 {
+            self_no_inspector_no: 1,
+            ..t
+        };
+        let thin = Table2 {
+            self_no_inspector_yes: 0,
+            ..thin
+        };
+        assert!(tenenbein(&thin, &rest, None, 0.95).is_none());
+    }
+
+    /// Computed once by crates/design/tests/tenenbein.py (an independent implementation with
+    /// exact fractions): the 2×2 table (50, 10; 8, 32), 250 + 150 phase-1 records more,
+    /// N = 5,000.
+    #[test]
+    fn tenenbein_matches_an_independent_implementation() {
+        let t = Table2 {
+            self_yes_inspector_yes: 50,
+            self_yes_inspector_no: 10,
+            self_no_inspector_yes: 8,
+            self_no_inspector_no: 32,
+        };
+        let rest = PhaseOneRest { yes: 250, no: 150 };
+        let c = tenenbein(&t, &rest, Some(5000), 0.95).unwrap();
+        assert!((c.estimate - PY_ESTIMATE).abs() < 1e-12, "{c:?}");
+        assert!((c.se - PY_SE).abs() < 1e-12, "{c:?}");
+    }
+
+    const PY_ESTIMATE: f64 = 0.592_666_666_666_666_7;
+    const PY_SE: f64 = 0.040_435_395_875_171_95;
+
+    /// 2,000 two-phase draws from a synthetic population of 20,000 records with a true share
+    /// of 0.70 and a self-review that says yes for 8 % of the true no's and no for 12 % of the
+    /// true yes's: the self-review alone is biased, the corrected estimate is unbiased within
+    /// its standard error and its 95 % interval covers 93.5–96.5 % of the time (94.05 % with
+    /// this seed).
+    #[test]
+    fn the_corrected_share_is_unbiased_and_covers() {
+        let mut state = 2024u64;
+        let mut uniform = move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
+        };
+        let big = 20_000usize;
+        let truth: Vec<bool> = (0..big).map(|_| uniform() < 0.70).collect();
+        let selfs: Vec<bool> = truth
+            .iter()
+            .map(|&t| {
+                if t {
+                    uniform() >= 0.12
+                } else {
+                    uniform() < 0.08
+                }
+            })
+            .collect();
+        let p_true = truth.iter().filter(|&&t| t).count() as f64 / big as f64;
+        let p_self = selfs.iter().filter(|&&t| t).count() as f64 / big as f64;
+        let (runs, n1, m) = (2000, 600usize, 150usize);
+        let (mut covered, mut sum, mut sum_self) = (0u32, 0.0, 0.0);
+        let mut idx: Vec<usize> = (0..big).collect();
+        for _ in 0..runs {
+            // Phase 1: the first n1 of a partial shuffle; phase 2: its first m.
+            for i in 0..n1 {
+                let j = i + (uniform() * (big - i) as f64) as usize;
+                idx.swap(i, j);
+            }
+            let mut t = Table2::default();
+            let mut rest = PhaseOneRest::default();
+            for (i, &r) in idx[..n1].iter().enumerate() {
+                match (i < m, selfs[r], truth[r]) {
+                    (true, true, true) => t.self_yes_inspector_yes += 1,
+                    (true, true, false) => t.self_yes_inspector_no += 1,
+                    (true, false, true) => t.self_no_inspector_yes += 1,
+                    (true, false, false) => t.self_no_inspector_no += 1,
+                    (false, true, _) => rest.yes += 1,
+                    (false, false, _) => rest.no += 1,
+                }
+            }
+            let c = tenenbein(&t, &rest, Some(big as u64), 0.95).unwrap();
+            covered += u32::from(c.lower <= p_true && p_true <= c.upper);
+            sum += c.estimate;
+            sum_self += c.self_estimate;
+        }
+        let coverage = f64::from(covered) / runs as f64;
+        assert!((0.935..=0.965).contains(&coverage), "coverage {coverage}");
+        let mean = sum / runs as f64;
+        // SE of the mean of 2,000 estimates with SD about 0.03.
+        assert!(
+            (mean - p_true).abs() < 3.0 * 0.03 / (runs as f64).sqrt(),
+            "{mean} vs {p_true}"
+        );
+        let mean_self = sum_self / runs as f64;
+        assert!((mean_self - p_self).abs() < 0.005 && (p_self - p_true).abs() > 0.05);
+    }
+}
