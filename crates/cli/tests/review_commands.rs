@@ -658,3 +658,209 @@ fn agreement_of_a_self_review_and_a_re_review() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("has no answers in the self-review"), "{err}");
 }
+
+fn size_n(args: &[&str]) -> u64 {
+    let mut all = vec!["size"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&run_ok(&all)).unwrap();
+    v["n"].as_u64().unwrap()
+}
+
+/// Phase 2: `urval plan --phase2` sizes the re-review as `urval size` does with the phase-1
+/// records as the population (overall, and per area spread over the strata within n'_h);
+/// `urval draw --phase2` draws it from the phase-1 manifest alone, the same whatever the
+/// thread count, another seed another subsample; `urval verify` reproduces it and finds a
+/// tampered one; the inspector's template of it feeds `urval agreement`.
+#[test]
+fn phase_two_is_sized_drawn_and_verified() {
+    let f = fixture();
+    let d = f.dir.path();
+    let p2 = d.join("phase2.json");
+    let out = run_ok(&[
+        "plan",
+        "--phase2",
+        "--manifest",
+        p(&f.manifest),
+        "--tolerable-disagreement",
+        "0.15",
+        "-o",
+        p(&p2),
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p2).unwrap()).unwrap();
+    let want = size_n(&["--tolerable-rate", "0.15", "--population", "120"]);
+    assert_eq!(v["total_n"].as_u64().unwrap(), want, "{out}");
+    assert_eq!(v["phase1_total"].as_u64().unwrap(), 120);
+    let p2b = d.join("phase2-per.json");
+    run_ok(&[
+        "plan",
+        "--phase2",
+        "--manifest",
+        p(&f.manifest),
+        "--agreement-margin",
+        "0.10",
+        "--expected-disagreement",
+        "0.10",
+        "--per",
+        "area",
+        "-o",
+        p(&p2b),
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p2b).unwrap()).unwrap();
+    let strata = v["strata"].as_array().unwrap();
+    for g in v["groups"].as_array().unwrap() {
+        let n1 = g["phase1_n"].as_u64().unwrap();
+        let want = size_n(&[
+            "--margin",
+            "0.10",
+            "--proportion",
+            "0.10",
+            "--population",
+            &n1.to_string(),
+        ])
+        .min(n1);
+        assert_eq!(g["n"].as_u64().unwrap(), want, "{g}");
+        let area = &g["values"]["area"];
+        let in_group: Vec<&serde_json::Value> = strata
+            .iter()
+            .filter(|s| s["values"]["area"] == *area)
+            .collect();
+        let m: u64 = in_group.iter().map(|s| s["n"].as_u64().unwrap()).sum();
+        assert_eq!(m, want);
+        assert!(in_group
+            .iter()
+            .all(|s| s["n"].as_u64().unwrap() <= s["phase1_n"].as_u64().unwrap()));
+    }
+
+    // The draw: a subset of the phase-1 manifest, m_h per stratum, any thread count.
+    let draw = |seed: &str, out: &Path, threads: &str| {
+        let o = urval()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "draw",
+                "--phase2",
+                "--plan",
+                p(&p2b),
+                "--manifest",
+                p(&f.manifest),
+                "--seed",
+                seed,
+                "-o",
+                p(out),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let a = d.join("fas2.csv");
+    let b = d.join("fas2-again.csv");
+    let c = d.join("fas2-other.csv");
+    draw("777", &a, "1");
+    draw("777", &b, "4");
+    draw("778", &c, "2");
+    let (ta, tb, tc) = (
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap(),
+        std::fs::read_to_string(&c).unwrap(),
+    );
+    assert_eq!(ta, tb);
+    assert_ne!(ta, tc);
+    let phase1: std::collections::BTreeSet<String> = std::fs::read_to_string(&f.manifest)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    let mut per: BTreeMap<String, u64> = BTreeMap::new();
+    for l in ta.lines().skip(1) {
+        let kv = l.split(',').take(2).collect::<Vec<_>>().join(",");
+        assert!(phase1.contains(&kv), "{kv} is not a phase-1 record");
+        *per.entry(l.split(',').nth(1).unwrap().to_string())
+            .or_default() += 1;
+    }
+    for s in strata {
+        let area = s["values"]["area"].as_str().unwrap();
+        assert_eq!(
+            per.get(area).copied().unwrap_or(0),
+            s["n"].as_u64().unwrap()
+        );
+    }
+    let out = run_ok(&["verify", "--plan", p(&p2b), "--manifest", p(&a)]);
+    assert!(
+        out.starts_with("identical") && out.contains("phase 2"),
+        "{out}"
+    );
+    let mut lines: Vec<&str> = ta.lines().collect();
+    lines.remove(3);
+    std::fs::write(&a, lines.join("\n") + "\n").unwrap();
+    let (code, out, _) = run(&["verify", "--plan", p(&p2b), "--manifest", p(&a)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("1 records drawn but not in the manifest"),
+        "{out}"
+    );
+    // A plan for another manifest is refused.
+    let other = d.join("other.csv");
+    std::fs::write(&other, std::fs::read_to_string(&f.manifest).unwrap() + "\n").unwrap();
+    std::fs::copy(d.join("manifest.draw.json"), d.join("other.draw.json")).unwrap();
+    let (code, _, err) = run(&[
+        "draw",
+        "--phase2",
+        "--plan",
+        p(&p2b),
+        "--manifest",
+        p(&other),
+        "--seed",
+        "1",
+        "-o",
+        p(&d.join("x.csv")),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("checksums differ"), "{err}");
+
+    // The inspector's template of the subsample, filled, against the self-review.
+    let template1 = d.join("granskning.xlsx");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&f.manifest),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&template1),
+    ]);
+    let phase1_filled = d.join("kommunen.xlsx");
+    fill(&template1, &phase1_filled, &[], &|_, _| {});
+    let template2 = d.join("ivo.xlsx");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&b),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&template2),
+    ]);
+    let filled2 = d.join("ivo-ifylld.xlsx");
+    fill(&template2, &filled2, &[], &|_, _| {});
+    let out = run_ok(&[
+        "agreement",
+        "--manifest",
+        p(&f.manifest),
+        "--phase1",
+        p(&phase1_filled),
+        "--phase2",
+        p(&filled2),
+        "--spec",
+        &spec_path(),
+        "-o",
+        p(&d.join("agreement.csv")),
+    ]);
+    let m = v["total_n"].as_u64().unwrap();
+    assert!(
+        out.contains(&format!("{m} records re-reviewed of 120 self-reviewed")),
+        "{out}"
+    );
+}

@@ -460,6 +460,9 @@ pub struct DrawSidecar {
     /// A stage of a staged plan (`urval draw --stage`); absent for a one-stage draw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<StageDraw>,
+    /// A phase-2 subsample of a phase-1 manifest (`urval draw --phase2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<crate::phase2::PhaseDraw>,
 }
 
 impl DrawSidecar {

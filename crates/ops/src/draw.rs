@@ -786,6 +786,7 @@ pub fn draw_to_files(
             previous: previous.map(|p| p.0),
             selected_through_stage: total,
         }),
+        phase: None,
     };
     let side = sidecar_path(&args.output);
     let mut side_file = crate::files::AtomicFile::create(&side)?;

@@ -112,6 +112,7 @@ pub mod generate;
 pub mod indicators;
 pub mod manifest;
 pub mod overlap;
+pub mod phase2;
 pub mod plan;
 pub mod report;
 pub mod review;

@@ -73,6 +73,14 @@ pub struct DrawArgs {
     /// The stage-1 manifest a second stage extends.
     #[arg(long, value_name = "FILE", requires = "stage")]
     pub previous: Option<PathBuf>,
+    /// Draw the inspector's re-review (phase 2) from the phase-1 manifest (--manifest) with
+    /// the phase-2 plan (`urval plan --phase2`); no --extract. Use a seed of your own,
+    /// published once the self-review is back.
+    #[arg(long, requires = "manifest", conflicts_with_all = ["stage", "only", "include", "split_by", "pseudonymize"])]
+    pub phase2: bool,
+    /// Phase 2: the phase-1 manifest.
+    #[arg(long, value_name = "FILE", requires = "phase2")]
+    pub manifest: Option<PathBuf>,
     /// Rank bounds in standard deviations above n_h (testing the exact fallback).
     #[arg(long, hide = true, default_value_t = BOUND_SDS, allow_negative_numbers = true)]
     pub bound_sds: f64,
@@ -89,6 +97,27 @@ fn parse_start(s: &str) -> Result<f64, String> {
 
 /// Run `urval draw`.
 pub fn run(args: &DrawArgs) -> Result<Output> {
+    if let (true, Some(manifest)) = (args.phase2, &args.manifest) {
+        let side = urval_ops::phase2::draw_phase2(&urval_ops::phase2::Phase2Job {
+            plan: args.plan.clone(),
+            manifest: manifest.clone(),
+            seed: args.seed,
+            start: args.start,
+            output: args.output.clone(),
+            csv_dialect: args.csv_dialect.into(),
+            lang: args.lang.into(),
+        })?;
+        return Ok(Output::ok(format!(
+            "Phase-2 manifest written to {} ({} records for re-review, drawn from {})\n  seed {}, start {}; verify with: urval verify --plan {} --manifest {}\n",
+            args.output.display(),
+            thousands(side.selected),
+            manifest.display(),
+            args.seed,
+            args.start,
+            urval_ops::text::shell_quote(&args.plan.display().to_string()),
+            urval_ops::text::shell_quote(&args.output.display().to_string())
+        )));
+    }
     let plan = PlanFile::read(&args.plan)?;
     let extract = args.extract.resolve()?;
     let job = DrawJob {

@@ -13,7 +13,7 @@ use urval_ops::plan::{PlanRequest, Planned, Staging};
 
 /// Arguments of `urval plan`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("target").required(true).args(["margin", "total", "tolerable_rate"])))]
+#[command(group(ArgGroup::new("target").required(true).args(["margin", "total", "tolerable_rate", "agreement_margin", "tolerable_disagreement"])))]
 #[command(after_help = "Example:
   urval plan --extract sample-data/cases.parquet --key case_id --strata municipality_code,area \\
              --margin 0.10 --allocation domain --pages-column pages -o out/plan.json
@@ -25,11 +25,11 @@ pub struct PlanArgs {
     #[command(flatten)]
     quarantine: crate::cmd::common::QuarantineArgs,
     /// The record key column (string or integer).
-    #[arg(long, value_name = "COL")]
-    key: String,
+    #[arg(long, value_name = "COL", required_unless_present = "phase2")]
+    key: Option<String>,
     /// Strata columns, comma separated (e.g. municipality_code,area).
-    #[arg(long, value_name = "COL[,COL…]")]
-    strata: String,
+    #[arg(long, value_name = "COL[,COL…]", required_unless_present = "phase2")]
+    strata: Option<String>,
     /// A SQL filter on the rows in the population, e.g. "area = 'aldre'".
     #[arg(long = "where", value_name = "EXPR", allow_hyphen_values = true)]
     where_: Option<String>,
@@ -96,6 +96,27 @@ pub struct PlanArgs {
     allow_duplicate_keys: bool,
     #[command(flatten)]
     burden: BurdenArgs,
+    /// Size the inspector's re-review of a self-reviewed sample (phase 2): its population is
+    /// the phase-1 manifest's records (--manifest), sized by --agreement-margin or
+    /// --tolerable-disagreement, overall or --per a strata column.
+    #[arg(long, requires = "manifest", conflicts_with_all = ["key", "strata", "margin", "total", "tolerable_rate", "stages"])]
+    phase2: bool,
+    /// Phase 2: the phase-1 manifest (with its sidecar).
+    #[arg(long, value_name = "FILE", requires = "phase2")]
+    manifest: Option<PathBuf>,
+    /// Phase 2: estimate the disagreement rate to ±E.
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "E", requires = "phase2")]
+    agreement_margin: Option<f64>,
+    /// Phase 2: show that the disagreement rate is below T with confidence C.
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "T", requires = "phase2")]
+    tolerable_disagreement: Option<f64>,
+    /// Phase 2: the disagreement rate expected (P of a margin, default 0.5; R of a tolerable
+    /// rate, default 0).
+    #[arg(long, value_parser = crate::format::parse_rate, value_name = "R", requires = "phase2")]
+    expected_disagreement: Option<f64>,
+    /// Phase 2: size per value of this strata column (e.g. per municipality).
+    #[arg(long, value_name = "COL", requires = "phase2")]
+    per: Option<String>,
     /// Where to write plan.json.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -103,9 +124,15 @@ pub struct PlanArgs {
 
 /// Run `urval plan`.
 pub fn run(args: &PlanArgs) -> Result<Output> {
+    if args.phase2 {
+        return phase2(args);
+    }
     let rates = args.burden.rates()?;
     let extract = args.extract.resolve()?;
-    let strata_cols = split_names(&args.strata);
+    let (Some(key), Some(strata)) = (&args.key, &args.strata) else {
+        anyhow::bail!("give --key and --strata");
+    };
+    let strata_cols = split_names(strata);
     let (stages, attribute) = urval_ops::plan::staging(&Staging {
         stages: args.stages,
         first_fraction: args.first_fraction,
@@ -115,7 +142,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         max_first: args.max_first,
     })?;
     let req = PlanRequest {
-        key: args.key.clone(),
+        key: key.clone(),
         strata: strata_cols.clone(),
         where_: args.where_.clone(),
         checks: args.checks.clone(),
@@ -260,4 +287,64 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         text: t,
         code: u8::from(alloc.margin_met == Some(false)),
     })
+}
+
+/// `urval plan --phase2`: size the re-review of a self-reviewed sample.
+fn phase2(args: &PlanArgs) -> Result<Output> {
+    use urval_ops::phase2::{plan_phase2, Phase2Request, Phase2Target};
+    let Some(manifest) = &args.manifest else {
+        anyhow::bail!("--phase2 needs --manifest: the phase-1 manifest");
+    };
+    let target = match (args.agreement_margin, args.tolerable_disagreement) {
+        (Some(e), None) => Phase2Target::AgreementMargin(e),
+        (None, Some(t)) => Phase2Target::TolerableDisagreement(t),
+        _ => anyhow::bail!("--phase2 takes --agreement-margin E or --tolerable-disagreement T"),
+    };
+    let p = plan_phase2(&Phase2Request {
+        manifest: manifest.clone(),
+        target,
+        expected_disagreement: args.expected_disagreement,
+        confidence: args.confidence,
+        per: args.per.clone(),
+        output: args.output.clone(),
+    })?;
+    let mut t = String::new();
+    writeln!(t, "Phase-2 plan written to {}", args.output.display())?;
+    writeln!(
+        t,
+        "  re-review {} of the {} self-reviewed records ({})",
+        thousands(p.total_n),
+        thousands(p.phase1_total),
+        match target {
+            Phase2Target::AgreementMargin(e) => format!(
+                "the disagreement rate to ±{} points at {}",
+                pct(e).trim_end_matches(" %"),
+                pct(args.confidence)
+            ),
+            Phase2Target::TolerableDisagreement(x) => format!(
+                "a disagreement rate below {} shown at {}",
+                pct(x),
+                pct(args.confidence)
+            ),
+        }
+    )?;
+    if let Some(c) = &p.per {
+        writeln!(t, "  per {c}:")?;
+        for g in &p.groups {
+            writeln!(
+                t,
+                "    {:<24} {:>6} of {:>6}",
+                g.values.get(c).cloned().unwrap_or_default(),
+                thousands(g.n),
+                thousands(g.phase1_n)
+            )?;
+        }
+    }
+    writeln!(
+        t,
+        "  draw it with a seed of your own, published once the self-review is back: urval draw --phase2 --plan {} --manifest {} --seed S -o phase2.csv",
+        urval_ops::text::shell_quote(&args.output.display().to_string()),
+        urval_ops::text::shell_quote(&manifest.display().to_string())
+    )?;
+    Ok(Output::ok(t))
 }

@@ -44,10 +44,33 @@ pub struct VerifyArgs {
     /// key was pseudonymized).
     #[arg(long, value_name = "FILE")]
     secret_file: Option<PathBuf>,
+    /// A phase-2 manifest's phase-1 manifest (default: the one its sidecar names, beside it).
+    #[arg(long, value_name = "FILE")]
+    phase1: Option<PathBuf>,
 }
 
 /// Run `urval verify`.
 pub fn run(args: &VerifyArgs) -> Result<Output> {
+    // A phase-2 subsample is verified against its phase-1 manifest, not the extract.
+    let side_path = urval_ops::manifest::sidecar_path(&args.manifest);
+    if side_path.exists() {
+        let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
+        if side.phase.is_some() {
+            let v = urval_ops::phase2::verify_phase2(
+                &args.manifest,
+                &args.plan,
+                args.phase1.as_deref(),
+            )?;
+            let mut text = v.text(&args.manifest.display().to_string());
+            if v.identical() {
+                text = text.replacen('\n', " (phase 2: the re-review subsample)\n", 1);
+            }
+            return Ok(Output {
+                text,
+                code: u8::from(!v.identical()),
+            });
+        }
+    }
     let plan = PlanFile::read(&args.plan)?;
     let extract = args.extract.resolve()?;
     let req = VerifyRequest {

@@ -1,0 +1,576 @@
+//! The inspector's re-review (phase 2 of a two-phase review): how many of the self-reviewed
+//! records to re-review (`urval plan --phase2`) and which (`urval draw --phase2`).
+//!
+//! **Sizing.** The population of phase 2 is the phase-1 sample itself (the n'_h records of
+//! each stratum in the phase-1 manifest). For each group (the whole sample, or each value of
+//! `--per COL`) with n'_g records: to estimate the disagreement rate to ±E,
+//! `urval_design::share_size` with N = n'_g (Cochran's n0 with the finite population
+//! correction, P = the expected disagreement, 0.5 by default); to show that it is below T with
+//! confidence C, `urval_design::attribute_size` with N = n'_g (hypergeometric; K from the
+//! expected disagreement, 0 by default). The group's m_g records are spread over its strata in
+//! proportion to n'_h (largest remainders within 0 ≤ m_h ≤ n'_h), so within a group every
+//! self-reviewed record has the same chance of re-review.
+//!
+//! **Drawing.** Per stratum the m_h phase-1 records with the smallest (u − start) mod 1,
+//! u = prn(seed, key), ties by key — the PRN rule of every draw, applied to the phase-1
+//! manifest's records: a simple random subsample, reproducible and verifiable. The seed is
+//! the inspector's, chosen when the self-review is back: with the phase-1 seed (published in
+//! the manifest's sidecar) a municipality could compute in advance which records will be
+//! re-reviewed, and a self-review that knows which of its answers are checked is no longer
+//! the self-review the re-review measures.
+
+use crate::artifacts::{describe, DrawSidecar, DrawnStratum};
+use crate::bail;
+use crate::error::{Context, Result};
+use crate::manifest::{manifest_rows, sidecar_path, ManifestColumns, ManifestStyle};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use urval_report::xlsx::CsvDialect;
+use urval_report::Lang;
+use urval_sample::{prn53, rank, start53, PRN_SPEC_VERSION, TWO_POW_53};
+
+/// The phase-2 plan format version.
+pub const PHASE2_PLAN_VERSION: u32 = 1;
+
+/// What phase 2 is sized for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Phase2Target {
+    /// Estimate the disagreement rate to ±E.
+    AgreementMargin(f64),
+    /// Show that the disagreement rate is below T.
+    TolerableDisagreement(f64),
+}
+
+/// One stratum of the phase-1 sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase2Stratum {
+    /// Column → value.
+    pub values: BTreeMap<String, String>,
+    /// N_h of the population (from the phase-1 sidecar).
+    pub population: u64,
+    /// n'_h: the phase-1 records.
+    pub phase1_n: u64,
+    /// m_h: the records to re-review.
+    pub n: u64,
+}
+
+/// One group the size is computed for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase2Group {
+    /// `--per` column → value (empty for the whole sample).
+    pub values: BTreeMap<String, String>,
+    /// n'_g.
+    pub phase1_n: u64,
+    /// m_g.
+    pub n: u64,
+}
+
+/// `phase2-plan.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase2Plan {
+    /// Always `urval-phase2-plan`.
+    pub kind: String,
+    /// [`PHASE2_PLAN_VERSION`].
+    pub version: u32,
+    /// The urval that wrote it.
+    pub urval_version: String,
+    /// The phase-1 manifest's file name.
+    pub manifest: String,
+    /// XXH3-128 of the phase-1 manifest: the draw refuses another.
+    pub manifest_hash: String,
+    /// The key column.
+    pub key: String,
+    /// The strata columns.
+    pub strata_columns: Vec<String>,
+    /// The target.
+    pub target: Phase2Target,
+    /// The expected disagreement rate.
+    pub expected_disagreement: f64,
+    /// C.
+    pub confidence: f64,
+    /// The `--per` column, if any.
+    #[serde(deserialize_with = "required")]
+    pub per: Option<String>,
+    /// The groups.
+    pub groups: Vec<Phase2Group>,
+    /// The strata.
+    pub strata: Vec<Phase2Stratum>,
+    /// Σ n'_h.
+    pub phase1_total: u64,
+    /// Σ m_h.
+    pub total_n: u64,
+}
+
+fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
+}
+
+impl Phase2Plan {
+    /// Read and check a phase-2 plan.
+    ///
+    /// # Errors
+    /// Unreadable, another kind or version, a field missing, or m_h > n'_h.
+    pub fn read(path: &Path) -> Result<Phase2Plan> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a urval phase-2 plan", path.display()))?;
+        if v["kind"] != "urval-phase2-plan" || v["version"] != PHASE2_PLAN_VERSION {
+            bail!(
+                "{}: not a urval phase-2 plan of version {PHASE2_PLAN_VERSION} (urval plan --phase2 writes one)",
+                path.display()
+            );
+        }
+        let p: Phase2Plan = serde_json::from_value(v)
+            .with_context(|| format!("{}: not a urval phase-2 plan", path.display()))?;
+        for s in &p.strata {
+            if s.n > s.phase1_n {
+                bail!(
+                    "{}: stratum {} asks for {} of {} records",
+                    path.display(),
+                    describe(&s.values, &p.strata_columns),
+                    s.n,
+                    s.phase1_n
+                );
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// What to size.
+#[derive(Debug, Clone)]
+pub struct Phase2Request {
+    /// The phase-1 manifest (with its sidecar).
+    pub manifest: PathBuf,
+    /// The target.
+    pub target: Phase2Target,
+    /// The expected disagreement rate (P for a margin, R for a tolerable rate).
+    pub expected_disagreement: Option<f64>,
+    /// C.
+    pub confidence: f64,
+    /// Size per value of this strata column.
+    pub per: Option<String>,
+    /// Where phase2-plan.json goes.
+    pub output: PathBuf,
+}
+
+/// The phase-1 manifest's records per stratum (values in column order → keys), with the
+/// manifest's key and strata columns.
+type Phase1 = (String, Vec<String>, BTreeMap<Vec<String>, Vec<String>>);
+
+fn phase1_records(manifest: &Path) -> Result<Phase1> {
+    let (key, strata) = crate::manifest::manifest_layout(manifest)?;
+    let mut by: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for r in manifest_rows(manifest, &key, &strata)? {
+        by.entry(r.values).or_default().push(r.key);
+    }
+    Ok((key, strata, by))
+}
+
+/// Size phase 2 and write phase2-plan.json.
+///
+/// # Errors
+/// Unreadable manifest or sidecar; a `--per` column that is not a strata column; a target
+/// the design math refuses.
+pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
+    let side_path = sidecar_path(&req.manifest);
+    let side = DrawSidecar::read(&side_path)?;
+    side.check_manifest(&side_path, &req.manifest)?;
+    let (key, strata_columns, records) = phase1_records(&req.manifest)?;
+    let per_idx = match &req.per {
+        None => None,
+        Some(c) => Some(
+            strata_columns
+                .iter()
+                .position(|s| s == c)
+                .with_context(|| {
+                    format!(
+                        "--per {c:?}: give a strata column of the manifest ({})",
+                        strata_columns.join(", ")
+                    )
+                })?,
+        ),
+    };
+    let population_of: BTreeMap<Vec<String>, u64> = side
+        .strata
+        .iter()
+        .map(|s| {
+            (
+                strata_columns
+                    .iter()
+                    .map(|c| s.values.get(c).cloned().unwrap_or_default())
+                    .collect(),
+                s.population,
+            )
+        })
+        .collect();
+    // Groups: value of the --per column (or one group) → the strata in it.
+    let mut groups: BTreeMap<Option<String>, Vec<Vec<String>>> = BTreeMap::new();
+    for values in records.keys() {
+        groups
+            .entry(per_idx.map(|i| values[i].clone()))
+            .or_default()
+            .push(values.clone());
+    }
+    let expected = req.expected_disagreement;
+    let mut out_groups = Vec::new();
+    let mut out_strata = Vec::new();
+    for (g, members) in &groups {
+        let counts: Vec<u64> = members.iter().map(|v| records[v].len() as u64).collect();
+        let big: u64 = counts.iter().sum();
+        let m = match req.target {
+            Phase2Target::AgreementMargin(e) => {
+                let mut spec = urval_design::ShareSpec::new(e, req.confidence);
+                spec.proportion = expected.unwrap_or(0.5);
+                spec.population = Some(big);
+                urval_design::share_size(&spec)?.n
+            }
+            Phase2Target::TolerableDisagreement(t) => {
+                urval_design::attribute_size(&urval_design::AttributeSpec {
+                    tolerable_rate: t,
+                    expected: urval_design::Expected::Rate(expected.unwrap_or(0.0)),
+                    confidence: req.confidence,
+                    population: Some(big),
+                    likelihood: None,
+                })?
+                .n
+            }
+        }
+        .min(big);
+        let weights: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        let lo = vec![0u64; counts.len()];
+        let split = urval_design::apportion(m, &weights, &counts, &lo, &counts);
+        out_groups.push(Phase2Group {
+            values: match (g, &req.per) {
+                (Some(v), Some(c)) => BTreeMap::from([(c.clone(), v.clone())]),
+                _ => BTreeMap::new(),
+            },
+            phase1_n: big,
+            n: m,
+        });
+        for ((values, &n1), &mh) in members.iter().zip(&counts).zip(&split) {
+            out_strata.push(Phase2Stratum {
+                values: strata_columns
+                    .iter()
+                    .cloned()
+                    .zip(values.iter().cloned())
+                    .collect(),
+                population: population_of.get(values).copied().unwrap_or(n1),
+                phase1_n: n1,
+                n: mh,
+            });
+        }
+    }
+    out_strata.sort_by(|a, b| a.values.cmp(&b.values));
+    let plan = Phase2Plan {
+        kind: "urval-phase2-plan".to_string(),
+        version: PHASE2_PLAN_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        manifest: crate::files::file_name(&req.manifest),
+        manifest_hash: crate::files::file_hash(&req.manifest)?,
+        key,
+        strata_columns,
+        target: req.target,
+        expected_disagreement: expected.unwrap_or(match req.target {
+            Phase2Target::AgreementMargin(_) => 0.5,
+            Phase2Target::TolerableDisagreement(_) => 0.0,
+        }),
+        confidence: req.confidence,
+        per: req.per.clone(),
+        phase1_total: out_strata.iter().map(|s| s.phase1_n).sum(),
+        total_n: out_strata.iter().map(|s| s.n).sum(),
+        groups: out_groups,
+        strata: out_strata,
+    };
+    crate::files::write_json(&req.output, &plan)
+        .with_context(|| format!("writing {}", req.output.display()))?;
+    Ok(plan)
+}
+
+/// Which phase-2 draw a sidecar describes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDraw {
+    /// Always 2.
+    pub phase: u32,
+    /// The phase-1 manifest's file name.
+    pub phase1_manifest: String,
+    /// Its XXH3-128.
+    pub phase1_hash: String,
+}
+
+/// A phase-2 draw to files.
+#[derive(Debug, Clone)]
+pub struct Phase2Job {
+    /// phase2-plan.json.
+    pub plan: PathBuf,
+    /// The phase-1 manifest.
+    pub manifest: PathBuf,
+    /// The inspector's seed.
+    pub seed: u64,
+    /// The start.
+    pub start: f64,
+    /// The phase-2 manifest (`.csv`, `.parquet` or `.xlsx`).
+    pub output: PathBuf,
+    /// A CSV's dialect.
+    pub csv_dialect: CsvDialect,
+    /// A spreadsheet's language.
+    pub lang: Lang,
+}
+
+/// One stratum's subsample: its values and the (key, u) picked, sorted by key.
+type Picked = (Vec<String>, Vec<(String, f64)>);
+
+/// The subsample: per stratum the m_h phase-1 keys with the smallest ranks, sorted by key.
+fn select(
+    plan: &Phase2Plan,
+    records: &BTreeMap<Vec<String>, Vec<String>>,
+    seed: u64,
+    start: f64,
+) -> Result<Vec<Picked>> {
+    let s53 = start53(start);
+    let mut out = Vec::new();
+    for s in &plan.strata {
+        let values: Vec<String> = plan
+            .strata_columns
+            .iter()
+            .map(|c| s.values.get(c).cloned().unwrap_or_default())
+            .collect();
+        let keys = records.get(&values).map(Vec::as_slice).unwrap_or(&[]);
+        if keys.len() as u64 != s.phase1_n {
+            bail!(
+                "stratum {} has {} records in the phase-1 manifest, the phase-2 plan says {}: plan phase 2 again",
+                describe(&s.values, &plan.strata_columns),
+                keys.len(),
+                s.phase1_n
+            );
+        }
+        let mut ranked: Vec<(u64, &String)> = keys
+            .iter()
+            .map(|k| (rank(prn53(seed, k.as_bytes()), s53), k))
+            .collect();
+        ranked.sort();
+        let mut picked: Vec<(String, f64)> = ranked
+            .into_iter()
+            .take(s.n as usize)
+            .map(|(_, k)| {
+                (
+                    k.clone(),
+                    prn53(seed, k.as_bytes()) as f64 / TWO_POW_53 as f64,
+                )
+            })
+            .collect();
+        picked.sort_by(|a, b| a.0.cmp(&b.0));
+        out.push((values, picked));
+    }
+    Ok(out)
+}
+
+/// Draw phase 2 from the phase-1 manifest and write the phase-2 manifest and its sidecar.
+///
+/// # Errors
+/// A plan for another manifest (checksums differ), unreadable files, an output of another
+/// type.
+pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
+    let plan = Phase2Plan::read(&job.plan)?;
+    if !(0.0..1.0).contains(&job.start) {
+        bail!("start must be in [0, 1), got {}", job.start);
+    }
+    let hash = crate::files::file_hash(&job.manifest)?;
+    if hash != plan.manifest_hash {
+        bail!(
+            "{}: not the phase-1 manifest {} was planned for (checksums differ)",
+            job.manifest.display(),
+            crate::files::file_name(&job.plan)
+        );
+    }
+    let ext = crate::files::extension(&job.output);
+    if !matches!(ext.as_str(), "csv" | "parquet" | "xlsx") {
+        bail!(
+            "{}: the manifest must end in .csv, .parquet or .xlsx",
+            job.output.display()
+        );
+    }
+    let side1_path = sidecar_path(&job.manifest);
+    let side1 = DrawSidecar::read(&side1_path)?;
+    let (_, _, records) = phase1_records(&job.manifest)?;
+    let picked = select(&plan, &records, job.seed, job.start)?;
+    let width = 1 + plan.strata_columns.len();
+    let mut text: Vec<Vec<String>> = vec![Vec::new(); width];
+    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+    for ((values, rows), s) in picked.iter().zip(&plan.strata) {
+        for (k, u) in rows {
+            text[0].push(k.clone());
+            for (j, v) in values.iter().enumerate() {
+                text[1 + j].push(v.clone());
+            }
+            prn.push(*u);
+            pi.push(s.n as f64 / s.population as f64);
+            weight.push(s.population as f64 / s.n as f64);
+        }
+    }
+    let mut names = vec![plan.key.clone()];
+    names.extend(plan.strata_columns.iter().cloned());
+    let columns = ManifestColumns {
+        names,
+        text,
+        prn,
+        prn_hidden: !side1.prn_in_manifest,
+        pi,
+        weight,
+        n_text_before_numbers: width,
+    };
+    let plan_hash = crate::files::file_hash(&job.plan)?;
+    let name = |p: &Path| crate::files::file_name(p);
+    let style = ManifestStyle {
+        dialect: job.csv_dialect,
+        lang: job.lang,
+        about: vec![
+            (
+                match job.lang {
+                    Lang::Sv => "Vad",
+                    Lang::En => "What",
+                }
+                .to_string(),
+                match job.lang {
+                    Lang::Sv => format!(
+                        "{} akter för omgranskning (fas 2), dragna ur {} med permanenta slumptal",
+                        plan.total_n,
+                        name(&job.manifest)
+                    ),
+                    Lang::En => format!(
+                        "{} records for re-review (phase 2), drawn from {} with permanent random numbers",
+                        plan.total_n,
+                        name(&job.manifest)
+                    ),
+                },
+            ),
+            ("seed".to_string(), job.seed.to_string()),
+            ("start".to_string(), job.start.to_string()),
+            ("plan".to_string(), name(&job.plan)),
+        ],
+    };
+    crate::files::refuse_overwriting_inputs(
+        &[job.output.clone(), sidecar_path(&job.output)],
+        &urval_ingest::Extract::resolve(&[job.manifest.display().to_string()], Some(b','))?,
+        &[&job.plan],
+    )?;
+    let staged = crate::manifest::write_manifest(&job.output, &columns, &style)?;
+    let selected = columns.prn.len() as u64;
+    let sidecar = DrawSidecar {
+        kind: "urval-draw".to_string(),
+        version: crate::artifacts::DRAW_SIDECAR_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        prn_spec_version: PRN_SPEC_VERSION,
+        prn: "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the m_h phase-1 records with the smallest (u - start) mod 1, ties by key".to_string(),
+        seed: job.seed,
+        start: job.start,
+        only: None,
+        include: Vec::new(),
+        pseudonymized: side1.pseudonymized.clone(),
+        plan: name(&job.plan),
+        plan_hash,
+        extract_fingerprint: side1.extract_fingerprint.clone(),
+        manifest: name(&job.output),
+        manifest_hash: crate::files::file_hash(staged.path())?,
+        rows_read: plan.phase1_total,
+        rows_used: plan.phase1_total,
+        rows_excluded: 0,
+        rows_quarantined: 0,
+        rows_outside_only: 0,
+        files: side1.files.clone(),
+        selected,
+        split_files: Vec::new(),
+        prn_in_manifest: side1.prn_in_manifest,
+        strata: plan
+            .strata
+            .iter()
+            .map(|s| DrawnStratum {
+                values: s.values.clone(),
+                population: s.population,
+                n: s.n,
+                drawn: s.n,
+                n_stage1: None,
+            })
+            .collect(),
+        stage: None,
+        phase: Some(PhaseDraw {
+            phase: 2,
+            phase1_manifest: name(&job.manifest),
+            phase1_hash: plan.manifest_hash.clone(),
+        }),
+    };
+    let side = sidecar_path(&job.output);
+    let mut f = crate::files::AtomicFile::create(&side)?;
+    std::io::Write::write_all(f.writer(), crate::files::to_json_text(&sidecar)?.as_bytes())?;
+    let staged_side = f.finish()?;
+    staged.publish()?;
+    staged_side.publish()?;
+    Ok(sidecar)
+}
+
+/// Verify a phase-2 manifest: draw it again from the phase-1 manifest (named in its sidecar,
+/// beside it, or given) and compare record by record.
+///
+/// # Errors
+/// Unreadable files, a phase-1 manifest other than the one drawn from.
+pub fn verify_phase2(
+    manifest: &Path,
+    plan_path: &Path,
+    phase1: Option<&Path>,
+) -> Result<crate::verify::Verified> {
+    let side_path = sidecar_path(manifest);
+    let side = DrawSidecar::read(&side_path)?;
+    let Some(ph) = &side.phase else {
+        bail!("{}: not a phase-2 manifest", manifest.display());
+    };
+    let plan = Phase2Plan::read(plan_path)?;
+    let p1: PathBuf = match phase1 {
+        Some(p) => p.to_path_buf(),
+        None => manifest
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&ph.phase1_manifest),
+    };
+    if crate::files::file_hash(&p1)? != ph.phase1_hash {
+        bail!(
+            "{}: not the phase-1 manifest this sample was drawn from (checksums differ)",
+            p1.display()
+        );
+    }
+    let (_, _, records) = phase1_records(&p1)?;
+    let picked = select(&plan, &records, side.seed, side.start)?;
+    let expected: std::collections::BTreeSet<(Vec<String>, String)> = picked
+        .into_iter()
+        .flat_map(|(v, rows)| rows.into_iter().map(move |(k, _)| (v.clone(), k)))
+        .collect();
+    let rows = manifest_rows(manifest, &plan.key, &plan.strata_columns)?;
+    let found: std::collections::BTreeSet<(Vec<String>, String)> = rows
+        .iter()
+        .map(|r| (r.values.clone(), r.key.clone()))
+        .collect();
+    let not_as_written = side
+        .check_manifest(&side_path, manifest)
+        .err()
+        .map(|e| e.to_string());
+    Ok(crate::verify::Verified {
+        seed: side.seed,
+        start: side.start,
+        expected: expected.len() as u64,
+        missing: expected.difference(&found).cloned().collect(),
+        extra: found.difference(&expected).cloned().collect(),
+        repeated: (rows.len() - found.len()) as u64,
+        not_as_written,
+        stage: None,
+    })
+}
