@@ -856,11 +856,60 @@ fn phase_two_is_sized_drawn_and_verified() {
         "--spec",
         &spec_path(),
         "-o",
-        p(&d.join("agreement.csv")),
+        p(&d.join("agreement.json")),
     ]);
     let m = v["total_n"].as_u64().unwrap();
     assert!(
         out.contains(&format!("{m} records re-reviewed of 120 self-reviewed")),
         "{out}"
     );
+
+    // The report of the two-phase review: what stays with the municipality, what is
+    // requested, and the agreement per question.
+    let md = d.join("rapport.md");
+    run_ok(&[
+        "report",
+        "--plan",
+        p(&d.join("plan.json")),
+        "--manifest",
+        p(&f.manifest),
+        "--phase2-plan",
+        p(&p2b),
+        "--agreement",
+        p(&d.join("agreement.json")),
+        "-o",
+        p(&md),
+    ]);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("## Egengranskning och omgranskning"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| Fas 1: kommunen granskar själv | 120 |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("| Fas 2: begärs för omgranskning | {m} |")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("I fas 2 begär inspektionen {m} av dem")));
+    for q in QUESTIONS {
+        let escaped = q.replace('_', "\\_");
+        assert!(text.contains(&format!("| {escaped} | ")), "{q}: {text}");
+    }
+    // A phase-2 plan of another manifest is refused.
+    let (code, _, err) = run(&[
+        "report",
+        "--plan",
+        p(&d.join("plan.json")),
+        "--manifest",
+        p(&c),
+        "--phase2-plan",
+        p(&p2b),
+        "-o",
+        p(&md),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("another manifest"), "{err}");
 }

@@ -51,6 +51,10 @@ pub struct ReportJob {
     pub labels: Option<PathBuf>,
     /// A previous request's manifest: the report says how many records the two share.
     pub previous: Option<PathBuf>,
+    /// A two-phase review: the phase-2 plan (`urval plan --phase2`) of this plan's draw.
+    pub phase2_plan: Option<PathBuf>,
+    /// After the re-review: the agreement table (`urval agreement -o FILE.json`).
+    pub agreement: Option<PathBuf>,
 }
 
 /// Sweden's 21 county codes with their names (Statistics Sweden's län codes).
@@ -598,6 +602,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         });
     }
     let staged = staged_model(&plan, &single_split, args.only.is_some());
+    let two_phase = two_phase_model(&plan, args)?;
     let big = plan.total_population;
     let (curve, precision) = design_precision(&plan, requested.as_deref(), &strata, lang)?;
     let draw = match &args.manifest {
@@ -722,7 +727,105 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         overlap,
         attachments: Vec::new(),
         staged,
+        two_phase,
     })
+}
+
+/// A two-phase review over the report's strata: the phase-1 records (the plan's, reviewed
+/// where they are), the phase-2 records requested (m_h at each stratum's mean pages), and
+/// after the re-review the agreement table's total rows.
+///
+/// # Errors
+/// Unreadable files; a phase-2 plan of another manifest than `--manifest`; an agreement
+/// table without a phase-2 plan.
+fn two_phase_model(plan: &PlanFile, args: &ReportJob) -> Result<Option<urval_report::TwoPhase>> {
+    let Some(p2_path) = &args.phase2_plan else {
+        if args.agreement.is_some() {
+            bail!("--agreement needs --phase2-plan: the agreement is the re-review of that plan's subsample");
+        }
+        return Ok(None);
+    };
+    let p2 = crate::phase2::Phase2Plan::read(p2_path)?;
+    if let Some(m) = &args.manifest {
+        if file_hash(m)? != p2.manifest_hash {
+            bail!(
+                "{}: the phase-2 plan was made for another manifest than {} (checksums differ)",
+                p2_path.display(),
+                m.display()
+            );
+        }
+    }
+    let rates = &plan.burden.rates;
+    let m_of: BTreeMap<Vec<String>, u64> = p2
+        .strata
+        .iter()
+        .map(|s| {
+            (
+                plan.strata_columns
+                    .iter()
+                    .map(|c| s.values.get(c).cloned().unwrap_or_default())
+                    .collect(),
+                s.n,
+            )
+        })
+        .collect();
+    let (mut one, mut two) = (Burden::default(), Burden::default());
+    for (s, values) in plan.strata.iter().zip(plan.strata_values()) {
+        let b1 = burden_of(s.n, s.mean_pages, rates);
+        one.records += b1.records;
+        one.pages += b1.pages;
+        one.working_days += b1.working_days;
+        let m = m_of.get(&values).copied().unwrap_or(0).min(s.n);
+        let b2 = burden_of(m, s.mean_pages, rates);
+        two.records += b2.records;
+        two.pages += b2.pages;
+        two.working_days += b2.working_days;
+    }
+    let agreement = match &args.agreement {
+        None => Vec::new(),
+        Some(a) => {
+            let text = std::fs::read_to_string(a)
+                .with_context(|| format!("cannot read {}", a.display()))?;
+            let rows: Vec<Value> = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{}: not an agreement table (urval agreement -o FILE.json)",
+                    a.display()
+                )
+            })?;
+            rows.iter()
+                .filter(|r| r["level"] == "total")
+                .map(|r| {
+                    let f = |k: &str| r[k].as_f64();
+                    urval_report::AgreementLine {
+                        indicator: r["indicator"].as_str().unwrap_or_default().to_string(),
+                        n: r["n"].as_u64().unwrap_or(0),
+                        agreement: f("agreement"),
+                        kappa: f("kappa"),
+                        kappa_lower: f("kappa_lower"),
+                        kappa_upper: f("kappa_upper"),
+                        disagreement_upper: f("disagreement_upper"),
+                        self_estimate: f("self_estimate"),
+                        corrected: f("corrected"),
+                        corrected_lower: f("corrected_lower"),
+                        corrected_upper: f("corrected_upper"),
+                    }
+                })
+                .collect()
+        }
+    };
+    let (margin, tolerable) = match p2.target {
+        crate::phase2::Phase2Target::AgreementMargin(e) => (Some(e), None),
+        crate::phase2::Phase2Target::TolerableDisagreement(t) => (None, Some(t)),
+    };
+    Ok(Some(urval_report::TwoPhase {
+        phase1: one,
+        phase2: two,
+        margin,
+        tolerable,
+        confidence: p2.confidence,
+        per: p2.per.clone(),
+        agreement,
+    }))
 }
 
 /// A staged plan's two stages over the report's strata: each stage's burden summed per

@@ -338,6 +338,10 @@ pub struct ReportStep {
     pub labels: Option<String>,
     /// A previous request's manifest: the records the two share.
     pub previous: Option<String>,
+    /// A two-phase review's phase-2 plan.
+    pub phase2_plan: Option<String>,
+    /// The agreement table after the re-review (JSON).
+    pub agreement: Option<String>,
 }
 
 /// One step of a pipeline, by its `command`.
@@ -1161,6 +1165,8 @@ fn run_step(
                 ),
                 labels: s.labels.as_deref().map(&mut input),
                 previous: s.previous.as_deref().map(&mut input),
+                phase2_plan: s.phase2_plan.as_deref().map(&mut input),
+                agreement: s.agreement.as_deref().map(&mut input),
             };
             let report = crate::report::report_to_file(&job)?;
             Done {

@@ -328,6 +328,8 @@ fn requests_are_checked_against_the_population() {
             date: None,
             labels: None,
             previous: None,
+            phase2_plan: None,
+            agreement: None,
         })
         .map(|_| ())
         .map_err(|e| e.to_string())

@@ -277,6 +277,53 @@ pub fn render_html(r: &Report) -> String {
         let _ = writeln!(s, "<p class=\"overlap\">{}</p>", esc(&p));
     }
 
+    // A two-phase review: the self-review and the re-review.
+    let (phase_rows, agreement_rows) = crate::tables::two_phase_rows(r);
+    if !phase_rows.is_empty() {
+        let _ = writeln!(s, "<h2>{}</h2>", esc(w.two_phase));
+        for p in sentences::two_phase(r) {
+            let _ = writeln!(s, "<p>{}</p>", esc(&p));
+        }
+        let _ = write!(
+            s,
+            "<table class=\"phases\"><thead><tr><th></th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(w.records),
+            esc(w.pages),
+            esc(w.working_days)
+        );
+        for row in &phase_rows {
+            let _ = write!(
+                s,
+                "<tr>{}</tr>",
+                row.iter()
+                    .map(|c| format!("<td>{}</td>", esc(c)))
+                    .collect::<String>()
+            );
+        }
+        s.push_str("</tbody></table>\n");
+        if !agreement_rows.is_empty() {
+            let _ = write!(
+                s,
+                "<table class=\"agreement\"><thead><tr><th>{}</th><th>n</th><th>{}</th><th>kappa</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+                esc(w.question),
+                esc(w.agreement_col),
+                esc(w.disagreement_upper_col),
+                esc(w.self_col),
+                esc(w.corrected_col)
+            );
+            for row in &agreement_rows {
+                let _ = write!(
+                    s,
+                    "<tr>{}</tr>",
+                    row.iter()
+                        .map(|c| format!("<td>{}</td>", esc(c)))
+                        .collect::<String>()
+                );
+            }
+            s.push_str("</tbody></table>\n");
+        }
+    }
+
     // A staged request: stage 1 now, stage 2 only if needed.
     let stage_rows = crate::tables::stage_rows(r);
     if !stage_rows.is_empty() {

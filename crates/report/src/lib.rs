@@ -313,6 +313,53 @@ pub struct StagedRule {
     pub single: Burden,
 }
 
+/// A two-phase review: the municipality reviews its records itself (phase 1), the
+/// inspectorate re-reviews a subsample (phase 2).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TwoPhase {
+    /// The records reviewed where they are (phase 1).
+    pub phase1: Burden,
+    /// The records requested for re-review (phase 2).
+    pub phase2: Burden,
+    /// Phase 2 sized to estimate the disagreement rate to ±E.
+    pub margin: Option<f64>,
+    /// Phase 2 sized to show the disagreement rate below T.
+    pub tolerable: Option<f64>,
+    /// C.
+    pub confidence: f64,
+    /// Sized per value of this column.
+    pub per: Option<String>,
+    /// After the re-review: one line per question.
+    pub agreement: Vec<AgreementLine>,
+}
+
+/// One question's agreement (the total row of `urval agreement`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgreementLine {
+    /// The question.
+    pub indicator: String,
+    /// Records both answered.
+    pub n: u64,
+    /// Raw agreement.
+    pub agreement: Option<f64>,
+    /// Cohen's kappa.
+    pub kappa: Option<f64>,
+    /// Its lower limit.
+    pub kappa_lower: Option<f64>,
+    /// Its upper limit.
+    pub kappa_upper: Option<f64>,
+    /// The disagreement rate's upper bound.
+    pub disagreement_upper: Option<f64>,
+    /// The self-review's share.
+    pub self_estimate: Option<f64>,
+    /// The corrected share.
+    pub corrected: Option<f64>,
+    /// Its lower limit.
+    pub corrected_lower: Option<f64>,
+    /// Its upper limit.
+    pub corrected_upper: Option<f64>,
+}
+
 /// Everything the report shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
@@ -363,6 +410,9 @@ pub struct Report {
     /// A staged plan's two stages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staged: Option<Staged>,
+    /// A two-phase review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_phase: Option<TwoPhase>,
 }
 
 #[cfg(test)]
@@ -461,6 +511,7 @@ mod tests {
             overlap: None,
             attachments: Vec::new(),
             staged: None,
+            two_phase: None,
         }
     }
 

@@ -150,6 +150,50 @@ pub fn render_markdown(r: &Report) -> String {
     if let Some(p) = sentences::overlap(r) {
         let _ = writeln!(s, "{}\n", prose(&p));
     }
+    let (phase_rows, agreement_rows) = crate::tables::two_phase_rows(r);
+    if !phase_rows.is_empty() {
+        let _ = writeln!(s, "## {}\n", w.two_phase);
+        for p in sentences::two_phase(r) {
+            let _ = writeln!(s, "{}\n", prose(&p));
+        }
+        let _ = writeln!(
+            s,
+            "| | {} | {} | {} |\n|---|---:|---:|---:|",
+            w.records, w.pages, w.working_days
+        );
+        for row in &phase_rows {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                cell(&row[0]),
+                row[1],
+                row[2],
+                row[3]
+            );
+        }
+        s.push('\n');
+        if !agreement_rows.is_empty() {
+            let _ = writeln!(
+                s,
+                "| {} | n | {} | kappa | {} | {} | {} |\n|---|---:|---:|---:|---:|---:|---:|",
+                w.question, w.agreement_col, w.disagreement_upper_col, w.self_col, w.corrected_col
+            );
+            for row in &agreement_rows {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    cell(&row[0]),
+                    row[1],
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6]
+                );
+            }
+            s.push('\n');
+        }
+    }
     let stage_rows = crate::tables::stage_rows(r);
     if !stage_rows.is_empty() {
         let _ = writeln!(s, "## {}\n", w.stages);

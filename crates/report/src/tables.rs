@@ -246,3 +246,53 @@ pub fn stage_rows(r: &Report) -> Vec<[String; 4]> {
     }
     rows
 }
+
+/// The two-phase table's rows (label, records, pages, working days) and the agreement
+/// table's rows (question, n, agreement, kappa with interval, disagreement bound,
+/// self-review share, corrected share with interval) as text.
+pub fn two_phase_rows(r: &Report) -> (Vec<[String; 4]>, Vec<[String; 7]>) {
+    let Some(tp) = &r.two_phase else {
+        return (Vec::new(), Vec::new());
+    };
+    let lang = r.lang;
+    let w = crate::text::words(lang);
+    let row = |label: &str, b: &crate::Burden| {
+        [
+            label.to_string(),
+            crate::text::fmt_int(lang, b.records),
+            crate::text::fmt_dec(lang, b.pages, 0),
+            crate::text::fmt_dec(lang, b.working_days, 1),
+        ]
+    };
+    let pct = |v: Option<f64>| v.map_or("–".to_string(), |x| crate::text::fmt_pct(lang, x));
+    let dec = |v: Option<f64>| v.map_or("–".to_string(), |x| crate::text::fmt_dec(lang, x, 2));
+    let lines = tp
+        .agreement
+        .iter()
+        .map(|a| {
+            [
+                a.indicator.clone(),
+                crate::text::fmt_int(lang, a.n),
+                pct(a.agreement),
+                match (a.kappa, a.kappa_lower, a.kappa_upper) {
+                    (Some(_), Some(l), Some(u)) => {
+                        format!("{} ({}–{})", dec(a.kappa), dec(Some(l)), dec(Some(u)))
+                    }
+                    _ => dec(a.kappa),
+                },
+                pct(a.disagreement_upper),
+                pct(a.self_estimate),
+                match (a.corrected, a.corrected_lower, a.corrected_upper) {
+                    (Some(c), Some(l), Some(u)) => {
+                        format!("{} ({}–{})", pct(Some(c)), pct(Some(l)), pct(Some(u)))
+                    }
+                    _ => pct(a.corrected),
+                },
+            ]
+        })
+        .collect();
+    (
+        vec![row(w.phase1_row, &tp.phase1), row(w.phase2_row, &tp.phase2)],
+        lines,
+    )
+}

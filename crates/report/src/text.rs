@@ -236,6 +236,14 @@ pub struct Words {
     pub stage2_row: &'static str,
     pub expected_row: &'static str,
     pub single_row: &'static str,
+    pub two_phase: &'static str,
+    pub phase1_row: &'static str,
+    pub phase2_row: &'static str,
+    pub question: &'static str,
+    pub agreement_col: &'static str,
+    pub disagreement_upper_col: &'static str,
+    pub self_col: &'static str,
+    pub corrected_col: &'static str,
 }
 
 pub const SV: Words = Words {
@@ -302,6 +310,14 @@ pub const SV: Words = Words {
     stage2_row: "Steg 2: bara om det behövs",
     expected_row: "Väntat i genomsnitt",
     single_row: "En begäran i ett steg",
+    two_phase: "Egengranskning och omgranskning",
+    phase1_row: "Fas 1: kommunen granskar själv",
+    phase2_row: "Fas 2: begärs för omgranskning",
+    question: "fråga",
+    agreement_col: "samstämmighet",
+    disagreement_upper_col: "oenighet högst",
+    self_col: "kommunens andel",
+    corrected_col: "korrigerad andel",
 };
 
 pub const EN: Words = Words {
@@ -368,6 +384,14 @@ pub const EN: Words = Words {
     stage2_row: "Stage 2: only if needed",
     expected_row: "Expected on average",
     single_row: "A single-stage request",
+    two_phase: "Self-review and re-review",
+    phase1_row: "Phase 1: reviewed by the municipality",
+    phase2_row: "Phase 2: requested for re-review",
+    question: "question",
+    agreement_col: "agreement",
+    disagreement_upper_col: "disagreement at most",
+    self_col: "municipality's share",
+    corrected_col: "corrected share",
 };
 
 /// The words of a language.
@@ -1137,6 +1161,73 @@ pub mod sentences {
                 out.push(format!("{how}{margins}"));
             }
         }
+        out
+    }
+
+    /// A two-phase review: what stays with the municipality, what is requested, how phase 2
+    /// was sized, and after the re-review how the agreement table is read.
+    pub fn two_phase(r: &Report) -> Vec<String> {
+        let lang = r.lang;
+        let Some(tp) = &r.two_phase else {
+            return Vec::new();
+        };
+        let share = if tp.phase1.records > 0 {
+            fmt_pct(lang, tp.phase2.records as f64 / tp.phase1.records as f64)
+        } else {
+            "–".into()
+        };
+        let mut out = vec![match lang {
+            Lang::Sv => format!(
+                "Granskningen görs i två faser. I fas 1 granskar kommunen själv sina {} akter ({} sidor): de lämnar inte kommunen. I fas 2 begär inspektionen {} av dem för omgranskning ({} sidor, {} arbetsdagar), {} av akterna i fas 1.",
+                fmt_int(lang, tp.phase1.records),
+                fmt_dec(lang, tp.phase1.pages, 0),
+                fmt_int(lang, tp.phase2.records),
+                fmt_dec(lang, tp.phase2.pages, 0),
+                fmt_dec(lang, tp.phase2.working_days, 1),
+                share
+            ),
+            Lang::En => format!(
+                "The review is made in two phases. In phase 1 the municipality reviews its {} records itself ({} pages): they do not leave the municipality. In phase 2 the inspectorate requests {} of them for re-review ({} pages, {} working days), {} of the phase-1 records.",
+                fmt_int(lang, tp.phase1.records),
+                fmt_dec(lang, tp.phase1.pages, 0),
+                fmt_int(lang, tp.phase2.records),
+                fmt_dec(lang, tp.phase2.pages, 0),
+                fmt_dec(lang, tp.phase2.working_days, 1),
+                share
+            ),
+        }];
+        let per = tp.per.as_ref().map(|c| match lang {
+            Lang::Sv => format!(" i varje {c}"),
+            Lang::En => format!(" in every {c}"),
+        });
+        let per = per.unwrap_or_default();
+        let conf = fmt_pct(lang, tp.confidence);
+        out.push(match (lang, tp.margin, tp.tolerable) {
+            (Lang::Sv, Some(e), _) => format!(
+                "Fas 2 är dimensionerad för att skatta andelen akter där inspektionen bedömer annorlunda än kommunen med en felmarginal på högst {}{per}, med {conf} konfidens. Vilka akter som omgranskas bestäms med ett frö som inspektionen väljer när egengranskningen är inlämnad.",
+                fmt_points(lang, e)
+            ),
+            (Lang::En, Some(e), _) => format!(
+                "Phase 2 is sized to estimate the share of records the inspectorate judges differently from the municipality to within {}{per}, at {conf} confidence. Which records are re-reviewed is decided with a seed the inspectorate chooses once the self-review is returned.",
+                fmt_points(lang, e)
+            ),
+            (Lang::Sv, None, Some(t)) => format!(
+                "Fas 2 är dimensionerad för att visa, med {conf} konfidens, att inspektionen bedömer annorlunda än kommunen i färre än {} av akterna{per}. Vilka akter som omgranskas bestäms med ett frö som inspektionen väljer när egengranskningen är inlämnad.",
+                fmt_pct(lang, t)
+            ),
+            (Lang::En, None, Some(t)) => format!(
+                "Phase 2 is sized to show, at {conf} confidence, that the inspectorate judges fewer than {} of the records differently from the municipality{per}. Which records are re-reviewed is decided with a seed the inspectorate chooses once the self-review is returned.",
+                fmt_pct(lang, t)
+            ),
+            (_, None, None) => String::new(),
+        });
+        if !tp.agreement.is_empty() {
+            out.push(match lang {
+                Lang::Sv => "Efter omgranskningen: per fråga antalet akter båda bedömt, hur ofta bedömningarna stämmer, Cohens kappa (1 = full samstämmighet, 0 = som slumpen), den övre gränsen för andelen akter där bedömningarna skiljer sig, kommunens egen andel och andelen korrigerad med omgranskningen (Tenenbein 1970).".to_string(),
+                Lang::En => "After the re-review: per question the records both judged, how often the judgements agree, Cohen's kappa (1 = full agreement, 0 = as chance), the upper bound for the share of records judged differently, the municipality's own share and the share corrected by the re-review (Tenenbein 1970).".to_string(),
+            });
+        }
+        out.retain(|p| !p.is_empty());
         out
     }
 

@@ -64,6 +64,13 @@ pub struct ReportArgs {
     /// how many records the two requests share, and the least they must.
     #[arg(long, value_name = "MANIFEST", requires = "manifest")]
     pub previous: Option<PathBuf>,
+    /// A two-phase review: the phase-2 plan (`urval plan --phase2`) of this plan's draw —
+    /// the records reviewed where they are against those requested for re-review.
+    #[arg(long, value_name = "FILE")]
+    pub phase2_plan: Option<PathBuf>,
+    /// After the re-review: the agreement table (`urval agreement -o FILE.json`).
+    #[arg(long, value_name = "FILE.json", requires = "phase2_plan")]
+    pub agreement: Option<PathBuf>,
 }
 
 /// Run `urval report`.
@@ -84,6 +91,8 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         date: args.date.clone(),
         labels: args.labels.clone(),
         previous: args.previous.clone(),
+        phase2_plan: args.phase2_plan.clone(),
+        agreement: args.agreement.clone(),
     })?;
     let t = &report.total;
     let mut out = format!(
