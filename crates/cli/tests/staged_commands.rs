@@ -546,6 +546,90 @@ fn an_attribute_plan_in_two_stages() {
             );
         }
     }
+    // From the stage's filled review template: the deviations counted, the same decision.
+    let s1 = d.join("attr-s1.csv");
+    run_ok(&[
+        "draw",
+        "--extract",
+        p(&f.parquet),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "3",
+        "--stage",
+        "1",
+        "-o",
+        p(&s1),
+    ]);
+    let spec = d.join("q.toml");
+    std::fs::write(
+        &spec,
+        "[[indicator]]\nname = \"communicated\"\nkind = \"share\"\nexpr = \"decision_communicated\"\n",
+    )
+    .unwrap();
+    let template = d.join("mall.csv");
+    run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&s1),
+        "--spec",
+        p(&spec),
+        "--lang",
+        "en",
+        "-o",
+        p(&template),
+    ]);
+    let text = std::fs::read_to_string(&template).unwrap();
+    let fill = |no_rows: &[usize], blank: Option<usize>| -> PathBuf {
+        let mut out = vec![text.lines().next().unwrap().to_string()];
+        for (i, l) in text.lines().skip(1).enumerate() {
+            let mut v: Vec<String> = l.split(',').map(String::from).collect();
+            v[2] = if blank == Some(i) {
+                String::new()
+            } else if no_rows.contains(&i) {
+                "no".into()
+            } else {
+                "yes".into()
+            };
+            out.push(v.join(","));
+        }
+        let path = d.join(format!("filled-{}-{:?}.csv", no_rows.len(), blank));
+        std::fs::write(&path, out.join("\n") + "\n").unwrap();
+        path
+    };
+    let one_no = fill(&[4], None);
+    let (code, e) = eval(&[
+        "--stage",
+        "1",
+        "--review",
+        p(&one_no),
+        "--manifest",
+        p(&s1),
+        "--spec",
+        p(&spec),
+        "--indicator",
+        "communicated",
+    ]);
+    let (code2, e2) = eval(&["--stage", "1", "--deviations", "1"]);
+    assert_eq!((code, &e), (code2, &e2));
+    let (code, _, err) = run(&[
+        "evaluate",
+        "--plan",
+        p(&plan),
+        "--stage",
+        "1",
+        "--review",
+        p(&fill(&[], Some(0))),
+        "--manifest",
+        p(&s1),
+        "--spec",
+        p(&spec),
+        "--indicator",
+        "communicated",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the rule holds for every record"), "{err}");
+
     // Stage 2 after a stage 1 that already decided, and flags that do not belong.
     let (code, _, err) = run(&[
         "evaluate",

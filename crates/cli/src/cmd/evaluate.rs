@@ -30,7 +30,7 @@ pub struct EvaluateArgs {
     /// A filled review template (`urval review-template`): n and k are counted from its
     /// answers to --indicator (n: answered yes or no; k: answered --deviation-answer), N is
     /// the manifest's population.
-    #[arg(long, value_name = "FILE", requires_all = ["manifest", "indicator", "spec"], conflicts_with = "plan")]
+    #[arg(long, value_name = "FILE", requires_all = ["manifest", "indicator", "spec"])]
     review: Option<std::path::PathBuf>,
     /// The manifest the review template was made for (with its sidecar).
     #[arg(long, value_name = "FILE", requires = "review")]
@@ -281,8 +281,37 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
         );
     }
     let plan = urval_ops::artifacts::PlanFile::read(path)?;
-    let Some(deviations) = args.deviations else {
-        anyhow::bail!("give --deviations");
+    // The deviations: given, or counted from the stage's filled review template — every
+    // record of the stage answered yes or no, since the plan's rule is for exactly that many.
+    let deviations = match (
+        &args.review,
+        &args.manifest,
+        &args.spec,
+        &args.indicator,
+        args.deviations,
+    ) {
+        (Some(review), Some(manifest), Some(spec), Some(question), None) => {
+            let spec = urval_indicators::spec::Spec::read(spec)?;
+            let deviation = match args.deviation_answer {
+                DeviationArg::No => urval_ops::review::Answer::No,
+                DeviationArg::Yes => urval_ops::review::Answer::Yes,
+            };
+            let (n, k, _) =
+                urval_ops::review::count_answers(review, manifest, &spec, question, deviation)?;
+            let (_, rule, _) = urval_ops::stage::attribute_stages(&plan)?;
+            let want = if stage == 1 { rule.n1 } else { rule.n2 };
+            if n != want {
+                anyhow::bail!(
+                    "{}: {n} records answered yes or no to {question}, the plan's stage {stage} has {want}: the rule holds for every record of the stage answered",
+                    review.display()
+                );
+            }
+            k
+        }
+        (None, _, _, _, Some(k)) => k,
+        _ => {
+            anyhow::bail!("give --deviations, or --review with --manifest, --spec and --indicator")
+        }
     };
     let e = urval_ops::stage::evaluate_stage(&plan, stage, deviations, args.first_deviations)?;
     // Exit 1 (a finding) when the rate cannot be shown below T; 0 to accept or go on.
