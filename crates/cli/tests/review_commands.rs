@@ -473,8 +473,6 @@ fn review_errors_and_evaluation() {
         p(&f.manifest),
         "--review",
         p(&filled),
-        "--spec",
-        &spec_path(),
         "--indicator",
         "child_heard",
         "--tolerable-rate",

@@ -605,8 +605,6 @@ fn an_attribute_plan_in_two_stages() {
         p(&one_no),
         "--manifest",
         p(&s1),
-        "--spec",
-        p(&spec),
         "--indicator",
         "communicated",
     ]);
@@ -622,8 +620,6 @@ fn an_attribute_plan_in_two_stages() {
         p(&fill(&[], Some(0))),
         "--manifest",
         p(&s1),
-        "--spec",
-        p(&spec),
         "--indicator",
         "communicated",
     ]);

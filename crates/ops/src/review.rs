@@ -487,26 +487,35 @@ pub fn read_review(
     spec: &Spec,
     personal: &[String],
 ) -> Result<Review> {
+    let names: Vec<String> = questions(spec)
+        .into_iter()
+        .map(|q| q.name.clone())
+        .collect();
+    read_review_of(review, manifest, &names, personal)
+}
+
+/// [`read_review`] for questions given by name (the columns of those names the review has).
+///
+/// # Errors
+/// As [`read_review`].
+pub fn read_review_of(
+    review: &Path,
+    manifest: &Path,
+    names: &[String],
+    personal: &[String],
+) -> Result<Review> {
     let m = read_manifest(manifest)?;
     let file = Extract::resolve(&[review.display().to_string()], None)?;
     let Some(first) = file.files.first() else {
         bail!("{}: no review file", review.display());
     };
     let cols = urval_ingest::file_columns(first, None)?;
-    let questions: Vec<String> = questions(spec)
-        .into_iter()
-        .map(|q| q.name.clone())
-        .filter(|n| cols.contains(n))
-        .collect();
+    let questions: Vec<String> = names.iter().filter(|n| cols.contains(n)).cloned().collect();
     if questions.is_empty() {
         bail!(
-            "{}: none of the spec's questions ({}) is a column: is this the template of this spec?",
+            "{}: none of the questions ({}) is a column: is this the template of this spec?",
             review.display(),
-            self::questions(spec)
-                .iter()
-                .map(|q| q.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            names.join(", ")
         );
     }
     let mut sspec = ScanSpec::new(&m.key, &m.strata);
@@ -773,19 +782,19 @@ pub fn indicators_from_review(
     ))
 }
 
-/// The deviations of one question in a filled template: (records answered yes or no, those
-/// answered `deviation`), for `urval evaluate --review`.
+/// The deviations of one question (a column of the filled template, named as in the spec)
+/// in a filled template: (records answered yes or no, those answered `deviation`), for
+/// `urval evaluate --review`.
 ///
 /// # Errors
 /// As [`read_review`]; a question the review does not hold.
 pub fn count_answers(
     review: &Path,
     manifest: &Path,
-    spec: &Spec,
     question: &str,
     deviation: Answer,
 ) -> Result<(u64, u64, ReviewCounts)> {
-    let r = read_review(review, manifest, spec, &[])?;
+    let r = read_review_of(review, manifest, &[question.to_string()], &[])?;
     let Some(j) = r.questions.iter().position(|q| q == question) else {
         bail!(
             "{}: no question {question:?} (it has {})",

@@ -30,15 +30,12 @@ pub struct EvaluateArgs {
     /// A filled review template (`urval review-template`): n and k are counted from its
     /// answers to --indicator (n: answered yes or no; k: answered --deviation-answer), N is
     /// the manifest's population.
-    #[arg(long, value_name = "FILE", requires_all = ["manifest", "indicator", "spec"])]
+    #[arg(long, value_name = "FILE", requires_all = ["manifest", "indicator"])]
     review: Option<std::path::PathBuf>,
     /// The manifest the review template was made for (with its sidecar).
     #[arg(long, value_name = "FILE", requires = "review")]
     manifest: Option<std::path::PathBuf>,
-    /// The spec the template was made from.
-    #[arg(long, value_name = "FILE", requires = "review")]
-    spec: Option<std::path::PathBuf>,
-    /// The question (indicator name) to evaluate.
+    /// The question to evaluate: its column in the template (the indicator's name).
     #[arg(long, value_name = "NAME", requires = "review")]
     indicator: Option<String>,
     /// Which answer is a deviation: `no` (the requirement was not met; the default) or `yes`.
@@ -108,25 +105,19 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
         return staged(args, plan, stage);
     }
     let mut notes = String::new();
-    let (sample, deviations, population) = match (
-        &args.review,
-        &args.manifest,
-        &args.spec,
-        &args.indicator,
-    ) {
-        (Some(review), Some(manifest), Some(spec), Some(question)) => {
+    let (sample, deviations, population) = match (&args.review, &args.manifest, &args.indicator) {
+        (Some(review), Some(manifest), Some(question)) => {
             if args.population.is_some() {
                 anyhow::bail!(
                     "with --review, N is the manifest's population: leave out --population"
                 );
             }
-            let spec = urval_indicators::spec::Spec::read(spec)?;
             let deviation = match args.deviation_answer {
                 DeviationArg::No => urval_ops::review::Answer::No,
                 DeviationArg::Yes => urval_ops::review::Answer::Yes,
             };
             let (n, k, counts) =
-                urval_ops::review::count_answers(review, manifest, &spec, question, deviation)?;
+                urval_ops::review::count_answers(review, manifest, question, deviation)?;
             let side_path = urval_ops::manifest::sidecar_path(manifest);
             let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
             side.check_manifest(&side_path, manifest)?;
@@ -286,18 +277,16 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
     let deviations = match (
         &args.review,
         &args.manifest,
-        &args.spec,
         &args.indicator,
         args.deviations,
     ) {
-        (Some(review), Some(manifest), Some(spec), Some(question), None) => {
-            let spec = urval_indicators::spec::Spec::read(spec)?;
+        (Some(review), Some(manifest), Some(question), None) => {
             let deviation = match args.deviation_answer {
                 DeviationArg::No => urval_ops::review::Answer::No,
                 DeviationArg::Yes => urval_ops::review::Answer::Yes,
             };
             let (n, k, _) =
-                urval_ops::review::count_answers(review, manifest, &spec, question, deviation)?;
+                urval_ops::review::count_answers(review, manifest, question, deviation)?;
             let (_, rule, _) = urval_ops::stage::attribute_stages(&plan)?;
             let want = if stage == 1 { rule.n1 } else { rule.n2 };
             if n != want {
@@ -308,10 +297,8 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
             }
             k
         }
-        (None, _, _, _, Some(k)) => k,
-        _ => {
-            anyhow::bail!("give --deviations, or --review with --manifest, --spec and --indicator")
-        }
+        (None, _, _, Some(k)) => k,
+        _ => anyhow::bail!("give --deviations, or --review with --manifest and --indicator"),
     };
     let e = urval_ops::stage::evaluate_stage(&plan, stage, deviations, args.first_deviations)?;
     // Exit 1 (a finding) when the rate cannot be shown below T; 0 to accept or go on.
