@@ -312,14 +312,7 @@ mod tests {
     /// this seed).
     #[test]
     fn the_corrected_share_is_unbiased_and_covers() {
-        let mut state = 2024u64;
-        let mut uniform = move || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
-        };
+        let mut uniform = crate::dist::splitmix(2024);
         let big = 20_000usize;
         let truth: Vec<bool> = (0..big).map(|_| uniform() < 0.70).collect();
         let selfs: Vec<bool> = truth

@@ -407,6 +407,20 @@ pub fn poisson_cdf(k: u64, lambda: f64) -> f64 {
     sum.min(1.0)
 }
 
+/// SplitMix64 uniforms in [0, 1) (Steele, Lea & Flood 2014): a plain, reproducible stream
+/// for the simulation tests.
+#[cfg(test)]
+pub(crate) fn splitmix(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) as f64 / 2f64.powi(64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -569,15 +569,7 @@ mod tests {
     /// The exact risk against a simulation of the two stages.
     #[test]
     fn the_risk_matches_a_simulation() {
-        // SplitMix64: a plain, reproducible stream of uniforms for the simulation.
-        let mut state = 7u64;
-        let mut uniform = move || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
-        };
+        let mut uniform = crate::dist::splitmix(7);
         let plan = TwoStage {
             n1: 30,
             accept1: 0,
@@ -714,14 +706,7 @@ mod tests {
     /// packed into few strata lower it) and against 40,000 simulated stratified draws.
     #[test]
     fn the_stratified_risk_is_exact() {
-        let mut state = 11u64;
-        let mut uniform = move || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
-        };
+        let mut uniform = crate::dist::splitmix(11);
         let plan = TwoStage {
             n1: 36,
             accept1: 0,

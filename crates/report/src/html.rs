@@ -199,6 +199,25 @@ fn long_table(
     s
 }
 
+/// A short table of text cells under a header row.
+fn small_table<const N: usize>(class: &str, head: &[&str; N], rows: &[[String; N]]) -> String {
+    let cells = |tag: &str, row: &mut dyn Iterator<Item = &str>| -> String {
+        row.map(|c| format!("<{tag}>{}</{tag}>", esc(c))).collect()
+    };
+    let mut t = format!(
+        "<table class=\"{class}\"><thead><tr>{}</tr></thead><tbody>",
+        cells("th", &mut head.iter().copied())
+    );
+    for row in rows {
+        t.push_str(&format!(
+            "<tr>{}</tr>",
+            cells("td", &mut row.iter().map(String::as_str))
+        ));
+    }
+    t.push_str("</tbody></table>\n");
+    t
+}
+
 /// Render the report as one HTML page.
 pub fn render_html(r: &Report) -> String {
     let lang = r.lang;
@@ -278,49 +297,25 @@ pub fn render_html(r: &Report) -> String {
     }
 
     // A two-phase review: the self-review and the re-review.
+    let burden_head = ["", w.records, w.pages, w.working_days];
     let (phase_rows, agreement_rows) = crate::tables::two_phase_rows(r);
     if !phase_rows.is_empty() {
         let _ = writeln!(s, "<h2>{}</h2>", esc(w.two_phase));
         for p in sentences::two_phase(r) {
             let _ = writeln!(s, "<p>{}</p>", esc(&p));
         }
-        let _ = write!(
-            s,
-            "<table class=\"phases\"><thead><tr><th></th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            esc(w.records),
-            esc(w.pages),
-            esc(w.working_days)
-        );
-        for row in &phase_rows {
-            let _ = write!(
-                s,
-                "<tr>{}</tr>",
-                row.iter()
-                    .map(|c| format!("<td>{}</td>", esc(c)))
-                    .collect::<String>()
-            );
-        }
-        s.push_str("</tbody></table>\n");
+        s.push_str(&small_table("phases", &burden_head, &phase_rows));
         if !agreement_rows.is_empty() {
-            let _ = write!(
-                s,
-                "<table class=\"agreement\"><thead><tr><th>{}</th><th>n</th><th>{}</th><th>kappa</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-                esc(w.question),
-                esc(w.agreement_col),
-                esc(w.disagreement_upper_col),
-                esc(w.self_col),
-                esc(w.corrected_col)
-            );
-            for row in &agreement_rows {
-                let _ = write!(
-                    s,
-                    "<tr>{}</tr>",
-                    row.iter()
-                        .map(|c| format!("<td>{}</td>", esc(c)))
-                        .collect::<String>()
-                );
-            }
-            s.push_str("</tbody></table>\n");
+            let head = [
+                w.question,
+                "n",
+                w.agreement_col,
+                "kappa",
+                w.disagreement_upper_col,
+                w.self_col,
+                w.corrected_col,
+            ];
+            s.push_str(&small_table("agreement", &head, &agreement_rows));
         }
     }
 
@@ -331,24 +326,7 @@ pub fn render_html(r: &Report) -> String {
         for p in sentences::staged(r) {
             let _ = writeln!(s, "<p>{}</p>", esc(&p));
         }
-        let _ = write!(
-            s,
-            "<table class=\"stages\"><thead><tr><th></th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            esc(w.records),
-            esc(w.pages),
-            esc(w.working_days)
-        );
-        for row in &stage_rows {
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&row[0]),
-                esc(&row[1]),
-                esc(&row[2]),
-                esc(&row[3])
-            );
-        }
-        s.push_str("</tbody></table>\n");
+        s.push_str(&small_table("stages", &burden_head, &stage_rows));
     }
 
     // Precision (an attribute plan states its risk above; a share's margin curve does not

@@ -9,6 +9,23 @@ use std::fmt::Write as _;
 /// A value in Markdown text or a table cell: every character Markdown or HTML would read
 /// as markup (`\\ ` * _ [ ] < > | # !`) escaped with a backslash, line breaks as spaces, so
 /// a stratum value, a column name or a label can neither format, link nor inject HTML.
+/// A short table: the header, its alignment row, the rows (the first column escaped as
+/// text, the others numbers as formatted), and a blank line.
+fn small_table<const N: usize>(
+    head: &[&str; N],
+    align: &[&str; N],
+    rows: &[[String; N]],
+) -> String {
+    let mut t = format!("| {} |\n|{}|\n", head.join(" | "), align.join("|"));
+    for row in rows {
+        let mut cells: Vec<String> = row.to_vec();
+        cells[0] = cell(&cells[0]);
+        t.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    t.push('\n');
+    t
+}
+
 fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -150,48 +167,27 @@ pub fn render_markdown(r: &Report) -> String {
     if let Some(p) = sentences::overlap(r) {
         let _ = writeln!(s, "{}\n", prose(&p));
     }
+    let burden_head = ["", w.records, w.pages, w.working_days];
+    let burden_align = ["---", "---:", "---:", "---:"];
     let (phase_rows, agreement_rows) = crate::tables::two_phase_rows(r);
     if !phase_rows.is_empty() {
         let _ = writeln!(s, "## {}\n", w.two_phase);
         for p in sentences::two_phase(r) {
             let _ = writeln!(s, "{}\n", prose(&p));
         }
-        let _ = writeln!(
-            s,
-            "| | {} | {} | {} |\n|---|---:|---:|---:|",
-            w.records, w.pages, w.working_days
-        );
-        for row in &phase_rows {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} |",
-                cell(&row[0]),
-                row[1],
-                row[2],
-                row[3]
-            );
-        }
-        s.push('\n');
+        s.push_str(&small_table(&burden_head, &burden_align, &phase_rows));
         if !agreement_rows.is_empty() {
-            let _ = writeln!(
-                s,
-                "| {} | n | {} | kappa | {} | {} | {} |\n|---|---:|---:|---:|---:|---:|---:|",
-                w.question, w.agreement_col, w.disagreement_upper_col, w.self_col, w.corrected_col
-            );
-            for row in &agreement_rows {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
-                    cell(&row[0]),
-                    row[1],
-                    row[2],
-                    row[3],
-                    row[4],
-                    row[5],
-                    row[6]
-                );
-            }
-            s.push('\n');
+            let head = [
+                w.question,
+                "n",
+                w.agreement_col,
+                "kappa",
+                w.disagreement_upper_col,
+                w.self_col,
+                w.corrected_col,
+            ];
+            let align = ["---", "---:", "---:", "---:", "---:", "---:", "---:"];
+            s.push_str(&small_table(&head, &align, &agreement_rows));
         }
     }
     let stage_rows = crate::tables::stage_rows(r);
@@ -200,22 +196,7 @@ pub fn render_markdown(r: &Report) -> String {
         for p in sentences::staged(r) {
             let _ = writeln!(s, "{}\n", prose(&p));
         }
-        let _ = writeln!(
-            s,
-            "| | {} | {} | {} |\n|---|---:|---:|---:|",
-            w.records, w.pages, w.working_days
-        );
-        for row in &stage_rows {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} |",
-                cell(&row[0]),
-                row[1],
-                row[2],
-                row[3]
-            );
-        }
-        s.push('\n');
+        s.push_str(&small_table(&burden_head, &burden_align, &stage_rows));
     }
     // An attribute plan states its risk (above); a share's margin curve does not apply.
     if r.purpose.tolerable_rate.is_none() {
