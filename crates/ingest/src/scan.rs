@@ -681,6 +681,22 @@ where
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        // `--check` and `--where` a column at a time: `truth_rows` gives the same truth and
+        // the same reason as row by row (a dictionary-encoded text column compared once per
+        // dictionary entry); the loop below reads the codes.
+        let all: Vec<u32> = (0..len as u32).collect();
+        let codes_of = |f: &crate::filter::BoundFilter<'_>| {
+            let (mut out, mut errs) = (Vec::new(), Vec::new());
+            f.truth_rows(&all, &mut out, &mut errs);
+            (out, errs)
+        };
+        let check_codes: Vec<_> = checks.iter().map(codes_of).collect();
+        let where_codes = bound.as_ref().map(codes_of);
+        // The reason of row `i`'s error (errors are sorted by row).
+        let reason = |errs: &[(usize, String)], i: usize| -> String {
+            errs.binary_search_by_key(&i, |e| e.0)
+                .map_or_else(|_| String::new(), |k| errs[k].1.clone())
+        };
         let row_no = |i: usize| lines.map_or(row_base + i as u64 + 1, |l| l[i]);
         let mut rows: Vec<u32> = Vec::with_capacity(len);
         let mut bad: Vec<(u64, String, usize)> = Vec::new();
@@ -724,30 +740,37 @@ where
                 ));
                 continue;
             }
-            let failed = checks.iter().find_map(|c| match c.truth(i) {
-                Ok(Some(false)) => Some(format!("check failed: {}", c.filter_text())),
-                Ok(_) => None,
-                Err(reason) => Some(format!("check {}: {reason}", c.filter_text())),
-            });
-            if let Some(reason) = failed {
-                bad.push((row_no(i), reason, i));
+            let failed = checks
+                .iter()
+                .zip(&check_codes)
+                .find_map(|(c, (codes, errs))| match codes[i] {
+                    crate::filter::T_FALSE => Some(format!("check failed: {}", c.filter_text())),
+                    crate::filter::T_ERROR => {
+                        Some(format!("check {}: {}", c.filter_text(), reason(errs, i)))
+                    }
+                    _ => None,
+                });
+            if let Some(why) = failed {
+                bad.push((row_no(i), why, i));
                 continue;
             }
-            if let Some(b) = &bound {
-                match b.matches(i) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        excluded += 1;
+            if let Some((codes, errs)) = &where_codes {
+                match codes[i] {
+                    crate::filter::T_TRUE => {}
+                    crate::filter::T_ERROR => {
+                        bad.push((row_no(i), format!("where: {}", reason(errs, i)), i));
                         continue;
                     }
-                    Err(reason) => {
-                        bad.push((row_no(i), format!("where: {reason}"), i));
+                    _ => {
+                        excluded += 1;
                         continue;
                     }
                 }
             }
             rows.push(i as u32);
         }
+        drop(where_codes);
+        drop(check_codes);
         drop(bound);
         drop(checks);
         self.counts.rows_excluded += excluded;

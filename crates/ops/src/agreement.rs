@@ -37,6 +37,10 @@ pub struct AgreementJob {
 pub struct AgreementRow {
     /// The question (indicator name).
     pub indicator: String,
+    /// Its Swedish label (the spec's `label_sv`).
+    pub label_sv: String,
+    /// Its English label.
+    pub label_en: String,
     /// Group column → value (`total` rows: empty).
     #[serde(flatten)]
     pub group: BTreeMap<String, String>,
@@ -189,7 +193,13 @@ pub fn agreement(job: &AgreementJob) -> Result<Agreement> {
                 (big, w)
             };
             let (t, rest) = tally(&one, &two, &reviewed, pi, qi, &in_group);
-            rows.push(row(
+            let labels = spec
+                .indicators
+                .iter()
+                .find(|i| &i.name == q)
+                .map(|i| (i.label_sv.clone(), i.label_en.clone()))
+                .unwrap_or_default();
+            let mut out = row(
                 q,
                 &job.by,
                 level.as_deref(),
@@ -198,7 +208,9 @@ pub fn agreement(job: &AgreementJob) -> Result<Agreement> {
                 population,
                 &weights,
                 job.confidence,
-            ));
+            );
+            (out.label_sv, out.label_en) = labels;
+            rows.push(out);
         }
     }
     write(job, &rows, &ext)?;
@@ -281,6 +293,8 @@ fn row(
     }
     AgreementRow {
         indicator: q.to_string(),
+        label_sv: String::new(),
+        label_en: String::new(),
         group: by
             .iter()
             .enumerate()

@@ -796,8 +796,19 @@ fn two_phase_model(plan: &PlanFile, args: &ReportJob) -> Result<Option<urval_rep
                 .filter(|r| r["level"] == "total")
                 .map(|r| {
                     let f = |k: &str| r[k].as_f64();
+                    // The question in the report's language (its name when the table has
+                    // no label).
+                    let label = r[match args.lang {
+                        Lang::Sv => "label_sv",
+                        Lang::En => "label_en",
+                    }]
+                    .as_str()
+                    .filter(|l| !l.is_empty());
                     urval_report::AgreementLine {
-                        indicator: r["indicator"].as_str().unwrap_or_default().to_string(),
+                        indicator: label
+                            .or_else(|| r["indicator"].as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                         n: r["n"].as_u64().unwrap_or(0),
                         agreement: f("agreement"),
                         kappa: f("kappa"),
