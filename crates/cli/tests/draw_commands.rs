@@ -1491,3 +1491,65 @@ fn overlap_of_two_requests() {
         .code(2)
         .stderr(predicate::str::contains("give --manifest twice"));
 }
+
+/// The duplicate-key check gives the same answer when its hashes go to disk: a budget of
+/// 1,000 hashes (the 30,000 rows spill) against the default, with keys repeated, allowed and
+/// refused.
+#[test]
+fn the_duplicate_check_is_exact_when_it_spills_to_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = d.join("cases.csv");
+    run_ok(&["generate", "--rows", "30000", "--seed", "3", "-o", p(&csv)]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Repeat 25 rows (one of them three times).
+    let mut out: Vec<&str> = lines.clone();
+    out.extend(lines[1..26].iter().copied());
+    out.push(lines[7]);
+    let dup = d.join("dup.csv");
+    std::fs::write(&dup, out.join("\n") + "\n").unwrap();
+    let plan = |budget: &str, name: &str, allow: bool| -> (i32, String, String) {
+        let out_path = d.join(name);
+        let mut args = vec![
+            "plan",
+            "--extract",
+            p(&dup),
+            "--key",
+            "case_id",
+            "--strata",
+            "municipality_code,area",
+            "--total",
+            "500",
+            "--duplicate-memory",
+            budget,
+            "-o",
+            p(&out_path),
+        ];
+        if allow {
+            args.push("--allow-duplicate-keys");
+        }
+        let o = urval().args(&args).output().unwrap();
+        let plan = std::fs::read_to_string(&out_path).unwrap_or_default();
+        // The plan without its creation time.
+        let plan: String = plan
+            .lines()
+            .filter(|l| !l.contains("\"created\""))
+            .collect();
+        (
+            o.status.code().unwrap_or(-1),
+            plan,
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (c1, p1, _) = plan("1000", "a.json", true);
+    let (c2, p2, _) = plan("100000000", "b.json", true);
+    assert_eq!((c1, c2), (0, 0));
+    assert_eq!(p1, p2);
+    assert!(p1.contains("\"duplicate_keys\": 25"), "{p1}");
+    let (c1, _, e1) = plan("1000", "c.json", false);
+    let (c2, _, e2) = plan("100000000", "d.json", false);
+    assert_eq!((c1, c2), (2, 2));
+    assert_eq!(e1, e2);
+    assert!(e1.contains("25 keys occur more than once"), "{e1}");
+}

@@ -44,6 +44,7 @@
 //!     created: "2026-01-01T00:00:00Z".into(),
 //!     stages: None,
 //!     attribute: None,
+//!     duplicate_memory: urval_ops::plan::DUPLICATE_MEMORY_HASHES,
 //! };
 //! let planned = plan(&extract, &req, &|_| {})?;
 //! let n: Vec<u64> = planned.plan.strata.iter().map(|s| s.n).collect();

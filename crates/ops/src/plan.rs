@@ -76,6 +76,8 @@ pub struct PlanRequest {
     pub stages: Option<FirstStage>,
     /// An attribute plan (`--tolerable-rate`) in two stages instead of a margin or total.
     pub attribute: Option<AttributeTarget>,
+    /// The duplicate check's memory budget in hashes ([`DUPLICATE_MEMORY_HASHES`]).
+    pub duplicate_memory: u64,
 }
 
 /// The staging flags as given (`--stages`, `--first-fraction`, `--first-margin`,
@@ -242,6 +244,132 @@ pub struct CensusResult {
     pub duplicates: (u64, Vec<(String, u64)>),
 }
 
+/// How many 64-bit key hashes the duplicate check holds in memory (all threads together)
+/// before it moves them to disk: 8 M hashes, 64 MB.
+pub const DUPLICATE_MEMORY_HASHES: u64 = 8 << 20;
+
+/// The duplicate check's hashes moved to disk once more than a budget of them is held: one
+/// file per top-8-bit bucket in a private directory (removed when done, also on an error),
+/// each written in whole batches under its own lock. A bucket is then read back and sorted
+/// on its own, so memory stays near the budget plus one bucket per thread however large the
+/// extract: 100 M keys are 800 MB of hashes, a bucket of them 3 MB.
+struct Spill {
+    budget: u64,
+    held: std::sync::atomic::AtomicU64,
+    dir: std::sync::OnceLock<std::result::Result<PathBuf, String>>,
+    files: Vec<std::sync::Mutex<Option<std::io::BufWriter<std::fs::File>>>>,
+    spilled: std::sync::atomic::AtomicU64,
+}
+
+impl Spill {
+    fn new(budget: u64) -> Spill {
+        Spill {
+            budget,
+            held: std::sync::atomic::AtomicU64::new(0),
+            dir: std::sync::OnceLock::new(),
+            files: (0..HASH_BUCKETS)
+                .map(|_| std::sync::Mutex::new(None))
+                .collect(),
+            spilled: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn dir(&self) -> std::result::Result<&PathBuf, String> {
+        self.dir
+            .get_or_init(|| {
+                let d = std::env::temp_dir().join(format!(
+                    "urval-duplicates-{}-{}",
+                    std::process::id(),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |t| t.as_nanos())
+                ));
+                std::fs::create_dir_all(&d)
+                    .map(|()| d.clone())
+                    .map_err(|e| {
+                        format!("cannot create {} for the duplicate check: {e}", d.display())
+                    })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Note `n` more hashes held; when over the budget, move this unit's to disk.
+    fn after_batch(&self, n: u64, buckets: &mut [Vec<u64>]) -> std::result::Result<(), String> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let held = self.held.fetch_add(n, Relaxed) + n;
+        if held <= self.budget {
+            return Ok(());
+        }
+        let dir = self.dir()?.clone();
+        let mut moved = 0u64;
+        for (b, v) in buckets.iter_mut().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            let mut slot = self.files[b]
+                .lock()
+                .map_err(|_| "a thread of the duplicate check failed".to_string())?;
+            if slot.is_none() {
+                let path = dir.join(format!("{b:02x}.u64"));
+                let f = std::fs::File::create(&path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                *slot = Some(std::io::BufWriter::new(f));
+            }
+            if let Some(w) = slot.as_mut() {
+                let bytes: Vec<u8> = v.iter().flat_map(|h| h.to_le_bytes()).collect();
+                std::io::Write::write_all(w, &bytes)
+                    .map_err(|e| format!("cannot write the duplicate check's hashes: {e}"))?;
+            }
+            moved += v.len() as u64;
+            *v = Vec::new();
+        }
+        self.held.fetch_sub(moved, Relaxed);
+        self.spilled.fetch_add(moved, Relaxed);
+        Ok(())
+    }
+
+    /// Bucket `b`'s hashes on disk.
+    fn read(&self, b: usize) -> std::result::Result<Vec<u64>, String> {
+        let Some(Ok(dir)) = self.dir.get() else {
+            return Ok(Vec::new());
+        };
+        let path = dir.join(format!("{b:02x}.u64"));
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect())
+    }
+
+    /// Flush every bucket file.
+    fn flush(&self) -> std::result::Result<(), String> {
+        for f in &self.files {
+            let mut slot = f
+                .lock()
+                .map_err(|_| "a thread of the duplicate check failed".to_string())?;
+            if let Some(w) = slot.as_mut() {
+                std::io::Write::flush(w)
+                    .map_err(|e| format!("cannot write the duplicate check's hashes: {e}"))?;
+            }
+            *slot = None;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        if let Some(Ok(dir)) = self.dir.get() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// Count every stratum of the extract; find duplicate keys exactly (XXH3-64 of every key,
 /// then a second pass over the keys whose hashes collide).
 pub fn census(
@@ -250,7 +378,28 @@ pub fn census(
     pages_column: Option<&str>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<CensusResult> {
+    census_within(
+        extract,
+        spec,
+        pages_column,
+        DUPLICATE_MEMORY_HASHES,
+        progress,
+    )
+}
+
+/// [`census`] with the duplicate check's memory budget in hashes ([`Spill`]).
+///
+/// # Errors
+/// As [`census`]; the spill directory cannot be written.
+pub fn census_within(
+    extract: &Extract,
+    spec: &ScanSpec,
+    pages_column: Option<&str>,
+    budget: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<CensusResult> {
     StrataMapper::check_columns(&spec.strata)?;
+    let spill = Spill::new(budget);
     let strata_names = spec.strata.clone();
     let out = scan(
         extract,
@@ -299,10 +448,20 @@ pub fn census(
                 }
             }
             st.ids = ids;
+            spill
+                .after_batch(batch.rows.len() as u64, &mut st.key_hashes)
+                .map_err(|reason| urval_ingest::IngestError::Row {
+                    path: batch.path.to_path_buf(),
+                    row: 0,
+                    reason,
+                })?;
             Ok(())
         },
         progress,
     )?;
+    spill
+        .flush()
+        .map_err(|e| crate::error::OpsError::Input(e))?;
     let mut strata: BTreeMap<Vec<String>, CensusStratum> = BTreeMap::new();
     let mut buckets: Vec<Vec<Vec<u64>>> = vec![Vec::new(); HASH_BUCKETS];
     let ScanOutput {
@@ -329,14 +488,17 @@ pub fn census(
         }
     }
     strata.retain(|_, s| s.population > 0);
-    // Keys whose 64-bit hashes collide: each bucket sorted on its own, in parallel.
+    // Keys whose 64-bit hashes collide: each bucket (in memory and on disk) sorted on its
+    // own, in parallel.
     let suspects: Vec<u64> = {
         use rayon::prelude::*;
-        buckets
+        let per: Vec<std::result::Result<Vec<u64>, String>> = buckets
             .into_par_iter()
-            .flat_map_iter(|parts| {
+            .enumerate()
+            .map(|(b, parts)| {
                 let mut v: Vec<u64> = parts.concat();
                 drop(parts);
+                v.extend(spill.read(b)?);
                 v.sort_unstable();
                 let mut dup: Vec<u64> = v
                     .windows(2)
@@ -344,10 +506,20 @@ pub fn census(
                     .map(|w| w[0])
                     .collect();
                 dup.dedup();
-                dup
+                Ok(dup)
             })
-            .collect()
+            .collect();
+        let mut all = Vec::new();
+        for d in per {
+            all.extend(d.map_err(crate::error::OpsError::Input)?);
+        }
+        all
     };
+    tracing::debug!(
+        spilled = spill.spilled.load(std::sync::atomic::Ordering::Relaxed),
+        "duplicate check"
+    );
+    drop(spill);
     let duplicates = if suspects.is_empty() {
         (0, Vec::new())
     } else {
@@ -904,7 +1076,13 @@ pub fn plan(
         extract,
         &[],
     )?;
-    let result = census(extract, &spec, req.pages_column.as_deref(), progress)?;
+    let result = census_within(
+        extract,
+        &spec,
+        req.pages_column.as_deref(),
+        req.duplicate_memory,
+        progress,
+    )?;
     check_duplicates(
         &result.duplicates,
         req.allow_duplicate_keys,

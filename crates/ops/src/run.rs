@@ -972,6 +972,7 @@ fn run_step(
                 created: output_time.to_string(),
                 stages,
                 attribute,
+                duplicate_memory: crate::plan::DUPLICATE_MEMORY_HASHES,
             };
             let planned = crate::plan::plan(&extract, &req, progress)?;
             let plan = &planned.plan;

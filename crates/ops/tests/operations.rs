@@ -65,6 +65,7 @@ fn plan_request(out: &Path) -> PlanRequest {
         created: "2026-01-01T00:00:00Z".into(),
         stages: None,
         attribute: None,
+        duplicate_memory: urval_ops::plan::DUPLICATE_MEMORY_HASHES,
     }
 }
 

@@ -117,6 +117,10 @@ pub struct PlanArgs {
     /// Phase 2: size per value of this strata column (e.g. per municipality).
     #[arg(long, value_name = "COL", requires = "phase2")]
     per: Option<String>,
+    /// The duplicate-key check's memory budget in 8-byte hashes; beyond it the hashes go to
+    /// disk in 256 buckets (testing the spill).
+    #[arg(long, hide = true, default_value_t = urval_ops::plan::DUPLICATE_MEMORY_HASHES)]
+    duplicate_memory: u64,
     /// Where to write plan.json.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -163,6 +167,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         created: urval_ops::files::now_utc(),
         stages,
         attribute,
+        duplicate_memory: args.duplicate_memory,
     };
     let pb = progress_bar("counting");
     let Planned {
