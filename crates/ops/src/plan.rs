@@ -459,9 +459,7 @@ pub fn census_within(
         },
         progress,
     )?;
-    spill
-        .flush()
-        .map_err(|e| crate::error::OpsError::Input(e))?;
+    spill.flush().map_err(crate::error::OpsError::Input)?;
     let mut strata: BTreeMap<Vec<String>, CensusStratum> = BTreeMap::new();
     let mut buckets: Vec<Vec<Vec<u64>>> = vec![Vec::new(); HASH_BUCKETS];
     let ScanOutput {
