@@ -93,23 +93,55 @@ fn read_manifest(path: &Path) -> Result<ManifestTable> {
     let key = cols[0].clone();
     let strata = cols[1..prn].to_vec();
     let include = cols[prn + 3..].to_vec();
+    let mut spec = ScanSpec::new(&key, &strata);
+    spec.extra = include.clone();
     let csv = crate::files::extension(path) == "csv";
-    let text = move |v: &str| -> String {
+    let (rows, totals, _) = text_rows(&manifest, &spec, csv)?;
+    if totals.rows_quarantined > 0 {
+        bail!(
+            "{}: rows of the manifest cannot be read (empty key or stratum)",
+            path.display()
+        );
+    }
+    let mut rows: Vec<_> = rows.into_iter().map(|(k, v, inc, _)| (k, v, inc)).collect();
+    rows.sort();
+    Ok(ManifestTable {
+        key,
+        strata,
+        include,
+        rows,
+    })
+}
+
+/// One row read as text: the key, the strata values, the `extra` values, its row number.
+type TextRow = (String, Vec<String>, Vec<String>, u64);
+
+/// Every row's key, strata and `spec.extra` columns as text (a CSV's cells restored from
+/// their formula-neutralised form, [`urval_report::xlsx::restore`]), in row order, with the
+/// scan's counts and quarantine: the one reader of manifests and review files here.
+fn text_rows(
+    file: &Extract,
+    spec: &ScanSpec,
+    csv: bool,
+) -> Result<(
+    Vec<TextRow>,
+    urval_ingest::FileCounts,
+    Vec<QuarantineRecord>,
+)> {
+    let text = |v: &str| -> String {
         if csv {
             urval_report::xlsx::restore(v).to_string()
         } else {
             v.to_string()
         }
     };
-    let mut spec = ScanSpec::new(&key, &strata);
-    spec.extra = include.clone();
     let out = scan(
-        &manifest,
-        &spec,
+        file,
+        spec,
         Vec::new,
-        |v: &mut Vec<(String, Vec<String>, Vec<String>)>, batch| {
+        |v: &mut Vec<TextRow>, batch| {
             let extra: Vec<Option<TextCol>> = batch.extra.iter().map(TextCol::from_array).collect();
-            for &r in batch.rows.iter() {
+            for (i, &r) in batch.rows.iter().enumerate() {
                 let r = r as usize;
                 v.push((
                     text(batch.key_at(r)),
@@ -123,30 +155,22 @@ fn read_manifest(path: &Path) -> Result<ManifestTable> {
                         .map(|c| {
                             c.as_ref()
                                 .and_then(|c| c.get(r))
-                                .map(&text)
+                                .map(text)
                                 .unwrap_or_default()
                         })
                         .collect(),
+                    batch.row_number(i),
                 ));
             }
             Ok(())
         },
         &|_| {},
     )?;
-    if out.totals().rows_quarantined > 0 {
-        bail!(
-            "{}: rows of the manifest cannot be read (empty key or stratum)",
-            path.display()
-        );
-    }
-    let mut rows: Vec<_> = out.results.into_iter().flatten().collect();
-    rows.sort();
-    Ok(ManifestTable {
-        key,
-        strata,
-        include,
-        rows,
-    })
+    let totals = out.totals();
+    let quarantine = out.quarantine.clone();
+    let mut rows: Vec<TextRow> = out.results.into_iter().flatten().collect();
+    rows.sort_by_key(|r| r.3);
+    Ok((rows, totals, quarantine))
 }
 
 /// What to write a template for.
@@ -522,43 +546,7 @@ pub fn read_review_of(
     sspec.extra = questions.clone();
     sspec.personal = personal.to_vec();
     let csv = crate::files::extension(review) == "csv";
-    let out = scan(
-        &file,
-        &sspec,
-        Vec::new,
-        |v: &mut Vec<(String, Vec<String>, Vec<String>, u64)>, batch| {
-            let extra: Vec<Option<TextCol>> = batch.extra.iter().map(TextCol::from_array).collect();
-            let text = |s: &str| {
-                if csv {
-                    urval_report::xlsx::restore(s).to_string()
-                } else {
-                    s.to_string()
-                }
-            };
-            for (i, &r) in batch.rows.iter().enumerate() {
-                let r = r as usize;
-                v.push((
-                    text(batch.key_at(r)),
-                    batch
-                        .strata
-                        .iter()
-                        .map(|c| text(c.get(r).unwrap_or("")))
-                        .collect(),
-                    extra
-                        .iter()
-                        .map(|c| c.as_ref().and_then(|c| c.get(r)).unwrap_or("").to_string())
-                        .collect(),
-                    batch.row_number(i),
-                ));
-            }
-            Ok(())
-        },
-        &|_| {},
-    )?;
-    let totals = out.totals();
-    let mut quarantine = out.quarantine.clone();
-    let mut raw: Vec<_> = out.results.into_iter().flatten().collect();
-    raw.sort_by_key(|r| r.3);
+    let (raw, totals, mut quarantine) = text_rows(&file, &sspec, csv)?;
     let drawn: BTreeMap<&str, &Vec<String>> =
         m.rows.iter().map(|(k, v, _)| (k.as_str(), v)).collect();
     let key_personal = personal.contains(&m.key);

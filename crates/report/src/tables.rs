@@ -217,6 +217,16 @@ pub fn attachment<'a>(r: &'a Report, table: &str) -> Option<&'a crate::Attachmen
     r.attachments.iter().find(|a| a.table == table)
 }
 
+/// A row of records, pages and working days under a label, as the burden tables write it.
+fn burden_row(lang: crate::Lang, label: &str, b: &crate::Burden) -> [String; 4] {
+    [
+        label.to_string(),
+        crate::text::fmt_int(lang, b.records),
+        crate::text::fmt_dec(lang, b.pages, 0),
+        crate::text::fmt_dec(lang, b.working_days, 1),
+    ]
+}
+
 /// The rows of a staged request's table: (label, records, pages, working days) as text —
 /// stage 1, stage 2, and for an attribute plan the expected burden and the single-stage
 /// request. Shared by the HTML and Markdown reports.
@@ -226,14 +236,7 @@ pub fn stage_rows(r: &Report) -> Vec<[String; 4]> {
     };
     let lang = r.lang;
     let w = crate::text::words(lang);
-    let row = |label: &str, b: &crate::Burden| {
-        [
-            label.to_string(),
-            crate::text::fmt_int(lang, b.records),
-            crate::text::fmt_dec(lang, b.pages, 0),
-            crate::text::fmt_dec(lang, b.working_days, 1),
-        ]
-    };
+    let row = |label: &str, b: &crate::Burden| burden_row(lang, label, b);
     let mut rows = vec![row(w.stage1_row, &st.stage1), row(w.stage2_row, &st.stage2)];
     if let Some(rule) = &st.rule {
         rows.push([
@@ -256,14 +259,7 @@ pub fn two_phase_rows(r: &Report) -> (Vec<[String; 4]>, Vec<[String; 7]>) {
     };
     let lang = r.lang;
     let w = crate::text::words(lang);
-    let row = |label: &str, b: &crate::Burden| {
-        [
-            label.to_string(),
-            crate::text::fmt_int(lang, b.records),
-            crate::text::fmt_dec(lang, b.pages, 0),
-            crate::text::fmt_dec(lang, b.working_days, 1),
-        ]
-    };
+    let row = |label: &str, b: &crate::Burden| burden_row(lang, label, b);
     let pct = |v: Option<f64>| v.map_or("–".to_string(), |x| crate::text::fmt_pct(lang, x));
     let dec = |v: Option<f64>| v.map_or("–".to_string(), |x| crate::text::fmt_dec(lang, x, 2));
     let lines = tp
