@@ -1244,6 +1244,21 @@ pub fn indicators_to_files(
     args: &IndicatorsJob,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Indicators> {
+    indicators_keyed(extract, args, false, progress)
+}
+
+/// [`indicators_to_files`]; with `manifest_keys` the extract's keys are already written as
+/// the manifest writes them (a filled review template of a pseudonymized manifest holds the
+/// pseudonyms), so they are matched as they are, without the secret.
+///
+/// # Errors
+/// As [`indicators_to_files`].
+pub(crate) fn indicators_keyed(
+    extract: &Extract,
+    args: &IndicatorsJob,
+    manifest_keys: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Indicators> {
     if !(args.confidence > 0.0 && args.confidence < 1.0) {
         bail!(
             "{}",
@@ -1262,7 +1277,12 @@ pub fn indicators_to_files(
     let spec = Spec::read(&args.spec)?;
     let by = args.by.clone();
     let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
-    let design = args.manifest.as_deref().map(read_design).transpose()?;
+    let mut design = args.manifest.as_deref().map(read_design).transpose()?;
+    if manifest_keys {
+        if let Some(d) = design.as_mut() {
+            d.pseudonymized = false;
+        }
+    }
     let pseudo = match (&design, &args.secret_file) {
         (Some(d), Some(f)) if d.pseudonymized => Some(crate::files::read_secret(f)?),
         (Some(d), None) if d.pseudonymized => {

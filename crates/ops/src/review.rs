@@ -750,7 +750,7 @@ pub fn indicators_from_review(
         let mut j = job.clone();
         j.spec = spec_path;
         j.key = Some(r.key.clone());
-        crate::indicators::indicators_to_files(&extract, &j, progress)
+        crate::indicators::indicators_keyed(&extract, &j, true, progress)
     })();
     let _ = std::fs::remove_dir_all(&dir);
     let out = result?;
