@@ -31,7 +31,7 @@ use urval_design::{Burden, BurdenRates, RequestComparison};
 
 /// An `Option` field that must be present (as `null` when empty): serde would otherwise
 /// read a missing field as `None`, a silent default.
-fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+pub(crate) fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -45,7 +45,7 @@ where
 /// # Errors
 /// The file cannot be read, is not JSON, is of another kind or version (`redo` says what to
 /// do), or lacks a field or has one it should not (named).
-fn read_versioned<T: serde::de::DeserializeOwned>(
+pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
     path: &Path,
     what: &str,
     kind: &str,

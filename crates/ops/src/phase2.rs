@@ -94,7 +94,7 @@ pub struct Phase2Plan {
     /// C.
     pub confidence: f64,
     /// The `--per` column, if any.
-    #[serde(deserialize_with = "required")]
+    #[serde(deserialize_with = "crate::artifacts::required")]
     pub per: Option<String>,
     /// The groups.
     pub groups: Vec<Phase2Group>,
@@ -106,32 +106,19 @@ pub struct Phase2Plan {
     pub total_n: u64,
 }
 
-fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d)
-}
-
 impl Phase2Plan {
     /// Read and check a phase-2 plan.
     ///
     /// # Errors
     /// Unreadable, another kind or version, a field missing, or m_h > n'_h.
     pub fn read(path: &Path) -> Result<Phase2Plan> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a urval phase-2 plan", path.display()))?;
-        if v["kind"] != "urval-phase2-plan" || v["version"] != PHASE2_PLAN_VERSION {
-            bail!(
-                "{}: not a urval phase-2 plan of version {PHASE2_PLAN_VERSION} (urval plan --phase2 writes one)",
-                path.display()
-            );
-        }
-        let p: Phase2Plan = serde_json::from_value(v)
-            .with_context(|| format!("{}: not a urval phase-2 plan", path.display()))?;
+        let p: Phase2Plan = crate::artifacts::read_versioned(
+            path,
+            "a urval phase-2 plan",
+            "urval-phase2-plan",
+            PHASE2_PLAN_VERSION,
+            "plan phase 2 again with this urval (urval plan --phase2)",
+        )?;
         for s in &p.strata {
             if s.n > s.phase1_n {
                 bail!(

@@ -78,6 +78,15 @@ pub enum DeviationArg {
     Yes,
 }
 
+impl From<DeviationArg> for urval_ops::review::Answer {
+    fn from(d: DeviationArg) -> Self {
+        match d {
+            DeviationArg::No => urval_ops::review::Answer::No,
+            DeviationArg::Yes => urval_ops::review::Answer::Yes,
+        }
+    }
+}
+
 /// The interval method flag.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum MethodArg {
@@ -112,12 +121,12 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
                     "with --review, N is the manifest's population: leave out --population"
                 );
             }
-            let deviation = match args.deviation_answer {
-                DeviationArg::No => urval_ops::review::Answer::No,
-                DeviationArg::Yes => urval_ops::review::Answer::Yes,
-            };
-            let (n, k, counts) =
-                urval_ops::review::count_answers(review, manifest, question, deviation)?;
+            let (n, k, counts) = urval_ops::review::count_answers(
+                review,
+                manifest,
+                question,
+                args.deviation_answer.into(),
+            )?;
             let side_path = urval_ops::manifest::sidecar_path(manifest);
             let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
             side.check_manifest(&side_path, manifest)?;
@@ -281,12 +290,12 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
         args.deviations,
     ) {
         (Some(review), Some(manifest), Some(question), None) => {
-            let deviation = match args.deviation_answer {
-                DeviationArg::No => urval_ops::review::Answer::No,
-                DeviationArg::Yes => urval_ops::review::Answer::Yes,
-            };
-            let (n, k, _) =
-                urval_ops::review::count_answers(review, manifest, question, deviation)?;
+            let (n, k, _) = urval_ops::review::count_answers(
+                review,
+                manifest,
+                question,
+                args.deviation_answer.into(),
+            )?;
             let (_, rule, _) = urval_ops::stage::attribute_stages(&plan)?;
             let want = if stage == 1 { rule.n1 } else { rule.n2 };
             if n != want {
