@@ -378,16 +378,21 @@ impl PartialOrd for Unit {
 /// for T + 1 is that for T plus one record, so the variance never rises with the total.
 /// Strata of weight 0 take records (by the same rule with weight N_h) only when every
 /// weighted stratum is full.
-struct Priority<'a> {
+pub(crate) struct Priority<'a> {
     weights: &'a [f64],
     populations: Vec<f64>,
     hi: &'a [u64],
-    counts: Vec<u64>,
+    pub(crate) counts: Vec<u64>,
     heap: std::collections::BinaryHeap<Unit>,
 }
 
 impl<'a> Priority<'a> {
-    fn new(weights: &'a [f64], populations: Vec<f64>, lo: &[u64], hi: &'a [u64]) -> Self {
+    pub(crate) fn new(
+        weights: &'a [f64],
+        populations: Vec<f64>,
+        lo: &[u64],
+        hi: &'a [u64],
+    ) -> Self {
         let mut p = Priority {
             weights,
             populations,
@@ -425,7 +430,7 @@ impl<'a> Priority<'a> {
     }
 
     /// Give the next record; the stratum that got it, or None when every stratum is full.
-    fn next(&mut self) -> Option<usize> {
+    pub(crate) fn next(&mut self) -> Option<usize> {
         let u = self.heap.pop()?;
         self.counts[u.index] += 1;
         self.push(u.index);

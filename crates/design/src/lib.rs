@@ -32,6 +32,7 @@ pub mod dist;
 mod error;
 mod evaluate;
 mod interval;
+mod purposes;
 mod round;
 mod size;
 mod staged;
@@ -54,6 +55,10 @@ pub use interval::{
     binomial_upper_bound, clopper_pearson, effective_n, hypergeometric_interval,
     hypergeometric_lower_count, hypergeometric_upper_count, jeffreys, wilson, wilson_fpc, Interval,
     IntervalMethod,
+};
+pub use purposes::{
+    bethel, domain_share_terms, joint_allocate, DomainCell, JointAllocation, JointBinding,
+    JointSpec, Requirement,
 };
 pub use round::{ceil_count, floor_count, INTEGER_TOLERANCE};
 pub use size::{

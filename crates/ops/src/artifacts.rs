@@ -15,6 +15,7 @@
 //! | `strata[]` | `values` {column: value}, `population` N_h, `n` n_h, `binding`, `inclusion_probability`, `weight`, `margin`, `mean_pages`, `pages`, `working_days`, `fingerprint` |
 //! | `total_population`, `total_n`, `burden` | totals; burden rates, needed and (with `--requested`) the comparison |
 //! | `design.stages`, `strata[].n_stage1` | a staged plan only ([`Stages`]): how stage 1 was sized, its records per stratum, each stage's burden |
+//! | `design.purposes`, `strata[].binding_purpose`, `strata[].purpose_margins` | a plan for several purposes only ([`PurposesPlan`]) |
 //!
 //! The fingerprint of a stratum is the wrapping sum of XXH3-128 of its keys (hex), recorded
 //! only for strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records (empty below:
@@ -145,6 +146,93 @@ pub struct Design {
     /// costs. Absent for a single-stage plan (whose plan.json is as before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Stages>,
+    /// A plan for several purposes (`--purposes`): each purpose's target, what the plan
+    /// achieves and what it alone would need. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purposes: Option<PurposesPlan>,
+}
+
+/// A plan for several purposes: the joint allocation (`urval_design::joint_allocate`,
+/// Bethel–Chromy) and the evidence per purpose.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PurposesPlan {
+    /// The purposes file as given.
+    pub file: String,
+    /// What the allocation minimises: `records` or `pages`.
+    pub cost: String,
+    /// How the whole records were found (`bounds`, `priority`, `search`, `rounded`).
+    pub method: String,
+    /// No allocation within the bounds that meets every purpose costs less.
+    pub proved_optimal: bool,
+    /// Removing any one record breaks some purpose.
+    pub locally_minimal: bool,
+    /// Σ c_h n_h.
+    pub cost_total: f64,
+    /// The continuous optimum's cost: no allocation meeting every purpose costs less.
+    pub cost_lower_bound: f64,
+    /// The purposes, in file order.
+    pub purposes: Vec<PurposeResult>,
+}
+
+/// One purpose of a plan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeResult {
+    /// Its name.
+    pub name: String,
+    /// Swedish label.
+    #[serde(deserialize_with = "required")]
+    pub label_sv: Option<String>,
+    /// English label.
+    #[serde(deserialize_with = "required")]
+    pub label_en: Option<String>,
+    /// `share` or `attribute`.
+    pub kind: String,
+    /// `overall`, `stratum` or a column.
+    pub level: String,
+    /// The domain expression.
+    #[serde(deserialize_with = "required")]
+    pub population: Option<String>,
+    /// N_d.
+    pub domain_population: u64,
+    /// Confidence.
+    pub confidence: f64,
+    /// The anticipated share over the domain (T for an attribute purpose).
+    pub proportion: f64,
+    /// `given` or the indicators table it was shrunk from.
+    pub proportion_source: String,
+    /// The margin was given relative to the share.
+    pub relative: bool,
+    /// The margin asked (the largest over its groups; for an attribute purpose the margin
+    /// equivalent to n_A records).
+    pub target: f64,
+    /// T.
+    #[serde(deserialize_with = "required")]
+    pub tolerable_rate: Option<f64>,
+    /// K.
+    #[serde(deserialize_with = "required")]
+    pub expected_deviations: Option<u64>,
+    /// An attribute purpose over the whole domain: n_A.
+    #[serde(deserialize_with = "required")]
+    pub attribute_n: Option<u64>,
+    /// Its requirements (1 overall; one per stratum or column value).
+    pub groups: u64,
+    /// The worst margin over its groups with the plan's records.
+    #[serde(deserialize_with = "required")]
+    pub achieved: Option<f64>,
+    /// Every group's margin is within its target.
+    pub met: bool,
+    /// Groups no allocation within the bounds can meet (taken whole).
+    pub unreachable_groups: Vec<String>,
+    /// Records this purpose alone would need (same bounds).
+    pub alone_total: u64,
+    /// Its pages.
+    pub alone_pages: f64,
+    /// Its working days.
+    pub alone_working_days: f64,
+    /// Strata whose size this purpose sets.
+    pub binds_strata: u64,
 }
 
 /// A staged plan: stage 1 is requested, stage 2 (the next records of the same draw) only
@@ -271,6 +359,13 @@ pub struct PlanStratum {
     /// The constraint that binds (min, max, population).
     #[serde(deserialize_with = "required")]
     pub binding: Option<String>,
+    /// A plan for several purposes: the purpose that sets this stratum's size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding_purpose: Option<String>,
+    /// A plan for several purposes: each purpose's margin for its domain within this
+    /// stratum, with n_h records (purposes with records here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose_margins: Option<BTreeMap<String, f64>>,
     /// n_h / N_h.
     pub inclusion_probability: f64,
     /// N_h / n_h (null when n_h = 0).

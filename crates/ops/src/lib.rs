@@ -45,6 +45,7 @@
 //!     stages: None,
 //!     attribute: None,
 //!     duplicate_memory: urval_ops::plan::DUPLICATE_MEMORY_HASHES,
+//!     purposes: None,
 //! };
 //! let planned = plan(&extract, &req, &|_| {})?;
 //! let n: Vec<u64> = planned.plan.strata.iter().map(|s| s.n).collect();
@@ -115,6 +116,7 @@ pub mod manifest;
 pub mod overlap;
 pub mod phase2;
 pub mod plan;
+pub mod purposes;
 pub mod report;
 pub mod review;
 pub mod run;

@@ -9,6 +9,7 @@ use crate::artifacts::{
 use crate::bail;
 use crate::error::{Context, Result};
 use crate::files::hex128;
+use crate::purposes::{DomainCounts, DomainSpec};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::Array;
@@ -78,6 +79,9 @@ pub struct PlanRequest {
     pub attribute: Option<AttributeTarget>,
     /// The duplicate check's memory budget in hashes ([`DUPLICATE_MEMORY_HASHES`]).
     pub duplicate_memory: u64,
+    /// Several purposes (`--purposes`): the plan meets every one at the least cost, instead
+    /// of a margin, total or tolerable rate.
+    pub purposes: Option<crate::purposes::PurposesRequest>,
 }
 
 /// The staging flags as given (`--stages`, `--first-fraction`, `--first-margin`,
@@ -218,6 +222,9 @@ struct Census {
     /// XXH3 of every key, bucketed by the top 8 bits so buckets sort independently.
     key_hashes: Vec<Vec<u64>>,
     ids: Vec<u32>,
+    /// Per purpose: (stratum id, group value) → records of its domain.
+    domains: Vec<Vec<FxHashMap<Box<str>, u64>>>,
+    truth: Vec<u8>,
 }
 
 const HASH_BUCKETS: usize = 256;
@@ -242,6 +249,8 @@ pub struct CensusResult {
     /// Distinct keys that occur more than once, with their counts (first 10, sorted), and the
     /// number of such keys.
     pub duplicates: (u64, Vec<(String, u64)>),
+    /// Per domain of [`census_within`]: (stratum values, group value) → records.
+    pub domains: Vec<DomainCounts>,
 }
 
 /// How many 64-bit key hashes the duplicate check holds in memory (all threads together)
@@ -382,6 +391,7 @@ pub fn census(
         extract,
         spec,
         pages_column,
+        &[],
         DUPLICATE_MEMORY_HASHES,
         progress,
     )
@@ -395,12 +405,33 @@ pub fn census_within(
     extract: &Extract,
     spec: &ScanSpec,
     pages_column: Option<&str>,
+    domains: &[DomainSpec],
     budget: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<CensusResult> {
     StrataMapper::check_columns(&spec.strata)?;
     let spill = Spill::new(budget);
     let strata_names = spec.strata.clone();
+    // Where each domain's filter columns and group column are among the extra columns.
+    let extra_at = |c: &String| -> Result<usize> {
+        match spec.extra.iter().position(|x| x == c) {
+            Some(i) => Ok(i),
+            None => bail!("column {c:?} of a purpose is not among the columns read"),
+        }
+    };
+    let mut domain_cols: Vec<(Vec<usize>, Option<usize>)> = Vec::with_capacity(domains.len());
+    for d in domains {
+        let cols = match &d.filter {
+            Some(f) => f
+                .columns()
+                .iter()
+                .map(extra_at)
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let group = d.group.as_ref().map(extra_at).transpose()?;
+        domain_cols.push((cols, group));
+    }
     let out = scan(
         extract,
         spec,
@@ -411,6 +442,8 @@ pub fn census_within(
             pages: Vec::new(),
             key_hashes: vec![Vec::new(); HASH_BUCKETS],
             ids: Vec::new(),
+            domains: vec![Vec::new(); domains.len()],
+            truth: Vec::new(),
         },
         |st, batch| {
             let mut ids = std::mem::take(&mut st.ids);
@@ -447,6 +480,54 @@ pub fn census_within(
                     }
                 }
             }
+            for (k, d) in domains.iter().enumerate() {
+                let (cols, group) = &domain_cols[k];
+                let row_error = |i: usize, reason: String| {
+                    urval_ingest::IngestError::Row {
+                    path: batch.path.to_path_buf(),
+                    row: batch.row_number(i),
+                    reason: format!("purpose population: {reason}; fix the value, or quarantine such rows with a --check"),
+                }
+                };
+                let truth = &mut st.truth;
+                match &d.filter {
+                    Some(f) => {
+                        let arrays: Vec<arrow_array::ArrayRef> =
+                            cols.iter().map(|&i| batch.extra[i].clone()).collect();
+                        let bound = f.bind(&arrays).map_err(|e| {
+                            row_error(batch.rows.first().map_or(0, |&r| r as usize), e.0)
+                        })?;
+                        let mut errors = Vec::new();
+                        bound.truth_rows(batch.rows, truth, &mut errors);
+                        if let Some((j, reason)) = errors.into_iter().next() {
+                            return Err(row_error(batch.rows[j] as usize, reason));
+                        }
+                    }
+                    None => {
+                        truth.clear();
+                        truth.resize(batch.rows.len(), urval_ingest::T_TRUE);
+                    }
+                }
+                let groups = group.map(|g| urval_ingest::TextCol::from_array(&batch.extra[g]));
+                let map = &mut st.domains[k];
+                map.resize_with(n, FxHashMap::default);
+                for (i, &r) in batch.rows.iter().enumerate() {
+                    if truth[i] != urval_ingest::T_TRUE {
+                        continue;
+                    }
+                    let g = match &groups {
+                        Some(Some(col)) => col.get(r as usize).unwrap_or(""),
+                        _ => "",
+                    };
+                    let m = &mut map[ids[i] as usize];
+                    match m.get_mut(g) {
+                        Some(c) => *c += 1,
+                        None => {
+                            m.insert(g.into(), 1);
+                        }
+                    }
+                }
+            }
             st.ids = ids;
             spill
                 .after_batch(batch.rows.len() as u64, &mut st.key_hashes)
@@ -462,6 +543,7 @@ pub fn census_within(
     spill.flush().map_err(crate::error::OpsError::Input)?;
     let mut strata: BTreeMap<Vec<String>, CensusStratum> = BTreeMap::new();
     let mut buckets: Vec<Vec<Vec<u64>>> = vec![Vec::new(); HASH_BUCKETS];
+    let mut domain_counts: Vec<DomainCounts> = vec![DomainCounts::new(); domains.len()];
     let ScanOutput {
         results,
         files,
@@ -483,6 +565,19 @@ pub fn census_within(
         }
         for (b, v) in st.key_hashes.into_iter().enumerate() {
             buckets[b].push(v);
+        }
+        for (k, per) in st.domains.into_iter().enumerate() {
+            for (s, m) in per.into_iter().enumerate() {
+                for (g, c) in m {
+                    let values: Vec<String> = st
+                        .mapper
+                        .values(s as u32)
+                        .into_iter()
+                        .map(String::from)
+                        .collect();
+                    *domain_counts[k].entry((values, g.into())).or_default() += c;
+                }
+            }
         }
     }
     strata.retain(|_, s| s.population > 0);
@@ -533,6 +628,7 @@ pub fn census_within(
             quarantine,
         },
         duplicates,
+        domains: domain_counts,
     })
 }
 
@@ -724,6 +820,63 @@ fn exact_duplicates(
     let mut first: Vec<(String, u64)> = total.into_iter().filter(|(_, c)| *c > 1).collect();
     first.sort();
     Ok((n, first))
+}
+
+/// The joint allocation of several purposes in the form the rest of the plan reads: n_h,
+/// π_h, and the bounds that hold (min, or the whole stratum / the maximum).
+fn joint_as_allocation(
+    specs: &[StratumSpec],
+    j: &urval_design::JointAllocation,
+    req: &PlanRequest,
+    min: u64,
+) -> Allocation {
+    use urval_design::{JointBinding, StratumAllocation};
+    let strata: Vec<StratumAllocation> = specs
+        .iter()
+        .enumerate()
+        .map(|(h, s)| {
+            let n = j.counts[h];
+            let hi = req.max.unwrap_or(s.population).min(s.population);
+            let binding = match j.binding[h] {
+                Some(JointBinding::Max) if n == hi => {
+                    Some(if req.max.is_some_and(|m| m < s.population) {
+                        Binding::Max
+                    } else {
+                        Binding::Population
+                    })
+                }
+                Some(JointBinding::Min) if n == min.min(s.population) => Some(Binding::Min),
+                _ => None,
+            };
+            StratumAllocation {
+                stratum: s.name.clone(),
+                population: s.population,
+                proportion: s.proportion,
+                n,
+                share: j.continuous.get(h).copied().unwrap_or(n as f64),
+                binding,
+                inclusion_probability: n as f64 / s.population as f64,
+                margin: None,
+            }
+        })
+        .collect();
+    let total: u64 = j.counts.iter().sum();
+    Allocation {
+        strata,
+        total,
+        total_population: specs.iter().map(|s| s.population).sum(),
+        target_total: total,
+        target_total_exact: None,
+        total_adjustment: None,
+        method: req.allocation,
+        confidence: req.confidence,
+        z: urval_design::z_two_sided(req.confidence),
+        margin: None,
+        margin_met: Some(j.met.iter().all(|&m| m)),
+        margin_one_less: None,
+        min_used: min,
+        fell_back_to_proportional: false,
+    }
 }
 
 /// A total request split over strata in proportion to N_h by the priority method (the
@@ -1064,6 +1217,31 @@ pub fn plan(
     if let Some(w) = &req.where_ {
         spec.filter = Some(Filter::parse(w)?);
     }
+    let domain_specs = match &req.purposes {
+        Some(p) => {
+            if req.margin.is_some()
+                || req.total.is_some()
+                || req.attribute.is_some()
+                || req.stages.is_some()
+            {
+                bail!("--purposes sizes the plan itself: leave out --margin, --total, --tolerable-rate and --stages");
+            }
+            crate::purposes::domain_specs(&p.purposes)
+        }
+        None => Vec::new(),
+    };
+    for d in &domain_specs {
+        let cols = d
+            .filter
+            .iter()
+            .flat_map(|f| f.columns().iter())
+            .chain(&d.group);
+        for c in cols {
+            if !spec.extra.contains(c) {
+                spec.extra.push(c.clone());
+            }
+        }
+    }
     spec.checks = crate::files::parse_checks(&req.checks)?;
     spec.personal = req.personal.clone();
     crate::files::refuse_overwriting_inputs(
@@ -1078,6 +1256,7 @@ pub fn plan(
         extract,
         &spec,
         req.pages_column.as_deref(),
+        &domain_specs,
         req.duplicate_memory,
         progress,
     )?;
@@ -1131,45 +1310,80 @@ pub fn plan(
     // checked again exactly with the deviations spread over the strata in proportion to N_h,
     // and a record added while it is above 1 − C.
     let mut stratified_risk = None;
-    let (spec, alloc, n_stage1) = loop {
-        let target = match (req.margin, req.total, &attribute) {
-            (Some(e), None, None) => AllocationTarget::Margin(e),
-            (None, Some(n), None) => AllocationTarget::Total(n),
-            (None, None, Some(a)) => AllocationTarget::Total(a.plan.n1 + a.plan.n2),
-            _ => bail!("give one of --margin, --total or --tolerable-rate"),
-        };
+    let mut sized = None;
+    let (spec, alloc, n_stage1) = if let Some(pr) = &req.purposes {
+        let sizing: Vec<crate::purposes::SizingStratum> = result
+            .strata
+            .iter()
+            .map(|(values, cs)| crate::purposes::SizingStratum {
+                values: values.clone(),
+                population: cs.population,
+                mean_pages: (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64),
+            })
+            .collect();
+        let min = urval_design::min_used(req.min, req.max, true);
+        let s = crate::purposes::size(
+            pr,
+            &strata_cols,
+            &sizing,
+            &result.domains,
+            min,
+            req.max,
+            &rates,
+        )?;
+        let alloc = joint_as_allocation(&specs, &s.joint, req, min);
         let spec = AllocationSpec {
             strata: specs.clone(),
-            target,
+            target: AllocationTarget::Total(alloc.total.max(1)),
             method: req.allocation,
             confidence: req.confidence,
-            min: req.min,
+            min: Some(min),
             max: req.max,
         };
-        let alloc = allocate(&spec)?;
-        let n_stage1 = first_stage(req, &spec, &alloc, attribute.as_ref())?;
-        if let (Some(a), Some(t)) = (&attribute, &req.attribute) {
-            let risk = stratified_risk_of(&a.plan, t.tolerable_rate, &alloc, &n_stage1);
-            if !urval_design::dist::within_risk(risk, 1.0 - req.confidence)
-                && a.plan.n1 + a.plan.n2 < population
-            {
-                attribute = Some(urval_design::with_one_more(
-                    &staged_spec(t, req, population),
-                    a,
-                ));
-                continue;
+        sized = Some(s);
+        (spec, alloc, Vec::new())
+    } else {
+        loop {
+            let target = match (req.margin, req.total, &attribute) {
+                (Some(e), None, None) => AllocationTarget::Margin(e),
+                (None, Some(n), None) => AllocationTarget::Total(n),
+                (None, None, Some(a)) => AllocationTarget::Total(a.plan.n1 + a.plan.n2),
+                _ => bail!("give one of --margin, --total or --tolerable-rate"),
+            };
+            let spec = AllocationSpec {
+                strata: specs.clone(),
+                target,
+                method: req.allocation,
+                confidence: req.confidence,
+                min: req.min,
+                max: req.max,
+            };
+            let alloc = allocate(&spec)?;
+            let n_stage1 = first_stage(req, &spec, &alloc, attribute.as_ref())?;
+            if let (Some(a), Some(t)) = (&attribute, &req.attribute) {
+                let risk = stratified_risk_of(&a.plan, t.tolerable_rate, &alloc, &n_stage1);
+                if !urval_design::dist::within_risk(risk, 1.0 - req.confidence)
+                    && a.plan.n1 + a.plan.n2 < population
+                {
+                    attribute = Some(urval_design::with_one_more(
+                        &staged_spec(t, req, population),
+                        a,
+                    ));
+                    continue;
+                }
+                stratified_risk = Some(risk);
             }
-            stratified_risk = Some(risk);
+            break (spec, alloc, n_stage1);
         }
-        break (spec, alloc, n_stage1);
     };
     let mut strata = Vec::with_capacity(alloc.strata.len());
     let mut fps = Vec::with_capacity(alloc.strata.len());
-    for (((values, cs), a), n1) in result
+    for (h, (((values, cs), a), n1)) in result
         .strata
         .iter()
         .zip(&alloc.strata)
         .zip(n_stage1.iter().map(Some).chain(std::iter::repeat(None)))
+        .enumerate()
     {
         let mean_pages = (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64);
         let b = match mean_pages {
@@ -1193,6 +1407,8 @@ pub fn plan(
                 Binding::Max => "max".to_string(),
                 Binding::Population => "population".to_string(),
             }),
+            binding_purpose: sized.as_ref().and_then(|s| s.binding_purpose[h].clone()),
+            purpose_margins: sized.as_ref().map(|s| s.purpose_margins[h].clone()),
             inclusion_probability: a.inclusion_probability,
             weight: (a.n > 0).then(|| a.population as f64 / a.n as f64),
             margin: a.margin,
@@ -1256,7 +1472,11 @@ pub fn plan(
             total: req.total,
             confidence: req.confidence,
             z: alloc.z,
-            allocation: alloc.method.name().to_string(),
+            allocation: if sized.is_some() {
+                "purposes".to_string()
+            } else {
+                alloc.method.name().to_string()
+            },
             min: Some(alloc.min_used),
             max: req.max,
             proportion: req.proportion,
@@ -1264,6 +1484,7 @@ pub fn plan(
             margin_achieved: alloc.margin,
             total_adjustment: alloc.total_adjustment.map(|a| serde_json::json!(a)),
             stages: None,
+            purposes: sized.map(|s| s.plan),
         },
         rows_read: totals.rows_read,
         rows_used: totals.rows_used,

@@ -258,7 +258,7 @@ fn burden_of(records: u64, mean_pages: Option<f64>, rates: &BurdenRates) -> Burd
 }
 
 /// A table file (Parquet, CSV or JSON rows) as rows of column → text.
-fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
+pub(crate) fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
     let ext = crate::files::extension(path);
     match ext.as_str() {
         "json" => {
@@ -603,6 +603,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
     }
     let staged = staged_model(&plan, &single_split, args.only.is_some());
     let two_phase = two_phase_model(&plan, args)?;
+    let purposes = purposes_model(&plan, lang);
     let big = plan.total_population;
     let (curve, precision) = design_precision(&plan, requested.as_deref(), &strata, lang)?;
     let draw = match &args.manifest {
@@ -728,6 +729,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         attachments: Vec::new(),
         staged,
         two_phase,
+        purposes,
     })
 }
 
@@ -738,6 +740,51 @@ pub fn build(args: &ReportJob) -> Result<Report> {
 /// # Errors
 /// Unreadable files; a phase-2 plan of another manifest than `--manifest`; an agreement
 /// table without a phase-2 plan.
+/// A plan for several purposes: each purpose's line (its label in the report's language),
+/// for the whole request.
+fn purposes_model(plan: &PlanFile, lang: Lang) -> Option<urval_report::Purposes> {
+    let ps = plan.design.purposes.as_ref()?;
+    let rows = ps
+        .purposes
+        .iter()
+        .map(|p| urval_report::PurposeLine {
+            label: match lang {
+                Lang::Sv => p.label_sv.clone(),
+                Lang::En => p.label_en.clone(),
+            }
+            .unwrap_or_else(|| p.name.clone()),
+            kind: p.kind.clone(),
+            level: p.level.clone(),
+            population: p.population.clone(),
+            domain_population: p.domain_population,
+            target: p.target,
+            tolerable_rate: p.tolerable_rate,
+            confidence: p.confidence,
+            achieved: p.achieved,
+            met: p.met,
+            alone: Burden {
+                records: p.alone_total,
+                pages: p.alone_pages,
+                working_days: p.alone_working_days,
+            },
+            binds_strata: p.binds_strata,
+        })
+        .collect();
+    let n = &plan.burden.needed;
+    Some(urval_report::Purposes {
+        cost: ps.cost.clone(),
+        proved_optimal: ps.proved_optimal,
+        cost_total: ps.cost_total,
+        cost_lower_bound: ps.cost_lower_bound,
+        rows,
+        joint: Burden {
+            records: n.records,
+            pages: n.pages,
+            working_days: n.working_days,
+        },
+    })
+}
+
 fn two_phase_model(plan: &PlanFile, args: &ReportJob) -> Result<Option<urval_report::TwoPhase>> {
     let Some(p2_path) = &args.phase2_plan else {
         if args.agreement.is_some() {
@@ -928,6 +975,24 @@ fn design_precision(
     };
     let d = &plan.design;
     let big = plan.total_population;
+    if let Some(ps) = &d.purposes {
+        // Several purposes: the purposes table states the precision of each; no one curve
+        // of a single share applies.
+        let _ = ps;
+        return Ok((
+            Curve {
+                population: big,
+                points: Vec::new(),
+                needed: (plan.total_n, f64::NAN),
+                requested: None,
+                formula: String::new(),
+            },
+            Precision {
+                kind: "purposes".into(),
+                strata: Vec::new(),
+            },
+        ));
+    }
     let method = AllocationMethod::from_name(&d.allocation).with_context(|| {
         format!(
             "the plan's allocation {:?} is not one urval knows",

@@ -201,6 +201,10 @@ read_settings! {
         pub expected_rate: Option<Rate>,
         /// The largest first stage of an attribute plan.
         pub max_first: Option<u64>,
+        /// A purposes file: size for every purpose in it at once (`urval plan --purposes`).
+        pub purposes: Option<String>,
+        /// What a plan for several purposes minimises: `records` (default) or `pages`.
+        pub cost: Option<String>,
     }
 }
 
@@ -973,6 +977,26 @@ fn run_step(
                 stages,
                 attribute,
                 duplicate_memory: crate::plan::DUPLICATE_MEMORY_HASHES,
+                purposes: match &s.purposes {
+                    Some(f) => {
+                        let path = input(f);
+                        let mut purposes = crate::purposes::load(&path)?;
+                        purposes.file = f.clone();
+                        reads.extend(crate::purposes::table_paths(&path, &purposes));
+                        Some(crate::purposes::PurposesRequest {
+                            purposes,
+                            cost: crate::purposes::CostBasis::parse(
+                                s.cost.as_deref().unwrap_or("records"),
+                            )?,
+                        })
+                    }
+                    None => {
+                        if s.cost.is_some() {
+                            bail!("cost belongs to a plan for several purposes: give purposes = \"FILE\"");
+                        }
+                        None
+                    }
+                },
             };
             let planned = crate::plan::plan(&extract, &req, progress)?;
             let plan = &planned.plan;

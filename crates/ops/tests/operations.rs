@@ -66,6 +66,7 @@ fn plan_request(out: &Path) -> PlanRequest {
         stages: None,
         attribute: None,
         duplicate_memory: urval_ops::plan::DUPLICATE_MEMORY_HASHES,
+        purposes: None,
     }
 }
 

@@ -319,6 +319,24 @@ pub fn render_html(r: &Report) -> String {
         }
     }
 
+    // Several purposes: what each asks, achieves and alone would need.
+    let purpose_rows = crate::tables::purpose_rows(r);
+    if !purpose_rows.is_empty() {
+        let _ = writeln!(s, "<h2>{}</h2>", esc(w.purposes));
+        let head = [
+            w.purpose_col,
+            w.target_col,
+            w.achieved_col,
+            w.alone_records_col,
+            w.alone_pages_col,
+            w.binds_col,
+        ];
+        s.push_str(&small_table("purposes", &head, &purpose_rows));
+        for p in sentences::purposes(r) {
+            let _ = writeln!(s, "<p>{}</p>", esc(&p));
+        }
+    }
+
     // A staged request: stage 1 now, stage 2 only if needed.
     let stage_rows = crate::tables::stage_rows(r);
     if !stage_rows.is_empty() {
@@ -331,7 +349,7 @@ pub fn render_html(r: &Report) -> String {
 
     // Precision (an attribute plan states its risk above; a share's margin curve does not
     // apply).
-    if r.purpose.tolerable_rate.is_none() {
+    if r.purpose.tolerable_rate.is_none() && r.purposes.is_none() {
         let _ = writeln!(s, "<h2>{}</h2>", esc(w.precision));
         if let Some(p) = sentences::precision(r) {
             let _ = writeln!(s, "<p>{}</p>", esc(&p));

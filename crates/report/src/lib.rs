@@ -413,6 +413,56 @@ pub struct Report {
     /// A two-phase review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub two_phase: Option<TwoPhase>,
+    /// A request for several purposes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purposes: Option<Purposes>,
+}
+
+/// A request sized for several purposes at once (Bethel–Chromy): each purpose's target,
+/// what the request achieves, and what the purpose alone would have cost.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Purposes {
+    /// `records` or `pages`: what the allocation minimises.
+    pub cost: String,
+    /// No allocation that meets every purpose costs less (proved).
+    pub proved_optimal: bool,
+    /// The allocation's cost Σ c_h n_h.
+    pub cost_total: f64,
+    /// A lower bound on it (the continuous optimum).
+    pub cost_lower_bound: f64,
+    /// The purposes.
+    pub rows: Vec<PurposeLine>,
+    /// The whole request (the report's strata).
+    pub joint: Burden,
+}
+
+/// One purpose of a request.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PurposeLine {
+    /// Its label in the report's language (the name when none).
+    pub label: String,
+    /// `share` or `attribute`.
+    pub kind: String,
+    /// `overall`, `stratum` or a column.
+    pub level: String,
+    /// Its population, as an expression.
+    pub population: Option<String>,
+    /// Records in it.
+    pub domain_population: u64,
+    /// The margin asked (share), or the equivalent margin (attribute).
+    pub target: f64,
+    /// T of an attribute purpose.
+    pub tolerable_rate: Option<f64>,
+    /// Its confidence.
+    pub confidence: f64,
+    /// The worst margin achieved over its groups.
+    pub achieved: Option<f64>,
+    /// Met in every group.
+    pub met: bool,
+    /// What it alone would need.
+    pub alone: Burden,
+    /// Strata whose size it sets.
+    pub binds_strata: u64,
 }
 
 #[cfg(test)]
@@ -512,6 +562,7 @@ mod tests {
             attachments: Vec::new(),
             staged: None,
             two_phase: None,
+            purposes: None,
         }
     }
 

@@ -190,6 +190,24 @@ pub fn render_markdown(r: &Report) -> String {
             s.push_str(&small_table(&head, &align, &agreement_rows));
         }
     }
+    let purpose_rows = crate::tables::purpose_rows(r);
+    if !purpose_rows.is_empty() {
+        let _ = writeln!(s, "## {}\n", w.purposes);
+        let head = [
+            w.purpose_col,
+            w.target_col,
+            w.achieved_col,
+            w.alone_records_col,
+            w.alone_pages_col,
+            w.binds_col,
+        ];
+        let align = ["---", "---", "---", "---:", "---:", "---:"];
+        s.push_str(&small_table(&head, &align, &purpose_rows));
+        s.push('\n');
+        for p in sentences::purposes(r) {
+            let _ = writeln!(s, "{}\n", prose(&p));
+        }
+    }
     let stage_rows = crate::tables::stage_rows(r);
     if !stage_rows.is_empty() {
         let _ = writeln!(s, "## {}\n", w.stages);
@@ -199,7 +217,7 @@ pub fn render_markdown(r: &Report) -> String {
         s.push_str(&small_table(&burden_head, &burden_align, &stage_rows));
     }
     // An attribute plan states its risk (above); a share's margin curve does not apply.
-    if r.purpose.tolerable_rate.is_none() {
+    if r.purpose.tolerable_rate.is_none() && r.purposes.is_none() {
         let _ = writeln!(s, "## {}\n", w.precision);
         if let Some(p) = sentences::precision(r) {
             let _ = writeln!(s, "{}\n", prose(&p));

@@ -227,6 +227,81 @@ fn burden_row(lang: crate::Lang, label: &str, b: &crate::Burden) -> [String; 4] 
     ]
 }
 
+/// The purposes table's rows: purpose, target, achieved, records and pages it alone would
+/// need, strata it sets; then the separate requests' sum and the joint request.
+pub fn purpose_rows(r: &Report) -> Vec<[String; 6]> {
+    let Some(ps) = &r.purposes else {
+        return Vec::new();
+    };
+    let lang = r.lang;
+    let w = crate::text::words(lang);
+    let points = |v: f64| crate::text::fmt_points(lang, v);
+    let mut rows: Vec<[String; 6]> = ps
+        .rows
+        .iter()
+        .map(|x| {
+            let level = match (lang, x.level.as_str()) {
+                (_, "overall") => String::new(),
+                (crate::Lang::Sv, "stratum") => " i varje stratum".to_string(),
+                (crate::Lang::En, "stratum") => " in every stratum".to_string(),
+                (crate::Lang::Sv, c) => format!(" per {c}"),
+                (crate::Lang::En, c) => format!(" per {c}"),
+            };
+            let target = match x.tolerable_rate {
+                Some(t) => match lang {
+                    crate::Lang::Sv => format!("under {}{level}", crate::text::fmt_pct(lang, t)),
+                    crate::Lang::En => format!("below {}{level}", crate::text::fmt_pct(lang, t)),
+                },
+                None => format!("{}{level}", points(x.target)),
+            };
+            let achieved = match (x.achieved, x.met) {
+                (Some(a), true) => points(a),
+                (Some(a), false) => match lang {
+                    crate::Lang::Sv => format!("{} (nås inte)", points(a)),
+                    crate::Lang::En => format!("{} (not met)", points(a)),
+                },
+                (None, _) => "–".to_string(),
+            };
+            [
+                x.label.clone(),
+                target,
+                if x.tolerable_rate.is_some() {
+                    match (lang, x.met) {
+                        (crate::Lang::Sv, true) => "ja".to_string(),
+                        (crate::Lang::En, true) => "yes".to_string(),
+                        (crate::Lang::Sv, false) => "nej".to_string(),
+                        (crate::Lang::En, false) => "no".to_string(),
+                    }
+                } else {
+                    achieved
+                },
+                crate::text::fmt_int(lang, x.alone.records),
+                crate::text::fmt_dec(lang, x.alone.pages, 0),
+                crate::text::fmt_int(lang, x.binds_strata),
+            ]
+        })
+        .collect();
+    let sep_r: u64 = ps.rows.iter().map(|x| x.alone.records).sum();
+    let sep_p: f64 = ps.rows.iter().map(|x| x.alone.pages).sum();
+    rows.push([
+        w.separate_row.to_string(),
+        String::new(),
+        String::new(),
+        crate::text::fmt_int(lang, sep_r),
+        crate::text::fmt_dec(lang, sep_p, 0),
+        String::new(),
+    ]);
+    rows.push([
+        w.joint_row.to_string(),
+        String::new(),
+        String::new(),
+        crate::text::fmt_int(lang, ps.joint.records),
+        crate::text::fmt_dec(lang, ps.joint.pages, 0),
+        String::new(),
+    ]);
+    rows
+}
+
 /// The rows of a staged request's table: (label, records, pages, working days) as text —
 /// stage 1, stage 2, and for an attribute plan the expected burden and the single-stage
 /// request. Shared by the HTML and Markdown reports.

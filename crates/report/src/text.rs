@@ -76,6 +76,19 @@ pub fn fmt_pct(lang: Lang, v: f64) -> String {
     }
 }
 
+/// "a, b och c" / "a, b and c".
+pub fn join_list(lang: Lang, items: &[String]) -> String {
+    let and = match lang {
+        Lang::Sv => "och",
+        Lang::En => "and",
+    };
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {and} {last}", rest.join(", ")),
+    }
+}
+
 /// A margin of error in percentage points: sv `±5,0 procentenheter`, en `±5.0 percentage points`.
 pub fn fmt_points(lang: Lang, v: f64) -> String {
     let n = fmt_dec(lang, v * 100.0, 1);
@@ -232,6 +245,15 @@ pub struct Words {
     pub whole_request: &'static str,
     pub of: &'static str,
     pub stages: &'static str,
+    pub purposes: &'static str,
+    pub purpose_col: &'static str,
+    pub target_col: &'static str,
+    pub achieved_col: &'static str,
+    pub alone_records_col: &'static str,
+    pub alone_pages_col: &'static str,
+    pub binds_col: &'static str,
+    pub separate_row: &'static str,
+    pub joint_row: &'static str,
     pub stage1_row: &'static str,
     pub stage2_row: &'static str,
     pub expected_row: &'static str,
@@ -306,6 +328,15 @@ pub const SV: Words = Words {
     whole_request: "Hela begäran",
     of: "av",
     stages: "Begäran i två steg",
+    purposes: "Syftena och vad de kräver",
+    purpose_col: "Syfte",
+    target_col: "Mål",
+    achieved_col: "Uppnås",
+    alone_records_col: "Ensamt: akter",
+    alone_pages_col: "Ensamt: sidor",
+    binds_col: "Styr strata",
+    separate_row: "Separata begäranden, summa",
+    joint_row: "En gemensam begäran",
     stage1_row: "Steg 1: begärs nu",
     stage2_row: "Steg 2: bara om det behövs",
     expected_row: "Väntat i genomsnitt",
@@ -380,6 +411,15 @@ pub const EN: Words = Words {
     whole_request: "Whole request",
     of: "of",
     stages: "A request in two stages",
+    purposes: "The purposes and what they need",
+    purpose_col: "Purpose",
+    target_col: "Target",
+    achieved_col: "Achieved",
+    alone_records_col: "Alone: records",
+    alone_pages_col: "Alone: pages",
+    binds_col: "Sets strata",
+    separate_row: "Separate requests, summed",
+    joint_row: "One joint request",
     stage1_row: "Stage 1: requested now",
     stage2_row: "Stage 2: only if needed",
     expected_row: "Expected on average",
@@ -507,7 +547,7 @@ mod tests {
 
 /// The report's sentences, as plain text (the renderers escape or format them).
 pub mod sentences {
-    use super::{allocation_name, fmt_dec, fmt_int, fmt_pct, fmt_points, Lang};
+    use super::{allocation_name, fmt_dec, fmt_int, fmt_pct, fmt_points, join_list, Lang};
     use crate::Report;
 
     /// What the request is for.
@@ -548,6 +588,26 @@ pub mod sentences {
             })
             .unwrap_or_default();
         let share = fmt_dec(lang, p.proportion, 2);
+        if let Some(ps) = &r.purposes {
+            let names: Vec<String> = ps.rows.iter().map(|x| x.label.to_lowercase()).collect();
+            let list = join_list(lang, &names);
+            let by = match (lang, ps.cost.as_str()) {
+                (Lang::Sv, "pages") => "så få sidor som möjligt",
+                (Lang::Sv, _) => "så få akter som möjligt",
+                (Lang::En, "pages") => "as few pages as possible",
+                (Lang::En, _) => "as few records as possible",
+            };
+            return match lang {
+                Lang::Sv => format!(
+                    "Begäran tjänar {} syften på en gång: {list}. Varje syfte har sin egen population, förväntade andel och precision; akterna fördelas över strata ({strata}) så att alla syften uppfylls med {by}.{filter}",
+                    fmt_int(lang, ps.rows.len() as u64)
+                ),
+                Lang::En => format!(
+                    "The request serves {} purposes at once: {list}. Each has its own population, anticipated share and precision; the records are spread over the strata ({strata}) so that every purpose is met with {by}.{filter}",
+                    fmt_int(lang, ps.rows.len() as u64)
+                ),
+            };
+        }
         if let Some(t) = p.tolerable_rate {
             let t = fmt_pct(lang, t);
             return match lang {
@@ -580,16 +640,27 @@ pub mod sentences {
         let lang = r.lang;
         let t = &r.total;
         let n = &t.needed;
+        let several = r.purposes.is_some();
         let base = match lang {
             Lang::Sv => format!(
-                "Syftet kräver {} av {} akter: {} sidor och {} arbetsdagar.",
+                "{} {} av {} akter: {} sidor och {} arbetsdagar.",
+                if several {
+                    "Syftena kräver"
+                } else {
+                    "Syftet kräver"
+                },
                 fmt_int(lang, n.records),
                 fmt_int(lang, t.population),
                 fmt_dec(lang, n.pages, 0),
                 fmt_dec(lang, n.working_days, 1)
             ),
             Lang::En => format!(
-                "The purpose needs {} of {} records: {} pages and {} working days.",
+                "{} {} of {} records: {} pages and {} working days.",
+                if several {
+                    "The purposes need"
+                } else {
+                    "The purpose needs"
+                },
                 fmt_int(lang, n.records),
                 fmt_int(lang, t.population),
                 fmt_dec(lang, n.pages, 0),
@@ -785,7 +856,12 @@ pub mod sentences {
         let lang = r.lang;
         let rates = &r.rates;
         let mut out = Vec::new();
-        if r.purpose.tolerable_rate.is_some() {
+        if r.purposes.is_some() {
+            out.push(match lang {
+                Lang::Sv => "Flera syften i en begäran (Bethel 1989; Chromy 1987): varje syfte är en andel i en domän (en delmängd av akterna), som ska skattas med sin felmarginal totalt, i varje stratum eller för varje värde av en kolumn. Variansen för domänandelen från det stratifierade urvalet är V = Σ A_h·(1/n_h − 1/N_h) med A_h = (N_h/N_d)²·S²_uh, där S²_uh är variansen i stratum h av u = 1{domän}·(y − p_d) (Taylorlinjärisering av kvotskattningen; Cochran 1977 §5A.14, Särndal m.fl. 1992 §10.3). Ett syfte om en avvikelsefrekvens kräver samma precision vid andelen T som ett obundet slumpmässigt urval av den hypergeometriska storleken n_A (Kish effektiva urvalsstorlek). Fördelningen är den som minimerar Σ c_h·n_h (c_h = 1 för akter, sidor per akt för sidor) under villkoren V_k ≤ (E_k/z_k)² för alla syften: den kontinuerliga optimala lösningen (Lagrangedualen, en multiplikator i taget som i Chromys algoritm), avrundad uppåt, sedan akt för akt nedtrimmad och genomsökt efter en billigare heltalsfördelning; alla villkor kontrolleras på de slutliga heltalen. Förväntade andelar från förra årets indikatorer krymps mot det totala värdet: p_h = (n_h·p̂_h + m·p̄)/(n_h + m).".to_string(),
+                Lang::En => "Several purposes in one request (Bethel 1989; Chromy 1987): each purpose is a share in a domain (a subset of the records), to be estimated to its margin overall, in every stratum or for every value of a column. The variance of the domain share from the stratified sample is V = Σ A_h·(1/n_h − 1/N_h) with A_h = (N_h/N_d)²·S²_uh, S²_uh being the variance in stratum h of u = 1{domain}·(y − p_d) (Taylor linearisation of the ratio estimator; Cochran 1977 §5A.14, Särndal et al. 1992 §10.3). A purpose about a deviation rate asks for the precision at the rate T of a simple random sample of the hypergeometric size n_A (Kish's effective sample size). The allocation minimises Σ c_h·n_h (c_h = 1 for records, the pages per record for pages) subject to V_k ≤ (E_k/z_k)² for every purpose: the continuous optimum (the Lagrangian dual, one multiplier at a time as in Chromy's algorithm), rounded up, trimmed a record at a time and searched for a cheaper integer allocation; every condition is checked on the final whole numbers. Anticipated shares from last year's indicators are shrunk toward the overall value: p_h = (n_h·p̂_h + m·p̄)/(n_h + m).".to_string(),
+            });
+        } else if r.purpose.tolerable_rate.is_some() {
             out.push(match lang {
                 Lang::Sv => "Urval i två steg för en avvikelsefrekvens (dubbel stickprovsplan; Dodge & Romig 1959, Cochran 1977 §5.A): sannolikheten att godta vid varje andel avvikelser beräknas exakt över båda stegen, hypergeometriskt med populationens N, P(godta) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). Planen är den som i genomsnitt kräver minst akter vid den förväntade andelen, med risken vid den tolerabla andelen högst 1 − C och minst lika stor chans att godta som en plan i ett steg. Akterna i varje steg fördelas över strata i proportion till N_h, och risken kontrolleras också exakt för det stratifierade urvalet (med avvikelserna fördelade i proportion till N_h); behövs det läggs akter till. Gränsen efter steg 2 räknas för den sekventiella planen (stegvis ordning, Jennison & Turnbull 2000), inte som om akterna vore ett enda urval.".to_string(),
                 Lang::En => "Sampling in two stages for a deviation rate (a double sampling plan; Dodge & Romig 1959, Cochran 1977 §5.A): the probability of accepting at each rate of deviations is computed exactly over both stages, hypergeometrically with the population's N, P(accept) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). The plan is the one needing the fewest records on average at the expected rate, with the risk at the tolerable rate at most 1 − C and at least the single-stage plan's chance of accepting. Each stage's records are spread over the strata in proportion to N_h, and the risk is checked exactly for the stratified sample too (the deviations spread in proportion to N_h); records are added if needed. The bound after stage 2 is computed for the sequential plan (stage-wise ordering, Jennison & Turnbull 2000), not as if the records were one sample.".to_string(),
@@ -1004,6 +1080,79 @@ pub mod sentences {
         }
         parts.push(r.letter.date.clone());
         parts.join(" · ")
+    }
+
+    /// A request for several purposes: which purpose drives the request, what separate
+    /// requests would have cost, and how the allocation was found.
+    pub fn purposes(r: &Report) -> Vec<String> {
+        let lang = r.lang;
+        let Some(ps) = &r.purposes else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let separate: u64 = ps.rows.iter().map(|x| x.alone.records).sum();
+        let separate_pages: f64 = ps.rows.iter().map(|x| x.alone.pages).sum();
+        let driver = ps.rows.iter().max_by(|a, b| {
+            a.alone
+                .records
+                .cmp(&b.alone.records)
+                .then(b.label.cmp(&a.label))
+        });
+        if let Some(d) = driver {
+            out.push(match lang {
+                Lang::Sv => format!(
+                    "Var för sig skulle syftena kräva {} akter ({} sidor) tillsammans; en gemensam begäran klarar dem alla med {} akter ({} sidor), eftersom samma akt kan besvara flera frågor. Det syfte som ensamt kräver mest är \"{}\" med {} akter: en begäran kan inte bli mindre än så utan att det syftet ges upp eller dess precision sänks.",
+                    fmt_int(lang, separate),
+                    fmt_dec(lang, separate_pages, 0),
+                    fmt_int(lang, ps.joint.records),
+                    fmt_dec(lang, ps.joint.pages, 0),
+                    d.label,
+                    fmt_int(lang, d.alone.records)
+                ),
+                Lang::En => format!(
+                    "Separately the purposes would need {} records ({} pages) together; one joint request meets them all with {} records ({} pages), since one record answers several questions. The purpose that alone needs the most is \"{}\" with {} records: no request can be smaller without giving that purpose up or lowering its precision.",
+                    fmt_int(lang, separate),
+                    fmt_dec(lang, separate_pages, 0),
+                    fmt_int(lang, ps.joint.records),
+                    fmt_dec(lang, ps.joint.pages, 0),
+                    d.label,
+                    fmt_int(lang, d.alone.records)
+                ),
+            });
+        }
+        let unmet: Vec<String> = ps
+            .rows
+            .iter()
+            .filter(|x| !x.met)
+            .map(|x| x.label.clone())
+            .collect();
+        if !unmet.is_empty() {
+            out.push(match lang {
+                Lang::Sv => format!(
+                    "Följande syften kan inte uppfyllas ens om alla akter begärs: {}.",
+                    join_list(lang, &unmet)
+                ),
+                Lang::En => format!(
+                    "These purposes cannot be met even by requesting every record: {}.",
+                    join_list(lang, &unmet)
+                ),
+            });
+        }
+        out.push(match (lang, ps.proved_optimal) {
+            (Lang::Sv, true) => "Ingen annan fördelning av akterna som uppfyller alla syften kostar mindre (visat genom uttömmande sökning eller, för ett enda syfte, prioritetsmetodens optimalitet).".to_string(),
+            (Lang::En, true) => "No other allocation of the records that meets every purpose costs less (shown by exhaustive search or, for one purpose, by the optimality of the priority method).".to_string(),
+            (Lang::Sv, false) => format!(
+                "Fördelningen ligger högst {} {} över den lägsta möjliga (den kontinuerliga optimala lösningen är en undre gräns).",
+                fmt_dec(lang, ps.cost_total - ps.cost_lower_bound, 1),
+                if ps.cost == "pages" { "sidor" } else { "akter" }
+            ),
+            (Lang::En, false) => format!(
+                "The allocation is at most {} {} above the least possible (the continuous optimum is a lower bound).",
+                fmt_dec(lang, ps.cost_total - ps.cost_lower_bound, 1),
+                ps.cost
+            ),
+        });
+        out
     }
 
     /// A request in two stages: what stage 1 asks for now, when stage 2 is asked for, and

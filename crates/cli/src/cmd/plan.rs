@@ -13,12 +13,14 @@ use urval_ops::plan::{PlanRequest, Planned, Staging};
 
 /// Arguments of `urval plan`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("target").required(true).args(["margin", "total", "tolerable_rate", "agreement_margin", "tolerable_disagreement"])))]
+#[command(group(ArgGroup::new("target").required(true).args(["margin", "total", "tolerable_rate", "agreement_margin", "tolerable_disagreement", "purposes"])))]
 #[command(after_help = "Example:
   urval plan --extract sample-data/cases.parquet --key case_id --strata municipality_code,area \\
              --margin 0.10 --allocation domain --pages-column pages -o out/plan.json
   urval plan --extract sample-data/cases.parquet --key case_id --strata area \\
-             --tolerable-rate 0.10 --expected-rate 0.02 --stages 2 -o out/staged.json")]
+             --tolerable-rate 0.10 --expected-rate 0.02 --stages 2 -o out/staged.json
+  urval plan --extract sample-data/cases.parquet --key case_id --strata municipality_code,area \\
+             --purposes sample-data/purposes.toml --pages-column pages --cost pages -o out/joint.json")]
 pub struct PlanArgs {
     #[command(flatten)]
     extract: ExtractArgs,
@@ -121,9 +123,27 @@ pub struct PlanArgs {
     /// disk in 256 buckets (testing the spill).
     #[arg(long, hide = true, default_value_t = urval_ops::plan::DUPLICATE_MEMORY_HASHES)]
     duplicate_memory: u64,
+    /// Several purposes at once: a TOML file of [[purpose]] tables (share or attribute, each
+    /// with its population, margin, confidence and level); the plan is the cheapest that
+    /// meets every one (Bethel–Chromy), instead of --margin/--total.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["margin", "total", "tolerable_rate", "stages", "allocation", "proportion", "phase2"])]
+    purposes: Option<PathBuf>,
+    /// What a plan for several purposes minimises: records, or pages (the mean pages per
+    /// record of each stratum; needs --pages-column).
+    #[arg(long, value_enum, requires = "purposes", default_value = "records")]
+    cost: CostArg,
     /// Where to write plan.json.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
+}
+
+/// `--cost`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum CostArg {
+    /// Fewest records.
+    Records,
+    /// Fewest pages.
+    Pages,
 }
 
 /// Run `urval plan`.
@@ -168,6 +188,16 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         stages,
         attribute,
         duplicate_memory: args.duplicate_memory,
+        purposes: match &args.purposes {
+            Some(f) => Some(urval_ops::purposes::PurposesRequest {
+                purposes: urval_ops::purposes::load(f)?,
+                cost: match args.cost {
+                    CostArg::Records => urval_ops::purposes::CostBasis::Records,
+                    CostArg::Pages => urval_ops::purposes::CostBasis::Pages,
+                },
+            }),
+            None => None,
+        },
     };
     let pb = progress_bar("counting");
     let Planned {
@@ -225,15 +255,19 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             None => String::new(),
         },
     };
-    writeln!(
-        t,
-        "  design: {} allocation, {target_text} at {}",
-        alloc.method.name(),
-        pct(args.confidence)
-    )?;
-    writeln!(t, "  records needed {}", thousands(plan.total_n))?;
+    if let Some(p) = &plan.design.purposes {
+        t.push_str(&purposes_lines(p, plan.total_n, &plan.burden.needed));
+    } else {
+        writeln!(
+            t,
+            "  design: {} allocation, {target_text} at {}",
+            alloc.method.name(),
+            pct(args.confidence)
+        )?;
+        writeln!(t, "  records needed {}", thousands(plan.total_n))?;
+    }
     match alloc.margin {
-        _ if args.tolerable_rate.is_some() => {}
+        _ if args.tolerable_rate.is_some() || plan.design.purposes.is_some() => {}
         Some(m) => writeln!(
             t,
             "  margin of the overall share ±{} points",
@@ -292,6 +326,122 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         text: t,
         code: u8::from(alloc.margin_met == Some(false)),
     })
+}
+
+/// A plan for several purposes: how it was solved, then one line per purpose — its target,
+/// what the plan achieves, and what it alone would need — and the separate requests' sum.
+fn purposes_lines(
+    p: &urval_ops::artifacts::PurposesPlan,
+    total: u64,
+    needed: &urval_design::Burden,
+) -> String {
+    let mut t = String::new();
+    let points = |x: f64| format!("±{} points", pct2(x).trim_end_matches(" %"));
+    let _ = writeln!(
+        t,
+        "  design: {} purposes, the fewest {} that meet every one (Bethel–Chromy); {}",
+        p.purposes.len(),
+        p.cost,
+        if p.proved_optimal {
+            "no allocation costs less (proved)".to_string()
+        } else {
+            format!(
+                "at most {:.1} {} above the least possible ({:.1})",
+                p.cost_total - p.cost_lower_bound,
+                p.cost,
+                p.cost_lower_bound
+            )
+        }
+    );
+    let _ = writeln!(
+        t,
+        "  records needed {} ({} pages, {:.1} working days)",
+        thousands(total),
+        thousands(needed.pages.round() as u64),
+        needed.working_days
+    );
+    let wn = p
+        .purposes
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let rows: Vec<(String, String)> = p
+        .purposes
+        .iter()
+        .map(|r| {
+            let level = match r.level.as_str() {
+                "overall" => String::new(),
+                "stratum" => " in every stratum".to_string(),
+                c => format!(" per {c}"),
+            };
+            match (r.kind.as_str(), r.tolerable_rate) {
+                ("attribute", Some(tr)) => (
+                    format!(
+                        "rate < {}, {} dev.{level}",
+                        pct(tr),
+                        r.expected_deviations.unwrap_or(0)
+                    ),
+                    if r.met { "met" } else { "NOT MET" }.to_string(),
+                ),
+                _ => (
+                    format!("{}{level}", points(r.target)),
+                    match r.achieved {
+                        Some(a) if r.met => points(a),
+                        Some(a) => format!("{} NOT MET", points(a)),
+                        None => "undefined".to_string(),
+                    },
+                ),
+            }
+        })
+        .collect();
+    let wt = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let wa = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let _ = writeln!(
+        t,
+        "  {:<wn$}  {:<wt$}  {:<wa$}  alone it needs",
+        "purpose", "target", "achieved"
+    );
+    let mut naive = (0u64, 0.0f64);
+    for (r, (target, achieved)) in p.purposes.iter().zip(&rows) {
+        naive.0 += r.alone_total;
+        naive.1 += r.alone_pages;
+        let _ = writeln!(
+            t,
+            "  {:<wn$}  {:<wt$}  {:<wa$}  {} records, {} pages",
+            r.name,
+            target,
+            achieved,
+            thousands(r.alone_total),
+            thousands(r.alone_pages.round() as u64)
+        );
+        if !r.unreachable_groups.is_empty() {
+            let _ = writeln!(
+                t,
+                "    not reachable even taking every record: {}",
+                r.unreachable_groups.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(
+        t,
+        "  separate requests would total {} records ({} pages); the joint request needs {}",
+        thousands(naive.0),
+        thousands(naive.1.round() as u64),
+        thousands(total)
+    );
+    t
 }
 
 /// `urval plan --phase2`: size the re-review of a self-reviewed sample.

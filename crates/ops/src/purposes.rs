@@ -1,0 +1,899 @@
+//! Several purposes in one request (`urval plan --purposes purposes.toml`): the purposes
+//! file, the domain counts it needs from the plan's one pass, the requirements it gives the
+//! design math (`urval_design::joint_allocate`, Bethel–Chromy) and the evidence plan.json
+//! records for each purpose.
+//!
+//! The purposes file (TOML), one `[[purpose]]` table each:
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `name` | unique; letters, digits, `_` |
+//! | `label_sv`, `label_en` | the report's words for it |
+//! | `population` | the domain, an expression like `--where` (default: every record) |
+//! | `kind` | `share` (default) or `attribute` |
+//! | `proportion` | a share's anticipated value (default 0.5), or: |
+//! | `from`, `indicator`, `prior_records` | per-stratum values from an `urval indicators` table, shrunk toward its overall value with `prior_records` pseudo-records (default 10) |
+//! | `margin`, `relative` | the margin E (absolute; with `relative = true`, E·p) |
+//! | `confidence` | default 0.95 |
+//! | `level` | `overall` (default), `stratum`, or a column: the margin holds for every value of it |
+//! | `tolerable_rate`, `expected_deviations` | an attribute purpose: show the rate below T, allowing K deviations (default 0) |
+//!
+//! `from` is read relative to the purposes file's folder.
+
+use crate::bail;
+use crate::error::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use urval_design::{DomainCell, Requirement};
+
+/// The default prior strength of shrunk proportions, in records.
+pub const DEFAULT_PRIOR_RECORDS: f64 = 10.0;
+
+/// What a purpose asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PurposeKind {
+    /// Estimate a share to ±E.
+    #[default]
+    Share,
+    /// Show that a deviation rate is below T.
+    Attribute,
+}
+
+/// One `[[purpose]]` as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeDef {
+    /// Unique name.
+    pub name: String,
+    /// Swedish label.
+    #[serde(default)]
+    pub label_sv: Option<String>,
+    /// English label.
+    #[serde(default)]
+    pub label_en: Option<String>,
+    /// The domain expression.
+    #[serde(default)]
+    pub population: Option<String>,
+    /// share or attribute.
+    #[serde(default)]
+    pub kind: PurposeKind,
+    /// The anticipated share.
+    #[serde(default)]
+    pub proportion: Option<f64>,
+    /// An `urval indicators` table with last year's values.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The indicator of `from`.
+    #[serde(default)]
+    pub indicator: Option<String>,
+    /// The shrinkage's prior strength in records.
+    #[serde(default)]
+    pub prior_records: Option<f64>,
+    /// The margin E.
+    #[serde(default)]
+    pub margin: Option<f64>,
+    /// E is relative to the share.
+    #[serde(default)]
+    pub relative: bool,
+    /// The confidence.
+    #[serde(default)]
+    pub confidence: Option<f64>,
+    /// overall, stratum or a column.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// T of an attribute purpose.
+    #[serde(default)]
+    pub tolerable_rate: Option<f64>,
+    /// K of an attribute purpose.
+    #[serde(default)]
+    pub expected_deviations: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PurposesToml {
+    purpose: Vec<PurposeDef>,
+}
+
+/// Where a purpose's margin must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Level {
+    /// The whole domain.
+    Overall,
+    /// Every stratum.
+    Stratum,
+    /// Every value of a column.
+    Column(String),
+}
+
+impl Level {
+    /// As written in plan.json.
+    pub fn name(&self) -> String {
+        match self {
+            Level::Overall => "overall".into(),
+            Level::Stratum => "stratum".into(),
+            Level::Column(c) => c.clone(),
+        }
+    }
+}
+
+/// A purpose checked, with its table of last year's values read.
+#[derive(Debug, Clone)]
+pub struct Purpose {
+    /// As written.
+    pub def: PurposeDef,
+    /// The domain filter.
+    pub population: Option<urval_ingest::Filter>,
+    /// Where the margin holds.
+    pub level: Level,
+    /// Confidence.
+    pub confidence: f64,
+    /// The given share, or the table's rows.
+    pub proportion: Proportion,
+}
+
+/// Where a purpose's anticipated share comes from.
+#[derive(Debug, Clone)]
+pub enum Proportion {
+    /// One value for every stratum.
+    Given(f64),
+    /// Last year's table: by-columns, rows (values → (n, estimate)), the overall estimate,
+    /// the prior strength.
+    Table {
+        /// The table's file as written in the purposes file.
+        file: String,
+        /// Its by-columns.
+        by: Vec<String>,
+        /// Group values → (n, estimate).
+        rows: BTreeMap<Vec<String>, (f64, f64)>,
+        /// The overall value (the table's total row, else the n-weighted mean of its groups).
+        overall: f64,
+        /// Prior strength m.
+        prior: f64,
+    },
+}
+
+/// The purposes of a file.
+#[derive(Debug, Clone)]
+pub struct Purposes {
+    /// The file as given (recorded in plan.json).
+    pub file: String,
+    /// The purposes, in file order.
+    pub list: Vec<Purpose>,
+}
+
+fn rate_in(v: f64, lo_open: f64, hi_open: f64) -> bool {
+    v.is_finite() && v > lo_open && v < hi_open
+}
+
+/// Read and check a purposes file.
+///
+/// # Errors
+/// The file cannot be read or parsed (the TOML error names the line), a name is repeated
+/// or empty, a field does not belong to the purpose's kind, a value is out of range, a
+/// population expression does not parse, or a `from` table cannot be read or lacks the
+/// indicator.
+pub fn load(path: &Path) -> Result<Purposes> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the purposes file {}", path.display()))?;
+    let parsed: PurposesToml = toml::from_str(&text).map_err(|e| {
+        crate::error::OpsError::Input(format!(
+            "{}: not a purposes file: {}",
+            path.display(),
+            e.to_string().lines().collect::<Vec<_>>().join(" ")
+        ))
+    })?;
+    if parsed.purpose.is_empty() {
+        bail!("{}: no [[purpose]] in it", path.display());
+    }
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    let mut list = Vec::new();
+    for def in parsed.purpose {
+        let who = format!("{}: purpose {:?}", path.display(), def.name);
+        if def.name.is_empty()
+            || !def
+                .name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            bail!("{who}: a name is letters, digits, _ and - (it names the purpose in plan.json)");
+        }
+        if !seen.insert(def.name.clone()) {
+            bail!("{who}: the name is used twice; give each purpose its own");
+        }
+        let confidence = def.confidence.unwrap_or(0.95);
+        if !rate_in(confidence, 0.0, 1.0) {
+            bail!("{who}: confidence must be between 0 and 1, got {confidence}");
+        }
+        let level = match def.level.as_deref() {
+            None | Some("overall") => Level::Overall,
+            Some("stratum") => Level::Stratum,
+            Some("") => bail!("{who}: level is overall, stratum or a column name"),
+            Some(c) => Level::Column(c.to_string()),
+        };
+        let population = def
+            .population
+            .as_deref()
+            .map(urval_ingest::Filter::parse)
+            .transpose()
+            .with_context(|| format!("{who}: population"))?;
+        let proportion = match def.kind {
+            PurposeKind::Share => {
+                if def.tolerable_rate.is_some() || def.expected_deviations.is_some() {
+                    bail!("{who}: tolerable_rate and expected_deviations belong to kind = \"attribute\"");
+                }
+                let Some(e) = def.margin else {
+                    bail!("{who}: a share needs margin = E (e.g. 0.05 for ±5 points)");
+                };
+                if !rate_in(e, 0.0, 1.0) {
+                    bail!("{who}: margin must be between 0 and 1, got {e}");
+                }
+                match (def.proportion, &def.from, &def.indicator) {
+                    (Some(_), Some(_), _) => {
+                        bail!("{who}: give proportion or from + indicator, not both")
+                    }
+                    (p, None, None) => {
+                        let p = p.unwrap_or(0.5);
+                        if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                            bail!("{who}: proportion must be between 0 and 1, got {p}");
+                        }
+                        if def.relative && p <= 0.0 {
+                            bail!("{who}: a relative margin needs a proportion above 0");
+                        }
+                        Proportion::Given(p)
+                    }
+                    (None, Some(f), Some(ind)) => {
+                        let prior = def.prior_records.unwrap_or(DEFAULT_PRIOR_RECORDS);
+                        if !(prior.is_finite() && prior > 0.0) {
+                            bail!("{who}: prior_records must be above 0, got {prior}");
+                        }
+                        read_table(&dir.join(f), f, ind, prior)
+                            .with_context(|| format!("{who}: from"))?
+                    }
+                    _ => bail!("{who}: from and indicator go together"),
+                }
+            }
+            PurposeKind::Attribute => {
+                if def.margin.is_some() || def.proportion.is_some() || def.from.is_some() {
+                    bail!("{who}: an attribute purpose takes tolerable_rate (and expected_deviations), not margin or proportion");
+                }
+                let Some(t) = def.tolerable_rate else {
+                    bail!("{who}: an attribute purpose needs tolerable_rate = T");
+                };
+                if !rate_in(t, 0.0, 1.0) {
+                    bail!("{who}: tolerable_rate must be between 0 and 1, got {t}");
+                }
+                Proportion::Given(t)
+            }
+        };
+        list.push(Purpose {
+            def,
+            population,
+            level,
+            confidence,
+            proportion,
+        });
+    }
+    Ok(Purposes {
+        file: path.display().to_string(),
+        list,
+    })
+}
+
+/// Columns of an indicators table that are not group columns.
+const TABLE_COLUMNS: [&str; 17] = [
+    "indicator",
+    "age_band",
+    "n",
+    "successes",
+    "estimate",
+    "lower",
+    "upper",
+    "se",
+    "method",
+    "deff",
+    "skipped",
+    "invalid",
+    "kind",
+    "level",
+    "caution",
+    "nonresponse",
+    "missing_share",
+];
+
+fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Proportion> {
+    let rows = crate::report::read_rows(path)?;
+    let Some(first) = rows.first() else {
+        bail!("{file}: no rows");
+    };
+    for c in ["indicator", "n", "estimate", "level"] {
+        if !first.contains_key(c) {
+            bail!("{file}: no column {c:?}: give the .csv, .parquet or .json table `urval indicators` writes");
+        }
+    }
+    let by: Vec<String> = first
+        .keys()
+        .filter(|k| !TABLE_COLUMNS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let mut groups = BTreeMap::new();
+    let mut total = None;
+    for r in rows.iter().filter(|r| r["indicator"] == indicator) {
+        let num = |c: &str| r.get(c).and_then(|v| v.trim().parse::<f64>().ok());
+        let (Some(n), Some(est)) = (num("n"), num("estimate")) else {
+            continue;
+        };
+        if !(0.0..=1.0).contains(&est) || n < 0.0 {
+            bail!("{file}: indicator {indicator:?} has estimate {est} on n {n}: not a share");
+        }
+        if r["level"] == "total" {
+            total = Some(est);
+        } else {
+            groups.insert(
+                by.iter()
+                    .map(|c| r.get(c).cloned().unwrap_or_default())
+                    .collect(),
+                (n, est),
+            );
+        }
+    }
+    if total.is_none() && groups.is_empty() {
+        bail!("{file}: no estimate of indicator {indicator:?} (names are as in the spec)");
+    }
+    let overall = total.unwrap_or_else(|| {
+        let (sn, se) = groups
+            .values()
+            .fold((0.0, 0.0), |(a, b), (n, e)| (a + n, b + n * e));
+        if sn > 0.0 {
+            se / sn
+        } else {
+            0.5
+        }
+    });
+    Ok(Proportion::Table {
+        file: file.to_string(),
+        by,
+        rows: groups,
+        overall,
+        prior,
+    })
+}
+
+/// p_h for a stratum from last year's table, shrunk toward the overall value p̄:
+/// p_h = (n_h·p̂_h + m·p̄)/(n_h + m) — the posterior mean under a Beta(m·p̄, m·(1 − p̄)) prior
+/// with x_h = n_h·p̂_h successes (a beta-binomial shrinkage; Gelman et al. 2013, *Bayesian
+/// Data Analysis*, §2.4 and §5.3, with a fixed prior strength m). A stratum with p̂ = 0 or 1
+/// on few records so keeps a positive variance; a stratum missing from the table gets p̄.
+pub fn shrunk(n: f64, estimate: f64, overall: f64, prior: f64) -> f64 {
+    (n * estimate + prior * overall) / (n + prior)
+}
+
+impl Proportion {
+    /// p_h for a stratum with these values of the strata columns.
+    ///
+    /// # Errors
+    /// A table grouped by a column that is not a strata column.
+    pub fn for_stratum(&self, strata_cols: &[String], values: &[String]) -> Result<f64> {
+        match self {
+            Proportion::Given(p) => Ok(*p),
+            Proportion::Table {
+                file,
+                by,
+                rows,
+                overall,
+                prior,
+            } => {
+                let mut key = Vec::with_capacity(by.len());
+                for c in by {
+                    let Some(j) = strata_cols.iter().position(|s| s == c) else {
+                        bail!("{file} is by {c:?}, which is not a strata column: a purpose's shares come per stratum; run urval indicators --by with strata columns");
+                    };
+                    key.push(values[j].clone());
+                }
+                Ok(match rows.get(&key) {
+                    Some(&(n, e)) => shrunk(n, e, *overall, *prior),
+                    None => *overall,
+                })
+            }
+        }
+    }
+
+    /// How plan.json names the source.
+    pub fn source(&self) -> String {
+        match self {
+            Proportion::Given(_) => "given".into(),
+            Proportion::Table { file, prior, .. } => {
+                format!("{file}, shrunk toward its overall value with {prior} records")
+            }
+        }
+    }
+}
+
+/// What the census counts for one purpose: its domain filter and the column whose values
+/// are its groups (a `level` column), per stratum.
+#[derive(Debug, Clone)]
+pub struct DomainSpec {
+    /// The domain.
+    pub filter: Option<urval_ingest::Filter>,
+    /// The group column.
+    pub group: Option<String>,
+}
+
+/// Per purpose: (stratum values, group value) → records of the domain.
+pub type DomainCounts = BTreeMap<(Vec<String>, String), u64>;
+
+/// The census's domain specs of the purposes.
+pub fn domain_specs(p: &Purposes) -> Vec<DomainSpec> {
+    p.list
+        .iter()
+        .map(|x| DomainSpec {
+            filter: x.population.clone(),
+            group: match &x.level {
+                Level::Column(c) => Some(c.clone()),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+/// The requirements of one purpose over the plan's strata (in plan order).
+pub struct PurposeRequirements {
+    /// Requirements (design math form).
+    pub requirements: Vec<Requirement>,
+    /// The domain's records N_d.
+    pub domain_population: u64,
+    /// The anticipated share over the domain (T of an attribute purpose).
+    pub proportion: f64,
+    /// The margin asked (for a relative margin, E·p; for an attribute purpose the margin
+    /// equivalent to its size, below).
+    pub target: f64,
+    /// An attribute purpose: the hypergeometric sample size n_A of the whole domain.
+    pub attribute_n: Option<u64>,
+}
+
+/// Build one purpose's requirements.
+///
+/// A share: for every group (the whole domain, each stratum, or each value of the level
+/// column), A_h from `urval_design::domain_share_terms` with the group's domain counts and
+/// p_h, and the margin E (or E·p_d). An attribute purpose: the exact single-stage size n_A
+/// for the group's N_d (`urval_design::attribute_size`, hypergeometric, K allowed
+/// deviations), turned into the requirement that the stratified estimate at p = T be as
+/// precise as a simple random sample of n_A records of the domain:
+/// V(n) ≤ S_T²(1/n_A − 1/N_d) — Kish's effective sample size (Kish 1965, *Survey
+/// Sampling*, §8.2); for a proportional allocation within the domain that is n_d ≥ n_A.
+///
+/// # Errors
+/// An attribute purpose the hypergeometric plan cannot meet (⌈T·N_d⌉ ≤ K), or shares from a
+/// table by a non-strata column.
+pub fn requirements(
+    index: usize,
+    p: &Purpose,
+    strata_cols: &[String],
+    strata: &[(Vec<String>, u64)],
+    counts: &DomainCounts,
+) -> Result<PurposeRequirements> {
+    let stratum_index: BTreeMap<&Vec<String>, usize> =
+        strata.iter().enumerate().map(|(i, s)| (&s.0, i)).collect();
+    let mut props = Vec::with_capacity(strata.len());
+    for (values, _) in strata {
+        props.push(p.proportion.for_stratum(strata_cols, values)?);
+    }
+    // Group → cells.
+    let mut groups: BTreeMap<String, Vec<DomainCell>> = BTreeMap::new();
+    for ((values, g), &n) in counts {
+        let Some(&h) = stratum_index.get(values) else {
+            continue;
+        };
+        if n == 0 {
+            continue;
+        }
+        let key = match &p.level {
+            Level::Overall => String::new(),
+            Level::Stratum => values.join(" / "),
+            Level::Column(_) => g.clone(),
+        };
+        groups.entry(key).or_default().push(DomainCell {
+            stratum: h,
+            population: strata[h].1,
+            domain: n,
+            proportion: props[h],
+        });
+    }
+    let z = urval_design::z_two_sided(p.confidence);
+    let domain_population: u64 = counts.values().sum();
+    let all_cells: Vec<DomainCell> = groups.values().flatten().copied().collect();
+    let pd = weighted(&all_cells);
+    let mut out = Vec::new();
+    let mut attribute_n = None;
+    let mut target = 0.0;
+    for (g, cells) in &groups {
+        let group = (p.level != Level::Overall).then(|| g.clone());
+        let (cells, margin) = match p.def.kind {
+            PurposeKind::Share => {
+                let e = p.def.margin.unwrap_or(0.0);
+                let margin = if p.def.relative {
+                    e * weighted(cells)
+                } else {
+                    e
+                };
+                (cells.clone(), margin)
+            }
+            PurposeKind::Attribute => {
+                let t = p.def.tolerable_rate.unwrap_or(0.0);
+                let nd: u64 = cells.iter().map(|c| c.domain).sum();
+                let size = urval_design::attribute_size(&urval_design::AttributeSpec {
+                    tolerable_rate: t,
+                    expected: urval_design::Expected::Deviations(
+                        p.def.expected_deviations.unwrap_or(0),
+                    ),
+                    confidence: p.confidence,
+                    population: Some(nd),
+                    likelihood: None,
+                })
+                .with_context(|| {
+                    format!(
+                        "purpose {:?}{}: {nd} records in the domain",
+                        p.def.name,
+                        group
+                            .as_ref()
+                            .map(|g| format!(" ({g})"))
+                            .unwrap_or_default()
+                    )
+                })?;
+                let s2 = urval_design::stratum_variance(nd, t);
+                let v = s2 * (1.0 / size.n.min(nd) as f64 - 1.0 / nd as f64);
+                if p.level == Level::Overall {
+                    attribute_n = Some(size.n);
+                }
+                let cells: Vec<DomainCell> = cells
+                    .iter()
+                    .map(|c| DomainCell {
+                        proportion: t,
+                        ..*c
+                    })
+                    .collect();
+                (cells, z * v.max(0.0).sqrt())
+            }
+        };
+        if group.is_none() {
+            target = margin;
+        } else {
+            target = f64::max(target, margin);
+        }
+        out.push(Requirement {
+            purpose: index,
+            group,
+            terms: urval_design::domain_share_terms(&cells),
+            z,
+            margin,
+        });
+    }
+    if p.level != Level::Overall && p.def.kind == PurposeKind::Share && !p.def.relative {
+        target = p.def.margin.unwrap_or(0.0);
+    }
+    Ok(PurposeRequirements {
+        requirements: out,
+        domain_population,
+        proportion: match p.def.kind {
+            PurposeKind::Share => pd,
+            PurposeKind::Attribute => p.def.tolerable_rate.unwrap_or(0.0),
+        },
+        target,
+        attribute_n,
+    })
+}
+
+/// The domain's share: Σ N_dh p_dh / Σ N_dh (exactly p when every stratum has the same p).
+fn weighted(cells: &[DomainCell]) -> f64 {
+    if let Some(first) = cells.first() {
+        if cells.iter().all(|c| c.proportion == first.proportion) {
+            return first.proportion;
+        }
+    }
+    let n: f64 = cells.iter().map(|c| c.domain as f64).sum();
+    if n <= 0.0 {
+        return 0.0;
+    }
+    cells
+        .iter()
+        .map(|c| c.domain as f64 * c.proportion)
+        .sum::<f64>()
+        / n
+}
+
+/// The cost basis of a joint allocation (`--cost`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CostBasis {
+    /// c_h = 1: fewest records.
+    #[default]
+    Records,
+    /// c_h = the stratum's mean pages per record: fewest pages.
+    Pages,
+}
+
+impl CostBasis {
+    /// As written in plan.json and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            CostBasis::Records => "records",
+            CostBasis::Pages => "pages",
+        }
+    }
+
+    /// The basis of a name.
+    ///
+    /// # Errors
+    /// Another name.
+    pub fn parse(s: &str) -> Result<CostBasis> {
+        match s {
+            "records" => Ok(CostBasis::Records),
+            "pages" => Ok(CostBasis::Pages),
+            other => bail!("cost {other:?}: use records or pages"),
+        }
+    }
+}
+
+/// A purposes file resolved for the plan: the file, where `from` tables are read.
+#[derive(Debug, Clone)]
+pub struct PurposesRequest {
+    /// The purposes.
+    pub purposes: Purposes,
+    /// The cost basis.
+    pub cost: CostBasis,
+}
+
+/// The path of a purposes file's `from` table (for error messages and the run manifest).
+pub fn table_paths(file: &Path, p: &Purposes) -> Vec<PathBuf> {
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    p.list
+        .iter()
+        .filter_map(|x| x.def.from.as_ref().map(|f| dir.join(f)))
+        .collect()
+}
+
+/// One stratum as the joint sizing sees it.
+#[derive(Debug, Clone)]
+pub struct SizingStratum {
+    /// Its values of the strata columns.
+    pub values: Vec<String>,
+    /// N_h.
+    pub population: u64,
+    /// Its mean pages per record, when measured.
+    pub mean_pages: Option<f64>,
+}
+
+/// The joint plan: records per stratum and the evidence.
+#[derive(Debug, Clone)]
+pub struct Sized {
+    /// The design math's answer.
+    pub joint: urval_design::JointAllocation,
+    /// plan.json's `design.purposes`.
+    pub plan: crate::artifacts::PurposesPlan,
+    /// Per stratum: the purpose that sets its size.
+    pub binding_purpose: Vec<Option<String>>,
+    /// Per stratum: each purpose's margin within it.
+    pub purpose_margins: Vec<BTreeMap<String, f64>>,
+    /// The requirements, for the record.
+    pub requirements: Vec<Requirement>,
+}
+
+/// The nodes the exhaustive search of `urval_design::joint_allocate` may visit.
+pub const SEARCH_NODES: u64 = 2_000_000;
+
+/// Size the plan for every purpose at once (module doc; `urval_design::joint_allocate`).
+///
+/// # Errors
+/// `--cost pages` without pages, an attribute purpose that cannot be met, a table by a
+/// non-strata column, or a purpose with no records in its domain.
+#[allow(clippy::too_many_arguments)]
+pub fn size(
+    req: &PurposesRequest,
+    strata_cols: &[String],
+    strata: &[SizingStratum],
+    counts: &[DomainCounts],
+    min: u64,
+    max: Option<u64>,
+    rates: &urval_design::BurdenRates,
+) -> Result<Sized> {
+    let populations: Vec<u64> = strata.iter().map(|s| s.population).collect();
+    let keyed: Vec<(Vec<String>, u64)> = strata
+        .iter()
+        .map(|s| (s.values.clone(), s.population))
+        .collect();
+    let costs: Vec<f64> = match req.cost {
+        CostBasis::Records => vec![1.0; strata.len()],
+        CostBasis::Pages => {
+            let (sum, n) = strata
+                .iter()
+                .filter_map(|s| {
+                    s.mean_pages
+                        .map(|m| (m * s.population as f64, s.population))
+                })
+                .fold((0.0, 0u64), |(a, b), (m, n)| (a + m, b + n));
+            if n == 0 {
+                bail!("--cost pages needs --pages-column: the pages of each record");
+            }
+            let overall = sum / n as f64;
+            strata
+                .iter()
+                .map(|s| {
+                    let m = s.mean_pages.unwrap_or(overall);
+                    if m > 0.0 {
+                        m
+                    } else {
+                        overall.max(1e-3)
+                    }
+                })
+                .collect()
+        }
+    };
+    let mut all = Vec::new();
+    let mut built = Vec::new();
+    for (k, p) in req.purposes.list.iter().enumerate() {
+        let r = requirements(k, p, strata_cols, &keyed, &counts[k])?;
+        if r.domain_population == 0 {
+            bail!(
+                "purpose {:?}: no records in its population{}: check the expression and its values",
+                p.def.name,
+                p.def
+                    .population
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
+        }
+        all.extend(r.requirements.iter().cloned());
+        built.push(r);
+    }
+    let lo: Vec<u64> = populations.iter().map(|&n| min.min(n)).collect();
+    let hi: Vec<u64> = populations
+        .iter()
+        .map(|&n| max.unwrap_or(n).min(n))
+        .collect();
+    let spec = |reqs: Vec<Requirement>| urval_design::JointSpec {
+        populations: populations.clone(),
+        costs: costs.clone(),
+        lo: lo.clone(),
+        hi: hi.clone(),
+        requirements: reqs,
+        search_nodes: SEARCH_NODES,
+    };
+    let joint = urval_design::joint_allocate(&spec(all.clone()));
+    let burden_of = |counts: &[u64]| {
+        crate::plan::sum_burden(
+            strata.iter().zip(counts).map(|(s, &n)| {
+                let b = crate::plan::stratum_burden(n, s.mean_pages, rates);
+                (n, b.pages, b.working_days)
+            }),
+            rates,
+        )
+    };
+    let binding_purpose: Vec<Option<String>> = joint
+        .binding
+        .iter()
+        .map(|b| match b {
+            Some(urval_design::JointBinding::Requirement(k)) => {
+                Some(req.purposes.list[all[*k].purpose].def.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut results = Vec::new();
+    for (k, (p, r)) in req.purposes.list.iter().zip(&built).enumerate() {
+        let idx: Vec<usize> = (0..all.len()).filter(|&i| all[i].purpose == k).collect();
+        let alone = urval_design::joint_allocate(&spec(r.requirements.clone()));
+        let b = burden_of(&alone.counts);
+        let achieved = idx
+            .iter()
+            .map(|&i| joint.achieved[i])
+            .try_fold(0.0f64, |m, a| a.map(|a| m.max(a)));
+        results.push(crate::artifacts::PurposeResult {
+            name: p.def.name.clone(),
+            label_sv: p.def.label_sv.clone(),
+            label_en: p.def.label_en.clone(),
+            kind: match p.def.kind {
+                PurposeKind::Share => "share",
+                PurposeKind::Attribute => "attribute",
+            }
+            .to_string(),
+            level: p.level.name(),
+            population: p.def.population.clone(),
+            domain_population: r.domain_population,
+            confidence: p.confidence,
+            proportion: r.proportion,
+            proportion_source: match p.def.kind {
+                PurposeKind::Share => p.proportion.source(),
+                PurposeKind::Attribute => "tolerable_rate".to_string(),
+            },
+            relative: p.def.relative,
+            target: r.target,
+            tolerable_rate: p.def.tolerable_rate,
+            expected_deviations: match p.def.kind {
+                PurposeKind::Attribute => Some(p.def.expected_deviations.unwrap_or(0)),
+                PurposeKind::Share => None,
+            },
+            attribute_n: r.attribute_n,
+            groups: idx.len() as u64,
+            achieved,
+            met: idx.iter().all(|&i| joint.met[i]),
+            unreachable_groups: idx
+                .iter()
+                .filter(|&&i| joint.unreachable[i])
+                .map(|&i| all[i].group.clone().unwrap_or_else(|| "overall".into()))
+                .collect(),
+            alone_total: b.records,
+            alone_pages: b.pages,
+            alone_working_days: b.working_days,
+            binds_strata: binding_purpose
+                .iter()
+                .filter(|b| b.as_deref() == Some(p.def.name.as_str()))
+                .count() as u64,
+        });
+    }
+    // Each purpose's margin within each stratum (its domain there, all groups together).
+    let mut purpose_margins = vec![BTreeMap::new(); strata.len()];
+    for (k, p) in req.purposes.list.iter().enumerate() {
+        let z = urval_design::z_two_sided(p.confidence);
+        let mut per: BTreeMap<&Vec<String>, u64> = BTreeMap::new();
+        for ((values, _), &n) in &counts[k] {
+            *per.entry(values).or_default() += n;
+        }
+        for (h, s) in strata.iter().enumerate() {
+            let Some(&nd) = per.get(&s.values) else {
+                continue;
+            };
+            let n = joint.counts[h];
+            if nd == 0 || n == 0 {
+                continue;
+            }
+            let prop = match p.def.kind {
+                PurposeKind::Share => p.proportion.for_stratum(strata_cols, &s.values)?,
+                PurposeKind::Attribute => p.def.tolerable_rate.unwrap_or(0.0),
+            };
+            let terms = urval_design::domain_share_terms(&[DomainCell {
+                stratum: 0,
+                population: s.population,
+                domain: nd,
+                proportion: prop,
+            }]);
+            let a: f64 = terms.iter().map(|t| t.1).sum();
+            let v = a * (1.0 / n as f64 - 1.0 / s.population as f64);
+            purpose_margins[h].insert(p.def.name.clone(), z * v.max(0.0).sqrt());
+        }
+    }
+    let plan = crate::artifacts::PurposesPlan {
+        file: req.purposes.file.clone(),
+        cost: req.cost.name().to_string(),
+        method: joint.method.clone(),
+        proved_optimal: joint.proved_optimal,
+        locally_minimal: joint.locally_minimal,
+        cost_total: joint.cost,
+        cost_lower_bound: joint.lower_bound,
+        purposes: results,
+    };
+    Ok(Sized {
+        joint,
+        plan,
+        binding_purpose,
+        purpose_margins,
+        requirements: all,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrinkage_keeps_a_small_perfect_stratum_away_from_one() {
+        // 3 of 3 heard, overall 75 %, m = 10: (3 + 7.5)/13.
+        let p = shrunk(3.0, 1.0, 0.75, 10.0);
+        assert!((p - 10.5 / 13.0).abs() < 1e-15);
+        assert!(p < 1.0 && p > 0.75);
+        // Many records: close to its own value.
+        assert!((shrunk(10_000.0, 0.9, 0.5, 10.0) - 0.9).abs() < 1e-3);
+    }
+}
