@@ -61,7 +61,7 @@ pub enum Command {
     Generate(cmd::generate::GenerateArgs),
     /// Count the population of every stratum in an extract (one pass), size and allocate
     /// the request (Cochran, Neyman, domain …) and write plan.json.
-    Plan(cmd::plan::PlanArgs),
+    Plan(Box<cmd::plan::PlanArgs>),
     /// Draw the plan's sample with permanent random numbers: per stratum the n_h records
     /// with the smallest (u − start) mod 1, u = XXH3(seed, key) — simple random sampling
     /// without replacement, reproducible whatever the row order, files or threads.

@@ -691,3 +691,103 @@ fn bad_purposes_files_are_named_errors() {
     ]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn costs_from_a_file_move_records_away_from_dear_strata() {
+    let f = fixture();
+    let purposes = f.dir.path().join("purposes.toml");
+    std::fs::write(&purposes, PURPOSES.replace("level = \"area\"", "")).unwrap();
+    let plan_with = |cost: &str, name: &str| -> Value {
+        let plan = f.dir.path().join(name);
+        run_ok(&[
+            "plan",
+            "--extract",
+            p(&f.csv),
+            "--key",
+            "case_id",
+            "--strata",
+            "area,sex",
+            "--purposes",
+            p(&purposes),
+            "--cost",
+            cost,
+            "-o",
+            p(&plan),
+        ]);
+        read_json(&plan)
+    };
+    let records = plan_with("records", "records.json");
+    let strata: Vec<(String, String)> = records["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["values"]["area"].as_str().unwrap().to_string(),
+                s["values"]["sex"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Every stratum at cost 1 (decimal comma, `;`): the records-optimal plan.
+    let ones = f.dir.path().join("ones.csv");
+    let mut text = String::from("area;sex;cost\n");
+    for (a, s) in &strata {
+        text.push_str(&format!("{a};{s};1,0\n"));
+    }
+    std::fs::write(&ones, &text).unwrap();
+    let same = plan_with(p(&ones), "ones.json");
+    assert_eq!(counts(&same), counts(&records));
+    // Outside the children's area, women's records cost 5: fewer of them, the rest met.
+    let dear = f.dir.path().join("dear.csv");
+    let mut text = String::from("area,sex,cost\n");
+    for (a, s) in &strata {
+        let c = if s == "kvinna" && a != "barn_unga" {
+            5
+        } else {
+            1
+        };
+        text.push_str(&format!("{a},{s},{c}\n"));
+    }
+    std::fs::write(&dear, &text).unwrap();
+    let d = plan_with(p(&dear), "dear.json");
+    let cost = |j: &Value| -> f64 {
+        j["strata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let c = if s["values"]["sex"] == "kvinna" && s["values"]["area"] != "barn_unga" {
+                    5.0
+                } else {
+                    1.0
+                };
+                c * s["n"].as_f64().unwrap()
+            })
+            .sum()
+    };
+    assert!(cost(&d) <= cost(&records) + 1e-9);
+    assert!((cost(&d) - d["design"]["purposes"]["cost_total"].as_f64().unwrap()).abs() < 1e-9);
+    for r in d["design"]["purposes"]["purposes"].as_array().unwrap() {
+        assert_eq!(r["met"], true);
+    }
+    // A stratum without a cost is an error naming it.
+    let short = f.dir.path().join("short.csv");
+    std::fs::write(&short, "area,sex,cost\naldre,man,1\n").unwrap();
+    let (code, _, err) = run(&[
+        "plan",
+        "--extract",
+        p(&f.csv),
+        "--key",
+        "case_id",
+        "--strata",
+        "area,sex",
+        "--purposes",
+        p(&purposes),
+        "--cost",
+        p(&short),
+        "-o",
+        p(&f.dir.path().join("x.json")),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no cost for 7 strata"), "{err}");
+}

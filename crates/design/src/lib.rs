@@ -57,8 +57,8 @@ pub use interval::{
     IntervalMethod,
 };
 pub use purposes::{
-    bethel, domain_share_terms, joint_allocate, DomainCell, JointAllocation, JointBinding,
-    JointSpec, Requirement,
+    bethel, bethel_dual, domain_share_terms, joint_allocate, DomainCell, JointAllocation,
+    JointBinding, JointSpec, Requirement,
 };
 pub use round::{ceil_count, floor_count, INTEGER_TOLERANCE};
 pub use size::{

@@ -410,6 +410,30 @@ pub fn nothing_kept(
     OpsError::Input(msg)
 }
 
+/// For a filter that matches no row: the first of its text constants that is not a value
+/// of its column, with the nearest value that is ("'barn_ung' is not a value of \"area\":
+/// did you mean 'barn_unga'?"), in one line; None when every constant occurs.
+pub fn missing_value_hint(extract: &Extract, filter: &urval_ingest::Filter) -> Option<String> {
+    let constants = filter.text_constants();
+    let columns: Vec<String> = constants.iter().map(|(c, _)| c.clone()).collect();
+    let values = urval_ingest::explain::value_counts(extract, &columns).ok()?;
+    for (vc, (_, wanted)) in values.iter().zip(&constants) {
+        for w in wanted {
+            if vc.values.iter().any(|(v, _)| v == w) {
+                continue;
+            }
+            return Some(match urval_ingest::explain::nearest(w, &vc.values) {
+                Some(n) => format!(
+                    "'{w}' is not a value of {:?}: did you mean '{n}'?",
+                    vc.column
+                ),
+                None => format!("'{w}' is not a value of {:?}", vc.column),
+            });
+        }
+    }
+    None
+}
+
 /// A path's file name as text ("" when it has none): what outputs that leave the analyst's
 /// machine (spreadsheets, messages about rows) show instead of an absolute path.
 pub fn file_name(path: &Path) -> String {

@@ -1321,6 +1321,20 @@ pub fn plan(
                 mean_pages: (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64),
             })
             .collect();
+        for (k, p) in pr.purposes.list.iter().enumerate() {
+            if result.domains[k].values().sum::<u64>() == 0 {
+                let hint = p
+                    .population
+                    .as_ref()
+                    .and_then(|f| crate::files::missing_value_hint(extract, f))
+                    .unwrap_or_else(|| "check the expression and its values".to_string());
+                bail!(
+                    "purpose {:?}: no records in its population ({}): {hint}",
+                    p.def.name,
+                    p.def.population.as_deref().unwrap_or("every record")
+                );
+            }
+        }
         let min = urval_design::min_used(req.min, req.max, true);
         let s = crate::purposes::size(
             pr,

@@ -17,6 +17,7 @@
 //! | `confidence` | default 0.95 |
 //! | `level` | `overall` (default), `stratum`, or a column: the margin holds for every value of it |
 //! | `tolerable_rate`, `expected_deviations` | an attribute purpose: show the rate below T, allowing K deviations (default 0) |
+//! | `response_rate` | the share of requested records expected to come back answered (default 1): the purpose counts r·n_h of them |
 //!
 //! `from` is read relative to the purposes file's folder.
 
@@ -89,6 +90,9 @@ pub struct PurposeDef {
     /// K of an attribute purpose.
     #[serde(default)]
     pub expected_deviations: Option<u64>,
+    /// The share of requested records expected to be answered (default 1).
+    #[serde(default)]
+    pub response_rate: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,10 +183,19 @@ pub fn load(path: &Path) -> Result<Purposes> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the purposes file {}", path.display()))?;
     let parsed: PurposesToml = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let message = e.message().trim();
+        let hint = if message.contains("unknown field") || message.contains("missing field") {
+            ""
+        } else {
+            " (numbers take a decimal point, text is quoted)"
+        };
         crate::error::OpsError::Input(format!(
-            "{}: not a purposes file: {}",
+            "{}{}: not a purposes file: {message}{hint}",
             path.display(),
-            e.to_string().lines().collect::<Vec<_>>().join(" ")
+            line.map(|l| format!(", line {l}")).unwrap_or_default(),
         ))
     })?;
     if parsed.purpose.is_empty() {
@@ -205,6 +218,11 @@ pub fn load(path: &Path) -> Result<Purposes> {
             bail!("{who}: the name is used twice; give each purpose its own");
         }
         let confidence = def.confidence.unwrap_or(0.95);
+        if let Some(r) = def.response_rate {
+            if !(r.is_finite() && r > 0.0 && r <= 1.0) {
+                bail!("{who}: response_rate must be above 0 and at most 1, got {r}");
+            }
+        }
         if !rate_in(confidence, 0.0, 1.0) {
             bail!("{who}: confidence must be between 0 and 1, got {confidence}");
         }
@@ -569,6 +587,7 @@ pub fn requirements(
             terms: urval_design::domain_share_terms(&cells),
             z,
             margin,
+            response: p.def.response_rate.unwrap_or(1.0),
         });
     }
     if p.level != Level::Overall && p.def.kind == PurposeKind::Share && !p.def.relative {
@@ -605,35 +624,119 @@ fn weighted(cells: &[DomainCell]) -> f64 {
 }
 
 /// The cost basis of a joint allocation (`--cost`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CostBasis {
     /// c_h = 1: fewest records.
     #[default]
     Records,
     /// c_h = the stratum's mean pages per record: fewest pages.
     Pages,
+    /// c_h from a CSV with the strata columns and `cost` (as given, and where it is read).
+    File(String, PathBuf),
 }
 
 impl CostBasis {
-    /// As written in plan.json and on the command line.
-    pub fn name(self) -> &'static str {
+    /// As written in plan.json: `records`, `pages` or the file as given.
+    pub fn name(&self) -> String {
         match self {
-            CostBasis::Records => "records",
-            CostBasis::Pages => "pages",
+            CostBasis::Records => "records".into(),
+            CostBasis::Pages => "pages".into(),
+            CostBasis::File(given, _) => given.clone(),
         }
     }
 
-    /// The basis of a name.
-    ///
-    /// # Errors
-    /// Another name.
-    pub fn parse(s: &str) -> Result<CostBasis> {
-        match s {
-            "records" => Ok(CostBasis::Records),
-            "pages" => Ok(CostBasis::Pages),
-            other => bail!("cost {other:?}: use records or pages"),
+    /// `records`, `pages`, or a CSV file (`given`, read at `path`).
+    pub fn parse(given: &str, path: PathBuf) -> CostBasis {
+        match given {
+            "records" => CostBasis::Records,
+            "pages" => CostBasis::Pages,
+            _ => CostBasis::File(given.to_string(), path),
         }
     }
+}
+
+/// Costs per stratum from a CSV (`,` or `;`, a BOM tolerated) with the strata columns and a
+/// `cost` column (a positive number, decimal comma or point).
+///
+/// # Errors
+/// The file cannot be read, lacks a column, has a cost that is not a positive number, or
+/// lacks a stratum of the plan (the first few named).
+fn read_costs(
+    given: &str,
+    path: &Path,
+    strata_cols: &[String],
+    strata: &[SizingStratum],
+) -> Result<Vec<f64>> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read the cost file {given}"))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.contains(';') { b';' } else { b',' };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let head: Vec<String> = rdr
+        .headers()
+        .with_context(|| format!("{given}: cannot read the header"))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let at = |c: &str| head.iter().position(|h| h == c);
+    let Some(ic) = at("cost") else {
+        bail!(
+            "{given}: no column \"cost\"; it needs the strata columns ({}) and cost",
+            strata_cols.join(", ")
+        );
+    };
+    let mut idx = Vec::new();
+    for c in strata_cols {
+        let Some(i) = at(c) else {
+            bail!(
+                "{given}: no column {c:?}; it needs the strata columns ({}) and cost",
+                strata_cols.join(", ")
+            );
+        };
+        idx.push(i);
+    }
+    let mut costs: BTreeMap<Vec<String>, f64> = BTreeMap::new();
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec.with_context(|| format!("{given}: line {}", line + 2))?;
+        let key: Vec<String> = idx
+            .iter()
+            .map(|&i| rec.get(i).unwrap_or("").to_string())
+            .collect();
+        let raw = rec.get(ic).unwrap_or("");
+        let c = crate::text::parse_f64(raw)
+            .ok()
+            .filter(|c| c.is_finite() && *c > 0.0);
+        let Some(c) = c else {
+            bail!(
+                "{given}: line {}: cost {raw:?} is not a positive number",
+                line + 2
+            );
+        };
+        costs.insert(key, c);
+    }
+    let missing: Vec<String> = strata
+        .iter()
+        .filter(|s| !costs.contains_key(&s.values))
+        .map(|s| s.values.join(" / "))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{given}: no cost for {} strata (e.g. {}): give every stratum of the plan a row",
+            missing.len(),
+            missing
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(strata.iter().map(|s| costs[&s.values]).collect())
 }
 
 /// A purposes file resolved for the plan: the file, where `from` tables are read.
@@ -703,8 +806,9 @@ pub fn size(
         .iter()
         .map(|s| (s.values.clone(), s.population))
         .collect();
-    let costs: Vec<f64> = match req.cost {
+    let costs: Vec<f64> = match &req.cost {
         CostBasis::Records => vec![1.0; strata.len()],
+        CostBasis::File(given, path) => read_costs(given, path, strata_cols, strata)?,
         CostBasis::Pages => {
             let (sum, n) = strata
                 .iter()
@@ -866,7 +970,7 @@ pub fn size(
     }
     let plan = crate::artifacts::PurposesPlan {
         file: req.purposes.file.clone(),
-        cost: req.cost.name().to_string(),
+        cost: req.cost.name(),
         method: joint.method.clone(),
         proved_optimal: joint.proved_optimal,
         locally_minimal: joint.locally_minimal,

@@ -203,7 +203,8 @@ read_settings! {
         pub max_first: Option<u64>,
         /// A purposes file: size for every purpose in it at once (`urval plan --purposes`).
         pub purposes: Option<String>,
-        /// What a plan for several purposes minimises: `records` (default) or `pages`.
+        /// What a plan for several purposes minimises: `records` (default), `pages`, or a
+        /// CSV of costs per stratum (the strata columns and `cost`).
         pub cost: Option<String>,
     }
 }
@@ -982,13 +983,19 @@ fn run_step(
                         let path = input(f);
                         let mut purposes = crate::purposes::load(&path)?;
                         purposes.file = f.clone();
-                        reads.extend(crate::purposes::table_paths(&path, &purposes));
-                        Some(crate::purposes::PurposesRequest {
-                            purposes,
-                            cost: crate::purposes::CostBasis::parse(
-                                s.cost.as_deref().unwrap_or("records"),
-                            )?,
-                        })
+                        let c = s.cost.as_deref().unwrap_or("records");
+                        let cost = match crate::purposes::CostBasis::parse(c, PathBuf::new()) {
+                            crate::purposes::CostBasis::File(g, _) => {
+                                let at = input(&g);
+                                crate::purposes::CostBasis::File(g, at)
+                            }
+                            b => b,
+                        };
+                        let tables = crate::purposes::table_paths(&path, &purposes);
+                        for t in tables {
+                            input(&t.display().to_string());
+                        }
+                        Some(crate::purposes::PurposesRequest { purposes, cost })
                     }
                     None => {
                         if s.cost.is_some() {

@@ -128,22 +128,14 @@ pub struct PlanArgs {
     /// meets every one (Bethel–Chromy), instead of --margin/--total.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["margin", "total", "tolerable_rate", "stages", "allocation", "proportion", "phase2"])]
     purposes: Option<PathBuf>,
-    /// What a plan for several purposes minimises: records, or pages (the mean pages per
-    /// record of each stratum; needs --pages-column).
-    #[arg(long, value_enum, requires = "purposes", default_value = "records")]
-    cost: CostArg,
+    /// What a plan for several purposes minimises: records; pages (the mean pages per
+    /// record of each stratum; needs --pages-column); or a CSV file with the strata columns
+    /// and `cost` (c_h per stratum, e.g. the hours a record of it takes).
+    #[arg(long, value_name = "records|pages|FILE", requires = "purposes")]
+    cost: Option<String>,
     /// Where to write plan.json.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
-}
-
-/// `--cost`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum CostArg {
-    /// Fewest records.
-    Records,
-    /// Fewest pages.
-    Pages,
 }
 
 /// Run `urval plan`.
@@ -191,9 +183,9 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         purposes: match &args.purposes {
             Some(f) => Some(urval_ops::purposes::PurposesRequest {
                 purposes: urval_ops::purposes::load(f)?,
-                cost: match args.cost {
-                    CostArg::Records => urval_ops::purposes::CostBasis::Records,
-                    CostArg::Pages => urval_ops::purposes::CostBasis::Pages,
+                cost: {
+                    let c = args.cost.as_deref().unwrap_or("records");
+                    urval_ops::purposes::CostBasis::parse(c, PathBuf::from(c))
                 },
             }),
             None => None,
@@ -339,9 +331,17 @@ fn purposes_lines(
     let points = |x: f64| format!("±{} points", pct2(x).trim_end_matches(" %"));
     let _ = writeln!(
         t,
-        "  design: {} purposes, the fewest {} that meet every one (Bethel–Chromy); {}",
-        p.purposes.len(),
+        "  design: {}, the fewest {} that meet {} (Bethel–Chromy); {}",
+        match p.purposes.len() {
+            1 => "1 purpose".to_string(),
+            k => format!("{k} purposes"),
+        },
         p.cost,
+        if p.purposes.len() == 1 {
+            "it"
+        } else {
+            "every one"
+        },
         if p.proved_optimal {
             "no allocation costs less (proved)".to_string()
         } else {
@@ -413,10 +413,11 @@ fn purposes_lines(
         "  {:<wn$}  {:<wt$}  {:<wa$}  alone it needs",
         "purpose", "target", "achieved"
     );
-    let mut naive = (0u64, 0.0f64);
+    let mut naive = (0u64, 0.0f64, 0.0f64);
     for (r, (target, achieved)) in p.purposes.iter().zip(&rows) {
         naive.0 += r.alone_total;
         naive.1 += r.alone_pages;
+        naive.2 += r.alone_working_days;
         let _ = writeln!(
             t,
             "  {:<wn$}  {:<wt$}  {:<wa$}  {} records, {} pages",
@@ -436,10 +437,13 @@ fn purposes_lines(
     }
     let _ = writeln!(
         t,
-        "  separate requests would total {} records ({} pages); the joint request needs {}",
+        "  separate requests would total {} records ({} pages, {:.1} working days); the joint request needs {} ({} pages, {:.1} working days)",
         thousands(naive.0),
         thousands(naive.1.round() as u64),
-        thousands(total)
+        naive.2,
+        thousands(total),
+        thousands(needed.pages.round() as u64),
+        needed.working_days
     );
     t
 }
