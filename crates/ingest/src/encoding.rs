@@ -194,6 +194,49 @@ pub fn open_utf8(path: &Path, encoding: TextEncoding) -> Result<Box<dyn Read + S
     })
 }
 
+/// A reader of a CSV file from byte `start` (a line start past the header) as UTF-8: UTF-8
+/// passed through as bytes, Windows-1252 decoded (any byte is a character boundary in a
+/// single-byte encoding). UTF-16 is never split (see `scan`), so it is not accepted here.
+///
+/// # Errors
+/// The file cannot be opened or sought, or a UTF-16 encoding.
+pub fn open_utf8_at(
+    path: &Path,
+    encoding: TextEncoding,
+    start: u64,
+) -> Result<Box<dyn Read + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path).map_err(io_err(path))?;
+    f.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
+    let f = BufReader::with_capacity(1 << 20, f);
+    Ok(match encoding {
+        TextEncoding::Utf8 => Box::new(f),
+        TextEncoding::Windows1252 => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::WINDOWS_1252))
+                .bom_sniffing(false)
+                .build(f),
+        ),
+        other => {
+            return Err(IngestError::CsvHeader {
+                path: path.to_path_buf(),
+                reason: format!("{} is read from the start only", other.name()),
+            })
+        }
+    })
+}
+
+/// The UTF-8 length of each byte decoded as Windows-1252 (1 below 0x80).
+pub fn windows1252_utf8_lengths() -> [u8; 256] {
+    let mut t = [1u8; 256];
+    for (b, slot) in t.iter_mut().enumerate().skip(0x80) {
+        let byte = [b as u8];
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+        *slot = u8::try_from(text.len()).unwrap_or(3);
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,14 @@ pub struct ScanSpec {
     pub nonnegative: Vec<String>,
     /// Rows per batch.
     pub batch_size: usize,
+    /// A UTF-8 or Windows-1252 CSV file larger than 1.5 times this is parsed in byte ranges
+    /// of about this size on all cores ([`CSV_CHUNK_BYTES`]); the ranges depend on the file
+    /// alone, never on the thread count.
+    pub csv_chunk_bytes: u64,
 }
+
+/// The byte ranges a large CSV file is parsed in, in parallel: 32 MiB.
+pub const CSV_CHUNK_BYTES: u64 = 32 << 20;
 
 impl ScanSpec {
     /// A spec with a key and strata, no extras, no filter, 65,536 rows per batch.
@@ -61,6 +68,7 @@ impl ScanSpec {
             personal: Vec::new(),
             nonnegative: Vec::new(),
             batch_size: 65_536,
+            csv_chunk_bytes: CSV_CHUNK_BYTES,
         }
     }
 
@@ -281,6 +289,7 @@ enum Unit {
         header: Vec<String>,
         delimiter: u8,
         encoding: TextEncoding,
+        chunk: Option<CsvChunk>,
     },
     Ipc {
         file: usize,
@@ -288,6 +297,177 @@ enum Unit {
     Excel {
         file: usize,
     },
+}
+
+impl Unit {
+    /// A copy of a CSV unit (Parquet metadata is not needed again).
+    fn clone_csv(&self) -> Unit {
+        match self {
+            Unit::Csv {
+                file,
+                header,
+                delimiter,
+                encoding,
+                chunk,
+            } => Unit::Csv {
+                file: *file,
+                header: header.clone(),
+                delimiter: *delimiter,
+                encoding: *encoding,
+                chunk: chunk.clone(),
+            },
+            Unit::Ipc { file } => Unit::Ipc { file: *file },
+            Unit::Excel { file } => Unit::Excel { file: *file },
+            Unit::Parquet {
+                file,
+                meta,
+                row_group,
+                row_base,
+            } => Unit::Parquet {
+                file: *file,
+                meta: meta.clone(),
+                row_group: *row_group,
+                row_base: *row_base,
+            },
+        }
+    }
+}
+
+/// One byte range of a CSV file parsed on its own.
+///
+/// Method (speculative split with a check, as DuckDB's and Polars' parallel CSV readers
+/// do): the file is cut near every multiple of [`ScanSpec::csv_chunk_bytes`] just after a
+/// line feed; a range's parser starts there (the first at the header) and owns every record
+/// that starts before the next range's start. Where a quoted field holds a line feed, a cut
+/// can fall inside a record: the range before it then sees its last record run past the cut,
+/// or the next record start somewhere else, and says so (`ok` false); the file is then
+/// parsed again in one piece from the start of that range, which is a record boundary since
+/// every range before it ended exactly on its cut. Line numbers are exact: a range knows the
+/// line feeds before its start (counted in parallel before parsing). So the rows, their
+/// order within each range, the quarantine and every line number are those of one parse.
+#[derive(Debug, Clone)]
+struct CsvChunk {
+    /// Its place in the file.
+    index: usize,
+    /// Raw byte offset of its first byte (a line start).
+    start: u64,
+    /// Raw byte offset of the next range's start (the file size for the last).
+    end: u64,
+    /// The last range of the file.
+    last: bool,
+    /// Line feeds before `start`.
+    line_offset: u64,
+    /// Bytes of the reader's (UTF-8) output from `start` to `end` (less a UTF-8 BOM).
+    stop: u64,
+}
+
+/// Where to cut a CSV file: 0, then just after the first line feed at or past every multiple
+/// of `chunk` (strictly increasing, below the size).
+fn csv_cuts(path: &Path, size: u64, chunk: u64) -> Result<Vec<u64>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut cuts = vec![0u64];
+    let mut f = open(path)?;
+    let io = |e: std::io::Error| IngestError::CsvHeader {
+        path: path.to_path_buf(),
+        reason: format!("cannot read: {e}"),
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    let mut k = 1u64;
+    loop {
+        let nominal = k.saturating_mul(chunk).max(cuts[cuts.len() - 1] + 1);
+        if nominal >= size {
+            break;
+        }
+        f.seek(SeekFrom::Start(nominal)).map_err(io)?;
+        let mut at = nominal;
+        let cut = loop {
+            let n = f.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break None;
+            }
+            if let Some(p) = buf[..n].iter().position(|&b| b == b'\n') {
+                break Some(at + p as u64 + 1);
+            }
+            at += n as u64;
+        };
+        match cut {
+            Some(c) if c < size => cuts.push(c),
+            _ => break,
+        }
+        k = cuts[cuts.len() - 1] / chunk + 1;
+    }
+    Ok(cuts)
+}
+
+/// Count, for every range of a split CSV file, its line feeds and the bytes its reader
+/// outputs, in parallel; then each range's line offset and stop.
+fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
+    let lengths = crate::encoding::windows1252_utf8_lengths();
+    let measured: Vec<Option<(u64, u64)>> = units
+        .par_iter()
+        .map(|u| -> Result<Option<(u64, u64)>> {
+            let Unit::Csv {
+                file,
+                encoding,
+                chunk: Some(c),
+                ..
+            } = u
+            else {
+                return Ok(None);
+            };
+            use std::io::{Read, Seek, SeekFrom};
+            let path = extract.files[*file].path.as_path();
+            let io = |e: std::io::Error| IngestError::CsvHeader {
+                path: path.to_path_buf(),
+                reason: format!("cannot read: {e}"),
+            };
+            let mut f = open(path)?;
+            f.seek(SeekFrom::Start(c.start)).map_err(io)?;
+            let mut left = c.end - c.start;
+            let mut buf = vec![0u8; 1 << 20];
+            let (mut lf, mut out) = (0u64, 0u64);
+            let mut first = c.start == 0;
+            while left > 0 {
+                let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+                let n = f.read(&mut buf[..want]).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                let mut part = &buf[..n];
+                if first && *encoding == TextEncoding::Utf8 && part.starts_with(b"\xEF\xBB\xBF") {
+                    part = &part[3..];
+                }
+                first = false;
+                lf += part.iter().filter(|&&b| b == b'\n').count() as u64;
+                out += match encoding {
+                    TextEncoding::Windows1252 => part
+                        .iter()
+                        .map(|&b| u64::from(lengths[b as usize]))
+                        .sum::<u64>(),
+                    _ => part.len() as u64,
+                };
+                left -= n as u64;
+            }
+            Ok(Some((lf, out)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut lines_before: Vec<u64> = vec![0; extract.files.len()];
+    for (u, m) in units.iter_mut().zip(measured) {
+        if let (
+            Unit::Csv {
+                file,
+                chunk: Some(c),
+                ..
+            },
+            Some((lf, out)),
+        ) = (u, m)
+        {
+            c.line_offset = lines_before[*file];
+            c.stop = out;
+            lines_before[*file] += lf;
+        }
+    }
+    Ok(())
 }
 
 fn missing(path: &Path, name: &str, present: &[String]) -> IngestError {
@@ -375,7 +555,7 @@ pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>
     }
 }
 
-fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
+fn plan_units(extract: &Extract, needed: &[String], chunk_bytes: u64) -> Result<Vec<Unit>> {
     let mut units = Vec::new();
     for (i, f) in extract.files.iter().enumerate() {
         match f.format {
@@ -400,12 +580,42 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
             Format::Csv => {
                 let (header, delimiter) = csv_header(&f.path, extract.delimiter, text_encoding(f))?;
                 check_columns(&f.path, &header, needed)?;
-                units.push(Unit::Csv {
-                    file: i,
-                    header,
-                    delimiter,
-                    encoding: text_encoding(f),
-                });
+                let encoding = text_encoding(f);
+                let splittable = matches!(encoding, TextEncoding::Utf8 | TextEncoding::Windows1252)
+                    && chunk_bytes > 0
+                    && f.size > chunk_bytes.saturating_add(chunk_bytes / 2);
+                let cuts = if splittable {
+                    csv_cuts(&f.path, f.size, chunk_bytes)?
+                } else {
+                    vec![0]
+                };
+                if cuts.len() < 2 {
+                    units.push(Unit::Csv {
+                        file: i,
+                        header,
+                        delimiter,
+                        encoding,
+                        chunk: None,
+                    });
+                } else {
+                    for (k, &start) in cuts.iter().enumerate() {
+                        let end = cuts.get(k + 1).copied().unwrap_or(f.size);
+                        units.push(Unit::Csv {
+                            file: i,
+                            header: header.clone(),
+                            delimiter,
+                            encoding,
+                            chunk: Some(CsvChunk {
+                                index: k,
+                                start,
+                                end,
+                                last: k + 1 == cuts.len(),
+                                line_offset: 0,
+                                stop: 0,
+                            }),
+                        });
+                    }
+                }
             }
             Format::Ipc => {
                 let names = file_columns(f, None)?;
@@ -424,6 +634,8 @@ fn plan_units(extract: &Extract, needed: &[String]) -> Result<Vec<Unit>> {
 
 struct UnitOut<T> {
     file: usize,
+    /// A range of a split CSV file: its index and whether it ended exactly on its cut.
+    chunk: Option<(usize, bool)>,
     state: T,
     counts: FileCounts,
     quarantine: Vec<QuarantineRecord>,
@@ -449,12 +661,68 @@ where
     F: Fn(&mut T, &Batch) -> Result<()> + Sync,
 {
     let needed = spec.columns();
-    let units = plan_units(extract, &needed)?;
+    let mut units = plan_units(extract, &needed, spec.csv_chunk_bytes)?;
+    prepare_chunks(extract, &mut units)?;
     tracing::info!(files = extract.files.len(), units = units.len(), columns = ?needed, "scan");
+    // Kept to parse a split file again from a range whose start is known to be good.
+    let again: Vec<Option<Unit>> = units
+        .iter()
+        .map(|u| match u {
+            Unit::Csv { chunk: Some(_), .. } => Some(u.clone_csv()),
+            _ => None,
+        })
+        .collect();
     let outs: Vec<UnitOut<T>> = units
         .into_par_iter()
         .map(|unit| run_unit(extract, spec, &needed, unit, &init, &fold, progress))
         .collect::<Result<Vec<_>>>()?;
+    // A split file whose range k did not end on its cut: ranges k.. are parsed again as one.
+    let mut outs_checked: Vec<UnitOut<T>> = Vec::with_capacity(outs.len());
+    let mut skip_file: Option<usize> = None;
+    for (o, again) in outs.into_iter().zip(again) {
+        if skip_file == Some(o.file) {
+            continue;
+        }
+        match (o.chunk, again) {
+            (
+                Some((_, false)),
+                Some(Unit::Csv {
+                    file,
+                    header,
+                    delimiter,
+                    encoding,
+                    chunk: Some(mut c),
+                }),
+            ) => {
+                tracing::info!(
+                    file,
+                    range = c.index,
+                    "CSV range did not end on its cut: parsing the rest in one piece"
+                );
+                c.last = true;
+                c.end = extract.files[file].size;
+                let rest = run_unit(
+                    extract,
+                    spec,
+                    &needed,
+                    Unit::Csv {
+                        file,
+                        header,
+                        delimiter,
+                        encoding,
+                        chunk: Some(c),
+                    },
+                    &init,
+                    &fold,
+                    &|_| {},
+                )?;
+                skip_file = Some(file);
+                outs_checked.push(rest);
+            }
+            _ => outs_checked.push(o),
+        }
+    }
+    let outs = outs_checked;
     let mut files = vec![FileCounts::default(); extract.files.len()];
     let mut quarantine = Vec::new();
     let mut results = Vec::with_capacity(outs.len());
@@ -514,6 +782,7 @@ where
         progress,
     };
     let path = extract.files[file].path.as_path();
+    let mut chunk_out = None;
     match unit {
         Unit::Parquet {
             meta,
@@ -561,12 +830,17 @@ where
             header,
             delimiter,
             encoding,
+            chunk,
             ..
-        } => ctx.csv(path, &header, delimiter, encoding)?,
+        } => {
+            let ok = ctx.csv(path, &header, delimiter, encoding, chunk.as_ref())?;
+            chunk_out = chunk.map(|c| (c.index, ok));
+        }
         Unit::Excel { .. } => ctx.excel(path, extract.files[file].sheet.as_deref())?,
     }
     Ok(UnitOut {
         file,
+        chunk: chunk_out,
         state: ctx.state,
         counts: ctx.counts,
         quarantine: ctx.quarantine,
@@ -799,17 +1073,30 @@ where
         Ok(())
     }
 
+    /// Parse a CSV file, or one range of it ([`CsvChunk`]): true when the range ended
+    /// exactly on its cut (always for a whole file or the last range).
     fn csv(
         &mut self,
         path: &Path,
         header: &[String],
         delimiter: u8,
         encoding: TextEncoding,
-    ) -> Result<()> {
-        let reader = crate::encoding::open_utf8(path, encoding)?;
+        chunk: Option<&CsvChunk>,
+    ) -> Result<bool> {
+        let (reader, has_headers) = match chunk {
+            Some(c) if c.start > 0 => (
+                crate::encoding::open_utf8_at(path, encoding, c.start)?,
+                false,
+            ),
+            _ => (crate::encoding::open_utf8(path, encoding)?, true),
+        };
+        // A range that is not the last stops before the first record starting at or past
+        // its cut, and reports whether that record starts exactly there.
+        let stop = chunk.filter(|c| !c.last).map(|c| c.stop);
+        let mut on_cut = true;
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
-            .has_headers(true)
+            .has_headers(has_headers)
             .flexible(true)
             .from_reader(reader);
         let idx: Vec<usize> = self
@@ -859,7 +1146,11 @@ where
         // A record read ahead (to see whether the one before it was the last), and the
         // line number the current reader's line 1 stands for.
         let mut carried: Option<csv::ByteRecord> = None;
-        let mut line_offset = 0u64;
+        let mut spare: Option<csv::ByteRecord> = None;
+        let mut line_offset = chunk.map_or(0, |c| c.line_offset);
+        // After a restart past an unclosed quote, positions no longer count from the range's
+        // start: the range then runs to the end of the file and does not end on its cut.
+        let mut restarted = false;
         loop {
             let more = match carried.take() {
                 Some(c) => {
@@ -869,7 +1160,17 @@ where
                 None => rdr.read_byte_record(&mut rec).map_err(read_err)?,
             };
             if !more {
+                if stop.is_some() {
+                    on_cut = false;
+                }
                 break;
+            }
+            if let (Some(d), false) = (stop, restarted) {
+                let at = rec.position().map_or(0, |p| p.byte());
+                if at >= d {
+                    on_cut = at == d;
+                    break;
+                }
             }
             let line = line_offset + rec.position().map_or(0, |p| p.line());
             // An unbalanced quote: the csv reader runs the field on to the next quote, or to
@@ -919,6 +1220,10 @@ where
                         .unwrap_or(field.len());
                     let rest = field.get(cut + 1..).unwrap_or_default().to_vec();
                     line_offset = line;
+                    restarted = true;
+                    if stop.is_some() {
+                        on_cut = false;
+                    }
                     let cursor: Box<dyn std::io::Read + Send> =
                         Box::new(std::io::Cursor::new(rest));
                     rdr = csv::ReaderBuilder::new()
@@ -953,45 +1258,73 @@ where
                 );
                 continue;
             }
-            let mut bad_utf8 = None;
-            for (k, &j) in idx.iter().enumerate() {
-                if std::str::from_utf8(&rec[j]).is_err() {
-                    bad_utf8 = Some(k);
-                    break;
+            // The record checked as UTF-8 once, whole (a field boundary is an ASCII byte, so
+            // a valid record has valid fields); only a record that fails is looked into
+            // field by field, and only its projected fields matter.
+            // Two records take turns, so no row allocates.
+            let owned = std::mem::replace(&mut rec, spare.take().unwrap_or_default());
+            let text_rec = match csv::StringRecord::from_byte_record(owned) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    spare = Some(std::mem::replace(&mut rec, e.into_byte_record()));
+                    None
+                }
+            };
+            if text_rec.is_none() {
+                let bad = idx
+                    .iter()
+                    .position(|&j| std::str::from_utf8(&rec[j]).is_err());
+                if let Some(k) = bad {
+                    self.counts.rows_read += 1;
+                    let raw = join(&rec);
+                    self.quarantine_row(
+                        line,
+                        format!("column {:?} is not valid UTF-8", self.needed[k]),
+                        raw,
+                    );
+                    continue;
                 }
             }
-            if let Some(k) = bad_utf8 {
-                self.counts.rows_read += 1;
-                let raw = join(&rec);
-                self.quarantine_row(
-                    line,
-                    format!("column {:?} is not valid UTF-8", self.needed[k]),
-                    raw,
-                );
-                continue;
-            }
+            let bytes: &csv::ByteRecord = match &text_rec {
+                Some(t) => t.as_byte_record(),
+                None => &rec,
+            };
             // Empty keys and strata are quarantined here, with the whole raw line.
-            let reason = if key_j.is_some_and(|j| rec[j].is_empty()) {
+            let reason = if key_j.is_some_and(|j| bytes[j].is_empty()) {
                 Some(format!("empty key (column {:?})", self.spec.key))
             } else {
                 strata_j
                     .iter()
-                    .position(|&j| rec[j].is_empty())
+                    .position(|&j| bytes[j].is_empty())
                     .map(|k| format!("empty stratum value (column {:?})", self.spec.strata[k]))
             };
             if let Some(reason) = reason {
                 self.counts.rows_read += 1;
-                let raw = join(&rec);
+                let raw = join(bytes);
                 self.quarantine_row(line, reason, raw);
+                if let Some(t) = text_rec {
+                    spare = Some(t.into_byte_record());
+                }
                 continue;
             }
-            for (b, &j) in builders.iter_mut().zip(&idx) {
-                // Checked above: every projected field is UTF-8.
-                b.append_value(std::str::from_utf8(&rec[j]).unwrap_or_default());
+            match text_rec {
+                Some(t) => {
+                    for (b, &j) in builders.iter_mut().zip(&idx) {
+                        b.append_value(&t[j]);
+                    }
+                    spare = Some(t.into_byte_record());
+                }
+                None => {
+                    for (b, &j) in builders.iter_mut().zip(&idx) {
+                        // Checked above: every projected field is UTF-8.
+                        b.append_value(std::str::from_utf8(&rec[j]).unwrap_or_default());
+                    }
+                }
             }
             self.row_done(&mut builders, &mut lines, line, batch_size)?;
         }
-        self.flush_csv(&mut builders, &mut lines)
+        self.flush_csv(&mut builders, &mut lines)?;
+        Ok(on_cut)
     }
 
     /// A spreadsheet: the sheet's rows after the header, each cell as text
@@ -1095,9 +1428,19 @@ where
         if lines.is_empty() {
             return Ok(());
         }
+        // Each builder starts the next batch with the room this one needed, so it is not
+        // grown (and copied) value by value again.
         let arrays: Vec<ArrayRef> = builders
             .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .map(|b| {
+                let (rows, bytes) = (
+                    arrow_array::builder::ArrayBuilder::len(b),
+                    b.values_slice().len(),
+                );
+                let a = Arc::new(b.finish()) as ArrayRef;
+                *b = StringBuilder::with_capacity(rows, bytes);
+                a
+            })
             .collect();
         let l = std::mem::take(lines);
         self.process(&arrays, 0, Some(&l))?;
