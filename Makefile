@@ -82,8 +82,10 @@ ensure-chromium:
 bench:
 	$(CARGO) bench -p urval-benches
 
-# urval vs DuckDB and Polars (Python) on one generated extract (BENCH_ROWS, default 20 M),
-# in one run, printing times and ratios. Installs its own venv (.venv) from PyPI.
+# urval vs DuckDB and Polars (Python), one run, as a matrix: plan, draw and two indicator
+# specs over a 20 M-row Parquet file, a 2 M-row CSV and the same CSV in 8 files; the peers'
+# numbers are checked against urval's first; urval's peak RSS, and a 100 M-row run
+# (BENCH_BIG_ROWS=0 leaves it out). Installs its own venv (.venv) from PyPI.
 bench-peers:
 	./scripts/bench-peers.sh
 

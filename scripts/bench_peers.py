@@ -1,71 +1,95 @@
 #!/usr/bin/env python3
-"""Time urval against DuckDB and Polars on the same generated extract, in one run.
+"""urval against DuckDB and Polars (Python) on the same files, in one run: a matrix.
 
-Usage: scripts/bench_peers.py URVAL EXTRACT.parquet WORKDIR
+Usage: scripts/bench_peers.py URVAL WORKDIR PARQUET CSV CSV_DIR [BIG_PARQUET]
 
-Steps, each timed (best of --repeat runs) on the same file:
-  * population counts per municipality x area: `urval plan` vs DuckDB / Polars group-by count;
-  * the stratified draw of the plan (total 60,000, proportional): `urval draw` vs DuckDB
-    `row_number() over (partition by strata order by hash(key)) <= n_h` and Polars
-    `hash().rank().over(strata) <= n_h`;
-  * a scan-only pass over the same three columns (Polars collecting them; DuckDB summing
-    length() of each, which must decode every value: min/max/count come from metadata).
-  * the shipped indicators (pipeline/indicators.toml: 9 indicators, shares, a median, a
-    count and a mean) per municipality x area over the whole extract: `urval indicators`
-    vs one DuckDB query and one Polars group-by computing the same numbers.
-Then checks: the peers' per-stratum counts equal the plan's N_h and n_h, Python's xxhash
-reproduces urval's permanent random numbers from the documented spec, and urval's census
-indicators equal DuckDB's exactly (n and successes; means and medians to 1e-12).
-Prints times and ratios; writes WORKDIR/bench-peers.json.
+Jobs (rows) x inputs (columns: a Parquet file, one large `;` CSV, the same CSV rows split
+over the files of CSV_DIR), each cell urval, DuckDB and Polars, best of BENCH_REPEAT runs:
+
+  * plan: the population of every municipality x area stratum and the duplicate-key check
+    (`urval plan --total 60000`; the peers: a group-by count and count(distinct case_id));
+  * draw: the plan's 60,000 records (`urval draw`; the peers: the rank of a hash of the key
+    within each stratum, up to n_h);
+  * indicators, plain: five indicators (three shares, one with a where, a share of a
+    comparison, a mean) by municipality x area;
+  * indicators, shipped: pipeline/indicators.toml (nine, with a median and ADD_MONTHS).
+
+Before a time is printed the peers' numbers are checked against urval's: N_h and the
+distinct keys, n_h of the sample, and every indicator's n, successes and estimate per group
+(exactly; means and medians to 1e-12). Peak RSS of every urval run is recorded, and of
+`urval plan`, `draw` and `indicators` over BIG_PARQUET (100 M rows) when given.
+Prints the matrix, worst ratio first; writes WORKDIR/bench-peers.json.
 """
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
 import duckdb
 import polars as pl
-import xxhash
 
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "2"))
+STRATA = ["municipality_code", "area"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHIPPED = os.path.join(HERE, "..", "pipeline", "indicators.toml")
 
+PLAIN_SPEC = """
+[[indicator]]
+name = "child_heard"
+kind = "share"
+expr = "child_heard"
+where = "area = 'barn_unga'"
 
-def best(fn, repeat=REPEAT):
-    times = []
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+[[indicator]]
+name = "decision_communicated"
+kind = "share"
+expr = "decision_communicated"
 
+[[indicator]]
+name = "individual_plan"
+kind = "share"
+expr = "individual_plan"
+where = "area = 'missbruk'"
 
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r.stdout
+[[indicator]]
+name = "decided_in_120_days"
+kind = "share"
+expr = "decided_date <= opened_date + 120"
+where = "decided_date IS NOT NULL"
 
+[[indicator]]
+name = "pages_per_record"
+kind = "mean"
+expr = "pages"
+"""
 
-def peak_rss_kb(cmd):
-    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        return None
-    return int(r.stderr.strip().splitlines()[-1])
-
-
-# The shipped indicators, as (name, kind): DUCK_INDICATORS and polars_indicators compute,
-# per municipality x area, n_<name> and s_<name> (shares), v_<name> (mean or median).
-INDICATORS = [
+PLAIN = [("child_heard", "share"), ("decision_communicated", "share"),
+         ("individual_plan", "share"), ("decided_in_120_days", "share"),
+         ("pages_per_record", "mean")]
+SHIPPED_LIST = [
     ("investigation_within_4_months", "share"), ("assessment_within_14_days", "share"),
     ("child_heard", "share"), ("decision_communicated", "share"), ("individual_plan", "share"),
     ("executed_within_3_months", "share"), ("median_processing_days", "median"),
     ("open_past_deadline", "count"), ("pages_per_record", "mean"),
 ]
 
-DUCK_INDICATORS = """
+DUCK_PLAIN = """
+select municipality_code::varchar as municipality_code, area::varchar as area,
+  count(child_heard) filter (where area = 'barn_unga') as n_child_heard,
+  count(*) filter (where area = 'barn_unga' and child_heard) as s_child_heard,
+  count(decision_communicated) as n_decision_communicated,
+  count(*) filter (where decision_communicated) as s_decision_communicated,
+  count(individual_plan) filter (where area = 'missbruk') as n_individual_plan,
+  count(*) filter (where area = 'missbruk' and individual_plan) as s_individual_plan,
+  count(*) filter (where decided_date is not null) as n_decided_in_120_days,
+  count(*) filter (where decided_date is not null and decided_date <= opened_date + 120) as s_decided_in_120_days,
+  count(pages) as n_pages_per_record,
+  avg(pages) as v_pages_per_record
+from {src} group by all
+"""
+
+DUCK_SHIPPED = """
 select municipality_code::varchar as municipality_code, area::varchar as area,
   count(*) filter (where area = 'barn_unga' and decided_date is not null) as n_investigation_within_4_months,
   count(*) filter (where area = 'barn_unga' and decided_date is not null
@@ -87,51 +111,87 @@ select municipality_code::varchar as municipality_code, area::varchar as area,
                    and extract_date > opened_date + interval 4 month) as n_open_past_deadline,
   count(pages) as n_pages_per_record,
   avg(pages) as v_pages_per_record
-from read_parquet('{extract}') group by all
+from {src} group by all
 """
 
 
-def polars_indicators(extract):
+def polars_plain(lf):
+    c = pl.col
+    barn, miss, decided = c("area") == "barn_unga", c("area") == "missbruk", c("decided_date").is_not_null()
+    days = (c("decided_date") - c("opened_date")).dt.total_days()
+    return lf.group_by(STRATA).agg(
+        (barn & c("child_heard").is_not_null()).sum().alias("n_child_heard"),
+        (barn & c("child_heard")).sum().alias("s_child_heard"),
+        c("decision_communicated").is_not_null().sum().alias("n_decision_communicated"),
+        c("decision_communicated").sum().alias("s_decision_communicated"),
+        (miss & c("individual_plan").is_not_null()).sum().alias("n_individual_plan"),
+        (miss & c("individual_plan")).sum().alias("s_individual_plan"),
+        decided.sum().alias("n_decided_in_120_days"),
+        (decided & (days <= 120)).sum().alias("s_decided_in_120_days"),
+        c("pages").count().alias("n_pages_per_record"),
+        c("pages").mean().alias("v_pages_per_record"),
+    )
+
+
+def polars_shipped(lf):
     c = pl.col
     barn, decided = c("area") == "barn_unga", c("decided_date").is_not_null()
     days = (c("decided_date") - c("opened_date")).dt.total_days()
     late_ok = c("granted") & (c("decided_date") <= c("extract_date").dt.offset_by("-3mo"))
-    return (pl.scan_parquet(extract)
-            .with_columns(c("municipality_code").cast(pl.Utf8), c("area").cast(pl.Utf8))
-            .group_by(["municipality_code", "area"])
-            .agg(
-                (barn & decided).sum().alias("n_investigation_within_4_months"),
-                (barn & decided & (c("decided_date") <= c("opened_date").dt.offset_by("4mo"))).sum()
-                .alias("s_investigation_within_4_months"),
-                (barn & c("received_date").is_not_null()).sum().alias("n_assessment_within_14_days"),
-                (barn & ((c("opened_date") - c("received_date")).dt.total_days() <= 14)).sum()
-                .alias("s_assessment_within_14_days"),
-                (barn & c("child_heard").is_not_null()).sum().alias("n_child_heard"),
-                (barn & c("child_heard")).sum().alias("s_child_heard"),
-                (decided & c("decision_communicated").is_not_null()).sum().alias("n_decision_communicated"),
-                (decided & c("decision_communicated")).sum().alias("s_decision_communicated"),
-                (c("area") == "missbruk").sum().alias("n_individual_plan"),
-                ((c("area") == "missbruk") & c("individual_plan")).sum().alias("s_individual_plan"),
-                late_ok.sum().alias("n_executed_within_3_months"),
-                (late_ok & (c("executed_date") <= c("decided_date").dt.offset_by("3mo"))).sum()
-                .alias("s_executed_within_3_months"),
-                decided.sum().alias("n_median_processing_days"),
-                days.filter(decided).median().alias("v_median_processing_days"),
-                (barn & c("decided_date").is_null()
-                 & (c("extract_date") > c("opened_date").dt.offset_by("4mo"))).sum().alias("n_open_past_deadline"),
-                c("pages").count().alias("n_pages_per_record"),
-                c("pages").mean().alias("v_pages_per_record"),
-            ))
+    return lf.group_by(STRATA).agg(
+        (barn & decided).sum().alias("n_investigation_within_4_months"),
+        (barn & decided & (c("decided_date") <= c("opened_date").dt.offset_by("4mo"))).sum()
+        .alias("s_investigation_within_4_months"),
+        (barn & c("received_date").is_not_null()).sum().alias("n_assessment_within_14_days"),
+        (barn & ((c("opened_date") - c("received_date")).dt.total_days() <= 14)).sum()
+        .alias("s_assessment_within_14_days"),
+        (barn & c("child_heard").is_not_null()).sum().alias("n_child_heard"),
+        (barn & c("child_heard")).sum().alias("s_child_heard"),
+        (decided & c("decision_communicated").is_not_null()).sum().alias("n_decision_communicated"),
+        (decided & c("decision_communicated")).sum().alias("s_decision_communicated"),
+        (c("area") == "missbruk").sum().alias("n_individual_plan"),
+        ((c("area") == "missbruk") & c("individual_plan")).sum().alias("s_individual_plan"),
+        late_ok.sum().alias("n_executed_within_3_months"),
+        (late_ok & (c("executed_date") <= c("decided_date").dt.offset_by("3mo"))).sum()
+        .alias("s_executed_within_3_months"),
+        decided.sum().alias("n_median_processing_days"),
+        days.filter(decided).median().alias("v_median_processing_days"),
+        (barn & c("decided_date").is_null()
+         & (c("extract_date") > c("opened_date").dt.offset_by("4mo"))).sum().alias("n_open_past_deadline"),
+        c("pages").count().alias("n_pages_per_record"),
+        c("pages").mean().alias("v_pages_per_record"),
+    )
 
 
-def check_indicators(urval_out, peer, name):
-    """urval's census rows per municipality x area equal the peer's numbers."""
+def best(fn):
+    times, out = [], None
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+RSS = {}
+
+
+def urval_run(tag, cmd):
+    """Run urval under /usr/bin/time; keep the largest peak RSS of the tag (MB)."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
+    kb = int(r.stderr.strip().splitlines()[-1])
+    RSS[tag] = max(RSS.get(tag, 0), kb / 1024)
+    return r.stdout
+
+
+def check_indicators(urval_out, peer, listing, name):
     u = pl.read_parquet(urval_out).filter(pl.col("level") == "group")
     got = {(r["indicator"], r["municipality_code"], r["area"]): r for r in u.iter_rows(named=True)}
     checked = 0
     for r in peer.iter_rows(named=True):
         g = (r["municipality_code"], r["area"])
-        for ind, kind in INDICATORS:
+        for ind, kind in listing:
             n = r[f"n_{ind}"] or 0
             row = got.get((ind,) + g)
             if n == 0 and kind != "count":
@@ -150,110 +210,130 @@ def check_indicators(urval_out, peer, name):
 
 
 def main():
-    urval, extract, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    urval, work, parquet, csv, csv_dir = sys.argv[1:6]
+    big = sys.argv[6] if len(sys.argv) > 6 else None
     os.makedirs(work, exist_ok=True)
-    plan = os.path.join(work, "plan.json")
-    manifest = os.path.join(work, "manifest.csv")
-    strata = ["municipality_code", "area"]
+    plain_spec = os.path.join(work, "plain.toml")
+    open(plain_spec, "w").write(PLAIN_SPEC)
     threads = os.cpu_count()
     con = duckdb.connect()
     con.execute(f"PRAGMA threads={threads}")
-    results = {"rows": None, "threads": threads}
+    csv_files = sorted(os.path.join(csv_dir, f) for f in os.listdir(csv_dir) if f.endswith(".csv"))
+    types = "{'municipality_code': 'VARCHAR', 'case_id': 'VARCHAR'}"
+    inputs = {
+        "Parquet": ([parquet], f"read_parquet('{parquet}')", lambda: pl.scan_parquet(parquet)),
+        "CSV": ([csv], f"read_csv('{csv}', delim=';', header=true, types={types})",
+                lambda: pl.scan_csv(csv, separator=";", schema_overrides={"municipality_code": pl.Utf8},
+                                    try_parse_dates=True)),
+        "CSV × 8": (csv_files, f"read_csv('{csv_dir}/*.csv', delim=';', header=true, types={types})",
+                    lambda: pl.scan_csv(f"{csv_dir}/*.csv", separator=";",
+                                        schema_overrides={"municipality_code": pl.Utf8}, try_parse_dates=True)),
+    }
+    cells = []
+    for label, (files, duck_src, scan) in inputs.items():
+        ext = ["--extract"] + files
+        plan = os.path.join(work, f"plan-{len(files)}-{os.path.basename(files[0])}.json")
+        manifest = plan.replace(".json", ".manifest.csv")
+        tag = lambda job: f"{job} · {label}"
 
-    t_plan, _ = best(lambda: run([urval, "plan", "--extract", extract, "--key", "case_id",
-                                   "--strata", ",".join(strata), "--total", "60000",
-                                   "--allocation", "proportional", "-o", plan]))
-    p = json.load(open(plan))
-    results["rows"] = p["rows_read"]
-    quotas = pl.DataFrame({
-        "municipality_code": [s["values"]["municipality_code"] for s in p["strata"]],
-        "area": [s["values"]["area"] for s in p["strata"]],
-        "population": [s["population"] for s in p["strata"]],
-        "quota": [s["n"] for s in p["strata"]],
-    })
-    con.register("quotas", quotas.to_arrow())
+        # plan
+        t_u, _ = best(lambda: urval_run(tag("plan"), [urval, "plan", *ext, "--key", "case_id", "--strata",
+                                                     ",".join(STRATA), "--total", "60000", "-o", plan]))
+        p = json.load(open(plan))
+        want_N = {(s["values"]["municipality_code"], s["values"]["area"]): s["population"] for s in p["strata"]}
+        t_d, (dn, dd) = best(lambda: (con.sql(f"select municipality_code::varchar m, area::varchar a, count(*) N from {duck_src} group by all").pl(),
+                                      con.sql(f"select count(distinct case_id) from {duck_src}").fetchall()[0][0]))
+        t_p, (pn, pd) = best(lambda: (scan().group_by(STRATA).agg(pl.len().alias("N")).collect(),
+                                      scan().select(pl.col("case_id").n_unique()).collect().item()))
+        assert {(r["m"], r["a"]): r["N"] for r in dn.iter_rows(named=True)} == want_N, f"{label}: DuckDB N_h"
+        assert {(r["municipality_code"], r["area"]): r["N"] for r in pn.iter_rows(named=True)} == want_N, f"{label}: Polars N_h"
+        assert dd == pd == p["rows_used"] and p["duplicate_keys"] == 0, f"{label}: distinct keys"
+        cells.append(("plan", label, t_u, t_d, t_p))
 
-    t_duck_count, duck_counts = best(lambda: con.sql(
-        f"select municipality_code, area, count(*) as N from read_parquet('{extract}') group by all").pl())
-    t_polars_count, polars_counts = best(lambda: pl.scan_parquet(extract).group_by(strata)
-                                         .agg(pl.len().alias("N")).collect())
+        # draw
+        quotas = pl.DataFrame({"municipality_code": [k[0] for k in want_N], "area": [k[1] for k in want_N],
+                               "quota": [next(s["n"] for s in p["strata"] if (s["values"]["municipality_code"], s["values"]["area"]) == k) for k in want_N]})
+        con.register("quotas", quotas.to_arrow())
+        t_u, _ = best(lambda: urval_run(tag("draw"), [urval, "draw", *ext, "--plan", plan, "--seed", "20261123", "-o", manifest]))
+        t_d, ds = best(lambda: con.sql(f"""
+            select s.municipality_code, s.area from (
+              select case_id, municipality_code::varchar municipality_code, area::varchar area,
+                     row_number() over (partition by municipality_code, area order by hash(case_id)) as rn
+              from {duck_src}) s
+            join quotas q using (municipality_code, area) where s.rn <= q.quota""").pl())
+        t_p, ps = best(lambda: (
+            scan().select([pl.col("case_id")] + [pl.col(c).cast(pl.Utf8) for c in STRATA])
+            .with_columns(pl.col("case_id").hash(20261123).rank("ordinal").over(STRATA).alias("rn"))
+            .join(quotas.lazy().with_columns(pl.col("quota").cast(pl.UInt32)), on=STRATA)
+            .filter(pl.col("rn") <= pl.col("quota")).select(STRATA).collect()))
+        want_n = {k: v for k, v in zip(zip(quotas["municipality_code"], quotas["area"]), quotas["quota"]) if v > 0}
+        for name, df in [("DuckDB", ds), ("Polars", ps)]:
+            got = {(r["municipality_code"], r["area"]): r["n"] for r in df.group_by(STRATA).agg(pl.len().alias("n")).iter_rows(named=True)}
+            assert got == want_n, f"{label}: {name}'s n_h differ from the plan's"
+        m = pl.read_csv(manifest, schema_overrides={"municipality_code": pl.Utf8})
+        assert m.height == p["total_n"], f"{label}: manifest rows"
+        cells.append(("draw", label, t_u, t_d, t_p))
 
-    t_draw, _ = best(lambda: run([urval, "draw", "--extract", extract, "--plan", plan,
-                                   "--seed", "20261123", "-o", manifest]))
-    t_duck_draw, duck_sample = best(lambda: con.sql(f"""
-        select s.case_id, s.municipality_code, s.area from (
-          select case_id, municipality_code, area,
-                 row_number() over (partition by municipality_code, area order by hash(case_id)) as rn
-          from read_parquet('{extract}')) s
-        join quotas q using (municipality_code, area) where s.rn <= q.quota""").pl())
-    t_polars_draw, polars_sample = best(lambda: (
-        pl.scan_parquet(extract).select([pl.col("case_id")] + [pl.col(c).cast(pl.Utf8) for c in strata])
-        .with_columns(pl.col("case_id").hash(20261123).rank("ordinal").over(strata).alias("rn"))
-        .join(quotas.lazy().with_columns(pl.col("quota").cast(pl.UInt32)), on=strata)
-        .filter(pl.col("rn") <= pl.col("quota")).select(["case_id"] + strata).collect()))
+        # indicators
+        for job, spec, duck_q, pol, listing in [
+            ("indicators, plain (5)", plain_spec, DUCK_PLAIN, polars_plain, PLAIN),
+            ("indicators, shipped (9)", SHIPPED, DUCK_SHIPPED, polars_shipped, SHIPPED_LIST),
+        ]:
+            out = os.path.join(work, f"ind-{len(files)}-{os.path.basename(files[0])}-{len(listing)}.parquet")
+            t_u, _ = best(lambda: urval_run(tag(job), [urval, "indicators", *ext, "--spec", spec,
+                                                       "--by", ",".join(STRATA), "-o", out]))
+            t_d, dres = best(lambda: con.sql(duck_q.format(src=duck_src)).pl())
+            t_p, pres = best(lambda: pol(scan().with_columns(pl.col("municipality_code").cast(pl.Utf8),
+                                                              pl.col("area").cast(pl.Utf8))).collect())
+            check_indicators(out, dres, listing, f"{label} DuckDB {job}")
+            check_indicators(out, pres, listing, f"{label} Polars {job}")
+            cells.append((job, label, t_u, t_d, t_p))
 
-    t_scan_polars, _ = best(lambda: pl.scan_parquet(extract).select(["case_id"] + strata).collect())
-    t_scan_duck, _ = best(lambda: con.sql(
-        f"select sum(length(case_id)), sum(length(municipality_code)), sum(length(area)) from read_parquet('{extract}')").fetchall())
+    big_rss = {}
+    if big:
+        bplan = os.path.join(work, "plan-big.json")
+        for job, cmd in [
+            ("plan", [urval, "plan", "--extract", big, "--key", "case_id", "--strata", ",".join(STRATA),
+                      "--total", "60000", "-o", bplan]),
+            ("draw", [urval, "draw", "--extract", big, "--plan", bplan, "--seed", "1", "-o",
+                      os.path.join(work, "manifest-big.csv")]),
+            ("indicators, plain (5)", [urval, "indicators", "--extract", big, "--spec", plain_spec, "--by",
+                                      ",".join(STRATA), "-o", os.path.join(work, "ind-big.parquet")]),
+        ]:
+            t0 = time.perf_counter()
+            urval_run(f"{job} · 100 M", cmd)
+            big_rss[job] = (time.perf_counter() - t0, RSS[f"{job} · 100 M"])
 
-    spec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pipeline", "indicators.toml")
-    ind_out = os.path.join(work, "indicators.parquet")
-    # A census reads no key column unless --key asks it to check keys (DuckDB reads none).
-    t_ind, _ = best(lambda: run([urval, "indicators", "--extract", extract,
-                                  "--spec", spec, "--by", ",".join(strata), "-o", ind_out]))
-    t_ind_key, _ = best(lambda: run([urval, "indicators", "--extract", extract, "--key", "case_id",
-                                      "--spec", spec, "--by", ",".join(strata), "-o", ind_out]))
-    t_duck_ind, duck_ind = best(lambda: con.sql(DUCK_INDICATORS.format(extract=extract)).pl())
-    t_polars_ind, polars_ind = best(lambda: polars_indicators(extract).collect())
-    check_indicators(ind_out, duck_ind, "DuckDB")
-    check_indicators(ind_out, polars_ind, "Polars")
-
-    rss_kb = peak_rss_kb([urval, "draw", "--extract", extract, "--plan", plan, "--seed", "20261123",
-                          "-o", os.path.join(work, "manifest-rss.csv")])
-
-    # Checks: populations and sample sizes agree; the PRN spec reproduces urval's prn column.
-    want_N = {(r["municipality_code"], r["area"]): r["population"] for r in quotas.iter_rows(named=True)}
-    want_n = {(r["municipality_code"], r["area"]): r["quota"] for r in quotas.iter_rows(named=True)}
-    got_N = {(r["municipality_code"], r["area"]): r["N"] for r in duck_counts.iter_rows(named=True)}
-    assert got_N == want_N, "DuckDB's group-by counts differ from urval plan's N_h"
-    got_N = {(r["municipality_code"], r["area"]): r["N"] for r in polars_counts.iter_rows(named=True)}
-    assert got_N == want_N, "Polars' group-by counts differ from urval plan's N_h"
-    for name, df in [("DuckDB", duck_sample), ("Polars", polars_sample)]:
-        got = {}
-        for r in df.group_by(strata).agg(pl.len().alias("n")).iter_rows(named=True):
-            got[(r["municipality_code"], r["area"])] = r["n"]
-        want = {k: v for k, v in want_n.items() if v > 0}
-        diff = {k: (got.get(k), want.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k)}
-        assert not diff, f"{name}'s sample sizes differ from the plan's n_h: {list(diff.items())[:5]}"
-    m = pl.read_csv(manifest, schema_overrides={"municipality_code": pl.Utf8})
-    assert m.height == p["total_n"]
-    for key, prn in m.select(["case_id", "prn"]).head(1000).iter_rows():
-        u = (xxhash.xxh3_64_intdigest(key.encode(), seed=20261123) >> 11) / 2**53
-        assert u == prn, f"PRN spec mismatch for {key}: {u} != {prn}"
-
-    results.update({
-        "urval_plan_s": t_plan, "duckdb_count_s": t_duck_count, "polars_count_s": t_polars_count,
-        "urval_draw_s": t_draw, "duckdb_draw_s": t_duck_draw, "polars_draw_s": t_polars_draw,
-        "urval_indicators_s": t_ind, "urval_indicators_key_s": t_ind_key, "duckdb_indicators_s": t_duck_ind, "polars_indicators_s": t_polars_ind,
-        "scan_polars_s": t_scan_polars, "scan_duckdb_s": t_scan_duck, "urval_draw_peak_rss_kb": rss_kb,
-        "duckdb": duckdb.__version__, "polars": pl.__version__,
-    })
-    json.dump(results, open(os.path.join(work, "bench-peers.json"), "w"), indent=2)
-    scan = min(t_scan_polars, t_scan_duck)
-    print(f"extract: {extract} ({results['rows']:,} rows, {len(p['strata'])} strata), {threads} threads, best of {REPEAT}")
-    print(f"  population counts: urval plan {t_plan:.2f} s | DuckDB {t_duck_count:.2f} s | Polars {t_polars_count:.2f} s"
-          f"  → urval/DuckDB {t_plan / t_duck_count:.2f}")
-    print(f"  stratified draw:   urval draw {t_draw:.2f} s | DuckDB {t_duck_draw:.2f} s | Polars {t_polars_draw:.2f} s"
-          f"  → DuckDB/urval {t_duck_draw / t_draw:.1f}×, Polars/urval {t_polars_draw / t_draw:.1f}×")
-    print(f"  scan only:         Polars {t_scan_polars:.2f} s | DuckDB {t_scan_duck:.2f} s"
-          f"  → urval draw / fastest scan {t_draw / scan:.2f}")
-    print(f"  indicators (9):    urval {t_ind:.2f} s ({t_ind_key:.2f} s with --key checks) | DuckDB {t_duck_ind:.2f} s"
-          f" | Polars {t_polars_ind:.2f} s  → urval/DuckDB {t_ind / t_duck_ind:.2f}"
-          f" ({t_ind_key / t_duck_ind:.2f} with --key), urval/Polars {t_ind / t_polars_ind:.2f}")
-    if rss_kb:
-        print(f"  urval draw peak RSS: {rss_kb / 1024:.0f} MB")
-    print("  checks: peers' N_h and n_h equal the plan's; xxhash reproduces urval's prn (1,000 keys);"
-          " census indicators equal DuckDB's and Polars' exactly")
+    rows = []
+    for job, label, t_u, t_d, t_p in cells:
+        peer = min(t_d, t_p)
+        rows.append({"job": job, "input": label, "urval_s": t_u, "duckdb_s": t_d, "polars_s": t_p,
+                     "urval_over_faster_peer": t_u / peer, "urval_peak_rss_mb": RSS.get(f"{job} · {label}")})
+    worst = max(rows, key=lambda r: r["urval_over_faster_peer"])
+    bestc = min(rows, key=lambda r: r["urval_over_faster_peer"])
+    prow = pl.read_parquet(parquet, columns=["case_id"]).height
+    crow = sum(1 for _ in open(csv, "rb")) - 1
+    print(f"urval vs DuckDB {duckdb.__version__} and Polars {pl.__version__}, {threads} threads, best of {REPEAT};"
+          f" Parquet {prow:,} rows, CSV {crow:,} rows ({os.path.getsize(csv) / 1e6:.0f} MB; and in {len(csv_files)} files)")
+    print(f"worst: urval takes {worst['urval_over_faster_peer']:.2f}× the faster peer's time on {worst['job']} · {worst['input']};"
+          f" best: {bestc['urval_over_faster_peer']:.2f}× on {bestc['job']} · {bestc['input']}")
+    print()
+    print("| job | input | urval | DuckDB | Polars | urval ÷ faster peer | urval peak RSS |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for r in sorted(rows, key=lambda r: -r["urval_over_faster_peer"]):
+        print(f"| {r['job']} | {r['input']} | {r['urval_s']:.2f} s | {r['duckdb_s']:.2f} s | {r['polars_s']:.2f} s"
+              f" | {r['urval_over_faster_peer']:.2f} | {r['urval_peak_rss_mb']:.0f} MB |")
+    if big_rss:
+        print()
+        print("| urval over 100 M rows (Parquet) | time | peak RSS |")
+        print("|---|---:|---:|")
+        for job, (t, mb) in big_rss.items():
+            print(f"| {job} | {t:.1f} s | {mb:.0f} MB |")
+    print()
+    print("checks passed: the peers' N_h, distinct keys, n_h and every indicator per group equal urval's")
+    json.dump({"threads": threads, "duckdb": duckdb.__version__, "polars": pl.__version__, "repeat": REPEAT,
+               "cells": rows, "big": {k: {"seconds": v[0], "peak_rss_mb": v[1]} for k, v in big_rss.items()}},
+              open(os.path.join(work, "bench-peers.json"), "w"), indent=2)
 
 
 if __name__ == "__main__":

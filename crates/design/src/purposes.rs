@@ -684,7 +684,30 @@ fn search(
             }
             return true;
         }
-        for v in st.lo[h]..=st.hi[h] {
+        // The least n_h that can still meet every requirement (feasibility only grows with
+        // n_h), found directly rather than value by value; checked again below.
+        let mut start = st.lo[h];
+        for k in 0..st.var.len() {
+            let a = st.a[k][h];
+            if a > 0.0 {
+                let room = st.bounds[k] * (1.0 + 1e-9) - st.var[k] - st.rest_var[k][h + 1];
+                if room <= 0.0 {
+                    return true;
+                }
+                let need = (a / room * (1.0 - 1e-12)).ceil();
+                if need > st.hi[h] as f64 {
+                    return true;
+                }
+                start = start.max(need as u64);
+            }
+        }
+        for v in start..=st.hi[h] {
+            if v > start {
+                if st.visited >= st.nodes {
+                    return false;
+                }
+                st.visited += 1;
+            }
             let c = cost + st.costs[h] * v as f64;
             if c + st.rest_cost[h + 1] >= st.best_cost - 1e-9 {
                 break;
