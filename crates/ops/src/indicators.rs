@@ -893,28 +893,28 @@ fn header(by: &[String], bands: bool) -> Vec<String> {
     if bands {
         h.push("age_band".to_string());
     }
-    h.extend(
-        [
-            "n",
-            "successes",
-            "estimate",
-            "lower",
-            "upper",
-            "se",
-            "method",
-            "deff",
-            "skipped",
-            "invalid",
-            "kind",
-            "level",
-            "caution",
-            "nonresponse",
-            "missing_share",
-        ]
-        .map(String::from),
-    );
+    h.extend(TABLE_COLUMNS.map(String::from));
     h
 }
+
+/// The columns of the indicators table after `indicator`, the group columns and `age_band`.
+pub(crate) const TABLE_COLUMNS: [&str; 15] = [
+    "n",
+    "successes",
+    "estimate",
+    "lower",
+    "upper",
+    "se",
+    "method",
+    "deff",
+    "skipped",
+    "invalid",
+    "kind",
+    "level",
+    "caution",
+    "nonresponse",
+    "missing_share",
+];
 
 /// The standard CSV table (`,`, decimal points, full precision): for programs. People get
 /// [`people_table`] as `.xlsx` or the `excel-sv` CSV.

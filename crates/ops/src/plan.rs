@@ -550,14 +550,15 @@ pub fn census_within(
         quarantine,
     } = out;
     for st in results {
-        for s in 0..st.mapper.len() {
-            let values: Vec<String> = st
-                .mapper
+        let values_of = |s: usize| -> Vec<String> {
+            st.mapper
                 .values(s as u32)
                 .into_iter()
                 .map(String::from)
-                .collect();
-            let e = strata.entry(values).or_default();
+                .collect()
+        };
+        for s in 0..st.mapper.len() {
+            let e = strata.entry(values_of(s)).or_default();
             e.population += st.counts[s];
             e.fingerprint = e.fingerprint.wrapping_add(st.fingerprints[s]);
             e.pages.0 += st.pages[s].0;
@@ -569,13 +570,9 @@ pub fn census_within(
         for (k, per) in st.domains.into_iter().enumerate() {
             for (s, m) in per.into_iter().enumerate() {
                 for (g, c) in m {
-                    let values: Vec<String> = st
-                        .mapper
-                        .values(s as u32)
-                        .into_iter()
-                        .map(String::from)
-                        .collect();
-                    *domain_counts[k].entry((values, g.into())).or_default() += c;
+                    *domain_counts[k]
+                        .entry((values_of(s), g.into()))
+                        .or_default() += c;
                 }
             }
         }

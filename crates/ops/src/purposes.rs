@@ -301,27 +301,6 @@ pub fn load(path: &Path) -> Result<Purposes> {
     })
 }
 
-/// Columns of an indicators table that are not group columns.
-const TABLE_COLUMNS: [&str; 17] = [
-    "indicator",
-    "age_band",
-    "n",
-    "successes",
-    "estimate",
-    "lower",
-    "upper",
-    "se",
-    "method",
-    "deff",
-    "skipped",
-    "invalid",
-    "kind",
-    "level",
-    "caution",
-    "nonresponse",
-    "missing_share",
-];
-
 fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Proportion> {
     let rows = crate::report::read_rows(path)?;
     let Some(first) = rows.first() else {
@@ -334,7 +313,10 @@ fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Pr
     }
     let by: Vec<String> = first
         .keys()
-        .filter(|k| !TABLE_COLUMNS.contains(&k.as_str()))
+        .filter(|k| {
+            !["indicator", "age_band"].contains(&k.as_str())
+                && !crate::indicators::TABLE_COLUMNS.contains(&k.as_str())
+        })
         .cloned()
         .collect();
     let mut groups = BTreeMap::new();

@@ -323,14 +323,7 @@ pub fn render_html(r: &Report) -> String {
     let purpose_rows = crate::tables::purpose_rows(r);
     if !purpose_rows.is_empty() {
         let _ = writeln!(s, "<h2>{}</h2>", esc(w.purposes));
-        let head = [
-            w.purpose_col,
-            w.target_col,
-            w.achieved_col,
-            w.alone_records_col,
-            w.alone_pages_col,
-            w.binds_col,
-        ];
+        let head = crate::tables::purpose_head(w);
         s.push_str(&small_table("purposes", &head, &purpose_rows));
         for p in sentences::purposes(r) {
             let _ = writeln!(s, "<p>{}</p>", esc(&p));

@@ -193,14 +193,7 @@ pub fn render_markdown(r: &Report) -> String {
     let purpose_rows = crate::tables::purpose_rows(r);
     if !purpose_rows.is_empty() {
         let _ = writeln!(s, "## {}\n", w.purposes);
-        let head = [
-            w.purpose_col,
-            w.target_col,
-            w.achieved_col,
-            w.alone_records_col,
-            w.alone_pages_col,
-            w.binds_col,
-        ];
+        let head = crate::tables::purpose_head(w);
         let align = ["---", "---", "---", "---:", "---:", "---:"];
         s.push_str(&small_table(&head, &align, &purpose_rows));
         s.push('\n');

@@ -227,6 +227,18 @@ fn burden_row(lang: crate::Lang, label: &str, b: &crate::Burden) -> [String; 4] 
     ]
 }
 
+/// The purposes table's header, in the report's language.
+pub fn purpose_head(w: &crate::text::Words) -> [&'static str; 6] {
+    [
+        w.purpose_col,
+        w.target_col,
+        w.achieved_col,
+        w.alone_records_col,
+        w.alone_pages_col,
+        w.binds_col,
+    ]
+}
+
 /// The purposes table's rows: purpose, target, achieved, records and pages it alone would
 /// need, strata it sets; then the separate requests' sum and the joint request.
 pub fn purpose_rows(r: &Report) -> Vec<[String; 6]> {
