@@ -555,7 +555,66 @@ pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>
     }
 }
 
-fn plan_units(extract: &Extract, needed: &[String], chunk_bytes: u64) -> Result<Vec<Unit>> {
+/// Read the needed text columns that are dictionary-encoded in every row group of the file
+/// as dictionary arrays (`Dictionary(Int32, Utf8)`), as the file stores them, instead of
+/// expanding every value into a string: the strata mapping and text predicates then work
+/// once per dictionary entry and on integer keys per row ([`crate::strata::StrataMapper`],
+/// [`crate::filter::BoundFilter::truth_rows`]). A file written with an Arrow schema that
+/// already says so (as `urval generate` writes) is unchanged; the key column, whose values
+/// are mostly distinct, is left as text. When the reader refuses the hint, the file is read
+/// as before.
+fn dictionary_hint(meta: ArrowReaderMetadata, needed: &[String], key: &str) -> ArrowReaderMetadata {
+    use arrow_schema::{DataType, Schema};
+    let schema = meta.schema().clone();
+    let md = meta.metadata().clone();
+    if md.num_row_groups() == 0 {
+        return meta;
+    }
+    let leaves = md.file_metadata().schema_descr();
+    let mut changed = false;
+    let fields: Vec<arrow_schema::FieldRef> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let text = matches!(
+                f.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            );
+            if !text || f.name() == key || !needed.contains(f.name()) {
+                return f.clone();
+            }
+            let Some(leaf) =
+                (0..leaves.num_columns()).find(|&c| leaves.column(c).path().string() == *f.name())
+            else {
+                return f.clone();
+            };
+            let dictionary = md
+                .row_groups()
+                .iter()
+                .all(|rg| rg.column(leaf).dictionary_page_offset().is_some());
+            if !dictionary {
+                return f.clone();
+            }
+            changed = true;
+            Arc::new(f.as_ref().clone().with_data_type(DataType::Dictionary(
+                Box::new(DataType::Int32),
+                Box::new(DataType::Utf8),
+            )))
+        })
+        .collect();
+    if !changed {
+        return meta;
+    }
+    let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(md, ArrowReaderOptions::new().with_schema(hinted)).unwrap_or(meta)
+}
+
+fn plan_units(
+    extract: &Extract,
+    needed: &[String],
+    key: &str,
+    chunk_bytes: u64,
+) -> Result<Vec<Unit>> {
     let mut units = Vec::new();
     for (i, f) in extract.files.iter().enumerate() {
         match f.format {
@@ -563,6 +622,7 @@ fn plan_units(extract: &Extract, needed: &[String], chunk_bytes: u64) -> Result<
                 let file = open(&f.path)?;
                 let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                     .map_err(|e| parquet_err(&f.path, e))?;
+                let meta = dictionary_hint(meta, needed, key);
                 let names = field_names(meta.schema());
                 check_columns(&f.path, &names, needed)?;
                 let mut base = 0u64;
@@ -661,7 +721,7 @@ where
     F: Fn(&mut T, &Batch) -> Result<()> + Sync,
 {
     let needed = spec.columns();
-    let mut units = plan_units(extract, &needed, spec.csv_chunk_bytes)?;
+    let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
     prepare_chunks(extract, &mut units)?;
     tracing::info!(files = extract.files.len(), units = units.len(), columns = ?needed, "scan");
     // Kept to parse a split file again from a range whose start is known to be good.
