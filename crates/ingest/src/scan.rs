@@ -299,6 +299,75 @@ enum Unit {
     },
 }
 
+/// A reader that notes where a line feed follows a carriage return.
+///
+/// Why: the csv reader ends a record at the CR of a CR LF and reports the next record's
+/// position (byte and line) at the LF it has not yet consumed — one byte and one line early.
+/// The marks let [`CrlfMarks::shift`] move such a position to where the record starts, so
+/// line numbers in CR LF files are the lines an editor shows, and a range of a split file
+/// can see that it ended on its cut.
+struct CrlfTap {
+    inner: Box<dyn std::io::Read + Send>,
+    pos: u64,
+    last_cr: bool,
+    marks: std::rc::Rc<std::cell::RefCell<std::collections::VecDeque<u64>>>,
+}
+
+/// The positions a [`CrlfTap`] has marked, read by the parsing loop.
+struct CrlfMarks(std::rc::Rc<std::cell::RefCell<std::collections::VecDeque<u64>>>);
+
+impl CrlfTap {
+    fn new(inner: Box<dyn std::io::Read + Send>) -> (CrlfTap, CrlfMarks) {
+        let marks = std::rc::Rc::new(std::cell::RefCell::new(std::collections::VecDeque::new()));
+        (
+            CrlfTap {
+                inner,
+                pos: 0,
+                last_cr: false,
+                marks: marks.clone(),
+            },
+            CrlfMarks(marks),
+        )
+    }
+}
+
+impl std::io::Read for CrlfTap {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = &buf[..n];
+        let mut marks = self.marks.borrow_mut();
+        for (i, &b) in got.iter().enumerate() {
+            if b == b'\n' {
+                let cr = if i == 0 {
+                    self.last_cr
+                } else {
+                    got[i - 1] == b'\r'
+                };
+                if cr {
+                    marks.push_back(self.pos + i as u64);
+                }
+            }
+        }
+        if n > 0 {
+            self.last_cr = got[n - 1] == b'\r';
+            self.pos += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+impl CrlfMarks {
+    /// 1 when the position reported for a record is the LF of a CR LF (the record starts
+    /// one byte and one line later), else 0. Positions come in increasing order.
+    fn shift(&mut self, at: u64) -> u64 {
+        let mut m = self.0.borrow_mut();
+        while m.front().is_some_and(|&x| x < at) {
+            m.pop_front();
+        }
+        u64::from(m.front() == Some(&at))
+    }
+}
+
 impl Unit {
     /// A copy of a CSV unit (Parquet metadata is not needed again).
     fn clone_csv(&self) -> Unit {
@@ -1154,6 +1223,7 @@ where
         // its cut, and reports whether that record starts exactly there.
         let stop = chunk.filter(|c| !c.last).map(|c| c.stop);
         let mut on_cut = true;
+        let (reader, mut crlf) = CrlfTap::new(reader);
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(has_headers)
@@ -1225,14 +1295,17 @@ where
                 }
                 break;
             }
+            // After a record ended by CR LF the reader reports the next one at the LF, a
+            // line early: moved to where the record starts.
+            let shift = crlf.shift(rec.position().map_or(0, |p| p.byte()));
             if let (Some(d), false) = (stop, restarted) {
-                let at = rec.position().map_or(0, |p| p.byte());
+                let at = rec.position().map_or(0, |p| p.byte()) + shift;
                 if at >= d {
                     on_cut = at == d;
                     break;
                 }
             }
-            let line = line_offset + rec.position().map_or(0, |p| p.line());
+            let line = line_offset + rec.position().map_or(0, |p| p.line()) + shift;
             // An unbalanced quote: the csv reader runs the field on to the next quote, or to
             // the end of the file, swallowing the lines in between. A field whose embedded
             // lines look like rows (as many delimiters as a row has) is taken for one.
@@ -1286,6 +1359,8 @@ where
                     }
                     let cursor: Box<dyn std::io::Read + Send> =
                         Box::new(std::io::Cursor::new(rest));
+                    let (cursor, tap) = CrlfTap::new(cursor);
+                    crlf = tap;
                     rdr = csv::ReaderBuilder::new()
                         .delimiter(delimiter)
                         .has_headers(false)

@@ -101,6 +101,35 @@ fn ranges_parse_exactly_like_one_pass() {
         let one = read(&path, 0, 1);
         assert!(one.0.len() > 300, "{name}: {} rows", one.0.len());
         assert!(!one.1.is_empty(), "{name}: the fixture has bad rows");
+        // Every row's line is the line an editor shows: 1 + the line feeds before the
+        // record's first byte (its key at the start of a line).
+        let line_of = |key: &str| -> u64 {
+            let needle = format!("\n{key};");
+            let at = bytes
+                .windows(needle.len())
+                .position(|w| w == needle.as_bytes())
+                .unwrap_or_else(|| panic!("{name}: {key} not in the file"));
+            bytes[..=at].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+        };
+        for r in &one.0 {
+            assert_eq!(r.0, line_of(&r.1), "{name}: the line of {}", r.1);
+        }
+        for q in &one.1 {
+            if let Some(key) =
+                q.2.split(';')
+                    .next()
+                    .filter(|k| k.starts_with('K') && q.2.contains(';'))
+            {
+                if key.len() > 1 && key[1..].chars().all(|c| c.is_ascii_digit()) {
+                    assert_eq!(
+                        q.0,
+                        line_of(key),
+                        "{name}: the quarantined line of {key} ({})",
+                        q.1
+                    );
+                }
+            }
+        }
         for chunk in [5u64, 17, 61, 250, 1024, 4096, 1 << 20] {
             for threads in [1, 3] {
                 let split = read(&path, chunk, threads);
