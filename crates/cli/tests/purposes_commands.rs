@@ -4,49 +4,12 @@
 //! shares from last year's indicators; draw, verify, report and a pipeline step; bad files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod support;
+use support::{p, read_json, run, run_ok, run_threads};
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-fn urval() -> Command {
-    Command::cargo_bin("urval").unwrap()
-}
-
-fn run_threads(args: &[&str], threads: &str) -> String {
-    let out = urval()
-        .env("RAYON_NUM_THREADS", threads)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "urval {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn run_ok(args: &[&str]) -> String {
-    run_threads(args, "2")
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = urval().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 struct Fixture {
     dir: tempfile::TempDir,

@@ -4,34 +4,13 @@
 //! the list, non-response, records not drawn) and `urval evaluate --review`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod support;
+use support::{p, run, run_ok, urval};
+
 use calamine::{open_workbook_auto, Data, Reader};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-fn urval() -> Command {
-    Command::cargo_bin("urval").unwrap()
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = urval().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 0, "urval {args:?}: {err}");
-    out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 fn spec_path() -> String {
     let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -1,0 +1,51 @@
+//! Running the `urval` binary from the CLI tests: one definition of the helpers the test
+//! files share.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// The binary under test.
+pub fn urval() -> Command {
+    Command::cargo_bin("urval").unwrap()
+}
+
+/// Run with `threads` rayon threads; panics (with stderr) unless it exits 0; stdout.
+pub fn run_threads(args: &[&str], threads: &str) -> String {
+    let out = urval()
+        .env("RAYON_NUM_THREADS", threads)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "urval {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Run with 2 threads; panics unless it exits 0; stdout.
+pub fn run_ok(args: &[&str]) -> String {
+    run_threads(args, "2")
+}
+
+/// Run; (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = urval().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A path as the `&str` an argument list takes.
+pub fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A JSON file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
