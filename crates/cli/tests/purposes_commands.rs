@@ -5,36 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-use support::{p, read_json, run, run_ok, run_threads};
+use support::{generated, p, read_json, run, run_ok, run_threads, Fixture};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    csv: PathBuf,
-    parquet: PathBuf,
-}
-
+/// The extract of these tests.
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("cases.csv");
-    let parquet = dir.path().join("cases.parquet");
-    for out in [&csv, &parquet] {
-        run_ok(&[
-            "generate",
-            "--rows",
-            "20000",
-            "--seed",
-            "5",
-            "--row-group-size",
-            "4096",
-            "-o",
-            p(out),
-        ]);
-    }
-    Fixture { dir, csv, parquet }
+    generated(5)
 }
 
 /// The generated CSV as rows of column → value (`;`, no quoting).

@@ -4,37 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-use support::{p, read_json, run, run_ok, run_threads};
+use support::{generated, p, read_json, run, run_ok, run_threads, Fixture};
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// A generated extract in Parquet and the same rows in CSV.
-struct Fixture {
-    dir: tempfile::TempDir,
-    parquet: PathBuf,
-    csv: PathBuf,
-}
-
+/// The extract of these tests.
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let parquet = dir.path().join("cases.parquet");
-    let csv = dir.path().join("cases.csv");
-    for out in [&parquet, &csv] {
-        run_ok(&[
-            "generate",
-            "--rows",
-            "20000",
-            "--seed",
-            "11",
-            "--row-group-size",
-            "4096",
-            "-o",
-            p(out),
-        ]);
-    }
-    Fixture { dir, parquet, csv }
+    generated(11)
 }
 
 /// A CSV manifest's records as (stratum values, key), its strata columns after the key up

@@ -368,40 +368,6 @@ impl CrlfMarks {
     }
 }
 
-impl Unit {
-    /// A copy of a CSV unit (Parquet metadata is not needed again).
-    fn clone_csv(&self) -> Unit {
-        match self {
-            Unit::Csv {
-                file,
-                header,
-                delimiter,
-                encoding,
-                chunk,
-            } => Unit::Csv {
-                file: *file,
-                header: header.clone(),
-                delimiter: *delimiter,
-                encoding: *encoding,
-                chunk: chunk.clone(),
-            },
-            Unit::Ipc { file } => Unit::Ipc { file: *file },
-            Unit::Excel { file } => Unit::Excel { file: *file },
-            Unit::Parquet {
-                file,
-                meta,
-                row_group,
-                row_base,
-            } => Unit::Parquet {
-                file: *file,
-                meta: meta.clone(),
-                row_group: *row_group,
-                row_base: *row_base,
-            },
-        }
-    }
-}
-
 /// One byte range of a CSV file parsed on its own.
 ///
 /// Method (speculative split with a check, as DuckDB's and Polars' parallel CSV readers
@@ -797,7 +763,19 @@ where
     let again: Vec<Option<Unit>> = units
         .iter()
         .map(|u| match u {
-            Unit::Csv { chunk: Some(_), .. } => Some(u.clone_csv()),
+            Unit::Csv {
+                file,
+                header,
+                delimiter,
+                encoding,
+                chunk: Some(c),
+            } => Some(Unit::Csv {
+                file: *file,
+                header: header.clone(),
+                delimiter: *delimiter,
+                encoding: *encoding,
+                chunk: Some(c.clone()),
+            }),
             _ => None,
         })
         .collect();

@@ -49,3 +49,36 @@ pub fn p(path: &Path) -> &str {
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// A generated extract of 20,000 rows (`urval generate --seed SEED`, row groups of 4,096)
+/// in Parquet and the same rows in CSV, in a temporary directory.
+pub struct Fixture {
+    /// The directory (removed when dropped).
+    pub dir: tempfile::TempDir,
+    /// cases.parquet.
+    pub parquet: std::path::PathBuf,
+    /// cases.csv.
+    pub csv: std::path::PathBuf,
+}
+
+/// [`Fixture`] with a seed.
+pub fn generated(seed: u64) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("cases.parquet");
+    let csv = dir.path().join("cases.csv");
+    let seed = seed.to_string();
+    for out in [&parquet, &csv] {
+        run_ok(&[
+            "generate",
+            "--rows",
+            "20000",
+            "--seed",
+            &seed,
+            "--row-group-size",
+            "4096",
+            "-o",
+            p(out),
+        ]);
+    }
+    Fixture { dir, parquet, csv }
+}
