@@ -47,8 +47,8 @@ pub use filter::{
     T_NULL, T_TRUE,
 };
 pub use scan::{
-    file_columns, reason_kind, scan, summarize_quarantine, Batch, FileCounts, QuarantineRecord,
-    ReasonSummary, ScanOutput, ScanSpec, PERSONAL_MASK,
+    file_columns, reason_kind, scan, scan_ordered, summarize_quarantine, Batch, FileCounts,
+    QuarantineRecord, ReasonSummary, ScanOutput, ScanSpec, PERSONAL_MASK,
 };
 pub use source::{csv_header, Extract, Format, SourceFile};
 pub use text::TextCol;

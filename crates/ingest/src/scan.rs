@@ -738,7 +738,9 @@ struct UnitOut<T> {
 
 /// Scan an extract: project `spec`'s columns, validate and filter every row, and fold the
 /// valid rows batch by batch into one state per unit (created by `init`). Units run in
-/// parallel; `progress` is called with the rows each finished batch read.
+/// parallel; `progress` is called with the rows each finished batch read. Every unit's
+/// state is kept until the scan ends: a fold whose states are large should use
+/// [`scan_ordered`], which hands them over as they finish.
 ///
 /// # Errors
 /// A file that cannot be opened or decoded, a missing column (naming the columns present),
@@ -755,14 +757,224 @@ where
     I: Fn() -> T + Sync,
     F: Fn(&mut T, &Batch) -> Result<()> + Sync,
 {
+    let mut results = Vec::new();
+    let out = scan_ordered(
+        extract,
+        spec,
+        init,
+        fold,
+        |t| {
+            results.push(t);
+            Ok(())
+        },
+        progress,
+    )?;
+    Ok(ScanOutput {
+        results,
+        files: out.files,
+        quarantine: out.quarantine,
+    })
+}
+
+/// How many units may finish ahead of the oldest unfinished one, per thread: their states
+/// wait for it (so that `sink` sees them in unit order) and are what a scan holds in memory
+/// beyond the states being folded.
+const AHEAD_PER_THREAD: usize = 2;
+
+/// [`scan`], handing each unit's state to `sink` as soon as it and every unit before it are
+/// done, in unit order (files in order, row groups and CSV ranges in order) whatever the
+/// thread count, so a merge in `sink` gives the same bytes on 1 thread as on 16. Units are
+/// started in order and at most [`AHEAD_PER_THREAD`] × threads of them finish ahead of the
+/// oldest unfinished one, so memory is bounded by that many states, however many units the
+/// extract has (a 100 M-row Parquet file is about 100 row groups). `results` is empty.
+///
+/// # Errors
+/// As [`scan`], and an error returned by `sink`. When several units fail, the first in unit
+/// order is reported.
+pub fn scan_ordered<T, I, F, S>(
+    extract: &Extract,
+    spec: &ScanSpec,
+    init: I,
+    fold: F,
+    sink: S,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ScanOutput<()>>
+where
+    T: Send,
+    I: Fn() -> T + Sync,
+    F: Fn(&mut T, &Batch) -> Result<()> + Sync,
+    S: FnMut(T) -> Result<()> + Send,
+{
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex};
+
     let needed = spec.columns();
     let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
     prepare_chunks(extract, &mut units)?;
     tracing::info!(files = extract.files.len(), units = units.len(), columns = ?needed, "scan");
-    // Kept to parse a split file again from a range whose start is known to be good.
-    let again: Vec<Option<Unit>> = units
-        .iter()
-        .map(|u| match u {
+    let n = units.len();
+    let threads = rayon::current_num_threads().clamp(1, n.max(1));
+    let window = AHEAD_PER_THREAD * threads;
+    let slots: Vec<Mutex<Option<Unit>>> = units.into_iter().map(|u| Mutex::new(Some(u))).collect();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let merger = Mutex::new(Merger {
+        sink,
+        pending: std::collections::BTreeMap::new(),
+        next: 0,
+        skip_file: None,
+        files: vec![FileCounts::default(); extract.files.len()],
+        quarantine: Vec::new(),
+        error: None,
+    });
+    let advanced = Condvar::new();
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        if i >= n || stop.load(Ordering::SeqCst) {
+            break;
+        }
+        // Wait until unit i is within the window of the oldest unfinished unit (which is
+        // running on another worker: units are taken in order).
+        {
+            let mut m = lock(&merger);
+            while i >= m.next + window && !stop.load(Ordering::SeqCst) {
+                m = advanced
+                    .wait(m)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+        }
+        let Some(unit) = lock(&slots[i]).take() else {
+            continue;
+        };
+        // A split CSV range is kept to parse the rest of its file again from its start.
+        let again = unit.csv_range_copy();
+        let out = run_unit(extract, spec, &needed, unit, &init, &fold, progress);
+        let mut m = lock(&merger);
+        m.pending.insert(i, (out, again));
+        let failed = m.drain(extract, &mut |rest| {
+            run_unit(extract, spec, &needed, rest, &init, &fold, &|_| {})
+        });
+        if failed {
+            stop.store(true, Ordering::SeqCst);
+        }
+        drop(m);
+        advanced.notify_all();
+    };
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| worker());
+        }
+    });
+    let m = merger
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(e) = m.error {
+        return Err(e);
+    }
+    let mut quarantine = m.quarantine;
+    quarantine.sort();
+    Ok(ScanOutput {
+        results: Vec::new(),
+        files: m.files,
+        quarantine,
+    })
+}
+
+fn lock<X>(m: &std::sync::Mutex<X>) -> std::sync::MutexGuard<'_, X> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Finished units waiting for the ones before them, and what has been handed on.
+struct Merger<T, S> {
+    sink: S,
+    /// Finished units by index, each with a copy of its CSV range (see [`Unit::csv_range_copy`]).
+    pending: std::collections::BTreeMap<usize, (Result<UnitOut<T>>, Option<Unit>)>,
+    /// The oldest unit not yet handed on.
+    next: usize,
+    /// A file whose ranges from some point on were parsed again in one piece.
+    skip_file: Option<usize>,
+    files: Vec<FileCounts>,
+    quarantine: Vec<QuarantineRecord>,
+    error: Option<IngestError>,
+}
+
+impl<T, S: FnMut(T) -> Result<()>> Merger<T, S> {
+    /// Hand on the finished units that are next in order. A split file's range that did not
+    /// end on its cut is parsed again with the rest of its file in one piece (`rerun`), and
+    /// the file's later ranges are dropped. Returns true once an error is recorded: the
+    /// first in unit order, since units are handed on in order.
+    fn drain(
+        &mut self,
+        extract: &Extract,
+        rerun: &mut dyn FnMut(Unit) -> Result<UnitOut<T>>,
+    ) -> bool {
+        if self.error.is_some() {
+            return true;
+        }
+        while let Some((out, again)) = self.pending.remove(&self.next) {
+            self.next += 1;
+            let o = match out {
+                Ok(o) => o,
+                Err(e) => {
+                    self.error = Some(e);
+                    return true;
+                }
+            };
+            if self.skip_file == Some(o.file) {
+                continue;
+            }
+            let o = match (o.chunk, again) {
+                (
+                    Some((_, false)),
+                    Some(Unit::Csv {
+                        file,
+                        header,
+                        delimiter,
+                        encoding,
+                        chunk: Some(mut c),
+                    }),
+                ) => {
+                    tracing::info!(
+                        file,
+                        range = c.index,
+                        "CSV range did not end on its cut: parsing the rest in one piece"
+                    );
+                    c.last = true;
+                    c.end = extract.files[file].size;
+                    self.skip_file = Some(file);
+                    let rest = Unit::Csv {
+                        file,
+                        header,
+                        delimiter,
+                        encoding,
+                        chunk: Some(c),
+                    };
+                    match rerun(rest) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            self.error = Some(e);
+                            return true;
+                        }
+                    }
+                }
+                _ => o,
+            };
+            self.files[o.file].add(&o.counts);
+            self.quarantine.extend(o.quarantine);
+            if let Err(e) = (self.sink)(o.state) {
+                self.error = Some(e);
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl Unit {
+    /// A copy of a split CSV file's range (to parse the rest of the file again from its
+    /// start, which the range before it proved good); `None` for any other unit.
+    fn csv_range_copy(&self) -> Option<Unit> {
+        match self {
             Unit::Csv {
                 file,
                 header,
@@ -777,75 +989,9 @@ where
                 chunk: Some(c.clone()),
             }),
             _ => None,
-        })
-        .collect();
-    let outs: Vec<UnitOut<T>> = units
-        .into_par_iter()
-        .map(|unit| run_unit(extract, spec, &needed, unit, &init, &fold, progress))
-        .collect::<Result<Vec<_>>>()?;
-    // A split file whose range k did not end on its cut: ranges k.. are parsed again as one.
-    let mut outs_checked: Vec<UnitOut<T>> = Vec::with_capacity(outs.len());
-    let mut skip_file: Option<usize> = None;
-    for (o, again) in outs.into_iter().zip(again) {
-        if skip_file == Some(o.file) {
-            continue;
-        }
-        match (o.chunk, again) {
-            (
-                Some((_, false)),
-                Some(Unit::Csv {
-                    file,
-                    header,
-                    delimiter,
-                    encoding,
-                    chunk: Some(mut c),
-                }),
-            ) => {
-                tracing::info!(
-                    file,
-                    range = c.index,
-                    "CSV range did not end on its cut: parsing the rest in one piece"
-                );
-                c.last = true;
-                c.end = extract.files[file].size;
-                let rest = run_unit(
-                    extract,
-                    spec,
-                    &needed,
-                    Unit::Csv {
-                        file,
-                        header,
-                        delimiter,
-                        encoding,
-                        chunk: Some(c),
-                    },
-                    &init,
-                    &fold,
-                    &|_| {},
-                )?;
-                skip_file = Some(file);
-                outs_checked.push(rest);
-            }
-            _ => outs_checked.push(o),
         }
     }
-    let outs = outs_checked;
-    let mut files = vec![FileCounts::default(); extract.files.len()];
-    let mut quarantine = Vec::new();
-    let mut results = Vec::with_capacity(outs.len());
-    for o in outs {
-        files[o.file].add(&o.counts);
-        quarantine.extend(o.quarantine);
-        results.push(o.state);
-    }
-    quarantine.sort();
-    Ok(ScanOutput {
-        results,
-        files,
-        quarantine,
-    })
 }
-
 struct Ctx<'a, T, F> {
     extract: &'a Extract,
     spec: &'a ScanSpec,

@@ -30,8 +30,8 @@ use urval_indicators::{Estimate, Tally};
 use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::strata::{StrataMapper, UNKNOWN};
 use urval_ingest::{
-    file_columns, scan, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec, T_FALSE,
-    T_NULL, T_TRUE,
+    file_columns, scan_ordered, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec,
+    T_FALSE, T_NULL, T_TRUE,
 };
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
@@ -563,14 +563,41 @@ pub struct Row {
     pub missing: Option<(&'static str, f64)>,
 }
 
-fn merge_cells(
-    states: &[State],
+struct Merged {
     k: usize,
-    design_strata: usize,
-) -> BTreeMap<(Vec<String>, u16), Vec<Cell>> {
-    // (group values, band) → per design stratum a cell.
-    let mut out: BTreeMap<(Vec<String>, u16), Vec<Cell>> = BTreeMap::new();
-    for st in states {
+    n_strata: usize,
+    /// (group values, band) → per design stratum a cell.
+    cells: BTreeMap<(Vec<String>, u16), Vec<Cell>>,
+    /// Rows per design stratum (responding records).
+    responding: Vec<u64>,
+    invalid: Vec<u64>,
+    outside: u64,
+    errors: Vec<QuarantineRecord>,
+}
+
+impl Merged {
+    fn new(k: usize, n_strata: usize) -> Merged {
+        Merged {
+            k,
+            n_strata,
+            cells: BTreeMap::new(),
+            responding: vec![0; n_strata],
+            invalid: vec![0; k],
+            outside: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Merge one unit's state (units are merged in unit order: see `scan_ordered`).
+    fn absorb(&mut self, st: State) {
+        for (a, b) in self.responding.iter_mut().zip(&st.responding) {
+            *a += b;
+        }
+        for (a, b) in self.invalid.iter_mut().zip(&st.invalid) {
+            *a += b;
+        }
+        self.outside += st.outside;
+        self.errors.extend(st.errors);
         for (c, &(group, band, stratum)) in st.cell_keys.iter().enumerate() {
             let values: Vec<String> = st
                 .mapper
@@ -578,9 +605,11 @@ fn merge_cells(
                 .into_iter()
                 .map(String::from)
                 .collect();
-            let slot = out
+            let (k, n_strata) = (self.k, self.n_strata);
+            let slot = self
+                .cells
                 .entry((values, band))
-                .or_insert_with(|| vec![Cell::new(k); design_strata]);
+                .or_insert_with(|| vec![Cell::new(k); n_strata]);
             let cell = &mut slot[stratum as usize];
             for i in 0..k {
                 cell.tallies[i].merge(&st.tallies[i][c]);
@@ -588,7 +617,6 @@ fn merge_cells(
             }
         }
     }
-    out
 }
 
 /// Estimate one indicator over a set of per-design-stratum cells.
@@ -749,29 +777,33 @@ fn compute(
         max_groups: args.max_groups,
         by,
     };
-    let out = scan(
+    let k = spec.indicators.len();
+    let n_strata = design.map_or(1, |d| d.strata.len());
+    // Each unit's state is merged as soon as it and the units before it are done, in unit
+    // order (the same sums whatever the thread count), so memory holds a few states rather
+    // than one per row group.
+    let mut acc = Merged::new(k, n_strata);
+    let out = scan_ordered(
         extract,
         &scan_spec,
         || engine.init(by),
         |st, batch| engine.fold(st, batch),
+        |st| {
+            acc.absorb(st);
+            Ok(())
+        },
         progress,
     )?;
-    let k = spec.indicators.len();
-    let n_strata = design.map_or(1, |d| d.strata.len());
-    let mut responding = vec![0u64; n_strata];
-    let mut invalid = vec![0u64; k];
-    let mut outside = 0;
+    let Merged {
+        cells: merged,
+        responding,
+        invalid,
+        outside,
+        errors,
+        ..
+    } = acc;
     let mut quarantine = out.quarantine.clone();
-    for st in &out.results {
-        for (a, b) in responding.iter_mut().zip(&st.responding) {
-            *a += b;
-        }
-        for (a, b) in invalid.iter_mut().zip(&st.invalid) {
-            *a += b;
-        }
-        outside += st.outside;
-        quarantine.extend(st.errors.iter().cloned());
-    }
+    quarantine.extend(errors);
     quarantine.sort();
     if let Some(d) = design {
         for (h, (&r, s)) in responding.iter().zip(&d.strata).enumerate() {
@@ -784,7 +816,6 @@ fn compute(
             }
         }
     }
-    let merged = merge_cells(&out.results, k, n_strata);
     let band_label = |b: u16| -> Option<String> {
         bands.map(|bs| {
             bs.get(b as usize)
