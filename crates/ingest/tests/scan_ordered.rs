@@ -44,13 +44,13 @@ struct State {
 }
 
 /// Counts the states alive.
-struct Live(Arc<AtomicUsize>, Arc<AtomicUsize>);
+struct Live(Arc<AtomicUsize>);
 
 impl Live {
-    fn new(live: &Arc<AtomicUsize>, peak: &Arc<AtomicUsize>) -> Live {
+    fn new(live: &Arc<AtomicUsize>, peak: &AtomicUsize) -> Live {
         let now = live.fetch_add(1, Ordering::SeqCst) + 1;
         peak.fetch_max(now, Ordering::SeqCst);
-        Live(live.clone(), peak.clone())
+        Live(live.clone())
     }
 }
 
