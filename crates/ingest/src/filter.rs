@@ -190,9 +190,25 @@ pub fn parse_date(s: &str) -> Option<i32> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let y: i64 = s[0..4].parse().ok()?;
-    let m: i64 = s[5..7].parse().ok()?;
-    let d: i64 = s[8..10].parse().ok()?;
+    // Eight ASCII digits (nearly every date): read directly; anything else (a sign, which
+    // `str::parse` accepts) by `str::parse`, so both give the same answers.
+    let digit = |i: usize| i64::from(b[i].wrapping_sub(b'0'));
+    let (y, m, d) = if [0, 1, 2, 3, 5, 6, 8, 9]
+        .iter()
+        .all(|&i| b[i].is_ascii_digit())
+    {
+        (
+            digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3),
+            digit(5) * 10 + digit(6),
+            digit(8) * 10 + digit(9),
+        )
+    } else {
+        (
+            s[0..4].parse::<i64>().ok()?,
+            s[5..7].parse::<i64>().ok()?,
+            s[8..10].parse::<i64>().ok()?,
+        )
+    };
     if !(1..=12).contains(&m) || d < 1 {
         return None;
     }
@@ -1026,6 +1042,22 @@ impl BoundFilter<'_> {
             }
             Expr::IsNull(x, negated) if matches!(**x, Expr::Col(_)) => {
                 let Expr::Col(c) = **x else { return };
+                // A typed column's NULLs are its validity bits (text also counts "" as NULL).
+                let nulls = match &self.cols[c] {
+                    ColAccess::Bool(a) => Some(a.nulls()),
+                    ColAccess::Int(a) => Some(a.nulls()),
+                    ColAccess::Float(a) => Some(a.nulls()),
+                    ColAccess::Date(a) => Some(a.nulls()),
+                    ColAccess::Text(_) => None,
+                };
+                if let Some(nulls) = nulls {
+                    for &j in idx {
+                        let r = rows[j as usize] as usize;
+                        let null = nulls.is_some_and(|n| n.is_null(r));
+                        out[j as usize] = u8::from(null != *negated);
+                    }
+                    return;
+                }
                 for &j in idx {
                     let null = matches!(self.col(c, rows[j as usize] as usize), Val::Null);
                     out[j as usize] = u8::from(null != *negated);
@@ -1701,6 +1733,48 @@ mod tests {
             let want: Vec<_> = rows.iter().map(|&r| b.number(r as usize)).collect();
             assert_eq!(out, want, "{text}");
         }
+    }
+
+    /// The digit fast path of `parse_date` answers as `str::parse` of the three parts does.
+    #[test]
+    fn parse_date_equals_parsing_its_parts() {
+        let reference = |s: &str| -> Option<i32> {
+            let s = s.trim();
+            let b = s.as_bytes();
+            if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+                return None;
+            }
+            let y: i64 = s[0..4].parse().ok()?;
+            let m: i64 = s[5..7].parse().ok()?;
+            let d: i64 = s[8..10].parse().ok()?;
+            if !(1..=12).contains(&m) || d < 1 {
+                return None;
+            }
+            let probe = days_from_civil(y, m, 1);
+            let next = if m == 12 {
+                days_from_civil(y + 1, 1, 1)
+            } else {
+                days_from_civil(y, m + 1, 1)
+            };
+            (d <= next - probe).then(|| i32::try_from(probe + d - 1).ok())?
+        };
+        let mut n = 0;
+        for y in [
+            "2024", "2023", "1900", "2000", "0000", "+024", "-024", "20x4", " 202",
+        ] {
+            for m in ["01", "02", "12", "13", "00", "+1", "-1", "1 ", "x1"] {
+                for d in ["01", "28", "29", "30", "31", "32", "00", "+9", "-1", "9x"] {
+                    for pad in ["", " ", "\t"] {
+                        let s = format!("{pad}{y}-{m}-{d}{pad}");
+                        assert_eq!(parse_date(&s), reference(&s), "{s:?}");
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 2000);
+        assert_eq!(parse_date("2024-02-29"), Some(19782));
+        assert_eq!(parse_date("2023-02-29"), None);
     }
 
     #[test]
