@@ -4,8 +4,9 @@
 //! stored plain.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
-use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 use std::path::Path;
 use std::sync::Arc;
@@ -28,14 +29,7 @@ fn write(path: &Path, dictionary: bool) {
         .set_dictionary_enabled(dictionary)
         .set_max_row_group_row_count(Some(8_192))
         .build();
-    let mut w = ArrowWriter::try_new(
-        std::fs::File::create(path).unwrap(),
-        batch.schema(),
-        Some(props),
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    support::write_parquet(path, &batch, props);
 }
 
 type Row = (u64, String, String, String);

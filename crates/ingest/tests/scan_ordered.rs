@@ -4,8 +4,9 @@
 //! first failing unit in unit order.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
-use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,14 +27,7 @@ fn write(path: &Path) {
     let props = WriterProperties::builder()
         .set_max_row_group_row_count(Some(GROUP))
         .build();
-    let mut w = ArrowWriter::try_new(
-        std::fs::File::create(path).unwrap(),
-        batch.schema(),
-        Some(props),
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    support::write_parquet(path, &batch, props);
 }
 
 /// One unit's state: its first row, and a sum whose value depends on the order of merging.
