@@ -843,6 +843,10 @@ where
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
         }
+        // An earlier unit failed while this one waited: its work would be thrown away.
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let Some(unit) = lock(&slots[i]).take() else {
             continue;
         };
