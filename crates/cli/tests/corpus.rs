@@ -215,6 +215,8 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case { name: "blank key", files: vec![("x.csv", with(&["\"\";0180;aldre;1;2024-01-01"]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
         Case { name: "duplicate keys", files: vec![("x.csv", with(&["K0001;0180;aldre;1;2024-01-01"]))], args: p("IN/x.csv"), expect: Expect::Error("occur more than once") },
         Case { name: "negative pages", files: vec![("x.csv", with(&["K9999;0180;aldre;-5;2024-01-01"]))], args: plan_args("IN/x.csv", &["--pages-column", "pages"]), expect: Expect::Quarantined(1) },
+        Case { name: "pages with a decimal comma", files: vec![("x.csv", with(&["K9999;0180;aldre;2,5;2024-01-01"]))], args: plan_args("IN/x.csv", &["--pages-column", "pages"]), expect: Expect::Quarantined(0) },
+        Case { name: "negative pages with a decimal comma", files: vec![("x.csv", with(&["K9999;0180;aldre;-2,5;2024-01-01"]))], args: plan_args("IN/x.csv", &["--pages-column", "pages"]), expect: Expect::Quarantined(1) },
         Case { name: "pages not a number", files: vec![("x.csv", with(&["K9999;0180;aldre;many;2024-01-01"]))], args: plan_args("IN/x.csv", &["--pages-column", "pages"]), expect: Expect::Quarantined(1) },
         Case { name: "date that does not parse", files: vec![("x.csv", with(&["K9999;0180;aldre;1;2024-13-45"]))], args: plan_args("IN/x.csv", &["--where", "opened >= DATE '2024-01-01'"]), expect: Expect::Quarantined(1) },
         Case { name: "missing key column", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--key", "ärende_id"]), expect: Expect::Error("column \"ärende_id\" not found; columns present: id, kommun, område, pages, opened") },

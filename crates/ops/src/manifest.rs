@@ -354,6 +354,16 @@ pub struct ManifestRow {
 /// # Errors
 /// The file cannot be read or is not a urval manifest.
 pub fn manifest_layout(path: &Path) -> Result<(String, Vec<String>)> {
+    let (_, cols, prn_at) = manifest_header(path)?;
+    Ok((cols[0].clone(), cols[1..prn_at].to_vec()))
+}
+
+/// A manifest opened as an extract, its columns, and where its `prn` (or `slumptal`)
+/// column stands (after at least the key column).
+///
+/// # Errors
+/// The file cannot be read or is not a urval manifest.
+pub(crate) fn manifest_header(path: &Path) -> Result<(Extract, Vec<String>, usize)> {
     let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
     let Some(first) = manifest.files.first() else {
         bail!("{}: no manifest", path.display());
@@ -369,7 +379,7 @@ pub fn manifest_layout(path: &Path) -> Result<(String, Vec<String>)> {
     if prn_at == 0 {
         bail!("{}: not a urval manifest (no key column)", path.display());
     }
-    Ok((cols[0].clone(), cols[1..prn_at].to_vec()))
+    Ok((manifest, cols, prn_at))
 }
 
 /// Read a manifest's key and strata columns with the same ingest as extracts (values as

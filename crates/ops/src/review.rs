@@ -13,7 +13,7 @@
 use crate::artifacts::DrawSidecar;
 use crate::bail;
 use crate::error::{Context, Result};
-use crate::manifest::{is_prn_column, sidecar_path};
+use crate::manifest::sidecar_path;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_indicators::spec::{Indicator, Kind, Spec};
@@ -75,19 +75,8 @@ struct ManifestTable {
 }
 
 fn read_manifest(path: &Path) -> Result<ManifestTable> {
-    let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
-    let Some(first) = manifest.files.first() else {
-        bail!("{}: no manifest", path.display());
-    };
-    let cols = urval_ingest::file_columns(first, Some(b','))?;
-    let Some(prn) = cols.iter().position(|c| is_prn_column(c)) else {
-        bail!(
-            "{}: not a urval manifest (no prn column; columns: {})",
-            path.display(),
-            cols.join(", ")
-        );
-    };
-    if prn == 0 || cols.len() < prn + 3 {
+    let (manifest, cols, prn) = crate::manifest::manifest_header(path)?;
+    if cols.len() < prn + 3 {
         bail!("{}: not a urval manifest", path.display());
     }
     let key = cols[0].clone();
