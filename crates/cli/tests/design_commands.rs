@@ -1,14 +1,12 @@
 //! CLI tests for `urval size`, `urval evaluate` and `urval allocate` on real arguments and files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod support;
+use support::urval;
+
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::PathBuf;
-
-fn urval() -> Command {
-    Command::cargo_bin("urval").unwrap()
-}
 
 fn json(args: &[&str]) -> Value {
     let out = urval()

@@ -3,28 +3,12 @@
 //! own part reproduce the national draw; a changed extract is refused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod support;
+use support::{p, run_ok, urval};
+
 use predicates::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-fn urval() -> Command {
-    Command::cargo_bin("urval").unwrap()
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = urval().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "urval {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// A generated extract in Parquet (small row groups: many parallel units) and CSV, and a
 /// plan over municipality × area.

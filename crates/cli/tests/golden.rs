@@ -5,20 +5,13 @@
 //! `URVAL_BLESS=1 cargo test -p urval --test golden` and commit the diff with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+mod support;
+use support::{root, urval};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
 
 fn run(dir: &Path, args: &[&str]) {
-    let out = Command::cargo_bin("urval")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = urval().current_dir(dir).args(args).output().unwrap();
     assert!(
         out.status.success(),
         "urval {args:?}: {}",

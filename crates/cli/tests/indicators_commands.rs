@@ -1,20 +1,11 @@
 //! `urval indicators` and `urval run` from the command line, on real files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+use support::{p, root, urval};
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
-
-fn urval() -> Command {
-    Command::cargo_bin("urval").unwrap()
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 fn ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();

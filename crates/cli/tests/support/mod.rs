@@ -40,6 +40,11 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The repository's root (sample-data/, pipeline/).
+pub fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 /// A path as the `&str` an argument list takes.
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()
