@@ -167,13 +167,16 @@ pub fn detect(path: &Path, choice: EncodingChoice) -> Result<TextEncoding> {
     })
 }
 
+/// The read size of a CSV scan (the file reader's buffer and the CSV parser's).
+pub const READ_BUFFER: usize = 1 << 20;
+
 /// A reader of the file's text as UTF-8 bytes, without a byte-order mark.
 ///
 /// # Errors
 /// The file cannot be opened.
 pub fn open_utf8(path: &Path, encoding: TextEncoding) -> Result<Box<dyn Read + Send>> {
     let f = File::open(path).map_err(io_err(path))?;
-    let f = BufReader::with_capacity(1 << 20, f);
+    let f = BufReader::with_capacity(READ_BUFFER, f);
     Ok(match encoding {
         // UTF-8 is passed through as bytes (invalid bytes stay invalid, so the row is
         // quarantined as not UTF-8 rather than silently repaired); only a BOM is skipped.
@@ -208,7 +211,7 @@ pub fn open_utf8_at(
     use std::io::{Seek, SeekFrom};
     let mut f = File::open(path).map_err(io_err(path))?;
     f.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
-    let f = BufReader::with_capacity(1 << 20, f);
+    let f = BufReader::with_capacity(READ_BUFFER, f);
     Ok(match encoding {
         TextEncoding::Utf8 => Box::new(f),
         TextEncoding::Windows1252 => Box::new(

@@ -1352,7 +1352,11 @@ where
         let stop = chunk.filter(|c| !c.last).map(|c| c.stop);
         let mut on_cut = true;
         let (reader, mut crlf) = CrlfTap::new(reader);
+        // The parser's buffer as large as the file reader's: a read that size bypasses
+        // the `BufReader` (std reads straight into the caller's buffer when its own is
+        // empty), so each byte is copied once from the kernel instead of twice.
         let mut rdr = csv::ReaderBuilder::new()
+            .buffer_capacity(crate::encoding::READ_BUFFER)
             .delimiter(delimiter)
             .has_headers(has_headers)
             .flexible(true)
