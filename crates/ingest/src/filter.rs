@@ -185,7 +185,7 @@ pub fn add_months(d: i32, n: i64) -> Option<i32> {
 
 /// Parse `YYYY-MM-DD` into days since 1970-01-01; `None` if it is not a valid date.
 pub fn parse_date(s: &str) -> Option<i32> {
-    let s = s.trim();
+    let s = crate::text::trim(s);
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -421,7 +421,7 @@ const TRUE_WORDS: [&str; 8] = ["true", "t", "1", "yes", "y", "ja", "j", "sant"];
 const FALSE_WORDS: [&str; 7] = ["false", "f", "0", "no", "n", "nej", "falskt"];
 
 fn parse_bool(s: &str) -> Option<bool> {
-    let t = s.trim();
+    let t = crate::text::trim(s);
     if TRUE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
         Some(true)
     } else if FALSE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
@@ -435,7 +435,7 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// (a date's shape, `-` at bytes 4 and 7, is never one), else a date. `None` for anything
 /// else (a decimal, a word), which the caller leaves to the row-by-row path and its errors.
 fn text_int(s: &str) -> Option<(IntKind, i64)> {
-    let t = s.trim().as_bytes();
+    let t = crate::text::trim(s).as_bytes();
     if t.len() == 10 && t[4] == b'-' && t[7] == b'-' {
         return parse_date(s).map(|d| (IntKind::Date, i64::from(d)));
     }
@@ -446,7 +446,7 @@ fn text_int(s: &str) -> Option<(IntKind, i64)> {
 }
 
 fn parse_num(s: &str) -> Option<Val<'static>> {
-    let t = s.trim();
+    let t = crate::text::trim(s);
     if let Ok(v) = t.parse::<i64>() {
         return Some(Val::Int(v));
     }

@@ -1729,7 +1729,7 @@ fn numbers(a: &ArrayRef) -> Vec<Option<f64>> {
             let t = TextCol::from_array(a);
             (0..a.len())
                 .map(|i| {
-                    let v = t.as_ref().and_then(|t| t.get(i))?.trim();
+                    let v = crate::text::trim(t.as_ref().and_then(|t| t.get(i))?);
                     if v.is_empty() {
                         return None;
                     }
