@@ -604,7 +604,7 @@ fn spec_errors_name_the_indicator_and_exit_2() {
         p(&out),
     ]));
     assert!(
-        stdout.contains("rows read 3 = used 3") && stdout.contains("(1 rows invalid)"),
+        stdout.contains("rows read 3 = used 3") && stdout.contains("(1 row invalid)"),
         "{stdout}"
     );
     let q = std::fs::read_to_string(dir.path().join("o.quarantine.csv")).unwrap();

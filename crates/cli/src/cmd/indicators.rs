@@ -271,7 +271,8 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             iv,
             method,
             if r.invalid > 0 {
-                format!("  ({} rows invalid)", thousands(r.invalid))
+                let noun = if r.invalid == 1 { "row" } else { "rows" };
+                format!("  ({} {noun} invalid)", thousands(r.invalid))
             } else {
                 String::new()
             }
