@@ -190,47 +190,47 @@ pub fn parse_date(s: &str) -> Option<i32> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    // Eight ASCII digits (nearly every date): read directly; anything else (a sign, which
-    // `str::parse` accepts) by `str::parse`, so both give the same answers.
-    let digit = |i: usize| i64::from(b[i].wrapping_sub(b'0'));
-    let (y, m, d) = if [0, 1, 2, 3, 5, 6, 8, 9]
+    // Eight ASCII digits (nearly every date): read directly, in unsigned arithmetic (the
+    // year is 0..=9999); anything else (a sign, which `str::parse` accepts) by `str::parse`,
+    // so both give the same answers.
+    if [0, 1, 2, 3, 5, 6, 8, 9]
         .iter()
         .all(|&i| b[i].is_ascii_digit())
     {
-        (
-            digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3),
-            digit(5) * 10 + digit(6),
-            digit(8) * 10 + digit(9),
-        )
-    } else {
-        (
-            s[0..4].parse::<i64>().ok()?,
-            s[5..7].parse::<i64>().ok()?,
-            s[8..10].parse::<i64>().ok()?,
-        )
-    };
-    if !(1..=12).contains(&m) || d < 1 {
-        return None;
+        let digit = |i: usize| u32::from(b[i] - b'0');
+        let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+        let m = digit(5) * 10 + digit(6);
+        let d = digit(8) * 10 + digit(9);
+        if !(1..=12).contains(&m)
+            || d < 1
+            || i64::from(d) > days_in_month(i64::from(y), i64::from(m))
+        {
+            return None;
+        }
+        return Some(days_from_civil_4digit(y, m, d));
     }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if d > dim[(m - 1) as usize] {
+    let y = s[0..4].parse::<i64>().ok()?;
+    let m = s[5..7].parse::<i64>().ok()?;
+    let d = s[8..10].parse::<i64>().ok()?;
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
         return None;
     }
     i32::try_from(days_from_civil(y, m, d)).ok()
+}
+
+/// [`days_from_civil`] for a year of four digits (0..=9999), month 1..=12 and day 1..=31,
+/// in unsigned arithmetic (the era is never negative, so no sign corrections): the same
+/// day count (a test compares every date of the four-digit years).
+fn days_from_civil_4digit(y: u32, m: u32, d: u32) -> i32 {
+    // Shifted so the year starts in March: year 0 March 1 is day 0 before the offset.
+    let y = if m <= 2 { y + 399 } else { y + 400 };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    // era counts from year −400 here (the +400 above): one era less in the total.
+    (era as i32 - 1) * 146_097 + doe as i32 - 719_468
 }
 
 /// Why one row's value cannot be evaluated (text that is not a number or a date, an
@@ -1775,6 +1775,27 @@ mod tests {
         assert!(n > 2000);
         assert_eq!(parse_date("2024-02-29"), Some(19782));
         assert_eq!(parse_date("2023-02-29"), None);
+    }
+
+    /// The unsigned day count of four-digit years equals Hinnant's signed one on every
+    /// day of 0000-01-01..=9999-12-31, and consecutive days are one apart.
+    #[test]
+    fn four_digit_day_count_equals_the_signed_one() {
+        let mut last = None;
+        for y in 0..=9999u32 {
+            for m in 1..=12u32 {
+                for d in 1..=days_in_month(i64::from(y), i64::from(m)) as u32 {
+                    let got = days_from_civil_4digit(y, m, d);
+                    let want = days_from_civil(i64::from(y), i64::from(m), i64::from(d));
+                    assert_eq!(i64::from(got), want, "{y:04}-{m:02}-{d:02}");
+                    if let Some(prev) = last {
+                        assert_eq!(got, prev + 1, "{y:04}-{m:02}-{d:02}");
+                    }
+                    last = Some(got);
+                }
+            }
+        }
+        assert_eq!(last, Some(2_932_896));
     }
 
     #[test]
