@@ -435,11 +435,12 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// (a date's shape, `-` at bytes 4 and 7, is never one), else a date. `None` for anything
 /// else (a decimal, a word), which the caller leaves to the row-by-row path and its errors.
 fn text_int(s: &str) -> Option<(IntKind, i64)> {
-    let t = crate::text::trim(s).as_bytes();
-    if t.len() == 10 && t[4] == b'-' && t[7] == b'-' {
-        return parse_date(s).map(|d| (IntKind::Date, i64::from(d)));
+    let t = crate::text::trim(s);
+    let b = t.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        return parse_date(t).map(|d| (IntKind::Date, i64::from(d)));
     }
-    match parse_num(s)? {
+    match parse_num(t)? {
         Val::Int(v) => Some((IntKind::Int, v)),
         _ => None,
     }
@@ -450,7 +451,7 @@ fn parse_num(s: &str) -> Option<Val<'static>> {
     if let Ok(v) = t.parse::<i64>() {
         return Some(Val::Int(v));
     }
-    t.replace(',', ".").parse::<f64>().ok().map(Val::Float)
+    crate::text::parse_decimal(t).map(Val::Float)
 }
 
 /// SQL LIKE: `%` any run of characters, `_` one character. Greedy matching with

@@ -51,4 +51,4 @@ pub use scan::{
     QuarantineRecord, ReasonSummary, ScanOutput, ScanSpec, PERSONAL_MASK,
 };
 pub use source::{csv_header, Extract, Format, SourceFile};
-pub use text::TextCol;
+pub use text::{parse_decimal, TextCol};

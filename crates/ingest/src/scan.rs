@@ -1733,14 +1733,7 @@ fn numbers(a: &ArrayRef) -> Vec<Option<f64>> {
                     if v.is_empty() {
                         return None;
                     }
-                    // A decimal comma is swapped for a point only where there is one (no
-                    // allocation per value otherwise).
-                    let parsed = if v.contains(',') {
-                        v.replace(',', ".").parse::<f64>()
-                    } else {
-                        v.parse::<f64>()
-                    };
-                    Some(parsed.unwrap_or(f64::NAN))
+                    Some(crate::text::parse_decimal(v).unwrap_or(f64::NAN))
                 })
                 .collect()
         }

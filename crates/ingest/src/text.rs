@@ -25,6 +25,18 @@ pub(crate) fn trim(s: &str) -> &str {
     }
 }
 
+/// A value as a decimal number, as extracts write them: surrounding white space ignored and
+/// a decimal comma read as a point (`12,5` = `12.5`); `None` for anything else. The comma
+/// is swapped (a new `String`) only in a value that has one.
+pub fn parse_decimal(s: &str) -> Option<f64> {
+    let t = trim(s);
+    if t.contains(',') {
+        t.replace(',', ".").parse().ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
 /// A column viewed as text, with a fast path for dictionary-encoded strings.
 #[derive(Debug, Clone)]
 pub enum TextCol {
@@ -257,6 +269,17 @@ mod tests {
         assert_eq!(TextCol::from_array(&ok).unwrap().get(0), Some("abc"));
         let bad: ArrayRef = Arc::new(BinaryArray::from(vec![b"\xff\xfe".as_ref()]));
         assert!(TextCol::from_array(&bad).is_none());
+    }
+
+    #[test]
+    fn decimals_with_a_comma_or_a_point() {
+        assert_eq!(parse_decimal(" 12,5 "), Some(12.5));
+        assert_eq!(parse_decimal("12.5"), Some(12.5));
+        assert_eq!(parse_decimal("-2,5"), Some(-2.5));
+        assert_eq!(parse_decimal("\u{a0}7"), Some(7.0));
+        assert_eq!(parse_decimal("1,2,3"), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(parse_decimal("many"), None);
     }
 
     proptest::proptest! {

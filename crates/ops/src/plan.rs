@@ -638,7 +638,7 @@ fn arrow_cast_f64(a: &arrow_array::ArrayRef) -> Option<arrow_array::Float64Array
             let parsed: arrow_array::Float64Array = s
                 .as_string::<i32>()
                 .iter()
-                .map(|v| v.and_then(|x| x.trim().replace(',', ".").parse::<f64>().ok()))
+                .map(|v| v.and_then(urval_ingest::parse_decimal))
                 .collect();
             return Some(parsed);
         }
