@@ -1,7 +1,8 @@
 //! CSV range parsing (`urval_ingest::scan` over one `;` CSV file): the file read as one
 //! range against the same file cut into 4 MiB ranges parsed on all cores, 400,000 rows of
 //! key, municipality, area, two dates and a flag, counted per stratum; rows/s (divide by the
-//! cores for rows/s per core).
+//! cores for rows/s per core). `one_range_csv_crate` reads the file as one range with the
+//! `csv` crate's reader alone, without the line splitter for plain lines.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -37,7 +38,11 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("csv");
     g.throughput(Throughput::Elements(ROWS as u64));
     g.sample_size(10);
-    for (name, chunk) in [("one_range", 0u64), ("ranges_of_4MiB", 4 << 20)] {
+    for (name, chunk, lines) in [
+        ("one_range", 0u64, true),
+        ("one_range_csv_crate", 0, false),
+        ("ranges_of_4MiB", 4 << 20, true),
+    ] {
         let mut spec = ScanSpec::new(
             "case_id",
             &["municipality_code".to_string(), "area".to_string()],
@@ -48,6 +53,7 @@ fn bench(c: &mut Criterion) {
             "child_heard".into(),
         ];
         spec.csv_chunk_bytes = chunk;
+        spec.csv_line_reader = lines;
         g.bench_function(name, |b| {
             b.iter(|| {
                 let out = scan(

@@ -13,7 +13,7 @@ use crate::error::{IngestError, Result};
 use crate::filter::Filter;
 use crate::source::{csv_header, Extract, Format, SourceFile};
 use crate::text::TextCol;
-use arrow_array::builder::StringBuilder;
+use arrow_array::builder::BinaryBuilder;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -51,6 +51,9 @@ pub struct ScanSpec {
     /// of about this size on all cores ([`CSV_CHUNK_BYTES`]); the ranges depend on the file
     /// alone, never on the thread count.
     pub csv_chunk_bytes: u64,
+    /// Split plain CSV lines without the `csv` crate's state machine (see `Records`);
+    /// false only to compare the two readers in tests.
+    pub csv_line_reader: bool,
 }
 
 /// The byte ranges a large CSV file is parsed in, in parallel: 32 MiB.
@@ -69,6 +72,7 @@ impl ScanSpec {
             nonnegative: Vec::new(),
             batch_size: 65_536,
             csv_chunk_bytes: CSV_CHUNK_BYTES,
+            csv_line_reader: true,
         }
     }
 
@@ -365,6 +369,365 @@ impl CrlfMarks {
             m.pop_front();
         }
         u64::from(m.front() == Some(&at))
+    }
+}
+
+/// Where a record starts, for the parsing loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RecordAt {
+    /// Byte offset of its first byte in the reader's output for the range (or file).
+    at: u64,
+    /// Its line, counting the range's first line as 1.
+    line: u64,
+    /// It runs over more than one line (a quoted field holds a line end).
+    spans_lines: bool,
+}
+
+/// A CSV record's fields: `bytes[a..b]` for each `(a, b)` in `bounds`, in order.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    bounds: &'a [(usize, usize)],
+}
+
+impl<'a> Fields<'a> {
+    /// A `csv` crate record's fields (their bytes are contiguous in it).
+    fn of(rec: &'a csv::ByteRecord, bounds: &'a mut Vec<(usize, usize)>) -> Fields<'a> {
+        bounds.clear();
+        let mut a = 0;
+        for f in rec {
+            bounds.push((a, a + f.len()));
+            a += f.len();
+        }
+        Fields {
+            bytes: rec.as_slice(),
+            bounds,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    fn get(&self, j: usize) -> &'a [u8] {
+        let (a, b) = self.bounds[j];
+        &self.bytes[a..b]
+    }
+}
+
+/// The plain lines of a CSV range, split on the delimiter here; the first line that is not
+/// plain, and everything after it, is left to the `csv` crate ([`CsvRecords`]).
+///
+/// Why our own splitter: the `csv` crate's state machine reads a byte at a time (callgrind:
+/// `csv_core::Reader::read_record` was half of `plan`'s and `draw`'s instructions on a CSV
+/// and a third of the plain indicators'), and its records are copied field by field. A line
+/// without a quote, without a CR other than one just before its LF, and not blank, reads
+/// the same under RFC 4180 and the `csv` crate's rules: its fields are the bytes between
+/// delimiters. Such lines are found eight bytes at a time (a SWAR compare for the delimiter,
+/// LF and CR in one pass; the first quote of a buffer by `memchr`) and handed on as
+/// positions in the read buffer, with no copy. Anything else (a quote, a lone CR, a blank
+/// line, a header that is not plain) goes, with the rest of the range, to the `csv` crate,
+/// so quoted fields, unbalanced quotes and their quarantine behave exactly as before; a
+/// property test compares the two readers on plain and spoilt files, whole and in ranges.
+struct LineReader {
+    inner: Box<dyn std::io::Read + Send>,
+    buf: Vec<u8>,
+    /// The unread bytes are `buf[lo..hi]`.
+    lo: usize,
+    hi: usize,
+    /// The first quote in `buf[lo..hi]` (`hi` when there is none).
+    quote: usize,
+    /// Reader output before `buf[0]`.
+    base: u64,
+    /// Line feeds before `buf[lo]`.
+    lines: u64,
+    eof: bool,
+    /// The header line is still to be skipped.
+    header: bool,
+    delimiter: u8,
+    /// The last line split: where it starts in `buf`, and its fields from there.
+    line: usize,
+    bounds: Vec<(usize, usize)>,
+}
+
+/// What [`LineReader::next`] found.
+enum LineNext {
+    /// A plain line, its fields in [`LineReader::fields`].
+    Record(RecordAt),
+    /// A line that is not plain: the rest goes to the `csv` crate.
+    NotPlain,
+    End,
+}
+
+/// The high bit of every byte of `w` equal to the byte broadcast in `b` (`0x0101… × byte`);
+/// exact, with no false hits (the sum of the low seven bits cannot carry into the next byte).
+fn swar_eq(w: u64, b: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ b;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// How a line ends, as [`LineReader::split`] finds it.
+enum LineEnd {
+    /// Content ends at the first position, the next line starts at the second.
+    At(usize, usize),
+    /// The line runs past the bytes read.
+    More,
+    /// A CR not followed by LF.
+    LoneCr,
+}
+
+impl LineReader {
+    fn new(inner: Box<dyn std::io::Read + Send>, delimiter: u8, header: bool) -> LineReader {
+        LineReader {
+            inner,
+            buf: vec![0; crate::encoding::READ_BUFFER],
+            lo: 0,
+            hi: 0,
+            quote: 0,
+            base: 0,
+            lines: 0,
+            eof: false,
+            header,
+            delimiter,
+            line: 0,
+            bounds: Vec::new(),
+        }
+    }
+
+    /// The fields of the line [`Self::next`] returned last.
+    fn fields(&self) -> Fields<'_> {
+        let end = self.bounds.last().map_or(0, |b| b.1);
+        Fields {
+            bytes: &self.buf[self.line..self.line + end],
+            bounds: &self.bounds,
+        }
+    }
+
+    /// The next plain line, split into [`Self::fields`].
+    fn next(&mut self) -> std::io::Result<LineNext> {
+        loop {
+            if self.lo == self.hi && self.eof {
+                return Ok(LineNext::End);
+            }
+            let (end, next) = match self.split() {
+                LineEnd::At(end, next) => (end, next),
+                LineEnd::LoneCr => return Ok(LineNext::NotPlain),
+                LineEnd::More => {
+                    self.fill()?;
+                    continue;
+                }
+            };
+            if end == self.lo || self.quote < next {
+                return Ok(LineNext::NotPlain);
+            }
+            let found = RecordAt {
+                at: self.base + self.lo as u64,
+                line: self.lines + 1,
+                spans_lines: false,
+            };
+            self.lines += u64::from(next > end && self.buf[next - 1] == b'\n');
+            self.lo = next;
+            if !std::mem::replace(&mut self.header, false) {
+                return Ok(LineNext::Record(found));
+            }
+        }
+    }
+
+    /// Split the line at `lo` into `bounds` (offsets from `lo`).
+    fn split(&mut self) -> LineEnd {
+        let (buf, d, lo) = (&self.buf[..self.hi], self.delimiter, self.lo);
+        self.bounds.clear();
+        self.line = lo;
+        let mut start = lo;
+        let mut i = lo;
+        // What a byte at `p` (a delimiter, LF or CR) does to the line.
+        let mut hit = |p: usize, bounds: &mut Vec<(usize, usize)>| -> Option<LineEnd> {
+            match buf[p] {
+                b'\n' => {
+                    bounds.push((start - lo, p - lo));
+                    Some(LineEnd::At(p, p + 1))
+                }
+                b'\r' => Some(match buf.get(p + 1) {
+                    Some(b'\n') => {
+                        bounds.push((start - lo, p - lo));
+                        LineEnd::At(p, p + 2)
+                    }
+                    None if !self.eof => LineEnd::More,
+                    _ => LineEnd::LoneCr,
+                }),
+                _ => {
+                    bounds.push((start - lo, p - lo));
+                    start = p + 1;
+                    None
+                }
+            }
+        };
+        let (bd, blf, bcr) = (
+            u64::from(d) * 0x0101_0101_0101_0101,
+            u64::from(b'\n') * 0x0101_0101_0101_0101,
+            u64::from(b'\r') * 0x0101_0101_0101_0101,
+        );
+        while i + 8 <= buf.len() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&buf[i..i + 8]);
+            let w = u64::from_le_bytes(w);
+            let mut m = swar_eq(w, bd) | swar_eq(w, blf) | swar_eq(w, bcr);
+            while m != 0 {
+                let p = i + (m.trailing_zeros() / 8) as usize;
+                if let Some(end) = hit(p, &mut self.bounds) {
+                    return end;
+                }
+                m &= m - 1;
+            }
+            i += 8;
+        }
+        while i < buf.len() {
+            if matches!(buf[i], b'\n' | b'\r') || buf[i] == d {
+                if let Some(end) = hit(i, &mut self.bounds) {
+                    return end;
+                }
+            }
+            i += 1;
+        }
+        if self.eof {
+            // The last line, without a line end.
+            self.bounds.push((start - lo, buf.len() - lo));
+            LineEnd::At(buf.len(), buf.len())
+        } else {
+            LineEnd::More
+        }
+    }
+
+    /// Move the unread bytes to the front and read more (the buffer doubles for a line
+    /// longer than it).
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.lo > 0 {
+            self.buf.copy_within(self.lo..self.hi, 0);
+            self.base += self.lo as u64;
+            self.hi -= self.lo;
+            self.lo = 0;
+        }
+        if self.hi == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let n = loop {
+            match self.inner.read(&mut self.buf[self.hi..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                r => break r?,
+            }
+        };
+        self.hi += n;
+        self.eof = n == 0;
+        self.quote = memchr::memchr(b'"', &self.buf[self.lo..self.hi]).map_or(self.hi, |q| q);
+        Ok(())
+    }
+
+    /// The `csv` crate's reader for the rest: the unread bytes, then the file.
+    fn hand_over(self) -> CsvRecords {
+        let rest = self.buf[self.lo..self.hi].to_vec();
+        let inner: Box<dyn std::io::Read + Send> =
+            Box::new(std::io::Read::chain(std::io::Cursor::new(rest), self.inner));
+        CsvRecords::new(
+            inner,
+            self.delimiter,
+            self.header,
+            self.base + self.lo as u64,
+            self.lines,
+        )
+    }
+}
+
+/// The `csv` crate's records, from the start of a range or from where a [`LineReader`]
+/// handed over.
+struct CsvRecords {
+    rdr: csv::Reader<CrlfTap>,
+    crlf: CrlfMarks,
+    /// Reader output, and line feeds, before this reader's first byte.
+    byte_base: u64,
+    line_base: u64,
+}
+
+impl CsvRecords {
+    fn new(
+        inner: Box<dyn std::io::Read + Send>,
+        delimiter: u8,
+        has_headers: bool,
+        byte_base: u64,
+        line_base: u64,
+    ) -> CsvRecords {
+        let (tap, crlf) = CrlfTap::new(inner);
+        // The parser's buffer as large as the file reader's: a read that size bypasses
+        // the `BufReader` (std reads straight into the caller's buffer when its own is
+        // empty), so each byte is copied once from the kernel instead of twice.
+        let rdr = csv::ReaderBuilder::new()
+            .buffer_capacity(crate::encoding::READ_BUFFER)
+            .delimiter(delimiter)
+            .has_headers(has_headers)
+            .flexible(true)
+            .from_reader(tap);
+        CsvRecords {
+            rdr,
+            crlf,
+            byte_base,
+            line_base,
+        }
+    }
+
+    fn next(&mut self, rec: &mut csv::ByteRecord) -> csv::Result<Option<RecordAt>> {
+        if !self.rdr.read_byte_record(rec)? {
+            return Ok(None);
+        }
+        let (byte, line) = rec.position().map_or((0, 0), |p| (p.byte(), p.line()));
+        // After a record ended by CR LF the reader reports the next one at the LF, a line
+        // early: moved to where the record starts.
+        let shift = self.crlf.shift(byte);
+        Ok(Some(RecordAt {
+            at: self.byte_base + byte + shift,
+            line: self.line_base + line + shift,
+            spans_lines: self.rdr.position().line() > line + 1,
+        }))
+    }
+}
+
+/// What a CSV range's rows are checked and projected with.
+struct RowCtx {
+    header_len: usize,
+    /// The header position of each needed column.
+    idx: Vec<usize>,
+    key_j: Option<usize>,
+    strata_j: Vec<usize>,
+    /// Header columns holding personal data.
+    personal: Vec<bool>,
+    delimiter: u8,
+    batch_size: usize,
+}
+
+impl RowCtx {
+    fn any_personal(&self) -> bool {
+        self.personal.iter().any(|&p| p)
+    }
+
+    /// A record as the raw line shown in the quarantine, personal columns masked.
+    fn join(&self, f: &Fields<'_>) -> String {
+        // A row that does not split into the header's columns cannot be masked by column
+        // name (a shifted field may hold the personal value): the whole line is masked.
+        if self.any_personal() && f.len() != self.header_len {
+            return format!(
+                "{PERSONAL_MASK} (a row of {} fields where the header has {}; not shown because a personal column is in it)",
+                f.len(),
+                self.header_len
+            );
+        }
+        let parts: Vec<String> = (0..f.len())
+            .map(|j| {
+                if self.personal.get(j).copied().unwrap_or(false) {
+                    PERSONAL_MASK.to_string()
+                } else {
+                    String::from_utf8_lossy(f.get(j)).into_owned()
+                }
+            })
+            .collect();
+        parts.join(&(self.delimiter as char).to_string())
     }
 }
 
@@ -1351,93 +1714,80 @@ where
         // its cut, and reports whether that record starts exactly there.
         let stop = chunk.filter(|c| !c.last).map(|c| c.stop);
         let mut on_cut = true;
-        let (reader, mut crlf) = CrlfTap::new(reader);
-        // The parser's buffer as large as the file reader's: a read that size bypasses
-        // the `BufReader` (std reads straight into the caller's buffer when its own is
-        // empty), so each byte is copied once from the kernel instead of twice.
-        let mut rdr = csv::ReaderBuilder::new()
-            .buffer_capacity(crate::encoding::READ_BUFFER)
-            .delimiter(delimiter)
-            .has_headers(has_headers)
-            .flexible(true)
-            .from_reader(reader);
-        let idx: Vec<usize> = self
-            .needed
-            .iter()
-            .map(|n| header.iter().position(|h| h == n).unwrap_or(0))
-            .collect();
-        let position = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
-        let key_j = (!self.spec.key.is_empty()).then(|| position(&self.spec.key));
-        let strata_j: Vec<usize> = self.spec.strata.iter().map(|s| position(s)).collect();
-        let batch_size = self.spec.batch_size.max(1);
-        let mut builders: Vec<StringBuilder> = idx.iter().map(|_| StringBuilder::new()).collect();
-        let mut lines: Vec<u64> = Vec::with_capacity(batch_size);
-        let mut rec = csv::ByteRecord::new();
-        let personal: Vec<bool> = header
-            .iter()
-            .map(|h| self.spec.personal.contains(h))
-            .collect();
-        let any_personal = personal.iter().any(|&p| p);
-        let join = |rec: &csv::ByteRecord| -> String {
-            // A row that does not split into the header's columns cannot be masked by column
-            // name (a shifted field may hold the personal value): the whole line is masked.
-            if any_personal && rec.len() != header.len() {
-                return format!(
-                    "{PERSONAL_MASK} (a row of {} fields where the header has {}; not shown because a personal column is in it)",
-                    rec.len(),
-                    header.len()
-                );
-            }
-            let parts: Vec<String> = rec
-                .iter()
-                .enumerate()
-                .map(|(j, f)| {
-                    if personal.get(j).copied().unwrap_or(false) {
-                        PERSONAL_MASK.to_string()
-                    } else {
-                        String::from_utf8_lossy(f).into_owned()
-                    }
-                })
-                .collect();
-            parts.join(&(delimiter as char).to_string())
+        // Plain lines are split here until the first line that is not plain; from there
+        // the `csv` crate reads the rest.
+        let (mut plain, mut records) = if self.spec.csv_line_reader {
+            (Some(LineReader::new(reader, delimiter, has_headers)), None)
+        } else {
+            (
+                None,
+                Some(CsvRecords::new(reader, delimiter, has_headers, 0, 0)),
+            )
         };
+        let position = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
+        let rc = RowCtx {
+            header_len: header.len(),
+            idx: self.needed.iter().map(|n| position(n)).collect(),
+            key_j: (!self.spec.key.is_empty()).then(|| position(&self.spec.key)),
+            strata_j: self.spec.strata.iter().map(|s| position(s)).collect(),
+            personal: header
+                .iter()
+                .map(|h| self.spec.personal.contains(h))
+                .collect(),
+            delimiter,
+            batch_size: self.spec.batch_size.max(1),
+        };
+        let mut builders: Vec<BinaryBuilder> =
+            rc.idx.iter().map(|_| BinaryBuilder::new()).collect();
+        let mut lines: Vec<u64> = Vec::with_capacity(rc.batch_size);
+        let mut rec = csv::ByteRecord::new();
+        let mut bounds: Vec<(usize, usize)> = Vec::new();
         let read_err = |e: csv::Error| IngestError::CsvHeader {
             path: path.to_path_buf(),
             reason: format!("cannot read the CSV: {e}"),
         };
         // A record read ahead (to see whether the one before it was the last), and the
         // line number the current reader's line 1 stands for.
-        let mut carried: Option<csv::ByteRecord> = None;
-        let mut spare: Option<csv::ByteRecord> = None;
+        let mut carried: Option<(csv::ByteRecord, RecordAt)> = None;
         let mut line_offset = chunk.map_or(0, |c| c.line_offset);
         // After a restart past an unclosed quote, positions no longer count from the range's
         // start: the range then runs to the end of the file and does not end on its cut.
         let mut restarted = false;
         loop {
-            let more = match carried.take() {
-                Some(c) => {
-                    rec = c;
-                    true
+            let found = if let Some(l) = plain.as_mut() {
+                match l.next().map_err(|e| read_err(e.into()))? {
+                    LineNext::Record(at) => Some(at),
+                    LineNext::End => None,
+                    LineNext::NotPlain => {
+                        records = plain.take().map(LineReader::hand_over);
+                        continue;
+                    }
                 }
-                None => rdr.read_byte_record(&mut rec).map_err(read_err)?,
+            } else if let Some((c, at)) = carried.take() {
+                rec = c;
+                Some(at)
+            } else if let Some(r) = records.as_mut() {
+                r.next(&mut rec).map_err(read_err)?
+            } else {
+                None
             };
-            if !more {
+            let Some(found) = found else {
                 if stop.is_some() {
                     on_cut = false;
                 }
                 break;
-            }
-            // After a record ended by CR LF the reader reports the next one at the LF, a
-            // line early: moved to where the record starts.
-            let shift = crlf.shift(rec.position().map_or(0, |p| p.byte()));
+            };
             if let (Some(d), false) = (stop, restarted) {
-                let at = rec.position().map_or(0, |p| p.byte()) + shift;
-                if at >= d {
-                    on_cut = at == d;
+                if found.at >= d {
+                    on_cut = found.at == d;
                     break;
                 }
             }
-            let line = line_offset + rec.position().map_or(0, |p| p.line()) + shift;
+            let line = line_offset + found.line;
+            if let Some(l) = plain.as_ref() {
+                self.csv_row(&l.fields(), line, &rc, &mut builders, &mut lines)?;
+                continue;
+            }
             // An unbalanced quote: the csv reader runs the field on to the next quote, or to
             // the end of the file, swallowing the lines in between. A field whose embedded
             // lines look like rows (as many delimiters as a row has) is taken for one.
@@ -1446,25 +1796,26 @@ where
                     .skip(1)
                     .any(|l| l.iter().filter(|&&b| b == delimiter).count() + 1 >= header.len())
             };
-            // Only a record that spans lines is looked into (the reader is past its end).
-            let spans_lines = rdr.position().line() > rec.position().map_or(0, |p| p.line()) + 1;
-            let broken = if spans_lines {
+            // Only a record that spans lines is looked into.
+            let broken = if found.spans_lines {
                 (0..rec.len()).find(|&j| rec[j].contains(&b'\n') && row_like(&rec[j]))
             } else {
                 None
             };
             if let Some(bf) = broken {
-                let raw = join(&rec);
+                let raw = rc.join(&Fields::of(&rec, &mut bounds));
                 let mut next = csv::ByteRecord::new();
-                let to_the_end = !rdr.read_byte_record(&mut next).map_err(read_err)?;
-                if !to_the_end {
-                    carried = Some(next);
-                }
+                let after = match records.as_mut() {
+                    Some(r) => r.next(&mut next).map_err(read_err)?,
+                    None => None,
+                };
+                let to_the_end = after.is_none();
+                carried = after.map(|at| (next, at));
                 let mut raw_lines = raw.split('\n');
                 // Lines swallowed by a quote were never split into columns: with a personal
                 // column in the extract, none of them is shown.
                 let unparsed = |l: &str| {
-                    if any_personal {
+                    if rc.any_personal() {
                         format!("{PERSONAL_MASK} (a line that does not split into columns; not shown because a personal column is in it)")
                     } else {
                         l.to_string()
@@ -1489,15 +1840,13 @@ where
                     if stop.is_some() {
                         on_cut = false;
                     }
-                    let cursor: Box<dyn std::io::Read + Send> =
-                        Box::new(std::io::Cursor::new(rest));
-                    let (cursor, tap) = CrlfTap::new(cursor);
-                    crlf = tap;
-                    rdr = csv::ReaderBuilder::new()
-                        .delimiter(delimiter)
-                        .has_headers(false)
-                        .flexible(true)
-                        .from_reader(cursor);
+                    records = Some(CsvRecords::new(
+                        Box::new(std::io::Cursor::new(rest)),
+                        delimiter,
+                        false,
+                        0,
+                        0,
+                    ));
                 } else {
                     // Closed by a later quote: every line it swallowed is quarantined.
                     for (k, l) in raw_lines.enumerate() {
@@ -1511,87 +1860,67 @@ where
                 }
                 continue;
             }
-            if rec.len() != header.len() {
-                self.counts.rows_read += 1;
-                let raw = join(&rec);
-                self.quarantine_row(
-                    line,
-                    format!(
-                        "wrong number of fields: expected {}, found {}",
-                        header.len(),
-                        rec.len()
-                    ),
-                    raw,
-                );
-                continue;
-            }
-            // The record checked as UTF-8 once, whole (a field boundary is an ASCII byte, so
-            // a valid record has valid fields); only a record that fails is looked into
-            // field by field, and only its projected fields matter.
-            // Two records take turns, so no row allocates.
-            let owned = std::mem::replace(&mut rec, spare.take().unwrap_or_default());
-            let text_rec = match csv::StringRecord::from_byte_record(owned) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    spare = Some(std::mem::replace(&mut rec, e.into_byte_record()));
-                    None
-                }
-            };
-            if text_rec.is_none() {
-                let bad = idx
-                    .iter()
-                    .position(|&j| std::str::from_utf8(&rec[j]).is_err());
-                if let Some(k) = bad {
-                    self.counts.rows_read += 1;
-                    let raw = join(&rec);
-                    self.quarantine_row(
-                        line,
-                        format!("column {:?} is not valid UTF-8", self.needed[k]),
-                        raw,
-                    );
-                    continue;
-                }
-            }
-            let bytes: &csv::ByteRecord = match &text_rec {
-                Some(t) => t.as_byte_record(),
-                None => &rec,
-            };
-            // Empty keys and strata are quarantined here, with the whole raw line.
-            let reason = if key_j.is_some_and(|j| bytes[j].is_empty()) {
-                Some(format!("empty key (column {:?})", self.spec.key))
-            } else {
-                strata_j
-                    .iter()
-                    .position(|&j| bytes[j].is_empty())
-                    .map(|k| format!("empty stratum value (column {:?})", self.spec.strata[k]))
-            };
-            if let Some(reason) = reason {
-                self.counts.rows_read += 1;
-                let raw = join(bytes);
-                self.quarantine_row(line, reason, raw);
-                if let Some(t) = text_rec {
-                    spare = Some(t.into_byte_record());
-                }
-                continue;
-            }
-            match text_rec {
-                Some(t) => {
-                    for (b, &j) in builders.iter_mut().zip(&idx) {
-                        b.append_value(&t[j]);
-                    }
-                    spare = Some(t.into_byte_record());
-                }
-                None => {
-                    for (b, &j) in builders.iter_mut().zip(&idx) {
-                        // Checked above: every projected field is UTF-8.
-                        b.append_value(std::str::from_utf8(&rec[j]).unwrap_or_default());
-                    }
-                }
-            }
-            self.row_done(&mut builders, &mut lines, line, batch_size)?;
+            let fields = Fields::of(&rec, &mut bounds);
+            self.csv_row(&fields, line, &rc, &mut builders, &mut lines)?;
         }
         self.flush_csv(&mut builders, &mut lines)?;
         Ok(on_cut)
+    }
+
+    /// One CSV record: quarantined (a wrong number of fields, a projected field that is not
+    /// UTF-8, an empty key or stratum) with its raw line, or its projected fields appended
+    /// to the builders.
+    fn csv_row(
+        &mut self,
+        f: &Fields<'_>,
+        line: u64,
+        rc: &RowCtx,
+        builders: &mut [BinaryBuilder],
+        lines: &mut Vec<u64>,
+    ) -> Result<()> {
+        if f.len() != rc.header_len {
+            self.counts.rows_read += 1;
+            let reason = format!(
+                "wrong number of fields: expected {}, found {}",
+                rc.header_len,
+                f.len()
+            );
+            self.quarantine_row(line, reason, rc.join(f));
+            return Ok(());
+        }
+        // The fields checked as UTF-8 together, once; a field is valid on its own when its
+        // ends are character boundaries of valid text (a delimiter between fields is ASCII,
+        // but the `csv` crate's fields are contiguous, without one). Only when the whole
+        // fails is each projected field looked at alone. The builders take bytes, checked
+        // again as text a batch at a time (`flush_csv`), which cannot fail after this.
+        let whole = simdutf8::basic::from_utf8(f.bytes).ok();
+        let text = |j: usize| -> bool {
+            let (a, b) = f.bounds[j];
+            match whole {
+                Some(t) => t.is_char_boundary(a) && t.is_char_boundary(b),
+                None => std::str::from_utf8(&f.bytes[a..b]).is_ok(),
+            }
+        };
+        let reason = if let Some(k) = rc.idx.iter().position(|&j| !text(j)) {
+            Some(format!("column {:?} is not valid UTF-8", self.needed[k]))
+        } else if rc.key_j.is_some_and(|j| f.get(j).is_empty()) {
+            // Empty keys and strata are quarantined here, with the whole raw line.
+            Some(format!("empty key (column {:?})", self.spec.key))
+        } else {
+            rc.strata_j
+                .iter()
+                .position(|&j| f.get(j).is_empty())
+                .map(|k| format!("empty stratum value (column {:?})", self.spec.strata[k]))
+        };
+        if let Some(reason) = reason {
+            self.counts.rows_read += 1;
+            self.quarantine_row(line, reason, rc.join(f));
+            return Ok(());
+        }
+        for (b, &j) in builders.iter_mut().zip(&rc.idx) {
+            b.append_value(f.get(j));
+        }
+        self.row_done(builders, lines, line, rc.batch_size)
     }
 
     /// A spreadsheet: the sheet's rows after the header, each cell as text
@@ -1610,7 +1939,7 @@ where
             .map(|h| self.spec.personal.contains(h))
             .collect();
         let batch_size = self.spec.batch_size.max(1);
-        let mut builders: Vec<StringBuilder> = idx.iter().map(|_| StringBuilder::new()).collect();
+        let mut builders: Vec<BinaryBuilder> = idx.iter().map(|_| BinaryBuilder::new()).collect();
         let mut lines: Vec<u64> = Vec::with_capacity(batch_size);
         for (i, row) in range.rows().enumerate().skip(1) {
             let line = first_row + i as u64;
@@ -1665,7 +1994,7 @@ where
             }
             for (b, &j) in builders.iter_mut().zip(&idx) {
                 match field(j) {
-                    Ok(Some(v)) => b.append_value(v),
+                    Ok(Some(v)) => b.append_value(v.as_bytes()),
                     _ => b.append_value(""),
                 }
             }
@@ -1678,7 +2007,7 @@ where
     /// to [`Self::process`].
     fn row_done(
         &mut self,
-        builders: &mut [StringBuilder],
+        builders: &mut [BinaryBuilder],
         lines: &mut Vec<u64>,
         line: u64,
         batch_size: usize,
@@ -1691,12 +2020,13 @@ where
     }
 
     /// Process the rows in the builders as one batch (nothing when there are none).
-    fn flush_csv(&mut self, builders: &mut [StringBuilder], lines: &mut Vec<u64>) -> Result<()> {
+    fn flush_csv(&mut self, builders: &mut [BinaryBuilder], lines: &mut Vec<u64>) -> Result<()> {
         if lines.is_empty() {
             return Ok(());
         }
         // Each builder starts the next batch with the room this one needed, so it is not
-        // grown (and copied) value by value again.
+        // grown (and copied) value by value again. Every value was checked as UTF-8 before
+        // it was appended; the check here is arrow's, over the whole batch at once.
         let arrays: Vec<ArrayRef> = builders
             .iter_mut()
             .map(|b| {
@@ -1704,11 +2034,15 @@ where
                     arrow_array::builder::ArrayBuilder::len(b),
                     b.values_slice().len(),
                 );
-                let a = Arc::new(b.finish()) as ArrayRef;
-                *b = StringBuilder::with_capacity(rows, bytes);
-                a
+                let a = arrow_array::StringArray::try_from_binary(b.finish());
+                *b = BinaryBuilder::with_capacity(rows, bytes);
+                a.map(|a| Arc::new(a) as ArrayRef)
             })
-            .collect();
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| IngestError::CsvHeader {
+                path: self.extract.files[self.file].path.clone(),
+                reason: format!("text that is not UTF-8 got past the check: {e}"),
+            })?;
         let l = std::mem::take(lines);
         self.process(&arrays, 0, Some(&l))?;
         Ok(())
@@ -1770,4 +2104,92 @@ fn render_row(arrays: &[ArrayRef], i: usize, personal: &[bool]) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+
+    /// Every record of `text` (after a header line): fields, start byte, line, and whether
+    /// the line reader still held it when it was read.
+    fn records(text: &[u8]) -> Vec<(Vec<String>, u64, u64, bool)> {
+        let inner: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(text.to_vec()));
+        let show = |f: &Fields<'_>| -> Vec<String> {
+            (0..f.len())
+                .map(|j| String::from_utf8_lossy(f.get(j)).into_owned())
+                .collect()
+        };
+        let mut l = LineReader::new(inner, b';', true);
+        let mut out = Vec::new();
+        loop {
+            match l.next().expect("in memory") {
+                LineNext::Record(at) => out.push((show(&l.fields()), at.at, at.line, true)),
+                LineNext::End => return out,
+                LineNext::NotPlain => break,
+            }
+        }
+        let mut c = l.hand_over();
+        let (mut rec, mut bounds) = (csv::ByteRecord::new(), Vec::new());
+        while let Some(at) = c.next(&mut rec).expect("in memory") {
+            out.push((show(&Fields::of(&rec, &mut bounds)), at.at, at.line, false));
+        }
+        out
+    }
+
+    fn f(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn plain_lines_are_split_without_the_csv_crate() {
+        let got = records(b"id;a\r\nK1;x\r\nK2;\r\nK3;z");
+        assert_eq!(
+            got,
+            vec![
+                (f(&["K1", "x"]), 6, 2, true),
+                (f(&["K2", ""]), 12, 3, true),
+                (f(&["K3", "z"]), 17, 4, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_csv_crate_takes_over_at_the_first_line_that_is_not_plain() {
+        // A quoted field holding a line feed, then plain lines again: from the quote on,
+        // every record is the csv crate's, at the same bytes and lines.
+        let got = records(b"id;a\nK1;x\nK2;\"y\ny\"\nK3;z\n");
+        assert_eq!(
+            got,
+            vec![
+                (f(&["K1", "x"]), 5, 2, true),
+                (f(&["K2", "y\ny"]), 10, 3, false),
+                (f(&["K3", "z"]), 19, 5, false),
+            ]
+        );
+        // A quoted header: the csv crate from the start.
+        let got = records(b"\"id\";\"a\"\r\nK1;x\r\n");
+        assert_eq!(got, vec![(f(&["K1", "x"]), 10, 2, false)]);
+        // A lone CR ends a record for the csv crate, so it is left to it.
+        let got = records(b"id;a\nK1;x\rK2;y\n");
+        assert_eq!(
+            got,
+            vec![
+                (f(&["K1", "x"]), 5, 2, false),
+                (f(&["K2", "y"]), 10, 2, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_longer_than_the_buffer_is_read_whole() {
+        let long = "v".repeat(crate::encoding::READ_BUFFER * 2 + 7);
+        let text = format!("id;a\nK1;{long}\nK2;w\n");
+        let got = records(text.as_bytes());
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, f(&["K1", &long]));
+        assert_eq!(
+            (got[1].1, got[1].2, got[1].3),
+            (text.len() as u64 - 5, 3, true)
+        );
+    }
 }

@@ -1,0 +1,180 @@
+//! Plain CSV text split by lines and delimiters (`scan.rs`, `LineReader`) gives what the `csv` crate's
+//! reader gives: the same rows with the same line numbers, the same quarantine (reasons,
+//! lines, raw text) and counts — LF, CRLF and mixed line ends, a missing last line end, a
+//! BOM, Windows-1252, ragged rows, empty keys and strata, bytes that are not UTF-8 — whole
+//! and in ranges; and text that is not plain (a quote, a lone CR, a blank line) is left to
+//! the `csv` crate.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use proptest::prelude::*;
+use std::path::Path;
+use urval_ingest::{scan, EncodingChoice, Extract, ScanSpec};
+
+type Row = (u64, String, String, String);
+type Read = (Vec<Row>, Vec<(u64, String, String)>, u64, u64);
+
+/// The rows, quarantine and counts of a scan (with `Auto`, a file that is not UTF-8 is
+/// Windows-1252, so only `Utf8` shows bytes that are not text).
+fn read_as(path: &Path, chunk: u64, plain_lines: bool, encoding: EncodingChoice) -> Read {
+    let extract = Extract::resolve_with(&[path.display().to_string()], None, encoding).unwrap();
+    let mut spec = ScanSpec::new("id", &["area".to_string()]);
+    spec.extra = vec!["note".to_string()];
+    spec.csv_chunk_bytes = chunk;
+    spec.csv_line_reader = plain_lines;
+    spec.batch_size = 5;
+    let out = scan(
+        &extract,
+        &spec,
+        Vec::new,
+        |v: &mut Vec<Row>, b| {
+            let note = urval_ingest::TextCol::from_array(&b.extra[0]).unwrap();
+            for (i, &r) in b.rows.iter().enumerate() {
+                v.push((
+                    b.row_number(i),
+                    b.key_at(r as usize).to_string(),
+                    b.strata[0].get(r as usize).unwrap_or("").to_string(),
+                    note.get(r as usize).unwrap_or("").to_string(),
+                ));
+            }
+            Ok(())
+        },
+        &|_| {},
+    )
+    .unwrap();
+    let rows: Vec<Row> = out.results.into_iter().flatten().collect();
+    let q = out
+        .quarantine
+        .iter()
+        .map(|q| (q.row, q.reason.clone(), q.raw.clone()))
+        .collect();
+    (
+        rows,
+        q,
+        out.files[0].rows_read,
+        out.files[0].rows_quarantined,
+    )
+}
+
+/// One data line's fields, as bytes.
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    let field = prop_oneof![
+        Just(b"".to_vec()),
+        Just(b"x".to_vec()),
+        Just("äldre".as_bytes().to_vec()),
+        Just(b"barn unga".to_vec()),
+        Just(b" 12 ".to_vec()),
+        Just(b"\xff\xfe".to_vec()),
+        // Halves of "ä": valid text together, not alone.
+        Just(b"\xc3".to_vec()),
+        Just(b"\xa4".to_vec()),
+        "[a-z0-9]{1,6}".prop_map(String::into_bytes),
+    ];
+    (1usize..5, proptest::collection::vec(field, 4), 0u32..1000).prop_map(|(n, f, k)| {
+        // Usually three fields (id;area;note), sometimes fewer or more.
+        let n = match n {
+            1 => 2,
+            4 => 4,
+            _ => 3,
+        };
+        let mut out = format!("K{k}").into_bytes();
+        for v in f.into_iter().take(n - 1) {
+            out.push(b';');
+            out.extend(v);
+        }
+        out
+    })
+}
+
+/// A file: header, lines, line ends (LF, CRLF or mixed), a last line end or not, a BOM or
+/// not, and maybe one thing that is not plain.
+fn file() -> impl Strategy<Value = Vec<u8>> {
+    (
+        proptest::collection::vec(line(), 0..40),
+        0u8..3,
+        any::<bool>(),
+        any::<bool>(),
+        0u8..8,
+        any::<u16>(),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, ends, last_end, bom, spoil, at, quoted_header)| {
+            let mut t = Vec::new();
+            if bom {
+                t.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            t.extend_from_slice(if quoted_header {
+                b"\"id\";\"area\";\"note\""
+            } else {
+                b"id;area;note"
+            });
+            let n = lines.len();
+            for (i, l) in lines.into_iter().enumerate() {
+                let crlf = match ends {
+                    0 => false,
+                    1 => true,
+                    _ => i % 3 == 1,
+                };
+                t.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                let spoilt = n > 0 && i == at as usize % n;
+                match spoil {
+                    1 if spoilt => t.extend_from_slice(b"\"q;uoted\";x;y"),
+                    2 if spoilt => {
+                        t.extend_from_slice(&l);
+                        t.extend_from_slice(b"\rK9;lone;cr");
+                        continue;
+                    }
+                    3 if spoilt => t.extend_from_slice(b"\n"),
+                    _ => {}
+                }
+                t.extend_from_slice(&l);
+            }
+            if last_end {
+                t.extend_from_slice(b"\n");
+            }
+            t
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn plain_lines_read_like_the_csv_crate(bytes in file(), cp1252 in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("extract.csv");
+        // Windows-1252: every byte is a character, so the same bytes read another way.
+        let bytes = if cp1252 && !bytes.starts_with(b"\xEF\xBB\xBF") {
+            encoding_rs::WINDOWS_1252.encode(&String::from_utf8_lossy(&bytes)).0.into_owned()
+        } else {
+            bytes
+        };
+        std::fs::write(&path, &bytes).unwrap();
+        for encoding in [EncodingChoice::Auto, EncodingChoice::Utf8] {
+            let want = read_as(&path, 0, false, encoding);
+            for chunk in [0u64, 9, 40, 1 << 20] {
+                let got = read_as(&path, chunk, true, encoding);
+                prop_assert_eq!(&got, &want, "ranges of {}, {:?}", chunk, encoding);
+            }
+        }
+    }
+}
+
+/// A field is valid UTF-8 on its own or not at all: the halves of one character in two
+/// fields are not valid text, whichever reader splits the line.
+#[test]
+fn halves_of_a_character_in_two_fields_are_not_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("extract.csv");
+    for text in [
+        &b"id;area;note\nK1;\xc3;\xa4\n"[..],
+        &b"\"id\";\"area\";\"note\"\n\"K1\";\"\xc3\";\"\xa4\"\n"[..],
+    ] {
+        std::fs::write(&path, text).unwrap();
+        for plain in [true, false] {
+            let (rows, q, read_n, quarantined) = read_as(&path, 0, plain, EncodingChoice::Utf8);
+            assert!(rows.is_empty(), "{rows:?}");
+            assert_eq!((read_n, quarantined), (1, 1));
+            assert_eq!(q[0].0, 2);
+            assert_eq!(q[0].1, "column \"area\" is not valid UTF-8");
+        }
+    }
+}
