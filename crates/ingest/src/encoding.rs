@@ -175,18 +175,32 @@ pub const READ_BUFFER: usize = 1 << 20;
 /// # Errors
 /// The file cannot be opened.
 pub fn open_utf8(path: &Path, encoding: TextEncoding) -> Result<Box<dyn Read + Send>> {
+    use std::io::BufRead;
     let f = File::open(path).map_err(io_err(path))?;
-    let f = BufReader::with_capacity(READ_BUFFER, f);
+    let mut f = BufReader::with_capacity(READ_BUFFER, f);
     Ok(match encoding {
         // UTF-8 is passed through as bytes (invalid bytes stay invalid, so the row is
-        // quarantined as not UTF-8 rather than silently repaired); only a BOM is skipped.
-        TextEncoding::Utf8 => Box::new(
-            encoding_rs_io::DecodeReaderBytesBuilder::new()
-                .bom_sniffing(true)
-                .strip_bom(true)
-                .utf8_passthru(true)
-                .build(f),
-        ),
+        // quarantined as not UTF-8 rather than silently repaired); only a BOM is skipped,
+        // here, so the bytes are not copied once more by a decoder that changes nothing.
+        TextEncoding::Utf8 => {
+            let head = f.fill_buf().map_err(io_err(path))?;
+            if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+                // A UTF-16 byte-order mark in a file read as UTF-8: decoded by the mark, as
+                // encoding_rs's BOM sniffing does.
+                Box::new(
+                    encoding_rs_io::DecodeReaderBytesBuilder::new()
+                        .bom_sniffing(true)
+                        .strip_bom(true)
+                        .utf8_passthru(true)
+                        .build(f),
+                )
+            } else {
+                if head.starts_with(b"\xEF\xBB\xBF") {
+                    f.consume(3);
+                }
+                Box::new(f)
+            }
+        }
         other => Box::new(
             encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .encoding(Some(other.encoding_rs()))
