@@ -748,8 +748,7 @@ impl TextBuilder {
             .push(i32::try_from(self.values.len()).unwrap_or(i32::MAX));
     }
 
-    /// The values as a string array; the builder starts the next batch with the room this
-    /// one needed, so it is not grown (and copied) value by value again.
+    /// The values as a string array, leaving the builder empty until [`Self::recycle`].
     fn finish(&mut self) -> std::result::Result<arrow_array::StringArray, String> {
         if i32::try_from(self.values.len()).is_err() {
             return Err(format!(
@@ -758,16 +757,33 @@ impl TextBuilder {
                 self.offsets.len() - 1
             ));
         }
-        let (bytes, rows) = (self.values.len(), self.offsets.len());
-        let values = std::mem::replace(&mut self.values, Vec::with_capacity(bytes));
-        let offsets = std::mem::replace(&mut self.offsets, Vec::with_capacity(rows));
-        self.offsets.push(0);
+        let values = std::mem::take(&mut self.values);
+        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
         arrow_array::StringArray::try_new(
             arrow_buffer::OffsetBuffer::new(arrow_buffer::ScalarBuffer::from(offsets)),
             arrow_buffer::Buffer::from_vec(values),
             None,
         )
         .map_err(|e| format!("text that is not UTF-8 got past the check: {e}"))
+    }
+
+    /// Start the next batch in the buffers of the last one when nothing else holds them
+    /// any more (the caller's fold kept no reference), so it writes into memory already
+    /// touched instead of fresh pages the kernel must zero first; else with as much room.
+    fn recycle(&mut self, a: arrow_array::StringArray) {
+        let (offsets, values, _) = a.into_parts();
+        let (rows, bytes) = (offsets.len(), values.len());
+        self.values = values
+            .into_vec::<u8>()
+            .unwrap_or_else(|_| Vec::with_capacity(bytes));
+        self.values.clear();
+        self.offsets = offsets
+            .into_inner()
+            .into_inner()
+            .into_vec::<i32>()
+            .unwrap_or_else(|_| Vec::with_capacity(rows));
+        self.offsets.clear();
+        self.offsets.push(0);
     }
 }
 
@@ -2069,16 +2085,28 @@ where
         if lines.is_empty() {
             return Ok(());
         }
-        let arrays: Vec<ArrayRef> = builders
+        let arrays: Vec<arrow_array::StringArray> = builders
             .iter_mut()
-            .map(|b| b.finish().map(|a| Arc::new(a) as ArrayRef))
+            .map(TextBuilder::finish)
             .collect::<std::result::Result<_, _>>()
             .map_err(|reason| IngestError::CsvHeader {
                 path: self.extract.files[self.file].path.clone(),
                 reason,
             })?;
-        let l = std::mem::take(lines);
-        self.process(&arrays, 0, Some(&l))?;
+        let refs: Vec<ArrayRef> = arrays
+            .iter()
+            .map(|a| Arc::new(a.clone()) as ArrayRef)
+            .collect();
+        let mut l = std::mem::take(lines);
+        self.process(&refs, 0, Some(&l))?;
+        // The batch's buffers back to the builders (and the line list), to be written
+        // over by the next batch.
+        drop(refs);
+        for (b, a) in builders.iter_mut().zip(arrays) {
+            b.recycle(a);
+        }
+        l.clear();
+        *lines = l;
         Ok(())
     }
 }
@@ -2240,10 +2268,20 @@ mod text_builder_tests {
         }
         let a = b.finish().expect("text");
         assert_eq!(a.iter().flatten().collect::<Vec<_>>(), ["K1", "", "äldre"]);
-        // The next batch starts empty.
+        // Nothing else holds the batch: the next one is written into its buffers.
+        let ptr = a.values().as_ptr();
+        b.recycle(a);
+        assert_eq!(b.values.as_ptr(), ptr);
         b.append(b"x");
         let a = b.finish().expect("text");
         assert_eq!(a.iter().flatten().collect::<Vec<_>>(), ["x"]);
+        // A batch still held elsewhere is left alone.
+        let kept = a.clone();
+        b.recycle(a);
+        assert_ne!(b.values.as_ptr(), kept.values().as_ptr());
+        b.append(b"y");
+        assert_eq!(kept.value(0), "x");
+        assert_eq!(b.finish().expect("text").value(0), "y");
         // Bytes that are not UTF-8 are an error, not a string.
         b.append(b"\xc3");
         assert!(b.finish().is_err());
