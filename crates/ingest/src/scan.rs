@@ -479,7 +479,10 @@ impl LineReader {
     fn new(inner: Box<dyn std::io::Read + Send>, delimiter: u8, header: bool) -> LineReader {
         LineReader {
             inner,
-            buf: vec![0; crate::encoding::READ_BUFFER],
+            // A sixteenth more than the file reader's buffer: a read after moving a partial
+            // line (under 64 KiB) to the front still asks for at least that buffer's size,
+            // so std reads straight into this one instead of through the `BufReader`.
+            buf: vec![0; crate::encoding::READ_BUFFER + crate::encoding::READ_BUFFER / 16],
             lo: 0,
             hi: 0,
             quote: 0,
