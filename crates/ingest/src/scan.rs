@@ -50,8 +50,10 @@ pub struct ScanSpec {
     /// of about this size on all cores ([`CSV_CHUNK_BYTES`]); the ranges depend on the file
     /// alone, never on the thread count.
     pub csv_chunk_bytes: u64,
-    /// Split plain CSV lines without the `csv` crate's state machine (see `Records`);
-    /// false only to compare the two readers in tests.
+    /// Split plain CSV lines without the `csv` crate's state machine: a line that has no
+    /// quote and no lone CR and is not blank is split at its delimiters here, and the `csv`
+    /// crate reads from the first line that is not plain on. False only to compare the
+    /// two readers in tests and benches.
     pub csv_line_reader: bool,
 }
 
@@ -423,10 +425,11 @@ impl<'a> Fields<'a> {
 /// the same under RFC 4180 and the `csv` crate's rules: its fields are the bytes between
 /// delimiters. A line's end is found by `memchr2` (LF or CR, SIMD), its delimiters eight
 /// bytes at a time (a SWAR compare), the first quote of a buffer by `memchr`; the fields are
-/// handed on as positions in the read buffer, with no copy. Anything else (a quote, a lone CR, a blank
-/// line, a header that is not plain) goes, with the rest of the range, to the `csv` crate,
-/// so quoted fields, unbalanced quotes and their quarantine behave exactly as before; a
-/// property test compares the two readers on plain and spoilt files, whole and in ranges.
+/// handed on as positions in the read buffer, with no copy. Anything else (a quote, a lone
+/// CR, a blank line, a header that is not plain) goes, with the rest of the range, to the
+/// `csv` crate, so quoted fields, unbalanced quotes and their quarantine behave exactly as
+/// before; a property test (`tests/csv_lines.rs`) compares the two readers on plain and
+/// spoilt files, whole and in ranges, as UTF-8 and as Windows-1252.
 struct LineReader {
     inner: Box<dyn std::io::Read + Send>,
     buf: Vec<u8>,
