@@ -1,16 +1,18 @@
-//! Plain CSV text split by lines and delimiters (`scan.rs`, `LineReader`) gives what the `csv` crate's
-//! reader gives: the same rows with the same line numbers, the same quarantine (reasons,
-//! lines, raw text) and counts — LF, CRLF and mixed line ends, a missing last line end, a
-//! BOM, Windows-1252, ragged rows, empty keys and strata, bytes that are not UTF-8 — whole
-//! and in ranges; and text that is not plain (a quote, a lone CR, a blank line) is left to
-//! the `csv` crate.
+//! Plain CSV text split by lines and delimiters (`LineReader` in `scan.rs`) gives what the
+//! `csv` crate's reader gives: the same rows with the same line numbers, the same
+//! quarantine (reasons, lines, raw text) and counts — LF, CRLF and mixed line ends, a
+//! missing last line end, a BOM, a quoted header, Windows-1252, ragged rows, empty keys and
+//! strata, bytes that are not UTF-8 — whole and in ranges; and text that is not plain (a
+//! quote, a lone CR, a blank line) is left to the `csv` crate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
 
 use proptest::prelude::*;
 use std::path::Path;
-use urval_ingest::{scan, EncodingChoice, Extract, ScanSpec};
+use support::Row;
+use urval_ingest::{EncodingChoice, Extract, ScanSpec};
 
-type Row = (u64, String, String, String);
 type Read = (Vec<Row>, Vec<(u64, String, String)>, u64, u64);
 
 /// The rows, quarantine and counts of a scan (with `Auto`, a file that is not UTF-8 is
@@ -22,37 +24,8 @@ fn read_as(path: &Path, chunk: u64, plain_lines: bool, encoding: EncodingChoice)
     spec.csv_chunk_bytes = chunk;
     spec.csv_line_reader = plain_lines;
     spec.batch_size = 5;
-    let out = scan(
-        &extract,
-        &spec,
-        Vec::new,
-        |v: &mut Vec<Row>, b| {
-            let note = urval_ingest::TextCol::from_array(&b.extra[0]).unwrap();
-            for (i, &r) in b.rows.iter().enumerate() {
-                v.push((
-                    b.row_number(i),
-                    b.key_at(r as usize).to_string(),
-                    b.strata[0].get(r as usize).unwrap_or("").to_string(),
-                    note.get(r as usize).unwrap_or("").to_string(),
-                ));
-            }
-            Ok(())
-        },
-        &|_| {},
-    )
-    .unwrap();
-    let rows: Vec<Row> = out.results.into_iter().flatten().collect();
-    let q = out
-        .quarantine
-        .iter()
-        .map(|q| (q.row, q.reason.clone(), q.raw.clone()))
-        .collect();
-    (
-        rows,
-        q,
-        out.files[0].rows_read,
-        out.files[0].rows_quarantined,
-    )
+    let (rows, q, counts) = support::scan_rows(&extract, &spec);
+    (rows, q, counts.rows_read, counts.rows_quarantined)
 }
 
 /// One data line's fields, as bytes.

@@ -5,10 +5,11 @@
 //! sizes from a few bytes (a cut in nearly every record) to larger than the file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use urval_ingest::{scan, Extract, ScanSpec};
+mod support;
 
-type Row = (u64, String, String, String);
+use std::path::Path;
+use support::Row;
+use urval_ingest::{Extract, ScanSpec};
 
 /// (rows as (line, key, stratum, note), quarantine as (line, reason, raw), rows read).
 fn read(path: &Path, chunk: u64, threads: usize) -> (Vec<Row>, Vec<(u64, String, String)>, u64) {
@@ -21,36 +22,9 @@ fn read(path: &Path, chunk: u64, threads: usize) -> (Vec<Row>, Vec<(u64, String,
         .num_threads(threads)
         .build()
         .unwrap();
-    let out = pool
-        .install(|| {
-            scan(
-                &extract,
-                &spec,
-                Vec::new,
-                |v: &mut Vec<Row>, b| {
-                    let note = urval_ingest::TextCol::from_array(&b.extra[0]).unwrap();
-                    for (i, &r) in b.rows.iter().enumerate() {
-                        v.push((
-                            b.row_number(i),
-                            b.key_at(r as usize).to_string(),
-                            b.strata[0].get(r as usize).unwrap_or("").to_string(),
-                            note.get(r as usize).unwrap_or("").to_string(),
-                        ));
-                    }
-                    Ok(())
-                },
-                &|_| {},
-            )
-        })
-        .unwrap();
-    let mut rows: Vec<Row> = out.results.into_iter().flatten().collect();
+    let (mut rows, q, counts) = pool.install(|| support::scan_rows(&extract, &spec));
     rows.sort();
-    let q = out
-        .quarantine
-        .iter()
-        .map(|q| (q.row, q.reason.clone(), q.raw.clone()))
-        .collect();
-    (rows, q, out.files[0].rows_read)
+    (rows, q, counts.rows_read)
 }
 
 fn body(crlf: bool, unbalanced: bool) -> String {

@@ -17,3 +17,45 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch, props: WriterProperties) 
     w.write(batch).unwrap();
     w.close().unwrap();
 }
+
+/// A row of an `id;area;note` CSV test file as the tests compare it: (line, key, stratum,
+/// note).
+pub type Row = (u64, String, String, String);
+
+/// What a scan of an `id;area;note` file gives (the spec's key `id`, stratum `area` and
+/// extra column `note`): its rows in unit order, its quarantine as (line, reason, raw), and
+/// the first file's counts.
+pub fn scan_rows(
+    extract: &urval_ingest::Extract,
+    spec: &urval_ingest::ScanSpec,
+) -> (
+    Vec<Row>,
+    Vec<(u64, String, String)>,
+    urval_ingest::FileCounts,
+) {
+    let out = urval_ingest::scan(
+        extract,
+        spec,
+        Vec::new,
+        |v: &mut Vec<Row>, b| {
+            let note = urval_ingest::TextCol::from_array(&b.extra[0]).unwrap();
+            for (i, &r) in b.rows.iter().enumerate() {
+                v.push((
+                    b.row_number(i),
+                    b.key_at(r as usize).to_string(),
+                    b.strata[0].get(r as usize).unwrap_or("").to_string(),
+                    note.get(r as usize).unwrap_or("").to_string(),
+                ));
+            }
+            Ok(())
+        },
+        &|_| {},
+    )
+    .unwrap();
+    let q = out
+        .quarantine
+        .iter()
+        .map(|q| (q.row, q.reason.clone(), q.raw.clone()))
+        .collect();
+    (out.results.into_iter().flatten().collect(), q, out.files[0])
+}
