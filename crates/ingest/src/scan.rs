@@ -611,7 +611,8 @@ impl LineReader {
         };
         self.hi += n;
         self.eof = n == 0;
-        self.quote = memchr::memchr(b'"', &self.buf[self.lo..self.hi]).map_or(self.hi, |q| q);
+        self.quote =
+            memchr::memchr(b'"', &self.buf[self.lo..self.hi]).map_or(self.hi, |q| self.lo + q);
         Ok(())
     }
 
