@@ -1059,6 +1059,22 @@ impl BoundFilter<'_> {
                     }
                     return;
                 }
+                // Dictionary-encoded text: whether each entry is NULL (empty), once.
+                if let ColAccess::Text(TextCol::Dict { keys, values }) = &self.cols[c] {
+                    let table: Vec<bool> = (0..values.len())
+                        .map(|k| values.is_null(k) || values.value(k).is_empty())
+                        .collect();
+                    for &j in idx {
+                        let r = rows[j as usize] as usize;
+                        let null = keys.is_null(r)
+                            || usize::try_from(keys.value(r))
+                                .ok()
+                                .and_then(|k| table.get(k).copied())
+                                .unwrap_or(true);
+                        out[j as usize] = u8::from(null != *negated);
+                    }
+                    return;
+                }
                 for &j in idx {
                     let null = matches!(self.col(c, rows[j as usize] as usize), Val::Null);
                     out[j as usize] = u8::from(null != *negated);
@@ -1257,6 +1273,40 @@ impl BoundFilter<'_> {
                         .map(|&j| (!a.is_null(at(j))).then(|| i64::from(a.value(at(j)))))
                         .collect(),
                 )),
+                // Dictionary-encoded text: each entry read once, then the rows by key (NULL
+                // where `TextCol::get` has no value: a null key, an empty or null entry).
+                ColAccess::Text(TextCol::Dict { keys, values }) => {
+                    let table: Vec<Option<Option<(IntKind, i64)>>> = (0..values.len())
+                        .map(|k| {
+                            (!values.is_null(k) && !values.value(k).is_empty())
+                                .then(|| text_int(values.value(k)))
+                        })
+                        .collect();
+                    let mut kind = None;
+                    let mut out = Vec::with_capacity(idx.len());
+                    for &j in idx {
+                        let r = at(j);
+                        let entry = if keys.is_null(r) {
+                            None
+                        } else {
+                            usize::try_from(keys.value(r))
+                                .ok()
+                                .and_then(|k| table.get(k).copied())
+                                .flatten()
+                        };
+                        out.push(match entry {
+                            None => None,
+                            Some(parsed) => {
+                                let (k, v) = parsed?;
+                                if *kind.get_or_insert(k) != k {
+                                    return None;
+                                }
+                                Some(v)
+                            }
+                        });
+                    }
+                    Some((kind?, out))
+                }
                 // Text (every CSV column) read as `numeric` reads it, when every value is a
                 // whole number or every one a date; anything else goes row by row.
                 ColAccess::Text(t) => {

@@ -15,15 +15,32 @@ use urval_ingest::{EncodingChoice, Extract, ScanSpec};
 
 type Read = (Vec<Row>, Vec<(u64, String, String)>, u64, u64);
 
+/// How a file is read: the line reader or the `csv` crate alone; text columns
+/// dictionary-encoded or plain; rows per batch.
+#[derive(Debug, Clone, Copy)]
+struct How {
+    lines: bool,
+    dictionary: bool,
+    batch: usize,
+}
+
+/// The `csv` crate alone, plain text columns, five rows per batch.
+const REFERENCE: How = How {
+    lines: false,
+    dictionary: false,
+    batch: 5,
+};
+
 /// The rows, quarantine and counts of a scan (with `Auto`, a file that is not UTF-8 is
 /// Windows-1252, so only `Utf8` shows bytes that are not text).
-fn read_as(path: &Path, chunk: u64, plain_lines: bool, encoding: EncodingChoice) -> Read {
+fn read_as(path: &Path, chunk: u64, how: How, encoding: EncodingChoice) -> Read {
     let extract = Extract::resolve_with(&[path.display().to_string()], None, encoding).unwrap();
     let mut spec = ScanSpec::new("id", &["area".to_string()]);
     spec.extra = vec!["note".to_string()];
     spec.csv_chunk_bytes = chunk;
-    spec.csv_line_reader = plain_lines;
-    spec.batch_size = 5;
+    spec.csv_line_reader = how.lines;
+    spec.text_dictionary = how.dictionary;
+    spec.batch_size = how.batch;
     let (rows, q, counts) = support::scan_rows(&extract, &spec);
     (rows, q, counts.rows_read, counts.rows_quarantined)
 }
@@ -122,10 +139,16 @@ proptest! {
         };
         std::fs::write(&path, &bytes).unwrap();
         for encoding in [EncodingChoice::Auto, EncodingChoice::Utf8] {
-            let want = read_as(&path, 0, false, encoding);
-            for chunk in [0u64, 9, 40, 1 << 20] {
-                let got = read_as(&path, chunk, true, encoding);
-                prop_assert_eq!(&got, &want, "ranges of {}, {:?}", chunk, encoding);
+            let want = read_as(&path, 0, REFERENCE, encoding);
+            // The line reader with plain text columns, and with dictionary-encoded ones (a
+            // batch of 5 keeps at most 2 distinct values, so most columns turn plain; one
+            // of 64 keeps most as dictionaries).
+            for (dictionary, batch) in [(false, 5), (true, 5), (true, 64)] {
+                let how = How { lines: true, dictionary, batch };
+                for chunk in [0u64, 9, 40, 1 << 20] {
+                    let got = read_as(&path, chunk, how, encoding);
+                    prop_assert_eq!(&got, &want, "ranges of {}, {:?}, {:?}", chunk, encoding, how);
+                }
             }
         }
     }
@@ -142,8 +165,9 @@ fn halves_of_a_character_in_two_fields_are_not_text() {
         &b"\"id\";\"area\";\"note\"\n\"K1\";\"\xc3\";\"\xa4\"\n"[..],
     ] {
         std::fs::write(&path, text).unwrap();
-        for plain in [true, false] {
-            let (rows, q, read_n, quarantined) = read_as(&path, 0, plain, EncodingChoice::Utf8);
+        for lines in [true, false] {
+            let how = How { lines, ..REFERENCE };
+            let (rows, q, read_n, quarantined) = read_as(&path, 0, how, EncodingChoice::Utf8);
             assert!(rows.is_empty(), "{rows:?}");
             assert_eq!((read_n, quarantined), (1, 1));
             assert_eq!(q[0].0, 2);

@@ -633,7 +633,10 @@ fn arrow_cast_f64(a: &arrow_array::ArrayRef) -> Option<arrow_array::Float64Array
     let cast = match a.data_type() {
         arrow_schema::DataType::Utf8
         | arrow_schema::DataType::LargeUtf8
-        | arrow_schema::DataType::Utf8View => {
+        | arrow_schema::DataType::Utf8View
+        | arrow_schema::DataType::Dictionary(_, _) => {
+            // Dictionary-encoded text (a CSV column, a Parquet dictionary page) is text
+            // too: read with a decimal comma, never by arrow's number cast.
             let s = arrow_cast::cast(a, &arrow_schema::DataType::Utf8).ok()?;
             let parsed: arrow_array::Float64Array = s
                 .as_string::<i32>()
