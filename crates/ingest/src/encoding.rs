@@ -88,29 +88,124 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
     }
 }
 
-/// Whether the whole file is valid UTF-8 (read in 1 MiB blocks; a character split across
-/// blocks is carried over).
-fn is_utf8(path: &Path) -> Result<bool> {
-    let mut f = File::open(path).map_err(io_err(path))?;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut carry = 0usize;
-    loop {
-        let n = f.read(&mut buf[carry..]).map_err(io_err(path))?;
-        let end = carry + n;
-        if n == 0 {
-            return Ok(carry == 0);
+/// The line feeds of a file in blocks of [`LF_BLOCK`] bytes, counted while it was checked as
+/// UTF-8, so that a parallel CSV scan can number the lines of each of its ranges without
+/// reading the file once more (`scan::prepare_chunks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFeedIndex {
+    /// The file's size when counted (the index is used only while it is the same).
+    pub size: u64,
+    /// Line feeds in `[k·LF_BLOCK, (k+1)·LF_BLOCK)`, the last block shorter.
+    pub per_block: Vec<u32>,
+}
+
+/// The block of a [`LineFeedIndex`]: 1 MiB.
+pub const LF_BLOCK: u64 = 1 << 20;
+
+/// The blocks one task of [`utf8_index`] checks: 4 MiB.
+const CHECK_BLOCKS: u64 = 4;
+
+/// Continuation bytes (`10xxxxxx`) at the start of `b`, at most three: a character
+/// boundary follows them when the text is valid UTF-8 (no character has four).
+fn leading_continuations(b: &[u8]) -> usize {
+    b.iter().take(3).take_while(|&&x| x & 0xC0 == 0x80).count()
+}
+
+/// Whether the whole file is valid UTF-8, with its line feeds counted per block when it is
+/// (`None`: not UTF-8).
+///
+/// Method: the file is cut into 4 MiB pieces checked in parallel; each piece starts after
+/// the continuation bytes at its nominal start (a character boundary in valid text) and
+/// runs to the next piece's start. Valid pieces make valid text and valid text cuts into
+/// valid pieces at character boundaries, so the answer is that of one check of the whole
+/// file. The first piece is checked alone first: a Windows-1252 file with å, ä or ö near
+/// its top is answered after 4 MiB, as by a check from the start.
+fn utf8_index(path: &Path) -> Result<Option<LineFeedIndex>> {
+    use rayon::prelude::*;
+    use std::io::{Seek, SeekFrom};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let size = std::fs::metadata(path).map_err(io_err(path))?.len();
+    let span = LF_BLOCK * CHECK_BLOCKS;
+    let pieces = size.div_ceil(span).max(1);
+    let failed = AtomicBool::new(false);
+    // One piece, read in blocks of 1 MiB into `buf` (kept by its thread, so no fresh pages
+    // per piece): its per-block line feeds, or `None` when it is not valid text.
+    let piece = |buf: &mut Vec<u8>, k: u64| -> Result<Option<Vec<u32>>> {
+        if failed.load(Ordering::Relaxed) {
+            return Ok(None);
         }
-        match simdutf8::compat::from_utf8(&buf[..end]) {
-            Ok(_) => carry = 0,
-            Err(e) if e.error_len().is_none() => {
-                // An incomplete character at the end of the block: keep it for the next.
-                let valid = e.valid_up_to();
-                buf.copy_within(valid..end, 0);
-                carry = end - valid;
+        let start = k * span;
+        let end = (start + span).min(size);
+        let mut f = File::open(path).map_err(io_err(path))?;
+        f.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
+        let mut read_into = |buf: &mut [u8]| -> Result<usize> {
+            let mut got = 0;
+            while got < buf.len() {
+                let n = f.read(&mut buf[got..]).map_err(io_err(path))?;
+                if n == 0 {
+                    break;
+                }
+                got += n;
             }
-            Err(_) => return Ok(false),
+            Ok(got)
+        };
+        buf.resize(LF_BLOCK as usize + 8, 0);
+        let mut counts = Vec::with_capacity(CHECK_BLOCKS as usize);
+        // Bytes of a character begun in the last block, moved to the front.
+        let mut carry = 0usize;
+        let mut pos = start;
+        while pos < end {
+            let want = usize::try_from((end - pos).min(LF_BLOCK)).unwrap_or(0);
+            let got = read_into(&mut buf[carry..carry + want])?;
+            counts.push(memchr::memchr_iter(b'\n', &buf[carry..carry + got]).count() as u32);
+            // The first block starts after the continuation bytes at the piece's start.
+            let from = if pos == start && start > 0 {
+                leading_continuations(&buf[..got])
+            } else {
+                0
+            };
+            let mut stop = carry + got;
+            pos += got as u64;
+            let last = pos >= end || got < want;
+            if last && pos < size {
+                // The piece ends where the next starts: after the continuation bytes there.
+                let more = read_into(&mut buf[stop..stop + 3])?;
+                stop += leading_continuations(&buf[stop..stop + more]);
+            }
+            match simdutf8::compat::from_utf8(&buf[from.min(stop)..stop]) {
+                Ok(_) => carry = 0,
+                Err(e) if e.error_len().is_none() && !last => {
+                    let valid = from + e.valid_up_to();
+                    buf.copy_within(valid..stop, 0);
+                    carry = stop - valid;
+                }
+                Err(_) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Ok(None);
+                }
+            }
+            if last {
+                break;
+            }
+        }
+        Ok(Some(counts))
+    };
+    let mut buf = Vec::new();
+    let Some(first) = piece(&mut buf, 0)? else {
+        return Ok(None);
+    };
+    let rest: Vec<Result<Option<Vec<u32>>>> = (1..pieces)
+        .into_par_iter()
+        .map_init(Vec::new, |buf, k| piece(buf, k))
+        .collect();
+    let mut per_block = first;
+    for r in rest {
+        match r? {
+            Some(counts) => per_block.extend(counts),
+            None => return Ok(None),
         }
     }
+    Ok(Some(LineFeedIndex { size, per_block }))
 }
 
 /// Whether the first line has non-ASCII characters and is valid UTF-8.
@@ -133,6 +228,18 @@ fn header_is_utf8_text(path: &Path) -> Result<bool> {
 /// # Errors
 /// The file cannot be read.
 pub fn detect(path: &Path, choice: EncodingChoice) -> Result<TextEncoding> {
+    detect_indexed(path, choice).map(|(e, _)| e)
+}
+
+/// [`detect`], with the file's line feeds per block when the whole file was read to tell
+/// (`Auto` and no byte-order mark, found valid UTF-8).
+///
+/// # Errors
+/// The file cannot be read.
+pub fn detect_indexed(
+    path: &Path,
+    choice: EncodingChoice,
+) -> Result<(TextEncoding, Option<LineFeedIndex>)> {
     let mut head = [0u8; 3];
     let got = {
         let mut f = File::open(path).map_err(io_err(path))?;
@@ -151,20 +258,28 @@ pub fn detect(path: &Path, choice: EncodingChoice) -> Result<TextEncoding> {
         [0xFE, 0xFF] => Some(TextEncoding::Utf16Be),
         _ => None,
     };
-    Ok(match choice {
+    let mut index = None;
+    let encoding = match choice {
         EncodingChoice::Utf8 => TextEncoding::Utf8,
         EncodingChoice::Windows1252 | EncodingChoice::Latin1 => TextEncoding::Windows1252,
         EncodingChoice::Utf16 => bom16.unwrap_or(TextEncoding::Utf16Le),
         EncodingChoice::Auto => match bom16 {
             Some(e) => e,
             None if got == 3 && head == *b"\xEF\xBB\xBF" => TextEncoding::Utf8,
-            None if is_utf8(path)? => TextEncoding::Utf8,
+            None if {
+                index = utf8_index(path)?;
+                index.is_some()
+            } =>
+            {
+                TextEncoding::Utf8
+            }
             // A header written in UTF-8 (with å, ä or ö in it) tells the writer's encoding:
             // the rows with other bytes are quarantined as not UTF-8, not the header mangled.
             None if header_is_utf8_text(path)? => TextEncoding::Utf8,
             None => TextEncoding::Windows1252,
         },
-    })
+    };
+    Ok((encoding, index))
 }
 
 /// The read size of a CSV scan (the file reader's buffer and the CSV parser's).
@@ -257,6 +372,68 @@ pub fn windows1252_utf8_lengths() -> [u8; 256] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pieces checked in parallel give the answer of one check of the whole file, with
+    /// a character across a piece's edge, bytes that are not UTF-8 on either side of it or
+    /// far into the file, and line feeds counted per block as a plain count gives them.
+    #[test]
+    fn utf8_checked_in_pieces_as_in_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let edge = (LF_BLOCK * CHECK_BLOCKS) as usize;
+        let line = b"K1;0180;\xc3\xa4ldre\n";
+        let mut base: Vec<u8> = line
+            .iter()
+            .copied()
+            .cycle()
+            .take(edge * 2 + 12_345)
+            .collect();
+        // Across a piece's edge (4 MiB) and across a block's inside a piece (1 MiB).
+        let cases: Vec<(String, Vec<u8>)> = [edge, LF_BLOCK as usize]
+            .into_iter()
+            .flat_map(|e| (0..4).map(move |k| e - 2 + k))
+            .flat_map(|at| {
+                let mut split = base.clone();
+                // "ä" (two bytes) and "€" (three) across the edge, one byte further each time.
+                split[at..at + 2].copy_from_slice("ä".as_bytes());
+                let mut euro = base.clone();
+                euro[at..at + 3].copy_from_slice("€".as_bytes());
+                // Four continuation bytes in a row (never valid), across the edge.
+                let mut four = base.clone();
+                four[at - 1..at + 3].copy_from_slice(b"\xa4\xa4\xa4\xa4");
+                // A Windows-1252 "ä" alone.
+                let mut lone = base.clone();
+                lone[at] = 0xe4;
+                [
+                    (format!("split at {at}"), split),
+                    (format!("euro at {at}"), euro),
+                    (format!("four at {at}"), four),
+                    (format!("lone at {at}"), lone),
+                ]
+            })
+            .collect();
+        base[edge * 2 + 100] = 0xe4;
+        let mut cases = cases;
+        cases.push(("lone in the third piece".to_string(), base));
+        cases.push(("empty".to_string(), Vec::new()));
+        cases.push((
+            "a lone continuation byte first".to_string(),
+            b"\xa4abc".to_vec(),
+        ));
+        for (name, bytes) in cases {
+            let p = dir.path().join("x.csv");
+            std::fs::write(&p, &bytes).unwrap();
+            let got = utf8_index(&p).unwrap();
+            assert_eq!(got.is_some(), std::str::from_utf8(&bytes).is_ok(), "{name}");
+            if let Some(index) = got {
+                let want: Vec<u32> = bytes
+                    .chunks(LF_BLOCK as usize)
+                    .map(|b| b.iter().filter(|&&x| x == b'\n').count() as u32)
+                    .collect();
+                assert_eq!(index.per_block, want, "{name}");
+                assert_eq!(index.size, bytes.len() as u64);
+            }
+        }
+    }
 
     #[test]
     fn detects_and_decodes_the_encodings_municipalities_send() {

@@ -1048,13 +1048,63 @@ fn csv_cuts(path: &Path, size: u64, chunk: u64) -> Result<Vec<u64>> {
     Ok(cuts)
 }
 
-/// Count, for every range of a split CSV file, its line feeds and the bytes its reader
-/// outputs, in parallel; then each range's line offset and stop.
+/// What [`prepare_chunks`] learns of a range.
+enum Measured {
+    /// Its line feeds and the bytes its reader outputs (counted by reading it).
+    Counted(u64, u64),
+    /// Its line offset and stop, from the file's [`crate::encoding::LineFeedIndex`].
+    Indexed(u64, u64),
+}
+
+/// Line feeds in `[0, at)` of a file with a line-feed index: the whole blocks from the
+/// index, the part of a block before `at` read (at most one block).
+fn line_feeds_before(
+    path: &Path,
+    index: &crate::encoding::LineFeedIndex,
+    at: u64,
+) -> Result<Option<u64>> {
+    use crate::encoding::LF_BLOCK;
+    use std::io::{Read, Seek, SeekFrom};
+    let whole = usize::try_from(at / LF_BLOCK).unwrap_or(usize::MAX);
+    let Some(blocks) = index.per_block.get(..whole) else {
+        return Ok(None);
+    };
+    let mut lf: u64 = blocks.iter().map(|&n| u64::from(n)).sum();
+    let from = at / LF_BLOCK * LF_BLOCK;
+    if at > from {
+        let io = |e: std::io::Error| IngestError::CsvHeader {
+            path: path.to_path_buf(),
+            reason: format!("cannot read: {e}"),
+        };
+        let mut f = open(path)?;
+        f.seek(SeekFrom::Start(from)).map_err(io)?;
+        let mut buf = vec![0u8; usize::try_from(at - from).unwrap_or(0)];
+        f.read_exact(&mut buf).map_err(io)?;
+        lf += memchr::memchr_iter(b'\n', &buf).count() as u64;
+    }
+    Ok(Some(lf))
+}
+
+/// For every range of a split CSV file, its line offset (line feeds before its start) and
+/// stop (the bytes its reader outputs): from the file's line-feed index when detecting its
+/// encoding made one and the file kept its size, else by counting each range's line feeds
+/// and output bytes in parallel. The last range's own counts are never needed.
 fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
     let lengths = crate::encoding::windows1252_utf8_lengths();
-    let measured: Vec<Option<(u64, u64)>> = units
+    // The index counts raw line feeds of a UTF-8 file without a byte-order mark: there a
+    // range's output is its raw bytes. Decided once per file.
+    let indexed: Vec<Option<&crate::encoding::LineFeedIndex>> = extract
+        .files
+        .iter()
+        .map(|f| {
+            let index = f.line_feeds.as_deref()?;
+            let size_now = std::fs::metadata(&f.path).ok()?.len();
+            (f.encoding == Some(TextEncoding::Utf8) && size_now == index.size).then_some(index)
+        })
+        .collect();
+    let measured: Vec<Option<Measured>> = units
         .par_iter()
-        .map(|u| -> Result<Option<(u64, u64)>> {
+        .map(|u| -> Result<Option<Measured>> {
             let Unit::Csv {
                 file,
                 encoding,
@@ -1064,13 +1114,22 @@ fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
             else {
                 return Ok(None);
             };
+            let path = extract.files[*file].path.as_path();
+            if let Some(index) = indexed[*file] {
+                let lf = line_feeds_before(path, index, c.start)?.ok_or_else(|| {
+                    IngestError::CsvHeader {
+                        path: path.to_path_buf(),
+                        reason: "the file changed while it was read: read it again".to_string(),
+                    }
+                })?;
+                return Ok(Some(Measured::Indexed(lf, c.end - c.start)));
+            }
             // The last range's own counts are never read (it runs to the end of the file,
             // and no range comes after it): its bytes are not read twice.
             if c.last {
-                return Ok(Some((0, 0)));
+                return Ok(Some(Measured::Counted(0, 0)));
             }
             use std::io::{Read, Seek, SeekFrom};
-            let path = extract.files[*file].path.as_path();
             let io = |e: std::io::Error| IngestError::CsvHeader {
                 path: path.to_path_buf(),
                 reason: format!("cannot read: {e}"),
@@ -1104,7 +1163,7 @@ fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
                 };
                 left -= n as u64;
             }
-            Ok(Some((lf, out)))
+            Ok(Some(Measured::Counted(lf, out)))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut lines_before: Vec<u64> = vec![0; extract.files.len()];
@@ -1115,12 +1174,20 @@ fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
                 chunk: Some(c),
                 ..
             },
-            Some((lf, out)),
+            Some(m),
         ) = (u, m)
         {
-            c.line_offset = lines_before[*file];
-            c.stop = out;
-            lines_before[*file] += lf;
+            match m {
+                Measured::Indexed(line_offset, stop) => {
+                    c.line_offset = line_offset;
+                    c.stop = stop;
+                }
+                Measured::Counted(lf, out) => {
+                    c.line_offset = lines_before[*file];
+                    c.stop = out;
+                    lines_before[*file] += lf;
+                }
+            }
         }
     }
     Ok(())

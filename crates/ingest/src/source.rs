@@ -56,6 +56,9 @@ pub struct SourceFile {
     pub encoding: Option<TextEncoding>,
     /// The sheet of a spreadsheet (`None`: the first).
     pub sheet: Option<String>,
+    /// A CSV file's line feeds per block, when detecting its encoding read it all
+    /// ([`crate::encoding::detect_indexed`]); used while the file keeps its size.
+    pub line_feeds: Option<std::sync::Arc<crate::encoding::LineFeedIndex>>,
 }
 
 /// The files of an extract, in a stable order.
@@ -208,31 +211,41 @@ impl Extract {
             }
         }
         let mut seen = std::collections::HashSet::new();
-        let mut files = Vec::new();
-        for path in paths {
-            if !seen.insert(path.clone()) {
-                continue;
-            }
-            let format = Format::from_path(&path)
-                .ok_or_else(|| IngestError::UnknownFormat { path: path.clone() })?;
-            let size = std::fs::metadata(&path)
-                .map_err(|source| IngestError::Io {
-                    path: path.clone(),
-                    source,
-                })?
-                .len();
-            let text = match format {
-                Format::Csv => Some(crate::encoding::detect(&path, encoding)?),
-                _ => None,
-            };
-            files.push(SourceFile {
-                path,
-                format,
-                size,
-                encoding: text,
-                sheet: None,
-            });
-        }
+        paths.retain(|p| seen.insert(p.clone()));
+        // Each file's format, size and encoding, the files in parallel (telling a CSV
+        // file's encoding reads it whole); the first error in file order is the answer.
+        let found: Vec<Result<SourceFile>> = {
+            use rayon::prelude::*;
+            paths
+                .into_par_iter()
+                .map(|path| {
+                    let format = Format::from_path(&path)
+                        .ok_or_else(|| IngestError::UnknownFormat { path: path.clone() })?;
+                    let size = std::fs::metadata(&path)
+                        .map_err(|source| IngestError::Io {
+                            path: path.clone(),
+                            source,
+                        })?
+                        .len();
+                    let (text, line_feeds) = match format {
+                        Format::Csv => {
+                            let (e, i) = crate::encoding::detect_indexed(&path, encoding)?;
+                            (Some(e), i.map(std::sync::Arc::new))
+                        }
+                        _ => (None, None),
+                    };
+                    Ok(SourceFile {
+                        path,
+                        format,
+                        size,
+                        encoding: text,
+                        sheet: None,
+                        line_feeds,
+                    })
+                })
+                .collect()
+        };
+        let files = found.into_iter().collect::<Result<Vec<_>>>()?;
         Ok(Extract {
             files,
             delimiter,

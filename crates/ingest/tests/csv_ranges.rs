@@ -114,3 +114,55 @@ fn ranges_parse_exactly_like_one_pass() {
         }
     }
 }
+
+/// A UTF-8 file of several MiB without a byte-order mark: detecting its encoding counts its
+/// line feeds per 1 MiB block, and its ranges take their line numbers from that index
+/// instead of reading the file again. The rows, lines and quarantine are those of one
+/// parse, and those of ranges numbered by counting (the encoding given, no index).
+#[test]
+fn ranges_numbered_from_the_line_feed_index_as_by_counting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = String::from("id;area;note\n");
+    let mut i = 0;
+    while t.len() < 9 << 20 {
+        let line = match i % 7 {
+            0 => format!("K{i};äldre;\"two\nlines\""),
+            1 => format!("K{i};;no stratum"),
+            2 if i % 5 == 0 => format!("K{i};ragged"),
+            _ => format!("K{i};barn;{}", "x".repeat(i % 97)),
+        };
+        t.push_str(&line);
+        t.push('\n');
+        i += 1;
+    }
+    let path = dir.path().join("big.csv");
+    std::fs::write(&path, &t).unwrap();
+    let read_with = |encoding: urval_ingest::EncodingChoice, chunk: u64| {
+        let extract = Extract::resolve_with(&[path.display().to_string()], None, encoding).unwrap();
+        assert_eq!(
+            extract.files[0].line_feeds.is_some(),
+            encoding == urval_ingest::EncodingChoice::Auto,
+            "an index exactly when the whole file was read to tell its encoding"
+        );
+        let mut spec = ScanSpec::new("id", &["area".to_string()]);
+        spec.extra = vec!["note".to_string()];
+        spec.csv_chunk_bytes = chunk;
+        support::scan_rows(&extract, &spec)
+    };
+    let one = read_with(urval_ingest::EncodingChoice::Utf8, 0);
+    assert!(one.0.len() > 100_000 && one.1.len() > 10_000);
+    for chunk in [(1 << 20) - 1, (1 << 20) + 13, 3 << 20] {
+        for encoding in [
+            urval_ingest::EncodingChoice::Auto,
+            urval_ingest::EncodingChoice::Utf8,
+        ] {
+            let split = read_with(encoding, chunk);
+            assert_eq!(split.2, one.2, "ranges of {chunk}, {encoding:?}: counts");
+            assert_eq!(
+                split.1, one.1,
+                "ranges of {chunk}, {encoding:?}: quarantine"
+            );
+            assert_eq!(split.0, one.0, "ranges of {chunk}, {encoding:?}: rows");
+        }
+    }
+}
