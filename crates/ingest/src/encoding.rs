@@ -88,6 +88,19 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
     }
 }
 
+/// Read until `buf` is full or the file ends: the bytes read.
+fn read_full(f: &mut File, buf: &mut [u8], path: &Path) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = f.read(&mut buf[got..]).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
 /// The line feeds of a file in blocks of [`LF_BLOCK`] bytes, counted while it was checked as
 /// UTF-8, so that a parallel CSV scan can number the lines of each of its ranges without
 /// reading the file once more (`scan::prepare_chunks`).
@@ -138,17 +151,6 @@ fn utf8_index(path: &Path) -> Result<Option<LineFeedIndex>> {
         let end = (start + span).min(size);
         let mut f = File::open(path).map_err(io_err(path))?;
         f.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
-        let mut read_into = |buf: &mut [u8]| -> Result<usize> {
-            let mut got = 0;
-            while got < buf.len() {
-                let n = f.read(&mut buf[got..]).map_err(io_err(path))?;
-                if n == 0 {
-                    break;
-                }
-                got += n;
-            }
-            Ok(got)
-        };
         buf.resize(LF_BLOCK as usize + 8, 0);
         let mut counts = Vec::with_capacity(CHECK_BLOCKS as usize);
         // Bytes of a character begun in the last block, moved to the front.
@@ -156,7 +158,7 @@ fn utf8_index(path: &Path) -> Result<Option<LineFeedIndex>> {
         let mut pos = start;
         while pos < end {
             let want = usize::try_from((end - pos).min(LF_BLOCK)).unwrap_or(0);
-            let got = read_into(&mut buf[carry..carry + want])?;
+            let got = read_full(&mut f, &mut buf[carry..carry + want], path)?;
             counts.push(memchr::memchr_iter(b'\n', &buf[carry..carry + got]).count() as u32);
             // The first block starts after the continuation bytes at the piece's start.
             let from = if pos == start && start > 0 {
@@ -169,7 +171,7 @@ fn utf8_index(path: &Path) -> Result<Option<LineFeedIndex>> {
             let last = pos >= end || got < want;
             if last && pos < size {
                 // The piece ends where the next starts: after the continuation bytes there.
-                let more = read_into(&mut buf[stop..stop + 3])?;
+                let more = read_full(&mut f, &mut buf[stop..stop + 3], path)?;
                 stop += leading_continuations(&buf[stop..stop + more]);
             }
             match simdutf8::compat::from_utf8(&buf[from.min(stop)..stop]) {
@@ -243,15 +245,7 @@ pub fn detect_indexed(
     let mut head = [0u8; 3];
     let got = {
         let mut f = File::open(path).map_err(io_err(path))?;
-        let mut got = 0;
-        while got < 3 {
-            let n = f.read(&mut head[got..]).map_err(io_err(path))?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        got
+        read_full(&mut f, &mut head, path)?
     };
     let bom16 = match &head[..got.min(2)] {
         [0xFF, 0xFE] => Some(TextEncoding::Utf16Le),
@@ -266,17 +260,17 @@ pub fn detect_indexed(
         EncodingChoice::Auto => match bom16 {
             Some(e) => e,
             None if got == 3 && head == *b"\xEF\xBB\xBF" => TextEncoding::Utf8,
-            None if {
+            None => {
                 index = utf8_index(path)?;
-                index.is_some()
-            } =>
-            {
-                TextEncoding::Utf8
+                // A header written in UTF-8 (with å, ä or ö in it) tells the writer's
+                // encoding: the rows with other bytes are quarantined as not UTF-8, not
+                // the header mangled.
+                if index.is_some() || header_is_utf8_text(path)? {
+                    TextEncoding::Utf8
+                } else {
+                    TextEncoding::Windows1252
+                }
             }
-            // A header written in UTF-8 (with å, ä or ö in it) tells the writer's encoding:
-            // the rows with other bytes are quarantined as not UTF-8, not the header mangled.
-            None if header_is_utf8_text(path)? => TextEncoding::Utf8,
-            None => TextEncoding::Windows1252,
         },
     };
     Ok((encoding, index))

@@ -1010,16 +1010,21 @@ struct CsvChunk {
     stop: u64,
 }
 
+/// The error of a read that failed while a CSV file's ranges were prepared.
+fn cannot_read(path: &Path) -> impl Fn(std::io::Error) -> IngestError + Copy + '_ {
+    move |e| IngestError::CsvHeader {
+        path: path.to_path_buf(),
+        reason: format!("cannot read: {e}"),
+    }
+}
+
 /// Where to cut a CSV file: 0, then just after the first line feed at or past every multiple
 /// of `chunk` (strictly increasing, below the size).
 fn csv_cuts(path: &Path, size: u64, chunk: u64) -> Result<Vec<u64>> {
     use std::io::{Read, Seek, SeekFrom};
     let mut cuts = vec![0u64];
     let mut f = open(path)?;
-    let io = |e: std::io::Error| IngestError::CsvHeader {
-        path: path.to_path_buf(),
-        reason: format!("cannot read: {e}"),
-    };
+    let io = cannot_read(path);
     let mut buf = vec![0u8; 1 << 16];
     let mut k = 1u64;
     loop {
@@ -1072,10 +1077,7 @@ fn line_feeds_before(
     let mut lf: u64 = blocks.iter().map(|&n| u64::from(n)).sum();
     let from = at / LF_BLOCK * LF_BLOCK;
     if at > from {
-        let io = |e: std::io::Error| IngestError::CsvHeader {
-            path: path.to_path_buf(),
-            reason: format!("cannot read: {e}"),
-        };
+        let io = cannot_read(path);
         let mut f = open(path)?;
         f.seek(SeekFrom::Start(from)).map_err(io)?;
         let mut buf = vec![0u8; usize::try_from(at - from).unwrap_or(0)];
@@ -1130,10 +1132,7 @@ fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
                 return Ok(Some(Measured::Counted(0, 0)));
             }
             use std::io::{Read, Seek, SeekFrom};
-            let io = |e: std::io::Error| IngestError::CsvHeader {
-                path: path.to_path_buf(),
-                reason: format!("cannot read: {e}"),
-            };
+            let io = cannot_read(path);
             let mut f = open(path)?;
             f.seek(SeekFrom::Start(c.start)).map_err(io)?;
             let mut left = c.end - c.start;
