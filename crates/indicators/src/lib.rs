@@ -67,6 +67,13 @@ impl Tally {
         self.successes += u64::from(success);
     }
 
+    /// Count `yes` rows where a share's expression holds and `no` where it does not.
+    #[inline]
+    pub fn add_shares(&mut self, yes: u64, no: u64) {
+        self.n += yes + no;
+        self.successes += yes;
+    }
+
     /// Count one value of a mean.
     #[inline]
     pub fn add_value(&mut self, x: f64) {

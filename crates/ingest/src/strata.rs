@@ -134,18 +134,25 @@ impl StrataMapper {
             let (keys, entry_ids, sizes) = dense;
             let cells: usize = sizes.iter().product();
             let mut table = vec![u32::MAX - 1; cells];
-            let mut ids = vec![0u32; keys.len()];
-            for &r in rows {
-                let r = r as usize;
-                let mut cell = 0usize;
-                let mut ok = true;
-                for (c, k) in keys.iter().enumerate() {
-                    match usize::try_from(k.value(r)).ok().filter(|&k| k < sizes[c]) {
-                        Some(k) => cell = cell * sizes[c] + k,
-                        None => ok = false,
-                    }
+            // Each row's cell (its keys in mixed radix), a column at a time; a key out of its
+            // dictionary's range (never in a valid dictionary array) marks the row unknown.
+            const BAD: usize = usize::MAX;
+            let mut cell: Vec<usize> = vec![0; rows.len()];
+            for (c, k) in keys.iter().enumerate() {
+                let (values, size) = (k.values(), sizes[c]);
+                for (x, &r) in cell.iter_mut().zip(rows) {
+                    let key = usize::try_from(values[r as usize]).unwrap_or(BAD);
+                    *x = if *x == BAD || key >= size {
+                        BAD
+                    } else {
+                        *x * size + key
+                    };
                 }
-                if !ok {
+            }
+            let mut ids = vec![0u32; keys.len()];
+            out.reserve(rows.len());
+            for &cell in &cell {
+                if cell == BAD {
                     out.push(UNKNOWN);
                     continue;
                 }
@@ -251,4 +258,83 @@ impl StrataMapper {
 
 fn pack(ids: &[u32]) -> u128 {
     ids.iter().fold(0u128, |acc, &id| (acc << 16) | id as u128)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{DictionaryArray, Int32Array, StringArray};
+    use std::path::Path;
+
+    fn batch<'a>(strata: &'a [TextCol], rows: &'a [u32]) -> Batch<'a> {
+        Batch {
+            file: 0,
+            path: Path::new("x"),
+            row_base: 0,
+            lines: None,
+            key: None,
+            strata,
+            extra: &[],
+            rows,
+        }
+    }
+
+    /// Each row's stratum as its values (`None`: not known), through `map_batch`.
+    fn mapped(m: &mut StrataMapper, cols: &[TextCol], rows: &[u32]) -> Vec<Option<Vec<String>>> {
+        let mut out = Vec::new();
+        m.map_batch(&batch(cols, rows), &mut out).expect("maps");
+        out.iter()
+            .map(|&s| (s != UNKNOWN).then(|| m.values(s).iter().map(|v| v.to_string()).collect()))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Dictionary-encoded strata columns (entries in any order, some unused) map every
+        /// row to the stratum their text maps it to, growing and fixed (values outside the
+        /// plan unknown either way).
+        #[test]
+        fn dictionary_columns_map_rows_as_their_text(
+            cells in proptest::collection::vec((0usize..5, 0usize..3), 0..300),
+            picked in proptest::collection::vec(proptest::bool::ANY, 300),
+            spare in 0usize..3,
+        ) {
+            let a_vals = ["0180", "1280", "2085", "0114", "0999"];
+            let b_vals = ["äldre", "barn_unga", "missbruk"];
+            let rows: Vec<u32> = (0..cells.len() as u32).filter(|&i| picked[i as usize]).collect();
+            let text = |col: usize| -> TextCol {
+                let v: Vec<&str> = cells.iter().map(|&(a, b)| if col == 0 { a_vals[a] } else { b_vals[b] }).collect();
+                TextCol::from_array(&(std::sync::Arc::new(StringArray::from(v)) as arrow_array::ArrayRef)).expect("text")
+            };
+            // Dictionaries listing the values backwards, with `spare` unused entries first.
+            let dict = |col: usize| -> TextCol {
+                let vals: &[&str] = if col == 0 { &a_vals } else { &b_vals };
+                let mut entries: Vec<String> = (0..spare).map(|k| format!("unused{k}")).collect();
+                entries.extend(vals.iter().rev().map(|s| s.to_string()));
+                let keys: Vec<i32> = cells
+                    .iter()
+                    .map(|&(a, b)| {
+                        let k = if col == 0 { a } else { b };
+                        (spare + vals.len() - 1 - k) as i32
+                    })
+                    .collect();
+                let d = DictionaryArray::try_new(Int32Array::from(keys), std::sync::Arc::new(StringArray::from(entries)))
+                    .expect("dictionary");
+                TextCol::from_array(&(std::sync::Arc::new(d) as arrow_array::ArrayRef)).expect("text")
+            };
+            let (plain, dicts) = ([text(0), text(1)], [dict(0), dict(1)]);
+            let names = vec!["m".to_string(), "a".to_string()];
+            let (mut g1, mut g2) = (StrataMapper::growing(&names), StrataMapper::growing(&names));
+            proptest::prop_assert_eq!(mapped(&mut g1, &plain, &rows), mapped(&mut g2, &dicts, &rows));
+            let plan: Vec<Vec<String>> = vec![
+                vec!["0180".into(), "äldre".into()],
+                vec!["2085".into(), "missbruk".into()],
+                vec!["0999".into(), "barn_unga".into()],
+            ];
+            let (mut f1, mut f2) = (
+                StrataMapper::fixed(&names, &plan).expect("plan"),
+                StrataMapper::fixed(&names, &plan).expect("plan"),
+            );
+            proptest::prop_assert_eq!(mapped(&mut f1, &plain, &rows), mapped(&mut f2, &dicts, &rows));
+        }
+    }
 }

@@ -423,6 +423,7 @@ impl Engine<'_> {
         let (mut inside, mut inside_at) = (Vec::new(), Vec::new());
         let (mut outcome, mut outcome_errors) = (Vec::new(), Vec::new());
         let mut numbers = Vec::new();
+        let mut counts: Vec<u32> = Vec::new();
         let mut where_cache: Vec<WhereCodes> = Vec::new();
         for (k, ind) in self.spec.indicators.iter().enumerate() {
             let masked = self.reads_personal(ind);
@@ -482,14 +483,35 @@ impl Engine<'_> {
                 (Kind::Share, Some(e)) => {
                     self.bind(e, batch)?
                         .truth_rows(&inside, &mut outcome, &mut outcome_errors);
-                    for (m, &j) in inside_at.iter().enumerate() {
-                        let t = &mut tallies[cells[j] as usize];
-                        match outcome[m] {
-                            T_TRUE => t.add_share(true),
-                            T_FALSE => t.add_share(false),
-                            T_NULL if ind.null == NullRule::Fail => t.add_share(false),
-                            T_NULL => t.add_skipped(),
-                            _ => {}
+                    let fail = ind.null == NullRule::Fail;
+                    if tallies.len() <= inside_at.len() {
+                        // Counted per (cell, truth code) without a branch on the code (a
+                        // share's outcomes are as good as random to a branch predictor),
+                        // then added to the tallies once per cell.
+                        counts.clear();
+                        counts.resize(tallies.len() * 4, 0);
+                        for (m, &j) in inside_at.iter().enumerate() {
+                            counts[cells[j] as usize * 4 + usize::from(outcome[m] & 3)] += 1;
+                        }
+                        for (t, c) in tallies.iter_mut().zip(counts.chunks_exact(4)) {
+                            let (yes, no, null) = (
+                                u64::from(c[usize::from(T_TRUE)]),
+                                u64::from(c[usize::from(T_FALSE)]),
+                                u64::from(c[usize::from(T_NULL)]),
+                            );
+                            t.add_shares(yes, no + if fail { null } else { 0 });
+                            t.skipped += if fail { 0 } else { null };
+                        }
+                    } else {
+                        for (m, &j) in inside_at.iter().enumerate() {
+                            let t = &mut tallies[cells[j] as usize];
+                            match outcome[m] {
+                                T_TRUE => t.add_share(true),
+                                T_FALSE => t.add_share(false),
+                                T_NULL if fail => t.add_share(false),
+                                T_NULL => t.add_skipped(),
+                                _ => {}
+                            }
                         }
                     }
                     for (m, reason) in outcome_errors.drain(..) {
