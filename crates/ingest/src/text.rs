@@ -169,9 +169,15 @@ impl TextCol {
             TextCol::Utf8(a) => offsets(a, missing),
             TextCol::LargeUtf8(a) => offsets(a, missing),
             TextCol::View(a) => {
-                for (i, m) in missing.iter_mut().enumerate() {
-                    if a.is_null(i) || a.value(i).is_empty() {
+                // A view's low 32 bits are its value's length (Arrow's string view layout).
+                for (m, &v) in missing.iter_mut().zip(a.views().iter()) {
+                    if v as u32 == 0 {
                         *m = true;
+                    }
+                }
+                if let Some(nulls) = a.nulls() {
+                    for i in nulls.iter().enumerate().filter(|(_, v)| !v).map(|(i, _)| i) {
+                        missing[i] = true;
                     }
                 }
             }
@@ -213,6 +219,50 @@ mod tests {
     use super::*;
     use arrow_array::{DictionaryArray, Int64Array};
     use std::sync::Arc;
+
+    #[test]
+    fn missing_values_are_the_same_in_every_encoding() {
+        let values = [
+            Some("K1"),
+            None,
+            Some(""),
+            Some("a value longer than twelve bytes"),
+            Some("äldre"),
+            Some(""),
+            None,
+        ];
+        let want: Vec<bool> = values.iter().map(|v| v.is_none_or(str::is_empty)).collect();
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(values.to_vec())),
+            Arc::new(LargeStringArray::from(values.to_vec())),
+            Arc::new(StringViewArray::from(values.to_vec())),
+            Arc::new(
+                values
+                    .iter()
+                    .copied()
+                    .collect::<DictionaryArray<arrow_array::types::Int32Type>>(),
+            ),
+        ];
+        for a in &arrays {
+            let mut missing = vec![false; values.len()];
+            TextCol::from_array(a)
+                .expect("text")
+                .mark_missing(&mut missing);
+            assert_eq!(missing, want, "{}", a.data_type());
+        }
+        // A NULL whose view still holds a value is missing too.
+        let held = StringViewArray::from(vec!["abc", "def"]);
+        let masked: ArrayRef = Arc::new(StringViewArray::new(
+            held.views().clone(),
+            held.data_buffers().to_vec(),
+            Some(arrow_buffer::NullBuffer::from(vec![false, true])),
+        ));
+        let mut missing = vec![false; 2];
+        TextCol::from_array(&masked)
+            .expect("text")
+            .mark_missing(&mut missing);
+        assert_eq!(missing, [true, false]);
+    }
 
     #[test]
     fn reads_every_kind_as_text() {
