@@ -37,7 +37,9 @@ use crate::error::IngestError;
 use crate::text::TextCol;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type};
-use arrow_array::{Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array,
+};
 use arrow_schema::DataType;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -1061,18 +1063,17 @@ impl BoundFilter<'_> {
                 }
                 // Dictionary-encoded text: whether each entry is NULL (empty), once.
                 if let ColAccess::Text(TextCol::Dict { keys, values }) = &self.cols[c] {
-                    let table: Vec<bool> = (0..values.len())
-                        .map(|k| values.is_null(k) || values.value(k).is_empty())
+                    let (null, value) = (u8::from(!*negated), u8::from(*negated));
+                    let table: Vec<u8> = (0..values.len())
+                        .map(|k| {
+                            if values.is_null(k) || values.value(k).is_empty() {
+                                null
+                            } else {
+                                value
+                            }
+                        })
                         .collect();
-                    for &j in idx {
-                        let r = rows[j as usize] as usize;
-                        let null = keys.is_null(r)
-                            || usize::try_from(keys.value(r))
-                                .ok()
-                                .and_then(|k| table.get(k).copied())
-                                .unwrap_or(true);
-                        out[j as usize] = u8::from(null != *negated);
-                    }
+                    gather_dict(keys, &table, null, rows, idx, out);
                     return;
                 }
                 for &j in idx {
@@ -1191,17 +1192,7 @@ impl BoundFilter<'_> {
                             }
                         })
                         .collect();
-                    for &j in idx {
-                        let r = at(j);
-                        out[j as usize] = if keys.is_null(r) {
-                            T_NULL
-                        } else {
-                            usize::try_from(keys.value(r))
-                                .ok()
-                                .and_then(|k| table.get(k).copied())
-                                .unwrap_or(T_NULL)
-                        };
-                    }
+                    gather_dict(keys, &table, T_NULL, rows, idx, out);
                 } else {
                     for &j in idx {
                         out[j as usize] = match t.get(at(j)) {
@@ -1423,16 +1414,19 @@ impl BoundFilter<'_> {
         }
     }
 
-    /// The expression's value as a number for many rows: `out[j]` for row `rows[j]` as in
-    /// [`Self::number`]; a column, or the difference of two date columns, a column at a
-    /// time, anything else row by row.
-    pub fn number_rows(&self, rows: &[u32], out: &mut Vec<Result<Option<f64>, ValueError>>) {
+    /// The expression's value as a number for many rows: entry `j` of `out` for row
+    /// `rows[j]` as in [`Self::number`]; a column, or the difference of two date columns, a
+    /// column at a time, anything else row by row. The answers are kept compactly
+    /// ([`Numbers`]: a value and a code per row, the reasons apart) rather than as one
+    /// `Result` per row, which cost a pass to build and another to drop.
+    pub fn number_rows(&self, rows: &[u32], out: &mut Numbers) {
         out.clear();
         let idx: Vec<u32> = (0..rows.len() as u32).collect();
-        if let Some((kind, v)) = self.vint(&self.filter.expr, rows, &idx) {
+        if let Some((_, v)) = self.vint(&self.filter.expr, rows, &idx) {
             // A date's number is its day count, as in `number`.
-            let _ = kind;
-            out.extend(v.into_iter().map(|x| Ok(x.map(|x| x as f64))));
+            for x in v {
+                out.push_value(x.map(|x| x as f64));
+            }
             return;
         }
         match &self.filter.expr {
@@ -1442,16 +1436,16 @@ impl BoundFilter<'_> {
                 };
                 for &r in rows {
                     let r = r as usize;
-                    out.push(if a.is_null(r) {
-                        Ok(None)
+                    if a.is_null(r) {
+                        out.push_value(None);
                     } else {
                         let v = a.value(r);
                         if v.is_finite() {
-                            Ok(Some(v))
+                            out.push_value(Some(v));
                         } else {
-                            Err(ValueError(format!("{v} is not a finite number")))
+                            out.push(Err(ValueError(format!("{v} is not a finite number"))));
                         }
-                    });
+                    }
                 }
             }
             _ => {
@@ -1460,6 +1454,106 @@ impl BoundFilter<'_> {
                 }
             }
         }
+    }
+}
+
+/// `out[j] = table[keys[rows[j]]]` for every `j` in `idx`: a dictionary column's per-entry
+/// answers read per row, `null` for a NULL key or a key outside the table (never in a valid
+/// dictionary array). Without a branch per row where the keys have no NULLs: a key outside
+/// the table reads a sentinel entry at its end.
+fn gather_dict(
+    keys: &Int32Array,
+    table: &[u8],
+    null: u8,
+    rows: &[u32],
+    idx: &[u32],
+    out: &mut [u8],
+) {
+    let mut padded = Vec::with_capacity(table.len() + 1);
+    padded.extend_from_slice(table);
+    padded.push(null);
+    let last = table.len();
+    let values = keys.values();
+    // A negative key turns into a huge index and so reads the sentinel too.
+    let entry = |r: usize| padded[(values[r] as u32 as usize).min(last)];
+    match keys.nulls() {
+        None => {
+            for &j in idx {
+                out[j as usize] = entry(rows[j as usize] as usize);
+            }
+        }
+        Some(nulls) => {
+            for &j in idx {
+                let r = rows[j as usize] as usize;
+                out[j as usize] = if nulls.is_null(r) { null } else { entry(r) };
+            }
+        }
+    }
+}
+
+/// Many rows' numbers ([`BoundFilter::number_rows`]): per row a code ([`T_TRUE`] a value,
+/// [`T_NULL`] no value, [`T_ERROR`] a value that cannot be read) and the value (0 unless
+/// the code is [`T_TRUE`]); the reasons of the errors by row, in row order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Numbers {
+    /// The values (0 where the code is not [`T_TRUE`]).
+    pub values: Vec<f64>,
+    /// The codes.
+    pub codes: Vec<u8>,
+    /// `(row, reason)` of every [`T_ERROR`], in row order.
+    pub errors: Vec<(usize, String)>,
+}
+
+impl Numbers {
+    /// Empty the lists, keeping their memory.
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.codes.clear();
+        self.errors.clear();
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    #[inline]
+    fn push_value(&mut self, v: Option<f64>) {
+        self.codes.push(if v.is_some() { T_TRUE } else { T_NULL });
+        self.values.push(v.unwrap_or(0.0));
+    }
+
+    fn push(&mut self, v: Result<Option<f64>, ValueError>) {
+        match v {
+            Ok(x) => self.push_value(x),
+            Err(e) => {
+                self.errors.push((self.codes.len(), e.0));
+                self.codes.push(T_ERROR);
+                self.values.push(0.0);
+            }
+        }
+    }
+
+    /// Row `j`'s answer as [`BoundFilter::number`] gives it.
+    pub fn get(&self, j: usize) -> Result<Option<f64>, ValueError> {
+        match self.codes[j] {
+            T_TRUE => Ok(Some(self.values[j])),
+            T_ERROR => {
+                let k = self.errors.partition_point(|e| e.0 < j);
+                Err(ValueError(self.errors[k].1.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Every row's answer, in order.
+    pub fn to_vec(&self) -> Vec<Result<Option<f64>, ValueError>> {
+        (0..self.len()).map(|j| self.get(j)).collect()
     }
 }
 
@@ -1779,10 +1873,10 @@ mod tests {
             let f = Filter::parse(text).unwrap();
             let cols = columns_of(&f);
             let b = f.bind(&cols).unwrap();
-            let mut out = Vec::new();
+            let mut out = Numbers::default();
             b.number_rows(&rows, &mut out);
             let want: Vec<_> = rows.iter().map(|&r| b.number(r as usize)).collect();
-            assert_eq!(out, want, "{text}");
+            assert_eq!(out.to_vec(), want, "{text}");
         }
     }
 
@@ -1951,8 +2045,9 @@ mod sql_dialect {
         let rows: Vec<u32> = (0..x.len() as u32).collect();
         let (mut out, mut errs) = (Vec::new(), Vec::new());
         b.truth_rows(&rows, &mut out, &mut errs);
-        let mut nums = Vec::new();
+        let mut nums = Numbers::default();
         b.number_rows(&rows, &mut nums);
+        let nums = nums.to_vec();
         (0..x.len())
             .map(|r| {
                 let row = b.number(r);
@@ -2324,10 +2419,10 @@ mod any_text {
             .collect();
         let b = f.bind(&arrays).unwrap();
         let rows: Vec<u32> = (0..4).collect();
-        let (mut out, mut errs, mut nums) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut out, mut errs, mut nums) = (Vec::new(), Vec::new(), Numbers::default());
         b.truth_rows(&rows, &mut out, &mut errs);
         b.number_rows(&rows, &mut nums);
-        for (r, n) in nums.iter().enumerate() {
+        for (r, n) in nums.to_vec().iter().enumerate() {
             let _ = b.matches(r);
             prop_assert_eq!(&b.number(r), n, "{}", text);
         }
@@ -2499,7 +2594,7 @@ mod text_columns {
         Some("x"),
     ];
 
-    const EXPRS: [&str; 22] = [
+    const EXPRS: [&str; 25] = [
         "a",
         "NOT a OR b",
         "a <= b + 120",
@@ -2522,6 +2617,9 @@ mod text_columns {
         "c",
         "a < 'm'",
         "a * 2 > 5",
+        "a IS NULL",
+        "NOT (b IS NULL) OR c",
+        "b = 'ja'",
     ];
 
     const NUMBERS: [&str; 6] = ["a", "a - b", "b + 7", "a + c", "ADD_MONTHS(a, 2) - b", "-c"];
@@ -2581,10 +2679,10 @@ mod text_columns {
         for text in NUMBERS {
             let f = Filter::parse(text).unwrap();
             let bound = f.bind(&by_name(&f)).unwrap();
-            let mut out = Vec::new();
+            let mut out = Numbers::default();
             bound.number_rows(&rows, &mut out);
             let want: Vec<_> = rows.iter().map(|&r| bound.number(r as usize)).collect();
-            prop_assert_eq!(&out, &want, "{}", text);
+            prop_assert_eq!(&out.to_vec(), &want, "{}", text);
         }
         Ok(())
     }

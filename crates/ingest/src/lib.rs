@@ -43,8 +43,8 @@ mod text;
 pub use encoding::{EncodingChoice, TextEncoding};
 pub use error::{clip, located, IngestError, Result};
 pub use filter::{
-    add_months, civil_from_days, parse_date, BoundFilter, Filter, ValueError, T_ERROR, T_FALSE,
-    T_NULL, T_TRUE,
+    add_months, civil_from_days, parse_date, BoundFilter, Filter, Numbers, ValueError, T_ERROR,
+    T_FALSE, T_NULL, T_TRUE,
 };
 pub use scan::{
     file_columns, reason_kind, scan, scan_ordered, summarize_quarantine, Batch, FileCounts,

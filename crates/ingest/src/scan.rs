@@ -1960,7 +1960,11 @@ where
         // `--check` and `--where` a column at a time: `truth_rows` gives the same truth and
         // the same reason as row by row (a dictionary-encoded text column compared once per
         // dictionary entry); the loop below reads the codes.
-        let all: Vec<u32> = (0..len as u32).collect();
+        let all: Vec<u32> = if checks.is_empty() && bound.is_none() {
+            Vec::new()
+        } else {
+            (0..len as u32).collect()
+        };
         let codes_of = |f: &crate::filter::BoundFilter<'_>| {
             let (mut out, mut errs) = (Vec::new(), Vec::new());
             f.truth_rows(&all, &mut out, &mut errs);
@@ -1988,62 +1992,75 @@ where
             s.mark_missing(&mut m);
             strata_missing.push(m);
         }
-        for i in 0..len {
-            if key_missing[i] {
-                bad.push((
-                    row_no(i),
-                    format!("empty key (column {:?})", self.spec.key),
-                    i,
-                ));
-                continue;
-            }
-            if let Some(j) = strata_missing.iter().position(|m| m[i]) {
-                bad.push((
-                    row_no(i),
-                    format!("empty stratum value (column {:?})", self.spec.strata[j]),
-                    i,
-                ));
-                continue;
-            }
-            if let Some((name, _)) = nonneg
-                .iter()
-                .find(|(_, v)| v[i].is_some_and(|x| x.is_nan() || x < 0.0))
-            {
-                bad.push((
-                    row_no(i),
-                    format!("column {name:?} is not a non-negative number"),
-                    i,
-                ));
-                continue;
-            }
-            let failed = checks
-                .iter()
-                .zip(&check_codes)
-                .find_map(|(c, (codes, errs))| match codes[i] {
-                    crate::filter::T_FALSE => Some(format!("check failed: {}", c.filter_text())),
-                    crate::filter::T_ERROR => {
-                        Some(format!("check {}: {}", c.filter_text(), reason(errs, i)))
-                    }
-                    _ => None,
-                });
-            if let Some(why) = failed {
-                bad.push((row_no(i), why, i));
-                continue;
-            }
-            if let Some((codes, errs)) = &where_codes {
-                match codes[i] {
-                    crate::filter::T_TRUE => {}
-                    crate::filter::T_ERROR => {
-                        bad.push((row_no(i), format!("where: {}", reason(errs, i)), i));
-                        continue;
-                    }
-                    _ => {
-                        excluded += 1;
-                        continue;
+        // Nothing to check row by row (no empty key or stratum, no non-negative column, no
+        // check, no filter): every row is used, without a pass of branches per row.
+        let clean = nonneg.is_empty()
+            && check_codes.is_empty()
+            && where_codes.is_none()
+            && !key_missing.contains(&true)
+            && strata_missing.iter().all(|m| !m.contains(&true));
+        if clean {
+            rows.extend(0..len as u32);
+        } else {
+            for i in 0..len {
+                if key_missing[i] {
+                    bad.push((
+                        row_no(i),
+                        format!("empty key (column {:?})", self.spec.key),
+                        i,
+                    ));
+                    continue;
+                }
+                if let Some(j) = strata_missing.iter().position(|m| m[i]) {
+                    bad.push((
+                        row_no(i),
+                        format!("empty stratum value (column {:?})", self.spec.strata[j]),
+                        i,
+                    ));
+                    continue;
+                }
+                if let Some((name, _)) = nonneg
+                    .iter()
+                    .find(|(_, v)| v[i].is_some_and(|x| x.is_nan() || x < 0.0))
+                {
+                    bad.push((
+                        row_no(i),
+                        format!("column {name:?} is not a non-negative number"),
+                        i,
+                    ));
+                    continue;
+                }
+                let failed = checks
+                    .iter()
+                    .zip(&check_codes)
+                    .find_map(|(c, (codes, errs))| match codes[i] {
+                        crate::filter::T_FALSE => {
+                            Some(format!("check failed: {}", c.filter_text()))
+                        }
+                        crate::filter::T_ERROR => {
+                            Some(format!("check {}: {}", c.filter_text(), reason(errs, i)))
+                        }
+                        _ => None,
+                    });
+                if let Some(why) = failed {
+                    bad.push((row_no(i), why, i));
+                    continue;
+                }
+                if let Some((codes, errs)) = &where_codes {
+                    match codes[i] {
+                        crate::filter::T_TRUE => {}
+                        crate::filter::T_ERROR => {
+                            bad.push((row_no(i), format!("where: {}", reason(errs, i)), i));
+                            continue;
+                        }
+                        _ => {
+                            excluded += 1;
+                            continue;
+                        }
                     }
                 }
+                rows.push(i as u32);
             }
-            rows.push(i as u32);
         }
         drop(where_codes);
         drop(check_codes);

@@ -149,21 +149,22 @@ impl TextCol {
     /// Mark `missing[i] = true` for every row whose value is null or empty, column at a
     /// time (one pass over the offsets, or one check per dictionary entry).
     pub fn mark_missing(&self, missing: &mut [bool]) {
+        /// The NULLs of a validity buffer, none of whose bits is read when it counts none.
+        fn nulls(n: Option<&arrow_buffer::NullBuffer>, missing: &mut [bool]) {
+            if let Some(n) = n.filter(|n| n.null_count() > 0) {
+                for (i, m) in missing.iter_mut().enumerate() {
+                    *m |= n.is_null(i);
+                }
+            }
+        }
         fn offsets<O: arrow_array::OffsetSizeTrait>(
             a: &arrow_array::GenericStringArray<O>,
             missing: &mut [bool],
         ) {
-            let off = a.value_offsets();
-            for (i, m) in missing.iter_mut().enumerate() {
-                if off[i + 1] == off[i] {
-                    *m = true;
-                }
+            for (m, w) in missing.iter_mut().zip(a.value_offsets().windows(2)) {
+                *m |= w[1] == w[0];
             }
-            if let Some(nulls) = a.nulls() {
-                for i in nulls.iter().enumerate().filter(|(_, v)| !v).map(|(i, _)| i) {
-                    missing[i] = true;
-                }
-            }
+            nulls(a.nulls(), missing);
         }
         match self {
             TextCol::Utf8(a) => offsets(a, missing),
@@ -171,29 +172,22 @@ impl TextCol {
             TextCol::View(a) => {
                 // A view's low 32 bits are its value's length (Arrow's string view layout).
                 for (m, &v) in missing.iter_mut().zip(a.views().iter()) {
-                    if v as u32 == 0 {
-                        *m = true;
-                    }
+                    *m |= v as u32 == 0;
                 }
-                if let Some(nulls) = a.nulls() {
-                    for i in nulls.iter().enumerate().filter(|(_, v)| !v).map(|(i, _)| i) {
-                        missing[i] = true;
-                    }
-                }
+                nulls(a.nulls(), missing);
             }
             TextCol::Dict { keys, values } => {
-                let bad: Vec<bool> = (0..values.len())
+                // Once per entry, and a last entry for a key outside the dictionary (never
+                // in a valid array; a negative key turns into a huge index and reads it too).
+                let mut bad: Vec<bool> = (0..values.len())
                     .map(|k| values.is_null(k) || values.value(k).is_empty())
                     .collect();
-                for (i, (m, &k)) in missing.iter_mut().zip(keys.values().iter()).enumerate() {
-                    let entry_bad = usize::try_from(k)
-                        .ok()
-                        .and_then(|k| bad.get(k).copied())
-                        .unwrap_or(true);
-                    if entry_bad || keys.is_null(i) {
-                        *m = true;
-                    }
+                bad.push(true);
+                let last = values.len();
+                for (m, &k) in missing.iter_mut().zip(keys.values().iter()) {
+                    *m |= bad[(k as u32 as usize).min(last)];
                 }
+                nulls(keys.nulls(), missing);
             }
         }
     }

@@ -30,8 +30,8 @@ use urval_indicators::{Estimate, Tally};
 use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::strata::{StrataMapper, UNKNOWN};
 use urval_ingest::{
-    file_columns, scan_ordered, Batch, BoundFilter, Extract, Filter, QuarantineRecord, ScanSpec,
-    T_FALSE, T_NULL, T_TRUE,
+    file_columns, scan_ordered, Batch, BoundFilter, Extract, Filter, Numbers, QuarantineRecord,
+    ScanSpec, T_ERROR, T_FALSE, T_NULL, T_TRUE,
 };
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
@@ -422,7 +422,7 @@ impl Engine<'_> {
         let (mut codes, mut errors) = (Vec::new(), Vec::new());
         let (mut inside, mut inside_at) = (Vec::new(), Vec::new());
         let (mut outcome, mut outcome_errors) = (Vec::new(), Vec::new());
-        let mut numbers = Vec::new();
+        let mut numbers = Numbers::default();
         let mut counts: Vec<u32> = Vec::new();
         let mut where_cache: Vec<WhereCodes> = Vec::new();
         for (k, ind) in self.spec.indicators.iter().enumerate() {
@@ -462,12 +462,19 @@ impl Engine<'_> {
                             where_cache.push((w.text(), codes.clone(), errors.clone()));
                         }
                     }
-                    for (j, &c) in codes.iter().enumerate() {
-                        if c == T_TRUE {
-                            inside.push(active[j]);
-                            inside_at.push(j);
-                        }
+                    // Kept without a branch on the code (a population's truth is as good
+                    // as random to a branch predictor): every row is written, and the end
+                    // moves on only past those inside.
+                    inside.resize(codes.len(), 0);
+                    inside_at.resize(codes.len(), 0);
+                    let mut m = 0;
+                    for (j, (&c, &r)) in codes.iter().zip(&active).enumerate() {
+                        inside[m] = r;
+                        inside_at[m] = j;
+                        m += usize::from(c == T_TRUE);
                     }
+                    inside.truncate(m);
+                    inside_at.truncate(m);
                     for (j, reason) in errors.drain(..) {
                         report(st, j, reason);
                     }
@@ -520,18 +527,23 @@ impl Engine<'_> {
                 }
                 (Kind::Mean | Kind::Median, Some(e)) => {
                     self.bind(e, batch)?.number_rows(&inside, &mut numbers);
+                    let median = ind.kind == Kind::Median;
                     for (m, &j) in inside_at.iter().enumerate() {
                         let cell = cells[j] as usize;
-                        match std::mem::replace(&mut numbers[m], Ok(None)) {
-                            Ok(Some(x)) => {
+                        match numbers.codes[m] {
+                            T_TRUE => {
+                                let x = numbers.values[m];
                                 st.tallies[k][cell].add_value(x);
-                                if ind.kind == Kind::Median {
+                                if median {
                                     st.values[k][cell].add(x);
                                 }
                             }
-                            Ok(None) => st.tallies[k][cell].add_skipped(),
-                            Err(reason) => report(st, j, reason.0),
+                            T_ERROR => {}
+                            _ => st.tallies[k][cell].add_skipped(),
                         }
+                    }
+                    for (m, reason) in numbers.errors.drain(..) {
+                        report(st, inside_at[m], reason);
                     }
                 }
             }
