@@ -3,7 +3,7 @@
 # matrix (plan, draw, two indicator specs × Parquet, one CSV, the CSV split in 8 files), with
 # urval's peak RSS and a 100 M-row run. Installs its own venv (.venv) from PyPI.
 #   BENCH_ROWS (Parquet, default 20 M), BENCH_CSV_ROWS (default 2 M), BENCH_BIG_ROWS
-#   (default 100 M; 0 leaves the 100 M-row run out), BENCH_REPEAT (default 2), BENCH_OUT.
+#   (default 100 M; 0 leaves the 100 M-row run out), BENCH_REPEAT (default 3), BENCH_OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS="${BENCH_ROWS:-20000000}"

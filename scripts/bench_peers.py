@@ -29,7 +29,7 @@ import time
 import duckdb
 import polars as pl
 
-REPEAT = int(os.environ.get("BENCH_REPEAT", "2"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 STRATA = ["municipality_code", "area"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED = os.path.join(HERE, "..", "pipeline", "indicators.toml")
