@@ -11,9 +11,9 @@ CSV_ROWS="${BENCH_CSV_ROWS:-2000000}"
 BIG_ROWS="${BENCH_BIG_ROWS:-100000000}"
 OUT="${BENCH_OUT:-bench-out}"
 mkdir -p "$OUT"
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import duckdb, polars, pyarrow' 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import duckdb, polars, pyarrow, xxhash' 2>/dev/null; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet duckdb polars pyarrow
+  .venv/bin/pip install --quiet duckdb polars pyarrow xxhash
 fi
 cargo build --release --bin urval
 URVAL="${CARGO_TARGET_DIR:-target}/release/urval"

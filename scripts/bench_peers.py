@@ -16,7 +16,8 @@ over the files of CSV_DIR), each cell urval, DuckDB and Polars, best of BENCH_RE
 
 Before a time is printed the peers' numbers are checked against urval's: N_h and the
 distinct keys, n_h of the sample, and every indicator's n, successes and estimate per group
-(exactly; means and medians to 1e-12). Peak RSS of every urval run is recorded, and of
+(exactly; means and medians to 1e-12); and every manifest row's prn is recomputed from the
+PRN specification with Python's xxhash. Peak RSS of every urval run is recorded, and of
 `urval plan`, `draw` and `indicators` over BIG_PARQUET (100 M rows) when given.
 Prints the matrix, worst ratio first; writes WORKDIR/bench-peers.json.
 """
@@ -28,6 +29,7 @@ import time
 
 import duckdb
 import polars as pl
+import xxhash
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 STRATA = ["municipality_code", "area"]
@@ -273,6 +275,11 @@ def main():
             assert got == want_n, f"{label}: {name}'s n_h differ from the plan's"
         m = pl.read_csv(manifest, schema_overrides={"municipality_code": pl.Utf8})
         assert m.height == p["total_n"], f"{label}: manifest rows"
+        # The PRN specification (README), recomputed here: u = (XXH3_64(key, seed) >> 11) / 2^53,
+        # printed in shortest round-trip form, so it must read back as the same double.
+        for key, u in zip(m["case_id"], m["prn"]):
+            want = (xxhash.xxh3_64_intdigest(key.encode(), seed=20261123) >> 11) / 2.0**53
+            assert u == want, f"{label}: prn of {key}: {u} != {want}"
         cells.append(("draw", label, t_u, t_d, t_p))
         # The decode floor: the fastest peer reading the draw's columns and nothing else.
         cols = ["case_id"] + STRATA
@@ -348,7 +355,8 @@ def main():
         for job, (t, mb) in big_rss.items():
             print(f"| {job} | {t:.1f} s | {mb:.0f} MB |")
     print()
-    print("checks passed: the peers' N_h, distinct keys, n_h and every indicator per group equal urval's")
+    print("checks passed: the peers' N_h, distinct keys, n_h and every indicator per group equal urval's;"
+          " every manifest prn equals the PRN specification's (Python xxhash)")
     json.dump({"threads": threads, "duckdb": duckdb.__version__, "polars": pl.__version__, "repeat": REPEAT,
                "cells": rows,
                "draw_floor": [{"input": l, "urval_draw_s": a, "duckdb_scan_s": b, "polars_scan_s": c} for l, a, b, c in floors],

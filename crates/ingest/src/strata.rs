@@ -133,43 +133,58 @@ impl StrataMapper {
         if let Some(dense) = self.dense_parts(batch)? {
             let (keys, entry_ids, sizes) = dense;
             let cells: usize = sizes.iter().product();
-            let mut table = vec![u32::MAX - 1; cells];
-            // Each row's cell (its keys in mixed radix), a column at a time; a key out of its
-            // dictionary's range (never in a valid dictionary array) marks the row unknown.
-            const BAD: usize = usize::MAX;
-            let mut cell: Vec<usize> = vec![0; rows.len()];
+            // One slot per cell, filled the first time its combination is seen, and a
+            // last one (UNKNOWN) for a key outside its dictionary's range (never in a valid
+            // dictionary array).
+            const UNSEEN: u32 = u32::MAX - 1;
+            let mut table = vec![UNSEEN; cells + 1];
+            table[cells] = UNKNOWN;
+            // Each row's cell (its keys in mixed radix), a column at a time and without a
+            // branch per row: a negative key turns into a huge one, and any key out of
+            // range sends the row to the last slot (cells ≤ 2^20, so no sum overflows).
+            let bad = cells as u32;
+            let mut cell: Vec<u32> = vec![0; rows.len()];
+            // All rows of the batch in order (the usual case): the keys are read as they
+            // are, no gather.
+            let all = keys.first().is_some_and(|k| k.len() == rows.len())
+                && rows.iter().enumerate().all(|(i, &r)| r as usize == i);
             for (c, k) in keys.iter().enumerate() {
-                let (values, size) = (k.values(), sizes[c]);
-                for (x, &r) in cell.iter_mut().zip(rows) {
-                    let key = usize::try_from(values[r as usize]).unwrap_or(BAD);
-                    *x = if *x == BAD || key >= size {
-                        BAD
+                let (values, size) = (k.values(), sizes[c] as u32);
+                let step = |x: &mut u32, key: i32| {
+                    let key = key as u32;
+                    *x = if *x == bad || key >= size {
+                        bad
                     } else {
                         *x * size + key
                     };
+                };
+                if all {
+                    cell.iter_mut()
+                        .zip(values.iter())
+                        .for_each(|(x, &v)| step(x, v));
+                } else {
+                    cell.iter_mut()
+                        .zip(rows)
+                        .for_each(|(x, &r)| step(x, values[r as usize]));
                 }
             }
             let mut ids = vec![0u32; keys.len()];
             out.reserve(rows.len());
             for &cell in &cell {
-                if cell == BAD {
-                    out.push(UNKNOWN);
-                    continue;
-                }
-                let mut s = table[cell];
-                if s == u32::MAX - 1 {
-                    let mut rest = cell;
+                let mut s = table[cell as usize];
+                if s == UNSEEN {
+                    let mut rest = cell as usize;
                     let mut known = true;
                     for c in (0..keys.len()).rev() {
                         let k = rest % sizes[c];
                         rest /= sizes[c];
-                        match entry_ids[c][k] {
+                        match entry_ids[c].get(k).copied().flatten() {
                             Some(id) => ids[c] = id,
                             None => known = false,
                         }
                     }
                     s = if known { self.combo(&ids) } else { UNKNOWN };
-                    table[cell] = s;
+                    table[cell as usize] = s;
                 }
                 out.push(s);
             }
@@ -291,16 +306,23 @@ mod tests {
     proptest::proptest! {
         /// Dictionary-encoded strata columns (entries in any order, some unused) map every
         /// row to the stratum their text maps it to, growing and fixed (values outside the
-        /// plan unknown either way).
+        /// plan unknown either way), for some rows or all, in order or backwards.
         #[test]
         fn dictionary_columns_map_rows_as_their_text(
             cells in proptest::collection::vec((0usize..5, 0usize..3), 0..300),
             picked in proptest::collection::vec(proptest::bool::ANY, 300),
             spare in 0usize..3,
+            order in 0u8..3,
         ) {
             let a_vals = ["0180", "1280", "2085", "0114", "0999"];
             let b_vals = ["äldre", "barn_unga", "missbruk"];
-            let rows: Vec<u32> = (0..cells.len() as u32).filter(|&i| picked[i as usize]).collect();
+            // Some rows in order, all rows in order (read without a gather), all backwards.
+            let mut rows: Vec<u32> = (0..cells.len() as u32)
+                .filter(|&i| order > 0 || picked[i as usize])
+                .collect();
+            if order == 2 {
+                rows.reverse();
+            }
             let text = |col: usize| -> TextCol {
                 let v: Vec<&str> = cells.iter().map(|&(a, b)| if col == 0 { a_vals[a] } else { b_vals[b] }).collect();
                 TextCol::from_array(&(std::sync::Arc::new(StringArray::from(v)) as arrow_array::ArrayRef)).expect("text")
