@@ -39,9 +39,9 @@ pub fn scan_rows(
         Vec::new,
         |v: &mut Vec<Row>, b| {
             let note = urval_ingest::TextCol::from_array(&b.extra[0]).unwrap();
-            for (i, &r) in b.rows.iter().enumerate() {
+            for &r in b.rows {
                 v.push((
-                    b.row_number(i),
+                    b.row_number(r as usize),
                     b.key_at(r as usize).to_string(),
                     b.strata[0].get(r as usize).unwrap_or("").to_string(),
                     note.get(r as usize).unwrap_or("").to_string(),
