@@ -1073,7 +1073,7 @@ impl BoundFilter<'_> {
                             }
                         })
                         .collect();
-                    gather_dict(keys, &table, null, rows, idx, out);
+                    gather_dict(keys, table, null, rows, idx, out);
                     return;
                 }
                 for &j in idx {
@@ -1192,7 +1192,7 @@ impl BoundFilter<'_> {
                             }
                         })
                         .collect();
-                    gather_dict(keys, &table, T_NULL, rows, idx, out);
+                    gather_dict(keys, table, T_NULL, rows, idx, out);
                 } else {
                     for &j in idx {
                         out[j as usize] = match t.get(at(j)) {
@@ -1463,19 +1463,17 @@ impl BoundFilter<'_> {
 /// the table reads a sentinel entry at its end.
 fn gather_dict(
     keys: &Int32Array,
-    table: &[u8],
+    mut table: Vec<u8>,
     null: u8,
     rows: &[u32],
     idx: &[u32],
     out: &mut [u8],
 ) {
-    let mut padded = Vec::with_capacity(table.len() + 1);
-    padded.extend_from_slice(table);
-    padded.push(null);
     let last = table.len();
+    table.push(null);
     let values = keys.values();
     // A negative key turns into a huge index and so reads the sentinel too.
-    let entry = |r: usize| padded[(values[r] as u32 as usize).min(last)];
+    let entry = |r: usize| table[(values[r] as u32 as usize).min(last)];
     match keys.nulls() {
         None => {
             for &j in idx {
