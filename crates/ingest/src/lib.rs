@@ -47,8 +47,9 @@ pub use filter::{
     T_FALSE, T_NULL, T_TRUE,
 };
 pub use scan::{
-    file_columns, reason_kind, scan, scan_ordered, summarize_quarantine, Batch, FileCounts,
-    QuarantineRecord, ReasonSummary, ScanOutput, ScanSpec, PERSONAL_MASK,
+    csv_range_bytes, file_columns, reason_kind, scan, scan_ordered, summarize_quarantine, Batch,
+    FileCounts, QuarantineRecord, ReasonSummary, ScanOutput, ScanSpec, CSV_CHUNK_BYTES,
+    CSV_CHUNK_MIN_BYTES, PERSONAL_MASK,
 };
 pub use source::{csv_header, Extract, Format, SourceFile};
 pub use text::{parse_decimal, TextCol};

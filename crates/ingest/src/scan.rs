@@ -46,9 +46,9 @@ pub struct ScanSpec {
     pub nonnegative: Vec<String>,
     /// Rows per batch.
     pub batch_size: usize,
-    /// A UTF-8 or Windows-1252 CSV file larger than 1.5 times this is parsed in byte ranges
-    /// of about this size on all cores ([`CSV_CHUNK_BYTES`]); the ranges depend on the file
-    /// alone, never on the thread count.
+    /// The largest byte range a UTF-8 or Windows-1252 CSV file is parsed in on all cores
+    /// ([`CSV_CHUNK_BYTES`]); see [`csv_range_bytes`] for the size used. The ranges depend on
+    /// the file alone, never on the thread count.
     pub csv_chunk_bytes: u64,
     /// Split plain CSV lines without the `csv` crate's state machine: a line that has no
     /// quote and no lone CR and is not blank is split at its delimiters here, and the `csv`
@@ -61,8 +61,32 @@ pub struct ScanSpec {
     pub text_dictionary: bool,
 }
 
-/// The byte ranges a large CSV file is parsed in, in parallel: 32 MiB.
+/// The largest byte range a large CSV file is parsed in, in parallel: 32 MiB.
 pub const CSV_CHUNK_BYTES: u64 = 32 << 20;
+
+/// The smallest byte range [`csv_range_bytes`] chooses: 4 MiB.
+pub const CSV_CHUNK_MIN_BYTES: u64 = 4 << 20;
+
+/// The byte ranges a CSV file of `size` bytes is cut in: a 32nd of the file, at least
+/// [`CSV_CHUNK_MIN_BYTES`] and at most `max` ([`ScanSpec::csv_chunk_bytes`]), in whole MiB
+/// when it is at least one.
+///
+/// Why: the ranges are handed to the threads in order, so the last to finish leaves the
+/// others idle for up to one range. With six ranges of 32 MiB (the README's 2 M-row, 196 MB
+/// file) one of two threads waited 20–40 ms of a 0.3 s draw (perf timelines, session 21).
+/// Whole MiB: a range then starts a line past a block of the file's line-feed index, so
+/// numbering its lines reads that line, not up to a MiB (`line_feeds_before`). The size
+/// depends on the file alone, so the ranges, and every output, never depend on the thread
+/// count.
+pub fn csv_range_bytes(size: u64, max: u64) -> u64 {
+    use crate::encoding::LF_BLOCK;
+    let c = max.min((size / 32).max(CSV_CHUNK_MIN_BYTES));
+    if c >= LF_BLOCK {
+        c / LF_BLOCK * LF_BLOCK
+    } else {
+        c
+    }
+}
 
 impl ScanSpec {
     /// A spec with a key and strata, no extras, no filter, 65,536 rows per batch.
@@ -1078,7 +1102,8 @@ fn csv_cuts(path: &Path, size: u64, chunk: u64) -> Result<Vec<u64>> {
     let mut cuts = vec![0u64];
     let mut f = open(path)?;
     let io = cannot_read(path);
-    let mut buf = vec![0u8; 1 << 16];
+    // A cut's line feed is usually within a line's length of its nominal offset.
+    let mut buf = vec![0u8; 1 << 12];
     let mut k = 1u64;
     loop {
         let nominal = k.saturating_mul(chunk).max(cuts[cuts.len() - 1] + 1);
@@ -1421,6 +1446,7 @@ fn plan_units(
                 let (header, delimiter) = csv_header(&f.path, extract.delimiter, text_encoding(f))?;
                 check_columns(&f.path, &header, needed)?;
                 let encoding = text_encoding(f);
+                let chunk_bytes = csv_range_bytes(f.size, chunk_bytes);
                 let splittable = matches!(encoding, TextEncoding::Utf8 | TextEncoding::Windows1252)
                     && chunk_bytes > 0
                     && f.size > chunk_bytes.saturating_add(chunk_bytes / 2);
@@ -2532,6 +2558,31 @@ fn render_row(arrays: &[ArrayRef], i: usize, personal: &[bool]) -> String {
 #[cfg(test)]
 mod record_tests {
     use super::*;
+
+    #[test]
+    fn range_sizes_depend_on_the_file_alone() {
+        const MIB: u64 = 1 << 20;
+        // The README's 196 MB file: 5 MiB ranges (a 32nd, whole MiB), 38 of them.
+        assert_eq!(csv_range_bytes(195_863_465, CSV_CHUNK_BYTES), 5 * MIB);
+        // Small files: the minimum (a file below 1.5 times it is not split at all).
+        assert_eq!(
+            csv_range_bytes(10 * MIB, CSV_CHUNK_BYTES),
+            CSV_CHUNK_MIN_BYTES
+        );
+        // Large files: the maximum.
+        assert_eq!(
+            csv_range_bytes(50_000 * MIB, CSV_CHUNK_BYTES),
+            CSV_CHUNK_BYTES
+        );
+        // A smaller maximum (the tests' tiny ranges) is kept as it is.
+        assert_eq!(csv_range_bytes(195_863_465, 300), 300);
+        assert_eq!(csv_range_bytes(195_863_465, 3 * MIB + 5), 3 * MIB);
+        for size in [0, 1, MIB, 99 * MIB + 7, 1 << 40] {
+            let c = csv_range_bytes(size, CSV_CHUNK_BYTES);
+            assert!((CSV_CHUNK_MIN_BYTES..=CSV_CHUNK_BYTES).contains(&c));
+            assert_eq!(c % MIB, 0);
+        }
+    }
 
     /// A reader that hands out at most `step` bytes per read.
     struct Trickle {

@@ -11,6 +11,7 @@ use crate::error::{Context, Result};
 use crate::files::{file_hash, hex128};
 use crate::manifest::{manifest_columns, safe_name, sidecar_path, write_manifest, ManifestStyle};
 use crate::text::thousands;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_ingest::personal::Pseudonymizer;
@@ -398,14 +399,14 @@ pub fn draw_bounded(
         files,
         quarantine,
     } = out;
-    let mut bk: BottomK<Vec<String>> = BottomK::new(&quotas);
+    let mut parts: Vec<BottomK<Vec<String>>> = Vec::with_capacity(results.len());
     let mut counts = vec![0u64; h];
     let mut fps = vec![0u128; h];
     let mut not_in_plan = 0;
     let mut example = None;
     let mut outside_only = 0;
     for st in results {
-        bk.merge(st.bk);
+        parts.push(st.bk);
         for s in 0..h {
             counts[s] += st.counts[s];
             fps[s] = fps[s].wrapping_add(st.fingerprints[s]);
@@ -444,10 +445,27 @@ pub fn draw_bounded(
             );
         }
     }
-    let mut selected = bk.into_sorted();
-    for v in &mut selected {
-        v.sort_by(|a, b| a.key.cmp(&b.key));
-    }
+    // The units' candidates merged stratum by stratum on all cores: the same offers in the
+    // same order as merging the units' sets whole (`BottomK::take_stratum`), so the same
+    // sample, ties included.
+    let per_stratum: Vec<Vec<Vec<Candidate<Vec<String>>>>> = (0..h)
+        .map(|s| parts.iter_mut().map(|p| p.take_stratum(s)).collect())
+        .collect();
+    let selected: Vec<Vec<Candidate<Vec<String>>>> = per_stratum
+        .into_par_iter()
+        .zip(quotas.par_iter())
+        .map(|(lists, &quota)| {
+            let mut one: BottomK<Vec<String>> = BottomK::new(&[quota]);
+            for c in lists.into_iter().flatten() {
+                if one.may_enter(0, c.rank) {
+                    one.offer(0, c);
+                }
+            }
+            let mut v = one.into_sorted().pop().unwrap_or_default();
+            v.sort_by(|a, b| a.key.cmp(&b.key));
+            v
+        })
+        .collect();
     Ok(DrawResult {
         selected,
         in_scope,

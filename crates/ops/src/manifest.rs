@@ -13,6 +13,7 @@ use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use urval_ingest::personal::Pseudonymizer;
@@ -43,36 +44,49 @@ pub(crate) fn manifest_columns(
 ) -> ManifestColumns {
     let values = plan.strata_values();
     let width = 1 + plan.strata_columns.len() + include.len();
-    // (stratum, row text, prn, π, weight), sorted by stratum then (pseudonymized) key.
-    let mut rows_out: Vec<(usize, Vec<String>, f64, f64, f64)> = Vec::new();
-    for (s, rows) in result.selected.iter().enumerate() {
-        if !result.in_scope[s] {
-            continue;
-        }
-        let ps = &plan.strata[s];
-        for c in rows {
-            let key = String::from_utf8_lossy(&c.key).into_owned();
-            let u = prn53(seed, key.as_bytes()) as f64 / TWO_POW_53 as f64;
-            let mut row: Vec<String> = Vec::with_capacity(width);
-            row.push(key);
-            row.extend(values[s].iter().cloned());
-            row.extend(c.payload.iter().cloned());
-            if let Some((col, p)) = pseudo {
-                row[col] = p.pseudonym(&row[col]);
+    // Per stratum on all cores: (row text, prn, π, weight), sorted by (pseudonymized) key;
+    // the strata in order then make the manifest's order (stratum, key).
+    let per_stratum: Vec<Vec<(Vec<String>, f64, f64, f64)>> = result
+        .selected
+        .par_iter()
+        .enumerate()
+        .map(|(s, rows)| {
+            if !result.in_scope[s] {
+                return Vec::new();
             }
-            if let Some((col, v)) = filter {
-                if row[col] != v {
-                    continue;
-                }
-            }
+            let ps = &plan.strata[s];
             let pi = ps.n as f64 / ps.population as f64;
-            rows_out.push((s, row, u, pi, ps.population as f64 / ps.n as f64));
-        }
-    }
-    rows_out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1[0].cmp(&b.1[0])));
-    let mut text: Vec<Vec<String>> = vec![Vec::with_capacity(rows_out.len()); width];
-    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
-    for (_, row, u, p, w) in rows_out {
+            let w = ps.population as f64 / ps.n as f64;
+            let mut out = Vec::with_capacity(rows.len());
+            for c in rows {
+                let key = String::from_utf8_lossy(&c.key).into_owned();
+                let u = prn53(seed, key.as_bytes()) as f64 / TWO_POW_53 as f64;
+                let mut row: Vec<String> = Vec::with_capacity(width);
+                row.push(key);
+                row.extend(values[s].iter().cloned());
+                row.extend(c.payload.iter().cloned());
+                if let Some((col, p)) = pseudo {
+                    row[col] = p.pseudonym(&row[col]);
+                }
+                if let Some((col, v)) = filter {
+                    if row[col] != v {
+                        continue;
+                    }
+                }
+                out.push((row, u, pi, w));
+            }
+            out.sort_by(|a, b| a.0[0].cmp(&b.0[0]));
+            out
+        })
+        .collect();
+    let rows = per_stratum.iter().map(Vec::len).sum();
+    let mut text: Vec<Vec<String>> = vec![Vec::with_capacity(rows); width];
+    let (mut prn, mut pi, mut weight) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
+    for (row, u, p, w) in per_stratum.into_iter().flatten() {
         for (t, val) in text.iter_mut().zip(row) {
             t.push(val);
         }
@@ -229,6 +243,35 @@ fn people_manifest(
     (columns, data)
 }
 
+/// Rows a task of [`write_manifest`] formats.
+const MANIFEST_BLOCK: usize = 4096;
+
+/// The CSV records of a manifest's rows `range`, as one `csv::Writer` writes them: every
+/// text cell neutralised against formula injection (undone when the manifest is read back,
+/// see `manifest_rows`), numbers in shortest round-trip form.
+fn csv_rows(m: &ManifestColumns, range: std::ops::Range<usize>) -> Result<Vec<u8>> {
+    let k = m.n_text_before_numbers;
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(range.len() * 96));
+    let mut num = urval_report::number::Shortest::new();
+    for r in range {
+        for c in &m.text[..k] {
+            w.write_field(urval_report::xlsx::neutralise(&c[r]).as_bytes())?;
+        }
+        if m.prn_hidden {
+            w.write_field(b"")?;
+        } else {
+            w.write_field(num.format(m.prn[r]))?;
+        }
+        w.write_field(num.format(m.pi[r]))?;
+        w.write_field(num.format(m.weight[r]))?;
+        for c in &m.text[k..] {
+            w.write_field(urval_report::xlsx::neutralise(&c[r]).as_bytes())?;
+        }
+        w.write_record(None::<&[u8]>)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 pub(crate) fn write_manifest(
     path: &Path,
     m: &ManifestColumns,
@@ -247,24 +290,22 @@ pub(crate) fn write_manifest(
             urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
         }
         "csv" => {
-            let mut w = csv::Writer::from_writer(f.writer());
+            use std::io::Write as _;
+            let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(&header)?;
-            for r in 0..rows {
-                // Every text cell neutralised against formula injection (undone when the
-                // manifest is read back, see `manifest_rows`).
-                let cell = |v: &String| urval_report::xlsx::neutralise(v).into_owned();
-                let mut rec: Vec<String> = m.text[..k].iter().map(|c| cell(&c[r])).collect();
-                rec.push(if m.prn_hidden {
-                    String::new()
-                } else {
-                    format!("{}", m.prn[r])
-                });
-                rec.push(format!("{}", m.pi[r]));
-                rec.push(format!("{}", m.weight[r]));
-                rec.extend(m.text[k..].iter().map(|c| cell(&c[r])));
-                w.write_record(&rec)?;
+            f.writer()
+                .write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+            // Rows formatted in blocks on all cores, written in order: each record's bytes
+            // depend on that record alone, so the file is that of one writer.
+            let blocks: Vec<Vec<u8>> = (0..rows)
+                .step_by(MANIFEST_BLOCK)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|from| csv_rows(m, from..(from + MANIFEST_BLOCK).min(rows)))
+                .collect::<Result<_>>()?;
+            for b in blocks {
+                f.writer().write_all(&b)?;
             }
-            w.flush()?;
         }
         "xlsx" => {
             use std::io::Write as _;

@@ -21,6 +21,7 @@
 
 mod html;
 mod markdown;
+pub mod number;
 mod svg;
 pub mod tables;
 mod text;
