@@ -34,6 +34,9 @@ pub(crate) struct ManifestColumns {
     pub(crate) n_text_before_numbers: usize,
 }
 
+/// A manifest row being built: its text cells, prn, π and weight.
+type ManifestRow4 = (Vec<String>, f64, f64, f64);
+
 pub(crate) fn manifest_columns(
     plan: &PlanFile,
     result: &DrawResult,
@@ -46,7 +49,7 @@ pub(crate) fn manifest_columns(
     let width = 1 + plan.strata_columns.len() + include.len();
     // Per stratum on all cores: (row text, prn, π, weight), sorted by (pseudonymized) key;
     // the strata in order then make the manifest's order (stratum, key).
-    let per_stratum: Vec<Vec<(Vec<String>, f64, f64, f64)>> = result
+    let per_stratum: Vec<Vec<ManifestRow4>> = result
         .selected
         .par_iter()
         .enumerate()

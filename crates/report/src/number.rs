@@ -126,6 +126,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// 1658206780088562.25 exactly: halfway between …562.2 and …562.3.
+    const TIE: f64 = f64::from_bits(0x4317_9085_685d_83c9);
+
     fn same(v: f64) {
         let mut s = Shortest::new();
         assert_eq!(s.format(v), format!("{v}"), "bits {:#x}", v.to_bits());
@@ -169,8 +172,7 @@ mod tests {
             (1u64 << 53) as f64,
             1.0 / (1u64 << 53) as f64,
             // Exact ties: ryu's even digit against Display's larger one.
-            f64::from_bits(0x4317_9085_685d_83c9),
-            1658206780088562.25,
+            TIE,
             0.5,
             0.125,
             33.25,
@@ -212,7 +214,7 @@ mod tests {
 
     #[test]
     fn ties_are_found_only_where_they_can_be() {
-        assert!(tie_possible(1658206780088562.25));
+        assert!(tie_possible(TIE));
         assert!(tie_possible(0.5));
         assert!(tie_possible((1u64 << 60) as f64));
         // A PRN k/2^53 with few trailing zero bits, a weight N/n, small integers: no tie.
@@ -227,7 +229,7 @@ mod tests {
     /// the fallback is taken (if ryu and Display ever agree everywhere, nothing breaks).
     #[test]
     fn ryu_alone_would_differ_on_a_tie() {
-        let v = 1658206780088562.25;
+        let v = TIE;
         assert_ne!(ryu::Buffer::new().format_finite(v), format!("{v}.0"));
         assert_eq!(Shortest::new().format(v), format!("{v}"));
     }
