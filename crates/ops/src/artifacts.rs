@@ -55,9 +55,19 @@ pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
 ) -> Result<T> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} ({what})", path.display()))?;
-    let head: serde_json::Value =
+    // Only `kind` and `version` are kept from the first pass (the rest is skipped without
+    // building a tree: a plan of 1,160 strata is 0.5 MB, and a `serde_json::Value` of it
+    // took 7 ms of a 0.2 s draw); the second reads the artifact itself.
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(default)]
+        kind: serde_json::Value,
+        #[serde(default)]
+        version: serde_json::Value,
+    }
+    let head: Head =
         serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))?;
-    let (k, v) = (head["kind"].as_str(), head["version"].as_u64());
+    let (k, v) = (head.kind.as_str(), head.version.as_u64());
     if k != Some(kind) || v != Some(u64::from(version)) {
         bail!(
             "{}: kind {} version {} is not one this urval reads ({kind} version {version}): {redo}",
@@ -66,7 +76,7 @@ pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
             v.map_or("none".to_string(), |v| v.to_string())
         );
     }
-    serde_json::from_value(head).with_context(|| format!("{}: not {what}", path.display()))
+    serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))
 }
 
 /// The plan format version this build writes and reads.

@@ -34,8 +34,24 @@ pub(crate) struct ManifestColumns {
     pub(crate) n_text_before_numbers: usize,
 }
 
-/// A manifest row being built: its text cells, prn, π and weight.
-type ManifestRow4 = (Vec<String>, f64, f64, f64);
+/// Manifest columns being built (one stratum's, or all).
+struct ManifestPart {
+    text: Vec<Vec<String>>,
+    prn: Vec<f64>,
+    pi: Vec<f64>,
+    weight: Vec<f64>,
+}
+
+impl ManifestPart {
+    fn new(width: usize, rows: usize) -> Self {
+        ManifestPart {
+            text: (0..width).map(|_| Vec::with_capacity(rows)).collect(),
+            prn: Vec::with_capacity(rows),
+            pi: Vec::with_capacity(rows),
+            weight: Vec::with_capacity(rows),
+        }
+    }
+}
 
 pub(crate) fn manifest_columns(
     plan: &PlanFile,
@@ -47,20 +63,22 @@ pub(crate) fn manifest_columns(
 ) -> ManifestColumns {
     let values = plan.strata_values();
     let width = 1 + plan.strata_columns.len() + include.len();
-    // Per stratum on all cores: (row text, prn, π, weight), sorted by (pseudonymized) key;
-    // the strata in order then make the manifest's order (stratum, key).
-    let per_stratum: Vec<Vec<ManifestRow4>> = result
+    // Per stratum on all cores: the rows sorted by (pseudonymized) key, as columns (each
+    // row's cells moved out on the thread that made them); the strata in order then make
+    // the manifest's order (stratum, key).
+    let parts: Vec<ManifestPart> = result
         .selected
         .par_iter()
         .enumerate()
         .map(|(s, rows)| {
+            let mut part = ManifestPart::new(width, rows.len());
             if !result.in_scope[s] {
-                return Vec::new();
+                return part;
             }
             let ps = &plan.strata[s];
             let pi = ps.n as f64 / ps.population as f64;
             let w = ps.population as f64 / ps.n as f64;
-            let mut out = Vec::with_capacity(rows.len());
+            let mut out: Vec<(Vec<String>, f64)> = Vec::with_capacity(rows.len());
             for c in rows {
                 let key = String::from_utf8_lossy(&c.key).into_owned();
                 let u = prn53(seed, key.as_bytes()) as f64 / TWO_POW_53 as f64;
@@ -76,27 +94,36 @@ pub(crate) fn manifest_columns(
                         continue;
                     }
                 }
-                out.push((row, u, pi, w));
+                out.push((row, u));
             }
             out.sort_by(|a, b| a.0[0].cmp(&b.0[0]));
-            out
+            for (row, u) in out {
+                for (t, val) in part.text.iter_mut().zip(row) {
+                    t.push(val);
+                }
+                part.prn.push(u);
+                part.pi.push(pi);
+                part.weight.push(w);
+            }
+            part
         })
         .collect();
-    let rows = per_stratum.iter().map(Vec::len).sum();
-    let mut text: Vec<Vec<String>> = vec![Vec::with_capacity(rows); width];
-    let (mut prn, mut pi, mut weight) = (
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-    );
-    for (row, u, p, w) in per_stratum.into_iter().flatten() {
-        for (t, val) in text.iter_mut().zip(row) {
-            t.push(val);
+    let rows = parts.iter().map(|p| p.prn.len()).sum();
+    let mut all = ManifestPart::new(width, rows);
+    for p in parts {
+        for (t, col) in all.text.iter_mut().zip(p.text) {
+            t.extend(col);
         }
-        prn.push(u);
-        pi.push(p);
-        weight.push(w);
+        all.prn.extend(p.prn);
+        all.pi.extend(p.pi);
+        all.weight.extend(p.weight);
     }
+    let ManifestPart {
+        text,
+        prn,
+        pi,
+        weight,
+    } = all;
     let mut names = vec![plan.key.clone()];
     names.extend(plan.strata_columns.iter().cloned());
     let n_text_before_numbers = names.len();

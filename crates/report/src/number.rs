@@ -39,6 +39,10 @@ impl Shortest {
             return &self.out;
         }
         let s = self.ryu.format_finite(v);
+        if !s.contains('e') {
+            // ryu's decimal form: only its `.0` differs from Display's.
+            return s.strip_suffix(".0").unwrap_or(s);
+        }
         let (sign, s) = match s.strip_prefix('-') {
             Some(rest) => ("-", rest),
             None => ("", s),
@@ -50,15 +54,6 @@ impl Shortest {
         };
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         let frac = frac.trim_end_matches('0');
-        if exp == 0 {
-            // ryu's decimal form: only its `.0` differs from Display's.
-            self.out.push_str(int);
-            if !frac.is_empty() {
-                self.out.push('.');
-                self.out.push_str(frac);
-            }
-            return &self.out;
-        }
         // Scientific form: the significant digits and where the decimal point falls.
         let mut digits = String::with_capacity(int.len() + frac.len());
         digits.push_str(int);
