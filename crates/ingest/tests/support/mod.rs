@@ -23,7 +23,7 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch, props: WriterProperties) 
 pub type Row = (u64, String, String, String);
 
 /// What a scan of an `id;area;note` file gives (the spec's key `id`, stratum `area` and
-/// extra column `note`): its rows in unit order, its quarantine as (line, reason, raw), and
+/// extra column `note`, if the spec reads it): its rows in unit order, its quarantine as (line, reason, raw), and
 /// the first file's counts.
 pub fn scan_rows(
     extract: &urval_ingest::Extract,
@@ -38,13 +38,20 @@ pub fn scan_rows(
         spec,
         Vec::new,
         |v: &mut Vec<Row>, b| {
-            let note = urval_ingest::TextCol::from_array(&b.extra[0]).unwrap();
+            // `note` is read unless the spec leaves it out (then it is empty here).
+            let note = b
+                .extra
+                .first()
+                .map(|a| urval_ingest::TextCol::from_array(a).unwrap());
             for &r in b.rows {
                 v.push((
                     b.row_number(r as usize),
                     b.key_at(r as usize).to_string(),
                     b.strata[0].get(r as usize).unwrap_or("").to_string(),
-                    note.get(r as usize).unwrap_or("").to_string(),
+                    note.as_ref()
+                        .and_then(|n| n.get(r as usize))
+                        .unwrap_or("")
+                        .to_string(),
                 ));
             }
             Ok(())
