@@ -1,5 +1,6 @@
 //! The selection kernel: PRN hashing and per-stratum bottom-k on plain arrays
 //! (1,000,000 rows over 1,160 strata, a 0.3 % sample like 60,000 of 20 M). Rows/s per core.
+//! And the manifest's numbers in shortest form (`urval_report::number::Shortest`).
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -72,6 +73,36 @@ fn bench(c: &mut Criterion) {
                 }
             }
             bk.into_sorted()
+        })
+    });
+    g.finish();
+
+    // The manifest's numbers: a draw of 60,000 writes 180,000 (prn, π, weight) in shortest
+    // round-trip form; `Shortest` (ryu's digits, Display's layout) against `format!`.
+    let mut rng = SplitMix64::new(7);
+    let numbers: Vec<f64> = (0..180_000)
+        .map(|i| match i % 3 {
+            0 => (rng.below(1 << 53) as f64) / (1u64 << 53) as f64,
+            1 => 92.0 / (3069 + rng.below(1000)) as f64,
+            _ => (3069 + rng.below(1000)) as f64 / 92.0,
+        })
+        .collect();
+    let mut g = c.benchmark_group("manifest_numbers");
+    g.throughput(Throughput::Elements(numbers.len() as u64));
+    g.sample_size(20);
+    g.bench_function("shortest_ryu_180k", |b| {
+        let mut s = urval_report::number::Shortest::new();
+        b.iter(|| {
+            numbers
+                .iter()
+                .fold(0usize, |acc, &v| acc + s.format(black_box(v)).len())
+        })
+    });
+    g.bench_function("display_format_180k", |b| {
+        b.iter(|| {
+            numbers
+                .iter()
+                .fold(0usize, |acc, &v| acc + format!("{}", black_box(v)).len())
         })
     });
     g.finish();

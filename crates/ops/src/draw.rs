@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::strata::{StrataMapper, UNKNOWN};
-use urval_ingest::{scan, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
+use urval_ingest::{scan_ordered, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
 use urval_sample::{prn53, rank, rank_bound, start53, BottomK, Candidate, PRN_SPEC_VERSION};
@@ -308,7 +308,16 @@ pub fn draw_bounded(
     spec.checks = crate::files::parse_checks(&plan.checks)?;
     let s53 = start53(start);
     let h = plan.strata.len();
-    let out = scan(
+    // Each unit's candidates merged as soon as it and every unit before it are done (in
+    // unit order, so the same offers in the same order whatever the thread count), while
+    // later units are still being read: no merge is left for after the scan.
+    let mut bk: BottomK<Vec<String>> = BottomK::new(&quotas);
+    let mut counts = vec![0u64; h];
+    let mut fps = vec![0u128; h];
+    let mut not_in_plan = 0;
+    let mut example = None;
+    let mut outside_only = 0;
+    let out = scan_ordered(
         extract,
         &spec,
         || DrawState {
@@ -392,31 +401,24 @@ pub fn draw_bounded(
             st.ids = ids;
             Ok(())
         },
+        |st: DrawState| {
+            bk.merge(st.bk);
+            for s in 0..h {
+                counts[s] += st.counts[s];
+                fps[s] = fps[s].wrapping_add(st.fingerprints[s]);
+            }
+            not_in_plan += st.not_in_plan;
+            if example.is_none() {
+                example = st.not_in_plan_example;
+            }
+            outside_only += st.outside_only;
+            Ok(())
+        },
         progress,
     )?;
     let ScanOutput {
-        results,
-        files,
-        quarantine,
+        files, quarantine, ..
     } = out;
-    let mut parts: Vec<BottomK<Vec<String>>> = Vec::with_capacity(results.len());
-    let mut counts = vec![0u64; h];
-    let mut fps = vec![0u128; h];
-    let mut not_in_plan = 0;
-    let mut example = None;
-    let mut outside_only = 0;
-    for st in results {
-        parts.push(st.bk);
-        for s in 0..h {
-            counts[s] += st.counts[s];
-            fps[s] = fps[s].wrapping_add(st.fingerprints[s]);
-        }
-        not_in_plan += st.not_in_plan;
-        if example.is_none() {
-            example = st.not_in_plan_example;
-        }
-        outside_only += st.outside_only;
-    }
     if not_in_plan > 0 {
         bail!(
             "the extract changed since the plan: {} rows belong to strata the plan does not have (first: {})",
@@ -445,23 +447,14 @@ pub fn draw_bounded(
             );
         }
     }
-    // The units' candidates merged stratum by stratum on all cores: the same offers in the
-    // same order as merging the units' sets whole (`BottomK::take_stratum`), so the same
-    // sample, ties included.
-    let per_stratum: Vec<Vec<Vec<Candidate<Vec<String>>>>> = (0..h)
-        .map(|s| parts.iter_mut().map(|p| p.take_stratum(s)).collect())
-        .collect();
-    let selected: Vec<Vec<Candidate<Vec<String>>>> = per_stratum
+    // Each stratum's sample in key order, the strata on all cores.
+    let selected: Vec<Vec<Candidate<Vec<String>>>> = (0..h)
+        .map(|s| bk.take_stratum(s))
+        .collect::<Vec<_>>()
         .into_par_iter()
-        .zip(quotas.par_iter())
-        .map(|(lists, &quota)| {
-            let mut one: BottomK<Vec<String>> = BottomK::new(&[quota]);
-            for c in lists.into_iter().flatten() {
-                if one.may_enter(0, c.rank) {
-                    one.offer(0, c);
-                }
-            }
-            let mut v = one.into_sorted().pop().unwrap_or_default();
+        .map(|mut v| {
+            // By rank first (as `BottomK::into_sorted`): equal keys keep rank order.
+            v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.key.cmp(&b.key)));
             v.sort_by(|a, b| a.key.cmp(&b.key));
             v
         })
