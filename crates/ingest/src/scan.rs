@@ -656,6 +656,28 @@ impl LineReader {
         end
     }
 
+    /// End the line being split at `at` (where its content ends; its last field starts at
+    /// `start`): the last field recorded if wanted, else counted with the `extra` fields
+    /// not recorded, and the field count and content end kept.
+    #[inline]
+    fn close_line(
+        &mut self,
+        bounds: &mut Vec<(usize, usize)>,
+        start: usize,
+        at: usize,
+        extra: usize,
+    ) {
+        let lo = self.lo;
+        let extra = if bounds.len() < self.want {
+            bounds.push((start - lo, at - lo));
+            extra
+        } else {
+            extra + 1
+        };
+        self.count = bounds.len() + extra;
+        self.content_end = at - lo;
+    }
+
     fn split_into(&mut self, bounds: &mut Vec<(usize, usize)>) -> LineEnd {
         let (lo, hi) = (self.lo, self.hi);
         // A 64-byte block at a time: the delimiters before the first LF or CR are the field
@@ -670,13 +692,7 @@ impl LineReader {
             if block >= hi {
                 // The last line, without a line end.
                 if self.eof {
-                    if bounds.len() < want {
-                        bounds.push((start - lo, hi - lo));
-                    } else {
-                        extra += 1;
-                    }
-                    self.count = bounds.len() + extra;
-                    self.content_end = hi - lo;
+                    self.close_line(bounds, start, hi, extra);
                     return LineEnd::At(hi, hi);
                 }
                 return LineEnd::More;
@@ -725,13 +741,7 @@ impl LineReader {
                 delimiters &= delimiters - 1;
             }
             if let Some(e) = end {
-                if bounds.len() < want {
-                    bounds.push((start - lo, e - lo));
-                } else {
-                    extra += 1;
-                }
-                self.count = bounds.len() + extra;
-                self.content_end = e - lo;
+                self.close_line(bounds, start, e, extra);
                 if self.buf[e] == b'\n' {
                     return LineEnd::At(e, e + 1);
                 }
