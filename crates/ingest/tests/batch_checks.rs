@@ -30,28 +30,12 @@ K12;a;12;0\n";
 type Scanned = (Vec<(String, u64)>, Vec<(u64, String)>, (u64, u64, u64, u64));
 
 fn scan(extract: &Extract, spec: &ScanSpec) -> Scanned {
-    let out = urval_ingest::scan(
-        extract,
-        spec,
-        Vec::new,
-        |v: &mut Vec<(String, u64)>, b| {
-            for &r in b.rows {
-                v.push((b.key_at(r as usize).to_string(), b.row_number(r as usize)));
-            }
-            Ok(())
-        },
-        &|_| {},
-    )
-    .unwrap();
-    let q = out
-        .quarantine
-        .iter()
-        .map(|q| (q.row, q.reason.clone()))
-        .collect();
-    let c = out.files[0];
+    let (rows, q, c) = support::scan_rows(extract, spec);
     (
-        out.results.into_iter().flatten().collect(),
-        q,
+        rows.into_iter().map(|(row, key, ..)| (key, row)).collect(),
+        q.into_iter()
+            .map(|(row, reason, _)| (row, reason))
+            .collect(),
         (
             c.rows_read,
             c.rows_used,
