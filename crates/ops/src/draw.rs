@@ -453,8 +453,8 @@ pub fn draw_bounded(
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|mut v| {
-            // By rank first (as `BottomK::into_sorted`): equal keys keep rank order.
-            v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.key.cmp(&b.key)));
+            // Equal keys have equal ranks (a rank is a hash of its key), so the one stable
+            // sort by key orders them as `into_sorted` and a sort by key did before.
             v.sort_by(|a, b| a.key.cmp(&b.key));
             v
         })

@@ -43,18 +43,18 @@ impl Shortest {
             // ryu's decimal form: only its `.0` differs from Display's.
             return s.strip_suffix(".0").unwrap_or(s);
         }
+        // Scientific form (`d.ddde-7`): the significant digits and where the decimal point
+        // falls.
         let (sign, s) = match s.strip_prefix('-') {
             Some(rest) => ("-", rest),
             None => ("", s),
         };
         self.out.push_str(sign);
-        let (mantissa, exp) = match s.split_once('e') {
-            Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-            None => (s, 0),
-        };
+        let (mantissa, exp) = s
+            .split_once('e')
+            .map_or((s, 0), |(m, e)| (m, e.parse::<i32>().unwrap_or(0)));
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         let frac = frac.trim_end_matches('0');
-        // Scientific form: the significant digits and where the decimal point falls.
         let mut digits = String::with_capacity(int.len() + frac.len());
         digits.push_str(int);
         digits.push_str(frac);
