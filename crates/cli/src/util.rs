@@ -52,7 +52,7 @@ pub fn encoding_line(extract: &Extract) -> Option<String> {
     let mut names: Vec<&str> = extract
         .files
         .iter()
-        .filter_map(|f| f.encoding.map(|e| e.name()))
+        .filter_map(|f| f.encoding().map(|e| e.name()))
         .collect();
     names.sort_unstable();
     names.dedup();

@@ -61,8 +61,9 @@ pub struct ScanSpec {
     pub text_dictionary: bool,
 }
 
-/// The largest byte range a large CSV file is parsed in, in parallel: 32 MiB.
-pub const CSV_CHUNK_BYTES: u64 = 32 << 20;
+/// The largest byte range a large CSV file is parsed in, in parallel: 8 MiB (a worker
+/// may hold its range in memory, [`prefetch_range`]: a range's bytes per thread).
+pub const CSV_CHUNK_BYTES: u64 = 8 << 20;
 
 /// The smallest byte range [`csv_range_bytes`] chooses: 4 MiB.
 pub const CSV_CHUNK_MIN_BYTES: u64 = 4 << 20;
@@ -411,6 +412,8 @@ struct RecordAt {
     line: u64,
     /// It runs over more than one line (a quoted field holds a line end).
     spans_lines: bool,
+    /// Its bytes were checked as UTF-8 with the range they are in ([`Prefetched`]).
+    utf8: bool,
 }
 
 /// A CSV record's fields: `bytes[a..b]` for each `(a, b)` in `bounds`, in order.
@@ -515,6 +518,12 @@ struct LineReader {
     /// The 64-byte block of `buf` last classified ([`Masks`]); `usize::MAX` after a read.
     block: usize,
     masks: Masks,
+    /// Reader output known to be valid UTF-8 from the start ([`Self::prefetched`]): a line
+    /// ending there or before needs no check of its own.
+    valid_to: u64,
+    /// The most a read from `inner` asks for: past a prefetched range only the line at its
+    /// cut (or a quoted record across it) is read.
+    read_cap: usize,
 }
 
 /// Where a 64-byte block of a CSV buffer has a delimiter, and where an LF or CR: bit `i`
@@ -602,7 +611,28 @@ impl LineReader {
             want,
             block: usize::MAX,
             masks: Masks::default(),
+            valid_to: 0,
+            read_cap: usize::MAX,
         }
+    }
+
+    /// A reader of a range read into memory ([`Prefetched`]): its bytes first, then `inner`
+    /// (the file after the range) in reads of at most 64 KiB.
+    fn prefetched(
+        pre: Prefetched,
+        inner: Box<dyn std::io::Read + Send>,
+        delimiter: u8,
+        header: bool,
+        want: usize,
+    ) -> LineReader {
+        let mut r = LineReader::new(Box::new(std::io::empty()), delimiter, header, want);
+        r.inner = inner;
+        r.buf = pre.buf;
+        r.hi = pre.len;
+        r.quote = pre.quote.unwrap_or(pre.len);
+        r.valid_to = if pre.valid { pre.len as u64 } else { 0 };
+        r.read_cap = 1 << 16;
+        r
     }
 
     /// The fields of the line [`Self::next`] returned last.
@@ -636,6 +666,7 @@ impl LineReader {
                 at: self.base + self.lo as u64,
                 line: self.lines + 1,
                 spans_lines: false,
+                utf8: self.base + next as u64 <= self.valid_to,
             };
             self.lines += u64::from(next > end && self.buf[next - 1] == b'\n');
             self.lo = next;
@@ -768,8 +799,9 @@ impl LineReader {
         if self.hi == self.buf.len() {
             self.buf.resize(self.buf.len() * 2, 0);
         }
+        let to = self.hi.saturating_add(self.read_cap).min(self.buf.len());
         let n = loop {
-            match self.inner.read(&mut self.buf[self.hi..]) {
+            match self.inner.read(&mut self.buf[self.hi..to]) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 r => break r?,
             }
@@ -783,9 +815,11 @@ impl LineReader {
 
     /// The `csv` crate's reader for the rest: the unread bytes, then the file.
     fn hand_over(self) -> CsvRecords {
-        let rest = self.buf[self.lo..self.hi].to_vec();
-        let inner: Box<dyn std::io::Read + Send> =
-            Box::new(std::io::Read::chain(std::io::Cursor::new(rest), self.inner));
+        // The unread bytes, from the buffer itself (a prefetched range's are most of it).
+        let mut rest = std::io::Cursor::new(self.buf);
+        rest.set_position(self.lo as u64);
+        let rest = std::io::Read::take(rest, (self.hi - self.lo) as u64);
+        let inner: Box<dyn std::io::Read + Send> = Box::new(std::io::Read::chain(rest, self.inner));
         CsvRecords::new(
             inner,
             self.delimiter,
@@ -844,6 +878,7 @@ impl CsvRecords {
             at: self.byte_base + byte + shift,
             line: self.line_base + line + shift,
             spans_lines: self.rdr.position().line() > line + 1,
+            utf8: false,
         }))
     }
 }
@@ -1220,6 +1255,191 @@ fn csv_cuts(path: &Path, size: u64, chunk: u64) -> Result<Vec<u64>> {
     Ok(cuts)
 }
 
+/// A range of a UTF-8 file read into memory by the worker that parses it: its bytes
+/// (`buf[..len]`, without a byte-order mark), the first quote in them, and whether they are
+/// valid UTF-8 (so its plain lines need no check of their own).
+struct Prefetched {
+    buf: Vec<u8>,
+    len: usize,
+    quote: Option<usize>,
+    valid: bool,
+}
+
+/// Bytes kept free after a prefetched range: the line at its cut is read into them.
+const PREFETCH_SLACK: usize = 1 << 17;
+
+thread_local! {
+    /// A worker's range buffer, kept between ranges (and scans) so that each range is read
+    /// into pages already mapped rather than fresh ones.
+    static RANGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keep `buf` as this thread's range buffer (the larger of it and the one kept).
+fn keep_range_buffer(buf: Vec<u8>) {
+    RANGE_BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        if buf.len() > b.len() {
+            *b = buf;
+        }
+    });
+}
+
+/// How a split UTF-8 file's ranges learn their line offsets when no line-feed index was
+/// made: each worker counts the line feeds of the range it took (read into memory, see
+/// [`prefetch_range`]) and publishes the count; a range's offset is the sum of those before
+/// it. Ranges are taken in order and counted before anything else is done with them, so a
+/// range waits at most for the reads of the few ranges just before it.
+struct RangeLines {
+    counts: std::sync::Mutex<Vec<RangeCount>>,
+    ready: std::sync::Condvar,
+}
+
+#[derive(Clone, Copy)]
+enum RangeCount {
+    Waiting,
+    Counted(u64),
+    /// The range was not read (an error, or the scan stopped): the ranges after it fail.
+    Failed,
+}
+
+impl RangeLines {
+    fn new(ranges: usize) -> RangeLines {
+        RangeLines {
+            counts: std::sync::Mutex::new(vec![RangeCount::Waiting; ranges]),
+            ready: std::sync::Condvar::new(),
+        }
+    }
+
+    fn publish(&self, range: usize, count: RangeCount) {
+        if let Some(slot) = lock(&self.counts).get_mut(range) {
+            *slot = count;
+        }
+        self.ready.notify_all();
+    }
+
+    /// The line feeds before `range`, once every range before it is counted (`None` when
+    /// one of them failed).
+    fn offset(&self, range: usize) -> Option<u64> {
+        let mut counts = lock(&self.counts);
+        loop {
+            let mut sum = 0u64;
+            let mut waiting = false;
+            for c in counts.iter().take(range) {
+                match c {
+                    RangeCount::Counted(n) => sum += n,
+                    RangeCount::Waiting => waiting = true,
+                    RangeCount::Failed => return None,
+                }
+            }
+            if !waiting {
+                return Some(sum);
+            }
+            counts = self
+                .ready
+                .wait(counts)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+}
+
+/// Read a range of a split UTF-8 file without a line-feed index into this thread's buffer
+/// (one read of its bytes, where checking the file first and parsing it read them twice),
+/// count its line feeds and publish them, set its line offset and stop, and tell whether it
+/// is valid UTF-8. A file whose encoding is still pending ([`crate::encoding::Pending`])
+/// stays UTF-8 for an ASCII range (which reads the same in either encoding); a range that
+/// is not ASCII settles it first, and when that says Windows-1252 the range is read
+/// decoded, as before (`None`, `encoding` changed, `stop` in decoded bytes).
+fn prefetch_range(
+    f: &SourceFile,
+    c: &mut CsvChunk,
+    encoding: &mut TextEncoding,
+    lines: &RangeLines,
+) -> Result<Option<Prefetched>> {
+    let read = read_range(&f.path, c.start, c.end);
+    let (buf, len, lf, ascii) = match read {
+        Ok(r) => r,
+        Err(e) => {
+            lines.publish(c.index, RangeCount::Failed);
+            return Err(e);
+        }
+    };
+    lines.publish(c.index, RangeCount::Counted(lf));
+    let Some(offset) = lines.offset(c.index) else {
+        keep_range_buffer(buf);
+        return Err(IngestError::CsvHeader {
+            path: f.path.clone(),
+            reason: "an earlier range of the file could not be read".to_string(),
+        });
+    };
+    c.line_offset = offset;
+    let mut buf = buf;
+    let mut len = len;
+    if c.start == 0 && buf[..len].starts_with(b"\xEF\xBB\xBF") {
+        buf.copy_within(3..len, 0);
+        len -= 3;
+    }
+    c.stop = len as u64;
+    let valid = if ascii {
+        true
+    } else if let Some(p) = &f.pending {
+        match p.settle(&f.path) {
+            TextEncoding::Utf8 => true,
+            other => {
+                let lengths = crate::encoding::windows1252_utf8_lengths();
+                c.stop = buf[..len]
+                    .iter()
+                    .map(|&b| u64::from(lengths[b as usize]))
+                    .sum();
+                *encoding = other;
+                keep_range_buffer(buf);
+                return Ok(None);
+            }
+        }
+    } else {
+        simdutf8::basic::from_utf8(&buf[..len]).is_ok()
+    };
+    let quote = memchr::memchr(b'"', &buf[..len]);
+    Ok(Some(Prefetched {
+        buf,
+        len,
+        quote,
+        valid,
+    }))
+}
+
+/// The bytes `[start, end)` of a file in this thread's range buffer (taken from it; at least
+/// [`PREFETCH_SLACK`] bytes more), with their line feeds and whether they are ASCII, both
+/// found a MiB at a time as it is read.
+fn read_range(path: &Path, start: u64, end: u64) -> Result<(Vec<u8>, usize, u64, bool)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = cannot_read(path);
+    let len = usize::try_from(end - start).map_err(|_| IngestError::CsvHeader {
+        path: path.to_path_buf(),
+        reason: "a range too large for this machine".to_string(),
+    })?;
+    let mut buf = RANGE_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    // Grown, never shrunk or cleared: the bytes past `len` are not read.
+    if buf.len() < len + PREFETCH_SLACK {
+        buf.resize(len + PREFETCH_SLACK, 0);
+    }
+    let mut file = open(path)?;
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    let (mut lf, mut ascii, mut at) = (0u64, true, 0usize);
+    while at < len {
+        let step = (len - at).min(1 << 20);
+        file.read_exact(&mut buf[at..at + step])
+            .map_err(|e| IngestError::CsvHeader {
+                path: path.to_path_buf(),
+                reason: format!("the file changed while it was read ({e}): read it again"),
+            })?;
+        let part = &buf[at..at + step];
+        lf += memchr::memchr_iter(b'\n', part).count() as u64;
+        ascii = ascii && part.is_ascii();
+        at += step;
+    }
+    Ok((buf, len, lf, ascii))
+}
+
 /// What [`prepare_chunks`] learns of a range.
 enum Measured {
     /// Its line feeds and the bytes its reader outputs (counted by reading it).
@@ -1254,23 +1474,34 @@ fn line_feeds_before(
     Ok(Some(lf))
 }
 
-/// For every range of a split CSV file, its line offset (line feeds before its start) and
-/// stop (the bytes its reader outputs): from the file's line-feed index when detecting its
-/// encoding made one and the file kept its size, else by counting each range's line feeds
-/// and output bytes in parallel. The last range's own counts are never needed.
-fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
-    let lengths = crate::encoding::windows1252_utf8_lengths();
-    // The index counts raw line feeds of a UTF-8 file without a byte-order mark: there a
-    // range's output is its raw bytes. Decided once per file.
-    let indexed: Vec<Option<&crate::encoding::LineFeedIndex>> = extract
+/// The line-feed index of each file that has a usable one: it counts raw line feeds of a
+/// UTF-8 file without a byte-order mark (there a range's output is its raw bytes), and is
+/// used while the file keeps its size. Decided once per file.
+fn usable_indexes(extract: &Extract) -> Vec<Option<&crate::encoding::LineFeedIndex>> {
+    extract
         .files
         .iter()
         .map(|f| {
             let index = f.line_feeds.as_deref()?;
             let size_now = std::fs::metadata(&f.path).ok()?.len();
-            (f.encoding == Some(TextEncoding::Utf8) && size_now == index.size).then_some(index)
+            (f.scan_encoding() == Some(TextEncoding::Utf8) && size_now == index.size)
+                .then_some(index)
         })
-        .collect();
+        .collect()
+}
+
+/// For every range of a split CSV file, its line offset (line feeds before its start) and
+/// stop (the bytes its reader outputs): from the file's line-feed index when detecting its
+/// encoding made one and the file kept its size, else by counting each range's line feeds
+/// and output bytes in parallel. The last range's own counts are never needed. Files with
+/// `by_worker` set are left to the workers ([`prefetch_range`]).
+fn prepare_chunks(
+    extract: &Extract,
+    units: &mut [Unit],
+    indexed: &[Option<&crate::encoding::LineFeedIndex>],
+    by_worker: &[bool],
+) -> Result<()> {
+    let lengths = crate::encoding::windows1252_utf8_lengths();
     let measured: Vec<Option<Measured>> = units
         .par_iter()
         .map(|u| -> Result<Option<Measured>> {
@@ -1283,6 +1514,9 @@ fn prepare_chunks(extract: &Extract, units: &mut [Unit]) -> Result<()> {
             else {
                 return Ok(None);
             };
+            if by_worker[*file] {
+                return Ok(None);
+            }
             let path = extract.files[*file].path.as_path();
             if let Some(index) = indexed[*file] {
                 let lf = line_feeds_before(path, index, c.start)?.ok_or_else(|| {
@@ -1670,7 +1904,52 @@ where
 
     let needed = spec.columns();
     let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
-    prepare_chunks(extract, &mut units)?;
+    let indexed = usable_indexes(extract);
+    // Split UTF-8 files without a usable line-feed index: their ranges are read into memory
+    // and counted by the workers ([`prefetch_range`]), not counted here first.
+    let mut ranges_of = vec![0usize; extract.files.len()];
+    for u in &units {
+        if let Unit::Csv {
+            file,
+            encoding: TextEncoding::Utf8,
+            chunk: Some(_),
+            ..
+        } = u
+        {
+            ranges_of[*file] += 1;
+        }
+    }
+    let by_worker: Vec<bool> = ranges_of
+        .iter()
+        .zip(&indexed)
+        .map(|(&r, ix)| r > 0 && ix.is_none())
+        .collect();
+    prepare_chunks(extract, &mut units, &indexed, &by_worker)?;
+    let lines: Vec<Option<RangeLines>> = by_worker
+        .iter()
+        .zip(&ranges_of)
+        .map(|(&w, &r)| w.then(|| RangeLines::new(r)))
+        .collect();
+    // A unit that is a range counted by the workers: its file and range.
+    let counted: Vec<Option<(usize, usize)>> = units
+        .iter()
+        .map(|u| match u {
+            Unit::Csv {
+                file,
+                chunk: Some(c),
+                ..
+            } if by_worker[*file] => Some((*file, c.index)),
+            _ => None,
+        })
+        .collect();
+    // A unit taken but not read: the ranges after it must not wait for its count.
+    let not_read = |i: usize| {
+        if let Some((file, range)) = counted[i] {
+            if let Some(l) = &lines[file] {
+                l.publish(range, RangeCount::Failed);
+            }
+        }
+    };
     tracing::info!(files = extract.files.len(), units = units.len(), columns = ?needed, "scan");
     let n = units.len();
     let threads = rayon::current_num_threads().clamp(1, n.max(1));
@@ -1690,7 +1969,11 @@ where
     let advanced = Condvar::new();
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::SeqCst);
-        if i >= n || stop.load(Ordering::SeqCst) {
+        if i >= n {
+            break;
+        }
+        if stop.load(Ordering::SeqCst) {
+            not_read(i);
             break;
         }
         // Wait until unit i is within the window of the oldest unfinished unit (which is
@@ -1705,18 +1988,35 @@ where
         }
         // An earlier unit failed while this one waited: its work would be thrown away.
         if stop.load(Ordering::SeqCst) {
+            not_read(i);
             break;
         }
-        let Some(unit) = lock(&slots[i]).take() else {
+        let Some(mut unit) = lock(&slots[i]).take() else {
+            not_read(i);
             continue;
+        };
+        let pre = match (&mut unit, counted[i]) {
+            (
+                Unit::Csv {
+                    encoding,
+                    chunk: Some(c),
+                    ..
+                },
+                Some((file, _)),
+            ) => match &lines[file] {
+                Some(l) => prefetch_range(&extract.files[file], c, encoding, l),
+                None => Ok(None),
+            },
+            _ => Ok(None),
         };
         // A split CSV range is kept to parse the rest of its file again from its start.
         let again = unit.csv_range_copy();
-        let out = run_unit(extract, spec, &needed, unit, &init, &fold, progress);
+        let out = pre
+            .and_then(|pre| run_unit(extract, spec, &needed, (unit, pre), &init, &fold, progress));
         let mut m = lock(&merger);
         m.pending.insert(i, (out, again));
         let failed = m.drain(extract, &mut |rest| {
-            run_unit(extract, spec, &needed, rest, &init, &fold, &|_| {})
+            run_unit(extract, spec, &needed, (rest, None), &init, &fold, &|_| {})
         });
         if failed {
             stop.store(true, Ordering::SeqCst);
@@ -1734,6 +2034,13 @@ where
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(e) = m.error {
         return Err(e);
+    }
+    // A file still pending had every range read and found ASCII (a range that was not, or
+    // a part read without prefetching, settled it): it is UTF-8.
+    for (f, &w) in extract.files.iter().zip(&by_worker) {
+        if let (Some(p), true) = (&f.pending, w) {
+            p.settle_utf8();
+        }
     }
     let mut quarantine = m.quarantine;
     quarantine.sort();
@@ -1872,7 +2179,8 @@ fn run_unit<T, I, F>(
     extract: &Extract,
     spec: &ScanSpec,
     needed: &[String],
-    unit: Unit,
+    // The unit, with its range when a worker read it into memory.
+    (unit, pre): (Unit, Option<Prefetched>),
     init: &I,
     fold: &F,
     progress: &(dyn Fn(u64) + Sync),
@@ -1946,11 +2254,17 @@ where
         Unit::Csv {
             header,
             delimiter,
-            encoding,
+            mut encoding,
             chunk,
             ..
         } => {
-            let ok = ctx.csv(path, &header, delimiter, encoding, chunk.as_ref())?;
+            // A file whose encoding is pending is settled before a part of it that was not
+            // prefetched is read (the whole file, or the rest after a range that did not end
+            // on its cut).
+            if let (None, Some(p)) = (&pre, &extract.files[file].pending) {
+                encoding = p.settle(path);
+            }
+            let ok = ctx.csv(path, &header, delimiter, encoding, chunk.as_ref(), pre)?;
             chunk_out = chunk.map(|c| (c.index, ok));
         }
         Unit::Excel { .. } => ctx.excel(path, extract.files[file].sheet.as_deref())?,
@@ -2216,13 +2530,22 @@ where
         delimiter: u8,
         encoding: TextEncoding,
         chunk: Option<&CsvChunk>,
+        pre: Option<Prefetched>,
     ) -> Result<bool> {
-        let (reader, has_headers) = match chunk {
-            Some(c) if c.start > 0 => (
+        let has_headers = chunk.is_none_or(|c| c.start == 0);
+        // A prefetched range is read from memory, then from the file after it.
+        let (reader, pre): (Box<dyn std::io::Read + Send>, _) = match (pre, chunk) {
+            (Some(pre), Some(c)) => {
+                use std::io::{Seek, SeekFrom};
+                let mut f = open(path)?;
+                f.seek(SeekFrom::Start(c.end)).map_err(cannot_read(path))?;
+                (Box::new(f), Some(pre))
+            }
+            (_, Some(c)) if c.start > 0 => (
                 crate::encoding::open_utf8_at(path, encoding, c.start)?,
-                false,
+                None,
             ),
-            _ => (crate::encoding::open_utf8(path, encoding)?, true),
+            _ => (crate::encoding::open_utf8(path, encoding)?, None),
         };
         // A range that is not the last stops before the first record starting at or past
         // its cut, and reports whether that record starts exactly there.
@@ -2239,16 +2562,34 @@ where
             .map(|n| position(n) + 1)
             .max()
             .unwrap_or(0);
-        let (mut plain, mut records) = if self.spec.csv_line_reader && plain_delimiter {
-            (
+        let line_reader = self.spec.csv_line_reader && plain_delimiter;
+        let (mut plain, mut records) = match pre {
+            Some(pre) if line_reader => (
+                Some(LineReader::prefetched(
+                    pre,
+                    reader,
+                    delimiter,
+                    has_headers,
+                    want,
+                )),
+                None,
+            ),
+            Some(pre) => {
+                let bytes = std::io::Read::take(std::io::Cursor::new(pre.buf), pre.len as u64);
+                let reader = Box::new(std::io::Read::chain(bytes, reader));
+                (
+                    None,
+                    Some(CsvRecords::new(reader, delimiter, has_headers, 0, 0)),
+                )
+            }
+            None if line_reader => (
                 Some(LineReader::new(reader, delimiter, has_headers, want)),
                 None,
-            )
-        } else {
-            (
+            ),
+            None => (
                 None,
                 Some(CsvRecords::new(reader, delimiter, has_headers, 0, 0)),
-            )
+            ),
         };
         let rc = RowCtx {
             header_len: header.len(),
@@ -2314,7 +2655,14 @@ where
             }
             let line = line_offset + found.line;
             if let Some(l) = plain.as_ref() {
-                self.csv_row(&l.fields(), line, &rc, &mut builders, &mut lines)?;
+                self.csv_row(
+                    &l.fields(),
+                    line,
+                    &rc,
+                    found.utf8,
+                    &mut builders,
+                    &mut lines,
+                )?;
                 continue;
             }
             // An unbalanced quote: the csv reader runs the field on to the next quote, or to
@@ -2390,20 +2738,24 @@ where
                 continue;
             }
             let fields = Fields::of(&rec, &mut bounds);
-            self.csv_row(&fields, line, &rc, &mut builders, &mut lines)?;
+            self.csv_row(&fields, line, &rc, false, &mut builders, &mut lines)?;
         }
         self.flush_csv(&mut builders, &mut lines)?;
+        if let Some(l) = plain {
+            keep_range_buffer(l.buf);
+        }
         Ok(on_cut)
     }
 
     /// One CSV record: quarantined (a wrong number of fields, a projected field that is not
     /// UTF-8, an empty key or stratum) with its raw line, or its projected fields appended
-    /// to the builders.
+    /// to the builders. `utf8`: the record's bytes are known to be valid UTF-8.
     fn csv_row(
         &mut self,
         f: &Fields<'_>,
         line: u64,
         rc: &RowCtx,
+        utf8: bool,
         builders: &mut [TextBuilder],
         lines: &mut Vec<u64>,
     ) -> Result<()> {
@@ -2422,13 +2774,14 @@ where
         // but the `csv` crate's fields are contiguous, without one). Only when the whole
         // fails is each projected field looked at alone. The builders take bytes, checked
         // again as text a batch at a time (`flush_csv`), which cannot fail after this.
-        let whole = if rc.utf8_known {
+        let known = rc.utf8_known || utf8;
+        let whole = if known {
             None
         } else {
             simdutf8::basic::from_utf8(f.bytes).ok()
         };
         let text = |j: usize| -> bool {
-            if rc.utf8_known {
+            if known {
                 return true;
             }
             let (a, b) = f.bounds[j];
@@ -2599,7 +2952,7 @@ where
 
 /// The encoding of a CSV file (UTF-8 when it was not decided, as for a file built by hand).
 fn text_encoding(f: &SourceFile) -> TextEncoding {
-    f.encoding.unwrap_or(TextEncoding::Utf8)
+    f.scan_encoding().unwrap_or(TextEncoding::Utf8)
 }
 
 /// A column's values as numbers: `None` for null or empty, `Some(NaN)` for text that is not

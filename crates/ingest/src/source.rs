@@ -52,13 +52,37 @@ pub struct SourceFile {
     pub format: Format,
     /// Its size in bytes.
     pub size: u64,
-    /// The text encoding a CSV file is read in (None for Parquet and IPC).
-    pub encoding: Option<TextEncoding>,
+    /// The text encoding a CSV file is read in (None for Parquet and IPC); UTF-8 while
+    /// [`Self::pending`] is unsettled: read it through [`Self::encoding`].
+    encoding: Option<TextEncoding>,
     /// The sheet of a spreadsheet (`None`: the first).
     pub sheet: Option<String>,
     /// A CSV file's line feeds per block, when detecting its encoding read it all
     /// ([`crate::encoding::detect_indexed`]); used while the file keeps its size.
     pub line_feeds: Option<std::sync::Arc<crate::encoding::LineFeedIndex>>,
+    /// A CSV file whose first 4 MiB were ASCII: its encoding is settled by the first scan
+    /// that reads it, or when asked ([`crate::encoding::Pending`]).
+    pub pending: Option<std::sync::Arc<crate::encoding::Pending>>,
+}
+
+impl SourceFile {
+    /// The text encoding a CSV file is read in (None for Parquet and IPC); for a file whose
+    /// encoding is still [`Self::pending`], the whole file is checked first.
+    pub fn encoding(&self) -> Option<TextEncoding> {
+        match &self.pending {
+            Some(p) => Some(p.settle(&self.path)),
+            None => self.encoding,
+        }
+    }
+
+    /// The encoding a scan starts reading in: UTF-8 while pending (see
+    /// [`crate::encoding::Pending`]).
+    pub(crate) fn scan_encoding(&self) -> Option<TextEncoding> {
+        match &self.pending {
+            Some(p) => Some(p.get().unwrap_or(TextEncoding::Utf8)),
+            None => self.encoding,
+        }
+    }
 }
 
 /// The files of an extract, in a stable order.
@@ -147,7 +171,8 @@ impl Extract {
 
     /// [`Extract::resolve`] with an encoding for the CSV files: each CSV file's encoding is
     /// decided here ([`crate::encoding::detect`]: with `Auto`, UTF-16 by its byte-order mark,
-    /// UTF-8 when the whole file is valid UTF-8, else Windows-1252).
+    /// UTF-8 when the whole file is valid UTF-8, else Windows-1252), or, for a file whose
+    /// first 4 MiB are ASCII, by the first scan that reads it ([`SourceFile::pending`]).
     ///
     /// # Errors
     /// As [`Extract::resolve`].
@@ -213,7 +238,8 @@ impl Extract {
         let mut seen = std::collections::HashSet::new();
         paths.retain(|p| seen.insert(p.clone()));
         // Each file's format, size and encoding, the files in parallel (telling a CSV
-        // file's encoding reads it whole); the first error in file order is the answer.
+        // file's encoding reads it whole unless its first 4 MiB are ASCII); the first error
+        // in file order is the answer.
         let found: Vec<Result<SourceFile>> = {
             use rayon::prelude::*;
             paths
@@ -227,12 +253,16 @@ impl Extract {
                             source,
                         })?
                         .len();
-                    let (text, line_feeds) = match format {
+                    let (text, line_feeds, pending) = match format {
                         Format::Csv => {
-                            let (e, i) = crate::encoding::detect_indexed(&path, encoding)?;
-                            (Some(e), i.map(std::sync::Arc::new))
+                            let d = crate::encoding::detect_indexed(&path, encoding, true)?;
+                            (
+                                Some(d.encoding),
+                                d.line_feeds.map(std::sync::Arc::new),
+                                d.pending.then(Default::default),
+                            )
                         }
-                        _ => (None, None),
+                        _ => (None, None, None),
                     };
                     Ok(SourceFile {
                         path,
@@ -241,6 +271,7 @@ impl Extract {
                         encoding: text,
                         sheet: None,
                         line_feeds,
+                        pending,
                     })
                 })
                 .collect()

@@ -166,3 +166,112 @@ fn ranges_numbered_from_the_line_feed_index_as_by_counting() {
         }
     }
 }
+
+/// A file whose first 4 MiB are ASCII is not checked whole before it is read: the scan
+/// reads each range into memory once and settles the encoding from it. The answer, the
+/// rows, their lines and the quarantine are those of the whole-file check and of the
+/// encoding given — for an ASCII file (UTF-8), one with "ä" as UTF-8 past the first 4 MiB in
+/// a read and an unread column (UTF-8), and one with a Windows-1252 "ä" there (Windows-1252,
+/// the earlier ranges, all ASCII, read the same either way) — on 1 and 2 threads, in
+/// ranges of several sizes and in one piece (settled before it is read).
+#[test]
+fn an_ascii_prefix_is_settled_by_the_scan_as_by_the_whole_file() {
+    use urval_ingest::{EncodingChoice, TextEncoding};
+    let dir = tempfile::tempdir().unwrap();
+    let mut base = String::from("id;area;note\n");
+    let mut i = 0;
+    while base.len() < 9 << 20 {
+        let line = match i % 11 {
+            0 => format!("K{i};barn;\"two\nlines\""),
+            1 => format!("K{i};;no stratum"),
+            2 if i % 5 == 0 => format!("K{i};ragged"),
+            _ => format!("K{i};aldre;{}", "x".repeat(i % 53)),
+        };
+        base.push_str(&line);
+        base.push('\n');
+        i += 1;
+    }
+    let base = base.into_bytes();
+    // The first byte of a line at or after `at`.
+    let line_at = |at: usize| at + base[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let with = |edits: &[(usize, &[u8])]| {
+        let mut b = base.clone();
+        // Later edits first, so the earlier offsets hold.
+        for &(at, bytes) in edits.iter().rev() {
+            let at = line_at(at);
+            b.splice(at..at, bytes.iter().copied());
+        }
+        b
+    };
+    let cases: Vec<(&str, Vec<u8>, TextEncoding)> = vec![
+        ("ascii", base.clone(), TextEncoding::Utf8),
+        (
+            "utf-8 past the prefix",
+            with(&[
+                (6 << 20, "K-a;äldre;x\n".as_bytes()),
+                (8 << 20, "K-b;barn;å är ö\n".as_bytes()),
+            ]),
+            TextEncoding::Utf8,
+        ),
+        (
+            "windows-1252 past the prefix",
+            with(&[
+                (5 << 20, b"K-c;\xe4ldre;x\n".as_slice()),
+                (7 << 20, b"K-d;barn;\xe5 \xe4r \xf6\n".as_slice()),
+            ]),
+            TextEncoding::Windows1252,
+        ),
+    ];
+    for (name, bytes, want) in cases {
+        let path = dir.path().join("prefix.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let arg = [path.display().to_string()];
+        assert_eq!(
+            urval_ingest::encoding::detect(&path, EncodingChoice::Auto).unwrap(),
+            want,
+            "{name}: the whole-file check"
+        );
+        let given = match want {
+            TextEncoding::Utf8 => EncodingChoice::Utf8,
+            _ => EncodingChoice::Windows1252,
+        };
+        let read = |choice: EncodingChoice, chunk: u64, threads: usize| {
+            let extract = Extract::resolve_with(&arg, None, choice).unwrap();
+            let mut spec = ScanSpec::new("id", &["area".to_string()]);
+            spec.extra = vec!["note".to_string()];
+            spec.csv_chunk_bytes = chunk;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let got = pool.install(|| support::scan_rows(&extract, &spec));
+            (extract, got)
+        };
+        let (_, want_rows) = read(given, 0, 1);
+        assert!(want_rows.0.len() > 100_000, "{name}");
+        for chunk in [0, (1 << 20) + 13, 3 << 20] {
+            for threads in [1, 2] {
+                let (extract, got) = read(EncodingChoice::Auto, chunk, threads);
+                let f = &extract.files[0];
+                let pending = f.pending.as_ref().expect("an ASCII prefix is pending");
+                assert_eq!(
+                    pending.get(),
+                    Some(want),
+                    "{name}, {chunk}: settled by the scan"
+                );
+                assert_eq!(f.encoding(), Some(want), "{name}, {chunk}");
+                assert_eq!(got.2, want_rows.2, "{name}, {chunk}, {threads}: counts");
+                assert_eq!(got.1, want_rows.1, "{name}, {chunk}, {threads}: quarantine");
+                assert_eq!(got.0, want_rows.0, "{name}, {chunk}, {threads}: rows");
+            }
+        }
+        // Asked before any scan: the whole file is checked then.
+        let extract = Extract::resolve_with(&arg, None, EncodingChoice::Auto).unwrap();
+        assert_eq!(extract.files[0].pending.as_ref().unwrap().get(), None);
+        assert_eq!(
+            extract.files[0].encoding(),
+            Some(want),
+            "{name}: asked first"
+        );
+    }
+}

@@ -290,7 +290,7 @@ pub fn files_json(extract: &Extract, counts: &[urval_ingest::FileCounts]) -> ser
         .zip(counts)
         .map(|(f, n)| {
             serde_json::json!({"path": file_name(&f.path), "bytes": f.size,
-                "encoding": f.encoding.map(|e| e.name()),
+                "encoding": f.encoding().map(|e| e.name()),
                 "rows_read": n.rows_read, "rows_used": n.rows_used,
                 "rows_excluded": n.rows_excluded, "rows_quarantined": n.rows_quarantined})
         })

@@ -1467,7 +1467,7 @@ pub fn plan(
                     rows_used: c.rows_used,
                     rows_excluded: c.rows_excluded,
                     rows_quarantined: c.rows_quarantined,
-                    encoding: f.encoding.map(|e| e.name().to_string()),
+                    encoding: f.encoding().map(|e| e.name().to_string()),
                 })
                 .collect(),
             total_bytes: extract.total_size(),
