@@ -590,12 +590,23 @@ impl LineReader {
         header: bool,
         want: usize,
     ) -> LineReader {
+        // A sixteenth more than the file reader's buffer: a read after moving a partial
+        // line (under 64 KiB) to the front still asks for at least that buffer's size, so
+        // std reads straight into this one instead of through the `BufReader`.
+        let buf = vec![0; crate::encoding::READ_BUFFER + crate::encoding::READ_BUFFER / 16];
+        LineReader::with_buffer(inner, buf, delimiter, header, want)
+    }
+
+    fn with_buffer(
+        inner: Box<dyn std::io::Read + Send>,
+        buf: Vec<u8>,
+        delimiter: u8,
+        header: bool,
+        want: usize,
+    ) -> LineReader {
         LineReader {
             inner,
-            // A sixteenth more than the file reader's buffer: a read after moving a partial
-            // line (under 64 KiB) to the front still asks for at least that buffer's size,
-            // so std reads straight into this one instead of through the `BufReader`.
-            buf: vec![0; crate::encoding::READ_BUFFER + crate::encoding::READ_BUFFER / 16],
+            buf,
             lo: 0,
             hi: 0,
             quote: 0,
@@ -625,9 +636,7 @@ impl LineReader {
         header: bool,
         want: usize,
     ) -> LineReader {
-        let mut r = LineReader::new(Box::new(std::io::empty()), delimiter, header, want);
-        r.inner = inner;
-        r.buf = pre.buf;
+        let mut r = LineReader::with_buffer(inner, pre.buf, delimiter, header, want);
         r.hi = pre.len;
         r.quote = pre.quote.unwrap_or(pre.len);
         r.valid_to = if pre.valid { pre.len as u64 } else { 0 };
@@ -1418,9 +1427,11 @@ fn read_range(path: &Path, start: u64, end: u64) -> Result<(Vec<u8>, usize, u64,
         reason: "a range too large for this machine".to_string(),
     })?;
     let mut buf = RANGE_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    // Grown, never shrunk or cleared: the bytes past `len` are not read.
+    // Never shrunk or cleared (the bytes past `len` are not read), and grown afresh with an
+    // eighth to spare: a file's ranges differ by a line or so, and growing in place would
+    // copy the old bytes and zero the new ones range after range.
     if buf.len() < len + PREFETCH_SLACK {
-        buf.resize(len + PREFETCH_SLACK, 0);
+        buf = vec![0; len + len / 8 + PREFETCH_SLACK];
     }
     let mut file = open(path)?;
     file.seek(SeekFrom::Start(start)).map_err(io)?;
