@@ -333,13 +333,23 @@ pub fn detect_indexed(path: &Path, choice: EncodingChoice, lazy: bool) -> Result
     };
     let mut index = None;
     let mut pending = false;
+    let bom8 = got == 3 && head == *b"\xEF\xBB\xBF";
     let encoding = match choice {
+        // A byte-order mark overrides the encoding given, as in the WHATWG decode (and as
+        // the reader of the file from its start did already): the whole file, every range
+        // of it, is read by the mark.
+        _ if choice != EncodingChoice::Auto && bom8 => TextEncoding::Utf8,
+        EncodingChoice::Utf8 | EncodingChoice::Windows1252 | EncodingChoice::Latin1
+            if bom16.is_some() =>
+        {
+            bom16.unwrap_or(TextEncoding::Utf16Le)
+        }
         EncodingChoice::Utf8 => TextEncoding::Utf8,
         EncodingChoice::Windows1252 | EncodingChoice::Latin1 => TextEncoding::Windows1252,
         EncodingChoice::Utf16 => bom16.unwrap_or(TextEncoding::Utf16Le),
         EncodingChoice::Auto => match bom16 {
             Some(e) => e,
-            None if got == 3 && head == *b"\xEF\xBB\xBF" => TextEncoding::Utf8,
+            None if bom8 => TextEncoding::Utf8,
             None => {
                 let valid = match utf8_index(path, lazy, true)? {
                     Utf8Check::Valid(ix) => {
@@ -429,6 +439,37 @@ pub fn open_utf8_at(
     let mut f = File::open(path).map_err(io_err(path))?;
     f.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
     let f = BufReader::with_capacity(READ_BUFFER, f);
+    Ok(match encoding {
+        TextEncoding::Utf8 => Box::new(f),
+        TextEncoding::Windows1252 => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::WINDOWS_1252))
+                .bom_sniffing(false)
+                .build(f),
+        ),
+        other => {
+            return Err(IngestError::CsvHeader {
+                path: path.to_path_buf(),
+                reason: format!("{} is read from the start only", other.name()),
+            })
+        }
+    })
+}
+
+/// A reader of a CSV file from byte `end` (where a range read into memory ends) as UTF-8,
+/// reading little at a time: only the line at the range's cut, or a quoted record across
+/// it, is read from here. UTF-8 is passed through, Windows-1252 decoded.
+///
+/// # Errors
+/// As [`open_utf8_at`].
+pub fn open_utf8_after(
+    path: &Path,
+    encoding: TextEncoding,
+    end: u64,
+) -> Result<Box<dyn Read + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path).map_err(io_err(path))?;
+    f.seek(SeekFrom::Start(end)).map_err(io_err(path))?;
     Ok(match encoding {
         TextEncoding::Utf8 => Box::new(f),
         TextEncoding::Windows1252 => Box::new(
@@ -647,6 +688,34 @@ mod tests {
             detect(&p, EncodingChoice::Auto).unwrap(),
             TextEncoding::Windows1252
         );
+        // A byte-order mark overrides the encoding given: the file is read by the mark.
+        let text16: Vec<u8> = [
+            vec![0xFE, 0xFF],
+            text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        ]
+        .concat();
+        let bom8 = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        for (bytes, want) in [
+            (&bom8, TextEncoding::Utf8),
+            (&text16, TextEncoding::Utf16Be),
+        ] {
+            std::fs::write(&p, bytes).unwrap();
+            for choice in [
+                EncodingChoice::Utf8,
+                EncodingChoice::Windows1252,
+                EncodingChoice::Latin1,
+                EncodingChoice::Utf16,
+            ] {
+                let enc = detect(&p, choice).unwrap();
+                assert_eq!(enc, want, "{choice:?}");
+                let mut out = String::new();
+                open_utf8(&p, enc)
+                    .unwrap()
+                    .read_to_string(&mut out)
+                    .unwrap();
+                assert_eq!(out, text, "{choice:?}");
+            }
+        }
         assert_eq!(
             EncodingChoice::parse("Windows-1252"),
             Some(EncodingChoice::Windows1252)

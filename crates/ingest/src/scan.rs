@@ -1278,19 +1278,33 @@ struct Prefetched {
 const PREFETCH_SLACK: usize = 1 << 17;
 
 thread_local! {
-    /// A worker's range buffer, kept between ranges (and scans) so that each range is read
-    /// into pages already mapped rather than fresh ones.
-    static RANGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// A worker's range buffers (a range's bytes, and their decoded text for a
+    /// Windows-1252 file), kept between ranges (and scans) so that each range is read into
+    /// pages already mapped rather than fresh ones.
+    static RANGE_BUFS: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Keep `buf` as this thread's range buffer (the larger of it and the one kept).
+/// Keep `buf` as one of this thread's two range buffers (the two largest are kept).
 fn keep_range_buffer(buf: Vec<u8>) {
-    RANGE_BUF.with(|b| {
+    RANGE_BUFS.with(|b| {
         let mut b = b.borrow_mut();
-        if buf.len() > b.len() {
-            *b = buf;
-        }
+        b.push(buf);
+        b.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        b.truncate(2);
     });
+}
+
+/// A range buffer of at least `need` bytes: one kept by this thread, or a new one with an
+/// eighth to spare (a file's ranges differ by a line or so; growing one in place would copy
+/// the old bytes and zero the new ones range after range). Its bytes are not cleared.
+fn range_buffer(need: usize) -> Vec<u8> {
+    let kept = RANGE_BUFS.with(|b| {
+        let mut b = b.borrow_mut();
+        // The smallest that is large enough.
+        let at = b.iter().rposition(|v| v.len() >= need)?;
+        Some(b.remove(at))
+    });
+    kept.unwrap_or_else(|| vec![0; need + need / 8])
 }
 
 /// How a split UTF-8 file's ranges learn their line offsets when no line-feed index was
@@ -1351,10 +1365,11 @@ impl RangeLines {
     }
 }
 
-/// Read a range of a split UTF-8 file without a line-feed index into this thread's buffer
-/// (one read of its bytes, where checking the file first and parsing it read them twice),
-/// count its line feeds and publish them, set its line offset and stop, and tell whether it
-/// is valid UTF-8. A file whose encoding is still pending ([`crate::encoding::Pending`])
+/// Read a range of a split UTF-8 file without a line-feed index, or of a Windows-1252 file,
+/// into this thread's buffer (one read of its bytes, where checking or counting the file
+/// first and parsing it read them twice), count its line feeds and publish them, set its
+/// line offset and stop, and tell whether it is valid UTF-8 (a Windows-1252 range is
+/// decoded to UTF-8 here, its stop counted in decoded bytes). A file whose encoding is still pending ([`crate::encoding::Pending`])
 /// stays UTF-8 for an ASCII range (which reads the same in either encoding); a range that
 /// is not ASCII settles it first, and when that says Windows-1252 the range is read
 /// decoded, as before (`None`, `encoding` changed, `stop` in decoded bytes).
@@ -1381,6 +1396,18 @@ fn prefetch_range(
         });
     };
     c.line_offset = offset;
+    if *encoding == TextEncoding::Windows1252 {
+        let (text, n) = decode_windows1252(&buf[..len]);
+        keep_range_buffer(buf);
+        c.stop = n as u64;
+        let quote = memchr::memchr(b'"', &text[..n]);
+        return Ok(Some(Prefetched {
+            buf: text,
+            len: n,
+            quote,
+            valid: true,
+        }));
+    }
     let mut buf = buf;
     let mut len = len;
     if c.start == 0 && buf[..len].starts_with(b"\xEF\xBB\xBF") {
@@ -1416,6 +1443,30 @@ fn prefetch_range(
     }))
 }
 
+/// A Windows-1252 range decoded to UTF-8 (`encoding_rs`, as the reader of the file does) in
+/// a range buffer: the buffer and the text's length.
+fn decode_windows1252(raw: &[u8]) -> (Vec<u8>, usize) {
+    let mut decoder = encoding_rs::WINDOWS_1252.new_decoder_without_bom_handling();
+    // Mostly one byte a character; grown when Swedish letters (two bytes) or others run
+    // over, with room for the line at the cut after it.
+    let mut out = range_buffer(raw.len() + raw.len() / 8 + PREFETCH_SLACK);
+    let (mut read, mut written) = (0usize, 0usize);
+    loop {
+        let room = out.len() - PREFETCH_SLACK;
+        let (result, r, w, _) = decoder.decode_to_utf8(&raw[read..], &mut out[written..room], true);
+        read += r;
+        written += w;
+        match result {
+            encoding_rs::CoderResult::InputEmpty => return (out, written),
+            encoding_rs::CoderResult::OutputFull => {
+                let mut more = vec![0; out.len() + (raw.len() - read) * 3 + PREFETCH_SLACK];
+                more[..written].copy_from_slice(&out[..written]);
+                out = more;
+            }
+        }
+    }
+}
+
 /// The bytes `[start, end)` of a file in this thread's range buffer (taken from it; at least
 /// [`PREFETCH_SLACK`] bytes more), with their line feeds and whether they are ASCII, both
 /// found a MiB at a time as it is read.
@@ -1426,13 +1477,7 @@ fn read_range(path: &Path, start: u64, end: u64) -> Result<(Vec<u8>, usize, u64,
         path: path.to_path_buf(),
         reason: "a range too large for this machine".to_string(),
     })?;
-    let mut buf = RANGE_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    // Never shrunk or cleared (the bytes past `len` are not read), and grown afresh with an
-    // eighth to spare: a file's ranges differ by a line or so, and growing in place would
-    // copy the old bytes and zero the new ones range after range.
-    if buf.len() < len + PREFETCH_SLACK {
-        buf = vec![0; len + len / 8 + PREFETCH_SLACK];
-    }
+    let mut buf = range_buffer(len + PREFETCH_SLACK);
     let mut file = open(path)?;
     file.seek(SeekFrom::Start(start)).map_err(io)?;
     let (mut lf, mut ascii, mut at) = (0u64, true, 0usize);
@@ -1916,13 +1961,14 @@ where
     let needed = spec.columns();
     let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
     let indexed = usable_indexes(extract);
-    // Split UTF-8 files without a usable line-feed index: their ranges are read into memory
-    // and counted by the workers ([`prefetch_range`]), not counted here first.
+    // Split UTF-8 files without a usable line-feed index, and split Windows-1252 files:
+    // their ranges are read into memory and counted by the workers ([`prefetch_range`]),
+    // not counted here first.
     let mut ranges_of = vec![0usize; extract.files.len()];
     for u in &units {
         if let Unit::Csv {
             file,
-            encoding: TextEncoding::Utf8,
+            encoding: TextEncoding::Utf8 | TextEncoding::Windows1252,
             chunk: Some(_),
             ..
         } = u
@@ -2546,12 +2592,10 @@ where
         let has_headers = chunk.is_none_or(|c| c.start == 0);
         // A prefetched range is read from memory, then from the file after it.
         let (reader, pre): (Box<dyn std::io::Read + Send>, _) = match (pre, chunk) {
-            (Some(pre), Some(c)) => {
-                use std::io::{Seek, SeekFrom};
-                let mut f = open(path)?;
-                f.seek(SeekFrom::Start(c.end)).map_err(cannot_read(path))?;
-                (Box::new(f), Some(pre))
-            }
+            (Some(pre), Some(c)) => (
+                crate::encoding::open_utf8_after(path, encoding, c.end)?,
+                Some(pre),
+            ),
             (_, Some(c)) if c.start > 0 => (
                 crate::encoding::open_utf8_at(path, encoding, c.start)?,
                 None,

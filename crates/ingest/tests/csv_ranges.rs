@@ -275,3 +275,45 @@ fn an_ascii_prefix_is_settled_by_the_scan_as_by_the_whole_file() {
         );
     }
 }
+
+/// A byte-order mark overrides `--encoding`: a UTF-8 file with a mark, given as
+/// Windows-1252, is UTF-8 in every range, as in one piece (before, the first range was read
+/// by the mark and the others as Windows-1252).
+#[test]
+fn a_byte_order_mark_overrides_the_encoding_given_in_every_range() {
+    use urval_ingest::{EncodingChoice, TextEncoding};
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = String::from("\u{feff}id;area;note\n");
+    for i in 0..3000 {
+        t.push_str(&format!("K{i};äldre;å är ö {i}\n"));
+    }
+    let path = dir.path().join("bom.csv");
+    std::fs::write(&path, &t).unwrap();
+    let arg = [path.display().to_string()];
+    let read = |choice: EncodingChoice, chunk: u64| {
+        let extract = Extract::resolve_with(&arg, None, choice).unwrap();
+        assert_eq!(
+            extract.files[0].encoding(),
+            Some(TextEncoding::Utf8),
+            "{choice:?}"
+        );
+        let mut spec = ScanSpec::new("id", &["area".to_string()]);
+        spec.extra = vec!["note".to_string()];
+        spec.csv_chunk_bytes = chunk;
+        support::scan_rows(&extract, &spec)
+    };
+    let one = read(EncodingChoice::Auto, 0);
+    assert_eq!(one.0.len(), 3000);
+    assert!(one.1.is_empty());
+    for choice in [
+        EncodingChoice::Windows1252,
+        EncodingChoice::Latin1,
+        EncodingChoice::Utf8,
+    ] {
+        for chunk in [0, 1000, 7777] {
+            let got = read(choice, chunk);
+            assert_eq!(got.0, one.0, "{choice:?}, {chunk}");
+            assert_eq!(got.1, one.1, "{choice:?}, {chunk}");
+        }
+    }
+}
