@@ -1264,9 +1264,10 @@ fn csv_cuts(path: &Path, size: u64, chunk: u64) -> Result<Vec<u64>> {
     Ok(cuts)
 }
 
-/// A range of a UTF-8 file read into memory by the worker that parses it: its bytes
-/// (`buf[..len]`, without a byte-order mark), the first quote in them, and whether they are
-/// valid UTF-8 (so its plain lines need no check of their own).
+/// A range of a CSV file read into memory by the worker that parses it, as the text its
+/// reader would output (`buf[..len]`: a UTF-8 range's bytes without a byte-order mark, a
+/// Windows-1252 range decoded), the first quote in it, and whether it is valid UTF-8 (so
+/// its plain lines need no check of their own).
 struct Prefetched {
     buf: Vec<u8>,
     len: usize,
@@ -1307,8 +1308,8 @@ fn range_buffer(need: usize) -> Vec<u8> {
     kept.unwrap_or_else(|| vec![0; need + need / 8])
 }
 
-/// How a split UTF-8 file's ranges learn their line offsets when no line-feed index was
-/// made: each worker counts the line feeds of the range it took (read into memory, see
+/// How a split file's ranges learn their line offsets when no line-feed index was made:
+/// each worker counts the line feeds of the range it took (read into memory, see
 /// [`prefetch_range`]) and publishes the count; a range's offset is the sum of those before
 /// it. Ranges are taken in order and counted before anything else is done with them, so a
 /// range waits at most for the reads of the few ranges just before it.
