@@ -435,17 +435,32 @@ pub fn open_utf8_at(
     encoding: TextEncoding,
     start: u64,
 ) -> Result<Box<dyn Read + Send>> {
+    let f = BufReader::with_capacity(READ_BUFFER, open_at(path, start)?);
+    decoded_from(path, encoding, f)
+}
+
+/// The file opened at byte `at`.
+fn open_at(path: &Path, at: u64) -> Result<File> {
     use std::io::{Seek, SeekFrom};
     let mut f = File::open(path).map_err(io_err(path))?;
-    f.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
-    let f = BufReader::with_capacity(READ_BUFFER, f);
+    f.seek(SeekFrom::Start(at)).map_err(io_err(path))?;
+    Ok(f)
+}
+
+/// `r`, a reader from a line start inside a file, as UTF-8: UTF-8 passed through,
+/// Windows-1252 decoded (any byte is a character boundary in a single-byte encoding).
+fn decoded_from<R: Read + Send + 'static>(
+    path: &Path,
+    encoding: TextEncoding,
+    r: R,
+) -> Result<Box<dyn Read + Send>> {
     Ok(match encoding {
-        TextEncoding::Utf8 => Box::new(f),
+        TextEncoding::Utf8 => Box::new(r),
         TextEncoding::Windows1252 => Box::new(
             encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .encoding(Some(encoding_rs::WINDOWS_1252))
                 .bom_sniffing(false)
-                .build(f),
+                .build(r),
         ),
         other => {
             return Err(IngestError::CsvHeader {
@@ -467,24 +482,7 @@ pub fn open_utf8_after(
     encoding: TextEncoding,
     end: u64,
 ) -> Result<Box<dyn Read + Send>> {
-    use std::io::{Seek, SeekFrom};
-    let mut f = File::open(path).map_err(io_err(path))?;
-    f.seek(SeekFrom::Start(end)).map_err(io_err(path))?;
-    Ok(match encoding {
-        TextEncoding::Utf8 => Box::new(f),
-        TextEncoding::Windows1252 => Box::new(
-            encoding_rs_io::DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding_rs::WINDOWS_1252))
-                .bom_sniffing(false)
-                .build(f),
-        ),
-        other => {
-            return Err(IngestError::CsvHeader {
-                path: path.to_path_buf(),
-                reason: format!("{} is read from the start only", other.name()),
-            })
-        }
-    })
+    decoded_from(path, encoding, open_at(path, end)?)
 }
 
 /// The UTF-8 length of each byte decoded as Windows-1252 (1 below 0x80).
@@ -661,17 +659,18 @@ mod tests {
                 TextEncoding::Utf16Le,
             ),
         ];
+        // Detected as `want` for `choice`, and read back as the text.
+        let reads_as = |p: &Path, choice: EncodingChoice, want: TextEncoding, label: &str| {
+            let enc = detect(p, choice).unwrap();
+            assert_eq!(enc, want, "{label}");
+            let mut out = String::new();
+            open_utf8(p, enc).unwrap().read_to_string(&mut out).unwrap();
+            assert_eq!(out, text, "{label}");
+        };
         for (name, bytes, want) in cases {
             let p = dir.path().join(name);
             std::fs::write(&p, &bytes).unwrap();
-            let enc = detect(&p, EncodingChoice::Auto).unwrap();
-            assert_eq!(enc, want, "{name}");
-            let mut out = String::new();
-            open_utf8(&p, enc)
-                .unwrap()
-                .read_to_string(&mut out)
-                .unwrap();
-            assert_eq!(out, text, "{name}");
+            reads_as(&p, EncodingChoice::Auto, want, name);
         }
         // A character split across the 1 MiB blocks is still UTF-8; one stray byte is not.
         let mut big = vec![b'a'; (1 << 20) - 1];
@@ -706,14 +705,7 @@ mod tests {
                 EncodingChoice::Latin1,
                 EncodingChoice::Utf16,
             ] {
-                let enc = detect(&p, choice).unwrap();
-                assert_eq!(enc, want, "{choice:?}");
-                let mut out = String::new();
-                open_utf8(&p, enc)
-                    .unwrap()
-                    .read_to_string(&mut out)
-                    .unwrap();
-                assert_eq!(out, text, "{choice:?}");
+                reads_as(&p, choice, want, &format!("{choice:?}"));
             }
         }
         assert_eq!(

@@ -115,6 +115,26 @@ fn ranges_parse_exactly_like_one_pass() {
     }
 }
 
+/// An `id;area;note` file of 9 MiB: every `period`th line a quoted note over two lines
+/// (area `quoted`), then one without a stratum, a ragged one every fifth time, the others
+/// in `area` with a note of up to `pad` bytes.
+fn nine_mib(quoted: &str, area: &str, period: usize, pad: usize) -> String {
+    let mut t = String::from("id;area;note\n");
+    let mut i = 0;
+    while t.len() < 9 << 20 {
+        let line = match i % period {
+            0 => format!("K{i};{quoted};\"two\nlines\""),
+            1 => format!("K{i};;no stratum"),
+            2 if i % 5 == 0 => format!("K{i};ragged"),
+            _ => format!("K{i};{area};{}", "x".repeat(i % pad)),
+        };
+        t.push_str(&line);
+        t.push('\n');
+        i += 1;
+    }
+    t
+}
+
 /// A UTF-8 file of several MiB without a byte-order mark: detecting its encoding counts its
 /// line feeds per 1 MiB block, and its ranges take their line numbers from that index
 /// instead of reading the file again. The rows, lines and quarantine are those of one
@@ -122,19 +142,7 @@ fn ranges_parse_exactly_like_one_pass() {
 #[test]
 fn ranges_numbered_from_the_line_feed_index_as_by_counting() {
     let dir = tempfile::tempdir().unwrap();
-    let mut t = String::from("id;area;note\n");
-    let mut i = 0;
-    while t.len() < 9 << 20 {
-        let line = match i % 7 {
-            0 => format!("K{i};äldre;\"two\nlines\""),
-            1 => format!("K{i};;no stratum"),
-            2 if i % 5 == 0 => format!("K{i};ragged"),
-            _ => format!("K{i};barn;{}", "x".repeat(i % 97)),
-        };
-        t.push_str(&line);
-        t.push('\n');
-        i += 1;
-    }
+    let t = nine_mib("äldre", "barn", 7, 97);
     let path = dir.path().join("big.csv");
     std::fs::write(&path, &t).unwrap();
     let read_with = |encoding: urval_ingest::EncodingChoice, chunk: u64| {
@@ -178,20 +186,7 @@ fn ranges_numbered_from_the_line_feed_index_as_by_counting() {
 fn an_ascii_prefix_is_settled_by_the_scan_as_by_the_whole_file() {
     use urval_ingest::{EncodingChoice, TextEncoding};
     let dir = tempfile::tempdir().unwrap();
-    let mut base = String::from("id;area;note\n");
-    let mut i = 0;
-    while base.len() < 9 << 20 {
-        let line = match i % 11 {
-            0 => format!("K{i};barn;\"two\nlines\""),
-            1 => format!("K{i};;no stratum"),
-            2 if i % 5 == 0 => format!("K{i};ragged"),
-            _ => format!("K{i};aldre;{}", "x".repeat(i % 53)),
-        };
-        base.push_str(&line);
-        base.push('\n');
-        i += 1;
-    }
-    let base = base.into_bytes();
+    let base = nine_mib("barn", "aldre", 11, 53).into_bytes();
     // The first byte of a line at or after `at`.
     let line_at = |at: usize| at + base[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
     let with = |edits: &[(usize, &[u8])]| {
