@@ -485,17 +485,6 @@ pub fn open_utf8_after(
     decoded_from(path, encoding, open_at(path, end)?)
 }
 
-/// The UTF-8 length of each byte decoded as Windows-1252 (1 below 0x80).
-pub fn windows1252_utf8_lengths() -> [u8; 256] {
-    let mut t = [1u8; 256];
-    for (b, slot) in t.iter_mut().enumerate().skip(0x80) {
-        let byte = [b as u8];
-        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
-        *slot = u8::try_from(text.len()).unwrap_or(3);
-    }
-    t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

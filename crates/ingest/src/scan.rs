@@ -1370,16 +1370,16 @@ impl RangeLines {
 /// into this thread's buffer (one read of its bytes, where checking or counting the file
 /// first and parsing it read them twice), count its line feeds and publish them, set its
 /// line offset and stop, and tell whether it is valid UTF-8 (a Windows-1252 range is
-/// decoded to UTF-8 here, its stop counted in decoded bytes). A file whose encoding is still pending ([`crate::encoding::Pending`])
-/// stays UTF-8 for an ASCII range (which reads the same in either encoding); a range that
-/// is not ASCII settles it first, and when that says Windows-1252 the range is read
-/// decoded, as before (`None`, `encoding` changed, `stop` in decoded bytes).
+/// decoded to UTF-8 here, its stop counted in decoded bytes). A file whose encoding is
+/// still pending ([`crate::encoding::Pending`]) stays UTF-8 for an ASCII range (which reads
+/// the same in either encoding); a range that is not ASCII settles it first (`encoding` set
+/// to the answer) and is then read in that encoding.
 fn prefetch_range(
     f: &SourceFile,
     c: &mut CsvChunk,
     encoding: &mut TextEncoding,
     lines: &RangeLines,
-) -> Result<Option<Prefetched>> {
+) -> Result<Prefetched> {
     let read = read_range(&f.path, c.start, c.end);
     let (buf, len, lf, ascii) = match read {
         Ok(r) => r,
@@ -1397,17 +1397,22 @@ fn prefetch_range(
         });
     };
     c.line_offset = offset;
+    // A range that is not ASCII in a file whose encoding is pending settles it first.
+    let pending = f.pending.as_ref().filter(|_| !ascii);
+    if let Some(p) = pending {
+        *encoding = p.settle(&f.path);
+    }
     if *encoding == TextEncoding::Windows1252 {
         let (text, n) = decode_windows1252(&buf[..len]);
         keep_range_buffer(buf);
         c.stop = n as u64;
         let quote = memchr::memchr(b'"', &text[..n]);
-        return Ok(Some(Prefetched {
+        return Ok(Prefetched {
             buf: text,
             len: n,
             quote,
             valid: true,
-        }));
+        });
     }
     let mut buf = buf;
     let mut len = len;
@@ -1416,32 +1421,15 @@ fn prefetch_range(
         len -= 3;
     }
     c.stop = len as u64;
-    let valid = if ascii {
-        true
-    } else if let Some(p) = &f.pending {
-        match p.settle(&f.path) {
-            TextEncoding::Utf8 => true,
-            other => {
-                let lengths = crate::encoding::windows1252_utf8_lengths();
-                c.stop = buf[..len]
-                    .iter()
-                    .map(|&b| u64::from(lengths[b as usize]))
-                    .sum();
-                *encoding = other;
-                keep_range_buffer(buf);
-                return Ok(None);
-            }
-        }
-    } else {
-        simdutf8::basic::from_utf8(&buf[..len]).is_ok()
-    };
+    // A pending file settled as UTF-8 is valid UTF-8 throughout (the whole-file check).
+    let valid = ascii || pending.is_some() || simdutf8::basic::from_utf8(&buf[..len]).is_ok();
     let quote = memchr::memchr(b'"', &buf[..len]);
-    Ok(Some(Prefetched {
+    Ok(Prefetched {
         buf,
         len,
         quote,
         valid,
-    }))
+    })
 }
 
 /// A Windows-1252 range decoded to UTF-8 (`encoding_rs`, as the reader of the file does) in
@@ -1497,14 +1485,6 @@ fn read_range(path: &Path, start: u64, end: u64) -> Result<(Vec<u8>, usize, u64,
     Ok((buf, len, lf, ascii))
 }
 
-/// What [`prepare_chunks`] learns of a range.
-enum Measured {
-    /// Its line feeds and the bytes its reader outputs (counted by reading it).
-    Counted(u64, u64),
-    /// Its line offset and stop, from the file's [`crate::encoding::LineFeedIndex`].
-    Indexed(u64, u64),
-}
-
 /// Line feeds in `[0, at)` of a file with a line-feed index: the whole blocks from the
 /// index, the part of a block before `at` read (at most one block).
 fn line_feeds_before(
@@ -1547,104 +1527,42 @@ fn usable_indexes(extract: &Extract) -> Vec<Option<&crate::encoding::LineFeedInd
         .collect()
 }
 
-/// For every range of a split CSV file, its line offset (line feeds before its start) and
-/// stop (the bytes its reader outputs): from the file's line-feed index when detecting its
-/// encoding made one and the file kept its size, else by counting each range's line feeds
-/// and output bytes in parallel. The last range's own counts are never needed. Files with
-/// `by_worker` set are left to the workers ([`prefetch_range`]).
+/// For every range of a split CSV file with a usable line-feed index ([`usable_indexes`]),
+/// its line offset (line feeds before its start) and stop (the bytes its reader outputs:
+/// its raw bytes), from the index. The other split files' ranges are counted by the
+/// workers that read them ([`prefetch_range`]).
 fn prepare_chunks(
     extract: &Extract,
     units: &mut [Unit],
     indexed: &[Option<&crate::encoding::LineFeedIndex>],
-    by_worker: &[bool],
 ) -> Result<()> {
-    let lengths = crate::encoding::windows1252_utf8_lengths();
-    let measured: Vec<Option<Measured>> = units
+    let offsets: Vec<Option<u64>> = units
         .par_iter()
-        .map(|u| -> Result<Option<Measured>> {
+        .map(|u| -> Result<Option<u64>> {
             let Unit::Csv {
                 file,
-                encoding,
                 chunk: Some(c),
                 ..
             } = u
             else {
                 return Ok(None);
             };
-            if by_worker[*file] {
+            let Some(index) = indexed[*file] else {
                 return Ok(None);
-            }
+            };
             let path = extract.files[*file].path.as_path();
-            if let Some(index) = indexed[*file] {
-                let lf = line_feeds_before(path, index, c.start)?.ok_or_else(|| {
-                    IngestError::CsvHeader {
-                        path: path.to_path_buf(),
-                        reason: "the file changed while it was read: read it again".to_string(),
-                    }
-                })?;
-                return Ok(Some(Measured::Indexed(lf, c.end - c.start)));
-            }
-            // The last range's own counts are never read (it runs to the end of the file,
-            // and no range comes after it): its bytes are not read twice.
-            if c.last {
-                return Ok(Some(Measured::Counted(0, 0)));
-            }
-            use std::io::{Read, Seek, SeekFrom};
-            let io = cannot_read(path);
-            let mut f = open(path)?;
-            f.seek(SeekFrom::Start(c.start)).map_err(io)?;
-            let mut left = c.end - c.start;
-            let mut buf = vec![0u8; 1 << 20];
-            let (mut lf, mut out) = (0u64, 0u64);
-            let mut first = c.start == 0;
-            while left > 0 {
-                let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
-                let n = f.read(&mut buf[..want]).map_err(io)?;
-                if n == 0 {
-                    break;
-                }
-                let mut part = &buf[..n];
-                if first && *encoding == TextEncoding::Utf8 && part.starts_with(b"\xEF\xBB\xBF") {
-                    part = &part[3..];
-                }
-                first = false;
-                // memchr's count is vectorised; `filter(..).count()` compiled to two bytes
-                // per step into 64-bit lanes (9 % of a plain CSV run's cycles).
-                lf += memchr::memchr_iter(b'\n', part).count() as u64;
-                out += match encoding {
-                    TextEncoding::Windows1252 if !part.is_ascii() => part
-                        .iter()
-                        .map(|&b| u64::from(lengths[b as usize]))
-                        .sum::<u64>(),
-                    _ => part.len() as u64,
-                };
-                left -= n as u64;
-            }
-            Ok(Some(Measured::Counted(lf, out)))
+            line_feeds_before(path, index, c.start)?
+                .ok_or_else(|| IngestError::CsvHeader {
+                    path: path.to_path_buf(),
+                    reason: "the file changed while it was read: read it again".to_string(),
+                })
+                .map(Some)
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut lines_before: Vec<u64> = vec![0; extract.files.len()];
-    for (u, m) in units.iter_mut().zip(measured) {
-        if let (
-            Unit::Csv {
-                file,
-                chunk: Some(c),
-                ..
-            },
-            Some(m),
-        ) = (u, m)
-        {
-            match m {
-                Measured::Indexed(line_offset, stop) => {
-                    c.line_offset = line_offset;
-                    c.stop = stop;
-                }
-                Measured::Counted(lf, out) => {
-                    c.line_offset = lines_before[*file];
-                    c.stop = out;
-                    lines_before[*file] += lf;
-                }
-            }
+    for (u, offset) in units.iter_mut().zip(offsets) {
+        if let (Unit::Csv { chunk: Some(c), .. }, Some(line_offset)) = (u, offset) {
+            c.line_offset = line_offset;
+            c.stop = c.end - c.start;
         }
     }
     Ok(())
@@ -1962,14 +1880,12 @@ where
     let needed = spec.columns();
     let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
     let indexed = usable_indexes(extract);
-    // Split UTF-8 files without a usable line-feed index, and split Windows-1252 files:
-    // their ranges are read into memory and counted by the workers ([`prefetch_range`]),
-    // not counted here first.
+    // Split files without a usable line-feed index (UTF-8 without one, Windows-1252):
+    // their ranges are read into memory and counted by the workers ([`prefetch_range`]).
     let mut ranges_of = vec![0usize; extract.files.len()];
     for u in &units {
         if let Unit::Csv {
             file,
-            encoding: TextEncoding::Utf8 | TextEncoding::Windows1252,
             chunk: Some(_),
             ..
         } = u
@@ -1982,7 +1898,7 @@ where
         .zip(&indexed)
         .map(|(&r, ix)| r > 0 && ix.is_none())
         .collect();
-    prepare_chunks(extract, &mut units, &indexed, &by_worker)?;
+    prepare_chunks(extract, &mut units, &indexed)?;
     let lines: Vec<Option<RangeLines>> = by_worker
         .iter()
         .zip(&ranges_of)
@@ -2062,7 +1978,7 @@ where
                 },
                 Some((file, _)),
             ) => match &lines[file] {
-                Some(l) => prefetch_range(&extract.files[file], c, encoding, l),
+                Some(l) => prefetch_range(&extract.files[file], c, encoding, l).map(Some),
                 None => Ok(None),
             },
             _ => Ok(None),
