@@ -333,45 +333,40 @@ pub fn detect_indexed(path: &Path, choice: EncodingChoice, lazy: bool) -> Result
     };
     let mut index = None;
     let mut pending = false;
-    let bom8 = got == 3 && head == *b"\xEF\xBB\xBF";
-    let encoding = match choice {
-        // A byte-order mark overrides the encoding given, as in the WHATWG decode (and as
-        // the reader of the file from its start did already): the whole file, every range
-        // of it, is read by the mark.
-        _ if choice != EncodingChoice::Auto && bom8 => TextEncoding::Utf8,
-        EncodingChoice::Utf8 | EncodingChoice::Windows1252 | EncodingChoice::Latin1
-            if bom16.is_some() =>
-        {
-            bom16.unwrap_or(TextEncoding::Utf16Le)
-        }
-        EncodingChoice::Utf8 => TextEncoding::Utf8,
-        EncodingChoice::Windows1252 | EncodingChoice::Latin1 => TextEncoding::Windows1252,
-        EncodingChoice::Utf16 => bom16.unwrap_or(TextEncoding::Utf16Le),
-        EncodingChoice::Auto => match bom16 {
-            Some(e) => e,
-            None if bom8 => TextEncoding::Utf8,
-            None => {
-                let valid = match utf8_index(path, lazy, true)? {
-                    Utf8Check::Valid(ix) => {
-                        index = Some(ix);
-                        true
-                    }
-                    Utf8Check::AsciiPrefix => {
-                        pending = true;
-                        true
-                    }
-                    Utf8Check::Invalid => false,
-                };
-                // A header written in UTF-8 (with å, ä or ö in it) tells the writer's
-                // encoding: the rows with other bytes are quarantined as not UTF-8, not
-                // the header mangled.
-                if valid || header_is_utf8_text(path)? {
-                    TextEncoding::Utf8
-                } else {
-                    TextEncoding::Windows1252
+    let bom = if got == 3 && head == *b"\xEF\xBB\xBF" {
+        Some(TextEncoding::Utf8)
+    } else {
+        bom16
+    };
+    let encoding = match (bom, choice) {
+        // A byte-order mark decides, whatever encoding was given, as in the WHATWG decode
+        // (and as the reader of the file from its start did already): the whole file,
+        // every range of it, is read by the mark.
+        (Some(e), _) => e,
+        (None, EncodingChoice::Utf8) => TextEncoding::Utf8,
+        (None, EncodingChoice::Windows1252 | EncodingChoice::Latin1) => TextEncoding::Windows1252,
+        (None, EncodingChoice::Utf16) => TextEncoding::Utf16Le,
+        (None, EncodingChoice::Auto) => {
+            let valid = match utf8_index(path, lazy, true)? {
+                Utf8Check::Valid(ix) => {
+                    index = Some(ix);
+                    true
                 }
+                Utf8Check::AsciiPrefix => {
+                    pending = true;
+                    true
+                }
+                Utf8Check::Invalid => false,
+            };
+            // A header written in UTF-8 (with å, ä or ö in it) tells the writer's
+            // encoding: the rows with other bytes are quarantined as not UTF-8, not
+            // the header mangled.
+            if valid || header_is_utf8_text(path)? {
+                TextEncoding::Utf8
+            } else {
+                TextEncoding::Windows1252
             }
-        },
+        }
     };
     Ok(Detection {
         encoding,

@@ -1893,16 +1893,11 @@ where
             ranges_of[*file] += 1;
         }
     }
-    let by_worker: Vec<bool> = ranges_of
+    prepare_chunks(extract, &mut units, &indexed)?;
+    let lines: Vec<Option<RangeLines>> = ranges_of
         .iter()
         .zip(&indexed)
-        .map(|(&r, ix)| r > 0 && ix.is_none())
-        .collect();
-    prepare_chunks(extract, &mut units, &indexed)?;
-    let lines: Vec<Option<RangeLines>> = by_worker
-        .iter()
-        .zip(&ranges_of)
-        .map(|(&w, &r)| w.then(|| RangeLines::new(r)))
+        .map(|(&r, ix)| (r > 0 && ix.is_none()).then(|| RangeLines::new(r)))
         .collect();
     // A unit that is a range counted by the workers: its file and range.
     let counted: Vec<Option<(usize, usize)>> = units
@@ -1912,7 +1907,7 @@ where
                 file,
                 chunk: Some(c),
                 ..
-            } if by_worker[*file] => Some((*file, c.index)),
+            } if lines[*file].is_some() => Some((*file, c.index)),
             _ => None,
         })
         .collect();
@@ -2011,8 +2006,8 @@ where
     }
     // A file still pending had every range read and found ASCII (a range that was not, or
     // a part read without prefetching, settled it): it is UTF-8.
-    for (f, &w) in extract.files.iter().zip(&by_worker) {
-        if let (Some(p), true) = (&f.pending, w) {
+    for (f, l) in extract.files.iter().zip(&lines) {
+        if let (Some(p), Some(_)) = (&f.pending, l) {
             p.settle_utf8();
         }
     }
