@@ -6,16 +6,51 @@ use urval_design::{Burden, BurdenRates};
 
 /// What a command produced: the text for stdout and the exit code.
 pub struct Output {
-    /// Text for stdout (ends with a newline).
+    /// Text for stdout (ends with a newline). Text output is masked as a whole before it is
+    /// printed; JSON ([`Output::json`]) is masked here already, value by value.
     pub text: String,
     /// Exit code: 0 ok, 1 a data finding.
     pub code: u8,
+    /// JSON output only: the same JSON with nothing masked, printed instead of `text` with
+    /// `--show-personal-values`.
+    pub unmasked_json: Option<String>,
 }
 
 impl Output {
     /// A successful result.
     pub fn ok(text: String) -> Self {
-        Output { text, code: 0 }
+        Output {
+            text,
+            code: 0,
+            unmasked_json: None,
+        }
+    }
+
+    /// A text result with an exit code.
+    pub fn with_code(text: String, code: u8) -> Self {
+        Output {
+            text,
+            code,
+            unmasked_json: None,
+        }
+    }
+
+    /// A JSON result (pretty, with a trailing newline): every string in it that holds a
+    /// personnummer masked as a typed value ([`urval_ingest::masked::Masked`]), numbers never
+    /// touched, so the text always parses; the unmasked JSON kept for
+    /// `--show-personal-values`.
+    ///
+    /// # Errors
+    /// The value cannot be serialised as JSON.
+    pub fn json<T: serde::Serialize + ?Sized>(v: &T, code: u8) -> anyhow::Result<Self> {
+        Ok(Output {
+            text: format!(
+                "{}\n",
+                serde_json::to_string_pretty(&urval_ingest::masked::Masked(v))?
+            ),
+            code,
+            unmasked_json: Some(format!("{}\n", serde_json::to_string_pretty(v)?)),
+        })
     }
 }
 
@@ -154,8 +189,6 @@ pub fn json_f64(v: f64) -> serde_json::Value {
         serde_json::Value::Null
     }
 }
-
-pub use urval_ops::files::to_json_text;
 
 /// The margin in points with as many decimals (2 to 9) as it takes to tell it from the
 /// target, so that a margin just above the target never prints as the target: `±3.00014`

@@ -518,3 +518,360 @@ fn personnummer_keys_give_no_way_back() {
         }
     }
 }
+
+/// An extract of personnummer keys in three municipalities, `extra` records more.
+fn pnr_extract(path: &Path, extra: usize) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    let mut text = String::from("id;kommun\n");
+    for i in 0..90 + extra {
+        let key = common::pnr(i);
+        let kommun = ["0180", "1480", "2584"][i % 3].to_string();
+        text.push_str(&format!("{key};{kommun}\n"));
+        rows.push((key, kommun));
+    }
+    std::fs::write(path, text).unwrap();
+    rows
+}
+
+fn plan_of(extract: &Path, out: &Path) {
+    urval()
+        .args([
+            "plan",
+            "--extract",
+            p(extract),
+            "--key",
+            "id",
+            "--strata",
+            "kommun",
+            "--total",
+            "9",
+            "-o",
+            p(out),
+        ])
+        .assert()
+        .success();
+}
+
+fn hex(v: &serde_json::Value) -> u128 {
+    u128::from_str_radix(v.as_str().unwrap(), 16).unwrap()
+}
+
+/// Two plans of extracts one record apart (last night's and tonight's): the difference of
+/// their fingerprints is not the new key's hash (as it was when plan.json held the sums
+/// themselves), because plan.json holds a SHA-256 commitment to each sum.
+#[test]
+fn two_plans_one_record_apart_give_no_key_by_subtraction() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    pnr_extract(&d.join("a.csv"), 0);
+    let rows = pnr_extract(&d.join("b.csv"), 1);
+    plan_of(&d.join("a.csv"), &d.join("a.json"));
+    plan_of(&d.join("b.csv"), &d.join("b.json"));
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("a.json")).unwrap()).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    assert_eq!(a["version"], 2);
+    assert!(a["extract"]["fingerprint_method"]
+        .as_str()
+        .unwrap()
+        .contains("SHA-256"));
+    let (key, kommun) = rows.last().unwrap();
+    let stratum = |v: &serde_json::Value| {
+        v["strata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["values"]["kommun"] == kommun.as_str())
+            .unwrap()["fingerprint"]
+            .clone()
+    };
+    let diff = hex(&stratum(&b)).wrapping_sub(hex(&stratum(&a)));
+    for form in [key.clone(), key.replace('-', ""), key[2..].to_string()] {
+        assert_ne!(diff, xxhash_rust::xxh3::xxh3_128(form.as_bytes()), "{form}");
+    }
+    // Each plan still recognises its own extract and no other.
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&d.join("b.csv")),
+            "--plan",
+            p(&d.join("b.json")),
+        ])
+        .args(["--seed", "7", "-o", p(&d.join("m.csv"))])
+        .assert()
+        .success();
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&d.join("b.csv")),
+            "--plan",
+            p(&d.join("a.json")),
+        ])
+        .args(["--seed", "7", "-o", p(&d.join("m2.csv"))])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "the extract changed since the plan",
+        ));
+}
+
+/// A plan of format 1 (fingerprints that are sums) is still read and checked, with a
+/// warning to plan again.
+#[test]
+fn an_old_plan_is_read_with_a_warning_and_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows = pnr_extract(&d.join("a.csv"), 0);
+    plan_of(&d.join("a.csv"), &d.join("a.json"));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("a.json")).unwrap()).unwrap();
+    // Rewrite it as format 1 wrote it: the XXH3-128 sums themselves.
+    v["version"] = 1.into();
+    let mut lines = Vec::new();
+    for s in v["strata"].as_array_mut().unwrap() {
+        let k = s["values"]["kommun"].as_str().unwrap().to_string();
+        let fp = rows.iter().filter(|r| r.1 == k).fold(0u128, |a, r| {
+            a.wrapping_add(xxhash_rust::xxh3::xxh3_128(r.0.as_bytes()))
+        });
+        s["fingerprint"] = format!("{fp:032x}").into();
+        lines.push(format!("{k}\x1f{fp:032x}\n"));
+    }
+    lines.sort();
+    v["extract"]["fingerprint"] = format!(
+        "{:032x}",
+        xxhash_rust::xxh3::xxh3_128(lines.concat().as_bytes())
+    )
+    .into();
+    std::fs::write(
+        d.join("old.json"),
+        serde_json::to_string_pretty(&v).unwrap(),
+    )
+    .unwrap();
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&d.join("a.csv")),
+            "--plan",
+            p(&d.join("old.json")),
+        ])
+        .args(["--seed", "7", "-o", p(&d.join("m.csv"))])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("plan format 1"));
+    // One key replaced, N the same: the old fingerprints still catch it.
+    let text = std::fs::read_to_string(d.join("a.csv")).unwrap();
+    let changed = text.replacen(&rows[0].0, &common::pnr(500), 1);
+    std::fs::write(d.join("b.csv"), changed).unwrap();
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&d.join("b.csv")),
+            "--plan",
+            p(&d.join("old.json")),
+        ])
+        .args(["--seed", "7", "-o", p(&d.join("m2.csv"))])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("same N = 30 but other keys"));
+}
+
+/// A strata column where some values are personnummer (typed into the wrong column) is
+/// refused with the count and the way out; the check it names quarantines exactly those
+/// rows and plan.json then holds none of them.
+#[test]
+fn personnummer_in_a_strata_column_are_refused_and_can_be_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = String::from("id;grp\n");
+    let mut numbers = Vec::new();
+    for i in 0..120 {
+        let grp = if i < 30 {
+            let n = common::pnr(700 + i);
+            numbers.push(n.clone());
+            n
+        } else {
+            format!("g{}", i % 36)
+        };
+        text.push_str(&format!("K{i:04};{grp}\n"));
+    }
+    std::fs::write(d.join("x.csv"), text).unwrap();
+    let (x, plan) = (d.join("x.csv"), d.join("plan.json"));
+    let base = [
+        "plan",
+        "--extract",
+        p(&x),
+        "--key",
+        "id",
+        "--strata",
+        "grp",
+        "--total",
+        "6",
+        "-o",
+        p(&plan),
+    ];
+    let out = urval().args(base).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--strata \"grp\": 30 of its 66 values are personal identity numbers")
+            && err.contains("--check 'NOT IS_PERSONNUMMER(\"grp\")'"),
+        "{err}"
+    );
+    assert!(!d.join("plan.json").exists());
+    let out = urval()
+        .args(base)
+        .args([
+            "--check",
+            "NOT IS_PERSONNUMMER(\"grp\")",
+            "--max-quarantine",
+            "100%",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("quarantined 30"), "{stdout}");
+    let plan = std::fs::read_to_string(d.join("plan.json")).unwrap();
+    let mut outputs = plan.clone();
+    for f in std::fs::read_dir(d).unwrap() {
+        let f = f.unwrap().path();
+        if f.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("quarantine")
+        {
+            outputs.push_str(&std::fs::read_to_string(&f).unwrap());
+        }
+    }
+    outputs.push_str(&stdout);
+    outputs.push_str(&String::from_utf8_lossy(&out.stderr));
+    for form in common::forms(&numbers) {
+        assert!(!outputs.contains(&form), "{form} in an output");
+    }
+}
+
+/// JSON on stdout is masked value by value: a stratum name holding a personnummer in any
+/// written form is masked, the numbers are the unmasked run's, and the text parses.
+#[test]
+fn json_on_stdout_is_masked_by_value_and_numbers_are_never_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = common::pnr(3);
+    let forms = [
+        n.clone(),
+        n.replace('-', "\u{2013}"),
+        n.replace('-', " "),
+        format!("K{}", n.replace('-', "")),
+        format!("{n}-1"),
+    ];
+    let mut t = String::from("stratum,population,proportion,cost\n");
+    for (i, f) in forms.iter().enumerate() {
+        t.push_str(&format!("\"{f}\",{},0.3,1.{i}\n", 1000 + 137 * i));
+    }
+    std::fs::write(d.join("s.csv"), t).unwrap();
+    let strata = d.join("s.csv");
+    let args = [
+        "allocate",
+        "--strata",
+        p(&strata),
+        "--method",
+        "optimal",
+        "--format",
+        "json",
+        "--total",
+        "85",
+        "--min",
+        "10",
+        "--max",
+        "100",
+    ];
+    let masked = urval().args(args).output().unwrap();
+    let shown = urval()
+        .args(args)
+        .arg("--show-personal-values")
+        .output()
+        .unwrap();
+    let mv: serde_json::Value = serde_json::from_slice(&masked.stdout).unwrap();
+    let sv: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let text = String::from_utf8_lossy(&masked.stdout);
+    assert!(!text.contains(&n[..8]), "{n} in {text}");
+    for (m, s) in mv["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(sv["strata"].as_array().unwrap())
+    {
+        assert!(m["stratum"].as_str().unwrap().contains("<personal>"), "{m}");
+        assert_eq!(m["weight"], s["weight"]);
+        assert_eq!(m["n"], s["n"]);
+    }
+    assert!(String::from_utf8_lossy(&shown.stdout).contains(&n));
+}
+
+/// A two-stage search that would run for hours (tolerable and expected rates close) stops
+/// with a clear message instead of hanging; `plan --stages 2` uses the same search.
+#[test]
+fn a_two_stage_search_too_large_is_refused_not_run_for_hours() {
+    for args in [
+        vec![
+            "size",
+            "--tolerable-rate",
+            "0.1",
+            "--expected-rate",
+            "0.08",
+            "--stages",
+            "2",
+        ],
+        vec![
+            "size",
+            "--tolerable-rate",
+            "0.1",
+            "--expected-rate",
+            "0.09",
+            "--stages",
+            "2",
+        ],
+        vec![
+            "size",
+            "--tolerable-rate",
+            "0.1",
+            "--expected-rate",
+            "0.099",
+            "--stages",
+            "2",
+            "--population",
+            "1000000000",
+        ],
+    ] {
+        urval()
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(300))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "the search for a two-stage plan is too large here",
+            ));
+    }
+    // An ordinary staged plan is still found.
+    urval()
+        .args([
+            "size",
+            "--tolerable-rate",
+            "0.1",
+            "--expected-rate",
+            "0.01",
+            "--stages",
+            "2",
+        ])
+        .assert()
+        .success();
+}

@@ -123,6 +123,9 @@ pub(crate) enum Func {
     Upper,
     Trim,
     Length,
+    /// Whether a value is a valid personnummer or samordningsnummer
+    /// ([`crate::personal::check_personnummer`]).
+    IsPersonnummer,
 }
 
 /// The deepest an expression may nest (parentheses, NOT, unary minus, function calls, and
@@ -743,6 +746,16 @@ impl BoundFilter<'_> {
                     Val::Float(v) => Val::Float(v.abs()),
                     Val::Null => Val::Null,
                     other => return Err(format!("ABS needs a number, got {}", kind(other))),
+                })
+            }
+            Func::IsPersonnummer => {
+                return Ok(match self.eval(&args[0], row)? {
+                    Val::Null => Val::Null,
+                    Val::Str(s) => Val::Bool(crate::personal::check_personnummer(&s).is_ok()),
+                    Val::Int(v) => {
+                        Val::Bool(crate::personal::check_personnummer(&v.to_string()).is_ok())
+                    }
+                    _ => Val::Bool(false),
                 })
             }
             Func::Lower | Func::Upper | Func::Trim | Func::Length => {

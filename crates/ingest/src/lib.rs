@@ -33,6 +33,7 @@ mod error;
 pub mod excel;
 pub mod explain;
 mod filter;
+pub mod masked;
 pub mod personal;
 mod scan;
 mod source;

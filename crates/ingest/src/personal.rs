@@ -99,45 +99,110 @@ pub fn check_personnummer(s: &str) -> Result<(), PnrProblem> {
     Ok(())
 }
 
-/// The last line of defence: `text` with every token that is a valid personnummer or
-/// samordningsnummer ([`check_personnummer`]: 10 or 12 digits, an optional `-`/`+` before
-/// the last four, a real date, a valid check digit) replaced by
-/// [`crate::PERSONAL_MASK`]. A token is a run of digits, `-` and `+` between characters that
-/// are neither letters nor digits, so a run of digits inside a checksum or a word is left
-/// alone. Used on every message, log line, quarantine reason and report.
-pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+/// The characters that may stand between the date part and the last four digits of a
+/// personnummer as people and systems write it: `-`, `+`, a space, a no-break space, the
+/// Unicode hyphens and dashes (U+2010, U+2011, U+2012, U+2013 en dash, U+2014 em dash) and
+/// the minus sign (U+2212). Returns the separator's length in bytes at the start of `b`.
+fn separator_len(b: &[u8]) -> Option<usize> {
+    match b {
+        [b'-' | b'+' | b' ', ..] => Some(1),
+        [0xC2, 0xA0, ..] => Some(2),
+        [0xE2, 0x80, 0x90..=0x94 | 0xAF, ..] | [0xE2, 0x88, 0x92, ..] => Some(3),
+        _ => None,
+    }
+}
+
+/// Where the next personnummer or samordningsnummer of `b` at or after `from` stands: the
+/// byte range of its digits (date part, separator, last four), or `None`.
+///
+/// A candidate is a run of 10 or 12 digits, or of 6 or 8 digits, one separator
+/// ([`separator_len`]) and 4 digits, that [`check_personnummer`] accepts. It is never part
+/// of a larger number: a run of more digits, digits after a decimal point (`13182.1234567890`)
+/// or before one (`8112189876.5`) are left alone. A letter right before or after (`K193102020017`,
+/// `19811218-9876a`) is allowed for the 12-digit (8-digit date) forms only, so that a run of
+/// ten digits inside a hexadecimal checksum is not taken for one. What follows the last four
+/// digits may be anything but a digit or a letter (`19300101-0002-1` is masked up to `-1`).
+fn next_personnummer(text: &str, from: usize) -> Option<(usize, usize)> {
     let b = text.as_bytes();
-    let is_part = |c: u8| c.is_ascii_digit() || c == b'-' || c == b'+';
-    let mut out: Option<String> = None;
-    let mut last = 0;
-    let mut i = 0;
+    let digits_from = |i: usize| b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = from;
     while i < b.len() {
-        if !b[i].is_ascii_digit() {
+        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_digit()) {
             i += 1;
             continue;
         }
-        // A run of digits, '-' and '+' that starts at a digit.
         let start = i;
-        let mut end = i;
-        while end < b.len() && is_part(b[end]) {
-            end += 1;
+        let run = digits_from(start);
+        i = start + run;
+        // Digits after a decimal point belong to a number.
+        if start >= 2 && b[start - 1] == b'.' && b[start - 2].is_ascii_digit() {
+            continue;
         }
-        let mut stop = end;
-        while stop > start && !b[stop - 1].is_ascii_digit() {
-            stop -= 1;
+        let glued_before = start > 0 && b[start - 1].is_ascii_alphabetic();
+        // (end, digits of the date part, whether a separator stands before the last four)
+        let (end, date_len, separated) = match run {
+            10 | 12 => (start + run, run - 4, false),
+            6 | 8 => {
+                let Some(sep) = separator_len(&b[start + run..]) else {
+                    continue;
+                };
+                let tail = start + run + sep;
+                if tail >= b.len() || digits_from(tail) != 4 {
+                    continue;
+                }
+                (tail + 4, run, true)
+            }
+            _ => continue,
+        };
+        let after = &b[end..];
+        // Digits before a decimal point belong to a number too.
+        if matches!(after, [b'.', d, ..] if d.is_ascii_digit()) {
+            continue;
         }
-        let bounded = (start == 0 || !b[start - 1].is_ascii_alphanumeric())
-            && (end == b.len() || !b[end].is_ascii_alphanumeric());
-        if bounded
-            && (10..=13).contains(&(stop - start))
-            && check_personnummer(&text[start..stop]).is_ok()
-        {
-            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            o.push_str(&text[last..start]);
-            o.push_str(crate::PERSONAL_MASK);
-            last = stop;
+        let glued_after = after.first().is_some_and(u8::is_ascii_alphabetic);
+        if (glued_before || glued_after) && date_len != 8 {
+            continue;
         }
-        i = end.max(i + 1);
+        let candidate: String = if separated {
+            // Date part, separator, last four: checked as `date-NNNN` (`+` kept).
+            let plus = b[start + run] == b'+';
+            format!(
+                "{}{}{}",
+                &text[start..start + run],
+                if plus { '+' } else { '-' },
+                &text[end - 4..end]
+            )
+        } else {
+            text[start..end].to_string()
+        };
+        if check_personnummer(&candidate).is_ok() {
+            return Some((start, end));
+        }
+    }
+    None
+}
+
+/// Whether `text` holds a personnummer or samordningsnummer as [`redact`] finds them.
+pub fn contains_personnummer(text: &str) -> bool {
+    next_personnummer(text, 0).is_some()
+}
+
+/// The last line of defence: `text` with every personnummer or samordningsnummer in it
+/// ([`check_personnummer`]: a real date, a valid check digit) replaced by
+/// [`crate::PERSONAL_MASK`], in the forms people write them: 10 or 12 digits, or the date
+/// part and the last four with `-`, `+`, a space or a dash between, a letter glued before
+/// or after the 12-digit form (see `next_personnummer` for what is never taken for one:
+/// a longer run of digits, the digits of a decimal number). Used on every message, log line,
+/// quarantine reason and report, and on each string value of JSON outputs
+/// ([`crate::masked`]); never on serialised numbers.
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    while let Some((start, end)) = next_personnummer(text, last) {
+        let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        o.push_str(&text[last..start]);
+        o.push_str(crate::PERSONAL_MASK);
+        last = end;
     }
     match out {
         None => std::borrow::Cow::Borrowed(text),
@@ -211,6 +276,24 @@ mod tests {
             ("hash bde9ae0763229511218987ae", None),
             ("äldre 811218-9876", Some("äldre <personal>")),
             ("", None),
+            // Dashes, spaces and suffixes people and systems write.
+            ("19811218\u{2013}9876", Some("<personal>")),
+            ("19811218\u{2014}9876", Some("<personal>")),
+            ("811218 9876 ok", Some("<personal> ok")),
+            ("19811218\u{a0}9876", Some("<personal>")),
+            ("19811218-9876-1", Some("<personal>-1")),
+            ("K198112189876", Some("K<personal>")),
+            ("198112189876a", Some("<personal>a")),
+            ("(19811218-9876)", Some("(<personal>)")),
+            // Never a number's digits.
+            ("\"weight\": 13182.8112189876,", None),
+            ("8112189876.5", None),
+            ("1.198112189876e3", None),
+            ("18112189876", None),
+            ("81121898760", None),
+            // Ten digits glued to letters: a hexadecimal checksum, not a personnummer.
+            ("ab8112189876cd", None),
+            ("x8112189876", None),
         ] {
             let got = redact(text);
             match want {

@@ -25,7 +25,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 /// The functions the evaluator knows, for messages.
 pub(crate) const KNOWN_FUNCTIONS: &str =
-    "ADD_MONTHS, YEAR, MONTH, DAY, COALESCE, NULLIF, ABS, LOWER, UPPER, TRIM, LENGTH";
+    "ADD_MONTHS, YEAR, MONTH, DAY, COALESCE, NULLIF, ABS, LOWER, UPPER, TRIM, LENGTH, IS_PERSONNUMMER";
 
 /// Words that are never a column when unquoted (sqlparser reads a lone `NOT` as a name).
 const RESERVED: &[&str] = &[
@@ -451,6 +451,7 @@ impl Lower {
             "upper" => (Func::Upper, 1, Some(1)),
             "trim" => (Func::Trim, 1, Some(1)),
             "length" | "char_length" | "character_length" => (Func::Length, 1, Some(1)),
+            "is_personnummer" => (Func::IsPersonnummer, 1, Some(1)),
             _ => {
                 return Err(format!(
                     "unknown function {name}{} (known: {KNOWN_FUNCTIONS})",

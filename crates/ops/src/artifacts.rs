@@ -1,13 +1,14 @@
 //! The artifacts, one definition each: plan.json ([`PlanFile`]) and the draw sidecar
 //! ([`DrawSidecar`]).
 //!
-//! plan.json, version 1: what `urval plan` writes and `urval draw`/`urval verify` read.
+//! plan.json, version 2: what `urval plan` writes and `urval draw`/`urval verify` read
+//! (version 1, whose key fingerprints are subtractable sums, is still read, with a warning).
 //!
 //! | field | meaning |
 //! |---|---|
-//! | `version`, `kind` | 1, `"urval-plan"` |
+//! | `version`, `kind` | 2, `"urval-plan"` |
 //! | `created`, `urval_version` | UTC time and the urval version that wrote it |
-//! | `extract` | files (path, format, bytes, row counts), `total_bytes`, `fingerprint` |
+//! | `extract` | files (path, format, bytes, row counts), `total_bytes`, `fingerprint`, `fingerprint_method` |
 //! | `key`, `strata_columns`, `where`, `checks`, `pages_column` | how the extract was read |
 //! | `design` | target (margin or total), confidence, allocation, min, max, proportion, z, the achieved margin |
 //! | `rows_read`, `rows_used`, `rows_excluded`, `rows_quarantined` | rows_read = used + excluded + quarantined |
@@ -17,11 +18,13 @@
 //! | `design.stages`, `strata[].n_stage1` | a staged plan only ([`Stages`]): how stage 1 was sized, its records per stratum, each stage's burden |
 //! | `design.purposes`, `strata[].binding_purpose`, `strata[].purpose_margins` | a plan for several purposes only ([`PurposesPlan`]) |
 //!
-//! The fingerprint of a stratum is the wrapping sum of XXH3-128 of its keys (hex), recorded
-//! only for strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records (empty below:
-//! a small stratum's fingerprint would give its keys away); the extract's is XXH3-128 over
-//! the sorted list of (values, stratum fingerprint, 0 for a small stratum). Both are
-//! independent of row order, file split and format.
+//! The fingerprint of a stratum is a SHA-256 commitment to the wrapping sum of XXH3-128 of
+//! its keys (hex; [`crate::fingerprint`] says why not the sum itself), recorded only for
+//! strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records (empty below: a small
+//! stratum's fingerprint would give its keys away); the extract's is XXH3-128 over the
+//! sorted list of (values, stratum fingerprint, 0 for a small stratum). Both are
+//! independent of row order, file split and format. A version-1 plan's fingerprints are
+//! the sums themselves: still checked, with a warning to plan again.
 
 use crate::bail;
 use crate::error::{Context, Result};
@@ -53,6 +56,22 @@ pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
     version: u32,
     redo: &str,
 ) -> Result<T> {
+    read_versions(path, what, kind, version..=version, redo)
+}
+
+/// [`read_versioned`] for an artifact of which several versions are read (the newest is
+/// the one named in messages).
+///
+/// # Errors
+/// As [`read_versioned`].
+pub(crate) fn read_versions<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    kind: &str,
+    versions: std::ops::RangeInclusive<u32>,
+    redo: &str,
+) -> Result<T> {
+    let version = *versions.end();
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} ({what})", path.display()))?;
     // Only `kind` and `version` are kept from the first pass (the rest is skipped without
@@ -68,7 +87,10 @@ pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
     let head: Head =
         serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))?;
     let (k, v) = (head.kind.as_str(), head.version.as_u64());
-    if k != Some(kind) || v != Some(u64::from(version)) {
+    let known = v
+        .and_then(|v| u32::try_from(v).ok())
+        .is_some_and(|v| versions.contains(&v));
+    if k != Some(kind) || !known {
         bail!(
             "{}: kind {} version {} is not one this urval reads ({kind} version {version}): {redo}",
             path.display(),
@@ -80,7 +102,10 @@ pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
 }
 
 /// The plan format version this build writes and reads.
-pub const PLAN_VERSION: u32 = 1;
+pub const PLAN_VERSION: u32 = 2;
+
+/// The oldest plan format this build still reads (with a warning).
+pub const PLAN_VERSION_OLDEST: u32 = 1;
 
 /// One input file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -607,13 +632,21 @@ impl DrawSidecar {
 impl PlanFile {
     /// Read and check a plan.
     pub fn read(path: &Path) -> Result<PlanFile> {
-        let plan: PlanFile = read_versioned(
+        let plan: PlanFile = read_versions(
             path,
             "a urval plan",
             "urval-plan",
-            PLAN_VERSION,
+            PLAN_VERSION_OLDEST..=PLAN_VERSION,
             "plan again with this urval",
         )?;
+        if plan.version < PLAN_VERSION {
+            tracing::warn!(
+                "{} is plan format {}: its key fingerprints are sums of key hashes, so two such plans can give a key away by subtraction; plan again with this urval (format {PLAN_VERSION}) before sharing it",
+                path.display(),
+                plan.version
+            );
+        }
+
         for s in &plan.strata {
             if s.n > s.population {
                 bail!(

@@ -439,7 +439,9 @@ pub fn draw_bounded(
             );
         }
         // An empty fingerprint: a stratum too small to record one (plan::MIN_FINGERPRINT_N).
-        if !ps.fingerprint.is_empty() && hex128(fps[s]) != ps.fingerprint {
+        if !ps.fingerprint.is_empty()
+            && hex128(crate::fingerprint::commit(plan.version, fps[s])) != ps.fingerprint
+        {
             bail!(
                 "the extract changed since the plan: stratum {} has the same N = {} but other keys",
                 describe(&ps.values, &plan.strata_columns),

@@ -571,6 +571,34 @@ impl Cell {
     }
 }
 
+/// Group values that are personnummer (typed into a grouping column by mistake) masked in
+/// every row as [`urval_ingest::PERSONAL_MASK`], with a warning per column naming how many
+/// values were: an indicator table leaves the analyst's machine, and a group of one person
+/// named by number would identify them.
+fn mask_personal_groups(rows: &mut [Row], by: &[String]) {
+    for (j, col) in by.iter().enumerate() {
+        let mut masked: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for r in rows.iter_mut() {
+            if let Some(v) = r.group.as_mut().and_then(|g| g.get_mut(j)) {
+                if urval_ingest::personal::contains_personnummer(v) {
+                    masked.insert(std::mem::replace(
+                        v,
+                        urval_ingest::PERSONAL_MASK.to_string(),
+                    ));
+                }
+            }
+        }
+        if !masked.is_empty() {
+            tracing::warn!(
+                "--by {col:?}: {} of its values are personal identity numbers: shown as {} in every output (correct those rows, or leave them out with --check 'NOT IS_PERSONNUMMER(\"{}\")')",
+                masked.len(),
+                urval_ingest::PERSONAL_MASK,
+                col.replace('"', "\"\"")
+            );
+        }
+    }
+}
+
 /// One output row.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -1371,7 +1399,7 @@ pub(crate) fn indicators_keyed(
         extract,
         &inputs,
     )?;
-    let c = compute(
+    let mut c = compute(
         args,
         extract,
         &spec,
@@ -1380,6 +1408,7 @@ pub(crate) fn indicators_keyed(
         pseudo.as_ref(),
         progress,
     )?;
+    mask_personal_groups(&mut c.rows, &by);
     crate::files::check_quarantine(
         args.max_quarantine,
         &args.output,

@@ -110,6 +110,7 @@ pub mod artifacts;
 pub mod draw;
 mod error;
 pub mod files;
+pub mod fingerprint;
 pub mod generate;
 pub mod indicators;
 pub mod manifest;

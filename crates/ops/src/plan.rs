@@ -23,10 +23,10 @@ use urval_design::{
 use urval_ingest::strata::StrataMapper;
 use urval_ingest::{scan, Extract, Filter, ScanOutput, ScanSpec};
 
-/// The smallest stratum whose key fingerprint plan.json records. A fingerprint is the
-/// wrapping sum of unseeded XXH3-128 hashes of the stratum's keys, and plan.json is shared:
-/// for N_h = 1 it is the hash of one key, found by trying every personnummer (about 4·10⁸
-/// a century, a minute's work); for N_h = 2 a meet-in-the-middle table of 4·10⁸ hashes
+/// The smallest stratum whose key fingerprint plan.json records. A fingerprint is a
+/// SHA-256 commitment to the wrapping sum of unseeded XXH3-128 hashes of the stratum's keys
+/// ([`crate::fingerprint`]), and plan.json is shared: for N_h = 1 it is a function of one
+/// key, found by trying every personnummer (about 4·10⁸ a century, a minute's work); for N_h = 2 a meet-in-the-middle table of 4·10⁸ hashes
 /// (6 GB) finds the pair; for N_h = 3 the search is a 3-sum over 4·10⁸ values, about 10¹⁷
 /// steps. From 5 on, a margin of two. Smaller strata record no fingerprint (empty) and are
 /// left out of the extract's; `draw` and `verify` then check their N_h only.
@@ -1161,6 +1161,12 @@ fn refuse_personal_strata<'a>(
                 "--strata {c:?}: {pnr} of its {n} values are personal identity numbers; a stratum per person is no design and plan.json would list them: stratify by a grouping column (municipality, area)"
             );
         }
+        if pnr > 0 {
+            bail!(
+                "--strata {c:?}: {pnr} of its {n} values are personal identity numbers (typed into the wrong column?); plan.json and the reports would list them as stratum values: correct those rows, or quarantine them with --check 'NOT IS_PERSONNUMMER(\"{}\")'",
+                c.replace('"', "\"\"")
+            );
+        }
     }
     Ok(())
 }
@@ -1405,7 +1411,8 @@ pub fn plan(
             None => burden(a.n, &rates),
         };
         // A small stratum's fingerprint would give its keys away (below).
-        let fp = (cs.population >= MIN_FINGERPRINT_N).then_some(cs.fingerprint);
+        let fp = (cs.population >= MIN_FINGERPRINT_N)
+            .then(|| crate::fingerprint::commit(PLAN_VERSION, cs.fingerprint));
         fps.push((values.clone(), fp.unwrap_or(0)));
         strata.push(PlanStratum {
             values: strata_cols
@@ -1472,9 +1479,7 @@ pub fn plan(
                 .collect(),
             total_bytes: extract.total_size(),
             fingerprint: extract_fingerprint(&fps),
-            fingerprint_method:
-                "xxh3-128 over sorted (strata values, wrapping sum of xxh3-128(key); 0 for a stratum under 5 records) per stratum"
-                    .to_string(),
+            fingerprint_method: crate::fingerprint::METHOD.to_string(),
         },
         key: req.key.clone(),
         strata_columns: strata_cols.clone(),

@@ -1140,11 +1140,24 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
     let mut report = build(args)?;
     let dir = args.output.parent().unwrap_or(Path::new(""));
     let (csv_names, xlsx_name) = attachment_names(&args.output);
-    let long = if ext == "json" {
+    let mut long = if ext == "json" {
         Vec::new()
     } else {
         urval_report::tables::long_tables(&report)
     };
+    // Attachments leave the analyst's machine: text cells masked as values (numbers are
+    // cells of their own and never touched).
+    for (_, sheet) in &mut long {
+        for row in &mut sheet.rows {
+            for c in row.iter_mut() {
+                if let urval_report::xlsx::Cell::Text(t) = c {
+                    if let std::borrow::Cow::Owned(m) = urval_ingest::personal::redact(t) {
+                        *t = m;
+                    }
+                }
+            }
+        }
+    }
     for (table, sheet) in &long {
         let csv = csv_names
             .iter()
@@ -1159,9 +1172,7 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
             }
         }
         .with_context(|| format!("writing {csv}"))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let text = urval_ingest::personal::redact(&text);
-        crate::files::write_atomic(&dir.join(&csv), text.as_bytes())?;
+        crate::files::write_atomic(&dir.join(&csv), &bytes)?;
         report.attachments.push(urval_report::Attachment {
             table: (*table).to_string(),
             csv,
@@ -1183,28 +1194,17 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
                 let _ = std::fs::remove_file(dir.join(n));
             }
         }
-        let sheets: Vec<urval_report::xlsx::Sheet> = long
-            .into_iter()
-            .map(|(_, mut sheet)| {
-                for row in &mut sheet.rows {
-                    for c in row.iter_mut() {
-                        if let urval_report::xlsx::Cell::Text(t) = c {
-                            *t = urval_ingest::personal::redact(t).into_owned();
-                        }
-                    }
-                }
-                sheet
-            })
-            .collect();
+        let sheets: Vec<urval_report::xlsx::Sheet> =
+            long.into_iter().map(|(_, sheet)| sheet).collect();
         let bytes = urval_report::xlsx::workbook_of(&sheets)
             .map_err(|e| crate::error::OpsError::Input(e.to_string()))?;
         crate::files::write_atomic(&dir.join(&xlsx_name), &bytes)?;
     }
     // Reports leave the analyst's machine: anything that looks like a personnummer in a
-    // label or a value is masked (JSON is the model as it is, for machines).
+    // label or a value is masked (in JSON value by value, so numbers are never touched).
     let text = match ext.as_str() {
         "md" => urval_ingest::personal::redact(&render_markdown(&report)).into_owned(),
-        "json" => crate::files::to_json_text(&report)?,
+        "json" => crate::files::to_json_text(&urval_ingest::masked::Masked(&report))?,
         _ => urval_ingest::personal::redact(&render_html(&report)).into_owned(),
     };
     crate::files::write_atomic(&args.output, text.as_bytes())?;

@@ -2,8 +2,7 @@
 //! (`stratum,population[,proportion][,cost]`, `,` or `;` separated).
 
 use crate::format::{
-    burden_line, json_f64, pct, pct2, rates_line, thousands, to_json_text, BurdenArgs, Format,
-    Output,
+    burden_line, json_f64, pct, pct2, rates_line, thousands, BurdenArgs, Format, Output,
 };
 use anyhow::{bail, Result};
 use clap::{ArgGroup, Args, ValueEnum};
@@ -173,10 +172,7 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
                 "burden": cmp.requested_burden,
             });
         }
-        return Ok(Output {
-            text: to_json_text(&v)?,
-            code: u8::from(a.margin_met == Some(false)),
-        });
+        return Output::json(&v, u8::from(a.margin_met == Some(false)));
     }
 
     let mut t = String::new();
@@ -294,8 +290,5 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     if let Some(cmp) = requested {
         t.push_str(&crate::format::request_lines(&cmp));
     }
-    Ok(Output {
-        text: t,
-        code: u8::from(a.margin_met == Some(false)),
-    })
+    Ok(Output::with_code(t, u8::from(a.margin_met == Some(false))))
 }

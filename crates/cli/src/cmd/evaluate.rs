@@ -1,7 +1,7 @@
 //! `urval evaluate`: after the review, the interval for the deviation rate, the one-sided
 //! upper bound, and the conclusion against a tolerable rate.
 
-use crate::format::{pct, pct2, thousands, to_json_text, Format, Output};
+use crate::format::{pct, pct2, thousands, Format, Output};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -197,10 +197,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
         if let Some(c) = &e.conclusion {
             v["conclusion"] = json!(c);
         }
-        return Ok(Output {
-            text: to_json_text(&v)?,
-            code: finding(&e),
-        });
+        return Output::json(&v, finding(&e));
     }
     let mut t = String::new();
     writeln!(
@@ -261,10 +258,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
             )?;
         }
     }
-    Ok(Output {
-        text: t,
-        code: finding(&e),
-    })
+    Ok(Output::with_code(t, finding(&e)))
 }
 
 /// Exit 1 (a data finding) when a `--tolerable-rate` conclusion cannot be shown, 0 when it
@@ -313,10 +307,7 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
     // Exit 1 (a finding) when the rate cannot be shown below T; 0 to accept or go on.
     let code = u8::from(e.decision == StageDecision::Reject);
     if args.format == Format::Json {
-        return Ok(Output {
-            text: to_json_text(&e)?,
-            code,
-        });
+        return Output::json(&e, code);
     }
     let mut t = String::new();
     let dev = |k: u64| {
@@ -397,5 +388,5 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
             )?;
         }
     }
-    Ok(Output { text: t, code })
+    Ok(Output::with_code(t, code))
 }

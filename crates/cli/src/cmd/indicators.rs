@@ -326,5 +326,5 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             code = 1;
         }
     }
-    Ok(Output { text: t, code })
+    Ok(Output::with_code(t, code))
 }

@@ -31,10 +31,7 @@ pub fn run(args: &OverlapArgs) -> Result<Output> {
     let plan = PlanFile::read(&args.plan)?;
     let o = urval_ops::overlap::overlap(&plan, a, b)?;
     if args.format == "json" {
-        return Ok(Output::ok(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&o)?
-        )));
+        return Output::json(&o, 0);
     }
     if args.format != "text" {
         anyhow::bail!("--format {:?}: give text or json", args.format);

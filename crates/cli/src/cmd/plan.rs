@@ -314,10 +314,10 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     if let Some(cmp) = &plan.burden.requested {
         t.push_str(&crate::format::request_lines(cmp));
     }
-    Ok(Output {
-        text: t,
-        code: u8::from(alloc.margin_met == Some(false)),
-    })
+    Ok(Output::with_code(
+        t,
+        u8::from(alloc.margin_met == Some(false)),
+    ))
 }
 
 /// A plan for several purposes: how it was solved, then one line per purpose — its target,

@@ -2,8 +2,7 @@
 //! with the burden and, with `--requested`, what a proposed request buys.
 
 use crate::format::{
-    burden_line, json_f64, parse_f64, pct, pct2, rates_line, thousands, to_json_text, BurdenArgs,
-    Format, Output,
+    burden_line, json_f64, parse_f64, pct, pct2, rates_line, thousands, BurdenArgs, Format, Output,
 };
 use anyhow::Result;
 use clap::{ArgGroup, Args, ValueEnum};
@@ -173,7 +172,7 @@ fn share(args: &SizeArgs, margin: f64, rates: &urval_design::BurdenRates) -> Res
                 "target_margin": size.absolute_margin,
             });
         }
-        return Ok(Output::ok(to_json_text(&v)?));
+        return Output::json(&v, 0);
     }
     let mut t = String::new();
     let method = if args.population.is_some() {
@@ -317,7 +316,7 @@ fn attribute(args: &SizeArgs, t_rate: f64, rates: &urval_design::BurdenRates) ->
                 "target_rate": t_rate,
             });
         }
-        return Ok(Output::ok(to_json_text(&v)?));
+        return Output::json(&v, 0);
     }
     let mut t = String::new();
     writeln!(
@@ -428,7 +427,7 @@ fn staged(args: &SizeArgs, t_rate: f64, rates: &urval_design::BurdenRates) -> Re
             "records_saved_on_average": saved,
             "pages_saved_on_average": saved * per_record.pages,
         });
-        return Ok(Output::ok(to_json_text(&v)?));
+        return Output::json(&v, 0);
     }
     let mut t = String::new();
     writeln!(

@@ -2,7 +2,7 @@
 //! digit) and report the invalid rows by file and row number only — never the number.
 
 use super::common::ExtractArgs;
-use crate::format::{to_json_text, Format, Output};
+use crate::format::{Format, Output};
 use anyhow::Result;
 use clap::Args;
 use urval_ops::validate::{validate, write_list, Validated};
@@ -61,10 +61,11 @@ pub fn run(args: &ValidateArgs) -> Result<Output> {
     }
     v.first.truncate(args.show);
     let code = u8::from(!v.is_clean());
-    let text = if args.format == Format::Json {
-        to_json_text(&v.json(&args.personnummer, &extract))?
-    } else {
-        v.text(&args.personnummer, &extract)
-    };
-    Ok(Output { text, code })
+    if args.format == Format::Json {
+        return Output::json(&v.json(&args.personnummer, &extract), code);
+    }
+    Ok(Output::with_code(
+        v.text(&args.personnummer, &extract),
+        code,
+    ))
 }

@@ -65,10 +65,7 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
             if v.identical() {
                 text = text.replacen('\n', " (phase 2: the re-review subsample)\n", 1);
             }
-            return Ok(Output {
-                text,
-                code: u8::from(!v.identical()),
-            });
+            return Ok(Output::with_code(text, u8::from(!v.identical())));
         }
     }
     let plan = PlanFile::read(&args.plan)?;
@@ -85,8 +82,5 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
     let v = verify(&extract, &plan, &req, &|n| pb.inc(n))?;
     pb.finish_and_clear();
     let text = v.text(&args.manifest.display().to_string());
-    Ok(Output {
-        text,
-        code: u8::from(!v.identical()),
-    })
+    Ok(Output::with_code(text, u8::from(!v.identical())))
 }
