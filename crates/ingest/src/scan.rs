@@ -6,7 +6,9 @@
 //! Every row read is accounted for: `rows_read = rows_used + rows_excluded + rows_quarantined`
 //! per file, where *excluded* rows are those a `--where` filter leaves out and *quarantined*
 //! rows are those that cannot be used (empty key or stratum, wrong field count, a value that
-//! does not parse), each with its file, row and reason.
+//! does not parse, a line or sheet row that repeats the header), each with its file, row and
+//! reason. A byte-order mark at the start of a line inside a CSV file (two exports joined)
+//! is an error naming the line: the mark would otherwise be glued onto that line's key.
 
 use crate::encoding::TextEncoding;
 use crate::error::{IngestError, Result};
