@@ -45,6 +45,79 @@ enum Expect {
     Error(&'static str),
     /// Exit 0 with this many quarantined rows (and rows reconciling).
     Quarantined(u64),
+    /// A spreadsheet case: exit 0 with this many quarantined rows of this many read.
+    SheetQuarantined(u64, u64),
+}
+
+/// A one-sheet workbook ("Blad1") whose sheet XML has `dimension` and `rows` (the inside of
+/// `<sheetData>`), zipped as Excel lays it out.
+fn xlsx(dimension: &str, rows: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    let rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let package = "http://schemas.openxmlformats.org/package/2006/relationships";
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let ct = "application/vnd.openxmlformats-officedocument.spreadsheetml";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/></Types>"#
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rels}"><sheets><sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>"#
+            ),
+        ),
+    ];
+    for (name, text) in parts {
+        z.start_file(name, o).unwrap();
+        z.write_all(text.as_bytes()).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// Sheet row `r` (1-based) of text cells from column A: a CSV line's fields.
+fn sheet_row(r: usize, line: &str) -> String {
+    let mut s = format!(r#"<row r="{r}">"#);
+    for (j, v) in line.split(';').enumerate() {
+        let col = char::from(b'A' + j as u8);
+        s.push_str(&format!(
+            r#"<c r="{col}{r}" t="inlineStr"><is><t>{v}</t></is></c>"#
+        ));
+    }
+    s.push_str("</row>");
+    s
+}
+
+/// The header and `rows(n)` as sheet rows 1 to n + 1.
+fn sheet(n: usize) -> String {
+    std::iter::once(HEADER.to_string())
+        .chain(rows(n))
+        .enumerate()
+        .map(|(i, l)| sheet_row(i + 1, &l))
+        .collect()
 }
 
 struct Case {
@@ -184,6 +257,65 @@ fn cases(dir: &Path) -> Vec<Case> {
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     };
+    // Two exports joined: the second's header (and byte-order mark) inside the file.
+    let second: Vec<String> = rows(40)
+        .iter()
+        .map(|l| l.replacen("K00", "K10", 1))
+        .collect();
+    let mut bom_twice = b"\xEF\xBB\xBF".to_vec();
+    bom_twice.extend_from_slice(&good);
+    bom_twice.extend_from_slice(b"\xEF\xBB\xBF");
+    bom_twice.extend_from_slice(&csv(&second));
+    let cp1252_text = String::from_utf8(with(&["K9999;0180;äldre;10;2024-01-01"])).unwrap();
+    let mut cp1252_bom_twice = encoding_rs::WINDOWS_1252
+        .encode(&cp1252_text)
+        .0
+        .into_owned();
+    cp1252_bom_twice.extend_from_slice(b"\xEF\xBB\xBF");
+    cp1252_bom_twice.extend(
+        encoding_rs::WINDOWS_1252
+            .encode(&String::from_utf8(csv(&second)).unwrap())
+            .0
+            .iter(),
+    );
+    let quoted = |l: &str| -> String {
+        l.split(';')
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut quoted_text = String::new();
+    for l in std::iter::once(HEADER.to_string())
+        .chain(rows(40))
+        .chain([HEADER.to_string()])
+        .chain(second.clone())
+    {
+        quoted_text.push_str(&quoted(&l));
+        quoted_text.push('\n');
+    }
+    let cp1252_quoted_joined = encoding_rs::WINDOWS_1252
+        .encode(&quoted_text)
+        .0
+        .into_owned();
+    let utf16_bare = |be: bool| -> Vec<u8> {
+        sv_text
+            .encode_utf16()
+            .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+            .collect()
+    };
+    let mut far = sheet(40);
+    far.push_str(r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#);
+    let mut row_twice = sheet(40);
+    row_twice = row_twice.replacen(
+        r#"<row r="3">"#,
+        &format!(
+            r#"{}<row r="3">"#,
+            sheet_row(2, "K9999;0180;aldre;10;2024-01-01")
+        ),
+        1,
+    );
+    let mut header_again = sheet(40);
+    header_again.push_str(&sheet_row(42, HEADER));
     let nightly = "outputs = \"OUT/nightly\"\nextract = [\"IN/missing.parquet\"]\nkey = \"id\"\n[[step]]\ncommand = \"plan\"\nstrata = \"kommun\"\ntotal = 4\noutput = \"plan.json\"\n";
     vec![
         Case { name: "decided before opened (--check)", files: vec![("x.csv", dated.clone())], args: rules(&["--check", "decided IS NULL OR decided >= opened"]), expect: Expect::Quarantined(1) },
@@ -242,6 +374,17 @@ fn cases(dir: &Path) -> Vec<Case> {
         Case { name: "directory without extracts, unknown types skipped", files: vec![("notes.md", b"x".to_vec()), ("x.csv.gz", b"x".to_vec())], args: plan_args("IN", &["--skip-unknown"]), expect: Expect::Error("no input files match") },
         Case { name: "directory with a gzipped part, skipped", files: vec![("x.csv", good.clone()), ("y.csv.gz", b"x".to_vec()), (".hidden.csv", good.clone())], args: plan_args("IN", &["--skip-unknown"]), expect: Expect::Quarantined(0) },
         Case { name: "output directory does not exist", files: vec![("x.csv", good.clone())], args: { let mut a = p("IN/x.csv"); let i = a.iter().position(|x| x == "-o").unwrap(); a[i + 1] = "OUT/missing/plan.json".into(); a }, expect: Expect::Error("does not exist") },
+        Case { name: "spreadsheet: one value at XFD1048576", files: vec![("x.xlsx", xlsx("A1:XFD1048576", &far))], args: p("IN/x.xlsx"), expect: Expect::Error("sheet \"Blad1\": cell XFD1048576 lies right of the header's last column (E)") },
+        Case { name: "spreadsheet: a dimension far beyond its cells", files: vec![("x.xlsx", xlsx("A1:XFD1048576", &sheet(40)))], args: p("IN/x.xlsx"), expect: Expect::SheetQuarantined(0, 40) },
+        Case { name: "spreadsheet: row 2 written twice", files: vec![("x.xlsx", xlsx("A1:E41", &row_twice))], args: p("IN/x.xlsx"), expect: Expect::Error("sheet \"Blad1\": row 2 is in the file twice") },
+        Case { name: "spreadsheet: the header row again", files: vec![("x.xlsx", xlsx("A1:E42", &header_again))], args: p("IN/x.xlsx"), expect: Expect::SheetQuarantined(1, 41) },
+        Case { name: "a repeated header line (two exports joined)", files: vec![("x.csv", with(&[HEADER]))], args: p("IN/x.csv"), expect: Expect::Quarantined(1) },
+        Case { name: "Windows-1252, quoted, comma: a repeated header line", files: vec![("x.csv", cp1252_quoted_joined)], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(1) },
+        Case { name: "a byte-order mark inside the file", files: vec![("x.csv", bom_twice)], args: p("IN/x.csv"), expect: Expect::Error("line 42: a byte-order mark inside the file (two exports joined?); remove it or split the file") },
+        Case { name: "Windows-1252: a byte-order mark inside the file", files: vec![("x.csv", cp1252_bom_twice)], args: p("IN/x.csv"), expect: Expect::Error("line 43: a byte-order mark inside the file (two exports joined?); remove it or split the file") },
+        Case { name: "UTF-16 little-endian without a byte-order mark", files: vec![("x.csv", utf16_bare(false))], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(0) },
+        Case { name: "UTF-16 big-endian without a byte-order mark", files: vec![("x.csv", utf16_bare(true))], args: plan_args("IN/x.csv", &["--strata", "kommun,område"]), expect: Expect::Quarantined(0) },
+        Case { name: "UTF-16 without a byte-order mark, read as UTF-8", files: vec![("x.csv", utf16_bare(false))], args: plan_args("IN/x.csv", &["--encoding", "utf-8"]), expect: Expect::Error("looks like UTF-16 little-endian without a byte-order mark") },
         Case { name: "strata column that is a key of personnummer", files: vec![("x.csv", good.clone())], args: plan_args("IN/x.csv", &["--strata", "id", "--allocation", "equal"]), expect: Expect::Error("are personal identity numbers") },
     ]
 }
@@ -273,7 +416,11 @@ fn the_bad_input_corpus() {
             std::fs::write(input.join(name), bytes).unwrap();
         }
         let mut args = resolve(&case.args, &input, &out);
-        if matches!(case.expect, Expect::Quarantined(_)) && args[0] == "plan" {
+        if matches!(
+            case.expect,
+            Expect::Quarantined(_) | Expect::SheetQuarantined(..)
+        ) && args[0] == "plan"
+        {
             // The rows must reconcile whatever the share quarantined; the default threshold
             // (1 %) is checked separately below.
             args.extend(["--max-quarantine".to_string(), "100%".to_string()]);
@@ -306,7 +453,7 @@ fn the_bad_input_corpus() {
                     case.name
                 );
             }
-            Expect::Quarantined(n) => {
+            Expect::Quarantined(n) | Expect::SheetQuarantined(n, _) => {
                 assert_eq!(o.status.code(), Some(0), "{}: {stderr}", case.name);
                 let plan: serde_json::Value =
                     serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap())
@@ -324,13 +471,16 @@ fn the_bad_input_corpus() {
                     "{}: rows do not reconcile",
                     case.name
                 );
-                let data_lines = case
-                    .files
-                    .iter()
-                    // Files a directory extract leaves out (hidden, unknown type) hold no rows.
-                    .filter(|(name, _)| !name.starts_with('.') && !name.ends_with(".gz"))
-                    .map(|(_, b)| b.iter().filter(|&&c| c == b'\n').count() as u64 - 1)
-                    .sum::<u64>();
+                let data_lines = if let Expect::SheetQuarantined(_, read) = case.expect {
+                    read
+                } else {
+                    case.files
+                        .iter()
+                        // Files a directory extract leaves out (hidden, unknown type) hold no rows.
+                        .filter(|(name, _)| !name.starts_with('.') && !name.ends_with(".gz"))
+                        .map(|(_, b)| b.iter().filter(|&&c| c == b'\n').count() as u64 - 1)
+                        .sum::<u64>()
+                };
                 assert_eq!(read, data_lines, "{}: a row was lost", case.name);
                 // Under the default --max-quarantine (1 %), a plan with more quarantined
                 // rows than that is not written: exit 2, the reasons named, the rows still

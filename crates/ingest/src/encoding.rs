@@ -280,6 +280,39 @@ impl Pending {
     }
 }
 
+/// The bytes [`utf16_without_bom`] looks at: the start of the file.
+const UTF16_SNIFF: usize = 256;
+
+/// UTF-16 without a byte-order mark, from the first bytes of a file: in a header of Latin
+/// letters, digits and delimiters every character is a letter byte and a NUL, the NUL second
+/// (little-endian) or first (big-endian). At least three in four characters must have their
+/// NUL on one side and at most one in eight on the other; UTF-8 and Windows-1252 text has
+/// no NUL bytes at all. `None` for anything else.
+///
+/// Why our own rule: `encoding_rs` decodes UTF-16 by its byte-order mark only (the WHATWG
+/// standard sniffs no other way), and without one the file read as UTF-8 gives column
+/// names with a NUL between every letter and no hint why.
+pub fn utf16_without_bom(head: &[u8]) -> Option<TextEncoding> {
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut first, mut second) = (0usize, 0usize);
+    for p in head.chunks_exact(2) {
+        first += usize::from(p[0] == 0);
+        second += usize::from(p[1] == 0);
+    }
+    let most = |n: usize| n * 4 >= pairs * 3;
+    let few = |n: usize| n * 8 <= pairs;
+    if most(second) && few(first) {
+        Some(TextEncoding::Utf16Le)
+    } else if most(first) && few(second) {
+        Some(TextEncoding::Utf16Be)
+    } else {
+        None
+    }
+}
+
 /// What [`detect_indexed`] found.
 #[derive(Debug)]
 pub struct Detection {
@@ -321,11 +354,12 @@ pub fn detect(path: &Path, choice: EncodingChoice) -> Result<TextEncoding> {
 /// # Errors
 /// The file cannot be read.
 pub fn detect_indexed(path: &Path, choice: EncodingChoice, lazy: bool) -> Result<Detection> {
-    let mut head = [0u8; 3];
+    let mut head = [0u8; UTF16_SNIFF];
     let got = {
         let mut f = File::open(path).map_err(io_err(path))?;
         read_full(&mut f, &mut head, path)?
     };
+    let head = &head[..got];
     let bom16 = match &head[..got.min(2)] {
         [0xFF, 0xFE] => Some(TextEncoding::Utf16Le),
         [0xFE, 0xFF] => Some(TextEncoding::Utf16Be),
@@ -333,16 +367,40 @@ pub fn detect_indexed(path: &Path, choice: EncodingChoice, lazy: bool) -> Result
     };
     let mut index = None;
     let mut pending = false;
-    let bom = if got == 3 && head == *b"\xEF\xBB\xBF" {
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
         Some(TextEncoding::Utf8)
     } else {
         bom16
     };
+    let bare16 = bom.is_none().then(|| utf16_without_bom(head)).flatten();
     let encoding = match (bom, choice) {
         // A byte-order mark decides, whatever encoding was given, as in the WHATWG decode
         // (and as the reader of the file from its start did already): the whole file,
         // every range of it, is read by the mark.
         (Some(e), _) => e,
+        // UTF-16 without a mark, told by its NUL bytes: read as such when the encoding is
+        // left to us or given as UTF-16; another encoding given would read garbage.
+        (None, EncodingChoice::Auto | EncodingChoice::Utf16) if bare16.is_some() => {
+            bare16.unwrap_or(TextEncoding::Utf16Le)
+        }
+        (None, given) if bare16.is_some() => {
+            return Err(IngestError::CsvHeader {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "the file looks like {} without a byte-order mark (a NUL byte beside each character), but --encoding {} was given: leave out --encoding (or give --encoding utf-16), or save the file as UTF-8",
+                    bare16.map_or("UTF-16", |e| if e == TextEncoding::Utf16Be {
+                        "UTF-16 big-endian"
+                    } else {
+                        "UTF-16 little-endian"
+                    }),
+                    match given {
+                        EncodingChoice::Utf8 => "utf-8",
+                        EncodingChoice::Windows1252 => "windows-1252",
+                        _ => "iso-8859-1",
+                    }
+                ),
+            })
+        }
         (None, EncodingChoice::Utf8) => TextEncoding::Utf8,
         (None, EncodingChoice::Windows1252 | EncodingChoice::Latin1) => TextEncoding::Windows1252,
         (None, EncodingChoice::Utf16) => TextEncoding::Utf16Le,

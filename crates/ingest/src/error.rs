@@ -115,6 +115,16 @@ pub enum IngestError {
         /// What is wrong.
         reason: String,
     },
+    /// A byte-order mark at the start of a line inside a text file: two exports that each
+    /// begin with one were joined into one file. The mark would be glued onto a key, which
+    /// would then no longer match the same record elsewhere, so the file is not read.
+    #[error("{} line {line}: a byte-order mark inside the file (two exports joined?); remove it or split the file", path.display())]
+    ByteOrderMark {
+        /// The file.
+        path: PathBuf,
+        /// The line that starts with the mark.
+        line: u64,
+    },
     /// A column the command needs is not in a file.
     #[error("{}: column {name:?} not found; columns present: {present}", path.display())]
     MissingColumn {

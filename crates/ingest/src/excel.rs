@@ -4,11 +4,21 @@
 //! municipality code draws the same from a spreadsheet as from its CSV export: text as it
 //! is (leading zeros kept), whole numbers without `.0`, other numbers in shortest form,
 //! dates as `YYYY-MM-DD` (with `THH:MM:SS` when the cell has a time), booleans as
-//! `true`/`false`. Our own code is only this mapping and the header rules; a cell holding
-//! an Excel error (`#DIV/0!`, `#N/A`) quarantines its row.
+//! `true`/`false`. Our own code is this mapping, the header rules, and the sheet's cells
+//! collected one by one ([`SheetCells`]); a cell holding an Excel error (`#DIV/0!`, `#N/A`)
+//! quarantines its row.
+//!
+//! Why not calamine's `worksheet_range`: it allocates one cell for every position between
+//! the first and the last cell that hold something, so a 13 KB file with one value at
+//! XFD1048576 asks for 17 billion cells (512 GiB) and the process is aborted; and it puts
+//! each cell at its position, so a row written twice in the sheet's XML (two `<row r="2">`)
+//! silently overwrites the first. For .xlsx/.xlsm and .xlsb the cells are read with
+//! calamine's cell readers instead and kept only where they hold something, every position
+//! checked to come after the one before it; .xls and .ods have no such reader in calamine
+//! and are still read whole.
 
 use crate::error::{IngestError, Result};
-use calamine::{open_workbook_auto, Data, Range, Reader};
+use calamine::{open_workbook_auto, Data, DataRef, Reader, Sheets};
 use std::path::Path;
 
 fn err(path: &Path, reason: String) -> IngestError {
@@ -18,12 +28,155 @@ fn err(path: &Path, reason: String) -> IngestError {
     }
 }
 
-/// The sheet's cells: the named sheet, or the first.
+/// The rows a spreadsheet can have (Excel's limit): 1,048,576.
+pub const MAX_ROWS: u32 = 1 << 20;
+
+/// The columns a spreadsheet can have (Excel's limit, A to XFD): 16,384.
+pub const MAX_COLUMNS: u32 = 1 << 14;
+
+/// One cell that holds something: its 0-based row and column, and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetCell {
+    /// The row, 0-based (row 1 is 0).
+    pub row: u32,
+    /// The column, 0-based (A is 0).
+    pub col: u32,
+    /// The value (never [`Data::Empty`]).
+    pub value: Data,
+}
+
+/// The cells of a sheet that hold something, in row order and, within a row, in column
+/// order: memory for the cells there are, whatever the sheet's dimension says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SheetCells {
+    /// The cells.
+    pub cells: Vec<SheetCell>,
+    /// The leftmost column that has a cell (0 when there is none).
+    pub first_col: u32,
+    /// The rightmost column that has a cell.
+    pub last_col: u32,
+}
+
+impl SheetCells {
+    /// The rows that have a cell, in order: each row's number (0-based) and its cells.
+    pub fn rows(&self) -> impl Iterator<Item = (u32, &[SheetCell])> {
+        self.cells
+            .chunk_by(|a, b| a.row == b.row)
+            .map(|r| (r[0].row, r))
+    }
+
+    /// How many columns lie between the leftmost and the rightmost cell, both included.
+    pub fn width(&self) -> usize {
+        if self.cells.is_empty() {
+            0
+        } else {
+            (self.last_col - self.first_col) as usize + 1
+        }
+    }
+
+    /// Add the next cell read from the sheet. An empty cell (formatting only) is left out.
+    ///
+    /// # Errors
+    /// The cell lies outside Excel's 1,048,576 rows and 16,384 columns, or it does not come
+    /// after the cell before it: a row written twice (or rows out of order), which a reader
+    /// that places cells by position would merge, losing a record. The message names the
+    /// sheet and the row.
+    fn push(
+        &mut self,
+        sheet: &str,
+        (row, col): (u32, u32),
+        value: Data,
+    ) -> std::result::Result<(), String> {
+        if value == Data::Empty {
+            return Ok(());
+        }
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(format!(
+                "sheet {sheet:?}: a cell at row {} column {} lies outside a spreadsheet's 1,048,576 rows and 16,384 columns (a damaged file): open it in Excel and save it again, or export the sheet as CSV",
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            ));
+        }
+        if let Some(prev) = self.cells.last() {
+            let n = row + 1;
+            if row == prev.row && col <= prev.col {
+                return Err(format!(
+                    "sheet {sheet:?}: row {n} is in the file twice (cell {}{n} comes again after {}{n}), so one of its records would be lost: open the file in Excel and save it again, or export the sheet as CSV, and check row {n}",
+                    column_letters(col as usize),
+                    column_letters(prev.col as usize)
+                ));
+            }
+            if row < prev.row {
+                return Err(format!(
+                    "sheet {sheet:?}: row {n} comes after row {} in the file (a row written twice, or rows out of order), so a record could be lost: open the file in Excel and save it again, or export the sheet as CSV, and check row {n}",
+                    prev.row + 1
+                ));
+            }
+        }
+        if self.cells.is_empty() {
+            self.first_col = col;
+            self.last_col = col;
+        } else {
+            self.first_col = self.first_col.min(col);
+            self.last_col = self.last_col.max(col);
+        }
+        self.cells.push(SheetCell { row, col, value });
+        Ok(())
+    }
+
+    /// The cells of a range calamine has read whole (.xls, .ods), in order.
+    fn of_range(range: &calamine::Range<Data>) -> SheetCells {
+        let Some((r0, c0)) = range.start() else {
+            return SheetCells::default();
+        };
+        let cells: Vec<SheetCell> = range
+            .used_cells()
+            .filter(|(_, _, v)| **v != Data::Empty)
+            .map(|(r, c, v)| SheetCell {
+                row: r0 + r as u32,
+                col: c0 + c as u32,
+                value: v.clone(),
+            })
+            .collect();
+        SheetCells {
+            first_col: c0,
+            last_col: range.end().map_or(c0, |e| e.1),
+            cells,
+        }
+    }
+}
+
+/// The cells of a sheet read one at a time by `next` (calamine's cell readers), checked
+/// and kept by [`SheetCells::push`].
+fn stream<'a, E: Into<calamine::Error>>(
+    path: &Path,
+    sheet: &str,
+    mut next: impl FnMut() -> std::result::Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+) -> Result<SheetCells> {
+    let mut out = SheetCells::default();
+    loop {
+        let cell = next().map_err(|e| {
+            let e: calamine::Error = e.into();
+            err(path, format!("cannot read sheet {sheet:?}: {e}"))
+        })?;
+        let Some(cell) = cell else {
+            return Ok(out);
+        };
+        let pos = cell.get_position();
+        let value = Data::from(cell.get_value().clone());
+        out.push(sheet, pos, value).map_err(|e| err(path, e))?;
+    }
+}
+
+/// The sheet's cells that hold something: the named sheet, or the first. Memory is for
+/// the cells there are: .xlsx, .xlsm and .xlsb sheets are read cell by cell, so a sheet
+/// whose dimension is far larger than its cells reads as its cells ([`SheetCells`]).
 ///
 /// # Errors
 /// The file is not a workbook calamine can read, the sheet does not exist (the message
-/// lists the sheets there are), or it cannot be read.
-pub fn open_sheet(path: &Path, sheet: Option<&str>) -> Result<(String, Range<Data>)> {
+/// lists the sheets there are), or it cannot be read: a cell outside a spreadsheet's
+/// limits, or a row that is in the file twice or out of order (named).
+pub fn open_sheet(path: &Path, sheet: Option<&str>) -> Result<(String, SheetCells)> {
     let mut wb = open_workbook_auto(path)
         .map_err(|e| err(path, format!("cannot read the workbook: {e}")))?;
     let names = wb.sheet_names();
@@ -50,10 +203,23 @@ pub fn open_sheet(path: &Path, sheet: Option<&str>) -> Result<(String, Range<Dat
             .cloned()
             .ok_or_else(|| err(path, "the workbook has no sheets".to_string()))?,
     };
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| err(path, format!("cannot read sheet {name:?}: {e}")))?;
-    Ok((name, range))
+    let cannot = |e: calamine::Error| err(path, format!("cannot read sheet {name:?}: {e}"));
+    let cells = match &mut wb {
+        Sheets::Xlsx(x) => match x.worksheet_cells_reader(&name) {
+            // A chart sheet has no cells (as calamine's range of it is empty).
+            Err(calamine::XlsxError::NotAWorksheet(_)) => SheetCells::default(),
+            Err(e) => return Err(cannot(e.into())),
+            Ok(mut r) => stream(path, &name, || r.next_cell())?,
+        },
+        Sheets::Xlsb(x) => {
+            let mut r = x
+                .worksheet_cells_reader(&name)
+                .map_err(|e| cannot(e.into()))?;
+            stream(path, &name, || r.next_cell())?
+        }
+        other => SheetCells::of_range(&other.worksheet_range(&name).map_err(cannot)?),
+    };
+    Ok((name, cells))
 }
 
 /// A cell as text (None when empty); an Excel error value is `Err` with the error's text.
@@ -86,21 +252,42 @@ pub fn cell_text(cell: &Data) -> std::result::Result<Option<String>, String> {
 /// # Errors
 /// An empty sheet, an empty header cell (as a merged header leaves), a name used twice, or
 /// an error value in the header.
-pub fn sheet_header(path: &Path, sheet: &str, range: &Range<Data>) -> Result<Vec<String>> {
-    let Some(first) = range.rows().next() else {
+pub fn sheet_header(path: &Path, sheet: &str, cells: &SheetCells) -> Result<Vec<String>> {
+    let Some((_, first)) = cells.rows().next() else {
         return Err(err(
             path,
             format!("sheet {sheet:?} is empty: it needs a header row and data rows"),
         ));
     };
-    let start_col = range.start().map_or(0, |s| s.1);
+    let start_col = cells.first_col;
+    let first = row_values(first, start_col, cells.width());
     let mut names: Vec<String> = Vec::with_capacity(first.len());
     for (j, cell) in first.iter().enumerate() {
-        let name = cell_text(cell)
+        let name = cell_text(cell.unwrap_or(&Data::Empty))
             .map_err(|e| err(path, format!("sheet {sheet:?}: the header holds {e}")))?
             .map(|s| s.trim().to_string())
             .unwrap_or_default();
         if name.is_empty() {
+            // No named header cell right of this one: the sheet is wider than its header
+            // because of a cell further right (left behind, or far away in a damaged file).
+            let named_right = first[j + 1..].iter().any(|c| {
+                c.is_some_and(|v| matches!(cell_text(v), Ok(Some(t)) if !t.trim().is_empty()))
+            });
+            if let (false, true, Some(far)) = (
+                named_right,
+                j > 0,
+                cells.cells.iter().find(|c| c.col == cells.last_col),
+            ) {
+                return Err(err(
+                    path,
+                    format!(
+                        "sheet {sheet:?}: cell {}{} lies right of the header's last column ({}): delete what lies right of the header, or give its column a name in the first row",
+                        column_letters(far.col as usize),
+                        u64::from(far.row) + 1,
+                        column_letters((start_col as usize + j).saturating_sub(1))
+                    ),
+                ));
+            }
             return Err(err(
                 path,
                 format!(
@@ -118,6 +305,22 @@ pub fn sheet_header(path: &Path, sheet: &str, range: &Range<Data>) -> Result<Vec
         names.push(name);
     }
     Ok(names)
+}
+
+/// One row's cells laid out over `width` columns from `first_col`: each column's value, or
+/// `None` where the row has no cell (cells outside the columns are left out).
+pub fn row_values(row: &[SheetCell], first_col: u32, width: usize) -> Vec<Option<&Data>> {
+    let mut out = vec![None; width];
+    for c in row {
+        if let Some(slot) = c
+            .col
+            .checked_sub(first_col)
+            .and_then(|j| out.get_mut(j as usize))
+        {
+            *slot = Some(&c.value);
+        }
+    }
+    out
 }
 
 /// The spreadsheet letters of a 0-based column: 0 → A, 27 → AB.

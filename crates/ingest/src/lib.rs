@@ -50,7 +50,7 @@ pub use filter::{
 pub use scan::{
     csv_range_bytes, file_columns, reason_kind, scan, scan_ordered, summarize_quarantine, Batch,
     FileCounts, QuarantineRecord, ReasonSummary, ScanOutput, ScanSpec, CSV_CHUNK_BYTES,
-    CSV_CHUNK_MIN_BYTES, PERSONAL_MASK,
+    CSV_CHUNK_MIN_BYTES, PERSONAL_MASK, REPEATED_HEADER_LINE, REPEATED_HEADER_ROW,
 };
 pub use source::{csv_header, Extract, Format, SourceFile};
 pub use text::{parse_decimal, TextCol};

@@ -6,7 +6,9 @@
 //! Every row read is accounted for: `rows_read = rows_used + rows_excluded + rows_quarantined`
 //! per file, where *excluded* rows are those a `--where` filter leaves out and *quarantined*
 //! rows are those that cannot be used (empty key or stratum, wrong field count, a value that
-//! does not parse), each with its file, row and reason.
+//! does not parse, a line or sheet row that repeats the header), each with its file, row and
+//! reason. A byte-order mark at the start of a line inside a CSV file (two exports joined)
+//! is an error naming the line: the mark would otherwise be glued onto that line's key.
 
 use crate::encoding::TextEncoding;
 use crate::error::{IngestError, Result};
@@ -23,6 +25,13 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
+
+/// The quarantine reason of a CSV line whose fields are the header's names (two exports
+/// joined into one file).
+pub const REPEATED_HEADER_LINE: &str = "a repeated header line (two files joined?)";
+
+/// The quarantine reason of a spreadsheet row whose cells are the header's names.
+pub const REPEATED_HEADER_ROW: &str = "a repeated header row (two sheets joined?)";
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -895,6 +904,10 @@ impl CsvRecords {
 /// What a CSV range's rows are checked and projected with.
 struct RowCtx {
     header_len: usize,
+    /// The header's names, as the bytes a line repeating the header has in its fields.
+    header: Vec<Vec<u8>>,
+    /// The text is decoded from Windows-1252, where a UTF-8 byte-order mark reads `ï»¿`.
+    windows1252: bool,
     /// The header position of each needed column.
     idx: Vec<usize>,
     key_j: Option<usize>,
@@ -912,6 +925,31 @@ struct RowCtx {
 }
 
 impl RowCtx {
+    /// Whether a line's first field starts with a byte-order mark: U+FEFF, or in a
+    /// Windows-1252 file the three bytes of a UTF-8 mark decoded one by one (`ï»¿`).
+    #[cold]
+    fn starts_with_bom(&self, first: &[u8]) -> bool {
+        first.starts_with("\u{FEFF}".as_bytes())
+            || (self.windows1252 && first.starts_with("\u{EF}\u{BB}\u{BF}".as_bytes()))
+    }
+
+    /// Whether a record of the header's length is the header line again (as where two
+    /// exports were joined): its fields, trimmed, are the header's names. Only a record
+    /// whose first field is the first name is compared further.
+    #[inline]
+    fn repeats_header(&self, first: &[u8], f: &Fields<'_>) -> bool {
+        let Some(name) = self.header.first() else {
+            return false;
+        };
+        first.trim_ascii() == name.as_slice()
+            && self
+                .header
+                .iter()
+                .enumerate()
+                .skip(1)
+                .all(|(j, h)| f.get(j).trim_ascii() == h.as_slice())
+    }
+
     fn any_personal(&self) -> bool {
         self.personal.iter().any(|&p| p)
     }
@@ -1647,8 +1685,8 @@ pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>
             Ok(field_names(&r.schema()))
         }
         Format::Excel => {
-            let (name, range) = crate::excel::open_sheet(&f.path, f.sheet.as_deref())?;
-            crate::excel::sheet_header(&f.path, &name, &range)
+            let (name, cells) = crate::excel::open_sheet(&f.path, f.sheet.as_deref())?;
+            crate::excel::sheet_header(&f.path, &name, &cells)
         }
     }
 }
@@ -2560,6 +2598,8 @@ where
         };
         let rc = RowCtx {
             header_len: header.len(),
+            header: header.iter().map(|h| h.as_bytes().to_vec()).collect(),
+            windows1252: encoding == TextEncoding::Windows1252,
             idx: self.needed.iter().map(|n| position(n)).collect(),
             key_j: (!self.spec.key.is_empty()).then(|| position(&self.spec.key)),
             strata_j: self.spec.strata.iter().map(|s| position(s)).collect(),
@@ -2726,6 +2766,16 @@ where
         builders: &mut [TextBuilder],
         lines: &mut Vec<u64>,
     ) -> Result<()> {
+        // A byte-order mark starts a line only where a second export was appended to the
+        // file: its header follows, and the mark would be glued onto a key. One byte
+        // compared per row; the mark itself only where that byte is its first.
+        let first = f.get(0);
+        if matches!(first.first(), Some(0xEF | 0xC3)) && rc.starts_with_bom(first) {
+            return Err(IngestError::ByteOrderMark {
+                path: self.extract.files[self.file].path.clone(),
+                line,
+            });
+        }
         if f.len() != rc.header_len {
             self.counts.rows_read += 1;
             let reason = format!(
@@ -2734,6 +2784,11 @@ where
                 f.len()
             );
             self.quarantine_row(line, reason, rc.join(f));
+            return Ok(());
+        }
+        if rc.repeats_header(first, f) {
+            self.counts.rows_read += 1;
+            self.quarantine_row(line, REPEATED_HEADER_LINE.to_string(), rc.join(f));
             return Ok(());
         }
         // The fields checked as UTF-8 together, once; a field is valid on its own when its
@@ -2783,9 +2838,9 @@ where
     /// ([`crate::excel::cell_text`]); the quarantine rules of CSV, with the sheet's row
     /// number, and a cell holding an Excel error quarantines its row.
     fn excel(&mut self, path: &Path, sheet: Option<&str>) -> Result<()> {
-        let (name, range) = crate::excel::open_sheet(path, sheet)?;
-        let header = crate::excel::sheet_header(path, &name, &range)?;
-        let first_row = u64::from(range.start().map_or(0, |s| s.0)) + 1;
+        let (name, cells) = crate::excel::open_sheet(path, sheet)?;
+        let header = crate::excel::sheet_header(path, &name, &cells)?;
+        let first_col = cells.first_col;
         let position = |n: &str| header.iter().position(|h| h == n).unwrap_or(0);
         let idx: Vec<usize> = self.needed.iter().map(|n| position(n)).collect();
         let key_j = (!self.spec.key.is_empty()).then(|| position(&self.spec.key));
@@ -2797,10 +2852,15 @@ where
         let batch_size = self.spec.batch_size.max(1);
         let mut builders = self.text_builders();
         let mut lines: Vec<u64> = Vec::with_capacity(batch_size);
-        for (i, row) in range.rows().enumerate().skip(1) {
-            let line = first_row + i as u64;
+        // Only rows that have a cell are there: a row with none (an empty row between
+        // records) is no record, as a row of empty cells below.
+        for (row, row_cells) in cells.rows().skip(1) {
+            let line = u64::from(row) + 1;
             let texts: Vec<std::result::Result<Option<String>, String>> =
-                row.iter().map(crate::excel::cell_text).collect();
+                crate::excel::row_values(row_cells, first_col, header.len())
+                    .into_iter()
+                    .map(|c| crate::excel::cell_text(c.unwrap_or(&calamine::Data::Empty)))
+                    .collect();
             let raw = || -> String {
                 texts
                     .iter()
@@ -2822,13 +2882,21 @@ where
             if texts.iter().all(|t| matches!(t, Ok(None))) {
                 continue;
             }
+            // The header row again (sheets pasted one below the other): no record.
+            let is_header = |(t, h): (&std::result::Result<Option<String>, String>, &String)| matches!(t, Ok(Some(v)) if v.trim() == h);
+            if texts.len() == header.len() && texts.iter().zip(&header).all(is_header) {
+                self.counts.rows_read += 1;
+                let raw = raw();
+                self.quarantine_row(line, REPEATED_HEADER_ROW.to_string(), raw);
+                continue;
+            }
             let field = |j: usize| texts.get(j).cloned().unwrap_or(Ok(None));
             let bad = idx.iter().find_map(|&j| {
                 field(j).err().map(|e| {
                     format!(
                         "column {:?} (cell {}{line}) holds {e}",
                         header[j],
-                        crate::excel::column_letters(range.start().map_or(0, |s| s.1) as usize + j)
+                        crate::excel::column_letters(first_col as usize + j)
                     )
                 })
             });
