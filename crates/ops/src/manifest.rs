@@ -556,9 +556,10 @@ pub(crate) fn safe_name(v: &str) -> String {
         // '_' is always encoded below, so no value maps to this.
         return "_empty_".to_string();
     }
+    let n = v.chars().count();
     let mut out = String::with_capacity(v.len());
     for (i, c) in v.chars().enumerate() {
-        if c.is_alphanumeric() || c == '-' || (c == '.' && i > 0) {
+        if c.is_alphanumeric() || c == '-' || (c == '.' && i > 0 && i + 1 < n) {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
@@ -567,5 +568,78 @@ pub(crate) fn safe_name(v: &str) -> String {
             }
         }
     }
+    if is_device_name(&out) {
+        out.insert(0, '_');
+    }
     out
+}
+
+/// A name Windows takes for a device whatever its extension: `CON`, `prn.csv`, `Com1.x`.
+fn is_device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
+    match stem.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" => true,
+        s => matches!(
+            s.strip_prefix("COM").or_else(|| s.strip_prefix("LPT")),
+            Some("1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³")
+        ),
+    }
+}
+
+/// The file name stems of `--split-by` parts, one per value in the order given (which must
+/// be deterministic): [`safe_name`], and for a value whose name differs from an earlier
+/// one's only in case (`Motala`, `MOTALA`: one file on Windows and macOS) the name with
+/// `_2`, `_3`, … appended (a `_` no value's own characters produce, so no suffixed name
+/// meets another).
+pub(crate) fn part_names<S: AsRef<str>>(values: &[S]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    values
+        .iter()
+        .map(|v| {
+            let name = safe_name(v.as_ref());
+            let k = seen.entry(name.to_lowercase()).or_insert(0);
+            *k += 1;
+            if *k == 1 {
+                name
+            } else {
+                format!("{name}_{k}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_names_are_safe_on_every_file_system() {
+        assert_eq!(safe_name("0180"), "0180");
+        assert_eq!(safe_name("Äldreomsorg"), "Äldreomsorg");
+        assert_eq!(safe_name("a.b"), "a.b");
+        assert_eq!(
+            safe_name("a<b>:c\"d/e\\f|g?h*i\u{1}"),
+            "a%3Cb%3E%3Ac%22d%2Fe%5Cf%7Cg%3Fh%2Ai%01"
+        );
+        assert_eq!(safe_name("slut."), "slut%2E");
+        assert_eq!(safe_name("slut "), "slut%20");
+        assert_eq!(safe_name(".dold"), "%2Edold");
+        for v in [
+            "CON", "con", "Prn", "aux", "NUL", "COM1", "com9", "LPT1", "lpt9", "nul.txt", "Com1.x",
+        ] {
+            assert!(safe_name(v).starts_with('_'), "{v}");
+        }
+        for v in ["CONSOLE", "COM10", "COM0", "LPT", "ÄÄ", "nulla"] {
+            assert!(!safe_name(v).starts_with('_'), "{v}");
+        }
+    }
+
+    #[test]
+    fn values_that_differ_only_in_case_get_files_of_their_own() {
+        let names = part_names(&["ABC", "Abc", "abc", "CON", "con", "x"]);
+        assert_eq!(names, ["ABC", "Abc_2", "abc_3", "_CON", "_con_2", "x"]);
+        let folded: std::collections::HashSet<String> =
+            names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(folded.len(), names.len());
+    }
 }

@@ -203,6 +203,12 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
                 .map(|d| d.display().to_string())
                 .unwrap_or_default()
         )?;
+        for (value, file) in &drawn.renamed_parts {
+            writeln!(
+                t,
+                "  {value:?} is in {file} (a name Windows or macOS would not keep apart)"
+            )?;
+        }
     }
     writeln!(
         t,
