@@ -1006,7 +1006,7 @@ fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: boo
         rec.push(opt(e.and_then(|e| e.lower)));
         rec.push(opt(e.and_then(|e| e.upper)));
         rec.push(opt(e.map(|e| e.se)));
-        rec.push(e.map_or(String::new(), |e| text(&e.method.to_string())));
+        rec.push(e.map_or(String::new(), |e| text(e.method)));
         rec.push(opt(e.and_then(|e| e.deff)));
         rec.push(r.skipped.to_string());
         rec.push(r.invalid.to_string());
