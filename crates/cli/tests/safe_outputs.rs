@@ -316,6 +316,35 @@ fn a_full_disk_leaves_no_temporary_file_and_names_the_output() {
     }
 }
 
+/// Finding 4, `urval run`: a step that fails on a full disk leaves no generation behind
+/// (nothing of it fills the disk) and the message names the file.
+#[test]
+fn a_run_that_fills_the_disk_leaves_no_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let e = extract(d, 4000);
+    let pipeline = d.join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "outputs = \"{}\"\nextract = [\"{}\"]\nkey = \"id\"\n\n[[step]]\ncommand = \"plan\"\nstrata = \"kommun\"\nmargin = 0.03\noutput = \"plan.json\"\n\n[[step]]\ncommand = \"draw\"\nplan = \"plan.json\"\nseed = 1\noutput = \"manifest.csv\"\n",
+            p(&d.join("out")),
+            p(&e)
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = with_full_disk(&["run", p(&pipeline)]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("manifest.csv: File too large"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(d.join(".out.generations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["lock"]);
+    assert!(!d.join("out").exists());
+}
+
 /// Finding 5a: a lock held by a run that has not yet written its PID says so.
 #[test]
 fn a_lock_without_a_pid_says_the_pid_is_unknown() {
@@ -392,8 +421,9 @@ fn split_parts_are_named_safely_on_every_file_system() {
         ]
     );
     assert!(
-        stdout.contains("\"Motala\" is in Motala_2.csv")
-            && stdout.contains("\"CON\" is in _CON.csv")
+        stdout
+            .contains("\"Motala\" is in Motala_2.csv (another value differs from it only in case)")
+            && stdout.contains("\"CON\" is in _CON.csv (its name is a device on Windows)")
             && stdout.contains("\"nul.txt\" is in _nul.txt.csv"),
         "{stdout}"
     );

@@ -204,10 +204,12 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
                 .unwrap_or_default()
         )?;
         for (value, file) in &drawn.renamed_parts {
-            writeln!(
-                t,
-                "  {value:?} is in {file} (a name Windows or macOS would not keep apart)"
-            )?;
+            let why = if file.starts_with('_') {
+                "its name is a device on Windows"
+            } else {
+                "another value differs from it only in case"
+            };
+            writeln!(t, "  {value:?} is in {file} ({why})")?;
         }
     }
     writeln!(
