@@ -9,7 +9,9 @@ use crate::artifacts::{
 use crate::bail;
 use crate::error::{Context, Result};
 use crate::files::{file_hash, hex128};
-use crate::manifest::{manifest_columns, safe_name, sidecar_path, write_manifest, ManifestStyle};
+use crate::manifest::{
+    manifest_columns, part_names, safe_name, sidecar_path, write_manifest, ManifestStyle,
+};
 use crate::text::thousands;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -171,6 +173,10 @@ pub struct Drawn {
     pub quarantine_file: Option<PathBuf>,
     /// Used rows outside `only`.
     pub outside_only: u64,
+    /// The `--split-by` values whose file is not named after the value alone, with their
+    /// file names: a Windows device name (`CON` → `_CON.csv`) or a value that differs from
+    /// another only in case (`motala` → `motala_2.csv` beside `Motala.csv`).
+    pub renamed_parts: Vec<(String, String)>,
 }
 
 /// Parse `COL=VALUE`.
@@ -716,6 +722,7 @@ pub fn draw_to_files(
         .with_context(|| format!("writing {}", args.output.display()))?;
     let mut staged_parts = Vec::new();
     let mut split_files = Vec::new();
+    let mut renamed_parts = Vec::new();
     if let (Some(col), Some(dir)) = (&args.split_by, &args.out_dir) {
         let idx = columns
             .names
@@ -733,8 +740,13 @@ pub fn draw_to_files(
         if !dir.is_dir() {
             bail!("{}: the --out-dir directory does not exist", dir.display());
         }
-        let distinct: std::collections::BTreeSet<&String> = columns.text[idx].iter().collect();
-        for v in distinct {
+        let distinct: Vec<&String> = columns.text[idx]
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let names = part_names(&distinct);
+        for (v, name) in distinct.into_iter().zip(names) {
             let mut part = manifest_columns(
                 plan,
                 &result,
@@ -744,10 +756,13 @@ pub fn draw_to_files(
                 pseudo_ref,
             );
             part.prn_hidden = prn_hidden;
-            // safe_name is one-to-one, and the directory was empty: no part overwrites
-            // another, the manifest or its sidecar.
-            let path = dir.join(format!("{}.{ext}", safe_name(v)));
+            // part_names is one-to-one, even where case does not count, and the directory
+            // was empty: no part overwrites another, the manifest or its sidecar.
+            let path = dir.join(format!("{name}.{ext}"));
             staged_parts.push(write_manifest(&path, &part, &style)?);
+            if name != safe_name(v) || (name.starts_with('_') && !v.is_empty()) {
+                renamed_parts.push((v.clone(), crate::files::file_name(&path)));
+            }
             split_files.push(crate::files::file_name(&path));
         }
     }
@@ -820,5 +835,6 @@ pub fn draw_to_files(
         sidecar_path: side,
         quarantine_file,
         outside_only: result.outside_only,
+        renamed_parts,
     })
 }

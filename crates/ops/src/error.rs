@@ -72,18 +72,28 @@ pub trait Context<T> {
     fn with_context<C: Display, F: FnOnce() -> C>(self, f: F) -> Result<T>;
 }
 
+/// `e` with `context` in front, unless `e` already says it (a write error of an output
+/// names the file it was writing: `writing m.csv: writing m.csv: …` would say it twice).
+fn wrap(e: OpsError, context: String) -> OpsError {
+    let mut level: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(err) = level {
+        if err.to_string().contains(&context) {
+            return e;
+        }
+        level = err.source();
+    }
+    OpsError::Context {
+        context,
+        source: Box::new(e),
+    }
+}
+
 impl<T, E: Into<OpsError>> Context<T> for std::result::Result<T, E> {
     fn context<C: Display>(self, context: C) -> Result<T> {
-        self.map_err(|e| OpsError::Context {
-            context: context.to_string(),
-            source: Box::new(e.into()),
-        })
+        self.map_err(|e| wrap(e.into(), context.to_string()))
     }
     fn with_context<C: Display, F: FnOnce() -> C>(self, f: F) -> Result<T> {
-        self.map_err(|e| OpsError::Context {
-            context: f().to_string(),
-            source: Box::new(e.into()),
-        })
+        self.map_err(|e| wrap(e.into(), f().to_string()))
     }
 }
 
@@ -110,4 +120,21 @@ macro_rules! input_error {
     ($($arg:tt)*) => {
         $crate::OpsError::Input(format!($($arg)*))
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_the_error_states_is_not_repeated() {
+        let io = std::io::Error::other("writing m.csv: File too large");
+        let e = Err::<(), _>(io).context("writing m.csv").unwrap_err();
+        assert_eq!(e.to_string(), "writing m.csv: File too large");
+        let e = Err::<(), _>(std::io::Error::other("File too large"))
+            .context("writing m.csv")
+            .unwrap_err();
+        assert_eq!(e.to_string(), "writing m.csv");
+        assert!(std::error::Error::source(&e).is_some());
+    }
 }

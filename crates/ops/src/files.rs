@@ -11,12 +11,67 @@ use std::path::{Path, PathBuf};
 use urval_ingest::{Extract, QuarantineRecord};
 
 /// A file written under a temporary name in the target directory and renamed over the
-/// target on [`AtomicFile::commit`]; dropped without commit, the temporary file is removed
-/// and the previous output stays intact.
+/// target on [`AtomicFile::commit`]. Whatever fails on the way — a write, the flush at the
+/// end, the sync, the rename — the temporary file is removed (see [`TempFile`]) and the
+/// previous output stays intact; every write error names the output file ([`OutFile`]).
+///
+/// Own code rather than `tempfile::NamedTempFile`: a command that writes several files
+/// stages them all first and renames them together at the end ([`Staged`]), the
+/// temporary names are predictable so that a killed run's leftovers can be removed by the
+/// next one, and errors name the output rather than the temporary file.
 pub struct AtomicFile {
     target: PathBuf,
-    temp: PathBuf,
-    writer: Option<BufWriter<File>>,
+    // Declared before `temp`: the file is closed before its removal (which Windows needs).
+    writer: Option<BufWriter<OutFile>>,
+    temp: TempFile,
+}
+
+/// A temporary file that is removed when dropped, unless [`TempFile::keep`] was called.
+#[derive(Debug)]
+struct TempFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl TempFile {
+    /// The file has been renamed to its target: nothing to remove.
+    fn keep(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The temporary file of an output, whose write errors name the output
+/// (`writing m.csv: File too large`): a full disk in the middle of a CSV or a Parquet
+/// writer then says which file could not be written, whatever layer reports it.
+pub struct OutFile {
+    file: File,
+    target: PathBuf,
+}
+
+impl OutFile {
+    fn named(&self, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(e.kind(), format!("writing {}: {e}", self.target.display()))
+    }
+}
+
+impl Write for OutFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf).map_err(|e| self.named(e))
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(buf).map_err(|e| self.named(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush().map_err(|e| self.named(e))
+    }
 }
 
 impl AtomicFile {
@@ -46,20 +101,29 @@ impl AtomicFile {
             }
         }
         let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let file =
-            File::create(&temp).with_context(|| format!("cannot write in {}", dir.display()))?;
+        let file = File::create(&temp)
+            .with_context(|| format!("{}: cannot write in {}", target.display(), dir.display()))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
-            temp,
-            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+            writer: Some(BufWriter::with_capacity(
+                1 << 20,
+                OutFile {
+                    file,
+                    target: target.to_path_buf(),
+                },
+            )),
+            temp: TempFile {
+                path: temp,
+                armed: true,
+            },
         })
     }
 
     /// The writer.
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
+    pub fn writer(&mut self) -> &mut BufWriter<OutFile> {
         self.writer
             .as_mut()
-            .expect("the writer is present until commit consumes the AtomicFile")
+            .expect("the writer is present until finish consumes the AtomicFile")
     }
 
     /// Flush, sync and rename over the target.
@@ -75,21 +139,20 @@ impl AtomicFile {
     /// failure part-way leaves every previous output as it was.
     ///
     /// # Errors
-    /// Writing or syncing fails.
-    pub fn finish(mut self) -> Result<Staged> {
-        if let Some(w) = self.writer.take() {
-            let file = w
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .with_context(|| format!("writing {}", self.target.display()))?;
-            file.sync_all()
-                .with_context(|| format!("writing {}", self.target.display()))?;
+    /// Writing or syncing fails (the temporary file is then removed).
+    pub fn finish(self) -> Result<Staged> {
+        let AtomicFile {
+            target,
+            writer,
+            temp,
+        } = self;
+        if let Some(w) = writer {
+            let out = w.into_inner().map_err(|e| e.into_error())?;
+            out.file
+                .sync_all()
+                .with_context(|| format!("writing {}", target.display()))?;
         }
-        Ok(Staged {
-            target: std::mem::take(&mut self.target),
-            temp: std::mem::take(&mut self.temp),
-            published: false,
-        })
+        Ok(Staged { target, temp })
     }
 }
 
@@ -97,47 +160,38 @@ impl AtomicFile {
 #[derive(Debug)]
 pub struct Staged {
     target: PathBuf,
-    temp: PathBuf,
-    published: bool,
+    temp: TempFile,
 }
 
 impl Staged {
     /// The temporary file (complete: it can be read, e.g. for its checksum).
     pub fn path(&self) -> &Path {
-        &self.temp
+        &self.temp.path
     }
 
     /// Rename over the target.
     ///
     /// # Errors
-    /// The rename fails.
+    /// The rename fails (the temporary file is then removed).
     pub fn publish(mut self) -> Result<()> {
-        std::fs::rename(&self.temp, &self.target).with_context(|| {
+        std::fs::rename(&self.temp.path, &self.target).with_context(|| {
             format!(
                 "cannot move the finished output to {}",
                 self.target.display()
             )
         })?;
-        self.published = true;
+        self.temp.keep();
         Ok(())
     }
 }
 
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.published {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.writer.is_some() {
-            self.writer = None;
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
+/// A `csv::Writer` for a CSV for people: `,`, `\n`, and no quoting of its own — every text
+/// field goes through [`urval_report::xlsx::csv_text`] first, which neutralises formulas
+/// and quotes a `;` too; numbers need neither.
+pub fn people_csv<W: Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Never)
+        .from_writer(w)
 }
 
 /// A path's extension in lower case ("" when it has none).
@@ -151,9 +205,7 @@ pub fn extension(path: &Path) -> String {
 /// Write bytes atomically.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(target)?;
-    f.writer()
-        .write_all(bytes)
-        .with_context(|| format!("writing {}", target.display()))?;
+    f.writer().write_all(bytes)?;
     f.commit()
 }
 
@@ -330,7 +382,7 @@ pub fn write_quarantine(
     }
     let mut f = AtomicFile::create(&path)?;
     {
-        let mut w = csv::Writer::from_writer(f.writer());
+        let mut w = people_csv(f.writer());
         w.write_record(["source_file", "row", "reason", "raw"])?;
         for r in rows {
             let file = extract
@@ -340,9 +392,9 @@ pub fn write_quarantine(
                 .unwrap_or_default();
             // The last line of defence: a personnummer left in a reason or a raw line (a
             // shifted row, a column not marked personal) is masked here.
-            // Text from the extract is neutralised against formula injection too: the
-            // quarantine file is opened in spreadsheets.
-            let cell = |s: &str| urval_report::xlsx::neutralise(s).into_owned();
+            // Text from the extract is neutralised against formula injection too, and
+            // quoted when it holds `,` or `;`: the quarantine file is opened in spreadsheets.
+            let cell = |s: &str| urval_report::xlsx::csv_text(s).into_owned();
             w.write_record([
                 cell(&file),
                 r.row.to_string(),

@@ -241,7 +241,7 @@ fn date_text(days: i32) -> String {
 }
 
 fn write_csv(
-    w: &mut csv::Writer<&mut std::io::BufWriter<std::fs::File>>,
+    w: &mut csv::Writer<&mut std::io::BufWriter<crate::files::OutFile>>,
     batch: &RecordBatch,
 ) -> Result<()> {
     use arrow_array::cast::AsArray;

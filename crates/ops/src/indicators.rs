@@ -1012,21 +1012,20 @@ pub(crate) const TABLE_COLUMNS: [&str; 15] = [
 /// The standard CSV table (`,`, decimal points, full precision): for programs. People get
 /// [`people_table`] as `.xlsx` or the `excel-sv` CSV.
 fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: bool) -> Result<()> {
-    let mut cw = csv::WriterBuilder::new().from_writer(w);
-    cw.write_record(header(by, bands))?;
+    // Text (the group columns' names and values come from the extract) is neutralised
+    // against formula injection and quoted when it holds `,` or `;`; numbers stay numbers.
+    let text = |s: &str| urval_report::xlsx::csv_text(s).into_owned();
+    let mut cw = crate::files::people_csv(w);
+    cw.write_record(header(by, bands).iter().map(|h| text(h)))?;
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for r in rows {
-        let mut rec = vec![r.indicator.clone()];
+        let mut rec = vec![text(&r.indicator)];
         match &r.group {
-            // Group values are text from the extract: neutralised against formula injection.
-            Some(g) => rec.extend(
-                g.iter()
-                    .map(|v| urval_report::xlsx::neutralise(v).into_owned()),
-            ),
+            Some(g) => rec.extend(g.iter().map(|v| text(v))),
             None => rec.extend(by.iter().map(|_| String::new())),
         }
         if bands {
-            rec.push(r.band.clone().unwrap_or_default());
+            rec.push(text(r.band.as_deref().unwrap_or_default()));
         }
         let e = r.est.as_ref();
         rec.push(r.n.to_string());
@@ -1035,14 +1034,14 @@ fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: boo
         rec.push(opt(e.and_then(|e| e.lower)));
         rec.push(opt(e.and_then(|e| e.upper)));
         rec.push(opt(e.map(|e| e.se)));
-        rec.push(e.map_or(String::new(), |e| e.method.to_string()));
+        rec.push(e.map_or(String::new(), |e| text(e.method)));
         rec.push(opt(e.and_then(|e| e.deff)));
         rec.push(r.skipped.to_string());
         rec.push(r.invalid.to_string());
-        rec.push(r.kind.name().to_string());
-        rec.push(if r.group.is_some() { "group" } else { TOTAL }.to_string());
-        rec.push(e.and_then(|e| e.caution).unwrap_or_default().to_string());
-        rec.push(r.missing.map_or("", |m| m.0).to_string());
+        rec.push(text(r.kind.name()));
+        rec.push(text(if r.group.is_some() { "group" } else { TOTAL }));
+        rec.push(text(e.and_then(|e| e.caution).unwrap_or_default()));
+        rec.push(text(r.missing.map_or("", |m| m.0)));
         rec.push(opt(r.missing.map(|m| m.1)));
         cw.write_record(&rec)?;
     }
@@ -1082,7 +1081,7 @@ fn row_json(r: &Row, by: &[String], bands: bool) -> Value {
 }
 
 fn write_parquet(
-    w: &mut std::io::BufWriter<std::fs::File>,
+    w: &mut std::io::BufWriter<crate::files::OutFile>,
     rows: &[Row],
     by: &[String],
     bands: bool,

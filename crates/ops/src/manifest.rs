@@ -276,16 +276,18 @@ fn people_manifest(
 /// Rows a task of [`write_manifest`] formats.
 const MANIFEST_BLOCK: usize = 4096;
 
-/// The CSV records of a manifest's rows `range`, as one `csv::Writer` writes them: every
-/// text cell neutralised against formula injection (undone when the manifest is read back,
-/// see `manifest_rows`), numbers in shortest round-trip form.
+/// The CSV records of a manifest's rows `range`, as one writer writes them: every text
+/// cell neutralised against formula injection and quoted when it holds `,` or `;`
+/// ([`urval_report::xlsx::csv_text`]; undone when the manifest is read back, see
+/// `manifest_rows`), numbers in shortest round-trip form.
 fn csv_rows(m: &ManifestColumns, range: std::ops::Range<usize>) -> Result<Vec<u8>> {
     let k = m.n_text_before_numbers;
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(range.len() * 96));
+    let mut w = crate::files::people_csv(Vec::with_capacity(range.len() * 96));
     let mut num = urval_report::number::Shortest::new();
+    let text = urval_report::xlsx::csv_text;
     for r in range {
         for c in &m.text[..k] {
-            w.write_field(urval_report::xlsx::neutralise(&c[r]).as_bytes())?;
+            w.write_field(text(&c[r]).as_bytes())?;
         }
         if m.prn_hidden {
             w.write_field(b"")?;
@@ -295,7 +297,7 @@ fn csv_rows(m: &ManifestColumns, range: std::ops::Range<usize>) -> Result<Vec<u8
         w.write_field(num.format(m.pi[r]))?;
         w.write_field(num.format(m.weight[r]))?;
         for c in &m.text[k..] {
-            w.write_field(urval_report::xlsx::neutralise(&c[r]).as_bytes())?;
+            w.write_field(text(&c[r]).as_bytes())?;
         }
         w.write_record(None::<&[u8]>)?;
     }
@@ -321,8 +323,13 @@ pub(crate) fn write_manifest(
         }
         "csv" => {
             use std::io::Write as _;
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(&header)?;
+            // Column names come from the extract: neutralised like the cells.
+            let mut w = crate::files::people_csv(Vec::new());
+            w.write_record(
+                header
+                    .iter()
+                    .map(|h| urval_report::xlsx::csv_text(h).into_owned()),
+            )?;
             f.writer()
                 .write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
             // Rows formatted in blocks on all cores, written in order: each record's bytes
@@ -426,7 +433,31 @@ pub struct ManifestRow {
 /// The file cannot be read or is not a urval manifest.
 pub fn manifest_layout(path: &Path) -> Result<(String, Vec<String>)> {
     let (_, cols, prn_at) = manifest_header(path)?;
-    Ok((cols[0].clone(), cols[1..prn_at].to_vec()))
+    let csv = crate::files::extension(path) == "csv";
+    let name = |c: &String| column_name(csv, c);
+    Ok((name(&cols[0]), cols[1..prn_at].iter().map(name).collect()))
+}
+
+/// A column's name from the header of a manifest as written: a CSV's header cells were
+/// neutralised against formula injection like its values (`=x` written as `'=x`).
+pub(crate) fn column_name(csv: bool, written: &str) -> String {
+    if csv {
+        urval_report::xlsx::restore(written).to_string()
+    } else {
+        written.to_string()
+    }
+}
+
+/// The header cell of a column named `name` in a manifest whose header is `written`: the
+/// neutralised name in a CSV written so, else the name itself (a manifest written before
+/// header cells were neutralised, Parquet, `.xlsx`).
+fn written_name(csv: bool, written: &[String], name: &str) -> String {
+    let n = urval_report::xlsx::neutralise(name);
+    if csv && written.iter().any(|w| *w == n) {
+        n.into_owned()
+    } else {
+        name.to_string()
+    }
 }
 
 /// A manifest opened as an extract, its columns, and where its `prn` (or `slumptal`)
@@ -457,8 +488,18 @@ pub(crate) fn manifest_header(path: &Path) -> Result<(Extract, Vec<String>, usiz
 /// text, so `0180` stays `0180`). A row with an empty key or stratum is an error.
 pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<ManifestRow>> {
     let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
-    // A CSV manifest's cells were neutralised against formula injection when written.
+    // A CSV manifest's cells were neutralised against formula injection when written, its
+    // header cells too.
     let csv = crate::files::extension(path) == "csv";
+    let written = match manifest.files.first() {
+        Some(f) if csv => urval_ingest::file_columns(f, Some(b','))?,
+        _ => Vec::new(),
+    };
+    let key = written_name(csv, &written, key);
+    let strata: Vec<String> = strata
+        .iter()
+        .map(|s| written_name(csv, &written, s))
+        .collect();
     let text = |v: &str| -> String {
         if csv {
             urval_report::xlsx::restore(v).to_string()
@@ -468,7 +509,7 @@ pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<Ma
     };
     let out = scan(
         &manifest,
-        &ScanSpec::new(key, strata),
+        &ScanSpec::new(&key, &strata),
         Vec::<ManifestRow>::new,
         |v, batch| {
             for (i, &r) in batch.rows.iter().enumerate() {
@@ -502,14 +543,23 @@ pub fn sidecar_path(manifest: &Path) -> PathBuf {
     crate::files::beside(manifest, "draw.json", "manifest")
 }
 
+/// A file name stem for a `--split-by` value that every common file system takes as it is
+/// and keeps apart from every other value's: letters, digits and `-` stay (`0180`,
+/// `Äldreomsorg`), a `.` stays inside the name; every other character — `< > : " / \\ | ? *`,
+/// control characters, spaces, `_`, `%`, a leading or trailing `.` — is written as `%XX`
+/// per UTF-8 byte, so the mapping is one-to-one. A Windows device name (`CON`, `PRN`, `AUX`,
+/// `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, in any case, with or without an extension) gets a
+/// leading `_`, which no value's own characters produce. Names that differ only in case
+/// are told apart by [`part_names`].
 pub(crate) fn safe_name(v: &str) -> String {
     if v.is_empty() {
         // '_' is always encoded below, so no value maps to this.
         return "_empty_".to_string();
     }
+    let n = v.chars().count();
     let mut out = String::with_capacity(v.len());
     for (i, c) in v.chars().enumerate() {
-        if c.is_alphanumeric() || c == '-' || (c == '.' && i > 0) {
+        if c.is_alphanumeric() || c == '-' || (c == '.' && i > 0 && i + 1 < n) {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
@@ -518,5 +568,78 @@ pub(crate) fn safe_name(v: &str) -> String {
             }
         }
     }
+    if is_device_name(&out) {
+        out.insert(0, '_');
+    }
     out
+}
+
+/// A name Windows takes for a device whatever its extension: `CON`, `prn.csv`, `Com1.x`.
+fn is_device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
+    match stem.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" => true,
+        s => matches!(
+            s.strip_prefix("COM").or_else(|| s.strip_prefix("LPT")),
+            Some("1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³")
+        ),
+    }
+}
+
+/// The file name stems of `--split-by` parts, one per value in the order given (which must
+/// be deterministic): [`safe_name`], and for a value whose name differs from an earlier
+/// one's only in case (`Motala`, `MOTALA`: one file on Windows and macOS) the name with
+/// `_2`, `_3`, … appended (a `_` no value's own characters produce, so no suffixed name
+/// meets another).
+pub(crate) fn part_names<S: AsRef<str>>(values: &[S]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    values
+        .iter()
+        .map(|v| {
+            let name = safe_name(v.as_ref());
+            let k = seen.entry(name.to_lowercase()).or_insert(0);
+            *k += 1;
+            if *k == 1 {
+                name
+            } else {
+                format!("{name}_{k}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_names_are_safe_on_every_file_system() {
+        assert_eq!(safe_name("0180"), "0180");
+        assert_eq!(safe_name("Äldreomsorg"), "Äldreomsorg");
+        assert_eq!(safe_name("a.b"), "a.b");
+        assert_eq!(
+            safe_name("a<b>:c\"d/e\\f|g?h*i\u{1}"),
+            "a%3Cb%3E%3Ac%22d%2Fe%5Cf%7Cg%3Fh%2Ai%01"
+        );
+        assert_eq!(safe_name("slut."), "slut%2E");
+        assert_eq!(safe_name("slut "), "slut%20");
+        assert_eq!(safe_name(".dold"), "%2Edold");
+        for v in [
+            "CON", "con", "Prn", "aux", "NUL", "COM1", "com9", "LPT1", "lpt9", "nul.txt", "Com1.x",
+        ] {
+            assert!(safe_name(v).starts_with('_'), "{v}");
+        }
+        for v in ["CONSOLE", "COM10", "COM0", "LPT", "ÄÄ", "nulla"] {
+            assert!(!safe_name(v).starts_with('_'), "{v}");
+        }
+    }
+
+    #[test]
+    fn values_that_differ_only_in_case_get_files_of_their_own() {
+        let names = part_names(&["ABC", "Abc", "abc", "CON", "con", "x"]);
+        assert_eq!(names, ["ABC", "Abc_2", "abc_3", "_CON", "_con_2", "x"]);
+        let folded: std::collections::HashSet<String> =
+            names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(folded.len(), names.len());
+    }
 }

@@ -79,12 +79,14 @@ fn read_manifest(path: &Path) -> Result<ManifestTable> {
     if cols.len() < prn + 3 {
         bail!("{}: not a urval manifest", path.display());
     }
-    let key = cols[0].clone();
-    let strata = cols[1..prn].to_vec();
-    let include = cols[prn + 3..].to_vec();
-    let mut spec = ScanSpec::new(&key, &strata);
-    spec.extra = include.clone();
+    let mut spec = ScanSpec::new(&cols[0], &cols[1..prn]);
+    spec.extra = cols[prn + 3..].to_vec();
     let csv = crate::files::extension(path) == "csv";
+    // The columns by their names, not their neutralised header cells.
+    let name = |c: &String| crate::manifest::column_name(csv, c);
+    let key = name(&cols[0]);
+    let strata: Vec<String> = cols[1..prn].iter().map(name).collect();
+    let include: Vec<String> = cols[prn + 3..].iter().map(name).collect();
     let (rows, totals, _) = text_rows(&manifest, &spec, csv)?;
     if totals.rows_quarantined > 0 {
         bail!(
@@ -317,7 +319,7 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
         }
         let path = crate::files::beside(&job.output, "instructions.txt", "review");
         let text: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        crate::files::write_atomic(&path, text.as_bytes())?;
         instructions_file = Some(path);
     }
     f.finish()?.publish()?;
@@ -634,8 +636,7 @@ pub fn answers_table(
     stem: &str,
 ) -> Result<(PathBuf, PathBuf)> {
     let table = dir.join(format!("{stem}.answers.csv"));
-    let mut w =
-        csv::Writer::from_path(&table).with_context(|| format!("writing {}", table.display()))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec![review.key.clone()];
     header.extend(review.strata.iter().cloned());
     header.extend(review.questions.iter().cloned());
@@ -650,7 +651,8 @@ pub fn answers_table(
         }));
         w.write_record(&rec)?;
     }
-    w.flush()?;
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    crate::files::write_atomic(&table, &bytes)?;
     let spec_path = dir.join(format!("{stem}.spec.toml"));
     let mut text = String::new();
     for q in &review.questions {
@@ -670,7 +672,7 @@ pub fn answers_table(
         }
         text.push('\n');
     }
-    std::fs::write(&spec_path, text).with_context(|| format!("writing {}", spec_path.display()))?;
+    crate::files::write_atomic(&spec_path, text.as_bytes())?;
     Ok((table, spec_path))
 }
 

@@ -582,11 +582,10 @@ impl Lock {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&path).unwrap_or_default();
                 bail!(
-                    "{}: another urval run (pid {}) is writing these outputs; wait for it to finish",
+                    "{}: another urval run ({}) is writing these outputs; wait for it to finish",
                     path.display(),
-                    holder.trim()
+                    lock_holder(&std::fs::read_to_string(&path).unwrap_or_default())
                 );
             }
             Err(std::fs::TryLockError::Error(e)) => {
@@ -599,6 +598,39 @@ impl Lock {
         file.write_all(std::process::id().to_string().as_bytes())?;
         file.flush()?;
         Ok(Lock(file))
+    }
+}
+
+/// The holder of the lock as its file names it: `pid 4711`, or `pid unknown` when the file
+/// is empty (the holder has locked it but not yet written its PID), unreadable or holds
+/// anything but a number.
+fn lock_holder(text: &str) -> String {
+    match text.trim().parse::<u32>() {
+        Ok(pid) => format!("pid {pid}"),
+        Err(_) => "pid unknown".to_string(),
+    }
+}
+
+/// A generation directory being written: removed when dropped before [`Staging::keep`],
+/// so that a run that fails (a full disk, an unreadable input) leaves no partial
+/// generation behind to fill the disk.
+struct Staging {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Staging {
+    /// The generation has been published: leave it.
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
     }
 }
 
@@ -747,15 +779,19 @@ impl Generations {
         // outputs path's directory after the rename, so it points one level up.
         symlink(&target, &tmp)
             .with_context(|| format!("cannot make the link {}", tmp.display()))?;
-        std::fs::rename(&tmp, &self.link)
-            .with_context(|| format!("cannot publish {}", self.link.display()))?;
+        if let Err(e) = std::fs::rename(&tmp, &self.link) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot publish {}", self.link.display()));
+        }
         if let Some(parent) = self.link.parent() {
             if let Ok(d) = std::fs::File::open(parent) {
                 let _ = d.sync_all();
             }
         }
+        // Published: from here on nothing may fail (the caller would remove the generation
+        // the outputs path now names); old generations left now go at the next run.
         let now: u64 = name.parse().unwrap_or(0);
-        for n in self.numbered()? {
+        for n in self.numbered().unwrap_or_default() {
             if n + 1 < now {
                 let _ = std::fs::remove_dir_all(self.dir.join(n.to_string()));
             }
@@ -1316,7 +1352,11 @@ pub fn run(
     let gens = Generations::open(&outputs_dir)?;
     let outputs_dir = gens.link.clone();
     let _lock = Lock::take(&gens.dir)?;
-    let staging = gens.begin()?;
+    let staging_dir = Staging {
+        path: gens.begin()?,
+        kept: false,
+    };
+    let staging = staging_dir.path.clone();
     let output_time = rfc3339(newest_mtime(&inputs));
 
     let mut places = Places {
@@ -1345,7 +1385,7 @@ pub fn run(
         }
     }
     if let Some(e) = failure {
-        let _ = std::fs::remove_dir_all(&staging);
+        drop(staging_dir);
         return Err(OpsError::Context {
             context: format!(
                 "urval run {}: failed; the previous outputs in {} are intact",
@@ -1427,6 +1467,7 @@ pub fn run(
     };
     crate::files::write_json(&staging.join(RUN_MANIFEST), &manifest)?;
     gens.publish(&staging)?;
+    staging_dir.keep();
     Ok(RunOutcome {
         outputs_dir,
         manifest,
@@ -1452,6 +1493,14 @@ mod tests {
         let path = dir.path().join("p.toml");
         std::fs::write(&path, text)?;
         load(&path)
+    }
+
+    #[test]
+    fn the_lock_holder_is_named_or_said_unknown() {
+        assert_eq!(lock_holder("4711"), "pid 4711");
+        assert_eq!(lock_holder(" 4711\n"), "pid 4711");
+        assert_eq!(lock_holder(""), "pid unknown");
+        assert_eq!(lock_holder("x\u{0}"), "pid unknown");
     }
 
     #[test]

@@ -213,10 +213,11 @@ pub fn write_list(
         let bytes = urval_report::xlsx::workbook(&sheet, Some((about_name, &about)))?;
         std::io::Write::write_all(out.writer(), &bytes)?;
     } else {
-        let mut w = csv::Writer::from_writer(out.writer());
-        w.write_record(headers)?;
+        let mut w = crate::files::people_csv(out.writer());
+        let text = |s: &str| urval_report::xlsx::csv_text(s).into_owned();
+        w.write_record(headers.iter().map(|h| text(h)))?;
         for (f, r, p) in rows {
-            w.write_record([name(*f), r.to_string(), p.describe().to_string()])?;
+            w.write_record([text(&name(*f)), r.to_string(), text(p.describe())])?;
         }
         w.flush()?;
     }

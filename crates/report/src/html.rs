@@ -46,16 +46,26 @@ thead { display: table-header-group; }
 }
 "#;
 
-/// A CSS string: quotes, backslashes, line breaks and `<` escaped (the text sits inside a
-/// `<style>` element).
-fn css_string(s: &str) -> String {
-    let mut out = String::from("\"");
+/// A CSS string for a `content:` value, from text that may come from flags or data (the
+/// case number, the `--only` value). Only characters plainly safe in CSS are written as
+/// they are: ASCII letters, digits, space and harmless punctuation, and letters and digits
+/// beyond ASCII (`Äldreomsorg`). Everything else — every control character (a form feed
+/// would end the string), quotes, backslashes, `<`, `>`, `&` (the text sits inside a
+/// `<style>` element), parentheses, line and paragraph separators, bidirectional
+/// controls — becomes a CSS escape `\hex ` (the space ends the escape), so the text stays
+/// one string, cannot add a declaration such as `background:url(…)`, and no `url(` from
+/// the data appears in the page's CSS at all.
+pub(crate) fn css_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
     for c in s.chars() {
-        match c {
-            '"' | '\\' | '<' | '>' | '&' | '\n' | '\r' => {
-                let _ = write!(out, "\\{:x} ", c as u32);
-            }
-            c => out.push(c),
+        let plain = c.is_ascii_alphanumeric()
+            || matches!(c, ' ' | '-' | '_' | '.' | ',' | ':' | '/' | '#' | '+' | '=')
+            || (!c.is_ascii() && c.is_alphanumeric());
+        if plain {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\{:x} ", c as u32);
         }
     }
     out.push('"');
@@ -516,4 +526,102 @@ pub fn render_html(r: &Report) -> String {
     item(w.files, &r.extract_files.join(", "));
     s.push_str("</dl>\n</main>\n</body>\n</html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scope;
+
+    /// Reads one CSS string token at the start of `s` (CSS Syntax Level 3, "consume a
+    /// string token") and returns its value and the rest of `s`; `None` when the token is
+    /// a bad string (a raw line break) or does not end.
+    fn css_token(s: &str) -> Option<(String, &str)> {
+        let mut it = s.char_indices();
+        let (_, q) = it.next()?;
+        assert_eq!(q, '"');
+        let mut value = String::new();
+        while let Some((i, c)) = it.next() {
+            match c {
+                '"' => return Some((value, &s[i + 1..])),
+                '\n' | '\r' | '\u{c}' => return None,
+                '\\' => {
+                    let rest = &s[i + 1..];
+                    let hex: String = rest
+                        .chars()
+                        .take_while(char::is_ascii_hexdigit)
+                        .take(6)
+                        .collect();
+                    assert!(!hex.is_empty(), "a non-hex escape in {s:?}");
+                    let code = u32::from_str_radix(&hex, 16).ok()?;
+                    value.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                    for _ in 0..hex.len() {
+                        it.next();
+                    }
+                    if rest[hex.len()..].starts_with(' ') {
+                        it.next();
+                    }
+                }
+                c => value.push(c),
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn every_character_stays_inside_one_css_string() {
+        let mut all: Vec<String> = (0u32..=0x9f)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b"))
+            .collect();
+        all.extend(
+            [
+                "1\u{c}\"}body{background:url(http://example.invalid/x)}",
+                "x\";} * { background: url('http://example.invalid/') } .y{content:\"",
+                "</style><script>alert(1)</script>",
+                "\\\"\\'\\\\",
+                "a\u{2028}b\u{2029}c\u{202e}d\u{feff}",
+                "Äldreomsorg 0180 · Dnr 2026/123",
+                "",
+            ]
+            .map(String::from),
+        );
+        for v in &all {
+            let css = css_string(v);
+            let (value, rest) = css_token(&css).unwrap_or_else(|| panic!("{v:?}: {css:?}"));
+            assert_eq!(&value, v, "{css:?}");
+            assert_eq!(rest, "", "{v:?}: {css:?}");
+            assert!(
+                !css.chars().any(|c| c.is_control() || "'<>&".contains(c)),
+                "{v:?}: {css:?}"
+            );
+        }
+        assert_eq!(css_string("Äldreomsorg 0180"), "\"Äldreomsorg 0180\"");
+    }
+
+    /// The case number and the `--only` part in the printed page's running head: each
+    /// rule keeps one string, no `url(` reaches the page.
+    #[test]
+    fn the_running_head_keeps_hostile_text_in_its_string() {
+        let mut r = crate::tests::seed_case(Lang::Sv);
+        r.letter.case_number =
+            Some("1\u{c}\"}body{background:url(http://example.invalid/x)}".into());
+        r.scope = Some(Scope {
+            label: "x'\n;background:url(//example.invalid)".into(),
+            population: 10,
+            needed: 5,
+            requested: None,
+        });
+        let css = page_css(&r);
+        assert!(!css.contains("url("), "{css}");
+        let at = css.find("content: ").unwrap() + "content: ".len();
+        let (value, rest) = css_token(&css[at..]).unwrap();
+        assert_eq!(value, sentences::running_head(&r));
+        assert!(rest.starts_with("; font-size: 8pt;"), "{rest}");
+        // The page's only CSS is its <style> element (no style attributes).
+        let page = render_html(&r);
+        let style = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+        assert!(!style.contains("url("), "{style}");
+        assert!(!page.contains("style="));
+    }
 }

@@ -6,11 +6,9 @@ use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentenc
 use crate::{Report, StratumRow};
 use std::fmt::Write as _;
 
-/// A value in Markdown text or a table cell: every character Markdown or HTML would read
-/// as markup (`\\ ` * _ [ ] < > | # !`) escaped with a backslash, line breaks as spaces, so
-/// a stratum value, a column name or a label can neither format, link nor inject HTML.
-/// A short table: the header, its alignment row, the rows (the first column escaped as
-/// text, the others numbers as formatted), and a blank line.
+/// A short table: the header, its alignment row, the rows (every cell escaped as text: a
+/// target column can name a column of the extract; formatted numbers hold no markup, so
+/// they are written as they are), and a blank line.
 fn small_table<const N: usize>(
     head: &[&str; N],
     align: &[&str; N],
@@ -18,14 +16,16 @@ fn small_table<const N: usize>(
 ) -> String {
     let mut t = format!("| {} |\n|{}|\n", head.join(" | "), align.join("|"));
     for row in rows {
-        let mut cells: Vec<String> = row.to_vec();
-        cells[0] = cell(&cells[0]);
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         t.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     t.push('\n');
     t
 }
 
+/// A value in Markdown text or a table cell: every character Markdown or HTML would read
+/// as markup (`\\ ` * _ [ ] < > | # !`) escaped with a backslash, line breaks as spaces, so
+/// a stratum value, a column name or a label can neither format, link nor inject HTML.
 fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -54,12 +54,24 @@ fn prose(s: &str) -> String {
     out
 }
 
-/// A code span that no backtick in the value can close early (CommonMark: a fence longer
-/// than the longest run of backticks inside, padded with spaces).
+/// A code span that no backtick in the value can close early (CommonMark 0.31, 6.1): the
+/// fence is one backtick longer than the longest run of backticks inside; a space pads
+/// both ends when the value begins or ends with a backtick (else the fence would grow) or
+/// begins and ends with a space (else a reader strips one). Line breaks become spaces, as
+/// a reader would render them, so a value cannot end the paragraph either. An empty value
+/// is written as `""` in a span.
 fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.is_empty() {
+        return "`\"\"`".to_string();
+    }
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    format!("{fence} {} {fence}", s.replace(['\n', '\r'], " "))
+    let pad = s.starts_with('`')
+        || s.ends_with('`')
+        || (s.starts_with(' ') && s.ends_with(' ') && !s.chars().all(|c| c == ' '));
+    let pad = if pad { " " } else { "" };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 fn opt_int(lang: Lang, v: Option<u64>) -> String {
@@ -113,8 +125,13 @@ pub fn render_markdown(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "# {}\n\n*{}* — {}: {}, plan `{}`, urval {}\n",
-        w.title, w.subtitle, w.created, r.created, r.plan_file, r.urval_version
+        "# {}\n\n*{}* — {}: {}, plan {}, urval {}\n",
+        w.title,
+        w.subtitle,
+        w.created,
+        prose(&r.created),
+        code(&r.plan_file),
+        prose(&r.urval_version)
     );
     let letter: Vec<String> = crate::text::letter_lines(r)
         .into_iter()
@@ -393,9 +410,92 @@ mod tests {
         assert!(!md.contains("[x](javascript"), "{md}");
         assert!(!md.contains("![img]"), "{md}");
         assert!(md.contains("\\<script\\>"), "{md}");
-        assert!(md.contains("```` m`` ```.csv ````"), "{md}");
+        assert!(md.contains("````m`` ```.csv````"), "{md}");
         // A table row keeps its columns.
         let row = md.lines().find(|l| l.contains("script")).unwrap();
         assert_eq!(row.matches(" | ").count(), 6, "{row}");
+    }
+
+    /// The content of the code span that starts `md` (CommonMark 0.31, 6.1), when `md` is
+    /// exactly one code span: an opening backtick run, the content, and the first run of
+    /// the same length closing it at the very end.
+    fn one_code_span(md: &str) -> Option<String> {
+        let n = md.len() - md.trim_start_matches('`').len();
+        if n == 0 {
+            return None;
+        }
+        let body = &md[n..];
+        // The closing run: the first backtick run of exactly n after the opening.
+        let bytes = body.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'`' {
+                let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
+                if run == n {
+                    if i + run != bytes.len() {
+                        return None;
+                    }
+                    let content = &body[..i];
+                    let strip = content.len() >= 2
+                        && content.starts_with(' ')
+                        && content.ends_with(' ')
+                        && !content.chars().all(|c| c == ' ');
+                    return Some(if strip {
+                        content[1..content.len() - 1].to_string()
+                    } else {
+                        content.to_string()
+                    });
+                }
+                i += run;
+            } else {
+                i += 1;
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn code_spans_hold_backticks() {
+        assert_eq!(code("plan.json"), "`plan.json`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code(" x "), "`  x  `");
+        assert_eq!(
+            code("p`.json) [klicka](mailto:a@b) `"),
+            "`` p`.json) [klicka](mailto:a@b) ` ``"
+        );
+        assert_eq!(one_code_span(&code("a``b`")), Some("a``b`".to_string()));
+    }
+
+    /// The plan's file name on the report's third line: a backtick in it cannot close the
+    /// code span and turn the rest into a link.
+    #[test]
+    fn a_backtick_in_the_plan_name_stays_in_its_code_span() {
+        let mut r = crate::tests::seed_case(Lang::Sv);
+        r.plan_file = "p`.json [klicka](mailto:a@example.invalid) `".into();
+        let md = render_markdown(&r);
+        let line = md.lines().nth(2).unwrap();
+        let at = line.find(", plan ").unwrap() + ", plan ".len();
+        let end = line.rfind(", urval ").unwrap();
+        assert_eq!(
+            one_code_span(&line[at..end]).as_deref(),
+            Some(r.plan_file.as_str())
+        );
+    }
+
+    proptest::proptest! {
+        /// Any value is exactly one code span holding the value (line breaks as spaces):
+        /// no link, no HTML, nothing after it.
+        #[test]
+        fn any_value_is_one_code_span(v in "[`a \\n<>\\[\\]()|!*_\\\\é]{1,24}") {
+            let md = code(&v);
+            proptest::prop_assert_eq!(one_code_span(&md), Some(v.replace(['\n', '\r'], " ")), "{}", md);
+        }
+
+        #[test]
+        fn any_string_is_one_code_span(v in "\\PC{1,40}") {
+            let md = code(&v);
+            proptest::prop_assert_eq!(one_code_span(&md), Some(v.replace(['\n', '\r'], " ")), "{}", md);
+        }
     }
 }

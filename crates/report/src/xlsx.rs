@@ -248,21 +248,30 @@ pub fn workbook_of(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxWriteError> {
     Ok(wb.save_to_buffer()?)
 }
 
+/// A text field of a CSV for people, in any dialect: neutralised against formulas
+/// ([`neutralise`]), and in quotes (inner quotes doubled) when it holds a `,`, a `;`, a
+/// quote or a line break. The `;` is quoted in a comma-separated file too: Swedish Excel
+/// splits an opened CSV on `;`, and an unquoted `x;=1+1` would give it a cell `=1+1` to
+/// run. Any other field is written as it is, as `csv::Writer` would write it.
+///
+/// Own code rather than the `csv` crate's quoting: it quotes only for the delimiter in use.
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let s = neutralise(s);
+    if s.contains([',', ';', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        s
+    }
+}
+
 /// A standard CSV (RFC 4180: `,`, CRLF, fields quoted when they need it, decimal point)
-/// with text cells neutralised against formulas ([`neutralise`]).
+/// with text cells neutralised against formulas ([`csv_text`]).
 pub fn write_csv_standard(
     w: &mut dyn std::io::Write,
     columns: &[Column],
     rows: &[Vec<Cell>],
 ) -> std::io::Result<()> {
-    let field = |s: &str| {
-        let s = neutralise(s);
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.into_owned()
-        }
-    };
+    let field = |s: &str| csv_text(s).into_owned();
     let header: Vec<String> = columns.iter().map(|c| field(&c.header)).collect();
     w.write_all(format!("{}\r\n", header.join(",")).as_bytes())?;
     for row in rows {
@@ -348,6 +357,21 @@ mod tests {
         assert_eq!(neutralise("0214"), "0214");
         for v in ["=1+1", "'=1", "''", "'", "x'", "-", "", "äldre", "+46"] {
             assert_eq!(restore(&neutralise(v)), v, "{v:?}");
+        }
+    }
+
+    /// A text field is neutralised and quoted for `,` and `;` alike; anything else is
+    /// written as the `csv` crate writes it.
+    #[test]
+    fn csv_text_quotes_both_separators() {
+        assert_eq!(csv_text("x;=1+1"), "\"x;=1+1\"");
+        assert_eq!(csv_text("a,b"), "\"a,b\"");
+        assert_eq!(csv_text("=HYPERLINK(A2)"), "'=HYPERLINK(A2)");
+        assert_eq!(csv_text("=a;b"), "\"'=a;b\"");
+        assert_eq!(csv_text("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_text("a\nb"), "\"a\nb\"");
+        for v in ["0180", "Äldreomsorg", "Ä-0001", "", "2025-02-28", "a b"] {
+            assert_eq!(csv_text(v), v);
         }
     }
 

@@ -203,6 +203,14 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
                 .map(|d| d.display().to_string())
                 .unwrap_or_default()
         )?;
+        for (value, file) in &drawn.renamed_parts {
+            let why = if file.starts_with('_') {
+                "its name is a device on Windows"
+            } else {
+                "another value differs from it only in case"
+            };
+            writeln!(t, "  {value:?} is in {file} ({why})")?;
+        }
     }
     writeln!(
         t,
