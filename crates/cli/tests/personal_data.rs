@@ -875,3 +875,67 @@ fn a_two_stage_search_too_large_is_refused_not_run_for_hours() {
         .assert()
         .success();
 }
+
+/// Indicators grouped `--by` a column where some values are personnummer: those groups read
+/// `<personal>` in the CSV, JSON and .xlsx tables, with a warning naming the column and
+/// the count; the other groups are as they were.
+#[test]
+fn indicator_groups_that_are_personnummer_are_masked_in_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = String::from("id;grp;ok\n");
+    let mut numbers = Vec::new();
+    for i in 0..60 {
+        let grp = if i < 6 {
+            let n = common::pnr(800 + i);
+            numbers.push(n.clone());
+            n
+        } else {
+            format!("g{}", i % 4)
+        };
+        text.push_str(&format!("K{i:04};{grp};{}\n", i % 3 == 0));
+    }
+    std::fs::write(d.join("x.csv"), text).unwrap();
+    std::fs::write(
+        d.join("spec.toml"),
+        "[[indicator]]\nname = \"ok\"\nkind = \"share\"\nexpr = \"ok = 'true'\"\n",
+    )
+    .unwrap();
+    let mut outputs = String::new();
+    for ext in ["csv", "json", "xlsx"] {
+        let out_path = d.join(format!("ind.{ext}"));
+        let out = urval()
+            .args(["indicators", "--extract", p(&d.join("x.csv")), "--spec"])
+            .args([p(&d.join("spec.toml")), "--by", "grp", "-o", p(&out_path)])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.contains("--by \"grp\": 6 of its values are personal identity numbers"),
+            "{err}"
+        );
+        outputs.push_str(&err);
+        outputs.push_str(&String::from_utf8_lossy(&out.stdout));
+        if ext == "xlsx" {
+            use calamine::Reader;
+            let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out_path).unwrap();
+            for name in wb.sheet_names() {
+                let r = wb.worksheet_range(&name).unwrap();
+                for row in r.rows() {
+                    for c in row {
+                        outputs.push_str(&c.to_string());
+                        outputs.push('\n');
+                    }
+                }
+            }
+        } else {
+            let t = std::fs::read_to_string(&out_path).unwrap();
+            assert!(t.contains("<personal>") && t.contains("g3"), "{t}");
+            outputs.push_str(&t);
+        }
+    }
+    for form in common::forms(&numbers) {
+        assert!(!outputs.contains(&form), "{form} in an output");
+    }
+}
