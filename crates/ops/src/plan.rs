@@ -1158,12 +1158,16 @@ fn refuse_personal_strata<'a>(
         }
         if n >= 2 && 2 * pnr > n {
             bail!(
-                "--strata {c:?}: {pnr} of its {n} values are personal identity numbers; a stratum per person is no design and plan.json would list them: stratify by a grouping column (municipality, area)"
+                "--strata {c:?}: {} of its {} values are personal identity numbers; a stratum per person is no design and plan.json would list them: stratify by a grouping column (municipality, area)",
+                crate::text::thousands(pnr as u64),
+                crate::text::thousands(n as u64)
             );
         }
         if pnr > 0 {
             bail!(
-                "--strata {c:?}: {pnr} of its {n} values are personal identity numbers (typed into the wrong column?); plan.json and the reports would list them as stratum values: correct those rows, or quarantine them with --check 'NOT IS_PERSONNUMMER(\"{}\")'",
+                "--strata {c:?}: {} of its {} values are personal identity numbers (typed into the wrong column?); plan.json and the reports would list them as stratum values: correct those rows, or quarantine them with --check 'NOT IS_PERSONNUMMER(\"{}\")'",
+                crate::text::thousands(pnr as u64),
+                crate::text::thousands(n as u64),
                 c.replace('"', "\"\"")
             );
         }
