@@ -680,6 +680,26 @@ fn an_old_plan_is_read_with_a_warning_and_still_checked() {
         .stderr(predicates::str::contains("same N = 30 but other keys"));
 }
 
+/// An `id;grp;ok` extract of `rows` records whose first `personal` records have a
+/// personnummer in `grp` (typed into the wrong column) and the others one of `groups`
+/// groups; the personnummer used.
+fn grp_extract(path: &Path, rows: usize, personal: usize, groups: usize) -> Vec<String> {
+    let mut text = String::from("id;grp;ok\n");
+    let mut numbers = Vec::new();
+    for i in 0..rows {
+        let grp = if i < personal {
+            let n = common::pnr(700 + i);
+            numbers.push(n.clone());
+            n
+        } else {
+            format!("g{}", i % groups)
+        };
+        text.push_str(&format!("K{i:04};{grp};{}\n", i % 3 == 0));
+    }
+    std::fs::write(path, text).unwrap();
+    numbers
+}
+
 /// A strata column where some values are personnummer (typed into the wrong column) is
 /// refused with the count and the way out; the check it names quarantines exactly those
 /// rows and plan.json then holds none of them.
@@ -687,19 +707,7 @@ fn an_old_plan_is_read_with_a_warning_and_still_checked() {
 fn personnummer_in_a_strata_column_are_refused_and_can_be_quarantined() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut text = String::from("id;grp\n");
-    let mut numbers = Vec::new();
-    for i in 0..120 {
-        let grp = if i < 30 {
-            let n = common::pnr(700 + i);
-            numbers.push(n.clone());
-            n
-        } else {
-            format!("g{}", i % 36)
-        };
-        text.push_str(&format!("K{i:04};{grp}\n"));
-    }
-    std::fs::write(d.join("x.csv"), text).unwrap();
+    let numbers = grp_extract(&d.join("x.csv"), 120, 30, 36);
     let (x, plan) = (d.join("x.csv"), d.join("plan.json"));
     let base = [
         "plan",
@@ -883,19 +891,7 @@ fn a_two_stage_search_too_large_is_refused_not_run_for_hours() {
 fn indicator_groups_that_are_personnummer_are_masked_in_every_table() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut text = String::from("id;grp;ok\n");
-    let mut numbers = Vec::new();
-    for i in 0..60 {
-        let grp = if i < 6 {
-            let n = common::pnr(800 + i);
-            numbers.push(n.clone());
-            n
-        } else {
-            format!("g{}", i % 4)
-        };
-        text.push_str(&format!("K{i:04};{grp};{}\n", i % 3 == 0));
-    }
-    std::fs::write(d.join("x.csv"), text).unwrap();
+    let numbers = grp_extract(&d.join("x.csv"), 60, 6, 4);
     std::fs::write(
         d.join("spec.toml"),
         "[[indicator]]\nname = \"ok\"\nkind = \"share\"\nexpr = \"ok = 'true'\"\n",
