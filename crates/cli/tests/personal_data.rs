@@ -935,3 +935,137 @@ fn indicator_groups_that_are_personnummer_are_masked_in_every_table() {
         assert!(!outputs.contains(&form), "{form} in an output");
     }
 }
+
+/// Written forms other than the plain one count too: a strata value `19811218–9876` (en
+/// dash) or `K811218-9876` is refused like `811218-9876`, and `IS_PERSONNUMMER` finds it.
+#[test]
+fn personnummer_in_any_written_form_are_refused_as_strata() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = common::pnr(9);
+    for (i, form) in [
+        n.replace('-', "\u{2013}"),
+        format!("K{}", &n[2..]),
+        n.replace('-', " - "),
+        format!("{n}-1"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut text = String::from("id;grp\n");
+        for r in 0..40 {
+            let grp = if r == 0 {
+                form.clone()
+            } else {
+                format!("g{}", r % 5)
+            };
+            text.push_str(&format!("K{r:04};{grp}\n"));
+        }
+        let x = d.join(format!("x{i}.csv"));
+        std::fs::write(&x, text).unwrap();
+        let plan = d.join(format!("p{i}.json"));
+        let base = [
+            "plan",
+            "--extract",
+            p(&x),
+            "--key",
+            "id",
+            "--strata",
+            "grp",
+            "--total",
+            "5",
+            "-o",
+            p(&plan),
+        ];
+        urval()
+            .args(base)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("1 of its 6 values are personal"));
+        urval()
+            .args(base)
+            .args([
+                "--check",
+                "NOT IS_PERSONNUMMER(grp)",
+                "--max-quarantine",
+                "100%",
+            ])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("quarantined 1"));
+        assert!(!std::fs::read_to_string(&plan).unwrap().contains(&n[2..8]));
+    }
+}
+
+/// A stratum whose manifest lists all but a few of its keys records no fingerprint: with
+/// the drawn keys known, a commitment to the rest could be tested against guesses.
+#[test]
+fn a_stratum_drawn_almost_whole_records_no_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = String::from("id;kommun\n");
+    for i in 0..80 {
+        text.push_str(&format!("{};{}\n", common::pnr(i), ["0180", "1480"][i % 2]));
+    }
+    std::fs::write(d.join("x.csv"), text).unwrap();
+    // Equal allocation of 72: 36 of 40 in each stratum, 4 not drawn.
+    for (total, recorded) in [(72, false), (70, true)] {
+        let plan = d.join(format!("p{total}.json"));
+        urval()
+            .args(["plan", "--extract", p(&d.join("x.csv")), "--key", "id"])
+            .args(["--strata", "kommun", "--allocation", "equal", "--total"])
+            .args([&total.to_string(), "-o", p(&plan)])
+            .assert()
+            .success();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+        for s in v["strata"].as_array().unwrap() {
+            assert_eq!(s["fingerprint"] != "", recorded, "{total}: {s}");
+        }
+        urval()
+            .args(["draw", "--extract", p(&d.join("x.csv")), "--plan", p(&plan)])
+            .args(["--seed", "3", "-o", p(&d.join(format!("m{total}.csv")))])
+            .assert()
+            .success();
+    }
+}
+
+/// The case number goes into the print running head's CSS string, escaped character by
+/// character; a personnummer in it is masked before that, in every written form.
+#[test]
+fn a_personnummer_in_the_case_number_is_masked_in_the_running_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    pnr_extract(&d.join("a.csv"), 0);
+    plan_of(&d.join("a.csv"), &d.join("a.json"));
+    urval()
+        .args([
+            "draw",
+            "--extract",
+            p(&d.join("a.csv")),
+            "--plan",
+            p(&d.join("a.json")),
+        ])
+        .args(["--seed", "7", "-o", p(&d.join("m.csv"))])
+        .assert()
+        .success();
+    let n = common::pnr(4);
+    for form in [
+        n.replace('-', "\u{2013}"),
+        n.replace('-', "\u{a0}"),
+        n.clone(),
+    ] {
+        let html = d.join("r.html");
+        urval()
+            .args(["report", "--plan", p(&d.join("a.json")), "--manifest"])
+            .args([p(&d.join("m.csv")), "--case-number", &format!("Dnr {form}")])
+            .args(["-o", p(&html)])
+            .assert()
+            .success();
+        let page = std::fs::read_to_string(&html).unwrap();
+        assert!(
+            !page.contains(&n[..8]) && !page.contains(&n[2..8]),
+            "{form}"
+        );
+    }
+}

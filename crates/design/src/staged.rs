@@ -248,8 +248,12 @@ pub fn two_stage_plan_within(spec: &StagedSpec, budget: u64) -> Result<StagedPla
         if spent > budget {
             return Err(DesignError::Staged {
                 reason: format!(
-                    "the search for a two-stage plan is too large here (the single-stage plan takes {} records and allows {} deviations; a search over first stages up to {n1_max} was stopped after {budget} steps): a tolerable rate this close to the expected rate gains little from two stages; use one stage, a smaller --max-first, or a larger gap between the two rates",
-                    single.n, k
+                    "the search for a two-stage plan is too large here (the single-stage plan takes {} records and allows {} deviation{}; the search over first stages of 1 to {} records stopped after {} steps): use one stage, or a smaller first stage with --max-first",
+                    grouped(single.n),
+                    grouped(k),
+                    if k == 1 { "" } else { "s" },
+                    grouped(n1_max),
+                    grouped(budget)
                 ),
             });
         }
@@ -304,6 +308,19 @@ pub fn two_stage_plan_within(spec: &StagedSpec, budget: u64) -> Result<StagedPla
         });
     };
     Ok(describe(spec, plan, single, power))
+}
+
+/// A count with a comma between groups of three digits, for messages.
+fn grouped(v: u64) -> String {
+    let d = v.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A plan's risk, expected records and acceptance at R beside the single-stage plan's.
@@ -525,6 +542,27 @@ pub fn sequential_upper_bound(
 
 #[cfg(test)]
 mod tests {
+
+    /// A search over its budget stops with the message, deterministically; the same
+    /// design with the default budget is found.
+    #[test]
+    fn a_search_over_its_budget_is_refused_with_the_way_out() {
+        let spec = StagedSpec {
+            tolerable_rate: 0.10,
+            confidence: 0.95,
+            population: None,
+            expected_rate: 0.01,
+            max_first: None,
+        };
+        let e = two_stage_plan_within(&spec, 1_000).unwrap_err().to_string();
+        assert!(
+            e.contains("stopped after 1,000 steps") && e.contains("--max-first"),
+            "{e}"
+        );
+        assert!(two_stage_plan(&spec).is_ok());
+        assert_eq!(grouped(2_000_000), "2,000,000");
+        assert_eq!(grouped(649), "649");
+    }
     use super::*;
 
     fn spec(t: f64, r: f64, n: Option<u64>) -> StagedSpec {

@@ -123,8 +123,9 @@ pub(crate) enum Func {
     Upper,
     Trim,
     Length,
-    /// Whether a value is a valid personnummer or samordningsnummer
-    /// ([`crate::personal::check_personnummer`]).
+    /// Whether a value holds a personnummer or samordningsnummer in any form masking finds
+    /// ([`crate::personal::contains_personnummer`]: `811218-9876`, `19811218–9876`,
+    /// `K198112189876`, …).
     IsPersonnummer,
 }
 
@@ -751,9 +752,9 @@ impl BoundFilter<'_> {
             Func::IsPersonnummer => {
                 return Ok(match self.eval(&args[0], row)? {
                     Val::Null => Val::Null,
-                    Val::Str(s) => Val::Bool(crate::personal::check_personnummer(&s).is_ok()),
+                    Val::Str(s) => Val::Bool(crate::personal::contains_personnummer(&s)),
                     Val::Int(v) => {
-                        Val::Bool(crate::personal::check_personnummer(&v.to_string()).is_ok())
+                        Val::Bool(crate::personal::contains_personnummer(&v.to_string()))
                     }
                     _ => Val::Bool(false),
                 })

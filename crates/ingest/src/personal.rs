@@ -99,17 +99,38 @@ pub fn check_personnummer(s: &str) -> Result<(), PnrProblem> {
     Ok(())
 }
 
-/// The characters that may stand between the date part and the last four digits of a
-/// personnummer as people and systems write it: `-`, `+`, a space, a no-break space, the
-/// Unicode hyphens and dashes (U+2010, U+2011, U+2012, U+2013 en dash, U+2014 em dash) and
-/// the minus sign (U+2212). Returns the separator's length in bytes at the start of `b`.
-fn separator_len(b: &[u8]) -> Option<usize> {
+/// One character that may stand between the date part and the last four digits of a
+/// personnummer as people and systems write it: `-`, `+`, `/`, a space, a no-break space,
+/// a soft hyphen, the Unicode spaces U+2007–U+200A and U+202F, the hyphens and dashes
+/// U+2010–U+2014, the minus sign U+2212 and the fullwidth hyphen-minus U+FF0D (never `.`
+/// or `,`: `811218.9876` is a number). Its length in bytes at the start of `b`.
+fn separator_char_len(b: &[u8]) -> Option<usize> {
     match b {
-        [b'-' | b'+' | b' ', ..] => Some(1),
-        [0xC2, 0xA0, ..] => Some(2),
-        [0xE2, 0x80, 0x90..=0x94 | 0xAF, ..] | [0xE2, 0x88, 0x92, ..] => Some(3),
+        [b'-' | b'+' | b' ' | b'/', ..] => Some(1),
+        [0xC2, 0xA0 | 0xAD, ..] => Some(2),
+        [0xE2, 0x80, 0x87..=0x8A | 0x90..=0x94 | 0xAF, ..]
+        | [0xE2, 0x88, 0x92, ..]
+        | [0xEF, 0xBC, 0x8D, ..] => Some(3),
         _ => None,
     }
+}
+
+/// The separator at the start of `b`: one separator character ([`separator_char_len`]), or
+/// a dash between two spaces (`811218 - 9876`) or two hyphens (`811218--9876`), never more:
+/// numbers in adjacent columns of a text table stand further apart. Its length in bytes.
+fn separator_len(b: &[u8]) -> Option<usize> {
+    let first = separator_char_len(b)?;
+    if b.starts_with(b"--") {
+        return Some(2);
+    }
+    if b[0] == b' ' {
+        if let Some(dash) = separator_char_len(&b[1..]).filter(|_| b[1] != b' ') {
+            if b.get(1 + dash) == Some(&b' ') {
+                return Some(dash + 2);
+            }
+        }
+    }
+    Some(first)
 }
 
 /// Where the next personnummer or samordningsnummer of `b` at or after `from` stands: the
@@ -119,8 +140,9 @@ fn separator_len(b: &[u8]) -> Option<usize> {
 /// ([`separator_len`]) and 4 digits, that [`check_personnummer`] accepts. It is never part
 /// of a larger number: a run of more digits, digits after a decimal point (`13182.1234567890`)
 /// or before one (`8112189876.5`) are left alone. A letter right before or after (`K193102020017`,
-/// `19811218-9876a`) is allowed for the 12-digit (8-digit date) forms only, so that a run of
-/// ten digits inside a hexadecimal checksum is not taken for one. What follows the last four
+/// `K811218-9876`, `19811218-9876a`) is allowed for the 12-digit forms and the forms with a
+/// separator, not for ten digits alone, so that a run of ten digits inside a hexadecimal
+/// checksum is not taken for one. What follows the last four
 /// digits may be anything but a digit or a letter (`19300101-0002-1` is masked up to `-1`).
 fn next_personnummer(text: &str, from: usize) -> Option<(usize, usize)> {
     let b = text.as_bytes();
@@ -160,7 +182,7 @@ fn next_personnummer(text: &str, from: usize) -> Option<(usize, usize)> {
             continue;
         }
         let glued_after = after.first().is_some_and(u8::is_ascii_alphabetic);
-        if (glued_before || glued_after) && date_len != 8 {
+        if (glued_before || glued_after) && date_len != 8 && !separated {
             continue;
         }
         let candidate: String = if separated {
@@ -283,6 +305,18 @@ mod tests {
             ("19811218\u{a0}9876", Some("<personal>")),
             ("19811218-9876-1", Some("<personal>-1")),
             ("K198112189876", Some("K<personal>")),
+            ("K811218-9876", Some("K<personal>")),
+            ("pnr811218-9876:", Some("pnr<personal>:")),
+            ("811218\u{2009}9876", Some("<personal>")),
+            ("811218 - 9876", Some("<personal>")),
+            ("811218 \u{2013} 9876", Some("<personal>")),
+            ("811218--9876", Some("<personal>")),
+            ("811218\u{ad}9876", Some("<personal>")),
+            ("811218\u{ff0d}9876", Some("<personal>")),
+            ("811218/9876", Some("<personal>")),
+            ("n 811218  9876", None),
+            ("811218.9876", None),
+            ("811218,9876", None),
             ("198112189876a", Some("<personal>a")),
             ("(19811218-9876)", Some("(<personal>)")),
             // Never a number's digits.

@@ -20,8 +20,9 @@
 //!
 //! The fingerprint of a stratum is a SHA-256 commitment to the wrapping sum of XXH3-128 of
 //! its keys (hex; [`crate::fingerprint`] says why not the sum itself), recorded only for
-//! strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records (empty below: a small
-//! stratum's fingerprint would give its keys away); the extract's is XXH3-128 over the
+//! strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records of which at least as many
+//! are not drawn (empty otherwise: a fingerprint that hides fewer keys would give them
+//! away); the extract's is XXH3-128 over the
 //! sorted list of (values, stratum fingerprint, 0 for a small stratum). Both are
 //! independent of row order, file split and format. A version-1 plan's fingerprints are
 //! the sums themselves: still checked, with a warning to plan again.
@@ -91,8 +92,13 @@ pub(crate) fn read_versions<T: serde::de::DeserializeOwned>(
         .and_then(|v| u32::try_from(v).ok())
         .is_some_and(|v| versions.contains(&v));
     if k != Some(kind) || !known {
+        let read = if versions.start() == versions.end() {
+            format!("version {version}")
+        } else {
+            format!("versions {} to {version}", versions.start())
+        };
         bail!(
-            "{}: kind {} version {} is not one this urval reads ({kind} version {version}): {redo}",
+            "{}: kind {} version {} is not one this urval reads ({kind} {read}): {redo}",
             path.display(),
             k.map_or("none".to_string(), |k| format!("{k:?}")),
             v.map_or("none".to_string(), |v| v.to_string())

@@ -444,7 +444,8 @@ pub fn draw_bounded(
                 ps.population
             );
         }
-        // An empty fingerprint: a stratum too small to record one (plan::MIN_FINGERPRINT_N).
+        // An empty fingerprint: a stratum that hides too few keys to record one
+        // (plan::MIN_FINGERPRINT_N).
         if !ps.fingerprint.is_empty()
             && hex128(crate::fingerprint::commit(plan.version, fps[s])) != ps.fingerprint
         {

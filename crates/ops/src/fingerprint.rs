@@ -14,8 +14,9 @@
 //! SHA-256 of a sum has no such arithmetic: the difference of two commitments is noise, and
 //! recovering a sum from its commitment is a preimage search over 2¹²⁸ values. Testing a
 //! guessed key against one commitment needs every other key of the stratum, which is why
-//! strata of fewer than [`crate::plan::MIN_FINGERPRINT_N`] records record no fingerprint
-//! at all. The commitment is deterministic, so the same extract gives the same plan.json
+//! a stratum records no fingerprint at all when it has fewer than
+//! [`crate::plan::MIN_FINGERPRINT_N`] records, or fewer than that many not drawn (the
+//! manifest lists the drawn ones). The commitment is deterministic, so the same extract gives the same plan.json
 //! (the nightly run stays idempotent) and anyone holding the extract can check it.
 //!
 //! Our own code is only this composition; the hashes are `xxhash-rust`'s and `sha2`'s.

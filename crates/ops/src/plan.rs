@@ -23,13 +23,17 @@ use urval_design::{
 use urval_ingest::strata::StrataMapper;
 use urval_ingest::{scan, Extract, Filter, ScanOutput, ScanSpec};
 
-/// The smallest stratum whose key fingerprint plan.json records. A fingerprint is a
-/// SHA-256 commitment to the wrapping sum of unseeded XXH3-128 hashes of the stratum's keys
-/// ([`crate::fingerprint`]), and plan.json is shared: for N_h = 1 it is a function of one
-/// key, found by trying every personnummer (about 4·10⁸ a century, a minute's work); for N_h = 2 a meet-in-the-middle table of 4·10⁸ hashes
-/// (6 GB) finds the pair; for N_h = 3 the search is a 3-sum over 4·10⁸ values, about 10¹⁷
-/// steps. From 5 on, a margin of two. Smaller strata record no fingerprint (empty) and are
-/// left out of the extract's; `draw` and `verify` then check their N_h only.
+/// The fewest keys a stratum's fingerprint may hide. A fingerprint is a SHA-256
+/// commitment to the wrapping sum of XXH3-128 hashes of the stratum's keys
+/// ([`crate::fingerprint`]), and plan.json is shared: whoever knows all but k of the keys
+/// can test guesses for the other k against it. For k = 1 that is a search over every
+/// personnummer (about 4·10⁸ a century, a minute's work); for k = 2 a meet-in-the-middle
+/// table of 4·10⁸ hashes (6 GB); for k = 3 about 10¹⁷ steps. From 5 on, a margin of two. So
+/// a stratum records a fingerprint only when it has at least 5 records and at least 5 of
+/// them are not drawn (the manifest lists the drawn keys); others record none (empty) and
+/// are left out of the extract's; `draw` and `verify` then check their N_h only. Keys a
+/// reader learns in other ways (several manifests drawn from one plan with different seeds
+/// or starts) narrow the margin: draw once per plan.
 pub const MIN_FINGERPRINT_N: u64 = 5;
 
 /// What to plan: how the extract is read, the design and where plan.json goes.
@@ -1151,7 +1155,7 @@ fn refuse_personal_strata<'a>(
             n += 1;
             if values
                 .get(j)
-                .is_some_and(|v| urval_ingest::personal::check_personnummer(v).is_ok())
+                .is_some_and(|v| urval_ingest::personal::contains_personnummer(v))
             {
                 pnr += 1;
             }
@@ -1414,8 +1418,10 @@ pub fn plan(
             Some(mp) => burden_with_pages(a.n, mp, &rates),
             None => burden(a.n, &rates),
         };
-        // A small stratum's fingerprint would give its keys away (below).
-        let fp = (cs.population >= MIN_FINGERPRINT_N)
+        // A small stratum's fingerprint would give its keys away, and so would one whose
+        // keys the manifest lists all but a few of (below).
+        let fp = (cs.population >= MIN_FINGERPRINT_N
+            && cs.population.saturating_sub(a.n) >= MIN_FINGERPRINT_N)
             .then(|| crate::fingerprint::commit(PLAN_VERSION, cs.fingerprint));
         fps.push((values.clone(), fp.unwrap_or(0)));
         strata.push(PlanStratum {

@@ -1138,6 +1138,21 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
         );
     }
     let mut report = build(args)?;
+    // The print running head carries the case number and the scope's label into a CSS
+    // string, where they are escaped character by character (`\2013 ` for an en dash):
+    // masked here, as values, before any escaping could hide a personnummer's form from the
+    // redaction of the rendered page.
+    let mask = |t: &mut String| {
+        if let std::borrow::Cow::Owned(m) = urval_ingest::personal::redact(t) {
+            *t = m;
+        }
+    };
+    if let Some(c) = report.letter.case_number.as_mut() {
+        mask(c);
+    }
+    if let Some(sc) = report.scope.as_mut() {
+        mask(&mut sc.label);
+    }
     let dir = args.output.parent().unwrap_or(Path::new(""));
     let (csv_names, xlsx_name) = attachment_names(&args.output);
     let mut long = if ext == "json" {
