@@ -936,18 +936,29 @@ impl RowCtx {
     /// Whether a record of the header's length is the header line again (as where two
     /// exports were joined): its fields, trimmed, are the header's names. Only a record
     /// whose first field is the first name is compared further.
-    #[inline]
+    #[inline(always)]
     fn repeats_header(&self, first: &[u8], f: &Fields<'_>) -> bool {
         let Some(name) = self.header.first() else {
             return false;
         };
-        first.trim_ascii() == name.as_slice()
-            && self
-                .header
-                .iter()
-                .enumerate()
-                .skip(1)
-                .all(|(j, h)| f.get(j).trim_ascii() == h.as_slice())
+        // On every row: a length compare, and a byte compare only at the name's length
+        // (the trimmed compare only for a longer field).
+        let same = match first.len().cmp(&name.len()) {
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => first == name.as_slice(),
+            std::cmp::Ordering::Greater => first.trim_ascii() == name.as_slice(),
+        };
+        same && self.rest_repeats_header(f)
+    }
+
+    /// [`RowCtx::repeats_header`] past the first field: rare, so kept out of the row loop.
+    #[cold]
+    fn rest_repeats_header(&self, f: &Fields<'_>) -> bool {
+        self.header
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(j, h)| f.get(j).trim_ascii() == h.as_slice())
     }
 
     fn any_personal(&self) -> bool {
