@@ -1,7 +1,8 @@
 //! The tour in README.md runs as shown: every ```console block's `$ urval …` commands are
 //! run in order, in a directory holding a copy of `sample-data/`'s files, and each one's
-//! standard output must equal the text shown under it. When an output changes on purpose,
-//! run the command and paste its output into README.md.
+//! standard output must equal the text shown under it; then the console blocks of the
+//! guides that continue the tour (`docs/guide/municipality.md`), in the same directory.
+//! When an output changes on purpose, run the command and paste its output into the page.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -37,18 +38,28 @@ fn split_args(line: &str) -> Vec<String> {
     args
 }
 
-/// The README's console blocks as (command line, expected stdout).
-fn tour(readme: &str) -> Vec<(String, String)> {
+/// A page's console blocks as (command line, expected stdout). A command line ending in
+/// `\` continues on the next line; blank lines at the end of an output are not compared.
+fn tour(page: &str) -> Vec<(String, String)> {
     let mut steps: Vec<(String, String)> = Vec::new();
     let mut inside = false;
-    for line in readme.lines() {
+    let mut continued = false;
+    for line in page.lines() {
         if !inside {
             inside = line.trim_end() == "```console";
             continue;
         }
-        if line.trim_end() == "```" {
+        if continued {
+            let (cmd, _) = steps.last_mut().expect("a command before its continuation");
+            let part = line.trim();
+            continued = part.ends_with('\\');
+            cmd.push(' ');
+            cmd.push_str(part.trim_end_matches('\\').trim_end());
+        } else if line.trim_end() == "```" {
             inside = false;
         } else if let Some(cmd) = line.strip_prefix("$ ") {
+            continued = cmd.ends_with('\\');
+            let cmd = cmd.trim_end_matches('\\').trim_end();
             steps.push((cmd.to_string(), String::new()));
         } else {
             let (_, out) = steps
@@ -63,9 +74,14 @@ fn tour(readme: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_readme_tour_prints_what_the_readme_shows() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let steps = tour(&readme);
-    assert!(steps.len() >= 5, "README.md shows {} commands", steps.len());
+    let mut steps = Vec::new();
+    for page in ["README.md", "docs/guide/municipality.md"] {
+        let text = std::fs::read_to_string(root().join(page)).unwrap();
+        let shown = tour(&text);
+        assert!(!shown.is_empty(), "{page} shows no console commands");
+        steps.extend(shown.into_iter().map(|(cmd, out)| (page, cmd, out)));
+    }
+    assert!(steps.len() >= 7, "the pages show {} commands", steps.len());
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sample-data")).unwrap();
     for f in std::fs::read_dir(root().join("sample-data")).unwrap() {
@@ -80,11 +96,11 @@ fn the_readme_tour_prints_what_the_readme_shows() {
             .unwrap();
         }
     }
-    for (cmd, want) in &steps {
+    for (page, cmd, want) in &steps {
         let args = split_args(cmd);
         assert_eq!(
             args[0], "urval",
-            "README.md: `$ {cmd}` is not an urval command"
+            "{page}: `$ {cmd}` is not an urval command"
         );
         let out = urval()
             .current_dir(dir.path())
@@ -94,14 +110,15 @@ fn the_readme_tour_prints_what_the_readme_shows() {
             .unwrap();
         assert!(
             out.status.success(),
-            "README.md: `{cmd}` failed: {}",
+            "{page}: `{cmd}` failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         let got = String::from_utf8(out.stdout).unwrap();
         assert_eq!(
-            &got, want,
-            "README.md: `{cmd}` prints something else than README.md shows; run it and paste \
-             its output into README.md"
+            got.trim_end_matches('\n'),
+            want.trim_end_matches('\n'),
+            "{page}: `{cmd}` prints something else than {page} shows; run it and paste its \
+             output into {page}"
         );
     }
 }
