@@ -275,7 +275,7 @@ def main():
             assert got == want_n, f"{label}: {name}'s n_h differ from the plan's"
         m = pl.read_csv(manifest, schema_overrides={"municipality_code": pl.Utf8})
         assert m.height == p["total_n"], f"{label}: manifest rows"
-        # The PRN specification (README), recomputed here: u = (XXH3_64(key, seed) >> 11) / 2^53,
+        # The PRN specification (docs/reference/prn.md), recomputed here: u = (XXH3_64(key, seed) >> 11) / 2^53,
         # printed in shortest round-trip form, so it must read back as the same double.
         for key, u in zip(m["case_id"], m["prn"]):
             want = (xxhash.xxh3_64_intdigest(key.encode(), seed=20261123) >> 11) / 2.0**53

@@ -96,6 +96,11 @@ pub enum Command {
     /// Check a personnummer/samordningsnummer column (format, date, Luhn check digit);
     /// invalid rows are reported by row number only, never the number.
     Validate(cmd::validate::ValidateArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish) on stdout.
+    Completions(cmd::reference::CompletionsArgs),
+    /// Write the generated reference (cli.md and the man pages) into a directory.
+    #[command(hide = true)]
+    Reference(cmd::reference::ReferenceArgs),
 }
 
 /// Standard error with personnummer masked ([`urval_ingest::personal::redact`]), for the
@@ -162,6 +167,8 @@ pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
         Command::Report(args) => cmd::report::run(args),
         Command::ReviewTemplate(args) => cmd::review_template::run(args),
         Command::Agreement(args) => cmd::agreement::run(args),
+        Command::Completions(args) => cmd::reference::completions(args),
+        Command::Reference(args) => cmd::reference::reference(args),
     }
 }
 

@@ -12,6 +12,7 @@ pub const DEFAULT_HOURS_PER_DAY: f64 = 8.0;
 
 /// The rates that turn records into pages and working days.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BurdenRates {
     /// Pages per record.
     pub pages_per_record: f64,
@@ -33,6 +34,7 @@ impl Default for BurdenRates {
 
 /// The burden of a number of records.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Burden {
     /// Records.
     pub records: u64,
@@ -63,6 +65,7 @@ pub fn burden_with_pages(records: u64, mean_pages: f64, rates: &BurdenRates) -> 
 
 /// A proposed request set against what is needed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequestComparison {
     /// Records requested.
     pub requested: u64,

@@ -82,8 +82,8 @@ pub const CSV_CHUNK_MIN_BYTES: u64 = 4 << 20;
 /// when it is at least one.
 ///
 /// Why: the ranges are handed to the threads in order, so the last to finish leaves the
-/// others idle for up to one range. With six ranges of 32 MiB (the README's 2 M-row, 196 MB
-/// file) one of two threads waited 20–40 ms of a 0.3 s draw (perf timelines, session 21).
+/// others idle for up to one range. With six ranges of 32 MiB (the 2 M-row, 196 MB file of
+/// docs/performance.md) one of two threads waited 20–40 ms of a 0.3 s draw (measured with perf timelines).
 /// Whole MiB: a range then starts a line past a block of the file's line-feed index, so
 /// numbering its lines reads that line, not up to a MiB (`line_feeds_before`). The size
 /// depends on the file alone, so the ranges, and every output, never depend on the thread
@@ -3060,7 +3060,7 @@ mod record_tests {
     #[test]
     fn range_sizes_depend_on_the_file_alone() {
         const MIB: u64 = 1 << 20;
-        // The README's 196 MB file: 5 MiB ranges (a 32nd, whole MiB), 38 of them.
+        // The 196 MB file of docs/performance.md: 5 MiB ranges (a 32nd, whole MiB), 38 of them.
         assert_eq!(csv_range_bytes(195_863_465, CSV_CHUNK_BYTES), 5 * MIB);
         // Small files: the minimum (a file below 1.5 times it is not split at all).
         assert_eq!(

@@ -115,6 +115,7 @@ pub const PLAN_VERSION_OLDEST: u32 = 1;
 
 /// One input file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FileInfo {
     /// Path as given.
@@ -139,6 +140,7 @@ pub struct FileInfo {
 
 /// The extract as seen by the plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExtractInfo {
     /// The files.
@@ -153,6 +155,7 @@ pub struct ExtractInfo {
 
 /// The design parameters.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Design {
     /// The margin asked for, if any.
@@ -196,6 +199,7 @@ pub struct Design {
 /// A plan for several purposes: the joint allocation (`urval_design::joint_allocate`,
 /// Bethel–Chromy) and the evidence per purpose.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PurposesPlan {
     /// The purposes file as given.
@@ -218,6 +222,7 @@ pub struct PurposesPlan {
 
 /// One purpose of a plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PurposeResult {
     /// Its name.
@@ -279,6 +284,7 @@ pub struct PurposeResult {
 /// A staged plan: stage 1 is requested, stage 2 (the next records of the same draw) only
 /// when the evidence needs it. Per stratum, `n_stage1` of the `n` records are stage 1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Stages {
     /// Always 2.
@@ -314,6 +320,7 @@ pub struct Stages {
 /// One stage of an attribute plan: its records (not cumulative) and the cumulative
 /// deviation counts that accept (≤) or reject (≥; stage 1 only).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StageRule {
     /// Records in this stage.
@@ -327,6 +334,7 @@ pub struct StageRule {
 
 /// Expected records of a staged plan at three deviation rates.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedRecords {
     /// At a rate of 0.
@@ -340,6 +348,7 @@ pub struct ExpectedRecords {
 /// A two-stage attribute plan over the whole population (`urval_design::two_stage_plan`,
 /// hypergeometric with N = Σ N_h), its records spread over the strata in proportion to N_h.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttributeStages {
     /// T.
@@ -386,6 +395,7 @@ impl AttributeStages {
 
 /// One stratum of the plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanStratum {
     /// Column → value.
@@ -428,6 +438,7 @@ pub struct PlanStratum {
 
 /// Burden totals.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanBurden {
     /// The rates.
@@ -441,6 +452,7 @@ pub struct PlanBurden {
 
 /// plan.json.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {
     /// Format version.
@@ -495,6 +507,7 @@ pub const DRAW_SIDECAR_VERSION: u32 = 3;
 
 /// One stratum as drawn.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DrawnStratum {
     /// Column → value.
@@ -514,6 +527,7 @@ pub struct DrawnStratum {
 
 /// Which stage of a staged plan a manifest holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StageDraw {
     /// 1 or 2.
@@ -535,6 +549,7 @@ pub struct StageDraw {
 /// `report`. Every field is required: a sidecar of another version or with a field missing
 /// is an error naming the file, never a silent default.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DrawSidecar {
     /// Always `urval-draw`.
@@ -543,7 +558,7 @@ pub struct DrawSidecar {
     pub version: u32,
     /// The urval that drew.
     pub urval_version: String,
-    /// The version of the PRN specification (README, "The PRN specification").
+    /// The version of the PRN specification (docs/reference/prn.md).
     pub prn_spec_version: u32,
     /// The PRN formula and selection rule in words.
     pub prn: String,
@@ -733,6 +748,7 @@ pub const INDICATORS_META_VERSION: u32 = 2;
 
 /// A design stratum with non-response, in the indicators metadata.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NonresponseStratum {
     /// Column → value.
@@ -749,6 +765,7 @@ pub struct NonresponseStratum {
 
 /// One indicator of the spec, in the indicators metadata.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorInfo {
     /// The name.
@@ -781,6 +798,7 @@ pub struct IndicatorInfo {
 /// rows reconciliation, non-response, and the spec's indicators. Written by
 /// `urval indicators`, read by `urval report`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorsMeta {
     /// Always `urval-indicators`.

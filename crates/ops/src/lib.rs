@@ -121,6 +121,8 @@ pub mod purposes;
 pub mod report;
 pub mod review;
 pub mod run;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod stage;
 pub mod strata_file;
 pub mod text;

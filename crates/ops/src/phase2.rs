@@ -35,6 +35,7 @@ pub const PHASE2_PLAN_VERSION: u32 = 1;
 
 /// What phase 2 is sized for.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Phase2Target {
     /// Estimate the disagreement rate to ±E.
@@ -45,6 +46,7 @@ pub enum Phase2Target {
 
 /// One stratum of the phase-1 sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Phase2Stratum {
     /// Column → value.
@@ -59,6 +61,7 @@ pub struct Phase2Stratum {
 
 /// One group the size is computed for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Phase2Group {
     /// `--per` column → value (empty for the whole sample).
@@ -71,6 +74,7 @@ pub struct Phase2Group {
 
 /// `phase2-plan.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Phase2Plan {
     /// Always `urval-phase2-plan`.
@@ -286,6 +290,7 @@ pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
 
 /// Which phase-2 draw a sidecar describes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PhaseDraw {
     /// Always 2.

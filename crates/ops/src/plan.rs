@@ -716,7 +716,7 @@ const MATCH_BITS: u128 = !(0xFFFF_FFFFu128 << 64);
 /// taken for one only when 96 bits of their hashes agree: probability about m²/2⁹⁷ for m
 /// distinct suspect keys (below 10⁻¹¹ for 10⁹), so the count is exact in practice; the ten
 /// keys shown are read back as text in a third scan and counted exactly. Measured by
-/// `scripts/dup-memory.sh`: 30 M rows, every key twice, in the README's figure, where a map
+/// `scripts/dup-memory.sh`: 30 M rows, every key twice, in the figure of docs/performance.md, where a map
 /// from key text to count took 8 GB.
 fn exact_duplicates(
     extract: &Extract,

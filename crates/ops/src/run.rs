@@ -494,6 +494,7 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
 /// One input of a run: its path, size and checksum (none for a secret: a checksum of a
 /// secret would let it be guessed offline).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunFile {
     /// The path (inputs) or file name (outputs).
@@ -506,6 +507,7 @@ pub struct RunFile {
 
 /// One step as run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunStep {
     /// `step 2 (draw → manifest.csv)`.
@@ -524,6 +526,7 @@ pub struct RunStep {
 
 /// The run manifest (`run-manifest.json`), written last.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunManifest {
     /// Always `urval-run`.

@@ -10,6 +10,7 @@ pub mod generate;
 pub mod indicators;
 pub mod overlap;
 pub mod plan;
+pub mod reference;
 pub mod report;
 pub mod review_template;
 pub mod run;
