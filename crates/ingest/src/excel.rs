@@ -177,6 +177,13 @@ fn stream<'a, E: Into<calamine::Error>>(
 /// lists the sheets there are), or it cannot be read: a cell outside a spreadsheet's
 /// limits, or a row that is in the file twice or out of order (named).
 pub fn open_sheet(path: &Path, sheet: Option<&str>) -> Result<(String, SheetCells)> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if ext.as_deref() == Some("ods") {
+        check_ods_cells(path)?;
+    }
     let mut wb = open_workbook_auto(path)
         .map_err(|e| err(path, format!("cannot read the workbook: {e}")))?;
     let names = wb.sheet_names();
@@ -337,8 +344,143 @@ pub fn column_letters(mut j: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
+/// The most cells an OpenDocument spreadsheet may expand to (about 640 MB as calamine holds
+/// them); a larger one is refused before calamine reads it.
+pub const MAX_ODS_CELLS: u64 = 20_000_000;
+
+/// Refuse an `.ods` whose sheets expand to more than [`MAX_ODS_CELLS`] cells, before
+/// calamine reads it: calamine builds every sheet of an `.ods` whole when it opens the file,
+/// and a file of a few hundred bytes can declare a row repeated a million times, each with
+/// a value repeated across 16,000 columns (`table:number-rows-repeated`,
+/// `table:number-columns-repeated`), which it would expand into gigabytes and abort. Our own
+/// code because no reader offers a bound: a streaming pass (quick-xml) over `content.xml`
+/// counts, per row, the cells up to its last one that holds something, times the row's
+/// repeat, without expanding anything. Empty cells repeated to the sheet's edge, as
+/// LibreOffice writes them, count nothing.
+///
+/// # Errors
+/// The sheet would expand to more cells than the bound; the file is not a zip with
+/// `content.xml` (left to calamine, which names the problem).
+fn check_ods_cells(path: &Path) -> Result<()> {
+    use quick_xml::events::Event;
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let Ok(content) = zip.by_name("content.xml") else {
+        return Ok(());
+    };
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let repeat = |e: &quick_xml::events::BytesStart<'_>, key: &[u8]| -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
+            .unwrap_or(1)
+    };
+    let (mut total, mut rows, mut pos, mut width) = (0u64, 1u64, 0u64, 0u64);
+    let mut buf = Vec::new();
+    loop {
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(e) => e,
+            // Malformed XML: calamine reads it and names the problem.
+            Err(_) => return Ok(()),
+        };
+        match &event {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"table:table-row" => {
+                    rows = repeat(e, b"table:number-rows-repeated");
+                    (pos, width) = (0, 0);
+                }
+                b"table:table-cell" | b"table:covered-table-cell" => {
+                    pos = pos.saturating_add(repeat(e, b"table:number-columns-repeated"));
+                    let holds = matches!(event, Event::Start(_))
+                        || e.attributes()
+                            .flatten()
+                            .any(|a| a.key.as_ref() == b"office:value-type");
+                    if holds {
+                        width = pos;
+                    }
+                }
+                _ => {}
+            },
+            Event::End(e) if e.name().as_ref() == b"table:table-row" => {
+                total = total.saturating_add(rows.saturating_mul(width));
+                if total > MAX_ODS_CELLS {
+                    return Err(err(
+                        path,
+                        format!(
+                            "its sheets expand to more than {} cells (rows and cells repeated by the file); urval reads .ods files whole: save the sheet as .xlsx or CSV, which are read cell by cell",
+                            "20,000,000"
+                        ),
+                    ));
+                }
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    /// An `.ods` zip holding `content.xml` with one sheet whose rows are `rows`.
+    fn ods(dir: &Path, name: &str, rows: &str) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = dir.join(name);
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("mimetype", o).unwrap();
+        z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        z.start_file("content.xml", o).unwrap();
+        write!(
+            z,
+            "<?xml version=\"1.0\"?><office:document-content><office:body><office:spreadsheet><table:table table:name=\"Blad1\">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
+        )
+        .unwrap();
+        z.finish().unwrap();
+        path
+    }
+
+    /// A few hundred bytes that declare a value repeated over 6,000 rows × 16,000 columns are
+    /// refused before calamine expands them; a sheet as LibreOffice writes it (empty cells
+    /// repeated to the sheet's edge, empty rows repeated to its end) passes.
+    #[test]
+    fn an_ods_that_expands_to_too_many_cells_is_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let bomb = ods(
+            dir.path(),
+            "bomb.ods",
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>id</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row>"#,
+        );
+        let e = open_sheet(&bomb, None).unwrap_err().to_string();
+        assert!(e.contains("expand to more than 20,000,000 cells"), "{e}");
+        assert_eq!(MAX_ODS_CELLS, 20_000_000);
+        let honest = ods(
+            dir.path(),
+            "honest.ods",
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>id</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16383"/></table:table-row><table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+        );
+        assert!(check_ods_cells(&honest).is_ok());
+        // A value repeated in a row that is itself repeated counts rows × columns.
+        let edge = ods(
+            dir.path(),
+            "edge.ods",
+            r#"<table:table-row table:number-rows-repeated="2000"><table:table-cell table:number-columns-repeated="10000" office:value-type="float" office:value="1"/></table:table-row>"#,
+        );
+        assert!(check_ods_cells(&edge).is_ok());
+        let over = ods(
+            dir.path(),
+            "over.ods",
+            r#"<table:table-row table:number-rows-repeated="2001"><table:table-cell table:number-columns-repeated="10000" office:value-type="float" office:value="1"/></table:table-row>"#,
+        );
+        assert!(check_ods_cells(&over).is_err());
+    }
     use super::*;
     use calamine::{ExcelDateTime, ExcelDateTimeType};
 
