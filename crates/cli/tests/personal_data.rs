@@ -1069,3 +1069,42 @@ fn a_personnummer_in_the_case_number_is_masked_in_the_running_head() {
         );
     }
 }
+
+/// plan.json keeps `--where` and `--check` as written: one that names a personnummer is
+/// refused before anything is written.
+#[test]
+fn a_filter_naming_a_personnummer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    pnr_extract(&d.join("a.csv"), 0);
+    let n = common::pnr(5);
+    for (flag, expr) in [
+        ("--where", format!("id <> '{n}'")),
+        ("--check", format!("id <> '{}'", n.replace('-', "\u{2013}"))),
+    ] {
+        urval()
+            .args([
+                "plan",
+                "--extract",
+                p(&d.join("a.csv")),
+                "--key",
+                "id",
+                "--strata",
+            ])
+            .args([
+                "kommun",
+                "--total",
+                "9",
+                "-o",
+                p(&d.join("p.json")),
+                flag,
+                &expr,
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "{flag} names a personal identity number"
+            )));
+        assert!(!d.join("p.json").exists());
+    }
+}

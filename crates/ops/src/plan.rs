@@ -1223,6 +1223,20 @@ pub fn plan(
     if strata_cols.is_empty() {
         bail!("--strata needs at least one column");
     }
+    // plan.json keeps the population filter and the data rules as written (the draw applies
+    // them again), and is shared: an expression that names a personnummer would carry it.
+    for (flag, text) in req
+        .where_
+        .iter()
+        .map(|w| ("--where", w))
+        .chain(req.checks.iter().map(|c| ("--check", c)))
+    {
+        if urval_ingest::personal::contains_personnummer(text) {
+            bail!(
+                "{flag} names a personal identity number, and plan.json, which is shared, keeps the expression as written: select by another column (a case number, a group)"
+            );
+        }
+    }
     let mut spec = ScanSpec::new(&req.key, &strata_cols);
     if let Some(p) = &req.pages_column {
         spec.extra.push(p.clone());
