@@ -680,6 +680,13 @@ fn an_old_plan_is_read_with_a_warning_and_still_checked() {
         .stderr(predicates::str::contains("same N = 30 but other keys"));
 }
 
+/// No personnummer of `numbers`, in any form an output could print it, in `outputs`.
+fn assert_no_personnummer(outputs: &str, numbers: &[String]) {
+    for form in common::forms(numbers) {
+        assert!(!outputs.contains(&form), "{form} in an output");
+    }
+}
+
 /// An `id;grp;ok` extract of `rows` records whose first `personal` records have a
 /// personnummer in `grp` (typed into the wrong column) and the others one of `groups`
 /// groups; the personnummer used.
@@ -762,9 +769,7 @@ fn personnummer_in_a_strata_column_are_refused_and_can_be_quarantined() {
     }
     outputs.push_str(&stdout);
     outputs.push_str(&String::from_utf8_lossy(&out.stderr));
-    for form in common::forms(&numbers) {
-        assert!(!outputs.contains(&form), "{form} in an output");
-    }
+    assert_no_personnummer(&outputs, &numbers);
 }
 
 /// JSON on stdout is masked value by value: a stratum name holding a personnummer in any
@@ -931,9 +936,7 @@ fn indicator_groups_that_are_personnummer_are_masked_in_every_table() {
             outputs.push_str(&t);
         }
     }
-    for form in common::forms(&numbers) {
-        assert!(!outputs.contains(&form), "{form} in an output");
-    }
+    assert_no_personnummer(&outputs, &numbers);
 }
 
 /// Written forms other than the plain one count too: a strata value `19811218–9876` (en
