@@ -552,6 +552,14 @@ fn plan_of(extract: &Path, out: &Path) {
         .success();
 }
 
+/// `urval draw` with seed 7 of files in `d`: the extract, the plan and the manifest.
+fn draw_seed_7(d: &Path, extract: &str, plan: &str, out: &str) -> Command {
+    let mut c = urval();
+    c.args(["draw", "--extract", p(&d.join(extract)), "--plan"])
+        .args([p(&d.join(plan)), "--seed", "7", "-o", p(&d.join(out))]);
+    c
+}
+
 fn hex(v: &serde_json::Value) -> u128 {
     u128::from_str_radix(v.as_str().unwrap(), 16).unwrap()
 }
@@ -591,26 +599,10 @@ fn two_plans_one_record_apart_give_no_key_by_subtraction() {
         assert_ne!(diff, xxhash_rust::xxh3::xxh3_128(form.as_bytes()), "{form}");
     }
     // Each plan still recognises its own extract and no other.
-    urval()
-        .args([
-            "draw",
-            "--extract",
-            p(&d.join("b.csv")),
-            "--plan",
-            p(&d.join("b.json")),
-        ])
-        .args(["--seed", "7", "-o", p(&d.join("m.csv"))])
+    draw_seed_7(d, "b.csv", "b.json", "m.csv")
         .assert()
         .success();
-    urval()
-        .args([
-            "draw",
-            "--extract",
-            p(&d.join("b.csv")),
-            "--plan",
-            p(&d.join("a.json")),
-        ])
-        .args(["--seed", "7", "-o", p(&d.join("m2.csv"))])
+    draw_seed_7(d, "b.csv", "a.json", "m2.csv")
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
@@ -650,15 +642,7 @@ fn an_old_plan_is_read_with_a_warning_and_still_checked() {
         serde_json::to_string_pretty(&v).unwrap(),
     )
     .unwrap();
-    urval()
-        .args([
-            "draw",
-            "--extract",
-            p(&d.join("a.csv")),
-            "--plan",
-            p(&d.join("old.json")),
-        ])
-        .args(["--seed", "7", "-o", p(&d.join("m.csv"))])
+    draw_seed_7(d, "a.csv", "old.json", "m.csv")
         .assert()
         .success()
         .stderr(predicates::str::contains("plan format 1"));
@@ -666,15 +650,7 @@ fn an_old_plan_is_read_with_a_warning_and_still_checked() {
     let text = std::fs::read_to_string(d.join("a.csv")).unwrap();
     let changed = text.replacen(&rows[0].0, &common::pnr(500), 1);
     std::fs::write(d.join("b.csv"), changed).unwrap();
-    urval()
-        .args([
-            "draw",
-            "--extract",
-            p(&d.join("b.csv")),
-            "--plan",
-            p(&d.join("old.json")),
-        ])
-        .args(["--seed", "7", "-o", p(&d.join("m2.csv"))])
+    draw_seed_7(d, "b.csv", "old.json", "m2.csv")
         .assert()
         .code(2)
         .stderr(predicates::str::contains("same N = 30 but other keys"));
@@ -1041,15 +1017,7 @@ fn a_personnummer_in_the_case_number_is_masked_in_the_running_head() {
     let d = dir.path();
     pnr_extract(&d.join("a.csv"), 0);
     plan_of(&d.join("a.csv"), &d.join("a.json"));
-    urval()
-        .args([
-            "draw",
-            "--extract",
-            p(&d.join("a.csv")),
-            "--plan",
-            p(&d.join("a.json")),
-        ])
-        .args(["--seed", "7", "-o", p(&d.join("m.csv"))])
+    draw_seed_7(d, "a.csv", "a.json", "m.csv")
         .assert()
         .success();
     let n = common::pnr(4);

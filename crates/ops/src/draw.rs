@@ -387,7 +387,7 @@ pub fn draw_bounded(
                 let key = batch.key_at(r);
                 st.counts[s] += 1;
                 st.fingerprints[s] =
-                    st.fingerprints[s].wrapping_add(xxhash_rust::xxh3::xxh3_128(key.as_bytes()));
+                    st.fingerprints[s].wrapping_add(crate::fingerprint::key_hash(key.as_bytes()));
                 let rk = rank(prn53(seed, key.as_bytes()), s53);
                 if st.bk.may_enter(s, rk) {
                     let payload = include_cols

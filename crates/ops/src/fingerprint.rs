@@ -30,7 +30,8 @@ const DOMAIN: &[u8] = b"urval stratum fingerprint v2\0";
 /// The method as plan.json states it (`extract.fingerprint_method`, format 2).
 pub const METHOD: &str = "per stratum, the first 128 bits of SHA-256(\"urval stratum fingerprint v2\\0\" || the wrapping sum of XXH3-128(key) over its keys, 16 bytes big-endian); none for a stratum under 5 records; the extract's: XXH3-128 over the sorted (strata values, stratum fingerprint) lines";
 
-/// The hash of one key that a stratum's sum adds up.
+/// The hash of one key that a stratum's sum adds up (the duplicate-key check of `plan`
+/// compares the same hash).
 #[inline]
 pub fn key_hash(key: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(key)

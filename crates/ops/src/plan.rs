@@ -472,7 +472,7 @@ pub fn census_within(
             for (i, &r) in batch.rows.iter().enumerate() {
                 let s = ids[i] as usize;
                 let key = batch.key_at(r as usize);
-                let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
+                let h = crate::fingerprint::key_hash(key.as_bytes());
                 st.counts[s] += 1;
                 st.fingerprints[s] = st.fingerprints[s].wrapping_add(h);
                 let h64 = h as u64;
@@ -736,7 +736,7 @@ fn exact_duplicates(
         Chunks::default,
         |c, batch| {
             for &r in batch.rows {
-                let h = xxhash_rust::xxh3::xxh3_128(batch.key_at(r as usize).as_bytes());
+                let h = crate::fingerprint::key_hash(batch.key_at(r as usize).as_bytes());
                 if let Some(j) = lookup.find(h as u64) {
                     // The suspect's index, then 32 more bits of the hash.
                     c.push(((j as u64) << 32) | ((h >> 96) as u64));
@@ -806,7 +806,7 @@ fn exact_duplicates(
         |m, batch| {
             for &r in batch.rows {
                 let key = batch.key_at(r as usize);
-                let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
+                let h = crate::fingerprint::key_hash(key.as_bytes());
                 if shown.contains(&(h & MATCH_BITS)) {
                     *m.entry(key.to_string()).or_default() += 1;
                 }
