@@ -2,8 +2,8 @@
 //! README.md and of each page of `docs/guide/` are read in order: a `$ urval …` line (a
 //! line ending in `\` continues on the next) is a command, an optional `? N` line right
 //! after it the exit code it must end with (0 when absent, as in trycmd's Markdown form),
-//! and the lines below it, up to the next command or the end of the block, its standard
-//! output. `[..]` in a shown line stands for any text (a date, a time, a duration), and a
+//! and the lines below it, up to the next command or the end of the block, what it prints:
+//! its standard output, then its standard error. `[..]` in a shown line stands for any text (a date, a time, a duration), and a
 //! line `...` for any number of lines (an abridged output).
 //!
 //! Each page runs in a fresh directory holding copies of `sample-data/` and `pipeline/`,
@@ -181,7 +181,7 @@ fn workspace() -> tempfile::TempDir {
     dir
 }
 
-/// Run one shown command in `dir`: (exit code, stdout lines, stderr).
+/// Run one shown command in `dir`: (exit code, stdout and stderr lines, stderr).
 fn run_step(dir: &Path, page: &str, step: &Step) -> (i32, Vec<String>, String) {
     let args = split_args(&step.cmd);
     let (code, stdout, stderr) = match args[0].as_str() {
@@ -208,7 +208,10 @@ fn run_step(dir: &Path, page: &str, step: &Step) -> (i32, Vec<String>, String) {
             step.line, step.cmd
         ),
     };
-    (code, stdout.lines().map(str::to_string).collect(), stderr)
+    // What a terminal shows: the standard output, then the standard error (warnings, and
+    // the one-line error of a command the page shows failing).
+    let shown = stdout.lines().chain(stderr.lines()).map(str::to_string);
+    (code, shown.collect(), stderr)
 }
 
 /// Run a page's steps in `dir`; with `bless`, the page's text with the printed outputs in

@@ -1163,7 +1163,7 @@ mod tests {
         }
     }
 
-    /// The reproductions: a cap that makes the margin unreachable is said, not
+    /// The reported cases: a cap that makes the margin unreachable is said, not
     /// papered over; a tiny stratum never gets 0 records under a margin; bounds that lower
     /// the variance lower the total.
     #[test]

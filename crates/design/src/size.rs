@@ -470,7 +470,7 @@ mod tests {
         // One expected deviation.
         assert_eq!(attribute(0.05, 1, None).n, 93);
         assert_eq!(attribute(0.10, 1, None).n, 46);
-        // Finite population: hypergeometric(767, 77, n) → 28 (the figure).
+        // Finite population: hypergeometric(767, 77, n) → 28 (the seed case's figure).
         let h = attribute(0.10, 0, Some(767));
         assert_eq!(h.n, 28);
         assert_eq!(h.likelihood, Likelihood::Hypergeometric);
