@@ -66,6 +66,10 @@ pub enum Command {
     /// with the smallest (u − start) mod 1, u = XXH3(seed, key) — simple random sampling
     /// without replacement, reproducible whatever the row order, files or threads.
     Draw(cmd::draw::DrawArgs),
+    /// Commit to a request before its seed exists: the SHA-256 of the plan, the extract's
+    /// fingerprint, the stage and the earlier stage's results, hashed into one commitment
+    /// for the request letter; `draw --commitment … --randomness …` derives the seed from it.
+    Commit(cmd::commit::CommitArgs),
     /// Recompute a draw and compare it with a manifest: identical (exit 0) or the
     /// differences (exit 1).
     Verify(cmd::verify::VerifyArgs),
@@ -161,6 +165,7 @@ pub fn dispatch(command: &Command) -> anyhow::Result<format::Output> {
         Command::Draw(args) => cmd::draw::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Overlap(args) => cmd::overlap::run(args),
+        Command::Commit(args) => cmd::commit::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Indicators(args) => cmd::indicators::run(args),
         Command::Run(args) => cmd::run::run(args),

@@ -614,6 +614,11 @@ pub struct DrawSidecar {
     /// A phase-2 subsample of a phase-1 manifest (`urval draw --phase2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<crate::phase2::PhaseDraw>,
+    /// How the seed came about: typed by the analyst (`chosen`), or derived from a
+    /// commitment and randomness produced after it (`derived`, [`crate::commitment`]). A
+    /// sidecar without it was written before seeds could be derived: chosen.
+    #[serde(default)]
+    pub seed_origin: crate::commitment::SeedOrigin,
 }
 
 impl DrawSidecar {

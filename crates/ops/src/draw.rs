@@ -62,6 +62,65 @@ pub struct DrawJob {
     pub previous: Option<PathBuf>,
 }
 
+/// The records a second stage adds when it has a seed of its own (derived from a fresh
+/// commitment and fresh randomness, [`crate::commitment`]): per stratum the
+/// n_h − n_stage1 records with the smallest ranks under the new seed among those not in
+/// stage 1 (`previous`: strata values and key as the stage-1 manifest lists them, the key
+/// through `pseudonym`). `full` is the draw of the full plan (n_h per stratum) with the new
+/// seed: at most n_stage1 of its n_h records are stage 1's, so it holds the n_h − n_stage1
+/// wanted. Stage 1 is a simple random sample of n_stage1, and these, drawn with ranks
+/// independent of it, a simple random sample of the rest: together a simple random sample
+/// of n_h (sequential selection without replacement).
+pub fn fresh_second_stage(
+    plan: &PlanFile,
+    full: DrawResult,
+    previous: &std::collections::BTreeSet<(Vec<String>, String)>,
+    pseudonym: &dyn Fn(String) -> String,
+) -> DrawResult {
+    let values = plan.strata_values();
+    let mut selected = Vec::with_capacity(full.selected.len());
+    for (s, mut rows) in full.selected.into_iter().enumerate() {
+        let n2 = plan.strata[s]
+            .n
+            .saturating_sub(plan.strata[s].n_stage1.unwrap_or(plan.strata[s].n))
+            as usize;
+        rows.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.key.cmp(&b.key)));
+        let mut rest: Vec<Selected> = rows
+            .into_iter()
+            .filter(|c| {
+                let k = pseudonym(String::from_utf8_lossy(&c.key).into_owned());
+                !previous.contains(&(values[s].clone(), k))
+            })
+            .take(n2)
+            .collect();
+        rest.sort_by(|a, b| a.key.cmp(&b.key));
+        selected.push(rest);
+    }
+    DrawResult {
+        selected,
+        in_scope: full.in_scope,
+        scan: full.scan,
+        outside_only: full.outside_only,
+    }
+}
+
+/// The records a manifest lists, as (strata values, key).
+///
+/// # Errors
+/// The manifest cannot be read, or lists a record twice.
+pub fn listed_records(
+    manifest: &Path,
+    plan: &PlanFile,
+) -> Result<std::collections::BTreeSet<(Vec<String>, String)>> {
+    let rows = crate::manifest::manifest_rows(manifest, &plan.key, &plan.strata_columns)?;
+    let n = rows.len();
+    let set: std::collections::BTreeSet<_> = rows.into_iter().map(|r| (r.values, r.key)).collect();
+    if set.len() != n {
+        bail!("{}: a record is listed twice", manifest.display());
+    }
+    Ok(set)
+}
+
 /// Split a draw of the full plan into its stages: per stratum the n_stage1 records with the
 /// smallest ranks (ties by key, the draw's own order) are stage 1, the rest stage 2 — the
 /// nesting permanent random numbers give: stage 1 is exactly what a draw of n_stage1 selects.
@@ -536,8 +595,38 @@ fn about_lines(
     plan: &PlanFile,
     plan_hash: &str,
     records: u64,
+    origin: &crate::commitment::SeedOrigin,
 ) -> Vec<(String, String)> {
     let name = |p: &Path| crate::files::file_name(p);
+    use crate::commitment::SeedOrigin;
+    let seed_origin = match (origin, args.lang) {
+        (SeedOrigin::Chosen, Lang::Sv) => {
+            "valt av analytikern, inte härlett ur ett åtagande".to_string()
+        }
+        (SeedOrigin::Chosen, Lang::En) => {
+            "chosen by the analyst, not derived from a commitment".to_string()
+        }
+        (
+            SeedOrigin::Derived {
+                commitment,
+                randomness,
+                ..
+            },
+            Lang::Sv,
+        ) => {
+            format!("härlett ur åtagandet {commitment} och slumptalen {randomness}")
+        }
+        (
+            SeedOrigin::Derived {
+                commitment,
+                randomness,
+                ..
+            },
+            Lang::En,
+        ) => {
+            format!("derived from the commitment {commitment} and the randomness {randomness}")
+        }
+    };
     let verify = format!(
         "urval verify --extract <extract> --plan {} --manifest {}",
         crate::text::shell_quote(&name(&args.plan)),
@@ -560,12 +649,13 @@ fn about_lines(
             args.previous.as_deref().map(name).unwrap_or_default()
         ),
     };
-    let rows: [(&str, &str, String); 8] = [
+    let rows: [(&str, &str, String); 9] = [
         ("Vad", "What", match args.lang {
             Lang::Sv => format!("{records} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal){stage}", env!("CARGO_PKG_VERSION")),
             Lang::En => format!("{records} records drawn with urval {} (simple random sampling within strata, permanent random numbers){stage}", env!("CARGO_PKG_VERSION")),
         }),
         ("Fröet (seed)", "Seed", args.seed.to_string()),
+        ("Fröets ursprung", "Seed origin", seed_origin),
         ("Start", "Start", args.start.to_string()),
         ("Plan", "Plan", name(&args.plan)),
         ("Planens kontrollsumma", "Plan checksum", plan_hash.to_string()),
@@ -597,6 +687,27 @@ pub fn draw_to_files(
     extract: &Extract,
     plan: &PlanFile,
     job: &DrawJob,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Drawn> {
+    draw_to_files_from(
+        extract,
+        plan,
+        job,
+        &crate::commitment::SeedOrigin::Chosen,
+        progress,
+    )
+}
+
+/// [`draw_to_files`] with the seed's origin recorded in the sidecar: `job.seed` derived
+/// from a commitment ([`crate::commitment::derive_for_draw`]) or chosen.
+///
+/// # Errors
+/// As [`draw_to_files`].
+pub fn draw_to_files_from(
+    extract: &Extract,
+    plan: &PlanFile,
+    job: &DrawJob,
+    origin: &crate::commitment::SeedOrigin,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Drawn> {
     let args = job;
@@ -658,18 +769,35 @@ pub fn draw_to_files(
             };
             let full = draw(extract, plan, &req, args.bound_sds, progress)?;
             let total = full.selected.iter().map(|v| v.len() as u64).sum();
-            let (first, second) = split_stages(plan, full);
             let pseudonym = |k: String| match &pseudo {
                 Some((0, p)) => p.pseudonym(&k),
                 _ => k,
             };
-            check_previous(
-                previous,
-                plan,
-                &first,
-                &pseudonym,
-                personal.contains(&plan.key),
-            )?;
+            let second = if matches!(origin, crate::commitment::SeedOrigin::Derived { .. }) {
+                // A seed of its own: stage 1 is checked by its sidecar (this plan's stage
+                // 1, the manifest as written) and `urval verify`; stage 2 draws among the rest.
+                let side1 = DrawSidecar::read(&sidecar_path(previous))?;
+                side1.check_manifest(&sidecar_path(previous), previous)?;
+                if side1.stage.as_ref().map(|s| s.stage) != Some(1)
+                    || side1.plan_hash != file_hash(&args.plan)?
+                {
+                    bail!(
+                        "{}: not a stage-1 manifest of this plan (its sidecar names another plan or stage)",
+                        previous.display()
+                    );
+                }
+                fresh_second_stage(plan, full, &listed_records(previous, plan)?, &pseudonym)
+            } else {
+                let (first, second) = split_stages(plan, full);
+                check_previous(
+                    previous,
+                    plan,
+                    &first,
+                    &pseudonym,
+                    personal.contains(&plan.key),
+                )?;
+                second
+            };
             let hash = file_hash(previous)?;
             (
                 plan,
@@ -698,7 +826,7 @@ pub fn draw_to_files(
     let style = ManifestStyle {
         dialect: args.csv_dialect,
         lang: args.lang,
-        about: about_lines(args, plan, &plan_hash, columns.prn.len() as u64),
+        about: about_lines(args, plan, &plan_hash, columns.prn.len() as u64, origin),
     };
     // Every file is staged first and published together at the end (split parts, the
     // manifest, then its sidecar): a failure part-way leaves the previous draw's files as
@@ -816,6 +944,7 @@ pub fn draw_to_files(
             selected_through_stage: total,
         }),
         phase: None,
+        seed_origin: origin.clone(),
     };
     let side = sidecar_path(&args.output);
     let mut side_file = crate::files::AtomicFile::create(&side)?;

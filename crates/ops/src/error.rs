@@ -39,6 +39,9 @@ pub enum OpsError {
     /// A spreadsheet could not be written.
     #[error(transparent)]
     Xlsx(#[from] urval_report::xlsx::XlsxWriteError),
+    /// A commitment, or the chain from it to a draw, is broken.
+    #[error(transparent)]
+    Commitment(#[from] crate::commitment::CommitmentError),
     /// The request, or an input, is not one the operation can use: the message names it and
     /// what to do.
     #[error("{0}")]

@@ -107,6 +107,7 @@
 
 pub mod agreement;
 pub mod artifacts;
+pub mod commitment;
 pub mod draw;
 mod error;
 pub mod files;

@@ -318,6 +318,8 @@ pub struct Phase2Job {
     pub csv_dialect: CsvDialect,
     /// A spreadsheet's language.
     pub lang: Lang,
+    /// How the seed came about (recorded in the sidecar).
+    pub seed_origin: crate::commitment::SeedOrigin,
 }
 
 /// One stratum's subsample: its values and the (key, u) picked, sorted by key.
@@ -501,6 +503,7 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
             phase1_manifest: name(&job.manifest),
             phase1_hash: plan.manifest_hash.clone(),
         }),
+        seed_origin: job.seed_origin.clone(),
     };
     let side = sidecar_path(&job.output);
     let mut f = crate::files::AtomicFile::create(&side)?;

@@ -650,6 +650,21 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                     crate::text::shell_quote(&crate::files::file_name(&args.plan)),
                     crate::text::shell_quote(&crate::files::file_name(m))
                 ),
+                seed_chain: match &side.seed_origin {
+                    crate::commitment::SeedOrigin::Chosen => None,
+                    crate::commitment::SeedOrigin::Derived {
+                        commitment,
+                        committed,
+                        randomness,
+                        stage,
+                        ..
+                    } => Some(urval_report::SeedChain {
+                        commitment: commitment.clone(),
+                        committed: committed.clone(),
+                        randomness: randomness.clone(),
+                        stage: *stage,
+                    }),
+                },
             })
         }
     };

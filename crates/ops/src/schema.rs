@@ -2,6 +2,7 @@
 //! `docs/reference/schema/` are these, checked by a test.
 
 use crate::artifacts::{DrawSidecar, IndicatorsMeta, PlanFile};
+use crate::commitment::Commitment;
 use crate::run::RunManifest;
 
 /// Every artifact's schema as `(file name, pretty JSON with a final newline)`, in a fixed
@@ -19,5 +20,6 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("draw-sidecar.schema.json", one::<DrawSidecar>()),
         ("indicators-meta.schema.json", one::<IndicatorsMeta>()),
         ("run-manifest.schema.json", one::<RunManifest>()),
+        ("commitment.schema.json", one::<Commitment>()),
     ]
 }

@@ -180,7 +180,29 @@ pub fn verify(
         Some(_) => {
             plan.first_stage()?;
             let full = draw(extract, plan, &req, BOUND_SDS, progress)?;
-            (plan, crate::draw::split_stages(plan, full).1)
+            let derived = sidecar.as_ref().is_some_and(|s| {
+                matches!(s.seed_origin, crate::commitment::SeedOrigin::Derived { .. })
+            });
+            if derived {
+                // Stage 2 with a seed of its own: the records after stage 1's, among the rest.
+                let previous = sidecar
+                    .as_ref()
+                    .and_then(|s| s.stage.as_ref())
+                    .and_then(|s| s.previous.clone())
+                    .unwrap_or_default();
+                let previous = args.manifest.with_file_name(previous);
+                let listed = crate::draw::listed_records(&previous, plan)?;
+                let pseudonym = |k: String| match &pseudo {
+                    Some(p) => p.pseudonym(&k),
+                    None => k,
+                };
+                (
+                    plan,
+                    crate::draw::fresh_second_stage(plan, full, &listed, &pseudonym),
+                )
+            } else {
+                (plan, crate::draw::split_stages(plan, full).1)
+            }
         }
         None => (plan, draw(extract, plan, &req, BOUND_SDS, progress)?),
     };

@@ -207,6 +207,23 @@ pub struct Draw {
     pub plan_hash: String,
     /// The command that verifies the draw.
     pub verify_command: String,
+    /// Where the seed came from: derived from a commitment and randomness, or (`None`)
+    /// chosen by the analyst.
+    pub seed_chain: Option<SeedChain>,
+}
+
+/// A seed derived from a commitment made before it and randomness produced after it
+/// (`urval commit`, `urval draw --commitment … --randomness …`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SeedChain {
+    /// The commitment, hex.
+    pub commitment: String,
+    /// When it was made.
+    pub committed: String,
+    /// The randomness as it entered the seed.
+    pub randomness: String,
+    /// The stage.
+    pub stage: u32,
 }
 
 /// One achieved estimate after the review.
@@ -544,6 +561,7 @@ mod tests {
                 verify_command:
                     "urval verify --extract journals.csv --plan plan.json --manifest manifest.csv"
                         .into(),
+                seed_chain: None,
             }),
             indicators: vec![IndicatorRow {
                 name: "child_heard".into(),

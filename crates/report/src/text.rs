@@ -932,6 +932,18 @@ pub mod sentences {
                     d.prn, d.prn_spec_version, d.seed, d.start, d.manifest, fmt_int(lang, d.selected)
                 ),
             },
+            match (&d.seed_chain, lang) {
+                (None, Lang::Sv) => "Fröet valdes av analytikern och härleddes inte ur ett åtagande (urval commit): inget i filerna visar att det inte valdes efter att andra frön prövats.".to_string(),
+                (None, Lang::En) => "The seed was chosen by the analyst, not derived from a commitment (urval commit): nothing in the files shows that it was not picked after trying others.".to_string(),
+                (Some(c), Lang::Sv) => format!(
+                    "Fröet valdes inte av någon: det härleddes ur åtagandet {} (gjort {}, innan slumptalen fanns) och slumptalen {} som togs fram därefter, som de första 8 byten av SHA-256(\"urval-seed-v1:\" + åtagande + \":\" + slumptal + \":\" + steg {}) = {}. Den som har åtagandet och slumptalen kan räkna om fröet utan urval.",
+                    c.commitment, c.committed, c.randomness, c.stage, d.seed
+                ),
+                (Some(c), Lang::En) => format!(
+                    "Nobody chose the seed: it was derived from the commitment {} (made {}, before the randomness existed) and the randomness {} produced after it, as the first 8 bytes of SHA-256(\"urval-seed-v1:\" + commitment + \":\" + randomness + \":\" + stage {}) = {}. Anyone with the commitment and the randomness can recompute the seed without urval.",
+                    c.commitment, c.committed, c.randomness, c.stage, d.seed
+                ),
+            },
             match lang {
                 Lang::Sv => "Vem som helst med samma uttag kan kontrollera dragningen (slutkod 0: identisk; 1: skillnaderna listas):".to_string(),
                 Lang::En => "Anyone with the same extract can check the draw (exit 0: identical; 1: the differences are listed):".to_string(),

@@ -7,8 +7,9 @@ use anyhow::Result;
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use urval_ops::artifacts::PlanFile;
-use urval_ops::draw::{draw_to_files, DrawJob, BOUND_SDS};
+use urval_ops::artifacts::{DrawSidecar, PlanFile};
+use urval_ops::commitment::SeedOrigin;
+use urval_ops::draw::{draw_to_files_from, DrawJob, BOUND_SDS};
 
 /// Arguments of `urval draw`.
 #[derive(Debug, Args)]
@@ -26,8 +27,24 @@ pub struct DrawArgs {
     #[arg(long, value_name = "FILE")]
     pub plan: PathBuf,
     /// The seed of the permanent random numbers (publish it: it makes the draw verifiable).
-    #[arg(long)]
-    pub seed: u64,
+    /// Chosen by the analyst: nothing shows it was not picked after trying others; see
+    /// --commitment for a seed neither side can steer.
+    #[arg(
+        long,
+        required_unless_present = "commitment",
+        conflicts_with = "commitment"
+    )]
+    pub seed: Option<u64>,
+    /// Derive the seed instead of choosing it: the commitment made before any randomness
+    /// existed (`urval commit`), checked against the plan (and, for a later stage, the
+    /// earlier stage's results).
+    #[arg(long, value_name = "FILE", requires = "randomness")]
+    pub commitment: Option<PathBuf>,
+    /// The randomness produced after the commitment (dice rolled in the open; several
+    /// contributions joined by ','): digits, ',' and spaces. The seed is the first 8 bytes
+    /// of SHA-256("urval-seed-v1:" + commitment + ":" + randomness + ":" + stage).
+    #[arg(long, value_name = "DIGITS", requires = "commitment")]
+    pub randomness: Option<String>,
     /// Start point s in [0, 1): records with the smallest (u − s) mod 1 are taken. A later
     /// request with another start overlaps this one only where n_h/N_h forces it.
     #[arg(long, default_value_t = 0.0, value_parser = parse_start)]
@@ -95,24 +112,77 @@ fn parse_start(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The draw's seed and its origin: derived from --commitment and --randomness (checked
+/// against the plan, the stage and an earlier stage's manifest), or --seed as chosen.
+fn seed_of(args: &DrawArgs) -> Result<(u64, SeedOrigin)> {
+    let (Some(commitment), Some(randomness)) = (&args.commitment, &args.randomness) else {
+        let seed = args
+            .seed
+            .ok_or_else(|| anyhow::anyhow!("give --seed, or --commitment and --randomness"))?;
+        return Ok((seed, SeedOrigin::Chosen));
+    };
+    let stage = if args.phase2 {
+        2
+    } else {
+        args.stage.unwrap_or(1)
+    };
+    let earlier = if args.phase2 {
+        args.manifest.as_ref()
+    } else {
+        args.previous.as_ref()
+    };
+    let earlier_origin = earlier.map(|m| {
+        DrawSidecar::read(&urval_ops::manifest::sidecar_path(m))
+            .map(|s| s.seed_origin)
+            .unwrap_or_default()
+    });
+    let previous = earlier.zip(earlier_origin.as_ref());
+    let previous = previous.map(|(p, o)| (p.as_path(), o));
+    let derived = urval_ops::commitment::derive_for_draw(
+        commitment, randomness, &args.plan, stage, previous,
+    )?;
+    Ok((derived.seed, derived.origin))
+}
+
+/// The line naming how the seed came about, for a derived seed.
+fn origin_line(seed: u64, origin: &SeedOrigin) -> Option<String> {
+    match origin {
+        SeedOrigin::Chosen => None,
+        SeedOrigin::Derived {
+            commitment,
+            randomness,
+            stage,
+            ..
+        } => Some(format!(
+            "  seed {seed} derived from commitment {} (stage {stage}) and randomness {randomness}",
+            &commitment[..16.min(commitment.len())]
+        )),
+    }
+}
+
 /// Run `urval draw`.
 pub fn run(args: &DrawArgs) -> Result<Output> {
+    let (seed, origin) = seed_of(args)?;
     if let (true, Some(manifest)) = (args.phase2, &args.manifest) {
         let side = urval_ops::phase2::draw_phase2(&urval_ops::phase2::Phase2Job {
             plan: args.plan.clone(),
             manifest: manifest.clone(),
-            seed: args.seed,
+            seed,
             start: args.start,
             output: args.output.clone(),
             csv_dialect: args.csv_dialect.into(),
             lang: args.lang.into(),
+            seed_origin: origin.clone(),
         })?;
+        let origin = origin_line(seed, &origin)
+            .map(|l| l + "\n")
+            .unwrap_or_default();
         return Ok(Output::ok(format!(
-            "Phase-2 manifest written to {} ({} records for re-review, drawn from {})\n  seed {}, start {}; verify with: urval verify --plan {} --manifest {}\n",
+            "Phase-2 manifest written to {} ({} records for re-review, drawn from {})\n{origin}  seed {}, start {}; verify with: urval verify --plan {} --manifest {}\n",
             args.output.display(),
             thousands(side.selected),
             manifest.display(),
-            args.seed,
+            seed,
             args.start,
             urval_ops::text::shell_quote(&args.plan.display().to_string()),
             urval_ops::text::shell_quote(&args.output.display().to_string())
@@ -122,7 +192,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
     let extract = args.extract.resolve()?;
     let job = DrawJob {
         plan: args.plan.clone(),
-        seed: args.seed,
+        seed,
         start: args.start,
         only: args.only.clone(),
         include: args.include.clone(),
@@ -140,7 +210,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         previous: args.previous.clone(),
     };
     let pb = progress_bar("drawing");
-    let drawn = draw_to_files(&extract, &plan, &job, &|n| pb.inc(n))?;
+    let drawn = draw_to_files_from(&extract, &plan, &job, &origin, &|n| pb.inc(n))?;
     pb.finish_and_clear();
     let sidecar = &drawn.sidecar;
     let totals = &sidecar;
@@ -212,10 +282,13 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
             writeln!(t, "  {value:?} is in {file} ({why})")?;
         }
     }
+    if let Some(line) = origin_line(seed, &origin) {
+        writeln!(t, "{line}")?;
+    }
     writeln!(
         t,
         "  seed {}, start {}; verify with: urval verify --extract … --plan {} --manifest {}",
-        args.seed,
+        seed,
         args.start,
         urval_ops::text::shell_quote(&args.plan.display().to_string()),
         urval_ops::text::shell_quote(&args.output.display().to_string())

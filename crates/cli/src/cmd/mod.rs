@@ -3,6 +3,7 @@
 
 pub mod agreement;
 pub mod allocate;
+pub mod commit;
 pub mod common;
 pub mod draw;
 pub mod evaluate;

@@ -8,6 +8,7 @@ use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
 use urval_ops::artifacts::PlanFile;
+use urval_ops::commitment::{check_chain, SeedOrigin};
 use urval_ops::verify::{verify, VerifyRequest};
 
 /// Arguments of `urval verify`.
@@ -47,6 +48,52 @@ pub struct VerifyArgs {
     /// A phase-2 manifest's phase-1 manifest (default: the one its sidecar names, beside it).
     #[arg(long, value_name = "FILE")]
     phase1: Option<PathBuf>,
+    /// The commitment a derived seed came from (default: the file the sidecar names,
+    /// beside the manifest): checked against the plan, the extract and the seed.
+    #[arg(long, value_name = "FILE")]
+    commitment: Option<PathBuf>,
+    /// The randomness you saw produced (default: the one the sidecar records): it must
+    /// give the manifest's seed from the commitment.
+    #[arg(long, value_name = "DIGITS")]
+    randomness: Option<String>,
+}
+
+/// The chain from the commitment to the seed, when the seed was derived or a commitment
+/// or randomness is given: the lines to print and whether a link is broken.
+fn chain(args: &VerifyArgs, plan_fingerprint: Option<&str>) -> Result<(String, bool)> {
+    let side_path = urval_ops::manifest::sidecar_path(&args.manifest);
+    let (origin, seed) = if side_path.exists() {
+        let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
+        (side.seed_origin, side.seed)
+    } else {
+        (SeedOrigin::Chosen, 0)
+    };
+    let beside = match &origin {
+        SeedOrigin::Derived {
+            commitment_file, ..
+        } => Some(args.manifest.with_file_name(commitment_file)).filter(|p| p.exists()),
+        SeedOrigin::Chosen => None,
+    };
+    let commitment = args.commitment.clone().or(beside);
+    let Some(chain) = check_chain(
+        &origin,
+        seed,
+        &args.plan,
+        plan_fingerprint,
+        commitment.as_deref(),
+        args.randomness.as_deref(),
+    )?
+    else {
+        return Ok((String::new(), false));
+    };
+    let mut s = String::new();
+    for l in &chain.holds {
+        s.push_str(&format!("  chain: {l}\n"));
+    }
+    for l in &chain.broken {
+        s.push_str(&format!("  chain broken: {l}\n"));
+    }
+    Ok((s, !chain.broken.is_empty()))
 }
 
 /// Run `urval verify`.
@@ -56,6 +103,7 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
     if side_path.exists() {
         let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
         if side.phase.is_some() {
+            let (chain_text, broken) = chain(args, None)?;
             let v = urval_ops::phase2::verify_phase2(
                 &args.manifest,
                 &args.plan,
@@ -65,10 +113,12 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
             if v.identical() {
                 text = text.replacen('\n', " (phase 2: the re-review subsample)\n", 1);
             }
-            return Ok(Output::with_code(text, u8::from(!v.identical())));
+            text.push_str(&chain_text);
+            return Ok(Output::with_code(text, u8::from(!v.identical() || broken)));
         }
     }
     let plan = PlanFile::read(&args.plan)?;
+    let (chain_text, broken) = chain(args, Some(&plan.extract.fingerprint))?;
     let extract = args.extract.resolve()?;
     let req = VerifyRequest {
         manifest: args.manifest.clone(),
@@ -81,6 +131,7 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
     let pb = progress_bar("drawing");
     let v = verify(&extract, &plan, &req, &|n| pb.inc(n))?;
     pb.finish_and_clear();
-    let text = v.text(&args.manifest.display().to_string());
-    Ok(Output::with_code(text, u8::from(!v.identical())))
+    let mut text = v.text(&args.manifest.display().to_string());
+    text.push_str(&chain_text);
+    Ok(Output::with_code(text, u8::from(!v.identical() || broken)))
 }
