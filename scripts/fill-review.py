@@ -2,7 +2,9 @@
 # Fill a review template (excel-sv CSV) as reviewers would, for the sample data:
 #   fill-review.py TEMPLATE.csv OUT.csv                  the municipality's self-review
 #   fill-review.py TEMPLATE.csv OUT.csv SELF-REVIEW.csv  the inspector's re-review
-# A question that does not apply to the record's area is "ej tillämpligt"; otherwise "ja"
+# A cell the template already holds (a question marked not applicable by
+# `review-template --extract`) is kept; a question that does not apply to the record's
+# area is "ej tillämpligt"; otherwise "ja"
 # with a share set per question, "nej" else; one record in 40 is left unanswered (in the
 # re-review too). The inspector answers as the municipality did but for about one answer
 # in eight. Answers come from SHA-256 of the key, so the same template gives the same file.
@@ -32,6 +34,8 @@ for r in rows:
     for q in share:
         if q not in r:
             continue
+        if r[q]:
+            continue  # preset by urval review-template --extract: outside the question
         if r["area"] not in applies.get(q, {r["area"]}):
             r[q] = "ej tillämpligt"
         elif own:

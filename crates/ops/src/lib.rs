@@ -106,6 +106,7 @@
 //! ```
 
 pub mod agreement;
+pub mod applicable;
 pub mod artifacts;
 pub mod commitment;
 pub mod draw;

@@ -176,6 +176,10 @@ pub struct TemplateJob {
     /// `.xlsx` (drop-downs, locked key columns, an instructions sheet) or `.csv` (the same
     /// columns; the instructions beside it as `NAME.instructions.txt`).
     pub output: PathBuf,
+    /// The extract the manifest was drawn from: each question's `where` is evaluated on the
+    /// drawn records' rows, and a record outside a question's population is marked not
+    /// applicable. Without it, the manifest's own columns are used where they suffice.
+    pub extract: Option<Extract>,
 }
 
 /// A written template.
@@ -187,6 +191,12 @@ pub struct Template {
     pub questions: Vec<String>,
     /// Indicators left out: (name, kind) — not yes/no questions.
     pub left_out: Vec<(String, String)>,
+    /// Per question with a `where` that could be evaluated: (name, records outside its
+    /// population, marked not applicable).
+    pub not_applicable: Vec<(String, u64)>,
+    /// Questions with a `where` naming columns the manifest lacks, asked of every record
+    /// because no extract was given.
+    pub unscoped: Vec<String>,
     /// The instructions file of a CSV template.
     pub instructions_file: Option<PathBuf>,
 }
@@ -231,6 +241,7 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
         .map(|i| (i.name.clone(), i.kind.name().to_string()))
         .collect();
     let m = read_manifest(&job.manifest)?;
+    let (scope, unscoped) = question_scope(job, &side, &qs, &m)?;
     let lang = job.lang;
     let free = free_headers(lang);
     let mut headers: Vec<String> = vec![m.key.clone()];
@@ -262,8 +273,24 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
                     Cell::Text(s.clone())
                 }
             }));
-            row.extend(std::iter::repeat_n(Cell::Empty, qs.len() + free.len()));
+            for q in &qs {
+                let outside = scope.get(&q.name).is_some_and(|inside| !inside.contains(k));
+                row.push(if outside {
+                    Cell::Text(allowed(lang)[2].to_string())
+                } else {
+                    Cell::Empty
+                });
+            }
+            row.extend(std::iter::repeat_n(Cell::Empty, free.len()));
             row
+        })
+        .collect();
+    let not_applicable: Vec<(String, u64)> = qs
+        .iter()
+        .filter_map(|q| {
+            scope
+                .get(&q.name)
+                .map(|inside| (q.name.clone(), (m.rows.len() - inside.len()) as u64))
         })
         .collect();
     let columns: Vec<Column> = headers
@@ -328,7 +355,54 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
         questions: qs.iter().map(|q| q.name.clone()).collect(),
         left_out,
         instructions_file,
+        not_applicable,
+        unscoped,
     })
+}
+
+/// Each question's population among the drawn records ([`crate::applicable`]): from the
+/// extract when given, else from the manifest's own columns, question by question; the
+/// questions whose `where` needs columns the manifest lacks are returned apart (asked of
+/// every record).
+fn question_scope(
+    job: &TemplateJob,
+    side: &DrawSidecar,
+    qs: &[&Indicator],
+    m: &ManifestTable,
+) -> Result<(crate::applicable::Populations, Vec<String>)> {
+    let keys: std::collections::BTreeSet<String> = m.rows.iter().map(|r| r.0.clone()).collect();
+    if let Some(extract) = &job.extract {
+        if side.pseudonymized.as_deref() == Some(m.key.as_str()) {
+            bail!(
+                "{}: the manifest's keys are pseudonyms, which the extract's keys cannot be matched with: leave out --extract (questions whose population needs other columns are then asked of every record)",
+                job.manifest.display()
+            );
+        }
+        return Ok((
+            crate::applicable::populations(extract, &m.key, qs, &keys)?,
+            Vec::new(),
+        ));
+    }
+    let manifest = Extract::resolve(&[job.manifest.display().to_string()], Some(b','))?;
+    let mut scope = crate::applicable::Populations::new();
+    let mut unscoped = Vec::new();
+    for q in qs.iter().filter(|q| q.where_.is_some()) {
+        let named = q.where_.iter().flat_map(|f| f.columns());
+        let known = named
+            .clone()
+            .all(|c| *c == m.key || m.strata.contains(c) || m.include.contains(c));
+        if !known {
+            unscoped.push(q.name.clone());
+            continue;
+        }
+        scope.extend(crate::applicable::populations(
+            &manifest,
+            &m.key,
+            &[*q],
+            &keys,
+        )?);
+    }
+    Ok((scope, unscoped))
 }
 
 /// The instructions sheet: the purpose, how to answer, every question in words, how the
@@ -381,6 +455,18 @@ fn instructions(
     out.push((h_how.to_string(), how));
     out.push((h_blank.to_string(), blank));
     out.push((h_locked.to_string(), locked));
+    if qs.iter().any(|q| q.where_.is_some()) {
+        out.push(match lang {
+            Lang::Sv => (
+                "Frågor som inte gäller akten".to_string(),
+                format!("En fråga ställs bara om akter i dess population (villkoret i specifikationen, t.ex. bara barnärenden). För övriga akter står {a_na} redan i grå, låsta celler: de räknas varken som svar eller som bortfall."),
+            ),
+            Lang::En => (
+                "Questions that do not apply".to_string(),
+                format!("A question is asked only of the records in its population (its condition in the spec, e.g. children's cases only). For the other records {a_na} is already set, in grey locked cells: they count neither as answers nor as non-response."),
+            ),
+        });
+    }
     for q in qs {
         let label = match lang {
             Lang::Sv => &q.label_sv,
@@ -597,7 +683,12 @@ pub fn read_review_of(
             });
             continue;
         }
-        if answers.iter().all(|a| *a == Answer::Blank) {
+        // No yes or no anywhere and a question left open: the record was not reviewed (a
+        // `not applicable` the template set in advance is no answer of the reviewer's).
+        let assessed = answers
+            .iter()
+            .any(|a| matches!(a, Answer::Yes | Answer::No));
+        if !assessed && answers.contains(&Answer::Blank) {
             unanswered += 1;
             continue;
         }
@@ -759,6 +850,50 @@ pub fn indicators_from_review(
             quarantine_file,
         },
     ))
+}
+
+/// A question's population estimated from a filled template: N̂_d = Σ_h N_h·d_h/r_h, with
+/// r_h the stratum's records whose membership is known (answered yes, no or not
+/// applicable) and d_h those inside (yes or no): the stratified estimate of a domain's
+/// size (Cochran 1977, §5A.14). A stratum with no such record counts whole (N_h), so the
+/// estimate errs towards a larger population, which only loosens a bound on deviating
+/// records.
+///
+/// # Errors
+/// As [`read_review`]; a question the review does not hold.
+pub fn estimated_population(review: &Path, manifest: &Path, question: &str) -> Result<f64> {
+    let r = read_review_of(review, manifest, &[question.to_string()], &[])?;
+    let Some(j) = r.questions.iter().position(|q| q == question) else {
+        bail!("{}: no question {question:?}", review.display());
+    };
+    let side = DrawSidecar::read(&sidecar_path(manifest))?;
+    let mut per: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
+    for row in &r.rows {
+        let e = per.entry(row.values.clone()).or_default();
+        match row.answers[j] {
+            Answer::Yes | Answer::No => {
+                e.0 += 1;
+                e.1 += 1;
+            }
+            Answer::NotApplicable => e.0 += 1,
+            Answer::Blank => {}
+        }
+    }
+    let mut total = 0.0;
+    for s in &side.strata {
+        let values: Vec<String> = r
+            .strata
+            .iter()
+            .map(|c| s.values.get(c).cloned().unwrap_or_default())
+            .collect();
+        total += match per.get(&values) {
+            Some(&(known, inside)) if known > 0 => {
+                s.population as f64 * inside as f64 / known as f64
+            }
+            _ => s.population as f64,
+        };
+    }
+    Ok(total)
 }
 
 /// The deviations of one question (a column of the filled template, named as in the spec)

@@ -195,13 +195,26 @@ pub fn review_workbook(
     add_sheet(&mut wb, data, &f)?;
     let ws = wb.worksheet_from_index(0)?;
     let open = Format::new().set_unlocked().set_num_format("@");
+    // An answer set already (the record is outside the question's population): locked and
+    // grey, so that it is read as set, not as a question left open.
+    let preset = Format::new()
+        .set_num_format("@")
+        .set_background_color(rust_xlsxwriter::Color::RGB(0x00E0_E0E0))
+        .set_font_color(rust_xlsxwriter::Color::RGB(0x0055_5555));
     let last = data.rows.len().max(1) as u32;
     for &c in answers.iter().chain(free) {
         ws.set_column_format(c as u16, &open)?;
         // Each cell too: a program that writes a value into a cell without a format of its
         // own (LibreOffice, openpyxl) would otherwise lock it.
         for r in 1..=data.rows.len() as u32 {
-            ws.write_blank(r, c as u16, &open)?;
+            match data.rows[r as usize - 1].get(c) {
+                Some(Cell::Text(v)) if answers.contains(&c) => {
+                    ws.write_string_with_format(r, c as u16, v, &preset)?;
+                }
+                _ => {
+                    ws.write_blank(r, c as u16, &open)?;
+                }
+            }
         }
         ws.set_column_width(
             c as u16,

@@ -29,7 +29,9 @@ pub struct EvaluateArgs {
     deviations: Option<u64>,
     /// A filled review template (`urval review-template`): n and k are counted from its
     /// answers to --indicator (n: answered yes or no; k: answered --deviation-answer), N is
-    /// the manifest's population.
+    /// the question's population: counted in --extract with --spec (the plan's records
+    /// inside the question's `where`), else estimated from the template's answers
+    /// (Σ N_h·d_h/r_h; the manifest's population when no record is marked not applicable).
     #[arg(long, value_name = "FILE", requires_all = ["manifest", "indicator"])]
     review: Option<std::path::PathBuf>,
     /// The manifest the review template was made for (with its sidecar).
@@ -38,6 +40,12 @@ pub struct EvaluateArgs {
     /// The question to evaluate: its column in the template (the indicator's name).
     #[arg(long, value_name = "NAME", requires = "review")]
     indicator: Option<String>,
+    /// The indicator spec the template was made from: with --extract, the question's
+    /// population is counted exactly.
+    #[arg(long, value_name = "FILE", requires_all = ["review", "extract"])]
+    spec: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    extract: super::common::ExtractArgs,
     /// Which answer is a deviation: `no` (the requirement was not met; the default) or `yes`.
     #[arg(long, value_enum, default_value_t = DeviationArg::No, requires = "review")]
     deviation_answer: DeviationArg,
@@ -108,6 +116,51 @@ impl From<MethodArg> for IntervalMethod {
     }
 }
 
+/// The population of a question asked only of part of the records: counted in the extract
+/// (with --spec and --extract; the plan is the one beside the manifest its sidecar names),
+/// or estimated from the template's answers. (count, how it was found).
+fn question_population(
+    args: &EvaluateArgs,
+    review: &std::path::Path,
+    manifest: &std::path::Path,
+    question: &str,
+    side: &urval_ops::artifacts::DrawSidecar,
+) -> Result<Option<(u64, &'static str)>> {
+    if let Some(spec) = &args.spec {
+        let spec = urval_indicators::spec::Spec::read(spec)?;
+        let Some(q) = spec.indicators.iter().find(|i| i.name == question) else {
+            anyhow::bail!(
+                "{}: no indicator {question:?}",
+                args.spec
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+        };
+        let plan_path = manifest.with_file_name(&side.plan);
+        if urval_ops::files::file_hash(&plan_path).ok().as_deref() != Some(side.plan_hash.as_str())
+        {
+            anyhow::bail!(
+                "{}: the plan the manifest was drawn from is not beside it (its sidecar names {}): put it there to count the question's population",
+                manifest.display(),
+                side.plan
+            );
+        }
+        let plan = urval_ops::artifacts::PlanFile::read(&plan_path)?;
+        let extract = args.extract.resolve()?;
+        let count = urval_ops::applicable::population_count(&extract, &plan, q)?;
+        return Ok(Some((
+            count,
+            "counted in the extract: the plan's records inside its where",
+        )));
+    }
+    let est = urval_ops::review::estimated_population(review, manifest, question)?;
+    Ok(Some((
+        est.round() as u64,
+        "estimated from the template, Σ N_h·d_h/r_h; give --spec and --extract for the exact count",
+    )))
+}
+
 /// Run `urval evaluate`.
 pub fn run(args: &EvaluateArgs) -> Result<Output> {
     if let (Some(plan), Some(stage)) = (&args.plan, args.stage) {
@@ -162,7 +215,20 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
                     "  note: the strata's weights N_h/n_h differ ({lo:.1} to {hi:.1}): this count-based evaluation treats the records as one simple random sample; `urval indicators --review` gives the design-weighted estimate"
                 )?;
             }
-            (n, k, Some(big))
+            let domain = question_population(args, review, manifest, question, &side)?;
+            let population = match domain {
+                Some((count, how)) if count != big => {
+                    writeln!(
+                        notes,
+                        "  population of {question}: {} of the {} records ({how})",
+                        thousands(count),
+                        thousands(big)
+                    )?;
+                    count.max(n)
+                }
+                _ => big,
+            };
+            (n, k, Some(population))
         }
         _ => (
             args.sample.unwrap_or_default(),
@@ -233,7 +299,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
         if e.upper_bound_method == "hypergeometric" {
             format!(
                 "exact hypergeometric: at most {} deviating records",
-                e.upper_bound_count.unwrap_or_default()
+                thousands(e.upper_bound_count.unwrap_or_default())
             )
         } else {
             "Clopper–Pearson".to_string()

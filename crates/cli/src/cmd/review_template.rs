@@ -29,6 +29,11 @@ pub struct ReviewTemplateArgs {
     /// (the instructions beside it in NAME.instructions.txt).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// The extract the manifest was drawn from (optional): each question is asked only of
+    /// the records inside its `where`; the others are marked not applicable and locked.
+    /// Without it the manifest's own columns are used where a `where` names only those.
+    #[command(flatten)]
+    pub extract: super::common::ExtractArgs,
 }
 
 /// Run `urval review-template`.
@@ -38,6 +43,11 @@ pub fn run(args: &ReviewTemplateArgs) -> Result<Output> {
         spec: args.spec.clone(),
         lang: args.lang.into(),
         output: args.output.clone(),
+        extract: if args.extract.extract.is_empty() {
+            None
+        } else {
+            Some(args.extract.resolve()?)
+        },
     })?;
     let mut out = String::new();
     writeln!(
@@ -50,6 +60,26 @@ pub fn run(args: &ReviewTemplateArgs) -> Result<Output> {
     )?;
     if let Some(f) = &t.instructions_file {
         writeln!(out, "  instructions {}", f.display())?;
+    }
+    let marked: Vec<String> = t
+        .not_applicable
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(q, n)| format!("{q} {}", thousands(*n)))
+        .collect();
+    if !marked.is_empty() {
+        writeln!(
+            out,
+            "  not applicable (outside the question's population, marked and locked): {}",
+            marked.join(", ")
+        )?;
+    }
+    if !t.unscoped.is_empty() {
+        writeln!(
+            out,
+            "  asked of every record: {} (the population names columns the manifest lacks: give --extract)",
+            t.unscoped.join(", ")
+        )?;
     }
     if !t.left_out.is_empty() {
         let names: Vec<String> = t
