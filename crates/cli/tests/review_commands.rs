@@ -190,9 +190,30 @@ fn a_review_template_has_drop_downs_locked_keys_and_instructions() {
         .map(|r| (r[0].clone(), r[1].clone()))
         .collect();
     assert_eq!(got, keys);
-    assert!(rows[1..]
-        .iter()
-        .all(|r| r[3..].iter().all(String::is_empty)));
+    // The questions whose population names only the manifest's columns (area) are set
+    // for the records outside it; every other answer cell is open.
+    let area_only = [
+        "assessment_within_14_days",
+        "child_heard",
+        "individual_plan",
+    ];
+    for r in &rows[1..] {
+        for (j, q) in QUESTIONS.iter().enumerate() {
+            let cell = &r[3 + j];
+            let outside = match *q {
+                "assessment_within_14_days" | "child_heard" => r[1] != "barn_unga",
+                "individual_plan" => r[1] != "missbruk",
+                _ => false,
+            };
+            assert_eq!(
+                cell == "ej tillämpligt",
+                area_only.contains(q) && outside,
+                "{q}: {r:?}"
+            );
+            assert!(cell.is_empty() || cell == "ej tillämpligt", "{r:?}");
+        }
+        assert!(r[3 + QUESTIONS.len()..].iter().all(String::is_empty));
+    }
     let sheet = zip_entry(&xlsx, "xl/worksheets/sheet1.xml");
     assert_eq!(sheet.matches("<dataValidation ").count(), 6, "{sheet}");
     assert!(sheet.contains("\"ja,nej,ej tillämpligt\""));
@@ -477,7 +498,37 @@ fn review_errors_and_evaluation() {
     }
     assert_eq!(v["sample"].as_u64().unwrap(), n);
     assert_eq!(v["deviations"].as_u64().unwrap(), k);
-    assert_eq!(v["population"].as_u64().unwrap(), 20000);
+    // N is the question's population, estimated from the answers: Σ N_h·d_h/r_h over the
+    // strata (area), r_h the rows whose answer says whether the question applies (yes, no
+    // or n/a), d_h those inside it (yes or no).
+    let side: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(urval_ops::manifest::sidecar_path(&f.manifest)).unwrap(),
+    )
+    .unwrap();
+    let rows = sheet_rows(&xlsx, "Granskning");
+    let mut per: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for (i, r) in rows[1..].iter().enumerate() {
+        let e = per.entry(r[1].clone()).or_default();
+        match (i, answer(i, 2)) {
+            (2, _) => {}
+            (_, "ej tillämpligt") => e.0 += 1.0,
+            _ => {
+                e.0 += 1.0;
+                e.1 += 1.0;
+            }
+        }
+    }
+    let want: f64 = side["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let (known, inside) = per[s["values"]["area"].as_str().unwrap()];
+            s["population"].as_f64().unwrap() * inside / known
+        })
+        .sum();
+    assert!(want < 20000.0);
+    assert_eq!(v["population"].as_u64().unwrap(), want.round() as u64);
     let (code2, out2, _) = run(&[
         "evaluate",
         "--sample",
@@ -485,7 +536,7 @@ fn review_errors_and_evaluation() {
         "--deviations",
         &k.to_string(),
         "--population",
-        "20000",
+        &(want.round() as u64).to_string(),
         "--tolerable-rate",
         "0.30",
         "--format",
