@@ -20,9 +20,9 @@ const CODES: [&str; 4] = ["0180", "1880", "1280", "0114"];
 
 /// Row `i`: its key, code, area, opening and decision days (since 1970-01-01) and answer.
 fn row(i: u32) -> (String, &'static str, &'static str, i32, i32, &'static str) {
-    // 2024-01-01 is day 19723; openings spread over 2024, decisions 20–89 days later.
+    // 2024-01-01 is day 19723; openings spread over 2024, decisions 20–169 days later.
     let opened = 19_723 + (i * 37 % 360) as i32;
-    let decided = opened + 20 + (i * 13 % 70) as i32;
+    let decided = opened + 20 + (i * 13 % 150) as i32;
     let heard = if i.is_multiple_of(3) { "Nej" } else { "Ja" };
     (
         format!("Ä-{i:05}"),
@@ -94,6 +94,19 @@ fn counts(out: &str) -> (u64, u64, u64, u64) {
     (nums[0], nums[1], nums[2], nums[3])
 }
 
+/// A plan as two exports of the same extract must agree on it: without the time it was
+/// written and the files' names and sizes.
+fn plan_json(path: &Path) -> serde_json::Value {
+    let mut v = read_json(path);
+    let o = v.as_object_mut().unwrap();
+    o.remove("created");
+    o["extract"]
+        .as_object_mut()
+        .unwrap()
+        .retain(|k, _| k == "fingerprint");
+    v
+}
+
 fn plan(extract: &Path, plan: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut args = vec![
         "plan",
@@ -131,11 +144,7 @@ fn a_municipal_export_plans_and_draws_as_its_iso_twin() {
         let path = d.join(format!("{name}.json"));
         let (code, out, err) = plan(f, &path, &[]);
         assert_eq!(code, 0, "{err}");
-        let mut v = read_json(&path);
-        v["extract"]
-            .as_object_mut()
-            .unwrap()
-            .retain(|k, _| k == "fingerprint");
+        let v = plan_json(&path);
         plans.push(v);
         outs.push(out);
         let q = quarantine(&d.join(format!("{name}.quarantine.csv")));
@@ -244,6 +253,43 @@ fn unknown_codes_can_be_kept_as_strata_and_names_stay() {
         assert!(md.contains(name), "{name}: {md}");
     }
     assert!(md.contains("0108"), "{md}");
+    // The drawn list keeps the stratum, and urval's own files read back keep it too: the
+    // review template has a row for every drawn record.
+    let manifest = d.join("urval.csv");
+    run_ok(&[
+        "draw",
+        "--extract",
+        p(&f),
+        "--plan",
+        p(&path),
+        "--seed",
+        "5",
+        "--keep-unknown-municipalities",
+        "-o",
+        p(&manifest),
+    ]);
+    let drawn = std::fs::read_to_string(&manifest).unwrap();
+    assert!(drawn.contains(",0108,"), "{drawn}");
+    let spec = d.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[[indicator]]\nname = \"q\"\nlabel_sv = \"F\"\nlabel_en = \"Q\"\nkind = \"share\"\nexpr = \"barnet_hört = 'Ja'\"\n",
+    )
+    .unwrap();
+    let out = run_ok(&[
+        "review-template",
+        "--manifest",
+        p(&manifest),
+        "--spec",
+        p(&spec),
+        "-o",
+        p(&d.join("g.csv")),
+    ]);
+    let records = drawn.lines().count() - 1;
+    assert!(
+        out.contains(&format!("({records} records, 1 questions")),
+        "{out}"
+    );
 }
 
 /// A column of slash dates none of which has a day above 12 cannot be read without being
@@ -432,11 +478,7 @@ fn excel_dates_and_serials_read_as_dates() {
         let (code, out, err) = plan(f, &path, &["--date-format", "beslut_datum=excel"]);
         assert_eq!(code, 0, "{err}");
         assert_eq!(counts(&out).3, 1, "{out}");
-        let mut v = read_json(&path);
-        v["extract"]
-            .as_object_mut()
-            .unwrap()
-            .retain(|k, _| k == "fingerprint");
+        let v = plan_json(&path);
         plans.push(v);
         let list = d.join(format!("{name}-urval.csv"));
         run_ok(&[
@@ -563,4 +605,85 @@ fn answers_as_people_write_them() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("give nej (no) or ja (yes)"), "{err}");
+}
+
+/// Indicators over the municipal export equal those over its ISO twin, byte for byte, and
+/// count by hand: children's cases decided within four months of opening, per municipality.
+#[test]
+fn indicators_read_municipal_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = [(2, "180")];
+    let municipal = extract(d, "kommun.csv", 800, &bad, true);
+    let iso = extract(d, "iso.csv", 800, &bad, false);
+    let spec = d.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[[indicator]]\nname = \"inom_4_manader\"\nlabel_sv = \"Beslut inom fyra månader\"\nlabel_en = \"Decided within four months\"\nkind = \"share\"\nexpr = \"beslut_datum <= ADD_MONTHS(inledd_datum, 4)\"\nwhere = \"verksamhetsområde = 'Barn och unga'\"\n",
+    )
+    .unwrap();
+    let mut tables = Vec::new();
+    for (name, f) in [("kommun", &municipal), ("iso", &iso)] {
+        let out = d.join(format!("{name}-ind.csv"));
+        let text = run_ok(&[
+            "indicators",
+            "--extract",
+            p(f),
+            "--spec",
+            p(&spec),
+            "--by",
+            "kommunkod",
+            "--max-quarantine",
+            "1%",
+            "-o",
+            p(&out),
+        ]);
+        assert_eq!(counts(&text), (800, 799, 0, 1), "{text}");
+        tables.push(std::fs::read_to_string(&out).unwrap());
+    }
+    assert_eq!(tables[0], tables[1]);
+    // By hand, for Stockholm (0180): opening + 4 calendar months (the day clamped to the
+    // month's end) against the decision, in whole days.
+    let within = |i: u32| {
+        let (_, _, _, opened, decided, _) = row(i);
+        let o = date(opened, "iso");
+        let (y, m, dd): (i32, u32, u32) = (
+            o[..4].parse().unwrap(),
+            o[5..7].parse().unwrap(),
+            o[8..].parse().unwrap(),
+        );
+        let (y2, m2) = if m + 4 > 12 {
+            (y + 1, m + 4 - 12)
+        } else {
+            (y, m + 4)
+        };
+        let last = [
+            31,
+            if y2 % 4 == 0 { 29 } else { 28 },
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ][(m2 - 1) as usize];
+        let deadline = format!("{y2}-{m2:02}-{:02}", dd.min(last));
+        date(decided, "iso") <= deadline
+    };
+    let stockholm: Vec<u32> = (0..800)
+        .filter(|&i| i != 2 && row(i).1 == "0180" && row(i).2 == "Barn och unga")
+        .collect();
+    let k = stockholm.iter().filter(|&&i| within(i)).count();
+    let line = tables[0]
+        .lines()
+        .find(|l| l.starts_with("inom_4_manader,0180,"))
+        .unwrap();
+    assert!(
+        line.starts_with(&format!("inom_4_manader,0180,{},{k},", stockholm.len())),
+        "{line}"
+    );
 }

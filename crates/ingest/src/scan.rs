@@ -1883,7 +1883,8 @@ impl Reads {
             .map(|n| {
                 *n != spec.key
                     && (reading.municipality_columns.contains(n)
-                        || crate::municipal::is_code_column(n))
+                        || (reading.check_municipality_names
+                            && crate::municipal::is_code_column(n)))
             })
             .collect();
         let mut dates: Vec<Option<crate::dates::DateReading>> = needed
@@ -1970,6 +1971,7 @@ fn detect_dates(
     first.detect_dates = false;
     let mut first_extract = extract.clone();
     first_extract.reading.municipality_columns.clear();
+    first_extract.reading.check_municipality_names = false;
     first_extract.reading.date_formats.clear();
     let k = candidates.len();
     let out = scan(

@@ -107,8 +107,12 @@ pub struct Reading {
     /// Columns given a date format (`--date-format COL=FORMAT`); other text columns a
     /// command reads are searched for dates ([`crate::dates`]).
     pub date_formats: Vec<(String, crate::dates::DateFormat)>,
-    /// Columns holding municipality codes besides those named like one
-    /// ([`crate::municipal::is_code_column`]).
+    /// Check the columns named like a municipality code
+    /// ([`crate::municipal::is_code_column`]) against the register: true for extracts a
+    /// user gives, false for urval's own files read back (a manifest, a review template),
+    /// whose codes were checked when the extract was read.
+    pub check_municipality_names: bool,
+    /// Columns holding municipality codes to check, named like one or not.
     pub municipality_columns: Vec<String>,
     /// Keep a value that is no municipality code as its own stratum, with a warning,
     /// instead of quarantining its row.

@@ -694,6 +694,7 @@ pub fn reading(
         formats.push((col.to_string(), f));
     }
     Ok(urval_ingest::Reading {
+        check_municipality_names: true,
         date_formats: formats,
         municipality_columns: municipality_columns.to_vec(),
         keep_unknown_municipalities,
