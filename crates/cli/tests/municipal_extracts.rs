@@ -67,8 +67,13 @@ fn extract(dir: &Path, name: &str, n: u32, bad: &[(u32, &str)], municipal: bool)
         text.push_str(&format!("{key};{code};{area};{o};{d};{heard}\r\n"));
     }
     let path = dir.join(name);
-    std::fs::write(&path, encoding_rs::WINDOWS_1252.encode(&text).0).unwrap();
+    cp1252(&path, &text);
     path
+}
+
+/// Write `text` as Windows-1252, as municipal case systems export.
+fn cp1252(path: &Path, text: &str) {
+    std::fs::write(path, encoding_rs::WINDOWS_1252.encode(text).0).unwrap();
 }
 
 fn quarantine(path: &Path) -> Vec<(String, String)> {
@@ -310,7 +315,7 @@ fn ambiguous_dates_need_a_format() {
         text.push_str(&format!("A{i};{};{day}\r\n", CODES[(i % 4) as usize]));
     }
     let f = d.join("x.csv");
-    std::fs::write(&f, encoding_rs::WINDOWS_1252.encode(&text).0).unwrap();
+    cp1252(&f, &text);
     let plan_path = d.join("p.json");
     let base = [
         "plan",
@@ -334,7 +339,7 @@ fn ambiguous_dates_need_a_format() {
     let (code, _, err) = run(&base);
     assert_eq!(code, 2, "{err}");
     let mut text2 = text.replace("31/02/2024", "02/02/2024");
-    std::fs::write(&f, encoding_rs::WINDOWS_1252.encode(&text2).0).unwrap();
+    cp1252(&f, &text2);
     let (code, _, err) = run(&base);
     assert_eq!(code, 2, "{err}");
     assert!(
@@ -344,7 +349,7 @@ fn ambiguous_dates_need_a_format() {
     );
     // Given the format, the dates read day first; a value that is no date is quarantined.
     text2 = text.clone();
-    std::fs::write(&f, encoding_rs::WINDOWS_1252.encode(&text2).0).unwrap();
+    cp1252(&f, &text2);
     let mut args = base.to_vec();
     args.extend(["--date-format", "inledd_datum=DD/MM/YYYY"]);
     let (code, out, err) = run(&args);
@@ -389,7 +394,7 @@ fn arithmetic_on_an_unread_date_names_the_column_and_the_value() {
         ));
     }
     let f = d.join("x.csv");
-    std::fs::write(&f, encoding_rs::WINDOWS_1252.encode(&text).0).unwrap();
+    cp1252(&f, &text);
     let plan_path = d.join("p.json");
     let plan_with = |extra: &[&str]| {
         let mut args = vec![
