@@ -269,10 +269,10 @@ fn cases() -> Vec<Case> {
     let x = extract(200, &[]);
     let secret = b"a pseudonymisation secret of 32+ bytes\n".to_vec();
     let xs = |extra: &[String]| extract(200, extra);
-    let one_stratum = xs(&[format!("{};9999;aldre;5;2024-01-01;ok", pnr(900))]);
+    let one_stratum = xs(&[format!("{};2583;aldre;5;2024-01-01;ok", pnr(900))]);
     let two_stratum = xs(&[
-        format!("{};9998;aldre;5;2024-01-01;ok", pnr(901)),
-        format!("{};9998;aldre;5;2024-01-01;ok", pnr(902)),
+        format!("{};2582;aldre;5;2024-01-01;ok", pnr(901)),
+        format!("{};2582;aldre;5;2024-01-01;ok", pnr(902)),
     ]);
     let headerless = {
         let t = String::from_utf8(x.clone()).unwrap();
@@ -390,13 +390,13 @@ fn cases() -> Vec<Case> {
         case(2, "a one-record stratum has no fingerprint", vec![("x.csv", one_stratum)], vec![run(PLAN)], Expect::Ok("Plan written"))
             .check(|out, _, _| {
                 let p = json(&out.join("plan.json"));
-                let s = p["strata"].as_array().unwrap().iter().find(|s| s["values"]["kommunkod"] == "9999").cloned().unwrap_or_default();
+                let s = p["strata"].as_array().unwrap().iter().find(|s| s["values"]["kommunkod"] == "2583").cloned().unwrap_or_default();
                 ensure(s["population"] == 1 && s["fingerprint"] == "", format!("{s}"))
             }),
         case(2, "--personal: a two-record stratum has no fingerprint", vec![("x.csv", two_stratum)], vec![with(PLAN, &["--personal", "pnr"])], Expect::Ok("Plan written"))
             .check(|out, _, _| {
                 let p = json(&out.join("plan.json"));
-                let s = p["strata"].as_array().unwrap().iter().find(|s| s["values"]["kommunkod"] == "9998").cloned().unwrap_or_default();
+                let s = p["strata"].as_array().unwrap().iter().find(|s| s["values"]["kommunkod"] == "2582").cloned().unwrap_or_default();
                 ensure(s["population"] == 2 && s["fingerprint"] == "", format!("{s}"))?;
                 let big = p["strata"].as_array().unwrap().iter().find(|s| s["values"]["kommunkod"] == "0180").cloned().unwrap_or_default();
                 ensure(big["fingerprint"] != "", "a large stratum lost its fingerprint")

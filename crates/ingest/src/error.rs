@@ -170,6 +170,20 @@ pub enum IngestError {
         /// What is wrong and what to do.
         reason: String,
     },
+    /// A column of dates written with slashes where no value tells whether the day or the
+    /// month comes first (`01/02/2024`).
+    #[error("column {column:?}: dates such as {example:?} can be read day first or month first, and no value in the column tells which: give --date-format {column}=DD/MM/YYYY (day first, as Swedish systems write) or --date-format {column}=MM/DD/YYYY")]
+    AmbiguousDates {
+        /// The column.
+        column: String,
+        /// The smallest value that reads either way.
+        example: String,
+    },
+    /// Internal: the search for date columns ended early (every candidate has a value that
+    /// is no date); never returned to a caller.
+    #[doc(hidden)]
+    #[error("date detection settled")]
+    DatesSettled,
     /// The caller's per-batch work failed.
     #[error("{}: row {row}: {reason}", path.display())]
     Row {

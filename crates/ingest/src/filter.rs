@@ -567,6 +567,50 @@ impl BoundFilter<'_> {
         }
     }
 
+    /// When text of column `e` that was to be read as a number or an ISO date is a date in
+    /// another format: what to give to read the column's dates ("" otherwise).
+    fn date_hint(&self, e: &Expr, s: &str) -> String {
+        use crate::dates::DateFormat;
+        let Expr::Col(i) = e else {
+            return String::new();
+        };
+        [
+            DateFormat::DayMonthSlash,
+            DateFormat::MonthDaySlash,
+            DateFormat::DayMonthDot,
+            DateFormat::Compact,
+        ]
+        .into_iter()
+        .find(|f| f.read(s).is_some())
+        .map_or_else(String::new, |f| {
+            format!(
+                " (a date written {}: give --date-format {}={} to read the column's dates)",
+                f.name(),
+                self.filter.columns[*i],
+                f.name()
+            )
+        })
+    }
+
+    /// An operand of arithmetic as the message shows it.
+    fn operand(&self, e: &Expr, v: &Val) -> String {
+        let what = match v {
+            Val::Int(i) => format!("the number {i}"),
+            Val::Float(x) => format!("the number {x}"),
+            Val::Date(d) => {
+                let (y, m, day) = civil_from_days(i64::from(*d));
+                format!("the date {y:04}-{m:02}-{day:02}")
+            }
+            Val::Str(s) => format!("{s:?}"),
+            Val::Bool(_) => "a boolean".to_string(),
+            Val::Null => "NULL".to_string(),
+        };
+        match e {
+            Expr::Col(_) => format!("{} is {what}", self.col_name(e)),
+            _ => what,
+        }
+    }
+
     fn eval<'s>(&'s self, e: &'s Expr, row: usize) -> Result<Val<'s>, String> {
         Ok(match e {
             Expr::Col(i) => self.col(*i, row),
@@ -622,7 +666,13 @@ impl BoundFilter<'_> {
             // CSV columns are text: a number, or a date (date − date is days).
             Val::Str(s) => parse_num(&s)
                 .or_else(|| parse_date(&s).map(Val::Date))
-                .ok_or_else(|| format!("{}: {s:?} is not a number", self.col_name(e))),
+                .ok_or_else(|| {
+                    format!(
+                        "{}: {s:?} is not a number{}",
+                        self.col_name(e),
+                        self.date_hint(e, &s)
+                    )
+                }),
             v @ (Val::Int(_) | Val::Float(_) | Val::Null | Val::Date(_)) => Ok(v),
             Val::Bool(_) => Err(format!("{}: a boolean is not a number", self.col_name(e))),
         }
@@ -684,8 +734,22 @@ impl BoundFilter<'_> {
             Val::Float(x) => Some(x),
             _ => None,
         };
-        let (Some(x), Some(y)) = (f(a), f(b)) else {
-            return Err("arithmetic needs numbers or dates".to_string());
+        let (Some(x), Some(y)) = (f(a.clone()), f(b.clone())) else {
+            // A number beside a date: eight digits may be a date written YYYYMMDD.
+            let hint = [(l, &a), (r, &b)]
+                .into_iter()
+                .find_map(|(e, v)| match v {
+                    Val::Int(i) => {
+                        Some(self.date_hint(e, &i.to_string())).filter(|h| !h.is_empty())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_default();
+            return Err(format!(
+                "arithmetic needs two numbers, two dates or a date and a number of days: {} and {}{hint}",
+                self.operand(l, &a),
+                self.operand(r, &b)
+            ));
         };
         Ok(match op {
             ArithOp::Add => Val::Float(x + y),
@@ -713,9 +777,13 @@ impl BoundFilter<'_> {
         match self.eval(e, row)? {
             Val::Null => Ok(None),
             Val::Date(d) => Ok(Some(d)),
-            Val::Str(s) => parse_date(&s)
-                .map(Some)
-                .ok_or_else(|| format!("{}: {s:?} is not a date (YYYY-MM-DD)", self.col_name(e))),
+            Val::Str(s) => parse_date(&s).map(Some).ok_or_else(|| {
+                format!(
+                    "{}: {s:?} is not a date (YYYY-MM-DD){}",
+                    self.col_name(e),
+                    self.date_hint(e, &s)
+                )
+            }),
             other => Err(format!("{} is not a date", kind(other))),
         }
     }
@@ -814,7 +882,11 @@ impl BoundFilter<'_> {
                 Val::Int(_) | Val::Float(_) => parse_num(s)
                     .ok_or_else(|| format!("{}: {s:?} is not a number", self.col_name(e))),
                 Val::Date(_) => parse_date(s).map(Val::Date).ok_or_else(|| {
-                    format!("{}: {s:?} is not a date (YYYY-MM-DD)", self.col_name(e))
+                    format!(
+                        "{}: {s:?} is not a date (YYYY-MM-DD){}",
+                        self.col_name(e),
+                        self.date_hint(e, s)
+                    )
                 }),
                 Val::Bool(_) => parse_bool(s)
                     .map(Val::Bool)

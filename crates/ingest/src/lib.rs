@@ -28,12 +28,14 @@
 //! # }
 //! ```
 
+pub mod dates;
 pub mod encoding;
 mod error;
 pub mod excel;
 pub mod explain;
 mod filter;
 pub mod masked;
+pub mod municipal;
 pub mod personal;
 mod scan;
 mod source;
@@ -52,5 +54,5 @@ pub use scan::{
     FileCounts, QuarantineRecord, ReasonSummary, ScanOutput, ScanSpec, CSV_CHUNK_BYTES,
     CSV_CHUNK_MIN_BYTES, PERSONAL_MASK, REPEATED_HEADER_LINE, REPEATED_HEADER_ROW,
 };
-pub use source::{csv_header, Extract, Format, SourceFile};
+pub use source::{csv_header, Extract, Format, Reading, SourceFile};
 pub use text::{parse_decimal, TextCol};

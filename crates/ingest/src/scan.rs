@@ -68,6 +68,11 @@ pub struct ScanSpec {
     /// the key) while a batch has at most half as many distinct values as rows. False only
     /// to compare the two encodings in tests and benches: the answers are the same.
     pub text_dictionary: bool,
+    /// Search the text columns the scan reads (but the key and strata) of CSV and
+    /// spreadsheet files for dates in the formats of [`crate::dates`], in a first pass over
+    /// those columns that stops as soon as each has a value that is no date. True but in
+    /// that first pass itself.
+    pub detect_dates: bool,
 }
 
 /// The largest byte range a large CSV file is parsed in, in parallel: 8 MiB (a worker
@@ -113,6 +118,7 @@ impl ScanSpec {
             csv_chunk_bytes: CSV_CHUNK_BYTES,
             csv_line_reader: true,
             text_dictionary: true,
+            detect_dates: true,
         }
     }
 
@@ -1852,6 +1858,167 @@ struct UnitOut<T> {
     state: T,
     counts: FileCounts,
     quarantine: Vec<QuarantineRecord>,
+    kept: Kept,
+}
+
+/// Values that are no municipality code, kept as asked: (column, value) → rows.
+type Kept = std::collections::BTreeMap<(String, String), u64>;
+
+/// How a scan reads its columns beyond text, per column it reads: a date reading, and
+/// whether the column holds municipality codes.
+#[derive(Debug, Default)]
+struct Reads {
+    dates: Vec<Option<crate::dates::DateReading>>,
+    codes: Vec<bool>,
+}
+
+impl Reads {
+    /// The readings of the `needed` columns of a scan: formats given in the extract's
+    /// [`crate::Reading`], else found by [`detect_dates`]; municipality-code columns given
+    /// or named like one. The key is read as it is.
+    fn of(extract: &Extract, spec: &ScanSpec, needed: &[String]) -> Result<Reads> {
+        let reading = &extract.reading;
+        let codes: Vec<bool> = needed
+            .iter()
+            .map(|n| {
+                *n != spec.key
+                    && (reading.municipality_columns.contains(n)
+                        || (reading.check_municipality_names
+                            && crate::municipal::is_code_column(n)))
+            })
+            .collect();
+        let mut dates: Vec<Option<crate::dates::DateReading>> = needed
+            .iter()
+            .map(|n| {
+                reading
+                    .date_formats
+                    .iter()
+                    .find(|(c, _)| c == n && *n != spec.key)
+                    .map(|(_, f)| crate::dates::DateReading::Given(*f))
+            })
+            .collect();
+        let text_files = extract
+            .files
+            .iter()
+            .any(|f| matches!(f.format, Format::Csv | Format::Excel));
+        let candidates: Vec<String> = needed
+            .iter()
+            .zip(&dates)
+            .zip(&codes)
+            .filter(|((n, d), code)| {
+                d.is_none()
+                    && !**code
+                    && **n != spec.key
+                    && !spec.strata.contains(n)
+                    && !spec.personal.contains(n)
+            })
+            .map(|((n, _), _)| n.clone())
+            .collect();
+        if spec.detect_dates && text_files && !candidates.is_empty() {
+            for (name, evidence) in candidates
+                .iter()
+                .zip(detect_dates(extract, spec, &candidates)?)
+            {
+                let found = evidence
+                    .decide()
+                    .map_err(|example| IngestError::AmbiguousDates {
+                        column: name.clone(),
+                        example,
+                    })?;
+                if let Some(r) = found {
+                    tracing::info!(column = %name, reading = %r.expected(), "column read as dates");
+                    if let Some(j) = needed.iter().position(|n| n == name) {
+                        dates[j] = Some(r);
+                    }
+                }
+            }
+        }
+        Ok(Reads { dates, codes })
+    }
+
+    fn any(&self) -> bool {
+        self.dates.iter().any(Option::is_some) || self.codes.contains(&true)
+    }
+}
+
+/// Whether an array holds text (CSV and spreadsheet columns; text columns of Parquet).
+fn is_text(a: &ArrayRef) -> bool {
+    use arrow_schema::DataType;
+    match a.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => matches!(**v, DataType::Utf8 | DataType::LargeUtf8),
+        _ => false,
+    }
+}
+
+/// What the `candidates` columns' values look like over the whole extract (each column's
+/// [`crate::dates::DateEvidence`]): a scan of those columns alone, ended as soon as every
+/// one has a value that is no date (a number, a name), which one batch of a unit shows.
+/// Typed columns (a Parquet date or number) are not evidence.
+fn detect_dates(
+    extract: &Extract,
+    spec: &ScanSpec,
+    candidates: &[String],
+) -> Result<Vec<crate::dates::DateEvidence>> {
+    use crate::dates::DateEvidence;
+    let mut first = spec.clone();
+    first.key = String::new();
+    first.strata = Vec::new();
+    first.extra = candidates.to_vec();
+    first.filter = None;
+    first.checks = Vec::new();
+    first.nonnegative = Vec::new();
+    first.detect_dates = false;
+    let mut first_extract = extract.clone();
+    first_extract.reading.municipality_columns.clear();
+    first_extract.reading.check_municipality_names = false;
+    first_extract.reading.date_formats.clear();
+    let k = candidates.len();
+    let out = scan(
+        &first_extract,
+        &first,
+        || vec![DateEvidence::default(); k],
+        |ev, batch| {
+            for (e, a) in ev.iter_mut().zip(batch.extra) {
+                if !is_text(a) {
+                    continue;
+                }
+                let Some(t) = TextCol::from_array(a) else {
+                    continue;
+                };
+                for &i in batch.rows {
+                    if let Some(v) = t.get(i as usize).filter(|v| !v.trim().is_empty()) {
+                        e.observe(v);
+                    }
+                }
+            }
+            if ev.iter().all(DateEvidence::settled) {
+                return Err(IngestError::DatesSettled);
+            }
+            Ok(())
+        },
+        &|_| {},
+    );
+    match out {
+        Ok(o) => {
+            let mut all = vec![DateEvidence::default(); k];
+            for part in &o.results {
+                for (a, p) in all.iter_mut().zip(part) {
+                    a.merge(p);
+                }
+            }
+            Ok(all)
+        }
+        Err(IngestError::DatesSettled) => Ok(vec![
+            DateEvidence {
+                values: 1,
+                not_dates: 1,
+                ..DateEvidence::default()
+            };
+            k
+        ]),
+        Err(e) => Err(e),
+    }
 }
 
 /// Scan an extract: project `spec`'s columns, validate and filter every row, and fold the
@@ -1927,6 +2094,8 @@ where
     use std::sync::{Condvar, Mutex};
 
     let needed = spec.columns();
+    let reads = Reads::of(extract, spec, &needed)?;
+    let reads = &reads;
     let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
     let indexed = usable_indexes(extract);
     // Split files without a usable line-feed index (UTF-8 without one, Windows-1252):
@@ -1982,6 +2151,7 @@ where
         skip_file: None,
         files: vec![FileCounts::default(); extract.files.len()],
         quarantine: Vec::new(),
+        kept: Kept::new(),
         error: None,
     });
     let advanced = Condvar::new();
@@ -2029,12 +2199,29 @@ where
         };
         // A split CSV range is kept to parse the rest of its file again from its start.
         let again = unit.csv_range_copy();
-        let out = pre
-            .and_then(|pre| run_unit(extract, spec, &needed, (unit, pre), &init, &fold, progress));
+        let out = pre.and_then(|pre| {
+            run_unit(
+                extract,
+                (spec, reads),
+                &needed,
+                (unit, pre),
+                &init,
+                &fold,
+                progress,
+            )
+        });
         let mut m = lock(&merger);
         m.pending.insert(i, (out, again));
         let failed = m.drain(extract, &mut |rest| {
-            run_unit(extract, spec, &needed, (rest, None), &init, &fold, &|_| {})
+            run_unit(
+                extract,
+                (spec, reads),
+                &needed,
+                (rest, None),
+                &init,
+                &fold,
+                &|_| {},
+            )
         });
         if failed {
             stop.store(true, Ordering::SeqCst);
@@ -2060,6 +2247,13 @@ where
             p.settle_utf8();
         }
     }
+    for ((column, value), rows) in &m.kept {
+        tracing::warn!(
+            "column {column:?}: {} ({rows} {}): kept as its own stratum, as --keep-unknown-municipalities asks; correct the code in the extract",
+            crate::municipal::check_code(value).unwrap_or_default(),
+            if *rows == 1 { "row" } else { "rows" }
+        );
+    }
     let mut quarantine = m.quarantine;
     quarantine.sort();
     Ok(ScanOutput {
@@ -2084,6 +2278,7 @@ struct Merger<T, S> {
     skip_file: Option<usize>,
     files: Vec<FileCounts>,
     quarantine: Vec<QuarantineRecord>,
+    kept: Kept,
     error: Option<IngestError>,
 }
 
@@ -2150,6 +2345,9 @@ impl<T, S: FnMut(T) -> Result<()>> Merger<T, S> {
             };
             self.files[o.file].add(&o.counts);
             self.quarantine.extend(o.quarantine);
+            for (k, n) in o.kept {
+                *self.kept.entry(k).or_insert(0) += n;
+            }
             if let Err(e) = (self.sink)(o.state) {
                 self.error = Some(e);
                 return true;
@@ -2184,6 +2382,8 @@ impl Unit {
 struct Ctx<'a, T, F> {
     extract: &'a Extract,
     spec: &'a ScanSpec,
+    reads: &'a Reads,
+    kept: Kept,
     needed: &'a [String],
     file: usize,
     fold: &'a F,
@@ -2195,7 +2395,7 @@ struct Ctx<'a, T, F> {
 
 fn run_unit<T, I, F>(
     extract: &Extract,
-    spec: &ScanSpec,
+    (spec, reads): (&ScanSpec, &Reads),
     needed: &[String],
     // The unit, with its range when a worker read it into memory.
     (unit, pre): (Unit, Option<Prefetched>),
@@ -2216,6 +2416,8 @@ where
     let mut ctx = Ctx {
         extract,
         spec,
+        reads,
+        kept: Kept::new(),
         needed,
         file,
         fold,
@@ -2293,6 +2495,7 @@ where
         state: ctx.state,
         counts: ctx.counts,
         quarantine: ctx.quarantine,
+        kept: ctx.kept,
     })
 }
 
@@ -2328,10 +2531,19 @@ where
     }
 
     /// Validate, filter and fold one batch of projected arrays (in `needed` order).
-    fn process(&mut self, arrays: &[ArrayRef], row_base: u64, lines: Option<&[u64]>) -> Result<()> {
+    fn process(&mut self, raw: &[ArrayRef], row_base: u64, lines: Option<&[u64]>) -> Result<()> {
         let path = self.extract.files[self.file].path.as_path();
-        let len = arrays.first().map_or(0, |a| a.len());
+        let len = raw.first().map_or(0, |a| a.len());
         self.counts.rows_read += len as u64;
+        // Dates read in their formats, municipality codes checked: each row's first reason.
+        let mut row_errors: Vec<Option<String>> = Vec::new();
+        let read;
+        let arrays: &[ArrayRef] = if self.reads.any() {
+            read = self.read_values(raw, &mut row_errors);
+            &read
+        } else {
+            raw
+        };
         let text = |name: &str| -> Result<TextCol> {
             let idx = self.needed.iter().position(|n| n == name).unwrap_or(0);
             TextCol::from_array(&arrays[idx]).ok_or_else(|| IngestError::UnreadableColumn {
@@ -2442,6 +2654,7 @@ where
         // Nothing to check row by row (no empty key or stratum, no non-negative column, no
         // check, no filter): every row is used, without a pass of branches per row.
         let clean = nonneg.is_empty()
+            && row_errors.iter().all(Option::is_none)
             && check_codes.is_empty()
             && where_codes.is_none()
             && !key_missing.contains(&true)
@@ -2464,6 +2677,10 @@ where
                         format!("empty stratum value (column {:?})", self.spec.strata[j]),
                         i,
                     ));
+                    continue;
+                }
+                if let Some(why) = row_errors.get_mut(i).and_then(Option::take) {
+                    bad.push((row_no(i), why, i));
                     continue;
                 }
                 if let Some((name, _)) = nonneg
@@ -2521,7 +2738,7 @@ where
                 .iter()
                 .map(|n| self.spec.personal.contains(n))
                 .collect();
-            let raw = render_row(arrays, i, &personal);
+            let raw = render_row(raw, i, &personal);
             self.quarantine_row(row, reason, raw);
         }
         let batch = Batch {
@@ -2537,6 +2754,80 @@ where
         (self.fold)(&mut self.state, &batch)?;
         (self.progress)(len as u64);
         Ok(())
+    }
+
+    /// The arrays with the date columns read as `Date32` and the municipality codes
+    /// checked; a value that cannot be read, or is no code, sets its row's reason in
+    /// `errors` (the first per row), naming the column and the value (not a personal one).
+    fn read_values(&mut self, raw: &[ArrayRef], errors: &mut Vec<Option<String>>) -> Vec<ArrayRef> {
+        let len = raw.first().map_or(0, |a| a.len());
+        let set = |errors: &mut Vec<Option<String>>, i: usize, why: String| {
+            if errors.len() < len {
+                errors.resize(len, None);
+            }
+            if errors[i].is_none() {
+                errors[i] = Some(why);
+            }
+        };
+        let mut out = raw.to_vec();
+        for (j, a) in raw.iter().enumerate() {
+            let name = &self.needed[j];
+            if !is_text(a) {
+                continue;
+            }
+            let Some(t) = TextCol::from_array(a) else {
+                continue;
+            };
+            if let Some(r) = self.reads.dates[j] {
+                let personal = self.spec.personal.contains(name);
+                let mut b = arrow_array::builder::Date32Builder::with_capacity(len);
+                for i in 0..len {
+                    match t.get(i).map(str::trim).filter(|v| !v.is_empty()) {
+                        None => b.append_null(),
+                        Some(v) => match r.read(v) {
+                            Some(d) => b.append_value(d),
+                            None => {
+                                b.append_null();
+                                let shown = if personal {
+                                    "a value".to_string()
+                                } else {
+                                    format!("{v:?}")
+                                };
+                                set(
+                                    errors,
+                                    i,
+                                    format!(
+                                        "column {name:?}: {shown} is not a date (expected {})",
+                                        r.expected()
+                                    ),
+                                );
+                            }
+                        },
+                    }
+                }
+                out[j] = Arc::new(b.finish());
+            }
+            if self.reads.codes[j] {
+                let mut seen: std::collections::HashMap<&str, Option<String>> =
+                    std::collections::HashMap::new();
+                for i in 0..len {
+                    let Some(v) = t.get(i).map(str::trim).filter(|v| !v.is_empty()) else {
+                        continue;
+                    };
+                    let why = seen
+                        .entry(v)
+                        .or_insert_with(|| crate::municipal::check_code(v));
+                    if let Some(why) = why {
+                        if self.extract.reading.keep_unknown_municipalities {
+                            *self.kept.entry((name.clone(), v.to_string())).or_insert(0) += 1;
+                        } else {
+                            set(errors, i, format!("column {name:?}: {why}"));
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Parse a CSV file, or one range of it ([`CsvChunk`]): true when the range ended

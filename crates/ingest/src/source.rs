@@ -97,6 +97,26 @@ pub struct Extract {
     /// Files found in an extract directory and left out, with why (hidden, a quarantine
     /// file, or of an unknown type with `skip_unknown`): reported, never silently dropped.
     pub skipped: Vec<(PathBuf, String)>,
+    /// How values are read in every scan of the extract: date formats, municipality codes.
+    pub reading: Reading,
+}
+
+/// How an extract's values are read, whatever command scans it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// Columns given a date format (`--date-format COL=FORMAT`); other text columns a
+    /// command reads are searched for dates ([`crate::dates`]).
+    pub date_formats: Vec<(String, crate::dates::DateFormat)>,
+    /// Check the columns named like a municipality code
+    /// ([`crate::municipal::is_code_column`]) against the register: true for extracts a
+    /// user gives, false for urval's own files read back (a manifest, a review template),
+    /// whose codes were checked when the extract was read.
+    pub check_municipality_names: bool,
+    /// Columns holding municipality codes to check, named like one or not.
+    pub municipality_columns: Vec<String>,
+    /// Keep a value that is no municipality code as its own stratum, with a warning,
+    /// instead of quarantining its row.
+    pub keep_unknown_municipalities: bool,
 }
 
 fn is_glob(s: &str) -> bool {
@@ -282,7 +302,14 @@ impl Extract {
             delimiter,
             encoding,
             skipped,
+            reading: Reading::default(),
         })
+    }
+
+    /// Read values as `reading` says in every scan.
+    pub fn with_reading(mut self, reading: Reading) -> Extract {
+        self.reading = reading;
+        self
     }
 
     /// Read the sheet named `sheet` of every spreadsheet file (instead of the first).

@@ -651,9 +651,83 @@ pub fn open_extract(
     Ok(Extract::resolve_opts(paths, delimiter, choice, skip_unknown)?.with_sheet(sheet))
 }
 
+/// How values are read in every scan of an extract, from the shared options:
+/// `--date-format COL=FORMAT` (repeatable), `--municipality-column COL` (repeatable) and
+/// `--keep-unknown-municipalities`.
+///
+/// # Errors
+/// A date format that is not `COL=FORMAT` with a known format, or a column given two.
+pub fn reading(
+    date_formats: &[String],
+    municipality_columns: &[String],
+    keep_unknown_municipalities: bool,
+) -> Result<urval_ingest::Reading> {
+    use urval_ingest::dates::{DateFormat, DATE_FORMATS};
+    let known = || {
+        DATE_FORMATS
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut formats: Vec<(String, DateFormat)> = Vec::new();
+    for given in date_formats {
+        let Some((col, name)) = given.rsplit_once('=') else {
+            bail!(
+                "--date-format {given:?}: give COL=FORMAT, FORMAT one of {}",
+                known()
+            );
+        };
+        let col = col.trim();
+        let Some(f) = DateFormat::from_name(name) else {
+            bail!(
+                "--date-format {given:?}: unknown format {name:?}: use one of {}",
+                known()
+            );
+        };
+        if col.is_empty() {
+            bail!("--date-format {given:?}: name the column before '='");
+        }
+        if formats.iter().any(|(c, _)| c == col) {
+            bail!("--date-format: column {col:?} is given twice: give it one format");
+        }
+        formats.push((col.to_string(), f));
+    }
+    Ok(urval_ingest::Reading {
+        check_municipality_names: true,
+        date_formats: formats,
+        municipality_columns: municipality_columns.to_vec(),
+        keep_unknown_municipalities,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_formats_are_given_per_column() {
+        use urval_ingest::dates::DateFormat;
+        let r = reading(
+            &["inledd_datum=DD/MM/YYYY".into(), "a=b=yyyymmdd".into()],
+            &["kod".into()],
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            r.date_formats,
+            vec![
+                ("inledd_datum".to_string(), DateFormat::DayMonthSlash),
+                ("a=b".to_string(), DateFormat::Compact)
+            ]
+        );
+        assert!(r.keep_unknown_municipalities);
+        for bad in ["inledd_datum", "x=DD-MM-YYYY", "=excel"] {
+            assert!(reading(&[bad.into()], &[], false).is_err(), "{bad}");
+        }
+        let e = reading(&["x=excel".into(), "x=YYYYMMDD".into()], &[], false).unwrap_err();
+        assert!(e.to_string().contains("given twice"), "{e}");
+    }
 
     #[test]
     fn the_swedish_date_follows_summer_time() {

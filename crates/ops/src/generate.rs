@@ -22,8 +22,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use urval_ingest::civil_from_days;
 
-/// The 290 municipalities (code, name, county, population 2016), copied from shared data.
-pub const MUNICIPALITIES: &str = include_str!("../data/municipalities.csv");
+/// The 290 municipalities (code, name, county, population): the register ingest checks
+/// municipality codes against.
+pub use urval_ingest::municipal::MUNICIPALITIES;
 
 /// The areas of social services, with their share of cases.
 pub const AREAS: [(&str, f64); 4] = [

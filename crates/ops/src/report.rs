@@ -72,11 +72,13 @@ fn code_names(list: &str) -> BTreeMap<String, String> {
     out
 }
 
-/// How values are named in the report: a column whose every value is one of Sweden's 290
-/// municipality codes shows `Motala (1398)`, one whose every value is a county code shows
-/// `Östergötlands län (05)` (from the bundled lists); `--labels` names values of any other
-/// column. A column with any other value (a birth year that happens to be a code,
-/// 1980 = Västerås) keeps its values as they are.
+/// How values are named in the report: a column named like a municipality code
+/// ([`urval_ingest::municipal::is_code_column`]) or whose every value is one of Sweden's
+/// 290 municipality codes shows `Motala (1398)` for each value that is a code (a bad code
+/// kept as its own stratum shows as it is, and the others keep their names); one whose
+/// every value is a county code shows `Östergötlands län (05)` (from the bundled lists);
+/// `--labels` names values of any other column. A column with any other value (a birth
+/// year that happens to be a code, 1980 = Västerås) keeps its values as they are.
 struct Namer {
     /// Per named column, its code list.
     lists: BTreeMap<String, BTreeMap<String, String>>,
@@ -89,10 +91,14 @@ impl Namer {
         columns: impl IntoIterator<Item = (String, Vec<&'a str>)>,
         labels: BTreeMap<String, String>,
     ) -> Self {
-        let municipalities = code_names(crate::generate::MUNICIPALITIES);
+        let municipalities = urval_ingest::municipal::names().clone();
         let counties = code_names(COUNTIES);
         let mut lists = BTreeMap::new();
         for (col, values) in columns {
+            if urval_ingest::municipal::is_code_column(&col) {
+                lists.insert(col.clone(), municipalities.clone());
+                continue;
+            }
             let values: Vec<&str> = values.into_iter().filter(|v| !v.is_empty()).collect();
             if values.is_empty() {
                 continue;

@@ -42,17 +42,41 @@ pub fn allowed(lang: Lang) -> [&'static str; 3] {
     }
 }
 
-/// Read one answer cell: the answers of either language, case and surrounding spaces
-/// ignored; `None` for anything else.
+/// Read one answer as people write it, in a template cell or on the command line: the
+/// words of either language, case, surrounding spaces and a final full stop ignored, runs of
+/// spaces (also non-breaking) read as one; `None` for anything else. Yes: `ja`, `yes`. No:
+/// `nej`, `no`. Not applicable: `ej tillämpligt` (`ej tillämplig`, `e.t.`, `et`, `ej
+/// aktuellt`), `n/a` (`na`, `not applicable`). Single letters (`j`, `n`) are not answers:
+/// `n` could be no or n/a.
 pub fn parse_answer(v: &str) -> Option<Answer> {
-    match v.trim().to_lowercase().as_str() {
+    let words: Vec<String> = v
+        .split(|c: char| c.is_whitespace() || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let joined = words.join(" ");
+    let text = joined.strip_suffix('.').unwrap_or(&joined);
+    match text {
         "" => Some(Answer::Blank),
         "ja" | "yes" => Some(Answer::Yes),
         "nej" | "no" => Some(Answer::No),
-        "ej tillämpligt" | "ej tillämplig" | "n/a" | "not applicable" => {
-            Some(Answer::NotApplicable)
-        }
+        "ej tillämpligt" | "ej tillämplig" | "e.t" | "et" | "ej aktuellt" | "n/a" | "na"
+        | "not applicable" => Some(Answer::NotApplicable),
         _ => None,
+    }
+}
+
+/// The answer `--deviation-answer` names (`nej`/`no` or `ja`/`yes`, read by
+/// [`parse_answer`]).
+///
+/// # Errors
+/// Any other word, with the words accepted.
+pub fn parse_deviation_answer(v: &str) -> std::result::Result<Answer, String> {
+    match parse_answer(v) {
+        Some(a @ (Answer::Yes | Answer::No)) => Ok(a),
+        _ => Err(format!(
+            "{v:?} is not a yes/no answer: give nej (no) or ja (yes)"
+        )),
     }
 }
 
@@ -937,4 +961,56 @@ pub fn count_answers(
             quarantine_file: None,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_read_as_people_write_them() {
+        for (text, want) in [
+            ("Ja", Answer::Yes),
+            ("JA", Answer::Yes),
+            (" yes ", Answer::Yes),
+            ("ja.", Answer::Yes),
+            ("Nej", Answer::No),
+            ("NO", Answer::No),
+            ("Ej tillämpligt", Answer::NotApplicable),
+            ("ej  tillämpligt", Answer::NotApplicable),
+            ("ej\u{a0}tillämpligt", Answer::NotApplicable),
+            ("EJ TILLÄMPLIG", Answer::NotApplicable),
+            ("e.t.", Answer::NotApplicable),
+            ("E.T", Answer::NotApplicable),
+            ("et", Answer::NotApplicable),
+            ("ej aktuellt", Answer::NotApplicable),
+            ("N/A", Answer::NotApplicable),
+            ("na", Answer::NotApplicable),
+            ("Not applicable", Answer::NotApplicable),
+            ("", Answer::Blank),
+            ("   ", Answer::Blank),
+        ] {
+            assert_eq!(parse_answer(text), Some(want), "{text:?}");
+        }
+        for text in ["j", "n", "kanske", "ja nej", "1", "true", "nejj"] {
+            assert_eq!(parse_answer(text), None, "{text:?}");
+        }
+        // Every word a template offers reads back as the answer it stands for.
+        for lang in [Lang::Sv, Lang::En] {
+            let [yes, no, na] = allowed(lang);
+            assert_eq!(parse_answer(yes), Some(Answer::Yes));
+            assert_eq!(parse_answer(no), Some(Answer::No));
+            assert_eq!(parse_answer(na), Some(Answer::NotApplicable));
+        }
+    }
+
+    #[test]
+    fn a_deviation_is_a_yes_or_a_no() {
+        assert_eq!(parse_deviation_answer("nej"), Ok(Answer::No));
+        assert_eq!(parse_deviation_answer("No"), Ok(Answer::No));
+        assert_eq!(parse_deviation_answer("JA"), Ok(Answer::Yes));
+        let e = parse_deviation_answer("ej tillämpligt").unwrap_err();
+        assert!(e.contains("give nej (no) or ja (yes)"), "{e}");
+        assert!(parse_deviation_answer("").is_err());
+    }
 }

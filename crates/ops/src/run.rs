@@ -117,6 +117,13 @@ pub struct Pipeline {
     pub encoding: Option<String>,
     /// The sheet of spreadsheet extracts.
     pub sheet: Option<String>,
+    /// Date formats, `COL=FORMAT` (`--date-format`).
+    pub date_format: Option<Names>,
+    /// Municipality-code columns to check (`--municipality-column`).
+    pub municipality_column: Option<Names>,
+    /// Keep values that are no municipality code (`--keep-unknown-municipalities`).
+    #[serde(default)]
+    pub keep_unknown_municipalities: bool,
     /// Personal columns (never printed).
     pub personal: Option<Names>,
     /// The steps, in order.
@@ -141,6 +148,12 @@ macro_rules! read_settings {
             pub encoding: Option<String>,
             /// The sheet of spreadsheet extracts.
             pub sheet: Option<String>,
+            /// Date formats, `COL=FORMAT`, instead of the pipeline's.
+            pub date_format: Option<Names>,
+            /// Municipality-code columns, instead of the pipeline's.
+            pub municipality_column: Option<Names>,
+            /// Keep values that are no municipality code (or the pipeline's setting).
+            pub keep_unknown_municipalities: Option<bool>,
             /// Personal columns, instead of the pipeline's.
             pub personal: Option<Names>,
             /// The most rows that may be quarantined (default 1 %).
@@ -890,6 +903,9 @@ struct ReadSettings<'a> {
     delimiter: &'a Option<String>,
     encoding: &'a Option<String>,
     sheet: &'a Option<String>,
+    date_format: Option<&'a Names>,
+    municipality_column: Option<&'a Names>,
+    keep_unknown_municipalities: Option<bool>,
     personal: &'a Option<Names>,
 }
 
@@ -914,7 +930,19 @@ fn extract_for(p: &LoadedPipeline, s: &ReadSettings) -> Result<(Extract, Vec<Str
         encoding,
         s.sheet.clone().or_else(|| p.pipeline.sheet.clone()),
         false,
-    )?;
+    )?
+    .with_reading(crate::files::reading(
+        &s.date_format
+            .or(p.pipeline.date_format.as_ref())
+            .map(Names::list)
+            .unwrap_or_default(),
+        &s.municipality_column
+            .or(p.pipeline.municipality_column.as_ref())
+            .map(Names::list)
+            .unwrap_or_default(),
+        s.keep_unknown_municipalities
+            .unwrap_or(p.pipeline.keep_unknown_municipalities),
+    )?);
     let personal = s
         .personal
         .as_ref()
@@ -931,6 +959,9 @@ macro_rules! read_settings_of {
             delimiter: &$s.delimiter,
             encoding: &$s.encoding,
             sheet: &$s.sheet,
+            date_format: $s.date_format.as_ref(),
+            municipality_column: $s.municipality_column.as_ref(),
+            keep_unknown_municipalities: $s.keep_unknown_municipalities,
             personal: &$s.personal,
         }
     };

@@ -26,6 +26,22 @@ pub struct ExtractArgs {
     /// instead of stopping.
     #[arg(long)]
     pub skip_unknown: bool,
+    /// Read column COL's dates in FORMAT: YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY, MM/DD/YYYY,
+    /// D.M.YYYY or excel (serial numbers); ISO dates are read too, and a value in neither
+    /// is quarantined. Without it a text column the command reads is read as dates when
+    /// every value is one (slashes day first only when a day above 12 shows it). Repeat per
+    /// column.
+    #[arg(long, value_name = "COL=FORMAT")]
+    pub date_format: Vec<String>,
+    /// A column of municipality codes to check against the 290 municipalities, besides
+    /// those named like one (kommunkod, kommun_kod, municipality_code, …); a row with
+    /// another code is quarantined with why. Repeatable.
+    #[arg(long, value_name = "COL")]
+    pub municipality_column: Vec<String>,
+    /// Keep a value that is no municipality code as its own stratum, with a warning,
+    /// instead of quarantining its rows.
+    #[arg(long)]
+    pub keep_unknown_municipalities: bool,
 }
 
 impl ExtractArgs {
@@ -34,6 +50,11 @@ impl ExtractArgs {
         if self.extract.is_empty() {
             anyhow::bail!("give the extract: --extract PATH (files, directories or globs)");
         }
+        let reading = urval_ops::files::reading(
+            &self.date_format,
+            &self.municipality_column,
+            self.keep_unknown_municipalities,
+        )?;
         Ok(urval_ops::files::open_extract(
             &self.extract,
             self.delimiter.map(String::from).as_deref(),
@@ -41,7 +62,8 @@ impl ExtractArgs {
             &self.encoding,
             self.sheet.clone(),
             self.skip_unknown,
-        )?)
+        )?
+        .with_reading(reading))
     }
 }
 

@@ -46,9 +46,11 @@ pub struct EvaluateArgs {
     spec: Option<std::path::PathBuf>,
     #[command(flatten)]
     extract: super::common::ExtractArgs,
-    /// Which answer is a deviation: `no` (the requirement was not met; the default) or `yes`.
-    #[arg(long, value_enum, default_value_t = DeviationArg::No, requires = "review")]
-    deviation_answer: DeviationArg,
+    /// Which answer is a deviation: `nej`/`no` (the requirement was not met; the default)
+    /// or `ja`/`yes`, in any case.
+    #[arg(long, value_name = "ANSWER", default_value = "no", requires = "review",
+          value_parser = urval_ops::review::parse_deviation_answer)]
+    deviation_answer: urval_ops::review::Answer,
     /// A staged attribute plan (`urval plan --tolerable-rate T --stages 2`): state the
     /// decision it prescribes after --stage (T, C and N are the plan's).
     #[arg(long, value_name = "FILE", requires = "stage")]
@@ -75,24 +77,6 @@ pub struct EvaluateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-/// `--deviation-answer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DeviationArg {
-    /// `nej`/`no` is a deviation.
-    No,
-    /// `ja`/`yes` is a deviation.
-    Yes,
-}
-
-impl From<DeviationArg> for urval_ops::review::Answer {
-    fn from(d: DeviationArg) -> Self {
-        match d {
-            DeviationArg::No => urval_ops::review::Answer::No,
-            DeviationArg::Yes => urval_ops::review::Answer::Yes,
-        }
-    }
 }
 
 /// The interval method flag.
@@ -178,7 +162,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
                 review,
                 manifest,
                 question,
-                args.deviation_answer.into(),
+                args.deviation_answer,
             )?;
             let side_path = urval_ops::manifest::sidecar_path(manifest);
             let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
@@ -190,9 +174,10 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
                 urval_ops::files::file_name(review),
                 thousands(n),
                 thousands(k),
-                match args.deviation_answer {
-                    DeviationArg::No => "no",
-                    DeviationArg::Yes => "yes",
+                if args.deviation_answer == urval_ops::review::Answer::Yes {
+                    "yes"
+                } else {
+                    "no"
                 },
                 thousands(counts.unanswered),
                 thousands(counts.quarantined),
@@ -354,7 +339,7 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
                 review,
                 manifest,
                 question,
-                args.deviation_answer.into(),
+                args.deviation_answer,
             )?;
             let (_, rule, _) = urval_ops::stage::attribute_stages(&plan)?;
             let want = if stage == 1 { rule.n1 } else { rule.n2 };
