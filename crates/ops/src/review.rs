@@ -13,7 +13,6 @@
 use crate::artifacts::DrawSidecar;
 use crate::bail;
 use crate::error::{Context, Result};
-use crate::manifest::sidecar_path;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_indicators::spec::{Indicator, Kind, Spec};
@@ -213,9 +212,9 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
             job.output.display()
         );
     }
-    let side_path = sidecar_path(&job.manifest);
-    let side = DrawSidecar::read(&side_path)?;
-    side.check_manifest(&side_path, &job.manifest)?;
+    let found = crate::manifest::require_sidecar(&job.manifest)?;
+    found.check_manifest(&job.manifest)?;
+    let side = found.sidecar;
     let spec = Spec::read(&job.spec)?;
     let qs = questions(&spec);
     if qs.is_empty() {

@@ -186,6 +186,9 @@ pub struct Letter {
     pub sender: Option<String>,
     /// The date, as written in the report's language (`24 november 2026`).
     pub date: String,
+    /// The date by which the records are asked for, as written in the report's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
 }
 
 /// How the draw was made and can be verified.
@@ -207,6 +210,10 @@ pub struct Draw {
     pub plan_hash: String,
     /// The command that verifies the draw.
     pub verify_command: String,
+    /// The command is run by the receiver of a package (`urval draw --split-by`) in the
+    /// package's folder, on its own extract saved there as `extract`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_extract: Option<String>,
 }
 
 /// One achieved estimate after the review.
@@ -544,6 +551,7 @@ mod tests {
                 verify_command:
                     "urval verify --extract journals.csv --plan plan.json --manifest manifest.csv"
                         .into(),
+                own_extract: None,
             }),
             indicators: vec![IndicatorRow {
                 name: "child_heard".into(),

@@ -13,19 +13,23 @@ use urval_ops::verify::{verify, VerifyRequest};
 /// Arguments of `urval verify`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Seed, start and --only come from the manifest's sidecar (<manifest>.draw.json)
-unless given.
+    after_help = "Seed, start and the part (--only) come from the manifest's sidecar unless given: the
+file named after the manifest's whole name (urval.xlsx.draw.json), else the copy an .xlsx
+manifest carries inside itself, else the name earlier versions wrote (urval.draw.json).
+Without --plan, the plan is the file the sidecar names beside the manifest, else the copy an
+.xlsx manifest carries; its checksum must be the draw's.
 
 Example:
-  urval verify --extract sample-data/cases.parquet --plan out/plan.json --manifest out/manifest.csv"
+  urval verify --extract sample-data/cases.parquet --plan out/plan.json --manifest out/manifest.csv
+  urval verify --manifest urval-0180.xlsx --extract own-extract.csv"
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
     extract: ExtractArgs,
-    /// The plan the draw used.
+    /// The plan the draw used (default: the one that travels with the manifest).
     #[arg(long, value_name = "FILE")]
-    plan: PathBuf,
-    /// The manifest to check (.csv or .parquet).
+    plan: Option<PathBuf>,
+    /// The manifest to check (.csv, .parquet or .xlsx).
     #[arg(long, value_name = "FILE")]
     manifest: PathBuf,
     /// The seed (default: from the sidecar).
@@ -51,24 +55,30 @@ pub struct VerifyArgs {
 
 /// Run `urval verify`.
 pub fn run(args: &VerifyArgs) -> Result<Output> {
+    let found = urval_ops::manifest::find_sidecar(&args.manifest)?;
     // A phase-2 subsample is verified against its phase-1 manifest, not the extract.
-    let side_path = urval_ops::manifest::sidecar_path(&args.manifest);
-    if side_path.exists() {
-        let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
-        if side.phase.is_some() {
-            let v = urval_ops::phase2::verify_phase2(
-                &args.manifest,
-                &args.plan,
-                args.phase1.as_deref(),
-            )?;
-            let mut text = v.text(&args.manifest.display().to_string());
-            if v.identical() {
-                text = text.replacen('\n', " (phase 2: the re-review subsample)\n", 1);
-            }
-            return Ok(Output::with_code(text, u8::from(!v.identical())));
+    if let Some(f) = found.as_ref().filter(|f| f.sidecar.phase.is_some()) {
+        let Some(plan) = &args.plan else {
+            anyhow::bail!(
+                "{}: a phase-2 manifest: give its phase-2 plan with --plan",
+                f.origin.display()
+            );
+        };
+        let v = urval_ops::phase2::verify_phase2(&args.manifest, plan, args.phase1.as_deref())?;
+        let mut text = v.text(&args.manifest.display().to_string());
+        if v.identical() {
+            text = text.replacen('\n', " (phase 2: the re-review subsample)\n", 1);
         }
+        return Ok(Output::with_code(text, u8::from(!v.identical())));
     }
-    let plan = PlanFile::read(&args.plan)?;
+    let plan = match (&args.plan, &found) {
+        (Some(p), _) => PlanFile::read(p)?,
+        (None, Some(f)) => urval_ops::manifest::plan_beside(&args.manifest, f)?.0,
+        (None, None) => anyhow::bail!(
+            "{}: no sidecar beside it to find the plan by: give --plan and --seed",
+            args.manifest.display()
+        ),
+    };
     let extract = args.extract.resolve()?;
     let req = VerifyRequest {
         manifest: args.manifest.clone(),
