@@ -436,3 +436,62 @@ fn the_letter_shows_the_municipalitys_own_numbers() {
         }
     }
 }
+
+#[test]
+fn with_a_spec_every_package_gets_its_review_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "plan",
+            "--extract",
+            p(&sample("journals-767.csv")),
+            "--key",
+            "case_id",
+            "--strata",
+            "municipality_code",
+            "--margin",
+            "0.05",
+            "-o",
+            "plan.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let spec = root().join("pipeline").join("indicators.toml");
+    let (code, out, err) = run_in(
+        d,
+        &[
+            "draw",
+            "--extract",
+            p(&sample("journals-767.csv")),
+            "--plan",
+            "plan.json",
+            "--seed",
+            "5",
+            "-o",
+            "urval.csv",
+            "--split-by",
+            "municipality_code",
+            "--out-dir",
+            "paket",
+            "--spec",
+            p(&spec),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("brev-0180.html and granskning-0180.xlsx"),
+        "{out}"
+    );
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(d.join("paket/0180/granskning-0180.xlsx")).unwrap();
+    let first = wb.sheet_names()[0].clone();
+    let rows = wb.worksheet_range(&first).unwrap().rows().count();
+    let list = std::fs::read_to_string(d.join("paket/0180/urval-0180.csv")).unwrap();
+    assert_eq!(
+        rows,
+        list.lines().count(),
+        "one template row per listed record"
+    );
+}

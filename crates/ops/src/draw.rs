@@ -60,6 +60,9 @@ pub struct DrawJob {
     pub stage: Option<u32>,
     /// Stage 2: the stage-1 manifest, checked to be exactly this plan's first stage.
     pub previous: Option<PathBuf>,
+    /// An indicators spec: every `split_by` package also gets a review template whose
+    /// questions are its share indicators (as `urval review-template`).
+    pub spec: Option<PathBuf>,
     /// The letters of the `split_by` packages: purpose, case number, sender, date and
     /// deadline (a case number or deadline not given is a blank to fill in).
     pub letter: PackageLetter,
@@ -214,6 +217,8 @@ pub struct PackageFiles {
     pub csv: String,
     /// The letter (the report for this part alone).
     pub letter: String,
+    /// The review template (when the draw is given a spec).
+    pub review: String,
     /// The name the letter gives the receiver's own extract in the verify command.
     pub own_extract: String,
 }
@@ -221,14 +226,15 @@ pub struct PackageFiles {
 impl PackageFiles {
     /// The files of the package `name` in `lang`.
     pub fn new(name: &str, lang: Lang) -> Self {
-        let (list, letter, own) = match lang {
-            Lang::Sv => ("urval", "brev", "uttag.csv"),
-            Lang::En => ("sample", "letter", "extract.csv"),
+        let (list, letter, review, own) = match lang {
+            Lang::Sv => ("urval", "brev", "granskning", "uttag.csv"),
+            Lang::En => ("sample", "letter", "review", "extract.csv"),
         };
         PackageFiles {
             xlsx: format!("{list}-{name}.xlsx"),
             csv: format!("{list}-{name}.csv"),
             letter: format!("{letter}-{name}.html"),
+            review: format!("{review}-{name}.xlsx"),
             own_extract: own.to_string(),
         }
     }
@@ -1057,6 +1063,15 @@ pub fn draw_to_files(
             agreement: None,
         })
         .with_context(|| format!("writing the letter of {}", pk.folder.display()))?;
+        if let Some(spec) = &args.spec {
+            crate::review::review_template(&crate::review::TemplateJob {
+                manifest: pk.folder.join(&pk.files.xlsx),
+                spec: spec.clone(),
+                lang: args.lang,
+                output: pk.folder.join(&pk.files.review),
+            })
+            .with_context(|| format!("writing the review template of {}", pk.folder.display()))?;
+        }
     }
     let quarantine_file =
         crate::files::write_quarantine(&args.output, extract, &result.scan.quarantine)?;

@@ -1093,6 +1093,7 @@ fn run_step(
                 max_quarantine: rate(&s.max_quarantine, "max_quarantine", 0.01)?,
                 stage: s.stage,
                 previous: s.previous.as_deref().map(input),
+                spec: None,
                 letter: crate::draw::PackageLetter::default(),
             };
             if let Some(prev) = &job.previous {

@@ -89,6 +89,7 @@ fn draw_job(dir: &Path, output: &str) -> DrawJob {
         max_quarantine: 0.01,
         stage: None,
         previous: None,
+        spec: None,
         letter: Default::default(),
     }
 }

@@ -58,6 +58,10 @@ pub struct DrawArgs {
     /// Directory for the --split-by packages (created if missing; must be empty).
     #[arg(long, value_name = "DIR", requires = "split_by")]
     pub out_dir: Option<PathBuf>,
+    /// An indicators spec: every --split-by package also gets a review template whose
+    /// questions are its share indicators (as `urval review-template`).
+    #[arg(long, value_name = "FILE", requires = "split_by")]
+    pub spec: Option<PathBuf>,
     #[command(flatten)]
     pub letter: super::common::LetterArgs,
     /// Columns holding personal data: their values never appear in messages or quarantine files.
@@ -143,6 +147,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         max_quarantine: args.quarantine.max_quarantine,
         stage: args.stage,
         previous: args.previous.clone(),
+        spec: args.spec.clone(),
         letter: urval_ops::draw::PackageLetter {
             purpose: args.letter.purpose.clone(),
             case_number: args.letter.case_number.clone(),
@@ -206,9 +211,23 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         writeln!(t, "  quarantined rows: {}", q.display())?;
     }
     if let Some(first) = drawn.packages.first() {
+        let f = &first.files;
+        let mut names = vec![
+            f.xlsx.clone(),
+            f.csv.clone(),
+            urval_ops::manifest::sidecar_path(std::path::Path::new(&f.csv))
+                .display()
+                .to_string(),
+            urval_ops::files::file_name(&args.plan),
+            f.letter.clone(),
+        ];
+        if args.spec.is_some() {
+            names.push(f.review.clone());
+        }
+        let last = names.pop().unwrap_or_default();
         writeln!(
             t,
-            "  {} package{} in {}, one folder per value of {}: {}, {}, {}, {} and {}",
+            "  {} package{} in {}, one folder per value of {}: {} and {last}",
             thousands(drawn.packages.len() as u64),
             if drawn.packages.len() == 1 { "" } else { "s" },
             args.out_dir
@@ -216,11 +235,7 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
             args.split_by.as_deref().unwrap_or_default(),
-            first.files.xlsx,
-            first.files.csv,
-            urval_ops::manifest::sidecar_path(std::path::Path::new(&first.files.csv)).display(),
-            urval_ops::files::file_name(&args.plan),
-            first.files.letter
+            names.join(", "),
         )?;
         for (value, folder) in &drawn.renamed_parts {
             let why = if folder.starts_with('_') {
