@@ -116,7 +116,7 @@ fn a_derived_seed_is_the_documented_formula_and_verify_checks_every_link() {
         "-o",
         &s.path("m.csv"),
     ]);
-    let side = read_json(Path::new(&s.path("m.draw.json")));
+    let side = read_json(Path::new(&s.path("m.csv.draw.json")));
     assert_eq!(
         side["seed"].as_u64().unwrap(),
         seed_by_hand(&hex, "31415 92653", 1)
@@ -249,7 +249,7 @@ fn the_guides_python_script_recomputes_the_seed_without_urval() {
         "-o",
         &s.path("m.csv"),
     ]);
-    let side = read_json(Path::new(&s.path("m.draw.json")));
+    let side = read_json(Path::new(&s.path("m.csv.draw.json")));
     let out = std::process::Command::new("python3")
         .arg(root().join("scripts/check-seed.py"))
         .args([
@@ -402,7 +402,7 @@ fn a_later_stage_needs_its_own_commitment_and_fresh_randomness() {
     assert_eq!(k2.len() as u64, n2);
     assert!(k1.is_disjoint(&k2), "stage 2 repeats a stage-1 record");
     let c2 = read_json(Path::new(&s.path("c2.json")));
-    let side = read_json(Path::new(&s.path("stage2.draw.json")));
+    let side = read_json(Path::new(&s.path("stage2.csv.draw.json")));
     assert_eq!(
         side["seed"].as_u64().unwrap(),
         seed_by_hand(c2["commitment"].as_str().unwrap(), "2222", 2)
@@ -485,7 +485,7 @@ fn the_re_review_draws_from_a_commitment_to_the_self_review() {
         &s.path("p2.csv"),
     ]);
     let c = read_json(Path::new(&s.path("c.json")));
-    let side = read_json(Path::new(&s.path("p2.draw.json")));
+    let side = read_json(Path::new(&s.path("p2.csv.draw.json")));
     assert_eq!(
         side["seed"].as_u64().unwrap(),
         seed_by_hand(c["commitment"].as_str().unwrap(), "555", 2)
@@ -556,7 +556,7 @@ fn a_derived_seed_gives_no_way_back_to_a_pseudonymised_personnummer() {
         "-o",
         &s.path("m.csv"),
     ]);
-    let side = read_json(Path::new(&s.path("m.draw.json")));
+    let side = read_json(Path::new(&s.path("m.csv.draw.json")));
     assert_eq!(side["prn_in_manifest"], false);
     let m = std::fs::read_to_string(s.path("m.csv")).unwrap();
     for line in m.lines().skip(1) {
@@ -604,7 +604,7 @@ fn a_chosen_seed_says_so_in_the_report_and_the_spreadsheet() {
         r.contains("The seed was chosen by the analyst, not derived from a commitment"),
         "{r}"
     );
-    let side = read_json(Path::new(&s.path("m.draw.json")));
+    let side = read_json(Path::new(&s.path("m.xlsx.draw.json")));
     assert_eq!(side["seed_origin"]["kind"], "chosen");
     use calamine::Reader;
     let mut wb = calamine::open_workbook_auto(s.path("m.xlsx")).unwrap();

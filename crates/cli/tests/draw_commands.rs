@@ -265,7 +265,11 @@ fn same_draw_whatever_order_split_format_and_threads() {
     let first: Vec<String> = t[0].split(',').map(String::from).collect();
     t[0] = format!("{}-X,{}", first[0], first[1..].join(","));
     std::fs::write(&tampered, format!("{header}\n{}\n", t.join("\n"))).unwrap();
-    std::fs::copy(d.join("ref.draw.json"), d.join("tampered.draw.json")).unwrap();
+    std::fs::copy(
+        d.join("ref.csv.draw.json"),
+        d.join("tampered.csv.draw.json"),
+    )
+    .unwrap();
     urval()
         .args([
             "verify",
@@ -355,7 +359,10 @@ fn municipalities_draw_their_own_part_of_the_national_draw() {
         &["--split-by", "municipality_code", "--out-dir", p(&out_dir)],
         "2",
     );
-    assert_eq!(csv_lines(&out_dir.join("0180.csv")).1, expected);
+    assert_eq!(
+        csv_lines(&out_dir.join("0180").join("urval-0180.csv")).1,
+        expected
+    );
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 290);
 }
 
@@ -933,7 +940,11 @@ fn spreadsheets_in_and_out() {
     ]);
     assert!(out.contains("identical"), "{out}");
     let mut wb = calamine::open_workbook_auto(&mx).unwrap();
-    assert_eq!(wb.sheet_names(), vec!["Urval", "Om urvalet"]);
+    // The hidden third sheet carries the draw's sidecar and plan.
+    assert_eq!(wb.sheet_names(), vec!["Urval", "Om urvalet", "urval-data"]);
+    let carried = wb.worksheet_range("urval-data").unwrap();
+    assert_eq!(carried.get_value((0, 0)).unwrap().to_string(), "draw.json");
+    assert_eq!(carried.get_value((1, 0)).unwrap().to_string(), "plan.json");
     let r = wb.worksheet_range("Urval").unwrap();
     let header: Vec<String> = r
         .rows()
@@ -1152,7 +1163,7 @@ fn a_broken_sidecar_is_named_not_defaulted() {
         "-o",
         p(&m),
     ]);
-    let side = d.join("m.draw.json");
+    let side = d.join("m.csv.draw.json");
     let good: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&side).unwrap()).unwrap();
     type Change = Box<dyn Fn(&mut serde_json::Value)>;
@@ -1208,7 +1219,7 @@ fn a_broken_sidecar_is_named_not_defaulted() {
             assert_eq!(out.status.code(), Some(2), "{name}: {err}");
             assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
             assert!(
-                err.contains("m.draw.json") && err.contains(want),
+                err.contains("m.csv.draw.json") && err.contains(want),
                 "{name}: {err}"
             );
         }
@@ -1354,10 +1365,13 @@ fn split_by_file_names_never_collide() {
     );
     let files: Vec<_> = std::fs::read_dir(&parts).unwrap().collect();
     assert_eq!(files.len(), groups.len());
+    // One package folder per value, its list inside named after it.
     let records: usize = files
         .iter()
         .map(|f| {
-            std::fs::read_to_string(f.as_ref().unwrap().path())
+            let folder = f.as_ref().unwrap().path();
+            let name = folder.file_name().unwrap().to_string_lossy().into_owned();
+            std::fs::read_to_string(folder.join(format!("urval-{name}.csv")))
                 .unwrap()
                 .lines()
                 .count()

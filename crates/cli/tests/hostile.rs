@@ -375,7 +375,7 @@ fn cases() -> Vec<Case> {
             .check(|out, _, _| {
                 let m = read(&out.join("m.csv"));
                 ensure(column(&m, "prn").iter().all(String::is_empty), format!("prn in {m}"))?;
-                ensure(json(&out.join("m.draw.json"))["prn_in_manifest"] == false, "prn_in_manifest")
+                ensure(json(&out.join("m.csv.draw.json"))["prn_in_manifest"] == false, "prn_in_manifest")
             }),
         case(1, "personnummer key found without --personal: no prn", vec![("x.csv", x.clone())], vec![run(PLAN), draw(&[])], Expect::Ok("sidecar"))
             .keys_in(&["m.csv"])
@@ -478,7 +478,9 @@ fn cases() -> Vec<Case> {
             .check(|out, _, _| {
                 let parts: Vec<PathBuf> = std::fs::read_dir(out.join("parts")).map_err(|e| e.to_string())?.map(|e| e.unwrap().path()).collect();
                 ensure(parts.len() == 8, format!("{} files: {parts:?}", parts.len()))?;
-                let rows: usize = parts.iter().map(|p| read(p).lines().count() - 1).sum();
+                // One package folder per value, its list inside named after it.
+                let list = |p: &PathBuf| p.join(format!("urval-{}.csv", p.file_name().unwrap().to_string_lossy()));
+                let rows: usize = parts.iter().map(|p| read(&list(p)).lines().count().saturating_sub(1)).sum();
                 ensure(rows == 80, format!("{rows} of 80 records in the parts"))
             }),
         case(6, "--out-dir not empty", vec![("x.csv", x.clone()), ("parts/old.csv", b"x".to_vec())],
@@ -502,7 +504,7 @@ fn cases() -> Vec<Case> {
                  with(&["draw", "--extract", "IN/x.csv", "--plan", "OUT/plan.json", "--seed", "8", "-o", "OUT/m.csv", "--pseudonymize", "pnr", "--secret-file", "IN/secret", "--split-by", "kommunkod", "--out-dir", "IN/parts"], &[]),
             ],
             Expect::Fails(2, "is not empty"))
-            .check(|out, _, _| ensure(json(&out.join("m.draw.json"))["seed"] == 7, "the sidecar changed")),
+            .check(|out, _, _| ensure(json(&out.join("m.csv.draw.json"))["seed"] == 7, "the sidecar changed")),
         // 8. Injection.
         case(8, "formula cells in an --include column are neutralised", vec![("x.csv", xs(&[format!("{};0180;aldre;5;2024-01-01;=HYPERLINK(\"http://x\")", pnr(970))]))],
             vec![with(PLAN, &["--total", "201"]), draw(&["--include", "anteckning", "--pseudonymize", "pnr", "--secret-file", "IN/secret"])], Expect::Ok("sidecar"))

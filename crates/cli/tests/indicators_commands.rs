@@ -874,9 +874,10 @@ fn a_run_killed_at_any_rename_leaves_one_whole_generation() {
             "{when}: {}",
             String::from_utf8_lossy(&v.stdout)
         );
-        let side: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("manifest.draw.json")).unwrap())
-                .unwrap();
+        let side: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("manifest.csv.draw.json")).unwrap(),
+        )
+        .unwrap();
         side["seed"].as_u64().unwrap()
     };
     assert_eq!(whole("before"), 5);
@@ -1040,7 +1041,7 @@ output = "report.html"
         secret["xxh3_128"].is_null() && secret["bytes"].is_null(),
         "{secret}"
     );
-    let side = std::fs::read_to_string(out.join("manifest.draw.json")).unwrap();
+    let side = std::fs::read_to_string(out.join("manifest.csv.draw.json")).unwrap();
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     for text in [&side, &report] {
         assert!(!text.contains(p(dir.path())), "an absolute path leaked");

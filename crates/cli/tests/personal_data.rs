@@ -488,7 +488,7 @@ fn personnummer_keys_give_no_way_back() {
         assert_eq!(line.split(',').nth(2), Some(""), "a prn in {line}");
     }
     let side: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("m.draw.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(d.join("m.csv.draw.json")).unwrap()).unwrap();
     assert_eq!(side["prn_in_manifest"], false);
     let (code, text) = run(&owned(&[
         "verify",
@@ -512,7 +512,7 @@ fn personnummer_keys_give_no_way_back() {
         for (what, text) in [("messages", &transcript), ("quarantine", &quarantine)] {
             assert!(!text.contains(n.as_str()), "{n} in the {what}:\n{text}");
         }
-        for f in ["plan.json", "m.draw.json"] {
+        for f in ["plan.json", "m.csv.draw.json"] {
             let t = std::fs::read_to_string(d.join(f)).unwrap();
             assert!(!t.contains(n.as_str()), "{n} in {f}");
         }

@@ -300,7 +300,7 @@ fn a_filled_template_gives_the_design_weighted_estimates() {
 
     // By hand: per stratum N_h (sidecar), the answers of the rows kept.
     let side: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.draw.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.csv.draw.json")).unwrap())
             .unwrap();
     let pops: BTreeMap<String, f64> = side["strata"]
         .as_array()
@@ -614,7 +614,7 @@ fn agreement_of_a_self_review_and_a_re_review() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let v = v.as_array().unwrap();
     let side: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.draw.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.csv.draw.json")).unwrap())
             .unwrap();
     let big: u64 = side["strata"]
         .as_array()
@@ -832,7 +832,11 @@ fn phase_two_is_sized_drawn_and_verified() {
     // A plan for another manifest is refused.
     let other = d.join("other.csv");
     std::fs::write(&other, std::fs::read_to_string(&f.manifest).unwrap() + "\n").unwrap();
-    std::fs::copy(d.join("manifest.draw.json"), d.join("other.draw.json")).unwrap();
+    std::fs::copy(
+        d.join("manifest.csv.draw.json"),
+        d.join("other.csv.draw.json"),
+    )
+    .unwrap();
     let (code, _, err) = run(&[
         "draw",
         "--phase2",

@@ -407,29 +407,29 @@ fn split_parts_are_named_safely_on_every_file_system() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
+    // One package folder per value.
     assert_eq!(
         names,
         [
-            "0180.csv",
-            "MOTALA.csv",
-            "Motala_2.csv",
-            "_CON.csv",
-            "_nul.txt.csv",
-            "a%3Ab.csv",
-            "slut%2E.csv",
-            "Äldreomsorg.csv",
+            "0180",
+            "MOTALA",
+            "Motala_2",
+            "_CON",
+            "_nul.txt",
+            "a%3Ab",
+            "slut%2E",
+            "Äldreomsorg",
         ]
     );
     assert!(
-        stdout
-            .contains("\"Motala\" is in Motala_2.csv (another value differs from it only in case)")
-            && stdout.contains("\"CON\" is in _CON.csv (its name is a device on Windows)")
-            && stdout.contains("\"nul.txt\" is in _nul.txt.csv"),
+        stdout.contains("\"Motala\" is in Motala_2/ (another value differs from it only in case)")
+            && stdout.contains("\"CON\" is in _CON/ (its name is a device on Windows)")
+            && stdout.contains("\"nul.txt\" is in _nul.txt/"),
         "{stdout}"
     );
-    assert!(!stdout.contains("Äldreomsorg.csv"), "{stdout}");
+    assert!(!stdout.contains("Äldreomsorg/"), "{stdout}");
     // Each part holds its own value's rows.
-    let motala = std::fs::read_to_string(parts.join("Motala_2.csv")).unwrap();
+    let motala = std::fs::read_to_string(parts.join("Motala_2/urval-Motala_2.csv")).unwrap();
     assert!(
         motala.lines().skip(1).all(|l| l.ends_with(",Motala")),
         "{motala}"

@@ -163,7 +163,7 @@ fn stages_nest_and_verify() {
             assert_eq!(c1.get(values).copied().unwrap_or(0), *n1, "{values:?}");
             assert_eq!(c2.get(values).copied().unwrap_or(0), n - n1, "{values:?}");
         }
-        let side = read_json(&d.join(format!("{name}-s2.draw.json")));
+        let side = read_json(&d.join(format!("{name}-s2.csv.draw.json")));
         assert_eq!(side["stage"]["stage"], 2);
         assert_eq!(side["stage"]["previous"], format!("{name}-s1.csv"));
         assert_eq!(

@@ -168,6 +168,16 @@ fn stream<'a, E: Into<calamine::Error>>(
     }
 }
 
+/// The names of a workbook's sheets, hidden ones too, in order.
+///
+/// # Errors
+/// The file is not a workbook calamine can read.
+pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
+    let wb = open_workbook_auto(path)
+        .map_err(|e| err(path, format!("cannot read the workbook: {e}")))?;
+    Ok(wb.sheet_names())
+}
+
 /// The sheet's cells that hold something: the named sheet, or the first. Memory is for
 /// the cells there are: .xlsx, .xlsm and .xlsb sheets are read cell by cell, so a sheet
 /// whose dimension is far larger than its cells reads as its cells ([`SheetCells`]).

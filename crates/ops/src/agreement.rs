@@ -128,8 +128,7 @@ pub fn agreement(job: &AgreementJob) -> Result<Agreement> {
             })
         })
         .collect::<Result<_>>()?;
-    let side_path = crate::manifest::sidecar_path(&job.manifest);
-    let side = crate::artifacts::DrawSidecar::read(&side_path)?;
+    let side = crate::manifest::require_sidecar(&job.manifest)?.sidecar;
     let phase1: BTreeMap<&str, usize> = one
         .rows
         .iter()

@@ -72,9 +72,32 @@ pub(crate) fn read_versions<T: serde::de::DeserializeOwned>(
     versions: std::ops::RangeInclusive<u32>,
     redo: &str,
 ) -> Result<T> {
-    let version = *versions.end();
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {} ({what})", path.display()))?;
+    parse_versions(
+        &text,
+        &path.display().to_string(),
+        what,
+        kind,
+        versions,
+        redo,
+    )
+}
+
+/// [`read_versions`] of an artifact's text; `origin` names where it was read in messages
+/// (a file, or the sheet of a workbook that carries it).
+///
+/// # Errors
+/// As [`read_versioned`].
+pub(crate) fn parse_versions<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    what: &str,
+    kind: &str,
+    versions: std::ops::RangeInclusive<u32>,
+    redo: &str,
+) -> Result<T> {
+    let version = *versions.end();
     // Only `kind` and `version` are kept from the first pass (the rest is skipped without
     // building a tree: a plan of 1,160 strata is 0.5 MB, and a `serde_json::Value` of it
     // took 7 ms of a 0.2 s draw); the second reads the artifact itself.
@@ -85,8 +108,7 @@ pub(crate) fn read_versions<T: serde::de::DeserializeOwned>(
         #[serde(default)]
         version: serde_json::Value,
     }
-    let head: Head =
-        serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))?;
+    let head: Head = serde_json::from_str(text).with_context(|| format!("{origin}: not {what}"))?;
     let (k, v) = (head.kind.as_str(), head.version.as_u64());
     let known = v
         .and_then(|v| u32::try_from(v).ok())
@@ -98,13 +120,12 @@ pub(crate) fn read_versions<T: serde::de::DeserializeOwned>(
             format!("versions {} to {version}", versions.start())
         };
         bail!(
-            "{}: kind {} version {} is not one this urval reads ({kind} {read}): {redo}",
-            path.display(),
+            "{origin}: kind {} version {} is not one this urval reads ({kind} {read}): {redo}",
             k.map_or("none".to_string(), |k| format!("{k:?}")),
             v.map_or("none".to_string(), |v| v.to_string())
         );
     }
-    serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))
+    serde_json::from_str(text).with_context(|| format!("{origin}: not {what}"))
 }
 
 /// The plan format version this build writes and reads.
@@ -583,7 +604,8 @@ pub struct DrawSidecar {
     /// The manifest's file name.
     pub manifest: String,
     /// XXH3-128 of the manifest file as written: a sidecar is only ever read with the
-    /// manifest it was written with ([`DrawSidecar::check_manifest`]).
+    /// manifest it was written with ([`DrawSidecar::check_manifest`]). Empty in the copy
+    /// an `.xlsx` manifest carries inside itself (a file cannot hold its own checksum).
     pub manifest_hash: String,
     /// Rows read.
     pub rows_read: u64,
@@ -619,6 +641,11 @@ pub struct DrawSidecar {
     /// sidecar without it was written before seeds could be derived: chosen.
     #[serde(default)]
     pub seed_origin: crate::commitment::SeedOrigin,
+    /// `COL=VALUE` when the manifest is the package of `--split-by` for a column that is
+    /// not a strata column: it holds the drawn records with that value only (a package
+    /// of a strata column is a draw limited to its strata: `only`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 impl DrawSidecar {
@@ -633,6 +660,21 @@ impl DrawSidecar {
             "a urval draw sidecar",
             "urval-draw",
             DRAW_SIDECAR_VERSION,
+            "draw again with this urval",
+        )
+    }
+
+    /// [`DrawSidecar::read`] of a sidecar's text; `origin` names where it was found.
+    ///
+    /// # Errors
+    /// As [`DrawSidecar::read`].
+    pub fn parse(text: &str, origin: &str) -> Result<DrawSidecar> {
+        parse_versions(
+            text,
+            origin,
+            "a urval draw sidecar",
+            "urval-draw",
+            DRAW_SIDECAR_VERSION..=DRAW_SIDECAR_VERSION,
             "draw again with this urval",
         )
     }
@@ -658,8 +700,21 @@ impl DrawSidecar {
 impl PlanFile {
     /// Read and check a plan.
     pub fn read(path: &Path) -> Result<PlanFile> {
-        let plan: PlanFile = read_versions(
-            path,
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {} (a urval plan)", path.display()))?;
+        PlanFile::parse(&text, &path.display().to_string())
+    }
+
+    /// Read and check a plan's text; `origin` names where it comes from in messages (a
+    /// file, or the sheet of a manifest that carries it).
+    ///
+    /// # Errors
+    /// Not a plan this urval reads (a missing or unknown field is named), or a stratum that
+    /// asks for more records than it has or lacks a value.
+    pub fn parse(text: &str, origin: &str) -> Result<PlanFile> {
+        let plan: PlanFile = parse_versions(
+            text,
+            origin,
             "a urval plan",
             "urval-plan",
             PLAN_VERSION_OLDEST..=PLAN_VERSION,
@@ -667,8 +722,7 @@ impl PlanFile {
         )?;
         if plan.version < PLAN_VERSION {
             tracing::warn!(
-                "{} is plan format {}: its key fingerprints are sums of key hashes, so two such plans can give a key away by subtraction; plan again with this urval (format {PLAN_VERSION}) before sharing it",
-                path.display(),
+                "{origin} is plan format {}: its key fingerprints are sums of key hashes, so two such plans can give a key away by subtraction; plan again with this urval (format {PLAN_VERSION}) before sharing it",
                 plan.version
             );
         }
@@ -676,8 +730,7 @@ impl PlanFile {
         for s in &plan.strata {
             if s.n > s.population {
                 bail!(
-                    "{}: stratum {} asks for n = {} but has only N = {} records",
-                    path.display(),
+                    "{origin}: stratum {} asks for n = {} but has only N = {} records",
                     describe(&s.values, &plan.strata_columns),
                     s.n,
                     s.population
@@ -685,10 +738,7 @@ impl PlanFile {
             }
             for c in &plan.strata_columns {
                 if !s.values.contains_key(c) {
-                    bail!(
-                        "{}: a stratum has no value for column {c:?}",
-                        path.display()
-                    );
+                    bail!("{origin}: a stratum has no value for column {c:?}");
                 }
             }
         }

@@ -317,12 +317,24 @@ impl Commitment {
     /// # Errors
     /// [`CommitmentError::OtherPlan`] naming both hashes.
     pub fn check_plan(&self, plan: &Path, commitment_file: &str) -> Result<()> {
-        let actual = file_sha256(plan)?;
+        let bytes = std::fs::read(plan).map_err(|source| CommitmentError::Read {
+            path: plan.to_path_buf(),
+            source,
+        })?;
+        self.check_plan_bytes(&file_name(plan), &bytes, commitment_file)
+    }
+
+    /// Check that `bytes`, the plan named `plan`, are the plan committed to.
+    ///
+    /// # Errors
+    /// [`CommitmentError::OtherPlan`] naming both hashes.
+    pub fn check_plan_bytes(&self, plan: &str, bytes: &[u8], commitment_file: &str) -> Result<()> {
+        let actual = sha256_hex(bytes);
         if actual == self.plan_sha256 {
             Ok(())
         } else {
             Err(CommitmentError::OtherPlan {
-                plan: file_name(plan),
+                plan: plan.to_string(),
                 commitment: commitment_file.to_string(),
                 actual,
                 committed: self.plan_sha256.clone(),
@@ -485,7 +497,7 @@ pub struct Chain {
 pub fn check_chain(
     origin: &SeedOrigin,
     seed: u64,
-    plan: &Path,
+    plan: (&str, &[u8]),
     plan_fingerprint: Option<&str>,
     commitment_path: Option<&Path>,
     witnessed: Option<&str>,
@@ -525,11 +537,10 @@ pub fn check_chain(
                         &commitment[..16.min(commitment.len())]
                     ));
                 }
-                match c.check_plan(plan, &name) {
-                    Ok(()) => chain.holds.push(format!(
-                        "the plan {} is the one committed to",
-                        file_name(plan)
-                    )),
+                match c.check_plan_bytes(plan.0, plan.1, &name) {
+                    Ok(()) => chain
+                        .holds
+                        .push(format!("the plan {} is the one committed to", plan.0)),
                     Err(e @ CommitmentError::Read { .. }) => return Err(e),
                     Err(e) => chain.broken.push(e.to_string()),
                 }

@@ -60,6 +60,12 @@ pub struct DrawJob {
     pub stage: Option<u32>,
     /// Stage 2: the stage-1 manifest, checked to be exactly this plan's first stage.
     pub previous: Option<PathBuf>,
+    /// An indicators spec: every `split_by` package also gets a review template whose
+    /// questions are its share indicators (as `urval review-template`).
+    pub spec: Option<PathBuf>,
+    /// The letters of the `split_by` packages: purpose, case number, sender, date and
+    /// deadline (a case number or deadline not given is a blank to fill in).
+    pub letter: PackageLetter,
 }
 
 /// The records a second stage adds when it has a seed of its own (derived from a fresh
@@ -120,6 +126,24 @@ pub fn listed_records(
     }
     Ok(set)
 }
+
+/// The fields of a package's letter.
+#[derive(Debug, Clone, Default)]
+pub struct PackageLetter {
+    /// The purpose in words.
+    pub purpose: Option<String>,
+    /// The case number.
+    pub case_number: Option<String>,
+    /// The sender.
+    pub sender: Option<String>,
+    /// The date, `YYYY-MM-DD` (default: today in Sweden).
+    pub date: Option<String>,
+    /// The deadline, `YYYY-MM-DD`.
+    pub deadline: Option<String>,
+}
+
+/// A field of a package's letter not given: a line to fill in.
+const BLANK: &str = "____________________";
 
 /// Split a draw of the full plan into its stages: per stratum the n_stage1 records with the
 /// smallest ranks (ties by key, the draw's own order) are stage 1, the rest stage 2 — the
@@ -234,8 +258,74 @@ pub struct Drawn {
     pub outside_only: u64,
     /// The `--split-by` values whose file is not named after the value alone, with their
     /// file names: a Windows device name (`CON` → `_CON.csv`) or a value that differs from
-    /// another only in case (`motala` → `motala_2.csv` beside `Motala.csv`).
+    /// another only in case (`motala` → `motala_2` beside `Motala`).
     pub renamed_parts: Vec<(String, String)>,
+    /// The packages of `--split-by`, one per value.
+    pub packages: Vec<Package>,
+}
+
+/// The files of one package of `--split-by` in its folder `DIR/NAME/`: the list as
+/// `.xlsx` (carrying its sidecar and the plan in a hidden sheet) and as `.csv` (with its
+/// sidecar `….csv.draw.json` beside it), the plan, and the letter; named in the draw's
+/// language (`urval-0180.xlsx`, `brev-0180.html`; `sample-0180.xlsx`, `letter-0180.html`).
+#[derive(Debug, Clone)]
+pub struct PackageFiles {
+    /// The list as a workbook.
+    pub xlsx: String,
+    /// The list as CSV.
+    pub csv: String,
+    /// The letter (the report for this part alone).
+    pub letter: String,
+    /// The review template (when the draw is given a spec).
+    pub review: String,
+    /// The name the letter gives the receiver's own extract in the verify command.
+    pub own_extract: String,
+}
+
+impl PackageFiles {
+    /// The files of the package `name` in `lang`.
+    pub fn new(name: &str, lang: Lang) -> Self {
+        let (list, letter, review, own) = match lang {
+            Lang::Sv => ("urval", "brev", "granskning", "uttag.csv"),
+            Lang::En => ("sample", "letter", "review", "extract.csv"),
+        };
+        PackageFiles {
+            xlsx: format!("{list}-{name}.xlsx"),
+            csv: format!("{list}-{name}.csv"),
+            letter: format!("{letter}-{name}.html"),
+            review: format!("{review}-{name}.xlsx"),
+            own_extract: own.to_string(),
+        }
+    }
+
+    /// The command that verifies the package's list, run in its folder with the receiver's
+    /// own extract saved there under [`PackageFiles::own_extract`]: the seed, the plan and
+    /// the part come from the list itself.
+    pub fn verify_command(&self) -> String {
+        format!(
+            "urval verify --manifest {} --extract {}",
+            crate::text::shell_quote(&self.xlsx),
+            self.own_extract
+        )
+    }
+}
+
+/// A package written by `--split-by`.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// The value of the split column.
+    pub value: String,
+    /// `COL=VALUE`.
+    pub part: String,
+    /// Its folder.
+    pub folder: PathBuf,
+    /// Its files.
+    pub files: PackageFiles,
+}
+
+/// Whether the packages of `--split-by COL` are whole strata (COL is a strata column).
+fn sidecar_for_part(plan: &PlanFile, col: Option<&str>) -> bool {
+    col.is_some_and(|c| plan.strata_columns.iter().any(|s| s == c))
 }
 
 /// Parse `COL=VALUE`.
@@ -589,13 +679,15 @@ fn pseudonymization(plan: &PlanFile, args: &DrawJob) -> Result<Pseudonymization>
 }
 
 /// The "about" sheet of a spreadsheet manifest: how the records were drawn and how to check
-/// them, in the manifest's language (file names only, never the analyst's paths).
+/// them, in the manifest's language (file names only, never the analyst's paths). `part`:
+/// a package's list, with its part (`COL=VALUE`) and the command that verifies it.
 fn about_lines(
     args: &DrawJob,
     plan: &PlanFile,
     plan_hash: &str,
     records: u64,
     origin: &crate::commitment::SeedOrigin,
+    part: Option<(&str, String)>,
 ) -> Vec<(String, String)> {
     let name = |p: &Path| crate::files::file_name(p);
     use crate::commitment::SeedOrigin;
@@ -627,11 +719,18 @@ fn about_lines(
             format!("derived from the commitment {commitment} and the randomness {randomness}")
         }
     };
-    let verify = format!(
-        "urval verify --extract <extract> --plan {} --manifest {}",
-        crate::text::shell_quote(&name(&args.plan)),
-        crate::text::shell_quote(&name(&args.output))
-    );
+    let (restriction, verify) = match part {
+        Some((p, command)) => (Some(p.to_string()), command),
+        None => (
+            args.only.clone(),
+            format!(
+                "urval verify --extract <extract> --plan {} --manifest {}",
+                crate::text::shell_quote(&name(&args.plan)),
+                crate::text::shell_quote(&name(&args.output))
+            ),
+        ),
+    };
+    let count = urval_report::fmt_int(args.lang, records);
     let stage = match (args.stage, args.lang) {
         (None, _) => String::new(),
         (Some(1), Lang::Sv) => {
@@ -651,8 +750,8 @@ fn about_lines(
     };
     let rows: [(&str, &str, String); 9] = [
         ("Vad", "What", match args.lang {
-            Lang::Sv => format!("{records} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal){stage}", env!("CARGO_PKG_VERSION")),
-            Lang::En => format!("{records} records drawn with urval {} (simple random sampling within strata, permanent random numbers){stage}", env!("CARGO_PKG_VERSION")),
+            Lang::Sv => format!("{count} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal){stage}", env!("CARGO_PKG_VERSION")),
+            Lang::En => format!("{count} records drawn with urval {} (simple random sampling within strata, permanent random numbers){stage}", env!("CARGO_PKG_VERSION")),
         }),
         ("Fröet (seed)", "Seed", args.seed.to_string()),
         ("Fröets ursprung", "Seed origin", seed_origin),
@@ -660,7 +759,7 @@ fn about_lines(
         ("Plan", "Plan", name(&args.plan)),
         ("Planens kontrollsumma", "Plan checksum", plan_hash.to_string()),
         ("Underlagets fingeravtryck", "Extract fingerprint", plan.extract.fingerprint.clone()),
-        ("Avgränsning (--only)", "Restriction (--only)", args.only.clone().unwrap_or_else(|| "–".into())),
+        ("Avgränsning", "Restriction", restriction.unwrap_or_else(|| "–".into())),
         ("Så kontrolleras urvalet", "How to verify", verify),
     ];
     rows.into_iter()
@@ -823,15 +922,29 @@ pub fn draw_to_files_from(
     let mut columns = manifest_columns(plan, &result, &args.include, args.seed, None, pseudo_ref);
     columns.prn_hidden = prn_hidden;
     let plan_hash = file_hash(&args.plan)?;
-    let style = ManifestStyle {
+    let plan_text = std::fs::read_to_string(&args.plan)
+        .with_context(|| format!("cannot read {}", args.plan.display()))?;
+    let mut style = ManifestStyle {
         dialect: args.csv_dialect,
         lang: args.lang,
-        about: about_lines(args, plan, &plan_hash, columns.prn.len() as u64, origin),
+        about: about_lines(
+            args,
+            plan,
+            &plan_hash,
+            columns.prn.len() as u64,
+            origin,
+            None,
+        ),
+        carried: Vec::new(),
     };
     // Every file is staged first and published together at the end (split parts, the
     // manifest, then its sidecar): a failure part-way leaves the previous draw's files as
     // they were, and the sidecar, renamed last, names the manifest's checksum.
-    if let Some(dir) = &args.out_dir {
+    let split = match (&args.split_by, &args.out_dir) {
+        (Some(col), Some(dir)) => Some((col, dir)),
+        _ => None,
+    };
+    if let Some((_, dir)) = split {
         if dir.is_dir() {
             // Parts of an earlier draw would mix with this one's.
             if std::fs::read_dir(dir).map_or(true, |mut e| e.next().is_some()) {
@@ -847,70 +960,62 @@ pub fn draw_to_files_from(
             }
         }
     }
-    let staged_manifest = write_manifest(&args.output, &columns, &style)
-        .with_context(|| format!("writing {}", args.output.display()))?;
-    let mut staged_parts = Vec::new();
-    let mut split_files = Vec::new();
-    let mut renamed_parts = Vec::new();
-    if let (Some(col), Some(dir)) = (&args.split_by, &args.out_dir) {
-        let idx = columns
-            .names
-            .iter()
-            .position(|n| n == col)
-            .with_context(|| {
-                format!(
-                    "--split-by {col:?} is not a column of the manifest ({})",
-                    columns.names.join(", ")
-                )
-            })?;
-        if idx == 0 {
-            bail!("--split-by the key would write one file per record");
-        }
-        if !dir.is_dir() {
-            bail!("{}: the --out-dir directory does not exist", dir.display());
-        }
-        let distinct: Vec<&String> = columns.text[idx]
-            .iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let names = part_names(&distinct);
-        for (v, name) in distinct.into_iter().zip(names) {
-            let mut part = manifest_columns(
-                plan,
-                &result,
-                &args.include,
-                args.seed,
-                Some((idx, v)),
-                pseudo_ref,
-            );
-            part.prn_hidden = prn_hidden;
-            // part_names is one-to-one, even where case does not count, and the directory
-            // was empty: no part overwrites another, the manifest or its sidecar.
-            let path = dir.join(format!("{name}.{ext}"));
-            staged_parts.push(write_manifest(&path, &part, &style)?);
-            if name != safe_name(v) || (name.starts_with('_') && !v.is_empty()) {
-                renamed_parts.push((v.clone(), crate::files::file_name(&path)));
-            }
-            split_files.push(crate::files::file_name(&path));
-        }
-    }
     let selected: u64 = columns.prn.len() as u64;
-    let strata: Vec<DrawnStratum> = plan
-        .strata
+    let drawn_strata = |value: Option<(&str, &str)>| -> Vec<DrawnStratum> {
+        plan.strata
+            .iter()
+            .zip(&result.selected)
+            .zip(&result.in_scope)
+            .filter(|(_, &i)| i)
+            .filter(|((s, _), _)| {
+                value.is_none_or(|(c, v)| s.values.get(c).map(String::as_str) == Some(v))
+            })
+            .map(|((s, sel), _)| DrawnStratum {
+                values: s.values.clone(),
+                population: s.population,
+                n: s.n,
+                drawn: sel.len() as u64,
+                n_stage1: stage.as_ref().and(s.n_stage1),
+            })
+            .collect()
+    };
+    // The packages' layout: per value a folder with its lists, their sidecars, the plan
+    // and the letter (see `package_files`).
+    let parts: Vec<(String, String)> = match split {
+        None => Vec::new(),
+        Some((col, _)) => {
+            let idx = columns
+                .names
+                .iter()
+                .position(|n| n == col)
+                .with_context(|| {
+                    format!(
+                        "--split-by {col:?} is not a column of the manifest ({})",
+                        columns.names.join(", ")
+                    )
+                })?;
+            if idx == 0 {
+                bail!("--split-by the key would write one file per record");
+            }
+            let distinct: Vec<String> = columns.text[idx]
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .cloned()
+                .collect();
+            let names = part_names(&distinct);
+            distinct.into_iter().zip(names).collect()
+        }
+    };
+    let package = |name: &str| PackageFiles::new(name, args.lang);
+    let split_files: Vec<String> = parts
         .iter()
-        .zip(&result.selected)
-        .zip(&result.in_scope)
-        .filter(|(_, &i)| i)
-        .map(|((s, sel), _)| DrawnStratum {
-            values: s.values.clone(),
-            population: s.population,
-            n: s.n,
-            drawn: sel.len() as u64,
-            n_stage1: stage.as_ref().and(s.n_stage1),
+        .flat_map(|(_, name)| {
+            let f = package(name);
+            [format!("{name}/{}", f.xlsx), format!("{name}/{}", f.csv)]
         })
         .collect();
-    let sidecar = DrawSidecar {
+    let mut sidecar = DrawSidecar {
         kind: "urval-draw".to_string(),
         version: DRAW_SIDECAR_VERSION,
         urval_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -922,10 +1027,10 @@ pub fn draw_to_files_from(
         include: args.include.clone(),
         pseudonymized: args.pseudonymize.clone(),
         plan: crate::files::file_name(&args.plan),
-        plan_hash,
+        plan_hash: plan_hash.clone(),
         extract_fingerprint: plan.extract.fingerprint.clone(),
         manifest: crate::files::file_name(&args.output),
-        manifest_hash: file_hash(staged_manifest.path())?,
+        manifest_hash: String::new(),
         rows_read: totals.rows_read,
         rows_used: totals.rows_used,
         rows_excluded: totals.rows_excluded,
@@ -935,17 +1040,118 @@ pub fn draw_to_files_from(
         selected,
         split_files,
         prn_in_manifest: !prn_hidden,
-        strata,
-        stage: stage.map(|(stage, previous, total)| StageDraw {
-            stage,
+        strata: drawn_strata(None),
+        stage: stage.as_ref().map(|(stage, previous, total)| StageDraw {
+            stage: *stage,
             of: 2,
             previous_hash: previous.as_ref().map(|p| p.1.clone()),
-            previous: previous.map(|p| p.0),
-            selected_through_stage: total,
+            previous: previous.as_ref().map(|p| p.0.clone()),
+            selected_through_stage: *total,
         }),
         phase: None,
         seed_origin: origin.clone(),
+        part: None,
     };
+    // An .xlsx manifest carries its sidecar (without its own checksum) and the plan.
+    let carried = |side: &DrawSidecar| -> Result<Vec<(String, String)>> {
+        Ok(vec![
+            (
+                crate::manifest::CARRIED_SIDECAR.to_string(),
+                crate::files::to_json_text(side)?,
+            ),
+            (crate::manifest::CARRIED_PLAN.to_string(), plan_text.clone()),
+        ])
+    };
+    if ext == "xlsx" {
+        style.carried = carried(&sidecar)?;
+    }
+    let staged_manifest = write_manifest(&args.output, &columns, &style)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    sidecar.manifest_hash = file_hash(staged_manifest.path())?;
+    let mut staged = Vec::new();
+    let mut renamed_parts = Vec::new();
+    let mut packages = Vec::new();
+    if let Some((col, dir)) = split {
+        let idx = columns.names.iter().position(|n| n == col).unwrap_or(0);
+        let strata_col = sidecar_for_part(plan, Some(col));
+        if !dir.is_dir() {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("{}: cannot create the --out-dir directory", dir.display())
+            })?;
+        }
+        for (v, name) in &parts {
+            let mut part = manifest_columns(
+                plan,
+                &result,
+                &args.include,
+                args.seed,
+                Some((idx, v)),
+                pseudo_ref,
+            );
+            part.prn_hidden = prn_hidden;
+            let files = package(name);
+            let folder = dir.join(name);
+            std::fs::create_dir_all(&folder)
+                .with_context(|| format!("{}: cannot create the folder", folder.display()))?;
+            let part_value = format!("{col}={v}");
+            let mut side = sidecar.clone();
+            side.split_files = Vec::new();
+            side.selected = part.prn.len() as u64;
+            side.rows_outside_only = 0;
+            if strata_col {
+                // The part is whole strata: verified as a draw limited to them, on the
+                // municipality's own rows.
+                side.only = Some(part_value.clone());
+                side.strata = drawn_strata(Some((col, v)));
+            } else {
+                side.part = Some(part_value.clone());
+            }
+            // One style per part: its "about" sheet counts its own records and names its
+            // own command.
+            let mut part_style = ManifestStyle {
+                dialect: args.csv_dialect,
+                lang: args.lang,
+                about: about_lines(
+                    args,
+                    plan,
+                    &plan_hash,
+                    part.prn.len() as u64,
+                    origin,
+                    Some((&part_value, files.verify_command())),
+                ),
+                carried: Vec::new(),
+            };
+            side.manifest = files.xlsx.clone();
+            part_style.carried = carried(&side)?;
+            let xlsx = folder.join(&files.xlsx);
+            staged.push(write_manifest(&xlsx, &part, &part_style)?);
+            let csv = folder.join(&files.csv);
+            let staged_csv = write_manifest(&csv, &part, &part_style)?;
+            side.manifest = files.csv.clone();
+            side.manifest_hash = file_hash(staged_csv.path())?;
+            staged.push(staged_csv);
+            let mut side_file = crate::files::AtomicFile::create(&sidecar_path(&csv))?;
+            std::io::Write::write_all(
+                side_file.writer(),
+                crate::files::to_json_text(&side)?.as_bytes(),
+            )?;
+            staged.push(side_file.finish()?);
+            let mut plan_copy = crate::files::AtomicFile::create(
+                &folder.join(crate::files::file_name(&args.plan)),
+            )?;
+            std::io::Write::write_all(plan_copy.writer(), plan_text.as_bytes())?;
+            staged.push(plan_copy.finish()?);
+            if *name != safe_name(v) || (name.starts_with('_') && !v.is_empty()) {
+                renamed_parts.push((v.clone(), name.clone()));
+            }
+            packages.push(Package {
+                value: v.clone(),
+                part: part_value,
+                folder,
+                files,
+            });
+        }
+    }
     let side = sidecar_path(&args.output);
     let mut side_file = crate::files::AtomicFile::create(&side)?;
     std::io::Write::write_all(
@@ -953,11 +1159,60 @@ pub fn draw_to_files_from(
         crate::files::to_json_text(&sidecar)?.as_bytes(),
     )?;
     let staged_side = side_file.finish()?;
-    for part in staged_parts {
+    for part in staged {
         part.publish()?;
     }
     staged_manifest.publish()?;
     staged_side.publish()?;
+    // Each package's letter: the report for its part alone, written once its list is in
+    // place (the report reads the list's sidecar).
+    for pk in &packages {
+        let strata_part = sidecar_for_part(plan, args.split_by.as_deref());
+        crate::report::report_to_file(&crate::report::ReportJob {
+            plan: pk.folder.join(crate::files::file_name(&args.plan)),
+            requested: None,
+            requested_file: None,
+            manifest: Some(pk.folder.join(&pk.files.xlsx)),
+            indicators: None,
+            lang: args.lang,
+            output: pk.folder.join(&pk.files.letter),
+            only: strata_part.then(|| pk.part.clone()),
+            purpose: args.letter.purpose.clone(),
+            recipient: None,
+            case_number: Some(
+                args.letter
+                    .case_number
+                    .clone()
+                    .unwrap_or_else(|| BLANK.to_string()),
+            ),
+            sender: args.letter.sender.clone(),
+            date: args.letter.date.clone(),
+            deadline: Some(
+                args.letter
+                    .deadline
+                    .clone()
+                    .unwrap_or_else(|| BLANK.to_string()),
+            ),
+            own_extract: Some(pk.files.own_extract.clone()),
+            labels: None,
+            previous: None,
+            phase2_plan: None,
+            agreement: None,
+        })
+        .with_context(|| format!("writing the letter of {}", pk.folder.display()))?;
+        if let Some(spec) = &args.spec {
+            crate::review::review_template(&crate::review::TemplateJob {
+                manifest: pk.folder.join(&pk.files.xlsx),
+                spec: spec.clone(),
+                lang: args.lang,
+                output: pk.folder.join(&pk.files.review),
+                // The list's own columns decide where a question applies (an extract scan
+                // per package would read the national extract once per municipality).
+                extract: None,
+            })
+            .with_context(|| format!("writing the review template of {}", pk.folder.display()))?;
+        }
+    }
     let quarantine_file =
         crate::files::write_quarantine(&args.output, extract, &result.scan.quarantine)?;
     Ok(Drawn {
@@ -966,5 +1221,6 @@ pub fn draw_to_files_from(
         quarantine_file,
         outside_only: result.outside_only,
         renamed_parts,
+        packages,
     })
 }

@@ -12,7 +12,7 @@ use crate::artifacts::{
 use crate::bail;
 use crate::error::{Context, OpsError, Result};
 use crate::files::{file_hash, AtomicFile};
-use crate::manifest::{manifest_rows, sidecar_path, ManifestRow};
+use crate::manifest::{manifest_rows, ManifestRow};
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
@@ -194,9 +194,10 @@ pub struct Design {
 /// # Errors
 /// The manifest or its sidecar cannot be read or do not belong together.
 pub fn read_design(path: &Path) -> Result<Design> {
-    let side_path = sidecar_path(path);
-    let side = crate::artifacts::DrawSidecar::read(&side_path)?;
-    side.check_manifest(&side_path, path)?;
+    let found = crate::manifest::require_sidecar(path)?;
+    found.check_manifest(path)?;
+    let side_path = found.origin;
+    let side = found.sidecar;
     if side.stage.as_ref().is_some_and(|s| s.stage == 2) {
         bail!(
             "{}: holds only the records stage 2 adds, not a sample by itself: estimate from stage 1's manifest, or from both stages together (urval draw without --stage draws exactly stage 1 and 2)",
@@ -1148,6 +1149,27 @@ fn write_parquet(
     Ok(())
 }
 
+/// A value of the indicators table's kind, level, caution and non-response columns in
+/// Swedish, for the Swedish table for people (the machine tables keep the English names
+/// they are read back by).
+fn swedish_value(v: &str) -> &str {
+    match v {
+        "share" => "andel",
+        "mean" => "medelvärde",
+        "median" => "median",
+        "count" => "antal",
+        "group" => "grupp",
+        TOTAL => "totalt",
+        "incomplete" => "ofullständigt",
+        "dropped" => "utelämnat",
+        urval_indicators::estimate::CAUTION_FEW_PER_STRATUM => "färre än 2 akter i ett stratum",
+        urval_indicators::estimate::CAUTION_SMALL_SKEWED => {
+            "färre än 30 akter och sned fördelning (|skevhet| > 1)"
+        }
+        other => other,
+    }
+}
+
 /// An indicators table for people (`.xlsx` and the `excel-sv` CSV): the indicator's label in
 /// the language next to its name, headers in the language, groups as text, counts as whole
 /// numbers, shares marked as percentages.
@@ -1254,10 +1276,20 @@ fn people_table(
             row.push(num(e.and_then(|e| e.deff)));
             row.push(Cell::Number(r.skipped as f64));
             row.push(Cell::Number(r.invalid as f64));
-            row.push(text(r.kind.name()));
-            row.push(text(if r.group.is_some() { "group" } else { TOTAL }));
-            row.push(text(e.and_then(|e| e.caution).unwrap_or("")));
-            row.push(text(r.missing.map_or("", |m| m.0)));
+            let level = if r.group.is_some() { "group" } else { TOTAL };
+            let caution = e.and_then(|e| e.caution).unwrap_or("");
+            let missing = r.missing.map_or("", |m| m.0);
+            if sv {
+                row.push(text(swedish_value(r.kind.name())));
+                row.push(text(swedish_value(level)));
+                row.push(text(swedish_value(caution)));
+                row.push(text(swedish_value(missing)));
+            } else {
+                row.push(text(r.kind.name()));
+                row.push(text(level));
+                row.push(text(caution));
+                row.push(text(missing));
+            }
             row.push(num(r.missing.map(|m| m.1)));
             row
         })

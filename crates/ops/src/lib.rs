@@ -71,6 +71,8 @@
 //!     max_quarantine: 0.01,
 //!     stage: None,
 //!     previous: None,
+//!     spec: None,
+//!     letter: Default::default(),
 //! };
 //! let drawn = draw_to_files(&extract, &planned.plan, &job, &|_| {})?;
 //! assert_eq!(drawn.sidecar.selected, 40);

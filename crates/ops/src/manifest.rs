@@ -2,7 +2,7 @@
 //! `weight`, the `--include` columns), one writer for CSV, the Excel CSV, `.xlsx` and
 //! Parquet, and one reader ([`manifest_rows`]) for all of them.
 
-use crate::artifacts::PlanFile;
+use crate::artifacts::{DrawSidecar, PlanFile};
 use crate::bail;
 use crate::draw::DrawResult;
 use crate::error::Result;
@@ -14,6 +14,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use urval_ingest::personal::Pseudonymizer;
@@ -169,6 +170,9 @@ pub struct ManifestStyle {
     pub lang: Lang,
     /// The "about" sheet: (what, value).
     pub about: Vec<(String, String)>,
+    /// What an `.xlsx` manifest carries in its hidden sheet [`CARRIED_SHEET`] (name, text):
+    /// the draw's sidecar and plan, or nothing.
+    pub carried: Vec<(String, String)>,
 }
 
 /// The header of the manifest's three number columns in a spreadsheet: `prn`,
@@ -361,7 +365,13 @@ pub(crate) fn write_manifest(
                 Lang::Sv => "Om urvalet",
                 Lang::En => "About",
             };
-            let bytes = urval_report::xlsx::workbook(&sheet, Some((about_name, &style.about)))?;
+            let carried =
+                (!style.carried.is_empty()).then_some((CARRIED_SHEET, &style.carried[..]));
+            let bytes = urval_report::xlsx::workbook_carrying(
+                &sheet,
+                Some((about_name, &style.about)),
+                carried,
+            )?;
             f.writer().write_all(&bytes)?;
         }
         "parquet" => {
@@ -538,9 +548,192 @@ pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<Ma
     Ok(out.results.into_iter().flatten().collect())
 }
 
-/// The sidecar next to a manifest: `manifest.csv` → `manifest.draw.json`.
+/// The sidecar a draw writes next to a manifest, named after the manifest's whole file
+/// name: `urval.csv` → `urval.csv.draw.json`, `urval.xlsx` → `urval.xlsx.draw.json`, so
+/// two manifests of one draw in two formats never share one.
 pub fn sidecar_path(manifest: &Path) -> PathBuf {
+    let mut name = manifest
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_else(|| "manifest".into());
+    name.push(".draw.json");
+    manifest.with_file_name(name)
+}
+
+/// The sidecar's name before it was named after the whole file name: `urval.csv` →
+/// `urval.draw.json` (still read, see [`find_sidecar`]).
+pub fn old_sidecar_path(manifest: &Path) -> PathBuf {
     crate::files::beside(manifest, "draw.json", "manifest")
+}
+
+/// The hidden sheet of an `.xlsx` manifest that carries its draw's sidecar and plan
+/// (rows [`CARRIED_SIDECAR`] and [`CARRIED_PLAN`]), so the list alone is enough to verify
+/// it.
+pub const CARRIED_SHEET: &str = "urval-data";
+/// The row of [`CARRIED_SHEET`] holding the sidecar's JSON.
+pub const CARRIED_SIDECAR: &str = "draw.json";
+/// The row of [`CARRIED_SHEET`] holding the plan file's text, byte for byte.
+pub const CARRIED_PLAN: &str = "plan.json";
+
+/// A manifest's draw metadata as found by [`find_sidecar`].
+#[derive(Debug, Clone)]
+pub struct FoundSidecar {
+    /// The sidecar.
+    pub sidecar: DrawSidecar,
+    /// Where it was read: the sidecar file, or the manifest that carries it.
+    pub origin: PathBuf,
+    /// Read from inside the manifest ([`CARRIED_SHEET`]): its `manifest_hash` is empty,
+    /// since a file cannot hold its own checksum.
+    pub carried: bool,
+    /// The plan's text, when the manifest carries it.
+    pub plan_text: Option<String>,
+}
+
+impl FoundSidecar {
+    /// Check that `manifest` is the file a sidecar beside it was written with; a sidecar
+    /// the manifest carries inside itself is its own (the records are compared one by one
+    /// by `verify` all the same).
+    ///
+    /// # Errors
+    /// As [`DrawSidecar::check_manifest`].
+    pub fn check_manifest(&self, manifest: &Path) -> Result<()> {
+        if self.carried {
+            Ok(())
+        } else {
+            self.sidecar.check_manifest(&self.origin, manifest)
+        }
+    }
+}
+
+/// The texts an `.xlsx` manifest carries in [`CARRIED_SHEET`] (name → text), or none
+/// when it has no such sheet.
+///
+/// # Errors
+/// The workbook cannot be read.
+fn carried_texts(manifest: &Path) -> Result<Option<BTreeMap<String, String>>> {
+    if !urval_ingest::excel::sheet_names(manifest)?
+        .iter()
+        .any(|n| n == CARRIED_SHEET)
+    {
+        return Ok(None);
+    }
+    let (_, cells) = urval_ingest::excel::open_sheet(manifest, Some(CARRIED_SHEET))?;
+    let mut out = BTreeMap::new();
+    for (_, row) in cells.rows() {
+        let mut name = None;
+        let mut text = String::new();
+        for c in row {
+            let v = urval_ingest::excel::cell_text(&c.value)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if c.col == 0 {
+                name = Some(v);
+            } else {
+                text.push_str(&v);
+            }
+        }
+        if let Some(n) = name {
+            out.insert(n, text);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A manifest's sidecar. Precedence: the file named after the manifest's whole name
+/// (`urval.xlsx.draw.json`), then the copy an `.xlsx` manifest carries in its hidden sheet
+/// [`CARRIED_SHEET`], then the file named after its stem (`urval.draw.json`, as earlier
+/// versions wrote it). None when there is none of them.
+///
+/// # Errors
+/// A sidecar that is there but cannot be read or is not a valid one.
+pub fn find_sidecar(manifest: &Path) -> Result<Option<FoundSidecar>> {
+    let beside = sidecar_path(manifest);
+    let carried = if crate::files::extension(manifest) == "xlsx" && manifest.is_file() {
+        carried_texts(manifest)?
+    } else {
+        None
+    };
+    let plan_text = carried.as_ref().and_then(|c| c.get(CARRIED_PLAN).cloned());
+    if beside.is_file() {
+        return Ok(Some(FoundSidecar {
+            sidecar: DrawSidecar::read(&beside)?,
+            origin: beside,
+            carried: false,
+            plan_text,
+        }));
+    }
+    if let Some(text) = carried.as_ref().and_then(|c| c.get(CARRIED_SIDECAR)) {
+        let origin = format!("{} (sheet {CARRIED_SHEET})", manifest.display());
+        return Ok(Some(FoundSidecar {
+            sidecar: DrawSidecar::parse(text, &origin)?,
+            origin: manifest.to_path_buf(),
+            carried: true,
+            plan_text,
+        }));
+    }
+    let old = old_sidecar_path(manifest);
+    if old.is_file() {
+        return Ok(Some(FoundSidecar {
+            sidecar: DrawSidecar::read(&old)?,
+            origin: old,
+            carried: false,
+            plan_text,
+        }));
+    }
+    Ok(None)
+}
+
+/// A manifest's sidecar, required: [`find_sidecar`], or an error naming where it was
+/// looked for.
+///
+/// # Errors
+/// None found, or one that cannot be read.
+pub fn require_sidecar(manifest: &Path) -> Result<FoundSidecar> {
+    match find_sidecar(manifest)? {
+        Some(f) => Ok(f),
+        None => bail!(
+            "{}: no sidecar {} beside it (nor {}): give the manifest with the sidecar its draw wrote",
+            manifest.display(),
+            sidecar_path(manifest).display(),
+            old_sidecar_path(manifest).display()
+        ),
+    }
+}
+
+/// The plan of a manifest's draw found with it: the file the sidecar names beside the
+/// manifest, else the copy an `.xlsx` manifest carries; either must have the checksum the
+/// sidecar records. Returns the plan and where it was read.
+///
+/// # Errors
+/// Neither is there, or the one found is not the plan of the draw.
+pub fn plan_beside(manifest: &Path, found: &FoundSidecar) -> Result<(PlanFile, String)> {
+    let side = &found.sidecar;
+    let dir = manifest.parent().unwrap_or(Path::new(""));
+    let file = dir.join(&side.plan);
+    if !side.plan.is_empty() && file.is_file() {
+        let hash = crate::files::file_hash(&file)?;
+        if hash != side.plan_hash {
+            bail!(
+                "{}: not the plan {} was drawn with (checksums differ): give the draw's plan with --plan",
+                file.display(),
+                manifest.display()
+            );
+        }
+        return Ok((PlanFile::read(&file)?, file.display().to_string()));
+    }
+    if let Some(text) = &found.plan_text {
+        let origin = format!("{} (sheet {CARRIED_SHEET})", manifest.display());
+        if crate::files::hex128(xxhash_rust::xxh3::xxh3_128(text.as_bytes())) != side.plan_hash {
+            bail!("{origin}: the plan it carries is not the one it was drawn with (checksums differ): give the draw's plan with --plan");
+        }
+        return Ok((PlanFile::parse(text, &origin)?, origin));
+    }
+    bail!(
+        "no --plan, and no {} beside {}: give the draw's plan with --plan",
+        side.plan,
+        manifest.display()
+    )
 }
 
 /// A file name stem for a `--split-by` value that every common file system takes as it is

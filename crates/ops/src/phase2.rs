@@ -174,9 +174,9 @@ fn phase1_records(manifest: &Path) -> Result<Phase1> {
 /// Unreadable manifest or sidecar; a `--per` column that is not a strata column; a target
 /// the design math refuses.
 pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
-    let side_path = sidecar_path(&req.manifest);
-    let side = DrawSidecar::read(&side_path)?;
-    side.check_manifest(&side_path, &req.manifest)?;
+    let found = crate::manifest::require_sidecar(&req.manifest)?;
+    found.check_manifest(&req.manifest)?;
+    let side = found.sidecar;
     let (key, strata_columns, records) = phase1_records(&req.manifest)?;
     let per_idx = match &req.per {
         None => None,
@@ -395,8 +395,7 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
             job.output.display()
         );
     }
-    let side1_path = sidecar_path(&job.manifest);
-    let side1 = DrawSidecar::read(&side1_path)?;
+    let side1 = crate::manifest::require_sidecar(&job.manifest)?.sidecar;
     let (_, _, records) = phase1_records(&job.manifest)?;
     let picked = select(&plan, &records, job.seed, job.start)?;
     let width = 1 + plan.strata_columns.len();
@@ -453,6 +452,7 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
             ("start".to_string(), job.start.to_string()),
             ("plan".to_string(), name(&job.plan)),
         ],
+        carried: Vec::new(),
     };
     crate::files::refuse_overwriting_inputs(
         &[job.output.clone(), sidecar_path(&job.output)],
@@ -504,6 +504,7 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
             phase1_hash: plan.manifest_hash.clone(),
         }),
         seed_origin: job.seed_origin.clone(),
+        part: None,
     };
     let side = sidecar_path(&job.output);
     let mut f = crate::files::AtomicFile::create(&side)?;
@@ -524,8 +525,8 @@ pub fn verify_phase2(
     plan_path: &Path,
     phase1: Option<&Path>,
 ) -> Result<crate::verify::Verified> {
-    let side_path = sidecar_path(manifest);
-    let side = DrawSidecar::read(&side_path)?;
+    let side_found = crate::manifest::require_sidecar(manifest)?;
+    let side = &side_found.sidecar;
     let Some(ph) = &side.phase else {
         bail!("{}: not a phase-2 manifest", manifest.display());
     };
@@ -554,8 +555,8 @@ pub fn verify_phase2(
         .iter()
         .map(|r| (r.values.clone(), r.key.clone()))
         .collect();
-    let not_as_written = side
-        .check_manifest(&side_path, manifest)
+    let not_as_written = side_found
+        .check_manifest(manifest)
         .err()
         .map(|e| e.to_string());
     Ok(crate::verify::Verified {
@@ -567,5 +568,6 @@ pub fn verify_phase2(
         repeated: (rows.len() - found.len()) as u64,
         not_as_written,
         stage: None,
+        part: None,
     })
 }

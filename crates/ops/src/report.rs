@@ -6,7 +6,6 @@ use crate::bail;
 use crate::error::{Context, Result};
 use crate::files::file_hash;
 use crate::indicators::meta_path;
-use crate::manifest::sidecar_path;
 use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
@@ -47,6 +46,12 @@ pub struct ReportJob {
     pub sender: Option<String>,
     /// The date, `YYYY-MM-DD` (default: today in Sweden).
     pub date: Option<String>,
+    /// A package's letter: the name its verify command gives the receiver's own extract
+    /// (the command then needs only the list and that file).
+    pub own_extract: Option<String>,
+    /// The date by which the records are asked for, `YYYY-MM-DD`, or as it is to be shown
+    /// (a blank to fill in).
+    pub deadline: Option<String>,
     /// Labels for stratum values: a CSV with `value` and `label` columns.
     pub labels: Option<PathBuf>,
     /// A previous request's manifest: the report says how many records the two share.
@@ -563,6 +568,16 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             let (y, m, d) = urval_ingest::civil_from_days(i64::from(days));
             long_date(lang, y, m, d)
         },
+        deadline: args
+            .deadline
+            .as_ref()
+            .map(|d| match urval_ingest::parse_date(d) {
+                Some(days) => {
+                    let (y, m, d) = urval_ingest::civil_from_days(i64::from(days));
+                    long_date(lang, y, m, d)
+                }
+                None => d.clone(),
+            }),
     };
     let overlap = shared.map(|(prev, o)| {
         let kept: std::collections::BTreeSet<Vec<String>> =
@@ -615,9 +630,18 @@ pub fn build(args: &ReportJob) -> Result<Report> {
     let draw = match &args.manifest {
         None => None,
         Some(m) => {
-            let side_path = sidecar_path(m);
-            let side = crate::artifacts::DrawSidecar::read(&side_path)?;
-            side.check_manifest(&side_path, m)?;
+            let found = crate::manifest::require_sidecar(m)?;
+            found.check_manifest(m)?;
+            let side = found.sidecar;
+            // A package's list (a part of the draw that carries its plan): verified in its
+            // folder on the receiver's own extract.
+            let own_extract = match (
+                &args.own_extract,
+                side.only.is_some() || side.part.is_some(),
+            ) {
+                (Some(own), true) => Some(own.clone()),
+                _ => None,
+            };
             if side.plan_hash != plan_hash {
                 bail!(
                     "{}: the manifest was drawn from another plan than {} (plan checksums differ)",
@@ -646,16 +670,23 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 manifest: crate::files::file_name(m),
                 selected: side.selected,
                 plan_hash: plan_hash.clone(),
-                verify_command: format!(
-                    "urval verify --extract {} --plan {} --manifest {}",
-                    files
-                        .iter()
-                        .map(|f| crate::text::shell_quote(f))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    crate::text::shell_quote(&crate::files::file_name(&args.plan)),
-                    crate::text::shell_quote(&crate::files::file_name(m))
-                ),
+                own_extract: own_extract.clone(),
+                verify_command: match &own_extract {
+                    Some(own) => format!(
+                        "urval verify --manifest {} --extract {own}",
+                        crate::text::shell_quote(&crate::files::file_name(m))
+                    ),
+                    None => format!(
+                        "urval verify --extract {} --plan {} --manifest {}",
+                        files
+                            .iter()
+                            .map(|f| crate::text::shell_quote(f))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        crate::text::shell_quote(&crate::files::file_name(&args.plan)),
+                        crate::text::shell_quote(&crate::files::file_name(m))
+                    ),
+                },
                 seed_chain: match &side.seed_origin {
                     crate::commitment::SeedOrigin::Chosen => None,
                     crate::commitment::SeedOrigin::Derived {

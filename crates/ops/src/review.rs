@@ -13,7 +13,6 @@
 use crate::artifacts::DrawSidecar;
 use crate::bail;
 use crate::error::{Context, Result};
-use crate::manifest::sidecar_path;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_indicators::spec::{Indicator, Kind, Spec};
@@ -247,9 +246,9 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
             job.output.display()
         );
     }
-    let side_path = sidecar_path(&job.manifest);
-    let side = DrawSidecar::read(&side_path)?;
-    side.check_manifest(&side_path, &job.manifest)?;
+    let found = crate::manifest::require_sidecar(&job.manifest)?;
+    found.check_manifest(&job.manifest)?;
+    let side = found.sidecar;
     let spec = Spec::read(&job.spec)?;
     let qs = questions(&spec);
     if qs.is_empty() {
@@ -890,7 +889,10 @@ pub fn estimated_population(review: &Path, manifest: &Path, question: &str) -> R
     let Some(j) = r.questions.iter().position(|q| q == question) else {
         bail!("{}: no question {question:?}", review.display());
     };
-    let side = DrawSidecar::read(&sidecar_path(manifest))?;
+    let Some(found) = crate::manifest::find_sidecar(manifest)? else {
+        bail!("{}: no sidecar to take N_h from", manifest.display());
+    };
+    let side = found.sidecar;
     let mut per: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
     for row in &r.rows {
         let e = per.entry(row.values.clone()).or_default();

@@ -411,7 +411,7 @@ impl Step {
             .to_string();
         let mut v = vec![out.clone()];
         match self {
-            Step::Draw(_) => v.push(format!("{stem}.draw.json")),
+            Step::Draw(_) => v.push(format!("{out}.draw.json")),
             Step::Indicators(_) => v.push(format!("{stem}.indicators.json")),
             // The long tables attached beside a report (only those written are kept).
             Step::Report(_) => {
@@ -1124,6 +1124,8 @@ fn run_step(
                 max_quarantine: rate(&s.max_quarantine, "max_quarantine", 0.01)?,
                 stage: s.stage,
                 previous: s.previous.as_deref().map(input),
+                spec: None,
+                letter: crate::draw::PackageLetter::default(),
             };
             if let Some(prev) = &job.previous {
                 reads.push(prev.clone());
@@ -1265,6 +1267,8 @@ fn run_step(
                         .clone()
                         .unwrap_or_else(|| output_time.get(..10).unwrap_or("").to_string()),
                 ),
+                deadline: None,
+                own_extract: None,
                 labels: s.labels.as_deref().map(&mut input),
                 previous: s.previous.as_deref().map(&mut input),
                 phase2_plan: s.phase2_plan.as_deref().map(&mut input),
@@ -1567,7 +1571,7 @@ output = "manifest.csv"
         assert!(p.steps[1]
             .1
             .outputs()
-            .contains(&"manifest.draw.json".to_string()));
+            .contains(&"manifest.csv.draw.json".to_string()));
         for (bad, want) in [
             (
                 "[[step]]\ncommand='size'\noutput='a'",

@@ -5,7 +5,7 @@ use crate::artifacts::{DrawSidecar, PlanFile};
 use crate::bail;
 use crate::draw::{draw, parse_only, selection_set, DrawRequest, BOUND_SDS};
 use crate::error::Result;
-use crate::manifest::{manifest_rows, sidecar_path};
+use crate::manifest::{find_sidecar, manifest_rows, sidecar_path};
 use crate::text::thousands;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -47,6 +47,9 @@ pub struct Verified {
     pub not_as_written: Option<String>,
     /// The stage of a staged plan the manifest holds (from its sidecar).
     pub stage: Option<u32>,
+    /// `COL=VALUE` when the manifest is one part of the draw (`--only`, or a package of
+    /// `--split-by`): the strata outside it are not compared.
+    pub part: Option<String>,
 }
 
 impl Verified {
@@ -67,8 +70,12 @@ impl Verified {
                 Some(_) => " (stage 2 of 2: the records added to stage 1)",
                 None => "",
             };
+            let part = match &self.part {
+                Some(p) => format!(" (the part {p}; other strata are not in this list)"),
+                None => String::new(),
+            };
             t.push_str(&format!(
-                "identical: {} records, the draw with seed {} and start {} reproduces {manifest}{stage}\n",
+                "identical: {} records, the draw with seed {} and start {} reproduces {manifest}{stage}{part}\n",
                 thousands(self.expected),
                 self.seed,
                 self.start,
@@ -104,27 +111,26 @@ pub fn verify(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Verified> {
     let args = req;
-    let side_path = sidecar_path(&args.manifest);
     // Without a sidecar, --seed (and --start, --only) must be given; a sidecar that is there
     // must be a valid one.
     // A manifest that is not byte for byte the file the sidecar was written with (edited,
     // or a sidecar of another draw beside it) is still compared record by record; the
     // mismatch is said, and records that differ are the finding.
     let mut not_as_written = None;
-    let sidecar = if side_path.exists() {
-        let side = DrawSidecar::read(&side_path)?;
-        if let Err(e) = side.check_manifest(&side_path, &args.manifest) {
-            not_as_written = Some(e.to_string());
+    let sidecar: Option<DrawSidecar> = match find_sidecar(&args.manifest)? {
+        Some(found) => {
+            if let Err(e) = found.check_manifest(&args.manifest) {
+                not_as_written = Some(e.to_string());
+            }
+            Some(found.sidecar)
         }
-        Some(side)
-    } else {
-        None
+        None => None,
     };
     let seed = match (args.seed, sidecar.as_ref().map(|s| s.seed)) {
         (Some(s), _) | (None, Some(s)) => s,
         (None, None) => bail!(
             "no --seed and no sidecar {} to take it from",
-            side_path.display()
+            sidecar_path(&args.manifest).display()
         ),
     };
     let start = args
@@ -147,6 +153,15 @@ pub fn verify(
         .and_then(|s| s.pseudonymized.as_deref())
         .is_some_and(|c| c == plan.key);
     let mut personal = args.personal.clone();
+    // A draw that left the prn out because the key is personal (most keys personnummer):
+    // the keys are never printed either.
+    if sidecar
+        .as_ref()
+        .is_some_and(|s| !s.prn_in_manifest && s.pseudonymized.is_none())
+        && !personal.contains(&plan.key)
+    {
+        personal.push(plan.key.clone());
+    }
     let pseudo = if pseudonymized_key {
         personal.push(plan.key.clone());
         let Some(f) = &args.secret_file else {
@@ -157,11 +172,21 @@ pub fn verify(
         None
     };
     let key_is_personal = personal.contains(&plan.key);
+    // A package of a column that is not a strata column holds the drawn records with its
+    // value: the draw copies that column, and only those records are expected.
+    let part: Option<(String, String)> = match sidecar.as_ref().and_then(|s| s.part.as_deref()) {
+        Some(p) => match p.split_once('=') {
+            Some((c, v)) => Some((c.to_string(), v.to_string())),
+            None => bail!("the sidecar's part {p:?} is not COL=VALUE: draw again"),
+        },
+        None => None,
+    };
+    let part_include: Vec<String> = part.iter().map(|(c, _)| c.clone()).collect();
     let req = DrawRequest {
         seed,
         start,
         only: only.as_ref(),
-        include: &[],
+        include: &part_include,
         personal: &personal,
     };
     // A stage of a staged plan is verified as that stage: stage 1 as the draw of n_stage1,
@@ -206,6 +231,12 @@ pub fn verify(
         }
         None => (plan, draw(extract, plan, &req, BOUND_SDS, progress)?),
     };
+    let mut result = result;
+    if let Some((_, v)) = &part {
+        for rows in &mut result.selected {
+            rows.retain(|c| c.payload.first() == Some(v));
+        }
+    }
     let expected: BTreeSet<(Vec<String>, String)> = selection_set(plan, &result)
         .into_keys()
         .map(|(v, k)| match &pseudo {
@@ -246,5 +277,8 @@ pub fn verify(
         repeated: repeated as u64,
         not_as_written,
         stage,
+        part: only
+            .map(|(c, v)| format!("{c}={v}"))
+            .or_else(|| part.map(|(c, v)| format!("{c}={v}"))),
     })
 }

@@ -89,6 +89,8 @@ fn draw_job(dir: &Path, output: &str) -> DrawJob {
         max_quarantine: 0.01,
         stage: None,
         previous: None,
+        spec: None,
+        letter: Default::default(),
     }
 }
 
@@ -328,6 +330,8 @@ fn requests_are_checked_against_the_population() {
             case_number: None,
             sender: None,
             date: None,
+            deadline: None,
+            own_extract: None,
             labels: None,
             previous: None,
             phase2_plan: None,

@@ -3,7 +3,7 @@
 
 use crate::svg::{burden_plot, esc, indicator_plot, margin_plot, spread_plot};
 use crate::tables::{by_burden, by_width, LONG, TOP};
-use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
+use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, sentences, words, Lang};
 use crate::{Burden, IndicatorRow, Report, StratumRow};
 use std::fmt::Write as _;
 
@@ -110,11 +110,7 @@ fn stratum_row(lang: Lang, r: &StratumRow, class: &str, label: &str) -> String {
 }
 
 fn value(lang: Lang, kind: &str, v: Option<f64>) -> String {
-    match v {
-        None => "–".into(),
-        Some(x) if kind == "share" => fmt_pct(lang, x),
-        Some(x) => fmt_dec(lang, x, 1),
-    }
+    crate::text::fmt_value(lang, kind, v)
 }
 
 /// The strata the burden plot shows.
@@ -325,6 +321,9 @@ pub fn render_html(r: &Report) -> String {
                 w.self_col,
                 w.corrected_col,
             ];
+            if let Some(p) = sentences::whole_request_table(r) {
+                let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
+            }
             s.push_str(&small_table("agreement", &head, &agreement_rows));
         }
     }
@@ -334,6 +333,9 @@ pub fn render_html(r: &Report) -> String {
     if !purpose_rows.is_empty() {
         let _ = writeln!(s, "<h2>{}</h2>", esc(w.purposes));
         let head = crate::tables::purpose_head(w);
+        if let Some(p) = sentences::whole_request_table(r) {
+            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
+        }
         s.push_str(&small_table("purposes", &head, &purpose_rows));
         for p in sentences::purposes(r) {
             let _ = writeln!(s, "<p>{}</p>", esc(&p));

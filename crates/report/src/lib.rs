@@ -186,6 +186,9 @@ pub struct Letter {
     pub sender: Option<String>,
     /// The date, as written in the report's language (`24 november 2026`).
     pub date: String,
+    /// The date by which the records are asked for, as written in the report's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
 }
 
 /// How the draw was made and can be verified.
@@ -210,6 +213,10 @@ pub struct Draw {
     /// Where the seed came from: derived from a commitment and randomness, or (`None`)
     /// chosen by the analyst.
     pub seed_chain: Option<SeedChain>,
+    /// The command is run by the receiver of a package (`urval draw --split-by`) in the
+    /// package's folder, on its own extract saved there as `extract`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_extract: Option<String>,
 }
 
 /// A seed derived from a commitment made before it and randomness produced after it
@@ -562,6 +569,7 @@ mod tests {
                     "urval verify --extract journals.csv --plan plan.json --manifest manifest.csv"
                         .into(),
                 seed_chain: None,
+                own_extract: None,
             }),
             indicators: vec![IndicatorRow {
                 name: "child_heard".into(),

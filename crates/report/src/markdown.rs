@@ -2,7 +2,7 @@
 //! points as tables.
 
 use crate::tables::{attachment, by_burden, by_width, LONG, TOP};
-use crate::text::{estimate_note, fmt_dec, fmt_int, fmt_pct, method_name, sentences, words, Lang};
+use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, sentences, words, Lang};
 use crate::{Report, StratumRow};
 use std::fmt::Write as _;
 
@@ -204,6 +204,9 @@ pub fn render_markdown(r: &Report) -> String {
                 w.corrected_col,
             ];
             let align = ["---", "---:", "---:", "---:", "---:", "---:", "---:"];
+            if let Some(p) = sentences::whole_request_table(r) {
+                let _ = writeln!(s, "{}\n", prose(&p));
+            }
             s.push_str(&small_table(&head, &align, &agreement_rows));
         }
     }
@@ -212,6 +215,9 @@ pub fn render_markdown(r: &Report) -> String {
         let _ = writeln!(s, "## {}\n", w.purposes);
         let head = crate::tables::purpose_head(w);
         let align = ["---", "---", "---", "---:", "---:", "---:"];
+        if let Some(p) = sentences::whole_request_table(r) {
+            let _ = writeln!(s, "{}\n", prose(&p));
+        }
         s.push_str(&small_table(&head, &align, &purpose_rows));
         s.push('\n');
         for p in sentences::purposes(r) {
@@ -319,11 +325,7 @@ pub fn render_markdown(r: &Report) -> String {
             "| {} | {} | n | {} | {} | {} |\n|---|---|---:|---:|---|---|",
             w.indicator, w.group, w.estimate, w.interval, w.method_col
         );
-        let v = |kind: &str, x: Option<f64>| match x {
-            None => "–".to_string(),
-            Some(x) if kind == "share" => fmt_pct(lang, x),
-            Some(x) => fmt_dec(lang, x, 1),
-        };
+        let v = |kind: &str, x: Option<f64>| crate::text::fmt_value(lang, kind, x);
         let n = r.indicators.len();
         let totals: Vec<usize> = (0..n)
             .filter(|&i| r.indicators[i].group == "total")

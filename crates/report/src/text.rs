@@ -46,6 +46,20 @@ pub fn fmt_int(lang: Lang, v: u64) -> String {
     group(&v.to_string(), thousands_sep(lang))
 }
 
+/// An indicator's estimate or interval limit as the report prints it: a share as a
+/// percentage; a count — a census count, or a sample's estimate of one (Σ w over the
+/// records that count) — in whole records, rounded to the nearest (halves away from zero,
+/// `f64::round`), since the interval printed beside it carries its uncertainty and a
+/// fraction of a record means nothing to a reader; a mean or median with one decimal.
+pub fn fmt_value(lang: Lang, kind: &str, v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(x) if kind == "share" => fmt_pct(lang, x),
+        Some(x) if kind == "count" => fmt_dec(lang, x.round(), 0),
+        Some(x) => fmt_dec(lang, x, 1),
+    }
+}
+
 /// A number with `decimals` decimals and thousands separators: sv `1 234,5`, en `1,234.5`.
 pub fn fmt_dec(lang: Lang, v: f64, decimals: usize) -> String {
     if !v.is_finite() {
@@ -167,6 +181,7 @@ pub fn letter_lines(r: &crate::Report) -> Vec<(&'static str, String)> {
         (w.to, &r.letter.recipient),
         (w.from, &r.letter.sender),
         (w.case_number, &r.letter.case_number),
+        (w.deadline, &r.letter.deadline),
     ] {
         if let Some(v) = v {
             out.push((label, v.clone()));
@@ -230,6 +245,7 @@ pub struct Words {
     pub from: &'static str,
     pub case_number: &'static str,
     pub date: &'static str,
+    pub deadline: &'static str,
     pub worst_first: &'static str,
     pub sheet_strata: &'static str,
     pub sheet_margins: &'static str,
@@ -313,6 +329,7 @@ pub const SV: Words = Words {
     from: "Från",
     case_number: "Diarienummer",
     date: "Datum",
+    deadline: "Svar senast",
     worst_first: "de största felmarginalerna först",
     sheet_strata: "Per stratum",
     sheet_margins: "Felmarginal per stratum",
@@ -396,6 +413,7 @@ pub const EN: Words = Words {
     from: "From",
     case_number: "Case number",
     date: "Date",
+    deadline: "Reply by",
     worst_first: "the largest margins first",
     sheet_strata: "Per stratum",
     sheet_margins: "Margin per stratum",
@@ -531,6 +549,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_are_whole_records() {
+        assert_eq!(fmt_value(Lang::Sv, "count", Some(8896.6)), "8\u{a0}897");
+        assert_eq!(fmt_value(Lang::En, "count", Some(8896.4)), "8,896");
+        assert_eq!(fmt_value(Lang::En, "count", Some(0.5)), "1");
+        assert_eq!(fmt_value(Lang::Sv, "mean", Some(8896.6)), "8\u{a0}896,6");
+        assert_eq!(
+            fmt_value(Lang::En, "share", Some(0.25)),
+            fmt_pct(Lang::En, 0.25)
+        );
+        assert_eq!(fmt_value(Lang::En, "count", None), "–");
+    }
+
+    #[test]
     fn numbers_in_both_languages() {
         assert_eq!(fmt_int(Lang::Sv, 153_000), "153\u{a0}000");
         assert_eq!(fmt_int(Lang::En, 1_234_567), "1,234,567");
@@ -578,6 +609,25 @@ pub mod sentences {
             (None, Some(n), Lang::En) => format!("a sample of {} records", fmt_int(lang, n)),
             (None, None, Lang::Sv) => "ett urval".to_string(),
             (None, None, Lang::En) => "a sample".to_string(),
+        };
+        // In the report for one part, a margin on the overall share is the whole
+        // request's: said so, with its total.
+        let target = match (
+            &r.scope,
+            p.margin.is_some() && p.allocation != "domain",
+            lang,
+        ) {
+            (Some(sc), true, Lang::Sv) => format!(
+                "{target} för hela begäran ({} akter av {})",
+                fmt_int(lang, sc.needed),
+                fmt_int(lang, sc.population)
+            ),
+            (Some(sc), true, Lang::En) => format!(
+                "{target} for the whole request ({} records of {})",
+                fmt_int(lang, sc.needed),
+                fmt_int(lang, sc.population)
+            ),
+            _ => target,
         };
         let filter = p
             .population_filter
@@ -805,6 +855,32 @@ pub mod sentences {
         })
     }
 
+    /// Under a table of the whole request (the purposes, the agreement of a re-review) in
+    /// the report for one part (`--only`): whose figures they are, with the whole
+    /// request's totals beside the part's. None for a report of the whole request.
+    pub fn whole_request_table(r: &Report) -> Option<String> {
+        let lang = r.lang;
+        let sc = r.scope.as_ref()?;
+        Some(match lang {
+            Lang::Sv => format!(
+                "Tabellen gäller hela begäran ({} akter av {}), inte bara {} ({} akter av {}).",
+                fmt_int(lang, sc.needed),
+                fmt_int(lang, sc.population),
+                sc.label,
+                fmt_int(lang, r.total.needed.records),
+                fmt_int(lang, r.total.population)
+            ),
+            Lang::En => format!(
+                "The table is for the whole request ({} records of {}), not {} alone ({} records of {}).",
+                fmt_int(lang, sc.needed),
+                fmt_int(lang, sc.population),
+                sc.label,
+                fmt_int(lang, r.total.needed.records),
+                fmt_int(lang, r.total.population)
+            ),
+        })
+    }
+
     /// Where a part (`--only`) stands in the whole request.
     pub fn scope(r: &Report) -> Option<String> {
         let lang = r.lang;
@@ -944,9 +1020,11 @@ pub mod sentences {
                     c.commitment, c.committed, c.randomness, c.stage, d.seed
                 ),
             },
-            match lang {
-                Lang::Sv => "Vem som helst med samma uttag kan kontrollera dragningen (slutkod 0: identisk; 1: skillnaderna listas):".to_string(),
-                Lang::En => "Anyone with the same extract can check the draw (exit 0: identical; 1: the differences are listed):".to_string(),
+            match (lang, &d.own_extract) {
+                (Lang::Sv, None) => "Vem som helst med samma uttag kan kontrollera dragningen (slutkod 0: identisk; 1: skillnaderna listas):".to_string(),
+                (Lang::En, None) => "Anyone with the same extract can check the draw (exit 0: identical; 1: the differences are listed):".to_string(),
+                (Lang::Sv, Some(own)) => format!("Ni kan själva kontrollera er del med ert eget uttag av ärendena: bara era egna rader, med samma kolumner som uttaget planen gjordes på, som CSV (komma eller semikolon, UTF-8 eller Windows-1252), Excel eller Parquet. Spara uttaget som {own} i mappen med listan och kör där kommandot nedan; fröet, planen och er del läses ur listan själv, och andra kommuners strata ingår inte (slutkod 0: identisk; 1: skillnaderna listas):"),
+                (Lang::En, Some(own)) => format!("You can check your part yourselves with your own extract of the cases: your own rows only, with the columns of the extract the plan was made on, as CSV (comma or semicolon, UTF-8 or Windows-1252), Excel or Parquet. Save the extract as {own} in the folder holding the list and run the command below there; the seed, the plan and your part are read from the list itself, and other municipalities' strata are not included (exit 0: identical; 1: the differences are listed):"),
             },
         ]
     }

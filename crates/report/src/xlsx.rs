@@ -155,6 +155,24 @@ pub fn workbook(
     data: &Sheet,
     about: Option<(&str, &[(String, String)])>,
 ) -> Result<Vec<u8>, XlsxWriteError> {
+    workbook_carrying(data, about, None)
+}
+
+/// The most characters [`workbook_carrying`] puts in one cell (a cell holds 32,767).
+pub const CARRIED_CELL_CHARS: usize = 30_000;
+
+/// [`workbook`] with texts a program reads back carried inside it, in a hidden sheet of
+/// the given name after the others: one row per text, its name in column A and the text in
+/// the cells after it, cut into pieces of at most [`CARRIED_CELL_CHARS`] characters (read
+/// back whole by joining a row's cells after the first).
+///
+/// # Errors
+/// As [`workbook`].
+pub fn workbook_carrying(
+    data: &Sheet,
+    about: Option<(&str, &[(String, String)])>,
+    carried: Option<(&str, &[(String, String)])>,
+) -> Result<Vec<u8>, XlsxWriteError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
     add_sheet(&mut wb, data, &f)?;
@@ -169,6 +187,21 @@ pub fn workbook(
         }
         ws.set_column_width(0, (w as f64 + 2.0).min(40.0))?;
         ws.set_column_width(1, 100)?;
+    }
+    if let Some((name, texts)) = carried {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        ws.set_hidden(true);
+        for (i, (k, text)) in texts.iter().enumerate() {
+            let r = i as u32;
+            ws.write_string(r, 0, k)?;
+            let chars: Vec<char> = text.chars().collect();
+            for (j, piece) in chars.chunks(CARRIED_CELL_CHARS).enumerate() {
+                let piece: String = piece.iter().collect();
+                let col = u16::try_from(j + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+                ws.write_string(r, col, &piece)?;
+            }
+        }
     }
     Ok(wb.save_to_buffer()?)
 }

@@ -84,3 +84,24 @@ pub struct QuarantineArgs {
     #[arg(long, value_name = "RATE", default_value = "1%", value_parser = crate::format::parse_rate)]
     pub max_quarantine: f64,
 }
+
+/// The letter's fields of a report, and of the letters of `urval draw --split-by`.
+#[derive(Debug, Clone, Args)]
+pub struct LetterArgs {
+    /// The purpose in words, shown first under "Syfte" (the population filter stays in the
+    /// method section)
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
+    /// The case number (diarienummer)
+    #[arg(long, value_name = "TEXT")]
+    pub case_number: Option<String>,
+    /// The sender
+    #[arg(long, value_name = "TEXT")]
+    pub sender: Option<String>,
+    /// The date, YYYY-MM-DD (default: today in Sweden), written `24 november 2026`
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// The date by which the records are asked for, YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub deadline: Option<String>,
+}

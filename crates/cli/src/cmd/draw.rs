@@ -66,12 +66,21 @@ pub struct DrawArgs {
     /// The language of an `.xlsx` manifest's headers and its "about" sheet.
     #[arg(long, value_enum, default_value_t = LangArg::Sv)]
     pub lang: LangArg,
-    /// Also write one manifest per value of this column into --out-dir.
+    /// Also write a request package per value of this column (e.g. per municipality) into
+    /// --out-dir: a folder with its list (.xlsx carrying the sidecar and the plan, .csv with
+    /// its sidecar), the plan and its letter (the report for that part alone, with the
+    /// command that verifies the list on the receiver's own extract).
     #[arg(long, value_name = "COL", requires = "out_dir")]
     pub split_by: Option<String>,
-    /// Directory for --split-by manifests.
+    /// Directory for the --split-by packages (created if missing; must be empty).
     #[arg(long, value_name = "DIR", requires = "split_by")]
     pub out_dir: Option<PathBuf>,
+    /// An indicators spec: every --split-by package also gets a review template whose
+    /// questions are its share indicators (as `urval review-template`).
+    #[arg(long, value_name = "FILE", requires = "split_by")]
+    pub spec: Option<PathBuf>,
+    #[command(flatten)]
+    pub letter: super::common::LetterArgs,
     /// Columns holding personal data: their values never appear in messages or quarantine files.
     #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "COL")]
     pub personal: Vec<String>,
@@ -208,6 +217,14 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
         max_quarantine: args.quarantine.max_quarantine,
         stage: args.stage,
         previous: args.previous.clone(),
+        spec: args.spec.clone(),
+        letter: urval_ops::draw::PackageLetter {
+            purpose: args.letter.purpose.clone(),
+            case_number: args.letter.case_number.clone(),
+            sender: args.letter.sender.clone(),
+            date: args.letter.date.clone(),
+            deadline: args.letter.deadline.clone(),
+        },
     };
     let pb = progress_bar("drawing");
     let drawn = draw_to_files_from(&extract, &plan, &job, &origin, &|n| pb.inc(n))?;
@@ -263,23 +280,40 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
     if let Some(q) = &drawn.quarantine_file {
         writeln!(t, "  quarantined rows: {}", q.display())?;
     }
-    if !sidecar.split_files.is_empty() {
+    if let Some(first) = drawn.packages.first() {
+        let f = &first.files;
+        let mut names = vec![
+            f.xlsx.clone(),
+            f.csv.clone(),
+            urval_ops::manifest::sidecar_path(std::path::Path::new(&f.csv))
+                .display()
+                .to_string(),
+            urval_ops::files::file_name(&args.plan),
+            f.letter.clone(),
+        ];
+        if args.spec.is_some() {
+            names.push(f.review.clone());
+        }
+        let last = names.pop().unwrap_or_default();
         writeln!(
             t,
-            "  {} files in {}",
-            sidecar.split_files.len(),
+            "  {} package{} in {}, one folder per value of {}: {} and {last}",
+            thousands(drawn.packages.len() as u64),
+            if drawn.packages.len() == 1 { "" } else { "s" },
             args.out_dir
                 .as_ref()
                 .map(|d| d.display().to_string())
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            args.split_by.as_deref().unwrap_or_default(),
+            names.join(", "),
         )?;
-        for (value, file) in &drawn.renamed_parts {
-            let why = if file.starts_with('_') {
+        for (value, folder) in &drawn.renamed_parts {
+            let why = if folder.starts_with('_') {
                 "its name is a device on Windows"
             } else {
                 "another value differs from it only in case"
             };
-            writeln!(t, "  {value:?} is in {file} ({why})")?;
+            writeln!(t, "  {value:?} is in {folder}/ ({why})")?;
         }
     }
     if let Some(line) = origin_line(seed, &origin) {

@@ -164,9 +164,9 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
                 question,
                 args.deviation_answer,
             )?;
-            let side_path = urval_ops::manifest::sidecar_path(manifest);
-            let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
-            side.check_manifest(&side_path, manifest)?;
+            let found = urval_ops::manifest::require_sidecar(manifest)?;
+            found.check_manifest(manifest)?;
+            let side = found.sidecar;
             let big: u64 = side.strata.iter().map(|s| s.population).sum();
             writeln!(
                 notes,

@@ -40,22 +40,11 @@ pub struct ReportArgs {
     /// column of the plan); the whole request is named in one line
     #[arg(long, value_name = "COL=VALUE")]
     pub only: Option<String>,
-    /// The purpose in words, shown first under "Syfte" (the population filter stays in the
-    /// method section)
-    #[arg(long, value_name = "TEXT")]
-    pub purpose: Option<String>,
+    #[command(flatten)]
+    pub letter: super::common::LetterArgs,
     /// The recipient (e.g. the municipality's social services board)
     #[arg(long, value_name = "TEXT")]
     pub recipient: Option<String>,
-    /// The case number (diarienummer)
-    #[arg(long, value_name = "TEXT")]
-    pub case_number: Option<String>,
-    /// The sender
-    #[arg(long, value_name = "TEXT")]
-    pub sender: Option<String>,
-    /// The report's date, YYYY-MM-DD (default: today in Sweden), written `24 november 2026`
-    #[arg(long, value_name = "DATE")]
-    pub date: Option<String>,
     /// Labels for stratum values, shown as `label (value)`: a CSV with the columns `value`
     /// and `label` (municipality codes are named without it)
     #[arg(long, value_name = "FILE.csv")]
@@ -84,11 +73,13 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         lang: args.lang.into(),
         output: args.output.clone(),
         only: args.only.clone(),
-        purpose: args.purpose.clone(),
+        purpose: args.letter.purpose.clone(),
         recipient: args.recipient.clone(),
-        case_number: args.case_number.clone(),
-        sender: args.sender.clone(),
-        date: args.date.clone(),
+        case_number: args.letter.case_number.clone(),
+        sender: args.letter.sender.clone(),
+        date: args.letter.date.clone(),
+        deadline: args.letter.deadline.clone(),
+        own_extract: None,
         labels: args.labels.clone(),
         previous: args.previous.clone(),
         phase2_plan: args.phase2_plan.clone(),

@@ -14,19 +14,23 @@ use urval_ops::verify::{verify, VerifyRequest};
 /// Arguments of `urval verify`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Seed, start and --only come from the manifest's sidecar (<manifest>.draw.json)
-unless given.
+    after_help = "Seed, start and the part (--only) come from the manifest's sidecar unless given: the
+file named after the manifest's whole name (urval.xlsx.draw.json), else the copy an .xlsx
+manifest carries inside itself, else the name earlier versions wrote (urval.draw.json).
+Without --plan, the plan is the file the sidecar names beside the manifest, else the copy an
+.xlsx manifest carries; its checksum must be the draw's.
 
 Example:
-  urval verify --extract sample-data/cases.parquet --plan out/plan.json --manifest out/manifest.csv"
+  urval verify --extract sample-data/cases.parquet --plan out/plan.json --manifest out/manifest.csv
+  urval verify --manifest urval-0180.xlsx --extract own-extract.csv"
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
     extract: ExtractArgs,
-    /// The plan the draw used.
+    /// The plan the draw used (default: the one that travels with the manifest).
     #[arg(long, value_name = "FILE")]
-    plan: PathBuf,
-    /// The manifest to check (.csv or .parquet).
+    plan: Option<PathBuf>,
+    /// The manifest to check (.csv, .parquet or .xlsx).
     #[arg(long, value_name = "FILE")]
     manifest: PathBuf,
     /// The seed (default: from the sidecar).
@@ -60,13 +64,15 @@ pub struct VerifyArgs {
 
 /// The chain from the commitment to the seed, when the seed was derived or a commitment
 /// or randomness is given: the lines to print and whether a link is broken.
-fn chain(args: &VerifyArgs, plan_fingerprint: Option<&str>) -> Result<(String, bool)> {
-    let side_path = urval_ops::manifest::sidecar_path(&args.manifest);
-    let (origin, seed) = if side_path.exists() {
-        let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
-        (side.seed_origin, side.seed)
-    } else {
-        (SeedOrigin::Chosen, 0)
+fn chain(
+    args: &VerifyArgs,
+    found: Option<&urval_ops::manifest::FoundSidecar>,
+    plan: (&str, &[u8]),
+    plan_fingerprint: Option<&str>,
+) -> Result<(String, bool)> {
+    let (origin, seed) = match found {
+        Some(f) => (f.sidecar.seed_origin.clone(), f.sidecar.seed),
+        None => (SeedOrigin::Chosen, 0),
     };
     let beside = match &origin {
         SeedOrigin::Derived {
@@ -78,7 +84,7 @@ fn chain(args: &VerifyArgs, plan_fingerprint: Option<&str>) -> Result<(String, b
     let Some(chain) = check_chain(
         &origin,
         seed,
-        &args.plan,
+        plan,
         plan_fingerprint,
         commitment.as_deref(),
         args.randomness.as_deref(),
@@ -98,27 +104,54 @@ fn chain(args: &VerifyArgs, plan_fingerprint: Option<&str>) -> Result<(String, b
 
 /// Run `urval verify`.
 pub fn run(args: &VerifyArgs) -> Result<Output> {
+    let found = urval_ops::manifest::find_sidecar(&args.manifest)?;
     // A phase-2 subsample is verified against its phase-1 manifest, not the extract.
-    let side_path = urval_ops::manifest::sidecar_path(&args.manifest);
-    if side_path.exists() {
-        let side = urval_ops::artifacts::DrawSidecar::read(&side_path)?;
-        if side.phase.is_some() {
-            let (chain_text, broken) = chain(args, None)?;
-            let v = urval_ops::phase2::verify_phase2(
-                &args.manifest,
-                &args.plan,
-                args.phase1.as_deref(),
-            )?;
-            let mut text = v.text(&args.manifest.display().to_string());
-            if v.identical() {
-                text = text.replacen('\n', " (phase 2: the re-review subsample)\n", 1);
-            }
-            text.push_str(&chain_text);
-            return Ok(Output::with_code(text, u8::from(!v.identical() || broken)));
+    if let Some(f) = found.as_ref().filter(|f| f.sidecar.phase.is_some()) {
+        let Some(plan) = &args.plan else {
+            anyhow::bail!(
+                "{}: a phase-2 manifest: give its phase-2 plan with --plan",
+                f.origin.display()
+            );
+        };
+        let plan_bytes = std::fs::read(plan)?;
+        let plan_name = urval_ops::files::file_name(plan);
+        let (chain_text, broken) = chain(args, found.as_ref(), (&plan_name, &plan_bytes), None)?;
+        let v = urval_ops::phase2::verify_phase2(&args.manifest, plan, args.phase1.as_deref())?;
+        let mut text = v.text(&args.manifest.display().to_string());
+        if v.identical() {
+            text = text.replacen('\n', " (phase 2: the re-review subsample)\n", 1);
         }
+        text.push_str(&chain_text);
+        return Ok(Output::with_code(text, u8::from(!v.identical() || broken)));
     }
-    let plan = PlanFile::read(&args.plan)?;
-    let (chain_text, broken) = chain(args, Some(&plan.extract.fingerprint))?;
+    let (plan, plan_name, plan_bytes) = match (&args.plan, &found) {
+        (Some(p), _) => (
+            PlanFile::read(p)?,
+            urval_ops::files::file_name(p),
+            std::fs::read(p)?,
+        ),
+        (None, Some(f)) => {
+            let (plan, origin) = urval_ops::manifest::plan_beside(&args.manifest, f)?;
+            let beside = args.manifest.with_file_name(&f.sidecar.plan);
+            let bytes = if beside.is_file() {
+                std::fs::read(&beside)?
+            } else {
+                f.plan_text.clone().unwrap_or_default().into_bytes()
+            };
+            let _ = origin;
+            (plan, f.sidecar.plan.clone(), bytes)
+        }
+        (None, None) => anyhow::bail!(
+            "{}: no sidecar beside it to find the plan by: give --plan and --seed",
+            args.manifest.display()
+        ),
+    };
+    let (chain_text, broken) = chain(
+        args,
+        found.as_ref(),
+        (&plan_name, &plan_bytes),
+        Some(&plan.extract.fingerprint),
+    )?;
     let extract = args.extract.resolve()?;
     let req = VerifyRequest {
         manifest: args.manifest.clone(),
