@@ -68,7 +68,7 @@ demo: build
 	$(URVAL) run pipeline/nightly.toml --outputs $(DEMO_OUT)/nightly
 	@echo
 	@echo "demo outputs in $(DEMO_OUT):"
-	@echo "  plan.json, manifest.csv (+ manifest.draw.json), manifest-0180.csv"
+	@echo "  plan.json, manifest.csv (+ manifest.csv.draw.json), manifest-0180.csv"
 	@echo "  report-767.html (sv), report-767.md (en): the seed's case"
 	@echo "  nightly/: plan, manifest, verify.txt, indicators-census.parquet, indicators-sex-age.csv,"
 	@echo "           indicators-sample.parquet, report-sv.html, report-en.html, report-en.md, run-manifest.json"
