@@ -37,6 +37,7 @@
 
 pub mod estimate;
 pub mod spec;
+pub mod suppress;
 
 use serde::Serialize;
 use urval_design::dist::{beta_quantile, t_two_sided};
