@@ -18,6 +18,8 @@
 //! - [`estimate`]: every kind (share, mean, median, count) over a census or a stratified
 //!   sample, with domains.
 //! - [`spec`]: the indicator spec (TOML) with its expressions parsed.
+//! - [`suppress`]: small-cell suppression of a table before it is published (threshold rule,
+//!   hypercube secondary suppression, certificate and linear-programming audits).
 //!
 //! The estimators are pure functions over plain numbers: no I/O, no dataframe.
 //!

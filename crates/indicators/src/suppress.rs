@@ -50,9 +50,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// cell: totals are withheld only when no hypercube of inner cells protects a cell.
 pub const MARGIN_COST: u64 = 1_000;
 
+/// What withholding the grand total costs: it is the table's headline figure, withheld only
+/// when nothing else protects a cell (or when it is sensitive itself).
+pub const GRAND_TOTAL_COST: u64 = 1_000_000;
+
 /// The most levels per dimension the hypercube search tries besides the sensitive cell's own
-/// (already withheld cells first, then the largest): bounds the search in wide tables.
-pub const MAX_CANDIDATES: usize = 8;
+/// and the total: this many of the largest already withheld, and this many of the largest not
+/// yet withheld. Bounds the search in wide tables.
+pub const MAX_CANDIDATES: usize = 3;
 
 /// An error of the exact audit.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -228,19 +233,9 @@ pub fn suppress(table: &Table, k: u64) -> Outcome {
     let mut certificates = Vec::new();
     for p in primaries {
         let best = best_hypercube(&p, &full, &status, &levels, k);
-        let corners = best.unwrap_or_else(|| {
-            // No hypercube of existing cells reaches the width (a dimension with one level
-            // only, with all totals published): withhold the totals over every dimension
-            // with the cell, the one pattern that always protects it.
-            vec![(p.clone(), true)]
-                .into_iter()
-                .chain((0..d).filter(|&j| p[j].is_some()).map(|j| {
-                    let mut m = p.clone();
-                    m[j] = None;
-                    (m, true)
-                }))
-                .collect()
-        });
+        // The hypercube of the cell and its totals (all corners moving with it, so its value
+        // is unbounded above) is always a candidate; this only guards the search.
+        let corners = best.unwrap_or_else(|| corners(&p, &vec![None; d]));
         for (c, _) in &corners {
             status.entry(c.clone()).or_insert(Status::Secondary);
         }
@@ -329,7 +324,9 @@ fn best_hypercube(
             return (0, 0);
         }
         let n: u64 = full.get(key).map_or(0, |v| v.iter().sum());
-        if key.iter().any(Option::is_none) {
+        if key.iter().all(Option::is_none) {
+            (GRAND_TOTAL_COST, n)
+        } else if key.iter().any(Option::is_none) {
             (MARGIN_COST, n)
         } else {
             (1, n)
@@ -368,12 +365,17 @@ fn best_hypercube(
         opts.sort();
         // Keep the total over the dimension among the candidates whatever its rank.
         let total = opts.iter().find(|o| o.3.is_none()).map(|o| o.3);
-        let mut chosen: Vec<Option<u32>> = opts
-            .iter()
-            .filter(|o| o.3.is_some())
-            .take(MAX_CANDIDATES)
-            .map(|o| o.3)
-            .collect();
+        // The largest already withheld, and the largest not yet withheld (small cells
+        // rarely give the width).
+        let mut chosen: Vec<Option<u32>> = Vec::new();
+        for withheld in [true, false] {
+            let mut these: Vec<&Candidate> = opts
+                .iter()
+                .filter(|o| o.3.is_some() && o.0 .0 == withheld)
+                .collect();
+            these.sort_by_key(|o| (o.2, o.3));
+            chosen.extend(these.iter().take(MAX_CANDIDATES).map(|o| o.3));
+        }
         if let Some(t) = total {
             chosen.push(t);
         }
@@ -398,6 +400,10 @@ fn best_hypercube(
         if best.as_ref().is_none_or(|b| cost < b.0) {
             if let Some(w) = widths(&cs, full) {
                 if w.iter().all(|&x| x >= k) {
+                    // Nothing beats a hypercube already withheld.
+                    if cost == (0, 0) {
+                        return Some(cs);
+                    }
                     best = Some((cost, cs));
                 }
             }

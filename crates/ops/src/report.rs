@@ -434,6 +434,9 @@ fn indicator_rows(
                 .get("nonresponse")
                 .filter(|c| !c.is_empty())
                 .map(|st| (st.clone(), num(r, "missing_share").unwrap_or(0.0))),
+            suppressed: r
+                .get(crate::indicators::SUPPRESSED)
+                .is_some_and(|s| !s.trim().is_empty()),
         });
     }
     // Totals first, then the groups, each in file order.

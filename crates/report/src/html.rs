@@ -143,6 +143,13 @@ fn indicator_row(report: &Report, r: &IndicatorRow) -> String {
         _ => "–".into(),
     };
     let group = crate::text::group_name(report, r);
+    if r.suppressed {
+        return format!(
+            "<tr><td>{}</td><td>{}</td><td>..</td><td class=\"nw\">..</td><td class=\"nw\">..</td><td></td></tr>",
+            esc(&r.label),
+            esc(&group)
+        );
+    }
     format!(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td>{}</td></tr>",
         esc(&r.label),
@@ -494,6 +501,9 @@ pub fn render_html(r: &Report) -> String {
             top,
         ));
         if let Some(p) = sentences::groups_without_records(r) {
+            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
+        }
+        if let Some(p) = sentences::suppressed(r) {
             let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
         }
     }

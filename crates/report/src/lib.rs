@@ -235,6 +235,9 @@ pub struct IndicatorRow {
     /// `incomplete` or `dropped` when strata without response belong to the row, with the
     /// (worst-case) share of its population in them.
     pub nonresponse: Option<(String, f64)>,
+    /// Withheld by small-cell suppression (the indicators table's `suppressed`): shown `..`.
+    #[serde(default)]
+    pub suppressed: bool,
 }
 
 /// A long table attached next to the report (its full rows; the page shows the first).
@@ -557,6 +560,7 @@ mod tests {
                 method: "wilson-fpc".into(),
                 caution: None,
                 nonresponse: None,
+                suppressed: false,
             }],
             indicators_confidence: Some(0.95),
             overlap: None,

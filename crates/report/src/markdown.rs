@@ -337,6 +337,15 @@ pub fn render_markdown(r: &Report) -> String {
                 _ => "–".into(),
             };
             let group = crate::text::group_name(r, i);
+            if i.suppressed {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | .. | .. | .. | |",
+                    cell(&i.label),
+                    cell(&group)
+                );
+                continue;
+            }
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} |",
@@ -352,6 +361,9 @@ pub fn render_markdown(r: &Report) -> String {
             );
         }
         rest(&mut s, r, "indicators", n);
+        if let Some(p) = sentences::suppressed(r) {
+            let _ = writeln!(s, "\n{}", prose(&p));
+        }
         s.push('\n');
     }
     let _ = writeln!(s, "## {}\n", w.method);
