@@ -355,7 +355,7 @@ fn indicator_rows(
     lang: Lang,
     labels: &BTreeMap<String, String>,
     only: Option<(&str, &str)>,
-) -> Result<(Vec<IndicatorRow>, Option<f64>)> {
+) -> Result<(Vec<IndicatorRow>, Option<f64>, bool)> {
     let rows = read_rows(path)?;
     // The metadata beside a table urval wrote; a table made by hand has none.
     let meta_file = meta_path(path);
@@ -441,7 +441,10 @@ fn indicator_rows(
     }
     // Totals first, then the groups, each in file order.
     out.sort_by_key(|r| r.group != "total");
-    Ok((out, meta.map(|m| m.confidence)))
+    let internal = meta
+        .as_ref()
+        .is_some_and(|m| m.publication == crate::indicators::NOT_FOR_PUBLICATION);
+    Ok((out, meta.map(|m| m.confidence), internal))
 }
 
 /// Build the report's model from the plan and, when given, the manifest and indicators.
@@ -656,7 +659,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             })
         }
     };
-    let (indicators, indicators_confidence) = match &args.indicators {
+    let (indicators, indicators_confidence, not_for_publication) = match &args.indicators {
         Some(p) => {
             let only = match &args.only {
                 Some(o) => Some(crate::draw::parse_only(o, &plan)?),
@@ -669,7 +672,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 only.as_ref().map(|(c, v)| (c.as_str(), v.as_str())),
             )?
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), None, false),
     };
     Ok(Report {
         lang,
@@ -728,6 +731,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         draw,
         indicators,
         indicators_confidence,
+        not_for_publication,
         overlap,
         attachments: Vec::new(),
         staged,

@@ -255,6 +255,15 @@ pub fn render_html(r: &Report) -> String {
         esc(&r.plan_file),
         esc(&r.urval_version)
     );
+    if let Some(m) = sentences::not_for_publication(r) {
+        let (head, rest) = m.split_once(':').unwrap_or((m, ""));
+        let _ = writeln!(
+            s,
+            "<p class=\"note\"><strong>{}</strong>:{}</p>",
+            esc(head),
+            esc(rest)
+        );
+    }
     let letter: Vec<String> = crate::text::letter_lines(r)
         .into_iter()
         .map(|(label, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(&v)))

@@ -420,6 +420,9 @@ pub struct Report {
     /// A request for several purposes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purposes: Option<Purposes>,
+    /// The indicators table holds every cell (`--suppress-below 0`): the report is marked
+    /// not for publication in its header.
+    pub not_for_publication: bool,
 }
 
 /// A request sized for several purposes at once (Bethel–Chromy): each purpose's target,
@@ -568,6 +571,7 @@ mod tests {
             staged: None,
             two_phase: None,
             purposes: None,
+            not_for_publication: false,
         }
     }
 
@@ -611,6 +615,15 @@ mod tests {
             let sheet = crate::tables::indicators_sheet(&r);
             let last = sheet.rows.last().unwrap();
             assert_eq!(last[2], crate::xlsx::Cell::Text("..".into()));
+            // A table with every cell marks the report's header.
+            let mark = match lang {
+                Lang::Sv => "Ej för publicering",
+                Lang::En => "Not for publication",
+            };
+            assert!(!html.contains(mark) && !md.contains(mark));
+            r.not_for_publication = true;
+            assert!(render_html(&r).contains(&format!("<p class=\"note\"><strong>{mark}")));
+            assert!(render_markdown(&r).contains(&format!("**{mark}")));
             // Without withheld rows, no sentence.
             let r = seed_case(lang);
             assert!(!render_html(&r).contains(sentence));

@@ -133,6 +133,10 @@ pub fn render_markdown(r: &Report) -> String {
         code(&r.plan_file),
         prose(&r.urval_version)
     );
+    if let Some(m) = sentences::not_for_publication(r) {
+        let (head, rest) = m.split_once(':').unwrap_or((m, ""));
+        let _ = writeln!(s, "**{}**:{}\n", prose(head), prose(rest));
+    }
     let letter: Vec<String> = crate::text::letter_lines(r)
         .into_iter()
         .map(|(label, v)| format!("{label}: {}", prose(&v)))

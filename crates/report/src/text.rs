@@ -1076,6 +1076,14 @@ pub mod sentences {
         })
     }
 
+    /// The header's mark of a report whose indicators hold every cell.
+    pub fn not_for_publication(r: &Report) -> Option<&'static str> {
+        r.not_for_publication.then_some(match r.lang {
+            Lang::Sv => "Ej för publicering: tabellen visar alla celler, även de som gäller enstaka personer (--suppress-below 0). Endast för internt bruk.",
+            Lang::En => "Not for publication: the table shows every cell, even those about a few people (--suppress-below 0). For internal use only.",
+        })
+    }
+
     /// The running head of every printed page.
     pub fn running_head(r: &Report) -> String {
         let w = super::words(r.lang);
