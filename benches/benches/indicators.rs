@@ -48,6 +48,7 @@ fn bench(c: &mut Criterion) {
         secret_file: None,
         max_quarantine: 0.01,
         max_groups: 1_000_000,
+        suppress_below: 0,
     };
     let mut g = c.benchmark_group("indicators");
     g.throughput(Throughput::Elements(ROWS));

@@ -103,6 +103,9 @@ fn census_equals_hand_computed_values() {
     let out = dir.path().join("ind.csv");
     let text = ok(urval().args([
         "indicators",
+        // Hand-computed values of groups of 2 to 3 records: every cell shown.
+        "--suppress-below",
+        "0",
         "--extract",
         p(&data),
         "--key",
@@ -151,6 +154,8 @@ fn census_equals_hand_computed_values() {
     let nokey = dir.path().join("nokey.csv");
     ok(urval().args([
         "indicators",
+        "--suppress-below",
+        "0",
         "--extract",
         p(&data),
         "--spec",
@@ -165,6 +170,8 @@ fn census_equals_hand_computed_values() {
     std::fs::write(&blank, format!("{FIXTURE};a;true;1;2024-01-01;\n")).unwrap();
     let text = ok(urval().args([
         "indicators",
+        "--suppress-below",
+        "0",
         "--extract",
         p(&blank),
         "--key",
@@ -190,6 +197,8 @@ fn census_equals_hand_computed_values() {
     let out2 = dir.path().join("ci.json");
     ok(urval().args([
         "indicators",
+        "--suppress-below",
+        "0",
         "--extract",
         p(&data),
         "--key",
@@ -594,6 +603,8 @@ fn spec_errors_name_the_indicator_and_exit_2() {
     std::fs::write(&bad, "id;days\n1;4\n2;four\n3;8\n").unwrap();
     let stdout = ok(urval().args([
         "indicators",
+        "--suppress-below",
+        "0",
         "--extract",
         p(&bad),
         "--key",
@@ -1098,4 +1109,88 @@ fn an_outputs_directory_from_before_generations_is_adopted() {
         std::fs::read_to_string(other.join("notes.txt")).unwrap(),
         "mine"
     );
+}
+
+/// By default no published row counts 1 to 4 people (n, or a share's successes or
+/// failures), the withheld rows carry no figure, and the metadata says the table is for
+/// publication; with `--suppress-below 0` every row is written, without the column, and the
+/// metadata says it is not.
+#[test]
+fn small_cells_are_withheld_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("heard.csv");
+    let args = |o: &Path| -> Vec<String> {
+        [
+            "indicators",
+            "--extract",
+            p(&root().join("sample-data/cases.csv")),
+            "--spec",
+            p(&root().join("sample-data/child-heard.toml")),
+            "--by",
+            "municipality_code,sex",
+            "-o",
+            p(o),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let text = ok(urval().args(args(&out)).arg("--print"));
+    assert!(
+        text.contains("suppression: cells about 1 to 4 people withheld"),
+        "{text}"
+    );
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    let head = rdr.headers().unwrap().clone();
+    assert_eq!(head.iter().next_back(), Some("suppressed"));
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (mut primary, mut secondary, mut published) = (0, 0, 0);
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        match &rec[col("suppressed")] {
+            "" => {
+                published += 1;
+                let n: u64 = rec[col("n")].parse().unwrap();
+                let s: u64 = rec[col("successes")].parse().unwrap();
+                for v in [n, s, n - s] {
+                    assert!(v == 0 || v >= 5, "a published row counts {v}: {rec:?}");
+                }
+            }
+            status => {
+                assert!(status == "primary" || status == "secondary", "{status}");
+                if status == "primary" {
+                    primary += 1;
+                } else {
+                    secondary += 1;
+                }
+                for c in ["n", "successes", "estimate", "se", "method", "skipped"] {
+                    assert_eq!(&rec[col(c)], "", "{c} shown in a withheld row {rec:?}");
+                }
+            }
+        }
+    }
+    assert!(
+        primary > 0 && secondary > 0 && published > 0,
+        "{primary} {secondary} {published}"
+    );
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("heard.indicators.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["publication"], "for publication");
+    assert_eq!(meta["suppress_below"], 5);
+    assert_eq!(meta["suppressed_primary"], primary);
+    assert_eq!(meta["suppressed_secondary"], secondary);
+
+    let full = dir.path().join("full.csv");
+    let text = ok(urval().args(args(&full)).args(["--suppress-below", "0"]));
+    assert!(text.contains("not for publication"), "{text}");
+    let body = std::fs::read_to_string(&full).unwrap();
+    assert!(!body.lines().next().unwrap().contains("suppressed"));
+    assert_eq!(body.lines().count(), primary + secondary + published + 1);
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("full.indicators.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["publication"], "not for publication");
 }

@@ -18,6 +18,8 @@
 //! - [`estimate`]: every kind (share, mean, median, count) over a census or a stratified
 //!   sample, with domains.
 //! - [`spec`]: the indicator spec (TOML) with its expressions parsed.
+//! - [`suppress`]: small-cell suppression of a table before it is published (threshold rule,
+//!   hypercube secondary suppression, certificate and linear-programming audits).
 //!
 //! The estimators are pure functions over plain numbers: no I/O, no dataframe.
 //!
@@ -37,6 +39,7 @@
 
 pub mod estimate;
 pub mod spec;
+pub mod suppress;
 
 use serde::Serialize;
 use urval_design::dist::{beta_quantile, t_two_sided};

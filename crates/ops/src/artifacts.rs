@@ -917,6 +917,28 @@ pub struct IndicatorsMeta {
     pub nonresponse_mode: String,
     /// The spec's indicators.
     pub indicators: Vec<IndicatorInfo>,
+    /// Small-cell suppression: cells with a count between 1 and this minus one are withheld,
+    /// with the cells that would let them be recomputed (0: none).
+    #[serde(default)]
+    pub suppress_below: u64,
+    /// `for publication`, or `not for publication` (every cell shown, for internal use).
+    #[serde(default = "not_for_publication")]
+    pub publication: String,
+    /// Rows withheld by the threshold rule.
+    #[serde(default)]
+    pub suppressed_primary: u64,
+    /// Rows withheld so that no primary row can be recomputed.
+    #[serde(default)]
+    pub suppressed_secondary: u64,
+    /// Totals that no other table may publish (the indicator, and per column its value or
+    /// `*` for summed over): publishing one would let a withheld cell be recomputed.
+    #[serde(default)]
+    pub withheld_totals: Vec<BTreeMap<String, String>>,
+}
+
+/// Metadata written before suppression existed held every cell.
+fn not_for_publication() -> String {
+    crate::indicators::NOT_FOR_PUBLICATION.to_string()
 }
 
 impl IndicatorsMeta {

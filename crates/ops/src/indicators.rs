@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use urval_indicators::estimate::{self, DomainStratum, Histogram, Nonresponse};
 use urval_indicators::spec::{Indicator, Kind, NullRule, Spec};
+use urval_indicators::suppress::Status;
 use urval_indicators::{Estimate, Tally};
 use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::strata::{StrataMapper, UNKNOWN};
@@ -78,7 +79,15 @@ pub struct IndicatorsJob {
     /// The most groups the `by` columns may make ([`DEFAULT_MAX_GROUPS`]): a clear error
     /// before memory runs out on a key-like column.
     pub max_groups: u64,
+    /// Small-cell suppression: a cell with a count between 1 and this minus one is withheld,
+    /// with the further cells that keep it from being recomputed
+    /// ([`urval_indicators::suppress`]); 0 writes every cell, marked not for publication.
+    pub suppress_below: u64,
 }
+
+/// The default of [`IndicatorsJob::suppress_below`] for tables that leave the analyst's
+/// machine: 5, as Swedish official statistics commonly use for counts of people.
+pub const DEFAULT_SUPPRESS_BELOW: u64 = 5;
 
 /// The default of [`IndicatorsJob::max_groups`]: a million groups, a few hundred MB of
 /// tallies for the shipped spec.
@@ -107,6 +116,8 @@ pub struct Indicators {
     pub design: Option<Design>,
     /// Sample: design strata without a responding record (indices into the design).
     pub empty_strata: Vec<usize>,
+    /// What small-cell suppression withheld.
+    pub suppression: SuppressionSummary,
 }
 
 /// One age band: `lo-hi` (inclusive) or `lo-`.
@@ -624,7 +635,204 @@ pub struct Row {
     /// `incomplete` or `dropped` when design strata without a responding record belong to
     /// the row's population, with the (worst-case) share of it they hold.
     pub missing: Option<(&'static str, f64)>,
+    /// Published, or withheld (primary or secondary suppression): a withheld row's counts
+    /// and figures are never written.
+    pub suppressed: Status,
 }
+
+impl Row {
+    /// The figures as written: none of them when the row is withheld.
+    fn shown(&self) -> Shown {
+        if self.suppressed.withheld() {
+            return Shown::default();
+        }
+        Shown {
+            n: Some(self.n),
+            successes: self.successes,
+            est: self.est,
+            skipped: Some(self.skipped),
+            invalid: Some(self.invalid),
+            missing: self.missing,
+        }
+    }
+}
+
+/// A row's figures as written ([`Row::shown`]).
+#[derive(Default)]
+struct Shown {
+    n: Option<u64>,
+    successes: Option<u64>,
+    est: Option<Estimate>,
+    skipped: Option<u64>,
+    invalid: Option<u64>,
+    missing: Option<(&'static str, f64)>,
+}
+
+/// What suppression withheld in a table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SuppressionSummary {
+    /// The threshold (0: none, not for publication).
+    pub below: u64,
+    /// Rows withheld by the threshold rule.
+    pub primary: u64,
+    /// Rows withheld so that no primary row can be recomputed.
+    pub secondary: u64,
+    /// Marginal totals no other table may publish: per indicator, the group values with
+    /// `*` for a column summed over.
+    pub withheld_totals: Vec<BTreeMap<String, String>>,
+}
+
+/// Withhold small cells, indicator by indicator ([`urval_indicators::suppress`]): each
+/// indicator's rows are one additive table whose dimensions are the `by` columns and the age
+/// band (when given), each value a level (the `unknown` band too: bands partition the ages, so
+/// they add up to the group's total); every marginal total counts as published, since another
+/// table or the report may print it, and the `total` row is the grand total. The counts are
+/// the indicator's `n` (records, one per person and case), split for a share into the records
+/// where it holds and where it does not. Every withheld cell's protection is re-checked
+/// (its certificate, and the exact linear-programming audit when the table is small).
+///
+/// # Errors
+/// An audit that fails (a bug, never a data finding).
+fn apply_suppression(
+    rows: &mut [Row],
+    by: &[String],
+    bands: bool,
+    k: u64,
+) -> Result<SuppressionSummary> {
+    use urval_indicators::suppress::{self, Cell as SCell, Table};
+    let mut summary = SuppressionSummary {
+        below: k,
+        ..SuppressionSummary::default()
+    };
+    if k == 0 {
+        return Ok(summary);
+    }
+    let dims = by.len() + usize::from(bands);
+    let mut names: Vec<String> = Vec::new();
+    for r in rows.iter() {
+        if !names.contains(&r.indicator) {
+            names.push(r.indicator.clone());
+        }
+    }
+    let values_of = |r: &Row| -> Vec<String> {
+        let mut v: Vec<String> = r.group.clone().unwrap_or_default();
+        if bands {
+            v.push(r.band.clone().unwrap_or_default());
+        }
+        v
+    };
+    for name in names {
+        let idx: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].indicator == name)
+            .collect();
+        let mut levels: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); dims];
+        for &i in &idx {
+            if rows[i].group.is_some() {
+                for (j, v) in values_of(&rows[i]).into_iter().enumerate() {
+                    levels[j].insert(v);
+                }
+            }
+        }
+        let levels: Vec<Vec<String>> = levels
+            .into_iter()
+            .map(|l| l.into_iter().collect())
+            .collect();
+        let counts = |r: &Row| match r.successes {
+            Some(s) => vec![s, r.n - s],
+            None => vec![r.n],
+        };
+        let inner: Vec<usize> = idx
+            .iter()
+            .copied()
+            .filter(|&i| rows[i].group.is_some())
+            .collect();
+        let table = Table {
+            levels: levels.iter().map(|l| l.len() as u32).collect(),
+            cells: inner
+                .iter()
+                .map(|&i| SCell {
+                    key: values_of(&rows[i])
+                        .iter()
+                        .enumerate()
+                        .map(|(j, v)| levels[j].binary_search(v).map_or(0, |p| p as u32))
+                        .collect(),
+                    counts: counts(&rows[i]),
+                })
+                .collect(),
+        };
+        if table.cells.is_empty() {
+            // Only the total: a table of one cell.
+            let total = idx.iter().copied().find(|&i| rows[i].group.is_none());
+            let t = Table {
+                levels: Vec::new(),
+                cells: total
+                    .map(|i| SCell {
+                        key: Vec::new(),
+                        counts: counts(&rows[i]),
+                    })
+                    .into_iter()
+                    .collect(),
+            };
+            let o = suppress::suppress(&t, k);
+            if let Some(i) = total {
+                rows[i].suppressed = o.total;
+            }
+        } else {
+            let o = suppress::suppress(&table, k);
+            let failed = suppress::audit_certificates(&table, &o, k);
+            if !failed.is_empty() {
+                bail!(
+                    "indicator {name:?}: small-cell suppression left {} cells recomputable (a fault in urval: please report it)",
+                    failed.len()
+                );
+            }
+            let withheld = o.cells.iter().filter(|s| s.withheld()).count() + o.margins.len();
+            if withheld <= AUDIT_LP_CELLS {
+                if let Ok(ivs) = suppress::audit_lp(&table, &o) {
+                    let primary: std::collections::BTreeSet<_> =
+                        o.certificates.iter().map(|c| c.cell.clone()).collect();
+                    if ivs.iter().any(|iv| {
+                        primary.contains(&iv.cell) && iv.upper - iv.lower < k as f64 - 1e-6
+                    }) {
+                        bail!(
+                            "indicator {name:?}: the audit of its small-cell suppression failed (a fault in urval: please report it)"
+                        );
+                    }
+                }
+            }
+            for (&i, s) in inner.iter().zip(&o.cells) {
+                rows[i].suppressed = *s;
+            }
+            if let Some(i) = idx.iter().copied().find(|&i| rows[i].group.is_none()) {
+                rows[i].suppressed = o.total;
+            }
+            for (key, _) in &o.margins {
+                let mut m = BTreeMap::new();
+                m.insert("indicator".to_string(), name.clone());
+                for (j, l) in key.iter().enumerate() {
+                    let col = by.get(j).cloned().unwrap_or_else(|| "age_band".to_string());
+                    m.insert(
+                        col,
+                        l.map_or("*".to_string(), |l| levels[j][l as usize].clone()),
+                    );
+                }
+                summary.withheld_totals.push(m);
+            }
+        }
+    }
+    summary.primary = rows
+        .iter()
+        .filter(|r| r.suppressed == Status::Primary)
+        .count() as u64;
+    summary.secondary = rows
+        .iter()
+        .filter(|r| r.suppressed == Status::Secondary)
+        .count() as u64;
+    Ok(summary)
+}
+
+/// Tables with at most this many withheld cells per indicator also get the exact audit.
+const AUDIT_LP_CELLS: usize = 60;
 
 struct Merged {
     k: usize,
@@ -940,6 +1148,7 @@ fn compute(
                 invalid: 0,
                 est,
                 missing,
+                suppressed: Status::Published,
             });
         }
         let refs: Vec<&Cell> = all.iter().collect();
@@ -965,6 +1174,7 @@ fn compute(
             invalid: invalid[i],
             est,
             missing,
+            suppressed: Status::Published,
         });
     }
     Ok(Computed {
@@ -981,15 +1191,23 @@ fn compute(
 
 const TOTAL: &str = "total";
 
-fn header(by: &[String], bands: bool) -> Vec<String> {
+fn header(by: &[String], bands: bool, suppressed: bool) -> Vec<String> {
     let mut h = vec!["indicator".to_string()];
     h.extend(by.iter().cloned());
     if bands {
         h.push("age_band".to_string());
     }
     h.extend(TABLE_COLUMNS.map(String::from));
+    if suppressed {
+        h.push(SUPPRESSED.to_string());
+    }
     h
 }
+
+/// The last column of a table written with a suppression threshold: `primary`,
+/// `secondary` or empty. A table written with `--suppress-below 0` has none (and its
+/// metadata says it is not for publication).
+pub(crate) const SUPPRESSED: &str = "suppressed";
 
 /// The columns of the indicators table after `indicator`, the group columns and `age_band`.
 pub(crate) const TABLE_COLUMNS: [&str; 15] = [
@@ -1012,12 +1230,18 @@ pub(crate) const TABLE_COLUMNS: [&str; 15] = [
 
 /// The standard CSV table (`,`, decimal points, full precision): for programs. People get
 /// [`people_table`] as `.xlsx` or the `excel-sv` CSV.
-fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: bool) -> Result<()> {
+fn write_csv(
+    w: &mut dyn std::io::Write,
+    rows: &[Row],
+    by: &[String],
+    bands: bool,
+    suppressed: bool,
+) -> Result<()> {
     // Text (the group columns' names and values come from the extract) is neutralised
     // against formula injection and quoted when it holds `,` or `;`; numbers stay numbers.
     let text = |s: &str| urval_report::xlsx::csv_text(s).into_owned();
     let mut cw = crate::files::people_csv(w);
-    cw.write_record(header(by, bands).iter().map(|h| text(h)))?;
+    cw.write_record(header(by, bands, suppressed).iter().map(|h| text(h)))?;
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for r in rows {
         let mut rec = vec![text(&r.indicator)];
@@ -1028,29 +1252,34 @@ fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], by: &[String], bands: boo
         if bands {
             rec.push(text(r.band.as_deref().unwrap_or_default()));
         }
-        let e = r.est.as_ref();
-        rec.push(r.n.to_string());
-        rec.push(r.successes.map_or(String::new(), |s| s.to_string()));
+        let v = r.shown();
+        let e = v.est.as_ref();
+        let count = |c: Option<u64>| c.map_or(String::new(), |s| s.to_string());
+        rec.push(count(v.n));
+        rec.push(count(v.successes));
         rec.push(opt(e.map(|e| e.estimate)));
         rec.push(opt(e.and_then(|e| e.lower)));
         rec.push(opt(e.and_then(|e| e.upper)));
         rec.push(opt(e.map(|e| e.se)));
         rec.push(e.map_or(String::new(), |e| text(e.method)));
         rec.push(opt(e.and_then(|e| e.deff)));
-        rec.push(r.skipped.to_string());
-        rec.push(r.invalid.to_string());
+        rec.push(count(v.skipped));
+        rec.push(count(v.invalid));
         rec.push(text(r.kind.name()));
         rec.push(text(if r.group.is_some() { "group" } else { TOTAL }));
         rec.push(text(e.and_then(|e| e.caution).unwrap_or_default()));
-        rec.push(text(r.missing.map_or("", |m| m.0)));
-        rec.push(opt(r.missing.map(|m| m.1)));
+        rec.push(text(v.missing.map_or("", |m| m.0)));
+        rec.push(opt(v.missing.map(|m| m.1)));
+        if suppressed {
+            rec.push(r.suppressed.name().to_string());
+        }
         cw.write_record(&rec)?;
     }
     cw.flush()?;
     Ok(())
 }
 
-fn row_json(r: &Row, by: &[String], bands: bool) -> Value {
+fn row_json(r: &Row, by: &[String], bands: bool, suppressed: bool) -> Value {
     let mut m = serde_json::Map::new();
     m.insert("indicator".into(), json!(r.indicator));
     for (j, c) in by.iter().enumerate() {
@@ -1059,25 +1288,29 @@ fn row_json(r: &Row, by: &[String], bands: bool) -> Value {
     if bands {
         m.insert("age_band".into(), json!(r.band));
     }
-    let e = r.est.as_ref();
-    m.insert("n".into(), json!(r.n));
-    m.insert("successes".into(), json!(r.successes));
+    let v = r.shown();
+    let e = v.est.as_ref();
+    m.insert("n".into(), json!(v.n));
+    m.insert("successes".into(), json!(v.successes));
     m.insert("estimate".into(), json!(e.map(|e| e.estimate)));
     m.insert("lower".into(), json!(e.and_then(|e| e.lower)));
     m.insert("upper".into(), json!(e.and_then(|e| e.upper)));
     m.insert("se".into(), json!(e.map(|e| e.se)));
     m.insert("method".into(), json!(e.map(|e| e.method)));
     m.insert("deff".into(), json!(e.and_then(|e| e.deff)));
-    m.insert("skipped".into(), json!(r.skipped));
-    m.insert("invalid".into(), json!(r.invalid));
+    m.insert("skipped".into(), json!(v.skipped));
+    m.insert("invalid".into(), json!(v.invalid));
     m.insert("kind".into(), json!(r.kind.name()));
     m.insert(
         "level".into(),
         json!(if r.group.is_some() { "group" } else { TOTAL }),
     );
     m.insert("caution".into(), json!(e.and_then(|e| e.caution)));
-    m.insert("nonresponse".into(), json!(r.missing.map(|m| m.0)));
-    m.insert("missing_share".into(), json!(r.missing.map(|m| m.1)));
+    m.insert("nonresponse".into(), json!(v.missing.map(|m| m.0)));
+    m.insert("missing_share".into(), json!(v.missing.map(|m| m.1)));
+    if suppressed {
+        m.insert(SUPPRESSED.into(), json!(r.suppressed.name()));
+    }
     Value::Object(m)
 }
 
@@ -1086,8 +1319,9 @@ fn write_parquet(
     rows: &[Row],
     by: &[String],
     bands: bool,
+    suppressed: bool,
 ) -> Result<()> {
-    let names = header(by, bands);
+    let names = header(by, bands, suppressed);
     let mut fields = Vec::new();
     let mut cols: Vec<ArrayRef> = Vec::new();
     let text = |get: &dyn Fn(&Row) -> Option<String>| -> ArrayRef {
@@ -1118,23 +1352,28 @@ fn write_parquet(
     if bands {
         cols.push(text(&|r| r.band.clone()));
     }
-    cols.push(int(&|r| Some(r.n)));
-    cols.push(int(&|r| r.successes));
-    cols.push(num(&|r| r.est.map(|e| e.estimate)));
-    cols.push(num(&|r| r.est.and_then(|e| e.lower)));
-    cols.push(num(&|r| r.est.and_then(|e| e.upper)));
-    cols.push(num(&|r| r.est.map(|e| e.se)));
-    cols.push(text(&|r| r.est.map(|e| e.method.to_string())));
-    cols.push(num(&|r| r.est.and_then(|e| e.deff)));
-    cols.push(int(&|r| Some(r.skipped)));
-    cols.push(int(&|r| Some(r.invalid)));
+    cols.push(int(&|r| r.shown().n));
+    cols.push(int(&|r| r.shown().successes));
+    cols.push(num(&|r| r.shown().est.map(|e| e.estimate)));
+    cols.push(num(&|r| r.shown().est.and_then(|e| e.lower)));
+    cols.push(num(&|r| r.shown().est.and_then(|e| e.upper)));
+    cols.push(num(&|r| r.shown().est.map(|e| e.se)));
+    cols.push(text(&|r| r.shown().est.map(|e| e.method.to_string())));
+    cols.push(num(&|r| r.shown().est.and_then(|e| e.deff)));
+    cols.push(int(&|r| r.shown().skipped));
+    cols.push(int(&|r| r.shown().invalid));
     cols.push(text(&|r| Some(r.kind.name().to_string())));
     cols.push(text(&|r| {
         Some(if r.group.is_some() { "group" } else { TOTAL }.to_string())
     }));
-    cols.push(text(&|r| r.est.and_then(|e| e.caution).map(String::from)));
-    cols.push(text(&|r| r.missing.map(|m| m.0.to_string())));
-    cols.push(num(&|r| r.missing.map(|m| m.1)));
+    cols.push(text(&|r| {
+        r.shown().est.and_then(|e| e.caution).map(String::from)
+    }));
+    cols.push(text(&|r| r.shown().missing.map(|m| m.0.to_string())));
+    cols.push(num(&|r| r.shown().missing.map(|m| m.1)));
+    if suppressed {
+        cols.push(text(&|r| Some(r.suppressed.name().to_string())));
+    }
     for (name, c) in names.iter().zip(&cols) {
         fields.push(Field::new(name, c.data_type().clone(), true));
     }
@@ -1179,6 +1418,7 @@ fn people_table(
     by: &[String],
     bands: bool,
     lang: Lang,
+    suppressed: bool,
 ) -> (
     Vec<urval_report::xlsx::Column>,
     Vec<Vec<urval_report::xlsx::Cell>>,
@@ -1220,6 +1460,9 @@ fn people_table(
     ] {
         columns.push(col(h(s, e), k));
     }
+    if suppressed {
+        columns.push(col(h("skyddad", "suppressed"), ColumnKind::Text));
+    }
     let label = |name: &str| {
         spec.indicators
             .iter()
@@ -1250,7 +1493,8 @@ fn people_table(
                 Some(x) if share => Cell::Percent(x),
                 other => num(other),
             };
-            let e = r.est.as_ref();
+            let v = r.shown();
+            let e = v.est.as_ref();
             let mut row = vec![text(&label(&r.indicator)), text(&r.indicator)];
             match &r.group {
                 Some(g) => row.extend(g.iter().map(|v| text(v))),
@@ -1259,12 +1503,19 @@ fn people_table(
             if bands {
                 row.push(text(r.band.as_deref().unwrap_or("")));
             }
-            row.push(Cell::Number(r.n as f64));
-            row.push(num(r.successes.map(|v| v as f64)));
-            row.push(est(e.map(|e| e.estimate)));
-            row.push(est(e.and_then(|e| e.lower)));
-            row.push(est(e.and_then(|e| e.upper)));
-            row.push(est(e.map(|e| e.se)));
+            // A withheld figure is `..`, as Swedish official statistics mark it.
+            let withheld = r.suppressed.withheld();
+            let dots = |c: Cell| if withheld { Cell::Text("..".into()) } else { c };
+            row.push(dots(num(v.n.map(|v| v as f64))));
+            row.push(if withheld && share {
+                dots(Cell::Empty)
+            } else {
+                num(v.successes.map(|v| v as f64))
+            });
+            row.push(dots(est(e.map(|e| e.estimate))));
+            row.push(dots(est(e.and_then(|e| e.lower))));
+            row.push(dots(est(e.and_then(|e| e.upper))));
+            row.push(dots(est(e.map(|e| e.se))));
             let lang = if sv {
                 urval_report::Lang::Sv
             } else {
@@ -1274,11 +1525,11 @@ fn people_table(
                 urval_report::method_name(lang, e.method)
             })));
             row.push(num(e.and_then(|e| e.deff)));
-            row.push(Cell::Number(r.skipped as f64));
-            row.push(Cell::Number(r.invalid as f64));
+            row.push(dots(num(v.skipped.map(|v| v as f64))));
+            row.push(dots(num(v.invalid.map(|v| v as f64))));
             let level = if r.group.is_some() { "group" } else { TOTAL };
             let caution = e.and_then(|e| e.caution).unwrap_or("");
-            let missing = r.missing.map_or("", |m| m.0);
+            let missing = v.missing.map_or("", |m| m.0);
             if sv {
                 row.push(text(swedish_value(r.kind.name())));
                 row.push(text(swedish_value(level)));
@@ -1290,7 +1541,15 @@ fn people_table(
                 row.push(text(caution));
                 row.push(text(missing));
             }
-            row.push(num(r.missing.map(|m| m.1)));
+            row.push(num(v.missing.map(|m| m.1)));
+            if suppressed {
+                row.push(text(match (r.suppressed, sv) {
+                    (Status::Published, _) => "",
+                    (Status::Primary, true) => "primär",
+                    (Status::Secondary, true) => "sekundär",
+                    (s, false) => s.name(),
+                }));
+            }
             row
         })
         .collect();
@@ -1315,7 +1574,7 @@ fn xlsx_table(
             en.to_string()
         }
     };
-    let (columns, data) = people_table(rows, spec, by, bands, args.lang);
+    let (columns, data) = people_table(rows, spec, by, bands, args.lang, args.suppress_below > 0);
     let sheet = Sheet {
         name: h("Indikatorer", "Indicators"),
         columns,
@@ -1344,12 +1603,27 @@ fn xlsx_table(
             h("Villkor (--where)", "Filter (--where)"),
             args.where_.clone().unwrap_or_else(|| "–".into()),
         ),
+        (
+            h("Skydd mot röjande", "Disclosure control"),
+            suppression_note(args.suppress_below, args.lang),
+        ),
     ];
     let about_name = h("Om tabellen", "About");
     Ok(urval_report::xlsx::workbook(
         &sheet,
         Some((&about_name, &about)),
     )?)
+}
+
+/// One sentence on the table's suppression, for people: what `..` means, or that the table is
+/// not for publication.
+pub fn suppression_note(k: u64, lang: Lang) -> String {
+    match (k, lang) {
+        (0, Lang::Sv) => "Ej för publicering: alla celler visas, även de med färre än 5 personer (--suppress-below 0).".to_string(),
+        (0, _) => "Not for publication: every cell is shown, even those with fewer than 5 people (--suppress-below 0).".to_string(),
+        (k, Lang::Sv) => format!("Uppgifter om färre än {k} personer visas inte (..), inte heller uppgifter som de skulle kunna räknas fram ur."),
+        (k, _) => format!("Figures about fewer than {k} people are not shown (..), nor figures they could be worked out from."),
+    }
 }
 
 /// The sidecar next to an indicators output: `out.csv` → `out.indicators.json`.
@@ -1439,6 +1713,7 @@ pub(crate) fn indicators_keyed(
         pseudo.as_ref(),
         progress,
     )?;
+    let suppression = apply_suppression(&mut c.rows, &by, bands.is_some(), args.suppress_below)?;
     mask_personal_groups(&mut c.rows, &by);
     crate::files::check_quarantine(
         args.max_quarantine,
@@ -1483,20 +1758,26 @@ pub(crate) fn indicators_keyed(
         }
     }
     let has_bands = bands.is_some();
+    let with_column = args.suppress_below > 0;
     let mut f = AtomicFile::create(&args.output)?;
     match ext.as_str() {
         "csv" if args.csv_dialect == CsvDialect::ExcelSv => {
-            let (columns, data) = people_table(&c.rows, &spec, &by, has_bands, args.lang);
+            let (columns, data) =
+                people_table(&c.rows, &spec, &by, has_bands, args.lang, with_column);
             urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
         }
-        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands)?,
-        "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands)?,
+        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands, with_column)?,
+        "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands, with_column)?,
         "xlsx" => {
             let bytes = xlsx_table(&c.rows, &spec, &by, has_bands, args)?;
             std::io::Write::write_all(f.writer(), &bytes)?;
         }
         _ => {
-            let rows: Vec<Value> = c.rows.iter().map(|r| row_json(r, &by, has_bands)).collect();
+            let rows: Vec<Value> = c
+                .rows
+                .iter()
+                .map(|r| row_json(r, &by, has_bands, with_column))
+                .collect();
             serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;
             std::io::Write::write_all(f.writer(), b"\n")?;
         }
@@ -1591,6 +1872,11 @@ pub(crate) fn indicators_keyed(
         }
         .to_string(),
         indicators,
+        suppress_below: args.suppress_below,
+        publication: publication(args.suppress_below).to_string(),
+        suppressed_primary: suppression.primary,
+        suppressed_secondary: suppression.secondary,
+        withheld_totals: suppression.withheld_totals.clone(),
     };
     let meta_file = meta_path(&args.output);
     crate::files::write_json(&meta_file, &meta)?;
@@ -1606,8 +1892,21 @@ pub(crate) fn indicators_keyed(
         nonresponse_strata,
         design,
         empty_strata: c.empty,
+        suppression,
     })
 }
+
+/// `for publication` with a threshold, `not for publication` without one.
+pub fn publication(k: u64) -> &'static str {
+    if k == 0 {
+        NOT_FOR_PUBLICATION
+    } else {
+        "for publication"
+    }
+}
+
+/// The mark of an output written with every cell (`--suppress-below 0`).
+pub const NOT_FOR_PUBLICATION: &str = "not for publication";
 
 #[cfg(test)]
 mod tests {

@@ -101,6 +101,7 @@
 //!     secret_file: None,
 //!     max_quarantine: 0.01,
 //!     max_groups: 1_000_000,
+//!     suppress_below: 5,
 //! }, &|_| {})?;
 //! assert_eq!(table.rows[0].est.map(|e| e.estimate), Some(0.25));
 //! # Ok(())

@@ -314,7 +314,7 @@ fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Pr
     let by: Vec<String> = first
         .keys()
         .filter(|k| {
-            !["indicator", "age_band"].contains(&k.as_str())
+            !["indicator", "age_band", crate::indicators::SUPPRESSED].contains(&k.as_str())
                 && !crate::indicators::TABLE_COLUMNS.contains(&k.as_str())
         })
         .cloned()

@@ -366,7 +366,7 @@ fn indicator_rows(
     lang: Lang,
     labels: &BTreeMap<String, String>,
     only: Option<(&str, &str)>,
-) -> Result<(Vec<IndicatorRow>, Option<f64>)> {
+) -> Result<(Vec<IndicatorRow>, Option<f64>, bool)> {
     let rows = read_rows(path)?;
     // The metadata beside a table urval wrote; a table made by hand has none.
     let meta_file = meta_path(path);
@@ -445,11 +445,17 @@ fn indicator_rows(
                 .get("nonresponse")
                 .filter(|c| !c.is_empty())
                 .map(|st| (st.clone(), num(r, "missing_share").unwrap_or(0.0))),
+            suppressed: r
+                .get(crate::indicators::SUPPRESSED)
+                .is_some_and(|s| !s.trim().is_empty()),
         });
     }
     // Totals first, then the groups, each in file order.
     out.sort_by_key(|r| r.group != "total");
-    Ok((out, meta.map(|m| m.confidence)))
+    let internal = meta
+        .as_ref()
+        .is_some_and(|m| m.publication == crate::indicators::NOT_FOR_PUBLICATION);
+    Ok((out, meta.map(|m| m.confidence), internal))
 }
 
 /// Build the report's model from the plan and, when given, the manifest and indicators.
@@ -705,7 +711,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             })
         }
     };
-    let (indicators, indicators_confidence) = match &args.indicators {
+    let (indicators, indicators_confidence, not_for_publication) = match &args.indicators {
         Some(p) => {
             let only = match &args.only {
                 Some(o) => Some(crate::draw::parse_only(o, &plan)?),
@@ -718,7 +724,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 only.as_ref().map(|(c, v)| (c.as_str(), v.as_str())),
             )?
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), None, false),
     };
     Ok(Report {
         lang,
@@ -777,6 +783,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         draw,
         indicators,
         indicators_confidence,
+        not_for_publication,
         overlap,
         attachments: Vec::new(),
         staged,

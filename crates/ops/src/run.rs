@@ -309,6 +309,9 @@ read_settings! {
         pub secret_file: Option<String>,
         /// The most groups the `by` columns may make.
         pub max_groups: Option<u64>,
+        /// Small-cell suppression threshold (default 5; 0 writes every cell, marked not for
+        /// publication).
+        pub suppress_below: Option<u64>,
     }
 }
 
@@ -1219,6 +1222,9 @@ fn run_step(
                 max_groups: s
                     .max_groups
                     .unwrap_or(crate::indicators::DEFAULT_MAX_GROUPS),
+                suppress_below: s
+                    .suppress_below
+                    .unwrap_or(crate::indicators::DEFAULT_SUPPRESS_BELOW),
             };
             let c = crate::indicators::indicators_to_files(&extract, &job, progress)?;
             let finding = (!c.empty_strata.is_empty() && !s.allow_empty_strata).then(|| {
@@ -1240,6 +1246,7 @@ fn run_step(
                         t.rows_quarantined,
                     ),
                     format!("  {} rows", thousands(c.rows.len() as u64)),
+                    format!("  {}", crate::text::suppression_line(&c.suppression)),
                 ],
                 files: Some(meta["files"].clone()),
                 finding,

@@ -190,6 +190,7 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
         secret_file: None,
         max_quarantine: 0.01,
         max_groups: 1_000_000,
+        suppress_below: 0,
     };
     let census = indicators_to_files(&extract, &job, &|_| {}).unwrap();
     let share = |group: Option<&str>| {
@@ -211,6 +212,7 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
         &IndicatorsJob {
             by: vec!["ärende_id".into()],
             max_groups: 100,
+            suppress_below: 0,
             output: d.join("per_ärende.csv"),
             ..job.clone()
         },

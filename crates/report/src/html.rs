@@ -139,6 +139,13 @@ fn indicator_row(report: &Report, r: &IndicatorRow) -> String {
         _ => "–".into(),
     };
     let group = crate::text::group_name(report, r);
+    if r.suppressed {
+        return format!(
+            "<tr><td>{}</td><td>{}</td><td>..</td><td class=\"nw\">..</td><td class=\"nw\">..</td><td></td></tr>",
+            esc(&r.label),
+            esc(&group)
+        );
+    }
     format!(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td>{}</td></tr>",
         esc(&r.label),
@@ -244,6 +251,15 @@ pub fn render_html(r: &Report) -> String {
         esc(&r.plan_file),
         esc(&r.urval_version)
     );
+    if let Some(m) = sentences::not_for_publication(r) {
+        let (head, rest) = m.split_once(':').unwrap_or((m, ""));
+        let _ = writeln!(
+            s,
+            "<p class=\"note\"><strong>{}</strong>:{}</p>",
+            esc(head),
+            esc(rest)
+        );
+    }
     let letter: Vec<String> = crate::text::letter_lines(r)
         .into_iter()
         .map(|(label, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(&v)))
@@ -496,6 +512,9 @@ pub fn render_html(r: &Report) -> String {
             top,
         ));
         if let Some(p) = sentences::groups_without_records(r) {
+            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
+        }
+        if let Some(p) = sentences::suppressed(r) {
             let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
         }
     }

@@ -259,6 +259,9 @@ pub struct IndicatorRow {
     /// `incomplete` or `dropped` when strata without response belong to the row, with the
     /// (worst-case) share of its population in them.
     pub nonresponse: Option<(String, f64)>,
+    /// Withheld by small-cell suppression (the indicators table's `suppressed`): shown `..`.
+    #[serde(default)]
+    pub suppressed: bool,
 }
 
 /// A long table attached next to the report (its full rows; the page shows the first).
@@ -441,6 +444,9 @@ pub struct Report {
     /// A request for several purposes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purposes: Option<Purposes>,
+    /// The indicators table holds every cell (`--suppress-below 0`): the report is marked
+    /// not for publication in its header.
+    pub not_for_publication: bool,
 }
 
 /// A request sized for several purposes at once (Bethel–Chromy): each purpose's target,
@@ -583,6 +589,7 @@ mod tests {
                 method: "wilson-fpc".into(),
                 caution: None,
                 nonresponse: None,
+                suppressed: false,
             }],
             indicators_confidence: Some(0.95),
             overlap: None,
@@ -590,12 +597,65 @@ mod tests {
             staged: None,
             two_phase: None,
             purposes: None,
+            not_for_publication: false,
         }
     }
 
     /// A staged attribute request: the stages section with its four rows (stage 1, stage 2,
     /// expected, single stage) in HTML and Markdown, the rule in words, and no share margin
     /// curve; a staged share request has two rows and its margins after each stage.
+    /// A withheld row shows `..` for its n, estimate and interval in every format, and the
+    /// report says in one sentence what `..` means (Swedish, or English with --lang en).
+    #[test]
+    fn withheld_rows_show_two_dots_and_are_explained() {
+        for lang in [Lang::Sv, Lang::En] {
+            let mut r = seed_case(lang);
+            let mut row = r.indicators[0].clone();
+            row.group = "0560".into();
+            row.n = 3;
+            row.estimate = Some(0.6667);
+            row.lower = None;
+            row.upper = None;
+            row.suppressed = true;
+            r.indicators.push(row);
+            let sentence = match lang {
+                Lang::Sv => "Två punkter (..) betyder att uppgiften inte visas",
+                Lang::En => "Two dots (..) mean a figure is not shown",
+            };
+            let html = render_html(&r);
+            assert!(
+                html.contains("<td>0560</td><td>..</td><td class=\"nw\">..</td>"),
+                "{html}"
+            );
+            assert!(html.contains(sentence));
+            let md = render_markdown(&r);
+            assert!(md.contains("| 0560 | .. | .. | .. | |"), "{md}");
+            assert!(md.contains(sentence));
+            // The withheld share appears nowhere.
+            // The withheld row holds no figure: no digit besides the group's.
+            for (text, end) in [(&html, "</tr>"), (&md, "\n")] {
+                let start = text.find("0560").unwrap() + 4;
+                let row = &text[start..start + text[start..].find(end).unwrap()];
+                assert!(!row.chars().any(|c| c.is_ascii_digit()), "{row}");
+            }
+            let sheet = crate::tables::indicators_sheet(&r);
+            let last = sheet.rows.last().unwrap();
+            assert_eq!(last[2], crate::xlsx::Cell::Text("..".into()));
+            // A table with every cell marks the report's header.
+            let mark = match lang {
+                Lang::Sv => "Ej för publicering",
+                Lang::En => "Not for publication",
+            };
+            assert!(!html.contains(mark) && !md.contains(mark));
+            r.not_for_publication = true;
+            assert!(render_html(&r).contains(&format!("<p class=\"note\"><strong>{mark}")));
+            assert!(render_markdown(&r).contains(&format!("**{mark}")));
+            // Without withheld rows, no sentence.
+            let r = seed_case(lang);
+            assert!(!render_html(&r).contains(sentence));
+        }
+    }
+
     #[test]
     fn staged_requests_are_shown_as_stages() {
         let b = |n: u64| Burden {

@@ -133,6 +133,10 @@ pub fn render_markdown(r: &Report) -> String {
         code(&r.plan_file),
         prose(&r.urval_version)
     );
+    if let Some(m) = sentences::not_for_publication(r) {
+        let (head, rest) = m.split_once(':').unwrap_or((m, ""));
+        let _ = writeln!(s, "**{}**:{}\n", prose(head), prose(rest));
+    }
     let letter: Vec<String> = crate::text::letter_lines(r)
         .into_iter()
         .map(|(label, v)| format!("{label}: {}", prose(&v)))
@@ -339,6 +343,15 @@ pub fn render_markdown(r: &Report) -> String {
                 _ => "–".into(),
             };
             let group = crate::text::group_name(r, i);
+            if i.suppressed {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | .. | .. | .. | |",
+                    cell(&i.label),
+                    cell(&group)
+                );
+                continue;
+            }
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} |",
@@ -354,6 +367,9 @@ pub fn render_markdown(r: &Report) -> String {
             );
         }
         rest(&mut s, r, "indicators", n);
+        if let Some(p) = sentences::suppressed(r) {
+            let _ = writeln!(s, "\n{}", prose(&p));
+        }
         s.push('\n');
     }
     let _ = writeln!(s, "## {}\n", w.method);

@@ -42,7 +42,7 @@ fn width(r: &IndicatorRow) -> Option<f64> {
 /// have no estimate and are left out (they are listed in the full table).
 pub fn by_width(rows: &[IndicatorRow]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].group != "total" && rows[i].n > 0)
+        .filter(|&i| rows[i].group != "total" && rows[i].n > 0 && !rows[i].suppressed)
         .collect();
     // Widths are compared within a kind only in spirit: shares first (widths in [0, 1]),
     // then means in their own units.
@@ -178,6 +178,19 @@ pub fn indicators_sheet(r: &Report) -> Sheet {
         .indicators
         .iter()
         .map(|i| {
+            if i.suppressed {
+                let dots = || Cell::Text("..".into());
+                return vec![
+                    Cell::Text(i.label.clone()),
+                    Cell::Text(crate::text::group_name(r, i)),
+                    dots(),
+                    dots(),
+                    dots(),
+                    dots(),
+                    Cell::Empty,
+                    Cell::Empty,
+                ];
+            }
             vec![
                 Cell::Text(i.label.clone()),
                 Cell::Text(crate::text::group_name(r, i)),

@@ -1158,6 +1158,22 @@ pub mod sentences {
         })
     }
 
+    /// One sentence on withheld rows (`..`), when the table has any.
+    pub fn suppressed(r: &Report) -> Option<String> {
+        r.indicators.iter().any(|i| i.suppressed).then(|| match r.lang {
+            Lang::Sv => "Två punkter (..) betyder att uppgiften inte visas: den gäller så få personer att någon skulle kunna pekas ut, eller skulle kunna räknas fram ur andra uppgifter i tabellen.".to_string(),
+            Lang::En => "Two dots (..) mean a figure is not shown: it is about so few people that someone could be identified, or it could be worked out from other figures in the table.".to_string(),
+        })
+    }
+
+    /// The header's mark of a report whose indicators hold every cell.
+    pub fn not_for_publication(r: &Report) -> Option<&'static str> {
+        r.not_for_publication.then_some(match r.lang {
+            Lang::Sv => "Ej för publicering: tabellen visar alla celler, även de som gäller enstaka personer (--suppress-below 0). Endast för internt bruk.",
+            Lang::En => "Not for publication: the table shows every cell, even those about a few people (--suppress-below 0). For internal use only.",
+        })
+    }
+
     /// The running head of every printed page.
     pub fn running_head(r: &Report) -> String {
         let w = super::words(r.lang);

@@ -105,6 +105,16 @@ pub struct IndicatorsArgs {
     /// memory when a column is nearly a key.
     #[arg(long, value_name = "N", default_value_t = urval_ops::indicators::DEFAULT_MAX_GROUPS)]
     pub max_groups: u64,
+    /// Small-cell suppression: a cell where 1 to K−1 people are counted (n, or for a share
+    /// those with or without the property) is withheld, with the cells that would let it be
+    /// recomputed from the others and the totals (column `suppressed`: primary or secondary;
+    /// `..` in a spreadsheet). 0 writes every cell for internal use, marked not for
+    /// publication in the metadata.
+    #[arg(long, value_name = "K", default_value_t = urval_ops::indicators::DEFAULT_SUPPRESS_BELOW)]
+    pub suppress_below: u64,
+    /// Also print every row of the table (withheld figures as `..`).
+    #[arg(long)]
+    pub print: bool,
 }
 
 /// `--nonresponse`.
@@ -154,6 +164,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         secret_file: args.secret_file.clone(),
         max_quarantine: args.quarantine.max_quarantine,
         max_groups: args.max_groups,
+        suppress_below: args.suppress_below,
     };
     let pb = progress_bar("indicators");
     let (c, review): (Indicators, _) = match (&extract, &args.review) {
@@ -234,6 +245,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             q.display()
         )?;
     }
+    writeln!(t, "  {}", urval_ops::text::suppression_line(&c.suppression))?;
     writeln!(t)?;
     writeln!(
         t,
@@ -241,6 +253,10 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         "indicator (total)", "n", "estimate", "interval"
     )?;
     for r in c.rows.iter().filter(|r| r.group.is_none()) {
+        if r.suppressed.withheld() {
+            writeln!(t, "  {:<34} {:>10} {:>12}", r.indicator, "..", "..")?;
+            continue;
+        }
         let (est, iv, method) = match &r.est {
             Some(e) => {
                 let kind = r.kind;
@@ -289,6 +305,9 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             )?;
         }
     }
+    if args.print {
+        print_rows(&mut t, &c, args)?;
+    }
     let mut code = 0;
     if let (Some(d), false) = (&design, c.empty_strata.is_empty()) {
         let lost: u64 = c.empty_strata.iter().map(|&h| d.strata[h].1).sum();
@@ -327,4 +346,69 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         }
     }
     Ok(Output::with_code(t, code))
+}
+
+/// `--print`: every row, groups first then the total, withheld figures as `..` and why.
+fn print_rows(t: &mut String, c: &Indicators, args: &IndicatorsArgs) -> Result<()> {
+    let by = split_names(&args.by);
+    let mut head: Vec<String> = vec!["indicator".into()];
+    head.extend(by.iter().cloned());
+    if args.age_bands.is_some() {
+        head.push("age_band".into());
+    }
+    let cells = |r: &urval_ops::indicators::Row| -> Vec<String> {
+        let mut v = vec![r.indicator.clone()];
+        match &r.group {
+            Some(g) => v.extend(g.iter().cloned()),
+            None => v.extend(by.iter().map(|_| "total".to_string())),
+        }
+        if args.age_bands.is_some() {
+            v.push(r.band.clone().unwrap_or_else(|| "total".into()));
+        }
+        v
+    };
+    let rows: Vec<(Vec<String>, String, String, &str)> = c
+        .rows
+        .iter()
+        .map(|r| {
+            if r.suppressed.withheld() {
+                return (
+                    cells(r),
+                    "..".to_string(),
+                    "..".to_string(),
+                    r.suppressed.name(),
+                );
+            }
+            let est = match (&r.est, r.kind) {
+                (None, _) => "–".to_string(),
+                (Some(e), Kind::Share) => format!("{:.1} %", e.estimate * 100.0),
+                (Some(e), Kind::Count) => thousands(e.estimate.max(0.0).round() as u64),
+                (Some(e), _) => format!("{:.1}", e.estimate),
+            };
+            (cells(r), thousands(r.n), est, "")
+        })
+        .collect();
+    let widths: Vec<usize> = (0..head.len())
+        .map(|j| {
+            rows.iter()
+                .map(|r| r.0[j].chars().count())
+                .chain(std::iter::once(head[j].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    writeln!(t)?;
+    let mut line = String::from(" ");
+    for (h, w) in head.iter().zip(&widths) {
+        write!(line, " {h:<w$}")?;
+    }
+    writeln!(t, "{line} {:>8} {:>10}  suppressed", "n", "estimate")?;
+    for (v, n, est, s) in &rows {
+        let mut line = String::from(" ");
+        for (x, w) in v.iter().zip(&widths) {
+            write!(line, " {x:<w$}")?;
+        }
+        writeln!(t, "{}", format!("{line} {n:>8} {est:>10}  {s}").trim_end())?;
+    }
+    Ok(())
 }
