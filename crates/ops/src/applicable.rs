@@ -53,28 +53,11 @@ pub fn populations(
         &spec,
         || vec![BTreeSet::<String>::new(); with_where.len()],
         |st, batch| {
-            let mut truth = Vec::new();
-            let mut errors = Vec::new();
             for (k, q) in with_where.iter().enumerate() {
                 let Some(f) = &q.where_ else { continue };
-                let arrays: Vec<arrow_array::ArrayRef> = f
-                    .columns()
-                    .iter()
-                    .map(|c| {
-                        let i = columns.iter().position(|n| n == c).unwrap_or(0);
-                        batch.extra[i].clone()
-                    })
-                    .collect();
-                let bound = f
-                    .bind(&arrays)
-                    .map_err(|e| urval_ingest::IngestError::Filter {
-                        expr: f.text().to_string(),
-                        reason: e.0,
-                    })?;
-                bound.truth_rows(batch.rows, &mut truth, &mut errors);
-                let unreadable: BTreeSet<usize> = errors.iter().map(|e| e.0).collect();
+                let inside = inside_rows(f, &columns, batch)?;
                 for (i, &r) in batch.rows.iter().enumerate() {
-                    if truth[i] == T_TRUE || unreadable.contains(&i) {
+                    if inside[i] {
                         let key = batch.key_at(r as usize);
                         if keys.contains(key) {
                             st[k].insert(key.to_string());
@@ -132,22 +115,9 @@ pub fn population_count(
                 *count += batch.rows.len() as u64;
                 return Ok(());
             };
-            let arrays: Vec<arrow_array::ArrayRef> = f
-                .columns()
+            *count += inside_rows(f, &columns, batch)?
                 .iter()
-                .map(|c| batch.extra[columns.iter().position(|n| n == c).unwrap_or(0)].clone())
-                .collect();
-            let bound = f
-                .bind(&arrays)
-                .map_err(|e| urval_ingest::IngestError::Filter {
-                    expr: f.text().to_string(),
-                    reason: e.0,
-                })?;
-            let (mut truth, mut errors) = (Vec::new(), Vec::new());
-            bound.truth_rows(batch.rows, &mut truth, &mut errors);
-            let unreadable: BTreeSet<usize> = errors.iter().map(|e| e.0).collect();
-            *count += (0..batch.rows.len())
-                .filter(|i| truth[*i] == T_TRUE || unreadable.contains(i))
+                .filter(|&&x| x)
                 .count() as u64;
             Ok(())
         },
@@ -158,4 +128,31 @@ pub fn population_count(
         &|_| {},
     )?;
     Ok(total)
+}
+
+/// Which of a batch's rows are inside `f` (TRUE, or a value `f` cannot read: such a record
+/// is asked, and counted, rather than left out), `columns` being the scan's `extra` columns.
+fn inside_rows(
+    f: &urval_ingest::Filter,
+    columns: &[String],
+    batch: &urval_ingest::Batch,
+) -> urval_ingest::Result<Vec<bool>> {
+    let arrays: Vec<arrow_array::ArrayRef> = f
+        .columns()
+        .iter()
+        .map(|c| batch.extra[columns.iter().position(|n| n == c).unwrap_or(0)].clone())
+        .collect();
+    let bound = f
+        .bind(&arrays)
+        .map_err(|e| urval_ingest::IngestError::Filter {
+            expr: f.text().to_string(),
+            reason: e.0,
+        })?;
+    let (mut truth, mut errors) = (Vec::new(), Vec::new());
+    bound.truth_rows(batch.rows, &mut truth, &mut errors);
+    let mut inside: Vec<bool> = truth.iter().map(|&t| t == T_TRUE).collect();
+    for (i, _) in errors {
+        inside[i] = true;
+    }
+    Ok(inside)
 }
