@@ -131,14 +131,13 @@ pub fn run(args: &VerifyArgs) -> Result<Output> {
             std::fs::read(p)?,
         ),
         (None, Some(f)) => {
-            let (plan, origin) = urval_ops::manifest::plan_beside(&args.manifest, f)?;
+            let (plan, _) = urval_ops::manifest::plan_beside(&args.manifest, f)?;
             let beside = args.manifest.with_file_name(&f.sidecar.plan);
             let bytes = if beside.is_file() {
                 std::fs::read(&beside)?
             } else {
                 f.plan_text.clone().unwrap_or_default().into_bytes()
             };
-            let _ = origin;
             (plan, f.sidecar.plan.clone(), bytes)
         }
         (None, None) => anyhow::bail!(
