@@ -1194,3 +1194,162 @@ fn small_cells_are_withheld_by_default() {
     .unwrap();
     assert_eq!(meta["publication"], "not for publication");
 }
+
+/// One row of an indicators table: its group, n, successes and `suppressed` status.
+type TableRow = (Vec<String>, Option<u64>, Option<u64>, String);
+
+/// Read a CSV indicators table.
+fn table_rows(path: &Path, by: &[&str]) -> Vec<TableRow> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let head = rdr.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name);
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                by.iter().map(|c| r[col(c).unwrap()].to_string()).collect(),
+                r[col("n").unwrap()].parse().ok(),
+                r[col("successes").unwrap()].parse().ok(),
+                col("suppressed").map_or(String::new(), |i| r[i].to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Through `urval run`: an `indicators` step publishes no cell about 1 to 4 people; a
+/// `report` step given a table with every cell (`suppress_below = 0`) withholds exactly the
+/// rows the suppressed table withholds, and nothing of them reaches the report's JSON; only
+/// `suppress_below = 0` on the report shows them, marked not for publication; a threshold
+/// above the table's own is refused.
+#[test]
+fn a_pipeline_publishes_no_small_cell_in_tables_or_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("p.toml"),
+        format!(
+            r#"
+outputs = "out"
+extract = [{cases:?}]
+key = "case_id"
+
+[[step]]
+command = "plan"
+strata = "area"
+margin = "5 %"
+output = "plan.json"
+
+[[step]]
+command = "indicators"
+spec = {spec:?}
+by = ["municipality_code", "sex"]
+where = "municipality_code IN ('1280','0380','0680','0560','1466')"
+output = "published.csv"
+
+[[step]]
+command = "indicators"
+spec = {spec:?}
+by = ["municipality_code", "sex"]
+where = "municipality_code IN ('1280','0380','0680','0560','1466')"
+suppress_below = 0
+output = "internal.csv"
+
+[[step]]
+command = "report"
+plan = "plan.json"
+indicators = "internal.csv"
+output = "report.json"
+
+[[step]]
+command = "report"
+plan = "plan.json"
+indicators = "internal.csv"
+suppress_below = 0
+output = "internal-report.json"
+"#,
+            cases = p(&root().join("sample-data/cases.csv")),
+            spec = p(&root().join("sample-data/child-heard.toml")),
+        ),
+    )
+    .unwrap();
+    ok(urval().args(["run", p(&d.join("p.toml"))]));
+    let out = d.join("out");
+    let by = ["municipality_code", "sex"];
+    let published = table_rows(&out.join("published.csv"), &by);
+    let internal = table_rows(&out.join("internal.csv"), &by);
+    assert_eq!(published.len(), internal.len());
+    let mut withheld = 0;
+    for ((g, n, s, status), (g2, n2, s2, _)) in published.iter().zip(&internal) {
+        assert_eq!(g, g2);
+        if status.is_empty() {
+            let (n, s) = (n.unwrap(), s.unwrap());
+            for v in [n, s, n - s] {
+                assert!(v == 0 || v >= 5, "published {g:?} counts {v}");
+            }
+            assert_eq!((Some(n), Some(s)), (*n2, *s2));
+        } else {
+            withheld += 1;
+            assert_eq!((n, s), (&None, &None), "{g:?}");
+        }
+    }
+    assert!(withheld >= 2, "{withheld}");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["not_for_publication"], false);
+    assert_eq!(report["suppress_below"], 5);
+    let rows = report["indicators"].as_array().unwrap();
+    assert_eq!(rows.len(), published.len());
+    let shown_withheld = rows.iter().filter(|r| r["suppressed"] == true).count();
+    assert_eq!(shown_withheld, withheld);
+    for r in rows {
+        if r["suppressed"] == true {
+            assert_eq!(r["n"], 0, "{r}");
+            assert!(r["estimate"].is_null() && r["lower"].is_null(), "{r}");
+        } else {
+            let n = r["n"].as_u64().unwrap();
+            assert!(n == 0 || n >= 5, "{r}");
+        }
+    }
+    // Each withheld group of the table is withheld in the report (the group is named there
+    // as `municipality, sex`).
+    for (g, _, _, status) in &published {
+        if !status.is_empty() {
+            assert!(
+                rows.iter().any(|r| r["suppressed"] == true
+                    && g.iter()
+                        .all(|v| r["group"].as_str().unwrap().contains(v.as_str()))),
+                "{g:?} shown in the report"
+            );
+        }
+    }
+
+    let internal_report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("internal-report.json")).unwrap())
+            .unwrap();
+    assert_eq!(internal_report["not_for_publication"], true);
+    assert!(internal_report["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["suppressed"] == false));
+
+    let err = fails(
+        urval().args([
+            "report",
+            "--plan",
+            p(&out.join("plan.json")),
+            "--indicators",
+            p(&out.join("published.csv")),
+            "--suppress-below",
+            "10",
+            "-o",
+            p(&d.join("r.md")),
+        ]),
+        2,
+    );
+    assert!(
+        err.contains("written with --suppress-below 5") && err.contains("--suppress-below 10"),
+        "{err}"
+    );
+}

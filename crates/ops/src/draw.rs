@@ -1198,6 +1198,7 @@ pub fn draw_to_files_from(
             previous: None,
             phase2_plan: None,
             agreement: None,
+            suppress_below: None,
         })
         .with_context(|| format!("writing the letter of {}", pk.folder.display()))?;
         if let Some(spec) = &args.spec {

@@ -693,19 +693,20 @@ pub struct SuppressionSummary {
 ///
 /// # Errors
 /// An audit that fails (a bug, never a data finding).
-fn apply_suppression(
-    rows: &mut [Row],
+pub(crate) fn suppression_pattern(
+    rows: &[Counts],
     by: &[String],
     bands: bool,
     k: u64,
-) -> Result<SuppressionSummary> {
+) -> Result<(Vec<Status>, SuppressionSummary)> {
     use urval_indicators::suppress::{self, Cell as SCell, Table};
+    let mut status = vec![Status::Published; rows.len()];
     let mut summary = SuppressionSummary {
         below: k,
         ..SuppressionSummary::default()
     };
     if k == 0 {
-        return Ok(summary);
+        return Ok((status, summary));
     }
     let dims = by.len() + usize::from(bands);
     let mut names: Vec<String> = Vec::new();
@@ -714,7 +715,7 @@ fn apply_suppression(
             names.push(r.indicator.clone());
         }
     }
-    let values_of = |r: &Row| -> Vec<String> {
+    let values_of = |r: &Counts| -> Vec<String> {
         let mut v: Vec<String> = r.group.clone().unwrap_or_default();
         if bands {
             v.push(r.band.clone().unwrap_or_default());
@@ -737,7 +738,7 @@ fn apply_suppression(
             .into_iter()
             .map(|l| l.into_iter().collect())
             .collect();
-        let counts = |r: &Row| match r.successes {
+        let counts = |r: &Counts| match r.successes {
             Some(s) => vec![s, r.n - s],
             None => vec![r.n],
         };
@@ -775,7 +776,7 @@ fn apply_suppression(
             };
             let o = suppress::suppress(&t, k);
             if let Some(i) = total {
-                rows[i].suppressed = o.total;
+                status[i] = o.total;
             }
         } else {
             let o = suppress::suppress(&table, k);
@@ -801,10 +802,10 @@ fn apply_suppression(
                 }
             }
             for (&i, s) in inner.iter().zip(&o.cells) {
-                rows[i].suppressed = *s;
+                status[i] = *s;
             }
             if let Some(i) = idx.iter().copied().find(|&i| rows[i].group.is_none()) {
-                rows[i].suppressed = o.total;
+                status[i] = o.total;
             }
             for (key, _) in &o.margins {
                 let mut m = BTreeMap::new();
@@ -820,14 +821,51 @@ fn apply_suppression(
             }
         }
     }
-    summary.primary = rows
+    summary.primary = status.iter().filter(|s| **s == Status::Primary).count() as u64;
+    summary.secondary = status.iter().filter(|s| **s == Status::Secondary).count() as u64;
+    Ok((status, summary))
+}
+
+/// What suppression needs of a table's row: the indicator, the group, the age band and the
+/// counts (the report rebuilds these from a table written with every cell).
+#[derive(Debug, Clone)]
+pub(crate) struct Counts {
+    /// The indicator's name.
+    pub indicator: String,
+    /// The group's values (`None`: the total).
+    pub group: Option<Vec<String>>,
+    /// The age band.
+    pub band: Option<String>,
+    /// Records in the estimate.
+    pub n: u64,
+    /// Records where a share's condition holds.
+    pub successes: Option<u64>,
+}
+
+/// [`suppression_pattern`] on the computed rows: each row's `suppressed` set.
+///
+/// # Errors
+/// An audit that fails (a bug, never a data finding).
+fn apply_suppression(
+    rows: &mut [Row],
+    by: &[String],
+    bands: bool,
+    k: u64,
+) -> Result<SuppressionSummary> {
+    let counts: Vec<Counts> = rows
         .iter()
-        .filter(|r| r.suppressed == Status::Primary)
-        .count() as u64;
-    summary.secondary = rows
-        .iter()
-        .filter(|r| r.suppressed == Status::Secondary)
-        .count() as u64;
+        .map(|r| Counts {
+            indicator: r.indicator.clone(),
+            group: r.group.clone(),
+            band: r.band.clone(),
+            n: r.n,
+            successes: r.successes,
+        })
+        .collect();
+    let (status, summary) = suppression_pattern(&counts, by, bands, k)?;
+    for (r, s) in rows.iter_mut().zip(status) {
+        r.suppressed = s;
+    }
     Ok(summary)
 }
 

@@ -60,6 +60,10 @@ pub struct ReportJob {
     pub phase2_plan: Option<PathBuf>,
     /// After the re-review: the agreement table (`urval agreement -o FILE.json`).
     pub agreement: Option<PathBuf>,
+    /// Small-cell suppression of the indicators: `None` keeps a suppressed table as written
+    /// and suppresses one written with every cell at 5; `Some(0)` shows every cell (not for
+    /// publication).
+    pub suppress_below: Option<u64>,
 }
 
 /// Sweden's 21 county codes with their names (Statistics Sweden's län codes).
@@ -366,7 +370,8 @@ fn indicator_rows(
     lang: Lang,
     labels: &BTreeMap<String, String>,
     only: Option<(&str, &str)>,
-) -> Result<(Vec<IndicatorRow>, Option<f64>, bool)> {
+    suppress_below: Option<u64>,
+) -> Result<ReportIndicators> {
     let rows = read_rows(path)?;
     // The metadata beside a table urval wrote; a table made by hand has none.
     let meta_file = meta_path(path);
@@ -387,7 +392,12 @@ fn indicator_rows(
             (i.name.clone(), label.clone())
         })
         .collect();
-    let by: Vec<String> = meta.as_ref().map(|m| m.by.clone()).unwrap_or_default();
+    let by: Vec<String> = match &meta {
+        Some(m) => m.by.clone(),
+        // A table made by hand: the columns between `indicator` and `n` are its groups.
+        None => group_columns(&rows),
+    };
+    let withheld = withheld_in_report(path, &rows, &by, meta.as_ref(), suppress_below)?;
     // Group values are named like stratum values (`Motala (1398)`).
     let namer = Namer::new(
         by.iter().map(|c| {
@@ -403,7 +413,7 @@ fn indicator_rows(
         r.get(k).and_then(|v| v.trim().parse::<f64>().ok())
     };
     let mut out = Vec::new();
-    for r in &rows {
+    for (r, withheld_here) in rows.iter().zip(&withheld.rows) {
         let Some(name) = r.get("indicator") else {
             bail!(
                 "{}: not an indicators file (no indicator column)",
@@ -426,7 +436,7 @@ fn indicator_rows(
         if let Some(b) = r.get("age_band").filter(|b| !b.is_empty()) {
             parts.push(b.clone());
         }
-        out.push(IndicatorRow {
+        let mut row = IndicatorRow {
             label: titles.get(name).cloned().unwrap_or_else(|| name.clone()),
             name: name.clone(),
             kind: r.get("kind").cloned().unwrap_or_else(|| "share".into()),
@@ -445,17 +455,162 @@ fn indicator_rows(
                 .get("nonresponse")
                 .filter(|c| !c.is_empty())
                 .map(|st| (st.clone(), num(r, "missing_share").unwrap_or(0.0))),
-            suppressed: r
-                .get(crate::indicators::SUPPRESSED)
-                .is_some_and(|s| !s.trim().is_empty()),
-        });
+            suppressed: *withheld_here,
+        };
+        if *withheld_here {
+            // Nothing of a withheld row reaches any output, the report's JSON included.
+            row.n = 0;
+            row.estimate = None;
+            row.lower = None;
+            row.upper = None;
+            row.method.clear();
+            row.caution = None;
+            row.nonresponse = None;
+        }
+        out.push(row);
     }
     // Totals first, then the groups, each in file order.
     out.sort_by_key(|r| r.group != "total");
-    let internal = meta
-        .as_ref()
-        .is_some_and(|m| m.publication == crate::indicators::NOT_FOR_PUBLICATION);
-    Ok((out, meta.map(|m| m.confidence), internal))
+    Ok(ReportIndicators {
+        rows: out,
+        confidence: meta.map(|m| m.confidence),
+        suppress_below: withheld.below,
+    })
+}
+
+/// The indicators a report shows: its rows, their confidence, and the small-cell threshold
+/// the rows were withheld by (0: every cell shown, not for publication).
+struct ReportIndicators {
+    rows: Vec<IndicatorRow>,
+    confidence: Option<f64>,
+    suppress_below: u64,
+}
+
+/// Which rows of an indicators table the report withholds, and by what threshold.
+struct Withheld {
+    rows: Vec<bool>,
+    below: u64,
+}
+
+/// The group columns of an indicators table without metadata: every column that is not one
+/// [`crate::indicators`] writes itself.
+fn group_columns(rows: &[BTreeMap<String, String>]) -> Vec<String> {
+    use crate::indicators::{SUPPRESSED, TABLE_COLUMNS};
+    let mut by: Vec<String> = Vec::new();
+    for r in rows {
+        for c in r.keys() {
+            let own = c == "indicator"
+                || c == "age_band"
+                || c == SUPPRESSED
+                || TABLE_COLUMNS.contains(&c.as_str());
+            if !own && !by.contains(c) {
+                by.push(c.clone());
+            }
+        }
+    }
+    by.sort();
+    by
+}
+
+/// Small-cell suppression in the report ([`crate::indicators::suppression_pattern`]).
+///
+/// A table written with a threshold K is shown as written (its `suppressed` column), and a
+/// higher threshold than K cannot be applied (its withheld counts are gone). A table with every
+/// cell (`--suppress-below 0`, or made by hand) is suppressed here, with the threshold
+/// asked for or [`crate::indicators::DEFAULT_SUPPRESS_BELOW`]: a report leaves the analyst's
+/// machine. `Some(0)` shows every cell, and the report says it is not for publication.
+///
+/// # Errors
+/// A threshold above the table's own; counts that cannot be read; a failed audit.
+fn withheld_in_report(
+    path: &Path,
+    rows: &[BTreeMap<String, String>],
+    by: &[String],
+    meta: Option<&crate::artifacts::IndicatorsMeta>,
+    asked: Option<u64>,
+) -> Result<Withheld> {
+    use crate::indicators::{Counts, DEFAULT_SUPPRESS_BELOW, SUPPRESSED};
+    let marked: Vec<bool> = rows
+        .iter()
+        .map(|r| r.get(SUPPRESSED).is_some_and(|s| !s.trim().is_empty()))
+        .collect();
+    let has_column = rows.iter().any(|r| r.contains_key(SUPPRESSED));
+    let table_k = match meta {
+        Some(m) if m.publication != crate::indicators::NOT_FOR_PUBLICATION => {
+            Some(m.suppress_below)
+        }
+        Some(_) => None,
+        None if has_column => Some(DEFAULT_SUPPRESS_BELOW),
+        None => None,
+    };
+    if let Some(k) = table_k {
+        match asked {
+            Some(a) if a > k => bail!(
+                "{}: the table was written with --suppress-below {k}; its withheld counts are gone, so the report cannot apply {a}: compute the indicators again with --suppress-below {a}",
+                path.display()
+            ),
+            _ => {
+                return Ok(Withheld {
+                    rows: marked,
+                    below: k,
+                })
+            }
+        }
+    }
+    let k = asked.unwrap_or(DEFAULT_SUPPRESS_BELOW);
+    if k == 0 {
+        return Ok(Withheld {
+            rows: vec![false; rows.len()],
+            below: 0,
+        });
+    }
+    let bands = rows.iter().any(|r| r.contains_key("age_band"));
+    let mut counts = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let count = |col: &str| -> Result<Option<u64>> {
+            match r.get(col).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
+                    crate::input_error!(
+                        "{}: row {}: {col} {v:?} is not a count (the report withholds small cells by their counts)",
+                        path.display(),
+                        i + 1
+                    )
+                }),
+            }
+        };
+        let n = count("n")?.unwrap_or(0);
+        let kind = r.get("kind").map_or("share", String::as_str);
+        let successes = if kind == "share" {
+            count("successes")?
+        } else {
+            None
+        };
+        if successes.is_some_and(|s| s > n) {
+            bail!(
+                "{}: row {}: more successes than n (not an indicators table urval wrote)",
+                path.display(),
+                i + 1
+            );
+        }
+        let total = r.get("level").map(String::as_str) == Some("total");
+        counts.push(Counts {
+            indicator: r.get("indicator").cloned().unwrap_or_default(),
+            group: (!total).then(|| {
+                by.iter()
+                    .map(|c| r.get(c).cloned().unwrap_or_default())
+                    .collect()
+            }),
+            band: r.get("age_band").filter(|_| bands).cloned(),
+            n,
+            successes,
+        });
+    }
+    let (status, _) = crate::indicators::suppression_pattern(&counts, by, bands, k)?;
+    Ok(Withheld {
+        rows: status.iter().map(|s| s.withheld()).collect(),
+        below: k,
+    })
 }
 
 /// Build the report's model from the plan and, when given, the manifest and indicators.
@@ -711,7 +866,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             })
         }
     };
-    let (indicators, indicators_confidence, not_for_publication) = match &args.indicators {
+    let shown = match &args.indicators {
         Some(p) => {
             let only = match &args.only {
                 Some(o) => Some(crate::draw::parse_only(o, &plan)?),
@@ -722,9 +877,14 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 lang,
                 &labels,
                 only.as_ref().map(|(c, v)| (c.as_str(), v.as_str())),
+                args.suppress_below,
             )?
         }
-        None => (Vec::new(), None, false),
+        None => ReportIndicators {
+            rows: Vec::new(),
+            confidence: None,
+            suppress_below: crate::indicators::DEFAULT_SUPPRESS_BELOW,
+        },
     };
     Ok(Report {
         lang,
@@ -781,9 +941,10 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         scope,
         letter,
         draw,
-        indicators,
-        indicators_confidence,
-        not_for_publication,
+        indicators: shown.rows,
+        indicators_confidence: shown.confidence,
+        not_for_publication: shown.suppress_below == 0,
+        suppress_below: shown.suppress_below,
         overlap,
         attachments: Vec::new(),
         staged,

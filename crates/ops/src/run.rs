@@ -363,6 +363,9 @@ pub struct ReportStep {
     pub phase2_plan: Option<String>,
     /// The agreement table after the re-review (JSON).
     pub agreement: Option<String>,
+    /// Small-cell suppression of the indicators (default: a table with every cell is
+    /// suppressed at 5; 0 shows every cell, not for publication).
+    pub suppress_below: Option<u64>,
 }
 
 /// One step of a pipeline, by its `command`.
@@ -1280,6 +1283,7 @@ fn run_step(
                 previous: s.previous.as_deref().map(&mut input),
                 phase2_plan: s.phase2_plan.as_deref().map(&mut input),
                 agreement: s.agreement.as_deref().map(&mut input),
+                suppress_below: s.suppress_below,
             };
             let report = crate::report::report_to_file(&job)?;
             Done {

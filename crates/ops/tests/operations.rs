@@ -338,6 +338,7 @@ fn requests_are_checked_against_the_population() {
             previous: None,
             phase2_plan: None,
             agreement: None,
+            suppress_below: None,
         })
         .map(|_| ())
         .map_err(|e| e.to_string())

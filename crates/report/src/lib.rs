@@ -447,6 +447,9 @@ pub struct Report {
     /// The indicators table holds every cell (`--suppress-below 0`): the report is marked
     /// not for publication in its header.
     pub not_for_publication: bool,
+    /// The small-cell threshold the indicators were withheld by: a count of 1 to this minus
+    /// one people is not shown (0: every cell shown).
+    pub suppress_below: u64,
 }
 
 /// A request sized for several purposes at once (Bethel–Chromy): each purpose's target,
@@ -598,6 +601,7 @@ mod tests {
             two_phase: None,
             purposes: None,
             not_for_publication: false,
+            suppress_below: 5,
         }
     }
 

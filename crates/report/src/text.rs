@@ -1160,9 +1160,10 @@ pub mod sentences {
 
     /// One sentence on withheld rows (`..`), when the table has any.
     pub fn suppressed(r: &Report) -> Option<String> {
+        let k = r.suppress_below;
         r.indicators.iter().any(|i| i.suppressed).then(|| match r.lang {
-            Lang::Sv => "Två punkter (..) betyder att uppgiften inte visas: den gäller så få personer att någon skulle kunna pekas ut, eller skulle kunna räknas fram ur andra uppgifter i tabellen.".to_string(),
-            Lang::En => "Two dots (..) mean a figure is not shown: it is about so few people that someone could be identified, or it could be worked out from other figures in the table.".to_string(),
+            Lang::Sv => format!("Två punkter (..) betyder att uppgiften inte visas: den bygger på så få personer (1–{}) att någon skulle kunna pekas ut, eller skulle kunna räknas fram ur andra uppgifter i tabellen.", k.saturating_sub(1)),
+            Lang::En => format!("Two dots (..) mean a figure is not shown: it rests on so few people (1 to {}) that someone could be identified, or it could be worked out from other figures in the table.", k.saturating_sub(1)),
         })
     }
 

@@ -60,6 +60,12 @@ pub struct ReportArgs {
     /// After the re-review: the agreement table (`urval agreement -o FILE.json`).
     #[arg(long, value_name = "FILE.json", requires = "phase2_plan")]
     pub agreement: Option<PathBuf>,
+    /// Small-cell suppression of --indicators: a table written with every cell
+    /// (`urval indicators --suppress-below 0`) is suppressed here at K (default 5), and a
+    /// suppressed table is shown as written; 0 shows every cell and marks the report not for
+    /// publication.
+    #[arg(long, value_name = "K")]
+    pub suppress_below: Option<u64>,
 }
 
 /// Run `urval report`.
@@ -84,6 +90,7 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
         previous: args.previous.clone(),
         phase2_plan: args.phase2_plan.clone(),
         agreement: args.agreement.clone(),
+        suppress_below: args.suppress_below,
     })?;
     let t = &report.total;
     let mut out = format!(
@@ -119,6 +126,23 @@ pub fn run(args: &ReportArgs) -> Result<Output> {
     }
     for a in &report.attachments {
         out.push_str(&format!("  attached {} (and {})\n", a.csv, a.xlsx));
+    }
+    if !report.indicators.is_empty() {
+        let withheld = report.indicators.iter().filter(|i| i.suppressed).count() as u64;
+        let rows = report.indicators.len() as u64;
+        if report.not_for_publication {
+            out.push_str(&format!(
+                "  indicators: {} rows, every cell shown: not for publication (--suppress-below 0)\n",
+                crate::format::thousands(rows)
+            ));
+        } else {
+            out.push_str(&format!(
+                "  indicators: {} rows, {} withheld as `..` (cells about 1 to {} people, and those that would give them away)\n",
+                crate::format::thousands(rows),
+                crate::format::thousands(withheld),
+                report.suppress_below.saturating_sub(1)
+            ));
+        }
     }
     Ok(Output::ok(out))
 }
