@@ -282,3 +282,210 @@ fn a_question_on_manifest_columns_needs_no_extract() {
     }
     assert!(out.contains(&format!("child_heard {preset}")), "{out}");
 }
+
+/// The records of a CSV file written by urval (`;` or `,`, quoted or not) as header → value.
+fn csv_rows(path: &std::path::Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let sep = if text.lines().next().unwrap().contains(';') {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .from_reader(text.as_bytes());
+    let head = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            head.iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The re-review sized and drawn per question: each question gets the attribute sample size
+/// for its own applicable self-reviewed records, the records drawn for it all lie in its
+/// population, the re-review template asks each record only the questions it was drawn for,
+/// and the agreement of a question counts exactly the records re-reviewed for it.
+#[test]
+fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to() {
+    let d = tempfile::tempdir().unwrap();
+    let cases = root().join("sample-data/cases.parquet");
+    let spec = root().join("pipeline/indicators.toml");
+    let f = |n: &str| d.path().join(n).display().to_string();
+    ok(&[
+        "plan",
+        "--extract",
+        &p(&cases),
+        "--key",
+        "case_id",
+        "--strata",
+        "area",
+        "--total",
+        "120",
+        "-o",
+        &f("plan.json"),
+    ]);
+    ok(&[
+        "draw",
+        "--extract",
+        &p(&cases),
+        "--plan",
+        &f("plan.json"),
+        "--seed",
+        "20261124",
+        "-o",
+        &f("manifest.csv"),
+    ]);
+    let (code, _, err) = run(&[
+        "plan",
+        "--phase2",
+        "--manifest",
+        &f("manifest.csv"),
+        "--tolerable-disagreement",
+        "0.10",
+        "--spec",
+        &p(&spec),
+        "-o",
+        &f("q.json"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("give --extract"), "{err}");
+    let text = ok(&[
+        "plan",
+        "--phase2",
+        "--manifest",
+        &f("manifest.csv"),
+        "--tolerable-disagreement",
+        "0.10",
+        "--spec",
+        &p(&spec),
+        "--extract",
+        &p(&cases),
+        "-o",
+        &f("q.json"),
+    ]);
+    assert!(text.contains("child_heard: "), "{text}");
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("q.json")).unwrap()).unwrap();
+    let mut wanted: BTreeMap<String, u64> = BTreeMap::new();
+    for q in plan["questions"].as_array().unwrap() {
+        let sum = |k: &str| -> u64 {
+            q["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g[k].as_u64().unwrap())
+                .sum()
+        };
+        let (applicable, m) = (sum("phase1_n"), sum("n"));
+        let size: serde_json::Value = serde_json::from_str(&ok(&[
+            "size",
+            "--tolerable-rate",
+            "0.10",
+            "--population",
+            &applicable.to_string(),
+            "--format",
+            "json",
+        ]))
+        .unwrap();
+        assert_eq!(m, size["n"].as_u64().unwrap().min(applicable), "{q}");
+        wanted.insert(q["name"].as_str().unwrap().to_string(), m);
+    }
+    assert_eq!(wanted.len(), 6);
+    assert_eq!(wanted["child_heard"], 19, "19 of the 36 children's records");
+
+    ok(&[
+        "draw",
+        "--phase2",
+        "--plan",
+        &f("q.json"),
+        "--manifest",
+        &f("manifest.csv"),
+        "--seed",
+        "4711",
+        "-o",
+        &f("q2.csv"),
+    ]);
+    let verified = ok(&["verify", "--plan", &f("q.json"), "--manifest", &f("q2.csv")]);
+    assert!(verified.starts_with("identical"), "{verified}");
+    let area = areas();
+    let drawn = csv_rows(&d.path().join("q2.csv"));
+    let mut got: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &drawn {
+        let qs: Vec<&str> = r["questions"].split_whitespace().collect();
+        assert!(!qs.is_empty(), "a record drawn for no question: {r:?}");
+        for q in qs {
+            *got.entry(q.to_string()).or_default() += 1;
+            if q == "child_heard" || q == "assessment_within_14_days" {
+                assert_eq!(area[&r["case_id"]], "barn_unga", "{q} drawn outside: {r:?}");
+            }
+        }
+    }
+    assert_eq!(got, wanted);
+    // The union is smaller than re-reviewing every record for every question.
+    assert!((drawn.len() as u64) < wanted.values().sum::<u64>());
+
+    ok(&[
+        "review-template",
+        "--manifest",
+        &f("q2.csv"),
+        "--spec",
+        &p(&spec),
+        "-o",
+        &f("ivo.csv"),
+    ]);
+    for r in csv_rows(&d.path().join("ivo.csv")) {
+        for q in wanted.keys() {
+            let asked = r["questions"].split_whitespace().any(|x| x == q);
+            assert_eq!(
+                r[q.as_str()] == "ej tillämpligt",
+                !asked,
+                "{q} of {}: {r:?}",
+                r["case_id"]
+            );
+        }
+    }
+    ok(&[
+        "review-template",
+        "--manifest",
+        &f("manifest.csv"),
+        "--spec",
+        &p(&spec),
+        "--extract",
+        &p(&cases),
+        "-o",
+        &f("kommun.csv"),
+    ]);
+    fill(
+        &d.path().join("kommun.csv"),
+        &d.path().join("kommun-filled.csv"),
+    );
+    fill(&d.path().join("ivo.csv"), &d.path().join("ivo-filled.csv"));
+    ok(&[
+        "agreement",
+        "--manifest",
+        &f("manifest.csv"),
+        "--phase1",
+        &f("kommun-filled.csv"),
+        "--phase2",
+        &f("ivo-filled.csv"),
+        "--spec",
+        &p(&spec),
+        "-o",
+        &f("agreement.json"),
+    ]);
+    let agreement: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("agreement.json")).unwrap())
+            .unwrap();
+    for row in agreement.as_array().unwrap() {
+        if row["level"] == "total" {
+            let q = row["indicator"].as_str().unwrap();
+            assert_eq!(row["n"].as_u64().unwrap(), wanted[q], "{row}");
+        }
+    }
+}

@@ -243,6 +243,10 @@ fn tally(
                 (Answer::Yes, Answer::No) => t.self_yes_inspector_no += 1,
                 (Answer::No, Answer::Yes) => t.self_no_inspector_yes += 1,
                 (Answer::No, Answer::No) => t.self_no_inspector_no += 1,
+                // Not re-reviewed for this question (not drawn for it, or left unanswered):
+                // the self-review's answer stands with those of the records not re-reviewed.
+                (Answer::Yes, _) => rest.yes += 1,
+                (Answer::No, _) => rest.no += 1,
                 _ => {}
             },
             None => match s {

@@ -11,6 +11,18 @@
 //! proportion to n'_h (largest remainders within 0 ≤ m_h ≤ n'_h), so within a group every
 //! self-reviewed record has the same chance of re-review.
 //!
+//! **Per question** (`--spec`, with `--extract` when a question's `where` names columns the
+//! manifest lacks): a question is re-reviewed only where it applies. Its population in phase
+//! 2 is the phase-1 records inside its `where` (n'_qh per stratum), sized as above per group
+//! and spread over the strata in proportion to n'_qh: m_qh. The draw takes, per stratum and
+//! question, the m_qh applicable records with the smallest ranks (the same ranks for every
+//! question, so the subsamples overlap as much as they can); the re-review is their union,
+//! and each record is re-reviewed for the questions it was drawn for (the manifest's
+//! `questions` column), so that for every question the records re-reviewed for it are a
+//! simple random subsample of its applicable self-reviewed records in each stratum. The
+//! union has at least max_q m_qh records per stratum (exactly that when each question applies
+//! to all or none of a stratum's records).
+//!
 //! **Drawing.** Per stratum the m_h phase-1 records with the smallest (u − start) mod 1,
 //! u = prn(seed, key), ties by key — the PRN rule of every draw, applied to the phase-1
 //! manifest's records: a simple random subsample, reproducible and verifiable. The seed is
@@ -29,6 +41,10 @@ use std::path::{Path, PathBuf};
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
 use urval_sample::{prn53, rank, start53, PRN_SPEC_VERSION, TWO_POW_53};
+
+/// The phase-2 manifest's column naming the questions each record is re-reviewed for
+/// (separated by spaces), when the re-review is sized per question.
+pub const QUESTIONS: &str = "questions";
 
 /// The phase-2 plan format version.
 pub const PHASE2_PLAN_VERSION: u32 = 1;
@@ -72,6 +88,24 @@ pub struct Phase2Group {
     pub n: u64,
 }
 
+/// A question re-reviewed only where it applies (`urval plan --phase2 --spec`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Phase2Question {
+    /// The question (the spec's indicator name).
+    pub name: String,
+    /// Its `where` as written in the spec (none: every record).
+    pub where_: Option<String>,
+    /// Per group: n'_qg (its applicable self-reviewed records) and m_qg.
+    pub groups: Vec<Phase2Group>,
+    /// Per stratum: n'_qh (`phase1_n`) and m_qh (`n`), in the order of the plan's strata.
+    pub strata: Vec<Phase2Stratum>,
+    /// The phase-1 keys outside its population in strata where it applies to some records
+    /// but not all (elsewhere it applies to all records of a stratum, or to none).
+    pub outside: Vec<String>,
+}
+
 /// `phase2-plan.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -106,8 +140,12 @@ pub struct Phase2Plan {
     pub strata: Vec<Phase2Stratum>,
     /// Σ n'_h.
     pub phase1_total: u64,
-    /// Σ m_h.
+    /// Σ m_h (with questions: the least the union can have).
     pub total_n: u64,
+    /// The questions, each re-reviewed where it applies (empty: every record is re-reviewed
+    /// for every question).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<Phase2Question>,
 }
 
 impl Phase2Plan {
@@ -151,6 +189,10 @@ pub struct Phase2Request {
     pub confidence: f64,
     /// Size per value of this strata column.
     pub per: Option<String>,
+    /// Size and draw per question over the records where it applies: the spec.
+    pub spec: Option<PathBuf>,
+    /// Where the questions' `where` is evaluated (else the phase-1 manifest's own columns).
+    pub extract: Option<urval_ingest::Extract>,
     /// Where phase2-plan.json goes.
     pub output: PathBuf,
 }
@@ -214,55 +256,102 @@ pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
             .push(values.clone());
     }
     let expected = req.expected_disagreement;
-    let mut out_groups = Vec::new();
-    let mut out_strata = Vec::new();
-    for (g, members) in &groups {
-        let counts: Vec<u64> = members.iter().map(|v| records[v].len() as u64).collect();
-        let big: u64 = counts.iter().sum();
-        let m = match req.target {
-            Phase2Target::AgreementMargin(e) => {
-                let mut spec = urval_design::ShareSpec::new(e, req.confidence);
-                spec.proportion = expected.unwrap_or(0.5);
-                spec.population = Some(big);
-                urval_design::share_size(&spec)?.n
-            }
-            Phase2Target::TolerableDisagreement(t) => {
-                urval_design::attribute_size(&urval_design::AttributeSpec {
-                    tolerable_rate: t,
-                    expected: urval_design::Expected::Rate(expected.unwrap_or(0.0)),
-                    confidence: req.confidence,
-                    population: Some(big),
-                    likelihood: None,
-                })?
-                .n
-            }
+    let counts: BTreeMap<Vec<String>, u64> = records
+        .iter()
+        .map(|(v, k)| (v.clone(), k.len() as u64))
+        .collect();
+    let size = |big: u64| phase2_size(req, big);
+    let (out_groups, mut out_strata) = spread(
+        &groups,
+        &counts,
+        &size,
+        &strata_columns,
+        &population_of,
+        req.per.as_deref(),
+    )?;
+    let mut questions = Vec::new();
+    if let Some(spec_path) = &req.spec {
+        let spec = urval_indicators::spec::Spec::read(spec_path)?;
+        let qs = crate::review::questions(&spec);
+        if qs.is_empty() {
+            bail!(
+                "{}: no share indicator, so no yes/no question to re-review",
+                spec_path.display()
+            );
         }
-        .min(big);
-        let weights: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
-        let lo = vec![0u64; counts.len()];
-        let split = urval_design::apportion(m, &weights, &counts, &lo, &counts);
-        out_groups.push(Phase2Group {
-            values: match (g, &req.per) {
-                (Some(v), Some(c)) => BTreeMap::from([(c.clone(), v.clone())]),
-                _ => BTreeMap::new(),
-            },
-            phase1_n: big,
-            n: m,
-        });
-        for ((values, &n1), &mh) in members.iter().zip(&counts).zip(&split) {
-            out_strata.push(Phase2Stratum {
-                values: strata_columns
-                    .iter()
-                    .cloned()
-                    .zip(values.iter().cloned())
-                    .collect(),
-                population: population_of.get(values).copied().unwrap_or(n1),
-                phase1_n: n1,
-                n: mh,
+        let keys: std::collections::BTreeSet<String> =
+            records.values().flatten().cloned().collect();
+        let scope = match &req.extract {
+            Some(extract) => {
+                if side.pseudonymized.as_deref() == Some(key.as_str()) {
+                    bail!(
+                        "{}: the manifest's keys are pseudonyms, which the extract's keys cannot be matched with: leave out --extract (a question's `where` may then name only the manifest's columns)",
+                        req.manifest.display()
+                    );
+                }
+                crate::applicable::populations(extract, &key, &qs, &keys)?
+            }
+            None => {
+                let manifest = urval_ingest::Extract::resolve(
+                    &[req.manifest.display().to_string()],
+                    Some(b','),
+                )?;
+                crate::applicable::populations(&manifest, &key, &qs, &keys).with_context(|| {
+                    "a question's `where` names a column the phase-1 manifest lacks: give --extract (the extract it was drawn from)".to_string()
+                })?
+            }
+        };
+        for q in &qs {
+            let inside = scope.get(&q.name);
+            let applies = |k: &String| inside.is_none_or(|set| set.contains(k));
+            let q_counts: BTreeMap<Vec<String>, u64> = records
+                .iter()
+                .map(|(v, ks)| (v.clone(), ks.iter().filter(|k| applies(k)).count() as u64))
+                .collect();
+            let (q_groups, mut q_strata) = spread(
+                &groups,
+                &q_counts,
+                &size,
+                &strata_columns,
+                &population_of,
+                req.per.as_deref(),
+            )?;
+            q_strata.sort_by(|a, b| a.values.cmp(&b.values));
+            let mut outside: Vec<String> = records
+                .iter()
+                .filter(|(v, ks)| {
+                    let c = q_counts[*v];
+                    c > 0 && c < ks.len() as u64
+                })
+                .flat_map(|(_, ks)| ks.iter().filter(|k| !applies(k)).cloned())
+                .collect();
+            outside.sort();
+            questions.push(Phase2Question {
+                name: q.name.clone(),
+                where_: q.where_.as_ref().map(|f| f.text().to_string()),
+                groups: q_groups,
+                strata: q_strata,
+                outside,
             });
         }
     }
     out_strata.sort_by(|a, b| a.values.cmp(&b.values));
+    if !questions.is_empty() {
+        // The least union: per stratum the largest m_qh.
+        for (h, st) in out_strata.iter_mut().enumerate() {
+            st.n = questions.iter().map(|q| q.strata[h].n).max().unwrap_or(0);
+        }
+    }
+    let mut out_groups = out_groups;
+    if !questions.is_empty() {
+        for g in &mut out_groups {
+            g.n = out_strata
+                .iter()
+                .filter(|st| g.values.iter().all(|(c, v)| st.values.get(c) == Some(v)))
+                .map(|st| st.n)
+                .sum();
+        }
+    }
     let plan = Phase2Plan {
         kind: "urval-phase2-plan".to_string(),
         version: PHASE2_PLAN_VERSION,
@@ -282,10 +371,87 @@ pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
         total_n: out_strata.iter().map(|s| s.n).sum(),
         groups: out_groups,
         strata: out_strata,
+        questions,
     };
     crate::files::write_json(&req.output, &plan)
         .with_context(|| format!("writing {}", req.output.display()))?;
     Ok(plan)
+}
+
+/// m for a group of `big` self-reviewed records: Cochran's n0 with the finite population
+/// correction for a margin (`urval_design::share_size`), the hypergeometric attribute size for
+/// a tolerable disagreement (`urval_design::attribute_size`); never more than `big`.
+fn phase2_size(req: &Phase2Request, big: u64) -> Result<u64> {
+    if big == 0 {
+        return Ok(0);
+    }
+    let expected = req.expected_disagreement;
+    Ok(match req.target {
+        Phase2Target::AgreementMargin(e) => {
+            let mut spec = urval_design::ShareSpec::new(e, req.confidence);
+            spec.proportion = expected.unwrap_or(0.5);
+            spec.population = Some(big);
+            urval_design::share_size(&spec)?.n
+        }
+        Phase2Target::TolerableDisagreement(t) => {
+            urval_design::attribute_size(&urval_design::AttributeSpec {
+                tolerable_rate: t,
+                expected: urval_design::Expected::Rate(expected.unwrap_or(0.0)),
+                confidence: req.confidence,
+                population: Some(big),
+                likelihood: None,
+            })?
+            .n
+        }
+    }
+    .min(big))
+}
+
+/// Per group, m sized over the group's records (`counts`: per stratum the records that
+/// count) and spread over its strata in proportion to their counts (largest remainders
+/// within 0 ≤ m_h ≤ count_h).
+fn spread(
+    groups: &BTreeMap<Option<String>, Vec<Vec<String>>>,
+    counts: &BTreeMap<Vec<String>, u64>,
+    size: &dyn Fn(u64) -> Result<u64>,
+    strata_columns: &[String],
+    population_of: &BTreeMap<Vec<String>, u64>,
+    per: Option<&str>,
+) -> Result<(Vec<Phase2Group>, Vec<Phase2Stratum>)> {
+    let mut out_groups = Vec::new();
+    let mut out_strata = Vec::new();
+    for (g, members) in groups {
+        let c: Vec<u64> = members
+            .iter()
+            .map(|v| counts.get(v).copied().unwrap_or(0))
+            .collect();
+        let big: u64 = c.iter().sum();
+        let m = size(big)?;
+        let weights: Vec<f64> = c.iter().map(|&x| x as f64).collect();
+        let lo = vec![0u64; c.len()];
+        let split = urval_design::apportion(m, &weights, &c, &lo, &c);
+        out_groups.push(Phase2Group {
+            values: match (g, per) {
+                (Some(v), Some(col)) => BTreeMap::from([(col.to_string(), v.clone())]),
+                _ => BTreeMap::new(),
+            },
+            phase1_n: big,
+            n: m,
+        });
+        for ((values, &n1), &mh) in members.iter().zip(&c).zip(&split) {
+            out_strata.push(Phase2Stratum {
+                values: strata_columns
+                    .iter()
+                    .cloned()
+                    .zip(values.iter().cloned())
+                    .collect(),
+                population: population_of.get(values).copied().unwrap_or(n1),
+                phase1_n: n1,
+                n: mh,
+            });
+        }
+    }
+    Ok((out_groups, out_strata))
 }
 
 /// Which phase-2 draw a sidecar describes.
@@ -322,10 +488,13 @@ pub struct Phase2Job {
     pub seed_origin: crate::commitment::SeedOrigin,
 }
 
-/// One stratum's subsample: its values and the (key, u) picked, sorted by key.
-type Picked = (Vec<String>, Vec<(String, f64)>);
+/// One stratum's subsample: its values and the records picked, sorted by key: (key, u, the
+/// questions it is re-reviewed for; empty without per-question sizing).
+type Picked = (Vec<String>, Vec<(String, f64, Vec<String>)>);
 
-/// The subsample: per stratum the m_h phase-1 keys with the smallest ranks, sorted by key.
+/// The subsample: per stratum the m_h phase-1 keys with the smallest ranks, sorted by key;
+/// with questions, per stratum and question the m_qh applicable keys with the smallest
+/// ranks, and their union.
 fn select(
     plan: &Phase2Plan,
     records: &BTreeMap<Vec<String>, Vec<String>>,
@@ -333,8 +502,13 @@ fn select(
     start: f64,
 ) -> Result<Vec<Picked>> {
     let s53 = start53(start);
+    let outside: Vec<std::collections::BTreeSet<&str>> = plan
+        .questions
+        .iter()
+        .map(|q| q.outside.iter().map(String::as_str).collect())
+        .collect();
     let mut out = Vec::new();
-    for s in &plan.strata {
+    for (h, s) in plan.strata.iter().enumerate() {
         let values: Vec<String> = plan
             .strata_columns
             .iter()
@@ -354,16 +528,47 @@ fn select(
             .map(|k| (rank(prn53(seed, k.as_bytes()), s53), k))
             .collect();
         ranked.sort();
-        let mut picked: Vec<(String, f64)> = ranked
-            .into_iter()
-            .take(s.n as usize)
-            .map(|(_, k)| {
-                (
-                    k.clone(),
-                    prn53(seed, k.as_bytes()) as f64 / TWO_POW_53 as f64,
-                )
-            })
-            .collect();
+        let u = |k: &str| prn53(seed, k.as_bytes()) as f64 / TWO_POW_53 as f64;
+        let mut picked: Vec<(String, f64, Vec<String>)> = if plan.questions.is_empty() {
+            ranked
+                .into_iter()
+                .take(s.n as usize)
+                .map(|(_, k)| (k.clone(), u(k), Vec::new()))
+                .collect()
+        } else {
+            let mut chosen: BTreeMap<&String, Vec<String>> = BTreeMap::new();
+            for (q, out_q) in plan.questions.iter().zip(&outside) {
+                let Some(qs) = q.strata.get(h).filter(|qs| qs.values == s.values) else {
+                    bail!(
+                        "the phase-2 plan's question {:?} does not list stratum {}: plan phase 2 again",
+                        q.name,
+                        describe(&s.values, &plan.strata_columns)
+                    );
+                };
+                let applies =
+                    |k: &str| qs.phase1_n == s.phase1_n || (qs.phase1_n > 0 && !out_q.contains(k));
+                let applicable = keys.iter().filter(|k| applies(k)).count() as u64;
+                if applicable != qs.phase1_n {
+                    bail!(
+                        "question {:?}: stratum {} has {applicable} records it applies to in the phase-1 manifest, the phase-2 plan says {}: plan phase 2 again",
+                        q.name,
+                        describe(&s.values, &plan.strata_columns),
+                        qs.phase1_n
+                    );
+                }
+                for (_, k) in ranked
+                    .iter()
+                    .filter(|(_, k)| applies(k))
+                    .take(qs.n as usize)
+                {
+                    chosen.entry(k).or_default().push(q.name.clone());
+                }
+            }
+            chosen
+                .into_iter()
+                .map(|(k, qs)| (k.clone(), u(k), qs))
+                .collect()
+        };
         picked.sort_by(|a, b| a.0.cmp(&b.0));
         out.push((values, picked));
     }
@@ -399,21 +604,29 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
     let (_, _, records) = phase1_records(&job.manifest)?;
     let picked = select(&plan, &records, job.seed, job.start)?;
     let width = 1 + plan.strata_columns.len();
-    let mut text: Vec<Vec<String>> = vec![Vec::new(); width];
+    let per_question = !plan.questions.is_empty();
+    let mut text: Vec<Vec<String>> = vec![Vec::new(); width + usize::from(per_question)];
     let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
     for ((values, rows), s) in picked.iter().zip(&plan.strata) {
-        for (k, u) in rows {
+        let m = rows.len() as f64;
+        for (k, u, qs) in rows {
             text[0].push(k.clone());
             for (j, v) in values.iter().enumerate() {
                 text[1 + j].push(v.clone());
             }
+            if per_question {
+                text[width].push(qs.join(" "));
+            }
             prn.push(*u);
-            pi.push(s.n as f64 / s.population as f64);
-            weight.push(s.population as f64 / s.n as f64);
+            pi.push(m / s.population as f64);
+            weight.push(s.population as f64 / m);
         }
     }
     let mut names = vec![plan.key.clone()];
     names.extend(plan.strata_columns.iter().cloned());
+    if per_question {
+        names.push(QUESTIONS.to_string());
+    }
     let columns = ManifestColumns {
         names,
         text,
@@ -438,12 +651,12 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
                 match job.lang {
                     Lang::Sv => format!(
                         "{} akter för omgranskning (fas 2), dragna ur {} med permanenta slumptal",
-                        plan.total_n,
+                        picked.iter().map(|(_, r)| r.len()).sum::<usize>(),
                         name(&job.manifest)
                     ),
                     Lang::En => format!(
                         "{} records for re-review (phase 2), drawn from {} with permanent random numbers",
-                        plan.total_n,
+                        picked.iter().map(|(_, r)| r.len()).sum::<usize>(),
                         name(&job.manifest)
                     ),
                 },
@@ -466,7 +679,11 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
         version: crate::artifacts::DRAW_SIDECAR_VERSION,
         urval_version: env!("CARGO_PKG_VERSION").to_string(),
         prn_spec_version: PRN_SPEC_VERSION,
-        prn: "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the m_h phase-1 records with the smallest (u - start) mod 1, ties by key".to_string(),
+        prn: if per_question {
+            "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum and question the m_qh phase-1 records it applies to with the smallest (u - start) mod 1, ties by key; the union".to_string()
+        } else {
+            "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the m_h phase-1 records with the smallest (u - start) mod 1, ties by key".to_string()
+        },
         seed: job.seed,
         start: job.start,
         only: None,
@@ -489,11 +706,12 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
         strata: plan
             .strata
             .iter()
-            .map(|s| DrawnStratum {
+            .zip(&picked)
+            .map(|(s, (_, rows))| DrawnStratum {
                 values: s.values.clone(),
                 population: s.population,
-                n: s.n,
-                drawn: s.n,
+                n: rows.len() as u64,
+                drawn: rows.len() as u64,
                 n_stage1: None,
             })
             .collect(),
@@ -548,7 +766,7 @@ pub fn verify_phase2(
     let picked = select(&plan, &records, side.seed, side.start)?;
     let expected: std::collections::BTreeSet<(Vec<String>, String)> = picked
         .into_iter()
-        .flat_map(|(v, rows)| rows.into_iter().map(move |(k, _)| (v.clone(), k)))
+        .flat_map(|(v, rows)| rows.into_iter().map(move |(k, _, _)| (v.clone(), k)))
         .collect();
     let rows = manifest_rows(manifest, &plan.key, &plan.strata_columns)?;
     let found: std::collections::BTreeSet<(Vec<String>, String)> = rows

@@ -394,6 +394,24 @@ fn question_scope(
     m: &ManifestTable,
 ) -> Result<(crate::applicable::Populations, Vec<String>)> {
     let keys: std::collections::BTreeSet<String> = m.rows.iter().map(|r| r.0.clone()).collect();
+    // A re-review drawn per question: each record is asked the questions it was drawn for.
+    if let (Some(_), Some(col)) = (
+        &side.phase,
+        m.include.iter().position(|c| c == crate::phase2::QUESTIONS),
+    ) {
+        let mut scope = crate::applicable::Populations::new();
+        for q in qs {
+            scope.insert(
+                q.name.clone(),
+                m.rows
+                    .iter()
+                    .filter(|r| r.2[col].split_whitespace().any(|n| n == q.name))
+                    .map(|r| r.0.clone())
+                    .collect(),
+            );
+        }
+        return Ok((scope, Vec::new()));
+    }
     if let Some(extract) = &job.extract {
         if side.pseudonymized.as_deref() == Some(m.key.as_str()) {
             bail!(

@@ -119,6 +119,10 @@ pub struct PlanArgs {
     /// Phase 2: size per value of this strata column (e.g. per municipality).
     #[arg(long, value_name = "COL", requires = "phase2")]
     per: Option<String>,
+    /// Phase 2: size and draw the re-review per question of this spec, over the records each
+    /// question applies to (its `where`, evaluated on the manifest's columns or on --extract).
+    #[arg(long, value_name = "FILE.toml", requires = "phase2")]
+    spec: Option<PathBuf>,
     /// The duplicate-key check's memory budget in 8-byte hashes; beyond it the hashes go to
     /// disk in 256 buckets (testing the spill).
     #[arg(long, hide = true, default_value_t = urval_ops::plan::DUPLICATE_MEMORY_HASHES)]
@@ -465,13 +469,24 @@ fn phase2(args: &PlanArgs) -> Result<Output> {
         expected_disagreement: args.expected_disagreement,
         confidence: args.confidence,
         per: args.per.clone(),
+        spec: args.spec.clone(),
+        extract: if args.extract.extract.is_empty() {
+            None
+        } else {
+            Some(args.extract.resolve()?)
+        },
         output: args.output.clone(),
     })?;
     let mut t = String::new();
     writeln!(t, "Phase-2 plan written to {}", args.output.display())?;
     writeln!(
         t,
-        "  re-review {} of the {} self-reviewed records ({})",
+        "  re-review {}{} of the {} self-reviewed records ({}{})",
+        if p.questions.iter().any(|q| !q.outside.is_empty()) {
+            "at least "
+        } else {
+            ""
+        },
         thousands(p.total_n),
         thousands(p.phase1_total),
         match target {
@@ -485,6 +500,11 @@ fn phase2(args: &PlanArgs) -> Result<Output> {
                 pct(x),
                 pct(args.confidence)
             ),
+        },
+        if p.questions.is_empty() {
+            ""
+        } else {
+            ", per question where it applies"
         }
     )?;
     if let Some(c) = &p.per {
@@ -498,6 +518,15 @@ fn phase2(args: &PlanArgs) -> Result<Output> {
                 thousands(g.phase1_n)
             )?;
         }
+    }
+    for q in &p.questions {
+        writeln!(
+            t,
+            "  {}: {} of the {} records it applies to",
+            q.name,
+            thousands(q.groups.iter().map(|g| g.n).sum()),
+            thousands(q.groups.iter().map(|g| g.phase1_n).sum())
+        )?;
     }
     writeln!(
         t,
