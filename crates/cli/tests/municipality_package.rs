@@ -495,3 +495,84 @@ fn with_a_spec_every_package_gets_its_review_template() {
         "one template row per listed record"
     );
 }
+
+/// A package's review template asks a question only where it applies, also when its `where`
+/// names a column of the extract that the list does not carry (`decided_date`): the draw
+/// works out every question's population in one pass over the extract.
+#[test]
+fn package_templates_ask_each_question_only_where_it_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases = sample("cases.csv");
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "plan",
+            "--extract",
+            p(&cases),
+            "--key",
+            "case_id",
+            "--strata",
+            "municipality_code,area",
+            "--where",
+            "municipality_code IN ('0180', '1280')",
+            "--total",
+            "80",
+            "-o",
+            "plan.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let spec = root().join("pipeline").join("indicators.toml");
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "draw",
+            "--extract",
+            p(&cases),
+            "--plan",
+            "plan.json",
+            "--seed",
+            "5",
+            "-o",
+            "urval.csv",
+            "--split-by",
+            "municipality_code",
+            "--out-dir",
+            "paket",
+            "--spec",
+            p(&spec),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // The extract's rows: key → (area, decided?).
+    let text = std::fs::read_to_string(&cases).unwrap();
+    let rows: std::collections::BTreeMap<String, (String, bool)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            (f[0].to_string(), (f[2].to_string(), !f[6].is_empty()))
+        })
+        .collect();
+    use calamine::Reader;
+    let mut checked = 0;
+    for m in ["0180", "1280"] {
+        let mut wb =
+            calamine::open_workbook_auto(d.join(format!("paket/{m}/granskning-{m}.xlsx"))).unwrap();
+        let first = wb.sheet_names()[0].clone();
+        let range = wb.worksheet_range(&first).unwrap();
+        let mut it = range.rows();
+        let head: Vec<String> = it.next().unwrap().iter().map(|c| c.to_string()).collect();
+        let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+        for r in it {
+            let key = r[0].to_string();
+            let (area, decided) = &rows[&key];
+            let na = |q: &str| r[col(q)] == "ej tillämpligt";
+            assert_eq!(na("decision_communicated"), !decided, "{key}");
+            assert_eq!(na("child_heard"), area != "barn_unga", "{key}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "{checked}");
+}

@@ -320,7 +320,7 @@ fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to(
     ok(&[
         "plan",
         "--extract",
-        &p(&cases),
+        p(&cases),
         "--key",
         "case_id",
         "--strata",
@@ -333,7 +333,7 @@ fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to(
     ok(&[
         "draw",
         "--extract",
-        &p(&cases),
+        p(&cases),
         "--plan",
         &f("plan.json"),
         "--seed",
@@ -349,7 +349,7 @@ fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to(
         "--tolerable-disagreement",
         "0.10",
         "--spec",
-        &p(&spec),
+        p(&spec),
         "-o",
         &f("q.json"),
     ]);
@@ -363,9 +363,9 @@ fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to(
         "--tolerable-disagreement",
         "0.10",
         "--spec",
-        &p(&spec),
+        p(&spec),
         "--extract",
-        &p(&cases),
+        p(&cases),
         "-o",
         &f("q.json"),
     ]);
@@ -435,7 +435,7 @@ fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to(
         "--manifest",
         &f("q2.csv"),
         "--spec",
-        &p(&spec),
+        p(&spec),
         "-o",
         &f("ivo.csv"),
     ]);
@@ -455,9 +455,9 @@ fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to(
         "--manifest",
         &f("manifest.csv"),
         "--spec",
-        &p(&spec),
+        p(&spec),
         "--extract",
-        &p(&cases),
+        p(&cases),
         "-o",
         &f("kommun.csv"),
     ]);
@@ -475,7 +475,7 @@ fn the_re_review_is_sized_and_drawn_per_question_over_the_records_it_applies_to(
         "--phase2",
         &f("ivo-filled.csv"),
         "--spec",
-        &p(&spec),
+        p(&spec),
         "-o",
         &f("agreement.json"),
     ]);

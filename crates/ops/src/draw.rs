@@ -1164,6 +1164,38 @@ pub fn draw_to_files_from(
     }
     staged_manifest.publish()?;
     staged_side.publish()?;
+    // Where each question of the spec applies, for every package at once: one scan of the
+    // extract over the drawn keys (a pseudonymized list cannot be matched with the extract's
+    // keys: its templates use the list's own columns).
+    let populations = match &args.spec {
+        Some(spec) if !packages.is_empty() && args.pseudonymize.as_deref() != Some(&plan.key) => {
+            let spec = urval_indicators::spec::Spec::read(spec)?;
+            let qs = crate::review::questions(&spec);
+            let keys: std::collections::BTreeSet<String> =
+                crate::manifest::manifest_rows(&args.output, &plan.key, &plan.strata_columns)?
+                    .into_iter()
+                    .map(|r| r.key)
+                    .collect();
+            // One scan for every question; when the extract lacks a column a `where` names,
+            // question by question, and a question whose population cannot be read there is
+            // asked of every record (as the template says).
+            match crate::applicable::populations(extract, &plan.key, &qs, &keys) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    let mut all = crate::applicable::Populations::new();
+                    for q in &qs {
+                        if let Ok(p) =
+                            crate::applicable::populations(extract, &plan.key, &[*q], &keys)
+                        {
+                            all.extend(p);
+                        }
+                    }
+                    Some(all)
+                }
+            }
+        }
+        _ => None,
+    };
     // Each package's letter: the report for its part alone, written once its list is in
     // place (the report reads the list's sidecar).
     for pk in &packages {
@@ -1207,9 +1239,8 @@ pub fn draw_to_files_from(
                 spec: spec.clone(),
                 lang: args.lang,
                 output: pk.folder.join(&pk.files.review),
-                // The list's own columns decide where a question applies (an extract scan
-                // per package would read the national extract once per municipality).
                 extract: None,
+                populations: populations.clone(),
             })
             .with_context(|| format!("writing the review template of {}", pk.folder.display()))?;
         }

@@ -81,6 +81,31 @@ fn code_names(list: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// Whether a plan's strata cover the country: a strata column of municipality codes holds
+/// municipalities of every county of the register (Sweden's 21), or one of county codes
+/// holds every county. A request of one region, or with no such column, is not national.
+fn covers_the_country(plan: &PlanFile) -> bool {
+    let register = urval_ingest::municipal::register();
+    let all: std::collections::BTreeSet<&str> =
+        register.iter().map(|m| m.county.as_str()).collect();
+    let county_of: BTreeMap<&str, &str> = register
+        .iter()
+        .map(|m| (m.code.as_str(), m.county.as_str()))
+        .collect();
+    plan.strata_columns.iter().any(|c| {
+        let values: std::collections::BTreeSet<&str> = plan
+            .strata
+            .iter()
+            .filter_map(|s| s.values.get(c).map(String::as_str))
+            .collect();
+        let by_municipality: std::collections::BTreeSet<&str> = values
+            .iter()
+            .filter_map(|v| county_of.get(v).copied())
+            .collect();
+        by_municipality == all || values.iter().filter(|v| all.contains(*v)).count() == all.len()
+    })
+}
+
 /// How values are named in the report: a column named like a municipality code
 /// ([`urval_ingest::municipal::is_code_column`]) or whose every value is one of Sweden's
 /// 290 municipality codes shows `Motala (1398)` for each value that is a code (a bad code
@@ -701,6 +726,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 population: plan.total_population,
                 needed: plan.total_n,
                 requested: requested.as_ref().map(|v| v.iter().sum()),
+                national: covers_the_country(&plan),
             };
             let mut k = keep.iter();
             plan.strata.retain(|_| *k.next().unwrap_or(&false));

@@ -203,6 +203,9 @@ pub struct TemplateJob {
     /// drawn records' rows, and a record outside a question's population is marked not
     /// applicable. Without it, the manifest's own columns are used where they suffice.
     pub extract: Option<Extract>,
+    /// Each question's population among the drawn keys, worked out already (one scan of the
+    /// extract for every package of a split draw); takes the place of `extract`.
+    pub populations: Option<crate::applicable::Populations>,
 }
 
 /// A written template.
@@ -311,9 +314,10 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
     let not_applicable: Vec<(String, u64)> = qs
         .iter()
         .filter_map(|q| {
-            scope
-                .get(&q.name)
-                .map(|inside| (q.name.clone(), (m.rows.len() - inside.len()) as u64))
+            scope.get(&q.name).map(|inside| {
+                let outside = m.rows.iter().filter(|r| !inside.contains(&r.0)).count();
+                (q.name.clone(), outside as u64)
+            })
         })
         .collect();
     let columns: Vec<Column> = headers
@@ -411,6 +415,9 @@ fn question_scope(
             );
         }
         return Ok((scope, Vec::new()));
+    }
+    if let Some(known) = &job.populations {
+        return Ok((known.clone(), Vec::new()));
     }
     if let Some(extract) = &job.extract {
         if side.pseudonymized.as_deref() == Some(m.key.as_str()) {

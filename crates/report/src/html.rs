@@ -632,6 +632,7 @@ mod tests {
             population: 10,
             needed: 5,
             requested: None,
+            national: false,
         });
         let css = page_css(&r);
         assert!(!css.contains("url("), "{css}");

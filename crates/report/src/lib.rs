@@ -171,6 +171,9 @@ pub struct Scope {
     pub needed: u64,
     /// The whole request's requested records.
     pub requested: Option<u64>,
+    /// The whole request covers the country (municipalities of every county): its figures
+    /// are called national (`hela riket`), else the whole request's.
+    pub national: bool,
 }
 
 /// The letter around the report: who sends it to whom, about what, and when.
@@ -893,8 +896,18 @@ mod tests {
             population: 10,
             needed: 5,
             requested: None,
+            national: false,
         });
         assert_eq!(text::group_name(&r, &r.indicators[0]), "Hela begäran");
+        r.scope.as_mut().unwrap().national = true;
+        assert_eq!(text::group_name(&r, &r.indicators[0]), "Hela riket");
+        assert!(
+            sentences::scope(&r)
+                .unwrap()
+                .contains("akter som begäran för hela riket behöver"),
+            "{:?}",
+            sentences::scope(&r)
+        );
         assert!(text::sentences::running_head(&r).contains("Motala (1398)"));
     }
 }

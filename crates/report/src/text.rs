@@ -165,10 +165,36 @@ pub fn long_datetime(lang: Lang, y: i64, m: u32, d: u32, hour: i64, minute: i64)
 /// request's.
 pub fn group_name(r: &crate::Report, row: &crate::IndicatorRow) -> String {
     let w = words(r.lang);
-    match (row.group.as_str(), r.scope.is_some()) {
-        ("total", false) => w.total.to_string(),
-        ("total", true) => w.whole_request.to_string(),
+    match (row.group.as_str(), &r.scope) {
+        ("total", None) => w.total.to_string(),
+        ("total", Some(sc)) if sc.national => match r.lang {
+            Lang::Sv => "Hela riket".to_string(),
+            Lang::En => "National".to_string(),
+        },
+        ("total", Some(_)) => w.whole_request.to_string(),
         (g, _) => g.to_string(),
+    }
+}
+
+/// What the whole of a request is called in a part's report: the country (`hela riket`)
+/// when it covers every county, else the whole request.
+fn whole_area(lang: Lang, sc: &crate::Scope) -> &'static str {
+    match (lang, sc.national) {
+        (Lang::Sv, true) => "hela riket",
+        (Lang::Sv, false) => "hela begäran",
+        (Lang::En, true) => "the whole country",
+        (Lang::En, false) => "the whole request",
+    }
+}
+
+/// The whole request as the subject of "needs" or "holds": `begäran för hela riket` when
+/// national, else `hela begäran`.
+fn whole_request(lang: Lang, sc: &crate::Scope) -> &'static str {
+    match (lang, sc.national) {
+        (Lang::Sv, true) => "begäran för hela riket",
+        (Lang::Sv, false) => "hela begäran",
+        (Lang::En, true) => "the national request",
+        (Lang::En, false) => "the whole request",
     }
 }
 
@@ -579,6 +605,7 @@ mod tests {
 /// The report's sentences, as plain text (the renderers escape or format them).
 pub mod sentences {
     use super::{allocation_name, fmt_dec, fmt_int, fmt_pct, fmt_points, join_list, Lang};
+    use super::{whole_area, whole_request};
     use crate::Report;
 
     /// What the request is for.
@@ -618,12 +645,14 @@ pub mod sentences {
             lang,
         ) {
             (Some(sc), true, Lang::Sv) => format!(
-                "{target} för hela begäran ({} akter av {})",
+                "{target} för {} ({} akter av {})",
+                whole_area(lang, sc),
                 fmt_int(lang, sc.needed),
                 fmt_int(lang, sc.population)
             ),
             (Some(sc), true, Lang::En) => format!(
-                "{target} for the whole request ({} records of {})",
+                "{target} for {} ({} records of {})",
+                whole_area(lang, sc),
                 fmt_int(lang, sc.needed),
                 fmt_int(lang, sc.population)
             ),
@@ -863,7 +892,8 @@ pub mod sentences {
         let sc = r.scope.as_ref()?;
         Some(match lang {
             Lang::Sv => format!(
-                "Tabellen gäller hela begäran ({} akter av {}), inte bara {} ({} akter av {}).",
+                "Tabellen gäller {} ({} akter av {}), inte bara {} ({} akter av {}).",
+                whole_area(lang, sc),
                 fmt_int(lang, sc.needed),
                 fmt_int(lang, sc.population),
                 sc.label,
@@ -871,7 +901,8 @@ pub mod sentences {
                 fmt_int(lang, r.total.population)
             ),
             Lang::En => format!(
-                "The table is for the whole request ({} records of {}), not {} alone ({} records of {}).",
+                "The table is for {} ({} records of {}), not {} alone ({} records of {}).",
+                whole_area(lang, sc),
                 fmt_int(lang, sc.needed),
                 fmt_int(lang, sc.population),
                 sc.label,
@@ -889,15 +920,17 @@ pub mod sentences {
         let req = match (r.total.requested, sc.requested) {
             (Some(q), Some(all)) => match lang {
                 Lang::Sv => format!(
-                    " Av de {} akter som hela begäran omfattar är {} ({}) för {}.",
+                    " Av de {} akter som {} omfattar är {} ({}) för {}.",
                     fmt_int(lang, all),
+                    whole_request(lang, sc),
                     fmt_int(lang, q.records),
                     share(q.records, all),
                     sc.label
                 ),
                 Lang::En => format!(
-                    " Of the {} records in the whole request, {} ({}) are for {}.",
+                    " Of the {} records in {}, {} ({}) are for {}.",
                     fmt_int(lang, all),
+                    whole_request(lang, sc),
                     fmt_int(lang, q.records),
                     share(q.records, all),
                     sc.label
@@ -907,19 +940,21 @@ pub mod sentences {
         };
         Some(match lang {
             Lang::Sv => format!(
-                "Den här rapporten gäller {}: {} av de {} akter som hela begäran behöver ({}), i en population på {} av {} akter.{req}",
+                "Den här rapporten gäller {}: {} av de {} akter som {} behöver ({}), i en population på {} av {} akter.{req}",
                 sc.label,
                 fmt_int(lang, r.total.needed.records),
                 fmt_int(lang, sc.needed),
+                whole_request(lang, sc),
                 share(r.total.needed.records, sc.needed),
                 fmt_int(lang, r.total.population),
                 fmt_int(lang, sc.population)
             ),
             Lang::En => format!(
-                "This report is for {}: {} of the {} records the whole request needs ({}), in a population of {} of {} records.{req}",
+                "This report is for {}: {} of the {} records {} needs ({}), in a population of {} of {} records.{req}",
                 sc.label,
                 fmt_int(lang, r.total.needed.records),
                 fmt_int(lang, sc.needed),
+                whole_request(lang, sc),
                 share(r.total.needed.records, sc.needed),
                 fmt_int(lang, r.total.population),
                 fmt_int(lang, sc.population)

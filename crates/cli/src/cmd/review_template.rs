@@ -48,6 +48,7 @@ pub fn run(args: &ReviewTemplateArgs) -> Result<Output> {
         } else {
             Some(args.extract.resolve()?)
         },
+        populations: None,
     })?;
     let mut out = String::new();
     writeln!(
