@@ -198,6 +198,10 @@ fn every_purpose_is_met_and_no_record_can_go() {
     assert_eq!(m[2].len(), 4, "decision_communicated per area: four groups");
     // No record can go: with one fewer in any stratum above the minimum (2), some purpose
     // misses its target.
+    // The stratum names exactly the purposes that miss with one record fewer there.
+    let names: Vec<String> = (0..4)
+        .map(|k| ps["purposes"][k]["name"].as_str().unwrap().to_string())
+        .collect();
     for (key, &nh) in &n {
         if nh <= 2 {
             continue;
@@ -205,13 +209,34 @@ fn every_purpose_is_met_and_no_record_can_go() {
         let mut fewer = n.clone();
         *fewer.get_mut(key).unwrap() -= 1;
         let m = margins(&data, &["area", "sex"], &fewer);
-        let broken = m
+        let broken: Vec<String> = m
             .iter()
             .enumerate()
-            .any(|(k, g)| g.iter().any(|&x| x > targets[k]));
+            .filter(|(k, g)| g.iter().any(|&x| x > targets[*k]))
+            .map(|(k, _)| names[k].clone())
+            .collect();
         assert!(
-            broken,
+            !broken.is_empty(),
             "one record fewer in {key:?} still meets every purpose"
+        );
+        let stratum = j["strata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                s["values"]["area"] == key[0].as_str() && s["values"]["sex"] == key[1].as_str()
+            })
+            .unwrap();
+        let named: Vec<String> = stratum["binding_purposes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(named, broken, "{key:?}");
+        assert_eq!(
+            stratum["binding_purpose"].as_str(),
+            Some(broken[0].as_str())
         );
     }
     // Cheaper than separate requests, and never below what the largest purpose needs alone.

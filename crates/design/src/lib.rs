@@ -66,6 +66,7 @@ pub use size::{
     ShareSize, ShareSpec, ATTRIBUTE_SEARCH_LIMIT,
 };
 pub use staged::{
-    accept_probability, sequential_upper_bound, stratified_accept_probability, two_stage_plan,
-    with_one_more, StageDecision, StageOutcome, StagedPlan, StagedSpec, TwoStage,
+    accept_probability, sequential_upper_bound, stratified_accept_probability,
+    stratified_worst_risk, two_stage_plan, with_one_more, StageDecision, StageOutcome, StagedPlan,
+    StagedSpec, TwoStage, WorstSpread, SPREAD_BUDGET,
 };
