@@ -761,3 +761,50 @@ fn costs_from_a_file_move_records_away_from_dear_strata() {
     assert_eq!(code, 2);
     assert!(err.contains("no cost for 7 strata"), "{err}");
 }
+
+/// A purpose that cannot be met even with every record: exit 1, its line says NOT MET, the
+/// strata it took whole name it as their binding purpose, and no optimality is claimed
+/// ("proved") beside it — in the console or the report.
+#[test]
+fn an_unmet_purpose_is_named_and_nothing_is_claimed_proved() {
+    let f = fixture();
+    let purposes = f.dir.path().join("tight.toml");
+    std::fs::write(
+        &purposes,
+        format!("{PURPOSES}\n[[purpose]]\nname = \"exact\"\npopulation = \"area = 'missbruk'\"\nproportion = 0.5\nmargin = 0.01\nresponse_rate = 0.5\n"),
+    )
+    .unwrap();
+    let plan = f.dir.path().join("tight.json");
+    let (code, out, err) = run(&[
+        "plan",
+        "--extract",
+        p(&f.csv),
+        "--key",
+        "case_id",
+        "--strata",
+        "area,sex",
+        "--purposes",
+        p(&purposes),
+        "-o",
+        p(&plan),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("NOT MET"), "{out}");
+    assert!(!out.contains("proved"), "{out}");
+    let j = read_json(&plan);
+    let mut whole = 0;
+    for s in j["strata"].as_array().unwrap() {
+        if s["values"]["area"] == "missbruk" {
+            assert_eq!(s["n"], s["population"], "{s}");
+            let named = s["binding_purposes"].as_array().unwrap();
+            assert!(named.iter().any(|x| x == "exact"), "{s}");
+            whole += 1;
+        }
+    }
+    assert!(whole > 0);
+    let md = f.dir.path().join("tight.md");
+    run_ok(&["report", "--plan", p(&plan), "--lang", "en", "-o", p(&md)]);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("cannot be met"), "{text}");
+    assert!(!text.contains("costs less"), "{text}");
+}

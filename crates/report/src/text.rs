@@ -939,8 +939,8 @@ pub mod sentences {
             });
         } else if r.purpose.tolerable_rate.is_some() {
             out.push(match lang {
-                Lang::Sv => "Urval i två steg för en avvikelsefrekvens (dubbel stickprovsplan; Dodge & Romig 1959, Cochran 1977 §5.A): sannolikheten att godta vid varje andel avvikelser beräknas exakt över båda stegen, hypergeometriskt med populationens N, P(godta) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). Planen är den som i genomsnitt kräver minst akter vid den förväntade andelen, med risken vid den tolerabla andelen högst 1 − C och minst lika stor chans att godta som en plan i ett steg. Akterna i varje steg fördelas över strata i proportion till N_h, och risken kontrolleras också exakt för det stratifierade urvalet (med avvikelserna fördelade i proportion till N_h); behövs det läggs akter till. Gränsen efter steg 2 räknas för den sekventiella planen (stegvis ordning, Jennison & Turnbull 2000), inte som om akterna vore ett enda urval.".to_string(),
-                Lang::En => "Sampling in two stages for a deviation rate (a double sampling plan; Dodge & Romig 1959, Cochran 1977 §5.A): the probability of accepting at each rate of deviations is computed exactly over both stages, hypergeometrically with the population's N, P(accept) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). The plan is the one needing the fewest records on average at the expected rate, with the risk at the tolerable rate at most 1 − C and at least the single-stage plan's chance of accepting. Each stage's records are spread over the strata in proportion to N_h, and the risk is checked exactly for the stratified sample too (the deviations spread in proportion to N_h); records are added if needed. The bound after stage 2 is computed for the sequential plan (stage-wise ordering, Jennison & Turnbull 2000), not as if the records were one sample.".to_string(),
+                Lang::Sv => "Urval i två steg för en avvikelsefrekvens (dubbel stickprovsplan; Dodge & Romig 1959, Cochran 1977 §5.A): sannolikheten att godta vid varje andel avvikelser beräknas exakt över båda stegen, hypergeometriskt med populationens N, P(godta) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). Planen är den som i genomsnitt kräver minst akter vid den förväntade andelen, med risken vid den tolerabla andelen högst 1 − C och minst lika stor chans att godta som en plan i ett steg. Akterna i varje steg fördelas över strata i proportion till N_h, och risken kontrolleras också exakt för det stratifierade urvalet, för den fördelning av avvikelserna över strata som oftast leder till att godta; behövs det läggs akter till. Gränsen efter steg 2 räknas för den sekventiella planen (stegvis ordning, Jennison & Turnbull 2000), inte som om akterna vore ett enda urval.".to_string(),
+                Lang::En => "Sampling in two stages for a deviation rate (a double sampling plan; Dodge & Romig 1959, Cochran 1977 §5.A): the probability of accepting at each rate of deviations is computed exactly over both stages, hypergeometrically with the population's N, P(accept) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). The plan is the one needing the fewest records on average at the expected rate, with the risk at the tolerable rate at most 1 − C and at least the single-stage plan's chance of accepting. Each stage's records are spread over the strata in proportion to N_h, and the risk is checked exactly for the stratified sample too, for the spread of the deviations over the strata that accepts most often; records are added if needed. The bound after stage 2 is computed for the sequential plan (stage-wise ordering, Jennison & Turnbull 2000), not as if the records were one sample.".to_string(),
             });
         } else {
             out.push(match lang {
@@ -1243,6 +1243,10 @@ pub mod sentences {
                     join_list(lang, &unmet)
                 ),
             });
+        }
+        if !unmet.is_empty() {
+            // No optimality claim beside a purpose that is not met.
+            return out;
         }
         out.push(match (lang, ps.proved_optimal) {
             (Lang::Sv, true) => "Ingen annan fördelning av akterna som uppfyller alla syften kostar mindre (visat genom uttömmande sökning eller, för ett enda syfte, prioritetsmetodens optimalitet).".to_string(),
