@@ -52,9 +52,9 @@ pub use dist::z_two_sided;
 pub use error::DesignError;
 pub use evaluate::{evaluate, Conclusion, EvaluateSpec, Evaluation};
 pub use interval::{
-    binomial_upper_bound, clopper_pearson, effective_n, hypergeometric_interval,
-    hypergeometric_lower_count, hypergeometric_upper_count, jeffreys, wilson, wilson_fpc, Interval,
-    IntervalMethod,
+    binomial_upper_bound, clopper_pearson, clopper_pearson_fpc, effective_n,
+    hypergeometric_interval, hypergeometric_lower_count, hypergeometric_upper_count, jeffreys,
+    wilson, wilson_fpc, Interval, IntervalMethod,
 };
 pub use purposes::{
     bethel, bethel_dual, domain_share_terms, joint_allocate, DomainCell, JointAllocation,

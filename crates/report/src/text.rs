@@ -530,6 +530,10 @@ pub fn method_name(lang: Lang, m: &str) -> String {
             "Wilson med ändlighetskorrektion",
             "Wilson with finite population correction",
         ),
+        "clopper-pearson-fpc" => (
+            "Clopper–Pearson med ändlighetskorrektion",
+            "Clopper–Pearson with finite population correction",
+        ),
         "korn-graubard" => ("stratifierad, Korn–Graubard", "stratified, Korn–Graubard"),
         "stratified-t" => ("stratifierat medelvärde, t", "stratified mean, t"),
         "stratified-total" => ("stratifierad total", "stratified total"),
@@ -981,8 +985,8 @@ pub mod sentences {
         }
         if !r.indicators.is_empty() {
             out.push(match lang {
-                Lang::Sv => "Skattningarna efter granskningen: inom ett stratum andelen med Wilsons intervall vid den effektiva urvalsstorleken n(N − 1)/(N − n) (ändlighetskorrektion); över strata den stratifierade skattningen p̂ = Σ W_h p̂_h med V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) och Korn–Graubards intervall. Akter som begärts men inte kommit in räknas som bortfall och stratumets skattning bygger på de inkomna.".to_string(),
-                Lang::En => "Estimates after the review: within a stratum the share with Wilson's interval at the effective sample size n(N − 1)/(N − n) (finite population correction); across strata the stratified estimate p̂ = Σ W_h p̂_h with V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) and the Korn–Graubard interval. Records requested but not received are non-response, and the stratum's estimate rests on those received.".to_string(),
+                Lang::Sv => "Skattningarna efter granskningen: inom ett stratum andelen med Clopper–Pearsons intervall vid den effektiva urvalsstorleken n(N − 1)/(N − n) (ändlighetskorrektion; Korn & Graubard 1998); över strata den stratifierade skattningen p̂ = Σ W_h p̂_h med V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) och Korn–Graubards intervall. Akter som begärts men inte kommit in räknas som bortfall och stratumets skattning bygger på de inkomna.".to_string(),
+                Lang::En => "Estimates after the review: within a stratum the share with the Clopper–Pearson interval at the effective sample size n(N − 1)/(N − n) (finite population correction; Korn & Graubard 1998); across strata the stratified estimate p̂ = Σ W_h p̂_h with V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) and the Korn–Graubard interval. Records requested but not received are non-response, and the stratum's estimate rests on those received.".to_string(),
             });
         }
         out
