@@ -3,7 +3,8 @@
 //!
 //! - **Cohen's kappa** κ = (p_o − p_e)/(1 − p_e) of the 2×2 table self × inspector (Cohen
 //!   1960), with the large-sample standard error of Fleiss, Cohen & Everitt (1969) (Fleiss,
-//!   Levin & Paik 2003, ch. 18) and the Wald interval κ ± z·SE, cut to [−1, 1].
+//!   Levin & Paik 2003, ch. 18); the interval is computed on the table with one record added
+//!   to each cell ([`kappa`]), so it does not collapse under perfect agreement.
 //! - **Disagreement** (b + c)/m with its exact one-sided upper bound: hypergeometric over
 //!   the phase-1 records when their number is given (the subsample is drawn from them without
 //!   replacement), else Clopper–Pearson.
@@ -59,15 +60,49 @@ pub struct Kappa {
     pub kappa: f64,
     /// Its standard error (Fleiss, Cohen & Everitt 1969).
     pub se: f64,
-    /// κ̂ − z·SE (at least −1).
+    /// The lower limit (at least −1; [`kappa`]).
     pub lower: f64,
-    /// κ̂ + z·SE (at most 1).
+    /// The upper limit (at most 1).
     pub upper: f64,
 }
 
 /// Cohen's kappa of a 2×2 table; `None` when it is undefined (no records, or both raters
 /// gave one answer only, p_e = 1).
+///
+/// κ̂ and its standard error are those of the table (Fleiss, Cohen & Everitt 1969). The
+/// interval is κ̃ ± t_{m−1}·SE(κ̃) cut to [−1, 1] and widened to hold κ̂, where κ̃ and
+/// SE(κ̃) are computed the same way on the table with one record added to each cell — the
+/// posterior mean of the cell shares under a uniform Dirichlet prior, the pseudo-count
+/// adjustment of Agresti & Coull (1998, *Am. Stat.* 52:119–126) and Agresti & Caffo (2000,
+/// *Am. Stat.* 54:280–288) carried to kappa — and t_{m−1} Student's quantile with m − 1
+/// degrees of freedom for the small re-reviews. Chosen by simulation (population 2,000, the
+/// self-review wrong for 10 % of each answer, p from 0.02 to 0.98, m from 12 to 60; the
+/// test): coverage 95.4–100 % where κ̂ is defined, against 17–91 % for the Wald interval
+/// κ̂ ± z·SE, which collapses to [1, 1] under perfect agreement.
 pub fn kappa(t: &Table2, confidence: f64) -> Option<Kappa> {
+    let (k, se) = kappa_se(t)?;
+    let plus = Table2 {
+        self_yes_inspector_yes: t.self_yes_inspector_yes + 1,
+        self_yes_inspector_no: t.self_yes_inspector_no + 1,
+        self_no_inspector_yes: t.self_no_inspector_yes + 1,
+        self_no_inspector_no: t.self_no_inspector_no + 1,
+    };
+    let (k_adj, se_adj) = kappa_se(&plus)?;
+    let q = if t.n() > 1 {
+        crate::dist::t_two_sided(confidence, t.n() as f64 - 1.0)
+    } else {
+        z_two_sided(confidence)
+    };
+    Some(Kappa {
+        kappa: k,
+        se,
+        lower: (k_adj - q * se_adj).max(-1.0).min(k),
+        upper: (k_adj + q * se_adj).min(1.0).max(k),
+    })
+}
+
+/// κ̂ of a 2×2 table and its large-sample standard error (Fleiss, Cohen & Everitt 1969).
+fn kappa_se(t: &Table2) -> Option<(f64, f64)> {
     let n = t.n();
     if n == 0 {
         return None;
@@ -99,13 +134,7 @@ pub fn kappa(t: &Table2, confidence: f64) -> Option<Kappa> {
         * (p[0][1] * (col[0] + row[1]).powi(2) + p[1][0] * (col[1] + row[0]).powi(2));
     let c = (k - pe * (1.0 - k)).powi(2);
     let se = ((a + b - c).max(0.0) / nf).sqrt() / (1.0 - pe);
-    let z = z_two_sided(confidence);
-    Some(Kappa {
-        kappa: k,
-        se,
-        lower: (k - z * se).max(-1.0),
-        upper: (k + z * se).min(1.0),
-    })
+    Some((k, se))
 }
 
 /// The exact one-sided upper bound on the disagreement rate: hypergeometric M_U/n' when
@@ -281,15 +310,32 @@ mod tests {
         let k = kappa(&t, 0.95).unwrap();
         assert!((k.kappa - 0.675_675_7).abs() < 1e-7, "{k:?}");
         assert!((k.se - 0.073_447_61).abs() < 1e-8, "{k:?}");
-        assert!((k.lower - 0.531_721_0).abs() < 1e-6, "{k:?}");
-        assert!((k.upper - 0.819_630_3).abs() < 1e-6, "{k:?}");
+        // The interval: the same formulas on (32, 13, 5, 59), with t at 104 df.
+        let plus = Table2 {
+            self_no_inspector_no: 32,
+            self_no_inspector_yes: 13,
+            self_yes_inspector_no: 5,
+            self_yes_inspector_yes: 59,
+        };
+        let (ka, sa) = kappa_se(&plus).unwrap();
+        let q = crate::dist::t_two_sided(0.95, 104.0);
+        assert!((k.lower - (ka - q * sa)).abs() < 1e-12, "{k:?}");
+        assert!((k.upper - (ka + q * sa)).abs() < 1e-12, "{k:?}");
+        // Near the Wald interval 0.5317210 – 0.8196303 at this size, pulled towards 0.
+        assert!(
+            (k.lower - 0.531_721_0).abs() < 0.035 && (k.upper - 0.819_630_3).abs() < 0.035,
+            "{k:?}"
+        );
         // Perfect agreement: κ = 1; one answer only: undefined.
         let all = Table2 {
             self_yes_inspector_yes: 10,
             self_no_inspector_no: 5,
             ..Table2::default()
         };
-        assert!((kappa(&all, 0.95).unwrap().kappa - 1.0).abs() < 1e-12);
+        let perfect = kappa(&all, 0.95).unwrap();
+        assert!((perfect.kappa - 1.0).abs() < 1e-12);
+        // Perfect agreement does not collapse the interval.
+        assert!(perfect.upper == 1.0 && perfect.lower < 0.9, "{perfect:?}");
         let one = Table2 {
             self_yes_inspector_yes: 10,
             ..Table2::default()
@@ -477,5 +523,56 @@ mod tests {
         );
         let mean_self = sum_self / runs as f64;
         assert!((mean_self - p_self).abs() < 0.005 && (p_self - p_true).abs() > 0.05);
+    }
+
+    /// Coverage of the kappa interval: a population of 2,000 (true share p), the
+    /// self-review wrong for 10 % of each answer, the inspector re-reviewing an SRS of m,
+    /// 500 replications per cell with a fixed seed; the population's own kappa must be
+    /// covered at least 93.5 % of the time wherever κ̂ is defined.
+    #[test]
+    fn the_kappa_interval_covers_at_extreme_shares_and_small_m() {
+        let mut u = crate::dist::splitmix(3636);
+        let big = 2000usize;
+        let count = |t: &mut Table2, s: bool, tr: bool| match (s, tr) {
+            (true, true) => t.self_yes_inspector_yes += 1,
+            (true, false) => t.self_yes_inspector_no += 1,
+            (false, true) => t.self_no_inspector_yes += 1,
+            (false, false) => t.self_no_inspector_no += 1,
+        };
+        for &p in &[0.02, 0.05, 0.5, 0.95, 0.98] {
+            let d = (p * big as f64).round() as usize;
+            let pop: Vec<(bool, bool)> = (0..big)
+                .map(|i| {
+                    let t = i < d;
+                    (t, if t { u() < 0.9 } else { u() < 0.1 })
+                })
+                .collect();
+            let mut all = Table2::default();
+            for &(tr, s) in &pop {
+                count(&mut all, s, tr);
+            }
+            let truth = kappa(&all, 0.95).unwrap().kappa;
+            for &m in &[12usize, 15, 27, 60] {
+                let (mut covered, mut got) = (0u32, 0u32);
+                let mut idx: Vec<usize> = (0..big).collect();
+                for _ in 0..500 {
+                    for i in 0..m {
+                        let j = i + (u() * (big - i) as f64) as usize;
+                        idx.swap(i, j.min(big - 1));
+                    }
+                    let mut t = Table2::default();
+                    for &r in &idx[..m] {
+                        count(&mut t, pop[r].1, pop[r].0);
+                    }
+                    if let Some(k) = kappa(&t, 0.95) {
+                        got += 1;
+                        covered += u32::from(k.lower <= truth && truth <= k.upper);
+                    }
+                }
+                let coverage = f64::from(covered) / f64::from(got);
+                eprintln!("kappa p = {p}, m = {m}: κ = {truth:.3}, defined in {got} of 500, coverage {coverage:.3}");
+                assert!(coverage >= 0.935, "p = {p}, m = {m}: coverage {coverage}");
+            }
+        }
     }
 }
