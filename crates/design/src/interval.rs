@@ -401,7 +401,7 @@ mod tests {
             }
         }
         assert!(worst.0 >= 0.935, "{worst:?}");
-        // The audit's case: a whole stratum at p = 0.99, N = 500, n = 50.
+        // A whole stratum at p = 0.99, N = 500, n = 50.
         let whole_cp = coverage(&cp, 500, 50, 1.0, 0.99);
         let whole_w = coverage(&wf, 500, 50, 1.0, 0.99);
         assert!(whole_cp >= 0.95 && whole_w < 0.935, "{whole_cp} {whole_w}");
