@@ -313,7 +313,7 @@ pub fn stages_lines(st: &urval_ops::artifacts::Stages, total: u64) -> String {
             ));
         }
         t.push_str(&format!(
-            "  risk P(accept | T) {:.5} exact over both stages for the population as one (hypergeometric), {:.5} as drawn stratified\n",
+            "  risk P(accept | T) {:.5} exact over both stages for the population as one (hypergeometric), {:.5} as drawn stratified (the worst spread of deviations over the strata)\n",
             a.risk, a.risk_stratified
         ));
         t.push_str(&format!(

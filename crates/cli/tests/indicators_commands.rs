@@ -524,7 +524,7 @@ fn sample_estimates_with_nonresponse() {
         .iter()
         .find(|r| r["indicator"] == "child_heard" && r["area"] == "barn_unga")
         .unwrap();
-    assert_eq!(heard["method"], "wilson-fpc");
+    assert_eq!(heard["method"], "clopper-pearson-fpc");
     let total = rows
         .iter()
         .find(|r| r["indicator"] == "decision_communicated" && r["level"] == "total")

@@ -198,6 +198,10 @@ fn every_purpose_is_met_and_no_record_can_go() {
     assert_eq!(m[2].len(), 4, "decision_communicated per area: four groups");
     // No record can go: with one fewer in any stratum above the minimum (2), some purpose
     // misses its target.
+    // The stratum names exactly the purposes that miss with one record fewer there.
+    let names: Vec<String> = (0..4)
+        .map(|k| ps["purposes"][k]["name"].as_str().unwrap().to_string())
+        .collect();
     for (key, &nh) in &n {
         if nh <= 2 {
             continue;
@@ -205,13 +209,34 @@ fn every_purpose_is_met_and_no_record_can_go() {
         let mut fewer = n.clone();
         *fewer.get_mut(key).unwrap() -= 1;
         let m = margins(&data, &["area", "sex"], &fewer);
-        let broken = m
+        let broken: Vec<String> = m
             .iter()
             .enumerate()
-            .any(|(k, g)| g.iter().any(|&x| x > targets[k]));
+            .filter(|(k, g)| g.iter().any(|&x| x > targets[*k]))
+            .map(|(k, _)| names[k].clone())
+            .collect();
         assert!(
-            broken,
+            !broken.is_empty(),
             "one record fewer in {key:?} still meets every purpose"
+        );
+        let stratum = j["strata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                s["values"]["area"] == key[0].as_str() && s["values"]["sex"] == key[1].as_str()
+            })
+            .unwrap();
+        let named: Vec<String> = stratum["binding_purposes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(named, broken, "{key:?}");
+        assert_eq!(
+            stratum["binding_purpose"].as_str(),
+            Some(broken[0].as_str())
         );
     }
     // Cheaper than separate requests, and never below what the largest purpose needs alone.
@@ -735,4 +760,51 @@ fn costs_from_a_file_move_records_away_from_dear_strata() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("no cost for 7 strata"), "{err}");
+}
+
+/// A purpose that cannot be met even with every record: exit 1, its line says NOT MET, the
+/// strata it took whole name it as their binding purpose, and no optimality is claimed
+/// ("proved") beside it — in the console or the report.
+#[test]
+fn an_unmet_purpose_is_named_and_nothing_is_claimed_proved() {
+    let f = fixture();
+    let purposes = f.dir.path().join("tight.toml");
+    std::fs::write(
+        &purposes,
+        format!("{PURPOSES}\n[[purpose]]\nname = \"exact\"\npopulation = \"area = 'missbruk'\"\nproportion = 0.5\nmargin = 0.01\nresponse_rate = 0.5\n"),
+    )
+    .unwrap();
+    let plan = f.dir.path().join("tight.json");
+    let (code, out, err) = run(&[
+        "plan",
+        "--extract",
+        p(&f.csv),
+        "--key",
+        "case_id",
+        "--strata",
+        "area,sex",
+        "--purposes",
+        p(&purposes),
+        "-o",
+        p(&plan),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("NOT MET"), "{out}");
+    assert!(!out.contains("proved"), "{out}");
+    let j = read_json(&plan);
+    let mut whole = 0;
+    for s in j["strata"].as_array().unwrap() {
+        if s["values"]["area"] == "missbruk" {
+            assert_eq!(s["n"], s["population"], "{s}");
+            let named = s["binding_purposes"].as_array().unwrap();
+            assert!(named.iter().any(|x| x == "exact"), "{s}");
+            whole += 1;
+        }
+    }
+    assert!(whole > 0);
+    let md = f.dir.path().join("tight.md");
+    run_ok(&["report", "--plan", p(&plan), "--lang", "en", "-o", p(&md)]);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("cannot be met"), "{text}");
+    assert!(!text.contains("costs less"), "{text}");
 }

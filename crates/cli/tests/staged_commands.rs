@@ -464,8 +464,38 @@ fn an_attribute_plan_in_two_stages() {
             "reject" => assert!(bound >= 0.10, "k1 = {k}: {bound}"),
             _ => assert_eq!(e["next"]["records"].as_u64().unwrap(), n2),
         }
+        // The stage-1 bound is the fixed-sample bound of the n₁ records, and says so.
+        let fixed: Value = serde_json::from_str(&run_ok(&[
+            "evaluate",
+            "--sample",
+            &n1.to_string(),
+            "--deviations",
+            &k.to_string(),
+            "--population",
+            &big.to_string(),
+            "--format",
+            "json",
+        ]))
+        .unwrap();
+        assert_eq!(e["upper_bound"], fixed["upper_bound"], "k1 = {k}");
+        let label = e["upper_bound_method"].as_str().unwrap();
+        assert!(
+            label.contains("stage-1 records") && !label.contains("both stages"),
+            "{label}"
+        );
         if want != "continue" {
+            assert!(e.get("continue_reason").is_none());
             continue;
+        }
+        // Going on says why, also when the bound is already below T.
+        let why = e["continue_reason"].as_str().unwrap();
+        if bound < 0.10 {
+            assert!(
+                why.contains(&format!("accepting with {k} would make it")),
+                "{why}"
+            );
+        } else {
+            assert!(why.contains("is not below T"), "{why}");
         }
         for k2 in 0..=n2 {
             let (code, e) = eval(&[
@@ -484,6 +514,10 @@ fn an_attribute_plan_in_two_stages() {
                 accept,
                 "{k} + {k2}"
             );
+            assert!(e["upper_bound_method"]
+                .as_str()
+                .unwrap()
+                .contains("stage-wise ordering"));
         }
     }
     // From the stage's filled review template: the deviations counted, the same decision.

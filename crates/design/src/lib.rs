@@ -52,9 +52,9 @@ pub use dist::z_two_sided;
 pub use error::DesignError;
 pub use evaluate::{evaluate, Conclusion, EvaluateSpec, Evaluation};
 pub use interval::{
-    binomial_upper_bound, clopper_pearson, effective_n, hypergeometric_interval,
-    hypergeometric_lower_count, hypergeometric_upper_count, jeffreys, wilson, wilson_fpc, Interval,
-    IntervalMethod,
+    binomial_upper_bound, clopper_pearson, clopper_pearson_fpc, effective_n,
+    hypergeometric_interval, hypergeometric_lower_count, hypergeometric_upper_count, jeffreys,
+    wilson, wilson_fpc, Interval, IntervalMethod,
 };
 pub use purposes::{
     bethel, bethel_dual, domain_share_terms, joint_allocate, DomainCell, JointAllocation,
@@ -66,6 +66,7 @@ pub use size::{
     ShareSize, ShareSpec, ATTRIBUTE_SEARCH_LIMIT,
 };
 pub use staged::{
-    accept_probability, sequential_upper_bound, stratified_accept_probability, two_stage_plan,
-    with_one_more, StageDecision, StageOutcome, StagedPlan, StagedSpec, TwoStage,
+    accept_probability, sequential_upper_bound, stratified_accept_probability,
+    stratified_worst_risk, two_stage_plan, with_one_more, StageDecision, StageOutcome, StagedPlan,
+    StagedSpec, TwoStage, WorstSpread, SPREAD_BUDGET,
 };

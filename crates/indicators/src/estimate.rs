@@ -255,7 +255,7 @@ pub fn census(
 
 /// A design-based estimate of an indicator from its domain in each stratum.
 ///
-/// - share: one stratum → p̂ with the Wilson interval at the effective size under the
+/// - share: one stratum → p̂ with the Clopper–Pearson interval at the effective size under the
 ///   finite population correction ([`stratum_share`], N̂_dh rounded); several →
 ///   [`stratified_share`] (Σ W_h p̂_h, linearised variance, Korn–Graubard, design effect).
 /// - mean: ȳ = Σ W_h ȳ_h with the linearised variance of the domain ratio

@@ -7,7 +7,7 @@
 //!   order makes the result independent of the thread count.
 //! - [`census_share`]: a share over a full extract (exact; a Wilson interval only when asked,
 //!   treating the records as the outcome of a process).
-//! - [`stratum_share`]: one stratum of a simple random sample: p̂_h with a Wilson interval
+//! - [`stratum_share`]: one stratum of a simple random sample: p̂_h with a Clopper–Pearson interval
 //!   that accounts for the finite population correction through the effective sample size
 //!   n_h(N_h − 1)/(N_h − n_h).
 //! - [`stratified_share`]: across strata, p̂ = Σ W_h p̂_h for a stratum or a domain that cuts
@@ -136,7 +136,7 @@ pub struct Estimate {
     pub upper: Option<f64>,
     /// Standard error (0 for a census).
     pub se: f64,
-    /// The method: `census`, `wilson`, `wilson-fpc`, `korn-graubard`.
+    /// The method: `census`, `wilson`, `clopper-pearson-fpc`, `korn-graubard`.
     pub method: &'static str,
     /// Design effect V / V_SRS (stratified estimates).
     pub deff: Option<f64>,
@@ -177,8 +177,10 @@ pub fn census_share(t: &Tally, confidence: Option<f64>) -> Option<Estimate> {
 }
 
 /// One stratum's share from a simple random sample of n of N: p̂, se = √((1 − f)·p̂(1 − p̂)/(n − 1))
-/// (Cochran 1977 eq. 3.28 with the unbiased variance), and the Wilson interval with the
-/// effective sample size n(N − 1)/(N − n) (a census gives the point).
+/// (Cochran 1977 eq. 3.28 with the unbiased variance), and the Clopper–Pearson interval at
+/// the effective sample size n(N − 1)/(N − n) ([`urval_design::clopper_pearson_fpc`];
+/// Korn & Graubard 1998), which keeps its coverage near shares of 0 and 1 where Wilson with
+/// the same correction does not (a census gives the point).
 pub fn stratum_share(successes: u64, n: u64, population: u64, confidence: f64) -> Option<Estimate> {
     if n == 0 || n > population || successes > n {
         return None;
@@ -190,13 +192,13 @@ pub fn stratum_share(successes: u64, n: u64, population: u64, confidence: f64) -
     } else {
         0.0
     };
-    let iv = urval_design::wilson_fpc(successes, n, population, confidence);
+    let iv = urval_design::clopper_pearson_fpc(successes, n, population, confidence);
     Some(Estimate {
         estimate: p,
         lower: Some(iv.lower),
         upper: Some(iv.upper),
         se,
-        method: "wilson-fpc",
+        method: "clopper-pearson-fpc",
         deff: None,
         caution: None,
     })
@@ -461,8 +463,8 @@ mod tests {
 
     /// Coverage over repeated draws on a design with large sampling fractions: every
     /// stratum sized for ±10 points (domain), a fixed synthetic population, 300 PRN draws.
-    /// Wilson with the finite population correction must cover the true stratum shares
-    /// 93.5–96.5 % of the time; plain Wilson over-covers (the correction matters).
+    /// Clopper–Pearson at the effective sample size must cover the true stratum shares
+    /// 93.5–98 % of the time; plain Wilson over-covers (the correction matters).
     #[test]
     fn coverage_of_95_percent_intervals_over_repeated_draws() {
         let strata_sizes: Vec<u64> = (0..40).map(|i| 40 + (i * i * 7) % 1500).collect();
@@ -533,11 +535,11 @@ mod tests {
         let fpc = covered_fpc as f64 / total as f64;
         let plain = covered_plain as f64 / total as f64;
         let kg = covered_kg as f64 / draws as f64;
-        eprintln!("coverage over {total} stratum intervals: Wilson-FPC {fpc:.4}, plain Wilson {plain:.4}; Korn–Graubard over {draws} draws {kg:.4}");
+        eprintln!("coverage over {total} stratum intervals: Clopper–Pearson-FPC {fpc:.4}, plain Wilson {plain:.4}; Korn–Graubard over {draws} draws {kg:.4}");
         assert!(total > 10_000, "{total} intervals");
         assert!(
-            (0.935..=0.965).contains(&fpc),
-            "Wilson with FPC covers {fpc}"
+            (0.935..=0.98).contains(&fpc),
+            "Clopper–Pearson with FPC covers {fpc}"
         );
         assert!(
             plain > 0.965,

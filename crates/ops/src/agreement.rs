@@ -70,7 +70,8 @@ pub struct AgreementRow {
     pub corrected: Option<f64>,
     /// Its standard error.
     pub corrected_se: Option<f64>,
-    /// Its lower limit.
+    /// Its lower limit (Clopper–Pearson at the effective sample size,
+    /// [`urval_design::tenenbein`]).
     pub corrected_lower: Option<f64>,
     /// Its upper limit.
     pub corrected_upper: Option<f64>,
@@ -284,10 +285,8 @@ fn row(
         cautions.push("kappa undefined: one answer only".to_string());
     }
     if c.is_none() && n > 0 {
-        cautions.push(
-            "no corrected share: a self-review answer has fewer than 2 re-reviewed records"
-                .to_string(),
-        );
+        cautions
+            .push("no corrected share: a self-review answer has no re-reviewed record".to_string());
     }
     if hi > lo * 1.05 {
         cautions.push(format!(

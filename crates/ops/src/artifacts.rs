@@ -16,7 +16,7 @@
 //! | `strata[]` | `values` {column: value}, `population` N_h, `n` n_h, `binding`, `inclusion_probability`, `weight`, `margin`, `mean_pages`, `pages`, `working_days`, `fingerprint` |
 //! | `total_population`, `total_n`, `burden` | totals; burden rates, needed and (with `--requested`) the comparison |
 //! | `design.stages`, `strata[].n_stage1` | a staged plan only ([`Stages`]): how stage 1 was sized, its records per stratum, each stage's burden |
-//! | `design.purposes`, `strata[].binding_purpose`, `strata[].purpose_margins` | a plan for several purposes only ([`PurposesPlan`]) |
+//! | `design.purposes`, `strata[].binding_purpose`, `strata[].binding_purposes`, `strata[].purpose_margins` | a plan for several purposes only ([`PurposesPlan`]) |
 //!
 //! The fingerprint of a stratum is a SHA-256 commitment to the wrapping sum of XXH3-128 of
 //! its keys (hex; [`crate::fingerprint`] says why not the sum itself), recorded only for
@@ -431,9 +431,16 @@ pub struct PlanStratum {
     /// The constraint that binds (min, max, population).
     #[serde(deserialize_with = "required")]
     pub binding: Option<String>,
-    /// A plan for several purposes: the purpose that sets this stratum's size.
+    /// A plan for several purposes: the purpose that sets this stratum's size, one that
+    /// fails with one record fewer here (the first of `binding_purposes`), or that took the
+    /// stratum whole because it cannot be met.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_purpose: Option<String>,
+    /// A plan for several purposes: every purpose that fails with one record fewer in this
+    /// stratum, or that took it whole because it cannot be met (empty when only the bounds
+    /// hold it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding_purposes: Option<Vec<String>>,
     /// A plan for several purposes: each purpose's margin for its domain within this
     /// stratum, with n_h records (purposes with records here).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -757,8 +757,11 @@ pub struct Sized {
     pub joint: urval_design::JointAllocation,
     /// plan.json's `design.purposes`.
     pub plan: crate::artifacts::PurposesPlan,
-    /// Per stratum: the purpose that sets its size.
+    /// Per stratum: the first of `binding_purposes`.
     pub binding_purpose: Vec<Option<String>>,
+    /// Per stratum: every purpose that fails with one record fewer in it, or that took it
+    /// whole because it cannot be met.
+    pub binding_purposes: Vec<Vec<String>>,
     /// Per stratum: each purpose's margin within it.
     pub purpose_margins: Vec<BTreeMap<String, f64>>,
     /// The requirements, for the record.
@@ -857,15 +860,23 @@ pub fn size(
             rates,
         )
     };
-    let binding_purpose: Vec<Option<String>> = joint
-        .binding
+    // Per stratum, the purposes that fail with one record fewer there (or that took it whole),
+    // in the purposes' order (`JointAllocation::binding_requirements`).
+    let binding_purposes: Vec<Vec<String>> = joint
+        .binding_requirements
         .iter()
-        .map(|b| match b {
-            Some(urval_design::JointBinding::Requirement(k)) => {
-                Some(req.purposes.list[all[*k].purpose].def.name.clone())
-            }
-            _ => None,
+        .map(|ks| {
+            let mut ps: Vec<usize> = ks.iter().map(|&k| all[k].purpose).collect();
+            ps.sort_unstable();
+            ps.dedup();
+            ps.into_iter()
+                .map(|k| req.purposes.list[k].def.name.clone())
+                .collect()
         })
+        .collect();
+    let binding_purpose: Vec<Option<String>> = binding_purposes
+        .iter()
+        .map(|b| b.first().cloned())
         .collect();
     let mut results = Vec::new();
     for (k, (p, r)) in req.purposes.list.iter().zip(&built).enumerate() {
@@ -913,9 +924,9 @@ pub fn size(
             alone_total: b.records,
             alone_pages: b.pages,
             alone_working_days: b.working_days,
-            binds_strata: binding_purpose
+            binds_strata: binding_purposes
                 .iter()
-                .filter(|b| b.as_deref() == Some(p.def.name.as_str()))
+                .filter(|b| b.contains(&p.def.name))
                 .count() as u64,
         });
     }
@@ -964,6 +975,7 @@ pub fn size(
         joint,
         plan,
         binding_purpose,
+        binding_purposes,
         purpose_margins,
         requirements: all,
     })

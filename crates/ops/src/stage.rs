@@ -35,10 +35,59 @@ pub struct StageEvaluation {
     /// The one-sided upper bound at C, exact for the two-stage design (at stage 1 the
     /// fixed-sample hypergeometric bound of n₁ records).
     pub upper_bound: f64,
-    /// How the bound was computed.
+    /// How the bound was computed: at stage 1 the fixed-sample hypergeometric bound of the
+    /// n₁ records (the stage-wise ordering gives the same there), at stage 2 the stage-wise
+    /// ordering over both stages.
     pub upper_bound_method: String,
     /// When the decision is to continue: the records of stage 2 with their pages and days.
     pub next: Option<Burden>,
+    /// When the decision is to continue: why stage 2 is still needed (the bound is not below
+    /// T yet; or it is, but accepting at stage 1 with more than a₁ deviations is outside the
+    /// plan and would raise its risk P(accept | T), given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continue_reason: Option<String>,
+}
+
+/// Why a plan that continues after stage 1 with `x1` deviations needs stage 2, given the
+/// stage-1 bound: either the bound is not below T, or the plan's risk P(accept | T)
+/// ([`urval_design::accept_probability`], exact over both stages) holds only for accepting
+/// at most a₁ at stage 1 — accepting at x₁ would be the plan with a₁ = x₁, whose risk is
+/// computed and given.
+fn continue_reason(
+    rule: &urval_design::TwoStage,
+    x1: u64,
+    bound: f64,
+    t: f64,
+    c: f64,
+    big: u64,
+) -> String {
+    let left = rule.accept2.saturating_sub(x1);
+    let stage2 = format!(
+        "stage 2 accepts with at most {left} more deviation{} in its {} records",
+        if left == 1 { "" } else { "s" },
+        rule.n2
+    );
+    if bound >= t {
+        return format!(
+            "the stage-1 bound {:.2} % is not below T = {:.2} %; {stage2}",
+            100.0 * bound,
+            100.0 * t
+        );
+    }
+    let plan_risk = urval_design::accept_probability(rule, t, Some(big));
+    let stopped = urval_design::TwoStage {
+        accept1: x1,
+        ..*rule
+    };
+    let risk = urval_design::accept_probability(&stopped, t, Some(big));
+    format!(
+        "the stage-1 bound is below T, but the plan accepts at stage 1 only with at most {} deviation{}: its risk P(accept | T) = {:.5} ≤ 1 − C = {:.2} holds for that rule, and accepting with {x1} would make it {:.5}; {stage2}",
+        rule.accept1,
+        if rule.accept1 == 1 { "" } else { "s" },
+        plan_risk,
+        1.0 - c,
+        risk
+    )
 }
 
 /// The staged attribute plan of a plan file.
@@ -71,7 +120,13 @@ pub fn evaluate_stage(
     let (st, rule, t) = attribute_stages(plan)?;
     let big = plan.total_population;
     let c = plan.design.confidence;
-    let method = "stage-wise ordering, exact hypergeometric over both stages".to_string();
+    let method = |stage: u32| {
+        if stage == 1 {
+            "exact hypergeometric, fixed sample of the stage-1 records".to_string()
+        } else {
+            "stage-wise ordering, exact hypergeometric over both stages".to_string()
+        }
+    };
     match stage {
         1 => {
             if first_deviations.is_some() {
@@ -84,6 +139,8 @@ pub fn evaluate_stage(
                 );
             }
             let decision = rule.decide_first(deviations);
+            let bound =
+                sequential_upper_bound(&rule, StageOutcome::First(deviations), c, Some(big));
             Ok(StageEvaluation {
                 stage,
                 records: rule.n1,
@@ -95,14 +152,11 @@ pub fn evaluate_stage(
                 tolerable_rate: t,
                 confidence: c,
                 population: big,
-                upper_bound: sequential_upper_bound(
-                    &rule,
-                    StageOutcome::First(deviations),
-                    c,
-                    Some(big),
-                ),
-                upper_bound_method: method,
+                upper_bound: bound,
+                upper_bound_method: method(1),
                 next: (decision == StageDecision::Continue).then_some(st.burden_stage2),
+                continue_reason: (decision == StageDecision::Continue)
+                    .then(|| continue_reason(&rule, deviations, bound, t, c, big)),
             })
         }
         2 => {
@@ -147,10 +201,61 @@ pub fn evaluate_stage(
                     c,
                     Some(big),
                 ),
-                upper_bound_method: method,
+                upper_bound_method: method(2),
                 next: None,
+                continue_reason: None,
             })
         }
         k => bail!("--stage {k}: a staged plan has stages 1 and 2"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan that goes on with a stage-1 bound already below T says why: accepting there
+    /// would be another plan, whose risk is above 1 − C (computed, and checked here against
+    /// the plan's exact acceptance probability). The plans are `urval size`'s for T = 5 %,
+    /// C = 95 % over 1,182 records at expected rates 1–3 %.
+    #[test]
+    fn going_on_below_t_says_why() {
+        let mut below = 0;
+        for r in [0.01, 0.015, 0.02, 0.025, 0.03] {
+            let rule = urval_design::two_stage_plan(&urval_design::StagedSpec {
+                tolerable_rate: 0.05,
+                confidence: 0.95,
+                population: Some(1182),
+                expected_rate: r,
+                max_first: None,
+            })
+            .unwrap()
+            .plan;
+            for x1 in rule.accept1 + 1..rule.reject1 {
+                let bound =
+                    sequential_upper_bound(&rule, StageOutcome::First(x1), 0.95, Some(1182));
+                let why = continue_reason(&rule, x1, bound, 0.05, 0.95, 1182);
+                if bound < 0.05 {
+                    below += 1;
+                    let stopped = urval_design::TwoStage {
+                        accept1: x1,
+                        ..rule
+                    };
+                    let risk = urval_design::accept_probability(&stopped, 0.05, Some(1182));
+                    assert!(risk > 0.05, "{rule:?} at {x1}: {risk}");
+                    assert!(
+                        why.contains(&format!("accepting with {x1} would make it {risk:.5}")),
+                        "{why}"
+                    );
+                } else {
+                    assert!(why.contains("is not below T"), "{why}");
+                }
+                assert!(
+                    why.contains(&format!("in its {} records", rule.n2)),
+                    "{why}"
+                );
+            }
+        }
+        assert!(below > 0, "no plan went on below T");
     }
 }

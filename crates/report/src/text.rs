@@ -556,6 +556,10 @@ pub fn method_name(lang: Lang, m: &str) -> String {
             "Wilson med ändlighetskorrektion",
             "Wilson with finite population correction",
         ),
+        "clopper-pearson-fpc" => (
+            "Clopper–Pearson med ändlighetskorrektion",
+            "Clopper–Pearson with finite population correction",
+        ),
         "korn-graubard" => ("stratifierad, Korn–Graubard", "stratified, Korn–Graubard"),
         "stratified-t" => ("stratifierat medelvärde, t", "stratified mean, t"),
         "stratified-total" => ("stratifierad total", "stratified total"),
@@ -974,8 +978,8 @@ pub mod sentences {
             });
         } else if r.purpose.tolerable_rate.is_some() {
             out.push(match lang {
-                Lang::Sv => "Urval i två steg för en avvikelsefrekvens (dubbel stickprovsplan; Dodge & Romig 1959, Cochran 1977 §5.A): sannolikheten att godta vid varje andel avvikelser beräknas exakt över båda stegen, hypergeometriskt med populationens N, P(godta) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). Planen är den som i genomsnitt kräver minst akter vid den förväntade andelen, med risken vid den tolerabla andelen högst 1 − C och minst lika stor chans att godta som en plan i ett steg. Akterna i varje steg fördelas över strata i proportion till N_h, och risken kontrolleras också exakt för det stratifierade urvalet (med avvikelserna fördelade i proportion till N_h); behövs det läggs akter till. Gränsen efter steg 2 räknas för den sekventiella planen (stegvis ordning, Jennison & Turnbull 2000), inte som om akterna vore ett enda urval.".to_string(),
-                Lang::En => "Sampling in two stages for a deviation rate (a double sampling plan; Dodge & Romig 1959, Cochran 1977 §5.A): the probability of accepting at each rate of deviations is computed exactly over both stages, hypergeometrically with the population's N, P(accept) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). The plan is the one needing the fewest records on average at the expected rate, with the risk at the tolerable rate at most 1 − C and at least the single-stage plan's chance of accepting. Each stage's records are spread over the strata in proportion to N_h, and the risk is checked exactly for the stratified sample too (the deviations spread in proportion to N_h); records are added if needed. The bound after stage 2 is computed for the sequential plan (stage-wise ordering, Jennison & Turnbull 2000), not as if the records were one sample.".to_string(),
+                Lang::Sv => "Urval i två steg för en avvikelsefrekvens (dubbel stickprovsplan; Dodge & Romig 1959, Cochran 1977 §5.A): sannolikheten att godta vid varje andel avvikelser beräknas exakt över båda stegen, hypergeometriskt med populationens N, P(godta) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). Planen är den som i genomsnitt kräver minst akter vid den förväntade andelen, med risken vid den tolerabla andelen högst 1 − C och minst lika stor chans att godta som en plan i ett steg. Akterna i varje steg fördelas över strata i proportion till N_h, och risken kontrolleras också exakt för det stratifierade urvalet, för den fördelning av avvikelserna över strata som oftast leder till att godta; behövs det läggs akter till. Gränsen efter steg 2 räknas för den sekventiella planen (stegvis ordning, Jennison & Turnbull 2000), inte som om akterna vore ett enda urval.".to_string(),
+                Lang::En => "Sampling in two stages for a deviation rate (a double sampling plan; Dodge & Romig 1959, Cochran 1977 §5.A): the probability of accepting at each rate of deviations is computed exactly over both stages, hypergeometrically with the population's N, P(accept) = P(X₁ ≤ a₁) + Σ P(X₁ = x)·P(X₁ + X₂ ≤ a₂ | X₁ = x). The plan is the one needing the fewest records on average at the expected rate, with the risk at the tolerable rate at most 1 − C and at least the single-stage plan's chance of accepting. Each stage's records are spread over the strata in proportion to N_h, and the risk is checked exactly for the stratified sample too, for the spread of the deviations over the strata that accepts most often; records are added if needed. The bound after stage 2 is computed for the sequential plan (stage-wise ordering, Jennison & Turnbull 2000), not as if the records were one sample.".to_string(),
             });
         } else {
             out.push(match lang {
@@ -1016,8 +1020,8 @@ pub mod sentences {
         }
         if !r.indicators.is_empty() {
             out.push(match lang {
-                Lang::Sv => "Skattningarna efter granskningen: inom ett stratum andelen med Wilsons intervall vid den effektiva urvalsstorleken n(N − 1)/(N − n) (ändlighetskorrektion); över strata den stratifierade skattningen p̂ = Σ W_h p̂_h med V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) och Korn–Graubards intervall. Akter som begärts men inte kommit in räknas som bortfall och stratumets skattning bygger på de inkomna.".to_string(),
-                Lang::En => "Estimates after the review: within a stratum the share with Wilson's interval at the effective sample size n(N − 1)/(N − n) (finite population correction); across strata the stratified estimate p̂ = Σ W_h p̂_h with V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) and the Korn–Graubard interval. Records requested but not received are non-response, and the stratum's estimate rests on those received.".to_string(),
+                Lang::Sv => "Skattningarna efter granskningen: inom ett stratum andelen med Clopper–Pearsons intervall vid den effektiva urvalsstorleken n(N − 1)/(N − n) (ändlighetskorrektion; Korn & Graubard 1998); över strata den stratifierade skattningen p̂ = Σ W_h p̂_h med V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) och Korn–Graubards intervall. Akter som begärts men inte kommit in räknas som bortfall och stratumets skattning bygger på de inkomna.".to_string(),
+                Lang::En => "Estimates after the review: within a stratum the share with the Clopper–Pearson interval at the effective sample size n(N − 1)/(N − n) (finite population correction; Korn & Graubard 1998); across strata the stratified estimate p̂ = Σ W_h p̂_h with V = Σ W_h²(1 − f_h)p̂_h(1 − p̂_h)/(n_h − 1) and the Korn–Graubard interval. Records requested but not received are non-response, and the stratum's estimate rests on those received.".to_string(),
             });
         }
         out
@@ -1279,6 +1283,10 @@ pub mod sentences {
                     join_list(lang, &unmet)
                 ),
             });
+        }
+        if !unmet.is_empty() {
+            // No optimality claim beside a purpose that is not met.
+            return out;
         }
         out.push(match (lang, ps.proved_optimal) {
             (Lang::Sv, true) => "Ingen annan fördelning av akterna som uppfyller alla syften kostar mindre (visat genom uttömmande sökning eller, för ett enda syfte, prioritetsmetodens optimalitet).".to_string(),

@@ -405,7 +405,7 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
         pct2(e.upper_bound),
         pct(e.confidence),
         if stage == 1 {
-            "exact hypergeometric on the stage-1 records".to_string()
+            e.upper_bound_method.clone()
         } else {
             format!(
                 "{}: not as if the {} records were one sample",
@@ -437,6 +437,9 @@ fn staged(args: &EvaluateArgs, path: &std::path::Path, stage: u32) -> Result<Out
                 crate::format::pages(b.pages),
                 b.working_days
             )?;
+            if let Some(why) = &e.continue_reason {
+                writeln!(t, "  why: {why}")?;
+            }
         }
     }
     Ok(Output::with_code(t, code))

@@ -333,6 +333,7 @@ fn purposes_lines(
 ) -> String {
     let mut t = String::new();
     let points = |x: f64| format!("±{} points", pct2(x).trim_end_matches(" %"));
+    let unmet = p.purposes.iter().filter(|x| !x.met).count();
     let _ = writeln!(
         t,
         "  design: {}, the fewest {} that meet {} (Bethel–Chromy); {}",
@@ -341,12 +342,17 @@ fn purposes_lines(
             k => format!("{k} purposes"),
         },
         p.cost,
-        if p.purposes.len() == 1 {
+        if unmet > 0 {
+            "those that can be met"
+        } else if p.purposes.len() == 1 {
             "it"
         } else {
             "every one"
         },
-        if p.proved_optimal {
+        if unmet > 0 {
+            // No optimality claim beside a purpose that is not met.
+            format!("{unmet} NOT MET even with every record of its strata")
+        } else if p.proved_optimal {
             "no allocation costs less (proved)".to_string()
         } else {
             format!(
