@@ -229,7 +229,7 @@ fn evaluate_outputs_and_conclusion() {
     ]);
     assert_eq!(v["lower"], 0.0);
     assert_eq!(v["conclusion"]["below_tolerable"], true);
-    assert_eq!(v["method"], "wilson");
+    assert_eq!(v["method"], "clopper-pearson");
     // A conclusion that cannot be shown is a data finding: exit 1, with the same JSON.
     let out = urval()
         .args([

@@ -19,9 +19,10 @@ pub struct Interval {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IntervalMethod {
-    /// Wilson score interval (the default).
+    /// Wilson score interval.
     Wilson,
-    /// Clopper–Pearson exact interval (exact hypergeometric with a population size).
+    /// Clopper–Pearson exact interval (exact hypergeometric with a population size): the
+    /// default of `urval evaluate`.
     ClopperPearson,
     /// Jeffreys interval (Beta(k + ½, n − k + ½) quantiles).
     Jeffreys,

@@ -68,8 +68,10 @@ pub struct EvaluateArgs {
     /// Confidence level C.
     #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.95", value_name = "C")]
     confidence: f64,
-    /// Two-sided interval method.
-    #[arg(long, value_enum, default_value_t = MethodArg::Wilson)]
+    /// Two-sided interval method. The default, Clopper–Pearson (exact hypergeometric with
+    /// --population), never covers less than the confidence asked for, also with few records
+    /// and rates near 0 or 1, where Wilson's can fall 3 to 10 points short.
+    #[arg(long, value_enum, default_value_t = MethodArg::ClopperPearson)]
     method: MethodArg,
     /// Tolerable rate T: conclude whether the deviation rate is below T with confidence C.
     #[arg(long, value_parser = crate::format::parse_rate, value_name = "T")]
