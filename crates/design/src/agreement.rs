@@ -387,6 +387,21 @@ mod tests {
     /// Coverage of the corrected share's 95 % interval where supervision lives: a population
     /// of 2,000 (true share p), the self-review wrong for 10 % of each answer, phase 1 an
     /// SRS of 200, phase 2 an SRS of m of it, 500 replications per cell with a fixed seed.
+    /// A population of `big` records, the first `d` deviating (truth), each with a
+    /// self-review answer wrong for 10 % of either kind: (truth, self-review).
+    fn simulated_population(
+        u: &mut impl FnMut() -> f64,
+        big: usize,
+        d: usize,
+    ) -> Vec<(bool, bool)> {
+        (0..big)
+            .map(|i| {
+                let t = i < d;
+                (t, if t { u() < 0.9 } else { u() < 0.1 })
+            })
+            .collect()
+    }
+
     /// Wherever each self-review answer has at least one re-review the estimate exists, and
     /// the interval covers at least 93.5 % in every cell (printed with `--nocapture`; the
     /// table is in docs/reference/statistics.md).
@@ -396,12 +411,7 @@ mod tests {
         let big = 2000usize;
         for &p in &[0.02, 0.05, 0.5, 0.7, 0.95, 0.98] {
             let d = (p * big as f64).round() as usize;
-            let pop: Vec<(bool, bool)> = (0..big)
-                .map(|i| {
-                    let t = i < d;
-                    (t, if t { u() < 0.9 } else { u() < 0.1 })
-                })
-                .collect();
+            let pop = simulated_population(&mut u, big, d);
             let truth = d as f64 / big as f64;
             for &m in &[12usize, 15, 27, 60] {
                 let reps = 500;
@@ -541,12 +551,7 @@ mod tests {
         };
         for &p in &[0.02, 0.05, 0.5, 0.95, 0.98] {
             let d = (p * big as f64).round() as usize;
-            let pop: Vec<(bool, bool)> = (0..big)
-                .map(|i| {
-                    let t = i < d;
-                    (t, if t { u() < 0.9 } else { u() < 0.1 })
-                })
-                .collect();
+            let pop = simulated_population(&mut u, big, d);
             let mut all = Table2::default();
             for &(tr, s) in &pop {
                 count(&mut all, s, tr);
