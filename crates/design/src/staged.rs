@@ -1146,8 +1146,8 @@ mod tests {
     }
 
     /// Many strata and many deviating records (20 strata of 1,000, 2,000 deviating): the
-    /// local search runs in steps, finishes quickly, and is never below the proportional
-    /// spread's risk.
+    /// local search runs in steps and is never below the proportional spread's risk (its
+    /// time is for benchmarks, not for this test).
     #[test]
     fn the_local_search_is_quick_over_many_strata() {
         let plan = TwoStage {
@@ -1162,14 +1162,8 @@ mod tests {
         let n1 = crate::apportion(36, &w, &pops, &[0; 20], &pops);
         let n = crate::apportion(47, &w, &pops, &[0; 20], &pops);
         let n2: Vec<u64> = n.iter().zip(&n1).map(|(a, b)| a - b).collect();
-        let started = std::time::Instant::now();
         let worst = stratified_worst_risk(&plan, &pops, 2000, &n1, &n2, SPREAD_BUDGET);
         assert!(!worst.exhaustive);
-        assert!(
-            started.elapsed().as_secs_f64() < 10.0,
-            "{:?}",
-            started.elapsed()
-        );
         let even = stratified_accept_probability(&plan, &pops, &[100; 20], &n1, &n2);
         assert!(worst.risk >= even, "{} < {even}", worst.risk);
         assert_eq!(worst.marked.iter().sum::<u64>(), 2000);
