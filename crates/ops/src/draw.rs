@@ -1171,28 +1171,40 @@ pub fn draw_to_files_from(
         Some(spec) if !packages.is_empty() && args.pseudonymize.as_deref() != Some(&plan.key) => {
             let spec = urval_indicators::spec::Spec::read(spec)?;
             let qs = crate::review::questions(&spec);
-            let keys: std::collections::BTreeSet<String> =
-                crate::manifest::manifest_rows(&args.output, &plan.key, &plan.strata_columns)?
-                    .into_iter()
-                    .map(|r| r.key)
-                    .collect();
-            // One scan for every question; when the extract lacks a column a `where` names,
-            // question by question, and a question whose population cannot be read there is
-            // asked of every record (as the template says).
-            match crate::applicable::populations(extract, &plan.key, &qs, &keys) {
-                Ok(p) => Some(p),
-                Err(_) => {
-                    let mut all = crate::applicable::Populations::new();
-                    for q in &qs {
-                        if let Ok(p) =
-                            crate::applicable::populations(extract, &plan.key, &[*q], &keys)
-                        {
-                            all.extend(p);
-                        }
-                    }
-                    Some(all)
-                }
+            // The drawn keys, as drawn (a superset of a staged list's stage-1 records).
+            let keys: std::collections::BTreeSet<String> = result
+                .selected
+                .iter()
+                .flatten()
+                .map(|c| String::from_utf8_lossy(&c.key).into_owned())
+                .collect();
+            // A question whose `where` names a column some file of the extract lacks cannot
+            // be placed there: it is asked of every record (as the template says).
+            let mut present: Option<std::collections::BTreeSet<String>> = None;
+            for f in &extract.files {
+                let cols: std::collections::BTreeSet<String> =
+                    urval_ingest::file_columns(f, extract.delimiter)?
+                        .into_iter()
+                        .collect();
+                present = Some(match present {
+                    None => cols,
+                    Some(p) => p.intersection(&cols).cloned().collect(),
+                });
             }
+            let present = present.unwrap_or_default();
+            let readable: Vec<&urval_indicators::spec::Indicator> = qs
+                .iter()
+                .copied()
+                .filter(|q| {
+                    q.where_
+                        .iter()
+                        .flat_map(|w| w.columns())
+                        .all(|c| present.contains(c))
+                })
+                .collect();
+            Some(crate::applicable::populations(
+                extract, &plan.key, &readable, &keys,
+            )?)
         }
         _ => None,
     };
