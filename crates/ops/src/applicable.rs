@@ -82,6 +82,45 @@ pub fn populations(
         .collect())
 }
 
+/// Each question's population among a manifest's drawn `keys`: from the extract when given
+/// (refused when the manifest's keys are pseudonyms, which the extract's keys cannot be
+/// matched with), else from the manifest itself in one pass, for the questions whose `where`
+/// names only its `columns`. The others are returned apart, by name.
+///
+/// # Errors
+/// A pseudonymized manifest with an extract; a source that cannot be read.
+pub fn drawn_populations(
+    extract: Option<&Extract>,
+    manifest: &std::path::Path,
+    key: &str,
+    columns: &[String],
+    pseudonymized: bool,
+    questions: &[&Indicator],
+    keys: &BTreeSet<String>,
+) -> Result<(Populations, Vec<String>)> {
+    if let Some(extract) = extract {
+        if pseudonymized {
+            crate::bail!(
+                "{}: the manifest's keys are pseudonyms, which the extract's keys cannot be matched with: leave out --extract (a question's `where` may then name only the manifest's columns)",
+                manifest.display()
+            );
+        }
+        return Ok((populations(extract, key, questions, keys)?, Vec::new()));
+    }
+    let (known, unknown): (Vec<&Indicator>, Vec<&Indicator>) =
+        questions.iter().copied().partition(|q| {
+            q.where_
+                .iter()
+                .flat_map(|f| f.columns())
+                .all(|c| c == key || columns.contains(c))
+        });
+    let source = Extract::resolve(&[manifest.display().to_string()], Some(b','))?;
+    Ok((
+        populations(&source, key, &known, keys)?,
+        unknown.iter().map(|q| q.name.clone()).collect(),
+    ))
+}
+
 /// The population of a question exactly: the rows of the extract the plan counts (its
 /// `where` and data rules) inside the question's `where`; every row when it has none. A row
 /// whose value the question's `where` cannot read is counted (a larger population only

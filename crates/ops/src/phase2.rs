@@ -281,26 +281,27 @@ pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
         }
         let keys: std::collections::BTreeSet<String> =
             records.values().flatten().cloned().collect();
-        let scope = match &req.extract {
-            Some(extract) => {
-                if side.pseudonymized.as_deref() == Some(key.as_str()) {
-                    bail!(
-                        "{}: the manifest's keys are pseudonyms, which the extract's keys cannot be matched with: leave out --extract (a question's `where` may then name only the manifest's columns)",
-                        req.manifest.display()
-                    );
-                }
-                crate::applicable::populations(extract, &key, &qs, &keys)?
-            }
-            None => {
-                let manifest = urval_ingest::Extract::resolve(
-                    &[req.manifest.display().to_string()],
-                    Some(b','),
-                )?;
-                crate::applicable::populations(&manifest, &key, &qs, &keys).with_context(|| {
-                    "a question's `where` names a column the phase-1 manifest lacks: give --extract (the extract it was drawn from)".to_string()
-                })?
-            }
-        };
+        let (_, columns, _) = crate::manifest::manifest_header(&req.manifest)?;
+        let columns: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                crate::manifest::column_name(crate::files::extension(&req.manifest) == "csv", c)
+            })
+            .collect();
+        let (scope, unknown) = crate::applicable::drawn_populations(
+            req.extract.as_ref(),
+            &req.manifest,
+            &key,
+            &columns,
+            side.pseudonymized.as_deref() == Some(key.as_str()),
+            &qs,
+            &keys,
+        )?;
+        if let Some(q) = unknown.first() {
+            bail!(
+                "question {q:?}: its `where` names a column the phase-1 manifest lacks: give --extract (the extract it was drawn from)"
+            );
+        }
         for q in &qs {
             let inside = scope.get(&q.name);
             let applies = |k: &String| inside.is_none_or(|set| set.contains(k));

@@ -419,38 +419,16 @@ fn question_scope(
     if let Some(known) = &job.populations {
         return Ok((known.clone(), Vec::new()));
     }
-    if let Some(extract) = &job.extract {
-        if side.pseudonymized.as_deref() == Some(m.key.as_str()) {
-            bail!(
-                "{}: the manifest's keys are pseudonyms, which the extract's keys cannot be matched with: leave out --extract (questions whose population needs other columns are then asked of every record)",
-                job.manifest.display()
-            );
-        }
-        return Ok((
-            crate::applicable::populations(extract, &m.key, qs, &keys)?,
-            Vec::new(),
-        ));
-    }
-    let manifest = Extract::resolve(&[job.manifest.display().to_string()], Some(b','))?;
-    let mut scope = crate::applicable::Populations::new();
-    let mut unscoped = Vec::new();
-    for q in qs.iter().filter(|q| q.where_.is_some()) {
-        let named = q.where_.iter().flat_map(|f| f.columns());
-        let known = named
-            .clone()
-            .all(|c| *c == m.key || m.strata.contains(c) || m.include.contains(c));
-        if !known {
-            unscoped.push(q.name.clone());
-            continue;
-        }
-        scope.extend(crate::applicable::populations(
-            &manifest,
-            &m.key,
-            &[*q],
-            &keys,
-        )?);
-    }
-    Ok((scope, unscoped))
+    let columns: Vec<String> = m.strata.iter().chain(&m.include).cloned().collect();
+    crate::applicable::drawn_populations(
+        job.extract.as_ref(),
+        &job.manifest,
+        &m.key,
+        &columns,
+        side.pseudonymized.as_deref() == Some(m.key.as_str()),
+        qs,
+        &keys,
+    )
 }
 
 /// The instructions sheet: the purpose, how to answer, every question in words, how the
