@@ -161,6 +161,17 @@ pub fn workbook(
 /// The most characters [`workbook_carrying`] puts in one cell (a cell holds 32,767).
 pub const CARRIED_CELL_CHARS: usize = 30_000;
 
+/// A workbook whose bytes depend on its cells only: Excel records the time a workbook was
+/// made in its document properties, so every workbook urval writes says 1980-01-01 00:00
+/// UTC (the zip format's own epoch), and the same draw gives the same file, hash and
+/// sidecar on any day. When a file was made is in its sidecar and the plan.
+fn new_workbook() -> Result<Workbook, XlsxWriteError> {
+    let epoch = rust_xlsxwriter::ExcelDateTime::from_ymd(1980, 1, 1)?;
+    let mut wb = Workbook::new();
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&epoch));
+    Ok(wb)
+}
+
 /// [`workbook`] with texts a program reads back carried inside it, in a hidden sheet of
 /// the given name after the others: one row per text, its name in column A and the text in
 /// the cells after it, cut into pieces of at most [`CARRIED_CELL_CHARS`] characters (read
@@ -173,7 +184,7 @@ pub fn workbook_carrying(
     about: Option<(&str, &[(String, String)])>,
     carried: Option<(&str, &[(String, String)])>,
 ) -> Result<Vec<u8>, XlsxWriteError> {
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook()?;
     let f = Formats::new();
     add_sheet(&mut wb, data, &f)?;
     if let Some((name, lines)) = about {
@@ -223,7 +234,7 @@ pub fn review_workbook(
     instructions: (&str, &[(String, String)]),
 ) -> Result<Vec<u8>, XlsxWriteError> {
     use rust_xlsxwriter::{DataValidation, ProtectionOptions};
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook()?;
     let f = Formats::new();
     add_sheet(&mut wb, data, &f)?;
     let ws = wb.worksheet_from_index(0)?;
@@ -286,7 +297,7 @@ pub fn review_workbook(
 /// # Errors
 /// As [`workbook`].
 pub fn workbook_of(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxWriteError> {
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook()?;
     let f = Formats::new();
     for s in sheets {
         add_sheet(&mut wb, s, &f)?;
@@ -419,6 +430,23 @@ mod tests {
         for v in ["0180", "Äldreomsorg", "Ä-0001", "", "2025-02-28", "a b"] {
             assert_eq!(csv_text(v), v);
         }
+    }
+
+    #[test]
+    fn the_same_cells_give_the_same_bytes_on_another_second() {
+        let sheet = Sheet {
+            name: "Urval".into(),
+            columns: vec![Column {
+                header: "ärende_id".into(),
+                kind: ColumnKind::Text,
+            }],
+            rows: vec![vec![Cell::Text("Ä-0001".into())]],
+        };
+        let first = workbook(&sheet, None).unwrap();
+        // Excel's own properties would record the second the workbook was made.
+        std::thread::sleep(std::time::Duration::from_millis(1_100));
+        assert_eq!(first, workbook(&sheet, None).unwrap());
+        assert_eq!(first, workbook_of(std::slice::from_ref(&sheet)).unwrap());
     }
 
     #[test]
