@@ -20,7 +20,7 @@
 //!
 //! The fingerprint of a stratum is a SHA-256 commitment to the wrapping sum of XXH3-128 of
 //! its keys (hex; [`crate::fingerprint`] says why not the sum itself), recorded only for
-//! strata of at least [`crate::plan::MIN_FINGERPRINT_N`] records of which at least as many
+//! strata of at least [`crate::fingerprint::MIN_FINGERPRINT_N`] records of which at least as many
 //! are not drawn (empty otherwise: a fingerprint that hides fewer keys would give them
 //! away); the extract's is XXH3-128 over the
 //! sorted list of (values, stratum fingerprint, 0 for a small stratum). Both are
@@ -633,7 +633,7 @@ pub struct DrawSidecar {
     /// Whether the manifest's `prn` column holds the PRNs: false when the key is personal
     /// (named personal, pseudonymized, or most drawn keys are personnummer), because the
     /// PRN and the published seed would let the key be recovered by trying every
-    /// personnummer ([`crate::manifest::hides_prn`]).
+    /// personnummer ([`hides_prn`]).
     pub prn_in_manifest: bool,
     /// The strata drawn from.
     pub strata: Vec<DrawnStratum>,
@@ -642,7 +642,7 @@ pub struct DrawSidecar {
     pub stage: Option<StageDraw>,
     /// A phase-2 subsample of a phase-1 manifest (`urval draw --phase2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<crate::phase2::PhaseDraw>,
+    pub phase: Option<PhaseDraw>,
     /// How the seed came about: typed by the analyst (`chosen`), or derived from a
     /// commitment and randomness produced after it (`derived`, [`crate::commitment`]). A
     /// sidecar without it was written before seeds could be derived: chosen.
@@ -945,7 +945,7 @@ pub struct IndicatorsMeta {
 
 /// Metadata written before suppression existed held every cell.
 fn not_for_publication() -> String {
-    crate::indicators::NOT_FOR_PUBLICATION.to_string()
+    crate::table::NOT_FOR_PUBLICATION.to_string()
 }
 
 impl IndicatorsMeta {
@@ -963,4 +963,38 @@ impl IndicatorsMeta {
             "compute the indicators again with this urval",
         )
     }
+}
+
+/// Which phase-2 draw a sidecar describes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDraw {
+    /// Always 2.
+    pub phase: u32,
+    /// The phase-1 manifest's file name.
+    pub phase1_manifest: String,
+    /// Its XXH3-128.
+    pub phase1_hash: String,
+}
+
+/// Whether a manifest's `prn` column must be left empty: the key is personal (named in
+/// `personal`, pseudonymized, or most drawn keys are valid personnummer or
+/// samordningsnummer). prn = XXH3(key, seed) and the seed is published, so with the prn a
+/// pseudonym or a masked key could be recovered by trying every personnummer (about 4·10⁸
+/// per century); `verify` recomputes the prn from the extract and does not need it.
+pub fn hides_prn<'a>(key_is_personal: bool, keys: impl Iterator<Item = &'a [u8]>) -> bool {
+    if key_is_personal {
+        return true;
+    }
+    let (mut n, mut pnr) = (0usize, 0usize);
+    for k in keys {
+        n += 1;
+        if std::str::from_utf8(k)
+            .is_ok_and(|k| urval_ingest::personal::check_personnummer(k).is_ok())
+        {
+            pnr += 1;
+        }
+    }
+    n > 0 && 2 * pnr > n
 }

@@ -12,6 +12,7 @@ use crate::files::{file_hash, hex128};
 use crate::manifest::{
     manifest_columns, part_names, safe_name, sidecar_path, write_manifest, ManifestStyle,
 };
+pub use crate::manifest::{DrawResult, Selected};
 use crate::text::thousands;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -143,7 +144,7 @@ pub struct PackageLetter {
 }
 
 /// A field of a package's letter not given: a line to fill in.
-const BLANK: &str = "____________________";
+pub(crate) const BLANK: &str = "____________________";
 
 /// Split a draw of the full plan into its stages: per stratum the n_stage1 records with the
 /// smallest ranks (ties by key, the draw's own order) are stage 1, the rest stage 2 — the
@@ -324,7 +325,7 @@ pub struct Package {
 }
 
 /// Whether the packages of `--split-by COL` are whole strata (COL is a strata column).
-fn sidecar_for_part(plan: &PlanFile, col: Option<&str>) -> bool {
+pub(crate) fn sidecar_for_part(plan: &PlanFile, col: Option<&str>) -> bool {
     col.is_some_and(|c| plan.strata_columns.iter().any(|s| s == c))
 }
 
@@ -344,21 +345,6 @@ pub fn parse_only(s: &str, plan: &PlanFile) -> Result<(String, String)> {
         bail!("--only: no stratum of the plan has {c}={v}");
     }
     Ok((c, v))
-}
-
-/// A selected record: the key and the included values as text.
-pub type Selected = Candidate<Vec<String>>;
-
-/// The outcome of a draw pass.
-pub struct DrawResult {
-    /// Per plan stratum: the selected records sorted by key.
-    pub selected: Vec<Vec<Selected>>,
-    /// Which plan strata are drawn (all, or those matching --only).
-    pub in_scope: Vec<bool>,
-    /// The scan's counts and quarantine.
-    pub scan: ScanOutput<()>,
-    /// Rows outside --only.
-    pub outside_only: u64,
 }
 
 struct DrawState {
@@ -776,39 +762,29 @@ fn about_lines(
         .collect()
 }
 
-/// Draw the plan's records and write the manifest (and `--split-by` parts), its sidecar
-/// and the quarantine file.
-///
-/// # Errors
-/// A bad request (columns, `--only`, the output's type), an extract that is not the one
-/// planned for, a quarantine above the threshold, or a file that cannot be written.
-pub fn draw_to_files(
-    extract: &Extract,
-    plan: &PlanFile,
-    job: &DrawJob,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Drawn> {
-    draw_to_files_from(
-        extract,
-        plan,
-        job,
-        &crate::commitment::SeedOrigin::Chosen,
-        progress,
-    )
+/// The lists of a draw written and published ([`draw_lists`]): what
+/// `urval_ops::package::draw_to_files_from` completes with the packages' letters and review
+/// templates and the quarantine file.
+pub struct Lists {
+    /// The draw as written so far (its `quarantine_file` is not written yet).
+    pub drawn: Drawn,
+    /// The drawn records.
+    pub result: DrawResult,
 }
 
-/// [`draw_to_files`] with the seed's origin recorded in the sidecar: `job.seed` derived
-/// from a commitment ([`crate::commitment::derive_for_draw`]) or chosen.
+/// The draw's lists: the manifest, its sidecar and, with `--split-by`, each package's
+/// lists and plan copy, written and published. The letters, templates and quarantine file
+/// come after (`urval_ops::package::draw_to_files_from`).
 ///
 /// # Errors
-/// As [`draw_to_files`].
-pub fn draw_to_files_from(
+/// As `urval_ops::package::draw_to_files`.
+pub fn draw_lists(
     extract: &Extract,
     plan: &PlanFile,
     job: &DrawJob,
     origin: &crate::commitment::SeedOrigin,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Drawn> {
+) -> Result<Lists> {
     let args = job;
     let only = args
         .only
@@ -1164,107 +1140,15 @@ pub fn draw_to_files_from(
     }
     staged_manifest.publish()?;
     staged_side.publish()?;
-    // Where each question of the spec applies, for every package at once: one scan of the
-    // extract over the drawn keys (a pseudonymized list cannot be matched with the extract's
-    // keys: its templates use the list's own columns).
-    let populations = match &args.spec {
-        Some(spec) if !packages.is_empty() && args.pseudonymize.as_deref() != Some(&plan.key) => {
-            let spec = urval_indicators::spec::Spec::read(spec)?;
-            let qs = crate::review::questions(&spec);
-            // The drawn keys, as drawn (a superset of a staged list's stage-1 records).
-            let keys: std::collections::BTreeSet<String> = result
-                .selected
-                .iter()
-                .flatten()
-                .map(|c| String::from_utf8_lossy(&c.key).into_owned())
-                .collect();
-            // A question whose `where` names a column some file of the extract lacks cannot
-            // be placed there: it is asked of every record (as the template says).
-            let mut present: Option<std::collections::BTreeSet<String>> = None;
-            for f in &extract.files {
-                let cols: std::collections::BTreeSet<String> =
-                    urval_ingest::file_columns(f, extract.delimiter)?
-                        .into_iter()
-                        .collect();
-                present = Some(match present {
-                    None => cols,
-                    Some(p) => p.intersection(&cols).cloned().collect(),
-                });
-            }
-            let present = present.unwrap_or_default();
-            let readable: Vec<&urval_indicators::spec::Indicator> = qs
-                .iter()
-                .copied()
-                .filter(|q| {
-                    q.where_
-                        .iter()
-                        .flat_map(|w| w.columns())
-                        .all(|c| present.contains(c))
-                })
-                .collect();
-            Some(crate::applicable::populations(
-                extract, &plan.key, &readable, &keys,
-            )?)
-        }
-        _ => None,
-    };
-    // Each package's letter: the report for its part alone, written once its list is in
-    // place (the report reads the list's sidecar).
-    for pk in &packages {
-        let strata_part = sidecar_for_part(plan, args.split_by.as_deref());
-        crate::report::report_to_file(&crate::report::ReportJob {
-            plan: pk.folder.join(crate::files::file_name(&args.plan)),
-            requested: None,
-            requested_file: None,
-            manifest: Some(pk.folder.join(&pk.files.xlsx)),
-            indicators: None,
-            lang: args.lang,
-            output: pk.folder.join(&pk.files.letter),
-            only: strata_part.then(|| pk.part.clone()),
-            purpose: args.letter.purpose.clone(),
-            recipient: None,
-            case_number: Some(
-                args.letter
-                    .case_number
-                    .clone()
-                    .unwrap_or_else(|| BLANK.to_string()),
-            ),
-            sender: args.letter.sender.clone(),
-            date: args.letter.date.clone(),
-            deadline: Some(
-                args.letter
-                    .deadline
-                    .clone()
-                    .unwrap_or_else(|| BLANK.to_string()),
-            ),
-            own_extract: Some(pk.files.own_extract.clone()),
-            labels: None,
-            previous: None,
-            phase2_plan: None,
-            agreement: None,
-            suppress_below: None,
-        })
-        .with_context(|| format!("writing the letter of {}", pk.folder.display()))?;
-        if let Some(spec) = &args.spec {
-            crate::review::review_template(&crate::review::TemplateJob {
-                manifest: pk.folder.join(&pk.files.xlsx),
-                spec: spec.clone(),
-                lang: args.lang,
-                output: pk.folder.join(&pk.files.review),
-                extract: None,
-                populations: populations.clone(),
-            })
-            .with_context(|| format!("writing the review template of {}", pk.folder.display()))?;
-        }
-    }
-    let quarantine_file =
-        crate::files::write_quarantine(&args.output, extract, &result.scan.quarantine)?;
-    Ok(Drawn {
-        sidecar,
-        sidecar_path: side,
-        quarantine_file,
-        outside_only: result.outside_only,
-        renamed_parts,
-        packages,
+    Ok(Lists {
+        drawn: Drawn {
+            sidecar,
+            sidecar_path: side,
+            quarantine_file: None,
+            outside_only: result.outside_only,
+            renamed_parts,
+            packages,
+        },
+        result,
     })
 }

@@ -4,6 +4,7 @@
 //! what to do about it).
 
 use std::fmt::Display;
+use std::path::PathBuf;
 use urval_design::DesignError;
 use urval_ingest::IngestError;
 
@@ -41,7 +42,7 @@ pub enum OpsError {
     Xlsx(#[from] urval_report::xlsx::XlsxWriteError),
     /// A commitment, or the chain from it to a draw, is broken.
     #[error(transparent)]
-    Commitment(#[from] crate::commitment::CommitmentError),
+    Commitment(#[from] CommitmentError),
     /// The request, or an input, is not one the operation can use: the message names it and
     /// what to do.
     #[error("{0}")]
@@ -123,6 +124,96 @@ macro_rules! input_error {
     ($($arg:tt)*) => {
         $crate::OpsError::Input(format!($($arg)*))
     };
+}
+
+/// What can break in a commitment or in the chain from it to a draw. Each message names
+/// the link and what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommitmentError {
+    /// A file of the chain could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// commitment.json is not a commitment urval can read.
+    #[error("{path}: not a commitment of urval ({reason})")]
+    NotACommitment {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The commitment does not hash to its own `commitment` field: a field was changed.
+    #[error(
+        "{path}: the commitment does not match its fields (a field was changed after it was made): it says {stated}, its fields give {computed}"
+    )]
+    Altered {
+        /// The file.
+        path: PathBuf,
+        /// The commitment the file states.
+        stated: String,
+        /// The commitment its fields give.
+        computed: String,
+    },
+    /// The randomness is empty or holds something other than digits, `,` and spaces.
+    #[error(
+        "--randomness {given:?}: give the digits produced after the commitment (dice, or contributions joined by ','), digits, ',' and spaces only"
+    )]
+    BadRandomness {
+        /// The text given.
+        given: String,
+    },
+    /// The plan is not the one committed to.
+    #[error(
+        "the plan {plan} is not the one committed to in {commitment}: its SHA-256 is {actual}, the commitment names {committed}"
+    )]
+    OtherPlan {
+        /// The plan file.
+        plan: String,
+        /// The commitment file.
+        commitment: String,
+        /// The plan's SHA-256.
+        actual: String,
+        /// The SHA-256 committed to.
+        committed: String,
+    },
+    /// The stage drawn is not the stage committed to.
+    #[error(
+        "{commitment} commits to stage {committed}, not stage {drawn}: make a commitment for stage {drawn} (urval commit --stage {drawn})"
+    )]
+    OtherStage {
+        /// The commitment file.
+        commitment: String,
+        /// The stage committed to.
+        committed: u32,
+        /// The stage drawn.
+        drawn: u32,
+    },
+    /// A later stage's commitment does not name the earlier stage's results.
+    #[error(
+        "{commitment} does not name {file} among the earlier stage's results: a later stage's commitment is made after the earlier stage's results are fixed (urval commit --previous {file})"
+    )]
+    PreviousNotCommitted {
+        /// The commitment file.
+        commitment: String,
+        /// The earlier stage's file.
+        file: String,
+    },
+    /// A later stage reuses the earlier stage's randomness.
+    #[error(
+        "the randomness of stage {stage} is the earlier stage's ({earlier}): a later stage needs fresh randomness, produced after its commitment"
+    )]
+    ReusedRandomness {
+        /// The stage drawn.
+        stage: u32,
+        /// The earlier stage's manifest.
+        earlier: String,
+    },
 }
 
 #[cfg(test)]

@@ -5,6 +5,10 @@
 use crate::bail;
 use crate::error::{Context, OpsError, Result};
 use crate::text::{reconciliation, thousands};
+use arrow_array::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -699,6 +703,97 @@ pub fn reading(
         municipality_columns: municipality_columns.to_vec(),
         keep_unknown_municipalities,
     })
+}
+
+/// A table file (Parquet, CSV or JSON rows) as rows of column → text.
+pub(crate) fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
+    let ext = crate::files::extension(path);
+    match ext.as_str() {
+        "json" => {
+            let v: Value = serde_json::from_str(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            )
+            .with_context(|| format!("{}: not JSON", path.display()))?;
+            let Some(rows) = v.as_array() else {
+                bail!(
+                    "{}: not an indicators file (an array of rows)",
+                    path.display()
+                );
+            };
+            Ok(rows
+                .iter()
+                .filter_map(|r| r.as_object())
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| {
+                            let text = match v {
+                                Value::Null => String::new(),
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            (k.clone(), text)
+                        })
+                        .collect()
+                })
+                .collect())
+        }
+        "csv" => {
+            let (header, delimiter, mut rdr) = crate::files::csv_table(path)?;
+            let mut out = Vec::new();
+            for rec in rdr.records() {
+                let rec = rec.with_context(|| format!("{}: not a CSV", path.display()))?;
+                out.push(
+                    header
+                        .iter()
+                        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                        .zip(rec.iter().map(|v| {
+                            // Decimal commas (the excel-sv dialect) become points.
+                            if delimiter == b';' {
+                                v.replace(',', ".")
+                            } else {
+                                v.to_string()
+                            }
+                        }))
+                        .collect(),
+                );
+            }
+            Ok(out)
+        }
+        "parquet" => {
+            let f = std::fs::File::open(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+                .with_context(|| format!("{}: not a Parquet file", path.display()))?
+                .build()?;
+            let mut out = Vec::new();
+            for batch in reader {
+                let batch: RecordBatch = batch?;
+                let opts = arrow_cast::display::FormatOptions::default().with_null("");
+                let schema = batch.schema();
+                let fmts = batch
+                    .columns()
+                    .iter()
+                    .map(|c| arrow_cast::display::ArrayFormatter::try_new(c.as_ref(), &opts))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                for r in 0..batch.num_rows() {
+                    out.push(
+                        schema
+                            .fields()
+                            .iter()
+                            .zip(&fmts)
+                            .map(|(f, fm)| (f.name().clone(), fm.value(r).to_string()))
+                            .collect(),
+                    );
+                }
+            }
+            Ok(out)
+        }
+        _ => bail!(
+            "{}: indicators must be .parquet, .csv or .json",
+            path.display()
+        ),
+    }
 }
 
 #[cfg(test)]

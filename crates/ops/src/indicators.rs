@@ -13,6 +13,9 @@ use crate::bail;
 use crate::error::{Context, OpsError, Result};
 use crate::files::{file_hash, AtomicFile};
 use crate::manifest::{manifest_rows, ManifestRow};
+pub use crate::table::NOT_FOR_PUBLICATION;
+pub(crate) use crate::table::{SUPPRESSED, TABLE_COLUMNS};
+use crate::text::thousands;
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
@@ -1242,30 +1245,6 @@ fn header(by: &[String], bands: bool, suppressed: bool) -> Vec<String> {
     h
 }
 
-/// The last column of a table written with a suppression threshold: `primary`,
-/// `secondary` or empty. A table written with `--suppress-below 0` has none (and its
-/// metadata says it is not for publication).
-pub(crate) const SUPPRESSED: &str = "suppressed";
-
-/// The columns of the indicators table after `indicator`, the group columns and `age_band`.
-pub(crate) const TABLE_COLUMNS: [&str; 15] = [
-    "n",
-    "successes",
-    "estimate",
-    "lower",
-    "upper",
-    "se",
-    "method",
-    "deff",
-    "skipped",
-    "invalid",
-    "kind",
-    "level",
-    "caution",
-    "nonresponse",
-    "missing_share",
-];
-
 /// The standard CSV table (`,`, decimal points, full precision): for programs. People get
 /// [`people_table`] as `.xlsx` or the `excel-sv` CSV.
 fn write_csv(
@@ -1943,8 +1922,27 @@ pub fn publication(k: u64) -> &'static str {
     }
 }
 
-/// The mark of an output written with every cell (`--suppress-below 0`).
-pub const NOT_FOR_PUBLICATION: &str = "not for publication";
+/// The line that says what small-cell suppression did to a table, or that the table is not
+/// for publication.
+pub fn suppression_line(s: &SuppressionSummary) -> String {
+    if s.below == 0 {
+        return "not for publication: every cell written, small ones too (--suppress-below 0)"
+            .to_string();
+    }
+    let mut line = format!(
+        "suppression: cells about 1 to {} people withheld: {} rows primary, {} secondary (column suppressed)",
+        s.below - 1,
+        thousands(s.primary),
+        thousands(s.secondary)
+    );
+    if !s.withheld_totals.is_empty() {
+        line.push_str(&format!(
+            "; {} totals must not be published elsewhere (listed in the metadata)",
+            thousands(s.withheld_totals.len() as u64)
+        ));
+    }
+    line
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! # urval-ops — the operations
 //!
 //! This room owns what urval *does* with an extract: [`plan()`] (one pass for the
-//! population of every stratum, the design math, plan.json), [`draw::draw_to_files`] (the
+//! population of every stratum, the design math, plan.json), [`package::draw_to_files`] (the
 //! plan's records by permanent random numbers, the manifest and its sidecar),
 //! [`verify::verify`] (recompute a draw and compare), [`indicators::indicators_to_files`]
 //! (the indicators of a spec over a census or a weighted sample), [`report::report_to_file`],
@@ -52,7 +52,8 @@
 //! assert_eq!(n, vec![10, 30]); // aldre 50 of 200, barn 150: proportional
 //!
 //! // Draw the plan's 40 records with permanent random numbers, seed 7.
-//! use urval_ops::draw::{draw_to_files, DrawJob, BOUND_SDS};
+//! use urval_ops::draw::{DrawJob, BOUND_SDS};
+//! use urval_ops::package::draw_to_files;
 //! let job = DrawJob {
 //!     plan: dir.path().join("plan.json"),
 //!     seed: 7,
@@ -111,6 +112,7 @@
 pub mod agreement;
 pub mod applicable;
 pub mod artifacts;
+pub mod burden;
 pub mod commitment;
 pub mod draw;
 mod error;
@@ -120,6 +122,7 @@ pub mod generate;
 pub mod indicators;
 pub mod manifest;
 pub mod overlap;
+pub mod package;
 pub mod phase2;
 pub mod plan;
 pub mod purposes;
@@ -130,6 +133,7 @@ pub mod run;
 pub mod schema;
 pub mod stage;
 pub mod strata_file;
+pub mod table;
 pub mod text;
 pub mod validate;
 pub mod verify;

@@ -4,7 +4,8 @@
 
 use crate::artifacts::{DrawSidecar, PlanFile};
 use crate::bail;
-use crate::draw::DrawResult;
+
+pub use crate::artifacts::hides_prn;
 use crate::error::Result;
 use crate::files::AtomicFile;
 use arrow_array::builder::{Float64Builder, StringBuilder};
@@ -18,9 +19,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use urval_ingest::personal::Pseudonymizer;
-use urval_ingest::{scan, Extract, ScanSpec};
+use urval_ingest::{scan, Extract, ScanOutput, ScanSpec};
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
+use urval_sample::Candidate;
 use urval_sample::{prn53, TWO_POW_53};
 
 /// The manifest's rows as columns of text and numbers.
@@ -138,27 +140,6 @@ pub(crate) fn manifest_columns(
         weight,
         n_text_before_numbers,
     }
-}
-
-/// Whether a manifest's `prn` column must be left empty: the key is personal (named in
-/// `personal`, pseudonymized, or most drawn keys are valid personnummer or
-/// samordningsnummer). prn = XXH3(key, seed) and the seed is published, so with the prn a
-/// pseudonym or a masked key could be recovered by trying every personnummer (about 4·10⁸
-/// per century); `verify` recomputes the prn from the extract and does not need it.
-pub fn hides_prn<'a>(key_is_personal: bool, keys: impl Iterator<Item = &'a [u8]>) -> bool {
-    if key_is_personal {
-        return true;
-    }
-    let (mut n, mut pnr) = (0usize, 0usize);
-    for k in keys {
-        n += 1;
-        if std::str::from_utf8(k)
-            .is_ok_and(|k| urval_ingest::personal::check_personnummer(k).is_ok())
-        {
-            pnr += 1;
-        }
-    }
-    n > 0 && 2 * pnr > n
 }
 
 /// How a manifest for people is written: the CSV dialect, and for `.xlsx` the language of
@@ -800,6 +781,21 @@ pub(crate) fn part_names<S: AsRef<str>>(values: &[S]) -> Vec<String> {
         })
         .collect()
 }
+
+/// The outcome of a draw pass.
+pub struct DrawResult {
+    /// Per plan stratum: the selected records sorted by key.
+    pub selected: Vec<Vec<Selected>>,
+    /// Which plan strata are drawn (all, or those matching --only).
+    pub in_scope: Vec<bool>,
+    /// The scan's counts and quarantine.
+    pub scan: ScanOutput<()>,
+    /// Rows outside --only.
+    pub outside_only: u64,
+}
+
+/// A selected record: the key and the included values as text.
+pub type Selected = Candidate<Vec<String>>;
 
 #[cfg(test)]
 mod tests {

@@ -31,20 +31,18 @@
 //! re-reviewed, and a self-review that knows which of its answers are checked is no longer
 //! the self-review the re-review measures.
 
+pub use crate::artifacts::PhaseDraw;
 use crate::artifacts::{describe, DrawSidecar, DrawnStratum};
 use crate::bail;
 use crate::error::{Context, Result};
 use crate::manifest::{manifest_rows, sidecar_path, ManifestColumns, ManifestStyle};
+pub use crate::review::QUESTIONS;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
 use urval_sample::{prn53, rank, start53, PRN_SPEC_VERSION, TWO_POW_53};
-
-/// The phase-2 manifest's column naming the questions each record is re-reviewed for
-/// (separated by spaces), when the re-review is sized per question.
-pub const QUESTIONS: &str = "questions";
 
 /// The phase-2 plan format version.
 pub const PHASE2_PLAN_VERSION: u32 = 1;
@@ -453,19 +451,6 @@ fn spread(
         }
     }
     Ok((out_groups, out_strata))
-}
-
-/// Which phase-2 draw a sidecar describes.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct PhaseDraw {
-    /// Always 2.
-    pub phase: u32,
-    /// The phase-1 manifest's file name.
-    pub phase1_manifest: String,
-    /// Its XXH3-128.
-    pub phase1_hash: String,
 }
 
 /// A phase-2 draw to files.

@@ -7,8 +7,10 @@ use crate::artifacts::{
     PlanBurden, PlanFile, PlanStratum, StageRule, Stages, PLAN_VERSION,
 };
 use crate::bail;
+use crate::burden::{split_request, stratum_burden, sum_burden};
 use crate::error::{Context, Result};
 use crate::files::hex128;
+pub use crate::fingerprint::MIN_FINGERPRINT_N;
 use crate::purposes::{DomainCounts, DomainSpec};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -22,19 +24,6 @@ use urval_design::{
 };
 use urval_ingest::strata::StrataMapper;
 use urval_ingest::{scan, Extract, Filter, ScanOutput, ScanSpec};
-
-/// The fewest keys a stratum's fingerprint may hide. A fingerprint is a SHA-256
-/// commitment to the wrapping sum of XXH3-128 hashes of the stratum's keys
-/// ([`crate::fingerprint`]), and plan.json is shared: whoever knows all but k of the keys
-/// can test guesses for the other k against it. For k = 1 that is a search over every
-/// personnummer (about 4·10⁸ a century, a minute's work); for k = 2 a meet-in-the-middle
-/// table of 4·10⁸ hashes (6 GB); for k = 3 about 10¹⁷ steps. From 5 on, a margin of two. So
-/// a stratum records a fingerprint only when it has at least 5 records and at least 5 of
-/// them are not drawn (the manifest lists the drawn keys); others record none (empty) and
-/// are left out of the extract's; `draw` and `verify` then check their N_h only. Keys a
-/// reader learns in other ways (several manifests drawn from one plan with different seeds
-/// or starts) narrow the margin: draw once per plan.
-pub const MIN_FINGERPRINT_N: u64 = 5;
 
 /// What to plan: how the extract is read, the design and where plan.json goes.
 #[derive(Debug, Clone)]
@@ -883,28 +872,6 @@ fn joint_as_allocation(
     }
 }
 
-/// A total request split over strata in proportion to N_h by the priority method (the
-/// split the plan and the report both use when no request per stratum is given).
-pub(crate) fn split_request(total: u64, populations: &[u64]) -> Vec<u64> {
-    let weights: Vec<f64> = populations.iter().map(|&p| p as f64).collect();
-    let lo = vec![0u64; populations.len()];
-    let all: u64 = populations.iter().sum();
-    urval_design::apportion(total.min(all), &weights, populations, &lo, populations)
-}
-
-/// One stratum's burden: its records at its own mean pages per record when measured, else
-/// at the rate.
-pub(crate) fn stratum_burden(
-    records: u64,
-    mean_pages: Option<f64>,
-    rates: &BurdenRates,
-) -> urval_design::Burden {
-    match mean_pages {
-        Some(m) => burden_with_pages(records, m, rates),
-        None => burden(records, rates),
-    }
-}
-
 /// The two-stage attribute plan for the whole population (hypergeometric with N).
 ///
 /// # Errors
@@ -1173,21 +1140,6 @@ fn stages_info(
         burden_stage2,
         attribute,
     }
-}
-
-/// The burden of several strata: records, pages and days summed in stratum order (the one
-/// sum plan.json, the report and `urval run` show).
-pub(crate) fn sum_burden(
-    parts: impl Iterator<Item = (u64, f64, f64)>,
-    rates: &BurdenRates,
-) -> urval_design::Burden {
-    let mut b = burden(0, rates);
-    for (n, pages, days) in parts {
-        b.records += n;
-        b.pages += pages;
-        b.working_days += days;
-    }
-    b
 }
 
 /// Refuse a strata column whose values are mostly personnummer or samordningsnummer: a

@@ -302,7 +302,7 @@ pub fn load(path: &Path) -> Result<Purposes> {
 }
 
 fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Proportion> {
-    let rows = crate::report::read_rows(path)?;
+    let rows = crate::files::read_rows(path)?;
     let Some(first) = rows.first() else {
         bail!("{file}: no rows");
     };
@@ -314,8 +314,8 @@ fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Pr
     let by: Vec<String> = first
         .keys()
         .filter(|k| {
-            !["indicator", "age_band", crate::indicators::SUPPRESSED].contains(&k.as_str())
-                && !crate::indicators::TABLE_COLUMNS.contains(&k.as_str())
+            !["indicator", "age_band", crate::table::SUPPRESSED].contains(&k.as_str())
+                && !crate::table::TABLE_COLUMNS.contains(&k.as_str())
         })
         .cloned()
         .collect();
@@ -852,9 +852,9 @@ pub fn size(
     };
     let joint = urval_design::joint_allocate(&spec(all.clone()));
     let burden_of = |counts: &[u64]| {
-        crate::plan::sum_burden(
+        crate::burden::sum_burden(
             strata.iter().zip(counts).map(|(s, &n)| {
-                let b = crate::plan::stratum_burden(n, s.mean_pages, rates);
+                let b = crate::burden::stratum_burden(n, s.mean_pages, rates);
                 (n, b.pages, b.working_days)
             }),
             rates,

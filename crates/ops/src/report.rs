@@ -5,9 +5,8 @@ use crate::artifacts::PlanFile;
 use crate::bail;
 use crate::error::{Context, Result};
 use crate::files::file_hash;
+use crate::files::read_rows;
 use crate::indicators::meta_path;
-use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -285,106 +284,15 @@ fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
 /// of every allocation ([`apportion`]).
 fn split_requested(total: u64, plan: &PlanFile) -> Vec<u64> {
     let populations: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
-    crate::plan::split_request(total, &populations)
+    crate::burden::split_request(total, &populations)
 }
 
 fn burden_of(records: u64, mean_pages: Option<f64>, rates: &BurdenRates) -> Burden {
-    let b = crate::plan::stratum_burden(records, mean_pages, rates);
+    let b = crate::burden::stratum_burden(records, mean_pages, rates);
     Burden {
         records: b.records,
         pages: b.pages,
         working_days: b.working_days,
-    }
-}
-
-/// A table file (Parquet, CSV or JSON rows) as rows of column → text.
-pub(crate) fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
-    let ext = crate::files::extension(path);
-    match ext.as_str() {
-        "json" => {
-            let v: Value = serde_json::from_str(
-                &std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
-            )
-            .with_context(|| format!("{}: not JSON", path.display()))?;
-            let Some(rows) = v.as_array() else {
-                bail!(
-                    "{}: not an indicators file (an array of rows)",
-                    path.display()
-                );
-            };
-            Ok(rows
-                .iter()
-                .filter_map(|r| r.as_object())
-                .map(|o| {
-                    o.iter()
-                        .map(|(k, v)| {
-                            let text = match v {
-                                Value::Null => String::new(),
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            (k.clone(), text)
-                        })
-                        .collect()
-                })
-                .collect())
-        }
-        "csv" => {
-            let (header, delimiter, mut rdr) = crate::files::csv_table(path)?;
-            let mut out = Vec::new();
-            for rec in rdr.records() {
-                let rec = rec.with_context(|| format!("{}: not a CSV", path.display()))?;
-                out.push(
-                    header
-                        .iter()
-                        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-                        .zip(rec.iter().map(|v| {
-                            // Decimal commas (the excel-sv dialect) become points.
-                            if delimiter == b';' {
-                                v.replace(',', ".")
-                            } else {
-                                v.to_string()
-                            }
-                        }))
-                        .collect(),
-                );
-            }
-            Ok(out)
-        }
-        "parquet" => {
-            let f = std::fs::File::open(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(f)
-                .with_context(|| format!("{}: not a Parquet file", path.display()))?
-                .build()?;
-            let mut out = Vec::new();
-            for batch in reader {
-                let batch: RecordBatch = batch?;
-                let opts = arrow_cast::display::FormatOptions::default().with_null("");
-                let schema = batch.schema();
-                let fmts = batch
-                    .columns()
-                    .iter()
-                    .map(|c| arrow_cast::display::ArrayFormatter::try_new(c.as_ref(), &opts))
-                    .collect::<std::result::Result<Vec<_>, _>>()?;
-                for r in 0..batch.num_rows() {
-                    out.push(
-                        schema
-                            .fields()
-                            .iter()
-                            .zip(&fmts)
-                            .map(|(f, fm)| (f.name().clone(), fm.value(r).to_string()))
-                            .collect(),
-                    );
-                }
-            }
-            Ok(out)
-        }
-        _ => bail!(
-            "{}: indicators must be .parquet, .csv or .json",
-            path.display()
-        ),
     }
 }
 
@@ -520,7 +428,7 @@ struct Withheld {
 /// The group columns of an indicators table without metadata: every column that is not one
 /// [`crate::indicators`] writes itself.
 fn group_columns(rows: &[BTreeMap<String, String>]) -> Vec<String> {
-    use crate::indicators::{SUPPRESSED, TABLE_COLUMNS};
+    use crate::table::{SUPPRESSED, TABLE_COLUMNS};
     let mut by: Vec<String> = Vec::new();
     for r in rows {
         for c in r.keys() {
@@ -554,16 +462,15 @@ fn withheld_in_report(
     meta: Option<&crate::artifacts::IndicatorsMeta>,
     asked: Option<u64>,
 ) -> Result<Withheld> {
-    use crate::indicators::{Counts, DEFAULT_SUPPRESS_BELOW, SUPPRESSED};
+    use crate::indicators::{Counts, DEFAULT_SUPPRESS_BELOW};
+    use crate::table::SUPPRESSED;
     let marked: Vec<bool> = rows
         .iter()
         .map(|r| r.get(SUPPRESSED).is_some_and(|s| !s.trim().is_empty()))
         .collect();
     let has_column = rows.iter().any(|r| r.contains_key(SUPPRESSED));
     let table_k = match meta {
-        Some(m) if m.publication != crate::indicators::NOT_FOR_PUBLICATION => {
-            Some(m.suppress_below)
-        }
+        Some(m) if m.publication != crate::table::NOT_FOR_PUBLICATION => Some(m.suppress_below),
         Some(_) => None,
         None if has_column => Some(DEFAULT_SUPPRESS_BELOW),
         None => None,
@@ -699,7 +606,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             let populations: Vec<u64> = plan.strata.iter().map(|s| s.population).collect();
             plan.strata_values()
                 .into_iter()
-                .zip(crate::plan::split_request(a.single_stage_n, &populations))
+                .zip(crate::burden::split_request(a.single_stage_n, &populations))
                 .collect()
         })
         .unwrap_or_default();

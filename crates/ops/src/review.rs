@@ -399,10 +399,7 @@ fn question_scope(
 ) -> Result<(crate::applicable::Populations, Vec<String>)> {
     let keys: std::collections::BTreeSet<String> = m.rows.iter().map(|r| r.0.clone()).collect();
     // A re-review drawn per question: each record is asked the questions it was drawn for.
-    if let (Some(_), Some(col)) = (
-        &side.phase,
-        m.include.iter().position(|c| c == crate::phase2::QUESTIONS),
-    ) {
+    if let (Some(_), Some(col)) = (&side.phase, m.include.iter().position(|c| c == QUESTIONS)) {
         let mut scope = crate::applicable::Populations::new();
         for q in qs {
             scope.insert(
@@ -967,6 +964,10 @@ pub fn count_answers(
         },
     ))
 }
+
+/// The phase-2 manifest's column naming the questions each record is re-reviewed for
+/// (separated by spaces), when the re-review is sized per question.
+pub const QUESTIONS: &str = "questions";
 
 #[cfg(test)]
 mod tests {

@@ -1139,7 +1139,7 @@ fn run_step(
             if !(0.0..1.0).contains(&job.start) {
                 bail!("start must be in [0, 1), got {}", job.start);
             }
-            let drawn = crate::draw::draw_to_files(&extract, &plan, &job, progress)?;
+            let drawn = crate::package::draw_to_files(&extract, &plan, &job, progress)?;
             let sc = &drawn.sidecar;
             reads.extend(extract.files.iter().map(|f| f.path.clone()));
             Done {
@@ -1249,7 +1249,7 @@ fn run_step(
                         t.rows_quarantined,
                     ),
                     format!("  {} rows", thousands(c.rows.len() as u64)),
-                    format!("  {}", crate::text::suppression_line(&c.suppression)),
+                    format!("  {}", crate::indicators::suppression_line(&c.suppression)),
                 ],
                 files: Some(meta["files"].clone()),
                 finding,

@@ -74,28 +74,6 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
-/// The line that says what small-cell suppression did to a table, or that the table is not
-/// for publication.
-pub fn suppression_line(s: &crate::indicators::SuppressionSummary) -> String {
-    if s.below == 0 {
-        return "not for publication: every cell written, small ones too (--suppress-below 0)"
-            .to_string();
-    }
-    let mut line = format!(
-        "suppression: cells about 1 to {} people withheld: {} rows primary, {} secondary (column suppressed)",
-        s.below - 1,
-        thousands(s.primary),
-        thousands(s.secondary)
-    );
-    if !s.withheld_totals.is_empty() {
-        line.push_str(&format!(
-            "; {} totals must not be published elsewhere (listed in the metadata)",
-            thousands(s.withheld_totals.len() as u64)
-        ));
-    }
-    line
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 use urval_design::{AllocationMethod, BurdenRates};
 use urval_ingest::Extract;
-use urval_ops::draw::{draw_to_files, DrawJob, BOUND_SDS};
+use urval_ops::draw::{DrawJob, BOUND_SDS};
 use urval_ops::indicators::{indicators_to_files, IndicatorsJob};
+use urval_ops::package::draw_to_files;
 use urval_ops::plan::{plan, PlanRequest};
 use urval_ops::verify::{verify, VerifyRequest};
 use urval_report::xlsx::CsvDialect;

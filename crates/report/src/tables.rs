@@ -9,10 +9,7 @@ use crate::text::words;
 use crate::xlsx::{Cell, Column, ColumnKind, Sheet};
 use crate::{IndicatorRow, Report, StratumRow};
 
-/// A table longer than this is shortened on the page.
-pub const LONG: usize = 25;
-/// The rows a shortened table shows.
-pub const TOP: usize = 10;
+pub use crate::text::{LONG, TOP};
 
 /// The pages a stratum costs: requested if a request is given, else needed.
 fn pages(r: &StratumRow) -> f64 {

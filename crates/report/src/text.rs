@@ -2,6 +2,12 @@
 
 use serde::Serialize;
 
+/// A table longer than this is shortened on the page (the sentences that say so and the
+/// tables that do it read this one value).
+pub const LONG: usize = 25;
+/// The rows a shortened table shows.
+pub const TOP: usize = 10;
+
 /// The report's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -609,7 +615,7 @@ mod tests {
 /// The report's sentences, as plain text (the renderers escape or format them).
 pub mod sentences {
     use super::{allocation_name, fmt_dec, fmt_int, fmt_pct, fmt_points, join_list, Lang};
-    use super::{whole_area, whole_request};
+    use super::{whole_area, whole_request, LONG, TOP};
     use crate::Report;
 
     /// What the request is for.
@@ -1119,7 +1125,7 @@ pub mod sentences {
 
     /// The heading of a shortened per-stratum table.
     pub fn top_strata(r: &Report) -> String {
-        let n = crate::tables::TOP;
+        let n = TOP;
         match r.lang {
             Lang::Sv => format!("De {n} strata med flest sidor"),
             Lang::En => format!("The {n} strata with the most pages"),
@@ -1128,7 +1134,7 @@ pub mod sentences {
 
     /// The heading of a shortened table of estimates.
     pub fn top_groups(r: &Report) -> String {
-        let n = crate::tables::TOP;
+        let n = TOP;
         match r.lang {
             Lang::Sv => format!("Totalerna och de {n} grupper som har de bredaste intervallen"),
             Lang::En => format!("The totals and the {n} groups with the widest intervals"),
@@ -1177,7 +1183,7 @@ pub mod sentences {
 
     /// How many groups have no records (they are in the full table only).
     pub fn groups_without_records(r: &Report) -> Option<String> {
-        if r.indicators.len() <= crate::tables::LONG {
+        if r.indicators.len() <= LONG {
             return None;
         }
         let k = r

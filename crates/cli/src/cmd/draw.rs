@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use urval_ops::artifacts::{DrawSidecar, PlanFile};
 use urval_ops::commitment::SeedOrigin;
-use urval_ops::draw::{draw_to_files_from, DrawJob, BOUND_SDS};
+use urval_ops::draw::{DrawJob, BOUND_SDS};
+use urval_ops::package::draw_to_files_from;
 
 /// Arguments of `urval draw`.
 #[derive(Debug, Args)]

@@ -245,7 +245,11 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             q.display()
         )?;
     }
-    writeln!(t, "  {}", urval_ops::text::suppression_line(&c.suppression))?;
+    writeln!(
+        t,
+        "  {}",
+        urval_ops::indicators::suppression_line(&c.suppression)
+    )?;
     writeln!(t)?;
     writeln!(
         t,
