@@ -12,10 +12,12 @@ all: build
 build:
 	$(CARGO) build --release --bin urval
 
-# Formatting, lints (warnings are errors) and every test in the workspace, the report's
+# Formatting, every declared dependency used where it is declared, lints (warnings are
+# errors) and every test in the workspace, the report's
 # browser test included (it needs Chromium: installed from Debian's packages if missing).
 test: ensure-chromium
 	$(CARGO) fmt --all --check
+	scripts/check-deps.sh
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 

@@ -37,6 +37,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod engine;
 pub mod estimate;
 pub mod spec;
 pub mod suppress;

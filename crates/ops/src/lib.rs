@@ -111,32 +111,19 @@
 
 pub mod agreement;
 pub mod applicable;
-pub mod artifacts;
-pub mod burden;
-pub mod commitment;
-pub mod draw;
-mod error;
-pub mod files;
-pub mod fingerprint;
 pub mod generate;
 pub mod indicators;
-pub mod manifest;
-pub mod overlap;
 pub mod package;
 pub mod phase2;
-pub mod plan;
-pub mod purposes;
 pub mod report;
 pub mod review;
 pub mod run;
 #[cfg(feature = "schema")]
 pub mod schema;
-pub mod stage;
-pub mod strata_file;
-pub mod table;
-pub mod text;
 pub mod validate;
-pub mod verify;
 
-pub use error::{Context, OpsError, Result};
-pub use plan::plan;
+pub(crate) use urval_artifacts::error;
+pub use urval_artifacts::{artifacts, commitment, files, fingerprint, manifest, table, text};
+pub use urval_artifacts::{bail, input_error, CommitmentError, Context, OpsError, Result};
+pub use urval_draw::{draw, overlap, verify};
+pub use urval_plan::{burden, plan, purposes, stage, strata_file};

@@ -69,14 +69,22 @@ pub fn parse_answer(v: &str) -> Option<Answer> {
 /// [`parse_answer`]).
 ///
 /// # Errors
-/// Any other word, with the words accepted.
-pub fn parse_deviation_answer(v: &str) -> std::result::Result<Answer, String> {
+/// Any other word ([`NotYesNo`]), with the words accepted.
+pub fn parse_deviation_answer(v: &str) -> std::result::Result<Answer, NotYesNo> {
     match parse_answer(v) {
         Some(a @ (Answer::Yes | Answer::No)) => Ok(a),
-        _ => Err(format!(
-            "{v:?} is not a yes/no answer: give nej (no) or ja (yes)"
-        )),
+        _ => Err(NotYesNo {
+            given: v.to_string(),
+        }),
     }
+}
+
+/// A `--deviation-answer` that is not yes or no.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{given:?} is not a yes/no answer: give nej (no) or ja (yes)")]
+pub struct NotYesNo {
+    /// The word given.
+    pub given: String,
 }
 
 /// The yes/no questions of a spec: its share indicators (a mean, median or count is not a
@@ -1016,7 +1024,7 @@ mod tests {
         assert_eq!(parse_deviation_answer("No"), Ok(Answer::No));
         assert_eq!(parse_deviation_answer("JA"), Ok(Answer::Yes));
         let e = parse_deviation_answer("ej tillämpligt").unwrap_err();
-        assert!(e.contains("give nej (no) or ja (yes)"), "{e}");
+        assert!(e.to_string().contains("give nej (no) or ja (yes)"), "{e}");
         assert!(parse_deviation_answer("").is_err());
     }
 }

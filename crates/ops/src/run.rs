@@ -1523,16 +1523,6 @@ pub fn run(
     })
 }
 
-impl OpsError {
-    /// This error with a step's label in front.
-    fn context_label(self, label: &str) -> OpsError {
-        OpsError::Context {
-            context: label.to_string(),
-            source: Box::new(self),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,15 +26,21 @@ use urval_sample::Candidate;
 use urval_sample::{prn53, TWO_POW_53};
 
 /// The manifest's rows as columns of text and numbers.
-pub(crate) struct ManifestColumns {
-    pub(crate) names: Vec<String>,
-    pub(crate) text: Vec<Vec<String>>,
-    pub(crate) prn: Vec<f64>,
+pub struct ManifestColumns {
+    /// The column names, text columns first.
+    pub names: Vec<String>,
+    /// The text columns (key, strata, included columns), one vector per column.
+    pub text: Vec<Vec<String>>,
+    /// Each record's permanent random number.
+    pub prn: Vec<f64>,
     /// The key is personal: the `prn` column is written empty (see [`hides_prn`]).
-    pub(crate) prn_hidden: bool,
-    pub(crate) pi: Vec<f64>,
-    pub(crate) weight: Vec<f64>,
-    pub(crate) n_text_before_numbers: usize,
+    pub prn_hidden: bool,
+    /// Each record's inclusion probability.
+    pub pi: Vec<f64>,
+    /// Each record's design weight, 1/π.
+    pub weight: Vec<f64>,
+    /// How many text columns come before the numbers.
+    pub n_text_before_numbers: usize,
 }
 
 /// Manifest columns being built (one stratum's, or all).
@@ -56,7 +62,9 @@ impl ManifestPart {
     }
 }
 
-pub(crate) fn manifest_columns(
+/// The manifest of a draw as columns: key, strata, the included columns (a personal key
+/// pseudonymized or masked), prn, π and weight, in stratum and key order.
+pub fn manifest_columns(
     plan: &PlanFile,
     result: &DrawResult,
     include: &[String],
@@ -289,7 +297,12 @@ fn csv_rows(m: &ManifestColumns, range: std::ops::Range<usize>) -> Result<Vec<u8
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-pub(crate) fn write_manifest(
+/// Write a manifest (CSV, Parquet or `.xlsx` by the path's extension) to a staged file
+/// that is published with the rest of the draw.
+///
+/// # Errors
+/// A file that cannot be written or a spreadsheet the writer refuses.
+pub fn write_manifest(
     path: &Path,
     m: &ManifestColumns,
     style: &ManifestStyle,
@@ -431,7 +444,7 @@ pub fn manifest_layout(path: &Path) -> Result<(String, Vec<String>)> {
 
 /// A column's name from the header of a manifest as written: a CSV's header cells were
 /// neutralised against formula injection like its values (`=x` written as `'=x`).
-pub(crate) fn column_name(csv: bool, written: &str) -> String {
+pub fn column_name(csv: bool, written: &str) -> String {
     if csv {
         urval_report::xlsx::restore(written).to_string()
     } else {
@@ -456,7 +469,7 @@ fn written_name(csv: bool, written: &[String], name: &str) -> String {
 ///
 /// # Errors
 /// The file cannot be read or is not a urval manifest.
-pub(crate) fn manifest_header(path: &Path) -> Result<(Extract, Vec<String>, usize)> {
+pub fn manifest_header(path: &Path) -> Result<(Extract, Vec<String>, usize)> {
     let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
     let Some(first) = manifest.files.first() else {
         bail!("{}: no manifest", path.display());
@@ -725,7 +738,7 @@ pub fn plan_beside(manifest: &Path, found: &FoundSidecar) -> Result<(PlanFile, S
 /// `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, in any case, with or without an extension) gets a
 /// leading `_`, which no value's own characters produce. Names that differ only in case
 /// are told apart by [`part_names`].
-pub(crate) fn safe_name(v: &str) -> String {
+pub fn safe_name(v: &str) -> String {
     if v.is_empty() {
         // '_' is always encoded below, so no value maps to this.
         return "_empty_".to_string();
@@ -765,7 +778,7 @@ fn is_device_name(name: &str) -> bool {
 /// one's only in case (`Motala`, `MOTALA`: one file on Windows and macOS) the name with
 /// `_2`, `_3`, … appended (a `_` no value's own characters produce, so no suffixed name
 /// meets another).
-pub(crate) fn part_names<S: AsRef<str>>(values: &[S]) -> Vec<String> {
+pub fn part_names<S: AsRef<str>>(values: &[S]) -> Vec<String> {
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     values
         .iter()

@@ -144,7 +144,7 @@ pub struct PackageLetter {
 }
 
 /// A field of a package's letter not given: a line to fill in.
-pub(crate) const BLANK: &str = "____________________";
+pub const BLANK: &str = "____________________";
 
 /// Split a draw of the full plan into its stages: per stratum the n_stage1 records with the
 /// smallest ranks (ties by key, the draw's own order) are stage 1, the rest stage 2 — the
@@ -325,7 +325,7 @@ pub struct Package {
 }
 
 /// Whether the packages of `--split-by COL` are whole strata (COL is a strata column).
-pub(crate) fn sidecar_for_part(plan: &PlanFile, col: Option<&str>) -> bool {
+pub fn sidecar_for_part(plan: &PlanFile, col: Option<&str>) -> bool {
     col.is_some_and(|c| plan.strata_columns.iter().any(|s| s == c))
 }
 

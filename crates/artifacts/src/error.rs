@@ -22,6 +22,9 @@ pub enum OpsError {
     /// The indicator spec is not usable.
     #[error(transparent)]
     Spec(#[from] urval_indicators::spec::SpecError),
+    /// `--age-bands` is not usable.
+    #[error(transparent)]
+    AgeBands(#[from] urval_indicators::engine::AgeBandsError),
     /// A file could not be read or written.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -56,6 +59,17 @@ pub enum OpsError {
         #[source]
         source: Box<OpsError>,
     },
+}
+
+impl OpsError {
+    /// This error with a label in front (a pipeline step's), kept even when the message
+    /// already says it.
+    pub fn context_label(self, label: &str) -> OpsError {
+        OpsError::Context {
+            context: label.to_string(),
+            source: Box::new(self),
+        }
+    }
 }
 
 /// The result of an operation.

@@ -706,7 +706,7 @@ pub fn reading(
 }
 
 /// A table file (Parquet, CSV or JSON rows) as rows of column → text.
-pub(crate) fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
+pub fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
     let ext = crate::files::extension(path);
     match ext.as_str() {
         "json" => {

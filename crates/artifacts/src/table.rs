@@ -9,10 +9,10 @@ pub const NOT_FOR_PUBLICATION: &str = "not for publication";
 /// The last column of a table written with a suppression threshold: `primary`,
 /// `secondary` or empty. A table written with `--suppress-below 0` has none (and its
 /// metadata says it is not for publication).
-pub(crate) const SUPPRESSED: &str = "suppressed";
+pub const SUPPRESSED: &str = "suppressed";
 
 /// The columns of the indicators table after `indicator`, the group columns and `age_band`.
-pub(crate) const TABLE_COLUMNS: [&str; 15] = [
+pub const TABLE_COLUMNS: [&str; 15] = [
     "n",
     "successes",
     "estimate",

@@ -1,14 +1,37 @@
 //! Numbers as people write and read them: rates (`5 %`, `0,05`), thousands separators, and
 //! the reconciliation line every scanning operation reports.
 
+/// A flag or cell value that is not a number or a rate; the message says what to write.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NumberError {
+    /// Not a number.
+    #[error("not a number: {text:?}")]
+    NotANumber {
+        /// The text as given.
+        text: String,
+    },
+    /// Not a rate (`0.05`, `5%`, `5 %`).
+    #[error("not a rate: {text:?} (write 0.05, 5% or \"5 %\")")]
+    NotARate {
+        /// The text as given.
+        text: String,
+    },
+}
+
 /// Parse a probability-like flag value; range checks live in the design crate.
-pub fn parse_f64(s: &str) -> Result<f64, String> {
+///
+/// # Errors
+/// [`NumberError::NotANumber`].
+pub fn parse_f64(s: &str) -> Result<f64, NumberError> {
     let v: f64 = s
         .trim()
         .trim_end_matches('%')
         .replace(',', ".")
         .parse()
-        .map_err(|_| format!("not a number: {s:?}"))?;
+        .map_err(|_| NumberError::NotANumber {
+            text: s.to_string(),
+        })?;
     if s.trim().ends_with('%') {
         Ok(v / 100.0)
     } else {
@@ -20,7 +43,10 @@ pub fn parse_f64(s: &str) -> Result<f64, String> {
 /// also a non-breaking one, before `%` and a decimal comma as Swedish typography writes
 /// them). A value above 1 without `%` is passed on: the design math refuses it with the
 /// likely meaning (`margin must be in [0.000001, 1) …, got 5: did you mean 5 % (0.05)?`).
-pub fn parse_rate(s: &str) -> Result<f64, String> {
+///
+/// # Errors
+/// [`NumberError::NotARate`].
+pub fn parse_rate(s: &str) -> Result<f64, NumberError> {
     let t = s.trim();
     let (number, percent) = match t.strip_suffix('%') {
         Some(n) => (n.trim_end_matches([' ', '\u{a0}', '\u{202f}']), true),
@@ -32,7 +58,9 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("not a rate: {s:?} (write 0.05, 5% or \"5 %\")"))?;
+        .ok_or_else(|| NumberError::NotARate {
+            text: s.to_string(),
+        })?;
     Ok(if percent { v / 100.0 } else { v })
 }
 

@@ -36,7 +36,7 @@ use urval_design::{Burden, BurdenRates, RequestComparison};
 
 /// An `Option` field that must be present (as `null` when empty): serde would otherwise
 /// read a missing field as `None`, a silent default.
-pub(crate) fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+pub fn required<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -50,7 +50,7 @@ where
 /// # Errors
 /// The file cannot be read, is not JSON, is of another kind or version (`redo` says what to
 /// do), or lacks a field or has one it should not (named).
-pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
+pub fn read_versioned<T: serde::de::DeserializeOwned>(
     path: &Path,
     what: &str,
     kind: &str,
@@ -65,7 +65,7 @@ pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
 ///
 /// # Errors
 /// As [`read_versioned`].
-pub(crate) fn read_versions<T: serde::de::DeserializeOwned>(
+pub fn read_versions<T: serde::de::DeserializeOwned>(
     path: &Path,
     what: &str,
     kind: &str,
@@ -89,7 +89,7 @@ pub(crate) fn read_versions<T: serde::de::DeserializeOwned>(
 ///
 /// # Errors
 /// As [`read_versioned`].
-pub(crate) fn parse_versions<T: serde::de::DeserializeOwned>(
+pub fn parse_versions<T: serde::de::DeserializeOwned>(
     text: &str,
     origin: &str,
     what: &str,

@@ -5,7 +5,7 @@ use urval_design::{burden, burden_with_pages, BurdenRates};
 
 /// A total request split over strata in proportion to N_h by the priority method (the
 /// split the plan and the report both use when no request per stratum is given).
-pub(crate) fn split_request(total: u64, populations: &[u64]) -> Vec<u64> {
+pub fn split_request(total: u64, populations: &[u64]) -> Vec<u64> {
     let weights: Vec<f64> = populations.iter().map(|&p| p as f64).collect();
     let lo = vec![0u64; populations.len()];
     let all: u64 = populations.iter().sum();
@@ -14,7 +14,7 @@ pub(crate) fn split_request(total: u64, populations: &[u64]) -> Vec<u64> {
 
 /// One stratum's burden: its records at its own mean pages per record when measured, else
 /// at the rate.
-pub(crate) fn stratum_burden(
+pub fn stratum_burden(
     records: u64,
     mean_pages: Option<f64>,
     rates: &BurdenRates,
@@ -27,7 +27,7 @@ pub(crate) fn stratum_burden(
 
 /// The burden of several strata: records, pages and days summed in stratum order (the one
 /// sum plan.json, the report and `urval run` show).
-pub(crate) fn sum_burden(
+pub fn sum_burden(
     parts: impl Iterator<Item = (u64, f64, f64)>,
     rates: &BurdenRates,
 ) -> urval_design::Burden {

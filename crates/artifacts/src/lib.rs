@@ -1,0 +1,30 @@
+//! # urval-artifacts — the files urval exchanges
+//!
+//! One definition of every file that passes between the analyst, the municipality and the
+//! nightly batch, and of how urval writes files:
+//!
+//! - [`artifacts`]: plan.json ([`artifacts::PlanFile`]) and the draw sidecar
+//!   ([`artifacts::DrawSidecar`]), read with their kind and version checked first;
+//! - [`manifest`]: the manifest's layout, writer and reader, and the drawn records
+//!   ([`manifest::DrawResult`]);
+//! - [`commitment`]: commitments and the seed derived from randomness produced afterwards;
+//! - [`fingerprint`]: the extract fingerprint per stratum;
+//! - [`table`]: the indicator table's columns and marks;
+//! - [`files`]: atomic writes, locks, the quarantine file, table readers, the time outputs
+//!   record; [`text`]: the numbers and words the operations print.
+//!
+//! It may use the design math, the extract reader, the indicator spec and the report's
+//! spreadsheet writer; it must not plan, draw, review or print. Errors are [`OpsError`], the
+//! one error type of the operations (every operations crate returns it); [`bail!`] and
+//! [`input_error!`] build its `Input` variant.
+
+pub mod artifacts;
+pub mod commitment;
+pub mod error;
+pub mod files;
+pub mod fingerprint;
+pub mod manifest;
+pub mod table;
+pub mod text;
+
+pub use error::{CommitmentError, Context, OpsError, Result};

@@ -1,0 +1,649 @@
+//! Indicators: the supervision indicators of a spec, per group (`by` columns and age
+//! bands), over a full extract (census) or over a drawn sample with the manifest's design
+//! (stratified estimates with the finite population correction).
+//!
+//! One pass: every scan unit (a Parquet row group, a CSV or IPC file) folds its rows into
+//! its own tallies, keyed by (group, age band, design stratum); the units' tallies are merged
+//! in unit order, so the output is byte-identical for any number of threads.
+
+mod job;
+mod row;
+mod suppression;
+mod write;
+
+pub use job::{IndicatorsJob, DEFAULT_MAX_GROUPS, DEFAULT_SUPPRESS_BELOW};
+pub use row::Row;
+use suppression::apply_suppression;
+pub(crate) use suppression::suppression_pattern;
+pub(crate) use suppression::Counts;
+pub use suppression::{publication, suppression_line, suppression_note, SuppressionSummary};
+use write::{people_table, row_json, write_csv, write_parquet, xlsx_table};
+
+use crate::artifacts::{
+    IndicatorInfo, IndicatorsMeta, NonresponseStratum, INDICATORS_META_VERSION,
+};
+use crate::bail;
+use crate::error::{Context, OpsError, Result};
+use crate::files::{file_hash, AtomicFile};
+use crate::manifest::{manifest_rows, ManifestRow};
+pub use crate::table::NOT_FOR_PUBLICATION;
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use urval_indicators::engine::{estimate_cells, Cell, Engine, Merged};
+pub use urval_indicators::engine::{parse_age_bands, AgeBand, Design, UNKNOWN_BAND};
+use urval_indicators::estimate::Nonresponse;
+use urval_indicators::spec::{Kind, NullRule, Spec};
+use urval_indicators::suppress::Status;
+use urval_ingest::personal::Pseudonymizer;
+use urval_ingest::strata::StrataMapper;
+use urval_ingest::{file_columns, scan_ordered, Extract, Filter, QuarantineRecord, ScanSpec};
+use urval_report::xlsx::CsvDialect;
+
+/// A written indicator table.
+#[derive(Debug)]
+pub struct Indicators {
+    /// The rows as written.
+    pub rows: Vec<Row>,
+    /// The spec.
+    pub spec: Spec,
+    /// The metadata file beside the table.
+    pub metadata_file: PathBuf,
+    /// The quarantine file, when rows or values were quarantined.
+    pub quarantine_file: Option<PathBuf>,
+    /// The scan's totals.
+    pub totals: urval_ingest::FileCounts,
+    /// Sample: used rows whose key is not in the manifest.
+    pub outside_manifest: u64,
+    /// Sample: drawn records with no row in the extract.
+    pub nonresponse_total: u64,
+    /// Sample: design strata with some non-response.
+    pub nonresponse_strata: usize,
+    /// Sample: the design read from the manifest.
+    pub design: Option<Design>,
+    /// Sample: design strata without a responding record (indices into the design).
+    pub empty_strata: Vec<usize>,
+    /// What small-cell suppression withheld.
+    pub suppression: SuppressionSummary,
+}
+
+/// Read the design of a manifest (and its sidecar).
+///
+/// # Errors
+/// The manifest or its sidecar cannot be read or do not belong together.
+pub fn read_design(path: &Path) -> Result<Design> {
+    let found = crate::manifest::require_sidecar(path)?;
+    found.check_manifest(path)?;
+    let side_path = found.origin;
+    let side = found.sidecar;
+    if side.stage.as_ref().is_some_and(|s| s.stage == 2) {
+        bail!(
+            "{}: holds only the records stage 2 adds, not a sample by itself: estimate from stage 1's manifest, or from both stages together (urval draw without --stage draws exactly stage 1 and 2)",
+            path.display()
+        );
+    }
+    let strata: Vec<(BTreeMap<String, String>, u64, u64)> = side
+        .strata
+        .iter()
+        .map(|s| (s.values.clone(), s.population, s.n))
+        .collect();
+    let (key, strata_columns) = crate::manifest::manifest_layout(path)?;
+    let index: BTreeMap<Vec<String>, u32> = strata
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _, _))| {
+            (
+                strata_columns
+                    .iter()
+                    .map(|c| v.get(c).cloned().unwrap_or_default())
+                    .collect(),
+                i as u32,
+            )
+        })
+        .collect();
+    let rows = manifest_rows(path, &key, &strata_columns)?;
+    let mut keys = FxHashMap::default();
+    for ManifestRow {
+        key: k,
+        values,
+        row,
+    } in rows
+    {
+        let Some(&s) = index.get(&values) else {
+            bail!(
+                "{}: row {row}: stratum ({}) is not in the sidecar {}",
+                path.display(),
+                values.join(", "),
+                side_path.display()
+            );
+        };
+        if keys.insert(k, s).is_some() {
+            bail!("{}: row {row}: a key listed twice", path.display());
+        }
+    }
+    Ok(Design {
+        pseudonymized: side.pseudonymized.as_deref() == Some(key.as_str()),
+        key,
+        keys,
+        strata,
+        strata_columns,
+        manifest: path.to_path_buf(),
+    })
+}
+
+/// Group values that are personnummer (typed into a grouping column by mistake) masked in
+/// every row as [`urval_ingest::PERSONAL_MASK`], with a warning per column naming how many
+/// values were: an indicator table leaves the analyst's machine, and a group of one person
+/// named by number would identify them.
+fn mask_personal_groups(rows: &mut [Row], by: &[String]) {
+    for (j, col) in by.iter().enumerate() {
+        let mut masked: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for r in rows.iter_mut() {
+            if let Some(v) = r.group.as_mut().and_then(|g| g.get_mut(j)) {
+                if urval_ingest::personal::contains_personnummer(v) {
+                    masked.insert(std::mem::replace(
+                        v,
+                        urval_ingest::PERSONAL_MASK.to_string(),
+                    ));
+                }
+            }
+        }
+        if !masked.is_empty() {
+            tracing::warn!(
+                "--by {col:?}: {} of its values are personal identity numbers: shown as {} in every output (correct those rows, or leave them out with --check 'NOT IS_PERSONNUMMER(\"{}\")')",
+                masked.len(),
+                urval_ingest::PERSONAL_MASK,
+                col.replace('"', "\"\"")
+            );
+        }
+    }
+}
+
+/// Run the engine and build the rows.
+struct Computed {
+    rows: Vec<Row>,
+    scan_files: Vec<urval_ingest::FileCounts>,
+    totals: urval_ingest::FileCounts,
+    quarantine: Vec<QuarantineRecord>,
+    invalid: Vec<u64>,
+    responding: Vec<u64>,
+    /// Design strata without a responding record.
+    empty: Vec<usize>,
+    outside: u64,
+}
+
+fn compute(
+    args: &IndicatorsJob,
+    extract: &Extract,
+    spec: &Spec,
+    bands: Option<&[AgeBand]>,
+    design: Option<&Design>,
+    pseudo: Option<&Pseudonymizer>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Computed> {
+    let by: &[String] = &args.by;
+    let key = match (&args.key, design) {
+        (Some(k), _) => k.clone(),
+        (None, Some(d)) => d.key.clone(),
+        // A census without a key column: no key is read or checked.
+        (None, None) => String::new(),
+    };
+    let age = match bands {
+        Some(_) => Some(Filter::parse(&args.age).map_err(|e| match e {
+            urval_ingest::IngestError::Filter { reason, .. } => {
+                OpsError::Input(format!("--age {:?}: {reason}", args.age))
+            }
+            other => other.into(),
+        })?),
+        None => None,
+    };
+    let mut needed = spec.columns();
+    for c in age.iter().flat_map(|a| a.columns()) {
+        if !needed.contains(c) {
+            needed.push(c.clone());
+        }
+    }
+    let present = match extract.files.first() {
+        Some(f) => file_columns(f, extract.delimiter)?,
+        None => bail!("the extract has no files"),
+    };
+    spec.check_columns(&present)?;
+    for c in by.iter().chain(age.iter().flat_map(|a| a.columns())) {
+        if !present.contains(c) {
+            bail!(
+                "{}: no column {c:?} (columns: {})",
+                extract.files[0].path.display(),
+                present.join(", ")
+            );
+        }
+    }
+    StrataMapper::check_columns(by)?;
+    let mut scan_spec = ScanSpec::new(&key, by);
+    scan_spec.extra = needed.clone();
+    scan_spec.personal = args.personal.clone();
+    if design.is_some_and(|d| d.pseudonymized) && !scan_spec.personal.contains(&key) {
+        scan_spec.personal.push(key.clone());
+    }
+    scan_spec.filter = args.where_.as_deref().map(Filter::parse).transpose()?;
+    let engine = Engine {
+        spec,
+        needed,
+        bands,
+        age: age.as_ref(),
+        design,
+        pseudo,
+        personal: &scan_spec.personal,
+        max_groups: args.max_groups,
+        by,
+    };
+    let k = spec.indicators.len();
+    let n_strata = design.map_or(1, |d| d.strata.len());
+    // Each unit's state is merged as soon as it and the units before it are done, in unit
+    // order (the same sums whatever the thread count), so memory holds a few states rather
+    // than one per row group.
+    let mut acc = Merged::new(k, n_strata);
+    let out = scan_ordered(
+        extract,
+        &scan_spec,
+        || engine.init(by),
+        |st, batch| engine.fold(st, batch),
+        |st| {
+            acc.absorb(st);
+            Ok(())
+        },
+        progress,
+    )?;
+    let Merged {
+        cells: merged,
+        responding,
+        invalid,
+        outside,
+        errors,
+        ..
+    } = acc;
+    let mut quarantine = out.quarantine.clone();
+    quarantine.extend(errors);
+    quarantine.sort();
+    if let Some(d) = design {
+        for (h, (&r, s)) in responding.iter().zip(&d.strata).enumerate() {
+            if r > s.2 {
+                bail!(
+                    "design stratum {} has {r} rows in the extract for {} keys in the manifest: keys repeat in the extract",
+                    crate::artifacts::describe(&d.strata[h].0, &d.strata_columns),
+                    s.2
+                );
+            }
+        }
+    }
+    let band_label = |b: u16| -> Option<String> {
+        bands.map(|bs| {
+            bs.get(b as usize)
+                .map_or(UNKNOWN_BAND.to_string(), |x| x.label().to_string())
+        })
+    };
+    // Design strata where no drawn record came back, and which of them a group can hold:
+    // all of them, unless a --by column is a strata column whose value rules the stratum out.
+    let empty: Vec<usize> = design.map_or_else(Vec::new, |d| {
+        (0..d.strata.len())
+            .filter(|&h| responding[h] == 0)
+            .collect()
+    });
+    let missing_for = |group: &[String]| -> Vec<usize> {
+        let Some(d) = design else { return Vec::new() };
+        empty
+            .iter()
+            .copied()
+            .filter(|&h| {
+                by.iter()
+                    .zip(group)
+                    .all(|(col, v)| d.strata[h].0.get(col).is_none_or(|sv| sv == v))
+            })
+            .collect()
+    };
+    let mode: Nonresponse = args.nonresponse;
+    let mut rows = Vec::new();
+    for (i, ind) in spec.indicators.iter().enumerate() {
+        let mut all: Vec<Cell> = vec![Cell::new(k); n_strata];
+        for ((group, band), cells) in &merged {
+            let refs: Vec<&Cell> = cells.iter().collect();
+            let (t, est, missing) = estimate_cells(
+                i,
+                ind,
+                &refs,
+                design,
+                &responding,
+                &missing_for(group),
+                mode,
+                args.confidence,
+                args.ci,
+            );
+            for (a, c) in all.iter_mut().zip(cells) {
+                a.tallies[i].merge(&c.tallies[i]);
+                a.values[i].merge(&c.values[i]);
+            }
+            // A group outside the indicator's population has no row (a count's 0 is an answer).
+            if t.n == 0 && t.skipped == 0 && ind.kind != Kind::Count {
+                continue;
+            }
+            rows.push(Row {
+                indicator: ind.name.clone(),
+                kind: ind.kind,
+                group: Some(group.clone()),
+                band: band_label(*band),
+                n: t.n,
+                successes: (ind.kind == Kind::Share).then_some(t.successes),
+                skipped: t.skipped,
+                invalid: 0,
+                est,
+                missing,
+                suppressed: Status::Published,
+            });
+        }
+        let refs: Vec<&Cell> = all.iter().collect();
+        let (t, est, missing) = estimate_cells(
+            i,
+            ind,
+            &refs,
+            design,
+            &responding,
+            &empty,
+            mode,
+            args.confidence,
+            args.ci,
+        );
+        rows.push(Row {
+            indicator: ind.name.clone(),
+            kind: ind.kind,
+            group: None,
+            band: None,
+            n: t.n,
+            successes: (ind.kind == Kind::Share).then_some(t.successes),
+            skipped: t.skipped,
+            invalid: invalid[i],
+            est,
+            missing,
+            suppressed: Status::Published,
+        });
+    }
+    Ok(Computed {
+        rows,
+        totals: out.totals(),
+        scan_files: out.files,
+        quarantine,
+        invalid,
+        responding,
+        empty,
+        outside,
+    })
+}
+
+/// The sidecar next to an indicators output: `out.csv` → `out.indicators.json`.
+pub fn meta_path(output: &Path) -> PathBuf {
+    crate::files::beside(output, "indicators.json", "indicators")
+}
+
+/// Compute the indicators and write the table, its metadata and the quarantine file.
+///
+/// # Errors
+/// A bad request (confidence, output type, age bands, a pseudonymized manifest without its
+/// secret), an unreadable spec, extract or manifest, a quarantine above the threshold, a
+/// filter or census indicator that keeps nothing, or a file that cannot be written.
+pub fn indicators_to_files(
+    extract: &Extract,
+    args: &IndicatorsJob,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Indicators> {
+    indicators_keyed(extract, args, false, progress)
+}
+
+/// [`indicators_to_files`]; with `manifest_keys` the extract's keys are already written as
+/// the manifest writes them (a filled review template of a pseudonymized manifest holds the
+/// pseudonyms), so they are matched as they are, without the secret.
+///
+/// # Errors
+/// As [`indicators_to_files`].
+pub(crate) fn indicators_keyed(
+    extract: &Extract,
+    args: &IndicatorsJob,
+    manifest_keys: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Indicators> {
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        bail!(
+            "{}",
+            urval_design::DesignError::InvalidConfidence {
+                value: args.confidence
+            }
+        );
+    }
+    let ext = crate::files::extension(&args.output);
+    if !matches!(ext.as_str(), "csv" | "parquet" | "json" | "xlsx") {
+        bail!(
+            "{}: the output must end in .csv, .parquet, .json or .xlsx",
+            args.output.display()
+        );
+    }
+    let spec = Spec::read(&args.spec)?;
+    let by = args.by.clone();
+    let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
+    let mut design = args.manifest.as_deref().map(read_design).transpose()?;
+    if manifest_keys {
+        if let Some(d) = design.as_mut() {
+            d.pseudonymized = false;
+        }
+    }
+    let pseudo = match (&design, &args.secret_file) {
+        (Some(d), Some(f)) if d.pseudonymized => Some(crate::files::read_secret(f)?),
+        (Some(d), None) if d.pseudonymized => {
+            bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used")
+        }
+        _ => None,
+    };
+    if design.is_some() && args.ci {
+        bail!("--ci is for a census; a sample always has design-based intervals");
+    }
+    let mut inputs: Vec<&Path> = vec![args.spec.as_path()];
+    if let Some(m) = &args.manifest {
+        inputs.push(m.as_path());
+    }
+    crate::files::refuse_overwriting_inputs(
+        &[
+            args.output.clone(),
+            meta_path(&args.output),
+            crate::files::quarantine_path(&args.output),
+        ],
+        extract,
+        &inputs,
+    )?;
+    let mut c = compute(
+        args,
+        extract,
+        &spec,
+        bands.as_deref(),
+        design.as_ref(),
+        pseudo.as_ref(),
+        progress,
+    )?;
+    let suppression = apply_suppression(&mut c.rows, &by, bands.is_some(), args.suppress_below)?;
+    mask_personal_groups(&mut c.rows, &by);
+    crate::files::check_quarantine(
+        args.max_quarantine,
+        &args.output,
+        extract,
+        c.totals.rows_read,
+        c.totals.rows_quarantined,
+        &c.quarantine,
+    )?;
+    // A filter that keeps nothing is a mistake far more often than a finding: say which
+    // values the compared columns hold.
+    if c.totals.rows_used == 0 && c.totals.rows_excluded > 0 {
+        if let Some(w) = args.where_.as_deref() {
+            let f = Filter::parse(w)?;
+            return Err(crate::files::nothing_kept(extract, &f, &c.totals));
+        }
+    }
+    // In a census an indicator with no records means its `where` matches nothing in the
+    // extract; in a sample it may just be rare, so only a census is checked.
+    if design.is_none() && c.totals.rows_used > 0 && !args.allow_empty {
+        for ind in &spec.indicators {
+            let total = c
+                .rows
+                .iter()
+                .find(|r| r.group.is_none() && r.indicator == ind.name);
+            if let (Some(w), Some(r)) = (&ind.where_, total) {
+                if r.n == 0 && r.skipped == 0 {
+                    let counts = urval_ingest::FileCounts {
+                        rows_used: 0,
+                        rows_excluded: c.totals.rows_used,
+                        ..c.totals
+                    };
+                    let e = crate::files::nothing_kept(extract, w, &counts);
+                    bail!(
+                        "{}: indicator {:?}: its where {}\n  (--allow-empty accepts an indicator with no records)",
+                        args.spec.display(),
+                        ind.name,
+                        e.to_string().trim_start_matches("--where ")
+                    );
+                }
+            }
+        }
+    }
+    let has_bands = bands.is_some();
+    let with_column = args.suppress_below > 0;
+    let mut f = AtomicFile::create(&args.output)?;
+    match ext.as_str() {
+        "csv" if args.csv_dialect == CsvDialect::ExcelSv => {
+            let (columns, data) =
+                people_table(&c.rows, &spec, &by, has_bands, args.lang, with_column);
+            urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
+        }
+        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands, with_column)?,
+        "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands, with_column)?,
+        "xlsx" => {
+            let bytes = xlsx_table(&c.rows, &spec, &by, has_bands, args)?;
+            std::io::Write::write_all(f.writer(), &bytes)?;
+        }
+        _ => {
+            let rows: Vec<Value> = c
+                .rows
+                .iter()
+                .map(|r| row_json(r, &by, has_bands, with_column))
+                .collect();
+            serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;
+            std::io::Write::write_all(f.writer(), b"\n")?;
+        }
+    }
+    f.commit()
+        .with_context(|| format!("writing {}", args.output.display()))?;
+
+    let files = crate::files::files_json(extract, &c.scan_files);
+    let totals = c.totals;
+    let nonresponse: Vec<NonresponseStratum> = design
+        .as_ref()
+        .map(|d| {
+            d.strata
+                .iter()
+                .zip(&c.responding)
+                .filter(|((_, _, n), &r)| r < *n)
+                .map(|((v, big, n), &r)| NonresponseStratum {
+                    values: v.clone(),
+                    population: *big,
+                    n: *n,
+                    responding: r,
+                    nonresponse: n - r,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let nonresponse_total: u64 = design.as_ref().map_or(0, |d| {
+        d.strata
+            .iter()
+            .zip(&c.responding)
+            .map(|((_, _, n), &r)| n.saturating_sub(r))
+            .sum()
+    });
+    let quarantine_file = crate::files::write_quarantine(&args.output, extract, &c.quarantine)?;
+    let indicators: Vec<IndicatorInfo> = spec
+        .indicators
+        .iter()
+        .zip(&c.invalid)
+        .map(|(i, &inv)| IndicatorInfo {
+            name: i.name.clone(),
+            label_sv: i.label_sv.clone(),
+            label_en: i.label_en.clone(),
+            kind: i.kind.name().to_string(),
+            expr: i.expr.as_ref().map(|e| e.text().to_string()),
+            where_: i.where_.as_ref().map(|e| e.text().to_string()),
+            null: match i.null {
+                NullRule::Skip => "skip",
+                NullRule::Fail => "fail",
+            }
+            .to_string(),
+            legal_basis: i.legal_basis.clone(),
+            unit: i.unit.clone(),
+            invalid_rows: inv,
+        })
+        .collect();
+    let nonresponse_strata = nonresponse.len();
+    let meta = IndicatorsMeta {
+        kind: "urval-indicators".to_string(),
+        version: INDICATORS_META_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: if design.is_some() { "sample" } else { "census" }.to_string(),
+        output: crate::files::file_name(&args.output),
+        spec: crate::files::file_name(&args.spec),
+        spec_hash: file_hash(&args.spec)?,
+        by: by.clone(),
+        age_bands: args.age_bands.clone(),
+        age: bands.as_ref().map(|_| args.age.clone()),
+        where_: args.where_.clone(),
+        checks: args.checks.clone(),
+        confidence: args.confidence,
+        ci: args.ci,
+        manifest: design
+            .as_ref()
+            .map(|d| crate::files::file_name(&d.manifest)),
+        manifest_hash: design
+            .as_ref()
+            .map(|d| file_hash(&d.manifest))
+            .transpose()?,
+        files,
+        rows_read: totals.rows_read,
+        rows_used: totals.rows_used,
+        rows_excluded: totals.rows_excluded,
+        rows_quarantined: totals.rows_quarantined,
+        rows_outside_manifest: c.outside,
+        nonresponse: nonresponse_total,
+        nonresponse_strata: nonresponse,
+        nonresponse_assumption: "missing at random within strata (weights N_h/r_h)".to_string(),
+        nonresponse_empty_strata: c.empty.len() as u64,
+        nonresponse_mode: match args.nonresponse {
+            Nonresponse::Bounds => "bounds",
+            Nonresponse::Drop => "drop",
+        }
+        .to_string(),
+        indicators,
+        suppress_below: args.suppress_below,
+        publication: publication(args.suppress_below).to_string(),
+        suppressed_primary: suppression.primary,
+        suppressed_secondary: suppression.secondary,
+        withheld_totals: suppression.withheld_totals.clone(),
+    };
+    let meta_file = meta_path(&args.output);
+    crate::files::write_json(&meta_file, &meta)?;
+
+    Ok(Indicators {
+        rows: c.rows,
+        spec,
+        metadata_file: meta_file,
+        quarantine_file,
+        totals,
+        outside_manifest: c.outside,
+        nonresponse_total,
+        nonresponse_strata,
+        design,
+        empty_strata: c.empty,
+        suppression,
+    })
+}

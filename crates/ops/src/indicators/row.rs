@@ -1,0 +1,63 @@
+//! One row of an indicator table: the indicator, its group, counts, estimate and whether it
+//! is withheld.
+
+use urval_indicators::spec::Kind;
+use urval_indicators::suppress::Status;
+use urval_indicators::Estimate;
+
+/// One output row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The indicator's name.
+    pub indicator: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// The group's values (`None`: the total).
+    pub group: Option<Vec<String>>,
+    /// The age band.
+    pub band: Option<String>,
+    /// Records in the estimate.
+    pub n: u64,
+    /// Records where a share's condition holds.
+    pub successes: Option<u64>,
+    /// Records skipped (a NULL outcome under `null = "skip"`).
+    pub skipped: u64,
+    /// Records whose value could not be read.
+    pub invalid: u64,
+    /// The estimate.
+    pub est: Option<Estimate>,
+    /// `incomplete` or `dropped` when design strata without a responding record belong to
+    /// the row's population, with the (worst-case) share of it they hold.
+    pub missing: Option<(&'static str, f64)>,
+    /// Published, or withheld (primary or secondary suppression): a withheld row's counts
+    /// and figures are never written.
+    pub suppressed: Status,
+}
+
+impl Row {
+    /// The figures as written: none of them when the row is withheld.
+    pub(super) fn shown(&self) -> Shown {
+        if self.suppressed.withheld() {
+            return Shown::default();
+        }
+        Shown {
+            n: Some(self.n),
+            successes: self.successes,
+            est: self.est,
+            skipped: Some(self.skipped),
+            invalid: Some(self.invalid),
+            missing: self.missing,
+        }
+    }
+}
+
+/// A row's figures as written ([`Row::shown`]).
+#[derive(Default)]
+pub(super) struct Shown {
+    pub(super) n: Option<u64>,
+    pub(super) successes: Option<u64>,
+    pub(super) est: Option<Estimate>,
+    pub(super) skipped: Option<u64>,
+    pub(super) invalid: Option<u64>,
+    pub(super) missing: Option<(&'static str, f64)>,
+}

@@ -1,0 +1,24 @@
+//! # urval-plan — planning a request
+//!
+//! What the analyst does before anything is drawn: [`plan()`] (one pass over the extract
+//! for the population of every stratum, then the design math for one purpose or several,
+//! with stages, a strata file or an attribute target) and the plan.json it writes;
+//! [`purposes`] (several purposes sized together, the binding one named); [`stage`] (the
+//! stage-wise decisions of a staged plan); [`strata_file`] (strata given as a file);
+//! [`burden`] (records, pages and working days).
+//!
+//! It may use the artifacts ([`urval_artifacts`]), the design math and the extract reader;
+//! it must not draw, review, write reports or print.
+
+pub mod burden;
+pub mod plan;
+pub mod purposes;
+pub mod stage;
+pub mod strata_file;
+
+pub use plan::plan;
+pub use urval_artifacts::{Context, OpsError, Result};
+// The artifacts under the paths every room of the operations uses (`crate::files`, …).
+pub(crate) use urval_artifacts::{
+    artifacts, bail, error, files, fingerprint, input_error, table, text,
+};
