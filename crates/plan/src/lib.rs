@@ -11,6 +11,7 @@
 //! it must not draw, review, write reports or print.
 
 pub mod burden;
+pub mod census;
 pub mod plan;
 pub mod purposes;
 pub mod stage;

@@ -1,9 +1,10 @@
 //! The report as one self-contained HTML page: inline CSS and SVG, no script, no font or
 //! image from the network; readable on screen and printed on A4.
 
+use crate::sentences;
 use crate::svg::{burden_plot, esc, indicator_plot, margin_plot, spread_plot};
 use crate::tables::{by_burden, by_width, LONG, TOP};
-use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, sentences, words, Lang};
+use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, words, Lang};
 use crate::{Burden, IndicatorRow, Report, StratumRow};
 use std::fmt::Write as _;
 

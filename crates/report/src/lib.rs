@@ -22,6 +22,7 @@
 mod html;
 mod markdown;
 pub mod number;
+pub mod sentences;
 mod svg;
 pub mod tables;
 mod text;
@@ -30,8 +31,7 @@ pub mod xlsx;
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use text::{
-    allocation_name, fmt_dec, fmt_int, fmt_pct, long_date, long_datetime, method_name, sentences,
-    Lang,
+    allocation_name, fmt_dec, fmt_int, fmt_pct, long_date, long_datetime, method_name, Lang,
 };
 
 use serde::Serialize;
@@ -908,6 +908,6 @@ mod tests {
             "{:?}",
             sentences::scope(&r)
         );
-        assert!(text::sentences::running_head(&r).contains("Motala (1398)"));
+        assert!(sentences::running_head(&r).contains("Motala (1398)"));
     }
 }

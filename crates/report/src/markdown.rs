@@ -1,8 +1,9 @@
 //! The report as Markdown: the same sections and numbers as the HTML page, with the plots'
 //! points as tables.
 
+use crate::sentences;
 use crate::tables::{attachment, by_burden, by_width, LONG, TOP};
-use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, sentences, words, Lang};
+use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, words, Lang};
 use crate::{Report, StratumRow};
 use std::fmt::Write as _;
 
