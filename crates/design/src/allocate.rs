@@ -26,6 +26,7 @@ pub struct StratumSpec {
 
 /// How to allocate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum AllocationMethod {
     /// n_h ∝ N_h.

@@ -17,14 +17,15 @@ pub struct Interval {
 
 /// The interval method for a share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum IntervalMethod {
-    /// Wilson score interval.
+    /// Wilson score interval (Wilson 1927).
     Wilson,
-    /// Clopper–Pearson exact interval (exact hypergeometric with a population size): the
-    /// default of `urval evaluate`.
+    /// Clopper–Pearson exact interval (1934); exact hypergeometric with a population size.
+    /// The default of `urval evaluate`.
     ClopperPearson,
-    /// Jeffreys interval (Beta(k + ½, n − k + ½) quantiles).
+    /// Jeffreys interval (Brown, Cai & DasGupta 2001): Beta(k + ½, n − k + ½) quantiles.
     Jeffreys,
 }
 

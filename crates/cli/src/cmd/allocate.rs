@@ -5,7 +5,7 @@ use crate::format::{
     burden_line, json_f64, pct, pct2, rates_line, thousands, BurdenArgs, Format, Output,
 };
 use anyhow::{bail, Result};
-use clap::{ArgGroup, Args, ValueEnum};
+use clap::{ArgGroup, Args};
 use serde_json::json;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -41,7 +41,7 @@ pub struct AllocateArgs {
     confidence: f64,
     /// Allocation method.
     #[arg(long, value_enum)]
-    method: MethodArg,
+    method: AllocationMethod,
     /// Minimum records per stratum (capped at N_h).
     #[arg(long, value_name = "m")]
     min: Option<u64>,
@@ -59,33 +59,6 @@ pub struct AllocateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-/// The allocation method flag.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MethodArg {
-    /// n_h ∝ N_h.
-    Proportional,
-    /// n_h ∝ N_h·S_h (Neyman).
-    Neyman,
-    /// n_h ∝ N_h·S_h/√c_h (cost-optimal).
-    Optimal,
-    /// n_h = n/H.
-    Equal,
-    /// Every stratum its own ±E: n_h = size(N_h, E, C, p_h).
-    Domain,
-}
-
-impl From<MethodArg> for AllocationMethod {
-    fn from(m: MethodArg) -> Self {
-        match m {
-            MethodArg::Proportional => AllocationMethod::Proportional,
-            MethodArg::Neyman => AllocationMethod::Neyman,
-            MethodArg::Optimal => AllocationMethod::Optimal,
-            MethodArg::Equal => AllocationMethod::Equal,
-            MethodArg::Domain => AllocationMethod::Domain,
-        }
-    }
 }
 
 fn binding_name(b: Option<Binding>) -> &'static str {
@@ -109,7 +82,7 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     let spec = AllocationSpec {
         strata,
         target,
-        method: args.method.into(),
+        method: args.method,
         confidence: args.confidence,
         min: args.min,
         max: args.max,

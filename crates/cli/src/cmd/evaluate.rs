@@ -3,7 +3,7 @@
 
 use crate::format::{pct, pct2, thousands, Format, Output};
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
 use std::fmt::Write;
 use urval_design::{evaluate, EvaluateSpec, IntervalMethod, StageDecision};
@@ -71,35 +71,14 @@ pub struct EvaluateArgs {
     /// Two-sided interval method. The default, Clopper–Pearson (exact hypergeometric with
     /// --population), never covers less than the confidence asked for, also with few records
     /// and rates near 0 or 1, where Wilson's can fall 3 to 10 points short.
-    #[arg(long, value_enum, default_value_t = MethodArg::ClopperPearson)]
-    method: MethodArg,
+    #[arg(long, value_enum, default_value_t = IntervalMethod::ClopperPearson)]
+    method: IntervalMethod,
     /// Tolerable rate T: conclude whether the deviation rate is below T with confidence C.
     #[arg(long, value_parser = crate::format::parse_rate, value_name = "T")]
     tolerable_rate: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-/// The interval method flag.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MethodArg {
-    /// Wilson score interval (Wilson 1927).
-    Wilson,
-    /// Clopper–Pearson exact interval (1934).
-    ClopperPearson,
-    /// Jeffreys interval (Brown, Cai & DasGupta 2001).
-    Jeffreys,
-}
-
-impl From<MethodArg> for IntervalMethod {
-    fn from(m: MethodArg) -> Self {
-        match m {
-            MethodArg::Wilson => IntervalMethod::Wilson,
-            MethodArg::ClopperPearson => IntervalMethod::ClopperPearson,
-            MethodArg::Jeffreys => IntervalMethod::Jeffreys,
-        }
-    }
 }
 
 /// The population of a question asked only of part of the records: counted in the extract
@@ -228,7 +207,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
         deviations,
         population,
         confidence: args.confidence,
-        method: args.method.into(),
+        method: args.method,
         tolerable_rate: args.tolerable_rate,
     };
     let e = evaluate(&spec)?;

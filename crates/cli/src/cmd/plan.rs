@@ -1,6 +1,5 @@
 //! `urval plan`: flags → [`urval_ops::plan::PlanRequest`], the plan printed as text.
 
-use super::allocate::MethodArg;
 use super::common::{split_names, ExtractArgs};
 use crate::format::{burden_line, pct, pct2, rates_line, thousands, BurdenArgs, Output};
 use crate::util::progress_bar;
@@ -72,8 +71,8 @@ pub struct PlanArgs {
     #[arg(long, value_parser = crate::format::parse_rate, default_value = "0.95", value_name = "C")]
     confidence: f64,
     /// Allocation over strata.
-    #[arg(long, value_enum, default_value_t = MethodArg::Proportional)]
-    allocation: MethodArg,
+    #[arg(long, value_enum, default_value_t = AllocationMethod::Proportional)]
+    allocation: AllocationMethod,
     /// Minimum records per stratum (capped at N_h).
     #[arg(long, value_name = "m")]
     min: Option<u64>,
@@ -169,7 +168,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         margin: args.margin,
         total: args.total,
         confidence: args.confidence,
-        allocation: args.allocation.into(),
+        allocation: args.allocation,
         min: args.min,
         max: args.max,
         proportion: args.proportion,
