@@ -333,77 +333,8 @@ impl BoundFilter<'_> {
     /// dates present). `None` (the caller goes row by row) for anything else, and whenever
     /// a value would overflow or leave the calendar, so that the row-wise error is kept.
     fn vint(&self, e: &Expr, rows: &[u32], idx: &[u32]) -> Option<(IntKind, Vec<Option<i64>>)> {
-        let at = |j: u32| rows[j as usize] as usize;
         match e {
-            Expr::Col(c) => match &self.cols[*c] {
-                ColAccess::Int(a) => Some((
-                    IntKind::Int,
-                    idx.iter()
-                        .map(|&j| (!a.is_null(at(j))).then(|| a.value(at(j))))
-                        .collect(),
-                )),
-                ColAccess::Date(a) => Some((
-                    IntKind::Date,
-                    idx.iter()
-                        .map(|&j| (!a.is_null(at(j))).then(|| i64::from(a.value(at(j)))))
-                        .collect(),
-                )),
-                // Dictionary-encoded text: each entry read once, then the rows by key (NULL
-                // where `TextCol::get` has no value: a null key, an empty or null entry).
-                ColAccess::Text(TextCol::Dict { keys, values }) => {
-                    let table: Vec<Option<Option<(IntKind, i64)>>> = (0..values.len())
-                        .map(|k| {
-                            (!values.is_null(k) && !values.value(k).is_empty())
-                                .then(|| text_int(values.value(k)))
-                        })
-                        .collect();
-                    let mut kind = None;
-                    let mut out = Vec::with_capacity(idx.len());
-                    for &j in idx {
-                        let r = at(j);
-                        let entry = if keys.is_null(r) {
-                            None
-                        } else {
-                            usize::try_from(keys.value(r))
-                                .ok()
-                                .and_then(|k| table.get(k).copied())
-                                .flatten()
-                        };
-                        out.push(match entry {
-                            None => None,
-                            Some(parsed) => {
-                                let (k, v) = parsed?;
-                                if *kind.get_or_insert(k) != k {
-                                    return None;
-                                }
-                                Some(v)
-                            }
-                        });
-                    }
-                    Some((kind?, out))
-                }
-                // Text (every CSV column) read as `numeric` reads it, when every value is a
-                // whole number or every one a date; anything else goes row by row.
-                ColAccess::Text(t) => {
-                    let mut kind = None;
-                    let mut out = Vec::with_capacity(idx.len());
-                    for &j in idx {
-                        out.push(match t.get(at(j)) {
-                            None | Some("") => None,
-                            Some(s) => {
-                                let (k, v) = text_int(s)?;
-                                if *kind.get_or_insert(k) != k {
-                                    return None;
-                                }
-                                Some(v)
-                            }
-                        });
-                    }
-                    // All NULL: no kind to give, and none needed (NULL either way).
-                    Some((kind?, out))
-                }
-                _ => None,
-            },
+            Expr::Col(c) => self.vint_col(*c, rows, idx),
             Expr::Lit(Lit::Int(v)) => Some((IntKind::Int, vec![Some(*v); idx.len()])),
             Expr::Neg(x) => {
                 let (IntKind::Int, v) = self.vint(x, rows, idx)? else {
@@ -447,55 +378,138 @@ impl BoundFilter<'_> {
                 }
                 Some((kind, out))
             }
-            Expr::Func(Func::AddMonths, args) => {
-                let (IntKind::Date, d) = self.vint(&args[0], rows, idx)? else {
-                    return None;
-                };
-                let (IntKind::Int, n) = self.vint(&args[1], rows, idx)? else {
-                    return None;
-                };
-                // A table over the range of dates present, per distinct month count.
-                let (lo, hi) = d
-                    .iter()
-                    .flatten()
-                    .fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-                let span = if lo <= hi { (hi - lo + 1) as usize } else { 0 };
-                let mut tables: Vec<(i64, Vec<Option<i32>>)> = Vec::new();
-                let mut out = Vec::with_capacity(d.len());
-                for (x, m) in d.into_iter().zip(n) {
-                    let (Some(x), Some(m)) = (x, m) else {
-                        out.push(None);
-                        continue;
-                    };
-                    let v = if span <= 1 << 16 {
-                        let t = match tables.iter().position(|t| t.0 == m) {
-                            Some(i) => i,
-                            None => {
-                                if tables.len() >= 8 {
-                                    return None;
-                                }
-                                tables.push((m, vec![None; span]));
-                                tables.len() - 1
-                            }
-                        };
-                        let slot = &mut tables[t].1[(x - lo) as usize];
-                        match slot {
-                            Some(v) => *v,
-                            None => {
-                                let v = add_months(i32::try_from(x).ok()?, m)?;
-                                *slot = Some(v);
-                                v
-                            }
-                        }
+            Expr::Func(Func::AddMonths, args) => self.vint_add_months(args, rows, idx),
+            _ => None,
+        }
+    }
+
+    /// [`Self::vint`] of a column: an integer or date column as it is, text read as
+    /// `numeric` reads it (a dictionary's entries once each).
+    fn vint_col(&self, c: usize, rows: &[u32], idx: &[u32]) -> Option<(IntKind, Vec<Option<i64>>)> {
+        let at = |j: u32| rows[j as usize] as usize;
+        match &self.cols[c] {
+            ColAccess::Int(a) => Some((
+                IntKind::Int,
+                idx.iter()
+                    .map(|&j| (!a.is_null(at(j))).then(|| a.value(at(j))))
+                    .collect(),
+            )),
+            ColAccess::Date(a) => Some((
+                IntKind::Date,
+                idx.iter()
+                    .map(|&j| (!a.is_null(at(j))).then(|| i64::from(a.value(at(j)))))
+                    .collect(),
+            )),
+            // Dictionary-encoded text: each entry read once, then the rows by key (NULL
+            // where `TextCol::get` has no value: a null key, an empty or null entry).
+            ColAccess::Text(TextCol::Dict { keys, values }) => {
+                let table: Vec<Option<Option<(IntKind, i64)>>> = (0..values.len())
+                    .map(|k| {
+                        (!values.is_null(k) && !values.value(k).is_empty())
+                            .then(|| text_int(values.value(k)))
+                    })
+                    .collect();
+                let mut kind = None;
+                let mut out = Vec::with_capacity(idx.len());
+                for &j in idx {
+                    let r = at(j);
+                    let entry = if keys.is_null(r) {
+                        None
                     } else {
-                        add_months(i32::try_from(x).ok()?, m)?
+                        usize::try_from(keys.value(r))
+                            .ok()
+                            .and_then(|k| table.get(k).copied())
+                            .flatten()
                     };
-                    out.push(Some(i64::from(v)));
+                    out.push(match entry {
+                        None => None,
+                        Some(parsed) => {
+                            let (k, v) = parsed?;
+                            if *kind.get_or_insert(k) != k {
+                                return None;
+                            }
+                            Some(v)
+                        }
+                    });
                 }
-                Some((IntKind::Date, out))
+                Some((kind?, out))
+            }
+            // Text (every CSV column) read as `numeric` reads it, when every value is a
+            // whole number or every one a date; anything else goes row by row.
+            ColAccess::Text(t) => {
+                let mut kind = None;
+                let mut out = Vec::with_capacity(idx.len());
+                for &j in idx {
+                    out.push(match t.get(at(j)) {
+                        None | Some("") => None,
+                        Some(s) => {
+                            let (k, v) = text_int(s)?;
+                            if *kind.get_or_insert(k) != k {
+                                return None;
+                            }
+                            Some(v)
+                        }
+                    });
+                }
+                // All NULL: no kind to give, and none needed (NULL either way).
+                Some((kind?, out))
             }
             _ => None,
         }
+    }
+
+    /// [`Self::vint`] of `ADD_MONTHS(d, n)`: a table over the dates present per month count.
+    fn vint_add_months(
+        &self,
+        args: &[Expr],
+        rows: &[u32],
+        idx: &[u32],
+    ) -> Option<(IntKind, Vec<Option<i64>>)> {
+        let (IntKind::Date, d) = self.vint(&args[0], rows, idx)? else {
+            return None;
+        };
+        let (IntKind::Int, n) = self.vint(&args[1], rows, idx)? else {
+            return None;
+        };
+        // A table over the range of dates present, per distinct month count.
+        let (lo, hi) = d
+            .iter()
+            .flatten()
+            .fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        let span = if lo <= hi { (hi - lo + 1) as usize } else { 0 };
+        let mut tables: Vec<(i64, Vec<Option<i32>>)> = Vec::new();
+        let mut out = Vec::with_capacity(d.len());
+        for (x, m) in d.into_iter().zip(n) {
+            let (Some(x), Some(m)) = (x, m) else {
+                out.push(None);
+                continue;
+            };
+            let v = if span <= 1 << 16 {
+                let t = match tables.iter().position(|t| t.0 == m) {
+                    Some(i) => i,
+                    None => {
+                        if tables.len() >= 8 {
+                            return None;
+                        }
+                        tables.push((m, vec![None; span]));
+                        tables.len() - 1
+                    }
+                };
+                let slot = &mut tables[t].1[(x - lo) as usize];
+                match slot {
+                    Some(v) => *v,
+                    None => {
+                        let v = add_months(i32::try_from(x).ok()?, m)?;
+                        *slot = Some(v);
+                        v
+                    }
+                }
+            } else {
+                add_months(i32::try_from(x).ok()?, m)?
+            };
+            out.push(Some(i64::from(v)));
+        }
+        Some((IntKind::Date, out))
     }
 
     /// The expression's value as a number for many rows: entry `j` of `out` for row

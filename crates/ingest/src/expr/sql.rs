@@ -221,43 +221,13 @@ impl Lower {
                 negated,
                 low,
                 high,
-            } => {
-                let x = self.expr(expr, d)?;
-                let both = Expr::And(
-                    boxed(Expr::Cmp(
-                        CmpOp::Ge,
-                        boxed(x.clone()),
-                        boxed(self.expr(low, d)?),
-                    )),
-                    boxed(Expr::Cmp(CmpOp::Le, boxed(x), boxed(self.expr(high, d)?))),
-                );
-                if *negated {
-                    Expr::Not(boxed(both))
-                } else {
-                    both
-                }
-            }
+            } => self.between(expr, negated, low, high, d)?,
             ast::Expr::In {
                 expr,
                 target,
                 negated,
                 ..
-            } => {
-                let ast::InTarget::List(list) = target else {
-                    return Err(unsupported("IN over a subquery", e));
-                };
-                if list.is_empty() {
-                    return Err(format!("IN needs at least one value{}", at(e)));
-                }
-                let mut lits = Vec::with_capacity(list.len());
-                for item in list {
-                    match self.expr(item, d)? {
-                        Expr::Lit(l) => lits.push(l),
-                        _ => return Err(format!("IN takes a list of constants{}", at(item))),
-                    }
-                }
-                Expr::In(boxed(self.expr(expr, d)?), lits, *negated)
-            }
+            } => self.in_list(expr, target, negated, e, d)?,
             ast::Expr::Like {
                 negated,
                 any,
@@ -290,66 +260,23 @@ impl Lower {
                 expr,
                 data_type,
                 format,
-            } => {
-                if format.is_some() {
-                    return Err(unsupported("CAST … FORMAT", e));
-                }
-                let to = cast_to(data_type)
-                    .ok_or_else(|| unsupported(&format!("CAST to {data_type}"), e))?;
-                let lenient = matches!(kind, CastKind::TryCast | CastKind::SafeCast);
-                Expr::Cast(boxed(self.expr(expr, d)?), to, lenient)
-            }
-            ast::Expr::Extract { field, expr, .. } => {
-                let f = match field {
-                    DateTimeField::Year => Func::Year,
-                    DateTimeField::Month => Func::Month,
-                    DateTimeField::Day => Func::Day,
-                    other => return Err(unsupported(&format!("EXTRACT({other})"), e)),
-                };
-                Expr::Func(f, vec![self.expr(expr, d)?])
-            }
+            } => self.cast(kind, expr, data_type, format.as_ref(), e, d)?,
+            ast::Expr::Extract { field, expr, .. } => self.extract(field, expr, e, d)?,
             ast::Expr::Trim {
                 trim_where,
                 trim_what,
                 expr,
                 trim_characters,
             } => {
-                if trim_where.is_some() || trim_what.is_some() || trim_characters.is_some() {
-                    return Err(unsupported("TRIM with characters or LEADING/TRAILING", e));
-                }
-                Expr::Func(Func::Trim, vec![self.expr(expr, d)?])
+                let with = trim_where.is_some() || trim_what.is_some() || trim_characters.is_some();
+                self.trim(with, expr, e, d)?
             }
             ast::Expr::Case {
                 operand,
                 conditions,
                 else_result,
                 ..
-            } => {
-                let operand = match operand {
-                    Some(o) => Some(boxed(self.expr(o, d)?)),
-                    None => None,
-                };
-                let mut whens = Vec::with_capacity(conditions.len());
-                for c in conditions {
-                    whens.push((self.expr(&c.condition, d)?, self.expr(&c.result, d)?));
-                }
-                let otherwise = match else_result {
-                    Some(x) => Some(boxed(self.expr(x, d)?)),
-                    None => None,
-                };
-                match operand {
-                    // CASE x WHEN v THEN r … is CASE WHEN x = v THEN r …
-                    Some(x) => Expr::Case(
-                        None,
-                        whens
-                            .into_iter()
-                            .map(|(v, r)| (Expr::Cmp(CmpOp::Eq, x.clone(), boxed(v)), r))
-                            .collect(),
-                        otherwise,
-                    ),
-                    None => Expr::Case(None, whens, otherwise),
-                }
-            }
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref(), d)?,
             ast::Expr::Function(f) => self.function(f, e, d)?,
             ast::Expr::Interval(_) => {
                 return Err(format!(
@@ -362,6 +289,140 @@ impl Lower {
                 let short: String = text.chars().take(40).collect();
                 return Err(unsupported(&format!("{short:?}"), e));
             }
+        })
+    }
+
+    /// `x [NOT] BETWEEN low AND high`: `x >= low AND x <= high`, negated or not.
+    fn between(
+        &mut self,
+        expr: &ast::Expr,
+        negated: &bool,
+        low: &ast::Expr,
+        high: &ast::Expr,
+        d: usize,
+    ) -> Result<Expr, String> {
+        let x = self.expr(expr, d)?;
+        let both = Expr::And(
+            boxed(Expr::Cmp(
+                CmpOp::Ge,
+                boxed(x.clone()),
+                boxed(self.expr(low, d)?),
+            )),
+            boxed(Expr::Cmp(CmpOp::Le, boxed(x), boxed(self.expr(high, d)?))),
+        );
+        Ok(if *negated {
+            Expr::Not(boxed(both))
+        } else {
+            both
+        })
+    }
+
+    /// `x [NOT] IN (constants)`.
+    fn in_list(
+        &mut self,
+        expr: &ast::Expr,
+        target: &ast::InTarget,
+        negated: &bool,
+        e: &ast::Expr,
+        d: usize,
+    ) -> Result<Expr, String> {
+        let ast::InTarget::List(list) = target else {
+            return Err(unsupported("IN over a subquery", e));
+        };
+        if list.is_empty() {
+            return Err(format!("IN needs at least one value{}", at(e)));
+        }
+        let mut lits = Vec::with_capacity(list.len());
+        for item in list {
+            match self.expr(item, d)? {
+                Expr::Lit(l) => lits.push(l),
+                _ => return Err(format!("IN takes a list of constants{}", at(item))),
+            }
+        }
+        Ok(Expr::In(boxed(self.expr(expr, d)?), lits, *negated))
+    }
+
+    /// `CAST(x AS t)`, `TRY_CAST`, `x::t`.
+    fn cast(
+        &mut self,
+        kind: &CastKind,
+        expr: &ast::Expr,
+        data_type: &DataType,
+        format: Option<&ast::CastFormat>,
+        e: &ast::Expr,
+        d: usize,
+    ) -> Result<Expr, String> {
+        if format.is_some() {
+            return Err(unsupported("CAST … FORMAT", e));
+        }
+        let to =
+            cast_to(data_type).ok_or_else(|| unsupported(&format!("CAST to {data_type}"), e))?;
+        let lenient = matches!(kind, CastKind::TryCast | CastKind::SafeCast);
+        Ok(Expr::Cast(boxed(self.expr(expr, d)?), to, lenient))
+    }
+
+    /// `EXTRACT(YEAR|MONTH|DAY FROM d)`.
+    fn extract(
+        &mut self,
+        field: &DateTimeField,
+        expr: &ast::Expr,
+        e: &ast::Expr,
+        d: usize,
+    ) -> Result<Expr, String> {
+        let f = match field {
+            DateTimeField::Year => Func::Year,
+            DateTimeField::Month => Func::Month,
+            DateTimeField::Day => Func::Day,
+            other => return Err(unsupported(&format!("EXTRACT({other})"), e)),
+        };
+        Ok(Expr::Func(f, vec![self.expr(expr, d)?]))
+    }
+
+    /// `TRIM(x)`; `with` characters or LEADING/TRAILING is refused.
+    fn trim(
+        &mut self,
+        with: bool,
+        expr: &ast::Expr,
+        e: &ast::Expr,
+        d: usize,
+    ) -> Result<Expr, String> {
+        if with {
+            return Err(unsupported("TRIM with characters or LEADING/TRAILING", e));
+        }
+        Ok(Expr::Func(Func::Trim, vec![self.expr(expr, d)?]))
+    }
+
+    /// `CASE [x] WHEN … THEN … [ELSE …] END`, the operand form lowered to `x = v`.
+    fn case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+        d: usize,
+    ) -> Result<Expr, String> {
+        let operand = match operand {
+            Some(o) => Some(boxed(self.expr(o, d)?)),
+            None => None,
+        };
+        let mut whens = Vec::with_capacity(conditions.len());
+        for c in conditions {
+            whens.push((self.expr(&c.condition, d)?, self.expr(&c.result, d)?));
+        }
+        let otherwise = match else_result {
+            Some(x) => Some(boxed(self.expr(x, d)?)),
+            None => None,
+        };
+        Ok(match operand {
+            // CASE x WHEN v THEN r … is CASE WHEN x = v THEN r …
+            Some(x) => Expr::Case(
+                None,
+                whens
+                    .into_iter()
+                    .map(|(v, r)| (Expr::Cmp(CmpOp::Eq, x.clone(), boxed(v)), r))
+                    .collect(),
+                otherwise,
+            ),
+            None => Expr::Case(None, whens, otherwise),
         })
     }
 

@@ -8,6 +8,7 @@ use super::quarantine::{render_row, QuarantineRecord};
 use super::spec::{Batch, FileCounts, ScanSpec};
 use super::text_builder::{Built, TextBuilder};
 use crate::error::{IngestError, Result};
+use crate::expr::BoundFilter;
 use crate::source::Extract;
 use crate::text::TextCol;
 use arrow_array::{Array, ArrayRef};
@@ -107,73 +108,12 @@ where
             .iter()
             .map(|s| text(s))
             .collect::<Result<_>>()?;
-        let extra: Vec<ArrayRef> = self
-            .spec
-            .extra
-            .iter()
-            .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
-            .collect();
-        let nonneg: Vec<(&String, Vec<Option<f64>>)> = self
-            .spec
-            .nonnegative
-            .iter()
-            .map(|n| {
-                let a = &arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)];
-                (n, numbers(a))
-            })
-            .collect();
-        let filter_arrays: Vec<ArrayRef> = self
-            .spec
-            .filter
-            .as_ref()
-            .map(|f| {
-                f.columns()
-                    .iter()
-                    .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let bound = match &self.spec.filter {
-            Some(f) => Some(
-                f.bind(&filter_arrays)
-                    .map_err(|reason| IngestError::Filter {
-                        expr: f.text().to_string(),
-                        reason: reason.0,
-                    })?,
-            ),
-            None => None,
-        };
-        let checks = self
-            .spec
-            .checks
-            .iter()
-            .map(|f| {
-                let arrays: Vec<ArrayRef> = f
-                    .columns()
-                    .iter()
-                    .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
-                    .collect();
-                f.bind(&arrays).map_err(|reason| IngestError::Filter {
-                    expr: f.text().to_string(),
-                    reason: reason.0,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let (extra, nonneg) = self.extra_and_nonneg(arrays);
+        let (bound, checks) = self.bind_filters(arrays)?;
         // `--check` and `--where` a column at a time: `truth_rows` gives the same truth and
         // the same reason as row by row (a dictionary-encoded text column compared once per
         // dictionary entry); the loop below reads the codes.
-        let all: Vec<u32> = if checks.is_empty() && bound.is_none() {
-            Vec::new()
-        } else {
-            (0..len as u32).collect()
-        };
-        let codes_of = |f: &crate::expr::BoundFilter<'_>| {
-            let (mut out, mut errs) = (Vec::new(), Vec::new());
-            f.truth_rows(&all, &mut out, &mut errs);
-            (out, errs)
-        };
-        let check_codes: Vec<_> = checks.iter().map(codes_of).collect();
-        let where_codes = bound.as_ref().map(codes_of);
+        let (check_codes, where_codes) = truth_codes(bound.as_ref(), &checks, len);
         // The reason of row `i`'s error (errors are sorted by row).
         let reason = |errs: &[(usize, String)], i: usize| -> String {
             errs.binary_search_by_key(&i, |e| e.0)
@@ -184,16 +124,7 @@ where
         let mut bad: Vec<(u64, String, usize)> = Vec::new();
         let mut excluded = 0u64;
         // Column at a time: which rows have an empty key or stratum.
-        let mut key_missing = vec![false; len];
-        if let Some(k) = &key {
-            k.mark_missing(&mut key_missing);
-        }
-        let mut strata_missing: Vec<Vec<bool>> = Vec::with_capacity(strata.len());
-        for s in &strata {
-            let mut m = vec![false; len];
-            s.mark_missing(&mut m);
-            strata_missing.push(m);
-        }
+        let (key_missing, strata_missing) = missing_marks(key.as_ref(), &strata, len);
         // Nothing to check row by row (no empty key or stratum, no non-negative column, no
         // check, no filter): every row is used, without a pass of branches per row.
         let clean = nonneg.is_empty()
@@ -273,15 +204,7 @@ where
         drop(checks);
         self.counts.rows_excluded += excluded;
         self.counts.rows_used += rows.len() as u64;
-        for (row, reason, i) in bad {
-            let personal: Vec<bool> = self
-                .needed
-                .iter()
-                .map(|n| self.spec.personal.contains(n))
-                .collect();
-            let raw = render_row(raw, i, &personal);
-            self.quarantine_row(row, reason, raw);
-        }
+        self.quarantine_rows(raw, bad);
         let batch = Batch {
             file: self.file,
             path,
@@ -295,6 +218,20 @@ where
         (self.fold)(&mut self.state, &batch)?;
         (self.progress)(len as u64);
         Ok(())
+    }
+
+    /// Quarantine the rows found bad (row number, reason, index in the batch), each with
+    /// its projected values (personal ones masked).
+    fn quarantine_rows(&mut self, raw: &[ArrayRef], bad: Vec<(u64, String, usize)>) {
+        for (row, reason, i) in bad {
+            let personal: Vec<bool> = self
+                .needed
+                .iter()
+                .map(|n| self.spec.personal.contains(n))
+                .collect();
+            let raw = render_row(raw, i, &personal);
+            self.quarantine_row(row, reason, raw);
+        }
     }
 
     /// The arrays with the date columns read as `Date32` and the municipality codes
@@ -431,6 +368,121 @@ where
         *lines = l;
         Ok(())
     }
+}
+
+/// Each non-negative column's name and its values as numbers ([`numbers`]).
+type NonNegative<'a> = Vec<(&'a String, Vec<Option<f64>>)>;
+
+impl<'a, T, F> Ctx<'a, T, F> {
+    /// The extra columns (in spec order) and the non-negative columns' values as numbers.
+    fn extra_and_nonneg(&self, arrays: &[ArrayRef]) -> (Vec<ArrayRef>, NonNegative<'a>) {
+        let extra: Vec<ArrayRef> = self
+            .spec
+            .extra
+            .iter()
+            .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
+            .collect();
+        let nonneg: Vec<(&String, Vec<Option<f64>>)> = self
+            .spec
+            .nonnegative
+            .iter()
+            .map(|n| {
+                let a = &arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)];
+                (n, numbers(a))
+            })
+            .collect();
+        (extra, nonneg)
+    }
+
+    /// The `--where` filter and the `--check` rules bound to one batch's arrays (in
+    /// `needed` order).
+    fn bind_filters(
+        &self,
+        arrays: &[ArrayRef],
+    ) -> Result<(Option<BoundFilter<'a>>, Vec<BoundFilter<'a>>)> {
+        let filter_arrays: Vec<ArrayRef> = self
+            .spec
+            .filter
+            .as_ref()
+            .map(|f| {
+                f.columns()
+                    .iter()
+                    .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let bound = match &self.spec.filter {
+            Some(f) => Some(
+                f.bind(&filter_arrays)
+                    .map_err(|reason| IngestError::Filter {
+                        expr: f.text().to_string(),
+                        reason: reason.0,
+                    })?,
+            ),
+            None => None,
+        };
+        let checks = self
+            .spec
+            .checks
+            .iter()
+            .map(|f| {
+                let arrays: Vec<ArrayRef> = f
+                    .columns()
+                    .iter()
+                    .map(|n| arrays[self.needed.iter().position(|x| x == n).unwrap_or(0)].clone())
+                    .collect();
+                f.bind(&arrays).map_err(|reason| IngestError::Filter {
+                    expr: f.text().to_string(),
+                    reason: reason.0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((bound, checks))
+    }
+}
+
+/// A filter's truth codes and its rows' errors ([`BoundFilter::truth_rows`]).
+type Codes = (Vec<u8>, Vec<(usize, String)>);
+
+/// The truth codes of every `--check` rule and of the `--where` filter over a batch of
+/// `len` rows, a column at a time.
+fn truth_codes(
+    bound: Option<&BoundFilter<'_>>,
+    checks: &[BoundFilter<'_>],
+    len: usize,
+) -> (Vec<Codes>, Option<Codes>) {
+    let all: Vec<u32> = if checks.is_empty() && bound.is_none() {
+        Vec::new()
+    } else {
+        (0..len as u32).collect()
+    };
+    let codes_of = |f: &crate::expr::BoundFilter<'_>| {
+        let (mut out, mut errs) = (Vec::new(), Vec::new());
+        f.truth_rows(&all, &mut out, &mut errs);
+        (out, errs)
+    };
+    let check_codes: Vec<_> = checks.iter().map(codes_of).collect();
+    let where_codes = bound.map(codes_of);
+    (check_codes, where_codes)
+}
+
+/// Which rows have an empty key (the first) or an empty value of each stratum.
+fn missing_marks(
+    key: Option<&TextCol>,
+    strata: &[TextCol],
+    len: usize,
+) -> (Vec<bool>, Vec<Vec<bool>>) {
+    let mut key_missing = vec![false; len];
+    if let Some(k) = key {
+        k.mark_missing(&mut key_missing);
+    }
+    let mut strata_missing: Vec<Vec<bool>> = Vec::with_capacity(strata.len());
+    for s in strata {
+        let mut m = vec![false; len];
+        s.mark_missing(&mut m);
+        strata_missing.push(m);
+    }
+    (key_missing, strata_missing)
 }
 
 /// A column's values as numbers: `None` for null or empty, `Some(NaN)` for text that is not

@@ -17,7 +17,7 @@ pub const CSV_CHUNK_BYTES: u64 = 8 << 20;
 pub const CSV_CHUNK_MIN_BYTES: u64 = 4 << 20;
 
 /// The byte ranges a CSV file of `size` bytes is cut in: a 32nd of the file, at least
-/// [`CSV_CHUNK_MIN_BYTES`] and at most `max` ([`ScanSpec::csv_chunk_bytes`]), in whole MiB
+/// [`CSV_CHUNK_MIN_BYTES`] and at most `max` ([`ScanSpec::csv_chunk_bytes`](crate::ScanSpec::csv_chunk_bytes)), in whole MiB
 /// when it is at least one.
 ///
 /// Why: the ranges are handed to the threads in order, so the last to finish leaves the
@@ -40,7 +40,7 @@ pub fn csv_range_bytes(size: u64, max: u64) -> u64 {
 /// One byte range of a CSV file parsed on its own.
 ///
 /// Method (speculative split with a check, as DuckDB's and Polars' parallel CSV readers
-/// do): the file is cut near every multiple of [`ScanSpec::csv_chunk_bytes`] just after a
+/// do): the file is cut near every multiple of [`ScanSpec::csv_chunk_bytes`](crate::ScanSpec::csv_chunk_bytes) just after a
 /// line feed; a range's parser starts there (the first at the header) and owns every record
 /// that starts before the next range's start. Where a quoted field holds a line feed, a cut
 /// can fall inside a record: the range before it then sees its last record run past the cut,

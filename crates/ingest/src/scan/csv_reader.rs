@@ -39,6 +39,16 @@ struct RowCtx {
 }
 
 impl RowCtx {
+    /// A line swallowed by a quote, as quarantined: it was never split into columns, so
+    /// with a personal column in the extract it is not shown.
+    fn unparsed(&self, l: &str) -> String {
+        if self.any_personal() {
+            format!("{PERSONAL_MASK} (a line that does not split into columns; not shown because a personal column is in it)")
+        } else {
+            l.to_string()
+        }
+    }
+
     /// Whether a line's first field starts with a byte-order mark: U+FEFF, or in a
     /// Windows-1252 file the three bytes of a UTF-8 mark decoded one by one (`ï»¿`).
     #[cold]
@@ -118,82 +128,13 @@ where
         chunk: Option<&CsvChunk>,
         pre: Option<Prefetched>,
     ) -> Result<bool> {
-        let has_headers = chunk.is_none_or(|c| c.start == 0);
-        // A prefetched range is read from memory, then from the file after it.
-        let (reader, pre): (Box<dyn std::io::Read + Send>, _) = match (pre, chunk) {
-            (Some(pre), Some(c)) => (
-                crate::encoding::open_utf8_after(path, encoding, c.end)?,
-                Some(pre),
-            ),
-            (_, Some(c)) if c.start > 0 => (
-                crate::encoding::open_utf8_at(path, encoding, c.start)?,
-                None,
-            ),
-            _ => (crate::encoding::open_utf8(path, encoding)?, None),
-        };
+        let (mut plain, mut records) =
+            self.csv_readers(path, header, delimiter, encoding, chunk, pre)?;
         // A range that is not the last stops before the first record starting at or past
         // its cut, and reports whether that record starts exactly there.
         let stop = chunk.filter(|c| !c.last).map(|c| c.stop);
         let mut on_cut = true;
-        // Plain lines are split here until the first line that is not plain; from there
-        // the `csv` crate reads the rest.
-        let plain_delimiter = !matches!(delimiter, b'\n' | b'\r' | b'"');
-        let position = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
-        // The line reader records the fields up to the last this scan reads.
-        let want = self
-            .needed
-            .iter()
-            .map(|n| position(n) + 1)
-            .max()
-            .unwrap_or(0);
-        let line_reader = self.spec.csv_line_reader && plain_delimiter;
-        let (mut plain, mut records) = match pre {
-            Some(pre) if line_reader => (
-                Some(LineReader::prefetched(
-                    pre,
-                    reader,
-                    delimiter,
-                    has_headers,
-                    want,
-                )),
-                None,
-            ),
-            Some(pre) => {
-                let bytes = std::io::Read::take(std::io::Cursor::new(pre.buf), pre.len as u64);
-                let reader = Box::new(std::io::Read::chain(bytes, reader));
-                (
-                    None,
-                    Some(CsvRecords::new(reader, delimiter, has_headers, 0, 0)),
-                )
-            }
-            None if line_reader => (
-                Some(LineReader::new(reader, delimiter, has_headers, want)),
-                None,
-            ),
-            None => (
-                None,
-                Some(CsvRecords::new(reader, delimiter, has_headers, 0, 0)),
-            ),
-        };
-        let rc = RowCtx {
-            header_len: header.len(),
-            header: header.iter().map(|h| h.as_bytes().to_vec()).collect(),
-            windows1252: encoding == TextEncoding::Windows1252,
-            idx: self.needed.iter().map(|n| position(n)).collect(),
-            key_j: (!self.spec.key.is_empty()).then(|| position(&self.spec.key)),
-            strata_j: self.spec.strata.iter().map(|s| position(s)).collect(),
-            personal: header
-                .iter()
-                .map(|h| self.spec.personal.contains(h))
-                .collect(),
-            delimiter,
-            batch_size: self.spec.batch_size.max(1),
-            utf8_known: encoding != TextEncoding::Utf8
-                || self.extract.files[self.file]
-                    .line_feeds
-                    .as_deref()
-                    .is_some_and(|ix| std::fs::metadata(path).is_ok_and(|m| m.len() == ix.size)),
-        };
+        let rc = self.row_ctx(path, header, delimiter, encoding);
         let mut builders = self.text_builders();
         let mut lines: Vec<u64> = Vec::with_capacity(rc.batch_size);
         let mut rec = csv::ByteRecord::new();
@@ -275,20 +216,11 @@ where
                 let to_the_end = after.is_none();
                 carried = after.map(|at| (next, at));
                 let mut raw_lines = raw.split('\n');
-                // Lines swallowed by a quote were never split into columns: with a personal
-                // column in the extract, none of them is shown.
-                let unparsed = |l: &str| {
-                    if rc.any_personal() {
-                        format!("{PERSONAL_MASK} (a line that does not split into columns; not shown because a personal column is in it)")
-                    } else {
-                        l.to_string()
-                    }
-                };
                 self.counts.rows_read += 1;
                 self.quarantine_row(
                     line,
                     "unbalanced quote: a field runs on over the lines after it".to_string(),
-                    unparsed(raw_lines.next().unwrap_or("")),
+                    rc.unparsed(raw_lines.next().unwrap_or("")),
                 );
                 if to_the_end && bf + 1 == rec.len() {
                     // The quote was never closed: read the lines after this one again.
@@ -317,7 +249,7 @@ where
                         self.quarantine_row(
                             line + 1 + k as u64,
                             format!("inside an unbalanced quote opened at line {line}"),
-                            unparsed(l),
+                            rc.unparsed(l),
                         );
                     }
                 }
@@ -331,6 +263,103 @@ where
             keep_range_buffer(l.buf);
         }
         Ok(on_cut)
+    }
+
+    /// The readers of a CSV file or range: a [`LineReader`] for its plain lines (handing
+    /// over to the `csv` crate at the first line that is not plain), or [`CsvRecords`]
+    /// alone; a prefetched range is read from memory, then from the file after it.
+    fn csv_readers(
+        &self,
+        path: &Path,
+        header: &[String],
+        delimiter: u8,
+        encoding: TextEncoding,
+        chunk: Option<&CsvChunk>,
+        pre: Option<Prefetched>,
+    ) -> Result<(Option<LineReader>, Option<CsvRecords>)> {
+        let has_headers = chunk.is_none_or(|c| c.start == 0);
+        // A prefetched range is read from memory, then from the file after it.
+        let (reader, pre): (Box<dyn std::io::Read + Send>, _) = match (pre, chunk) {
+            (Some(pre), Some(c)) => (
+                crate::encoding::open_utf8_after(path, encoding, c.end)?,
+                Some(pre),
+            ),
+            (_, Some(c)) if c.start > 0 => (
+                crate::encoding::open_utf8_at(path, encoding, c.start)?,
+                None,
+            ),
+            _ => (crate::encoding::open_utf8(path, encoding)?, None),
+        };
+        // Plain lines are split here until the first line that is not plain; from there
+        // the `csv` crate reads the rest.
+        let plain_delimiter = !matches!(delimiter, b'\n' | b'\r' | b'"');
+        let position = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
+        // The line reader records the fields up to the last this scan reads.
+        let want = self
+            .needed
+            .iter()
+            .map(|n| position(n) + 1)
+            .max()
+            .unwrap_or(0);
+        let line_reader = self.spec.csv_line_reader && plain_delimiter;
+        Ok(match pre {
+            Some(pre) if line_reader => (
+                Some(LineReader::prefetched(
+                    pre,
+                    reader,
+                    delimiter,
+                    has_headers,
+                    want,
+                )),
+                None,
+            ),
+            Some(pre) => {
+                let bytes = std::io::Read::take(std::io::Cursor::new(pre.buf), pre.len as u64);
+                let reader = Box::new(std::io::Read::chain(bytes, reader));
+                (
+                    None,
+                    Some(CsvRecords::new(reader, delimiter, has_headers, 0, 0)),
+                )
+            }
+            None if line_reader => (
+                Some(LineReader::new(reader, delimiter, has_headers, want)),
+                None,
+            ),
+            None => (
+                None,
+                Some(CsvRecords::new(reader, delimiter, has_headers, 0, 0)),
+            ),
+        })
+    }
+
+    /// How the rows of a CSV file with this header are checked and projected.
+    fn row_ctx(
+        &self,
+        path: &Path,
+        header: &[String],
+        delimiter: u8,
+        encoding: TextEncoding,
+    ) -> RowCtx {
+        let position = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
+        RowCtx {
+            header_len: header.len(),
+            header: header.iter().map(|h| h.as_bytes().to_vec()).collect(),
+            windows1252: encoding == TextEncoding::Windows1252,
+            idx: self.needed.iter().map(|n| position(n)).collect(),
+            key_j: (!self.spec.key.is_empty()).then(|| position(&self.spec.key)),
+            strata_j: self.spec.strata.iter().map(|s| position(s)).collect(),
+            personal: header
+                .iter()
+                .map(|h| self.spec.personal.contains(h))
+                .collect(),
+            delimiter,
+            batch_size: self.spec.batch_size.max(1),
+            utf8_known: encoding != TextEncoding::Utf8
+                || self.extract.files[self.file]
+                    .line_feeds
+                    .as_deref()
+                    .is_some_and(|ix| std::fs::metadata(path).is_ok_and(|m| m.len() == ix.size)),
+        }
     }
 
     /// One CSV record: quarantined (a wrong number of fields, a projected field that is not

@@ -264,38 +264,7 @@ where
     let reads = Reads::of(extract, spec, &needed)?;
     let reads = &reads;
     let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
-    let indexed = usable_indexes(extract);
-    // Split files without a usable line-feed index (UTF-8 without one, Windows-1252):
-    // their ranges are read into memory and counted by the workers ([`prefetch_range`]).
-    let mut ranges_of = vec![0usize; extract.files.len()];
-    for u in &units {
-        if let Unit::Csv {
-            file,
-            chunk: Some(_),
-            ..
-        } = u
-        {
-            ranges_of[*file] += 1;
-        }
-    }
-    prepare_chunks(extract, &mut units, &indexed)?;
-    let lines: Vec<Option<RangeLines>> = ranges_of
-        .iter()
-        .zip(&indexed)
-        .map(|(&r, ix)| (r > 0 && ix.is_none()).then(|| RangeLines::new(r)))
-        .collect();
-    // A unit that is a range counted by the workers: its file and range.
-    let counted: Vec<Option<(usize, usize)>> = units
-        .iter()
-        .map(|u| match u {
-            Unit::Csv {
-                file,
-                chunk: Some(c),
-                ..
-            } if lines[*file].is_some() => Some((*file, c.index)),
-            _ => None,
-        })
-        .collect();
+    let (lines, counted) = counted_ranges(extract, &mut units)?;
     // A unit taken but not read: the ranges after it must not wait for its count.
     let not_read = |i: usize| {
         if let Some((file, range)) = counted[i] {
@@ -414,13 +383,7 @@ where
             p.settle_utf8();
         }
     }
-    for ((column, value), rows) in &m.kept {
-        tracing::warn!(
-            "column {column:?}: {} ({rows} {}): kept as its own stratum, as --keep-unknown-municipalities asks; correct the code in the extract",
-            crate::municipal::check_code(value).unwrap_or_default(),
-            if *rows == 1 { "row" } else { "rows" }
-        );
-    }
+    warn_kept(&m.kept);
     let mut quarantine = m.quarantine;
     quarantine.sort();
     Ok(ScanOutput {
@@ -428,6 +391,63 @@ where
         files: m.files,
         quarantine,
     })
+}
+
+/// A warning for every value kept that is no municipality code (`--keep-unknown-municipalities`).
+fn warn_kept(kept: &Kept) {
+    for ((column, value), rows) in kept {
+        tracing::warn!(
+            "column {column:?}: {} ({rows} {}): kept as its own stratum, as --keep-unknown-municipalities asks; correct the code in the extract",
+            crate::municipal::check_code(value).unwrap_or_default(),
+            if *rows == 1 { "row" } else { "rows" }
+        );
+    }
+}
+
+/// A unit that is a range counted by the workers: its file and range.
+type CountedRange = Option<(usize, usize)>;
+
+/// The ranges of split CSV files that the workers count ([`prefetch_range`]), with the line
+/// offsets of the others' ranges set from their files' line-feed indexes
+/// ([`prepare_chunks`]): per file, the counts of its ranges when the workers count them;
+/// per unit, the file and range of a range they count.
+fn counted_ranges(
+    extract: &Extract,
+    units: &mut [Unit],
+) -> Result<(Vec<Option<RangeLines>>, Vec<CountedRange>)> {
+    let indexed = usable_indexes(extract);
+    // Split files without a usable line-feed index (UTF-8 without one, Windows-1252):
+    // their ranges are read into memory and counted by the workers ([`prefetch_range`]).
+    let mut ranges_of = vec![0usize; extract.files.len()];
+    for u in units.iter() {
+        if let Unit::Csv {
+            file,
+            chunk: Some(_),
+            ..
+        } = u
+        {
+            ranges_of[*file] += 1;
+        }
+    }
+    prepare_chunks(extract, units, &indexed)?;
+    let lines: Vec<Option<RangeLines>> = ranges_of
+        .iter()
+        .zip(&indexed)
+        .map(|(&r, ix)| (r > 0 && ix.is_none()).then(|| RangeLines::new(r)))
+        .collect();
+    // A unit that is a range counted by the workers: its file and range.
+    let counted: Vec<Option<(usize, usize)>> = units
+        .iter()
+        .map(|u| match u {
+            Unit::Csv {
+                file,
+                chunk: Some(c),
+                ..
+            } if lines[*file].is_some() => Some((*file, c.index)),
+            _ => None,
+        })
+        .collect();
+    Ok((lines, counted))
 }
 
 /// Finished units waiting for the ones before them, and what has been handed on.

@@ -81,7 +81,7 @@ pub(crate) struct RecordAt {
     pub(crate) line: u64,
     /// It runs over more than one line (a quoted field holds a line end).
     pub(crate) spans_lines: bool,
-    /// Its bytes were checked as UTF-8 with the range they are in ([`Prefetched`]).
+    /// Its bytes were checked as UTF-8 with the range they are in ([`Prefetched`](super::csv_ranges::Prefetched)).
     pub(crate) utf8: bool,
 }
 
@@ -140,7 +140,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The `csv` crate's records, from the start of a range or from where a [`LineReader`]
+/// The `csv` crate's records, from the start of a range or from where a [`LineReader`](super::lines::LineReader)
 /// handed over.
 pub(crate) struct CsvRecords {
     rdr: csv::Reader<CrlfTap>,

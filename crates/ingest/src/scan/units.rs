@@ -209,10 +209,10 @@ pub(crate) fn plan_units(
     Ok(units)
 }
 
-/// For every range of a split CSV file with a usable line-feed index ([`usable_indexes`]),
+/// For every range of a split CSV file with a usable line-feed index ([`usable_indexes`](super::csv_ranges::usable_indexes)),
 /// its line offset (line feeds before its start) and stop (the bytes its reader outputs:
 /// its raw bytes), from the index. The other split files' ranges are counted by the
-/// workers that read them ([`prefetch_range`]).
+/// workers that read them ([`prefetch_range`](super::csv_ranges::prefetch_range)).
 pub(crate) fn prepare_chunks(
     extract: &Extract,
     units: &mut [Unit],
