@@ -43,7 +43,7 @@
 //! - [`bind`]: a parsed [`Filter`] and its binding to one batch's arrays ([`BoundFilter`]);
 //! - [`value`]: the evaluator's values and text read as numbers, dates and booleans;
 //! - [`row`]: evaluation row by row;
-//! - [`column`]: evaluation a column at a time (falling back to [`row`]'s per row).
+//! - [`column`](mod@column): evaluation a column at a time (falling back to [`row`]'s per row).
 
 mod bind;
 mod calendar;

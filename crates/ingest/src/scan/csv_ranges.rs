@@ -17,7 +17,7 @@ pub const CSV_CHUNK_BYTES: u64 = 8 << 20;
 pub const CSV_CHUNK_MIN_BYTES: u64 = 4 << 20;
 
 /// The byte ranges a CSV file of `size` bytes is cut in: a 32nd of the file, at least
-/// [`CSV_CHUNK_MIN_BYTES`] and at most `max` ([`ScanSpec::csv_chunk_bytes`](crate::ScanSpec::csv_chunk_bytes)), in whole MiB
+/// [`CSV_CHUNK_MIN_BYTES`] and at most `max` ([`ScanSpec::csv_chunk_bytes`]), in whole MiB
 /// when it is at least one.
 ///
 /// Why: the ranges are handed to the threads in order, so the last to finish leaves the
@@ -27,6 +27,8 @@ pub const CSV_CHUNK_MIN_BYTES: u64 = 4 << 20;
 /// numbering its lines reads that line, not up to a MiB (`line_feeds_before`). The size
 /// depends on the file alone, so the ranges, and every output, never depend on the thread
 /// count.
+///
+/// [`ScanSpec::csv_chunk_bytes`]: crate::ScanSpec::csv_chunk_bytes
 pub fn csv_range_bytes(size: u64, max: u64) -> u64 {
     use crate::encoding::LF_BLOCK;
     let c = max.min((size / 32).max(CSV_CHUNK_MIN_BYTES));
@@ -40,7 +42,7 @@ pub fn csv_range_bytes(size: u64, max: u64) -> u64 {
 /// One byte range of a CSV file parsed on its own.
 ///
 /// Method (speculative split with a check, as DuckDB's and Polars' parallel CSV readers
-/// do): the file is cut near every multiple of [`ScanSpec::csv_chunk_bytes`](crate::ScanSpec::csv_chunk_bytes) just after a
+/// do): the file is cut near every multiple of [`ScanSpec::csv_chunk_bytes`] just after a
 /// line feed; a range's parser starts there (the first at the header) and owns every record
 /// that starts before the next range's start. Where a quoted field holds a line feed, a cut
 /// can fall inside a record: the range before it then sees its last record run past the cut,
@@ -49,6 +51,8 @@ pub fn csv_range_bytes(size: u64, max: u64) -> u64 {
 /// every range before it ended exactly on its cut. Line numbers are exact: a range knows the
 /// line feeds before its start (counted in parallel before parsing). So the rows, their
 /// order within each range, the quarantine and every line number are those of one parse.
+///
+/// [`ScanSpec::csv_chunk_bytes`]: crate::ScanSpec::csv_chunk_bytes
 #[derive(Debug, Clone)]
 pub(crate) struct CsvChunk {
     /// Its place in the file.

@@ -34,6 +34,8 @@ pub struct ScanSpec {
     /// The largest byte range a UTF-8 or Windows-1252 CSV file is parsed in on all cores
     /// ([`CSV_CHUNK_BYTES`]); see [`csv_range_bytes`] for the size used. The ranges depend on
     /// the file alone, never on the thread count.
+    ///
+    /// [`csv_range_bytes`]: crate::csv_range_bytes
     pub csv_chunk_bytes: u64,
     /// Split plain CSV lines without the `csv` crate's state machine: a line that has no
     /// quote and no lone CR and is not blank is split at its delimiters here, and the `csv`
