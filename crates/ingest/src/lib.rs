@@ -33,19 +33,18 @@ pub mod encoding;
 mod error;
 pub mod excel;
 pub mod explain;
-mod filter;
+mod expr;
 pub mod masked;
 pub mod municipal;
 pub mod personal;
 mod scan;
 mod source;
-mod sql;
 pub mod strata;
 mod text;
 
 pub use encoding::{EncodingChoice, TextEncoding};
 pub use error::{clip, located, IngestError, Result};
-pub use filter::{
+pub use expr::{
     add_months, civil_from_days, parse_date, BoundFilter, Filter, Numbers, ValueError, T_ERROR,
     T_FALSE, T_NULL, T_TRUE,
 };
