@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-use support::urval;
+use support::{refused, urval};
 
 use predicates::prelude::*;
 use serde_json::Value;
@@ -143,8 +143,8 @@ fn size_attribute_aicpa() {
 
 #[test]
 fn size_attribute_unreachable_exits_2() {
-    urval()
-        .args([
+    refused(
+        &[
             "size",
             "--tolerable-rate",
             "0.01",
@@ -152,21 +152,21 @@ fn size_attribute_unreachable_exits_2() {
             "1",
             "--population",
             "50",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no sample of at most N = 50"));
-    urval()
-        .args([
+        ],
+        2,
+        "no sample of at most N = 50",
+    );
+    refused(
+        &[
             "size",
             "--tolerable-rate",
             "0.05",
             "--expected-rate",
             "0.06",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not below the tolerable rate"));
+        ],
+        2,
+        "not below the tolerable rate",
+    );
 }
 
 #[test]
@@ -327,8 +327,8 @@ fn allocate_from_file() {
 fn allocate_bad_files() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.csv");
-    urval()
-        .args([
+    refused(
+        &[
             "allocate",
             "--strata",
             missing.to_str().unwrap(),
@@ -336,14 +336,14 @@ fn allocate_bad_files() {
             "10",
             "--method",
             "equal",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("cannot read"));
+        ],
+        2,
+        "cannot read",
+    );
     let bad_col = dir.path().join("bad_col.csv");
     std::fs::write(&bad_col, "name;pop\na;10\n").unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "allocate",
             "--strata",
             bad_col.to_str().unwrap(),
@@ -351,14 +351,14 @@ fn allocate_bad_files() {
             "10",
             "--method",
             "equal",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("present: name, pop"));
+        ],
+        2,
+        "present: name, pop",
+    );
     let bad_num = dir.path().join("bad_num.csv");
     std::fs::write(&bad_num, "\u{feff}stratum;population\nå;10\nä;tio\n").unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "allocate",
             "--strata",
             bad_num.to_str().unwrap(),
@@ -366,14 +366,14 @@ fn allocate_bad_files() {
             "10",
             "--method",
             "equal",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("line 3: column `population`"));
+        ],
+        2,
+        "line 3: column `population`",
+    );
     let header_only = dir.path().join("header.csv");
     std::fs::write(&header_only, "stratum,population\n").unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "allocate",
             "--strata",
             header_only.to_str().unwrap(),
@@ -381,14 +381,14 @@ fn allocate_bad_files() {
             "10",
             "--method",
             "equal",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no strata"));
+        ],
+        2,
+        "no strata",
+    );
     let ok = dir.path().join("ok.csv");
     std::fs::write(&ok, "stratum;population\nå;10\nä;30\n").unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "allocate",
             "--strata",
             ok.to_str().unwrap(),
@@ -396,10 +396,10 @@ fn allocate_bad_files() {
             "10",
             "--method",
             "domain",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("domain allocation needs a margin"));
+        ],
+        2,
+        "domain allocation needs a margin",
+    );
     let v = json(&[
         "allocate",
         "--strata",

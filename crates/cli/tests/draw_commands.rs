@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-use support::{p, run_ok, urval};
+use support::{p, refused, run_ok, urval};
 
 use predicates::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -415,8 +415,8 @@ fn a_changed_extract_is_refused() {
     // One row fewer: N_h changes.
     let fewer = d.join("fewer.csv");
     std::fs::write(&fewer, format!("{header}\n{}\n", rows[1..].join("\n"))).unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "draw",
             "--extract",
             p(&fewer),
@@ -426,20 +426,18 @@ fn a_changed_extract_is_refused() {
             "1",
             "-o",
             p(&d.join("m.csv")),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "the extract changed since the plan",
-        ));
+        ],
+        2,
+        "the extract changed since the plan",
+    );
     assert!(!d.join("m.csv").exists());
     // Same N_h, another key.
     let other = d.join("other.csv");
     let mut changed = rows.clone();
     changed[0] = changed[0].replacen('-', "-X", 1);
     std::fs::write(&other, format!("{header}\n{}\n", changed.join("\n"))).unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "draw",
             "--extract",
             p(&other),
@@ -449,10 +447,10 @@ fn a_changed_extract_is_refused() {
             "1",
             "-o",
             p(&d.join("m.csv")),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("other keys"));
+        ],
+        2,
+        "other keys",
+    );
     // A plan whose n exceeds N_h.
     let mut plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&f.plan).unwrap()).unwrap();
@@ -460,8 +458,8 @@ fn a_changed_extract_is_refused() {
     plan["strata"][0]["n"] = serde_json::json!(pop + 1);
     let bad_plan = d.join("bad-plan.json");
     std::fs::write(&bad_plan, serde_json::to_string(&plan).unwrap()).unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "draw",
             "--extract",
             p(&f.csv),
@@ -471,13 +469,13 @@ fn a_changed_extract_is_refused() {
             "1",
             "-o",
             p(&d.join("m.csv")),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("asks for n ="));
+        ],
+        2,
+        "asks for n =",
+    );
     // An output directory that does not exist: a clear error, no partial file.
-    urval()
-        .args([
+    refused(
+        &[
             "draw",
             "--extract",
             p(&f.csv),
@@ -487,10 +485,10 @@ fn a_changed_extract_is_refused() {
             "1",
             "-o",
             p(&d.join("nope/m.csv")),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("does not exist"));
+        ],
+        2,
+        "does not exist",
+    );
 }
 
 #[test]
@@ -539,8 +537,8 @@ fn plan_reports_rows_quarantine_and_duplicates() {
     // Duplicate keys: exit 2 naming them, unless allowed.
     let dup = d.join("dup.csv");
     std::fs::write(&dup, "id,k\n1,a\n2,a\n2,b\n3,b\n").unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "plan",
             "--extract",
             p(&dup),
@@ -552,15 +550,13 @@ fn plan_reports_rows_quarantine_and_duplicates() {
             "2",
             "-o",
             p(&plan),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "1 keys occur more than once (first: 2 (2×))",
-        ));
+        ],
+        2,
+        "1 keys occur more than once (first: 2 (2×))",
+    );
     // A missing column names the columns present.
-    urval()
-        .args([
+    refused(
+        &[
             "plan",
             "--extract",
             p(&dup),
@@ -572,15 +568,13 @@ fn plan_reports_rows_quarantine_and_duplicates() {
             "2",
             "-o",
             p(&plan),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "column \"nyckel\" not found; columns present: id, k",
-        ));
+        ],
+        2,
+        "column \"nyckel\" not found; columns present: id, k",
+    );
     // A filter that does not parse.
-    urval()
-        .args([
+    refused(
+        &[
             "plan",
             "--extract",
             p(&dup),
@@ -594,15 +588,15 @@ fn plan_reports_rows_quarantine_and_duplicates() {
             "2",
             "-o",
             p(&plan),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--where"));
+        ],
+        2,
+        "--where",
+    );
     // An empty file.
     let empty = d.join("empty.csv");
     std::fs::write(&empty, "").unwrap();
-    urval()
-        .args([
+    refused(
+        &[
             "plan",
             "--extract",
             p(&empty),
@@ -614,10 +608,10 @@ fn plan_reports_rows_quarantine_and_duplicates() {
             "2",
             "-o",
             p(&plan),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("empty"));
+        ],
+        2,
+        "empty",
+    );
 }
 
 #[test]
@@ -1477,17 +1471,17 @@ fn overlap_of_two_requests() {
         let v: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
         assert_eq!(v["total"]["both"], v["total"]["a"]);
     }
-    urval()
-        .args([
+    refused(
+        &[
             "overlap",
             "--plan",
             d.join("plan5000.json").to_str().unwrap(),
             "--manifest",
             d.join("m5000-0.csv").to_str().unwrap(),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("give --manifest twice"));
+        ],
+        2,
+        "give --manifest twice",
+    );
 }
 
 /// The duplicate-key check gives the same answer when its hashes go to disk: a budget of

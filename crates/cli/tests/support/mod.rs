@@ -10,6 +10,17 @@ pub fn urval() -> Command {
     Command::cargo_bin("urval").unwrap()
 }
 
+/// Run `urval ARGS`: it must exit with `code` and say `says` on stderr.
+pub fn refused(args: &[&str], code: i32, says: &str) {
+    let out = urval().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "urval {args:?}: {err}");
+    assert!(
+        err.contains(says),
+        "urval {args:?}: {err:?} does not say {says:?}"
+    );
+}
+
 /// Run with `threads` rayon threads; panics (with stderr) unless it exits 0; stdout.
 pub fn run_threads(args: &[&str], threads: &str) -> String {
     let out = urval()
