@@ -1152,3 +1152,169 @@ pub fn draw_lists(
         result,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The golden four-area plan (aldre, barn_unga, funktionshinder, missbruk).
+    fn plan() -> PlanFile {
+        PlanFile::parse(
+            &include_str!("../../../sample-data/golden/plan-area.json")
+                // The golden file leaves out what differs from run to run.
+                .replace(
+                    "\"checks\": [],",
+                    "\"checks\": [], \"created\": \"2026-12-07T00:00:00Z\", \"urval_version\": \"0\",",
+                )
+                .replace("\"format\": \"csv\",", "\"format\": \"csv\", \"path\": \"arenden.csv\","),
+            "plan-area.json",
+        )
+        .unwrap()
+    }
+
+    fn cand(rank: u64, key: &str) -> Selected {
+        Selected {
+            rank,
+            key: key.as_bytes().into(),
+            payload: Vec::new(),
+        }
+    }
+
+    fn result(selected: Vec<Vec<Selected>>) -> DrawResult {
+        DrawResult {
+            in_scope: vec![true; selected.len()],
+            selected,
+            scan: ScanOutput {
+                results: Vec::new(),
+                files: Vec::new(),
+                quarantine: Vec::new(),
+            },
+            outside_only: 0,
+        }
+    }
+
+    fn keys(rows: &[Selected]) -> Vec<String> {
+        rows.iter()
+            .map(|c| String::from_utf8_lossy(&c.key).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn only_without_an_equals_sign_says_the_form_it_takes() {
+        let e = parse_only("area", &plan()).unwrap_err().to_string();
+        assert_eq!(e, "--only takes COL=VALUE, got \"area\"");
+    }
+
+    #[test]
+    fn only_names_the_strata_columns_when_the_column_is_not_one() {
+        let e = parse_only("kommun=0180", &plan()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--only: \"kommun\" is not a strata column of the plan (area)"
+        );
+        let e = parse_only("area=ärende", &plan()).unwrap_err().to_string();
+        assert_eq!(e, "--only: no stratum of the plan has area=ärende");
+    }
+
+    #[test]
+    fn only_trims_spaces_around_column_and_value() {
+        assert_eq!(
+            parse_only(" area = missbruk ", &plan()).unwrap(),
+            ("area".to_string(), "missbruk".to_string())
+        );
+    }
+
+    #[test]
+    fn split_stages_gives_stage_one_the_smallest_ranks_and_stage_two_the_rest() {
+        let mut p = plan();
+        p.strata.truncate(2);
+        p.strata[0].n = 4;
+        p.strata[0].n_stage1 = Some(2);
+        // Stratum 1 is not staged: all of it is stage 1.
+        p.strata[1].n = 2;
+        p.strata[1].n_stage1 = None;
+        let r = result(vec![
+            // Ties on rank 5 are broken by key: "b" before "d".
+            vec![cand(9, "a"), cand(5, "d"), cand(5, "b"), cand(7, "c")],
+            vec![cand(3, "y"), cand(1, "x")],
+        ]);
+        let (first, second) = split_stages(&p, r);
+        assert_eq!(keys(&first.selected[0]), ["b", "d"]);
+        assert_eq!(keys(&second.selected[0]), ["a", "c"]);
+        assert_eq!(keys(&first.selected[1]), ["x", "y"]);
+        assert!(second.selected[1].is_empty());
+    }
+
+    #[test]
+    fn split_stages_over_many_draws_keeps_every_record_exactly_once() {
+        let mut p = plan();
+        p.strata.truncate(1);
+        for n1 in 0..12u64 {
+            p.strata[0].n_stage1 = Some(n1);
+            // A pseudo-random permutation of ranks over 10 records.
+            let rows: Vec<Selected> = (0..10u64)
+                .map(|i| cand((i * 7 + n1) % 10, &format!("k{i}")))
+                .collect();
+            let all: BTreeSet<String> = keys(&rows).into_iter().collect();
+            let (first, second) = split_stages(&p, result(vec![rows]));
+            let (a, b) = (keys(&first.selected[0]), keys(&second.selected[0]));
+            assert_eq!(a.len() as u64, n1.min(10));
+            assert_eq!(a.len() + b.len(), 10);
+            let mut sorted = a.clone();
+            sorted.sort();
+            assert_eq!(a, sorted, "stage 1 is sorted by key");
+            let union: BTreeSet<String> = a.into_iter().chain(b).collect();
+            assert_eq!(union, all);
+        }
+    }
+
+    #[test]
+    fn a_fresh_second_stage_skips_stage_one_records_and_takes_n_minus_n_stage1() {
+        let mut p = plan();
+        p.strata.truncate(1);
+        p.strata[0].n = 3;
+        p.strata[0].n_stage1 = Some(1);
+        let full = result(vec![vec![
+            cand(4, "d"),
+            cand(1, "a"),
+            cand(2, "b"),
+            cand(3, "c"),
+        ]]);
+        // Stage 1 listed "b" (as its pseudonym "B").
+        let previous: BTreeSet<(Vec<String>, String)> =
+            [(vec!["aldre".to_string()], "B".to_string())].into();
+        let upper = |k: String| k.to_uppercase();
+        let second = fresh_second_stage(&p, full, &previous, &upper);
+        // n − n_stage1 = 2 records: the smallest ranks that are not "b".
+        assert_eq!(keys(&second.selected[0]), ["a", "c"]);
+    }
+
+    #[test]
+    fn package_files_are_named_in_the_draws_language() {
+        let sv = PackageFiles::new("0180", Lang::Sv);
+        assert_eq!(sv.xlsx, "urval-0180.xlsx");
+        assert_eq!(sv.csv, "urval-0180.csv");
+        assert_eq!(sv.letter, "brev-0180.html");
+        assert_eq!(sv.review, "granskning-0180.xlsx");
+        assert_eq!(
+            sv.verify_command(),
+            "urval verify --manifest urval-0180.xlsx --extract uttag.csv"
+        );
+        let en = PackageFiles::new("0180", Lang::En);
+        assert_eq!(en.letter, "letter-0180.html");
+        assert_eq!(
+            en.verify_command(),
+            "urval verify --manifest sample-0180.xlsx --extract extract.csv"
+        );
+    }
+
+    #[test]
+    fn only_a_strata_column_makes_whole_strata_packages() {
+        let p = plan();
+        assert!(sidecar_for_part(&p, Some("area")));
+        assert!(!sidecar_for_part(&p, Some("handläggare")));
+        assert!(!sidecar_for_part(&p, None));
+    }
+}

@@ -126,3 +126,100 @@ pub fn overlap(plan: &PlanFile, a: &Path, b: &Path) -> Result<Overlap> {
     }
     Ok(Overlap { strata, total })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn plan() -> PlanFile {
+        let mut p = PlanFile::parse(
+            &include_str!("../../../sample-data/golden/plan-area.json")
+                // The golden file leaves out what differs from run to run.
+                .replace(
+                    "\"checks\": [],",
+                    "\"checks\": [], \"created\": \"2026-12-07T00:00:00Z\", \"urval_version\": \"0\",",
+                )
+                .replace("\"format\": \"csv\",", "\"format\": \"csv\", \"path\": \"arenden.csv\","),
+            "plan-area.json",
+        )
+        .unwrap();
+        // Two strata of 10 and 4 records (n is not read by the overlap).
+        p.strata.truncate(2);
+        p.strata[0].population = 10;
+        p.strata[1].population = 4;
+        for s in &mut p.strata {
+            s.n = 0;
+        }
+        p
+    }
+
+    /// Write a manifest of (area, case_id) rows in a folder of its own.
+    fn manifest(dir: &Path, name: &str, rows: &[(&str, &str)]) -> std::path::PathBuf {
+        let mut text = String::from("case_id,area\n");
+        for (area, key) in rows {
+            text.push_str(&format!("{key},{area}\n"));
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn shared_records_are_counted_against_the_forced_and_the_expected_overlap() {
+        let dir = std::env::temp_dir().join(format!("urval-draw-overlap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = manifest(
+            &dir,
+            "a.csv",
+            &[
+                ("aldre", "1"),
+                ("aldre", "2"),
+                ("aldre", "3"),
+                ("barn_unga", "x"),
+                ("barn_unga", "y"),
+                ("barn_unga", "z"),
+            ],
+        );
+        let b = manifest(
+            &dir,
+            "b.csv",
+            &[
+                ("aldre", "3"),
+                ("aldre", "4"),
+                ("barn_unga", "x"),
+                ("barn_unga", "y"),
+            ],
+        );
+        let bad = manifest(&dir, "c.csv", &[("missbruk", "9")]);
+        let o = overlap(&plan(), &a, &b);
+        let e = overlap(&plan(), &a, &bad)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let o = o.unwrap();
+        let row =
+            |s: &StratumOverlap| (s.stratum.clone(), s.population, s.a, s.b, s.both, s.forced);
+        assert_eq!(
+            o.strata.iter().map(row).collect::<Vec<_>>(),
+            vec![
+                ("aldre".to_string(), 10, 3, 2, 1, 0),
+                // 3 + 2 of 4 records must share at least 1.
+                ("barn_unga".to_string(), 4, 3, 2, 2, 1),
+            ]
+        );
+        // 3·2/10 + 3·2/4 = 0.6 + 1.5.
+        assert!((o.strata[0].expected - 0.6).abs() < 1e-12);
+        assert!((o.strata[1].expected - 1.5).abs() < 1e-12);
+        assert_eq!(row(&o.total), ("total".to_string(), 14, 6, 4, 3, 1));
+        assert!((o.total.expected - 2.1).abs() < 1e-12);
+        assert_eq!(
+            e,
+            format!(
+                "{}: stratum (missbruk) is not in the plan: give the plan both requests were drawn from",
+                dir.join("c.csv").display()
+            )
+        );
+    }
+}

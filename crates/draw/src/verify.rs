@@ -282,3 +282,59 @@ pub fn verify(
             .or_else(|| part.map(|(c, v)| format!("{c}={v}"))),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verified() -> Verified {
+        Verified {
+            seed: 42,
+            start: 0.25,
+            expected: 1418,
+            missing: Vec::new(),
+            extra: Vec::new(),
+            repeated: 0,
+            not_as_written: None,
+            stage: None,
+            part: None,
+        }
+    }
+
+    #[test]
+    fn an_identical_stage_two_part_says_seed_start_stage_and_part() {
+        let mut v = verified();
+        v.stage = Some(2);
+        v.part = Some("kommun=0180".into());
+        v.not_as_written = Some("the sidecar is of another file".into());
+        assert_eq!(
+            v.text("urval.csv"),
+            "note: the sidecar is of another file\n\
+             identical: 1,418 records, the draw with seed 42 and start 0.25 reproduces urval.csv \
+             (stage 2 of 2: the records added to stage 1) \
+             (the part kommun=0180; other strata are not in this list)\n"
+        );
+    }
+
+    #[test]
+    fn a_repeated_row_alone_makes_the_manifest_differ_and_differences_list_at_most_twenty() {
+        let mut v = verified();
+        v.repeated = 1;
+        assert!(!v.identical());
+        assert_eq!(
+            v.text("m.csv"),
+            "differences: 0 records drawn but not in the manifest, 0 in the manifest but not drawn, 1 repeated\n"
+        );
+        v.repeated = 0;
+        v.missing = (0..25)
+            .map(|i| (vec!["äldre".to_string()], format!("ärende-{i}")))
+            .collect();
+        v.extra = vec![(vec!["barn".to_string(), "0180".to_string()], "x".into())];
+        let t = v.text("m.csv");
+        assert!(t.starts_with("differences: 25 records drawn but not in the manifest, 1 in"));
+        assert_eq!(t.matches("  missing  ").count(), 20);
+        assert!(t.contains("  missing  ärende-0  (äldre)\n"));
+        assert!(!t.contains("ärende-20 "));
+        assert!(t.ends_with("  extra    x  (barn, 0180)\n"));
+    }
+}

@@ -437,3 +437,66 @@ fn write(job: &AgreementJob, rows: &[AgreementRow], ext: &str) -> Result<()> {
     f.finish()?.publish()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_computes_agreement_kappa_and_the_self_reviews_share_by_hand() {
+        let t = Table2 {
+            self_yes_inspector_yes: 40,
+            self_yes_inspector_no: 5,
+            self_no_inspector_yes: 3,
+            self_no_inspector_no: 52,
+        };
+        let rest = PhaseOneRest { yes: 50, no: 50 };
+        let r = row(
+            "barnet_hört",
+            &["kommun".to_string()],
+            Some(&["0180".to_string()]),
+            &t,
+            &rest,
+            1000,
+            &[5.0, 5.1],
+            0.95,
+        );
+        assert_eq!((r.n, r.phase1_n), (100, 200));
+        assert_eq!(r.level, "group");
+        assert_eq!(r.group, BTreeMap::from([("kommun".into(), "0180".into())]));
+        assert_eq!(r.agreement, Some(0.92));
+        assert_eq!(r.disagreement_rate, Some(0.08));
+        // p_e = 0.45·0.43 + 0.55·0.57 = 0.507; κ = (0.92 − 0.507)/(1 − 0.507).
+        let kappa = r.kappa.unwrap_or(f64::NAN);
+        assert!((kappa - 0.413 / 0.493).abs() < 1e-12, "{kappa}");
+        // (40 + 5 + 50)/200.
+        assert_eq!(r.self_estimate, Some(0.475));
+        // Weights within 5 % of each other: no caution.
+        assert_eq!(r.caution, None);
+    }
+
+    #[test]
+    fn a_row_without_re_reviewed_records_says_so_and_weights_apart_are_named() {
+        let r = row(
+            "barnet_hört",
+            &["kommun".to_string()],
+            None,
+            &Table2::default(),
+            &PhaseOneRest { yes: 3, no: 1 },
+            1000,
+            &[2.0, 12.3],
+            0.95,
+        );
+        assert_eq!(r.level, "total");
+        assert_eq!(r.group, BTreeMap::from([("kommun".into(), String::new())]));
+        assert_eq!(
+            (r.agreement, r.kappa, r.disagreement_upper),
+            (None, None, None)
+        );
+        assert_eq!(r.self_estimate, Some(0.75));
+        assert_eq!(
+            r.caution.as_deref(),
+            Some("no record re-reviewed; the strata's weights differ (2.0 to 12.3): the shares treat the group's records as one simple random sample")
+        );
+    }
+}

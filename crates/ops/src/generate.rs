@@ -451,3 +451,48 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
     }
     out.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn the_generator_knows_the_290_municipalities_with_their_2016_populations() {
+        let m = municipalities().unwrap();
+        assert_eq!(m.len(), 290);
+        let codes: std::collections::BTreeSet<&str> = m.iter().map(|x| x.code.as_str()).collect();
+        assert_eq!(codes.len(), 290, "a code listed twice");
+        assert!(m
+            .iter()
+            .all(|x| x.code.len() == 4 && x.code.chars().all(|c| c.is_ascii_digit())));
+        let pop = |c: &str| m.iter().find(|x| x.code == c).map(|x| x.population);
+        assert_eq!(pop("0180"), Some(935_619));
+        assert_eq!(pop("2584"), Some(23_167));
+    }
+
+    #[test]
+    fn dates_are_written_as_iso_days_from_1970() {
+        assert_eq!(date_text(0), "1970-01-01");
+        assert_eq!(date_text(-1), "1969-12-31");
+        assert_eq!(date_text(11_016), "2000-02-29");
+        // The extract date the module documents.
+        assert_eq!(date_text(EXTRACT_DAY), "2025-08-29");
+    }
+
+    #[test]
+    fn an_effect_is_fixed_by_its_seed_and_lies_in_minus_one_to_one() {
+        let mut distinct = std::collections::BTreeSet::new();
+        for m in 0..50 {
+            for a in 0..4 {
+                let e = effect(7, m, a, 1);
+                assert!((-1.0..1.0).contains(&e), "{e}");
+                assert_eq!(e, effect(7, m, a, 1));
+                distinct.insert(e.to_bits());
+            }
+        }
+        assert_eq!(distinct.len(), 200);
+        assert_ne!(effect(7, 3, 1, 1), effect(8, 3, 1, 1));
+        assert_ne!(effect(7, 3, 1, 1), effect(7, 3, 1, 2));
+    }
+}

@@ -775,3 +775,134 @@ pub fn verify_phase2(
         part: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn request(target: Phase2Target, expected: Option<f64>) -> Phase2Request {
+        Phase2Request {
+            manifest: PathBuf::from("urval.csv"),
+            target,
+            expected_disagreement: expected,
+            confidence: 0.95,
+            per: None,
+            spec: None,
+            extract: None,
+            output: PathBuf::from("phase2-plan.json"),
+        }
+    }
+
+    #[test]
+    fn a_margin_is_cochrans_size_with_the_correction_and_never_above_the_group() {
+        let r = request(Phase2Target::AgreementMargin(0.05), None);
+        // n0 = 1.96²·0.25/0.05² = 384.1; n = n0/(1 + (n0 − 1)/100) = 79.5 → 80.
+        assert_eq!(phase2_size(&r, 100).unwrap(), 80);
+        assert_eq!(phase2_size(&r, 0).unwrap(), 0);
+        assert_eq!(phase2_size(&r, 1).unwrap(), 1);
+        // A tolerable disagreement of 5 % with none expected: the hypergeometric size is
+        // more than a group of 10 holds, so all 10.
+        let t = request(Phase2Target::TolerableDisagreement(0.05), None);
+        assert_eq!(phase2_size(&t, 10).unwrap(), 10);
+        let big = phase2_size(&t, 100_000).unwrap();
+        // Zero deviations at 95 %: about ln(0.05)/ln(0.95) = 58.4 → 59.
+        assert_eq!(big, 59);
+    }
+
+    #[test]
+    fn a_groups_size_is_spread_over_its_strata_in_proportion_to_their_records() {
+        let v = |s: &str| vec![s.to_string()];
+        let groups: BTreeMap<Option<String>, Vec<Vec<String>>> = BTreeMap::from([
+            (Some("0180".to_string()), vec![v("äldre"), v("barn")]),
+            (Some("0181".to_string()), vec![v("missbruk")]),
+        ]);
+        let counts = BTreeMap::from([(v("äldre"), 30), (v("barn"), 10), (v("missbruk"), 0)]);
+        let population_of = BTreeMap::from([(v("äldre"), 700)]);
+        let (g, s) = spread(
+            &groups,
+            &counts,
+            &|big| Ok(big / 5),
+            &["område".to_string()],
+            &population_of,
+            Some("kommun"),
+        )
+        .unwrap();
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].phase1_n, g[0].n), (40, 8));
+        assert_eq!(
+            g[0].values,
+            BTreeMap::from([("kommun".into(), "0180".into())])
+        );
+        assert_eq!((g[1].phase1_n, g[1].n), (0, 0));
+        let rows: Vec<(&str, u64, u64, u64)> = s
+            .iter()
+            .map(|x| (x.values["område"].as_str(), x.population, x.phase1_n, x.n))
+            .collect();
+        // 8 over 30 and 10 is 6 and 2; a stratum the sidecar lacks gets its n' as N.
+        assert_eq!(
+            rows,
+            [
+                ("äldre", 700, 30, 6),
+                ("barn", 10, 10, 2),
+                ("missbruk", 0, 0, 0)
+            ]
+        );
+    }
+
+    fn plan(phase1_n: u64, n: u64) -> Phase2Plan {
+        Phase2Plan {
+            kind: "urval-phase2-plan".into(),
+            version: PHASE2_PLAN_VERSION,
+            urval_version: "test".into(),
+            manifest: "urval.csv".into(),
+            manifest_hash: String::new(),
+            key: "ärende_id".into(),
+            strata_columns: vec!["område".into()],
+            target: Phase2Target::AgreementMargin(0.1),
+            expected_disagreement: 0.5,
+            confidence: 0.95,
+            per: None,
+            groups: Vec::new(),
+            strata: vec![Phase2Stratum {
+                values: BTreeMap::from([("område".into(), "äldre".into())]),
+                population: 1000,
+                phase1_n,
+                n,
+            }],
+            phase1_total: phase1_n,
+            total_n: n,
+            questions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_subsample_is_nested_sorted_by_key_and_refuses_a_manifest_of_another_size() {
+        let keys: Vec<String> = (0..40).map(|i| format!("ä-{i}")).collect();
+        let records = BTreeMap::from([(vec!["äldre".to_string()], keys.clone())]);
+        let mut previous: Vec<String> = Vec::new();
+        for m in 0..=40 {
+            let picked = select(&plan(40, m), &records, 2026, 0.3).unwrap();
+            let (values, rows) = &picked[0];
+            assert_eq!(values, &vec!["äldre".to_string()]);
+            let got: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            assert_eq!(got.len() as u64, m);
+            let mut sorted = got.clone();
+            sorted.sort();
+            assert_eq!(got, sorted);
+            assert!(rows
+                .iter()
+                .all(|r| (0.0..1.0).contains(&r.1) && r.2.is_empty()));
+            // Permanent random numbers: m + 1 records are the m records and one more.
+            assert!(previous.iter().all(|k| got.contains(k)), "m = {m}");
+            previous = got;
+        }
+        let e = select(&plan(41, 3), &records, 2026, 0.3)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "stratum område=äldre has 40 records in the phase-1 manifest, the phase-2 plan says 41: plan phase 2 again"
+        );
+    }
+}

@@ -1027,4 +1027,41 @@ mod tests {
         assert!(e.to_string().contains("give nej (no) or ja (yes)"), "{e}");
         assert!(parse_deviation_answer("").is_err());
     }
+
+    #[test]
+    fn a_templates_free_columns_and_answers_are_in_its_language() {
+        assert_eq!(free_headers(Lang::Sv), ["granskare", "datum", "kommentar"]);
+        assert_eq!(free_headers(Lang::En), ["reviewer", "date", "comment"]);
+        assert_eq!(allowed(Lang::Sv), ["ja", "nej", "ej tillämpligt"]);
+        assert_eq!(allowed(Lang::En), ["yes", "no", "n/a"]);
+    }
+
+    #[test]
+    fn only_share_indicators_are_questions_in_spec_order() {
+        let text = r#"
+[[indicator]]
+name = "barnet_hört"
+kind = "share"
+expr = "child_heard"
+
+[[indicator]]
+name = "sidor"
+kind = "mean"
+expr = "pages"
+
+[[indicator]]
+name = "ärenden"
+kind = "count"
+
+[[indicator]]
+name = "beslut_meddelat"
+kind = "share"
+expr = "decision_communicated"
+"#;
+        let spec = Spec::parse(text, Path::new("spec.toml"))
+            .map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = questions(&spec).iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["barnet_hört", "beslut_meddelat"]);
+    }
 }

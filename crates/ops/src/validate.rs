@@ -223,3 +223,70 @@ pub fn write_list(
     }
     out.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn every_problem_is_counted_and_the_text_never_shows_a_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("personer.csv");
+        // Valid: the 12- and 10-digit forms of Skatteverket's test number, and a
+        // samordningsnummer (day + 60).
+        std::fs::write(
+            &path,
+            "ärende_id,personnummer\n1,19121212-1212\n2,121212-1212\n3,121272-1219\n4,121212-1213\n5,121312-1210\n6,abc\n7,\n",
+        )
+        .unwrap();
+        let extract = Extract::resolve(&[path.display().to_string()], None).unwrap();
+        let v = validate(&extract, "personnummer", 10, &|_| {}).unwrap();
+        assert_eq!(
+            (v.rows_read, v.valid, v.invalid(), v.unreadable),
+            (7, 3, 4, 0)
+        );
+        assert!(!v.is_clean());
+        assert_eq!(
+            v.problems,
+            BTreeMap::from([
+                (PnrProblem::Empty, 1),
+                (PnrProblem::Format, 1),
+                (PnrProblem::Date, 1),
+                (PnrProblem::CheckDigit, 1),
+            ])
+        );
+        let rows: Vec<(u64, PnrProblem)> = v.first.iter().map(|&(_, r, p)| (r, p)).collect();
+        assert_eq!(rows.len(), 4);
+        let text = v.text("personnummer", &extract);
+        assert!(text.starts_with("personnummer: 7 rows read, 3 valid, 4 invalid, 0 unreadable\n"));
+        assert!(text.contains("the Luhn check digit does not match"));
+        for number in ["1212", "121312", "abc"] {
+            assert!(!text.contains(number), "{number} shown in {text}");
+        }
+        let json = v.json("personnummer", &extract).to_string();
+        assert!(!json.contains("1212") && !json.contains("abc"), "{json}");
+    }
+
+    #[test]
+    fn a_column_of_valid_numbers_is_clean_and_keep_caps_the_rows_listed() {
+        let v = Validated {
+            rows_read: 3,
+            valid: 3,
+            problems: BTreeMap::new(),
+            first: Vec::new(),
+            unreadable: 0,
+        };
+        assert!(v.is_clean());
+        let unreadable = Validated { unreadable: 1, ..v };
+        assert!(!unreadable.is_clean());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, "pnr\nx\ny\nz\n121212-1212\n").unwrap();
+        let extract = Extract::resolve(&[path.display().to_string()], None).unwrap();
+        let v = validate(&extract, "pnr", 2, &|_| {}).unwrap();
+        assert_eq!((v.valid, v.invalid()), (1, 3));
+        assert_eq!(v.first.len(), 2, "keep = 2 lists two rows");
+    }
+}

@@ -983,6 +983,7 @@ pub fn size(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]
@@ -993,5 +994,156 @@ mod tests {
         assert!(p < 1.0 && p > 0.75);
         // Many records: close to its own value.
         assert!((shrunk(10_000.0, 0.9, 0.5, 10.0) - 0.9).abs() < 1e-3);
+    }
+
+    fn table() -> Proportion {
+        Proportion::Table {
+            file: "förra_året.csv".into(),
+            by: vec!["område".into()],
+            rows: [
+                (vec!["äldre".to_string()], (10.0, 1.0)),
+                (vec!["barn".to_string()], (30.0, 0.2)),
+            ]
+            .into(),
+            overall: 0.5,
+            prior: 10.0,
+        }
+    }
+
+    #[test]
+    fn a_stratum_takes_its_shrunk_table_value_or_the_overall_one_when_missing() {
+        let cols = vec!["kommun".to_string(), "område".to_string()];
+        let t = table();
+        // (10·1 + 10·0.5)/20 = 0.75; (30·0.2 + 10·0.5)/40 = 0.275.
+        let at = |v: &str| {
+            t.for_stratum(&cols, &["0180".to_string(), v.to_string()])
+                .unwrap_or(f64::NAN)
+        };
+        assert!((at("äldre") - 0.75).abs() < 1e-15);
+        assert!((at("barn") - 0.275).abs() < 1e-15);
+        assert_eq!(at("missbruk"), 0.5);
+        assert_eq!(
+            t.source(),
+            "förra_året.csv, shrunk toward its overall value with 10 records"
+        );
+        assert_eq!(Proportion::Given(0.3).source(), "given");
+        assert_eq!(
+            Proportion::Given(0.3).for_stratum(&cols, &[]).ok(),
+            Some(0.3)
+        );
+    }
+
+    #[test]
+    fn a_table_by_a_column_that_is_not_a_strata_column_says_what_to_run() {
+        let e = table()
+            .for_stratum(&["kommun".to_string()], &["0180".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "förra_året.csv is by \"område\", which is not a strata column: a purpose's shares come per stratum; run urval indicators --by with strata columns"
+        );
+    }
+
+    #[test]
+    fn a_domain_share_is_weighted_by_domain_records_unless_all_shares_agree() {
+        let cell = |domain, proportion| DomainCell {
+            stratum: 0,
+            population: 1000,
+            domain,
+            proportion,
+        };
+        // (100·0.1 + 300·0.5)/400 = 0.4.
+        assert!((weighted(&[cell(100, 0.1), cell(300, 0.5)]) - 0.4).abs() < 1e-15);
+        // Equal shares give that share exactly, even on empty domains.
+        assert_eq!(weighted(&[cell(0, 0.3), cell(0, 0.3)]), 0.3);
+        assert_eq!(weighted(&[cell(0, 0.3), cell(0, 0.7)]), 0.0);
+        assert_eq!(weighted(&[]), 0.0);
+    }
+
+    #[test]
+    fn levels_and_cost_bases_are_named_as_plan_json_writes_them() {
+        assert_eq!(Level::Overall.name(), "overall");
+        assert_eq!(Level::Stratum.name(), "stratum");
+        assert_eq!(Level::Column("kommun".into()).name(), "kommun");
+        assert_eq!(
+            CostBasis::parse("records", PathBuf::new()),
+            CostBasis::Records
+        );
+        assert_eq!(CostBasis::parse("pages", PathBuf::new()), CostBasis::Pages);
+        let f = CostBasis::parse("kostnad.csv", PathBuf::from("/tmp/x/kostnad.csv"));
+        assert_eq!(f.name(), "kostnad.csv");
+        assert_eq!(
+            f,
+            CostBasis::File("kostnad.csv".into(), PathBuf::from("/tmp/x/kostnad.csv"))
+        );
+    }
+
+    fn load_text(name: &str, text: &str) -> (Result<Purposes>, String) {
+        let dir =
+            std::env::temp_dir().join(format!("urval-plan-purposes-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("purposes.toml");
+        std::fs::write(&path, text).expect("write");
+        let out = load(&path);
+        std::fs::remove_dir_all(&dir).expect("remove");
+        (out, path.display().to_string())
+    }
+
+    #[test]
+    fn a_purpose_name_used_twice_is_refused() {
+        let text = "[[purpose]]\nname = \"hörd\"\nmargin = 0.05\n\n[[purpose]]\nname = \"hörd\"\nmargin = 0.1\n";
+        let (r, path) = load_text("twice", text);
+        assert_eq!(
+            r.map(|_| ()).unwrap_err().to_string(),
+            format!("{path}: purpose \"hörd\": the name is used twice; give each purpose its own")
+        );
+    }
+
+    #[test]
+    fn a_purpose_file_checks_kinds_and_ranges() {
+        let cases = [
+            (
+                "[[purpose]]\nname = \"a\"\n",
+                "purpose \"a\": a share needs margin = E (e.g. 0.05 for ±5 points)",
+            ),
+            (
+                "[[purpose]]\nname = \"a\"\nmargin = 0.05\ntolerable_rate = 0.05\n",
+                "purpose \"a\": tolerable_rate and expected_deviations belong to kind = \"attribute\"",
+            ),
+            (
+                "[[purpose]]\nname = \"a\"\nkind = \"attribute\"\n",
+                "purpose \"a\": an attribute purpose needs tolerable_rate = T",
+            ),
+            (
+                "[[purpose]]\nname = \"a b\"\nmargin = 0.05\n",
+                "purpose \"a b\": a name is letters, digits, _ and - (it names the purpose in plan.json)",
+            ),
+            (
+                "[[purpose]]\nname = \"a\"\nmargin = 0.05\nresponse_rate = 0.0\n",
+                "purpose \"a\": response_rate must be above 0 and at most 1, got 0",
+            ),
+            (
+                "[[purpose]]\nname = \"a\"\nmargin = 0.05\nproportion = 0.0\nrelative = true\n",
+                "purpose \"a\": a relative margin needs a proportion above 0",
+            ),
+        ];
+        for (i, (text, want)) in cases.iter().enumerate() {
+            let (r, path) = load_text(&format!("case{i}"), text);
+            assert_eq!(
+                r.map(|_| ()).unwrap_err().to_string(),
+                format!("{path}: {want}")
+            );
+        }
+        let (r, _) = load_text(
+            "ok",
+            "[[purpose]]\nname = \"hörd_2\"\nmargin = 0.05\nlevel = \"kommun\"\n",
+        );
+        let p = r
+            .map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.list[0].level, Level::Column("kommun".into()));
+        assert_eq!(p.list[0].confidence, 0.95);
+        assert!(matches!(p.list[0].proportion, Proportion::Given(x) if x == 0.5));
     }
 }

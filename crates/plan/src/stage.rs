@@ -258,4 +258,53 @@ mod tests {
         }
         assert!(below > 0, "no plan went on below T");
     }
+
+    #[test]
+    fn going_on_above_t_says_how_many_more_deviations_stage_two_allows() {
+        let rule = urval_design::TwoStage {
+            n1: 50,
+            accept1: 0,
+            reject1: 4,
+            n2: 80,
+            accept2: 3,
+        };
+        assert_eq!(
+            continue_reason(&rule, 2, 0.0612, 0.05, 0.95, 1182),
+            "the stage-1 bound 6.12 % is not below T = 5.00 %; stage 2 accepts with at most 1 more deviation in its 80 records"
+        );
+        // More deviations than a₂ already: none more allowed (not a negative count).
+        assert!(continue_reason(&rule, 5, 0.2, 0.05, 0.95, 1182)
+            .ends_with("stage 2 accepts with at most 0 more deviations in its 80 records"));
+    }
+
+    #[test]
+    fn a_one_stage_plan_has_no_stage_to_evaluate() {
+        let plan = PlanFile::parse(
+            &include_str!("../../../sample-data/golden/plan-area.json")
+                // The golden file leaves out what differs from run to run.
+                .replace(
+                    "\"checks\": [],",
+                    "\"checks\": [], \"created\": \"2026-12-07T00:00:00Z\", \"urval_version\": \"0\",",
+                )
+                .replace("\"format\": \"csv\",", "\"format\": \"csv\", \"path\": \"arenden.csv\","),
+            "plan-area.json",
+        )
+        .map_err(|e| e.to_string());
+        let Ok(plan) = plan else {
+            panic!("{plan:?}");
+        };
+        let want = "this plan has one stage: evaluate it with --sample and --deviations";
+        assert_eq!(
+            attribute_stages(&plan)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(want.to_string())
+        );
+        assert_eq!(
+            evaluate_stage(&plan, 1, 0, None)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(want.to_string())
+        );
+    }
 }

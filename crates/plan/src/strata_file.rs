@@ -78,3 +78,91 @@ pub fn read_strata(path: &Path, default_proportion: f64) -> Result<Vec<StratumSp
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// Write `text` to a file in a folder of its own under the system's temp dir; the
+    /// folder is removed after `f`.
+    fn with_file<T>(name: &str, text: &str, f: impl FnOnce(&Path) -> T) -> T {
+        let dir =
+            std::env::temp_dir().join(format!("urval-plan-strata-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("strata.csv");
+        std::fs::write(&path, text).unwrap();
+        let out = f(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_semicolon_file_with_a_bom_and_spaced_thousands_is_read() {
+        let text = "\u{feff}Stratum;Population;Proportion;Cost\näldreomsorg;1 200;0,2;\nbarn\u{a0}unga; 35 ;;2.5\n";
+        let s = with_file("semicolon", text, |p| read_strata(p, 0.5)).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            (
+                s[0].name.as_str(),
+                s[0].population,
+                s[0].proportion,
+                s[0].cost
+            ),
+            ("äldreomsorg", 1200, 0.2, 1.0)
+        );
+        assert_eq!(
+            (
+                s[1].name.as_str(),
+                s[1].population,
+                s[1].proportion,
+                s[1].cost
+            ),
+            ("barn\u{a0}unga", 35, 0.5, 2.5)
+        );
+    }
+
+    #[test]
+    fn a_strata_file_names_what_is_wrong_and_where() {
+        let e = with_file("columns", "namn,antal\na,1\n", |p| {
+            (
+                read_strata(p, 0.5).unwrap_err().to_string(),
+                p.display().to_string(),
+            )
+        });
+        assert_eq!(
+            e.0,
+            format!(
+                "{}: needs columns `stratum` and `population`; present: namn, antal",
+                e.1
+            )
+        );
+        let e = with_file("population", "stratum,population\na,10\nb,tio\n", |p| {
+            (
+                read_strata(p, 0.5).unwrap_err().to_string(),
+                p.display().to_string(),
+            )
+        });
+        assert_eq!(
+            e.0,
+            format!(
+                "{}: line 3: column `population`: not a whole number: \"tio\"",
+                e.1
+            )
+        );
+        let e = with_file("empty", "stratum,population\n", |p| {
+            (
+                read_strata(p, 0.5).unwrap_err().to_string(),
+                p.display().to_string(),
+            )
+        });
+        assert_eq!(e.0, format!("{}: no strata (only a header)", e.1));
+        let e = with_file("blank", "stratum,population\n,10\n", |p| {
+            (
+                read_strata(p, 0.5).unwrap_err().to_string(),
+                p.display().to_string(),
+            )
+        });
+        assert_eq!(e.0, format!("{}: line 2: column `stratum` is empty", e.1));
+    }
+}

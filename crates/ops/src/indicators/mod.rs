@@ -647,3 +647,59 @@ pub(crate) fn indicators_keyed(
         suppression,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(group: Vec<&str>) -> Row {
+        Row {
+            indicator: "hörd".into(),
+            kind: Kind::Share,
+            group: Some(group.into_iter().map(String::from).collect()),
+            band: None,
+            n: 1,
+            successes: Some(1),
+            skipped: 0,
+            invalid: 0,
+            est: None,
+            missing: None,
+            suppressed: Status::Published,
+        }
+    }
+
+    #[test]
+    fn a_personnummer_typed_into_a_group_column_is_masked_and_nothing_else() {
+        let mut rows = vec![
+            row(vec!["19121212-1212", "0180"]),
+            row(vec!["barn", "121212-1212"]),
+            row(vec!["121212-1213", "äldre"]),
+        ];
+        mask_personal_groups(&mut rows, &["grupp".into(), "kommun".into()]);
+        let groups: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| r.group.unwrap_or_default())
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                vec!["<personal>".to_string(), "0180".to_string()],
+                vec!["barn".to_string(), "<personal>".to_string()],
+                // A wrong check digit is not a personnummer.
+                vec!["121212-1213".to_string(), "äldre".to_string()],
+            ]
+        );
+    }
+
+    #[test]
+    fn the_metadata_sits_beside_the_table_under_its_stem() {
+        assert_eq!(
+            meta_path(Path::new("ut/indikatorer.csv")),
+            PathBuf::from("ut/indikatorer.indicators.json")
+        );
+        assert_eq!(
+            meta_path(Path::new("tabell.xlsx")),
+            PathBuf::from("tabell.indicators.json")
+        );
+    }
+}

@@ -61,3 +61,45 @@ pub(super) struct Shown {
     pub(super) invalid: Option<u64>,
     pub(super) missing: Option<(&'static str, f64)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_withheld_row_shows_no_figure_and_a_published_one_all() {
+        let mut r = Row {
+            indicator: "hörd".into(),
+            kind: Kind::Share,
+            group: Some(vec!["0180".into()]),
+            band: None,
+            n: 12,
+            successes: Some(11),
+            skipped: 2,
+            invalid: 1,
+            est: None,
+            missing: Some(("incomplete", 0.25)),
+            suppressed: Status::Published,
+        };
+        let v = r.shown();
+        assert_eq!(
+            (v.n, v.successes, v.skipped, v.invalid, v.missing),
+            (
+                Some(12),
+                Some(11),
+                Some(2),
+                Some(1),
+                Some(("incomplete", 0.25))
+            )
+        );
+        for s in [Status::Primary, Status::Secondary] {
+            r.suppressed = s;
+            let v = r.shown();
+            assert_eq!(
+                (v.n, v.successes, v.skipped, v.invalid, v.missing),
+                (None, None, None, None, None)
+            );
+            assert!(v.est.is_none());
+        }
+    }
+}

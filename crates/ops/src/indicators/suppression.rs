@@ -257,3 +257,125 @@ pub(crate) struct Counts {
     /// Records where a share's condition holds.
     pub successes: Option<u64>,
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn counts(indicator: &str, group: Option<&str>, n: u64, successes: Option<u64>) -> Counts {
+        Counts {
+            indicator: indicator.into(),
+            group: group.map(|g| vec![g.to_string()]),
+            band: None,
+            n,
+            successes,
+        }
+    }
+
+    fn by() -> Vec<String> {
+        vec!["kommun".to_string()]
+    }
+
+    #[test]
+    fn no_threshold_publishes_every_cell_however_small() {
+        let rows = [
+            counts("hörd", None, 3, Some(1)),
+            counts("hörd", Some("0180"), 1, Some(1)),
+            counts("hörd", Some("0181"), 2, Some(0)),
+        ];
+        let (status, summary) = suppression_pattern(&rows, &by(), false, 0).unwrap();
+        assert_eq!(status, vec![Status::Published; 3]);
+        assert_eq!(summary, SuppressionSummary::default());
+    }
+
+    #[test]
+    fn a_small_group_is_withheld_with_one_other_so_it_cannot_be_recomputed_from_the_total() {
+        let rows = [
+            counts("hörd", None, 103, Some(60)),
+            counts("hörd", Some("0180"), 3, Some(2)),
+            counts("hörd", Some("0181"), 40, Some(28)),
+            counts("hörd", Some("0182"), 60, Some(30)),
+        ];
+        let (status, summary) = suppression_pattern(&rows, &by(), false, 5).unwrap();
+        assert_eq!(status[0], Status::Published, "the grand total stays");
+        assert_eq!(status[1], Status::Primary);
+        assert_eq!(
+            status[2..]
+                .iter()
+                .filter(|s| **s == Status::Secondary)
+                .count(),
+            1,
+            "{status:?}"
+        );
+        assert_eq!(
+            (summary.below, summary.primary, summary.secondary),
+            (5, 1, 1)
+        );
+        assert!(summary.withheld_totals.is_empty(), "{summary:?}");
+    }
+
+    #[test]
+    fn one_person_without_the_property_makes_a_large_share_cell_sensitive() {
+        // "1 of 12 not heard" names a child as surely as "1 of 1"; 0 of 12 names nobody.
+        let rows = [
+            counts("hörd", Some("0180"), 12, Some(11)),
+            counts("ej_hörd", Some("0180"), 12, Some(12)),
+            counts("medel", Some("0180"), 12, None),
+        ];
+        let (status, _) = suppression_pattern(&rows, &by(), false, 5).unwrap();
+        assert_eq!(
+            status,
+            vec![Status::Primary, Status::Published, Status::Published]
+        );
+    }
+
+    #[test]
+    fn a_table_of_only_a_small_total_withholds_the_total() {
+        let rows = [
+            counts("antal", None, 4, None),
+            counts("stor", None, 5, None),
+        ];
+        let (status, summary) = suppression_pattern(&rows, &[], false, 5).unwrap();
+        assert_eq!(status, vec![Status::Primary, Status::Published]);
+        assert_eq!((summary.primary, summary.secondary), (1, 0));
+    }
+
+    #[test]
+    fn the_note_says_what_dots_mean_in_either_language() {
+        assert_eq!(
+            suppression_note(5, Lang::Sv),
+            "Uppgifter om färre än 5 personer visas inte (..), inte heller uppgifter som de skulle kunna räknas fram ur."
+        );
+        assert_eq!(
+            suppression_note(3, Lang::En),
+            "Figures about fewer than 3 people are not shown (..), nor figures they could be worked out from."
+        );
+        assert!(suppression_note(0, Lang::Sv).starts_with("Ej för publicering"));
+        assert!(suppression_note(0, Lang::En).starts_with("Not for publication"));
+        assert_eq!(publication(0), "not for publication");
+        assert_eq!(publication(5), "for publication");
+    }
+
+    #[test]
+    fn the_suppression_line_counts_rows_and_totals_withheld() {
+        let mut s = SuppressionSummary {
+            below: 5,
+            primary: 1234,
+            secondary: 2,
+            withheld_totals: Vec::new(),
+        };
+        assert_eq!(
+            suppression_line(&s),
+            "suppression: cells about 1 to 4 people withheld: 1,234 rows primary, 2 secondary (column suppressed)"
+        );
+        s.withheld_totals = vec![BTreeMap::new(); 3];
+        assert!(suppression_line(&s)
+            .ends_with("; 3 totals must not be published elsewhere (listed in the metadata)"));
+        s.below = 0;
+        assert_eq!(
+            suppression_line(&s),
+            "not for publication: every cell written, small ones too (--suppress-below 0)"
+        );
+    }
+}

@@ -421,3 +421,68 @@ pub(super) fn xlsx_table(
         Some((&about_name, &about)),
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn row(group: Option<&str>, n: u64, suppressed: Status) -> Row {
+        Row {
+            indicator: "hörd".into(),
+            kind: Kind::Share,
+            group: group.map(|g| vec![g.to_string()]),
+            band: None,
+            n,
+            successes: Some(n / 2),
+            skipped: 1,
+            invalid: 0,
+            est: None,
+            missing: None,
+            suppressed,
+        }
+    }
+
+    #[test]
+    fn the_header_puts_groups_and_the_age_band_before_the_figures() {
+        let h = header(&["kommun".into(), "kön".into()], true, true);
+        assert_eq!(h[..4], ["indicator", "kommun", "kön", "age_band"]);
+        assert_eq!(h[4..19], TABLE_COLUMNS);
+        assert_eq!(h.last().map(String::as_str), Some("suppressed"));
+        assert_eq!(h.len(), 20);
+        assert_eq!(header(&[], false, false).len(), 16);
+    }
+
+    #[test]
+    fn the_csv_leaves_a_withheld_rows_figures_empty_and_names_the_suppression() {
+        let rows = [
+            row(None, 103, Status::Published),
+            row(Some("0180"), 3, Status::Primary),
+        ];
+        let mut out = Vec::new();
+        write_csv(&mut out, &rows, &["kommun".into()], false, true).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("indicator,kommun,n,successes,estimate,"));
+        assert_eq!(lines[1], "hörd,,103,51,,,,,,,1,0,share,total,,,,");
+        assert_eq!(lines[2], "hörd,0180,,,,,,,,,,,share,group,,,,primary");
+    }
+
+    #[test]
+    fn swedish_values_translate_kinds_and_levels_and_keep_the_rest() {
+        for (en, sv) in [
+            ("share", "andel"),
+            ("mean", "medelvärde"),
+            ("count", "antal"),
+            ("group", "grupp"),
+            ("total", "totalt"),
+            ("incomplete", "ofullständigt"),
+            ("dropped", "utelämnat"),
+            ("0180", "0180"),
+            ("ärende", "ärende"),
+        ] {
+            assert_eq!(swedish_value(en), sv);
+        }
+    }
+}
