@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
-use support::{p, root, urval};
+use support::{p, refused, root, urval};
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -1352,4 +1352,30 @@ output = "internal-report.json"
         err.contains("written with --suppress-below 5") && err.contains("--suppress-below 10"),
         "{err}"
     );
+}
+
+#[test]
+fn a_threshold_of_one_is_refused_as_withholding_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("sample-data/cases.csv");
+    let spec = root().join("pipeline/indicators.toml");
+    let out = dir.path().join("t.csv");
+    refused(
+        &[
+            "indicators",
+            "--extract",
+            p(&data),
+            "--spec",
+            p(&spec),
+            "--by",
+            "area",
+            "--suppress-below",
+            "1",
+            "-o",
+            p(&out),
+        ],
+        2,
+        "--suppress-below 1 withholds nothing (no count is below 1): give 0 to write every cell (not for publication), or 2 or more",
+    );
+    assert!(!out.exists());
 }

@@ -7,7 +7,7 @@
 //!
 //! | key | meaning |
 //! |---|---|
-//! | `name` | unique; letters, digits, `_` |
+//! | `name` | unique; letters, digits, `_` and `-` |
 //! | `label_sv`, `label_en` | the report's words for it |
 //! | `population` | the domain, an expression like `--where` (default: every record) |
 //! | `kind` | `share` (default) or `attribute` |

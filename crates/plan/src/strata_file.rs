@@ -49,7 +49,7 @@ pub fn read_strata(path: &Path, default_proportion: f64) -> Result<Vec<StratumSp
             bail!("{}: line {line}: column `stratum` is empty", path.display());
         }
         let population: u64 = field(i_population)
-            .replace([' ', '\u{a0}'], "")
+            .replace([' ', '\u{a0}', '\u{202f}'], "")
             .parse()
             .map_err(|_| {
                 crate::input_error!(
@@ -120,6 +120,10 @@ mod tests {
             ),
             ("barn\u{a0}unga", 35, 0.5, 2.5)
         );
+        // A narrow no-break space, as some Swedish number formats write thousands.
+        let text = "stratum;population\nIFO;12\u{202f}345\n";
+        let s = with_file("narrow", text, |p| read_strata(p, 0.5)).unwrap();
+        assert_eq!(s[0].population, 12_345);
     }
 
     #[test]

@@ -403,6 +403,18 @@ pub fn indicators_to_files(
 ///
 /// # Errors
 /// As [`indicators_to_files`].
+/// A threshold of 1 withholds nothing (no count of people is below 1), yet the table would
+/// be marked for publication: refused, with the two thresholds that mean something.
+///
+/// # Errors
+/// `k` = 1.
+pub(crate) fn refuse_threshold_one(k: u64) -> Result<()> {
+    if k == 1 {
+        bail!("--suppress-below 1 withholds nothing (no count is below 1): give 0 to write every cell (not for publication), or 2 or more");
+    }
+    Ok(())
+}
+
 pub(crate) fn indicators_keyed(
     extract: &Extract,
     args: &IndicatorsJob,
@@ -417,6 +429,7 @@ pub(crate) fn indicators_keyed(
             }
         );
     }
+    refuse_threshold_one(args.suppress_below)?;
     let ext = crate::files::extension(&args.output);
     if !matches!(ext.as_str(), "csv" | "parquet" | "json" | "xlsx") {
         bail!(

@@ -178,6 +178,9 @@ pub(super) fn withheld_in_report(
 ) -> Result<Withheld> {
     use crate::indicators::{Counts, DEFAULT_SUPPRESS_BELOW};
     use crate::table::SUPPRESSED;
+    if let Some(k) = asked {
+        crate::indicators::refuse_threshold_one(k)?;
+    }
     let marked: Vec<bool> = rows
         .iter()
         .map(|r| r.get(SUPPRESSED).is_some_and(|s| !s.trim().is_empty()))
