@@ -381,10 +381,18 @@ pub struct AttributeStages {
     /// P(accept | T), exact over both stages, for a simple random sample of the whole
     /// population (hypergeometric with N).
     pub risk: f64,
-    /// P(accept | T), exact, for the draw as stratified: per stratum its stage-1 and
-    /// stage-2 records, the ⌈T·N⌉ deviating records spread over the strata in proportion to
-    /// N_h. `urval plan` adds records until this too is at most 1 − C.
+    /// P(accept | T) for the draw as stratified: per stratum its stage-1 and stage-2
+    /// records, the ⌈T·N⌉ deviating records spread over the strata in the way that accepts
+    /// most often (`urval_design::stratified_risk`; how it was found in
+    /// `risk_stratified_method`). `urval plan` adds records until this too is at most 1 − C.
     pub risk_stratified: f64,
+    /// How `risk_stratified` was found: `every_spread` or `branch_and_bound` (the exact
+    /// maximum over every spread), `upper_bound` (a proven upper bound on it),
+    /// `spread_above_risk` (one spread's risk, already above 1 − C) or `local_search` (the
+    /// largest a search found, not proven within the work limit). Absent in plans written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_stratified_method: Option<String>,
     /// ASN at 0, R and T.
     pub expected_records: ExpectedRecords,
     /// P(stage 2 is taken | R).

@@ -312,8 +312,17 @@ pub fn stages_lines(st: &urval_ops::artifacts::Stages, total: u64) -> String {
                 pct(a.tolerable_rate)
             ));
         }
+        let how = match a.risk_stratified_method.as_deref() {
+            Some("branch_and_bound") => ": every spread, by branch and bound",
+            Some("upper_bound") => ": a proven upper bound over every spread",
+            Some("spread_above_risk") => ": one spread found above 1 − C",
+            Some("local_search") => {
+                ": the largest a search found, not proven within the work limit"
+            }
+            _ => "",
+        };
         t.push_str(&format!(
-            "  risk P(accept | T) {:.5} exact over both stages for the population as one (hypergeometric), {:.5} as drawn stratified (the worst spread of deviations over the strata)\n",
+            "  risk P(accept | T) {:.5} exact over both stages for the population as one (hypergeometric), {:.5} as drawn stratified (the worst spread of deviations over the strata{how})\n",
             a.risk, a.risk_stratified
         ));
         t.push_str(&format!(

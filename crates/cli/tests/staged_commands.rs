@@ -387,6 +387,16 @@ fn an_attribute_plan_in_two_stages() {
     }
     assert!(a["risk"].as_f64().unwrap() <= 0.05);
     assert!(a["risk_stratified"].as_f64().unwrap() <= 0.05 + 1e-12);
+    // The stratified risk is proven over every spread (exact, or a proven upper bound), and
+    // the plan says how.
+    let method = a["risk_stratified_method"].as_str().unwrap();
+    let said = match method {
+        "every_spread" => "(the worst spread of deviations over the strata)",
+        "branch_and_bound" => "every spread, by branch and bound",
+        "upper_bound" => "a proven upper bound over every spread",
+        other => panic!("risk_stratified_method {other}: not proven"),
+    };
+    assert!(text.contains(said), "{method}: {text}");
     assert_eq!(a["single_stage_n"], size["single_stage_n"]);
     let n1 = a["stages"][0]["n"].as_u64().unwrap();
     let (a1, r1, a2) = (

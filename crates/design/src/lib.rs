@@ -35,6 +35,7 @@ mod interval;
 mod purposes;
 mod round;
 mod size;
+mod spread;
 mod staged;
 
 pub use agreement::{disagreement_upper, kappa, tenenbein, Corrected, Kappa, PhaseOneRest, Table2};
@@ -65,8 +66,12 @@ pub use size::{
     attribute_size, share_margin, share_size, AttributeSize, AttributeSpec, Expected, Likelihood,
     ShareSize, ShareSpec, ATTRIBUTE_SEARCH_LIMIT,
 };
+pub use spread::{
+    stratified_risk, stratified_risk_bound, worst_spread_proven, ProvenSpread, SpreadMethod,
+    StratifiedRisk, BOUND_WORK_BUDGET,
+};
 pub use staged::{
     accept_probability, sequential_upper_bound, stratified_accept_probability,
     stratified_worst_risk, two_stage_plan, with_one_more, StageDecision, StageOutcome, StagedPlan,
-    StagedSpec, TwoStage, WorstSpread, SPREAD_BUDGET,
+    StagedSpec, TwoStage, WorstSpread, SEARCH_CONVOLUTIONS, SPREAD_BUDGET,
 };

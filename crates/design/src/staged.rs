@@ -382,10 +382,16 @@ pub fn stratified_accept_probability(
 /// X₁ + X₂ < c₂ = a₂ + 1, the larger totals pooled in column c₂; mass with X₁ ≥ c₁ is left
 /// out (it only rejects, and sums only grow), so the table is a sub-probability.
 #[derive(Debug, Clone)]
-struct Law(Vec<Vec<f64>>);
+pub(crate) struct Law(pub(crate) Vec<Vec<f64>>);
+
+/// Whether a plan accepts with `x1` deviations in stage 1 and `t` in both stages: X₁ ≤ a₁,
+/// or a₁ < X₁ < r₁ and X₁ + X₂ ≤ a₂ with a second stage.
+pub(crate) fn accepts(plan: &TwoStage, x1: u64, t: u64) -> bool {
+    x1 <= plan.accept1 || (x1 < plan.reject1 && plan.n2 > 0 && t <= plan.accept2)
+}
 
 impl Law {
-    fn dims(plan: &TwoStage) -> (usize, usize) {
+    pub(crate) fn dims(plan: &TwoStage) -> (usize, usize) {
         (
             plan.reject1.max(plan.accept1 + 1) as usize,
             plan.accept2 as usize + 1,
@@ -399,7 +405,7 @@ impl Law {
         Law(t)
     }
     /// One stratum's law with `d` deviating records of `big`, n₁ then n₂ drawn.
-    fn stratum(plan: &TwoStage, big: u64, d: u64, n1: u64, n2: u64) -> Law {
+    pub(crate) fn stratum(plan: &TwoStage, big: u64, d: u64, n1: u64, n2: u64) -> Law {
         let (c1, c2) = Law::dims(plan);
         let mut t = vec![vec![0.0f64; c2 + 1]; c1];
         for x1 in 0..=d.min(n1).min(c1 as u64 - 1) {
@@ -453,9 +459,7 @@ impl Law {
         for (x1, row) in self.0.iter().enumerate() {
             let x1 = x1 as u64;
             for (t, &q) in row.iter().enumerate() {
-                let accept = x1 <= plan.accept1
-                    || (x1 < plan.reject1 && plan.n2 > 0 && (t as u64) <= plan.accept2);
-                if accept {
+                if accepts(plan, x1, t as u64) {
                     p += q;
                 }
             }
@@ -481,6 +485,10 @@ pub struct WorstSpread {
 /// every population up to this many deviating records.
 pub const SPREAD_BUDGET: u64 = 200_000;
 
+/// The stratum laws the local search of [`stratified_worst_risk`] convolves at most (each of
+/// its risks convolves one per stratum).
+pub const SEARCH_CONVOLUTIONS: u64 = 2_000_000;
+
 /// The risk of a two-stage plan drawn stratified when `deviating` records of the population
 /// deviate, at its worst over every spread D_h of them across the strata
 /// (0 ≤ D_h ≤ N_h, Σ D_h = D; [`stratified_accept_probability`] for each). No spread is
@@ -494,8 +502,12 @@ pub const SPREAD_BUDGET: u64 = 200_000;
 /// convolution shared along the strata, so the maximum is exact. Otherwise a local search:
 /// from the proportional spread and from the deviations packed into the stratum sampled at
 /// the smallest fraction, move deviating records between two strata while the risk grows,
-/// in steps halved down to one record (the larger of the two maxima found is a lower bound
-/// on the worst risk; `exhaustive` is then false).
+/// in steps halved down to one record, at most [`SEARCH_CONVOLUTIONS`] stratum laws
+/// convolved in all (the
+/// larger of the two maxima found is a lower bound on the worst risk; `exhaustive` is then
+/// false, and [`crate::worst_spread_proven`] proves or bounds it). Deviations placed in a
+/// stratum with no record drawn stay there: they are never seen, and moving them to a
+/// sampled stratum only lowers P(accept).
 pub fn stratified_worst_risk(
     plan: &TwoStage,
     populations: &[u64],
@@ -520,6 +532,25 @@ pub fn stratified_worst_risk(
         return WorstSpread {
             risk: Law::start(plan).accept(plan),
             marked: Vec::new(),
+            exhaustive: true,
+        };
+    }
+    // Strata with no record drawn that can hold every deviating record: none is ever seen,
+    // and no spread accepts more often.
+    let unseen: u64 = (0..h_count)
+        .filter(|&h| first[h] + second[h] == 0)
+        .map(|h| caps[h])
+        .sum();
+    if unseen >= d {
+        let mut marked = vec![0u64; h_count];
+        let mut left = d;
+        for h in (0..h_count).filter(|&h| first[h] + second[h] == 0) {
+            marked[h] = caps[h].min(left);
+            left -= marked[h];
+        }
+        return WorstSpread {
+            risk: Law::start(plan).accept(plan),
+            marked,
             exhaustive: true,
         };
     }
@@ -579,7 +610,10 @@ pub fn stratified_worst_risk(
         );
         return best;
     }
+    // Risks computed by the local search: at most SEARCH_CONVOLUTIONS / strata.
+    let evaluations = std::cell::Cell::new(0u64);
     let mut risk_of = |m: &[u64]| -> f64 {
+        evaluations.set(evaluations.get() + 1);
         let mut state = Law::start(plan);
         for (h, &dh) in m.iter().enumerate() {
             state = state.add(&law(h, dh));
@@ -598,7 +632,15 @@ pub fn stratified_worst_risk(
         .unwrap_or(0);
     let mut packed = vec![0u64; h_count];
     let mut left = d;
-    for h in std::iter::once(thinnest).chain((0..h_count).filter(|&h| h != thinnest)) {
+    // Strata with no record drawn first (deviations there are never seen), then the
+    // thinnest sampled one, then the rest.
+    let unseen = (0..h_count).filter(|&h| first[h] + second[h] == 0);
+    let seen = std::iter::once(thinnest).chain((0..h_count).filter(|&h| h != thinnest));
+    let mut taken = vec![false; h_count];
+    for h in unseen.chain(seen) {
+        if std::mem::replace(&mut taken[h], true) {
+            continue;
+        }
         packed[h] = caps[h].min(left);
         left -= packed[h];
     }
@@ -611,11 +653,13 @@ pub fn stratified_worst_risk(
     for mut m in starts {
         let mut r = risk_of(&m);
         let mut step = (d / (2 * h_count as u64)).max(1);
-        loop {
+        while evaluations.get() * (h_count as u64) < SEARCH_CONVOLUTIONS {
             let mut found: Option<(usize, usize, f64)> = None;
             for from in 0..h_count {
                 for to in 0..h_count {
-                    if from == to || m[from] < step || m[to] + step > caps[to] {
+                    // Deviations never leave a stratum with no record drawn.
+                    let unseen = first[from] + second[from] == 0;
+                    if from == to || unseen || m[from] < step || m[to] + step > caps[to] {
                         continue;
                     }
                     m[from] -= step;

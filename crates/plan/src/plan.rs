@@ -295,34 +295,37 @@ fn staged_spec(
     }
 }
 
-/// The exact risk of the plan as drawn: per stratum n1_h then n_h − n1_h records, the
-/// ⌈T·N⌉ deviating records spread over the strata in the way that accepts most often
-/// ([`urval_design::stratified_worst_risk`]: every spread when there are at most
-/// [`urval_design::SPREAD_BUDGET`], a local search otherwise).
+/// The risk of the plan as drawn: per stratum n1_h then n_h − n1_h records, the ⌈T·N⌉
+/// deviating records spread over the strata in the way that accepts most often
+/// ([`urval_design::stratified_risk`]: every spread when they are few, else a search proven
+/// by branch and bound, or a proven upper bound).
 fn stratified_risk_of(
     plan: &urval_design::TwoStage,
-    tolerable_rate: f64,
+    staged: &urval_design::StagedSpec,
     alloc: &Allocation,
     n_stage1: &[u64],
-) -> f64 {
+) -> urval_design::StratifiedRisk {
     let pops: Vec<u64> = alloc.strata.iter().map(|s| s.population).collect();
     let big: u64 = pops.iter().sum();
-    let d = urval_design::ceil_count(tolerable_rate * big as f64).min(big);
+    let d = urval_design::ceil_count(staged.tolerable_rate * big as f64).min(big);
     let second: Vec<u64> = alloc
         .strata
         .iter()
         .zip(n_stage1)
         .map(|(s, &n1)| s.n - n1)
         .collect();
-    urval_design::stratified_worst_risk(
-        plan,
-        &pops,
-        d,
-        n_stage1,
-        &second,
-        urval_design::SPREAD_BUDGET,
-    )
-    .risk
+    urval_design::stratified_risk(plan, &pops, d, n_stage1, &second, 1.0 - staged.confidence)
+}
+
+/// The name plan.json records for how the stratified risk was found.
+fn spread_method_name(m: urval_design::SpreadMethod) -> &'static str {
+    match m {
+        urval_design::SpreadMethod::EverySpread => "every_spread",
+        urval_design::SpreadMethod::BranchAndBound => "branch_and_bound",
+        urval_design::SpreadMethod::UpperBound => "upper_bound",
+        urval_design::SpreadMethod::SpreadAboveRisk => "spread_above_risk",
+        urval_design::SpreadMethod::LocalSearch => "local_search",
+    }
 }
 
 /// Stage 1 of an attribute plan: n₁ apportioned over the strata in proportion to N_h
@@ -353,7 +356,7 @@ fn fit_attribute(
     Allocation,
     Vec<u64>,
     urval_design::StagedPlan,
-    f64,
+    urval_design::StratifiedRisk,
 )> {
     loop {
         let spec = AllocationSpec {
@@ -362,8 +365,8 @@ fn fit_attribute(
         };
         let alloc = allocate(&spec)?;
         let n_stage1 = attribute_first_stage(&alloc, &a);
-        let risk = stratified_risk_of(&a.plan, staged.tolerable_rate, &alloc, &n_stage1);
-        if !urval_design::dist::within_risk(risk, 1.0 - staged.confidence)
+        let risk = stratified_risk_of(&a.plan, staged, &alloc, &n_stage1);
+        if !urval_design::dist::within_risk(risk.risk, 1.0 - staged.confidence)
             && a.plan.n1 + a.plan.n2 < population
         {
             a = urval_design::with_one_more(staged, &a);
@@ -431,7 +434,7 @@ fn stages_info(
     spec: &AllocationSpec,
     alloc: &Allocation,
     n_stage1: &[u64],
-    attribute: Option<(&urval_design::StagedPlan, f64)>,
+    attribute: Option<(&urval_design::StagedPlan, urval_design::StratifiedRisk)>,
 ) -> Stages {
     let rates = &req.rates;
     let part = |counts: &mut dyn Iterator<Item = u64>| {
@@ -471,7 +474,8 @@ fn stages_info(
             expected_rate: req.attribute.map_or(0.0, |t| t.expected_rate),
             stages,
             risk: a.risk,
-            risk_stratified: stratified_risk,
+            risk_stratified: stratified_risk.risk,
+            risk_stratified_method: Some(spread_method_name(stratified_risk.method).to_string()),
             expected_records: ExpectedRecords {
                 zero,
                 expected,
@@ -1014,7 +1018,12 @@ mod tests {
                 );
                 worst = worst.max(p);
             }
-            assert!((worst - risk).abs() < 1e-15, "{worst} vs {risk}");
+            assert_eq!(risk.method, urval_design::SpreadMethod::EverySpread);
+            assert!(
+                (worst - risk.risk).abs() < 1e-15,
+                "{worst} vs {}",
+                risk.risk
+            );
         }
     }
 }
