@@ -1,11 +1,10 @@
 //! The report as one self-contained HTML page: inline CSS and SVG, no script, no font or
-//! image from the network; readable on screen and printed on A4.
+//! image from the network; readable on screen and printed on A4. A printer of the
+//! report's document ([`crate::document`]): it lays out blocks and escapes their text.
 
-use crate::sentences;
-use crate::svg::{burden_plot, esc, indicator_plot, margin_plot, spread_plot};
-use crate::tables::{by_burden, by_width, LONG, TOP};
-use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, words, Lang};
-use crate::{Burden, IndicatorRow, Report, StratumRow};
+use crate::document::{self, Block, Cell, Document, Fold, Head, Inline, Table};
+use crate::svg::esc;
+use crate::Report;
 use std::fmt::Write as _;
 
 const CSS: &str = r#"
@@ -75,485 +74,336 @@ pub(crate) fn css_string(s: &str) -> String {
 
 /// The printed page: A4, the running head (title, part, case number, date) at the top
 /// of every page and `page n of m` at the bottom (CSS page margin boxes).
-fn page_css(r: &Report) -> String {
-    let w = words(r.lang);
+fn print_css(head: &Head) -> String {
+    let (page, of) = head.page_of;
     format!(
         "\n@page {{ size: A4; margin: 18mm 14mm 16mm;\n  @top-left {{ content: {}; font-size: 8pt; color: #555; }}\n  @bottom-right {{ content: {} counter(page) {} counter(pages); font-size: 8pt; color: #555; }} }}\n",
-        css_string(&sentences::running_head(r)),
-        css_string(&format!("{} ", w.page)),
-        css_string(&format!(" {} ", w.of)),
+        css_string(&head.running_head),
+        css_string(&format!("{page} ")),
+        css_string(&format!(" {of} ")),
     )
 }
 
-fn burden_cells(lang: Lang, b: Option<Burden>) -> [String; 3] {
-    match b {
-        Some(b) => [
-            fmt_int(lang, b.records),
-            fmt_dec(lang, b.pages, 0),
-            fmt_dec(lang, b.working_days, 1),
-        ],
-        None => ["–".into(), "–".into(), "–".into()],
-    }
+/// Render the report as one HTML page.
+pub fn render_html(r: &Report) -> String {
+    page(&document::build(r))
 }
 
-fn stratum_row(lang: Lang, r: &StratumRow, class: &str, label: &str) -> String {
-    let opt = |v: Option<u64>| v.map_or("–".to_string(), |x| fmt_int(lang, x));
-    format!(
-        "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        esc(label),
-        fmt_int(lang, r.population),
-        fmt_int(lang, r.needed.records),
-        opt(r.requested.map(|q| q.records)),
-        opt(r.surplus().map(|s| s.records)),
-        fmt_dec(lang, r.needed.pages, 0),
-        r.requested.map_or("–".into(), |q| fmt_dec(lang, q.pages, 0)),
-    )
-}
-
-fn value(lang: Lang, kind: &str, v: Option<f64>) -> String {
-    crate::text::fmt_value(lang, kind, v)
-}
-
-/// The strata the burden plot shows.
-const PLOT_STRATA: usize = 25;
-
-fn indicator_head(lang: Lang) -> String {
-    let w = words(lang);
-    format!(
-        "<table class=\"est\"><thead><tr><th>{}</th><th>{}</th><th>n</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        esc(w.indicator),
-        esc(w.group),
-        esc(w.estimate),
-        esc(w.interval),
-        esc(w.method_col)
-    )
-}
-
-fn indicator_row(report: &Report, r: &IndicatorRow) -> String {
-    let lang = report.lang;
-    let iv = match (r.lower, r.upper) {
-        (Some(_), Some(_)) => format!(
-            "{} – {}",
-            value(lang, &r.kind, r.lower),
-            value(lang, &r.kind, r.upper)
-        ),
-        _ => "–".into(),
-    };
-    let group = crate::text::group_name(report, r);
-    if r.suppressed {
-        return format!(
-            "<tr><td>{}</td><td>{}</td><td>..</td><td class=\"nw\">..</td><td class=\"nw\">..</td><td></td></tr>",
-            esc(&r.label),
-            esc(&group)
-        );
-    }
-    format!(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td>{}</td></tr>",
-        esc(&r.label),
-        esc(&group),
-        fmt_int(lang, r.n),
-        value(lang, &r.kind, r.estimate),
-        iv,
-        match estimate_note(lang, r) {
-            Some(note) => format!(
-                "{}<br><small>{}</small>",
-                esc(&method_name(lang, &r.method)),
-                esc(&note)
-            ),
-            None => esc(&method_name(lang, &r.method)),
-        }
-    )
-}
-
-/// A table: all rows when there are at most [`LONG`]; else the first `top` of `order`,
-/// the whole table folded under them, and the attached files named.
-fn long_table(
-    r: &Report,
-    table: &str,
-    head: &str,
-    rows: &[String],
-    order: &[usize],
-    total: Option<&str>,
-    top: usize,
-) -> String {
-    let w = words(r.lang);
-    let mut s = String::from(head);
-    let total = total.unwrap_or("");
-    if rows.len() <= LONG {
-        for row in rows {
-            s.push_str(row);
-        }
-        let _ = writeln!(s, "{total}</tbody></table>");
-        return s;
-    }
-    for &i in order.iter().take(top) {
-        s.push_str(&rows[i]);
-    }
-    let _ = writeln!(s, "{total}</tbody></table>");
-    let _ = write!(
-        s,
-        "<details><summary>{}</summary>{head}",
-        esc(&sentences::full_table(r.lang, rows.len()))
+/// The document as one HTML page.
+fn page(d: &Document) -> String {
+    let h = &d.head;
+    let mut s = String::new();
+    let _ = writeln!(s, "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"urval {}\">\n<title>{} — {}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n<main>",
+        h.lang,
+        esc(&h.version),
+        esc(h.title),
+        esc(h.subtitle),
+        print_css(h)
     );
-    for row in rows {
-        s.push_str(row);
+    let _ = writeln!(s, "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n<p class=\"meta\">{}: {} · plan {} · urval {}</p>",
+        esc(h.title),
+        esc(h.subtitle),
+        esc(h.created_label),
+        esc(&h.created),
+        esc(&h.plan_file),
+        esc(&h.version)
+    );
+    for b in d.sections.iter().flat_map(|s| &s.blocks) {
+        block(&mut s, b);
     }
-    let _ = writeln!(s, "{total}</tbody></table></details>");
-    if let Some(a) = crate::tables::attachment(r, table) {
+    s.push_str("</main>\n</body>\n</html>\n");
+    s
+}
+
+/// ` class="…"` of an element, or nothing.
+fn class_attr(class: Option<&str>) -> String {
+    class.map(|c| format!(" class=\"{c}\"")).unwrap_or_default()
+}
+
+/// Text pieces, escaped.
+fn inlines(s: &mut String, content: &[Inline]) {
+    for piece in content {
+        match piece {
+            Inline::Text(t) | Inline::Plain(t) => s.push_str(&esc(t)),
+            Inline::Strong(t) => {
+                let _ = write!(s, "<strong>{}</strong>", esc(t));
+            }
+            Inline::Aside(t) => {
+                let _ = write!(s, "<br><small>{}</small>", esc(t));
+            }
+        }
+    }
+}
+
+/// One block, each ending its line.
+fn block(s: &mut String, b: &Block) {
+    match b {
+        Block::Heading { level, text } => {
+            let _ = writeln!(s, "<h{level}>{}</h{level}>", esc(text));
+        }
+        Block::Paragraph(p) => {
+            let _ = write!(s, "<p{}>", class_attr(p.class));
+            inlines(s, &p.content);
+            s.push_str("</p>\n");
+        }
+        Block::Letter(lines) => {
+            s.push_str("<dl class=\"letter\">");
+            for (label, v) in lines {
+                let _ = write!(s, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(v));
+            }
+            s.push_str("</dl>\n");
+        }
+        Block::KeyFigures(figures) => {
+            s.push_str("<div class=\"kpi\">");
+            for k in figures {
+                let class = k.class;
+                let _ = write!(
+                    s,
+                    "<div class=\"{class}\"><div class=\"label\">{}</div>",
+                    esc(k.label)
+                );
+                match &k.value {
+                    Some((value, sub)) => {
+                        let _ = write!(s, "<div class=\"value\" data-key=\"{class}-records\">{}</div><div class=\"sub\">{}</div></div>", esc(value), esc(sub));
+                    }
+                    None => s.push_str("<div class=\"value\">–</div></div>"),
+                }
+            }
+            s.push_str("</div>\n");
+        }
+        Block::Table(t) => table(s, t),
+        Block::Figure(f) => {
+            let _ = write!(s, "<figure>{}", f.svg);
+            if let Some(c) = &f.caption {
+                let _ = write!(s, "<figcaption>{}</figcaption>", esc(c));
+            }
+            s.push_str("</figure>\n");
+        }
+        Block::Command(c) => {
+            let _ = writeln!(s, "<pre>{}</pre>", esc(c));
+        }
+        Block::Facts(facts) => {
+            s.push_str("<dl>");
+            for (k, v) in facts {
+                let _ = write!(s, "<dt>{}</dt><dd><code>{}</code></dd>", esc(k), esc(v));
+            }
+            s.push_str("</dl>\n");
+        }
+        Block::HtmlOnly(b) => block(s, b),
+        Block::Space => {}
+    }
+}
+
+/// A row of cells.
+fn row(s: &mut String, class: Option<&str>, cells: &[Cell]) {
+    let _ = write!(s, "<tr{}>", class_attr(class));
+    for c in cells {
+        let _ = write!(s, "<td{}>", class_attr(c.class));
+        inlines(s, &c.content);
+        s.push_str("</td>");
+    }
+    s.push_str("</tr>");
+}
+
+/// The table's opening and header, its `rows` (indices) and total, and its close.
+fn rows_of(s: &mut String, t: &Table, rows: impl Iterator<Item = usize>) {
+    let _ = write!(s, "<table{}><thead><tr>", class_attr(t.class));
+    for c in &t.columns {
+        let _ = write!(s, "<th>{}</th>", esc(&c.text));
+    }
+    s.push_str("</tr></thead><tbody>");
+    for i in rows {
+        row(s, None, &t.rows[i]);
+    }
+    if let Some(total) = &t.total {
+        row(s, Some("total"), total);
+    }
+    s.push_str("</tbody></table>");
+}
+
+/// A table under its title: every row, or a long one's first rows with the whole table
+/// folded under them and its files named.
+fn table(s: &mut String, t: &Table) {
+    if let Some(title) = &t.title {
+        let _ = writeln!(s, "<h3>{}</h3>", esc(title));
+    }
+    let Some(Fold {
+        top,
+        summary,
+        attached,
+    }) = &t.fold
+    else {
+        rows_of(s, t, 0..t.rows.len());
+        s.push('\n');
+        return;
+    };
+    rows_of(s, t, top.iter().copied());
+    let _ = write!(s, "\n<details><summary>{}</summary>", esc(summary));
+    rows_of(s, t, 0..t.rows.len());
+    s.push_str("</details>\n");
+    if let Some(a) = attached {
         let _ = writeln!(
             s,
             "<p class=\"note\">{} <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a></p>",
-            esc(w.attached),
+            esc(&a.folded),
             esc(&a.csv),
             esc(&a.csv),
             esc(&a.xlsx),
             esc(&a.xlsx)
         );
     }
-    s
-}
-
-/// A short table of text cells under a header row.
-fn small_table<const N: usize>(class: &str, head: &[&str; N], rows: &[[String; N]]) -> String {
-    let cells = |tag: &str, row: &mut dyn Iterator<Item = &str>| -> String {
-        row.map(|c| format!("<{tag}>{}</{tag}>", esc(c))).collect()
-    };
-    let mut t = format!(
-        "<table class=\"{class}\"><thead><tr>{}</tr></thead><tbody>",
-        cells("th", &mut head.iter().copied())
-    );
-    for row in rows {
-        t.push_str(&format!(
-            "<tr>{}</tr>",
-            cells("td", &mut row.iter().map(String::as_str))
-        ));
-    }
-    t.push_str("</tbody></table>\n");
-    t
-}
-
-/// Render the report as one HTML page.
-pub fn render_html(r: &Report) -> String {
-    let lang = r.lang;
-    let w = words(lang);
-    let mut s = String::new();
-    let _ = writeln!(s, "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"urval {}\">\n<title>{} — {}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n<main>",
-        lang.code(),
-        esc(&r.urval_version),
-        esc(w.title),
-        esc(w.subtitle),
-        page_css(r)
-    );
-    let _ = writeln!(s, "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n<p class=\"meta\">{}: {} · plan {} · urval {}</p>",
-        esc(w.title),
-        esc(w.subtitle),
-        esc(w.created),
-        esc(&r.created),
-        esc(&r.plan_file),
-        esc(&r.urval_version)
-    );
-    if let Some(m) = sentences::not_for_publication(r) {
-        let (head, rest) = m.split_once(':').unwrap_or((m, ""));
-        let _ = writeln!(
-            s,
-            "<p class=\"note\"><strong>{}</strong>:{}</p>",
-            esc(head),
-            esc(rest)
-        );
-    }
-    let letter: Vec<String> = crate::text::letter_lines(r)
-        .into_iter()
-        .map(|(label, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(&v)))
-        .collect();
-    let _ = writeln!(s, "<dl class=\"letter\">{}</dl>", letter.join(""));
-    let _ = writeln!(s, "<h2>{}</h2>", esc(w.purpose));
-    if let Some(p) = &r.letter.purpose {
-        let _ = writeln!(s, "<p class=\"purpose\">{}</p>", esc(p));
-    }
-    let _ = writeln!(s, "<p>{}</p>", esc(&sentences::purpose(r)));
-
-    // Summary: the three key figures, then the table.
-    let t = &r.total;
-    let _ = write!(s, "<h2>{}</h2>\n<div class=\"kpi\">", esc(w.summary));
-    let kpi = |class: &str, label: &str, b: Option<Burden>| -> String {
-        match b {
-            Some(b) => format!(
-                "<div class=\"{class}\"><div class=\"label\">{}</div><div class=\"value\" data-key=\"{class}-records\">{}</div><div class=\"sub\">{} {} · {} {}</div></div>",
-                esc(label),
-                fmt_int(lang, b.records),
-                fmt_dec(lang, b.pages, 0),
-                esc(w.pages),
-                fmt_dec(lang, b.working_days, 1),
-                esc(w.working_days)
-            ),
-            None => format!(
-                "<div class=\"{class}\"><div class=\"label\">{}</div><div class=\"value\">–</div></div>",
-                esc(label)
-            ),
-        }
-    };
-    s.push_str(&kpi("needed", w.needed, Some(t.needed)));
-    s.push_str(&kpi("requested", w.requested, t.requested));
-    s.push_str(&kpi("surplus", w.surplus, t.surplus()));
-    s.push_str("</div>\n");
-    let [nr, np, nd] = burden_cells(lang, Some(t.needed));
-    let [qr, qp, qd] = burden_cells(lang, t.requested);
-    let [sr, sp, sd] = burden_cells(lang, t.surplus());
-    let _ = writeln!(s, "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody><tr><td>{}</td><td>{nr}</td><td>{qr}</td><td>{sr}</td></tr><tr><td>{}</td><td>{np}</td><td>{qp}</td><td>{sp}</td></tr><tr><td>{}</td><td>{nd}</td><td>{qd}</td><td>{sd}</td></tr></tbody></table>\n<p>{}</p>",
-        esc(w.burden),
-        esc(w.needed),
-        esc(w.requested),
-        esc(w.surplus),
-        esc(w.records),
-        esc(w.pages),
-        esc(w.working_days),
-        esc(&sentences::summary(r))
-    );
-    if t.requested.is_none() {
-        let _ = writeln!(s, "<p>{}</p>", esc(w.no_request));
-    }
-    if let Some(p) = sentences::scope(r) {
-        let _ = writeln!(s, "<p class=\"scope\">{}</p>", esc(&p));
-    }
-    if let Some(p) = sentences::overlap(r) {
-        let _ = writeln!(s, "<p class=\"overlap\">{}</p>", esc(&p));
-    }
-
-    // A two-phase review: the self-review and the re-review.
-    let burden_head = ["", w.records, w.pages, w.working_days];
-    let (phase_rows, agreement_rows) = crate::tables::two_phase_rows(r);
-    if !phase_rows.is_empty() {
-        let _ = writeln!(s, "<h2>{}</h2>", esc(w.two_phase));
-        for p in sentences::two_phase(r) {
-            let _ = writeln!(s, "<p>{}</p>", esc(&p));
-        }
-        s.push_str(&small_table("phases", &burden_head, &phase_rows));
-        if !agreement_rows.is_empty() {
-            let head = [
-                w.question,
-                "n",
-                w.agreement_col,
-                "kappa",
-                w.disagreement_upper_col,
-                w.self_col,
-                w.corrected_col,
-            ];
-            if let Some(p) = sentences::whole_request_table(r) {
-                let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
-            }
-            s.push_str(&small_table("agreement", &head, &agreement_rows));
-        }
-    }
-
-    // Several purposes: what each asks, achieves and alone would need.
-    let purpose_rows = crate::tables::purpose_rows(r);
-    if !purpose_rows.is_empty() {
-        let _ = writeln!(s, "<h2>{}</h2>", esc(w.purposes));
-        let head = crate::tables::purpose_head(w);
-        if let Some(p) = sentences::whole_request_table(r) {
-            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
-        }
-        s.push_str(&small_table("purposes", &head, &purpose_rows));
-        for p in sentences::purposes(r) {
-            let _ = writeln!(s, "<p>{}</p>", esc(&p));
-        }
-    }
-
-    // A staged request: stage 1 now, stage 2 only if needed.
-    let stage_rows = crate::tables::stage_rows(r);
-    if !stage_rows.is_empty() {
-        let _ = writeln!(s, "<h2>{}</h2>", esc(w.stages));
-        for p in sentences::staged(r) {
-            let _ = writeln!(s, "<p>{}</p>", esc(&p));
-        }
-        s.push_str(&small_table("stages", &burden_head, &stage_rows));
-    }
-
-    // Precision (an attribute plan states its risk above; a share's margin curve does not
-    // apply).
-    if r.purpose.tolerable_rate.is_none() && r.purposes.is_none() {
-        let _ = writeln!(s, "<h2>{}</h2>", esc(w.precision));
-        if let Some(p) = sentences::precision(r) {
-            let _ = writeln!(s, "<p>{}</p>", esc(&p));
-        }
-        let _ = writeln!(
-            s,
-            "<figure>{}<figcaption>{} — {}</figcaption></figure>",
-            margin_plot(lang, &r.curve),
-            esc(w.plot_margin_title),
-            esc(&r.curve.formula)
-        );
-    }
-
-    // A domain design: every stratum's own margin, worst first.
-    if !r.precision.strata.is_empty() {
-        let _ = writeln!(
-            s,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            spread_plot(r),
-            esc(&sentences::spread_caption(r))
-        );
-        let row = |p: &crate::StratumPrecision| -> String {
-            let m = |v: Option<f64>| {
-                v.map_or("–".to_string(), |x| {
-                    format!("±{}", fmt_dec(lang, x * 100.0, 1))
-                })
-            };
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.label),
-                fmt_int(lang, p.population),
-                fmt_int(lang, p.needed),
-                m(Some(p.needed_margin).filter(|x| x.is_finite())),
-                p.requested.map_or("–".to_string(), |q| fmt_int(lang, q)),
-                m(p.requested_margin)
-            )
-        };
-        let head = format!(
-            "<table><thead><tr><th>{}</th><th>N</th><th>{}</th><th>{} ({})</th><th>{}</th><th>{} ({})</th></tr></thead><tbody>",
-            esc(w.stratum),
-            esc(w.needed),
-            esc(w.margin),
-            esc(w.needed),
-            esc(w.requested),
-            esc(w.margin),
-            esc(w.requested)
-        );
-        let rows: Vec<String> = r.precision.strata.iter().map(row).collect();
-        let order: Vec<usize> = (0..rows.len()).collect();
-        let _ = writeln!(
-            s,
-            "<h3>{} ({})</h3>",
-            esc(w.stratum_margins),
-            esc(w.worst_first)
-        );
-        s.push_str(&long_table(r, "margins", &head, &rows, &order, None, TOP));
-    }
-
-    // Per stratum.
-    let _ = writeln!(s, "<h2>{}</h2>", esc(w.per_stratum));
-    let _ = writeln!(
-        s,
-        "<figure>{}<figcaption>{}</figcaption></figure>",
-        burden_plot(lang, &r.strata, PLOT_STRATA),
-        esc(&sentences::burden_caption(r, PLOT_STRATA))
-    );
-    let head = format!(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th></tr></thead><tbody>",
-        esc(w.stratum),
-        esc(w.population),
-        esc(w.needed),
-        esc(w.requested),
-        esc(w.surplus),
-        esc(w.needed),
-        esc(w.pages),
-        esc(w.requested),
-        esc(w.pages)
-    );
-    let rows: Vec<String> = r
-        .strata
-        .iter()
-        .map(|row| stratum_row(lang, row, "", &row.label))
-        .collect();
-    let total = stratum_row(lang, t, " class=\"total\"", w.total);
-    if r.strata.len() > LONG {
-        let _ = writeln!(s, "<h3>{}</h3>", esc(&sentences::top_strata(r)));
-    }
-    s.push_str(&long_table(
-        r,
-        "strata",
-        &head,
-        &rows,
-        &by_burden(&r.strata),
-        Some(&total),
-        TOP,
-    ));
-
-    // Achieved estimates.
-    if !r.indicators.is_empty() {
-        let _ = writeln!(s, "<h2>{}</h2>", esc(w.achieved));
-        // Shares over all groups, with records: a dot and an interval each; those with
-        // n = 0 are named under the plot, not drawn.
-        let totals: Vec<&IndicatorRow> = r
-            .indicators
-            .iter()
-            .filter(|i| i.kind == "share" && i.group == "total")
-            .collect();
-        let (plotted, empty): (Vec<&IndicatorRow>, Vec<&IndicatorRow>) = totals
-            .into_iter()
-            .partition(|i| i.n > 0 && i.estimate.is_some());
-        if !plotted.is_empty() {
-            let _ = writeln!(s, "<figure>{}</figure>", indicator_plot(lang, &plotted));
-        }
-        if let Some(p) = sentences::not_plotted(lang, &empty) {
-            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
-        }
-        let head = indicator_head(lang);
-        let rows: Vec<String> = r.indicators.iter().map(|i| indicator_row(r, i)).collect();
-        let order: Vec<usize> = if r.indicators.len() > LONG {
-            // The totals, then the least precise groups.
-            let totals = (0..rows.len()).filter(|&i| r.indicators[i].group == "total");
-            let _ = writeln!(s, "<h3>{}</h3>", esc(&sentences::top_groups(r)));
-            totals.chain(by_width(&r.indicators)).collect()
-        } else {
-            (0..rows.len()).collect()
-        };
-        let top = order
-            .iter()
-            .filter(|&&i| r.indicators[i].group == "total")
-            .count()
-            + TOP;
-        s.push_str(&long_table(
-            r,
-            "indicators",
-            &head,
-            &rows,
-            &order,
-            None,
-            top,
-        ));
-        if let Some(p) = sentences::groups_without_records(r) {
-            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
-        }
-        if let Some(p) = sentences::suppressed(r) {
-            let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&p));
-        }
-    }
-
-    // Method and reproduction.
-    let _ = writeln!(s, "<h2>{}</h2>", esc(w.method));
-    for p in sentences::method(r) {
-        let _ = writeln!(s, "<p>{}</p>", esc(&p));
-    }
-    let _ = writeln!(s, "<h2>{}</h2>", esc(w.reproduce));
-    for p in sentences::reproduce(r) {
-        let _ = writeln!(s, "<p>{}</p>", esc(&p));
-    }
-    if let Some(d) = &r.draw {
-        let _ = writeln!(s, "<pre>{}</pre>", esc(&d.verify_command));
-    }
-    let _ = write!(s, "<dl>");
-    let mut item = |k: &str, v: &str| {
-        let _ = write!(s, "<dt>{}</dt><dd><code>{}</code></dd>", esc(k), esc(v));
-    };
-    if let Some(d) = &r.draw {
-        item(w.seed, &d.seed.to_string());
-        item(w.start, &d.start.to_string());
-        item(w.prn, &crate::text::prn_formula(lang, &d.prn));
-        item(w.manifest, &d.manifest);
-    }
-    item("plan", &r.plan_file);
-    item(w.plan_hash, &r.plan_hash);
-    item(w.extract_fingerprint, &r.extract_fingerprint);
-    item(w.files, &r.extract_files.join(", "));
-    s.push_str("</dl>\n</main>\n</body>\n</html>\n");
-    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::{Align, Attached, Column, Figure, Paragraph};
+    use crate::sentences;
+    use crate::text::Lang;
     use crate::Scope;
+
+    /// The printed page's rules for a report.
+    fn page_css(r: &Report) -> String {
+        print_css(&document::build(r).head)
+    }
+
+    fn printed(b: &Block) -> String {
+        let mut s = String::new();
+        block(&mut s, b);
+        s
+    }
+
+    fn cell(t: Inline) -> Cell {
+        Cell {
+            class: None,
+            content: vec![t],
+        }
+    }
+
+    /// A table with a class, a text cell escaped, a note in a cell, a blank cell and a
+    /// total row.
+    #[test]
+    fn a_table_escapes_its_cells() {
+        let t = Table {
+            class: Some("est"),
+            title: Some("Per <stratum>".into()),
+            columns: vec![
+                Column {
+                    text: "Label & co".into(),
+                    align: Align::Left,
+                },
+                Column {
+                    text: "n".into(),
+                    align: Align::Right,
+                },
+            ],
+            rows: vec![vec![
+                cell(Inline::Text("<script>\"x\" & 'y'".into())),
+                Cell {
+                    class: Some("nw"),
+                    content: vec![
+                        Inline::Plain("1\u{a0}000".into()),
+                        Inline::Aside("a <note>".into()),
+                    ],
+                },
+            ]],
+            total: Some(vec![
+                cell(Inline::Plain("Total".into())),
+                Cell {
+                    class: None,
+                    content: Vec::new(),
+                },
+            ]),
+            fold: None,
+        };
+        assert_eq!(
+            printed(&Block::Table(t)),
+            "<h3>Per &lt;stratum&gt;</h3>\n<table class=\"est\"><thead><tr><th>Label &amp; co</th><th>n</th></tr></thead><tbody><tr><td>&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;</td><td class=\"nw\">1\u{a0}000<br><small>a &lt;note&gt;</small></td></tr><tr class=\"total\"><td>Total</td><td></td></tr></tbody></table>\n"
+        );
+    }
+
+    /// A long table: its first rows, the whole table folded under them, and its files.
+    #[test]
+    fn a_long_table_folds() {
+        let t = Table {
+            class: None,
+            title: None,
+            columns: vec![Column {
+                text: "x".into(),
+                align: Align::Left,
+            }],
+            rows: (0..3)
+                .map(|i| vec![cell(Inline::Plain(i.to_string()))])
+                .collect(),
+            total: None,
+            fold: Some(Fold {
+                top: vec![2],
+                summary: "All 3".into(),
+                attached: Some(Attached {
+                    folded: "Attached:".into(),
+                    shortened: "not on the page".into(),
+                    csv: "a&b.csv".into(),
+                    xlsx: "t.xlsx".into(),
+                }),
+            }),
+        };
+        let head = "<table><thead><tr><th>x</th></tr></thead><tbody>";
+        assert_eq!(
+            printed(&Block::Table(t)),
+            format!("{head}<tr><td>2</td></tr></tbody></table>\n<details><summary>All 3</summary>{head}<tr><td>0</td></tr><tr><td>1</td></tr><tr><td>2</td></tr></tbody></table></details>\n<p class=\"note\">Attached: <a href=\"a&amp;b.csv\">a&amp;b.csv</a> · <a href=\"t.xlsx\">t.xlsx</a></p>\n")
+        );
+    }
+
+    /// Headings, a paragraph with a bold start, a figure with and without a caption, and
+    /// what the page leaves out (the Markdown's own blocks).
+    #[test]
+    fn headings_paragraphs_and_figures() {
+        assert_eq!(
+            printed(&Block::Heading {
+                level: 2,
+                text: "A & B".into()
+            }),
+            "<h2>A &amp; B</h2>\n"
+        );
+        assert_eq!(
+            printed(&Block::Paragraph(Paragraph {
+                class: Some("note"),
+                content: vec![
+                    Inline::Strong("Not <for>".into()),
+                    Inline::Text(": use".into())
+                ],
+            })),
+            "<p class=\"note\"><strong>Not &lt;for&gt;</strong>: use</p>\n"
+        );
+        let figure = |caption: Option<&str>| {
+            Block::Figure(Figure {
+                svg: "<svg class=\"plot\"></svg>".into(),
+                caption: caption.map(String::from),
+                points: None,
+            })
+        };
+        assert_eq!(
+            printed(&figure(Some("e < 5 %"))),
+            "<figure><svg class=\"plot\"></svg><figcaption>e &lt; 5 %</figcaption></figure>\n"
+        );
+        assert_eq!(
+            printed(&figure(None)),
+            "<figure><svg class=\"plot\"></svg></figure>\n"
+        );
+        assert_eq!(printed(&Block::Space), "");
+        let html_only = Block::HtmlOnly(Box::new(figure(None)));
+        assert_eq!(printed(&html_only), printed(&figure(None)));
+    }
+
+    /// The whole page opens with its head in the report's language and closes the
+    /// document.
+    #[test]
+    fn the_page_opens_and_closes() {
+        let page = render_html(&crate::tests::seed_case(Lang::En));
+        assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"));
+        assert!(page.contains("<h1>How many records are needed?</h1>\n"));
+        assert!(page.ends_with("</dl>\n</main>\n</body>\n</html>\n"));
+    }
 
     /// Reads one CSS string token at the start of `s` (CSS Syntax Level 3, "consume a
     /// string token") and returns its value and the rest of `s`; `None` when the token is

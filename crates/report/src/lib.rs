@@ -6,7 +6,8 @@
 //! numbers formatted for the language (sv: `153 000`, `13,8`; en: `153,000`, `13.8`),
 //! inline SVG plots, and the three renderings: one self-contained HTML page (no script, no
 //! font or image from the network, printable on A4), Markdown with the same numbers, and
-//! JSON (the model itself).
+//! JSON (the model itself). The HTML and the Markdown print one document (headings,
+//! paragraphs, tables, figures, notes) built once from the model.
 //!
 //! No I/O: [`render_html`] and [`render_markdown`] return strings.
 //!
@@ -19,6 +20,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod document;
 mod html;
 mod markdown;
 pub mod number;

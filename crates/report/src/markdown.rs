@@ -1,28 +1,10 @@
 //! The report as Markdown: the same sections and numbers as the HTML page, with the plots'
-//! points as tables.
+//! points as tables. A printer of the report's document ([`crate::document`]): it lays out
+//! blocks and escapes their text.
 
-use crate::sentences;
-use crate::tables::{attachment, by_burden, by_width, LONG, TOP};
-use crate::text::{estimate_note, fmt_dec, fmt_int, method_name, words, Lang};
-use crate::{Report, StratumRow};
+use crate::document::{self, Align, Block, Cell, Document, Inline, Table};
+use crate::Report;
 use std::fmt::Write as _;
-
-/// A short table: the header, its alignment row, the rows (every cell escaped as text: a
-/// target column can name a column of the extract; formatted numbers hold no markup, so
-/// they are written as they are), and a blank line.
-fn small_table<const N: usize>(
-    head: &[&str; N],
-    align: &[&str; N],
-    rows: &[[String; N]],
-) -> String {
-    let mut t = format!("| {} |\n|{}|\n", head.join(" | "), align.join("|"));
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-        t.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    t.push('\n');
-    t
-}
 
 /// A value in Markdown text or a table cell: every character Markdown or HTML would read
 /// as markup (`\\ ` * _ [ ] < > | # !`) escaped with a backslash, line breaks as spaces, so
@@ -75,344 +57,293 @@ fn code(s: &str) -> String {
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
-fn opt_int(lang: Lang, v: Option<u64>) -> String {
-    v.map_or("–".into(), |x| fmt_int(lang, x))
+/// Render the report as Markdown.
+pub fn render_markdown(r: &Report) -> String {
+    text(&document::build(r))
 }
 
-fn row(lang: Lang, r: &StratumRow, label: &str) -> String {
-    format!(
-        "| {} | {} | {} | {} | {} | {} | {} |",
-        cell(label),
-        fmt_int(lang, r.population),
-        fmt_int(lang, r.needed.records),
-        opt_int(lang, r.requested.map(|q| q.records)),
-        opt_int(lang, r.surplus().map(|s| s.records)),
-        fmt_dec(lang, r.needed.pages, 0),
-        r.requested
-            .map_or("–".into(), |q| fmt_dec(lang, q.pages, 0)),
-    )
+/// The document as Markdown: the head, then the blocks a blank line apart.
+fn text(d: &Document) -> String {
+    let h = &d.head;
+    let mut parts = vec![format!(
+        "# {}\n\n*{}* — {}: {}, plan {}, urval {}\n",
+        h.title,
+        h.subtitle,
+        h.created_label,
+        prose(&h.created),
+        code(&h.plan_file),
+        prose(&h.version)
+    )];
+    parts.extend(d.sections.iter().flat_map(|s| &s.blocks).filter_map(block));
+    parts.join("\n")
 }
 
-/// The rows a table shows: all of them, or — for a long table attached next to the report —
-/// the first [`TOP`] of `order` (Markdown cannot fold the rest away).
-fn shown(r: &Report, table: &str, len: usize, order: Vec<usize>, top: usize) -> Vec<usize> {
-    if len <= LONG || attachment(r, table).is_none() {
-        (0..len).collect()
-    } else {
-        order.into_iter().take(top).collect()
+/// Text pieces in a paragraph (`in_cell`: in a table cell, where more is escaped).
+fn inlines(content: &[Inline], in_cell: bool) -> String {
+    let text = |t: &str| if in_cell { cell(t) } else { prose(t) };
+    let mut s = String::new();
+    for piece in content {
+        match piece {
+            Inline::Text(t) => s.push_str(&text(t)),
+            Inline::Plain(t) => s.push_str(t),
+            Inline::Strong(t) => {
+                let _ = write!(s, "**{}**", text(t));
+            }
+            Inline::Aside(t) => {
+                let _ = write!(s, " — {}", text(t));
+            }
+        }
     }
+    s
 }
 
-/// Where the rest of a shortened table is.
-fn rest(s: &mut String, r: &Report, table: &str, len: usize) {
-    if len <= LONG {
-        return;
+/// One block's lines (each ending its line), or `None` for a block Markdown leaves out:
+/// the key figures (the summary table holds them), a plot without points, the page's own.
+fn block(b: &Block) -> Option<String> {
+    Some(match b {
+        Block::Heading { level, text } => {
+            format!("{} {text}\n", "#".repeat(usize::from(*level)))
+        }
+        Block::Paragraph(p) => format!("{}\n", inlines(&p.content, false)),
+        Block::Letter(lines) => {
+            let lines: Vec<String> = lines
+                .iter()
+                .map(|(label, v)| format!("{label}: {}", prose(v)))
+                .collect();
+            format!("{}\n", lines.join(" · "))
+        }
+        Block::KeyFigures(_) => return None,
+        Block::Table(t) => table(t),
+        Block::Figure(f) => table(f.points.as_ref()?),
+        Block::Command(c) => format!("{}\n", code(c)),
+        Block::Facts(facts) => facts
+            .iter()
+            .map(|(k, v)| format!("- {k}: {}\n", code(v)))
+            .collect(),
+        Block::HtmlOnly(_) => return None,
+        Block::Space => String::new(),
+    })
+}
+
+/// A table row: every cell between bars, a blank cell (`None`) a bare bar.
+fn row(cells: &[Option<String>]) -> String {
+    let mut s = String::from("|");
+    for c in cells {
+        match c {
+            Some(c) => {
+                let _ = write!(s, " {c} |");
+            }
+            None => s.push_str(" |"),
+        }
     }
-    if let Some(a) = attachment(r, table) {
-        let _ = writeln!(
+    s.push('\n');
+    s
+}
+
+/// A table: its title line, the header and its alignment row, the rows it shows (a long
+/// table attached beside the report shows its first rows and says where the rest is;
+/// Markdown cannot fold), and the total row, whose label is written in bold markers and
+/// escaped like every label.
+fn table(t: &Table) -> String {
+    let mut s = String::new();
+    if let Some(title) = &t.title {
+        let _ = write!(s, "{title}:\n\n");
+    }
+    let head: Vec<&str> = t.columns.iter().map(|c| c.text.as_str()).collect();
+    let align: Vec<&str> = t
+        .columns
+        .iter()
+        .map(|c| match c.align {
+            Align::Left => "---",
+            Align::Right => "---:",
+        })
+        .collect();
+    let _ = write!(s, "| {} |\n|{}|\n", head.join(" | "), align.join("|"));
+    let cells = |r: &[Cell]| -> Vec<Option<String>> {
+        r.iter()
+            .map(|c| (!c.content.is_empty()).then(|| inlines(&c.content, true)))
+            .collect()
+    };
+    let attached = t
+        .fold
+        .as_ref()
+        .and_then(|f| Some((f, f.attached.as_ref()?)));
+    let shown: Vec<usize> = match attached {
+        Some((fold, _)) => fold.top.clone(),
+        None => (0..t.rows.len()).collect(),
+    };
+    for i in shown {
+        s.push_str(&row(&cells(&t.rows[i])));
+    }
+    if let Some(total) = &t.total {
+        let mut total = cells(total);
+        if let Some(Some(label)) = total.first_mut() {
+            *label = cell(&format!("**{label}**"));
+        }
+        s.push_str(&row(&total));
+    }
+    if let Some((_, a)) = attached {
+        let _ = write!(
             s,
-            "\n{} {} · {}",
-            prose(&sentences::attached_full(r.lang, len)),
+            "\n{} {} · {}\n",
+            prose(&a.shortened),
             code(&a.csv),
             code(&a.xlsx)
         );
     }
-}
-
-/// Render the report as Markdown.
-pub fn render_markdown(r: &Report) -> String {
-    let lang = r.lang;
-    let w = words(lang);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# {}\n\n*{}* — {}: {}, plan {}, urval {}\n",
-        w.title,
-        w.subtitle,
-        w.created,
-        prose(&r.created),
-        code(&r.plan_file),
-        prose(&r.urval_version)
-    );
-    if let Some(m) = sentences::not_for_publication(r) {
-        let (head, rest) = m.split_once(':').unwrap_or((m, ""));
-        let _ = writeln!(s, "**{}**:{}\n", prose(head), prose(rest));
-    }
-    let letter: Vec<String> = crate::text::letter_lines(r)
-        .into_iter()
-        .map(|(label, v)| format!("{label}: {}", prose(&v)))
-        .collect();
-    let _ = writeln!(s, "{}\n", letter.join(" · "));
-    let _ = writeln!(s, "## {}\n", w.purpose);
-    if let Some(p) = &r.letter.purpose {
-        let _ = writeln!(s, "{}\n", prose(p));
-    }
-    let _ = writeln!(s, "{}\n", prose(&sentences::purpose(r)));
-    let t = &r.total;
-    let _ = writeln!(s, "## {}\n", w.summary);
-    let _ = writeln!(
-        s,
-        "| {} | {} | {} | {} |\n|---|---:|---:|---:|",
-        w.burden, w.needed, w.requested, w.surplus
-    );
-    let q = t.requested;
-    let sp = t.surplus();
-    let _ = writeln!(
-        s,
-        "| {} | {} | {} | {} |",
-        w.records,
-        fmt_int(lang, t.needed.records),
-        opt_int(lang, q.map(|b| b.records)),
-        opt_int(lang, sp.map(|b| b.records))
-    );
-    let dec = |v: Option<f64>, d: usize| v.map_or("–".into(), |x| fmt_dec(lang, x, d));
-    let _ = writeln!(
-        s,
-        "| {} | {} | {} | {} |",
-        w.pages,
-        fmt_dec(lang, t.needed.pages, 0),
-        dec(q.map(|b| b.pages), 0),
-        dec(sp.map(|b| b.pages), 0)
-    );
-    let _ = writeln!(
-        s,
-        "| {} | {} | {} | {} |\n",
-        w.working_days,
-        fmt_dec(lang, t.needed.working_days, 1),
-        dec(q.map(|b| b.working_days), 1),
-        dec(sp.map(|b| b.working_days), 1)
-    );
-    let _ = writeln!(s, "{}\n", prose(&sentences::summary(r)));
-    if let Some(p) = sentences::scope(r) {
-        let _ = writeln!(s, "{}\n", prose(&p));
-    }
-    if let Some(p) = sentences::overlap(r) {
-        let _ = writeln!(s, "{}\n", prose(&p));
-    }
-    let burden_head = ["", w.records, w.pages, w.working_days];
-    let burden_align = ["---", "---:", "---:", "---:"];
-    let (phase_rows, agreement_rows) = crate::tables::two_phase_rows(r);
-    if !phase_rows.is_empty() {
-        let _ = writeln!(s, "## {}\n", w.two_phase);
-        for p in sentences::two_phase(r) {
-            let _ = writeln!(s, "{}\n", prose(&p));
-        }
-        s.push_str(&small_table(&burden_head, &burden_align, &phase_rows));
-        if !agreement_rows.is_empty() {
-            let head = [
-                w.question,
-                "n",
-                w.agreement_col,
-                "kappa",
-                w.disagreement_upper_col,
-                w.self_col,
-                w.corrected_col,
-            ];
-            let align = ["---", "---:", "---:", "---:", "---:", "---:", "---:"];
-            if let Some(p) = sentences::whole_request_table(r) {
-                let _ = writeln!(s, "{}\n", prose(&p));
-            }
-            s.push_str(&small_table(&head, &align, &agreement_rows));
-        }
-    }
-    let purpose_rows = crate::tables::purpose_rows(r);
-    if !purpose_rows.is_empty() {
-        let _ = writeln!(s, "## {}\n", w.purposes);
-        let head = crate::tables::purpose_head(w);
-        let align = ["---", "---", "---", "---:", "---:", "---:"];
-        if let Some(p) = sentences::whole_request_table(r) {
-            let _ = writeln!(s, "{}\n", prose(&p));
-        }
-        s.push_str(&small_table(&head, &align, &purpose_rows));
-        s.push('\n');
-        for p in sentences::purposes(r) {
-            let _ = writeln!(s, "{}\n", prose(&p));
-        }
-    }
-    let stage_rows = crate::tables::stage_rows(r);
-    if !stage_rows.is_empty() {
-        let _ = writeln!(s, "## {}\n", w.stages);
-        for p in sentences::staged(r) {
-            let _ = writeln!(s, "{}\n", prose(&p));
-        }
-        s.push_str(&small_table(&burden_head, &burden_align, &stage_rows));
-    }
-    // An attribute plan states its risk (above); a share's margin curve does not apply.
-    if r.purpose.tolerable_rate.is_none() && r.purposes.is_none() {
-        let _ = writeln!(s, "## {}\n", w.precision);
-        if let Some(p) = sentences::precision(r) {
-            let _ = writeln!(s, "{}\n", prose(&p));
-        }
-        let _ = writeln!(
-            s,
-            "{} ({}):\n\n| n | {} |\n|---:|---:|",
-            w.margin_table, r.curve.formula, w.margin
-        );
-        let mut marks: Vec<(u64, f64)> = vec![r.curve.needed];
-        marks.extend(r.curve.requested);
-        for frac in [0.1, 0.25, 0.5, 0.75] {
-            let n = (r.curve.population as f64 * frac).round() as u64;
-            if let Some(p) = r.curve.points.iter().min_by_key(|p| p.0.abs_diff(n)) {
-                marks.push(*p);
-            }
-        }
-        marks.sort_by_key(|p| p.0);
-        marks.dedup_by_key(|p| p.0);
-        for (n, m) in marks {
-            let _ = writeln!(
-                s,
-                "| {} | ±{} |",
-                fmt_int(lang, n),
-                fmt_dec(lang, m * 100.0, 2)
-            );
-        }
-    }
-    if !r.precision.strata.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n{} ({}):\n\n| {} | N | {} | {} ({}) | {} | {} ({}) |\n|---|---:|---:|---:|---:|---:|",
-            w.stratum_margins,
-            w.worst_first,
-            w.stratum,
-            w.needed,
-            w.margin,
-            w.needed,
-            w.requested,
-            w.margin,
-            w.requested
-        );
-        let m = |v: Option<f64>| {
-            v.map_or("–".to_string(), |x| {
-                format!("±{}", fmt_dec(lang, x * 100.0, 1))
-            })
-        };
-        let n = r.precision.strata.len();
-        for &i in &shown(r, "margins", n, (0..n).collect(), TOP) {
-            let p = &r.precision.strata[i];
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&p.label),
-                fmt_int(lang, p.population),
-                fmt_int(lang, p.needed),
-                m(Some(p.needed_margin).filter(|x| x.is_finite())),
-                p.requested.map_or("–".to_string(), |q| fmt_int(lang, q)),
-                m(p.requested_margin)
-            );
-        }
-        rest(&mut s, r, "margins", n);
-    }
-    let _ = writeln!(s, "\n## {}\n", w.per_stratum);
-    let _ = writeln!(
-        s,
-        "| {} | {} | {} | {} | {} | {} ({}) | {} ({}) |\n|---|---:|---:|---:|---:|---:|---:|",
-        w.stratum,
-        w.population,
-        w.needed,
-        w.requested,
-        w.surplus,
-        w.needed,
-        w.pages,
-        w.requested,
-        w.pages
-    );
-    for &i in &shown(r, "strata", r.strata.len(), by_burden(&r.strata), TOP) {
-        let r2 = &r.strata[i];
-        let _ = writeln!(s, "{}", row(lang, r2, &r2.label));
-    }
-    let _ = writeln!(s, "{}", row(lang, t, &format!("**{}**", w.total)));
-    rest(&mut s, r, "strata", r.strata.len());
-    s.push('\n');
-    if !r.indicators.is_empty() {
-        let _ = writeln!(s, "## {}\n", w.achieved);
-        let _ = writeln!(
-            s,
-            "| {} | {} | n | {} | {} | {} |\n|---|---|---:|---:|---|---|",
-            w.indicator, w.group, w.estimate, w.interval, w.method_col
-        );
-        let v = |kind: &str, x: Option<f64>| crate::text::fmt_value(lang, kind, x);
-        let n = r.indicators.len();
-        let totals: Vec<usize> = (0..n)
-            .filter(|&i| r.indicators[i].group == "total")
-            .collect();
-        let top = totals.len() + TOP;
-        let order: Vec<usize> = totals.into_iter().chain(by_width(&r.indicators)).collect();
-        for &k in &shown(r, "indicators", n, order, top) {
-            let i = &r.indicators[k];
-            let iv = match (i.lower, i.upper) {
-                (Some(_), Some(_)) => format!("{} – {}", v(&i.kind, i.lower), v(&i.kind, i.upper)),
-                _ => "–".into(),
-            };
-            let group = crate::text::group_name(r, i);
-            if i.suppressed {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | .. | .. | .. | |",
-                    cell(&i.label),
-                    cell(&group)
-                );
-                continue;
-            }
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&i.label),
-                cell(&group),
-                fmt_int(lang, i.n),
-                v(&i.kind, i.estimate),
-                iv,
-                match estimate_note(lang, i) {
-                    Some(note) => format!("{} — {}", method_name(lang, &i.method), cell(&note)),
-                    None => method_name(lang, &i.method),
-                }
-            );
-        }
-        rest(&mut s, r, "indicators", n);
-        if let Some(p) = sentences::suppressed(r) {
-            let _ = writeln!(s, "\n{}", prose(&p));
-        }
-        s.push('\n');
-    }
-    let _ = writeln!(s, "## {}\n", w.method);
-    for p in sentences::method(r) {
-        let _ = writeln!(s, "{}\n", prose(&p));
-    }
-    let _ = writeln!(s, "## {}\n", w.reproduce);
-    for p in sentences::reproduce(r) {
-        let _ = writeln!(s, "{}\n", prose(&p));
-    }
-    if let Some(d) = &r.draw {
-        let _ = writeln!(s, "{}\n", code(&d.verify_command));
-        let _ = writeln!(
-            s,
-            "- {}: {}\n- {}: {}\n- {}: {}\n- {}: {}",
-            w.seed,
-            code(&d.seed.to_string()),
-            w.start,
-            code(&d.start.to_string()),
-            w.prn,
-            code(&crate::text::prn_formula(lang, &d.prn)),
-            w.manifest,
-            code(&d.manifest)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "- plan: {}\n- {}: {}\n- {}: {}\n- {}: {}",
-        code(&r.plan_file),
-        w.plan_hash,
-        code(&r.plan_hash),
-        w.extract_fingerprint,
-        code(&r.extract_fingerprint),
-        w.files,
-        code(&r.extract_files.join(", "))
-    );
     s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::{Attached, Figure, Fold, Paragraph};
+    use crate::text::Lang;
+
+    fn printed(b: &Block) -> Option<String> {
+        block(b)
+    }
+
+    fn cell_of(t: Inline) -> Cell {
+        Cell {
+            class: None,
+            content: vec![t],
+        }
+    }
+
+    fn column(text: &str, align: Align) -> crate::document::Column {
+        crate::document::Column {
+            text: text.into(),
+            align,
+        }
+    }
+
+    /// A table: text escaped as a cell, the report's own words and numbers as they are, a
+    /// note after a dash, an empty cell and a blank one, and the total row.
+    #[test]
+    fn a_table_escapes_its_cells() {
+        let t = Table {
+            class: Some("est"),
+            title: Some("Margins (worst first)".into()),
+            columns: vec![
+                column("", Align::Left),
+                column("n", Align::Right),
+                column("Method", Align::Left),
+            ],
+            rows: vec![vec![
+                cell_of(Inline::Text("<b>|x|</b> *y* [z](w)".into())),
+                cell_of(Inline::Plain("1,000".into())),
+                Cell {
+                    class: None,
+                    content: vec![
+                        Inline::Plain("Wilson".into()),
+                        Inline::Aside("read with caution: a_b".into()),
+                    ],
+                },
+            ]],
+            total: Some(vec![
+                cell_of(Inline::Plain("Total".into())),
+                cell_of(Inline::Text(String::new())),
+                Cell {
+                    class: None,
+                    content: Vec::new(),
+                },
+            ]),
+            fold: None,
+        };
+        assert_eq!(
+            printed(&Block::Table(t)).as_deref(),
+            Some("Margins (worst first):\n\n|  | n | Method |\n|---|---:|---|\n| \\<b\\>\\|x\\|\\</b\\> \\*y\\* \\[z\\](w) | 1,000 | Wilson — read with caution: a\\_b |\n| \\*\\*Total\\*\\* |  | |\n")
+        );
+    }
+
+    /// A long table attached beside the report shows its first rows and names its files;
+    /// one that is not attached shows every row.
+    #[test]
+    fn a_long_table_shows_its_first_rows_when_attached() {
+        let table = |attached: Option<Attached>| Table {
+            class: None,
+            title: None,
+            columns: vec![column("x", Align::Right)],
+            rows: (0..3)
+                .map(|i| vec![cell_of(Inline::Plain(i.to_string()))])
+                .collect(),
+            total: None,
+            fold: Some(Fold {
+                top: vec![2],
+                summary: "All 3".into(),
+                attached,
+            }),
+        };
+        assert_eq!(
+            printed(&Block::Table(table(None))).as_deref(),
+            Some("| x |\n|---:|\n| 0 |\n| 1 |\n| 2 |\n")
+        );
+        let files = Attached {
+            folded: "on the page".into(),
+            shortened: "The full table [3 rows]:".into(),
+            csv: "t.csv".into(),
+            xlsx: "t`.xlsx".into(),
+        };
+        assert_eq!(
+            printed(&Block::Table(table(Some(files)))).as_deref(),
+            Some("| x |\n|---:|\n| 2 |\n\nThe full table \\[3 rows\\]: `t.csv` · ``t`.xlsx``\n")
+        );
+    }
+
+    /// Headings, paragraphs (prose escaped, bold kept), a figure as its points or not at
+    /// all, and the blocks Markdown leaves out or keeps as an empty line.
+    #[test]
+    fn headings_paragraphs_and_figures() {
+        let h = Block::Heading {
+            level: 2,
+            text: "What each extra record buys".into(),
+        };
+        assert_eq!(
+            printed(&h).as_deref(),
+            Some("## What each extra record buys\n")
+        );
+        let p = Block::Paragraph(Paragraph {
+            class: Some("note"),
+            content: vec![
+                Inline::Strong("Not for publication".into()),
+                Inline::Text(": see <x> [y]".into()),
+            ],
+        });
+        assert_eq!(
+            printed(&p).as_deref(),
+            Some("**Not for publication**: see \\<x\\> \\[y\\]\n")
+        );
+        let points = Table {
+            class: None,
+            title: Some("Margin (e = z·√(P(1−P)/n))".into()),
+            columns: vec![column("n", Align::Right), column("Margin", Align::Right)],
+            rows: vec![vec![
+                cell_of(Inline::Plain("257".into())),
+                cell_of(Inline::Plain("±4.99".into())),
+            ]],
+            total: None,
+            fold: None,
+        };
+        let figure = |points: Option<Table>| {
+            Block::Figure(Figure {
+                svg: "<svg></svg>".into(),
+                caption: Some("caption".into()),
+                points,
+            })
+        };
+        assert_eq!(
+            printed(&figure(Some(points))).as_deref(),
+            Some("Margin (e = z·√(P(1−P)/n)):\n\n| n | Margin |\n|---:|---:|\n| 257 | ±4.99 |\n")
+        );
+        assert_eq!(printed(&figure(None)), None);
+        assert_eq!(printed(&Block::HtmlOnly(Box::new(h))), None);
+        assert_eq!(printed(&Block::Space).as_deref(), Some(""));
+        assert_eq!(
+            printed(&Block::Command("urval verify --plan p`.json".into())).as_deref(),
+            Some("``urval verify --plan p`.json``\n")
+        );
+    }
 
     /// Values from the extract and the spec cannot format, link, inject HTML or break out
     /// of a code span.

@@ -5,7 +5,7 @@
 //! strata with the most pages, the strata with the largest margins, the groups with the
 //! widest intervals); the whole table is folded under it and attached.
 
-use crate::text::words;
+use crate::text::{words, Sentence};
 use crate::xlsx::{Cell, Column, ColumnKind, Sheet};
 use crate::{IndicatorRow, Report, StratumRow};
 
@@ -249,6 +249,27 @@ pub fn purpose_head(w: &crate::text::Words) -> [&'static str; 6] {
     ]
 }
 
+const IN_EVERY_STRATUM: Sentence = Sentence {
+    sv: " i varje stratum",
+    en: " in every stratum",
+};
+const BELOW: Sentence = Sentence {
+    sv: "under {t}{level}",
+    en: "below {t}{level}",
+};
+const NOT_MET: Sentence = Sentence {
+    sv: "{a} (nås inte)",
+    en: "{a} (not met)",
+};
+const YES: Sentence = Sentence {
+    sv: "ja",
+    en: "yes",
+};
+const NO: Sentence = Sentence {
+    sv: "nej",
+    en: "no",
+};
+
 /// The purposes table's rows: purpose, target, achieved, records and pages it alone would
 /// need, strata it sets; then the separate requests' sum and the joint request.
 pub fn purpose_rows(r: &Report) -> Vec<[String; 6]> {
@@ -262,40 +283,30 @@ pub fn purpose_rows(r: &Report) -> Vec<[String; 6]> {
         .rows
         .iter()
         .map(|x| {
-            let level = match (lang, x.level.as_str()) {
-                (_, "overall") => String::new(),
-                (crate::Lang::Sv, "stratum") => " i varje stratum".to_string(),
-                (crate::Lang::En, "stratum") => " in every stratum".to_string(),
-                (crate::Lang::Sv, c) => format!(" per {c}"),
-                (crate::Lang::En, c) => format!(" per {c}"),
+            let level = match x.level.as_str() {
+                "overall" => String::new(),
+                "stratum" => IN_EVERY_STRATUM.text(lang).to_string(),
+                c => format!(" per {c}"),
             };
             let target = match x.tolerable_rate {
-                Some(t) => match lang {
-                    crate::Lang::Sv => format!("under {}{level}", crate::text::fmt_pct(lang, t)),
-                    crate::Lang::En => format!("below {}{level}", crate::text::fmt_pct(lang, t)),
-                },
+                Some(t) => BELOW.fill(
+                    lang,
+                    &[("t", &crate::text::fmt_pct(lang, t)), ("level", &level)],
+                ),
                 None => format!("{}{level}", points(x.target)),
             };
             let achieved = match (x.achieved, x.met) {
                 (Some(a), true) => points(a),
-                (Some(a), false) => match lang {
-                    crate::Lang::Sv => format!("{} (nås inte)", points(a)),
-                    crate::Lang::En => format!("{} (not met)", points(a)),
-                },
+                (Some(a), false) => NOT_MET.fill(lang, &[("a", &points(a))]),
                 (None, _) => "–".to_string(),
             };
             [
                 x.label.clone(),
                 target,
-                if x.tolerable_rate.is_some() {
-                    match (lang, x.met) {
-                        (crate::Lang::Sv, true) => "ja".to_string(),
-                        (crate::Lang::En, true) => "yes".to_string(),
-                        (crate::Lang::Sv, false) => "nej".to_string(),
-                        (crate::Lang::En, false) => "no".to_string(),
-                    }
-                } else {
-                    achieved
+                match (x.tolerable_rate, x.met) {
+                    (Some(_), true) => YES.text(lang).to_string(),
+                    (Some(_), false) => NO.text(lang).to_string(),
+                    (None, _) => achieved,
                 },
                 crate::text::fmt_int(lang, x.alone.records),
                 crate::text::fmt_dec(lang, x.alone.pages, 0),

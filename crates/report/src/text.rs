@@ -28,6 +28,68 @@ impl Lang {
     }
 }
 
+/// One sentence or phrase of the report in both languages, side by side. `{name}` marks
+/// where a value goes ([`Sentence::fill`]); a brace that names no value is text.
+pub(crate) struct Sentence {
+    /// Swedish.
+    pub sv: &'static str,
+    /// English.
+    pub en: &'static str,
+}
+
+impl Sentence {
+    /// The text in `lang`, as written.
+    pub fn text(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Sv => self.sv,
+            Lang::En => self.en,
+        }
+    }
+
+    /// The text in `lang` with each `{name}` of `values` replaced by its value. A value is
+    /// inserted as it is and never read for further names, so a label from the data that
+    /// holds braces stays as it is.
+    pub fn fill(&self, lang: Lang, values: &[(&str, &str)]) -> String {
+        fill(self.text(lang), values)
+    }
+}
+
+/// `template` with each `{name}` of `values` replaced by its value (see [`Sentence::fill`]).
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    debug_assert!(
+        values
+            .iter()
+            .all(|(name, _)| template.contains(&format!("{{{name}}}"))),
+        "a value the text does not use: {template:?}"
+    );
+    let (open, close) = ('{', '}');
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(at) = rest.find(open) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let value = after.find(close).and_then(|end| {
+            let name = &after[..end];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (end, *v))
+        });
+        match value {
+            Some((end, v)) => {
+                out.push_str(v);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push(open);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn group(digits: &str, sep: &str) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -88,12 +150,14 @@ pub fn fmt_dec(lang: Lang, v: f64, decimals: usize) -> String {
     out
 }
 
+const PERCENT: Sentence = Sentence {
+    sv: "{n}\u{a0}%",
+    en: "{n}%",
+};
+
 /// A share as a percentage with one decimal: sv `75,0 %`, en `75.0%`.
 pub fn fmt_pct(lang: Lang, v: f64) -> String {
-    match lang {
-        Lang::Sv => format!("{}\u{a0}%", fmt_dec(lang, v * 100.0, 1)),
-        Lang::En => format!("{}%", fmt_dec(lang, v * 100.0, 1)),
-    }
+    PERCENT.fill(lang, &[("n", &fmt_dec(lang, v * 100.0, 1))])
 }
 
 /// "a, b och c" / "a, b and c".
@@ -109,13 +173,14 @@ pub fn join_list(lang: Lang, items: &[String]) -> String {
     }
 }
 
+const POINTS: Sentence = Sentence {
+    sv: "±{n}\u{a0}procentenheter",
+    en: "±{n} percentage points",
+};
+
 /// A margin of error in percentage points: sv `±5,0 procentenheter`, en `±5.0 percentage points`.
 pub fn fmt_points(lang: Lang, v: f64) -> String {
-    let n = fmt_dec(lang, v * 100.0, 1);
-    match lang {
-        Lang::Sv => format!("±{n}\u{a0}procentenheter"),
-        Lang::En => format!("±{n} percentage points"),
-    }
+    POINTS.fill(lang, &[("n", &fmt_dec(lang, v * 100.0, 1))])
 }
 
 /// A calendar date (year, month 1–12, day) as a long date in the language:
@@ -156,15 +221,28 @@ pub fn long_date(lang: Lang, year: i64, month: u32, day: u32) -> String {
     format!("{day} {m} {year}")
 }
 
+const DATETIME: Sentence = Sentence {
+    sv: "{date} kl. {hour}.{minute}",
+    en: "{date}, {hour}:{minute}",
+};
+
 /// A local date and time as the language writes it: `24 november 2026 kl. 22.28`,
 /// `24 November 2026, 22:28`.
 pub fn long_datetime(lang: Lang, y: i64, m: u32, d: u32, hour: i64, minute: i64) -> String {
-    let date = long_date(lang, y, m, d);
-    match lang {
-        Lang::Sv => format!("{date} kl. {hour:02}.{minute:02}"),
-        Lang::En => format!("{date}, {hour:02}:{minute:02}"),
-    }
+    DATETIME.fill(
+        lang,
+        &[
+            ("date", &long_date(lang, y, m, d)),
+            ("hour", &format!("{hour:02}")),
+            ("minute", &format!("{minute:02}")),
+        ],
+    )
 }
+
+const NATIONAL: Sentence = Sentence {
+    sv: "Hela riket",
+    en: "National",
+};
 
 /// An estimate's group as shown: its values, or for the totals `Totalt` — `Hela
 /// begäran` in the report for one part (`--only`), where the totals are the whole
@@ -173,10 +251,7 @@ pub fn group_name(r: &crate::Report, row: &crate::IndicatorRow) -> String {
     let w = words(r.lang);
     match (row.group.as_str(), &r.scope) {
         ("total", None) => w.total.to_string(),
-        ("total", Some(sc)) if sc.national => match r.lang {
-            Lang::Sv => "Hela riket".to_string(),
-            Lang::En => "National".to_string(),
-        },
+        ("total", Some(sc)) if sc.national => NATIONAL.text(r.lang).to_string(),
         ("total", Some(_)) => w.whole_request.to_string(),
         (g, _) => g.to_string(),
     }
@@ -185,23 +260,34 @@ pub fn group_name(r: &crate::Report, row: &crate::IndicatorRow) -> String {
 /// What the whole of a request is called in a part's report: the country (`hela riket`)
 /// when it covers every county, else the whole request.
 pub(crate) fn whole_area(lang: Lang, sc: &crate::Scope) -> &'static str {
-    match (lang, sc.national) {
-        (Lang::Sv, true) => "hela riket",
-        (Lang::Sv, false) => "hela begäran",
-        (Lang::En, true) => "the whole country",
-        (Lang::En, false) => "the whole request",
-    }
+    const COUNTRY: Sentence = Sentence {
+        sv: "hela riket",
+        en: "the whole country",
+    };
+    const REQUEST: Sentence = Sentence {
+        sv: "hela begäran",
+        en: "the whole request",
+    };
+    if sc.national { COUNTRY } else { REQUEST }.text(lang)
 }
 
 /// The whole request as the subject of "needs" or "holds": `begäran för hela riket` when
 /// national, else `hela begäran`.
 pub(crate) fn whole_request(lang: Lang, sc: &crate::Scope) -> &'static str {
-    match (lang, sc.national) {
-        (Lang::Sv, true) => "begäran för hela riket",
-        (Lang::Sv, false) => "hela begäran",
-        (Lang::En, true) => "the national request",
-        (Lang::En, false) => "the whole request",
+    const NATIONAL_REQUEST: Sentence = Sentence {
+        sv: "begäran för hela riket",
+        en: "the national request",
+    };
+    const WHOLE_REQUEST: Sentence = Sentence {
+        sv: "hela begäran",
+        en: "the whole request",
+    };
+    if sc.national {
+        NATIONAL_REQUEST
+    } else {
+        WHOLE_REQUEST
     }
+    .text(lang)
 }
 
 /// The letter's lines (label, value): recipient, sender, case number when given, and the
@@ -494,61 +580,71 @@ pub fn words(lang: Lang) -> &'static Words {
 
 /// An allocation method's name in the language.
 pub fn allocation_name(lang: Lang, a: &str) -> String {
-    let sv = match a {
-        "proportional" => "proportionell fördelning (n_h ∝ N_h)",
-        "neyman" => "Neymanfördelning (n_h ∝ N_h·S_h)",
-        "optimal" => "kostnadsoptimal fördelning (n_h ∝ N_h·S_h/√c_h)",
-        "equal" => "lika många per stratum",
-        "domain" => "egen felmarginal i varje stratum",
-        other => other,
+    let name = match a {
+        "proportional" => Sentence {
+            sv: "proportionell fördelning (n_h ∝ N_h)",
+            en: "proportional allocation (n_h ∝ N_h)",
+        },
+        "neyman" => Sentence {
+            sv: "Neymanfördelning (n_h ∝ N_h·S_h)",
+            en: "Neyman allocation (n_h ∝ N_h·S_h)",
+        },
+        "optimal" => Sentence {
+            sv: "kostnadsoptimal fördelning (n_h ∝ N_h·S_h/√c_h)",
+            en: "cost-optimal allocation (n_h ∝ N_h·S_h/√c_h)",
+        },
+        "equal" => Sentence {
+            sv: "lika många per stratum",
+            en: "equal allocation",
+        },
+        "domain" => Sentence {
+            sv: "egen felmarginal i varje stratum",
+            en: "its own margin in every stratum",
+        },
+        other => return other.to_string(),
     };
-    let en = match a {
-        "proportional" => "proportional allocation (n_h ∝ N_h)",
-        "neyman" => "Neyman allocation (n_h ∝ N_h·S_h)",
-        "optimal" => "cost-optimal allocation (n_h ∝ N_h·S_h/√c_h)",
-        "equal" => "equal allocation",
-        "domain" => "its own margin in every stratum",
-        other => other,
-    };
-    match lang {
-        Lang::Sv => sv.to_string(),
-        Lang::En => en.to_string(),
-    }
+    name.text(lang).to_string()
 }
+
+const CAUTION: Sentence = Sentence {
+    sv: "tolka med försiktighet: {caution}",
+    en: "read with caution: {caution}",
+};
+const NONRESPONSE_DROPPED: Sentence = Sentence {
+    sv: "strata utan svar är utelämnade ({p} av populationen)",
+    en: "strata with no response left out ({p} of the population)",
+};
+const NONRESPONSE_INCOMPLETE: Sentence = Sentence {
+    sv: "ofullständig: upp till {p} av populationen finns i strata utan svar; intervallet är det sämsta fallet",
+    en: "incomplete: up to {p} of the population is in strata with no response; the interval is the worst case",
+};
 
 /// The note under an estimate: a small-sample caution and the non-response status, in the
 /// language (None when there is nothing to say).
 pub fn estimate_note(lang: Lang, row: &crate::IndicatorRow) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(c) = &row.caution {
-        let (sv, en) = match c.as_str() {
-            "fewer than 2 records in a stratum" => (
-                "färre än 2 akter i något stratum",
-                "fewer than 2 records in a stratum",
-            ),
-            "fewer than 30 records and skewed (|skewness| > 1)" => (
-                "färre än 30 akter och sned fördelning (|skevhet| > 1)",
-                "fewer than 30 records and a skewed distribution (|skewness| > 1)",
-            ),
-            other => (other, other),
+        let caution = match c.as_str() {
+            "fewer than 2 records in a stratum" => Sentence {
+                sv: "färre än 2 akter i något stratum",
+                en: "fewer than 2 records in a stratum",
+            }
+            .text(lang),
+            "fewer than 30 records and skewed (|skewness| > 1)" => Sentence {
+                sv: "färre än 30 akter och sned fördelning (|skevhet| > 1)",
+                en: "fewer than 30 records and a skewed distribution (|skewness| > 1)",
+            }
+            .text(lang),
+            other => other,
         };
-        parts.push(match lang {
-            Lang::Sv => format!("tolka med försiktighet: {sv}"),
-            Lang::En => format!("read with caution: {en}"),
-        });
+        parts.push(CAUTION.fill(lang, &[("caution", caution)]));
     }
     if let Some((status, share)) = &row.nonresponse {
-        let p = fmt_pct(lang, *share);
-        parts.push(match (lang, status.as_str()) {
-            (Lang::Sv, "dropped") => format!("strata utan svar är utelämnade ({p} av populationen)"),
-            (Lang::En, "dropped") => format!("strata with no response left out ({p} of the population)"),
-            (Lang::Sv, _) => format!(
-                "ofullständig: upp till {p} av populationen finns i strata utan svar; intervallet är det sämsta fallet"
-            ),
-            (Lang::En, _) => format!(
-                "incomplete: up to {p} of the population is in strata with no response; the interval is the worst case"
-            ),
-        });
+        let status = match status.as_str() {
+            "dropped" => NONRESPONSE_DROPPED,
+            _ => NONRESPONSE_INCOMPLETE,
+        };
+        parts.push(status.fill(lang, &[("p", &fmt_pct(lang, *share))]));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -583,6 +679,27 @@ pub fn method_name(lang: Lang, m: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sentence in either language, its values in place; a brace that names no value
+    /// stays, and a value is never read for names.
+    #[test]
+    fn sentences_take_their_values() {
+        const S: Sentence = Sentence {
+            sv: "{n} akter av {of} ({n}), 1{domän}",
+            en: "{n} records of {of} ({n}), 1{domain}",
+        };
+        assert_eq!(
+            S.fill(Lang::Sv, &[("n", "3"), ("of", "{n}")]),
+            "3 akter av {n} (3), 1{domän}"
+        );
+        assert_eq!(
+            S.fill(Lang::En, &[("n", "3"), ("of", "7")]),
+            "3 records of 7 (3), 1{domain}"
+        );
+        assert_eq!(S.text(Lang::En), S.en);
+        assert_eq!(fill("a {b", &[]), "a {b");
+        assert_eq!(fill("}{x}{", &[("x", "y")]), "}y{");
+    }
 
     #[test]
     fn counts_are_whole_records() {

@@ -173,20 +173,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
     let lang = args.lang;
     let plan = PlanFile::read(&args.plan)?;
     let plan_hash = file_hash(&args.plan)?;
-    let rates = plan.burden.rates;
-    let requested: Option<Vec<u64>> = match (&args.requested_file, args.requested) {
-        (Some(f), _) => Some(requested_from_file(f, &plan)?),
-        (None, Some(r)) if r > plan.total_population => bail!(
-            "--requested {r} is more than the {} records in the plan's population",
-            plan.total_population
-        ),
-        (None, Some(r)) => Some(split_requested(r, &plan)),
-        (None, None) => plan
-            .burden
-            .requested
-            .as_ref()
-            .map(|q| split_requested(q.requested, &plan)),
-    };
+    let requested = requested_records(args, &plan)?;
     let split_note = match (&args.requested_file, &requested, plan.strata.len() > 1) {
         (None, Some(_), true) => Some(urval_report::sentences::split_note(lang)),
         _ => None,
@@ -195,7 +182,90 @@ pub fn build(args: &ReportJob) -> Result<Report> {
         Some(p) => read_labels(p)?,
         None => BTreeMap::new(),
     };
-    let namer = Namer::new(
+    let namer = strata_namer(&plan, &labels);
+    // The records shared with a previous request, per stratum of the whole plan.
+    let shared = match (&args.previous, &args.manifest) {
+        (None, _) => None,
+        (Some(_), None) => bail!(
+            "--previous needs --manifest: the overlap is between this request's manifest and the previous one"
+        ),
+        (Some(prev), Some(m)) => Some((prev, crate::overlap::overlap(&plan, m, prev)?)),
+    };
+    let single_split = single_stage_split(&plan);
+    let mut plan = plan;
+    let mut requested = requested;
+    let scope = match &args.only {
+        None => None,
+        Some(o) => Some(keep_part(o, &mut plan, &mut requested, &namer)?),
+    };
+    let letter = letter(args)?;
+    let overlap = shared.map(|(prev, o)| overlap_model(prev, &o, &plan));
+    let (strata, total) = strata_rows(&plan, requested.as_deref(), &namer);
+    let staged = staged_model(&plan, &single_split, args.only.is_some());
+    let two_phase = two_phase_model(&plan, args)?;
+    let purposes = purposes_model(&plan, lang);
+    let (curve, precision) = design_precision(&plan, requested.as_deref(), &strata, lang)?;
+    let draw = match &args.manifest {
+        None => None,
+        Some(m) => Some(draw_model(args, m, &plan, &plan_hash)?),
+    };
+    let shown = indicators_part(args, &plan, &labels)?;
+    Ok(Report {
+        lang,
+        created: created(&plan.created, lang),
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        plan_file: crate::files::file_name(&args.plan),
+        plan_hash,
+        extract_fingerprint: plan.extract.fingerprint.clone(),
+        extract_files: extract_files(&plan),
+        key: plan.key.clone(),
+        purpose: purpose_model(&plan),
+        rates: Rates {
+            pages_per_record: plan.burden.rates.pages_per_record,
+            minutes_per_record: plan.burden.rates.minutes_per_record,
+            hours_per_day: plan.burden.rates.hours_per_day,
+        },
+        total,
+        strata,
+        requested_split: split_note,
+        curve,
+        precision,
+        scope,
+        letter,
+        draw,
+        indicators: shown.rows,
+        indicators_confidence: shown.confidence,
+        not_for_publication: shown.suppress_below == 0,
+        suppress_below: shown.suppress_below,
+        overlap,
+        attachments: Vec::new(),
+        staged,
+        two_phase,
+        purposes,
+    })
+}
+
+/// The records requested per plan stratum: from `--requested-file`, `--requested` split
+/// over the strata, or the plan's own request split the same way (`None`: no request).
+fn requested_records(args: &ReportJob, plan: &PlanFile) -> Result<Option<Vec<u64>>> {
+    Ok(match (&args.requested_file, args.requested) {
+        (Some(f), _) => Some(requested_from_file(f, plan)?),
+        (None, Some(r)) if r > plan.total_population => bail!(
+            "--requested {r} is more than the {} records in the plan's population",
+            plan.total_population
+        ),
+        (None, Some(r)) => Some(split_requested(r, plan)),
+        (None, None) => plan
+            .burden
+            .requested
+            .as_ref()
+            .map(|q| split_requested(q.requested, plan)),
+    })
+}
+
+/// The names of the plan's strata values: known place names, then `labels`.
+fn strata_namer(plan: &PlanFile, labels: &BTreeMap<String, String>) -> Namer {
+    Namer::new(
         plan.strata_columns.iter().map(|c| {
             let values = plan
                 .strata
@@ -205,19 +275,13 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             (c.clone(), values)
         }),
         labels.clone(),
-    );
-    // The records shared with a previous request, per stratum of the whole plan.
-    let shared = match (&args.previous, &args.manifest) {
-        (None, _) => None,
-        (Some(_), None) => bail!(
-            "--previous needs --manifest: the overlap is between this request's manifest and the previous one"
-        ),
-        (Some(prev), Some(m)) => Some((prev, crate::overlap::overlap(&plan, m, prev)?)),
-    };
-    // A staged attribute plan's single-stage request, split over the whole plan's strata
-    // (before `--only` keeps a part of them).
-    let single_split: BTreeMap<Vec<String>, u64> = plan
-        .design
+    )
+}
+
+/// A staged attribute plan's single-stage request, split over the whole plan's strata
+/// (before `--only` keeps a part of them); empty for any other plan.
+fn single_stage_split(plan: &PlanFile) -> BTreeMap<Vec<String>, u64> {
+    plan.design
         .stages
         .as_ref()
         .and_then(|st| st.attribute.as_ref())
@@ -228,48 +292,55 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 .zip(crate::burden::split_request(a.single_stage_n, &populations))
                 .collect()
         })
-        .unwrap_or_default();
-    // One part of the request (`--only`): its strata, with the whole request kept for the
-    // line that places it.
-    let mut plan = plan;
-    let mut requested = requested;
-    let scope = match &args.only {
-        None => None,
-        Some(o) => {
-            let (col, val) = crate::draw::parse_only(o, &plan)?;
-            let keep: Vec<bool> = plan
-                .strata
-                .iter()
-                .map(|s| s.values.get(&col) == Some(&val))
-                .collect();
-            let label = if namer.names(&col, &val) {
-                namer.name(&col, &val)
-            } else {
-                format!("{col} = {val}")
-            };
-            let scope = Scope {
-                label,
-                population: plan.total_population,
-                needed: plan.total_n,
-                requested: requested.as_ref().map(|v| v.iter().sum()),
-                national: covers_the_country(&plan),
-            };
-            let mut k = keep.iter();
-            plan.strata.retain(|_| *k.next().unwrap_or(&false));
-            if let Some(v) = requested.as_mut() {
-                let mut k = keep.iter();
-                v.retain(|_| *k.next().unwrap_or(&false));
-            }
-            plan.total_population = plan.strata.iter().map(|s| s.population).sum();
-            plan.total_n = plan.strata.iter().map(|s| s.n).sum();
-            Some(scope)
-        }
+        .unwrap_or_default()
+}
+
+/// One part of the request (`--only COL=VALUE`): the plan and the requested records keep
+/// that part's strata; the scope keeps the whole request, for the line that places it.
+fn keep_part(
+    only: &str,
+    plan: &mut PlanFile,
+    requested: &mut Option<Vec<u64>>,
+    namer: &Namer,
+) -> Result<Scope> {
+    let (col, val) = crate::draw::parse_only(only, plan)?;
+    let keep: Vec<bool> = plan
+        .strata
+        .iter()
+        .map(|s| s.values.get(&col) == Some(&val))
+        .collect();
+    let label = if namer.names(&col, &val) {
+        namer.name(&col, &val)
+    } else {
+        format!("{col} = {val}")
     };
+    let scope = Scope {
+        label,
+        population: plan.total_population,
+        needed: plan.total_n,
+        requested: requested.as_ref().map(|v| v.iter().sum()),
+        national: covers_the_country(plan),
+    };
+    let mut k = keep.iter();
+    plan.strata.retain(|_| *k.next().unwrap_or(&false));
+    if let Some(v) = requested.as_mut() {
+        let mut k = keep.iter();
+        v.retain(|_| *k.next().unwrap_or(&false));
+    }
+    plan.total_population = plan.strata.iter().map(|s| s.population).sum();
+    plan.total_n = plan.strata.iter().map(|s| s.n).sum();
+    Ok(scope)
+}
+
+/// The letter: the job's purpose, recipient, case number and sender, the date (default
+/// today in Sweden) and the deadline, dates written in the report's language.
+fn letter(args: &ReportJob) -> Result<Letter> {
+    let lang = args.lang;
     let date = match &args.date {
         Some(d) => d.clone(),
         None => crate::files::stockholm_date(crate::files::wall_clock_secs()),
     };
-    let letter = Letter {
+    Ok(Letter {
         purpose: args.purpose.clone(),
         recipient: args.recipient.clone(),
         case_number: args.case_number.clone(),
@@ -291,24 +362,39 @@ pub fn build(args: &ReportJob) -> Result<Report> {
                 }
                 None => d.clone(),
             }),
-    };
-    let overlap = shared.map(|(prev, o)| {
-        let kept: std::collections::BTreeSet<Vec<String>> =
-            plan.strata_values().into_iter().collect();
-        let rows = o.strata.iter().filter(|s| kept.contains(&s.values));
-        let (mut shared, mut forced, mut expected) = (0, 0, 0.0);
-        for s in rows {
-            shared += s.both;
-            forced += s.forced;
-            expected += s.expected;
-        }
-        urval_report::Overlap {
-            previous: crate::files::file_name(prev),
-            shared,
-            forced,
-            expected,
-        }
-    });
+    })
+}
+
+/// The records shared with a previous request, summed over the report's strata.
+fn overlap_model(
+    previous: &Path,
+    o: &crate::overlap::Overlap,
+    plan: &PlanFile,
+) -> urval_report::Overlap {
+    let kept: std::collections::BTreeSet<Vec<String>> = plan.strata_values().into_iter().collect();
+    let rows = o.strata.iter().filter(|s| kept.contains(&s.values));
+    let (mut shared, mut forced, mut expected) = (0, 0, 0.0);
+    for s in rows {
+        shared += s.both;
+        forced += s.forced;
+        expected += s.expected;
+    }
+    urval_report::Overlap {
+        previous: crate::files::file_name(previous),
+        shared,
+        forced,
+        expected,
+    }
+}
+
+/// Per stratum the records, pages and working days needed (the plan's) and requested (at
+/// the stratum's mean pages), and their total.
+fn strata_rows(
+    plan: &PlanFile,
+    requested: Option<&[u64]>,
+    namer: &Namer,
+) -> (Vec<StratumRow>, StratumRow) {
+    let rates = &plan.burden.rates;
     let mut strata = Vec::with_capacity(plan.strata.len());
     let (mut need_t, mut req_t) = (Burden::default(), Burden::default());
     for (i, s) in plan.strata.iter().enumerate() {
@@ -317,9 +403,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             pages: s.pages,
             working_days: s.working_days,
         };
-        let req = requested
-            .as_ref()
-            .map(|v| burden_of(v[i], s.mean_pages, &rates));
+        let req = requested.map(|v| burden_of(v[i], s.mean_pages, rates));
         need_t.records += needed.records;
         need_t.pages += needed.pages;
         need_t.working_days += needed.working_days;
@@ -329,189 +413,162 @@ pub fn build(args: &ReportJob) -> Result<Report> {
             req_t.working_days += q.working_days;
         }
         strata.push(StratumRow {
-            label: stratum_label(&s.values, &plan.strata_columns, &namer),
+            label: stratum_label(&s.values, &plan.strata_columns, namer),
             population: s.population,
             needed,
             requested: req,
         });
     }
-    let staged = staged_model(&plan, &single_split, args.only.is_some());
-    let two_phase = two_phase_model(&plan, args)?;
-    let purposes = purposes_model(&plan, lang);
-    let big = plan.total_population;
-    let (curve, precision) = design_precision(&plan, requested.as_deref(), &strata, lang)?;
-    let draw = match &args.manifest {
-        None => None,
-        Some(m) => {
-            let found = crate::manifest::require_sidecar(m)?;
-            found.check_manifest(m)?;
-            let side = found.sidecar;
-            // A package's list (a part of the draw that carries its plan): verified in its
-            // folder on the receiver's own extract.
-            let own_extract = match (
-                &args.own_extract,
-                side.only.is_some() || side.part.is_some(),
-            ) {
-                (Some(own), true) => Some(own.clone()),
-                _ => None,
-            };
-            if side.plan_hash != plan_hash {
-                bail!(
-                    "{}: the manifest was drawn from another plan than {} (plan checksums differ)",
-                    m.display(),
-                    args.plan.display()
-                );
-            }
-            let files: Vec<String> = plan
-                .extract
-                .files
-                .iter()
-                .map(|f| crate::files::file_name(Path::new(&f.path)))
-                .collect();
-            Some(Draw {
-                seed: side.seed,
-                start: side.start,
-                // The formula; the selection rule is told in the report's language.
-                prn: side
-                    .prn
-                    .split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-                prn_spec_version: u64::from(side.prn_spec_version),
-                manifest: crate::files::file_name(m),
-                selected: side.selected,
-                plan_hash: plan_hash.clone(),
-                own_extract: own_extract.clone(),
-                verify_command: match &own_extract {
-                    Some(own) => format!(
-                        "urval verify --manifest {} --extract {own}",
-                        crate::text::shell_quote(&crate::files::file_name(m))
-                    ),
-                    None => format!(
-                        "urval verify --extract {} --plan {} --manifest {}",
-                        files
-                            .iter()
-                            .map(|f| crate::text::shell_quote(f))
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        crate::text::shell_quote(&crate::files::file_name(&args.plan)),
-                        crate::text::shell_quote(&crate::files::file_name(m))
-                    ),
-                },
-                seed_chain: match &side.seed_origin {
-                    crate::commitment::SeedOrigin::Chosen => None,
-                    crate::commitment::SeedOrigin::Derived {
-                        commitment,
-                        committed,
-                        randomness,
-                        stage,
-                        ..
-                    } => Some(urval_report::SeedChain {
-                        commitment: commitment.clone(),
-                        committed: committed.clone(),
-                        randomness: randomness.clone(),
-                        stage: *stage,
-                    }),
-                },
-            })
-        }
+    let total = StratumRow {
+        label: "total".into(),
+        population: plan.total_population,
+        needed: need_t,
+        requested: requested.map(|_| req_t),
     };
-    let shown = match &args.indicators {
-        Some(p) => {
-            let only = match &args.only {
-                Some(o) => Some(crate::draw::parse_only(o, &plan)?),
-                None => None,
-            };
-            indicator_rows(
-                p,
-                lang,
-                &labels,
-                only.as_ref().map(|(c, v)| (c.as_str(), v.as_str())),
-                args.suppress_below,
-            )?
-        }
-        None => ReportIndicators {
-            rows: Vec::new(),
-            confidence: None,
-            suppress_below: crate::indicators::DEFAULT_SUPPRESS_BELOW,
-        },
+    (strata, total)
+}
+
+/// The extract's file names, as the plan records them.
+fn extract_files(plan: &PlanFile) -> Vec<String> {
+    plan.extract
+        .files
+        .iter()
+        .map(|f| crate::files::file_name(Path::new(&f.path)))
+        .collect()
+}
+
+/// How the draw in `manifest` was made and is verified, from its sidecar: the manifest
+/// must come from this plan.
+fn draw_model(args: &ReportJob, manifest: &Path, plan: &PlanFile, plan_hash: &str) -> Result<Draw> {
+    let m = manifest;
+    let found = crate::manifest::require_sidecar(m)?;
+    found.check_manifest(m)?;
+    let side = found.sidecar;
+    // A package's list (a part of the draw that carries its plan): verified in its
+    // folder on the receiver's own extract.
+    let own_extract = match (
+        &args.own_extract,
+        side.only.is_some() || side.part.is_some(),
+    ) {
+        (Some(own), true) => Some(own.clone()),
+        _ => None,
     };
-    Ok(Report {
-        lang,
-        // The plan's time in Sweden, as the language writes it (an unreadable one as it is).
-        created: match crate::files::parse_rfc3339(&plan.created) {
-            Some(secs) => {
-                let (y, m, d, h, min) = crate::files::stockholm_local(secs);
-                long_datetime(lang, y, m, d, h, min)
-            }
-            None => plan.created.clone(),
+    if side.plan_hash != plan_hash {
+        bail!(
+            "{}: the manifest was drawn from another plan than {} (plan checksums differ)",
+            m.display(),
+            args.plan.display()
+        );
+    }
+    let files = extract_files(plan);
+    Ok(Draw {
+        seed: side.seed,
+        start: side.start,
+        // The formula; the selection rule is told in the report's language.
+        prn: side
+            .prn
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        prn_spec_version: u64::from(side.prn_spec_version),
+        manifest: crate::files::file_name(m),
+        selected: side.selected,
+        plan_hash: plan_hash.to_string(),
+        own_extract: own_extract.clone(),
+        verify_command: match &own_extract {
+            Some(own) => format!(
+                "urval verify --manifest {} --extract {own}",
+                crate::text::shell_quote(&crate::files::file_name(m))
+            ),
+            None => format!(
+                "urval verify --extract {} --plan {} --manifest {}",
+                files
+                    .iter()
+                    .map(|f| crate::text::shell_quote(f))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                crate::text::shell_quote(&crate::files::file_name(&args.plan)),
+                crate::text::shell_quote(&crate::files::file_name(m))
+            ),
         },
-        urval_version: env!("CARGO_PKG_VERSION").to_string(),
-        plan_file: crate::files::file_name(&args.plan),
-        plan_hash,
-        extract_fingerprint: plan.extract.fingerprint.clone(),
-        extract_files: plan
-            .extract
-            .files
-            .iter()
-            .map(|f| crate::files::file_name(Path::new(&f.path)))
-            .collect(),
-        key: plan.key.clone(),
-        purpose: Purpose {
-            margin: plan.design.margin,
-            total: plan.design.total,
-            confidence: plan.design.confidence,
-            proportion: plan.design.proportion,
-            allocation: plan.design.allocation.clone(),
-            margin_achieved: plan.design.margin_achieved,
-            population_filter: plan.where_.clone(),
-            strata_columns: plan.strata_columns.clone(),
-            tolerable_rate: plan
-                .design
-                .stages
-                .as_ref()
-                .and_then(|st| st.attribute.as_ref())
-                .map(|a| a.tolerable_rate),
+        seed_chain: match &side.seed_origin {
+            crate::commitment::SeedOrigin::Chosen => None,
+            crate::commitment::SeedOrigin::Derived {
+                commitment,
+                committed,
+                randomness,
+                stage,
+                ..
+            } => Some(urval_report::SeedChain {
+                commitment: commitment.clone(),
+                committed: committed.clone(),
+                randomness: randomness.clone(),
+                stage: *stage,
+            }),
         },
-        rates: Rates {
-            pages_per_record: rates.pages_per_record,
-            minutes_per_record: rates.minutes_per_record,
-            hours_per_day: rates.hours_per_day,
-        },
-        total: StratumRow {
-            label: "total".into(),
-            population: big,
-            needed: need_t,
-            requested: requested.as_ref().map(|_| req_t),
-        },
-        strata,
-        requested_split: split_note,
-        curve,
-        precision,
-        scope,
-        letter,
-        draw,
-        indicators: shown.rows,
-        indicators_confidence: shown.confidence,
-        not_for_publication: shown.suppress_below == 0,
-        suppress_below: shown.suppress_below,
-        overlap,
-        attachments: Vec::new(),
-        staged,
-        two_phase,
-        purposes,
     })
 }
 
-/// A two-phase review over the report's strata: the phase-1 records (the plan's, reviewed
-/// where they are), the phase-2 records requested (m_h at each stratum's mean pages), and
-/// after the re-review the agreement table's total rows.
-///
-/// # Errors
-/// Unreadable files; a phase-2 plan of another manifest than `--manifest`; an agreement
-/// table without a phase-2 plan.
+/// The achieved estimates of `--indicators` (under `--only`, that part's groups and the
+/// whole request's totals); none without it.
+fn indicators_part(
+    args: &ReportJob,
+    plan: &PlanFile,
+    labels: &BTreeMap<String, String>,
+) -> Result<ReportIndicators> {
+    let Some(p) = &args.indicators else {
+        return Ok(ReportIndicators {
+            rows: Vec::new(),
+            confidence: None,
+            suppress_below: crate::indicators::DEFAULT_SUPPRESS_BELOW,
+        });
+    };
+    let only = match &args.only {
+        Some(o) => Some(crate::draw::parse_only(o, plan)?),
+        None => None,
+    };
+    indicator_rows(
+        p,
+        args.lang,
+        labels,
+        only.as_ref().map(|(c, v)| (c.as_str(), v.as_str())),
+        args.suppress_below,
+    )
+}
+
+/// The plan's time in Sweden, as the language writes it (an unreadable one as it is).
+fn created(plan_created: &str, lang: Lang) -> String {
+    match crate::files::parse_rfc3339(plan_created) {
+        Some(secs) => {
+            let (y, m, d, h, min) = crate::files::stockholm_local(secs);
+            long_datetime(lang, y, m, d, h, min)
+        }
+        None => plan_created.to_string(),
+    }
+}
+
+/// What the request is for, from the plan's design.
+fn purpose_model(plan: &PlanFile) -> Purpose {
+    Purpose {
+        margin: plan.design.margin,
+        total: plan.design.total,
+        confidence: plan.design.confidence,
+        proportion: plan.design.proportion,
+        allocation: plan.design.allocation.clone(),
+        margin_achieved: plan.design.margin_achieved,
+        population_filter: plan.where_.clone(),
+        strata_columns: plan.strata_columns.clone(),
+        tolerable_rate: plan
+            .design
+            .stages
+            .as_ref()
+            .and_then(|st| st.attribute.as_ref())
+            .map(|a| a.tolerable_rate),
+    }
+}
+
 /// A plan for several purposes: each purpose's line (its label in the report's language),
 /// for the whole request.
 fn purposes_model(plan: &PlanFile, lang: Lang) -> Option<urval_report::Purposes> {
@@ -557,6 +614,13 @@ fn purposes_model(plan: &PlanFile, lang: Lang) -> Option<urval_report::Purposes>
     })
 }
 
+/// A two-phase review over the report's strata: the phase-1 records (the plan's, reviewed
+/// where they are), the phase-2 records requested (m_h at each stratum's mean pages), and
+/// after the re-review the agreement table's total rows.
+///
+/// # Errors
+/// Unreadable files; a phase-2 plan of another manifest than `--manifest`; an agreement
+/// table without a phase-2 plan.
 fn two_phase_model(plan: &PlanFile, args: &ReportJob) -> Result<Option<urval_report::TwoPhase>> {
     let Some(p2_path) = &args.phase2_plan else {
         if args.agreement.is_some() {
