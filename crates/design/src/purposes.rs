@@ -375,8 +375,63 @@ pub fn bethel_dual(
 /// module's method). Requirements that no allocation within the bounds meets are
 /// `unreachable`: their strata are taken to hi_h and the rest are still met.
 pub fn joint_allocate(spec: &JointSpec) -> JointAllocation {
+    let mut b = bounds(spec);
+    let unit_cost = spec.costs.iter().all(|&c| c == spec.costs[0]);
+    let solved = if b.joint.is_empty() {
+        Solved {
+            counts: b.lo.clone(),
+            method: "bounds",
+            proved: true,
+            continuous: Vec::new(),
+            dual: None,
+            multipliers: vec![0.0; spec.requirements.len()],
+        }
+    } else if b.joint.len() == 1 && unit_cost {
+        by_priority(spec, &mut b)
+    } else {
+        jointly(spec, &mut b)
+    };
+    checked(spec, b, solved)
+}
+
+/// A joint problem's bounds before any requirement over several strata is solved.
+struct Bounds {
+    /// The least records per stratum: the minimum, a record in every stratum of some
+    /// requirement, hi_h for the strata of an unreachable requirement, and the exact least
+    /// n_h of each requirement on one stratum alone.
+    lo: Vec<u64>,
+    /// The most records per stratum.
+    hi: Vec<u64>,
+    /// Per stratum, what holds it so far.
+    binding: Vec<Option<JointBinding>>,
+    /// Per requirement, unreachable within the bounds.
+    unreachable: Vec<bool>,
+    /// The floor below which no record can go whatever the requirements say.
+    floor: Vec<u64>,
+    /// The reachable requirements over several strata, solved jointly.
+    joint: Vec<usize>,
+}
+
+/// What a method found: the counts, the method's name, whether they are proved optimal,
+/// and for the joint solution the continuous optimum, the dual bound and the multipliers.
+struct Solved {
+    counts: Vec<u64>,
+    method: &'static str,
+    proved: bool,
+    continuous: Vec<f64>,
+    dual: Option<f64>,
+    multipliers: Vec<f64>,
+}
+
+/// Σ c_h n_h.
+fn cost_of(counts: &[u64], costs: &[f64]) -> f64 {
+    counts.iter().zip(costs).map(|(&n, &c)| n as f64 * c).sum()
+}
+
+/// Step 1 of the module's method: the bounds, the unreachable requirements taken to hi_h,
+/// and each requirement on one stratum alone as an exact lower bound.
+fn bounds(spec: &JointSpec) -> Bounds {
     let pops = &spec.populations;
-    let h_count = pops.len();
     let reqs = &spec.requirements;
     let mut lo: Vec<u64> = spec
         .lo
@@ -405,7 +460,6 @@ pub fn joint_allocate(spec: &JointSpec) -> JointAllocation {
             }
         }
     }
-    // The floor below which no record can go whatever the requirements say.
     let floor = lo.clone();
     // Requirements on one stratum: exact lower bounds.
     let mut joint: Vec<usize> = Vec::new();
@@ -426,153 +480,227 @@ pub fn joint_allocate(spec: &JointSpec) -> JointAllocation {
             _ => joint.push(k),
         }
     }
-    let cost_of =
-        |c: &[u64]| -> f64 { c.iter().zip(&spec.costs).map(|(&n, &c)| n as f64 * c).sum() };
-    let unit_cost = spec.costs.iter().all(|&c| c == spec.costs[0]);
-    let mut continuous = Vec::new();
-    let mut dual = None;
+    Bounds {
+        lo,
+        hi,
+        binding,
+        unreachable,
+        floor,
+        joint,
+    }
+}
+
+/// Step 2: one requirement over several strata at unit cost, by the priority method from
+/// the bounds until it is met.
+fn by_priority(spec: &JointSpec, b: &mut Bounds) -> Solved {
+    let pops = &spec.populations;
+    let k = b.joint[0];
+    let r = &spec.requirements[k];
+    let mut weights = vec![0.0f64; pops.len()];
+    for (h, a) in r.coefficients() {
+        weights[h] = a.sqrt();
+    }
+    let mut p = Priority::new(
+        &weights,
+        pops.iter().map(|&n| n as f64).collect(),
+        &b.lo,
+        &b.hi,
+    );
+    while !r.met(&p.counts, pops) {
+        if p.next().is_none() {
+            break;
+        }
+    }
+    for &(h, a) in &r.terms {
+        if p.counts[h] > b.lo[h] && a > 0.0 {
+            b.binding[h] = Some(JointBinding::Requirement(k));
+        }
+    }
+    Solved {
+        counts: p.counts,
+        method: "priority",
+        proved: true,
+        continuous: Vec::new(),
+        dual: None,
+        multipliers: vec![0.0; spec.requirements.len()],
+    }
+}
+
+/// Step 3: the continuous optimum, rounded up and down, each completed and trimmed, the
+/// cheaper searched for a cheaper integer allocation.
+fn jointly(spec: &JointSpec, b: &mut Bounds) -> Solved {
+    let pops = &spec.populations;
+    let reqs = &spec.requirements;
+    let (lo, hi) = (&b.lo, &b.hi);
+    let joint = &b.joint;
     let mut multipliers = vec![0.0; reqs.len()];
-    let (counts, method, proved) = if joint.is_empty() {
-        (lo.clone(), "bounds", true)
-    } else if joint.len() == 1 && unit_cost {
-        let r = &reqs[joint[0]];
-        let mut weights = vec![0.0f64; h_count];
+    let terms: Vec<Vec<(usize, f64)>> = joint.iter().map(|&k| reqs[k].coefficients()).collect();
+    let bounds: Vec<f64> = joint.iter().map(|&k| reqs[k].bound(pops)).collect();
+    let lo_f: Vec<f64> = lo.iter().map(|&n| n as f64).collect();
+    let hi_f: Vec<f64> = hi.iter().map(|&n| n as f64).collect();
+    let (x, lambda) = bethel(&spec.costs, &lo_f, &hi_f, &terms, &bounds);
+    for (j, &k) in joint.iter().enumerate() {
+        multipliers[k] = lambda[j];
+    }
+    drivers(&x, &lo_f, &hi_f, &terms, &lambda, joint, &mut b.binding);
+    let active: Vec<&Requirement> = joint.iter().map(|&k| &reqs[k]).collect();
+    let all_met = |c: &[u64]| active.iter().all(|r| r.met(c, pops));
+    // Two roundings of the continuous optimum, each completed and trimmed; the cheaper
+    // one starts the search. Rounded up every requirement holds at once (V falls in
+    // each n_h) up to float noise; rounded down, records are added where they help the
+    // unmet requirements most per cost.
+    let mut stratum_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); pops.len()];
+    for (j, r) in active.iter().enumerate() {
         for (h, a) in r.coefficients() {
-            weights[h] = a.sqrt();
+            stratum_terms[h].push((j, a));
         }
-        let mut p = Priority::new(&weights, pops.iter().map(|&n| n as f64).collect(), &lo, &hi);
-        while !r.met(&p.counts, pops) {
-            if p.next().is_none() {
-                break;
-            }
-        }
-        for &(h, a) in &r.terms {
-            if p.counts[h] > lo[h] && a > 0.0 {
-                binding[h] = Some(JointBinding::Requirement(joint[0]));
-            }
-        }
-        (p.counts, "priority", true)
-    } else {
-        let terms: Vec<Vec<(usize, f64)>> = joint.iter().map(|&k| reqs[k].coefficients()).collect();
-        let bounds: Vec<f64> = joint.iter().map(|&k| reqs[k].bound(pops)).collect();
-        let lo_f: Vec<f64> = lo.iter().map(|&n| n as f64).collect();
-        let hi_f: Vec<f64> = hi.iter().map(|&n| n as f64).collect();
-        let (x, lambda) = bethel(&spec.costs, &lo_f, &hi_f, &terms, &bounds);
-        for (j, &k) in joint.iter().enumerate() {
-            multipliers[k] = lambda[j];
-        }
-        // The purpose that drives each stratum above its bounds.
-        for h in 0..h_count {
-            if x[h] > lo_f[h] + 1e-9 {
-                let mut best: Option<(usize, f64)> = None;
-                for (j, t) in terms.iter().enumerate() {
-                    for &(hh, a) in t {
-                        if hh == h && best.is_none_or(|b| lambda[j] * a > b.1) {
-                            best = Some((joint[j], lambda[j] * a));
-                        }
-                    }
-                }
-                if let Some((k, _)) = best {
-                    binding[h] = Some(if x[h] >= hi_f[h] - 1e-9 {
-                        JointBinding::Max
-                    } else {
-                        JointBinding::Requirement(k)
-                    });
-                }
-            }
-        }
-        let active: Vec<&Requirement> = joint.iter().map(|&k| &reqs[k]).collect();
-        let all_met = |c: &[u64]| active.iter().all(|r| r.met(c, pops));
-        // Two roundings of the continuous optimum, each completed and trimmed; the cheaper
-        // one starts the search. Rounded up every requirement holds at once (V falls in
-        // each n_h) up to float noise; rounded down, records are added where they help the
-        // unmet requirements most per cost.
-        let mut stratum_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); h_count];
-        for (j, r) in active.iter().enumerate() {
-            for (h, a) in r.coefficients() {
-                stratum_terms[h].push((j, a));
-            }
-        }
-        let fill = |counts: &mut Vec<u64>| loop {
-            let unmet: Vec<f64> = active
-                .iter()
-                .map(|r| {
-                    if r.met(counts, pops) {
-                        0.0
-                    } else {
-                        1.0 / r.bound(pops)
-                    }
-                })
-                .collect();
-            if unmet.iter().all(|&w| w == 0.0) {
-                return;
-            }
-            let mut best: Option<(usize, f64)> = None;
-            for h in 0..h_count {
-                if counts[h] >= hi[h] {
-                    continue;
-                }
-                let n = counts[h] as f64;
-                let step = if n == 0.0 {
-                    1e300
+    }
+    let mut candidates = Vec::new();
+    for up in [true, false] {
+        let mut c: Vec<u64> = x
+            .iter()
+            .enumerate()
+            .map(|(h, &v)| {
+                let r = if up {
+                    ceil_count(v)
                 } else {
-                    1.0 / n - 1.0 / (n + 1.0)
+                    crate::round::floor_count(v)
                 };
-                let gain: f64 = stratum_terms[h]
-                    .iter()
-                    .map(|&(j, a)| unmet[j] * a)
-                    .sum::<f64>()
-                    * step
-                    / spec.costs[h];
-                if gain > 0.0 && best.is_none_or(|b| gain > b.1) {
-                    best = Some((h, gain));
+                r.clamp(lo[h], hi[h])
+            })
+            .collect();
+        fill(&mut c, &active, &stratum_terms, spec, hi);
+        trim(&mut c, lo, &spec.costs, &all_met);
+        candidates.push(c);
+    }
+    let mut counts = candidates[0].clone();
+    if cost_of(&candidates[1], &spec.costs) < cost_of(&counts, &spec.costs) - 1e-9 {
+        counts = candidates[1].clone();
+    }
+    let (best, done) = search(
+        &counts,
+        lo,
+        hi,
+        &spec.costs,
+        &active,
+        pops,
+        spec.search_nodes,
+    );
+    // With whole-number costs every allocation costs a whole number, so one that costs
+    // ⌈lower bound⌉ is optimal whether or not the search finished.
+    let lower = bethel_dual(&spec.costs, &lo_f, &hi_f, &terms, &bounds, &lambda);
+    let whole = spec.costs.iter().all(|c| c.fract() == 0.0);
+    let proved = done || (whole && cost_of(&best, &spec.costs) <= (lower - 1e-9).ceil() + 1e-9);
+    Solved {
+        counts: best,
+        method: if done { "search" } else { "rounded" },
+        proved,
+        continuous: x,
+        dual: Some(lower),
+        multipliers,
+    }
+}
+
+/// The purpose that drives each stratum above its bounds at the continuous optimum `x`:
+/// the joint requirement whose multiplier-weighted term is largest there (the maximum when
+/// `x` reaches hi_h).
+fn drivers(
+    x: &[f64],
+    lo_f: &[f64],
+    hi_f: &[f64],
+    terms: &[Vec<(usize, f64)>],
+    lambda: &[f64],
+    joint: &[usize],
+    binding: &mut [Option<JointBinding>],
+) {
+    for h in 0..x.len() {
+        if x[h] > lo_f[h] + 1e-9 {
+            let mut best: Option<(usize, f64)> = None;
+            for (j, t) in terms.iter().enumerate() {
+                for &(hh, a) in t {
+                    if hh == h && best.is_none_or(|b| lambda[j] * a > b.1) {
+                        best = Some((joint[j], lambda[j] * a));
+                    }
                 }
             }
-            match best {
-                Some((h, _)) => counts[h] += 1,
-                None => return,
+            if let Some((k, _)) = best {
+                binding[h] = Some(if x[h] >= hi_f[h] - 1e-9 {
+                    JointBinding::Max
+                } else {
+                    JointBinding::Requirement(k)
+                });
             }
-        };
-        let mut candidates = Vec::new();
-        for up in [true, false] {
-            let mut c: Vec<u64> = x
+        }
+    }
+}
+
+/// Add records one at a time until every `active` requirement holds: each where it helps
+/// the unmet requirements most per cost (`stratum_terms`: per stratum, each requirement's
+/// term), never above hi_h.
+fn fill(
+    counts: &mut [u64],
+    active: &[&Requirement],
+    stratum_terms: &[Vec<(usize, f64)>],
+    spec: &JointSpec,
+    hi: &[u64],
+) {
+    let pops = &spec.populations;
+    loop {
+        let unmet: Vec<f64> = active
+            .iter()
+            .map(|r| {
+                if r.met(counts, pops) {
+                    0.0
+                } else {
+                    1.0 / r.bound(pops)
+                }
+            })
+            .collect();
+        if unmet.iter().all(|&w| w == 0.0) {
+            return;
+        }
+        let mut best: Option<(usize, f64)> = None;
+        for h in 0..pops.len() {
+            if counts[h] >= hi[h] {
+                continue;
+            }
+            let n = counts[h] as f64;
+            let step = if n == 0.0 {
+                1e300
+            } else {
+                1.0 / n - 1.0 / (n + 1.0)
+            };
+            let gain: f64 = stratum_terms[h]
                 .iter()
-                .enumerate()
-                .map(|(h, &v)| {
-                    let r = if up {
-                        ceil_count(v)
-                    } else {
-                        crate::round::floor_count(v)
-                    };
-                    r.clamp(lo[h], hi[h])
-                })
-                .collect();
-            fill(&mut c);
-            trim(&mut c, &lo, &spec.costs, &all_met);
-            candidates.push(c);
+                .map(|&(j, a)| unmet[j] * a)
+                .sum::<f64>()
+                * step
+                / spec.costs[h];
+            if gain > 0.0 && best.is_none_or(|b| gain > b.1) {
+                best = Some((h, gain));
+            }
         }
-        let mut counts = candidates[0].clone();
-        if cost_of(&candidates[1]) < cost_of(&counts) - 1e-9 {
-            counts = candidates[1].clone();
+        match best {
+            Some((h, _)) => counts[h] += 1,
+            None => return,
         }
-        let (best, done) = search(
-            &counts,
-            &lo,
-            &hi,
-            &spec.costs,
-            &active,
-            pops,
-            spec.search_nodes,
-        );
-        // With whole-number costs every allocation costs a whole number, so one that costs
-        // ⌈lower bound⌉ is optimal whether or not the search finished.
-        let lower = bethel_dual(&spec.costs, &lo_f, &hi_f, &terms, &bounds, &lambda);
-        dual = Some(lower);
-        let whole = spec.costs.iter().all(|c| c.fract() == 0.0);
-        let proved = done || (whole && cost_of(&best) <= (lower - 1e-9).ceil() + 1e-9);
-        continuous = x;
-        (best, if done { "search" } else { "rounded" }, proved)
-    };
+    }
+}
+
+/// The allocation with every requirement checked on the final counts: the margins
+/// achieved, which are met, whether any one record can go, and what binds each stratum.
+fn checked(spec: &JointSpec, b: Bounds, solved: Solved) -> JointAllocation {
+    let pops = &spec.populations;
+    let reqs = &spec.requirements;
+    let h_count = pops.len();
+    let Bounds {
+        hi,
+        mut binding,
+        unreachable,
+        floor,
+        ..
+    } = b;
+    let counts = solved.counts;
     let achieved: Vec<Option<f64>> = reqs.iter().map(|r| r.margin_at(&counts, pops)).collect();
     let met: Vec<bool> = reqs.iter().map(|r| r.met(&counts, pops)).collect();
     let reachable_met = |c: &[u64]| {
@@ -618,15 +746,15 @@ pub fn joint_allocate(spec: &JointSpec) -> JointAllocation {
             *b = list.first().map(|&k| JointBinding::Requirement(k));
         }
     }
-    let lower_bound = dual.unwrap_or_else(|| cost_of(&counts));
+    let lower_bound = solved.dual.unwrap_or_else(|| cost_of(&counts, &spec.costs));
     JointAllocation {
-        cost: cost_of(&counts),
+        cost: cost_of(&counts, &spec.costs),
         counts,
-        continuous,
+        continuous: solved.continuous,
         lower_bound,
-        multipliers,
-        method: method.to_string(),
-        proved_optimal: proved,
+        multipliers: solved.multipliers,
+        method: solved.method.to_string(),
+        proved_optimal: solved.proved,
         met,
         achieved,
         unreachable,

@@ -242,8 +242,58 @@ impl Engine<'_> {
     /// batch's columns; a row that does not fit an expression is quarantined instead.
     pub fn fold(&self, st: &mut State, batch: &Batch) -> urval_ingest::Result<()> {
         let mut groups = std::mem::take(&mut st.groups);
+        self.map_groups(st, batch, &mut groups)?;
+        let age = self.age.map(|f| self.bind(f, batch)).transpose()?;
+        // The rows that count (a known group; in a sample, a key of the manifest), each
+        // with its cell: (group, age band, design stratum).
+        let mut active = Active {
+            rows: Vec::with_capacity(batch.rows.len()),
+            positions: Vec::with_capacity(batch.rows.len()),
+            cells: Vec::with_capacity(batch.rows.len()),
+        };
+        self.active_rows(st, batch, &groups, age.as_ref(), &mut active);
+        st.groups = groups;
+
+        // Each indicator a column at a time: its population (where), then its outcome.
+        let mut s = Scratch::default();
+        let mut where_cache: Vec<WhereCodes> = Vec::new();
+        for (k, ind) in self.spec.indicators.iter().enumerate() {
+            let rep = Reporter {
+                k,
+                ind,
+                masked: self.reads_personal(ind),
+                batch,
+                positions: &active.positions,
+            };
+            self.population(st, batch, ind, &active.rows, &mut s, &mut where_cache, &rep)?;
+            match (ind.kind, &ind.expr) {
+                (Kind::Count, _) | (_, None) => {
+                    let tallies = &mut st.tallies[k];
+                    for &j in &s.inside_at {
+                        tallies[active.cells[j] as usize].add_share(true);
+                    }
+                }
+                (Kind::Share, Some(e)) => {
+                    self.fold_share(st, batch, ind, e, &active.cells, &mut s, &rep)?;
+                }
+                (Kind::Mean | Kind::Median, Some(e)) => {
+                    self.fold_numbers(st, batch, ind, e, &active.cells, &mut s, &rep)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Map the batch's rows to their groups (`--by`), within [`Engine::max_groups`].
+    #[inline]
+    fn map_groups(
+        &self,
+        st: &mut State,
+        batch: &Batch,
+        groups: &mut Vec<u32>,
+    ) -> urval_ingest::Result<()> {
         st.mapper
-            .map_batch(batch, &mut groups)
+            .map_batch(batch, groups)
             .map_err(|e| urval_ingest::IngestError::Row {
                 path: batch.path.to_path_buf(),
                 row: 0,
@@ -258,213 +308,294 @@ impl Engine<'_> {
                 ),
             });
         }
-        let age = self.age.map(|f| self.bind(f, batch)).transpose()?;
-        // The rows that count (a known group; in a sample, a key of the manifest), each
-        // with its cell: (group, age band, design stratum).
-        let mut active: Vec<u32> = Vec::with_capacity(batch.rows.len());
-        let mut positions: Vec<u32> = Vec::with_capacity(batch.rows.len());
-        let mut cells: Vec<u32> = Vec::with_capacity(batch.rows.len());
+        Ok(())
+    }
+
+    /// The rows of the batch that count, each with its cell, into `active`; the responding
+    /// records per design stratum and the rows outside a sample's manifest counted.
+    #[inline]
+    fn active_rows(
+        &self,
+        st: &mut State,
+        batch: &Batch,
+        groups: &[u32],
+        age: Option<&BoundFilter<'_>>,
+        active: &mut Active,
+    ) {
         for (i, &r) in batch.rows.iter().enumerate() {
             let group = groups[i];
             if group == UNKNOWN {
                 continue;
             }
-            let stratum = match self.design {
-                None => 0,
-                Some(d) => {
-                    let key = batch.key_at(r as usize);
-                    let pseudonym;
-                    let key = match self.pseudo {
-                        Some(p) => {
-                            pseudonym = p.pseudonym(key);
-                            pseudonym.as_str()
-                        }
-                        None => key,
-                    };
-                    match d.keys.get(key) {
-                        Some(&s) => s,
-                        None => {
-                            st.outside += 1;
-                            continue;
-                        }
-                    }
-                }
+            let Some(stratum) = self.stratum_of(batch, r) else {
+                st.outside += 1;
+                continue;
             };
             st.responding[stratum as usize] += 1;
-            let band = match (&age, self.bands) {
+            let band = match (age, self.bands) {
                 (Some(a), Some(bands)) => band_of(bands, a.number(r as usize).ok().flatten()),
                 _ => 0,
             };
-            // A census without age bands: the group is the cell (a direct table); otherwise
-            // (group, band, stratum) through a hash map.
-            let packed = (u64::from(group) << 40) | (u64::from(band) << 32) | u64::from(stratum);
-            let direct = self.design.is_none() && self.bands.is_none();
-            let known = if direct {
-                st.direct
-                    .get(group as usize)
-                    .copied()
-                    .filter(|&c| c != u32::MAX)
-            } else {
-                st.cells.get(&packed).copied()
-            };
-            let cell = match known {
-                Some(c) => c,
-                None => {
-                    if direct {
-                        if st.direct.len() <= group as usize {
-                            st.direct.resize(group as usize + 1, u32::MAX);
-                        }
-                        st.direct[group as usize] = st.cell_keys.len() as u32;
-                    }
-                    let c = st.cell_keys.len() as u32;
-                    st.cells.insert(packed, c);
-                    st.cell_keys.push((group, band, stratum));
-                    for t in &mut st.tallies {
-                        t.push(Tally::default());
-                    }
-                    for v in &mut st.values {
-                        v.push(Histogram::default());
-                    }
-                    c
-                }
-            };
-            active.push(r);
-            positions.push(i as u32);
-            cells.push(cell);
+            let cell = self.cell_of(st, group, band, stratum);
+            active.rows.push(r);
+            active.positions.push(i as u32);
+            active.cells.push(cell);
         }
-        st.groups = groups;
+    }
 
-        // Each indicator a column at a time: its population (where), then its outcome.
-        let (mut codes, mut errors) = (Vec::new(), Vec::new());
-        let (mut inside, mut inside_at) = (Vec::new(), Vec::new());
-        let (mut outcome, mut outcome_errors) = (Vec::new(), Vec::new());
-        let mut numbers = Numbers::default();
-        let mut counts: Vec<u32> = Vec::new();
-        let mut where_cache: Vec<WhereCodes> = Vec::new();
-        for (k, ind) in self.spec.indicators.iter().enumerate() {
-            let masked = self.reads_personal(ind);
-            let report = |st: &mut State, j: usize, reason: String| {
-                st.invalid[k] += 1;
-                let reason = if masked {
-                    "a value does not fit the expression (a personal column: value not shown)"
-                        .to_string()
-                } else {
-                    reason
+    /// Row `r`'s design stratum: 0 in a census; in a sample, its key's stratum in the
+    /// manifest (through its pseudonym when the manifest's keys are pseudonyms), `None`
+    /// when the key is not in it.
+    #[inline]
+    fn stratum_of(&self, batch: &Batch, r: u32) -> Option<u32> {
+        match self.design {
+            None => Some(0),
+            Some(d) => {
+                let key = batch.key_at(r as usize);
+                let pseudonym;
+                let key = match self.pseudo {
+                    Some(p) => {
+                        pseudonym = p.pseudonym(key);
+                        pseudonym.as_str()
+                    }
+                    None => key,
                 };
-                st.errors.push(QuarantineRecord {
-                    file: batch.file,
-                    row: batch.row_number(positions[j] as usize),
-                    reason: format!("indicator {}: {reason}", ind.name),
-                    raw: String::new(),
-                });
-            };
-            inside.clear();
-            inside_at.clear();
-            match &ind.where_ {
-                None => {
-                    inside.extend_from_slice(&active);
-                    inside_at.extend(0..active.len());
-                }
-                Some(w) => {
-                    // Indicators with the same population share one evaluation per batch.
-                    match where_cache.iter().find(|c| c.0 == w.text()) {
-                        Some((_, c, e)) => {
-                            codes.clone_from(c);
-                            errors.clone_from(e);
-                        }
-                        None => {
-                            self.bind(w, batch)?
-                                .truth_rows(&active, &mut codes, &mut errors);
-                            where_cache.push((w.text(), codes.clone(), errors.clone()));
-                        }
-                    }
-                    // Kept without a branch on the code (a population's truth is as good
-                    // as random to a branch predictor): every row is written, and the end
-                    // moves on only past those inside.
-                    inside.resize(codes.len(), 0);
-                    inside_at.resize(codes.len(), 0);
-                    let mut m = 0;
-                    for (j, (&c, &r)) in codes.iter().zip(&active).enumerate() {
-                        inside[m] = r;
-                        inside_at[m] = j;
-                        m += usize::from(c == T_TRUE);
-                    }
-                    inside.truncate(m);
-                    inside_at.truncate(m);
-                    for (j, reason) in errors.drain(..) {
-                        report(st, j, reason);
-                    }
-                }
+                d.keys.get(key).copied()
             }
-            let tallies = &mut st.tallies[k];
-            match (ind.kind, &ind.expr) {
-                (Kind::Count, _) | (_, None) => {
-                    for &j in &inside_at {
-                        tallies[cells[j] as usize].add_share(true);
+        }
+    }
+
+    /// The cell of (group, band, stratum), made (with an empty tally per indicator) the
+    /// first time it is seen.
+    #[inline]
+    fn cell_of(&self, st: &mut State, group: u32, band: u16, stratum: u32) -> u32 {
+        // A census without age bands: the group is the cell (a direct table); otherwise
+        // (group, band, stratum) through a hash map.
+        let packed = (u64::from(group) << 40) | (u64::from(band) << 32) | u64::from(stratum);
+        let direct = self.design.is_none() && self.bands.is_none();
+        let known = if direct {
+            st.direct
+                .get(group as usize)
+                .copied()
+                .filter(|&c| c != u32::MAX)
+        } else {
+            st.cells.get(&packed).copied()
+        };
+        match known {
+            Some(c) => c,
+            None => {
+                if direct {
+                    if st.direct.len() <= group as usize {
+                        st.direct.resize(group as usize + 1, u32::MAX);
                     }
+                    st.direct[group as usize] = st.cell_keys.len() as u32;
                 }
-                (Kind::Share, Some(e)) => {
-                    self.bind(e, batch)?
-                        .truth_rows(&inside, &mut outcome, &mut outcome_errors);
-                    let fail = ind.null == NullRule::Fail;
-                    if tallies.len() <= inside_at.len() {
-                        // Counted per (cell, truth code) without a branch on the code (a
-                        // share's outcomes are as good as random to a branch predictor),
-                        // then added to the tallies once per cell.
-                        counts.clear();
-                        counts.resize(tallies.len() * 4, 0);
-                        for (m, &j) in inside_at.iter().enumerate() {
-                            counts[cells[j] as usize * 4 + usize::from(outcome[m] & 3)] += 1;
-                        }
-                        for (t, c) in tallies.iter_mut().zip(counts.chunks_exact(4)) {
-                            let (yes, no, null) = (
-                                u64::from(c[usize::from(T_TRUE)]),
-                                u64::from(c[usize::from(T_FALSE)]),
-                                u64::from(c[usize::from(T_NULL)]),
-                            );
-                            t.add_shares(yes, no + if fail { null } else { 0 });
-                            t.skipped += if fail { 0 } else { null };
-                        }
-                    } else {
-                        for (m, &j) in inside_at.iter().enumerate() {
-                            let t = &mut tallies[cells[j] as usize];
-                            match outcome[m] {
-                                T_TRUE => t.add_share(true),
-                                T_FALSE => t.add_share(false),
-                                T_NULL if fail => t.add_share(false),
-                                T_NULL => t.add_skipped(),
-                                _ => {}
-                            }
-                        }
-                    }
-                    for (m, reason) in outcome_errors.drain(..) {
-                        report(st, inside_at[m], reason);
-                    }
+                let c = st.cell_keys.len() as u32;
+                st.cells.insert(packed, c);
+                st.cell_keys.push((group, band, stratum));
+                for t in &mut st.tallies {
+                    t.push(Tally::default());
                 }
-                (Kind::Mean | Kind::Median, Some(e)) => {
-                    self.bind(e, batch)?.number_rows(&inside, &mut numbers);
-                    let median = ind.kind == Kind::Median;
-                    for (m, &j) in inside_at.iter().enumerate() {
-                        let cell = cells[j] as usize;
-                        match numbers.codes[m] {
-                            T_TRUE => {
-                                let x = numbers.values[m];
-                                st.tallies[k][cell].add_value(x);
-                                if median {
-                                    st.values[k][cell].add(x);
-                                }
-                            }
-                            T_ERROR => {}
-                            _ => st.tallies[k][cell].add_skipped(),
-                        }
-                    }
-                    for (m, reason) in numbers.errors.drain(..) {
-                        report(st, inside_at[m], reason);
-                    }
+                for v in &mut st.values {
+                    v.push(Histogram::default());
                 }
+                c
             }
+        }
+    }
+
+    /// An indicator's population among the `active` rows: the rows into `s.inside` and
+    /// their places among the active rows into `s.inside_at`. Indicators with the same
+    /// `where` share one evaluation per batch (`cache`); its row errors are reported.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn population<'s>(
+        &self,
+        st: &mut State,
+        batch: &Batch,
+        ind: &'s Indicator,
+        active: &[u32],
+        s: &mut Scratch,
+        cache: &mut Vec<WhereCodes<'s>>,
+        rep: &Reporter,
+    ) -> urval_ingest::Result<()> {
+        s.inside.clear();
+        s.inside_at.clear();
+        let Some(w) = &ind.where_ else {
+            s.inside.extend_from_slice(active);
+            s.inside_at.extend(0..active.len());
+            return Ok(());
+        };
+        match cache.iter().find(|c| c.0 == w.text()) {
+            Some((_, c, e)) => {
+                s.codes.clone_from(c);
+                s.errors.clone_from(e);
+            }
+            None => {
+                self.bind(w, batch)?
+                    .truth_rows(active, &mut s.codes, &mut s.errors);
+                cache.push((w.text(), s.codes.clone(), s.errors.clone()));
+            }
+        }
+        // Kept without a branch on the code (a population's truth is as good as random to
+        // a branch predictor): every row is written, and the end moves on only past those
+        // inside.
+        s.inside.resize(s.codes.len(), 0);
+        s.inside_at.resize(s.codes.len(), 0);
+        let mut m = 0;
+        for (j, (&c, &r)) in s.codes.iter().zip(active).enumerate() {
+            s.inside[m] = r;
+            s.inside_at[m] = j;
+            m += usize::from(c == T_TRUE);
+        }
+        s.inside.truncate(m);
+        s.inside_at.truncate(m);
+        for (j, reason) in s.errors.drain(..) {
+            rep.report(st, j, reason);
         }
         Ok(())
+    }
+
+    /// A share over its population's rows (`s.inside`): each row's truth counted in its
+    /// cell's tally (NULL per the indicator's null rule); its row errors are reported.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn fold_share(
+        &self,
+        st: &mut State,
+        batch: &Batch,
+        ind: &Indicator,
+        e: &Filter,
+        cells: &[u32],
+        s: &mut Scratch,
+        rep: &Reporter,
+    ) -> urval_ingest::Result<()> {
+        self.bind(e, batch)?
+            .truth_rows(&s.inside, &mut s.outcome, &mut s.outcome_errors);
+        let fail = ind.null == NullRule::Fail;
+        let tallies = &mut st.tallies[rep.k];
+        if tallies.len() <= s.inside_at.len() {
+            // Counted per (cell, truth code) without a branch on the code (a share's
+            // outcomes are as good as random to a branch predictor), then added to the
+            // tallies once per cell.
+            s.counts.clear();
+            s.counts.resize(tallies.len() * 4, 0);
+            for (m, &j) in s.inside_at.iter().enumerate() {
+                s.counts[cells[j] as usize * 4 + usize::from(s.outcome[m] & 3)] += 1;
+            }
+            for (t, c) in tallies.iter_mut().zip(s.counts.chunks_exact(4)) {
+                let (yes, no, null) = (
+                    u64::from(c[usize::from(T_TRUE)]),
+                    u64::from(c[usize::from(T_FALSE)]),
+                    u64::from(c[usize::from(T_NULL)]),
+                );
+                t.add_shares(yes, no + if fail { null } else { 0 });
+                t.skipped += if fail { 0 } else { null };
+            }
+        } else {
+            for (m, &j) in s.inside_at.iter().enumerate() {
+                let t = &mut tallies[cells[j] as usize];
+                match s.outcome[m] {
+                    T_TRUE => t.add_share(true),
+                    T_FALSE => t.add_share(false),
+                    T_NULL if fail => t.add_share(false),
+                    T_NULL => t.add_skipped(),
+                    _ => {}
+                }
+            }
+        }
+        for (m, reason) in s.outcome_errors.drain(..) {
+            rep.report(st, s.inside_at[m], reason);
+        }
+        Ok(())
+    }
+
+    /// A mean or a median over its population's rows (`s.inside`): each number added to its
+    /// cell's tally (and, for a median, its value counts); its row errors are reported.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn fold_numbers(
+        &self,
+        st: &mut State,
+        batch: &Batch,
+        ind: &Indicator,
+        e: &Filter,
+        cells: &[u32],
+        s: &mut Scratch,
+        rep: &Reporter,
+    ) -> urval_ingest::Result<()> {
+        let k = rep.k;
+        self.bind(e, batch)?.number_rows(&s.inside, &mut s.numbers);
+        let median = ind.kind == Kind::Median;
+        for (m, &j) in s.inside_at.iter().enumerate() {
+            let cell = cells[j] as usize;
+            match s.numbers.codes[m] {
+                T_TRUE => {
+                    let x = s.numbers.values[m];
+                    st.tallies[k][cell].add_value(x);
+                    if median {
+                        st.values[k][cell].add(x);
+                    }
+                }
+                T_ERROR => {}
+                _ => st.tallies[k][cell].add_skipped(),
+            }
+        }
+        for (m, reason) in s.numbers.errors.drain(..) {
+            rep.report(st, s.inside_at[m], reason);
+        }
+        Ok(())
+    }
+}
+
+/// The rows of a batch that count, in batch order: the row, its place in the batch's rows
+/// (for the row number of a quarantined row), and its cell.
+struct Active {
+    rows: Vec<u32>,
+    positions: Vec<u32>,
+    cells: Vec<u32>,
+}
+
+/// The buffers of one batch's indicator loop, reused from one indicator to the next: a
+/// population's truth codes and errors, the rows inside it and their places among the
+/// active rows, an outcome's truth codes and errors, numbers, and counts per cell.
+#[derive(Default)]
+struct Scratch {
+    codes: Vec<u8>,
+    errors: Vec<(usize, String)>,
+    inside: Vec<u32>,
+    inside_at: Vec<usize>,
+    outcome: Vec<u8>,
+    outcome_errors: Vec<(usize, String)>,
+    numbers: Numbers,
+    counts: Vec<u32>,
+}
+
+/// Quarantines the rows of one indicator (number `k` of the spec) that do not fit its
+/// expressions, without the value when it reads a personal column.
+struct Reporter<'r> {
+    k: usize,
+    ind: &'r Indicator,
+    masked: bool,
+    batch: &'r Batch<'r>,
+    positions: &'r [u32],
+}
+
+impl Reporter<'_> {
+    /// Quarantine active row `j` with `reason`.
+    fn report(&self, st: &mut State, j: usize, reason: String) {
+        st.invalid[self.k] += 1;
+        let reason = if self.masked {
+            "a value does not fit the expression (a personal column: value not shown)".to_string()
+        } else {
+            reason
+        };
+        st.errors.push(QuarantineRecord {
+            file: self.batch.file,
+            row: self.batch.row_number(self.positions[j] as usize),
+            reason: format!("indicator {}: {reason}", self.ind.name),
+            raw: String::new(),
+        });
     }
 }
 

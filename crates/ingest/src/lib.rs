@@ -28,19 +28,19 @@
 //! # }
 //! ```
 
-pub mod dates;
 pub mod encoding;
 mod error;
 pub mod excel;
 pub mod explain;
 mod expr;
-pub mod masked;
-pub mod municipal;
-pub mod personal;
 mod scan;
 mod source;
 pub mod strata;
-mod text;
+
+// Single values as municipal systems write them, in their own crate; the paths
+// `urval_ingest::dates`, `urval_ingest::personal`, … stay.
+use urval_values::text;
+pub use urval_values::{dates, masked, municipal, personal};
 
 pub use encoding::{EncodingChoice, TextEncoding};
 pub use error::{clip, located, IngestError, Result};

@@ -10,7 +10,7 @@
 //! row with no answer is the record's non-response in its stratum; a record that is not in
 //! the manifest, a record listed twice or one moved to another stratum is an error naming it.
 
-use crate::artifacts::DrawSidecar;
+use crate::artifacts::{DrawSidecar, DrawnStratum};
 use crate::bail;
 use crate::error::{Context, Result};
 use std::collections::BTreeMap;
@@ -973,6 +973,23 @@ pub fn count_answers(
     ))
 }
 
+/// The smallest and the largest design weight N_h/n_h of the strata a sample drew from,
+/// when the largest is more than 5 % above the smallest: a count of deviations in the
+/// review (`urval evaluate --review`) treats the records as one simple random sample, which
+/// is right for a self-weighting design (proportional allocation), not for these weights.
+/// `None` when the weights are equal up to that (or no stratum drew a record).
+pub fn unequal_weights(strata: &[DrawnStratum]) -> Option<(f64, f64)> {
+    let w: Vec<f64> = strata
+        .iter()
+        .filter(|s| s.n > 0)
+        .map(|s| s.population as f64 / s.n as f64)
+        .collect();
+    let (lo, hi) = w
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+    (hi > lo * 1.05).then_some((lo, hi))
+}
+
 /// The phase-2 manifest's column naming the questions each record is re-reviewed for
 /// (separated by spaces), when the re-review is sized per question.
 pub const QUESTIONS: &str = "questions";
@@ -980,6 +997,31 @@ pub const QUESTIONS: &str = "questions";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unequal_weights_are_those_more_than_five_percent_apart() {
+        let stratum = |population: u64, n: u64| DrawnStratum {
+            values: BTreeMap::new(),
+            population,
+            n,
+            drawn: n,
+            n_stage1: None,
+        };
+        // Proportional: 10 and 10 (a stratum with no record is left out).
+        assert_eq!(
+            unequal_weights(&[stratum(100, 10), stratum(50, 5), stratum(7, 0)]),
+            None
+        );
+        // 10 and 10.4: within 5 %.
+        assert_eq!(unequal_weights(&[stratum(100, 10), stratum(52, 5)]), None);
+        // 10 and 12.5.
+        assert_eq!(
+            unequal_weights(&[stratum(100, 10), stratum(50, 4)]),
+            Some((10.0, 12.5))
+        );
+        assert_eq!(unequal_weights(&[]), None);
+        assert_eq!(unequal_weights(&[stratum(9, 0)]), None);
+    }
 
     #[test]
     fn answers_are_read_as_people_write_them() {

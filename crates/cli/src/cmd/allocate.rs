@@ -10,7 +10,8 @@ use serde_json::json;
 use std::fmt::Write;
 use std::path::PathBuf;
 use urval_design::{
-    allocate, burden, compare_request, AllocationMethod, AllocationSpec, AllocationTarget, Binding,
+    allocate, burden, compare_request, Allocation, AllocationMethod, AllocationSpec,
+    AllocationTarget, Binding, Burden, BurdenRates, RequestComparison,
 };
 
 /// Arguments of `urval allocate`.
@@ -90,68 +91,92 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     let a = allocate(&spec)?;
     let need = burden(a.total, &rates);
     let requested = args.requested.map(|r| compare_request(r, a.total, &rates));
-    let constraint_counts = |b: Binding| a.strata.iter().filter(|s| s.binding == Some(b)).count();
-
     if args.format == Format::Json {
-        let strata: Vec<_> = a
-            .strata
-            .iter()
-            .map(|s| {
-                let b = burden(s.n, &rates);
-                json!({
-                    "stratum": s.stratum,
-                    "population": s.population,
-                    "proportion": s.proportion,
-                    "n": s.n,
-                    "share": s.share,
-                    "binding": s.binding,
-                    "inclusion_probability": s.inclusion_probability,
-                    "weight": if s.n > 0 { json_f64(s.population as f64 / s.n as f64) } else { serde_json::Value::Null },
-                    "margin": s.margin,
-                    "pages": b.pages,
-                    "working_days": b.working_days,
-                })
-            })
-            .collect();
-        let mut v = json!({
-            "method": a.method,
-            "confidence": a.confidence,
-            "z": a.z,
-            "target": match target {
-                AllocationTarget::Total(n) => json!({"total": n}),
-                AllocationTarget::Margin(e) => json!({"margin": e}),
-            },
-            "target_total": a.target_total,
-            "target_total_exact": a.target_total_exact,
-            "total_adjustment": a.total_adjustment,
-            "min": a.min_used,
-            "max": args.max,
-            "margin_met": a.margin_met,
-            "margin_one_less": a.margin_one_less,
-            "fell_back_to_proportional": a.fell_back_to_proportional,
-            "strata": strata,
-            "total": a.total,
-            "total_population": a.total_population,
-            "margin": a.margin,
-            "rates": rates,
-            "burden": need,
-        });
-        if let Some(cmp) = requested {
-            v["requested"] = json!({
-                "records": cmp.requested,
-                "surplus_records": cmp.surplus_records,
-                "surplus_pages": cmp.surplus_pages,
-                "surplus_working_days": cmp.surplus_working_days,
-                "burden": cmp.requested_burden,
-            });
-        }
-        return Output::json(&v, u8::from(a.margin_met == Some(false)));
+        return render_json(args, &a, target, &rates, &need, requested.as_ref());
     }
+    render_text(args, &a, target, &rates, &need, requested.as_ref())
+}
 
+/// `--format json`: the allocation, each stratum with its weight and burden, the burden
+/// needed and the comparison with a requested total.
+fn render_json(
+    args: &AllocateArgs,
+    a: &Allocation,
+    target: AllocationTarget,
+    rates: &BurdenRates,
+    need: &Burden,
+    requested: Option<&RequestComparison>,
+) -> Result<Output> {
+    let strata: Vec<_> = a
+        .strata
+        .iter()
+        .map(|s| {
+            let b = burden(s.n, rates);
+            json!({
+                "stratum": s.stratum,
+                "population": s.population,
+                "proportion": s.proportion,
+                "n": s.n,
+                "share": s.share,
+                "binding": s.binding,
+                "inclusion_probability": s.inclusion_probability,
+                "weight": if s.n > 0 { json_f64(s.population as f64 / s.n as f64) } else { serde_json::Value::Null },
+                "margin": s.margin,
+                "pages": b.pages,
+                "working_days": b.working_days,
+            })
+        })
+        .collect();
+    let mut v = json!({
+        "method": a.method,
+        "confidence": a.confidence,
+        "z": a.z,
+        "target": match target {
+            AllocationTarget::Total(n) => json!({"total": n}),
+            AllocationTarget::Margin(e) => json!({"margin": e}),
+        },
+        "target_total": a.target_total,
+        "target_total_exact": a.target_total_exact,
+        "total_adjustment": a.total_adjustment,
+        "min": a.min_used,
+        "max": args.max,
+        "margin_met": a.margin_met,
+        "margin_one_less": a.margin_one_less,
+        "fell_back_to_proportional": a.fell_back_to_proportional,
+        "strata": strata,
+        "total": a.total,
+        "total_population": a.total_population,
+        "margin": a.margin,
+        "rates": rates,
+        "burden": need,
+    });
+    if let Some(cmp) = requested {
+        v["requested"] = json!({
+            "records": cmp.requested,
+            "surplus_records": cmp.surplus_records,
+            "surplus_pages": cmp.surplus_pages,
+            "surplus_working_days": cmp.surplus_working_days,
+            "burden": cmp.requested_burden,
+        });
+    }
+    Output::json(&v, u8::from(a.margin_met == Some(false)))
+}
+
+/// The allocation as text: the target, a table of the strata, the margin, the constraints
+/// that bind, and the burden.
+fn render_text(
+    args: &AllocateArgs,
+    a: &Allocation,
+    target: AllocationTarget,
+    rates: &BurdenRates,
+    need: &Burden,
+    requested: Option<&RequestComparison>,
+) -> Result<Output> {
+    let constraint_counts = |b: Binding| a.strata.iter().filter(|s| s.binding == Some(b)).count();
     let mut t = String::new();
     let target_text = match target {
         AllocationTarget::Total(n) => format!("total {}", thousands(n)),
-        AllocationTarget::Margin(e) if spec.method == AllocationMethod::Domain => {
+        AllocationTarget::Margin(e) if args.method == AllocationMethod::Domain => {
             format!(
                 "±{} points in every stratum at {}",
                 pct(e).trim_end_matches(" %"),
@@ -196,7 +221,7 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
             s.margin
                 .map(|m| format!("±{}", pct(m).trim_end_matches(" %")))
                 .unwrap_or_else(|| "-".into()),
-            crate::format::pages(burden(s.n, &rates).pages),
+            crate::format::pages(burden(s.n, rates).pages),
             binding_name(s.binding)
         )?;
     }
@@ -243,7 +268,7 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
     if n_census > 0 {
         writeln!(t, "Constraint: {n_census} strata are smaller than their share and are taken whole (census); the surplus went to the others.")?;
     }
-    if let Some(line) = crate::format::margin_adjustment_line(&a, args.margin) {
+    if let Some(line) = crate::format::margin_adjustment_line(a, args.margin) {
         let mut chars = line.chars();
         let first = chars
             .next()
@@ -258,10 +283,10 @@ pub fn run(args: &AllocateArgs) -> Result<Output> {
         )?;
     }
     writeln!(t)?;
-    writeln!(t, "Burden ({})", rates_line(&rates))?;
-    writeln!(t, "  needed              {}", burden_line(&need))?;
+    writeln!(t, "Burden ({})", rates_line(rates))?;
+    writeln!(t, "  needed              {}", burden_line(need))?;
     if let Some(cmp) = requested {
-        t.push_str(&crate::format::request_lines(&cmp));
+        t.push_str(&crate::format::request_lines(cmp));
     }
     Ok(Output::with_code(t, u8::from(a.margin_met == Some(false))))
 }

@@ -7,9 +7,10 @@ use anyhow::Result;
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use urval_ingest::Extract;
 use urval_ops::artifacts::{DrawSidecar, PlanFile};
 use urval_ops::commitment::SeedOrigin;
-use urval_ops::draw::{DrawJob, BOUND_SDS};
+use urval_ops::draw::{DrawJob, Drawn, BOUND_SDS};
 use urval_ops::package::draw_to_files_from;
 
 /// Arguments of `urval draw`.
@@ -174,33 +175,66 @@ fn origin_line(seed: u64, origin: &SeedOrigin) -> Option<String> {
 pub fn run(args: &DrawArgs) -> Result<Output> {
     let (seed, origin) = seed_of(args)?;
     if let (true, Some(manifest)) = (args.phase2, &args.manifest) {
-        let side = urval_ops::phase2::draw_phase2(&urval_ops::phase2::Phase2Job {
-            plan: args.plan.clone(),
-            manifest: manifest.clone(),
-            seed,
-            start: args.start,
-            output: args.output.clone(),
-            csv_dialect: args.csv_dialect.into(),
-            lang: args.lang.into(),
-            seed_origin: origin.clone(),
-        })?;
-        let origin = origin_line(seed, &origin)
-            .map(|l| l + "\n")
-            .unwrap_or_default();
-        return Ok(Output::ok(format!(
-            "Phase-2 manifest written to {} ({} records for re-review, drawn from {})\n{origin}  seed {}, start {}; verify with: urval verify --plan {} --manifest {}\n",
-            args.output.display(),
-            thousands(side.selected),
-            manifest.display(),
-            seed,
-            args.start,
-            urval_ops::text::shell_quote(&args.plan.display().to_string()),
-            urval_ops::text::shell_quote(&args.output.display().to_string())
-        )));
+        return phase2(args, manifest, seed, &origin);
     }
     let plan = PlanFile::read(&args.plan)?;
     let extract = args.extract.resolve()?;
-    let job = DrawJob {
+    let job = job(args, seed);
+    let pb = progress_bar("drawing");
+    let drawn = draw_to_files_from(&extract, &plan, &job, &origin, &|n| pb.inc(n))?;
+    pb.finish_and_clear();
+    let mut t = String::new();
+    write_accounts(&mut t, args, &drawn, &extract)?;
+    write_packages(&mut t, args, &drawn)?;
+    if let Some(line) = origin_line(seed, &origin) {
+        writeln!(t, "{line}")?;
+    }
+    writeln!(
+        t,
+        "  seed {}, start {}; verify with: urval verify --extract … --plan {} --manifest {}",
+        seed,
+        args.start,
+        urval_ops::text::shell_quote(&args.plan.display().to_string()),
+        urval_ops::text::shell_quote(&args.output.display().to_string())
+    )?;
+    Ok(Output::ok(t))
+}
+
+/// `--phase2 --manifest M`: the records of a first review drawn for re-review.
+fn phase2(
+    args: &DrawArgs,
+    manifest: &std::path::Path,
+    seed: u64,
+    origin: &SeedOrigin,
+) -> Result<Output> {
+    let side = urval_ops::phase2::draw_phase2(&urval_ops::phase2::Phase2Job {
+        plan: args.plan.clone(),
+        manifest: manifest.to_path_buf(),
+        seed,
+        start: args.start,
+        output: args.output.clone(),
+        csv_dialect: args.csv_dialect.into(),
+        lang: args.lang.into(),
+        seed_origin: origin.clone(),
+    })?;
+    let origin = origin_line(seed, origin)
+        .map(|l| l + "\n")
+        .unwrap_or_default();
+    Ok(Output::ok(format!(
+        "Phase-2 manifest written to {} ({} records for re-review, drawn from {})\n{origin}  seed {}, start {}; verify with: urval verify --plan {} --manifest {}\n",
+        args.output.display(),
+        thousands(side.selected),
+        manifest.display(),
+        seed,
+        args.start,
+        urval_ops::text::shell_quote(&args.plan.display().to_string()),
+        urval_ops::text::shell_quote(&args.output.display().to_string())
+    )))
+}
+
+/// The flags as the operations' job.
+fn job(args: &DrawArgs, seed: u64) -> DrawJob {
+    DrawJob {
         plan: args.plan.clone(),
         seed,
         start: args.start,
@@ -226,13 +260,13 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
             date: args.letter.date.clone(),
             deadline: args.letter.deadline.clone(),
         },
-    };
-    let pb = progress_bar("drawing");
-    let drawn = draw_to_files_from(&extract, &plan, &job, &origin, &|n| pb.inc(n))?;
-    pb.finish_and_clear();
+    }
+}
+
+/// Where the manifest went, its stage, and how the extract's rows were accounted for.
+fn write_accounts(t: &mut String, args: &DrawArgs, drawn: &Drawn, extract: &Extract) -> Result<()> {
     let sidecar = &drawn.sidecar;
     let totals = &sidecar;
-    let mut t = String::new();
     writeln!(
         t,
         "Manifest written to {} ({} records)",
@@ -265,10 +299,10 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
             totals.rows_quarantined
         )
     )?;
-    if let Some(line) = crate::util::encoding_line(&extract) {
+    if let Some(line) = crate::util::encoding_line(extract) {
         writeln!(t, "{line}")?;
     }
-    if let Some(line) = crate::util::skipped_line(&extract) {
+    if let Some(line) = crate::util::skipped_line(extract) {
         writeln!(t, "{line}")?;
     }
     if drawn.outside_only > 0 {
@@ -281,6 +315,12 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
     if let Some(q) = &drawn.quarantine_file {
         writeln!(t, "  quarantined rows: {}", q.display())?;
     }
+    Ok(())
+}
+
+/// With `--split-by`: the packages, one folder per value, and the values whose folder is
+/// named otherwise.
+fn write_packages(t: &mut String, args: &DrawArgs, drawn: &Drawn) -> Result<()> {
     if let Some(first) = drawn.packages.first() {
         let f = &first.files;
         let mut names = vec![
@@ -317,16 +357,5 @@ pub fn run(args: &DrawArgs) -> Result<Output> {
             writeln!(t, "  {value:?} is in {folder}/ ({why})")?;
         }
     }
-    if let Some(line) = origin_line(seed, &origin) {
-        writeln!(t, "{line}")?;
-    }
-    writeln!(
-        t,
-        "  seed {}, start {}; verify with: urval verify --extract … --plan {} --manifest {}",
-        seed,
-        args.start,
-        urval_ops::text::shell_quote(&args.plan.display().to_string()),
-        urval_ops::text::shell_quote(&args.output.display().to_string())
-    )?;
-    Ok(Output::ok(t))
+    Ok(())
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use std::fmt::Write;
-use urval_design::{evaluate, EvaluateSpec, IntervalMethod, StageDecision};
+use urval_design::{evaluate, EvaluateSpec, Evaluation, IntervalMethod, StageDecision};
 
 /// Arguments of `urval evaluate`.
 #[derive(Debug, Args)]
@@ -134,67 +134,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
     let mut notes = String::new();
     let (sample, deviations, population) = match (&args.review, &args.manifest, &args.indicator) {
         (Some(review), Some(manifest), Some(question)) => {
-            if args.population.is_some() {
-                anyhow::bail!(
-                    "with --review, N is the manifest's population: leave out --population"
-                );
-            }
-            let (n, k, counts) = urval_ops::review::count_answers(
-                review,
-                manifest,
-                question,
-                args.deviation_answer,
-            )?;
-            let found = urval_ops::manifest::require_sidecar(manifest)?;
-            found.check_manifest(manifest)?;
-            let side = found.sidecar;
-            let big: u64 = side.strata.iter().map(|s| s.population).sum();
-            writeln!(
-                notes,
-                "  from {}: {} answered yes or no to {question}, {} of them {} (a deviation); {} rows without an answer, {} quarantined, {} drawn records without a row",
-                urval_ops::files::file_name(review),
-                thousands(n),
-                thousands(k),
-                if args.deviation_answer == urval_ops::review::Answer::Yes {
-                    "yes"
-                } else {
-                    "no"
-                },
-                thousands(counts.unanswered),
-                thousands(counts.quarantined),
-                thousands(counts.missing)
-            )?;
-            // The count-based bound treats the records as one simple random sample: right
-            // for a self-weighting design (proportional allocation), not for unequal weights.
-            let w: Vec<f64> = side
-                .strata
-                .iter()
-                .filter(|s| s.n > 0)
-                .map(|s| s.population as f64 / s.n as f64)
-                .collect();
-            let (lo, hi) = w
-                .iter()
-                .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
-            if hi > lo * 1.05 {
-                writeln!(
-                    notes,
-                    "  note: the strata's weights N_h/n_h differ ({lo:.1} to {hi:.1}): this count-based evaluation treats the records as one simple random sample; `urval indicators --review` gives the design-weighted estimate"
-                )?;
-            }
-            let domain = question_population(args, review, manifest, question, &side)?;
-            let population = match domain {
-                Some((count, how)) if count != big => {
-                    writeln!(
-                        notes,
-                        "  population of {question}: {} of the {} records ({how})",
-                        thousands(count),
-                        thousands(big)
-                    )?;
-                    count.max(n)
-                }
-                _ => big,
-            };
-            (n, k, Some(population))
+            from_review(args, review, manifest, question, &mut notes)?
         }
         _ => (
             args.sample.unwrap_or_default(),
@@ -212,25 +152,100 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
     };
     let e = evaluate(&spec)?;
     if args.format == Format::Json {
-        let mut v = json!({
-            "sample": sample,
-            "deviations": deviations,
-            "population": population,
-            "confidence": args.confidence,
-            "estimate": e.estimate,
-            "lower": e.lower,
-            "upper": e.upper,
-            "method": e.method,
-            "finite_population": e.finite_population,
-            "upper_bound": e.upper_bound,
-            "upper_bound_method": e.upper_bound_method,
-            "upper_bound_count": e.upper_bound_count,
-        });
-        if let Some(c) = &e.conclusion {
-            v["conclusion"] = json!(c);
-        }
-        return Output::json(&v, finding(&e));
+        return render_json(args, &spec, &e);
     }
+    render_text(args, &spec, &e, &notes)
+}
+
+/// `--review`: n and k counted from the filled template's answers to the question, N its
+/// population; what was read is written to `notes`.
+fn from_review(
+    args: &EvaluateArgs,
+    review: &std::path::Path,
+    manifest: &std::path::Path,
+    question: &str,
+    notes: &mut String,
+) -> Result<(u64, u64, Option<u64>)> {
+    if args.population.is_some() {
+        anyhow::bail!("with --review, N is the manifest's population: leave out --population");
+    }
+    let (n, k, counts) =
+        urval_ops::review::count_answers(review, manifest, question, args.deviation_answer)?;
+    let found = urval_ops::manifest::require_sidecar(manifest)?;
+    found.check_manifest(manifest)?;
+    let side = found.sidecar;
+    let big: u64 = side.strata.iter().map(|s| s.population).sum();
+    writeln!(
+        notes,
+        "  from {}: {} answered yes or no to {question}, {} of them {} (a deviation); {} rows without an answer, {} quarantined, {} drawn records without a row",
+        urval_ops::files::file_name(review),
+        thousands(n),
+        thousands(k),
+        if args.deviation_answer == urval_ops::review::Answer::Yes {
+            "yes"
+        } else {
+            "no"
+        },
+        thousands(counts.unanswered),
+        thousands(counts.quarantined),
+        thousands(counts.missing)
+    )?;
+    // The count-based bound treats the records as one simple random sample: right
+    // for a self-weighting design (proportional allocation), not for unequal weights.
+    if let Some((lo, hi)) = urval_ops::review::unequal_weights(&side.strata) {
+        writeln!(
+            notes,
+            "  note: the strata's weights N_h/n_h differ ({lo:.1} to {hi:.1}): this count-based evaluation treats the records as one simple random sample; `urval indicators --review` gives the design-weighted estimate"
+        )?;
+    }
+    let domain = question_population(args, review, manifest, question, &side)?;
+    let population = match domain {
+        Some((count, how)) if count != big => {
+            writeln!(
+                notes,
+                "  population of {question}: {} of the {} records ({how})",
+                thousands(count),
+                thousands(big)
+            )?;
+            count.max(n)
+        }
+        _ => big,
+    };
+    Ok((n, k, Some(population)))
+}
+
+/// `--format json`: the counts, the interval, the upper bound and the conclusion.
+fn render_json(args: &EvaluateArgs, spec: &EvaluateSpec, e: &Evaluation) -> Result<Output> {
+    let (sample, deviations, population) = (spec.sample, spec.deviations, spec.population);
+    let mut v = json!({
+        "sample": sample,
+        "deviations": deviations,
+        "population": population,
+        "confidence": args.confidence,
+        "estimate": e.estimate,
+        "lower": e.lower,
+        "upper": e.upper,
+        "method": e.method,
+        "finite_population": e.finite_population,
+        "upper_bound": e.upper_bound,
+        "upper_bound_method": e.upper_bound_method,
+        "upper_bound_count": e.upper_bound_count,
+    });
+    if let Some(c) = &e.conclusion {
+        v["conclusion"] = json!(c);
+    }
+    Output::json(&v, finding(e))
+}
+
+/// The evaluation as text: the counts and what they were read from, the rate, the interval,
+/// the upper bound and the conclusion.
+fn render_text(
+    args: &EvaluateArgs,
+    spec: &EvaluateSpec,
+    e: &Evaluation,
+    notes: &str,
+) -> Result<Output> {
+    let (sample, deviations, population) = (spec.sample, spec.deviations, spec.population);
     let mut t = String::new();
     writeln!(
         t,
@@ -241,7 +256,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
             .map(|n| format!(" (population {})", thousands(n)))
             .unwrap_or_default()
     )?;
-    t.push_str(&notes);
+    t.push_str(notes);
     writeln!(t, "  deviation rate      {}", pct2(e.estimate))?;
     let method = match (e.method, e.finite_population) {
         (IntervalMethod::Wilson, true) => "Wilson with finite population correction",
@@ -290,7 +305,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Output> {
             )?;
         }
     }
-    Ok(Output::with_code(t, finding(&e)))
+    Ok(Output::with_code(t, finding(e)))
 }
 
 /// Exit 1 (a data finding) when a `--tolerable-rate` conclusion cannot be shown, 0 when it

@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use urval_indicators::estimate::Nonresponse;
 use urval_indicators::spec::Kind;
+use urval_ingest::Extract;
 use urval_ops::indicators::{indicators_to_files, Indicators, IndicatorsJob};
+use urval_ops::review::ReviewCounts;
 
 pub use crate::format::CsvDialect;
 
@@ -144,7 +146,30 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         Some(_) => None,
         None => Some(args.extract.resolve()?),
     };
-    let job = IndicatorsJob {
+    let job = job(args);
+    let pb = progress_bar("indicators");
+    let (c, review): (Indicators, _) = match (&extract, &args.review) {
+        (Some(e), _) => (indicators_to_files(e, &job, &|n| pb.inc(n))?, None),
+        (None, Some(r)) => {
+            let (c, counts) = urval_ops::review::indicators_from_review(r, &job, &|n| pb.inc(n))?;
+            (c, Some(counts))
+        }
+        (None, None) => anyhow::bail!("give the extract: --extract PATH"),
+    };
+    pb.finish_and_clear();
+    let mut t = String::new();
+    write_accounts(&mut t, args, &c, extract.as_ref(), review.as_ref())?;
+    write_totals(&mut t, &c)?;
+    if args.print {
+        print_rows(&mut t, &c, args)?;
+    }
+    let code = write_empty_strata(&mut t, args, &c)?;
+    Ok(Output::with_code(t, code))
+}
+
+/// The flags as the operations' job.
+fn job(args: &IndicatorsArgs) -> IndicatorsJob {
+    IndicatorsJob {
         spec: args.spec.clone(),
         by: split_names(&args.by),
         age_bands: args.age_bands.clone(),
@@ -165,22 +190,22 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         max_quarantine: args.quarantine.max_quarantine,
         max_groups: args.max_groups,
         suppress_below: args.suppress_below,
-    };
-    let pb = progress_bar("indicators");
-    let (c, review): (Indicators, _) = match (&extract, &args.review) {
-        (Some(e), _) => (indicators_to_files(e, &job, &|n| pb.inc(n))?, None),
-        (None, Some(r)) => {
-            let (c, counts) = urval_ops::review::indicators_from_review(r, &job, &|n| pb.inc(n))?;
-            (c, Some(counts))
-        }
-        (None, None) => anyhow::bail!("give the extract: --extract PATH"),
-    };
-    pb.finish_and_clear();
+    }
+}
+
+/// Where the table went and how every row was accounted for: the extract's (or the
+/// review's) rows, the manifest's keys, the quarantine and the suppression.
+fn write_accounts(
+    t: &mut String,
+    args: &IndicatorsArgs,
+    c: &Indicators,
+    extract: Option<&Extract>,
+    review: Option<&ReviewCounts>,
+) -> Result<()> {
     let design = &c.design;
     let totals = c.totals;
     let meta_file = &c.metadata_file;
     let nonresponse_total = c.nonresponse_total;
-    let mut t = String::new();
     writeln!(
         t,
         "Indicators ({}) written to {} ({} rows; metadata {})",
@@ -203,7 +228,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             totals.rows_quarantined
         )
     )?;
-    if let Some(e) = &extract {
+    if let Some(e) = extract {
         if let Some(line) = crate::util::encoding_line(e) {
             writeln!(t, "{line}")?;
         }
@@ -211,7 +236,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             writeln!(t, "{line}")?;
         }
     }
-    if let Some(r) = &review {
+    if let Some(r) = review {
         writeln!(
             t,
             "  review rows read {} = answered {} + no answer (non-response) {} + quarantined {}; drawn records without a row {}",
@@ -250,6 +275,12 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
         "  {}",
         urval_ops::indicators::suppression_line(&c.suppression)
     )?;
+    Ok(())
+}
+
+/// The table's total row of each indicator: n, estimate, interval and method, with its
+/// cautions and missing strata.
+fn write_totals(t: &mut String, c: &Indicators) -> Result<()> {
     writeln!(t)?;
     writeln!(
         t,
@@ -309,9 +340,13 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             )?;
         }
     }
-    if args.print {
-        print_rows(&mut t, &c, args)?;
-    }
+    Ok(())
+}
+
+/// The design strata with no responding record, and the exit code they give (1 unless
+/// `--allow-empty-strata`).
+fn write_empty_strata(t: &mut String, args: &IndicatorsArgs, c: &Indicators) -> Result<u8> {
+    let design = &c.design;
     let mut code = 0;
     if let (Some(d), false) = (&design, c.empty_strata.is_empty()) {
         let lost: u64 = c.empty_strata.iter().map(|&h| d.strata[h].1).sum();
@@ -349,7 +384,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
             code = 1;
         }
     }
-    Ok(Output::with_code(t, code))
+    Ok(code)
 }
 
 /// `--print`: every row, groups first then the total, withheld figures as `..` and why.

@@ -6,8 +6,10 @@ use crate::util::progress_bar;
 use anyhow::Result;
 use clap::{ArgGroup, Args};
 use std::fmt::Write;
-use std::path::PathBuf;
-use urval_design::AllocationMethod;
+use std::path::{Path, PathBuf};
+use urval_design::{Allocation, AllocationMethod, BurdenRates};
+use urval_ingest::Extract;
+use urval_ops::artifacts::PlanFile;
 use urval_ops::plan::{PlanRequest, Planned, Staging};
 
 /// Arguments of `urval plan`.
@@ -152,6 +154,38 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         anyhow::bail!("give --key and --strata");
     };
     let strata_cols = split_names(strata);
+    let req = request(args, key, &strata_cols, rates)?;
+    let pb = progress_bar("counting");
+    let Planned {
+        plan,
+        allocation: alloc,
+        quarantine_file: qpath,
+    } = urval_ops::plan(&extract, &req, &|n| pb.inc(n))?;
+    pb.finish_and_clear();
+    let mut t = String::new();
+    write_accounts(
+        &mut t,
+        args,
+        &plan,
+        &extract,
+        qpath.as_deref(),
+        &strata_cols,
+    )?;
+    write_design(&mut t, args, &plan, &alloc)?;
+    write_burden(&mut t, args, &plan, &rates)?;
+    Ok(Output::with_code(
+        t,
+        u8::from(alloc.margin_met == Some(false)),
+    ))
+}
+
+/// The flags as the operations' request: the stages, the purposes file and the rest.
+fn request(
+    args: &PlanArgs,
+    key: &str,
+    strata_cols: &[String],
+    rates: BurdenRates,
+) -> Result<PlanRequest> {
     let (stages, attribute) = urval_ops::plan::staging(&Staging {
         stages: args.stages,
         first_fraction: args.first_fraction,
@@ -160,9 +194,9 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         expected_rate: args.expected_rate,
         max_first: args.max_first,
     })?;
-    let req = PlanRequest {
-        key: key.clone(),
-        strata: strata_cols.clone(),
+    Ok(PlanRequest {
+        key: key.to_string(),
+        strata: strata_cols.to_vec(),
         where_: args.where_.clone(),
         checks: args.checks.clone(),
         margin: args.margin,
@@ -193,15 +227,19 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             }),
             None => None,
         },
-    };
-    let pb = progress_bar("counting");
-    let Planned {
-        plan,
-        allocation: alloc,
-        quarantine_file: qpath,
-    } = urval_ops::plan(&extract, &req, &|n| pb.inc(n))?;
-    pb.finish_and_clear();
-    let mut t = String::new();
+    })
+}
+
+/// Where the plan went and how the extract's rows were accounted for: reconciliation,
+/// encoding, skipped files, quarantine, repeated keys and the strata.
+fn write_accounts(
+    t: &mut String,
+    args: &PlanArgs,
+    plan: &PlanFile,
+    extract: &Extract,
+    qpath: Option<&Path>,
+    strata_cols: &[String],
+) -> Result<()> {
     writeln!(t, "Plan written to {}", args.output.display())?;
     writeln!(
         t,
@@ -213,10 +251,10 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             plan.rows_quarantined
         )
     )?;
-    if let Some(line) = crate::util::encoding_line(&extract) {
+    if let Some(line) = crate::util::encoding_line(extract) {
         writeln!(t, "{line}")?;
     }
-    if let Some(line) = crate::util::skipped_line(&extract) {
+    if let Some(line) = crate::util::skipped_line(extract) {
         writeln!(t, "{line}")?;
     }
     if let Some(q) = qpath {
@@ -236,6 +274,17 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
         strata_cols.join(" × "),
         thousands(plan.total_population)
     )?;
+    Ok(())
+}
+
+/// The design: its target (or the purposes), the records needed, the margin, the stages
+/// and the strata a bound holds.
+fn write_design(
+    t: &mut String,
+    args: &PlanArgs,
+    plan: &PlanFile,
+    alloc: &Allocation,
+) -> Result<()> {
     let target_text = match (args.margin, args.total) {
         (Some(e), _) if alloc.method == AllocationMethod::Domain => {
             format!("±{} points in every stratum", pct(e).trim_end_matches(" %"))
@@ -276,7 +325,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             )?;
         }
     }
-    if let Some(line) = crate::format::margin_adjustment_line(&alloc, args.margin) {
+    if let Some(line) = crate::format::margin_adjustment_line(alloc, args.margin) {
         writeln!(t, "  {line}")?;
     }
     if let Some(st) = &plan.design.stages {
@@ -298,11 +347,21 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
             writeln!(t, "  {c} strata {text}")?;
         }
     }
+    Ok(())
+}
+
+/// The burden the plan puts on the municipalities, and the comparison with a request.
+fn write_burden(
+    t: &mut String,
+    args: &PlanArgs,
+    plan: &PlanFile,
+    rates: &BurdenRates,
+) -> Result<()> {
     writeln!(t)?;
     writeln!(
         t,
         "Burden ({}{})",
-        rates_line(&rates),
+        rates_line(rates),
         if args.pages_column.is_some() {
             "; pages measured"
         } else {
@@ -317,10 +376,7 @@ pub fn run(args: &PlanArgs) -> Result<Output> {
     if let Some(cmp) = &plan.burden.requested {
         t.push_str(&crate::format::request_lines(cmp));
     }
-    Ok(Output::with_code(
-        t,
-        u8::from(alloc.margin_met == Some(false)),
-    ))
+    Ok(())
 }
 
 /// A plan for several purposes: how it was solved, then one line per purpose — its target,

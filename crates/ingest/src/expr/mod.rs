@@ -37,7 +37,8 @@
 //! The expressions are a folder, one concern per file, each using only those listed before
 //! it (this module only declares them and re-exports what the crate uses):
 //! - [`tree`]: the expression tree, types only (no parsing, no evaluation);
-//! - [`calendar`]: calendar arithmetic on day numbers (dates as days since 1970-01-01);
+//! - [`calendar`]: calendar arithmetic on day numbers (dates as days since 1970-01-01),
+//!   from `urval-values`;
 //! - [`sql`]: SQL text parsed by `sqlparser` and lowered into the tree (uses the tree, never
 //!   the evaluators);
 //! - [`bind`]: a parsed [`Filter`] and its binding to one batch's arrays ([`BoundFilter`]);
@@ -46,12 +47,13 @@
 //! - [`column`](mod@column): evaluation a column at a time (falling back to [`row`]'s per row).
 
 mod bind;
-mod calendar;
 mod column;
 mod row;
 mod sql;
 mod tree;
 mod value;
+
+use urval_values::calendar;
 
 pub use bind::{BoundFilter, Filter, ValueError};
 pub use calendar::{add_months, civil_from_days, parse_date};

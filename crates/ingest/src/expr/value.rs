@@ -4,6 +4,7 @@
 
 use super::calendar::{civil_from_days, parse_date};
 use super::tree::CastTo;
+pub(crate) use crate::text::parse_bool;
 use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -15,22 +16,6 @@ pub(crate) enum Val<'a> {
     /// Text: borrowed from a column or constant, owned when a function made it.
     Str(Cow<'a, str>),
     Date(i32),
-}
-
-/// The words read as booleans (any case, surrounding spaces ignored).
-const TRUE_WORDS: [&str; 8] = ["true", "t", "1", "yes", "y", "ja", "j", "sant"];
-
-const FALSE_WORDS: [&str; 7] = ["false", "f", "0", "no", "n", "nej", "falskt"];
-
-pub(crate) fn parse_bool(s: &str) -> Option<bool> {
-    let t = crate::text::trim(s);
-    if TRUE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
-        Some(true)
-    } else if FALSE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
-        Some(false)
-    } else {
-        None
-    }
 }
 
 /// Text read as `numeric` reads it, when it is a whole number or a date: a number first

@@ -10,7 +10,7 @@ use super::text_builder::{Built, TextBuilder};
 use crate::error::{IngestError, Result};
 use crate::expr::BoundFilter;
 use crate::source::Extract;
-use crate::text::TextCol;
+use crate::text::{numbers, TextCol};
 use arrow_array::{Array, ArrayRef};
 use std::sync::Arc;
 
@@ -483,36 +483,4 @@ fn missing_marks(
         strata_missing.push(m);
     }
     (key_missing, strata_missing)
-}
-
-/// A column's values as numbers: `None` for null or empty, `Some(NaN)` for text that is not
-/// a number (decimal comma accepted).
-fn numbers(a: &ArrayRef) -> Vec<Option<f64>> {
-    use arrow_schema::DataType;
-    match a.data_type() {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _) => {
-            let t = TextCol::from_array(a);
-            (0..a.len())
-                .map(|i| {
-                    let v = crate::text::trim(t.as_ref().and_then(|t| t.get(i))?);
-                    if v.is_empty() {
-                        return None;
-                    }
-                    Some(crate::text::parse_decimal(v).unwrap_or(f64::NAN))
-                })
-                .collect()
-        }
-        _ => match arrow_cast::cast(a, &DataType::Float64) {
-            Ok(c) => {
-                let f = c
-                    .as_any()
-                    .downcast_ref::<arrow_array::Float64Array>()
-                    .cloned();
-                (0..a.len())
-                    .map(|i| f.as_ref().and_then(|f| (!f.is_null(i)).then(|| f.value(i))))
-                    .collect()
-            }
-            Err(_) => vec![Some(f64::NAN); a.len()],
-        },
-    }
 }

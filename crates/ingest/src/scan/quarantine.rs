@@ -4,6 +4,7 @@
 //! the scan's units.
 
 use arrow_array::ArrayRef;
+pub use urval_values::personal::PERSONAL_MASK;
 
 /// The quarantine reason of a CSV line whose fields are the header's names (two exports
 /// joined into one file).
@@ -80,9 +81,6 @@ pub fn summarize_quarantine(records: &[QuarantineRecord], top: usize) -> Vec<Rea
     out.truncate(top);
     out
 }
-
-/// What stands in a quarantine row for a personal column's value.
-pub const PERSONAL_MASK: &str = "<personal>";
 
 pub(crate) fn render_row(arrays: &[ArrayRef], i: usize, personal: &[bool]) -> String {
     let opts = arrow_cast::display::FormatOptions::default().with_null("");

@@ -5,6 +5,9 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// What stands in a quarantine row for a personal column's value.
+pub const PERSONAL_MASK: &str = "<personal>";
+
 /// Why a personal identity number is not valid. Carries no part of the number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PnrProblem {
@@ -211,7 +214,7 @@ pub fn contains_personnummer(text: &str) -> bool {
 
 /// The last line of defence: `text` with every personnummer or samordningsnummer in it
 /// ([`check_personnummer`]: a real date, a valid check digit) replaced by
-/// [`crate::PERSONAL_MASK`], in the forms people write them: 10 or 12 digits, or the date
+/// [`PERSONAL_MASK`], in the forms people write them: 10 or 12 digits, or the date
 /// part and the last four with `-`, `+`, a space or a dash between, a letter glued before
 /// or after the 12-digit form (see `next_personnummer` for what is never taken for one:
 /// a longer run of digits, the digits of a decimal number). Used on every message, log line,
@@ -223,7 +226,7 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     while let Some((start, end)) = next_personnummer(text, last) {
         let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
         o.push_str(&text[last..start]);
-        o.push_str(crate::PERSONAL_MASK);
+        o.push_str(PERSONAL_MASK);
         last = end;
     }
     match out {

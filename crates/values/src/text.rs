@@ -1,5 +1,7 @@
 //! Columns read as text: key and strata values are compared as the text written in the
-//! extract, whatever the file format (`0180` stays `0180`; an integer key 42 is `42`).
+//! extract, whatever the file format (`0180` stays `0180`; an integer key 42 is `42`); and
+//! one value's text trimmed ([`trim`]) and read as a decimal number ([`parse_decimal`]) or a
+//! boolean ([`parse_bool`]); a column's values read as numbers ([`numbers`]).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
@@ -10,7 +12,7 @@ use arrow_schema::DataType;
 /// when both end bytes are ASCII and not white space, as nearly every extract value is:
 /// `str::trim` otherwise. The same answer for every string (a test checks it).
 #[inline]
-pub(crate) fn trim(s: &str) -> &str {
+pub fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     match (b.first(), b.last()) {
         (Some(&f), Some(&l))
@@ -34,6 +36,25 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
         t.replace(',', ".").parse().ok()
     } else {
         t.parse().ok()
+    }
+}
+
+/// The words read as booleans (any case, surrounding spaces ignored).
+const TRUE_WORDS: [&str; 8] = ["true", "t", "1", "yes", "y", "ja", "j", "sant"];
+
+const FALSE_WORDS: [&str; 7] = ["false", "f", "0", "no", "n", "nej", "falskt"];
+
+/// A value as a boolean, as extracts write them: `true`, `t`, `1`, `yes`, `y`, `ja`, `j`,
+/// `sant` or `false`, `f`, `0`, `no`, `n`, `nej`, `falskt`, in any case, surrounding white
+/// space ignored; `None` for anything else.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    let t = trim(s);
+    if TRUE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+        Some(true)
+    } else if FALSE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -208,6 +229,37 @@ impl TextCol {
     }
 }
 
+/// A column's values as numbers: `None` for null or empty, `Some(NaN)` for text that is not
+/// a number (decimal comma accepted).
+pub fn numbers(a: &ArrayRef) -> Vec<Option<f64>> {
+    match a.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _) => {
+            let t = TextCol::from_array(a);
+            (0..a.len())
+                .map(|i| {
+                    let v = trim(t.as_ref().and_then(|t| t.get(i))?);
+                    if v.is_empty() {
+                        return None;
+                    }
+                    Some(parse_decimal(v).unwrap_or(f64::NAN))
+                })
+                .collect()
+        }
+        _ => match arrow_cast::cast(a, &DataType::Float64) {
+            Ok(c) => {
+                let f = c
+                    .as_any()
+                    .downcast_ref::<arrow_array::Float64Array>()
+                    .cloned();
+                (0..a.len())
+                    .map(|i| f.as_ref().and_then(|f| (!f.is_null(i)).then(|| f.value(i))))
+                    .collect()
+            }
+            Err(_) => vec![Some(f64::NAN); a.len()],
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +376,37 @@ mod tests {
         assert_eq!(parse_decimal("1,2,3"), None);
         assert_eq!(parse_decimal(""), None);
         assert_eq!(parse_decimal("many"), None);
+    }
+
+    #[test]
+    fn booleans_read_in_swedish_and_english_in_any_case() {
+        for v in ["ja", " JA ", "j", "sant", "true", "T", "1", "yes", "Y"] {
+            assert_eq!(parse_bool(v), Some(true), "{v:?}");
+        }
+        for v in ["nej", "Nej", "n", "falskt", "false", "F", "0", "no"] {
+            assert_eq!(parse_bool(v), Some(false), "{v:?}");
+        }
+        for v in ["", "ej tillämpligt", "2", "jaa", "sannt"] {
+            assert_eq!(parse_bool(v), None, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_columns_numbers_read_a_decimal_comma_and_mark_text_as_nan() {
+        let text: ArrayRef = Arc::new(StringArray::from(vec![
+            Some(" 12,5"),
+            Some(""),
+            None,
+            Some("many"),
+            Some("7"),
+        ]));
+        let got = numbers(&text);
+        assert_eq!(got[0], Some(12.5));
+        assert_eq!(got[1..3], [None, None]);
+        assert!(got[3].is_some_and(f64::is_nan));
+        assert_eq!(got[4], Some(7.0));
+        let ints: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), None]));
+        assert_eq!(numbers(&ints), vec![Some(3.0), None]);
     }
 
     proptest::proptest! {
