@@ -610,6 +610,21 @@ pub fn stratified_worst_risk(
         );
         return best;
     }
+    local_search(plan, populations, first, second, &caps, d, &mut law)
+}
+
+/// The local search of [`stratified_worst_risk`] over `d` deviating records (at most
+/// `caps[h]` in stratum h), each stratum's law from `law`.
+fn local_search(
+    plan: &TwoStage,
+    populations: &[u64],
+    first: &[u64],
+    second: &[u64],
+    caps: &[u64],
+    d: u64,
+    law: &mut dyn FnMut(usize, u64) -> Law,
+) -> WorstSpread {
+    let h_count = populations.len();
     // Risks computed by the local search: at most SEARCH_CONVOLUTIONS / strata.
     let evaluations = std::cell::Cell::new(0u64);
     let mut risk_of = |m: &[u64]| -> f64 {
@@ -625,7 +640,7 @@ pub fn stratified_worst_risk(
     // strata while the risk grows, halving the step when no move helps.
     let weights: Vec<f64> = populations.iter().map(|&n| n as f64).collect();
     let lo = vec![0u64; h_count];
-    let mut starts = vec![crate::apportion(d, &weights, populations, &lo, &caps)];
+    let mut starts = vec![crate::apportion(d, &weights, populations, &lo, caps)];
     let fraction = |h: usize| (first[h] + second[h]) as f64 / populations[h].max(1) as f64;
     let thinnest = (0..h_count)
         .min_by(|&a, &b| fraction(a).total_cmp(&fraction(b)))
