@@ -13,8 +13,10 @@ use crate::manifest::{
     manifest_columns, part_names, safe_name, sidecar_path, write_manifest, ManifestStyle,
 };
 pub use crate::manifest::{DrawResult, Selected};
+use crate::setting;
 use crate::text::thousands;
 use rayon::prelude::*;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_ingest::personal::Pseudonymizer;
@@ -24,49 +26,74 @@ use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
 use urval_sample::{prn53, rank, rank_bound, start53, BottomK, Candidate, PRN_SPEC_VERSION};
 
-/// A draw to files: the plan, the PRNs, the manifest and how it is written.
-#[derive(Debug, Clone)]
+/// A draw to files: the plan, the PRNs, the manifest and how it is written. A pipeline's
+/// `draw` step is read into it (serde, the forms of [`urval_artifacts::setting`]): its keys
+/// are the fields read; the others come from the step's extract settings and output or do
+/// not apply to a pipeline.
+#[derive(Debug, Clone, Deserialize)]
 pub struct DrawJob {
     /// The plan file (its checksum goes into the sidecar).
+    #[serde(deserialize_with = "setting::path")]
     pub plan: PathBuf,
     /// The PRN seed.
     pub seed: u64,
     /// The start in [0, 1).
+    #[serde(default)]
     pub start: f64,
     /// `COL=VALUE`: draw only those strata.
     pub only: Option<String>,
     /// Columns copied into the manifest.
+    #[serde(default, deserialize_with = "setting::names")]
     pub include: Vec<String>,
     /// The manifest: `.csv`, `.parquet` or `.xlsx`.
+    #[serde(skip)]
     pub output: PathBuf,
     /// How a `.csv` manifest is written.
+    #[serde(
+        default = "setting::default::csv_dialect",
+        deserialize_with = "setting::csv_dialect"
+    )]
     pub csv_dialect: CsvDialect,
     /// The language of a spreadsheet manifest.
+    #[serde(default = "setting::default::lang", deserialize_with = "setting::lang")]
     pub lang: Lang,
     /// Also write one manifest per value of this column into `out_dir`.
+    #[serde(skip)]
     pub split_by: Option<String>,
     /// The directory of the `split_by` manifests.
+    #[serde(skip)]
     pub out_dir: Option<PathBuf>,
     /// Columns whose values never appear in messages or quarantine files.
+    #[serde(skip)]
     pub personal: Vec<String>,
     /// The column replaced by keyed pseudonyms.
     pub pseudonymize: Option<String>,
     /// The secret of the pseudonyms.
+    #[serde(default, deserialize_with = "setting::opt_path")]
     pub secret_file: Option<PathBuf>,
     /// Rank bounds in standard deviations above n_h ([`BOUND_SDS`]).
+    #[serde(skip, default = "bound_sds")]
     pub bound_sds: f64,
     /// The most rows that may be quarantined, as a share of the rows read.
+    #[serde(skip)]
     pub max_quarantine: f64,
     /// A stage of a staged plan: 1, or 2 (only the records stage 2 adds).
     pub stage: Option<u32>,
     /// Stage 2: the stage-1 manifest, checked to be exactly this plan's first stage.
+    #[serde(default, deserialize_with = "setting::opt_path")]
     pub previous: Option<PathBuf>,
     /// An indicators spec: every `split_by` package also gets a review template whose
     /// questions are its share indicators (as `urval review-template`).
+    #[serde(skip)]
     pub spec: Option<PathBuf>,
     /// The letters of the `split_by` packages: purpose, case number, sender, date and
     /// deadline (a case number or deadline not given is a blank to fill in).
+    #[serde(skip)]
     pub letter: PackageLetter,
+}
+
+fn bound_sds() -> f64 {
+    BOUND_SDS
 }
 
 /// The records a second stage adds when it has a seed of its own (derived from a fresh

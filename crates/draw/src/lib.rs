@@ -16,5 +16,5 @@ pub mod verify;
 pub use urval_artifacts::{Context, OpsError, Result};
 // The artifacts under the paths every room of the operations uses (`crate::files`, …).
 pub(crate) use urval_artifacts::{
-    artifacts, bail, commitment, error, files, fingerprint, manifest, text,
+    artifacts, bail, commitment, error, files, fingerprint, manifest, setting, text,
 };

@@ -6,15 +6,19 @@ use crate::bail;
 use crate::draw::{draw, parse_only, selection_set, DrawRequest, BOUND_SDS};
 use crate::error::Result;
 use crate::manifest::{find_sidecar, manifest_rows, sidecar_path};
+use crate::setting;
 use crate::text::thousands;
+use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use urval_ingest::Extract;
 
-/// What to verify.
-#[derive(Debug, Clone)]
+/// What to verify. A pipeline's `verify` step is read into it (serde): its keys are the
+/// fields read; the personal columns come from the step's extract settings.
+#[derive(Debug, Clone, Deserialize)]
 pub struct VerifyRequest {
     /// The manifest (`.csv`, `.parquet` or `.xlsx`); its sidecar is read from beside it.
+    #[serde(deserialize_with = "setting::path")]
     pub manifest: PathBuf,
     /// The seed (default: the sidecar's).
     pub seed: Option<u64>,
@@ -23,8 +27,10 @@ pub struct VerifyRequest {
     /// `COL=VALUE` (default: the sidecar's).
     pub only: Option<String>,
     /// Columns whose values are never shown (a personal key is masked in the differences).
+    #[serde(skip)]
     pub personal: Vec<String>,
     /// The secret of a pseudonymized key.
+    #[serde(default, deserialize_with = "setting::opt_path")]
     pub secret_file: Option<PathBuf>,
 }
 

@@ -14,6 +14,8 @@ pub use crate::census::{
 use crate::error::{Context, Result};
 use crate::files::hex128;
 pub use crate::fingerprint::MIN_FINGERPRINT_N;
+use crate::setting;
+use serde::Deserialize;
 use std::path::PathBuf;
 use urval_design::{
     allocate, burden, burden_with_pages, compare_request, Allocation, AllocationMethod,
@@ -21,71 +23,111 @@ use urval_design::{
 };
 use urval_ingest::{Extract, Filter, ScanSpec};
 
-/// What to plan: how the extract is read, the design and where plan.json goes.
-#[derive(Debug, Clone)]
+/// What to plan: how the extract is read, the design and where plan.json goes. A
+/// pipeline's `plan` step is read into it (serde, the forms of [`crate::setting`]): its keys
+/// are the fields read; the key, the burden rates, the stages and the purposes are the
+/// step's other keys ([`Staging`] for the stages), the rest comes from its extract settings
+/// and output.
+#[derive(Debug, Clone, Deserialize)]
 pub struct PlanRequest {
     /// The record key column.
+    #[serde(skip)]
     pub key: String,
     /// The strata columns (at least one).
+    #[serde(deserialize_with = "setting::names")]
     pub strata: Vec<String>,
     /// The population filter (`--where`).
+    #[serde(rename = "where")]
     pub where_: Option<String>,
     /// Data rules (`--check`): a row where one is FALSE is quarantined.
+    #[serde(rename = "check", default, deserialize_with = "setting::exprs")]
     pub checks: Vec<String>,
     /// The margin of error E (per stratum with the domain allocation); or give `total`.
+    #[serde(default, deserialize_with = "setting::margin")]
     pub margin: Option<f64>,
     /// The total sample size; or give `margin`.
     pub total: Option<u64>,
     /// The confidence level.
+    #[serde(
+        default = "setting::default::confidence",
+        deserialize_with = "setting::confidence"
+    )]
     pub confidence: f64,
     /// The allocation over strata.
+    #[serde(
+        default = "setting::default::allocation",
+        deserialize_with = "setting::allocation"
+    )]
     pub allocation: AllocationMethod,
     /// Minimum records per stratum.
     pub min: Option<u64>,
     /// Maximum records per stratum.
     pub max: Option<u64>,
     /// The anticipated proportion P.
+    #[serde(
+        default = "setting::default::proportion",
+        deserialize_with = "setting::proportion"
+    )]
     pub proportion: f64,
     /// A numeric column with each record's pages.
     pub pages_column: Option<String>,
     /// A proposed request of this many records, to compare with.
     pub requested: Option<u64>,
     /// Columns whose values never appear in messages or quarantine files.
+    #[serde(skip)]
     pub personal: Vec<String>,
     /// Go on although some keys occur more than once.
+    #[serde(default)]
     pub allow_duplicate_keys: bool,
     /// The burden rates.
+    #[serde(skip)]
     pub rates: BurdenRates,
     /// The most rows that may be quarantined, as a share of the rows read.
+    #[serde(skip)]
     pub max_quarantine: f64,
     /// Where plan.json goes (the quarantine file beside it).
+    #[serde(skip)]
     pub output: PathBuf,
     /// The creation time recorded in the plan (RFC 3339).
+    #[serde(skip)]
     pub created: String,
     /// A staged plan (`--stages 2`) of a share: how stage 1 is sized.
+    #[serde(skip)]
     pub stages: Option<FirstStage>,
     /// An attribute plan (`--tolerable-rate`) in two stages instead of a margin or total.
+    #[serde(skip)]
     pub attribute: Option<AttributeTarget>,
     /// The duplicate check's memory budget in hashes ([`DUPLICATE_MEMORY_HASHES`]).
+    #[serde(skip, default = "duplicate_memory")]
     pub duplicate_memory: u64,
     /// Several purposes (`--purposes`): the plan meets every one at the least cost, instead
     /// of a margin, total or tolerable rate.
+    #[serde(skip)]
     pub purposes: Option<crate::purposes::PurposesRequest>,
 }
 
+fn duplicate_memory() -> u64 {
+    DUPLICATE_MEMORY_HASHES
+}
+
 /// The staging flags as given (`--stages`, `--first-fraction`, `--first-margin`,
-/// `--tolerable-rate`, `--expected-rate`, `--max-first`; the same keys in a pipeline step).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// `--tolerable-rate`, `--expected-rate`, `--max-first`; the same keys in a pipeline step,
+/// read into it by serde).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 pub struct Staging {
     /// 1 or 2.
     pub stages: Option<u32>,
     /// F.
+    #[serde(default, deserialize_with = "setting::first_fraction")]
     pub first_fraction: Option<f64>,
     /// E₁.
+    #[serde(default, deserialize_with = "setting::first_margin")]
     pub first_margin: Option<f64>,
     /// T.
+    #[serde(default, deserialize_with = "setting::tolerable_rate")]
     pub tolerable_rate: Option<f64>,
     /// R.
+    #[serde(default, deserialize_with = "setting::expected_rate")]
     pub expected_rate: Option<f64>,
     /// The largest first stage.
     pub max_first: Option<u64>,
