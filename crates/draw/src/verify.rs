@@ -432,16 +432,7 @@ mod tests {
     fn a_hidden_or_pseudonymized_key_is_never_shown() {
         let plan_key = "case_id";
         let mut side = sidecar();
-        let plan: PlanFile = PlanFile::parse(
-            &include_str!("../../../sample-data/golden/plan-area.json")
-                .replace(
-                    "\"checks\": [],",
-                    "\"checks\": [], \"created\": \"2026-12-07T00:00:00Z\", \"urval_version\": \"0\",",
-                )
-                .replace("\"format\": \"csv\",", "\"format\": \"csv\", \"path\": \"arenden.csv\","),
-            "plan-area.json",
-        )
-        .unwrap();
+        let plan = crate::draw::tests::plan();
         let (personal, pseudo) = privacy(&plan, &request("m.csv"), Some(&side)).unwrap();
         assert_eq!(personal, ["pnr"]);
         assert!(pseudo.is_none());
