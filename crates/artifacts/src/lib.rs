@@ -10,6 +10,8 @@
 //! - [`commitment`]: commitments and the seed derived from randomness produced afterwards;
 //! - [`fingerprint`]: the extract fingerprint per stratum;
 //! - [`table`]: the indicator table's columns and marks;
+//! - [`setting`]: how a pipeline step writes its command's settings (names, rates, named
+//!   values), the forms the requests are read in;
 //! - [`files`]: atomic writes, locks, the quarantine file, table readers, the time outputs
 //!   record; [`text`]: the numbers and words the operations print.
 //!
@@ -24,6 +26,7 @@ pub mod error;
 pub mod files;
 pub mod fingerprint;
 pub mod manifest;
+pub mod setting;
 pub mod table;
 pub mod text;
 

@@ -1,72 +1,97 @@
 //! The draw: one streaming pass that selects, in every stratum of the plan, the n_h records
 //! with the smallest (u − start) mod 1, u = prn(seed, key) — simple random sampling without
-//! replacement, identical whatever the row order, file split, format or thread count — then
-//! the manifest ([`crate::manifest`]) and its sidecar ([`DrawSidecar`]).
+//! replacement, identical whatever the row order, file split, format or thread count — and
+//! what a draw job is (its stages, its part, its packages' names); the manifest
+//! ([`crate::manifest`]) and its sidecar ([`DrawSidecar`]) are written by
+//! [`crate::lists`].
 
-use crate::artifacts::{
-    describe, DrawSidecar, DrawnStratum, PlanFile, StageDraw, DRAW_SIDECAR_VERSION,
-};
+use crate::artifacts::{describe, DrawSidecar, PlanFile};
 use crate::bail;
-use crate::error::{Context, Result};
-use crate::files::{file_hash, hex128};
-use crate::manifest::{
-    manifest_columns, part_names, safe_name, sidecar_path, write_manifest, ManifestStyle,
-};
+use crate::error::Result;
+use crate::files::hex128;
 pub use crate::manifest::{DrawResult, Selected};
+use crate::setting;
 use crate::text::thousands;
 use rayon::prelude::*;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use urval_ingest::personal::Pseudonymizer;
 use urval_ingest::strata::{StrataMapper, UNKNOWN};
-use urval_ingest::{scan_ordered, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol};
+use urval_ingest::{
+    scan_ordered, Batch, Extract, Filter, IngestError, ScanOutput, ScanSpec, TextCol,
+};
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;
-use urval_sample::{prn53, rank, rank_bound, start53, BottomK, Candidate, PRN_SPEC_VERSION};
+use urval_sample::{prn53, rank, rank_bound, start53, BottomK, Candidate};
 
-/// A draw to files: the plan, the PRNs, the manifest and how it is written.
-#[derive(Debug, Clone)]
+/// A draw to files: the plan, the PRNs, the manifest and how it is written. A pipeline's
+/// `draw` step is read into it (serde, the forms of [`urval_artifacts::setting`]): its keys
+/// are the fields read; the others come from the step's extract settings and output or do
+/// not apply to a pipeline.
+#[derive(Debug, Clone, Deserialize)]
 pub struct DrawJob {
     /// The plan file (its checksum goes into the sidecar).
+    #[serde(deserialize_with = "setting::path")]
     pub plan: PathBuf,
     /// The PRN seed.
     pub seed: u64,
     /// The start in [0, 1).
+    #[serde(default)]
     pub start: f64,
     /// `COL=VALUE`: draw only those strata.
     pub only: Option<String>,
     /// Columns copied into the manifest.
+    #[serde(default, deserialize_with = "setting::names")]
     pub include: Vec<String>,
     /// The manifest: `.csv`, `.parquet` or `.xlsx`.
+    #[serde(skip)]
     pub output: PathBuf,
     /// How a `.csv` manifest is written.
+    #[serde(
+        default = "setting::default::csv_dialect",
+        deserialize_with = "setting::csv_dialect"
+    )]
     pub csv_dialect: CsvDialect,
     /// The language of a spreadsheet manifest.
+    #[serde(default = "setting::default::lang", deserialize_with = "setting::lang")]
     pub lang: Lang,
     /// Also write one manifest per value of this column into `out_dir`.
+    #[serde(skip)]
     pub split_by: Option<String>,
     /// The directory of the `split_by` manifests.
+    #[serde(skip)]
     pub out_dir: Option<PathBuf>,
     /// Columns whose values never appear in messages or quarantine files.
+    #[serde(skip)]
     pub personal: Vec<String>,
     /// The column replaced by keyed pseudonyms.
     pub pseudonymize: Option<String>,
     /// The secret of the pseudonyms.
+    #[serde(default, deserialize_with = "setting::opt_path")]
     pub secret_file: Option<PathBuf>,
     /// Rank bounds in standard deviations above n_h ([`BOUND_SDS`]).
+    #[serde(skip, default = "bound_sds")]
     pub bound_sds: f64,
     /// The most rows that may be quarantined, as a share of the rows read.
+    #[serde(skip)]
     pub max_quarantine: f64,
     /// A stage of a staged plan: 1, or 2 (only the records stage 2 adds).
     pub stage: Option<u32>,
     /// Stage 2: the stage-1 manifest, checked to be exactly this plan's first stage.
+    #[serde(default, deserialize_with = "setting::opt_path")]
     pub previous: Option<PathBuf>,
     /// An indicators spec: every `split_by` package also gets a review template whose
     /// questions are its share indicators (as `urval review-template`).
+    #[serde(skip)]
     pub spec: Option<PathBuf>,
     /// The letters of the `split_by` packages: purpose, case number, sender, date and
     /// deadline (a case number or deadline not given is a blank to fill in).
+    #[serde(skip)]
     pub letter: PackageLetter,
+}
+
+fn bound_sds() -> f64 {
+    BOUND_SDS
 }
 
 /// The records a second stage adds when it has a seed of its own (derived from a fresh
@@ -347,17 +372,6 @@ pub fn parse_only(s: &str, plan: &PlanFile) -> Result<(String, String)> {
     Ok((c, v))
 }
 
-struct DrawState {
-    mapper: StrataMapper,
-    bk: BottomK<Vec<String>>,
-    counts: Vec<u64>,
-    fingerprints: Vec<u128>,
-    not_in_plan: u64,
-    not_in_plan_example: Option<String>,
-    outside_only: u64,
-    ids: Vec<u32>,
-}
-
 /// How many standard deviations above n_h the per-stratum rank bounds sit (see
 /// [`urval_sample::rank_bound`]); a stratum left short is drawn again without a bound.
 pub const BOUND_SDS: f64 = 6.0;
@@ -405,6 +419,260 @@ pub struct DrawRequest<'a> {
     pub personal: &'a [String],
 }
 
+/// The strata a draw takes (`--only`), and per stratum its quota (0 outside them) and its
+/// rank bound (`sds` standard deviations above n_h, or none).
+struct Quotas {
+    in_scope: Vec<bool>,
+    quotas: Vec<u64>,
+    bounds: Vec<u64>,
+}
+
+impl Quotas {
+    fn of(plan: &PlanFile, only: Option<&(String, String)>, sds: Option<f64>) -> Quotas {
+        let in_scope: Vec<bool> = plan
+            .strata
+            .iter()
+            .map(|s| only.is_none_or(|(c, v)| s.values.get(c) == Some(v)))
+            .collect();
+        let quotas = plan
+            .strata
+            .iter()
+            .zip(&in_scope)
+            .map(|(s, &i)| if i { s.n } else { 0 })
+            .collect();
+        let bounds = plan
+            .strata
+            .iter()
+            .map(|s| sds.map_or(u64::MAX, |sds| rank_bound(s.n, s.population, sds)))
+            .collect();
+        Quotas {
+            in_scope,
+            quotas,
+            bounds,
+        }
+    }
+}
+
+/// The columns a draw reads (the key, the strata, the `--include` columns) and the same row
+/// checks as the plan's, so the same rows count.
+fn draw_spec(plan: &PlanFile, include: &[String], personal: &[String]) -> Result<ScanSpec> {
+    let mut spec = ScanSpec::new(&plan.key, &plan.strata_columns);
+    spec.extra = include.to_vec();
+    spec.personal = personal.to_vec();
+    spec.nonnegative = plan.pages_column.iter().cloned().collect();
+    if let Some(w) = &plan.where_ {
+        spec.filter = Some(Filter::parse(w)?);
+    }
+    spec.checks = crate::files::parse_checks(&plan.checks)?;
+    Ok(spec)
+}
+
+/// What every scan unit of a draw folds its rows with.
+struct DrawFold<'a> {
+    /// The strata in `--only`.
+    in_scope: &'a [bool],
+    /// The `--include` columns.
+    include: &'a [String],
+    /// The PRN seed.
+    seed: u64,
+    /// The start, as [`start53`].
+    s53: u64,
+}
+
+/// One scan unit's candidates, counts and keys' fingerprints per stratum.
+struct DrawState {
+    mapper: StrataMapper,
+    bk: BottomK<Vec<String>>,
+    counts: Vec<u64>,
+    fingerprints: Vec<u128>,
+    not_in_plan: u64,
+    not_in_plan_example: Option<String>,
+    outside_only: u64,
+    ids: Vec<u32>,
+}
+
+impl DrawState {
+    fn new(mapper: StrataMapper, q: &Quotas) -> DrawState {
+        let h = q.quotas.len();
+        DrawState {
+            mapper,
+            bk: BottomK::with_bounds(&q.quotas, &q.bounds),
+            counts: vec![0; h],
+            fingerprints: vec![0; h],
+            not_in_plan: 0,
+            not_in_plan_example: None,
+            outside_only: 0,
+            ids: Vec::new(),
+        }
+    }
+
+    /// Count a batch's rows per stratum and offer each its rank: a row of a stratum the plan
+    /// lacks is counted (the first named), one outside `--only` only counted.
+    fn fold(&mut self, batch: &Batch, f: &DrawFold) -> std::result::Result<(), IngestError> {
+        let mut ids = std::mem::take(&mut self.ids);
+        self.mapper
+            .map_batch(batch, &mut ids)
+            .map_err(|e| IngestError::Row {
+                path: batch.path.to_path_buf(),
+                row: 0,
+                reason: e.to_string(),
+            })?;
+        // An --include column that cannot be printed is refused by name, never written as
+        // empty cells.
+        let include_cols: Vec<TextCol> = batch
+            .extra
+            .iter()
+            .zip(f.include)
+            .map(|(a, name)| {
+                TextCol::from_array(a).ok_or_else(|| IngestError::UnreadableColumn {
+                    path: batch.path.to_path_buf(),
+                    name: name.clone(),
+                    data_type: a.data_type().to_string(),
+                })
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        for (i, &r) in batch.rows.iter().enumerate() {
+            let r = r as usize;
+            let s = ids[i];
+            if s == UNKNOWN {
+                self.not_in_plan += 1;
+                if self.not_in_plan_example.is_none() {
+                    let vals: Vec<&str> = batch
+                        .strata
+                        .iter()
+                        .map(|c| c.get(r).unwrap_or(""))
+                        .collect();
+                    self.not_in_plan_example = Some(format!(
+                        "{}, row {}: {}",
+                        batch.path.display(),
+                        batch.row_number(r),
+                        vals.join(", ")
+                    ));
+                }
+                continue;
+            }
+            let s = s as usize;
+            if !f.in_scope[s] {
+                self.outside_only += 1;
+                continue;
+            }
+            let key = batch.key_at(r);
+            self.counts[s] += 1;
+            self.fingerprints[s] =
+                self.fingerprints[s].wrapping_add(crate::fingerprint::key_hash(key.as_bytes()));
+            let rk = rank(prn53(f.seed, key.as_bytes()), f.s53);
+            if self.bk.may_enter(s, rk) {
+                let payload = include_cols
+                    .iter()
+                    .map(|c| c.get(r).unwrap_or("").to_string())
+                    .collect();
+                self.bk.offer(
+                    s,
+                    Candidate {
+                        rank: rk,
+                        key: key.as_bytes().into(),
+                        payload,
+                    },
+                );
+            }
+        }
+        self.ids = ids;
+        Ok(())
+    }
+}
+
+/// The units' states merged in unit order (the same offers in the same order whatever the
+/// thread count).
+struct DrawMerged {
+    bk: BottomK<Vec<String>>,
+    counts: Vec<u64>,
+    fingerprints: Vec<u128>,
+    not_in_plan: u64,
+    example: Option<String>,
+    outside_only: u64,
+}
+
+impl DrawMerged {
+    fn new(quotas: &[u64]) -> DrawMerged {
+        DrawMerged {
+            bk: BottomK::new(quotas),
+            counts: vec![0; quotas.len()],
+            fingerprints: vec![0; quotas.len()],
+            not_in_plan: 0,
+            example: None,
+            outside_only: 0,
+        }
+    }
+
+    fn absorb(&mut self, st: DrawState) {
+        self.bk.merge(st.bk);
+        for s in 0..self.counts.len() {
+            self.counts[s] += st.counts[s];
+            self.fingerprints[s] = self.fingerprints[s].wrapping_add(st.fingerprints[s]);
+        }
+        self.not_in_plan += st.not_in_plan;
+        if self.example.is_none() {
+            self.example = st.not_in_plan_example;
+        }
+        self.outside_only += st.outside_only;
+    }
+
+    /// Refuse an extract that is not the one planned for: rows of strata the plan lacks, or
+    /// a stratum in scope whose N or keys (its fingerprint) differ from the plan's.
+    fn check_unchanged(&self, plan: &PlanFile, in_scope: &[bool]) -> Result<()> {
+        if self.not_in_plan > 0 {
+            bail!(
+                "the extract changed since the plan: {} rows belong to strata the plan does not have (first: {})",
+                thousands(self.not_in_plan),
+                self.example.clone().unwrap_or_default()
+            );
+        }
+        for (s, ps) in plan.strata.iter().enumerate() {
+            if !in_scope[s] {
+                continue;
+            }
+            if self.counts[s] != ps.population {
+                bail!(
+                    "the extract changed since the plan: stratum {} has N = {} now, the plan says {}",
+                    describe(&ps.values, &plan.strata_columns),
+                    self.counts[s],
+                    ps.population
+                );
+            }
+            // An empty fingerprint: a stratum that hides too few keys to record one
+            // (plan::MIN_FINGERPRINT_N).
+            if !ps.fingerprint.is_empty()
+                && hex128(crate::fingerprint::commit(
+                    plan.version,
+                    self.fingerprints[s],
+                )) != ps.fingerprint
+            {
+                bail!(
+                    "the extract changed since the plan: stratum {} has the same N = {} but other keys",
+                    describe(&ps.values, &plan.strata_columns),
+                    self.counts[s]
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Each stratum's sample in key order, the strata on all cores.
+    fn into_selected(mut self) -> Vec<Vec<Candidate<Vec<String>>>> {
+        (0..self.counts.len())
+            .map(|s| self.bk.take_stratum(s))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|mut v| {
+                // Equal keys have equal ranks (a rank is a hash of its key), so the one stable
+                // sort by key orders them as `into_sorted` and a sort by key did before.
+                v.sort_by(|a, b| a.key.cmp(&b.key));
+                v
+            })
+            .collect()
+    }
+}
+
 /// [`draw`] with rank bounds `sds` standard deviations above n_h, or none.
 pub fn draw_bounded(
     extract: &Extract,
@@ -413,199 +681,37 @@ pub fn draw_bounded(
     sds: Option<f64>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<DrawResult> {
-    let DrawRequest {
-        seed,
-        start,
-        only,
-        include,
-        personal,
-    } = *req;
-    let values = plan.strata_values();
-    let quotas_all: Vec<u64> = plan.strata.iter().map(|s| s.n).collect();
-    let in_scope: Vec<bool> = plan
-        .strata
-        .iter()
-        .map(|s| only.is_none_or(|(c, v)| s.values.get(c) == Some(v)))
-        .collect();
-    let quotas: Vec<u64> = quotas_all
-        .iter()
-        .zip(&in_scope)
-        .map(|(&q, &i)| if i { q } else { 0 })
-        .collect();
-    let template = StrataMapper::fixed(&plan.strata_columns, &values)?;
-    let bounds: Vec<u64> = plan
-        .strata
-        .iter()
-        .map(|s| sds.map_or(u64::MAX, |sds| rank_bound(s.n, s.population, sds)))
-        .collect();
-    let mut spec = ScanSpec::new(&plan.key, &plan.strata_columns);
-    spec.extra = include.to_vec();
-    spec.personal = personal.to_vec();
-    // The same row checks as the plan's, so the same rows count.
-    spec.nonnegative = plan.pages_column.iter().cloned().collect();
-    if let Some(w) = &plan.where_ {
-        spec.filter = Some(Filter::parse(w)?);
-    }
-    spec.checks = crate::files::parse_checks(&plan.checks)?;
-    let s53 = start53(start);
-    let h = plan.strata.len();
+    let q = Quotas::of(plan, req.only, sds);
+    let template = StrataMapper::fixed(&plan.strata_columns, &plan.strata_values())?;
+    let spec = draw_spec(plan, req.include, req.personal)?;
+    let fold = DrawFold {
+        in_scope: &q.in_scope,
+        include: req.include,
+        seed: req.seed,
+        s53: start53(req.start),
+    };
     // Each unit's candidates merged as soon as it and every unit before it are done (in
     // unit order, so the same offers in the same order whatever the thread count), while
     // later units are still being read: no merge is left for after the scan.
-    let mut bk: BottomK<Vec<String>> = BottomK::new(&quotas);
-    let mut counts = vec![0u64; h];
-    let mut fps = vec![0u128; h];
-    let mut not_in_plan = 0;
-    let mut example = None;
-    let mut outside_only = 0;
-    let out = scan_ordered(
+    let mut merged = DrawMerged::new(&q.quotas);
+    let ScanOutput {
+        files, quarantine, ..
+    } = scan_ordered(
         extract,
         &spec,
-        || DrawState {
-            mapper: template.clone(),
-            bk: BottomK::with_bounds(&quotas, &bounds),
-            counts: vec![0; h],
-            fingerprints: vec![0; h],
-            not_in_plan: 0,
-            not_in_plan_example: None,
-            outside_only: 0,
-            ids: Vec::new(),
-        },
-        |st, batch| {
-            let mut ids = std::mem::take(&mut st.ids);
-            st.mapper
-                .map_batch(batch, &mut ids)
-                .map_err(|e| IngestError::Row {
-                    path: batch.path.to_path_buf(),
-                    row: 0,
-                    reason: e.to_string(),
-                })?;
-            // An --include column that cannot be printed is refused by name, never written
-            // as empty cells.
-            let include_cols: Vec<TextCol> = batch
-                .extra
-                .iter()
-                .zip(include)
-                .map(|(a, name)| {
-                    TextCol::from_array(a).ok_or_else(|| IngestError::UnreadableColumn {
-                        path: batch.path.to_path_buf(),
-                        name: name.clone(),
-                        data_type: a.data_type().to_string(),
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-            for (i, &r) in batch.rows.iter().enumerate() {
-                let r = r as usize;
-                let s = ids[i];
-                if s == UNKNOWN {
-                    st.not_in_plan += 1;
-                    if st.not_in_plan_example.is_none() {
-                        let vals: Vec<&str> = batch
-                            .strata
-                            .iter()
-                            .map(|c| c.get(r).unwrap_or(""))
-                            .collect();
-                        st.not_in_plan_example = Some(format!(
-                            "{}, row {}: {}",
-                            batch.path.display(),
-                            batch.row_number(r),
-                            vals.join(", ")
-                        ));
-                    }
-                    continue;
-                }
-                let s = s as usize;
-                if !in_scope[s] {
-                    st.outside_only += 1;
-                    continue;
-                }
-                let key = batch.key_at(r);
-                st.counts[s] += 1;
-                st.fingerprints[s] =
-                    st.fingerprints[s].wrapping_add(crate::fingerprint::key_hash(key.as_bytes()));
-                let rk = rank(prn53(seed, key.as_bytes()), s53);
-                if st.bk.may_enter(s, rk) {
-                    let payload = include_cols
-                        .iter()
-                        .map(|c| c.get(r).unwrap_or("").to_string())
-                        .collect();
-                    st.bk.offer(
-                        s,
-                        Candidate {
-                            rank: rk,
-                            key: key.as_bytes().into(),
-                            payload,
-                        },
-                    );
-                }
-            }
-            st.ids = ids;
-            Ok(())
-        },
+        || DrawState::new(template.clone(), &q),
+        |st, batch| st.fold(batch, &fold),
         |st: DrawState| {
-            bk.merge(st.bk);
-            for s in 0..h {
-                counts[s] += st.counts[s];
-                fps[s] = fps[s].wrapping_add(st.fingerprints[s]);
-            }
-            not_in_plan += st.not_in_plan;
-            if example.is_none() {
-                example = st.not_in_plan_example;
-            }
-            outside_only += st.outside_only;
+            merged.absorb(st);
             Ok(())
         },
         progress,
     )?;
-    let ScanOutput {
-        files, quarantine, ..
-    } = out;
-    if not_in_plan > 0 {
-        bail!(
-            "the extract changed since the plan: {} rows belong to strata the plan does not have (first: {})",
-            thousands(not_in_plan),
-            example.unwrap_or_default()
-        );
-    }
-    for (s, ps) in plan.strata.iter().enumerate() {
-        if !in_scope[s] {
-            continue;
-        }
-        if counts[s] != ps.population {
-            bail!(
-                "the extract changed since the plan: stratum {} has N = {} now, the plan says {}",
-                describe(&ps.values, &plan.strata_columns),
-                counts[s],
-                ps.population
-            );
-        }
-        // An empty fingerprint: a stratum that hides too few keys to record one
-        // (plan::MIN_FINGERPRINT_N).
-        if !ps.fingerprint.is_empty()
-            && hex128(crate::fingerprint::commit(plan.version, fps[s])) != ps.fingerprint
-        {
-            bail!(
-                "the extract changed since the plan: stratum {} has the same N = {} but other keys",
-                describe(&ps.values, &plan.strata_columns),
-                counts[s]
-            );
-        }
-    }
-    // Each stratum's sample in key order, the strata on all cores.
-    let selected: Vec<Vec<Candidate<Vec<String>>>> = (0..h)
-        .map(|s| bk.take_stratum(s))
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|mut v| {
-            // Equal keys have equal ranks (a rank is a hash of its key), so the one stable
-            // sort by key orders them as `into_sorted` and a sort by key did before.
-            v.sort_by(|a, b| a.key.cmp(&b.key));
-            v
-        })
-        .collect();
+    merged.check_unchanged(plan, &q.in_scope)?;
+    let outside_only = merged.outside_only;
     Ok(DrawResult {
-        selected,
-        in_scope,
+        selected: merged.into_selected(),
+        in_scope: q.in_scope,
         scan: ScanOutput {
             results: Vec::new(),
             files,
@@ -636,531 +742,14 @@ pub fn selection_set(plan: &PlanFile, result: &DrawResult) -> BTreeMap<(Vec<Stri
     out
 }
 
-/// The column to pseudonymize (index in the manifest's text columns) with its
-/// pseudonymizer, and the personal columns.
-type Pseudonymization = (Option<(usize, Pseudonymizer)>, Vec<String>);
-
-/// Read the secret and find the column to pseudonymize (its index in the manifest's text
-/// columns); the personal columns are `--personal` plus that column.
-fn pseudonymization(plan: &PlanFile, args: &DrawJob) -> Result<Pseudonymization> {
-    let mut personal = args.personal.clone();
-    let (Some(col), Some(secret_file)) = (&args.pseudonymize, &args.secret_file) else {
-        return Ok((None, personal));
-    };
-    let idx = if *col == plan.key {
-        0
-    } else if let Some(i) = args.include.iter().position(|c| c == col) {
-        1 + plan.strata_columns.len() + i
-    } else {
-        bail!(
-            "--pseudonymize {col:?}: name the key ({}) or an --include column",
-            plan.key
-        );
-    };
-    let p = crate::files::read_secret(secret_file)?;
-    if !personal.contains(col) {
-        personal.push(col.clone());
-    }
-    Ok((Some((idx, p)), personal))
-}
-
-/// The "about" sheet of a spreadsheet manifest: how the records were drawn and how to check
-/// them, in the manifest's language (file names only, never the analyst's paths). `part`:
-/// a package's list, with its part (`COL=VALUE`) and the command that verifies it.
-fn about_lines(
-    args: &DrawJob,
-    plan: &PlanFile,
-    plan_hash: &str,
-    records: u64,
-    origin: &crate::commitment::SeedOrigin,
-    part: Option<(&str, String)>,
-) -> Vec<(String, String)> {
-    let name = |p: &Path| crate::files::file_name(p);
-    use crate::commitment::SeedOrigin;
-    let seed_origin = match (origin, args.lang) {
-        (SeedOrigin::Chosen, Lang::Sv) => {
-            "valt av analytikern, inte härlett ur ett åtagande".to_string()
-        }
-        (SeedOrigin::Chosen, Lang::En) => {
-            "chosen by the analyst, not derived from a commitment".to_string()
-        }
-        (
-            SeedOrigin::Derived {
-                commitment,
-                randomness,
-                ..
-            },
-            Lang::Sv,
-        ) => {
-            format!("härlett ur åtagandet {commitment} och slumptalen {randomness}")
-        }
-        (
-            SeedOrigin::Derived {
-                commitment,
-                randomness,
-                ..
-            },
-            Lang::En,
-        ) => {
-            format!("derived from the commitment {commitment} and the randomness {randomness}")
-        }
-    };
-    let (restriction, verify) = match part {
-        Some((p, command)) => (Some(p.to_string()), command),
-        None => (
-            args.only.clone(),
-            format!(
-                "urval verify --extract <extract> --plan {} --manifest {}",
-                crate::text::shell_quote(&name(&args.plan)),
-                crate::text::shell_quote(&name(&args.output))
-            ),
-        ),
-    };
-    let count = urval_report::fmt_int(args.lang, records);
-    let stage = match (args.stage, args.lang) {
-        (None, _) => String::new(),
-        (Some(1), Lang::Sv) => {
-            "; steg 1 av 2: steg 2 begärs bara om underlaget kräver det".to_string()
-        }
-        (Some(1), Lang::En) => {
-            "; stage 1 of 2: stage 2 is requested only if the evidence needs it".to_string()
-        }
-        (Some(_), Lang::Sv) => format!(
-            "; steg 2 av 2: bara de akter som tillkommer efter {}",
-            args.previous.as_deref().map(name).unwrap_or_default()
-        ),
-        (Some(_), Lang::En) => format!(
-            "; stage 2 of 2: only the records added to {}",
-            args.previous.as_deref().map(name).unwrap_or_default()
-        ),
-    };
-    let rows: [(&str, &str, String); 9] = [
-        ("Vad", "What", match args.lang {
-            Lang::Sv => format!("{count} akter dragna med urval {} (obundet slumpmässigt urval inom strata, permanenta slumptal){stage}", env!("CARGO_PKG_VERSION")),
-            Lang::En => format!("{count} records drawn with urval {} (simple random sampling within strata, permanent random numbers){stage}", env!("CARGO_PKG_VERSION")),
-        }),
-        ("Fröet (seed)", "Seed", args.seed.to_string()),
-        ("Fröets ursprung", "Seed origin", seed_origin),
-        ("Start", "Start", args.start.to_string()),
-        ("Plan", "Plan", name(&args.plan)),
-        ("Planens kontrollsumma", "Plan checksum", plan_hash.to_string()),
-        ("Underlagets fingeravtryck", "Extract fingerprint", plan.extract.fingerprint.clone()),
-        ("Avgränsning", "Restriction", restriction.unwrap_or_else(|| "–".into())),
-        ("Så kontrolleras urvalet", "How to verify", verify),
-    ];
-    rows.into_iter()
-        .map(|(sv, en, v)| {
-            (
-                match args.lang {
-                    Lang::Sv => sv,
-                    Lang::En => en,
-                }
-                .to_string(),
-                v,
-            )
-        })
-        .collect()
-}
-
-/// The lists of a draw written and published ([`draw_lists`]): what
-/// `urval_ops::package::draw_to_files_from` completes with the packages' letters and review
-/// templates and the quarantine file.
-pub struct Lists {
-    /// The draw as written so far (its `quarantine_file` is not written yet).
-    pub drawn: Drawn,
-    /// The drawn records.
-    pub result: DrawResult,
-}
-
-/// The draw's lists: the manifest, its sidecar and, with `--split-by`, each package's
-/// lists and plan copy, written and published. The letters, templates and quarantine file
-/// come after (`urval_ops::package::draw_to_files_from`).
-///
-/// # Errors
-/// As `urval_ops::package::draw_to_files`.
-pub fn draw_lists(
-    extract: &Extract,
-    plan: &PlanFile,
-    job: &DrawJob,
-    origin: &crate::commitment::SeedOrigin,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Lists> {
-    let args = job;
-    let only = args
-        .only
-        .as_deref()
-        .map(|s| parse_only(s, plan))
-        .transpose()?;
-    for c in &args.include {
-        if *c == plan.key || plan.strata_columns.contains(c) {
-            bail!("--include {c:?}: the key and strata columns are in the manifest already");
-        }
-    }
-    let ext = crate::files::extension(&args.output);
-    if !matches!(ext.as_str(), "csv" | "parquet" | "xlsx") {
-        bail!(
-            "{}: the manifest must end in .csv, .parquet or .xlsx",
-            args.output.display()
-        );
-    }
-    let (pseudo, personal) = pseudonymization(plan, args)?;
-    let pseudo_ref = pseudo.as_ref().map(|(i, p)| (*i, p));
-    let req = DrawRequest {
-        seed: args.seed,
-        start: args.start,
-        only: only.as_ref(),
-        include: &args.include,
-        personal: &personal,
-    };
-    crate::files::refuse_overwriting_inputs(
-        &[
-            args.output.clone(),
-            sidecar_path(&args.output),
-            crate::files::quarantine_path(&args.output),
-        ],
-        extract,
-        &[&args.plan],
-    )?;
-    if args.previous.is_some() && args.stage != Some(2) {
-        bail!("--previous names the stage-1 manifest a second stage extends: add --stage 2");
-    }
-    let staged_plan;
-    let (plan, result, stage) = match args.stage {
-        None => (
-            plan,
-            draw(extract, plan, &req, args.bound_sds, progress)?,
-            None,
-        ),
-        Some(1) => {
-            staged_plan = plan.first_stage()?;
-            let result = draw(extract, &staged_plan, &req, args.bound_sds, progress)?;
-            let total = result.selected.iter().map(|v| v.len() as u64).sum();
-            (&staged_plan, result, Some((1, None, total)))
-        }
-        Some(2) => {
-            plan.first_stage()?;
-            let Some(previous) = &args.previous else {
-                bail!("--stage 2 needs --previous: the stage-1 manifest it extends (only the records stage 2 adds are written)");
-            };
-            let full = draw(extract, plan, &req, args.bound_sds, progress)?;
-            let total = full.selected.iter().map(|v| v.len() as u64).sum();
-            let pseudonym = |k: String| match &pseudo {
-                Some((0, p)) => p.pseudonym(&k),
-                _ => k,
-            };
-            let second = if matches!(origin, crate::commitment::SeedOrigin::Derived { .. }) {
-                // A seed of its own: stage 1 is checked by its sidecar (this plan's stage
-                // 1, the manifest as written) and `urval verify`; stage 2 draws among the rest.
-                let side1 = DrawSidecar::read(&sidecar_path(previous))?;
-                side1.check_manifest(&sidecar_path(previous), previous)?;
-                if side1.stage.as_ref().map(|s| s.stage) != Some(1)
-                    || side1.plan_hash != file_hash(&args.plan)?
-                {
-                    bail!(
-                        "{}: not a stage-1 manifest of this plan (its sidecar names another plan or stage)",
-                        previous.display()
-                    );
-                }
-                fresh_second_stage(plan, full, &listed_records(previous, plan)?, &pseudonym)
-            } else {
-                let (first, second) = split_stages(plan, full);
-                check_previous(
-                    previous,
-                    plan,
-                    &first,
-                    &pseudonym,
-                    personal.contains(&plan.key),
-                )?;
-                second
-            };
-            let hash = file_hash(previous)?;
-            (
-                plan,
-                second,
-                Some((2, Some((crate::files::file_name(previous), hash)), total)),
-            )
-        }
-        Some(k) => bail!("--stage {k}: a staged plan has stages 1 and 2"),
-    };
-    let totals = result.scan.totals();
-    crate::files::check_quarantine(
-        args.max_quarantine,
-        &args.output,
-        extract,
-        totals.rows_read,
-        totals.rows_quarantined,
-        &result.scan.quarantine,
-    )?;
-    let prn_hidden = crate::manifest::hides_prn(
-        personal.contains(&plan.key),
-        result.selected.iter().flatten().map(|c| &*c.key),
-    );
-    let mut columns = manifest_columns(plan, &result, &args.include, args.seed, None, pseudo_ref);
-    columns.prn_hidden = prn_hidden;
-    let plan_hash = file_hash(&args.plan)?;
-    let plan_text = std::fs::read_to_string(&args.plan)
-        .with_context(|| format!("cannot read {}", args.plan.display()))?;
-    let mut style = ManifestStyle {
-        dialect: args.csv_dialect,
-        lang: args.lang,
-        about: about_lines(
-            args,
-            plan,
-            &plan_hash,
-            columns.prn.len() as u64,
-            origin,
-            None,
-        ),
-        carried: Vec::new(),
-    };
-    // Every file is staged first and published together at the end (split parts, the
-    // manifest, then its sidecar): a failure part-way leaves the previous draw's files as
-    // they were, and the sidecar, renamed last, names the manifest's checksum.
-    let split = match (&args.split_by, &args.out_dir) {
-        (Some(col), Some(dir)) => Some((col, dir)),
-        _ => None,
-    };
-    if let Some((_, dir)) = split {
-        if dir.is_dir() {
-            // Parts of an earlier draw would mix with this one's.
-            if std::fs::read_dir(dir).map_or(true, |mut e| e.next().is_some()) {
-                bail!(
-                    "{}: the --out-dir directory is not empty: give an empty one (parts of an earlier draw would mix with this one's)",
-                    dir.display()
-                );
-            }
-            let parent = args.output.parent().filter(|p| !p.as_os_str().is_empty());
-            let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
-            if same(parent.unwrap_or(Path::new(".")), dir) {
-                bail!("write the manifest outside the --out-dir directory, so that no part can overwrite it");
-            }
-        }
-    }
-    let selected: u64 = columns.prn.len() as u64;
-    let drawn_strata = |value: Option<(&str, &str)>| -> Vec<DrawnStratum> {
-        plan.strata
-            .iter()
-            .zip(&result.selected)
-            .zip(&result.in_scope)
-            .filter(|(_, &i)| i)
-            .filter(|((s, _), _)| {
-                value.is_none_or(|(c, v)| s.values.get(c).map(String::as_str) == Some(v))
-            })
-            .map(|((s, sel), _)| DrawnStratum {
-                values: s.values.clone(),
-                population: s.population,
-                n: s.n,
-                drawn: sel.len() as u64,
-                n_stage1: stage.as_ref().and(s.n_stage1),
-            })
-            .collect()
-    };
-    // The packages' layout: per value a folder with its lists, their sidecars, the plan
-    // and the letter (see `package_files`).
-    let parts: Vec<(String, String)> = match split {
-        None => Vec::new(),
-        Some((col, _)) => {
-            let idx = columns
-                .names
-                .iter()
-                .position(|n| n == col)
-                .with_context(|| {
-                    format!(
-                        "--split-by {col:?} is not a column of the manifest ({})",
-                        columns.names.join(", ")
-                    )
-                })?;
-            if idx == 0 {
-                bail!("--split-by the key would write one file per record");
-            }
-            let distinct: Vec<String> = columns.text[idx]
-                .iter()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .cloned()
-                .collect();
-            let names = part_names(&distinct);
-            distinct.into_iter().zip(names).collect()
-        }
-    };
-    let package = |name: &str| PackageFiles::new(name, args.lang);
-    let split_files: Vec<String> = parts
-        .iter()
-        .flat_map(|(_, name)| {
-            let f = package(name);
-            [format!("{name}/{}", f.xlsx), format!("{name}/{}", f.csv)]
-        })
-        .collect();
-    let mut sidecar = DrawSidecar {
-        kind: "urval-draw".to_string(),
-        version: DRAW_SIDECAR_VERSION,
-        urval_version: env!("CARGO_PKG_VERSION").to_string(),
-        prn_spec_version: PRN_SPEC_VERSION,
-        prn: "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the n_h smallest (u - start) mod 1, ties by key".to_string(),
-        seed: args.seed,
-        start: args.start,
-        only: only.as_ref().map(|(c, v)| format!("{c}={v}")),
-        include: args.include.clone(),
-        pseudonymized: args.pseudonymize.clone(),
-        plan: crate::files::file_name(&args.plan),
-        plan_hash: plan_hash.clone(),
-        extract_fingerprint: plan.extract.fingerprint.clone(),
-        manifest: crate::files::file_name(&args.output),
-        manifest_hash: String::new(),
-        rows_read: totals.rows_read,
-        rows_used: totals.rows_used,
-        rows_excluded: totals.rows_excluded,
-        rows_quarantined: totals.rows_quarantined,
-        rows_outside_only: result.outside_only,
-        files: crate::files::files_json(extract, &result.scan.files),
-        selected,
-        split_files,
-        prn_in_manifest: !prn_hidden,
-        strata: drawn_strata(None),
-        stage: stage.as_ref().map(|(stage, previous, total)| StageDraw {
-            stage: *stage,
-            of: 2,
-            previous_hash: previous.as_ref().map(|p| p.1.clone()),
-            previous: previous.as_ref().map(|p| p.0.clone()),
-            selected_through_stage: *total,
-        }),
-        phase: None,
-        seed_origin: origin.clone(),
-        part: None,
-    };
-    // An .xlsx manifest carries its sidecar (without its own checksum) and the plan.
-    let carried = |side: &DrawSidecar| -> Result<Vec<(String, String)>> {
-        Ok(vec![
-            (
-                crate::manifest::CARRIED_SIDECAR.to_string(),
-                crate::files::to_json_text(side)?,
-            ),
-            (crate::manifest::CARRIED_PLAN.to_string(), plan_text.clone()),
-        ])
-    };
-    if ext == "xlsx" {
-        style.carried = carried(&sidecar)?;
-    }
-    let staged_manifest = write_manifest(&args.output, &columns, &style)
-        .with_context(|| format!("writing {}", args.output.display()))?;
-    sidecar.manifest_hash = file_hash(staged_manifest.path())?;
-    let mut staged = Vec::new();
-    let mut renamed_parts = Vec::new();
-    let mut packages = Vec::new();
-    if let Some((col, dir)) = split {
-        let idx = columns.names.iter().position(|n| n == col).unwrap_or(0);
-        let strata_col = sidecar_for_part(plan, Some(col));
-        if !dir.is_dir() {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!("{}: cannot create the --out-dir directory", dir.display())
-            })?;
-        }
-        for (v, name) in &parts {
-            let mut part = manifest_columns(
-                plan,
-                &result,
-                &args.include,
-                args.seed,
-                Some((idx, v)),
-                pseudo_ref,
-            );
-            part.prn_hidden = prn_hidden;
-            let files = package(name);
-            let folder = dir.join(name);
-            std::fs::create_dir_all(&folder)
-                .with_context(|| format!("{}: cannot create the folder", folder.display()))?;
-            let part_value = format!("{col}={v}");
-            let mut side = sidecar.clone();
-            side.split_files = Vec::new();
-            side.selected = part.prn.len() as u64;
-            side.rows_outside_only = 0;
-            if strata_col {
-                // The part is whole strata: verified as a draw limited to them, on the
-                // municipality's own rows.
-                side.only = Some(part_value.clone());
-                side.strata = drawn_strata(Some((col, v)));
-            } else {
-                side.part = Some(part_value.clone());
-            }
-            // One style per part: its "about" sheet counts its own records and names its
-            // own command.
-            let mut part_style = ManifestStyle {
-                dialect: args.csv_dialect,
-                lang: args.lang,
-                about: about_lines(
-                    args,
-                    plan,
-                    &plan_hash,
-                    part.prn.len() as u64,
-                    origin,
-                    Some((&part_value, files.verify_command())),
-                ),
-                carried: Vec::new(),
-            };
-            side.manifest = files.xlsx.clone();
-            part_style.carried = carried(&side)?;
-            let xlsx = folder.join(&files.xlsx);
-            staged.push(write_manifest(&xlsx, &part, &part_style)?);
-            let csv = folder.join(&files.csv);
-            let staged_csv = write_manifest(&csv, &part, &part_style)?;
-            side.manifest = files.csv.clone();
-            side.manifest_hash = file_hash(staged_csv.path())?;
-            staged.push(staged_csv);
-            let mut side_file = crate::files::AtomicFile::create(&sidecar_path(&csv))?;
-            std::io::Write::write_all(
-                side_file.writer(),
-                crate::files::to_json_text(&side)?.as_bytes(),
-            )?;
-            staged.push(side_file.finish()?);
-            let mut plan_copy = crate::files::AtomicFile::create(
-                &folder.join(crate::files::file_name(&args.plan)),
-            )?;
-            std::io::Write::write_all(plan_copy.writer(), plan_text.as_bytes())?;
-            staged.push(plan_copy.finish()?);
-            if *name != safe_name(v) || (name.starts_with('_') && !v.is_empty()) {
-                renamed_parts.push((v.clone(), name.clone()));
-            }
-            packages.push(Package {
-                value: v.clone(),
-                part: part_value,
-                folder,
-                files,
-            });
-        }
-    }
-    let side = sidecar_path(&args.output);
-    let mut side_file = crate::files::AtomicFile::create(&side)?;
-    std::io::Write::write_all(
-        side_file.writer(),
-        crate::files::to_json_text(&sidecar)?.as_bytes(),
-    )?;
-    let staged_side = side_file.finish()?;
-    for part in staged {
-        part.publish()?;
-    }
-    staged_manifest.publish()?;
-    staged_side.publish()?;
-    Ok(Lists {
-        drawn: Drawn {
-            sidecar,
-            sidecar_path: side,
-            quarantine_file: None,
-            outside_only: result.outside_only,
-            renamed_parts,
-            packages,
-        },
-        result,
-    })
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use std::collections::BTreeSet;
 
     /// The golden four-area plan (aldre, barn_unga, funktionshinder, missbruk).
-    fn plan() -> PlanFile {
+    pub(crate) fn plan() -> PlanFile {
         PlanFile::parse(
             &include_str!("../../../sample-data/golden/plan-area.json")
                 // The golden file leaves out what differs from run to run.
@@ -1316,5 +905,42 @@ mod tests {
         assert!(sidecar_for_part(&p, Some("area")));
         assert!(!sidecar_for_part(&p, Some("handläggare")));
         assert!(!sidecar_for_part(&p, None));
+    }
+
+    #[test]
+    fn quotas_leave_the_strata_outside_only_empty_and_bound_every_stratum() {
+        let p = plan();
+        let only = ("area".to_string(), "barn_unga".to_string());
+        let q = Quotas::of(&p, Some(&only), Some(BOUND_SDS));
+        assert_eq!(q.in_scope, [false, true, false, false]);
+        assert_eq!(q.quotas, [0, 361, 0, 0]);
+        for (b, s) in q.bounds.iter().zip(&p.strata) {
+            assert_eq!(*b, rank_bound(s.n, s.population, BOUND_SDS));
+        }
+        let q = Quotas::of(&p, None, None);
+        assert_eq!(q.quotas, [365, 361, 351, 341]);
+        assert_eq!(q.bounds, [u64::MAX; 4]);
+    }
+
+    #[test]
+    fn an_extract_that_changed_since_the_plan_is_refused_with_what_changed() {
+        let p = plan();
+        let in_scope = [true; 4];
+        let mut m = DrawMerged::new(&[365, 361, 351, 341]);
+        m.not_in_plan = 2;
+        m.example = Some("x.csv, row 3: okänd".into());
+        let e = m.check_unchanged(&p, &in_scope).unwrap_err().to_string();
+        assert_eq!(e, "the extract changed since the plan: 2 rows belong to strata the plan does not have (first: x.csv, row 3: okänd)");
+        let mut m = DrawMerged::new(&[365, 361, 351, 341]);
+        m.counts = vec![7029, 5946, 4048, 2976];
+        // Outside --only a stratum is not counted, so not checked.
+        let e = m
+            .check_unchanged(&p, &[false, false, false, true])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "the extract changed since the plan: stratum area=missbruk has N = 2976 now, the plan says 2977");
+        // The same N with other keys: the fingerprint differs.
+        let e = m.check_unchanged(&p, &in_scope).unwrap_err().to_string();
+        assert_eq!(e, "the extract changed since the plan: stratum area=aldre has the same N = 7029 but other keys");
     }
 }

@@ -1,6 +1,6 @@
 //! # urval-draw — the draw and its checks
 //!
-//! [`draw::draw_lists`] draws the plan's records by permanent random numbers (one pass,
+//! [`lists::draw_lists`] draws the plan's records by permanent random numbers (one pass,
 //! bottom-k per stratum, staged and `--only` draws) and writes the manifest, its parts and
 //! sidecars; [`verify::verify`] recomputes a draw from the other side's copy of the extract
 //! and compares; [`overlap`] compares two draws' records.
@@ -10,11 +10,12 @@
 //! `urval-ops` does, after the lists are written) or print.
 
 pub mod draw;
+pub mod lists;
 pub mod overlap;
 pub mod verify;
 
 pub use urval_artifacts::{Context, OpsError, Result};
 // The artifacts under the paths every room of the operations uses (`crate::files`, …).
 pub(crate) use urval_artifacts::{
-    artifacts, bail, commitment, error, files, fingerprint, manifest, text,
+    artifacts, bail, commitment, error, files, fingerprint, manifest, setting, text,
 };

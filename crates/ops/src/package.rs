@@ -1,11 +1,12 @@
-//! The draw as sent: the lists ([`crate::draw::draw_lists`]), then, with `--split-by`, each
+//! The draw as sent: the lists ([`crate::lists::draw_lists`]), then, with `--split-by`, each
 //! municipality's letter (the report for its part) and review template, then the quarantine
 //! file. This room joins the draw to the report and the review loop; the draw itself knows
 //! neither.
 
 use crate::artifacts::PlanFile;
-use crate::draw::{sidecar_for_part, DrawJob, Drawn, Lists, BLANK};
+use crate::draw::{sidecar_for_part, DrawJob, Drawn, BLANK};
 use crate::error::{Context, Result};
+use crate::lists::Lists;
 use urval_ingest::Extract;
 
 /// Draw the plan's records and write the manifest (and `--split-by` parts), its sidecar
@@ -42,7 +43,7 @@ pub fn draw_to_files_from(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Drawn> {
     let Lists { mut drawn, result } =
-        crate::draw::draw_lists(extract, plan, job, origin, progress)?;
+        crate::lists::draw_lists(extract, plan, job, origin, progress)?;
     let args = job;
     let packages = &drawn.packages;
     // Where each question of the spec applies, for every package at once: one scan of the

@@ -208,6 +208,182 @@ fn phase1_records(manifest: &Path) -> Result<Phase1> {
     Ok((key, strata, by))
 }
 
+/// The groups phase 2 is sized in, and how: the strata of each value of the `--per` column
+/// (or of the whole sample), the strata's populations, and the size of a group.
+struct Spreading<'a> {
+    groups: BTreeMap<Option<String>, Vec<Vec<String>>>,
+    strata_columns: &'a [String],
+    population_of: BTreeMap<Vec<String>, u64>,
+    per: Option<&'a str>,
+    req: &'a Phase2Request,
+}
+
+impl<'a> Spreading<'a> {
+    /// The groups of `records` (per stratum values, the keys) by the `--per` column.
+    ///
+    /// # Errors
+    /// A `--per` column that is not a strata column.
+    fn new(
+        req: &'a Phase2Request,
+        side: &DrawSidecar,
+        strata_columns: &'a [String],
+        records: &BTreeMap<Vec<String>, Vec<String>>,
+    ) -> Result<Spreading<'a>> {
+        let per_idx = match &req.per {
+            None => None,
+            Some(c) => Some(
+                strata_columns
+                    .iter()
+                    .position(|s| s == c)
+                    .with_context(|| {
+                        format!(
+                            "--per {c:?}: give a strata column of the manifest ({})",
+                            strata_columns.join(", ")
+                        )
+                    })?,
+            ),
+        };
+        let population_of = side
+            .strata
+            .iter()
+            .map(|s| {
+                (
+                    strata_columns
+                        .iter()
+                        .map(|c| s.values.get(c).cloned().unwrap_or_default())
+                        .collect(),
+                    s.population,
+                )
+            })
+            .collect();
+        // Groups: value of the --per column (or one group) → the strata in it.
+        let mut groups: BTreeMap<Option<String>, Vec<Vec<String>>> = BTreeMap::new();
+        for values in records.keys() {
+            groups
+                .entry(per_idx.map(|i| values[i].clone()))
+                .or_default()
+                .push(values.clone());
+        }
+        Ok(Spreading {
+            groups,
+            strata_columns,
+            population_of,
+            per: req.per.as_deref(),
+            req,
+        })
+    }
+
+    /// Per group m sized over the records that count (`counts` per stratum) and spread over
+    /// its strata ([`spread`]).
+    fn spread(
+        &self,
+        counts: &BTreeMap<Vec<String>, u64>,
+    ) -> Result<(Vec<Phase2Group>, Vec<Phase2Stratum>)> {
+        spread(
+            &self.groups,
+            counts,
+            &|big| phase2_size(self.req, big),
+            self.strata_columns,
+            &self.population_of,
+            self.per,
+        )
+    }
+}
+
+/// Phase 2 per question of the spec (its share indicators), each sized over the records it
+/// applies to (its `where`, on the manifest's columns or the extract); the keys outside a
+/// question's population where it applies to some records of a stratum but not all.
+///
+/// # Errors
+/// An unreadable spec, one without a share indicator, or a question whose `where` names a
+/// column the manifest lacks and no extract is given.
+fn phase2_questions(
+    req: &Phase2Request,
+    spec_path: &Path,
+    (key, pseudonymized): (&str, bool),
+    records: &BTreeMap<Vec<String>, Vec<String>>,
+    spreading: &Spreading,
+) -> Result<Vec<Phase2Question>> {
+    let spec = urval_indicators::spec::Spec::read(spec_path)?;
+    let qs = crate::review::questions(&spec);
+    if qs.is_empty() {
+        bail!(
+            "{}: no share indicator, so no yes/no question to re-review",
+            spec_path.display()
+        );
+    }
+    let keys: std::collections::BTreeSet<String> = records.values().flatten().cloned().collect();
+    let (_, columns, _) = crate::manifest::manifest_header(&req.manifest)?;
+    let columns: Vec<String> = columns
+        .iter()
+        .map(|c| crate::manifest::column_name(crate::files::extension(&req.manifest) == "csv", c))
+        .collect();
+    let (scope, unknown) = crate::applicable::drawn_populations(
+        req.extract.as_ref(),
+        &req.manifest,
+        key,
+        &columns,
+        pseudonymized,
+        &qs,
+        &keys,
+    )?;
+    if let Some(q) = unknown.first() {
+        bail!(
+            "question {q:?}: its `where` names a column the phase-1 manifest lacks: give --extract (the extract it was drawn from)"
+        );
+    }
+    let mut questions = Vec::new();
+    for q in &qs {
+        let inside = scope.get(&q.name);
+        let applies = |k: &String| inside.is_none_or(|set| set.contains(k));
+        let q_counts: BTreeMap<Vec<String>, u64> = records
+            .iter()
+            .map(|(v, ks)| (v.clone(), ks.iter().filter(|k| applies(k)).count() as u64))
+            .collect();
+        let (q_groups, mut q_strata) = spreading.spread(&q_counts)?;
+        q_strata.sort_by(|a, b| a.values.cmp(&b.values));
+        let mut outside: Vec<String> = records
+            .iter()
+            .filter(|(v, ks)| {
+                let c = q_counts[*v];
+                c > 0 && c < ks.len() as u64
+            })
+            .flat_map(|(_, ks)| ks.iter().filter(|k| !applies(k)).cloned())
+            .collect();
+        outside.sort();
+        questions.push(Phase2Question {
+            name: q.name.clone(),
+            where_: q.where_.as_ref().map(|f| f.text().to_string()),
+            groups: q_groups,
+            strata: q_strata,
+            outside,
+        });
+    }
+    Ok(questions)
+}
+
+/// With questions, the least union: per stratum the largest m_qh, and each group the sum of
+/// its strata.
+fn union_of_questions(
+    groups: &mut [Phase2Group],
+    strata: &mut [Phase2Stratum],
+    questions: &[Phase2Question],
+) {
+    if questions.is_empty() {
+        return;
+    }
+    for (h, st) in strata.iter_mut().enumerate() {
+        st.n = questions.iter().map(|q| q.strata[h].n).max().unwrap_or(0);
+    }
+    for g in groups {
+        g.n = strata
+            .iter()
+            .filter(|st| g.values.iter().all(|(c, v)| st.values.get(c) == Some(v)))
+            .map(|st| st.n)
+            .sum();
+    }
+}
+
 /// Size phase 2 and write phase2-plan.json.
 ///
 /// # Errors
@@ -218,139 +394,24 @@ pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
     found.check_manifest(&req.manifest)?;
     let side = found.sidecar;
     let (key, strata_columns, records) = phase1_records(&req.manifest)?;
-    let per_idx = match &req.per {
-        None => None,
-        Some(c) => Some(
-            strata_columns
-                .iter()
-                .position(|s| s == c)
-                .with_context(|| {
-                    format!(
-                        "--per {c:?}: give a strata column of the manifest ({})",
-                        strata_columns.join(", ")
-                    )
-                })?,
-        ),
-    };
-    let population_of: BTreeMap<Vec<String>, u64> = side
-        .strata
-        .iter()
-        .map(|s| {
-            (
-                strata_columns
-                    .iter()
-                    .map(|c| s.values.get(c).cloned().unwrap_or_default())
-                    .collect(),
-                s.population,
-            )
-        })
-        .collect();
-    // Groups: value of the --per column (or one group) → the strata in it.
-    let mut groups: BTreeMap<Option<String>, Vec<Vec<String>>> = BTreeMap::new();
-    for values in records.keys() {
-        groups
-            .entry(per_idx.map(|i| values[i].clone()))
-            .or_default()
-            .push(values.clone());
-    }
-    let expected = req.expected_disagreement;
+    let spreading = Spreading::new(req, &side, &strata_columns, &records)?;
     let counts: BTreeMap<Vec<String>, u64> = records
         .iter()
         .map(|(v, k)| (v.clone(), k.len() as u64))
         .collect();
-    let size = |big: u64| phase2_size(req, big);
-    let (out_groups, mut out_strata) = spread(
-        &groups,
-        &counts,
-        &size,
-        &strata_columns,
-        &population_of,
-        req.per.as_deref(),
-    )?;
-    let mut questions = Vec::new();
-    if let Some(spec_path) = &req.spec {
-        let spec = urval_indicators::spec::Spec::read(spec_path)?;
-        let qs = crate::review::questions(&spec);
-        if qs.is_empty() {
-            bail!(
-                "{}: no share indicator, so no yes/no question to re-review",
-                spec_path.display()
-            );
-        }
-        let keys: std::collections::BTreeSet<String> =
-            records.values().flatten().cloned().collect();
-        let (_, columns, _) = crate::manifest::manifest_header(&req.manifest)?;
-        let columns: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                crate::manifest::column_name(crate::files::extension(&req.manifest) == "csv", c)
-            })
-            .collect();
-        let (scope, unknown) = crate::applicable::drawn_populations(
-            req.extract.as_ref(),
-            &req.manifest,
-            &key,
-            &columns,
-            side.pseudonymized.as_deref() == Some(key.as_str()),
-            &qs,
-            &keys,
-        )?;
-        if let Some(q) = unknown.first() {
-            bail!(
-                "question {q:?}: its `where` names a column the phase-1 manifest lacks: give --extract (the extract it was drawn from)"
-            );
-        }
-        for q in &qs {
-            let inside = scope.get(&q.name);
-            let applies = |k: &String| inside.is_none_or(|set| set.contains(k));
-            let q_counts: BTreeMap<Vec<String>, u64> = records
-                .iter()
-                .map(|(v, ks)| (v.clone(), ks.iter().filter(|k| applies(k)).count() as u64))
-                .collect();
-            let (q_groups, mut q_strata) = spread(
-                &groups,
-                &q_counts,
-                &size,
-                &strata_columns,
-                &population_of,
-                req.per.as_deref(),
-            )?;
-            q_strata.sort_by(|a, b| a.values.cmp(&b.values));
-            let mut outside: Vec<String> = records
-                .iter()
-                .filter(|(v, ks)| {
-                    let c = q_counts[*v];
-                    c > 0 && c < ks.len() as u64
-                })
-                .flat_map(|(_, ks)| ks.iter().filter(|k| !applies(k)).cloned())
-                .collect();
-            outside.sort();
-            questions.push(Phase2Question {
-                name: q.name.clone(),
-                where_: q.where_.as_ref().map(|f| f.text().to_string()),
-                groups: q_groups,
-                strata: q_strata,
-                outside,
-            });
-        }
-    }
+    let (mut out_groups, mut out_strata) = spreading.spread(&counts)?;
+    let questions = match &req.spec {
+        Some(spec_path) => phase2_questions(
+            req,
+            spec_path,
+            (&key, side.pseudonymized.as_deref() == Some(key.as_str())),
+            &records,
+            &spreading,
+        )?,
+        None => Vec::new(),
+    };
     out_strata.sort_by(|a, b| a.values.cmp(&b.values));
-    if !questions.is_empty() {
-        // The least union: per stratum the largest m_qh.
-        for (h, st) in out_strata.iter_mut().enumerate() {
-            st.n = questions.iter().map(|q| q.strata[h].n).max().unwrap_or(0);
-        }
-    }
-    let mut out_groups = out_groups;
-    if !questions.is_empty() {
-        for g in &mut out_groups {
-            g.n = out_strata
-                .iter()
-                .filter(|st| g.values.iter().all(|(c, v)| st.values.get(c) == Some(v)))
-                .map(|st| st.n)
-                .sum();
-        }
-    }
+    union_of_questions(&mut out_groups, &mut out_strata, &questions);
     let plan = Phase2Plan {
         kind: "urval-phase2-plan".to_string(),
         version: PHASE2_PLAN_VERSION,
@@ -358,9 +419,9 @@ pub fn plan_phase2(req: &Phase2Request) -> Result<Phase2Plan> {
         manifest: crate::files::file_name(&req.manifest),
         manifest_hash: crate::files::file_hash(&req.manifest)?,
         key,
-        strata_columns,
+        strata_columns: strata_columns.clone(),
         target: req.target,
-        expected_disagreement: expected.unwrap_or(match req.target {
+        expected_disagreement: req.expected_disagreement.unwrap_or(match req.target {
             Phase2Target::AgreementMargin(_) => 0.5,
             Phase2Target::TolerableDisagreement(_) => 0.0,
         }),
@@ -561,6 +622,139 @@ fn select(
     Ok(out)
 }
 
+/// The phase-2 manifest's columns: the key, the strata, with questions the questions each
+/// record is re-reviewed for, and each record's u, π and weight within its stratum.
+fn phase2_columns(plan: &Phase2Plan, picked: &[Picked], prn_hidden: bool) -> ManifestColumns {
+    let width = 1 + plan.strata_columns.len();
+    let per_question = !plan.questions.is_empty();
+    let mut text: Vec<Vec<String>> = vec![Vec::new(); width + usize::from(per_question)];
+    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+    for ((values, rows), s) in picked.iter().zip(&plan.strata) {
+        let m = rows.len() as f64;
+        for (k, u, qs) in rows {
+            text[0].push(k.clone());
+            for (j, v) in values.iter().enumerate() {
+                text[1 + j].push(v.clone());
+            }
+            if per_question {
+                text[width].push(qs.join(" "));
+            }
+            prn.push(*u);
+            pi.push(m / s.population as f64);
+            weight.push(s.population as f64 / m);
+        }
+    }
+    let mut names = vec![plan.key.clone()];
+    names.extend(plan.strata_columns.iter().cloned());
+    if per_question {
+        names.push(QUESTIONS.to_string());
+    }
+    ManifestColumns {
+        names,
+        text,
+        prn,
+        prn_hidden,
+        pi,
+        weight,
+        n_text_before_numbers: width,
+    }
+}
+
+/// How the phase-2 manifest is written: its dialect and language, and its "about" sheet
+/// (how many records, drawn from which manifest, the seed, the start and the plan).
+fn phase2_style(job: &Phase2Job, records: usize) -> ManifestStyle {
+    let name = |p: &Path| crate::files::file_name(p);
+    let (what, text) = match job.lang {
+        Lang::Sv => (
+            "Vad",
+            format!(
+                "{records} akter för omgranskning (fas 2), dragna ur {} med permanenta slumptal",
+                name(&job.manifest)
+            ),
+        ),
+        Lang::En => (
+            "What",
+            format!(
+                "{records} records for re-review (phase 2), drawn from {} with permanent random numbers",
+                name(&job.manifest)
+            ),
+        ),
+    };
+    ManifestStyle {
+        dialect: job.csv_dialect,
+        lang: job.lang,
+        about: vec![
+            (what.to_string(), text),
+            ("seed".to_string(), job.seed.to_string()),
+            ("start".to_string(), job.start.to_string()),
+            ("plan".to_string(), name(&job.plan)),
+        ],
+        carried: Vec::new(),
+    }
+}
+
+/// The phase-2 manifest's sidecar: the phase-1 draw's extract and files, the records per
+/// stratum, and the phase-1 manifest it was drawn from.
+fn phase2_sidecar(
+    job: &Phase2Job,
+    plan: &Phase2Plan,
+    side1: &DrawSidecar,
+    picked: &[Picked],
+    (plan_hash, manifest_hash): (String, String),
+) -> DrawSidecar {
+    let name = |p: &Path| crate::files::file_name(p);
+    DrawSidecar {
+        kind: "urval-draw".to_string(),
+        version: crate::artifacts::DRAW_SIDECAR_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        prn_spec_version: PRN_SPEC_VERSION,
+        prn: if plan.questions.is_empty() {
+            "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the m_h phase-1 records with the smallest (u - start) mod 1, ties by key".to_string()
+        } else {
+            "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum and question the m_qh phase-1 records it applies to with the smallest (u - start) mod 1, ties by key; the union".to_string()
+        },
+        seed: job.seed,
+        start: job.start,
+        only: None,
+        include: Vec::new(),
+        pseudonymized: side1.pseudonymized.clone(),
+        plan: name(&job.plan),
+        plan_hash,
+        extract_fingerprint: side1.extract_fingerprint.clone(),
+        manifest: name(&job.output),
+        manifest_hash,
+        rows_read: plan.phase1_total,
+        rows_used: plan.phase1_total,
+        rows_excluded: 0,
+        rows_quarantined: 0,
+        rows_outside_only: 0,
+        files: side1.files.clone(),
+        selected: picked.iter().map(|(_, r)| r.len() as u64).sum(),
+        split_files: Vec::new(),
+        prn_in_manifest: side1.prn_in_manifest,
+        strata: plan
+            .strata
+            .iter()
+            .zip(picked)
+            .map(|(s, (_, rows))| DrawnStratum {
+                values: s.values.clone(),
+                population: s.population,
+                n: rows.len() as u64,
+                drawn: rows.len() as u64,
+                n_stage1: None,
+            })
+            .collect(),
+        stage: None,
+        phase: Some(PhaseDraw {
+            phase: 2,
+            phase1_manifest: name(&job.manifest),
+            phase1_hash: plan.manifest_hash.clone(),
+        }),
+        seed_origin: job.seed_origin.clone(),
+        part: None,
+    }
+}
+
 /// Draw phase 2 from the phase-1 manifest and write the phase-2 manifest and its sidecar.
 ///
 /// # Errors
@@ -589,127 +783,17 @@ pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
     let side1 = crate::manifest::require_sidecar(&job.manifest)?.sidecar;
     let (_, _, records) = phase1_records(&job.manifest)?;
     let picked = select(&plan, &records, job.seed, job.start)?;
-    let width = 1 + plan.strata_columns.len();
-    let per_question = !plan.questions.is_empty();
-    let mut text: Vec<Vec<String>> = vec![Vec::new(); width + usize::from(per_question)];
-    let (mut prn, mut pi, mut weight) = (Vec::new(), Vec::new(), Vec::new());
-    for ((values, rows), s) in picked.iter().zip(&plan.strata) {
-        let m = rows.len() as f64;
-        for (k, u, qs) in rows {
-            text[0].push(k.clone());
-            for (j, v) in values.iter().enumerate() {
-                text[1 + j].push(v.clone());
-            }
-            if per_question {
-                text[width].push(qs.join(" "));
-            }
-            prn.push(*u);
-            pi.push(m / s.population as f64);
-            weight.push(s.population as f64 / m);
-        }
-    }
-    let mut names = vec![plan.key.clone()];
-    names.extend(plan.strata_columns.iter().cloned());
-    if per_question {
-        names.push(QUESTIONS.to_string());
-    }
-    let columns = ManifestColumns {
-        names,
-        text,
-        prn,
-        prn_hidden: !side1.prn_in_manifest,
-        pi,
-        weight,
-        n_text_before_numbers: width,
-    };
+    let columns = phase2_columns(&plan, &picked, !side1.prn_in_manifest);
     let plan_hash = crate::files::file_hash(&job.plan)?;
-    let name = |p: &Path| crate::files::file_name(p);
-    let style = ManifestStyle {
-        dialect: job.csv_dialect,
-        lang: job.lang,
-        about: vec![
-            (
-                match job.lang {
-                    Lang::Sv => "Vad",
-                    Lang::En => "What",
-                }
-                .to_string(),
-                match job.lang {
-                    Lang::Sv => format!(
-                        "{} akter för omgranskning (fas 2), dragna ur {} med permanenta slumptal",
-                        picked.iter().map(|(_, r)| r.len()).sum::<usize>(),
-                        name(&job.manifest)
-                    ),
-                    Lang::En => format!(
-                        "{} records for re-review (phase 2), drawn from {} with permanent random numbers",
-                        picked.iter().map(|(_, r)| r.len()).sum::<usize>(),
-                        name(&job.manifest)
-                    ),
-                },
-            ),
-            ("seed".to_string(), job.seed.to_string()),
-            ("start".to_string(), job.start.to_string()),
-            ("plan".to_string(), name(&job.plan)),
-        ],
-        carried: Vec::new(),
-    };
+    let style = phase2_style(job, picked.iter().map(|(_, r)| r.len()).sum::<usize>());
     crate::files::refuse_overwriting_inputs(
         &[job.output.clone(), sidecar_path(&job.output)],
         &urval_ingest::Extract::resolve(&[job.manifest.display().to_string()], Some(b','))?,
         &[&job.plan],
     )?;
     let staged = crate::manifest::write_manifest(&job.output, &columns, &style)?;
-    let selected = columns.prn.len() as u64;
-    let sidecar = DrawSidecar {
-        kind: "urval-draw".to_string(),
-        version: crate::artifacts::DRAW_SIDECAR_VERSION,
-        urval_version: env!("CARGO_PKG_VERSION").to_string(),
-        prn_spec_version: PRN_SPEC_VERSION,
-        prn: if per_question {
-            "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum and question the m_qh phase-1 records it applies to with the smallest (u - start) mod 1, ties by key; the union".to_string()
-        } else {
-            "u = (XXH3_64bits_withSeed(key UTF-8 bytes, seed) >> 11) / 2^53; per stratum the m_h phase-1 records with the smallest (u - start) mod 1, ties by key".to_string()
-        },
-        seed: job.seed,
-        start: job.start,
-        only: None,
-        include: Vec::new(),
-        pseudonymized: side1.pseudonymized.clone(),
-        plan: name(&job.plan),
-        plan_hash,
-        extract_fingerprint: side1.extract_fingerprint.clone(),
-        manifest: name(&job.output),
-        manifest_hash: crate::files::file_hash(staged.path())?,
-        rows_read: plan.phase1_total,
-        rows_used: plan.phase1_total,
-        rows_excluded: 0,
-        rows_quarantined: 0,
-        rows_outside_only: 0,
-        files: side1.files.clone(),
-        selected,
-        split_files: Vec::new(),
-        prn_in_manifest: side1.prn_in_manifest,
-        strata: plan
-            .strata
-            .iter()
-            .zip(&picked)
-            .map(|(s, (_, rows))| DrawnStratum {
-                values: s.values.clone(),
-                population: s.population,
-                n: rows.len() as u64,
-                drawn: rows.len() as u64,
-                n_stage1: None,
-            })
-            .collect(),
-        stage: None,
-        phase: Some(PhaseDraw {
-            phase: 2,
-            phase1_manifest: name(&job.manifest),
-            phase1_hash: plan.manifest_hash.clone(),
-        }),
-        seed_origin: job.seed_origin.clone(),
-        part: None,
-    };
+    let manifest_hash = crate::files::file_hash(staged.path())?;
+    let sidecar = phase2_sidecar(job, &plan, &side1, &picked, (plan_hash, manifest_hash));
     let side = sidecar_path(&job.output);
     let mut f = crate::files::AtomicFile::create(&side)?;
     std::io::Write::write_all(f.writer(), crate::files::to_json_text(&sidecar)?.as_bytes())?;
@@ -904,5 +988,98 @@ mod tests {
             e,
             "stratum område=äldre has 40 records in the phase-1 manifest, the phase-2 plan says 41: plan phase 2 again"
         );
+    }
+
+    #[test]
+    fn with_questions_a_stratum_takes_its_largest_question_and_a_group_its_strata() {
+        let stratum = |area: &str, n| Phase2Stratum {
+            values: BTreeMap::from([("område".into(), area.into())]),
+            population: 100,
+            phase1_n: 20,
+            n,
+        };
+        let question = |ns: [u64; 2]| Phase2Question {
+            name: "q".into(),
+            where_: None,
+            groups: Vec::new(),
+            strata: vec![stratum("a", ns[0]), stratum("b", ns[1])],
+            outside: Vec::new(),
+        };
+        let mut groups = vec![Phase2Group {
+            values: BTreeMap::new(),
+            phase1_n: 40,
+            n: 0,
+        }];
+        let mut strata = vec![stratum("a", 9), stratum("b", 9)];
+        union_of_questions(&mut groups, &mut strata, &[]);
+        assert_eq!((strata[0].n, groups[0].n), (9, 0), "no questions: as sized");
+        union_of_questions(
+            &mut groups,
+            &mut strata,
+            &[question([3, 7]), question([5, 2])],
+        );
+        assert_eq!((strata[0].n, strata[1].n), (5, 7));
+        assert_eq!(groups[0].n, 12);
+    }
+
+    #[test]
+    fn the_phase_two_manifest_has_each_records_weight_and_its_questions() {
+        let mut p = plan(4, 2);
+        let picked: Vec<Picked> = vec![(
+            vec!["äldre".into()],
+            vec![
+                ("k1".into(), 0.1, vec!["q1".into()]),
+                ("k2".into(), 0.2, vec!["q1".into(), "q2".into()]),
+            ],
+        )];
+        let c = phase2_columns(&p, &picked, true);
+        assert_eq!(c.names, ["ärende_id", "område"]);
+        assert_eq!(c.text, [vec!["k1", "k2"], vec!["äldre", "äldre"]]);
+        assert_eq!(c.pi, [0.002, 0.002]);
+        assert_eq!(c.weight, [500.0, 500.0]);
+        assert!(c.prn_hidden);
+        p.questions.push(Phase2Question {
+            name: "q1".into(),
+            where_: None,
+            groups: Vec::new(),
+            strata: Vec::new(),
+            outside: Vec::new(),
+        });
+        let c = phase2_columns(&p, &picked, false);
+        assert_eq!(c.names.last().map(String::as_str), Some(QUESTIONS));
+        assert_eq!(c.text[2], ["q1", "q1 q2"]);
+        assert_eq!(c.n_text_before_numbers, 2);
+    }
+
+    #[test]
+    fn the_about_sheet_says_what_was_drawn_in_the_manifests_language() {
+        let job = |lang| Phase2Job {
+            plan: PathBuf::from("/x/phase2-plan.json"),
+            manifest: PathBuf::from("/x/urval.csv"),
+            seed: 7,
+            start: 0.25,
+            output: PathBuf::from("/x/fas2.csv"),
+            csv_dialect: CsvDialect::Standard,
+            lang,
+            seed_origin: Default::default(),
+        };
+        let about = phase2_style(&job(Lang::Sv), 12).about;
+        assert_eq!(
+            about[0],
+            (
+                "Vad".to_string(),
+                "12 akter för omgranskning (fas 2), dragna ur urval.csv med permanenta slumptal"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            about[3],
+            ("plan".to_string(), "phase2-plan.json".to_string())
+        );
+        let about = phase2_style(&job(Lang::En), 1).about;
+        assert!(about[0]
+            .1
+            .starts_with("1 records for re-review (phase 2), drawn from urval.csv"));
+        assert_eq!(about[2], ("start".to_string(), "0.25".to_string()));
     }
 }

@@ -13,21 +13,7 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use urval_ingest::strata::StrataMapper;
-use urval_ingest::{scan, Extract, ScanOutput, ScanSpec};
-
-/// Per-unit census state.
-struct Census {
-    mapper: StrataMapper,
-    counts: Vec<u64>,
-    fingerprints: Vec<u128>,
-    pages: Vec<(f64, u64)>,
-    /// XXH3 of every key, bucketed by the top 8 bits so buckets sort independently.
-    key_hashes: Vec<Vec<u64>>,
-    ids: Vec<u32>,
-    /// Per purpose: (stratum id, group value) → records of its domain.
-    domains: Vec<Vec<FxHashMap<Box<str>, u64>>>,
-    truth: Vec<u8>,
-}
+use urval_ingest::{scan, Batch, Extract, IngestError, ScanOutput, ScanSpec};
 
 const HASH_BUCKETS: usize = 256;
 
@@ -199,29 +185,19 @@ pub fn census(
     )
 }
 
-/// [`census`] with the duplicate check's memory budget in hashes ([`Spill`]).
-///
-/// # Errors
-/// As [`census`]; the spill directory cannot be written.
-pub fn census_within(
-    extract: &Extract,
+/// Where each purpose's domain filter columns and group column are among the extra columns
+/// the census reads.
+fn domain_columns(
     spec: &ScanSpec,
-    pages_column: Option<&str>,
     domains: &[DomainSpec],
-    budget: u64,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<CensusResult> {
-    StrataMapper::check_columns(&spec.strata)?;
-    let spill = Spill::new(budget);
-    let strata_names = spec.strata.clone();
-    // Where each domain's filter columns and group column are among the extra columns.
+) -> Result<Vec<(Vec<usize>, Option<usize>)>> {
     let extra_at = |c: &String| -> Result<usize> {
         match spec.extra.iter().position(|x| x == c) {
             Some(i) => Ok(i),
             None => bail!("column {c:?} of a purpose is not among the columns read"),
         }
     };
-    let mut domain_cols: Vec<(Vec<usize>, Option<usize>)> = Vec::with_capacity(domains.len());
+    let mut domain_cols = Vec::with_capacity(domains.len());
     for d in domains {
         let cols = match &d.filter {
             Some(f) => f
@@ -234,123 +210,172 @@ pub fn census_within(
         let group = d.group.as_ref().map(extra_at).transpose()?;
         domain_cols.push((cols, group));
     }
-    let out = scan(
-        extract,
-        spec,
-        || Census {
-            mapper: StrataMapper::growing(&strata_names),
+    Ok(domain_cols)
+}
+
+/// What every scan unit of a census counts with.
+struct CensusFold<'a> {
+    /// A pages column is read (the first extra column).
+    pages: bool,
+    /// The purposes' domains.
+    domains: &'a [DomainSpec],
+    /// Where their columns are among the extra columns ([`domain_columns`]).
+    domain_cols: &'a [(Vec<usize>, Option<usize>)],
+    /// The duplicate check's hashes past their memory budget.
+    spill: &'a Spill,
+}
+
+/// Per-unit census state.
+struct Census {
+    mapper: StrataMapper,
+    counts: Vec<u64>,
+    fingerprints: Vec<u128>,
+    pages: Vec<(f64, u64)>,
+    /// XXH3 of every key, bucketed by the top 8 bits so buckets sort independently.
+    key_hashes: Vec<Vec<u64>>,
+    ids: Vec<u32>,
+    /// Per purpose: (stratum id, group value) → records of its domain.
+    domains: Vec<Vec<FxHashMap<Box<str>, u64>>>,
+    truth: Vec<u8>,
+}
+
+impl Census {
+    fn new(strata: &[String], domains: usize) -> Census {
+        Census {
+            mapper: StrataMapper::growing(strata),
             counts: Vec::new(),
             fingerprints: Vec::new(),
             pages: Vec::new(),
             key_hashes: vec![Vec::new(); HASH_BUCKETS],
             ids: Vec::new(),
-            domains: vec![Vec::new(); domains.len()],
+            domains: vec![Vec::new(); domains],
             truth: Vec::new(),
-        },
-        |st, batch| {
-            let mut ids = std::mem::take(&mut st.ids);
-            st.mapper
-                .map_batch(batch, &mut ids)
-                .map_err(|e| urval_ingest::IngestError::Row {
-                    path: batch.path.to_path_buf(),
-                    row: batch
-                        .rows
-                        .first()
-                        .map_or(0, |&r| batch.row_number(r as usize)),
-                    reason: e.to_string(),
-                })?;
-            let n = st.mapper.len();
-            st.counts.resize(n, 0);
-            st.fingerprints.resize(n, 0);
-            st.pages.resize(n, (0.0, 0));
-            let pages = match pages_column {
-                Some(_) => batch.extra.first().and_then(arrow_cast_f64),
-                None => None,
+        }
+    }
+
+    /// Count a batch's rows per stratum (records, keys' fingerprint and hashes, pages) and
+    /// per purpose's domain; past the memory budget, move the key hashes to disk.
+    fn fold(&mut self, batch: &Batch, f: &CensusFold) -> std::result::Result<(), IngestError> {
+        let mut ids = std::mem::take(&mut self.ids);
+        self.mapper
+            .map_batch(batch, &mut ids)
+            .map_err(|e| IngestError::Row {
+                path: batch.path.to_path_buf(),
+                row: batch
+                    .rows
+                    .first()
+                    .map_or(0, |&r| batch.row_number(r as usize)),
+                reason: e.to_string(),
+            })?;
+        let n = self.mapper.len();
+        self.counts.resize(n, 0);
+        self.fingerprints.resize(n, 0);
+        self.pages.resize(n, (0.0, 0));
+        let pages = if f.pages {
+            batch.extra.first().and_then(arrow_cast_f64)
+        } else {
+            None
+        };
+        for (i, &r) in batch.rows.iter().enumerate() {
+            let s = ids[i] as usize;
+            let key = batch.key_at(r as usize);
+            let h = crate::fingerprint::key_hash(key.as_bytes());
+            self.counts[s] += 1;
+            self.fingerprints[s] = self.fingerprints[s].wrapping_add(h);
+            let h64 = h as u64;
+            self.key_hashes[(h64 >> 56) as usize].push(h64);
+            if let Some(p) = &pages {
+                if !p.is_null(r as usize) {
+                    self.pages[s].0 += p.value(r as usize);
+                    self.pages[s].1 += 1;
+                }
+            }
+        }
+        for (k, d) in f.domains.iter().enumerate() {
+            self.fold_domain(batch, &ids, n, k, d, &f.domain_cols[k])?;
+        }
+        self.ids = ids;
+        f.spill
+            .after_batch(batch.rows.len() as u64, &mut self.key_hashes)
+            .map_err(|reason| IngestError::Row {
+                path: batch.path.to_path_buf(),
+                row: 0,
+                reason,
+            })
+    }
+
+    /// Count the batch's rows in purpose `k`'s domain `d` (its filter true), per stratum
+    /// (`ids`; `n` strata so far) and group value.
+    fn fold_domain(
+        &mut self,
+        batch: &Batch,
+        ids: &[u32],
+        n: usize,
+        k: usize,
+        d: &DomainSpec,
+        (cols, group): &(Vec<usize>, Option<usize>),
+    ) -> std::result::Result<(), IngestError> {
+        let row_error = |i: usize, reason: String| {
+            IngestError::Row {
+            path: batch.path.to_path_buf(),
+            row: batch.row_number(i),
+            reason: format!("purpose population: {reason}; fix the value, or quarantine such rows with a --check"),
+        }
+        };
+        let truth = &mut self.truth;
+        match &d.filter {
+            Some(f) => {
+                let arrays: Vec<arrow_array::ArrayRef> =
+                    cols.iter().map(|&i| batch.extra[i].clone()).collect();
+                let bound = f
+                    .bind(&arrays)
+                    .map_err(|e| row_error(batch.rows.first().map_or(0, |&r| r as usize), e.0))?;
+                let mut errors = Vec::new();
+                bound.truth_rows(batch.rows, truth, &mut errors);
+                if let Some((j, reason)) = errors.into_iter().next() {
+                    return Err(row_error(batch.rows[j] as usize, reason));
+                }
+            }
+            None => {
+                truth.clear();
+                truth.resize(batch.rows.len(), urval_ingest::T_TRUE);
+            }
+        }
+        let groups = group.map(|g| urval_ingest::TextCol::from_array(&batch.extra[g]));
+        let map = &mut self.domains[k];
+        map.resize_with(n, FxHashMap::default);
+        for (i, &r) in batch.rows.iter().enumerate() {
+            if truth[i] != urval_ingest::T_TRUE {
+                continue;
+            }
+            let g = match &groups {
+                Some(Some(col)) => col.get(r as usize).unwrap_or(""),
+                _ => "",
             };
-            for (i, &r) in batch.rows.iter().enumerate() {
-                let s = ids[i] as usize;
-                let key = batch.key_at(r as usize);
-                let h = crate::fingerprint::key_hash(key.as_bytes());
-                st.counts[s] += 1;
-                st.fingerprints[s] = st.fingerprints[s].wrapping_add(h);
-                let h64 = h as u64;
-                st.key_hashes[(h64 >> 56) as usize].push(h64);
-                if let Some(p) = &pages {
-                    if !p.is_null(r as usize) {
-                        st.pages[s].0 += p.value(r as usize);
-                        st.pages[s].1 += 1;
-                    }
+            let m = &mut map[ids[i] as usize];
+            match m.get_mut(g) {
+                Some(c) => *c += 1,
+                None => {
+                    m.insert(g.into(), 1);
                 }
             }
-            for (k, d) in domains.iter().enumerate() {
-                let (cols, group) = &domain_cols[k];
-                let row_error = |i: usize, reason: String| {
-                    urval_ingest::IngestError::Row {
-                    path: batch.path.to_path_buf(),
-                    row: batch.row_number(i),
-                    reason: format!("purpose population: {reason}; fix the value, or quarantine such rows with a --check"),
-                }
-                };
-                let truth = &mut st.truth;
-                match &d.filter {
-                    Some(f) => {
-                        let arrays: Vec<arrow_array::ArrayRef> =
-                            cols.iter().map(|&i| batch.extra[i].clone()).collect();
-                        let bound = f.bind(&arrays).map_err(|e| {
-                            row_error(batch.rows.first().map_or(0, |&r| r as usize), e.0)
-                        })?;
-                        let mut errors = Vec::new();
-                        bound.truth_rows(batch.rows, truth, &mut errors);
-                        if let Some((j, reason)) = errors.into_iter().next() {
-                            return Err(row_error(batch.rows[j] as usize, reason));
-                        }
-                    }
-                    None => {
-                        truth.clear();
-                        truth.resize(batch.rows.len(), urval_ingest::T_TRUE);
-                    }
-                }
-                let groups = group.map(|g| urval_ingest::TextCol::from_array(&batch.extra[g]));
-                let map = &mut st.domains[k];
-                map.resize_with(n, FxHashMap::default);
-                for (i, &r) in batch.rows.iter().enumerate() {
-                    if truth[i] != urval_ingest::T_TRUE {
-                        continue;
-                    }
-                    let g = match &groups {
-                        Some(Some(col)) => col.get(r as usize).unwrap_or(""),
-                        _ => "",
-                    };
-                    let m = &mut map[ids[i] as usize];
-                    match m.get_mut(g) {
-                        Some(c) => *c += 1,
-                        None => {
-                            m.insert(g.into(), 1);
-                        }
-                    }
-                }
-            }
-            st.ids = ids;
-            spill
-                .after_batch(batch.rows.len() as u64, &mut st.key_hashes)
-                .map_err(|reason| urval_ingest::IngestError::Row {
-                    path: batch.path.to_path_buf(),
-                    row: 0,
-                    reason,
-                })?;
-            Ok(())
-        },
-        progress,
-    )?;
-    spill.flush().map_err(crate::error::OpsError::Input)?;
+        }
+        Ok(())
+    }
+}
+
+/// The units' census states merged: the strata by their values (empty ones left out), the
+/// key hashes per bucket, and each purpose's domain counts.
+type MergedCensus = (
+    BTreeMap<Vec<String>, CensusStratum>,
+    Vec<Vec<Vec<u64>>>,
+    Vec<DomainCounts>,
+);
+
+fn merge_units(results: Vec<Census>, domains: usize) -> MergedCensus {
     let mut strata: BTreeMap<Vec<String>, CensusStratum> = BTreeMap::new();
     let mut buckets: Vec<Vec<Vec<u64>>> = vec![Vec::new(); HASH_BUCKETS];
-    let mut domain_counts: Vec<DomainCounts> = vec![DomainCounts::new(); domains.len()];
-    let ScanOutput {
-        results,
-        files,
-        quarantine,
-    } = out;
+    let mut domain_counts: Vec<DomainCounts> = vec![DomainCounts::new(); domains];
     for st in results {
         let values_of = |s: usize| -> Vec<String> {
             st.mapper
@@ -380,33 +405,74 @@ pub fn census_within(
         }
     }
     strata.retain(|_, s| s.population > 0);
-    // Keys whose 64-bit hashes collide: each bucket (in memory and on disk) sorted on its
-    // own, in parallel.
-    let suspects: Vec<u64> = {
-        use rayon::prelude::*;
-        let per: Vec<std::result::Result<Vec<u64>, String>> = buckets
-            .into_par_iter()
-            .enumerate()
-            .map(|(b, parts)| {
-                let mut v: Vec<u64> = parts.concat();
-                drop(parts);
-                v.extend(spill.read(b)?);
-                v.sort_unstable();
-                let mut dup: Vec<u64> = v
-                    .windows(2)
-                    .filter(|w| w[0] == w[1])
-                    .map(|w| w[0])
-                    .collect();
-                dup.dedup();
-                Ok(dup)
-            })
-            .collect();
-        let mut all = Vec::new();
-        for d in per {
-            all.extend(d.map_err(crate::error::OpsError::Input)?);
-        }
-        all
+    (strata, buckets, domain_counts)
+}
+
+/// The 64-bit key hashes that occur more than once: each bucket (in memory and on disk)
+/// sorted on its own, in parallel.
+fn colliding_hashes(buckets: Vec<Vec<Vec<u64>>>, spill: &Spill) -> Result<Vec<u64>> {
+    use rayon::prelude::*;
+    let per: Vec<std::result::Result<Vec<u64>, String>> = buckets
+        .into_par_iter()
+        .enumerate()
+        .map(|(b, parts)| {
+            let mut v: Vec<u64> = parts.concat();
+            drop(parts);
+            v.extend(spill.read(b)?);
+            v.sort_unstable();
+            let mut dup: Vec<u64> = v
+                .windows(2)
+                .filter(|w| w[0] == w[1])
+                .map(|w| w[0])
+                .collect();
+            dup.dedup();
+            Ok(dup)
+        })
+        .collect();
+    let mut all = Vec::new();
+    for d in per {
+        all.extend(d.map_err(crate::error::OpsError::Input)?);
+    }
+    Ok(all)
+}
+
+/// [`census`] with the duplicate check's memory budget in hashes ([`Spill`]).
+///
+/// # Errors
+/// As [`census`]; the spill directory cannot be written.
+pub fn census_within(
+    extract: &Extract,
+    spec: &ScanSpec,
+    pages_column: Option<&str>,
+    domains: &[DomainSpec],
+    budget: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<CensusResult> {
+    StrataMapper::check_columns(&spec.strata)?;
+    let spill = Spill::new(budget);
+    let domain_cols = domain_columns(spec, domains)?;
+    let fold = CensusFold {
+        pages: pages_column.is_some(),
+        domains,
+        domain_cols: &domain_cols,
+        spill: &spill,
     };
+    let out = scan(
+        extract,
+        spec,
+        || Census::new(&spec.strata, domains.len()),
+        |st, batch| st.fold(batch, &fold),
+        progress,
+    )?;
+    spill.flush().map_err(crate::error::OpsError::Input)?;
+    let ScanOutput {
+        results,
+        files,
+        quarantine,
+    } = out;
+    let (strata, buckets, domain_counts) = merge_units(results, domains.len());
+    // Keys whose 64-bit hashes collide.
+    let suspects = colliding_hashes(buckets, &spill)?;
     tracing::debug!(
         spilled = spill.spilled.load(std::sync::atomic::Ordering::Relaxed),
         "duplicate check"
@@ -651,4 +717,45 @@ pub fn check_duplicates(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn hashes_that_occur_twice_are_the_suspects_in_any_bucket() {
+        let spill = Spill::new(u64::MAX);
+        let mut buckets: Vec<Vec<Vec<u64>>> = vec![Vec::new(); HASH_BUCKETS];
+        buckets[0] = vec![vec![5, 1, 9], vec![5, 5]];
+        buckets[3] = vec![vec![7], vec![8], vec![7]];
+        buckets[255] = vec![vec![u64::MAX - 1, u64::MAX]];
+        let mut got = colliding_hashes(buckets, &spill).unwrap();
+        got.sort_unstable();
+        assert_eq!(got, [5, 7]);
+    }
+
+    #[test]
+    fn a_purpose_column_not_read_is_named() {
+        let mut spec = ScanSpec::new("id", &["area".to_string()]);
+        spec.extra = vec!["pages".into(), "sex".into()];
+        let domain = |filter: Option<&str>, group: Option<&str>| DomainSpec {
+            filter: filter.map(|f| urval_ingest::Filter::parse(f).unwrap()),
+            group: group.map(String::from),
+        };
+        let cols = domain_columns(
+            &spec,
+            &[domain(Some("sex = 'k'"), None), domain(None, Some("pages"))],
+        )
+        .unwrap();
+        assert_eq!(cols, [(vec![1], None), (vec![], Some(0))]);
+        let e = domain_columns(&spec, &[domain(None, Some("kommun"))])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "column \"kommun\" of a purpose is not among the columns read"
+        );
+    }
 }

@@ -21,5 +21,5 @@ pub use plan::plan;
 pub use urval_artifacts::{Context, OpsError, Result};
 // The artifacts under the paths every room of the operations uses (`crate::files`, …).
 pub(crate) use urval_artifacts::{
-    artifacts, bail, error, files, fingerprint, input_error, table, text,
+    artifacts, bail, error, files, fingerprint, input_error, setting, table, text,
 };

@@ -14,6 +14,8 @@ pub use crate::census::{
 use crate::error::{Context, Result};
 use crate::files::hex128;
 pub use crate::fingerprint::MIN_FINGERPRINT_N;
+use crate::setting;
+use serde::Deserialize;
 use std::path::PathBuf;
 use urval_design::{
     allocate, burden, burden_with_pages, compare_request, Allocation, AllocationMethod,
@@ -21,71 +23,111 @@ use urval_design::{
 };
 use urval_ingest::{Extract, Filter, ScanSpec};
 
-/// What to plan: how the extract is read, the design and where plan.json goes.
-#[derive(Debug, Clone)]
+/// What to plan: how the extract is read, the design and where plan.json goes. A
+/// pipeline's `plan` step is read into it (serde, the forms of [`crate::setting`]): its keys
+/// are the fields read; the key, the burden rates, the stages and the purposes are the
+/// step's other keys ([`Staging`] for the stages), the rest comes from its extract settings
+/// and output.
+#[derive(Debug, Clone, Deserialize)]
 pub struct PlanRequest {
     /// The record key column.
+    #[serde(skip)]
     pub key: String,
     /// The strata columns (at least one).
+    #[serde(deserialize_with = "setting::names")]
     pub strata: Vec<String>,
     /// The population filter (`--where`).
+    #[serde(rename = "where")]
     pub where_: Option<String>,
     /// Data rules (`--check`): a row where one is FALSE is quarantined.
+    #[serde(rename = "check", default, deserialize_with = "setting::exprs")]
     pub checks: Vec<String>,
     /// The margin of error E (per stratum with the domain allocation); or give `total`.
+    #[serde(default, deserialize_with = "setting::margin")]
     pub margin: Option<f64>,
     /// The total sample size; or give `margin`.
     pub total: Option<u64>,
     /// The confidence level.
+    #[serde(
+        default = "setting::default::confidence",
+        deserialize_with = "setting::confidence"
+    )]
     pub confidence: f64,
     /// The allocation over strata.
+    #[serde(
+        default = "setting::default::allocation",
+        deserialize_with = "setting::allocation"
+    )]
     pub allocation: AllocationMethod,
     /// Minimum records per stratum.
     pub min: Option<u64>,
     /// Maximum records per stratum.
     pub max: Option<u64>,
     /// The anticipated proportion P.
+    #[serde(
+        default = "setting::default::proportion",
+        deserialize_with = "setting::proportion"
+    )]
     pub proportion: f64,
     /// A numeric column with each record's pages.
     pub pages_column: Option<String>,
     /// A proposed request of this many records, to compare with.
     pub requested: Option<u64>,
     /// Columns whose values never appear in messages or quarantine files.
+    #[serde(skip)]
     pub personal: Vec<String>,
     /// Go on although some keys occur more than once.
+    #[serde(default)]
     pub allow_duplicate_keys: bool,
     /// The burden rates.
+    #[serde(skip)]
     pub rates: BurdenRates,
     /// The most rows that may be quarantined, as a share of the rows read.
+    #[serde(skip)]
     pub max_quarantine: f64,
     /// Where plan.json goes (the quarantine file beside it).
+    #[serde(skip)]
     pub output: PathBuf,
     /// The creation time recorded in the plan (RFC 3339).
+    #[serde(skip)]
     pub created: String,
     /// A staged plan (`--stages 2`) of a share: how stage 1 is sized.
+    #[serde(skip)]
     pub stages: Option<FirstStage>,
     /// An attribute plan (`--tolerable-rate`) in two stages instead of a margin or total.
+    #[serde(skip)]
     pub attribute: Option<AttributeTarget>,
     /// The duplicate check's memory budget in hashes ([`DUPLICATE_MEMORY_HASHES`]).
+    #[serde(skip, default = "duplicate_memory")]
     pub duplicate_memory: u64,
     /// Several purposes (`--purposes`): the plan meets every one at the least cost, instead
     /// of a margin, total or tolerable rate.
+    #[serde(skip)]
     pub purposes: Option<crate::purposes::PurposesRequest>,
 }
 
+fn duplicate_memory() -> u64 {
+    DUPLICATE_MEMORY_HASHES
+}
+
 /// The staging flags as given (`--stages`, `--first-fraction`, `--first-margin`,
-/// `--tolerable-rate`, `--expected-rate`, `--max-first`; the same keys in a pipeline step).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// `--tolerable-rate`, `--expected-rate`, `--max-first`; the same keys in a pipeline step,
+/// read into it by serde).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 pub struct Staging {
     /// 1 or 2.
     pub stages: Option<u32>,
     /// F.
+    #[serde(default, deserialize_with = "setting::first_fraction")]
     pub first_fraction: Option<f64>,
     /// E₁.
+    #[serde(default, deserialize_with = "setting::first_margin")]
     pub first_margin: Option<f64>,
     /// T.
+    #[serde(default, deserialize_with = "setting::tolerable_rate")]
     pub tolerable_rate: Option<f64>,
     /// R.
+    #[serde(default, deserialize_with = "setting::expected_rate")]
     pub expected_rate: Option<f64>,
     /// The largest first stage.
     pub max_first: Option<u64>,
@@ -570,23 +612,9 @@ fn refuse_personal_strata<'a>(
     Ok(())
 }
 
-/// Count, size, allocate and write plan.json (and the quarantine file beside it).
-///
-/// # Errors
-/// Unreadable extract, duplicate keys (unless allowed), a quarantine above the threshold, no
-/// usable rows, a design the math refuses, or plan.json cannot be written.
-pub fn plan(
-    extract: &Extract,
-    req: &PlanRequest,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Planned> {
-    let rates = req.rates;
-    let strata_cols = req.strata.clone();
-    if strata_cols.is_empty() {
-        bail!("--strata needs at least one column");
-    }
-    // plan.json keeps the population filter and the data rules as written (the draw applies
-    // them again), and is shared: an expression that names a personnummer would carry it.
+/// Refuse a population filter or data rule that names a personnummer: plan.json keeps
+/// them as written (the draw applies them again), and is shared.
+fn refuse_personal_expressions(req: &PlanRequest) -> Result<()> {
     for (flag, text) in req
         .where_
         .iter()
@@ -599,7 +627,14 @@ pub fn plan(
             );
         }
     }
-    let mut spec = ScanSpec::new(&req.key, &strata_cols);
+    Ok(())
+}
+
+/// What the census reads: the key, the strata, the pages column, the filter, the data
+/// rules, and for several purposes the columns of their populations and groups (with the
+/// purposes' domains).
+fn census_spec(req: &PlanRequest) -> Result<(ScanSpec, Vec<crate::purposes::DomainSpec>)> {
+    let mut spec = ScanSpec::new(&req.key, &req.strata);
     if let Some(p) = &req.pages_column {
         spec.extra.push(p.clone());
         spec.nonnegative.push(p.clone());
@@ -634,19 +669,24 @@ pub fn plan(
     }
     spec.checks = crate::files::parse_checks(&req.checks)?;
     spec.personal = req.personal.clone();
-    crate::files::refuse_overwriting_inputs(
-        &[
-            req.output.clone(),
-            crate::files::quarantine_path(&req.output),
-        ],
-        extract,
-        &[],
-    )?;
+    Ok((spec, domain_specs))
+}
+
+/// The census of the population, checked: no repeated keys (unless allowed), a quarantine
+/// within the threshold, some usable rows, strata that are no personnummer, and a request
+/// no larger than the population.
+fn checked_census(
+    extract: &Extract,
+    req: &PlanRequest,
+    spec: &ScanSpec,
+    domain_specs: &[crate::purposes::DomainSpec],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<CensusResult> {
     let result = census_within(
         extract,
-        &spec,
+        spec,
         req.pages_column.as_deref(),
-        &domain_specs,
+        domain_specs,
         req.duplicate_memory,
         progress,
     )?;
@@ -665,139 +705,187 @@ pub fn plan(
         &result.scan.quarantine,
     )?;
     if result.strata.is_empty() {
-        let totals = result.scan.totals();
         if let (Some(f), 0, true) = (&spec.filter, totals.rows_used, totals.rows_excluded > 0) {
             return Err(crate::files::nothing_kept(extract, f, &totals));
         }
         bail!(
             "no usable rows in the extract: nothing to plan (rows read {})",
-            result.scan.totals().rows_read
+            totals.rows_read
         );
     }
-    refuse_personal_strata(&strata_cols, result.strata.keys())?;
+    refuse_personal_strata(&req.strata, result.strata.keys())?;
     let population: u64 = result.strata.values().map(|s| s.population).sum();
     if let Some(r) = req.requested.filter(|&r| r > population) {
         bail!(
             "--requested {r} is more than the {population} records in the population: a request cannot exceed what exists"
         );
     }
-    let specs: Vec<StratumSpec> = result
-        .strata
-        .keys()
-        .zip(result.strata.values())
-        .map(|(values, s)| StratumSpec {
-            name: values.join(" / "),
-            population: s.population,
-            proportion: req.proportion,
-            cost: 1.0,
-        })
-        .collect();
-    let mut attribute = match &req.attribute {
+    Ok(result)
+}
+
+/// The design's answer: the allocation (with its spec), stage 1 per stratum, and for an
+/// attribute plan its two stages and stratified risk, for several purposes their sizing.
+struct Sizing {
+    spec: AllocationSpec,
+    alloc: Allocation,
+    n_stage1: Vec<u64>,
+    attribute: Option<urval_design::StagedPlan>,
+    stratified_risk: Option<urval_design::StratifiedRisk>,
+    sized: Option<crate::purposes::Sized>,
+}
+
+/// Size and allocate the plan: for several purposes at once, as an attribute plan in two
+/// stages, or for a margin or a total (with a first stage when staged).
+fn sizing(
+    extract: &Extract,
+    req: &PlanRequest,
+    result: &CensusResult,
+    specs: Vec<StratumSpec>,
+) -> Result<Sizing> {
+    let population: u64 = result.strata.values().map(|s| s.population).sum();
+    let attribute = match &req.attribute {
         Some(a) => Some(attribute_plan(a, req, population)?),
         None => None,
+    };
+    if let Some(pr) = &req.purposes {
+        return size_purposes(extract, req, pr, result, specs);
+    }
+    let spec = |target| AllocationSpec {
+        strata: specs.clone(),
+        target,
+        method: req.allocation,
+        confidence: req.confidence,
+        min: req.min,
+        max: req.max,
     };
     // An attribute plan's risk is computed for the whole population; drawn stratified it is
     // checked again exactly with the deviations spread over the strata in proportion to N_h,
     // and a record added while it is above 1 − C.
-    let mut stratified_risk = None;
-    let mut sized = None;
-    let (spec, alloc, n_stage1) = if let Some(pr) = &req.purposes {
-        let sizing: Vec<crate::purposes::SizingStratum> = result
-            .strata
-            .iter()
-            .map(|(values, cs)| crate::purposes::SizingStratum {
-                values: values.clone(),
-                population: cs.population,
-                mean_pages: (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64),
-            })
-            .collect();
-        for (k, p) in pr.purposes.list.iter().enumerate() {
-            if result.domains[k].values().sum::<u64>() == 0 {
-                let hint = p
-                    .population
-                    .as_ref()
-                    .and_then(|f| crate::files::missing_value_hint(extract, f))
-                    .unwrap_or_else(|| "check the expression and its values".to_string());
-                bail!(
-                    "purpose {:?}: no records in its population ({}): {hint}",
-                    p.def.name,
-                    p.def.population.as_deref().unwrap_or("every record")
-                );
-            }
-        }
-        let min = urval_design::min_used(req.min, req.max, true);
-        let s = crate::purposes::size(
-            pr,
-            &strata_cols,
-            &sizing,
-            &result.domains,
-            min,
-            req.max,
-            &rates,
-        )?;
-        let alloc = joint_as_allocation(&specs, &s.joint, req, min);
-        let spec = AllocationSpec {
-            strata: specs.clone(),
-            target: AllocationTarget::Total(alloc.total.max(1)),
-            method: req.allocation,
-            confidence: req.confidence,
-            min: Some(min),
-            max: req.max,
-        };
-        sized = Some(s);
-        (spec, alloc, Vec::new())
-    } else if let (Some(a), Some(t)) = (&attribute, &req.attribute) {
+    if let (Some(a), Some(t)) = (&attribute, &req.attribute) {
         if req.margin.is_some() || req.total.is_some() {
             bail!("give one of --margin, --total or --tolerable-rate");
         }
-        let spec = AllocationSpec {
-            strata: specs.clone(),
-            target: AllocationTarget::Total(a.plan.n1 + a.plan.n2),
-            method: req.allocation,
-            confidence: req.confidence,
-            min: req.min,
-            max: req.max,
-        };
         let (spec, alloc, n_stage1, a, risk) = fit_attribute(
-            &spec,
+            &spec(AllocationTarget::Total(a.plan.n1 + a.plan.n2)),
             &staged_spec(t, req, population),
             a.clone(),
             population,
         )?;
-        attribute = Some(a);
-        stratified_risk = Some(risk);
-        (spec, alloc, n_stage1)
-    } else {
-        let target = match (req.margin, req.total, &attribute) {
-            (Some(e), None, None) => AllocationTarget::Margin(e),
-            (None, Some(n), None) => AllocationTarget::Total(n),
-            _ => bail!("give one of --margin, --total or --tolerable-rate"),
-        };
-        let spec = AllocationSpec {
-            strata: specs.clone(),
-            target,
-            method: req.allocation,
-            confidence: req.confidence,
-            min: req.min,
-            max: req.max,
-        };
-        let alloc = allocate(&spec)?;
-        let n_stage1 = first_stage(req, &spec, &alloc, attribute.as_ref())?;
-        (spec, alloc, n_stage1)
+        return Ok(Sizing {
+            spec,
+            alloc,
+            n_stage1,
+            attribute: Some(a),
+            stratified_risk: Some(risk),
+            sized: None,
+        });
+    }
+    let target = match (req.margin, req.total, &attribute) {
+        (Some(e), None, None) => AllocationTarget::Margin(e),
+        (None, Some(n), None) => AllocationTarget::Total(n),
+        _ => bail!("give one of --margin, --total or --tolerable-rate"),
     };
+    let spec = spec(target);
+    let alloc = allocate(&spec)?;
+    let n_stage1 = first_stage(req, &spec, &alloc, attribute.as_ref())?;
+    Ok(Sizing {
+        spec,
+        alloc,
+        n_stage1,
+        attribute,
+        stratified_risk: None,
+        sized: None,
+    })
+}
+
+/// A plan for several purposes at once ([`crate::purposes::size`]): every purpose needs
+/// records in its population.
+fn size_purposes(
+    extract: &Extract,
+    req: &PlanRequest,
+    pr: &crate::purposes::PurposesRequest,
+    result: &CensusResult,
+    specs: Vec<StratumSpec>,
+) -> Result<Sizing> {
+    let sizing: Vec<crate::purposes::SizingStratum> = result
+        .strata
+        .iter()
+        .map(|(values, cs)| crate::purposes::SizingStratum {
+            values: values.clone(),
+            population: cs.population,
+            mean_pages: (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64),
+        })
+        .collect();
+    for (k, p) in pr.purposes.list.iter().enumerate() {
+        if result.domains[k].values().sum::<u64>() == 0 {
+            let hint = p
+                .population
+                .as_ref()
+                .and_then(|f| crate::files::missing_value_hint(extract, f))
+                .unwrap_or_else(|| "check the expression and its values".to_string());
+            bail!(
+                "purpose {:?}: no records in its population ({}): {hint}",
+                p.def.name,
+                p.def.population.as_deref().unwrap_or("every record")
+            );
+        }
+    }
+    let min = urval_design::min_used(req.min, req.max, true);
+    let s = crate::purposes::size(
+        pr,
+        &req.strata,
+        &sizing,
+        &result.domains,
+        min,
+        req.max,
+        &req.rates,
+    )?;
+    let alloc = joint_as_allocation(&specs, &s.joint, req, min);
+    let spec = AllocationSpec {
+        strata: specs,
+        target: AllocationTarget::Total(alloc.total.max(1)),
+        method: req.allocation,
+        confidence: req.confidence,
+        min: Some(min),
+        max: req.max,
+    };
+    Ok(Sizing {
+        spec,
+        alloc,
+        n_stage1: Vec::new(),
+        attribute: None,
+        stratified_risk: None,
+        sized: Some(s),
+    })
+}
+
+/// plan.json's strata: each stratum's population, records, stage 1, binding bound, purposes,
+/// weight, burden and fingerprint; with each stratum's fingerprint for the extract's.
+fn plan_strata(
+    req: &PlanRequest,
+    result: &CensusResult,
+    sizing: &Sizing,
+) -> (Vec<PlanStratum>, Vec<(Vec<String>, u128)>) {
+    let (alloc, sized) = (&sizing.alloc, sizing.sized.as_ref());
     let mut strata = Vec::with_capacity(alloc.strata.len());
     let mut fps = Vec::with_capacity(alloc.strata.len());
     for (h, (((values, cs), a), n1)) in result
         .strata
         .iter()
         .zip(&alloc.strata)
-        .zip(n_stage1.iter().map(Some).chain(std::iter::repeat(None)))
+        .zip(
+            sizing
+                .n_stage1
+                .iter()
+                .map(Some)
+                .chain(std::iter::repeat(None)),
+        )
         .enumerate()
     {
         let mean_pages = (cs.pages.1 > 0).then(|| cs.pages.0 / cs.pages.1 as f64);
         let b = match mean_pages {
-            Some(mp) => burden_with_pages(a.n, mp, &rates),
-            None => burden(a.n, &rates),
+            Some(mp) => burden_with_pages(a.n, mp, &req.rates),
+            None => burden(a.n, &req.rates),
         };
         // A small stratum's fingerprint would give its keys away, and so would one whose
         // keys the manifest lists all but a few of (below).
@@ -806,7 +894,8 @@ pub fn plan(
             .then(|| crate::fingerprint::commit(PLAN_VERSION, cs.fingerprint));
         fps.push((values.clone(), fp.unwrap_or(0)));
         strata.push(PlanStratum {
-            values: strata_cols
+            values: req
+                .strata
                 .iter()
                 .cloned()
                 .zip(values.iter().cloned())
@@ -819,9 +908,9 @@ pub fn plan(
                 Binding::Max => "max".to_string(),
                 Binding::Population => "population".to_string(),
             }),
-            binding_purpose: sized.as_ref().and_then(|s| s.binding_purpose[h].clone()),
-            binding_purposes: sized.as_ref().map(|s| s.binding_purposes[h].clone()),
-            purpose_margins: sized.as_ref().map(|s| s.purpose_margins[h].clone()),
+            binding_purpose: sized.and_then(|s| s.binding_purpose[h].clone()),
+            binding_purposes: sized.map(|s| s.binding_purposes[h].clone()),
+            purpose_margins: sized.map(|s| s.purpose_margins[h].clone()),
             inclusion_probability: a.inclusion_probability,
             weight: (a.n > 0).then(|| a.population as f64 / a.n as f64),
             margin: a.margin,
@@ -831,8 +920,13 @@ pub fn plan(
             fingerprint: fp.map(hex128).unwrap_or_default(),
         });
     }
-    // The need and the request are sums over the strata, each stratum at its own mean pages
-    // (or the rate) — the one computation the report repeats, so both give the same figures.
+    (strata, fps)
+}
+
+/// The need and the request: sums over the strata, each stratum at its own mean pages (or
+/// the rate) — the one computation the report repeats, so both give the same figures.
+fn plan_burden(req: &PlanRequest, strata: &[PlanStratum], total: u64) -> PlanBurden {
+    let rates = req.rates;
     let needed = sum_burden(
         strata.iter().map(|s| (s.n, s.pages, s.working_days)),
         &rates,
@@ -848,86 +942,139 @@ pub fn plan(
             &rates,
         )
     });
-    let plan = PlanFile {
+    PlanBurden {
+        rates,
+        needed,
+        requested: req.requested.zip(requested_burden).map(|(r, q)| {
+            let mut cmp = compare_request(r, total, &rates);
+            cmp.requested_burden = q;
+            cmp.needed_burden = needed;
+            cmp.surplus_pages = q.pages - needed.pages;
+            cmp.surplus_working_days = q.working_days - needed.working_days;
+            cmp
+        }),
+    }
+}
+
+/// plan.json's `extract`: each file with its rows as counted, and the fingerprint.
+fn extract_info(
+    extract: &Extract,
+    result: &CensusResult,
+    fps: &[(Vec<String>, u128)],
+) -> ExtractInfo {
+    ExtractInfo {
+        files: extract
+            .files
+            .iter()
+            .zip(&result.scan.files)
+            .map(|(f, c)| FileInfo {
+                path: f.path.display().to_string(),
+                format: f.format.name().to_string(),
+                bytes: f.size,
+                rows_read: c.rows_read,
+                rows_used: c.rows_used,
+                rows_excluded: c.rows_excluded,
+                rows_quarantined: c.rows_quarantined,
+                encoding: f.encoding().map(|e| e.name().to_string()),
+            })
+            .collect(),
+        total_bytes: extract.total_size(),
+        fingerprint: extract_fingerprint(fps),
+        fingerprint_method: crate::fingerprint::METHOD.to_string(),
+    }
+}
+
+/// plan.json's `design` (its stages come after).
+fn design(req: &PlanRequest, alloc: &Allocation, sized: Option<crate::purposes::Sized>) -> Design {
+    Design {
+        margin: req.margin,
+        total: req.total,
+        confidence: req.confidence,
+        z: alloc.z,
+        allocation: if sized.is_some() {
+            "purposes".to_string()
+        } else {
+            alloc.method.name().to_string()
+        },
+        min: Some(alloc.min_used),
+        max: req.max,
+        proportion: req.proportion,
+        target_total: alloc.target_total,
+        margin_achieved: alloc.margin,
+        total_adjustment: alloc.total_adjustment.map(|a| serde_json::json!(a)),
+        stages: None,
+        purposes: sized.map(|s| s.plan),
+    }
+}
+
+/// Count, size, allocate and write plan.json (and the quarantine file beside it).
+///
+/// # Errors
+/// Unreadable extract, duplicate keys (unless allowed), a quarantine above the threshold, no
+/// usable rows, a design the math refuses, or plan.json cannot be written.
+pub fn plan(
+    extract: &Extract,
+    req: &PlanRequest,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Planned> {
+    if req.strata.is_empty() {
+        bail!("--strata needs at least one column");
+    }
+    refuse_personal_expressions(req)?;
+    let (spec, domain_specs) = census_spec(req)?;
+    crate::files::refuse_overwriting_inputs(
+        &[
+            req.output.clone(),
+            crate::files::quarantine_path(&req.output),
+        ],
+        extract,
+        &[],
+    )?;
+    let result = checked_census(extract, req, &spec, &domain_specs, progress)?;
+    let specs: Vec<StratumSpec> = result
+        .strata
+        .iter()
+        .map(|(values, s)| StratumSpec {
+            name: values.join(" / "),
+            population: s.population,
+            proportion: req.proportion,
+            cost: 1.0,
+        })
+        .collect();
+    let mut sizing = sizing(extract, req, &result, specs)?;
+    let (strata, fps) = plan_strata(req, &result, &sizing);
+    let totals = result.scan.totals();
+    let mut plan = PlanFile {
         version: PLAN_VERSION,
         kind: "urval-plan".to_string(),
         created: req.created.clone(),
         urval_version: env!("CARGO_PKG_VERSION").to_string(),
-        extract: ExtractInfo {
-            files: extract
-                .files
-                .iter()
-                .zip(&result.scan.files)
-                .map(|(f, c)| FileInfo {
-                    path: f.path.display().to_string(),
-                    format: f.format.name().to_string(),
-                    bytes: f.size,
-                    rows_read: c.rows_read,
-                    rows_used: c.rows_used,
-                    rows_excluded: c.rows_excluded,
-                    rows_quarantined: c.rows_quarantined,
-                    encoding: f.encoding().map(|e| e.name().to_string()),
-                })
-                .collect(),
-            total_bytes: extract.total_size(),
-            fingerprint: extract_fingerprint(&fps),
-            fingerprint_method: crate::fingerprint::METHOD.to_string(),
-        },
+        extract: extract_info(extract, &result, &fps),
         key: req.key.clone(),
-        strata_columns: strata_cols.clone(),
+        strata_columns: req.strata.clone(),
         where_: req.where_.clone(),
         checks: req.checks.clone(),
         pages_column: req.pages_column.clone(),
-        design: Design {
-            margin: req.margin,
-            total: req.total,
-            confidence: req.confidence,
-            z: alloc.z,
-            allocation: if sized.is_some() {
-                "purposes".to_string()
-            } else {
-                alloc.method.name().to_string()
-            },
-            min: Some(alloc.min_used),
-            max: req.max,
-            proportion: req.proportion,
-            target_total: alloc.target_total,
-            margin_achieved: alloc.margin,
-            total_adjustment: alloc.total_adjustment.map(|a| serde_json::json!(a)),
-            stages: None,
-            purposes: sized.map(|s| s.plan),
-        },
+        design: design(req, &sizing.alloc, sizing.sized.take()),
         rows_read: totals.rows_read,
         rows_used: totals.rows_used,
         rows_excluded: totals.rows_excluded,
         rows_quarantined: totals.rows_quarantined,
         duplicate_keys: result.duplicates.0,
         allow_duplicate_keys: req.allow_duplicate_keys,
+        burden: plan_burden(req, &strata, sizing.alloc.total),
         strata,
-        total_population: alloc.total_population,
-        total_n: alloc.total,
-        burden: PlanBurden {
-            rates,
-            needed,
-            requested: req.requested.zip(requested_burden).map(|(r, q)| {
-                let mut cmp = compare_request(r, alloc.total, &rates);
-                cmp.requested_burden = q;
-                cmp.needed_burden = needed;
-                cmp.surplus_pages = q.pages - needed.pages;
-                cmp.surplus_working_days = q.working_days - needed.working_days;
-                cmp
-            }),
-        },
+        total_population: sizing.alloc.total_population,
+        total_n: sizing.alloc.total,
     };
-    let mut plan = plan;
-    if !n_stage1.is_empty() {
+    if !sizing.n_stage1.is_empty() {
         plan.design.stages = Some(stages_info(
             req,
             &plan,
-            &spec,
-            &alloc,
-            &n_stage1,
-            attribute.as_ref().zip(stratified_risk),
+            &sizing.spec,
+            &sizing.alloc,
+            &sizing.n_stage1,
+            sizing.attribute.as_ref().zip(sizing.stratified_risk),
         ));
     }
     crate::files::write_json(&req.output, &plan)
@@ -937,7 +1084,7 @@ pub fn plan(
 
     Ok(Planned {
         plan,
-        allocation: alloc,
+        allocation: sizing.alloc,
         quarantine_file,
     })
 }
@@ -1025,5 +1172,107 @@ mod tests {
                 risk.risk
             );
         }
+    }
+
+    fn request() -> PlanRequest {
+        PlanRequest {
+            key: "id".into(),
+            strata: vec!["area".into()],
+            where_: None,
+            checks: Vec::new(),
+            margin: Some(0.05),
+            total: None,
+            confidence: 0.95,
+            allocation: AllocationMethod::Proportional,
+            min: None,
+            max: None,
+            proportion: 0.5,
+            pages_column: None,
+            requested: None,
+            personal: Vec::new(),
+            allow_duplicate_keys: false,
+            rates: BurdenRates::default(),
+            max_quarantine: 0.01,
+            output: PathBuf::from("plan.json"),
+            created: String::new(),
+            stages: None,
+            attribute: None,
+            duplicate_memory: DUPLICATE_MEMORY_HASHES,
+            purposes: None,
+        }
+    }
+
+    #[test]
+    fn an_expression_naming_a_personnummer_is_refused() {
+        let mut req = request();
+        req.checks = vec!["pnr <> '19121212-1212'".into()];
+        let e = refuse_personal_expressions(&req).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--check names a personal identity number"),
+            "{e}"
+        );
+        req.checks.clear();
+        req.where_ = Some("pnr = '191212121212'".into());
+        let e = refuse_personal_expressions(&req).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--where names a personal identity number"),
+            "{e}"
+        );
+        req.where_ = Some("area = 'aldre'".into());
+        assert!(refuse_personal_expressions(&req).is_ok());
+    }
+
+    #[test]
+    fn the_census_reads_the_pages_and_the_filters_columns() {
+        let mut req = request();
+        req.pages_column = Some("pages".into());
+        req.where_ = Some("area = 'aldre'".into());
+        req.checks = vec!["pages >= 0".into()];
+        req.personal = vec!["pnr".into()];
+        let (spec, domains) = census_spec(&req).unwrap();
+        assert_eq!(spec.extra, ["pages"]);
+        assert_eq!(spec.nonnegative, ["pages"]);
+        assert!(spec.filter.is_some());
+        assert_eq!(spec.checks.len(), 1);
+        assert_eq!(spec.personal, ["pnr"]);
+        assert!(domains.is_empty());
+    }
+
+    #[test]
+    fn the_request_burden_splits_over_the_strata_at_their_own_pages() {
+        let mut req = request();
+        let stratum = |population, n, mean_pages: Option<f64>| {
+            let b = stratum_burden(n, mean_pages, &req.rates);
+            PlanStratum {
+                values: Default::default(),
+                population,
+                n,
+                n_stage1: None,
+                binding: None,
+                binding_purpose: None,
+                binding_purposes: None,
+                purpose_margins: None,
+                inclusion_probability: n as f64 / population as f64,
+                weight: None,
+                margin: None,
+                mean_pages,
+                pages: b.pages,
+                working_days: b.working_days,
+                fingerprint: String::new(),
+            }
+        };
+        let strata = [stratum(300, 30, Some(10.0)), stratum(100, 10, None)];
+        let b = plan_burden(&req, &strata, 40);
+        assert_eq!(b.needed.records, 40);
+        assert!(b.requested.is_none());
+        req.requested = Some(80);
+        let b = plan_burden(&req, &strata, 40);
+        let cmp = b.requested.unwrap();
+        // 80 split 60 / 20 by N_h: the first stratum at 10 pages a record.
+        assert_eq!(cmp.requested_burden.records, 80);
+        let rates = req.rates;
+        let want = 60.0 * 10.0 + 20.0 * rates.pages_per_record;
+        assert!((cmp.requested_burden.pages - want).abs() < 1e-9);
+        assert!((cmp.surplus_pages - (want - b.needed.pages)).abs() < 1e-9);
     }
 }

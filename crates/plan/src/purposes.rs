@@ -771,27 +771,18 @@ pub struct Sized {
 /// The nodes the exhaustive search of `urval_design::joint_allocate` may visit.
 pub const SEARCH_NODES: u64 = 2_000_000;
 
-/// Size the plan for every purpose at once (module doc; `urval_design::joint_allocate`).
+/// The cost c_h of a record of each stratum: 1 (`records`), a file's costs, or the
+/// stratum's mean pages (`pages`: a stratum without pages measured at the overall mean, a
+/// stratum of empty records at a thousandth of a page at least).
 ///
 /// # Errors
-/// `--cost pages` without pages, an attribute purpose that cannot be met, a table by a
-/// non-strata column, or a purpose with no records in its domain.
-#[allow(clippy::too_many_arguments)]
-pub fn size(
+/// `--cost pages` without pages, or a costs file that cannot be read.
+fn costs(
     req: &PurposesRequest,
     strata_cols: &[String],
     strata: &[SizingStratum],
-    counts: &[DomainCounts],
-    min: u64,
-    max: Option<u64>,
-    rates: &urval_design::BurdenRates,
-) -> Result<Sized> {
-    let populations: Vec<u64> = strata.iter().map(|s| s.population).collect();
-    let keyed: Vec<(Vec<String>, u64)> = strata
-        .iter()
-        .map(|s| (s.values.clone(), s.population))
-        .collect();
-    let costs: Vec<f64> = match &req.cost {
+) -> Result<Vec<f64>> {
+    Ok(match &req.cost {
         CostBasis::Records => vec![1.0; strata.len()],
         CostBasis::File(given, path) => read_costs(given, path, strata_cols, strata)?,
         CostBasis::Pages => {
@@ -818,7 +809,21 @@ pub fn size(
                 })
                 .collect()
         }
-    };
+    })
+}
+
+/// Every purpose's requirements ([`requirements`]), each purpose needing records in its
+/// population: all of them in one list, and per purpose.
+fn all_requirements(
+    req: &PurposesRequest,
+    strata_cols: &[String],
+    strata: &[SizingStratum],
+    counts: &[DomainCounts],
+) -> Result<(Vec<Requirement>, Vec<PurposeRequirements>)> {
+    let keyed: Vec<(Vec<String>, u64)> = strata
+        .iter()
+        .map(|s| (s.values.clone(), s.population))
+        .collect();
     let mut all = Vec::new();
     let mut built = Vec::new();
     for (k, p) in req.purposes.list.iter().enumerate() {
@@ -837,6 +842,145 @@ pub fn size(
         all.extend(r.requirements.iter().cloned());
         built.push(r);
     }
+    Ok((all, built))
+}
+
+/// Per stratum, the purposes that fail with one record fewer there (or that took it whole),
+/// in the purposes' order (`JointAllocation::binding_requirements`).
+fn binding_purposes(
+    req: &PurposesRequest,
+    joint: &urval_design::JointAllocation,
+    all: &[Requirement],
+) -> Vec<Vec<String>> {
+    joint
+        .binding_requirements
+        .iter()
+        .map(|ks| {
+            let mut ps: Vec<usize> = ks.iter().map(|&k| all[k].purpose).collect();
+            ps.sort_unstable();
+            ps.dedup();
+            ps.into_iter()
+                .map(|k| req.purposes.list[k].def.name.clone())
+                .collect()
+        })
+        .collect()
+}
+
+/// What the joint plan achieves for purpose `k` (`p`, its requirements `r`, `idx` theirs
+/// among all), beside what it alone would need (`alone`) and how many strata it binds.
+fn purpose_result(
+    (p, r): (&Purpose, &PurposeRequirements),
+    idx: &[usize],
+    joint: &urval_design::JointAllocation,
+    all: &[Requirement],
+    alone: urval_design::Burden,
+    binds_strata: u64,
+) -> crate::artifacts::PurposeResult {
+    let achieved = idx
+        .iter()
+        .map(|&i| joint.achieved[i])
+        .try_fold(0.0f64, |m, a| a.map(|a| m.max(a)));
+    crate::artifacts::PurposeResult {
+        name: p.def.name.clone(),
+        label_sv: p.def.label_sv.clone(),
+        label_en: p.def.label_en.clone(),
+        kind: match p.def.kind {
+            PurposeKind::Share => "share",
+            PurposeKind::Attribute => "attribute",
+        }
+        .to_string(),
+        level: p.level.name(),
+        population: p.def.population.clone(),
+        domain_population: r.domain_population,
+        confidence: p.confidence,
+        proportion: r.proportion,
+        proportion_source: match p.def.kind {
+            PurposeKind::Share => p.proportion.source(),
+            PurposeKind::Attribute => "tolerable_rate".to_string(),
+        },
+        relative: p.def.relative,
+        target: r.target,
+        tolerable_rate: p.def.tolerable_rate,
+        expected_deviations: match p.def.kind {
+            PurposeKind::Attribute => Some(p.def.expected_deviations.unwrap_or(0)),
+            PurposeKind::Share => None,
+        },
+        attribute_n: r.attribute_n,
+        groups: idx.len() as u64,
+        achieved,
+        met: idx.iter().all(|&i| joint.met[i]),
+        unreachable_groups: idx
+            .iter()
+            .filter(|&&i| joint.unreachable[i])
+            .map(|&i| all[i].group.clone().unwrap_or_else(|| "overall".into()))
+            .collect(),
+        alone_total: alone.records,
+        alone_pages: alone.pages,
+        alone_working_days: alone.working_days,
+        binds_strata,
+    }
+}
+
+/// Each purpose's margin within each stratum: its domain there, all groups together, at the
+/// stratum's records (`counts`: the joint plan's n_h).
+fn purpose_margins(
+    req: &PurposesRequest,
+    strata_cols: &[String],
+    strata: &[SizingStratum],
+    domains: &[DomainCounts],
+    counts: &[u64],
+) -> Result<Vec<BTreeMap<String, f64>>> {
+    let mut purpose_margins = vec![BTreeMap::new(); strata.len()];
+    for (k, p) in req.purposes.list.iter().enumerate() {
+        let z = urval_design::z_two_sided(p.confidence);
+        let mut per: BTreeMap<&Vec<String>, u64> = BTreeMap::new();
+        for ((values, _), &n) in &domains[k] {
+            *per.entry(values).or_default() += n;
+        }
+        for (h, s) in strata.iter().enumerate() {
+            let Some(&nd) = per.get(&s.values) else {
+                continue;
+            };
+            let n = counts[h];
+            if nd == 0 || n == 0 {
+                continue;
+            }
+            let prop = match p.def.kind {
+                PurposeKind::Share => p.proportion.for_stratum(strata_cols, &s.values)?,
+                PurposeKind::Attribute => p.def.tolerable_rate.unwrap_or(0.0),
+            };
+            let terms = urval_design::domain_share_terms(&[DomainCell {
+                stratum: 0,
+                population: s.population,
+                domain: nd,
+                proportion: prop,
+            }]);
+            let a: f64 = terms.iter().map(|t| t.1).sum();
+            let v = a * (1.0 / n as f64 - 1.0 / s.population as f64);
+            purpose_margins[h].insert(p.def.name.clone(), z * v.max(0.0).sqrt());
+        }
+    }
+    Ok(purpose_margins)
+}
+
+/// Size the plan for every purpose at once (module doc; `urval_design::joint_allocate`).
+///
+/// # Errors
+/// `--cost pages` without pages, an attribute purpose that cannot be met, a table by a
+/// non-strata column, or a purpose with no records in its domain.
+#[allow(clippy::too_many_arguments)]
+pub fn size(
+    req: &PurposesRequest,
+    strata_cols: &[String],
+    strata: &[SizingStratum],
+    counts: &[DomainCounts],
+    min: u64,
+    max: Option<u64>,
+    rates: &urval_design::BurdenRates,
+) -> Result<Sized> {
+    let populations: Vec<u64> = strata.iter().map(|s| s.population).collect();
+    let costs = costs(req, strata_cols, strata)?;
+    let (all, built) = all_requirements(req, strata_cols, strata, counts)?;
     let lo: Vec<u64> = populations.iter().map(|&n| min.min(n)).collect();
     let hi: Vec<u64> = populations
         .iter()
@@ -860,20 +1004,7 @@ pub fn size(
             rates,
         )
     };
-    // Per stratum, the purposes that fail with one record fewer there (or that took it whole),
-    // in the purposes' order (`JointAllocation::binding_requirements`).
-    let binding_purposes: Vec<Vec<String>> = joint
-        .binding_requirements
-        .iter()
-        .map(|ks| {
-            let mut ps: Vec<usize> = ks.iter().map(|&k| all[k].purpose).collect();
-            ps.sort_unstable();
-            ps.dedup();
-            ps.into_iter()
-                .map(|k| req.purposes.list[k].def.name.clone())
-                .collect()
-        })
-        .collect();
+    let binding_purposes = binding_purposes(req, &joint, &all);
     let binding_purpose: Vec<Option<String>> = binding_purposes
         .iter()
         .map(|b| b.first().cloned())
@@ -882,85 +1013,20 @@ pub fn size(
     for (k, (p, r)) in req.purposes.list.iter().zip(&built).enumerate() {
         let idx: Vec<usize> = (0..all.len()).filter(|&i| all[i].purpose == k).collect();
         let alone = urval_design::joint_allocate(&spec(r.requirements.clone()));
-        let b = burden_of(&alone.counts);
-        let achieved = idx
+        let binds_strata = binding_purposes
             .iter()
-            .map(|&i| joint.achieved[i])
-            .try_fold(0.0f64, |m, a| a.map(|a| m.max(a)));
-        results.push(crate::artifacts::PurposeResult {
-            name: p.def.name.clone(),
-            label_sv: p.def.label_sv.clone(),
-            label_en: p.def.label_en.clone(),
-            kind: match p.def.kind {
-                PurposeKind::Share => "share",
-                PurposeKind::Attribute => "attribute",
-            }
-            .to_string(),
-            level: p.level.name(),
-            population: p.def.population.clone(),
-            domain_population: r.domain_population,
-            confidence: p.confidence,
-            proportion: r.proportion,
-            proportion_source: match p.def.kind {
-                PurposeKind::Share => p.proportion.source(),
-                PurposeKind::Attribute => "tolerable_rate".to_string(),
-            },
-            relative: p.def.relative,
-            target: r.target,
-            tolerable_rate: p.def.tolerable_rate,
-            expected_deviations: match p.def.kind {
-                PurposeKind::Attribute => Some(p.def.expected_deviations.unwrap_or(0)),
-                PurposeKind::Share => None,
-            },
-            attribute_n: r.attribute_n,
-            groups: idx.len() as u64,
-            achieved,
-            met: idx.iter().all(|&i| joint.met[i]),
-            unreachable_groups: idx
-                .iter()
-                .filter(|&&i| joint.unreachable[i])
-                .map(|&i| all[i].group.clone().unwrap_or_else(|| "overall".into()))
-                .collect(),
-            alone_total: b.records,
-            alone_pages: b.pages,
-            alone_working_days: b.working_days,
-            binds_strata: binding_purposes
-                .iter()
-                .filter(|b| b.contains(&p.def.name))
-                .count() as u64,
-        });
+            .filter(|b| b.contains(&p.def.name))
+            .count() as u64;
+        results.push(purpose_result(
+            (p, r),
+            &idx,
+            &joint,
+            &all,
+            burden_of(&alone.counts),
+            binds_strata,
+        ));
     }
-    // Each purpose's margin within each stratum (its domain there, all groups together).
-    let mut purpose_margins = vec![BTreeMap::new(); strata.len()];
-    for (k, p) in req.purposes.list.iter().enumerate() {
-        let z = urval_design::z_two_sided(p.confidence);
-        let mut per: BTreeMap<&Vec<String>, u64> = BTreeMap::new();
-        for ((values, _), &n) in &counts[k] {
-            *per.entry(values).or_default() += n;
-        }
-        for (h, s) in strata.iter().enumerate() {
-            let Some(&nd) = per.get(&s.values) else {
-                continue;
-            };
-            let n = joint.counts[h];
-            if nd == 0 || n == 0 {
-                continue;
-            }
-            let prop = match p.def.kind {
-                PurposeKind::Share => p.proportion.for_stratum(strata_cols, &s.values)?,
-                PurposeKind::Attribute => p.def.tolerable_rate.unwrap_or(0.0),
-            };
-            let terms = urval_design::domain_share_terms(&[DomainCell {
-                stratum: 0,
-                population: s.population,
-                domain: nd,
-                proportion: prop,
-            }]);
-            let a: f64 = terms.iter().map(|t| t.1).sum();
-            let v = a * (1.0 / n as f64 - 1.0 / s.population as f64);
-            purpose_margins[h].insert(p.def.name.clone(), z * v.max(0.0).sqrt());
-        }
-    }
+    let purpose_margins = purpose_margins(req, strata_cols, strata, counts, &joint.counts)?;
     let plan = crate::artifacts::PurposesPlan {
         file: req.purposes.file.clone(),
         cost: req.cost.name(),
@@ -1145,5 +1211,114 @@ mod tests {
         assert_eq!(p.list[0].level, Level::Column("kommun".into()));
         assert_eq!(p.list[0].confidence, 0.95);
         assert!(matches!(p.list[0].proportion, Proportion::Given(x) if x == 0.5));
+    }
+
+    fn sizing_strata() -> Vec<SizingStratum> {
+        vec![
+            SizingStratum {
+                values: vec!["aldre".into()],
+                population: 300,
+                mean_pages: Some(12.0),
+            },
+            SizingStratum {
+                values: vec!["barn".into()],
+                population: 100,
+                mean_pages: None,
+            },
+        ]
+    }
+
+    fn purposes_request(text: &str, cost: CostBasis) -> PurposesRequest {
+        let (r, _) = load_text(&format!("req{}", text.len()), text);
+        PurposesRequest {
+            purposes: r.unwrap(),
+            cost,
+        }
+    }
+
+    #[test]
+    fn costs_are_records_or_mean_pages_with_the_overall_mean_where_unmeasured() {
+        let req = purposes_request(
+            "[[purpose]]\nname = \"a\"\nmargin = 0.1\n",
+            CostBasis::Records,
+        );
+        let cols = ["area".to_string()];
+        assert_eq!(costs(&req, &cols, &sizing_strata()).unwrap(), [1.0, 1.0]);
+        let req = PurposesRequest {
+            cost: CostBasis::Pages,
+            ..req
+        };
+        assert_eq!(costs(&req, &cols, &sizing_strata()).unwrap(), [12.0, 12.0]);
+        let mut unmeasured = sizing_strata();
+        unmeasured[0].mean_pages = None;
+        let e = costs(&req, &cols, &unmeasured).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--cost pages needs --pages-column: the pages of each record"
+        );
+    }
+
+    #[test]
+    fn a_purpose_without_records_in_its_population_is_named() {
+        let req = purposes_request(
+            "[[purpose]]\nname = \"a\"\nmargin = 0.1\npopulation = \"area = 'x'\"\n",
+            CostBasis::Records,
+        );
+        let cols = ["area".to_string()];
+        let e = all_requirements(&req, &cols, &sizing_strata(), &[DomainCounts::new()])
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "purpose \"a\": no records in its population (area = 'x'): check the expression and its values"
+        );
+        let counts = DomainCounts::from([
+            ((vec!["aldre".to_string()], String::new()), 300),
+            ((vec!["barn".to_string()], String::new()), 100),
+        ]);
+        let (all, built) = all_requirements(&req, &cols, &sizing_strata(), &[counts]).unwrap();
+        assert_eq!(built[0].domain_population, 400);
+        assert_eq!(all.len(), built[0].requirements.len());
+    }
+
+    #[test]
+    fn a_stratum_binds_each_purpose_once_in_file_order() {
+        let req = purposes_request(
+            "[[purpose]]\nname = \"a\"\nmargin = 0.1\n[[purpose]]\nname = \"b\"\nmargin = 0.2\n",
+            CostBasis::Records,
+        );
+        let requirement = |purpose| Requirement {
+            purpose,
+            group: None,
+            terms: Vec::new(),
+            z: 1.96,
+            margin: 0.1,
+            response: 1.0,
+        };
+        let all = [requirement(1), requirement(0), requirement(1)];
+        let joint = urval_design::JointAllocation {
+            counts: vec![1, 1, 1],
+            cost: 3.0,
+            continuous: Vec::new(),
+            lower_bound: 3.0,
+            multipliers: Vec::new(),
+            method: String::new(),
+            proved_optimal: true,
+            met: vec![true; 3],
+            achieved: vec![None; 3],
+            unreachable: vec![false; 3],
+            locally_minimal: true,
+            binding: vec![None; 3],
+            binding_requirements: vec![vec![2, 0, 1], vec![], vec![2]],
+        };
+        assert_eq!(
+            binding_purposes(&req, &joint, &all),
+            [
+                vec!["a".to_string(), "b".to_string()],
+                vec![],
+                vec!["b".to_string()]
+            ]
+        );
     }
 }

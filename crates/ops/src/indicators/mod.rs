@@ -173,31 +173,27 @@ struct Computed {
     outside: u64,
 }
 
-fn compute(
-    args: &IndicatorsJob,
+/// The age of a record (`--age`), when there are age bands.
+fn age_expression(args: &IndicatorsJob, bands: Option<&[AgeBand]>) -> Result<Option<Filter>> {
+    if bands.is_none() {
+        return Ok(None);
+    }
+    Filter::parse(&args.age).map(Some).map_err(|e| match e {
+        urval_ingest::IngestError::Filter { reason, .. } => {
+            OpsError::Input(format!("--age {:?}: {reason}", args.age))
+        }
+        other => other.into(),
+    })
+}
+
+/// The columns the indicators and the age need, checked against the extract's first file
+/// with the `--by` columns.
+fn needed_columns(
     extract: &Extract,
     spec: &Spec,
-    bands: Option<&[AgeBand]>,
-    design: Option<&Design>,
-    pseudo: Option<&Pseudonymizer>,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Computed> {
-    let by: &[String] = &args.by;
-    let key = match (&args.key, design) {
-        (Some(k), _) => k.clone(),
-        (None, Some(d)) => d.key.clone(),
-        // A census without a key column: no key is read or checked.
-        (None, None) => String::new(),
-    };
-    let age = match bands {
-        Some(_) => Some(Filter::parse(&args.age).map_err(|e| match e {
-            urval_ingest::IngestError::Filter { reason, .. } => {
-                OpsError::Input(format!("--age {:?}: {reason}", args.age))
-            }
-            other => other.into(),
-        })?),
-        None => None,
-    };
+    by: &[String],
+    age: Option<&Filter>,
+) -> Result<Vec<String>> {
     let mut needed = spec.columns();
     for c in age.iter().flat_map(|a| a.columns()) {
         if !needed.contains(c) {
@@ -219,6 +215,162 @@ fn compute(
         }
     }
     StrataMapper::check_columns(by)?;
+    Ok(needed)
+}
+
+/// Refuse a sample whose extract holds more rows for a design stratum than the manifest
+/// has keys: keys repeat in the extract.
+fn check_responding(design: Option<&Design>, responding: &[u64]) -> Result<()> {
+    let Some(d) = design else {
+        return Ok(());
+    };
+    for (h, (&r, s)) in responding.iter().zip(&d.strata).enumerate() {
+        if r > s.2 {
+            bail!(
+                "design stratum {} has {r} rows in the extract for {} keys in the manifest: keys repeat in the extract",
+                crate::artifacts::describe(&d.strata[h].0, &d.strata_columns),
+                s.2
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What the rows are estimated with: the spec, the groups and bands, the design and its
+/// responding records per stratum, and the intervals asked for.
+struct Estimating<'a> {
+    args: &'a IndicatorsJob,
+    spec: &'a Spec,
+    bands: Option<&'a [AgeBand]>,
+    design: Option<&'a Design>,
+    responding: &'a [u64],
+    /// Design strata where no drawn record came back.
+    empty: &'a [usize],
+}
+
+impl Estimating<'_> {
+    fn band_label(&self, b: u16) -> Option<String> {
+        self.bands.map(|bs| {
+            bs.get(b as usize)
+                .map_or(UNKNOWN_BAND.to_string(), |x| x.label().to_string())
+        })
+    }
+
+    /// The empty design strata a group can hold: all of them, unless a `--by` column is a
+    /// strata column whose value rules the stratum out.
+    fn missing_for(&self, group: &[String]) -> Vec<usize> {
+        let Some(d) = self.design else {
+            return Vec::new();
+        };
+        self.empty
+            .iter()
+            .copied()
+            .filter(|&h| {
+                self.args
+                    .by
+                    .iter()
+                    .zip(group)
+                    .all(|(col, v)| d.strata[h].0.get(col).is_none_or(|sv| sv == v))
+            })
+            .collect()
+    }
+
+    /// One estimate of indicator `i` over `cells` (per design stratum), with the empty
+    /// strata `missing`.
+    fn estimate(
+        &self,
+        i: usize,
+        cells: &[&Cell],
+        missing: &[usize],
+    ) -> (
+        urval_indicators::Tally,
+        Option<urval_indicators::Estimate>,
+        Option<(&'static str, f64)>,
+    ) {
+        estimate_cells(
+            i,
+            &self.spec.indicators[i],
+            cells,
+            self.design,
+            self.responding,
+            missing,
+            self.args.nonresponse,
+            self.args.confidence,
+            self.args.ci,
+        )
+    }
+
+    /// Per indicator a row per group (and band) with records, then its total row.
+    fn rows(&self, merged: &BTreeMap<(Vec<String>, u16), Vec<Cell>>, invalid: &[u64]) -> Vec<Row> {
+        let k = self.spec.indicators.len();
+        let n_strata = self.design.map_or(1, |d| d.strata.len());
+        let mut rows = Vec::new();
+        for (i, ind) in self.spec.indicators.iter().enumerate() {
+            let mut all: Vec<Cell> = vec![Cell::new(k); n_strata];
+            for ((group, band), cells) in merged {
+                let refs: Vec<&Cell> = cells.iter().collect();
+                let (t, est, missing) = self.estimate(i, &refs, &self.missing_for(group));
+                for (a, c) in all.iter_mut().zip(cells) {
+                    a.tallies[i].merge(&c.tallies[i]);
+                    a.values[i].merge(&c.values[i]);
+                }
+                // A group outside the indicator's population has no row (a count's 0 is an
+                // answer).
+                if t.n == 0 && t.skipped == 0 && ind.kind != Kind::Count {
+                    continue;
+                }
+                rows.push(Row {
+                    indicator: ind.name.clone(),
+                    kind: ind.kind,
+                    group: Some(group.clone()),
+                    band: self.band_label(*band),
+                    n: t.n,
+                    successes: (ind.kind == Kind::Share).then_some(t.successes),
+                    skipped: t.skipped,
+                    invalid: 0,
+                    est,
+                    missing,
+                    suppressed: Status::Published,
+                });
+            }
+            let refs: Vec<&Cell> = all.iter().collect();
+            let (t, est, missing) = self.estimate(i, &refs, self.empty);
+            rows.push(Row {
+                indicator: ind.name.clone(),
+                kind: ind.kind,
+                group: None,
+                band: None,
+                n: t.n,
+                successes: (ind.kind == Kind::Share).then_some(t.successes),
+                skipped: t.skipped,
+                invalid: invalid[i],
+                est,
+                missing,
+                suppressed: Status::Published,
+            });
+        }
+        rows
+    }
+}
+
+fn compute(
+    args: &IndicatorsJob,
+    extract: &Extract,
+    spec: &Spec,
+    bands: Option<&[AgeBand]>,
+    design: Option<&Design>,
+    pseudo: Option<&Pseudonymizer>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Computed> {
+    let by: &[String] = &args.by;
+    let key = match (&args.key, design) {
+        (Some(k), _) => k.clone(),
+        (None, Some(d)) => d.key.clone(),
+        // A census without a key column: no key is read or checked.
+        (None, None) => String::new(),
+    };
+    let age = age_expression(args, bands)?;
+    let needed = needed_columns(extract, spec, by, age.as_ref())?;
     let mut scan_spec = ScanSpec::new(&key, by);
     scan_spec.extra = needed.clone();
     scan_spec.personal = args.personal.clone();
@@ -237,12 +389,10 @@ fn compute(
         max_groups: args.max_groups,
         by,
     };
-    let k = spec.indicators.len();
-    let n_strata = design.map_or(1, |d| d.strata.len());
     // Each unit's state is merged as soon as it and the units before it are done, in unit
     // order (the same sums whatever the thread count), so memory holds a few states rather
     // than one per row group.
-    let mut acc = Merged::new(k, n_strata);
+    let mut acc = Merged::new(spec.indicators.len(), design.map_or(1, |d| d.strata.len()));
     let out = scan_ordered(
         extract,
         &scan_spec,
@@ -265,107 +415,21 @@ fn compute(
     let mut quarantine = out.quarantine.clone();
     quarantine.extend(errors);
     quarantine.sort();
-    if let Some(d) = design {
-        for (h, (&r, s)) in responding.iter().zip(&d.strata).enumerate() {
-            if r > s.2 {
-                bail!(
-                    "design stratum {} has {r} rows in the extract for {} keys in the manifest: keys repeat in the extract",
-                    crate::artifacts::describe(&d.strata[h].0, &d.strata_columns),
-                    s.2
-                );
-            }
-        }
-    }
-    let band_label = |b: u16| -> Option<String> {
-        bands.map(|bs| {
-            bs.get(b as usize)
-                .map_or(UNKNOWN_BAND.to_string(), |x| x.label().to_string())
-        })
-    };
-    // Design strata where no drawn record came back, and which of them a group can hold:
-    // all of them, unless a --by column is a strata column whose value rules the stratum out.
+    check_responding(design, &responding)?;
     let empty: Vec<usize> = design.map_or_else(Vec::new, |d| {
         (0..d.strata.len())
             .filter(|&h| responding[h] == 0)
             .collect()
     });
-    let missing_for = |group: &[String]| -> Vec<usize> {
-        let Some(d) = design else { return Vec::new() };
-        empty
-            .iter()
-            .copied()
-            .filter(|&h| {
-                by.iter()
-                    .zip(group)
-                    .all(|(col, v)| d.strata[h].0.get(col).is_none_or(|sv| sv == v))
-            })
-            .collect()
-    };
-    let mode: Nonresponse = args.nonresponse;
-    let mut rows = Vec::new();
-    for (i, ind) in spec.indicators.iter().enumerate() {
-        let mut all: Vec<Cell> = vec![Cell::new(k); n_strata];
-        for ((group, band), cells) in &merged {
-            let refs: Vec<&Cell> = cells.iter().collect();
-            let (t, est, missing) = estimate_cells(
-                i,
-                ind,
-                &refs,
-                design,
-                &responding,
-                &missing_for(group),
-                mode,
-                args.confidence,
-                args.ci,
-            );
-            for (a, c) in all.iter_mut().zip(cells) {
-                a.tallies[i].merge(&c.tallies[i]);
-                a.values[i].merge(&c.values[i]);
-            }
-            // A group outside the indicator's population has no row (a count's 0 is an answer).
-            if t.n == 0 && t.skipped == 0 && ind.kind != Kind::Count {
-                continue;
-            }
-            rows.push(Row {
-                indicator: ind.name.clone(),
-                kind: ind.kind,
-                group: Some(group.clone()),
-                band: band_label(*band),
-                n: t.n,
-                successes: (ind.kind == Kind::Share).then_some(t.successes),
-                skipped: t.skipped,
-                invalid: 0,
-                est,
-                missing,
-                suppressed: Status::Published,
-            });
-        }
-        let refs: Vec<&Cell> = all.iter().collect();
-        let (t, est, missing) = estimate_cells(
-            i,
-            ind,
-            &refs,
-            design,
-            &responding,
-            &empty,
-            mode,
-            args.confidence,
-            args.ci,
-        );
-        rows.push(Row {
-            indicator: ind.name.clone(),
-            kind: ind.kind,
-            group: None,
-            band: None,
-            n: t.n,
-            successes: (ind.kind == Kind::Share).then_some(t.successes),
-            skipped: t.skipped,
-            invalid: invalid[i],
-            est,
-            missing,
-            suppressed: Status::Published,
-        });
+    let rows = Estimating {
+        args,
+        spec,
+        bands,
+        design,
+        responding: &responding,
+        empty: &empty,
     }
+    .rows(&merged, &invalid);
     Ok(Computed {
         rows,
         totals: out.totals(),
@@ -397,12 +461,6 @@ pub fn indicators_to_files(
     indicators_keyed(extract, args, false, progress)
 }
 
-/// [`indicators_to_files`]; with `manifest_keys` the extract's keys are already written as
-/// the manifest writes them (a filled review template of a pseudonymized manifest holds the
-/// pseudonyms), so they are matched as they are, without the secret.
-///
-/// # Errors
-/// As [`indicators_to_files`].
 /// A threshold of 1 withholds nothing (no count of people is below 1), yet the table would
 /// be marked for publication: refused, with the two thresholds that mean something.
 ///
@@ -415,12 +473,8 @@ pub(crate) fn refuse_threshold_one(k: u64) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn indicators_keyed(
-    extract: &Extract,
-    args: &IndicatorsJob,
-    manifest_keys: bool,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Indicators> {
+/// The table's file type, after checking the confidence and the suppression threshold.
+fn checked_job(args: &IndicatorsJob) -> Result<String> {
     if !(args.confidence > 0.0 && args.confidence < 1.0) {
         bail!(
             "{}",
@@ -437,9 +491,15 @@ pub(crate) fn indicators_keyed(
             args.output.display()
         );
     }
-    let spec = Spec::read(&args.spec)?;
-    let by = args.by.clone();
-    let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
+    Ok(ext)
+}
+
+/// A sample's design (from `--manifest`) and the pseudonymizer of its keys; with
+/// `manifest_keys` the keys are matched as written.
+fn sample_design(
+    args: &IndicatorsJob,
+    manifest_keys: bool,
+) -> Result<(Option<Design>, Option<Pseudonymizer>)> {
     let mut design = args.manifest.as_deref().map(read_design).transpose()?;
     if manifest_keys {
         if let Some(d) = design.as_mut() {
@@ -456,6 +516,207 @@ pub(crate) fn indicators_keyed(
     if design.is_some() && args.ci {
         bail!("--ci is for a census; a sample always has design-based intervals");
     }
+    Ok((design, pseudo))
+}
+
+/// Refuse a filter that keeps nothing (a mistake far more often than a finding: the
+/// message says which values the compared columns hold), and in a census an indicator whose
+/// `where` matches nothing (in a sample it may just be rare), unless `--allow-empty`.
+fn refuse_empty(
+    extract: &Extract,
+    args: &IndicatorsJob,
+    spec: &Spec,
+    c: &Computed,
+    census: bool,
+) -> Result<()> {
+    if c.totals.rows_used == 0 && c.totals.rows_excluded > 0 {
+        if let Some(w) = args.where_.as_deref() {
+            let f = Filter::parse(w)?;
+            return Err(crate::files::nothing_kept(extract, &f, &c.totals));
+        }
+    }
+    if !census || c.totals.rows_used == 0 || args.allow_empty {
+        return Ok(());
+    }
+    for ind in &spec.indicators {
+        let total = c
+            .rows
+            .iter()
+            .find(|r| r.group.is_none() && r.indicator == ind.name);
+        if let (Some(w), Some(r)) = (&ind.where_, total) {
+            if r.n == 0 && r.skipped == 0 {
+                let counts = urval_ingest::FileCounts {
+                    rows_used: 0,
+                    rows_excluded: c.totals.rows_used,
+                    ..c.totals
+                };
+                let e = crate::files::nothing_kept(extract, w, &counts);
+                bail!(
+                    "{}: indicator {:?}: its where {}\n  (--allow-empty accepts an indicator with no records)",
+                    args.spec.display(),
+                    ind.name,
+                    e.to_string().trim_start_matches("--where ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write the table as its file type says (`ext`): CSV (standard or for Swedish Excel),
+/// Parquet, a spreadsheet or JSON.
+fn write_table(
+    args: &IndicatorsJob,
+    ext: &str,
+    rows: &[Row],
+    spec: &Spec,
+    bands: bool,
+) -> Result<()> {
+    let by = &args.by;
+    let with_column = args.suppress_below > 0;
+    let mut f = AtomicFile::create(&args.output)?;
+    match ext {
+        "csv" if args.csv_dialect == CsvDialect::ExcelSv => {
+            let (columns, data) = people_table(rows, spec, by, bands, args.lang, with_column);
+            urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
+        }
+        "csv" => write_csv(f.writer(), rows, by, bands, with_column)?,
+        "parquet" => write_parquet(f.writer(), rows, by, bands, with_column)?,
+        "xlsx" => {
+            let bytes = xlsx_table(rows, spec, by, bands, args)?;
+            std::io::Write::write_all(f.writer(), &bytes)?;
+        }
+        _ => {
+            let rows: Vec<Value> = rows
+                .iter()
+                .map(|r| row_json(r, by, bands, with_column))
+                .collect();
+            serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;
+            std::io::Write::write_all(f.writer(), b"\n")?;
+        }
+    }
+    f.commit()
+        .with_context(|| format!("writing {}", args.output.display()))
+}
+
+/// The design strata with some non-response (drawn records without a row).
+fn nonresponse_strata(design: Option<&Design>, responding: &[u64]) -> Vec<NonresponseStratum> {
+    let Some(d) = design else {
+        return Vec::new();
+    };
+    d.strata
+        .iter()
+        .zip(responding)
+        .filter(|((_, _, n), &r)| r < *n)
+        .map(|((v, big, n), &r)| NonresponseStratum {
+            values: v.clone(),
+            population: *big,
+            n: *n,
+            responding: r,
+            nonresponse: n - r,
+        })
+        .collect()
+}
+
+/// The metadata's account of each indicator, with the rows that did not fit it.
+fn indicator_infos(spec: &Spec, invalid: &[u64]) -> Vec<IndicatorInfo> {
+    spec.indicators
+        .iter()
+        .zip(invalid)
+        .map(|(i, &inv)| IndicatorInfo {
+            name: i.name.clone(),
+            label_sv: i.label_sv.clone(),
+            label_en: i.label_en.clone(),
+            kind: i.kind.name().to_string(),
+            expr: i.expr.as_ref().map(|e| e.text().to_string()),
+            where_: i.where_.as_ref().map(|e| e.text().to_string()),
+            null: match i.null {
+                NullRule::Skip => "skip",
+                NullRule::Fail => "fail",
+            }
+            .to_string(),
+            legal_basis: i.legal_basis.clone(),
+            unit: i.unit.clone(),
+            invalid_rows: inv,
+        })
+        .collect()
+}
+
+/// The table's metadata: what was asked, read and estimated, the non-response and the
+/// suppression.
+fn metadata(
+    args: &IndicatorsJob,
+    extract: &Extract,
+    spec: &Spec,
+    design: Option<&Design>,
+    c: &Computed,
+    suppression: &SuppressionSummary,
+) -> Result<IndicatorsMeta> {
+    let totals = c.totals;
+    let nonresponse_total: u64 = design.map_or(0, |d| {
+        d.strata
+            .iter()
+            .zip(&c.responding)
+            .map(|((_, _, n), &r)| n.saturating_sub(r))
+            .sum()
+    });
+    Ok(IndicatorsMeta {
+        kind: "urval-indicators".to_string(),
+        version: INDICATORS_META_VERSION,
+        urval_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: if design.is_some() { "sample" } else { "census" }.to_string(),
+        output: crate::files::file_name(&args.output),
+        spec: crate::files::file_name(&args.spec),
+        spec_hash: file_hash(&args.spec)?,
+        by: args.by.clone(),
+        age_bands: args.age_bands.clone(),
+        age: args.age_bands.as_ref().map(|_| args.age.clone()),
+        where_: args.where_.clone(),
+        checks: args.checks.clone(),
+        confidence: args.confidence,
+        ci: args.ci,
+        manifest: design.map(|d| crate::files::file_name(&d.manifest)),
+        manifest_hash: design.map(|d| file_hash(&d.manifest)).transpose()?,
+        files: crate::files::files_json(extract, &c.scan_files),
+        rows_read: totals.rows_read,
+        rows_used: totals.rows_used,
+        rows_excluded: totals.rows_excluded,
+        rows_quarantined: totals.rows_quarantined,
+        rows_outside_manifest: c.outside,
+        nonresponse: nonresponse_total,
+        nonresponse_strata: nonresponse_strata(design, &c.responding),
+        nonresponse_assumption: "missing at random within strata (weights N_h/r_h)".to_string(),
+        nonresponse_empty_strata: c.empty.len() as u64,
+        nonresponse_mode: match args.nonresponse {
+            Nonresponse::Bounds => "bounds",
+            Nonresponse::Drop => "drop",
+        }
+        .to_string(),
+        indicators: indicator_infos(spec, &c.invalid),
+        suppress_below: args.suppress_below,
+        publication: publication(args.suppress_below).to_string(),
+        suppressed_primary: suppression.primary,
+        suppressed_secondary: suppression.secondary,
+        withheld_totals: suppression.withheld_totals.clone(),
+    })
+}
+
+/// [`indicators_to_files`]; with `manifest_keys` the extract's keys are already written as
+/// the manifest writes them (a filled review template of a pseudonymized manifest holds the
+/// pseudonyms), so they are matched as they are, without the secret.
+///
+/// # Errors
+/// As [`indicators_to_files`].
+pub(crate) fn indicators_keyed(
+    extract: &Extract,
+    args: &IndicatorsJob,
+    manifest_keys: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Indicators> {
+    let ext = checked_job(args)?;
+    let spec = Spec::read(&args.spec)?;
+    let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
+    let (design, pseudo) = sample_design(args, manifest_keys)?;
     let mut inputs: Vec<&Path> = vec![args.spec.as_path()];
     if let Some(m) = &args.manifest {
         inputs.push(m.as_path());
@@ -478,8 +739,9 @@ pub(crate) fn indicators_keyed(
         pseudo.as_ref(),
         progress,
     )?;
-    let suppression = apply_suppression(&mut c.rows, &by, bands.is_some(), args.suppress_below)?;
-    mask_personal_groups(&mut c.rows, &by);
+    let suppression =
+        apply_suppression(&mut c.rows, &args.by, bands.is_some(), args.suppress_below)?;
+    mask_personal_groups(&mut c.rows, &args.by);
     crate::files::check_quarantine(
         args.max_quarantine,
         &args.output,
@@ -488,161 +750,10 @@ pub(crate) fn indicators_keyed(
         c.totals.rows_quarantined,
         &c.quarantine,
     )?;
-    // A filter that keeps nothing is a mistake far more often than a finding: say which
-    // values the compared columns hold.
-    if c.totals.rows_used == 0 && c.totals.rows_excluded > 0 {
-        if let Some(w) = args.where_.as_deref() {
-            let f = Filter::parse(w)?;
-            return Err(crate::files::nothing_kept(extract, &f, &c.totals));
-        }
-    }
-    // In a census an indicator with no records means its `where` matches nothing in the
-    // extract; in a sample it may just be rare, so only a census is checked.
-    if design.is_none() && c.totals.rows_used > 0 && !args.allow_empty {
-        for ind in &spec.indicators {
-            let total = c
-                .rows
-                .iter()
-                .find(|r| r.group.is_none() && r.indicator == ind.name);
-            if let (Some(w), Some(r)) = (&ind.where_, total) {
-                if r.n == 0 && r.skipped == 0 {
-                    let counts = urval_ingest::FileCounts {
-                        rows_used: 0,
-                        rows_excluded: c.totals.rows_used,
-                        ..c.totals
-                    };
-                    let e = crate::files::nothing_kept(extract, w, &counts);
-                    bail!(
-                        "{}: indicator {:?}: its where {}\n  (--allow-empty accepts an indicator with no records)",
-                        args.spec.display(),
-                        ind.name,
-                        e.to_string().trim_start_matches("--where ")
-                    );
-                }
-            }
-        }
-    }
-    let has_bands = bands.is_some();
-    let with_column = args.suppress_below > 0;
-    let mut f = AtomicFile::create(&args.output)?;
-    match ext.as_str() {
-        "csv" if args.csv_dialect == CsvDialect::ExcelSv => {
-            let (columns, data) =
-                people_table(&c.rows, &spec, &by, has_bands, args.lang, with_column);
-            urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
-        }
-        "csv" => write_csv(f.writer(), &c.rows, &by, has_bands, with_column)?,
-        "parquet" => write_parquet(f.writer(), &c.rows, &by, has_bands, with_column)?,
-        "xlsx" => {
-            let bytes = xlsx_table(&c.rows, &spec, &by, has_bands, args)?;
-            std::io::Write::write_all(f.writer(), &bytes)?;
-        }
-        _ => {
-            let rows: Vec<Value> = c
-                .rows
-                .iter()
-                .map(|r| row_json(r, &by, has_bands, with_column))
-                .collect();
-            serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;
-            std::io::Write::write_all(f.writer(), b"\n")?;
-        }
-    }
-    f.commit()
-        .with_context(|| format!("writing {}", args.output.display()))?;
-
-    let files = crate::files::files_json(extract, &c.scan_files);
-    let totals = c.totals;
-    let nonresponse: Vec<NonresponseStratum> = design
-        .as_ref()
-        .map(|d| {
-            d.strata
-                .iter()
-                .zip(&c.responding)
-                .filter(|((_, _, n), &r)| r < *n)
-                .map(|((v, big, n), &r)| NonresponseStratum {
-                    values: v.clone(),
-                    population: *big,
-                    n: *n,
-                    responding: r,
-                    nonresponse: n - r,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let nonresponse_total: u64 = design.as_ref().map_or(0, |d| {
-        d.strata
-            .iter()
-            .zip(&c.responding)
-            .map(|((_, _, n), &r)| n.saturating_sub(r))
-            .sum()
-    });
+    refuse_empty(extract, args, &spec, &c, design.is_none())?;
+    write_table(args, &ext, &c.rows, &spec, bands.is_some())?;
     let quarantine_file = crate::files::write_quarantine(&args.output, extract, &c.quarantine)?;
-    let indicators: Vec<IndicatorInfo> = spec
-        .indicators
-        .iter()
-        .zip(&c.invalid)
-        .map(|(i, &inv)| IndicatorInfo {
-            name: i.name.clone(),
-            label_sv: i.label_sv.clone(),
-            label_en: i.label_en.clone(),
-            kind: i.kind.name().to_string(),
-            expr: i.expr.as_ref().map(|e| e.text().to_string()),
-            where_: i.where_.as_ref().map(|e| e.text().to_string()),
-            null: match i.null {
-                NullRule::Skip => "skip",
-                NullRule::Fail => "fail",
-            }
-            .to_string(),
-            legal_basis: i.legal_basis.clone(),
-            unit: i.unit.clone(),
-            invalid_rows: inv,
-        })
-        .collect();
-    let nonresponse_strata = nonresponse.len();
-    let meta = IndicatorsMeta {
-        kind: "urval-indicators".to_string(),
-        version: INDICATORS_META_VERSION,
-        urval_version: env!("CARGO_PKG_VERSION").to_string(),
-        mode: if design.is_some() { "sample" } else { "census" }.to_string(),
-        output: crate::files::file_name(&args.output),
-        spec: crate::files::file_name(&args.spec),
-        spec_hash: file_hash(&args.spec)?,
-        by: by.clone(),
-        age_bands: args.age_bands.clone(),
-        age: bands.as_ref().map(|_| args.age.clone()),
-        where_: args.where_.clone(),
-        checks: args.checks.clone(),
-        confidence: args.confidence,
-        ci: args.ci,
-        manifest: design
-            .as_ref()
-            .map(|d| crate::files::file_name(&d.manifest)),
-        manifest_hash: design
-            .as_ref()
-            .map(|d| file_hash(&d.manifest))
-            .transpose()?,
-        files,
-        rows_read: totals.rows_read,
-        rows_used: totals.rows_used,
-        rows_excluded: totals.rows_excluded,
-        rows_quarantined: totals.rows_quarantined,
-        rows_outside_manifest: c.outside,
-        nonresponse: nonresponse_total,
-        nonresponse_strata: nonresponse,
-        nonresponse_assumption: "missing at random within strata (weights N_h/r_h)".to_string(),
-        nonresponse_empty_strata: c.empty.len() as u64,
-        nonresponse_mode: match args.nonresponse {
-            Nonresponse::Bounds => "bounds",
-            Nonresponse::Drop => "drop",
-        }
-        .to_string(),
-        indicators,
-        suppress_below: args.suppress_below,
-        publication: publication(args.suppress_below).to_string(),
-        suppressed_primary: suppression.primary,
-        suppressed_secondary: suppression.secondary,
-        withheld_totals: suppression.withheld_totals.clone(),
-    };
+    let meta = metadata(args, extract, &spec, design.as_ref(), &c, &suppression)?;
     let meta_file = meta_path(&args.output);
     crate::files::write_json(&meta_file, &meta)?;
 
@@ -651,10 +762,10 @@ pub(crate) fn indicators_keyed(
         spec,
         metadata_file: meta_file,
         quarantine_file,
-        totals,
+        totals: c.totals,
         outside_manifest: c.outside,
-        nonresponse_total,
-        nonresponse_strata,
+        nonresponse_total: meta.nonresponse,
+        nonresponse_strata: meta.nonresponse_strata.len(),
         design,
         empty_strata: c.empty,
         suppression,
@@ -714,5 +825,101 @@ mod tests {
             meta_path(Path::new("tabell.xlsx")),
             PathBuf::from("tabell.indicators.json")
         );
+    }
+
+    /// A job as a pipeline step writes it.
+    fn job(keys: &str, output: &str) -> IndicatorsJob {
+        let mut j: IndicatorsJob = toml::from_str(&format!("spec = 'spec.toml'\n{keys}")).unwrap();
+        j.output = PathBuf::from(output);
+        j
+    }
+
+    fn design() -> Design {
+        let stratum = |area: &str, big, n| {
+            (
+                BTreeMap::from([("area".to_string(), area.to_string())]),
+                big,
+                n,
+            )
+        };
+        Design {
+            key: "id".into(),
+            keys: FxHashMap::default(),
+            strata: vec![stratum("aldre", 100, 10), stratum("barn", 50, 5)],
+            strata_columns: vec!["area".into()],
+            pseudonymized: false,
+            manifest: PathBuf::from("m.csv"),
+        }
+    }
+
+    #[test]
+    fn a_job_with_a_bad_confidence_threshold_or_output_is_refused() {
+        assert_eq!(checked_job(&job("", "t.CSV")).unwrap(), "csv");
+        let e = checked_job(&job("confidence = 1.0", "t.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("confidence"), "{e}");
+        let e = checked_job(&job("suppress_below = 1", "t.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("--suppress-below 1 withholds nothing"), "{e}");
+        let e = checked_job(&job("", "t.txt")).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.txt: the output must end in .csv, .parquet, .json or .xlsx"
+        );
+    }
+
+    #[test]
+    fn the_age_is_read_only_with_bands_and_named_when_it_does_not_parse() {
+        let j = job("age = 'YEAR('", "t.csv");
+        assert!(age_expression(&j, None).unwrap().is_none());
+        let bands = parse_age_bands("0-17,18-").unwrap();
+        let e = age_expression(&j, Some(&bands)).unwrap_err().to_string();
+        assert!(e.starts_with("--age \"YEAR(\": "), "{e}");
+        assert!(age_expression(&job("", "t.csv"), Some(&bands))
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
+    fn more_rows_than_drawn_keys_in_a_stratum_is_refused_and_fewer_is_nonresponse() {
+        let d = design();
+        assert!(check_responding(None, &[99]).is_ok());
+        assert!(check_responding(Some(&d), &[10, 5]).is_ok());
+        let e = check_responding(Some(&d), &[10, 6])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "design stratum area=barn has 6 rows in the extract for 5 keys in the manifest: keys repeat in the extract");
+        let nr = nonresponse_strata(Some(&d), &[10, 3]);
+        assert_eq!(nr.len(), 1);
+        assert_eq!((nr[0].n, nr[0].responding, nr[0].nonresponse), (5, 3, 2));
+        assert_eq!(nr[0].values["area"], "barn");
+        assert!(nonresponse_strata(None, &[0]).is_empty());
+    }
+
+    #[test]
+    fn a_group_misses_only_the_empty_strata_its_values_allow() {
+        let d = design();
+        let spec = Spec::parse(
+            "[[indicator]]\nname = 'n'\nkind = 'count'\n",
+            Path::new("spec.toml"),
+        )
+        .unwrap();
+        let by_area = job("by = 'area'", "t.csv");
+        let e = Estimating {
+            args: &by_area,
+            spec: &spec,
+            bands: None,
+            design: Some(&d),
+            responding: &[0, 0],
+            empty: &[0, 1],
+        };
+        assert_eq!(e.missing_for(&["barn".to_string()]), [1]);
+        assert_eq!(e.missing_for(&["okänd".to_string()]), Vec::<usize>::new());
+        let by_sex = job("by = 'sex'", "t.csv");
+        let e = Estimating { args: &by_sex, ..e };
+        assert_eq!(e.missing_for(&["k".to_string()]), [0, 1]);
+        assert_eq!(e.band_label(0), None);
     }
 }

@@ -12,6 +12,7 @@ use crate::artifacts::PlanFile;
 use crate::bail;
 use crate::error::{Context, Result};
 use crate::files::file_hash;
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,22 +22,33 @@ use urval_report::{
     Precision, Purpose, Rates, Report, Scope, StratumPrecision, StratumRow,
 };
 
-/// What to report on and where.
-#[derive(Debug, Clone)]
+/// What to report on and where. A pipeline's `report` step is read into it (serde): its
+/// keys are the fields read; the output is the step's, and a package's letter fields do not
+/// apply to a pipeline.
+#[derive(Debug, Clone, Deserialize)]
 pub struct ReportJob {
     /// The plan.
+    #[serde(deserialize_with = "crate::setting::path")]
     pub plan: PathBuf,
     /// The records requested in total (split over strata by N_h); default the plan's.
     pub requested: Option<u64>,
     /// The records requested per stratum: a CSV with the strata columns and `requested`.
+    #[serde(default, deserialize_with = "crate::setting::opt_path")]
     pub requested_file: Option<PathBuf>,
     /// The manifest of the draw (with its sidecar).
+    #[serde(default, deserialize_with = "crate::setting::opt_path")]
     pub manifest: Option<PathBuf>,
     /// The indicators of the review.
+    #[serde(default, deserialize_with = "crate::setting::opt_path")]
     pub indicators: Option<PathBuf>,
     /// The report's language.
+    #[serde(
+        default = "crate::setting::default::lang",
+        deserialize_with = "crate::setting::lang"
+    )]
     pub lang: Lang,
     /// `.html`, `.md` or `.json`.
+    #[serde(skip)]
     pub output: PathBuf,
     /// `COL=VALUE`: a report for that part of the request (one municipality's).
     pub only: Option<String>,
@@ -52,17 +64,23 @@ pub struct ReportJob {
     pub date: Option<String>,
     /// A package's letter: the name its verify command gives the receiver's own extract
     /// (the command then needs only the list and that file).
+    #[serde(skip)]
     pub own_extract: Option<String>,
     /// The date by which the records are asked for, `YYYY-MM-DD`, or as it is to be shown
     /// (a blank to fill in).
+    #[serde(skip)]
     pub deadline: Option<String>,
     /// Labels for stratum values: a CSV with `value` and `label` columns.
+    #[serde(default, deserialize_with = "crate::setting::opt_path")]
     pub labels: Option<PathBuf>,
     /// A previous request's manifest: the report says how many records the two share.
+    #[serde(default, deserialize_with = "crate::setting::opt_path")]
     pub previous: Option<PathBuf>,
     /// A two-phase review: the phase-2 plan (`urval plan --phase2`) of this plan's draw.
+    #[serde(default, deserialize_with = "crate::setting::opt_path")]
     pub phase2_plan: Option<PathBuf>,
     /// After the re-review: the agreement table (`urval agreement -o FILE.json`).
+    #[serde(default, deserialize_with = "crate::setting::opt_path")]
     pub agreement: Option<PathBuf>,
     /// Small-cell suppression of the indicators: `None` keeps a suppressed table as written
     /// and suppresses one written with every cell at 5; `Some(0)` shows every cell (not for

@@ -1,270 +1,162 @@
-//! The pipeline file: its schema (the extract, the defaults, the typed steps, each a table
-//! of its command's own settings) and [`load`], which reads it and resolves its paths
-//! against the file's directory.
+//! The pipeline file: its schema (the extract, the defaults, the typed steps) and [`load`],
+//! which reads it and resolves its paths against the file's directory.
+//!
+//! A step is a table of its command's settings, read by serde into the request the command
+//! builds ([`PlanRequest`], [`DrawJob`], [`VerifyRequest`], [`IndicatorsJob`],
+//! [`ReportJob`]) beside a few parts of its own: the output and how the extract is read
+//! ([`Reading`]), and the keys whose pipeline form differs from the request's. Each part
+//! takes its own keys; a key no part takes is an error naming the step and the key.
 
 use crate::bail;
+use crate::draw::DrawJob;
 use crate::error::{Context, OpsError, Result};
-use crate::text::parse_rate;
+use crate::indicators::IndicatorsJob;
+use crate::plan::{PlanRequest, Staging};
+use crate::report::ReportJob;
+use crate::setting::READ_WHEN_RUN;
+pub use crate::setting::{Exprs, Names, Rate};
+use crate::verify::VerifyRequest;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// Settings every step that reads the extract accepts (they override the pipeline's).
-macro_rules! read_settings {
-    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty,)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct $name {
-            /// The output file name (written into the outputs directory).
-            pub output: String,
-            /// The extract, instead of the pipeline's.
-            pub extract: Option<Names>,
-            /// CSV delimiter.
-            pub delimiter: Option<String>,
-            /// CSV text encoding.
-            pub encoding: Option<String>,
-            /// The sheet of spreadsheet extracts.
-            pub sheet: Option<String>,
-            /// Date formats, `COL=FORMAT`, instead of the pipeline's.
-            pub date_format: Option<Names>,
-            /// Municipality-code columns, instead of the pipeline's.
-            pub municipality_column: Option<Names>,
-            /// Keep values that are no municipality code (or the pipeline's setting).
-            pub keep_unknown_municipalities: Option<bool>,
-            /// Personal columns, instead of the pipeline's.
-            pub personal: Option<Names>,
-            /// The most rows that may be quarantined (default 1 %).
-            pub max_quarantine: Option<Rate>,
-            $($(#[$fm])* pub $f: $t,)*
-        }
-    };
-}
-
-read_settings! {
-    /// A `plan` step: the settings of `urval plan`.
-    pub struct PlanStep {
-        /// The key column (default: the pipeline's).
-        pub key: Option<String>,
-        /// Strata columns.
-        pub strata: Names,
-        /// Population filter.
-        #[serde(rename = "where")]
-        pub where_: Option<String>,
-        /// Data rules.
-        pub check: Option<Exprs>,
-        /// Margin of error.
-        pub margin: Option<Rate>,
-        /// Total.
-        pub total: Option<u64>,
-        /// Confidence (default 0.95).
-        pub confidence: Option<Rate>,
-        /// Allocation (default proportional).
-        pub allocation: Option<String>,
-        /// Minimum per stratum.
-        pub min: Option<u64>,
-        /// Maximum per stratum.
-        pub max: Option<u64>,
-        /// Anticipated proportion (default 0.5).
-        pub proportion: Option<Rate>,
-        /// Pages column.
-        pub pages_column: Option<String>,
-        /// A proposed request to compare with.
-        pub requested: Option<u64>,
-        /// Go on with duplicate keys.
-        #[serde(default)]
-        pub allow_duplicate_keys: bool,
-        /// Pages per record.
-        pub pages_per_record: Option<f64>,
-        /// Minutes per record.
-        pub minutes_per_record: Option<f64>,
-        /// Working hours per day.
-        pub hours_per_day: Option<f64>,
-        /// 2: a staged plan (`urval plan --stages 2`).
-        pub stages: Option<u32>,
-        /// Stage 1 of a staged share plan: ⌈F·n_h⌉ of each stratum.
-        pub first_fraction: Option<Rate>,
-        /// Stage 1 of a staged share plan: the allocation for this looser margin.
-        pub first_margin: Option<Rate>,
-        /// An attribute plan in two stages: the tolerable deviation rate T.
-        pub tolerable_rate: Option<Rate>,
-        /// The expected deviation rate R of an attribute plan.
-        pub expected_rate: Option<Rate>,
-        /// The largest first stage of an attribute plan.
-        pub max_first: Option<u64>,
-        /// A purposes file: size for every purpose in it at once (`urval plan --purposes`).
-        pub purposes: Option<String>,
-        /// What a plan for several purposes minimises: `records` (default), `pages`, or a
-        /// CSV of costs per stratum (the strata columns and `cost`).
-        pub cost: Option<String>,
-    }
-}
-
-read_settings! {
-    /// A `draw` step: the settings of `urval draw` (no `split_by`: one manifest per step).
-    pub struct DrawStep {
-        /// The plan (an earlier step's output or a file).
-        pub plan: String,
-        /// The seed.
-        pub seed: u64,
-        /// The start (default 0).
-        pub start: Option<f64>,
-        /// `COL=VALUE`.
-        pub only: Option<String>,
-        /// Columns copied into the manifest.
-        pub include: Option<Names>,
-        /// `standard` or `excel-sv`.
-        pub csv_dialect: Option<String>,
-        /// `sv` or `en`.
-        pub lang: Option<String>,
-        /// The column replaced by keyed pseudonyms.
-        pub pseudonymize: Option<String>,
-        /// The secret of the pseudonyms.
-        pub secret_file: Option<String>,
-        /// A stage of a staged plan: 1, or 2 (only the records stage 2 adds).
-        pub stage: Option<u32>,
-        /// Stage 2: the stage-1 manifest (an earlier step's output or a file).
-        pub previous: Option<String>,
-    }
-}
-
-read_settings! {
-    /// A `verify` step: the comparison is written as text (or JSON for a `.json` output).
-    pub struct VerifyStep {
-        /// The plan.
-        pub plan: String,
-        /// The manifest.
-        pub manifest: String,
-        /// The seed (default: the sidecar's).
-        pub seed: Option<u64>,
-        /// The start (default: the sidecar's).
-        pub start: Option<f64>,
-        /// `COL=VALUE` (default: the sidecar's).
-        pub only: Option<String>,
-        /// The secret of a pseudonymized key.
-        pub secret_file: Option<String>,
-    }
-}
-
-read_settings! {
-    /// An `indicators` step: the settings of `urval indicators`.
-    pub struct IndicatorsStep {
-        /// The spec.
-        pub spec: String,
-        /// Group columns.
-        pub by: Option<Names>,
-        /// Age bands.
-        pub age_bands: Option<String>,
-        /// The age expression (default `age`).
-        pub age: Option<String>,
-        /// The key column (default: the pipeline's, or the manifest's).
-        pub key: Option<String>,
-        /// A manifest: estimate from the sample.
-        pub manifest: Option<String>,
-        /// Row filter.
-        #[serde(rename = "where")]
-        pub where_: Option<String>,
-        /// Data rules.
-        pub check: Option<Exprs>,
-        /// Census intervals.
-        #[serde(default)]
-        pub ci: bool,
-        /// Confidence (default 0.95).
-        pub confidence: Option<Rate>,
-        /// `standard` or `excel-sv`.
-        pub csv_dialect: Option<String>,
-        /// `sv` or `en`.
-        pub lang: Option<String>,
-        /// `bounds` or `drop`.
-        pub nonresponse: Option<String>,
-        /// A design stratum without response is not a failure.
-        #[serde(default)]
-        pub allow_empty_strata: bool,
-        /// A census indicator that keeps nothing is not an error.
-        #[serde(default)]
-        pub allow_empty: bool,
-        /// The secret of a pseudonymized manifest.
-        pub secret_file: Option<String>,
-        /// The most groups the `by` columns may make.
-        pub max_groups: Option<u64>,
-        /// Small-cell suppression threshold (default 5; 0 writes every cell, marked not for
-        /// publication).
-        pub suppress_below: Option<u64>,
-    }
-}
-
-read_settings! {
-    /// A `validate` step: the counts are written as text (or JSON for a `.json` output).
-    pub struct ValidateStep {
-        /// The personnummer column.
-        pub personnummer: String,
-        /// How many invalid rows to list (default 20).
-        pub show: Option<usize>,
-    }
-}
-
-/// A list of names: `"a,b"` or `["a", "b"]`.
+/// The output of a step and, for a step that reads the extract, how it reads it (each over
+/// the pipeline's setting).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Names {
-    /// Comma-separated.
-    One(String),
-    /// A list.
-    Many(Vec<String>),
+pub struct Reading {
+    /// The output file name (written into the outputs directory).
+    pub output: String,
+    /// The extract, instead of the pipeline's.
+    pub extract: Option<Names>,
+    /// CSV delimiter.
+    pub delimiter: Option<String>,
+    /// CSV text encoding.
+    pub encoding: Option<String>,
+    /// The sheet of spreadsheet extracts.
+    pub sheet: Option<String>,
+    /// Date formats, `COL=FORMAT`, instead of the pipeline's.
+    pub date_format: Option<Names>,
+    /// Municipality-code columns, instead of the pipeline's.
+    pub municipality_column: Option<Names>,
+    /// Keep values that are no municipality code (or the pipeline's setting).
+    pub keep_unknown_municipalities: Option<bool>,
+    /// Personal columns, instead of the pipeline's.
+    pub personal: Option<Names>,
+    /// The most rows that may be quarantined (default 1 %).
+    pub max_quarantine: Option<Rate>,
 }
 
-impl Names {
-    pub(super) fn list(&self) -> Vec<String> {
-        match self {
-            Names::One(s) => s
-                .split(',')
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .collect(),
-            Names::Many(v) => v.clone(),
-        }
-    }
-}
-
-/// A list of expressions: one, or several (never split at commas: expressions hold them).
+/// The output of a step that reads no extract.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Exprs {
-    /// One expression.
-    One(String),
-    /// Several.
-    Many(Vec<String>),
+pub struct Output {
+    /// The output file name (written into the outputs directory).
+    pub output: String,
 }
 
-impl Exprs {
-    pub(super) fn list(&self) -> Vec<String> {
-        match self {
-            Exprs::One(s) => vec![s.clone()],
-            Exprs::Many(v) => v.clone(),
-        }
-    }
-}
-
-/// A rate: `0.05`, or text as on the command line (`"5 %"`).
+/// A `plan` step's keys beside its request's and the stages': the key column, the
+/// purposes and the burden rates.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Rate {
-    /// A number.
-    Number(f64),
-    /// Text.
-    Text(String),
+pub struct PlanKeys {
+    /// The key column (default: the pipeline's).
+    pub key: Option<String>,
+    /// A purposes file: size for every purpose in it at once (`urval plan --purposes`).
+    pub purposes: Option<String>,
+    /// What a plan for several purposes minimises: `records` (default), `pages`, or a
+    /// CSV of costs per stratum (the strata columns and `cost`).
+    pub cost: Option<String>,
+    /// Pages per record.
+    pub pages_per_record: Option<f64>,
+    /// Minutes per record.
+    pub minutes_per_record: Option<f64>,
+    /// Working hours per day.
+    pub hours_per_day: Option<f64>,
 }
 
-impl Rate {
-    pub(super) fn value(&self, key: &str) -> Result<f64> {
-        match self {
-            Rate::Number(v) => Ok(*v),
-            Rate::Text(t) => parse_rate(t).map_err(|e| OpsError::Input(format!("{key}: {e}"))),
-        }
-    }
+/// A `plan` step: the settings of `urval plan`.
+#[derive(Debug, Clone)]
+pub struct PlanStep {
+    /// The output and the extract.
+    pub reading: Reading,
+    /// The request (its key, rates, stages and purposes come from the other parts).
+    pub request: PlanRequest,
+    /// The key, the purposes and the burden rates.
+    pub keys: PlanKeys,
+    /// The stages, as `urval plan` takes them.
+    pub staging: Staging,
 }
 
-pub(super) fn rate(r: &Option<Rate>, key: &str, default: f64) -> Result<f64> {
-    r.as_ref().map_or(Ok(default), |r| r.value(key))
+/// A `draw` step: the settings of `urval draw` (no `split_by`: one manifest per step).
+#[derive(Debug, Clone)]
+pub struct DrawStep {
+    /// The output and the extract.
+    pub reading: Reading,
+    /// The draw.
+    pub job: DrawJob,
+}
+
+/// A `verify` step's plan, beside its request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VerifyPlan {
+    /// The plan.
+    pub plan: String,
+}
+
+/// A `verify` step: the comparison is written as text (or JSON for a `.json` output).
+#[derive(Debug, Clone)]
+pub struct VerifyStep {
+    /// The output and the extract.
+    pub reading: Reading,
+    /// The plan.
+    pub plan: VerifyPlan,
+    /// The comparison asked for.
+    pub request: VerifyRequest,
+}
+
+/// An `indicators` step's finding rule, beside its job.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmptyStrata {
+    /// A design stratum without response is not a failure.
+    #[serde(default)]
+    pub allow_empty_strata: bool,
+}
+
+/// An `indicators` step: the settings of `urval indicators`.
+#[derive(Debug, Clone)]
+pub struct IndicatorsStep {
+    /// The output and the extract.
+    pub reading: Reading,
+    /// The indicators.
+    pub job: IndicatorsJob,
+    /// Whether strata without response fail the run.
+    pub empty_strata: EmptyStrata,
+}
+
+/// A `report` step: the settings of `urval report`.
+#[derive(Debug, Clone)]
+pub struct ReportStep {
+    /// The output.
+    pub output: Output,
+    /// The report.
+    pub job: ReportJob,
+}
+
+/// A `validate` step's own keys: the counts are written as text (or JSON for a `.json`
+/// output).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ValidateKeys {
+    /// The personnummer column.
+    pub personnummer: String,
+    /// How many invalid rows to list (default 20).
+    pub show: Option<usize>,
+}
+
+/// A `validate` step.
+#[derive(Debug, Clone)]
+pub struct ValidateStep {
+    /// The output and the extract.
+    pub reading: Reading,
+    /// The column and the rows to list.
+    pub keys: ValidateKeys,
 }
 
 /// The pipeline file.
@@ -297,55 +189,11 @@ pub struct Pipeline {
     pub step: Vec<toml::Table>,
 }
 
-/// A `report` step: the settings of `urval report`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportStep {
-    /// The output file name (written into the outputs directory).
-    pub output: String,
-    /// The plan.
-    pub plan: String,
-    /// The records requested in total.
-    pub requested: Option<u64>,
-    /// The records requested per stratum (CSV).
-    pub requested_file: Option<String>,
-    /// The manifest.
-    pub manifest: Option<String>,
-    /// The indicators of the review.
-    pub indicators: Option<String>,
-    /// `sv` or `en`.
-    pub lang: Option<String>,
-    /// `COL=VALUE`: the report for that part of the request.
-    pub only: Option<String>,
-    /// The purpose in words.
-    pub purpose: Option<String>,
-    /// The recipient.
-    pub recipient: Option<String>,
-    /// The case number.
-    pub case_number: Option<String>,
-    /// The sender.
-    pub sender: Option<String>,
-    /// The date, `YYYY-MM-DD` (default: the run's output time).
-    pub date: Option<String>,
-    /// Labels for stratum values (CSV with `value` and `label`).
-    pub labels: Option<String>,
-    /// A previous request's manifest: the records the two share.
-    pub previous: Option<String>,
-    /// A two-phase review's phase-2 plan.
-    pub phase2_plan: Option<String>,
-    /// The agreement table after the re-review (JSON).
-    pub agreement: Option<String>,
-    /// Small-cell suppression of the indicators (default: a table with every cell is
-    /// suppressed at 5; 0 shows every cell, not for publication).
-    pub suppress_below: Option<u64>,
-}
-
 /// One step of a pipeline, by its `command`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "command", rename_all = "lowercase")]
+#[derive(Debug, Clone)]
 pub enum Step {
-    /// `urval plan`.
-    Plan(PlanStep),
+    /// `urval plan` (boxed: the largest by far).
+    Plan(Box<PlanStep>),
     /// `urval draw`.
     Draw(DrawStep),
     /// `urval verify`.
@@ -358,7 +206,233 @@ pub enum Step {
     Validate(ValidateStep),
 }
 
+/// The commands a step may name.
+#[derive(Debug, Clone, Copy)]
+enum Command {
+    Plan,
+    Draw,
+    Verify,
+    Indicators,
+    Report,
+    Validate,
+}
+
+impl<'de> Deserialize<'de> for Command {
+    /// A command's name (`command = "draw"`), refused as serde refuses an unknown variant.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        const NAMES: &[&str] = &["plan", "draw", "verify", "indicators", "report", "validate"];
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Command;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("variant identifier")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Command, E> {
+                Ok(match v {
+                    "plan" => Command::Plan,
+                    "draw" => Command::Draw,
+                    "verify" => Command::Verify,
+                    "indicators" => Command::Indicators,
+                    "report" => Command::Report,
+                    "validate" => Command::Validate,
+                    _ => return Err(E::unknown_variant(v, NAMES)),
+                })
+            }
+        }
+        d.deserialize_identifier(Name)
+    }
+}
+
+/// The keys a struct takes: its serde field names, in order (a skipped field is none).
+fn keys_of<T: DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{Deserializer, Visitor};
+    /// A deserializer that only learns the names of the fields asked for.
+    struct Probe;
+    #[derive(Debug)]
+    struct Fields(&'static [&'static str]);
+    impl std::fmt::Display for Fields {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "fields {:?}", self.0)
+        }
+    }
+    impl std::error::Error for Fields {}
+    impl serde::de::Error for Fields {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Fields(&[])
+        }
+    }
+    impl<'de> Deserializer<'de> for Probe {
+        type Error = Fields;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> std::result::Result<V::Value, Fields> {
+            Err(Fields(&[]))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> std::result::Result<V::Value, Fields> {
+            Err(Fields(fields))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    match T::deserialize(Probe) {
+        Err(Fields(f)) => f,
+        Ok(_) => &[],
+    }
+}
+
+/// One part of a step, read from the step's table (it takes its own keys and leaves the
+/// others to the other parts).
+fn part<T: DeserializeOwned>(table: &toml::Table) -> std::result::Result<T, toml::de::Error> {
+    toml::Value::Table(table.clone()).try_into()
+}
+
+/// A step as its parts: the keys they take, and the parts read from a table.
+trait Parts: Sized {
+    /// Every key of the step, in its parts' order.
+    fn keys() -> Vec<&'static str>;
+    /// The parts.
+    fn read(table: &toml::Table) -> std::result::Result<Self, toml::de::Error>;
+    /// Read the part that takes `key` from `one`, a table of that key alone.
+    fn check_key(key: &str, one: &toml::Table) -> std::result::Result<(), toml::de::Error>;
+}
+
+/// [`Parts`] of a step struct whose every field is a part: its keys and its reading come
+/// from the one list, so they cannot disagree.
+macro_rules! parts {
+    ($step:ident { $($field:ident: $part:ty),+ $(,)? }) => {
+        impl Parts for $step {
+            fn keys() -> Vec<&'static str> {
+                [$(keys_of::<$part>()),+].concat()
+            }
+            fn read(t: &toml::Table) -> std::result::Result<Self, toml::de::Error> {
+                Ok($step { $($field: part(t)?),+ })
+            }
+            fn check_key(
+                key: &str,
+                one: &toml::Table,
+            ) -> std::result::Result<(), toml::de::Error> {
+                $(
+                    if keys_of::<$part>().contains(&key) {
+                        return part::<$part>(one).map(drop);
+                    }
+                )+
+                Ok(())
+            }
+        }
+    };
+}
+
+parts!(PlanStep {
+    reading: Reading,
+    request: PlanRequest,
+    keys: PlanKeys,
+    staging: Staging
+});
+parts!(DrawStep {
+    reading: Reading,
+    job: DrawJob
+});
+parts!(VerifyStep {
+    reading: Reading,
+    plan: VerifyPlan,
+    request: VerifyRequest
+});
+parts!(IndicatorsStep {
+    reading: Reading,
+    job: IndicatorsJob,
+    empty_strata: EmptyStrata
+});
+parts!(ReportStep {
+    output: Output,
+    job: ReportJob
+});
+parts!(ValidateStep {
+    reading: Reading,
+    keys: ValidateKeys
+});
+
+/// serde's words for a key no field takes.
+fn unknown_key(key: &str, keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.as_slice() {
+        [] => format!("unknown field `{key}`, there are no fields"),
+        [one] => format!("unknown field `{key}`, expected {one}"),
+        [a, b] => format!("unknown field `{key}`, expected {a} or {b}"),
+        _ => format!(
+            "unknown field `{key}`, expected one of {}",
+            quoted.join(", ")
+        ),
+    }
+}
+
+/// The values a step's file gives as text that read as nothing: (key, message), in the
+/// keys' order.
+pub type Unread = Vec<(String, String)>;
+
+/// A step read from its table, key by key in the table's order as serde reads a struct: a
+/// key no part takes, or a value of the wrong type, is an error at once (its message); then
+/// a missing key. A value written as text that reads as nothing (a language, a dialect, an
+/// allocation, a rate: [`READ_WHEN_RUN`]) is kept for when the step runs ([`Unread`]); its
+/// part holds the default meanwhile.
+fn typed<P: Parts>(table: &toml::Table) -> std::result::Result<(P, Unread), String> {
+    let keys = P::keys();
+    let mut unread = Unread::new();
+    for (k, v) in table {
+        if k == "command" {
+            continue;
+        }
+        if !keys.contains(&k.as_str()) {
+            return Err(unknown_key(k, &keys));
+        }
+        let one = toml::Table::from_iter([(k.clone(), v.clone())]);
+        let Err(e) = P::check_key(k, &one) else {
+            continue;
+        };
+        // One key alone cannot give its part's other required keys: serde says so after
+        // reading every key, and so does `P::read` below.
+        if e.message().starts_with("missing field `") {
+            continue;
+        }
+        if READ_WHEN_RUN.contains(&k.as_str()) && v.is_str() {
+            unread.push((k.clone(), e.message().to_string()));
+            continue;
+        }
+        return Err(e.message().to_string());
+    }
+    let mut readable = table.clone();
+    readable.retain(|k, _| !unread.iter().any(|(u, _)| u == k));
+    P::read(&readable)
+        .map(|parts| (parts, unread))
+        .map_err(|e| e.message().to_string())
+}
+
 impl Step {
+    /// A step from its table (with the values read when it runs, see
+    /// [`LoadedStep::unread`]).
+    fn from_table(table: &toml::Table) -> std::result::Result<(Step, Unread), String> {
+        let command: Command = match table.get("command") {
+            Some(c) => c
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| e.message().to_string())?,
+            None => return Err("missing field `command`".to_string()),
+        };
+        Ok(match command {
+            Command::Plan => typed(table).map(|(s, u)| (Step::Plan(Box::new(s)), u))?,
+            Command::Draw => typed(table).map(|(s, u)| (Step::Draw(s), u))?,
+            Command::Verify => typed(table).map(|(s, u)| (Step::Verify(s), u))?,
+            Command::Indicators => typed(table).map(|(s, u)| (Step::Indicators(s), u))?,
+            Command::Report => typed(table).map(|(s, u)| (Step::Report(s), u))?,
+            Command::Validate => typed(table).map(|(s, u)| (Step::Validate(s), u))?,
+        })
+    }
+
     pub(super) fn command(&self) -> &'static str {
         match self {
             Step::Plan(_) => "plan",
@@ -369,16 +443,18 @@ impl Step {
             Step::Validate(_) => "validate",
         }
     }
+
     pub(super) fn output(&self) -> &str {
         match self {
-            Step::Plan(s) => &s.output,
-            Step::Draw(s) => &s.output,
-            Step::Verify(s) => &s.output,
-            Step::Indicators(s) => &s.output,
-            Step::Report(s) => &s.output,
-            Step::Validate(s) => &s.output,
+            Step::Plan(s) => &s.reading.output,
+            Step::Draw(s) => &s.reading.output,
+            Step::Verify(s) => &s.reading.output,
+            Step::Indicators(s) => &s.reading.output,
+            Step::Report(s) => &s.output.output,
+            Step::Validate(s) => &s.reading.output,
         }
     }
+
     /// The files the step writes: its output and the files beside it.
     pub(super) fn outputs(&self) -> Vec<String> {
         let out = self.output().to_string();
@@ -404,6 +480,78 @@ impl Step {
         }
         v
     }
+
+    /// The files the step names that must exist before the run (unless an earlier step
+    /// writes them), and its secret.
+    pub(super) fn named_inputs(&self) -> (Vec<&Path>, Option<&Path>) {
+        match self {
+            Step::Plan(_) | Step::Validate(_) => (vec![], None),
+            Step::Draw(s) => (vec![s.job.plan.as_path()], s.job.secret_file.as_deref()),
+            Step::Verify(s) => (
+                vec![Path::new(&s.plan.plan), s.request.manifest.as_path()],
+                s.request.secret_file.as_deref(),
+            ),
+            Step::Indicators(s) => (
+                std::iter::once(s.job.spec.as_path())
+                    .chain(s.job.manifest.as_deref())
+                    .collect(),
+                s.job.secret_file.as_deref(),
+            ),
+            Step::Report(s) => (
+                std::iter::once(s.job.plan.as_path())
+                    .chain(s.job.requested_file.as_deref())
+                    .chain(s.job.manifest.as_deref())
+                    .chain(s.job.indicators.as_deref())
+                    .chain(s.job.labels.as_deref())
+                    .chain(s.job.previous.as_deref())
+                    .collect(),
+                None,
+            ),
+        }
+    }
+}
+
+/// One step of a loaded pipeline.
+#[derive(Debug)]
+pub struct LoadedStep {
+    /// Its label, `step 2 (draw → manifest.csv)`.
+    pub label: String,
+    /// The step.
+    pub step: Step,
+    /// The values written as text that read as nothing (a language, a CSV dialect, a
+    /// nonresponse rule, an allocation, a rate): the step fails with the first of them it
+    /// reads when it runs, after the steps before it, as its command would. Its typed
+    /// settings hold the defaults of such values meanwhile.
+    pub unread: Unread,
+}
+
+impl LoadedStep {
+    /// Fail with the message of the first of `keys` (in that order) whose value reads as
+    /// nothing, if any does.
+    ///
+    /// # Errors
+    /// A value that reads as nothing.
+    pub(super) fn read_when_run(&self, keys: &[&str]) -> Result<()> {
+        for k in keys {
+            if let Some((_, e)) = self.unread.iter().find(|(u, _)| u == k) {
+                return Err(OpsError::Input(e.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The keys of a step of `command` (the tests check each step reads its values).
+#[cfg(test)]
+pub(super) fn command_keys(command: &str) -> Vec<&'static str> {
+    match command {
+        "plan" => PlanStep::keys(),
+        "draw" => DrawStep::keys(),
+        "verify" => VerifyStep::keys(),
+        "indicators" => IndicatorsStep::keys(),
+        "report" => ReportStep::keys(),
+        _ => ValidateStep::keys(),
+    }
 }
 
 /// A pipeline read and checked: the steps typed, the paths resolved.
@@ -415,8 +563,8 @@ pub struct LoadedPipeline {
     pub base: PathBuf,
     /// The file's settings.
     pub pipeline: Pipeline,
-    /// The steps with their labels (`step 2 (draw → manifest.csv)`).
-    pub steps: Vec<(String, Step)>,
+    /// The steps with their labels.
+    pub steps: Vec<LoadedStep>,
 }
 
 /// Read a pipeline file: unknown keys (at the top or in a step) are errors naming the step
@@ -448,11 +596,11 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
             .unwrap_or("?")
             .to_string();
         let label_base = format!("step {} ({command})", i + 1);
-        let step: Step = toml::Value::Table(table.clone()).try_into().map_err(|e| {
+        let (step, unread) = Step::from_table(table).map_err(|message| {
             OpsError::Input(format!(
                 "{}: {label_base}: {}",
                 path.display(),
-                urval_ingest::located(&text, e.message(), e.span())
+                urval_ingest::located(&text, &message, None)
             ))
         })?;
         let output = step.output().to_string();
@@ -469,7 +617,11 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
             );
         }
         produced.extend(step.outputs());
-        steps.push((format!("step {} ({command} → {output})", i + 1), step));
+        steps.push(LoadedStep {
+            label: format!("step {} ({command} → {output})", i + 1),
+            step,
+            unread,
+        });
     }
     if steps.is_empty() {
         bail!("{}: the pipeline has no [[step]]", path.display());
@@ -480,4 +632,221 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
         pipeline,
         steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn steps(text: &str) -> Result<LoadedPipeline> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, text)?;
+        load(&path)
+    }
+
+    #[test]
+    fn steps_are_typed_and_unknown_keys_named() {
+        let p = steps(
+            r#"
+outputs = "out"
+extract = ["data/x.parquet"]
+key = "id"
+[[step]]
+command = "plan"
+strata = "m"
+margin = 0.05
+output = "plan.json"
+[[step]]
+command = "draw"
+plan = "plan.json"
+seed = 7
+include = ["a", "b"]
+output = "manifest.csv"
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.steps.len(), 2);
+        assert_eq!(p.steps[1].label, "step 2 (draw → manifest.csv)");
+        let Step::Draw(d) = &p.steps[1].step else {
+            panic!("not a draw")
+        };
+        assert_eq!(d.job.include, ["a", "b"]);
+        assert!(p.steps[1]
+            .step
+            .outputs()
+            .contains(&"manifest.csv.draw.json".to_string()));
+        for (bad, want) in [
+            (
+                "[[step]]\ncommand='size'\noutput='a'",
+                "unknown variant `size`",
+            ),
+            (
+                "[[step]]\ncommand='plan'\nstrata='m'\noutput='../a'",
+                "plain file name",
+            ),
+            (
+                "[[step]]\ncommand='plan'\nstrata='m'",
+                "missing field `output`",
+            ),
+            (
+                "[[step]]\ncommand='draw'\nplan='p'\nseed=1\nsed=2\noutput='m.csv'",
+                "step 1 (draw): unknown field `sed`, expected one of `output`, `extract`, `delimiter`, `encoding…",
+            ),
+            (
+                "[[step]]\ncommand='report'\nplan='p'\nextract='x'\noutput='r.html'",
+                "step 1 (report): unknown field `extract`, expected one of `output`, `plan`, `requested`, `request…",
+            ),
+            (
+                "[[step]]\ncommand=5\noutput='m.csv'",
+                "step 1 (?): invalid type: integer `5`, expected variant identifier",
+            ),
+            ("[[step]]\noutput='m.csv'", "step 1 (?): missing field `command`"),
+            ("", "no [[step]]"),
+            ("colour='red'", "unknown field `colour`"),
+        ] {
+            let e = steps(&format!("outputs='o'\nextract=['x']\n{bad}")).unwrap_err();
+            assert!(e.to_string().contains(want), "{bad}: {want:?} not in {e}");
+        }
+    }
+
+    /// A step's keys are its parts' keys, each taken by one part only; the key lists
+    /// begin as the messages show them.
+    #[test]
+    fn each_key_belongs_to_one_part() {
+        for keys in [
+            PlanStep::keys(),
+            DrawStep::keys(),
+            VerifyStep::keys(),
+            IndicatorsStep::keys(),
+            ReportStep::keys(),
+            ValidateStep::keys(),
+        ] {
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), keys.len(), "{keys:?}");
+            assert_eq!(keys[0], "output");
+        }
+        assert_eq!(
+            DrawStep::keys()[..12],
+            [
+                "output",
+                "extract",
+                "delimiter",
+                "encoding",
+                "sheet",
+                "date_format",
+                "municipality_column",
+                "keep_unknown_municipalities",
+                "personal",
+                "max_quarantine",
+                "plan",
+                "seed"
+            ]
+        );
+        assert_eq!(
+            ReportStep::keys()[..4],
+            ["output", "plan", "requested", "requested_file"]
+        );
+        assert!(PlanStep::keys().contains(&"where") && PlanStep::keys().contains(&"check"));
+        assert!(!PlanStep::keys().contains(&"checks") && !DrawStep::keys().contains(&"bound_sds"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_in_serdes_words() {
+        assert_eq!(
+            unknown_key("x", &["a", "b", "c"]),
+            "unknown field `x`, expected one of `a`, `b`, `c`"
+        );
+        assert_eq!(
+            unknown_key("x", &["a", "b"]),
+            "unknown field `x`, expected `a` or `b`"
+        );
+        assert_eq!(unknown_key("x", &["a"]), "unknown field `x`, expected `a`");
+        assert_eq!(
+            unknown_key("x", &[]),
+            "unknown field `x`, there are no fields"
+        );
+    }
+
+    /// A value written as text that reads as nothing waits for its step to run; a value of
+    /// the wrong type, or one beside an unknown key, is an error when the file is read.
+    #[test]
+    fn a_value_that_reads_as_nothing_fails_its_step_when_it_runs() {
+        let text = |extra: &str| {
+            format!("outputs='o'\nextract=['x']\n[[step]]\ncommand='draw'\nplan='p'\nseed=1\noutput='m.csv'\n{extra}")
+        };
+        let p = steps(&text("lang='fr'\ncsv_dialect='x'\ninclude='a,b'")).unwrap();
+        let s = &p.steps[0];
+        assert_eq!(
+            s.unread,
+            [
+                (
+                    "csv_dialect".to_string(),
+                    r#"csv_dialect "x": use "standard" or "excel-sv""#.to_string()
+                ),
+                (
+                    "lang".to_string(),
+                    r#"lang "fr": use "sv" or "en""#.to_string()
+                )
+            ]
+        );
+        assert_eq!(
+            s.read_when_run(&["lang", "csv_dialect"])
+                .unwrap_err()
+                .to_string(),
+            r#"lang "fr": use "sv" or "en""#
+        );
+        assert!(s.read_when_run(&["margin"]).is_ok());
+        let Step::Draw(d) = &s.step else {
+            panic!("not a draw")
+        };
+        assert_eq!(d.job.include, ["a", "b"]);
+        let p = steps(&text("lang='en'\ncsv_dialect='x'")).unwrap();
+        let Step::Draw(d) = &p.steps[0].step else {
+            panic!("not a draw")
+        };
+        assert_eq!(
+            d.job.lang,
+            urval_report::Lang::En,
+            "a value that reads is kept"
+        );
+        for (extra, want) in [
+            ("lang=5", "invalid type: integer `5`, expected a string"),
+            ("lang='fr'\nseed2=1", "unknown field `seed2`"),
+            ("lang='fr'\nplan=5", "duplicate key"),
+            (
+                "lang='fr'\nstart='x'",
+                "invalid type: string \"x\", expected f64",
+            ),
+            // The first key in the table's order: a value of the wrong type before an
+            // unknown key, an unknown key before a missing one.
+            (
+                "include=5\nzz=1",
+                "data did not match any variant of untagged enum Names",
+            ),
+            ("aa=1\ninclude=5", "unknown field `aa`"),
+        ] {
+            let e = steps(&text(extra)).unwrap_err().to_string();
+            assert!(e.contains(want), "{extra}: {want:?} not in {e}");
+        }
+        let e = steps("outputs='o'\nextract=['x']\n[[step]]\ncommand='plan'\nstrata='m'\nmargin='5 %'\nfirst_fraction='x'\noutput='p.json'").unwrap();
+        assert_eq!(
+            e.steps[0].unread,
+            [(
+                "first_fraction".to_string(),
+                r#"first_fraction: not a rate: "x" (write 0.05, 5% or "5 %")"#.to_string()
+            )]
+        );
+        let e = steps("outputs='o'\nextract=['x']\n[[step]]\ncommand='plan'\nmargin='x'\nzz=1\noutput='p.json'").unwrap_err().to_string();
+        assert!(e.ends_with("step 1 (plan): unknown field `zz`, expected one of `output`, `extract`, `delimiter`, `encoding`…"), "{e}");
+        let e = steps(
+            "outputs='o'\nextract=['x']\n[[step]]\ncommand='plan'\nmargin='x'\noutput='p.json'",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.ends_with("step 1 (plan): missing field `strata`"), "{e}");
+    }
 }
