@@ -72,6 +72,6 @@ pub use spread::{
 };
 pub use staged::{
     accept_probability, sequential_upper_bound, stratified_accept_probability,
-    stratified_worst_risk, two_stage_plan, with_one_more, StageDecision, StageOutcome, StagedPlan,
-    StagedSpec, TwoStage, WorstSpread, SEARCH_CONVOLUTIONS, SPREAD_BUDGET,
+    stratified_worst_risk, two_stage_plan, with_more, with_one_more, StageDecision, StageOutcome,
+    StagedPlan, StagedSpec, TwoStage, WorstSpread, SEARCH_CONVOLUTIONS, SPREAD_BUDGET,
 };

@@ -348,11 +348,17 @@ fn describe(spec: &StagedSpec, plan: TwoStage, single: AttributeSize, power: f64
 /// ([`stratified_accept_probability`]) is above 1 − C (the risk falls as records are
 /// added at the same acceptance numbers).
 pub fn with_one_more(spec: &StagedSpec, p: &StagedPlan) -> StagedPlan {
+    with_more(spec, p, 1)
+}
+
+/// `p` with `more` records more, as [`with_one_more`] adds them: in its second stage, or in
+/// its only stage when it has one, at the same acceptance numbers.
+pub fn with_more(spec: &StagedSpec, p: &StagedPlan, more: u64) -> StagedPlan {
     let mut plan = p.plan;
     if plan.n2 == 0 {
-        plan.n1 += 1;
+        plan.n1 += more;
     } else {
-        plan.n2 += 1;
+        plan.n2 += more;
     }
     describe(spec, plan, p.single.clone(), p.single_accept_at_expected)
 }
