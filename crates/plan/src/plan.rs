@@ -403,7 +403,9 @@ type AttributeFit = (
 /// risk never rises as records are added: the allocation is house-monotone (one more record
 /// never takes one from another stratum), so every n_h grows or stays, and for every
 /// spread of the deviating records more records drawn at the same acceptance numbers
-/// accept less often. A test compares it with adding one record at a time.
+/// accept less often. (Stage 1's apportionment within each n_h may move one record of
+/// stage 1 between strata as the caps n_h rise; a test compares the search with adding one
+/// record at a time on random designs.)
 ///
 /// # Errors
 /// An allocation the math refuses.
