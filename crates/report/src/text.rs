@@ -668,6 +668,22 @@ pub fn method_name(lang: Lang, m: &str) -> String {
         "woodruff" => ("viktad median, Woodruff", "weighted median, Woodruff"),
         "t" => ("t", "t"),
         "order-statistic" => ("ordningsstatistika", "order statistics"),
+        "eb-beta-binomial" => (
+            "empirisk Bayes (beta-binomial), mot alla områdens gemensamma andel",
+            "empirical Bayes (beta-binomial), towards the common rate of all areas",
+        ),
+        "eb-beta-binomial-synthetic" => (
+            "empirisk Bayes (beta-binomial), syntetisk: inga akter i urvalet",
+            "empirical Bayes (beta-binomial), synthetic: no records in the sample",
+        ),
+        "fay-herriot-arcsine" => (
+            "Fay–Herriot på arcsinusskala, med hjälpvariabler",
+            "Fay–Herriot on the arcsine scale, with covariates",
+        ),
+        "fay-herriot-arcsine-synthetic" => (
+            "Fay–Herriot på arcsinusskala, syntetisk: inga akter i urvalet",
+            "Fay–Herriot on the arcsine scale, synthetic: no records in the sample",
+        ),
         other => (other, other),
     };
     match lang {
