@@ -1508,6 +1508,27 @@ fn small_area_estimates_sit_beside_the_direct_ones_the_same_for_any_format_or_th
         assert_eq!(with_records, 259);
         assert_eq!(synthetic, if covariates { 31 } else { 0 });
     }
+    // A table with the model-based columns is last year's table for a plan's purposes:
+    // its group column is the municipality, not a model column.
+    let purposes = dir.path().join("purposes.toml");
+    std::fs::write(
+        &purposes,
+        "[[purpose]]\nname = \"heard\"\npopulation = \"area = 'barn_unga'\"\nfrom = \"afalse.csv\"\nindicator = \"child_heard\"\nmargin = 0.15\nlevel = \"stratum\"\n",
+    )
+    .unwrap();
+    ok(urval().args([
+        "plan",
+        "--extract",
+        p(&root().join("sample-data/cases.parquet")),
+        "--key",
+        "case_id",
+        "--strata",
+        "municipality_code",
+        "--purposes",
+        p(&purposes),
+        "-o",
+        p(&dir.path().join("next.json")),
+    ]));
     // JSON and Parquet carry the same columns.
     let json = dir.path().join("t.json");
     small_area_table(&manifest, "cases.parquet", "2", false, &json);

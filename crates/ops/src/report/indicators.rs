@@ -142,14 +142,15 @@ pub(super) struct Withheld {
 /// The group columns of an indicators table without metadata: every column that is not one
 /// [`crate::indicators`] writes itself.
 pub(super) fn group_columns(rows: &[BTreeMap<String, String>]) -> Vec<String> {
-    use crate::table::{SUPPRESSED, TABLE_COLUMNS};
+    use crate::table::{MODEL_COLUMNS, SUPPRESSED, TABLE_COLUMNS};
     let mut by: Vec<String> = Vec::new();
     for r in rows {
         for c in r.keys() {
             let own = c == "indicator"
                 || c == "age_band"
                 || c == SUPPRESSED
-                || TABLE_COLUMNS.contains(&c.as_str());
+                || TABLE_COLUMNS.contains(&c.as_str())
+                || MODEL_COLUMNS.contains(&c.as_str());
             if !own && !by.contains(c) {
                 by.push(c.clone());
             }
@@ -260,4 +261,22 @@ pub(super) fn withheld_in_report(
         rows: status.iter().map(|s| s.withheld()).collect(),
         below: k,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_group_columns_of_a_table_leave_out_the_model_based_ones() {
+        let mut row = BTreeMap::new();
+        for c in ["indicator", "kommun", "age_band", "suppressed"]
+            .into_iter()
+            .chain(crate::table::TABLE_COLUMNS)
+            .chain(crate::table::MODEL_COLUMNS)
+        {
+            row.insert(c.to_string(), String::new());
+        }
+        assert_eq!(group_columns(&[row]), ["kommun"]);
+    }
 }
