@@ -1529,6 +1529,30 @@ fn small_area_estimates_sit_beside_the_direct_ones_the_same_for_any_format_or_th
         "-o",
         p(&dir.path().join("next.json")),
     ]));
+    // The report shows the model-based estimate after the direct one, and says what it is.
+    let report = dir.path().join("report.md");
+    ok(urval().args([
+        "report",
+        "--plan",
+        p(&dir.path().join("plan.json")),
+        "--manifest",
+        p(&manifest),
+        "--indicators",
+        p(&dir.path().join("afalse.csv")),
+        "--suppress-below",
+        "0",
+        "--lang",
+        "en",
+        "-o",
+        p(&report),
+    ]));
+    let md = std::fs::read_to_string(&report).unwrap();
+    let head = md
+        .lines()
+        .find(|l| l.contains("Model-based estimate (complement)"))
+        .unwrap();
+    assert!(head.find("| Estimate |").unwrap() < head.find("Model-based").unwrap());
+    assert!(md.contains("no municipality is judged on the model-based figure alone"));
     // JSON and Parquet carry the same columns.
     let json = dir.path().join("t.json");
     small_area_table(&manifest, "cases.parquet", "2", false, &json);

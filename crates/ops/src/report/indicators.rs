@@ -8,7 +8,7 @@ use crate::files::read_rows;
 use crate::indicators::meta_path;
 use std::collections::BTreeMap;
 use std::path::Path;
-use urval_report::{IndicatorRow, Lang};
+use urval_report::{IndicatorRow, Lang, ModelEstimate};
 
 /// The achieved estimates of an indicators table; under `--only COL=VALUE` (`only`) the
 /// groups of that part and the totals of the whole request, when the table is by `COL`.
@@ -103,6 +103,20 @@ pub(super) fn indicator_rows(
                 .filter(|c| !c.is_empty())
                 .map(|st| (st.clone(), num(r, "missing_share").unwrap_or(0.0))),
             suppressed: *withheld_here,
+            model: match (
+                num(r, "model_estimate"),
+                num(r, "model_lower"),
+                num(r, "model_upper"),
+            ) {
+                (Some(estimate), Some(lower), Some(upper)) => Some(ModelEstimate {
+                    estimate,
+                    lower,
+                    upper,
+                    shrinkage: num(r, "shrinkage"),
+                    method: r.get("model").cloned().unwrap_or_default(),
+                }),
+                _ => None,
+            },
         };
         if *withheld_here {
             // Nothing of a withheld row reaches any output, the report's JSON included.
@@ -113,6 +127,7 @@ pub(super) fn indicator_rows(
             row.method.clear();
             row.caution = None;
             row.nonresponse = None;
+            row.model = None;
         }
         out.push(row);
     }
