@@ -46,6 +46,22 @@ fn population(seed: u64) -> Population {
     Population { n, p }
 }
 
+/// One replicate of the sample: each municipality's records drawn with its true share,
+/// as the arcsine model's input (no covariates).
+fn sampled(pop: &Population, rng: &mut ChaCha8Rng) -> Vec<AreaShare> {
+    pop.n
+        .iter()
+        .zip(&pop.p)
+        .map(|(&n, &p)| {
+            let k = (0..n).filter(|_| rng.gen::<f64>() < p).count() as f64;
+            AreaShare {
+                direct: Some((k / n as f64, n as f64)),
+                covariates: Vec::new(),
+            }
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct Tally {
     sq_direct: f64,
@@ -175,18 +191,7 @@ fn the_bootstrap_rmse_matches_the_simulated_one() {
     let mut rng = ChaCha8Rng::seed_from_u64(41);
     let (mut boot, mut sq, mut cells) = (0.0, 0.0, 0.0);
     for r in 0..40 {
-        let areas: Vec<AreaShare> = pop
-            .n
-            .iter()
-            .zip(&pop.p)
-            .map(|(&n, &p)| {
-                let k = (0..n).filter(|_| rng.gen::<f64>() < p).count() as f64;
-                AreaShare {
-                    direct: Some((k / n as f64, n as f64)),
-                    covariates: Vec::new(),
-                }
-            })
-            .collect();
+        let areas = sampled(&pop, &mut rng);
         let fit = fit_shares(
             &areas,
             ArcsineOptions {
@@ -221,18 +226,7 @@ fn sizing_for_the_model_asks_fewer_records_than_direct_precision_per_municipalit
         .map(|m| (m.population as f64 / 50.0).round() as u64)
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(39);
-    let areas: Vec<AreaShare> = pop
-        .n
-        .iter()
-        .zip(&pop.p)
-        .map(|(&n, &p)| {
-            let k = (0..n).filter(|_| rng.gen::<f64>() < p).count() as f64;
-            AreaShare {
-                direct: Some((k / n as f64, n as f64)),
-                covariates: Vec::new(),
-            }
-        })
-        .collect();
+    let areas = sampled(&pop, &mut rng);
     let last_year = fit_shares(
         &areas,
         ArcsineOptions {
