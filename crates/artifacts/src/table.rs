@@ -29,3 +29,15 @@ pub const TABLE_COLUMNS: [&str; 15] = [
     "nonresponse",
     "missing_share",
 ];
+
+/// The columns a table written with `--small-area COL` adds after [`TABLE_COLUMNS`] (and
+/// before [`SUPPRESSED`]): the model-based complement of a share beside its direct
+/// estimate, its interval, RMSE, the weight of the direct estimate and the model's name.
+pub const MODEL_COLUMNS: [&str; 6] = [
+    "model_estimate",
+    "model_lower",
+    "model_upper",
+    "model_rmse",
+    "shrinkage",
+    "model",
+];

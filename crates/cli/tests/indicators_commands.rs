@@ -1379,3 +1379,240 @@ fn a_threshold_of_one_is_refused_as_withholding_nothing() {
     );
     assert!(!out.exists());
 }
+
+/// A plan of 3,000 records over the 290 municipalities of the sample data, drawn: the
+/// small-area example of docs/guide/nightly-batch.md.
+fn municipal_sample(dir: &Path) -> PathBuf {
+    let data = root().join("sample-data");
+    let plan = dir.join("plan.json");
+    let manifest = dir.join("manifest.csv");
+    ok(urval().args([
+        "plan",
+        "--extract",
+        p(&data.join("cases.parquet")),
+        "--key",
+        "case_id",
+        "--strata",
+        "municipality_code",
+        "--total",
+        "3000",
+        "--min",
+        "5",
+        "-o",
+        p(&plan),
+    ]));
+    ok(urval().args([
+        "draw",
+        "--extract",
+        p(&data.join("cases.parquet")),
+        "--plan",
+        p(&plan),
+        "--seed",
+        "20261207",
+        "-o",
+        p(&manifest),
+    ]));
+    manifest
+}
+
+fn small_area_table(
+    manifest: &Path,
+    extract: &str,
+    threads: &str,
+    covariates: bool,
+    out: &Path,
+) -> String {
+    let data = root().join("sample-data");
+    let mut cmd = urval();
+    cmd.env("RAYON_NUM_THREADS", threads).args([
+        "indicators",
+        "--extract",
+        p(&data.join(extract)),
+        "--manifest",
+        p(manifest),
+        "--spec",
+        p(&data.join("child-heard.toml")),
+        "--by",
+        "municipality_code",
+        "--small-area",
+        "municipality_code",
+        "--suppress-below",
+        "0",
+        "-o",
+        p(out),
+    ]);
+    if covariates {
+        cmd.args([
+            "--small-area-covariates",
+            p(&data.join("kommun-covariates.csv")),
+        ]);
+    }
+    ok(&mut cmd)
+}
+
+#[test]
+fn small_area_estimates_sit_beside_the_direct_ones_the_same_for_any_format_or_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = municipal_sample(dir.path());
+    for covariates in [false, true] {
+        let a = dir.path().join(format!("a{covariates}.csv"));
+        let b = dir.path().join(format!("b{covariates}.csv"));
+        let printed = small_area_table(&manifest, "cases.parquet", "1", covariates, &a);
+        assert!(printed.contains("no municipality is judged on the model-based figure alone"));
+        small_area_table(&manifest, "cases.csv", "4", covariates, &b);
+        let text = std::fs::read_to_string(&a).unwrap();
+        assert_eq!(text, std::fs::read_to_string(&b).unwrap());
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let head: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
+        let at = |name: &str| head.iter().position(|h| h == name).unwrap();
+        // The direct estimate first, the model-based complement after it.
+        assert!(at("estimate") < at("model_estimate"));
+        assert_eq!(
+            head[at("model_estimate")..],
+            [
+                "model_estimate",
+                "model_lower",
+                "model_upper",
+                "model_rmse",
+                "shrinkage",
+                "model"
+            ]
+        );
+        let (mut with_records, mut synthetic) = (0, 0);
+        for r in rows.records() {
+            let r = r.unwrap();
+            if &r[at("level")] == "total" {
+                assert_eq!(&r[at("model")], "");
+                continue;
+            }
+            let num = |c: &str| r[at(c)].parse::<f64>().unwrap();
+            let (m, lo, hi) = (
+                num("model_estimate"),
+                num("model_lower"),
+                num("model_upper"),
+            );
+            assert!(lo <= m && m <= hi && (0.0..=1.0).contains(&lo) && hi <= 1.0);
+            if r[at("model")].ends_with("-synthetic") {
+                synthetic += 1;
+                assert_eq!(&r[at("n")], "0");
+                assert_eq!(&r[at("estimate")], "");
+                assert_eq!(&r[at("shrinkage")], "");
+                continue;
+            }
+            with_records += 1;
+            // The model-based estimate lies between the direct one and what the other
+            // areas say, pulled the less the more the area's own records weigh.
+            let w = num("shrinkage");
+            assert!(w > 0.0 && w < 1.0);
+        }
+        assert_eq!(with_records, 259);
+        assert_eq!(synthetic, if covariates { 31 } else { 0 });
+    }
+    // A table with the model-based columns is last year's table for a plan's purposes:
+    // its group column is the municipality, not a model column.
+    let purposes = dir.path().join("purposes.toml");
+    std::fs::write(
+        &purposes,
+        "[[purpose]]\nname = \"heard\"\npopulation = \"area = 'barn_unga'\"\nfrom = \"afalse.csv\"\nindicator = \"child_heard\"\nmargin = 0.15\nlevel = \"stratum\"\n",
+    )
+    .unwrap();
+    ok(urval().args([
+        "plan",
+        "--extract",
+        p(&root().join("sample-data/cases.parquet")),
+        "--key",
+        "case_id",
+        "--strata",
+        "municipality_code",
+        "--purposes",
+        p(&purposes),
+        "-o",
+        p(&dir.path().join("next.json")),
+    ]));
+    // The report shows the model-based estimate after the direct one, and says what it is.
+    let report = dir.path().join("report.md");
+    ok(urval().args([
+        "report",
+        "--plan",
+        p(&dir.path().join("plan.json")),
+        "--manifest",
+        p(&manifest),
+        "--indicators",
+        p(&dir.path().join("afalse.csv")),
+        "--suppress-below",
+        "0",
+        "--lang",
+        "en",
+        "-o",
+        p(&report),
+    ]));
+    let md = std::fs::read_to_string(&report).unwrap();
+    let head = md
+        .lines()
+        .find(|l| l.contains("Model-based estimate (complement)"))
+        .unwrap();
+    assert!(head.find("| Estimate |").unwrap() < head.find("Model-based").unwrap());
+    assert!(md.contains("no municipality is judged on the model-based figure alone"));
+    // JSON and Parquet carry the same columns.
+    let json = dir.path().join("t.json");
+    small_area_table(&manifest, "cases.parquet", "2", false, &json);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v[0]["model"], "eb-beta-binomial");
+    assert!(v[0]["shrinkage"].as_f64().is_some());
+    let parquet = dir.path().join("t.parquet");
+    small_area_table(&manifest, "cases.parquet", "2", false, &parquet);
+    assert!(parquet.metadata().unwrap().len() > 0);
+}
+
+#[test]
+fn small_area_needs_one_of_the_by_columns_and_a_covariate_for_every_sampled_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("sample-data");
+    let out = dir.path().join("t.csv");
+    let base = |extra: &[&str]| {
+        let mut a: Vec<String> = [
+            "indicators",
+            "--extract",
+            p(&data.join("cases.csv")),
+            "--spec",
+            p(&data.join("child-heard.toml")),
+            "--by",
+            "area",
+            "-o",
+            p(&out),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let args = base(&["--small-area", "municipality_code"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(&args, 2, "must be one of the --by columns");
+    // One area with records (the indicator's where keeps only barn_unga): no model,
+    // said so.
+    let cov = dir.path().join("cov.csv");
+    std::fs::write(&cov, "area,x\nbarn_unga,1\naldre,2\n").unwrap();
+    let args = base(&["--small-area", "area", "--small-area-covariates", p(&cov)]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let printed = ok(urval().args(&args));
+    assert!(
+        printed.contains("no model (too few areas): child_heard: 1 areas"),
+        "{printed}"
+    );
+    // A sampled area missing from the covariates file is named.
+    std::fs::write(&cov, "municipality_code,x\n0180,1\n").unwrap();
+    let mut args = base(&[
+        "--small-area",
+        "municipality_code",
+        "--small-area-covariates",
+        p(&cov),
+        "--suppress-below",
+        "0",
+    ]);
+    args[6] = "municipality_code".into();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(&args, 2, "has records but no row in the covariates file");
+}

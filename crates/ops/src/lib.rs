@@ -103,6 +103,8 @@
 //!     max_quarantine: 0.01,
 //!     max_groups: 1_000_000,
 //!     suppress_below: 5,
+//!     small_area: None,
+//!     small_area_covariates: None,
 //! }, &|_| {})?;
 //! assert_eq!(table.rows[0].est.map(|e| e.estimate), Some(0.25));
 //! # Ok(())

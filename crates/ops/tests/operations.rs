@@ -192,6 +192,8 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
         max_quarantine: 0.01,
         max_groups: 1_000_000,
         suppress_below: 0,
+        small_area: None,
+        small_area_covariates: None,
     };
     let census = indicators_to_files(&extract, &job, &|_| {}).unwrap();
     let share = |group: Option<&str>| {
@@ -214,6 +216,8 @@ fn plan_draw_verify_and_indicators_without_the_binary() {
             by: vec!["ärende_id".into()],
             max_groups: 100,
             suppress_below: 0,
+            small_area: None,
+            small_area_covariates: None,
             output: d.join("per_ärende.csv"),
             ..job.clone()
         },

@@ -316,6 +316,7 @@ fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Pr
         .filter(|k| {
             !["indicator", "age_band", crate::table::SUPPRESSED].contains(&k.as_str())
                 && !crate::table::TABLE_COLUMNS.contains(&k.as_str())
+                && !crate::table::MODEL_COLUMNS.contains(&k.as_str())
         })
         .cloned()
         .collect();

@@ -708,19 +708,24 @@ fn estimate_row(r: &Report, i: &IndicatorRow) -> Row {
     let label = Cell::text(i.label.as_str());
     let group = Cell::text(crate::text::group_name(r, i));
     let dots = || Cell::plain("..");
+    let models = r.indicators.iter().any(|i| i.model.is_some());
     if i.suppressed {
-        let blank = Cell {
+        let blank = || Cell {
             class: None,
             content: Vec::new(),
         };
-        return vec![
+        let mut row = vec![
             label,
             group,
             dots(),
             dots().with_class("nw"),
             dots().with_class("nw"),
-            blank,
+            blank(),
         ];
+        if models {
+            row.extend([blank(), blank()]);
+        }
+        return row;
     }
     let interval = match (i.lower, i.upper) {
         (Some(_), Some(_)) => format!(
@@ -732,7 +737,7 @@ fn estimate_row(r: &Report, i: &IndicatorRow) -> Row {
     };
     let mut method = vec![Inline::Plain(method_name(lang, &i.method))];
     method.extend(estimate_note(lang, i).map(Inline::Aside));
-    vec![
+    let mut row = vec![
         label,
         group,
         Cell::plain(fmt_int(lang, i.n)),
@@ -742,7 +747,24 @@ fn estimate_row(r: &Report, i: &IndicatorRow) -> Row {
             class: None,
             content: method,
         },
-    ]
+    ];
+    // The model-based complement after the direct estimate and its method, never before.
+    if models {
+        let (estimate, interval) = match &i.model {
+            Some(m) => (
+                fmt_value(lang, &i.kind, Some(m.estimate)),
+                format!(
+                    "{} – {}",
+                    fmt_value(lang, &i.kind, Some(m.lower)),
+                    fmt_value(lang, &i.kind, Some(m.upper))
+                ),
+            ),
+            None => (String::new(), String::new()),
+        };
+        row.push(Cell::plain(estimate).with_class("nw"));
+        row.push(Cell::plain(interval).with_class("nw"));
+    }
+    row
 }
 
 /// Achieved estimates: the shares over all groups plotted (those with no records named
@@ -780,21 +802,34 @@ fn estimates(r: &Report) -> Section {
         .collect();
     let top = totals.len() + TOP;
     let order = totals.into_iter().chain(by_width(&r.indicators));
+    let mut columns = vec![
+        Column::left(w.indicator),
+        Column::left(w.group),
+        Column::right("n"),
+        Column::right(w.estimate),
+        Column::left(w.interval),
+        Column::left(w.method_col),
+    ];
+    let model = r.indicators.iter().find_map(|i| i.model.as_ref());
+    if model.is_some() {
+        columns.push(Column::right(w.model_estimate));
+        columns.push(Column::left(w.model_interval));
+    }
     blocks.push(Block::Table(Table {
         class: Some("est"),
         title: None,
-        columns: vec![
-            Column::left(w.indicator),
-            Column::left(w.group),
-            Column::right("n"),
-            Column::right(w.estimate),
-            Column::left(w.interval),
-            Column::left(w.method_col),
-        ],
+        columns,
         rows: r.indicators.iter().map(|i| estimate_row(r, i)).collect(),
         total: None,
         fold: fold(r, "indicators", n, order, top),
     }));
+    if let Some(m) = model {
+        let method = m.method.trim_end_matches("-synthetic");
+        blocks.push(paragraph(
+            Some("note"),
+            sentences::model_based(lang, method),
+        ));
+    }
     if let Some(p) = sentences::groups_without_records(r) {
         blocks.push(html(paragraph(Some("note"), p)));
     }

@@ -267,6 +267,25 @@ pub struct IndicatorRow {
     /// Withheld by small-cell suppression (the indicators table's `suppressed`): shown `..`.
     #[serde(default)]
     pub suppressed: bool,
+    /// The model-based complement of a share (a table written with `--small-area`),
+    /// shown after the direct estimate.
+    #[serde(default)]
+    pub model: Option<ModelEstimate>,
+}
+
+/// A share's model-based estimate (small-area estimation), beside its direct one.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelEstimate {
+    /// The model-based share.
+    pub estimate: f64,
+    /// Its interval.
+    pub lower: f64,
+    /// Its interval.
+    pub upper: f64,
+    /// The weight of the direct estimate (None: synthetic, no records).
+    pub shrinkage: Option<f64>,
+    /// The model (`eb-beta-binomial`, `fay-herriot-arcsine`, …).
+    pub method: String,
 }
 
 /// A long table attached next to the report (its full rows; the page shows the first).
@@ -598,6 +617,7 @@ mod tests {
                 caution: None,
                 nonresponse: None,
                 suppressed: false,
+                model: None,
             }],
             indicators_confidence: Some(0.95),
             overlap: None,
@@ -793,6 +813,50 @@ mod tests {
     }
 
     /// A national-sized report: `h` strata and an estimate per stratum.
+    /// A table with model-based estimates shows them after the direct estimate and its
+    /// method, with the sentence saying what they are; a withheld row shows neither.
+    #[test]
+    fn model_based_estimates_follow_the_direct_ones_and_are_explained() {
+        for lang in [Lang::Sv, Lang::En] {
+            let mut r = seed_case(lang);
+            let mut group = r.indicators[0].clone();
+            group.group = "0180".into();
+            group.model = Some(ModelEstimate {
+                estimate: 0.7612,
+                lower: 0.70,
+                upper: 0.81,
+                shrinkage: Some(0.4),
+                method: "eb-beta-binomial".into(),
+            });
+            r.indicators.push(group);
+            let md = render_markdown(&r);
+            let w = crate::text::words(lang);
+            let head = md
+                .lines()
+                .find(|l| l.contains(w.model_estimate))
+                .expect("a model column");
+            let at = |s: &str| head.find(s).expect(s);
+            assert!(at(w.estimate) < at(w.method_col) && at(w.method_col) < at(w.model_estimate));
+            let sheet = crate::tables::indicators_sheet(&r);
+            let names: Vec<&str> = sheet.columns.iter().map(|c| c.header.as_str()).collect();
+            let at = |s: &str| names.iter().position(|n| *n == s).expect(s);
+            assert!(at(w.estimate) < at(w.model_estimate));
+            assert_eq!(
+                sheet.rows[1][at(w.model_estimate)],
+                xlsx::Cell::Percent(0.7612)
+            );
+            let sentence = crate::sentences::model_based(lang, "eb-beta-binomial");
+            assert!(md.contains(&sentence), "{md}");
+            let shown = if lang == Lang::Sv { "76,1" } else { "76.1" };
+            assert!(md.contains(shown), "{md}");
+            r.indicators[1].suppressed = true;
+            assert!(
+                !render_markdown(&r).contains(shown),
+                "a withheld row's model figure"
+            );
+        }
+    }
+
     fn long_case(h: usize) -> Report {
         let mut r = seed_case(Lang::Sv);
         r.strata = (0..h)

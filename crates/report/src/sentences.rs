@@ -633,6 +633,17 @@ pub fn suppressed(r: &Report) -> Option<String> {
         .then(|| SUPPRESSED.fill(r.lang, &[("k", &k)]))
 }
 
+const MODEL_BASED: Sentence = Sentence {
+    sv: "Den modellbaserade skattningen ({method}) är ett komplement till den direkta skattningen. Den väger ihop kommunens egna akter med vad alla kommuner tillsammans visar, och lutar sig mer mot de andra ju färre akter kommunen själv har (kolumnen shrinkage är vikten på kommunens egen skattning). Den direkta skattningen bygger bara på kommunens egna akter och står alltid först; ingen kommun bedöms enbart efter den modellbaserade siffran.",
+    en: "The model-based estimate ({method}) is a complement to the direct estimate. It combines the municipality's own records with what all municipalities show together, and leans on the others the more, the fewer records the municipality has (the column shrinkage is the weight of its own estimate). The direct estimate rests on the municipality's own records alone and always comes first; no municipality is judged on the model-based figure alone.",
+};
+
+/// One sentence on what a model-based estimate is, beside a table that has one
+/// (`urval indicators --small-area`); `method` is the model's name in the table.
+pub fn model_based(lang: Lang, method: &str) -> String {
+    MODEL_BASED.fill(lang, &[("method", &crate::text::method_name(lang, method))])
+}
+
 const NOT_FOR_PUBLICATION: Sentence = Sentence {
     sv: "Ej för publicering: tabellen visar alla celler, även de som gäller enstaka personer (--suppress-below 0). Endast för internt bruk.",
     en: "Not for publication: the table shows every cell, even those about a few people (--suppress-below 0). For internal use only.",

@@ -167,6 +167,31 @@ pub fn indicators_sheet(r: &Report) -> Sheet {
         col(w.method_col, ColumnKind::Text),
         col(w.note, ColumnKind::Text),
     ];
+    // The model-based complement (`--small-area`) after the direct estimate.
+    let models = r.indicators.iter().any(|i| i.model.is_some());
+    let mut columns = columns;
+    if models {
+        columns.extend([
+            col(w.model_estimate, ColumnKind::Percent),
+            col(w.model_lower, ColumnKind::Percent),
+            col(w.model_upper, ColumnKind::Percent),
+            col(w.model_weight, ColumnKind::Percent),
+            col(w.model_method, ColumnKind::Text),
+        ]);
+    }
+    let model_cells = |i: &IndicatorRow| -> Vec<Cell> {
+        let pct = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Percent);
+        match (&i.model, i.suppressed) {
+            (Some(m), false) => vec![
+                pct(Some(m.estimate)),
+                pct(Some(m.lower)),
+                pct(Some(m.upper)),
+                pct(m.shrinkage),
+                Cell::Text(crate::text::method_name(r.lang, &m.method)),
+            ],
+            _ => vec![Cell::Empty; 5],
+        }
+    };
     let share = |i: &IndicatorRow, v: Option<f64>| match (i.kind.as_str(), v) {
         ("share", Some(x)) if x.is_finite() => Cell::Percent(x),
         (_, v) => opt(v),
@@ -175,9 +200,9 @@ pub fn indicators_sheet(r: &Report) -> Sheet {
         .indicators
         .iter()
         .map(|i| {
-            if i.suppressed {
+            let mut row = if i.suppressed {
                 let dots = || Cell::Text("..".into());
-                return vec![
+                vec![
                     Cell::Text(i.label.clone()),
                     Cell::Text(crate::text::group_name(r, i)),
                     dots(),
@@ -186,18 +211,23 @@ pub fn indicators_sheet(r: &Report) -> Sheet {
                     dots(),
                     Cell::Empty,
                     Cell::Empty,
-                ];
+                ]
+            } else {
+                vec![
+                    Cell::Text(i.label.clone()),
+                    Cell::Text(crate::text::group_name(r, i)),
+                    num(i.n as f64),
+                    share(i, i.estimate),
+                    share(i, i.lower),
+                    share(i, i.upper),
+                    Cell::Text(crate::text::method_name(r.lang, &i.method)),
+                    crate::text::estimate_note(r.lang, i).map_or(Cell::Empty, Cell::Text),
+                ]
+            };
+            if models {
+                row.extend(model_cells(i));
             }
-            vec![
-                Cell::Text(i.label.clone()),
-                Cell::Text(crate::text::group_name(r, i)),
-                num(i.n as f64),
-                share(i, i.estimate),
-                share(i, i.lower),
-                share(i, i.upper),
-                Cell::Text(crate::text::method_name(r.lang, &i.method)),
-                crate::text::estimate_note(r.lang, i).map_or(Cell::Empty, Cell::Text),
-            ]
+            row
         })
         .collect();
     Sheet {

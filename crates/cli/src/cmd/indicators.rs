@@ -117,6 +117,18 @@ pub struct IndicatorsArgs {
     /// Also print every row of the table (withheld figures as `..`).
     #[arg(long)]
     pub print: bool,
+    /// Small-area estimation over the areas of COL (one of the --by columns, e.g. the
+    /// municipality): every share gets, beside its direct estimate, a model-based estimate
+    /// that borrows strength from the other areas (columns model_estimate, model_lower,
+    /// model_upper, model_rmse, shrinkage, model). Without covariates: empirical-Bayes
+    /// shrinkage towards the common rate of all areas. Only published cells enter the model.
+    #[arg(long, value_name = "COL")]
+    pub small_area: Option<String>,
+    /// Area covariates for --small-area (CSV: the area column first, then numeric columns,
+    /// e.g. last year's share): the Fay–Herriot model on the arcsine scale; an area of the
+    /// file without records gets a synthetic estimate (a row with n = 0).
+    #[arg(long, value_name = "FILE.csv", requires = "small_area")]
+    pub small_area_covariates: Option<PathBuf>,
 }
 
 /// `--nonresponse`.
@@ -160,6 +172,7 @@ pub fn run(args: &IndicatorsArgs) -> Result<Output> {
     let mut t = String::new();
     write_accounts(&mut t, args, &c, extract.as_ref(), review.as_ref())?;
     write_totals(&mut t, &c)?;
+    write_small_area(&mut t, &c)?;
     if args.print {
         print_rows(&mut t, &c, args)?;
     }
@@ -190,6 +203,8 @@ fn job(args: &IndicatorsArgs) -> IndicatorsJob {
         max_quarantine: args.quarantine.max_quarantine,
         max_groups: args.max_groups,
         suppress_below: args.suppress_below,
+        small_area: args.small_area.clone(),
+        small_area_covariates: args.small_area_covariates.clone(),
     }
 }
 
@@ -339,6 +354,42 @@ fn write_totals(t: &mut String, c: &Indicators) -> Result<()> {
                 share * 100.0
             )?;
         }
+    }
+    Ok(())
+}
+
+/// `--small-area`: which model gave the model-based complement, to how many areas, and
+/// the sentence that says what it is.
+fn write_small_area(t: &mut String, c: &Indicators) -> Result<()> {
+    let Some(s) = &c.small_area else {
+        return Ok(());
+    };
+    writeln!(t)?;
+    let model = urval_report::method_name(urval_report::Lang::En, s.model);
+    writeln!(
+        t,
+        "Small-area estimates over {}: {} ({} fits; {} areas with records, {} synthetic)",
+        s.column,
+        model,
+        s.fits,
+        thousands(s.areas as u64),
+        thousands(s.synthetic as u64)
+    )?;
+    if !s.covariates.is_empty() {
+        writeln!(t, "  covariates: {}", s.covariates.join(", "))?;
+    }
+    writeln!(
+        t,
+        "  columns model_estimate, model_lower, model_upper, model_rmse, shrinkage, model beside the direct estimate"
+    )?;
+    for line in urval_report::sentences::model_based(urval_report::Lang::En, s.model)
+        .split(". ")
+        .filter(|l| !l.is_empty())
+    {
+        writeln!(t, "  {}.", line.trim_end_matches('.'))?;
+    }
+    for skip in &s.skipped {
+        writeln!(t, "  no model (too few areas): {skip}")?;
     }
     Ok(())
 }

@@ -84,6 +84,15 @@ pub struct IndicatorsJob {
     /// ([`urval_indicators::suppress`]); 0 writes every cell, marked not for publication.
     #[serde(default = "suppress_below")]
     pub suppress_below: u64,
+    /// Small-area estimation: a `by` column whose values are the areas (municipalities).
+    /// Every share then gets, per area, a model-based estimate beside its direct one
+    /// ([`super::small_area`]).
+    #[serde(default)]
+    pub small_area: Option<String>,
+    /// Area covariates for the Fay–Herriot model (CSV: the area column, then numeric
+    /// columns); without it, empirical-Bayes shrinkage towards the common rate of all areas.
+    #[serde(default, deserialize_with = "setting::opt_path")]
+    pub small_area_covariates: Option<PathBuf>,
 }
 
 fn age() -> String {

@@ -8,16 +8,18 @@
 
 mod job;
 mod row;
+pub mod small_area;
 mod suppression;
 mod write;
 
 pub use job::{IndicatorsJob, DEFAULT_MAX_GROUPS, DEFAULT_SUPPRESS_BELOW};
-pub use row::Row;
+pub use row::{ModelFigure, Row};
+use small_area::{apply_small_area, read_covariates, SmallAreaSummary};
 use suppression::apply_suppression;
 pub(crate) use suppression::suppression_pattern;
 pub(crate) use suppression::Counts;
 pub use suppression::{publication, suppression_line, suppression_note, SuppressionSummary};
-use write::{people_table, row_json, write_csv, write_parquet, xlsx_table};
+use write::{people_table, row_json, write_csv, write_parquet, xlsx_table, Layout};
 
 use crate::artifacts::{
     IndicatorInfo, IndicatorsMeta, NonresponseStratum, INDICATORS_META_VERSION,
@@ -66,6 +68,8 @@ pub struct Indicators {
     pub empty_strata: Vec<usize>,
     /// What small-cell suppression withheld.
     pub suppression: SuppressionSummary,
+    /// What the small-area models did (`--small-area`).
+    pub small_area: Option<SmallAreaSummary>,
 }
 
 /// Read the design of a manifest (and its sidecar).
@@ -331,6 +335,7 @@ impl Estimating<'_> {
                     est,
                     missing,
                     suppressed: Status::Published,
+                    model: None,
                 });
             }
             let refs: Vec<&Cell> = all.iter().collect();
@@ -347,6 +352,7 @@ impl Estimating<'_> {
                 est,
                 missing,
                 suppressed: Status::Published,
+                model: None,
             });
         }
         rows
@@ -574,23 +580,26 @@ fn write_table(
 ) -> Result<()> {
     let by = &args.by;
     let with_column = args.suppress_below > 0;
+    let layout = Layout {
+        by,
+        bands,
+        suppressed: with_column,
+        model: args.small_area.is_some(),
+    };
     let mut f = AtomicFile::create(&args.output)?;
     match ext {
         "csv" if args.csv_dialect == CsvDialect::ExcelSv => {
-            let (columns, data) = people_table(rows, spec, by, bands, args.lang, with_column);
+            let (columns, data) = people_table(rows, spec, &layout, args.lang);
             urval_report::xlsx::write_excel_sv(f.writer(), &columns, &data)?;
         }
-        "csv" => write_csv(f.writer(), rows, by, bands, with_column)?,
-        "parquet" => write_parquet(f.writer(), rows, by, bands, with_column)?,
+        "csv" => write_csv(f.writer(), rows, &layout)?,
+        "parquet" => write_parquet(f.writer(), rows, &layout)?,
         "xlsx" => {
-            let bytes = xlsx_table(rows, spec, by, bands, args)?;
+            let bytes = xlsx_table(rows, spec, &layout, args)?;
             std::io::Write::write_all(f.writer(), &bytes)?;
         }
         _ => {
-            let rows: Vec<Value> = rows
-                .iter()
-                .map(|r| row_json(r, by, bands, with_column))
-                .collect();
+            let rows: Vec<Value> = rows.iter().map(|r| row_json(r, &layout)).collect();
             serde_json::to_writer_pretty(&mut *f.writer(), &rows)?;
             std::io::Write::write_all(f.writer(), b"\n")?;
         }
@@ -714,6 +723,11 @@ pub(crate) fn indicators_keyed(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Indicators> {
     let ext = checked_job(args)?;
+    let covariates = match (&args.small_area, &args.small_area_covariates) {
+        (Some(col), Some(path)) => Some(read_covariates(path, col)?),
+        (None, Some(_)) => bail!("--small-area-covariates needs --small-area COL"),
+        _ => None,
+    };
     let spec = Spec::read(&args.spec)?;
     let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
     let (design, pseudo) = sample_design(args, manifest_keys)?;
@@ -741,6 +755,19 @@ pub(crate) fn indicators_keyed(
     )?;
     let suppression =
         apply_suppression(&mut c.rows, &args.by, bands.is_some(), args.suppress_below)?;
+    let small_area = args
+        .small_area
+        .as_deref()
+        .map(|col| {
+            apply_small_area(
+                &mut c.rows,
+                &args.by,
+                col,
+                covariates.as_ref(),
+                args.confidence,
+            )
+        })
+        .transpose()?;
     mask_personal_groups(&mut c.rows, &args.by);
     crate::files::check_quarantine(
         args.max_quarantine,
@@ -769,6 +796,7 @@ pub(crate) fn indicators_keyed(
         design,
         empty_strata: c.empty,
         suppression,
+        small_area,
     })
 }
 
@@ -789,6 +817,7 @@ mod tests {
             est: None,
             missing: None,
             suppressed: Status::Published,
+            model: None,
         }
     }
 

@@ -32,6 +32,26 @@ pub struct Row {
     /// Published, or withheld (primary or secondary suppression): a withheld row's counts
     /// and figures are never written.
     pub suppressed: Status,
+    /// The model-based complement of a share (`--small-area`), beside the direct estimate.
+    pub model: Option<ModelFigure>,
+}
+
+/// A share's model-based estimate (small-area estimation, `urval_smallarea`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelFigure {
+    /// The model-based share.
+    pub estimate: f64,
+    /// Its interval.
+    pub lower: f64,
+    /// Its interval.
+    pub upper: f64,
+    /// Its root mean squared error.
+    pub rmse: f64,
+    /// The weight of the direct estimate (None: a synthetic estimate, no records).
+    pub shrinkage: Option<f64>,
+    /// The model: `eb-beta-binomial`, `fay-herriot-arcsine`, with `-synthetic` for an area
+    /// without records.
+    pub model: &'static str,
 }
 
 impl Row {
@@ -47,6 +67,7 @@ impl Row {
             skipped: Some(self.skipped),
             invalid: Some(self.invalid),
             missing: self.missing,
+            model: self.model,
         }
     }
 }
@@ -60,6 +81,7 @@ pub(super) struct Shown {
     pub(super) skipped: Option<u64>,
     pub(super) invalid: Option<u64>,
     pub(super) missing: Option<(&'static str, f64)>,
+    pub(super) model: Option<ModelFigure>,
 }
 
 #[cfg(test)]
@@ -80,8 +102,17 @@ mod tests {
             est: None,
             missing: Some(("incomplete", 0.25)),
             suppressed: Status::Published,
+            model: Some(ModelFigure {
+                estimate: 0.8,
+                lower: 0.6,
+                upper: 0.9,
+                rmse: 0.07,
+                shrinkage: Some(0.4),
+                model: "eb-beta-binomial",
+            }),
         };
         let v = r.shown();
+        assert!(v.model.is_some());
         assert_eq!(
             (v.n, v.successes, v.skipped, v.invalid, v.missing),
             (
@@ -100,6 +131,7 @@ mod tests {
                 (None, None, None, None, None)
             );
             assert!(v.est.is_none());
+            assert!(v.model.is_none());
         }
     }
 }

@@ -6,7 +6,7 @@ use super::job::IndicatorsJob;
 use super::row::Row;
 use super::suppression::suppression_note;
 use crate::error::Result;
-use crate::table::{SUPPRESSED, TABLE_COLUMNS};
+use crate::table::{MODEL_COLUMNS, SUPPRESSED, TABLE_COLUMNS};
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
@@ -22,14 +22,26 @@ use urval_report::Lang;
 
 const TOTAL: &str = "total";
 
-fn header(by: &[String], bands: bool, suppressed: bool) -> Vec<String> {
+/// Which columns a table has: the group columns, an age band, the model-based columns
+/// (`--small-area`) and the suppression column.
+pub(super) struct Layout<'a> {
+    pub(super) by: &'a [String],
+    pub(super) bands: bool,
+    pub(super) suppressed: bool,
+    pub(super) model: bool,
+}
+
+fn header(l: &Layout<'_>) -> Vec<String> {
     let mut h = vec!["indicator".to_string()];
-    h.extend(by.iter().cloned());
-    if bands {
+    h.extend(l.by.iter().cloned());
+    if l.bands {
         h.push("age_band".to_string());
     }
     h.extend(TABLE_COLUMNS.map(String::from));
-    if suppressed {
+    if l.model {
+        h.extend(MODEL_COLUMNS.map(String::from));
+    }
+    if l.suppressed {
         h.push(SUPPRESSED.to_string());
     }
     h
@@ -37,18 +49,13 @@ fn header(by: &[String], bands: bool, suppressed: bool) -> Vec<String> {
 
 /// The standard CSV table (`,`, decimal points, full precision): for programs. People get
 /// [`people_table`] as `.xlsx` or the `excel-sv` CSV.
-pub(super) fn write_csv(
-    w: &mut dyn std::io::Write,
-    rows: &[Row],
-    by: &[String],
-    bands: bool,
-    suppressed: bool,
-) -> Result<()> {
+pub(super) fn write_csv(w: &mut dyn std::io::Write, rows: &[Row], l: &Layout<'_>) -> Result<()> {
+    let (by, bands, suppressed) = (l.by, l.bands, l.suppressed);
     // Text (the group columns' names and values come from the extract) is neutralised
     // against formula injection and quoted when it holds `,` or `;`; numbers stay numbers.
     let text = |s: &str| urval_report::xlsx::csv_text(s).into_owned();
     let mut cw = crate::files::people_csv(w);
-    cw.write_record(header(by, bands, suppressed).iter().map(|h| text(h)))?;
+    cw.write_record(header(l).iter().map(|h| text(h)))?;
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for r in rows {
         let mut rec = vec![text(&r.indicator)];
@@ -77,6 +84,15 @@ pub(super) fn write_csv(
         rec.push(text(e.and_then(|e| e.caution).unwrap_or_default()));
         rec.push(text(v.missing.map_or("", |m| m.0)));
         rec.push(opt(v.missing.map(|m| m.1)));
+        if l.model {
+            let m = v.model.as_ref();
+            rec.push(opt(m.map(|m| m.estimate)));
+            rec.push(opt(m.map(|m| m.lower)));
+            rec.push(opt(m.map(|m| m.upper)));
+            rec.push(opt(m.map(|m| m.rmse)));
+            rec.push(opt(m.and_then(|m| m.shrinkage)));
+            rec.push(m.map_or(String::new(), |m| text(m.model)));
+        }
         if suppressed {
             rec.push(r.suppressed.name().to_string());
         }
@@ -86,7 +102,8 @@ pub(super) fn write_csv(
     Ok(())
 }
 
-pub(super) fn row_json(r: &Row, by: &[String], bands: bool, suppressed: bool) -> Value {
+pub(super) fn row_json(r: &Row, l: &Layout<'_>) -> Value {
+    let (by, bands, suppressed) = (l.by, l.bands, l.suppressed);
     let mut m = serde_json::Map::new();
     m.insert("indicator".into(), json!(r.indicator));
     for (j, c) in by.iter().enumerate() {
@@ -115,6 +132,15 @@ pub(super) fn row_json(r: &Row, by: &[String], bands: bool, suppressed: bool) ->
     m.insert("caution".into(), json!(e.and_then(|e| e.caution)));
     m.insert("nonresponse".into(), json!(v.missing.map(|m| m.0)));
     m.insert("missing_share".into(), json!(v.missing.map(|m| m.1)));
+    if l.model {
+        let f = v.model.as_ref();
+        m.insert("model_estimate".into(), json!(f.map(|f| f.estimate)));
+        m.insert("model_lower".into(), json!(f.map(|f| f.lower)));
+        m.insert("model_upper".into(), json!(f.map(|f| f.upper)));
+        m.insert("model_rmse".into(), json!(f.map(|f| f.rmse)));
+        m.insert("shrinkage".into(), json!(f.and_then(|f| f.shrinkage)));
+        m.insert("model".into(), json!(f.map(|f| f.model)));
+    }
     if suppressed {
         m.insert(SUPPRESSED.into(), json!(r.suppressed.name()));
     }
@@ -124,11 +150,10 @@ pub(super) fn row_json(r: &Row, by: &[String], bands: bool, suppressed: bool) ->
 pub(super) fn write_parquet(
     w: &mut std::io::BufWriter<crate::files::OutFile>,
     rows: &[Row],
-    by: &[String],
-    bands: bool,
-    suppressed: bool,
+    l: &Layout<'_>,
 ) -> Result<()> {
-    let names = header(by, bands, suppressed);
+    let (by, bands, suppressed) = (l.by, l.bands, l.suppressed);
+    let names = header(l);
     let mut fields = Vec::new();
     let mut cols: Vec<ArrayRef> = Vec::new();
     let text = |get: &dyn Fn(&Row) -> Option<String>| -> ArrayRef {
@@ -178,6 +203,14 @@ pub(super) fn write_parquet(
     }));
     cols.push(text(&|r| r.shown().missing.map(|m| m.0.to_string())));
     cols.push(num(&|r| r.shown().missing.map(|m| m.1)));
+    if l.model {
+        cols.push(num(&|r| r.shown().model.map(|m| m.estimate)));
+        cols.push(num(&|r| r.shown().model.map(|m| m.lower)));
+        cols.push(num(&|r| r.shown().model.map(|m| m.upper)));
+        cols.push(num(&|r| r.shown().model.map(|m| m.rmse)));
+        cols.push(num(&|r| r.shown().model.and_then(|m| m.shrinkage)));
+        cols.push(text(&|r| r.shown().model.map(|m| m.model.to_string())));
+    }
     if suppressed {
         cols.push(text(&|r| Some(r.suppressed.name().to_string())));
     }
@@ -222,15 +255,14 @@ fn swedish_value(v: &str) -> &str {
 pub(super) fn people_table(
     rows: &[Row],
     spec: &Spec,
-    by: &[String],
-    bands: bool,
+    l: &Layout<'_>,
     lang: Lang,
-    suppressed: bool,
 ) -> (
     Vec<urval_report::xlsx::Column>,
     Vec<Vec<urval_report::xlsx::Cell>>,
 ) {
     use urval_report::xlsx::{Cell, Column, ColumnKind};
+    let (by, bands, suppressed) = (l.by, l.bands, l.suppressed);
     let sv = lang == Lang::Sv;
     let h = |sv_text: &str, en: &str| {
         if sv {
@@ -266,6 +298,30 @@ pub(super) fn people_table(
         ("andel utan svar", "missing share", ColumnKind::Percent),
     ] {
         columns.push(col(h(s, e), k));
+    }
+    if l.model {
+        for (s, e, k) in [
+            (
+                "modellbaserad skattning",
+                "model-based estimate",
+                ColumnKind::Percent,
+            ),
+            ("modell, nedre gräns", "model, lower", ColumnKind::Percent),
+            ("modell, övre gräns", "model, upper", ColumnKind::Percent),
+            (
+                "modell, medelkvadratfel (rot)",
+                "model, root mean squared error",
+                ColumnKind::Percent,
+            ),
+            (
+                "vikt på den direkta skattningen",
+                "weight of the direct estimate",
+                ColumnKind::Percent,
+            ),
+            ("modell", "model", ColumnKind::Text),
+        ] {
+            columns.push(col(h(s, e), k));
+        }
     }
     if suppressed {
         columns.push(col(h("skyddad", "suppressed"), ColumnKind::Text));
@@ -323,11 +379,6 @@ pub(super) fn people_table(
             row.push(dots(est(e.and_then(|e| e.lower))));
             row.push(dots(est(e.and_then(|e| e.upper))));
             row.push(dots(est(e.map(|e| e.se))));
-            let lang = if sv {
-                urval_report::Lang::Sv
-            } else {
-                urval_report::Lang::En
-            };
             row.push(text(&e.map_or(String::new(), |e| {
                 urval_report::method_name(lang, e.method)
             })));
@@ -349,6 +400,18 @@ pub(super) fn people_table(
                 row.push(text(missing));
             }
             row.push(num(v.missing.map(|m| m.1)));
+            if l.model {
+                let m = v.model.as_ref();
+                let pct = |x: Option<f64>| x.map_or(Cell::Empty, Cell::Percent);
+                row.push(pct(m.map(|m| m.estimate)));
+                row.push(pct(m.map(|m| m.lower)));
+                row.push(pct(m.map(|m| m.upper)));
+                row.push(pct(m.map(|m| m.rmse)));
+                row.push(pct(m.and_then(|m| m.shrinkage)));
+                row.push(text(&m.map_or(String::new(), |m| {
+                    urval_report::method_name(lang, m.model)
+                })));
+            }
             if suppressed {
                 row.push(text(match (r.suppressed, sv) {
                     (Status::Published, _) => "",
@@ -368,10 +431,10 @@ pub(super) fn people_table(
 pub(super) fn xlsx_table(
     rows: &[Row],
     spec: &Spec,
-    by: &[String],
-    bands: bool,
+    l: &Layout<'_>,
     args: &IndicatorsJob,
 ) -> Result<Vec<u8>> {
+    let by = l.by;
     use urval_report::xlsx::Sheet;
     let sv = args.lang == Lang::Sv;
     let h = |sv_text: &str, en: &str| {
@@ -381,7 +444,7 @@ pub(super) fn xlsx_table(
             en.to_string()
         }
     };
-    let (columns, data) = people_table(rows, spec, by, bands, args.lang, args.suppress_below > 0);
+    let (columns, data) = people_table(rows, spec, l, args.lang);
     let sheet = Sheet {
         name: h("Indikatorer", "Indicators"),
         columns,
@@ -415,6 +478,13 @@ pub(super) fn xlsx_table(
             suppression_note(args.suppress_below, args.lang),
         ),
     ];
+    let mut about = about;
+    if let Some(model) = rows.iter().find_map(|r| r.model.map(|m| m.model)) {
+        about.push((
+            h("Modellbaserad skattning", "Model-based estimate"),
+            urval_report::sentences::model_based(args.lang, model.trim_end_matches("-synthetic")),
+        ));
+    }
     let about_name = h("Om tabellen", "About");
     Ok(urval_report::xlsx::workbook(
         &sheet,
@@ -440,17 +510,35 @@ mod tests {
             est: None,
             missing: None,
             suppressed,
+            model: None,
         }
     }
 
     #[test]
     fn the_header_puts_groups_and_the_age_band_before_the_figures() {
-        let h = header(&["kommun".into(), "kön".into()], true, true);
+        let by = ["kommun".to_string(), "kön".to_string()];
+        let h = header(&Layout {
+            by: &by,
+            bands: true,
+            suppressed: true,
+            model: false,
+        });
         assert_eq!(h[..4], ["indicator", "kommun", "kön", "age_band"]);
         assert_eq!(h[4..19], TABLE_COLUMNS);
         assert_eq!(h.last().map(String::as_str), Some("suppressed"));
         assert_eq!(h.len(), 20);
-        assert_eq!(header(&[], false, false).len(), 16);
+        let none = Layout {
+            by: &[],
+            bands: false,
+            suppressed: false,
+            model: false,
+        };
+        assert_eq!(header(&none).len(), 16);
+        let model = Layout {
+            model: true,
+            ..none
+        };
+        assert_eq!(header(&model)[16..], MODEL_COLUMNS);
     }
 
     #[test]
@@ -460,7 +548,14 @@ mod tests {
             row(Some("0180"), 3, Status::Primary),
         ];
         let mut out = Vec::new();
-        write_csv(&mut out, &rows, &["kommun".into()], false, true).unwrap();
+        let by = ["kommun".to_string()];
+        let l = Layout {
+            by: &by,
+            bands: false,
+            suppressed: true,
+            model: false,
+        };
+        write_csv(&mut out, &rows, &l).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);

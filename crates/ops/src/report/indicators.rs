@@ -8,7 +8,7 @@ use crate::files::read_rows;
 use crate::indicators::meta_path;
 use std::collections::BTreeMap;
 use std::path::Path;
-use urval_report::{IndicatorRow, Lang};
+use urval_report::{IndicatorRow, Lang, ModelEstimate};
 
 /// The achieved estimates of an indicators table; under `--only COL=VALUE` (`only`) the
 /// groups of that part and the totals of the whole request, when the table is by `COL`.
@@ -103,6 +103,20 @@ pub(super) fn indicator_rows(
                 .filter(|c| !c.is_empty())
                 .map(|st| (st.clone(), num(r, "missing_share").unwrap_or(0.0))),
             suppressed: *withheld_here,
+            model: match (
+                num(r, "model_estimate"),
+                num(r, "model_lower"),
+                num(r, "model_upper"),
+            ) {
+                (Some(estimate), Some(lower), Some(upper)) => Some(ModelEstimate {
+                    estimate,
+                    lower,
+                    upper,
+                    shrinkage: num(r, "shrinkage"),
+                    method: r.get("model").cloned().unwrap_or_default(),
+                }),
+                _ => None,
+            },
         };
         if *withheld_here {
             // Nothing of a withheld row reaches any output, the report's JSON included.
@@ -113,6 +127,7 @@ pub(super) fn indicator_rows(
             row.method.clear();
             row.caution = None;
             row.nonresponse = None;
+            row.model = None;
         }
         out.push(row);
     }
@@ -142,14 +157,15 @@ pub(super) struct Withheld {
 /// The group columns of an indicators table without metadata: every column that is not one
 /// [`crate::indicators`] writes itself.
 pub(super) fn group_columns(rows: &[BTreeMap<String, String>]) -> Vec<String> {
-    use crate::table::{SUPPRESSED, TABLE_COLUMNS};
+    use crate::table::{MODEL_COLUMNS, SUPPRESSED, TABLE_COLUMNS};
     let mut by: Vec<String> = Vec::new();
     for r in rows {
         for c in r.keys() {
             let own = c == "indicator"
                 || c == "age_band"
                 || c == SUPPRESSED
-                || TABLE_COLUMNS.contains(&c.as_str());
+                || TABLE_COLUMNS.contains(&c.as_str())
+                || MODEL_COLUMNS.contains(&c.as_str());
             if !own && !by.contains(c) {
                 by.push(c.clone());
             }
@@ -260,4 +276,22 @@ pub(super) fn withheld_in_report(
         rows: status.iter().map(|s| s.withheld()).collect(),
         below: k,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_group_columns_of_a_table_leave_out_the_model_based_ones() {
+        let mut row = BTreeMap::new();
+        for c in ["indicator", "kommun", "age_band", "suppressed"]
+            .into_iter()
+            .chain(crate::table::TABLE_COLUMNS)
+            .chain(crate::table::MODEL_COLUMNS)
+        {
+            row.insert(c.to_string(), String::new());
+        }
+        assert_eq!(group_columns(&[row]), ["kommun"]);
+    }
 }

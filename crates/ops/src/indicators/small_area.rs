@@ -1,0 +1,472 @@
+//! Small-area estimation over an indicator table (`urval indicators --small-area COL`):
+//! per share indicator, age band and value of the other `by` columns, the areas (the
+//! values of COL) are one model's data, and each area's row gets a model-based estimate
+//! beside its direct one. Without covariates the model is empirical-Bayes beta-binomial
+//! shrinkage towards the rate of all areas; with a covariates file, the Fay–Herriot model
+//! on the arcsine scale (`urval_smallarea`), where an area of the file without records
+//! gets a synthetic estimate in a row of its own (n = 0).
+//!
+//! The model runs after small-cell suppression and uses only the published rows: a
+//! withheld cell's counts enter no published figure (its row gets no model figure either).
+
+use super::row::{ModelFigure, Row};
+use crate::bail;
+use crate::error::{OpsError, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+use urval_indicators::spec::Kind;
+use urval_indicators::suppress::Status;
+use urval_smallarea::arcsine::{fit_shares, ArcsineOptions, AreaShare};
+use urval_smallarea::beta_binomial::fit_prior;
+
+/// The bootstrap replicates of the Fay–Herriot RMSE, and their fixed seed (the same table
+/// gives the same figures on every run).
+const BOOTSTRAP: usize = 200;
+const SEED: u64 = 20_261_207;
+
+/// Area covariates read from a CSV file: per area its numeric values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariates {
+    /// The covariates' names (the file's columns after the area column).
+    pub names: Vec<String>,
+    /// Per area its values, in `names`' order.
+    pub areas: BTreeMap<String, Vec<f64>>,
+}
+
+/// What the small-area models did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SmallAreaSummary {
+    /// The area column.
+    pub column: String,
+    /// The model's name (`eb-beta-binomial` or `fay-herriot-arcsine`).
+    pub model: &'static str,
+    /// The covariates' names (Fay–Herriot).
+    pub covariates: Vec<String>,
+    /// Models fitted (one per share indicator, band and other `by` values).
+    pub fits: usize,
+    /// Rows given a model-based estimate from their own records.
+    pub areas: usize,
+    /// Rows added with a synthetic estimate (areas of the covariates file without records).
+    pub synthetic: usize,
+    /// Fits left out, with why (too few areas with published records).
+    pub skipped: Vec<String>,
+}
+
+/// Read the covariates file: a header whose first column is the area column, then one
+/// numeric column per covariate; `,` or `;` between fields (`;` allows decimal commas).
+///
+/// # Errors
+/// The file cannot be read, its first column is not `column`, a value is not a number,
+/// or an area is listed twice.
+pub fn read_covariates(path: &Path, column: &str) -> Result<Covariates> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| OpsError::Input(format!("{}: {e}", path.display())))?;
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text.lines().next().unwrap_or_default();
+    let delimiter = if first.contains(';') { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| OpsError::Input(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if header.first().map(String::as_str) != Some(column) {
+        bail!(
+            "{}: the first column must be the area column {column:?}, found {:?} (then one numeric column per covariate)",
+            path.display(),
+            header.first().cloned().unwrap_or_default()
+        );
+    }
+    if header.len() < 2 {
+        bail!("{}: no covariate columns after {column:?}", path.display());
+    }
+    let mut areas = BTreeMap::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec =
+            rec.map_err(|e| OpsError::Input(format!("{}: line {line}: {e}", path.display())))?;
+        let area = rec.get(0).unwrap_or_default().trim().to_string();
+        let mut values = Vec::with_capacity(header.len() - 1);
+        for (j, name) in header.iter().enumerate().skip(1) {
+            let raw = rec.get(j).unwrap_or_default().trim();
+            let num = if delimiter == b';' {
+                raw.replace(',', ".")
+            } else {
+                raw.to_string()
+            };
+            match num.parse::<f64>() {
+                Ok(v) if v.is_finite() => values.push(v),
+                _ => bail!(
+                    "{}: line {line}: column {name:?}: {raw:?} is not a number (every covariate needs a value for every area)",
+                    path.display()
+                ),
+            }
+        }
+        if areas.insert(area.clone(), values).is_some() {
+            bail!(
+                "{}: line {line}: area {area:?} is listed twice",
+                path.display()
+            );
+        }
+    }
+    Ok(Covariates {
+        names: header[1..].to_vec(),
+        areas,
+    })
+}
+
+/// The effective number of records behind a direct share: p(1 − p)/se² when the design
+/// gives a standard error, else (a census, or a share of 0 or 1) the records themselves
+/// (Kish 1965: the effective sample size).
+fn effective_n(r: &Row) -> Option<(f64, f64)> {
+    let e = r.est.as_ref()?;
+    if r.n == 0 {
+        return None;
+    }
+    let p = e.estimate;
+    let n_eff = if e.se > 0.0 && p > 0.0 && p < 1.0 {
+        p * (1.0 - p) / (e.se * e.se)
+    } else {
+        r.n as f64
+    };
+    Some((p, n_eff))
+}
+
+/// One model's areas: the rows (by index) with a published direct share, and the areas
+/// any row of the group names (withheld ones too: they get no synthetic row).
+#[derive(Default)]
+struct FitGroup {
+    rows: Vec<usize>,
+    named: std::collections::BTreeSet<String>,
+}
+
+type FitKey = (String, Option<String>, Vec<String>);
+
+fn fit_groups(rows: &[Row], j: usize) -> BTreeMap<FitKey, FitGroup> {
+    let mut groups: BTreeMap<FitKey, FitGroup> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let Some(g) = &r.group else { continue };
+        if r.kind != Kind::Share {
+            continue;
+        }
+        let mut others = g.clone();
+        let area = others.remove(j);
+        let fg = groups
+            .entry((r.indicator.clone(), r.band.clone(), others))
+            .or_default();
+        fg.named.insert(area);
+        if !r.suppressed.withheld() && effective_n(r).is_some() {
+            fg.rows.push(i);
+        }
+    }
+    groups
+}
+
+/// Give every published share row of the area column its model-based estimate, and add a
+/// row per area of the covariates file without records.
+///
+/// # Errors
+/// The area column is not a `by` column, or a sampled area has no covariates.
+pub(super) fn apply_small_area(
+    rows: &mut Vec<Row>,
+    by: &[String],
+    column: &str,
+    covariates: Option<&Covariates>,
+    confidence: f64,
+) -> Result<SmallAreaSummary> {
+    let Some(j) = by.iter().position(|b| b == column) else {
+        bail!(
+            "--small-area {column:?}: the area column must be one of the --by columns ({})",
+            by.join(", ")
+        );
+    };
+    let mut summary = SmallAreaSummary {
+        column: column.to_string(),
+        model: if covariates.is_some() {
+            "fay-herriot-arcsine"
+        } else {
+            "eb-beta-binomial"
+        },
+        covariates: covariates.map(|c| c.names.clone()).unwrap_or_default(),
+        ..SmallAreaSummary::default()
+    };
+    let mut added: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    for ((indicator, band, others), fg) in fit_groups(rows, j) {
+        let describe = || {
+            let mut d = indicator.clone();
+            for v in others.iter().chain(band.iter()) {
+                d.push_str(", ");
+                d.push_str(v);
+            }
+            d
+        };
+        let result = match covariates {
+            None => beta_binomial(rows, &fg, confidence),
+            Some(c) => fay_herriot(rows, &fg, j, c, confidence)?,
+        };
+        let Some((figures, synthetic)) = result else {
+            summary.skipped.push(format!(
+                "{}: {} areas with published records",
+                describe(),
+                fg.rows.len()
+            ));
+            continue;
+        };
+        summary.fits += 1;
+        for (&i, f) in fg.rows.iter().zip(figures) {
+            rows[i].model = Some(f);
+            summary.areas += 1;
+        }
+        for (area, f) in synthetic {
+            let mut group = others.clone();
+            group.insert(j, area);
+            summary.synthetic += 1;
+            added.entry(indicator.clone()).or_default().push(Row {
+                indicator: indicator.clone(),
+                kind: Kind::Share,
+                group: Some(group),
+                band: band.clone(),
+                n: 0,
+                successes: Some(0),
+                skipped: 0,
+                invalid: 0,
+                est: None,
+                missing: None,
+                suppressed: Status::Published,
+                model: Some(f),
+            });
+        }
+    }
+    if !added.is_empty() {
+        // Each indicator's synthetic rows go after its groups, before its total row.
+        let old = std::mem::take(rows);
+        for r in old {
+            if r.group.is_none() {
+                if let Some(extra) = added.remove(&r.indicator) {
+                    rows.extend(extra);
+                }
+            }
+            rows.push(r);
+        }
+    }
+    Ok(summary)
+}
+
+type Figures = (Vec<ModelFigure>, Vec<(String, ModelFigure)>);
+
+/// Empirical-Bayes beta-binomial shrinkage over the group's areas (`None`: fewer than 3).
+fn beta_binomial(rows: &[Row], fg: &FitGroup, confidence: f64) -> Option<Figures> {
+    if fg.rows.len() < 3 {
+        return None;
+    }
+    let counts: Vec<(f64, f64)> = fg
+        .rows
+        .iter()
+        .filter_map(|&i| effective_n(&rows[i]))
+        .map(|(p, n)| (p * n, n))
+        .collect();
+    let prior = fit_prior(&counts).ok()?;
+    let figures = counts
+        .iter()
+        .map(|&(k, n)| {
+            let post = prior.posterior(k, n, confidence);
+            ModelFigure {
+                estimate: post.estimate,
+                lower: post.lower,
+                upper: post.upper,
+                rmse: post.rmse,
+                shrinkage: post.shrinkage,
+                model: "eb-beta-binomial",
+            }
+        })
+        .collect();
+    Some((figures, Vec::new()))
+}
+
+/// The Fay–Herriot model on the arcsine scale with the file's covariates, over the group's
+/// areas and the file's areas without a row (synthetic). `None`: too few areas.
+///
+/// # Errors
+/// An area with records has no row in the covariates file.
+fn fay_herriot(
+    rows: &[Row],
+    fg: &FitGroup,
+    j: usize,
+    cov: &Covariates,
+    confidence: f64,
+) -> Result<Option<Figures>> {
+    let mut areas = Vec::new();
+    for &i in &fg.rows {
+        let area = rows[i].group.as_ref().map_or("", |g| g[j].as_str());
+        let Some(x) = cov.areas.get(area) else {
+            bail!(
+                "--small-area-covariates: area {area:?} has records but no row in the covariates file: add it"
+            );
+        };
+        areas.push(AreaShare {
+            direct: effective_n(&rows[i]),
+            covariates: x.clone(),
+        });
+    }
+    if areas.len() < cov.names.len() + 3 {
+        return Ok(None);
+    }
+    let unsampled: Vec<&String> = cov
+        .areas
+        .keys()
+        .filter(|a| !fg.named.contains(*a))
+        .collect();
+    for a in &unsampled {
+        areas.push(AreaShare {
+            direct: None,
+            covariates: cov.areas[*a].clone(),
+        });
+    }
+    let fit = match fit_shares(
+        &areas,
+        ArcsineOptions {
+            confidence,
+            bootstrap: BOOTSTRAP,
+            seed: SEED,
+        },
+    ) {
+        Ok(f) => f,
+        Err(urval_smallarea::SmallAreaError::SingularCovariates) => {
+            bail!(
+                "--small-area-covariates: {}",
+                urval_smallarea::SmallAreaError::SingularCovariates
+            )
+        }
+        Err(_) => return Ok(None),
+    };
+    let figure = |a: &urval_smallarea::arcsine::AreaEstimate, model| ModelFigure {
+        estimate: a.estimate,
+        lower: a.lower,
+        upper: a.upper,
+        rmse: a.rmse,
+        shrinkage: a.shrinkage,
+        model,
+    };
+    let sampled = fg.rows.len();
+    let figures = fit.areas[..sampled]
+        .iter()
+        .map(|a| figure(a, "fay-herriot-arcsine"))
+        .collect();
+    let synthetic = unsampled
+        .iter()
+        .zip(&fit.areas[sampled..])
+        .map(|(name, a)| ((*name).clone(), figure(a, "fay-herriot-arcsine-synthetic")))
+        .collect();
+    Ok(Some((figures, synthetic)))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use urval_indicators::Estimate;
+
+    fn row(area: &str, n: u64, k: u64) -> Row {
+        let p = k as f64 / n as f64;
+        Row {
+            indicator: "hörd".into(),
+            kind: Kind::Share,
+            group: Some(vec![area.into(), "barn".into()]),
+            band: None,
+            n,
+            successes: Some(k),
+            skipped: 0,
+            invalid: 0,
+            est: Some(Estimate {
+                estimate: p,
+                lower: None,
+                upper: None,
+                se: 0.0,
+                method: "census",
+                deff: None,
+                caution: None,
+            }),
+            missing: None,
+            suppressed: Status::Published,
+            model: None,
+        }
+    }
+
+    fn total() -> Row {
+        Row {
+            group: None,
+            ..row("", 100, 70)
+        }
+    }
+
+    #[test]
+    fn shrinkage_pulls_small_areas_more_and_never_touches_a_withheld_row() {
+        let mut rows = vec![
+            row("0180", 200, 150),
+            row("0114", 10, 10),
+            row("0115", 12, 6),
+            row("0117", 40, 30),
+            row("0120", 3, 3),
+            total(),
+        ];
+        rows[4].suppressed = Status::Primary;
+        let by = vec!["kommun".to_string(), "område".to_string()];
+        let s = apply_small_area(&mut rows, &by, "kommun", None, 0.95).unwrap();
+        assert_eq!((s.fits, s.areas, s.synthetic), (1, 4, 0));
+        assert!(rows[4].model.is_none() && rows[5].model.is_none());
+        let w = |i: usize| rows[i].model.unwrap().shrinkage.unwrap();
+        assert!(w(0) > w(3) && w(3) > w(2) && w(2) > w(1));
+        // 10 of 10 is pulled below 1, and every interval holds its estimate.
+        let m = rows[1].model.unwrap();
+        assert!(m.estimate < 1.0 && m.lower < m.estimate && m.estimate <= m.upper);
+        let err = apply_small_area(&mut rows, &by, "län", None, 0.95).unwrap_err();
+        assert!(err.to_string().contains("one of the --by columns"), "{err}");
+    }
+
+    #[test]
+    fn covariates_give_synthetic_rows_for_areas_without_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cov.csv");
+        let mut text = String::from("kommun;förra_året\n");
+        let mut rows = Vec::new();
+        for i in 0..12u64 {
+            let code = format!("{:04}", 100 + i);
+            text.push_str(&format!("{code};0,{}\n", 60 + i));
+            if i < 10 {
+                rows.push(row(&code, 10 + 5 * i, (6 + 3 * i).min(10 + 5 * i)));
+            }
+        }
+        rows.push(total());
+        std::fs::write(&path, text).unwrap();
+        let cov = read_covariates(&path, "kommun").unwrap();
+        assert_eq!(cov.names, ["förra_året"]);
+        assert_eq!(cov.areas["0101"], [0.61]);
+        let by = vec!["kommun".to_string(), "område".to_string()];
+        let s = apply_small_area(&mut rows, &by, "kommun", Some(&cov), 0.95).unwrap();
+        assert_eq!((s.fits, s.areas, s.synthetic), (1, 10, 2));
+        assert_eq!(rows.len(), 13);
+        assert!(rows[12].group.is_none());
+        let synth = &rows[10];
+        assert_eq!(synth.group.as_ref().unwrap()[0], "0110");
+        assert_eq!(synth.n, 0);
+        let m = synth.model.unwrap();
+        assert_eq!(
+            (m.model, m.shrinkage),
+            ("fay-herriot-arcsine-synthetic", None)
+        );
+        // An area with records missing from the file is an error naming it.
+        let mut more = rows.clone();
+        more.insert(0, row("2999", 30, 20));
+        let err = apply_small_area(&mut more, &by, "kommun", Some(&cov), 0.95).unwrap_err();
+        assert!(err.to_string().contains("\"2999\""), "{err}");
+        std::fs::write(&path, "kod,x\n0101,1\n").unwrap();
+        let err = read_covariates(&path, "kommun").unwrap_err();
+        assert!(err.to_string().contains("first column"), "{err}");
+        std::fs::write(&path, "kommun,x\n0101,\n").unwrap();
+        let err = read_covariates(&path, "kommun").unwrap_err();
+        assert!(err.to_string().contains("not a number"), "{err}");
+    }
+}
