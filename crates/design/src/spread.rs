@@ -160,7 +160,8 @@ pub enum SpreadMethod {
     EverySpread,
     /// Branch and bound over every spread, finished: the exact maximum.
     BranchAndBound,
-    /// A proven upper bound on the maximum (the branch and bound did not finish).
+    /// A proven upper bound on the maximum: the branch and bound's when it did not finish,
+    /// or [`stratified_risk_chernoff`]'s when its tables are past the work budget.
     UpperBound,
     /// One spread's risk, already above 1 − C: the plan fails whatever the maximum is.
     SpreadAboveRisk,
@@ -234,12 +235,106 @@ pub fn stratified_risk(
             method: SpreadMethod::UpperBound,
             marked: p.marked,
         },
-        None => StratifiedRisk {
-            risk: found.risk,
-            method: SpreadMethod::LocalSearch,
-            marked: found.marked,
-        },
+        None => {
+            let bound = stratified_risk_chernoff(plan, populations, deviating, first);
+            if crate::dist::within_risk(bound, alpha) {
+                StratifiedRisk {
+                    risk: bound,
+                    method: SpreadMethod::UpperBound,
+                    marked: found.marked,
+                }
+            } else {
+                StratifiedRisk {
+                    risk: found.risk,
+                    method: SpreadMethod::LocalSearch,
+                    marked: found.marked,
+                }
+            }
+        }
     }
+}
+
+/// A proven upper bound on P(accept) over every spread that costs one pass over the strata,
+/// for designs whose bounding tables are past the work budget (many strata and many
+/// deviating records).
+///
+/// Acceptance needs few deviations in stage 1: X₁ ≤ c with c = r₁ − 1 when a second stage
+/// can follow, else a₁ (an accepted outcome has X₁ ≤ a₁ or X₁ < r₁). By the Chernoff bound
+/// (Chernoff 1952), for every θ > 0, P(X₁ ≤ c) ≤ e^{θc} · Πₕ E[e^{−θX₁ₕ}]. X₁ₕ ~
+/// Hypergeometric(Nₕ, Dₕ, n₁ₕ) is also the number of the Dₕ deviating records that fall
+/// among the n₁ₕ drawn, and for a convex function (e^{−θx}) sampling without replacement
+/// is dominated by sampling with replacement (Hoeffding 1963, *J. Amer. Statist. Assoc.*
+/// 58, Theorem 4), so E[e^{−θX₁ₕ}] ≤ qₕ(θ)^{Dₕ} with qₕ(θ) = 1 − fₕ(1 − e^{−θ}) and
+/// fₕ = n₁ₕ/Nₕ. Over the spreads, Σ Dₕ ln qₕ(θ) is largest when the deviations fill the
+/// strata in rising order of fₕ (each to min(Nₕ, D)), whatever θ; so
+///
+/// max over spreads P(accept) ≤ min over θ of e^{θc} · Πₕ qₕ(θ)^{D*ₕ}
+///
+/// with D* that filling. The minimum over θ (a convex function of θ) is found by golden
+/// section on [0, 40]; any θ gives a valid bound, so the search only tightens it. The
+/// bound ignores stage 2, and is loose when D is small; it is used only where the tables
+/// are too large, which is where D is large.
+pub fn stratified_risk_chernoff(
+    plan: &TwoStage,
+    populations: &[u64],
+    deviating: u64,
+    first: &[u64],
+) -> f64 {
+    let c = if plan.n2 > 0 {
+        plan.reject1.saturating_sub(1).max(plan.accept1)
+    } else {
+        plan.accept1
+    } as f64;
+    let fraction = |h: usize| first[h] as f64 / populations[h].max(1) as f64;
+    let mut order: Vec<usize> = (0..populations.len()).collect();
+    order.sort_by(|&a, &b| fraction(a).total_cmp(&fraction(b)).then(a.cmp(&b)));
+    let mut filled: Vec<(f64, f64)> = Vec::new();
+    let mut left = deviating;
+    for h in order {
+        if left == 0 {
+            break;
+        }
+        let dh = populations[h].min(left);
+        left -= dh;
+        filled.push((fraction(h), dh as f64));
+    }
+    if left > 0 {
+        // More deviating records than the population: every record deviates.
+        filled.clear();
+    }
+    // ln of e^{θc} Πₕ qₕ(θ)^{D*ₕ}.
+    let log_bound = |theta: f64| -> f64 {
+        let shrink = -(-theta).exp_m1(); // 1 − e^{−θ}, accurate for small θ
+        theta * c
+            + filled
+                .iter()
+                .map(|&(f, dh)| dh * (-f * shrink).ln_1p())
+                .sum::<f64>()
+    };
+    // Golden-section search for the minimum over θ in [0, 40].
+    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut lo, mut hi) = (0.0f64, 40.0f64);
+    let mut x1 = hi - ratio * (hi - lo);
+    let mut x2 = lo + ratio * (hi - lo);
+    let (mut f1, mut f2) = (log_bound(x1), log_bound(x2));
+    for _ in 0..200 {
+        if f1 <= f2 {
+            hi = x2;
+            (x2, f2) = (x1, f1);
+            x1 = hi - ratio * (hi - lo);
+            f1 = log_bound(x1);
+        } else {
+            lo = x1;
+            (x1, f1) = (x2, f2);
+            x2 = lo + ratio * (hi - lo);
+            f2 = log_bound(x2);
+        }
+    }
+    let best = [0.0, lo, x1, x2, hi]
+        .into_iter()
+        .map(log_bound)
+        .fold(f64::INFINITY, f64::min);
+    best.exp().min(1.0)
 }
 
 /// An upper bound on P(accept) over every spread: the bounding tables' value at the root
@@ -694,6 +789,48 @@ mod tests {
         assert_eq!(above.method, SpreadMethod::SpreadAboveRisk);
     }
 
+    /// 290 strata of 50 to 3,049 records (about 450,000) with a tenth of them deviating and
+    /// 250 records drawn in one stage (one in each of the 250 largest strata), none allowed
+    /// to deviate: far past the tables' budget. The Chernoff bound proves the risk within
+    /// 5 % (the 40 strata with no record drawn hold a fraction of the deviating records; the
+    /// rest are seen), and it is at least the local search's value.
+    #[test]
+    fn the_chernoff_bound_proves_a_design_past_the_tables() {
+        let pops: Vec<u64> = (0..290u64).map(|h| 50 + (h * h * 37) % 3000).collect();
+        let big: u64 = pops.iter().sum();
+        let d = big / 10;
+        let plan = TwoStage {
+            n1: 250,
+            accept1: 0,
+            reject1: 1,
+            n2: 0,
+            accept2: 0,
+        };
+        let (f, s) = split(&plan, &pops);
+        let unseen: u64 = (0..290).filter(|&h| f[h] == 0).map(|h| pops[h]).sum();
+        assert!(unseen > 0 && unseen < d, "{unseen} of {d}");
+        assert!(stratified_risk_bound(&plan, &pops, d, &f, &s, BOUND_WORK_BUDGET).is_none());
+        let r = stratified_risk(&plan, &pops, d, &f, &s, 0.05);
+        assert_eq!(r.method, SpreadMethod::UpperBound);
+        assert!(r.risk <= 0.05, "{}", r.risk);
+        let searched = stratified_worst_risk(&plan, &pops, d, &f, &s, SPREAD_BUDGET);
+        assert!(r.risk >= searched.risk, "{} < {}", r.risk, searched.risk);
+        // The worst spread fills the unseen strata, then the thinnest seen ones: the bound
+        // is at least that spread's exact risk.
+        let mut order: Vec<usize> = (0..290).collect();
+        order.sort_by(|&a, &b| {
+            (f[a] as f64 / pops[a] as f64).total_cmp(&(f[b] as f64 / pops[b] as f64))
+        });
+        let mut filled = vec![0u64; 290];
+        let mut left = d;
+        for h in order {
+            filled[h] = pops[h].min(left);
+            left -= filled[h];
+        }
+        let exact = stratified_accept_probability(&plan, &pops, &filled, &f, &s);
+        assert!(r.risk >= exact, "{} < {exact}", r.risk);
+    }
+
     fn brute(plan: &TwoStage, pops: &[u64], d: u64, n1: &[u64], n2: &[u64]) -> f64 {
         fn go(h: usize, left: u64, m: &mut Vec<u64>, f: &mut dyn FnMut(&[u64]), pops: &[u64]) {
             if h + 1 == pops.len() {
@@ -743,6 +880,8 @@ mod tests {
             let exact = brute(&plan, &pops, d, &f, &s);
             let bound = stratified_risk_bound(&plan, &pops, d, &f, &s, BOUND_WORK_BUDGET).unwrap();
             prop_assert!(bound >= exact - 1e-12, "bound {} below the worst spread {}", bound, exact);
+            let chernoff = stratified_risk_chernoff(&plan, &pops, d, &f);
+            prop_assert!(chernoff >= exact - 1e-12, "Chernoff {} below the worst spread {}", chernoff, exact);
             let start = stratified_worst_risk(&plan, &pops, d, &f, &s, 1);
             let proven = worst_spread_proven(&plan, &pops, d, &f, &s, &start, BOUND_WORK_BUDGET).unwrap();
             prop_assert!(proven.exact);

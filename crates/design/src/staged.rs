@@ -560,19 +560,11 @@ pub fn stratified_worst_risk(
             exhaustive: true,
         };
     }
-    // The number of spreads (saturating): ways[h][r] = spreads of r over strata h.. .
-    let mut ways = vec![vec![0u64; d as usize + 1]; h_count + 1];
-    ways[h_count][0] = 1;
-    for h in (0..h_count).rev() {
-        for r in 0..=d as usize {
-            let mut w = 0u64;
-            for dh in 0..=(caps[h] as usize).min(r) {
-                w = w.saturating_add(ways[h + 1][r - dh]);
-            }
-            ways[h][r] = w;
-        }
-    }
-    if ways[0][d as usize] <= budget {
+    // The number of spreads, counted up to budget + 1: first with two rows only (there may
+    // be millions of deviating records over hundreds of strata), then the whole table when
+    // the spreads are few enough to compute one by one.
+    if spread_counts(&caps, d, budget, false)[0][d as usize] <= budget {
+        let ways = spread_counts(&caps, d, budget, true);
         let mut best = WorstSpread {
             risk: -1.0,
             marked: vec![0; h_count],
@@ -617,6 +609,40 @@ pub fn stratified_worst_risk(
         return best;
     }
     local_search(plan, populations, first, second, &caps, d, &mut law)
+}
+
+/// ways[h][r]: the spreads of r deviating records over strata h.. (at most `caps[i]` in
+/// stratum i), counted up to `budget` + 1 (a count past it is `budget` + 1: only whether
+/// there are more matters). Each row is a sliding sum of the next, ways[h][r] =
+/// Σ_{0 ≤ j ≤ min(capₕ, r)} ways[h + 1][r − j], over prefix sums: O(strata × d). With
+/// `whole` false only row 0 is kept (the others are empty).
+fn spread_counts(caps: &[u64], d: u64, budget: u64, whole: bool) -> Vec<Vec<u64>> {
+    let more = budget.saturating_add(1);
+    let width = d as usize + 1;
+    let mut rows: Vec<Vec<u64>> = vec![Vec::new(); caps.len() + 1];
+    let mut next = vec![0u64; width];
+    next[0] = 1;
+    let mut prefix = vec![0u64; width + 1];
+    for h in (0..caps.len()).rev() {
+        // Each count is at most budget + 1, so the prefix sums stay far below 2⁶⁴.
+        for r in 0..width {
+            prefix[r + 1] = prefix[r].saturating_add(next[r]);
+        }
+        let cap = caps[h] as usize;
+        let row: Vec<u64> = (0..width)
+            .map(|r| {
+                let from = r.saturating_sub(cap);
+                (prefix[r + 1] - prefix[from]).min(more)
+            })
+            .collect();
+        if whole {
+            rows[h + 1] = std::mem::replace(&mut next, row);
+        } else {
+            next = row;
+        }
+    }
+    rows[0] = next;
+    rows
 }
 
 /// The local search of [`stratified_worst_risk`] over `d` deviating records (at most
@@ -1213,6 +1239,41 @@ mod tests {
     /// Many strata and many deviating records (20 strata of 1,000, 2,000 deviating): the
     /// local search runs in steps and is never below the proportional spread's risk (its
     /// time is for benchmarks, not for this test).
+    /// The spreads counted by sliding sums equal a direct count, capped at budget + 1.
+    #[test]
+    fn spreads_are_counted_as_one_by_one() {
+        fn direct(caps: &[u64], r: u64) -> u64 {
+            match caps.split_first() {
+                None => u64::from(r == 0),
+                Some((&c, rest)) => (0..=c.min(r)).map(|j| direct(rest, r - j)).sum(),
+            }
+        }
+        for caps in [
+            vec![3u64, 0, 5],
+            vec![4, 4, 4, 4],
+            vec![1, 7],
+            vec![0, 0],
+            vec![9],
+        ] {
+            for d in 0..=12u64 {
+                for budget in [0u64, 3, 20, 1_000] {
+                    let whole = spread_counts(&caps, d, budget, true);
+                    let first = spread_counts(&caps, d, budget, false);
+                    assert_eq!(whole[0], first[0]);
+                    for h in 0..=caps.len() {
+                        for r in 0..=d {
+                            assert_eq!(
+                                whole[h][r as usize],
+                                direct(&caps[h..], r).min(budget + 1),
+                                "{caps:?} h {h} r {r} budget {budget}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_local_search_is_quick_over_many_strata() {
         let plan = TwoStage {
