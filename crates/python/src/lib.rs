@@ -165,9 +165,11 @@ fn evaluate(spec: &str) -> PyResult<String> {
     serde_json::to_string(&e).map_err(fail)
 }
 
-/// One stratum of `allocate`'s strata given as rows.
+/// One stratum of `allocate`'s strata given as rows (`stratum` or `name`, `population`,
+/// `proportion`, `cost`, as the command's strata CSV).
 #[derive(Deserialize)]
 struct StratumRow {
+    #[serde(alias = "stratum")]
     name: String,
     population: u64,
     proportion: Option<f64>,

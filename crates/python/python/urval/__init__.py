@@ -227,7 +227,7 @@ def allocate(
     """``urval allocate``: spread ``total`` records (or the records a ``margin`` needs) over
     strata by ``method`` (proportional, neyman, optimal, equal or domain).
 
-    ``strata``: the command's strata CSV (``name,population[,proportion][,cost]``), or a Polars
+    ``strata``: the command's strata CSV (``stratum,population[,proportion][,cost]``), or a Polars
     DataFrame with those columns.
     """
     spec = _given(
