@@ -61,12 +61,17 @@ struct ReadingArgs {
 /// or the record batches of `frame` (an object with `__arrow_c_stream__`) named `name`.
 fn extract_of(source: &Bound<'_, PyAny>, name: &str, reading: &str) -> PyResult<Extract> {
     let r: ReadingArgs = serde_json::from_str(reading).map_err(fail)?;
-    let values =
-        urval_ops::files::reading(&r.date_format, &r.municipality_column, r.keep_unknown_municipalities)
-            .map_err(fail)?;
+    let values = urval_ops::files::reading(
+        &r.date_format,
+        &r.municipality_column,
+        r.keep_unknown_municipalities,
+    )
+    .map_err(fail)?;
     if let Ok(paths) = source.extract::<Vec<String>>() {
         if paths.is_empty() {
-            return Err(fail("give the extract: a path, a data frame or an Arrow table"));
+            return Err(fail(
+                "give the extract: a path, a data frame or an Arrow table",
+            ));
         }
         let extract = urval_ops::files::open_extract(
             &paths,
@@ -182,7 +187,10 @@ struct StratumRow {
 fn allocate(spec: &str) -> PyResult<String> {
     let v = json(spec)?;
     let proportion = v.get("proportion").and_then(Value::as_f64).unwrap_or(0.5);
-    let strata = match (v.get("strata_file").and_then(Value::as_str), v.get("strata")) {
+    let strata = match (
+        v.get("strata_file").and_then(Value::as_str),
+        v.get("strata"),
+    ) {
         (Some(path), _) => {
             urval_ops::strata_file::read_strata(std::path::Path::new(path), proportion)
                 .map_err(fail)?
@@ -329,6 +337,100 @@ fn draw(
     ))
 }
 
+/// What one part of a distributed draw asks: the draw's seed, start, part and columns.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartRequest {
+    seed: u64,
+    #[serde(default)]
+    start: f64,
+    only: Option<String>,
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    personal: Vec<String>,
+}
+
+/// One part of a distributed draw (a Spark partition on an executor): the draw of the
+/// piece `source` of the extract with the plan in `plan_text`, as JSON for
+/// [`draw_from_parts`] ([`urval_ops::draw::draw_part`]).
+#[pyfunction]
+fn draw_part(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    name: &str,
+    reading: &str,
+    plan_text: &str,
+    request_json: &str,
+) -> PyResult<String> {
+    let extract = extract_of(source, name, reading)?;
+    let plan = PlanFile::parse(plan_text, "plan.json").map_err(fail)?;
+    let r: PartRequest = serde_json::from_str(request_json).map_err(fail)?;
+    let only = r
+        .only
+        .as_deref()
+        .map(|s| urval_ops::draw::parse_only(s, &plan))
+        .transpose()
+        .map_err(fail)?;
+    let req = urval_ops::draw::DrawRequest {
+        seed: r.seed,
+        start: r.start,
+        only: only.as_ref(),
+        include: &r.include,
+        personal: &r.personal,
+    };
+    let part = py
+        .detach(|| urval_ops::draw::draw_part(&extract, &plan, &req))
+        .map_err(fail)?;
+    serde_json::to_string(&part).map_err(fail)
+}
+
+/// The draw merged from its parts ([`draw_part`], in the order given) and written as
+/// [`draw`] writes it ([`urval_ops::lists::draw_lists_from_parts`]): the manifest of the
+/// whole extract's draw. `name` names the extract in the sidecar. Returns (the sidecar as
+/// JSON, the quarantine file or None).
+#[pyfunction]
+fn draw_from_parts(
+    py: Python<'_>,
+    name: &str,
+    parts: Vec<String>,
+    job_json: &str,
+) -> PyResult<(String, Option<String>)> {
+    let v = json(job_json)?;
+    let common: Common = request(&v)?;
+    let mut job: urval_ops::draw::DrawJob = request(&v)?;
+    job.personal = common.personal;
+    job.max_quarantine = common.max_quarantine;
+    job.output = common.output;
+    let plan = PlanFile::read(&job.plan).map_err(fail)?;
+    let parts = parts
+        .iter()
+        .map(|p| serde_json::from_str(p).map_err(fail))
+        .collect::<PyResult<Vec<urval_ops::draw::DrawPart>>>()?;
+    let extract = Extract::from_batches(
+        name,
+        std::sync::Arc::new(arrow_schema::Schema::empty()),
+        Vec::new(),
+    );
+    let origin = urval_ops::commitment::SeedOrigin::Chosen;
+    let (lists, quarantine) = py
+        .detach(|| -> urval_ops::Result<_> {
+            let lists =
+                urval_ops::lists::draw_lists_from_parts(&extract, &plan, &job, &origin, parts)?;
+            let q = urval_ops::files::write_quarantine(
+                &job.output,
+                &extract,
+                &lists.result.scan.quarantine,
+            )?;
+            Ok((lists, q))
+        })
+        .map_err(fail)?;
+    Ok((
+        serde_json::to_string(&lists.drawn.sidecar).map_err(fail)?,
+        quarantine.map(|q| q.display().to_string()),
+    ))
+}
+
 /// `urval verify`: recompute the draw of `plan` on the extract and compare it with the
 /// manifest. `request` is the verify step's keys (`manifest`, `seed`, `start`, `only`,
 /// `secret_file`) with `personal`. Returns the comparison as JSON, with its text as the
@@ -391,7 +493,12 @@ fn indicators(
     Ok((
         c.metadata_file.display().to_string(),
         c.quarantine_file.map(|q| q.display().to_string()),
-        [t.rows_read, t.rows_used, t.rows_excluded, t.rows_quarantined],
+        [
+            t.rows_read,
+            t.rows_used,
+            t.rows_excluded,
+            t.rows_quarantined,
+        ],
     ))
 }
 
@@ -412,9 +519,8 @@ fn prn_array(array: &ArrayRef, seed: u64) -> Result<Float64Array, String> {
         .ok_or_else(|| format!("keys of type {} cannot be read as text", array.data_type()))?;
     Ok((0..array.len())
         .map(|i| {
-            (!array.is_null(i)).then(|| {
-                urval_sample::prn_unit(seed, text.get(i).unwrap_or("").as_bytes())
-            })
+            (!array.is_null(i))
+                .then(|| urval_sample::prn_unit(seed, text.get(i).unwrap_or("").as_bytes()))
         })
         .collect())
 }
@@ -429,6 +535,8 @@ fn _urval(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(allocate, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(draw, m)?)?;
+    m.add_function(wrap_pyfunction!(draw_part, m)?)?;
+    m.add_function(wrap_pyfunction!(draw_from_parts, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(indicators, m)?)?;
     m.add_function(wrap_pyfunction!(prn, m)?)?;
