@@ -261,7 +261,11 @@ mod tests {
 
     #[test]
     fn an_interval_method_is_found_by_its_name() {
-        for m in [IntervalMethod::Wilson, IntervalMethod::ClopperPearson, IntervalMethod::Jeffreys] {
+        for m in [
+            IntervalMethod::Wilson,
+            IntervalMethod::ClopperPearson,
+            IntervalMethod::Jeffreys,
+        ] {
             assert_eq!(IntervalMethod::from_name(m.name()), Some(m));
         }
         assert_eq!(IntervalMethod::from_name("wald"), None);

@@ -404,7 +404,11 @@ mod tests {
 
     #[test]
     fn a_likelihood_is_found_by_its_name() {
-        for l in [Likelihood::Binomial, Likelihood::Hypergeometric, Likelihood::Poisson] {
+        for l in [
+            Likelihood::Binomial,
+            Likelihood::Hypergeometric,
+            Likelihood::Poisson,
+        ] {
             assert_eq!(Likelihood::from_name(l.name()), Some(l));
         }
         assert_eq!(Likelihood::from_name("normal"), None);

@@ -44,6 +44,19 @@ fn request<T: serde::de::DeserializeOwned>(v: &Value) -> PyResult<T> {
     serde_json::from_value(v.clone()).map_err(fail)
 }
 
+/// The value of `key` named as the command line names it (`from_name`), `default` when
+/// absent; an unknown name is refused with the names there are.
+fn by_name<T>(
+    v: &Value,
+    key: &str,
+    default: &str,
+    from_name: fn(&str) -> Option<T>,
+    names: &str,
+) -> PyResult<T> {
+    let name = v.get(key).and_then(Value::as_str).unwrap_or(default);
+    from_name(name).ok_or_else(|| fail(format!("{key} {name:?}: give {names}")))
+}
+
 /// How an extract is read: the command line's extract flags.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -120,13 +133,15 @@ fn size(spec: &str) -> PyResult<String> {
                 (None, None) => urval_design::Expected::Deviations(0),
                 _ => return Err(fail("give expected_deviations or expected_rate, not both")),
             };
-            let likelihood = match v.get("likelihood").and_then(Value::as_str) {
+            let likelihood = match v.get("likelihood") {
                 None => None,
-                Some(l) => Some(urval_design::Likelihood::from_name(l).ok_or_else(|| {
-                    fail(format!(
-                        "likelihood {l:?}: give binomial, hypergeometric or poisson"
-                    ))
-                })?),
+                Some(_) => Some(by_name(
+                    &v,
+                    "likelihood",
+                    "",
+                    urval_design::Likelihood::from_name,
+                    "binomial, hypergeometric or poisson",
+                )?),
             };
             serde_json::to_value(
                 urval_design::attribute_size(&urval_design::AttributeSpec {
@@ -149,15 +164,13 @@ fn size(spec: &str) -> PyResult<String> {
 #[pyfunction]
 fn evaluate(spec: &str) -> PyResult<String> {
     let v = json(spec)?;
-    let method = v
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("clopper-pearson");
-    let method = urval_design::IntervalMethod::from_name(method).ok_or_else(|| {
-        fail(format!(
-            "method {method:?}: give wilson, clopper-pearson or jeffreys"
-        ))
-    })?;
+    let method = by_name(
+        &v,
+        "method",
+        "clopper-pearson",
+        urval_design::IntervalMethod::from_name,
+        "wilson, clopper-pearson or jeffreys",
+    )?;
     let e = urval_design::evaluate(&urval_design::EvaluateSpec {
         sample: v.get("sample").and_then(Value::as_u64).unwrap_or(0),
         deviations: v.get("deviations").and_then(Value::as_u64).unwrap_or(0),
@@ -214,15 +227,13 @@ fn allocate(spec: &str) -> PyResult<String> {
         (None, Some(e)) => urval_design::AllocationTarget::Margin(e),
         _ => return Err(fail("give either total or margin")),
     };
-    let method = v
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("proportional");
-    let method = urval_design::AllocationMethod::from_name(method).ok_or_else(|| {
-        fail(format!(
-            "method {method:?}: give proportional, neyman, optimal, equal or domain"
-        ))
-    })?;
+    let method = by_name(
+        &v,
+        "method",
+        "proportional",
+        urval_design::AllocationMethod::from_name,
+        "proportional, neyman, optimal, equal or domain",
+    )?;
     let a = urval_design::allocate(&urval_design::AllocationSpec {
         strata,
         target,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-PAGES = ["docs/guide/python.md"]
+PAGES = ["docs/guide/python.md", "docs/guide/spark.md"]
 
 
 def blocks(page: Path) -> list[str]:

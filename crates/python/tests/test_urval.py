@@ -185,6 +185,10 @@ def test_errors_are_the_commands_messages(tmp_path):
     assert str(e.value) == message
     with pytest.raises(urval.UrvalError, match="give either margin or tolerable_rate"):
         urval.size()
+    with pytest.raises(urval.UrvalError, match='method "wald": give wilson, clopper-pearson or jeffreys'):
+        urval.evaluate(sample=10, deviations=1, method="wald")
+    with pytest.raises(urval.UrvalError, match="likelihood"):
+        urval.size(tolerable_rate=0.1, likelihood="normal")
     with pytest.raises(TypeError, match="unknown option"):
         urval.plan(DATA / "cases.parquet", key="case_id", strata="area", margin=0.05, delimeter=";")
     with pytest.raises(urval.UrvalError, match="kommun"):

@@ -361,7 +361,7 @@ def plan(
         key=key,
         strata=_names(strata),
         where=where,
-        check=_names(check) if isinstance(check, str) else check,
+        check=[check] if isinstance(check, str) else check,
         margin=margin,
         total=total,
         confidence=confidence,
@@ -386,8 +386,6 @@ def plan(
         personal=_names(personal),
         max_quarantine=max_quarantine,
     )
-    if isinstance(check, str):
-        req["check"] = [check]
     if output is not None:
         req["output"] = os.fspath(output)
         text, alloc, q = _urval.plan(src, name, opts, json.dumps(req))
