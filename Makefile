@@ -5,7 +5,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 URVAL := $(TARGET_DIR)/release/urval
 DEMO_OUT ?= out/demo
 
-.PHONY: all build test test-python demo bench bench-peers dup-memory fmt clean ensure-chromium
+.PHONY: all build test test-python demo bench bench-peers bench-python dup-memory fmt clean ensure-chromium
 
 all: build
 
@@ -103,6 +103,13 @@ bench:
 # (BENCH_BIG_ROWS=0 leaves it out). Installs its own venv (.venv) from PyPI.
 bench-peers:
 	./scripts/bench-peers.sh
+
+# urval from Python and on Spark against the command (docs/performance.md): the draw of the
+# 20 M-row Parquet file from its path and from a Polars DataFrame, the Polars PRN expression
+# against Polars' hash(), and the Spark draw (local[2]) against the command on 2 M rows; every
+# manifest checked byte-identical first. Installs its own venv (.venv-python) from PyPI.
+bench-python:
+	./scripts/bench-python.sh
 
 fmt:
 	$(CARGO) fmt --all
