@@ -5,7 +5,7 @@
 # `hash()` on the same column, and `urval.spark.draw` (local[2], 16 partitions) against
 # `urval draw` on a 2 M-row file. Every Python and Spark manifest is checked byte-identical
 # to the command's before its time counts. Installs its own venv (.venv-python) from PyPI
-# with a release build of the package.
+# and the package into it with `pip install ./crates/python` (a release build).
 #   BENCH_ROWS (default 20 M), BENCH_SPARK_ROWS (default 2 M), BENCH_REPEAT (default 3),
 #   BENCH_OUT (default bench-out).
 set -euo pipefail
@@ -21,9 +21,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet -r crates/python/requirements-test.txt
 fi
-WHEELS="${CARGO_TARGET_DIR:-target}/wheels"
-(cd crates/python && VIRTUAL_ENV="$PWD/../../$VENV" PATH="$PWD/../../$VENV/bin:$PATH" maturin build --release --out "../../$WHEELS")
-"$VENV/bin/pip" install --quiet --force-reinstall --no-deps "$WHEELS"/urval-*.whl
+# The package as the guide installs it (a release build).
+"$VENV/bin/pip" install --quiet --force-reinstall --no-deps ./crates/python
 PARQUET="$OUT/cases-$ROWS.parquet"
 SPARK_PARQUET="$OUT/cases-$SPARK_ROWS-spark.parquet"
 [ -f "$PARQUET" ] || "$URVAL" generate --rows "$ROWS" --seed 1 -o "$PARQUET"
