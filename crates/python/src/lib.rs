@@ -315,6 +315,21 @@ fn plan(
     ))
 }
 
+/// A draw step's keys of a pipeline (`plan`, `seed`, `start`, `only`, `include`, …) with
+/// `personal`, `max_quarantine` and `output`, as the draw's job.
+fn draw_job(job_json: &str) -> PyResult<urval_ops::draw::DrawJob> {
+    let v = json(job_json)?;
+    let common: Common = request(&v)?;
+    let mut job: urval_ops::draw::DrawJob = request(&v)?;
+    if !(0.0..1.0).contains(&job.start) {
+        return Err(fail(format!("start must be in [0, 1), got {}", job.start)));
+    }
+    job.personal = common.personal;
+    job.max_quarantine = common.max_quarantine;
+    job.output = common.output;
+    Ok(job)
+}
+
 /// `urval draw`: the plan's records by permanent random numbers, written to `output` (CSV,
 /// Parquet or `.xlsx`) with its sidecar, exactly as the command writes them. `job` is the
 /// draw step's keys of a pipeline (`plan`, `seed`, `start`, `only`, `include`, …) with
@@ -329,15 +344,7 @@ fn draw(
     job_json: &str,
 ) -> PyResult<(String, Option<String>)> {
     let extract = extract_of(source, name, reading)?;
-    let v = json(job_json)?;
-    let common: Common = request(&v)?;
-    let mut job: urval_ops::draw::DrawJob = request(&v)?;
-    if !(0.0..1.0).contains(&job.start) {
-        return Err(fail(format!("start must be in [0, 1), got {}", job.start)));
-    }
-    job.personal = common.personal;
-    job.max_quarantine = common.max_quarantine;
-    job.output = common.output;
+    let job = draw_job(job_json)?;
     let plan = PlanFile::read(&job.plan).map_err(fail)?;
     let drawn = py
         .detach(|| urval_ops::package::draw_to_files(&extract, &plan, &job, &|_| {}))
@@ -407,12 +414,7 @@ fn draw_from_parts(
     parts: Vec<String>,
     job_json: &str,
 ) -> PyResult<(String, Option<String>)> {
-    let v = json(job_json)?;
-    let common: Common = request(&v)?;
-    let mut job: urval_ops::draw::DrawJob = request(&v)?;
-    job.personal = common.personal;
-    job.max_quarantine = common.max_quarantine;
-    job.output = common.output;
+    let job = draw_job(job_json)?;
     let plan = PlanFile::read(&job.plan).map_err(fail)?;
     let parts = parts
         .iter()
