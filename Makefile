@@ -5,7 +5,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 URVAL := $(TARGET_DIR)/release/urval
 DEMO_OUT ?= out/demo
 
-.PHONY: all build test demo bench bench-peers dup-memory fmt clean ensure-chromium
+.PHONY: all build test test-python demo bench bench-peers bench-python dup-memory fmt clean ensure-chromium
 
 all: build
 
@@ -20,6 +20,19 @@ test: ensure-chromium
 	scripts/check-deps.sh
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	$(MAKE) test-python
+
+# urval for Python (crates/python): a fresh virtual environment with the pinned packages of
+# crates/python/requirements-test.txt from PyPI, the package built into it by maturin, and
+# its tests (against the urval binary of the same build) and the Python guide's examples.
+PYENV := $(abspath $(TARGET_DIR))/python-env
+test-python:
+	rm -rf $(PYENV)
+	python3 -m venv $(PYENV)
+	$(PYENV)/bin/pip install --quiet -r crates/python/requirements-test.txt
+	$(CARGO) build --bin urval
+	cd crates/python && VIRTUAL_ENV=$(PYENV) PATH=$(PYENV)/bin:$$PATH maturin develop --quiet
+	URVAL=$(abspath $(TARGET_DIR))/debug/urval $(PYENV)/bin/pytest -q crates/python/tests
 
 # The duplicate-key check's memory budget: 30 M rows, every key twice, under 1 GB resident.
 dup-memory: build
@@ -90,6 +103,13 @@ bench:
 # (BENCH_BIG_ROWS=0 leaves it out). Installs its own venv (.venv) from PyPI.
 bench-peers:
 	./scripts/bench-peers.sh
+
+# urval from Python and on Spark against the command (docs/performance.md): the draw of the
+# 20 M-row Parquet file from its path and from a Polars DataFrame, the Polars PRN expression
+# against Polars' hash(), and the Spark draw (local[2]) against the command on 2 M rows; every
+# manifest checked byte-identical first. Installs its own venv (.venv-python) from PyPI.
+bench-python:
+	./scripts/bench-python.sh
 
 fmt:
 	$(CARGO) fmt --all

@@ -284,6 +284,13 @@ fn page_groups() -> Vec<Vec<String>> {
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
     guides.sort();
+    // The Python and Spark guides show Python, run by the Python package's tests
+    // (crates/python/tests/test_guide.py).
+    guides.retain(|g| {
+        !std::fs::read_to_string(g)
+            .unwrap()
+            .contains("\n```python\n")
+    });
     for g in guides {
         let name = format!("docs/guide/{}", g.file_name().unwrap().to_str().unwrap());
         if name != "docs/guide/municipality.md" {

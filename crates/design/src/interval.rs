@@ -30,6 +30,17 @@ pub enum IntervalMethod {
 }
 
 impl IntervalMethod {
+    /// The method of a name given by [`IntervalMethod::name`].
+    pub fn from_name(name: &str) -> Option<IntervalMethod> {
+        [
+            IntervalMethod::Wilson,
+            IntervalMethod::ClopperPearson,
+            IntervalMethod::Jeffreys,
+        ]
+        .into_iter()
+        .find(|m| m.name() == name)
+    }
+
     /// The name used on the command line and in JSON.
     pub fn name(self) -> &'static str {
         match self {
@@ -247,6 +258,18 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_interval_method_is_found_by_its_name() {
+        for m in [
+            IntervalMethod::Wilson,
+            IntervalMethod::ClopperPearson,
+            IntervalMethod::Jeffreys,
+        ] {
+            assert_eq!(IntervalMethod::from_name(m.name()), Some(m));
+        }
+        assert_eq!(IntervalMethod::from_name("wald"), None);
+    }
 
     #[test]
     fn wilson_published_example() {

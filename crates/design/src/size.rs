@@ -200,6 +200,17 @@ pub enum Likelihood {
 }
 
 impl Likelihood {
+    /// The likelihood of a name given by [`Likelihood::name`].
+    pub fn from_name(name: &str) -> Option<Likelihood> {
+        [
+            Likelihood::Binomial,
+            Likelihood::Hypergeometric,
+            Likelihood::Poisson,
+        ]
+        .into_iter()
+        .find(|l| l.name() == name)
+    }
+
     /// The name used on the command line and in JSON.
     pub fn name(self) -> &'static str {
         match self {
@@ -389,6 +400,18 @@ mod tests {
         let mut spec = ShareSpec::new(margin, 0.95);
         spec.population = population;
         share_size(&spec).unwrap().n
+    }
+
+    #[test]
+    fn a_likelihood_is_found_by_its_name() {
+        for l in [
+            Likelihood::Binomial,
+            Likelihood::Hypergeometric,
+            Likelihood::Poisson,
+        ] {
+            assert_eq!(Likelihood::from_name(l.name()), Some(l));
+        }
+        assert_eq!(Likelihood::from_name("normal"), None);
     }
 
     #[test]

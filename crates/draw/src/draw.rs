@@ -13,7 +13,7 @@ pub use crate::manifest::{DrawResult, Selected};
 use crate::setting;
 use crate::text::thousands;
 use rayon::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_ingest::strata::{StrataMapper, UNKNOWN};
@@ -681,6 +681,25 @@ pub fn draw_bounded(
     sds: Option<f64>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<DrawResult> {
+    let (q, merged, scan) = scan_draw(extract, plan, req, sds, progress)?;
+    merged.check_unchanged(plan, &q.in_scope)?;
+    let outside_only = merged.outside_only;
+    Ok(DrawResult {
+        selected: merged.into_selected(),
+        in_scope: q.in_scope,
+        scan,
+        outside_only,
+    })
+}
+
+/// The draw's pass over the extract: every unit's candidates, counts and fingerprints merged.
+fn scan_draw(
+    extract: &Extract,
+    plan: &PlanFile,
+    req: &DrawRequest,
+    sds: Option<f64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Quotas, DrawMerged, ScanOutput<()>)> {
     let q = Quotas::of(plan, req.only, sds);
     let template = StrataMapper::fixed(&plan.strata_columns, &plan.strata_values())?;
     let spec = draw_spec(plan, req.include, req.personal)?;
@@ -707,6 +726,138 @@ pub fn draw_bounded(
         },
         progress,
     )?;
+    let scan = ScanOutput {
+        results: Vec::new(),
+        files,
+        quarantine,
+    };
+    Ok((q, merged, scan))
+}
+
+/// One part of a draw: the draw of one piece of an extract that is read in pieces
+/// elsewhere (a partition of a distributed data frame), to be merged with the others by
+/// [`merge_parts`]. Per stratum it holds the piece's n_h candidates of smallest rank (the
+/// records of the whole draw that lie in the piece are among them: order sampling merges
+/// exactly), its records counted and the sum of their keys' hashes (for the plan's checks),
+/// and the piece's rows as read, used, excluded and quarantined. It is plain data (serde),
+/// to travel between processes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrawPart {
+    /// Per plan stratum: (rank, key, included values) of the piece's candidates.
+    pub candidates: Vec<Vec<(u64, String, Vec<String>)>>,
+    /// Per plan stratum: the piece's records.
+    pub counts: Vec<u64>,
+    /// Per plan stratum: the wrapping sum of the piece's key hashes, hex.
+    pub fingerprints: Vec<String>,
+    /// Rows of strata the plan does not have, and the first of them.
+    pub not_in_plan: (u64, Option<String>),
+    /// Rows outside the draw's `only`.
+    pub outside_only: u64,
+    /// Rows read, used, excluded and quarantined.
+    pub rows: [u64; 4],
+    /// The quarantined rows: (row within the piece, reason, the row as read).
+    pub quarantine: Vec<(u64, String, String)>,
+}
+
+/// The draw of one piece of an extract, as a [`DrawPart`] (no rank bounds: every stratum
+/// keeps its n_h smallest ranks, so the merge is exact whatever the pieces).
+///
+/// # Errors
+/// As [`draw`], but for the plan's checks of the whole extract (done by [`merge_parts`]).
+pub fn draw_part(extract: &Extract, plan: &PlanFile, req: &DrawRequest) -> Result<DrawPart> {
+    let (_, mut merged, scan) = scan_draw(extract, plan, req, None, &|_| {})?;
+    let t = scan.totals();
+    let candidates = (0..merged.counts.len())
+        .map(|s| {
+            merged
+                .bk
+                .take_stratum(s)
+                .into_iter()
+                .map(|c| {
+                    let key = String::from_utf8_lossy(&c.key).into_owned();
+                    (c.rank, key, c.payload)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(DrawPart {
+        candidates,
+        counts: merged.counts,
+        fingerprints: merged.fingerprints.iter().map(|f| hex128(*f)).collect(),
+        not_in_plan: (merged.not_in_plan, merged.example),
+        outside_only: merged.outside_only,
+        rows: [
+            t.rows_read,
+            t.rows_used,
+            t.rows_excluded,
+            t.rows_quarantined,
+        ],
+        quarantine: scan
+            .quarantine
+            .into_iter()
+            .map(|q| (q.row, q.reason, q.raw))
+            .collect(),
+    })
+}
+
+/// The draw of a whole extract from the [`DrawPart`]s of its pieces, in the order given:
+/// per stratum the n_h smallest ranks among every part's candidates (ties by key), exactly
+/// [`draw`]'s records on the whole extract; the plan's checks (every row in a planned
+/// stratum, each stratum's N and keys as planned) on the merged counts. The scan's counts
+/// are one file's, the pieces' rows summed; quarantined rows keep their piece's row numbers.
+///
+/// # Errors
+/// Parts of another plan (a different number of strata), a fingerprint that is not hex, or
+/// an extract that is not the one planned for.
+pub fn merge_parts(plan: &PlanFile, req: &DrawRequest, parts: Vec<DrawPart>) -> Result<DrawResult> {
+    let q = Quotas::of(plan, req.only, None);
+    let mut merged = DrawMerged::new(&q.quotas);
+    let mut rows = urval_ingest::FileCounts::default();
+    let mut quarantine = Vec::new();
+    for part in parts {
+        let h = q.quotas.len();
+        if part.candidates.len() != h || part.counts.len() != h || part.fingerprints.len() != h {
+            bail!("a part of the draw has {} strata, the plan {h}: draw every part with the same plan", part.counts.len());
+        }
+        for (s, cands) in part.candidates.into_iter().enumerate() {
+            for (rank, key, payload) in cands {
+                merged.bk.offer(
+                    s,
+                    Candidate {
+                        rank,
+                        key: key.into_bytes().into(),
+                        payload,
+                    },
+                );
+            }
+            merged.counts[s] += part.counts[s];
+            let f = u128::from_str_radix(&part.fingerprints[s], 16).map_err(|_| {
+                urval_artifacts::input_error!(
+                    "a part of the draw has a fingerprint that is not hex: {:?}",
+                    part.fingerprints[s]
+                )
+            })?;
+            merged.fingerprints[s] = merged.fingerprints[s].wrapping_add(f);
+        }
+        merged.not_in_plan += part.not_in_plan.0;
+        if merged.example.is_none() {
+            merged.example = part.not_in_plan.1;
+        }
+        merged.outside_only += part.outside_only;
+        let [read, used, excluded, quarantined] = part.rows;
+        rows.rows_read += read;
+        rows.rows_used += used;
+        rows.rows_excluded += excluded;
+        rows.rows_quarantined += quarantined;
+        quarantine.extend(part.quarantine.into_iter().map(|(row, reason, raw)| {
+            urval_ingest::QuarantineRecord {
+                file: 0,
+                row,
+                reason,
+                raw,
+            }
+        }));
+    }
     merged.check_unchanged(plan, &q.in_scope)?;
     let outside_only = merged.outside_only;
     Ok(DrawResult {
@@ -714,7 +865,7 @@ pub fn draw_bounded(
         in_scope: q.in_scope,
         scan: ScanOutput {
             results: Vec::new(),
-            files,
+            files: vec![rows],
             quarantine,
         },
         outside_only,

@@ -565,6 +565,55 @@ pub fn draw_lists(
     origin: &crate::commitment::SeedOrigin,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Lists> {
+    lists_of(extract, plan, job, origin, &mut |req, pseudo| {
+        stage_draw(extract, plan, job, req, pseudo, origin, progress)
+    })
+}
+
+/// [`draw_lists`] of a draw made in parts elsewhere (the partitions of a distributed data
+/// frame, [`crate::draw::draw_part`]), merged here ([`crate::draw::merge_parts`]): the same
+/// manifest and packages as a draw of the whole extract. `extract` names the source in the
+/// sidecar (its rows are the parts' rows). A staged draw is drawn from the whole extract.
+///
+/// # Errors
+/// As [`draw_lists`], and parts that do not belong to the plan.
+pub fn draw_lists_from_parts(
+    extract: &Extract,
+    plan: &PlanFile,
+    job: &DrawJob,
+    origin: &crate::commitment::SeedOrigin,
+    parts: Vec<crate::draw::DrawPart>,
+) -> Result<Lists> {
+    if job.stage.is_some() {
+        bail!("a staged draw (--stage) is drawn from the whole extract, not from parts");
+    }
+    let mut parts = Some(parts);
+    lists_of(extract, plan, job, origin, &mut |req, _| {
+        let parts = parts.take().unwrap_or_default();
+        Ok((
+            Cow::Borrowed(plan),
+            crate::draw::merge_parts(plan, req, parts)?,
+            None,
+        ))
+    })
+}
+
+/// How a draw's records are found: the request and the pseudonymizer in, the plan drawn,
+/// its records and its stage out.
+type DrawnBy<'a, 'p> = dyn FnMut(
+        &DrawRequest,
+        Option<(usize, &Pseudonymizer)>,
+    ) -> Result<(Cow<'p, PlanFile>, DrawResult, Option<StageDraw>)>
+    + 'a;
+
+/// The lists of the records `drawn_by` finds, written and published.
+fn lists_of<'p>(
+    extract: &Extract,
+    plan: &'p PlanFile,
+    job: &DrawJob,
+    origin: &crate::commitment::SeedOrigin,
+    drawn_by: &mut DrawnBy<'_, 'p>,
+) -> Result<Lists> {
     let (only, ext) = checked_job(plan, job)?;
     let (pseudo, personal) = pseudonymization(plan, job)?;
     let pseudo_ref = pseudo.as_ref().map(|(i, p)| (*i, p));
@@ -587,7 +636,7 @@ pub fn draw_lists(
     if job.previous.is_some() && job.stage != Some(2) {
         bail!("--previous names the stage-1 manifest a second stage extends: add --stage 2");
     }
-    let (plan, result, stage) = stage_draw(extract, plan, job, &req, pseudo_ref, origin, progress)?;
+    let (plan, result, stage) = drawn_by(&req, pseudo_ref)?;
     let totals = result.scan.totals();
     crate::files::check_quarantine(
         job.max_quarantine,
@@ -708,6 +757,76 @@ mod tests {
             spec: None,
             letter: PackageLetter::default(),
         }
+    }
+
+    /// The golden area draw (seed 7 over sample-data/cases.csv) made in five parts, each
+    /// piece of the extract drawn on its own and the parts merged in another order, writes
+    /// the manifest of the whole extract's draw byte for byte, the golden one.
+    #[test]
+    fn a_draw_in_parts_writes_the_manifest_of_the_whole_draw() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let text = std::fs::read_to_string(root.join("sample-data/cases.csv")).unwrap();
+        let (header, body) = text.split_once('\n').unwrap();
+        let lines: Vec<&str> = body.lines().collect();
+        let plan_file = dir.path().join("plan.json");
+        std::fs::write(&plan_file, crate::files::to_json_text(&plan()).unwrap()).unwrap();
+        let mut j = job(&dir.path().join("whole.csv").display().to_string());
+        j.plan = plan_file;
+        j.seed = 7;
+        let origin = crate::commitment::SeedOrigin::Chosen;
+        let whole = Extract::resolve(
+            &[root.join("sample-data/cases.csv").display().to_string()],
+            None,
+        )
+        .unwrap();
+        draw_lists(&whole, &plan(), &j, &origin, &|_| {}).unwrap();
+        let req = DrawRequest {
+            seed: 7,
+            start: 0.0,
+            only: None,
+            include: &[],
+            personal: &[],
+        };
+        let mut parts = Vec::new();
+        for (i, piece) in lines.chunks(4_099).enumerate() {
+            let f = dir.path().join(format!("piece{i}.csv"));
+            std::fs::write(&f, format!("{header}\n{}\n", piece.join("\n"))).unwrap();
+            let e = Extract::resolve(&[f.display().to_string()], None).unwrap();
+            parts.push(crate::draw::draw_part(&e, &plan(), &req).unwrap());
+        }
+        assert_eq!(parts.len(), 5);
+        parts.reverse();
+        let named = Extract::from_batches(
+            "<parts>",
+            std::sync::Arc::new(arrow_schema::Schema::empty()),
+            Vec::new(),
+        );
+        let mut jp = j.clone();
+        jp.output = dir.path().join("parts.csv");
+        let lists = draw_lists_from_parts(&named, &plan(), &jp, &origin, parts.clone()).unwrap();
+        let whole_bytes = std::fs::read(dir.path().join("whole.csv")).unwrap();
+        assert_eq!(std::fs::read(&jp.output).unwrap(), whole_bytes);
+        assert_eq!(
+            whole_bytes,
+            std::fs::read(root.join("sample-data/golden/manifest-area.csv")).unwrap()
+        );
+        assert_eq!(lists.drawn.sidecar.rows_read, 20_000);
+        // A part of another plan is refused.
+        let mut short = parts[0].clone();
+        short.counts.pop();
+        let e = crate::draw::merge_parts(&plan(), &req, vec![short])
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("the same plan"), "{e}");
+        // Parts that miss a piece are not the extract planned for.
+        let e = crate::draw::merge_parts(&plan(), &req, parts[1..].to_vec())
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().contains("the extract changed since the plan"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub enum Format {
     Ipc,
     /// A spreadsheet: .xlsx, .xlsm, .xls, .xlsb or .ods (see [`crate::excel`]).
     Excel,
+    /// Arrow record batches already in memory (a data frame handed over through the Arrow C
+    /// data interface): see [`Extract::from_batches`].
+    Memory,
 }
 
 impl Format {
@@ -39,6 +42,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Ipc => "ipc",
             Format::Excel => "spreadsheet",
+            Format::Memory => "arrow",
         }
     }
 }
@@ -63,6 +67,10 @@ pub struct SourceFile {
     /// A CSV file whose first 4 MiB were ASCII: its encoding is settled by the first scan
     /// that reads it, or when asked ([`crate::encoding::Pending`]).
     pub pending: Option<std::sync::Arc<crate::encoding::Pending>>,
+    /// The record batches of a [`Format::Memory`] source (empty for a file).
+    pub batches: std::sync::Arc<[arrow_array::RecordBatch]>,
+    /// The schema of a [`Format::Memory`] source.
+    pub schema: Option<arrow_schema::SchemaRef>,
 }
 
 impl SourceFile {
@@ -292,6 +300,8 @@ impl Extract {
                         sheet: None,
                         line_feeds,
                         pending,
+                        batches: std::sync::Arc::new([]),
+                        schema: None,
                     })
                 })
                 .collect()
@@ -304,6 +314,39 @@ impl Extract {
             skipped,
             reading: Reading::default(),
         })
+    }
+
+    /// An extract of Arrow record batches already in memory, one source named `name` (what
+    /// messages, quarantine records and plan.json call it, e.g. `<polars.DataFrame>`). The
+    /// batches are scanned as a file's are (the same validation, filters and row numbers,
+    /// counted from 1 over the batches in order), without a copy. Its size is the batches'
+    /// buffer memory.
+    pub fn from_batches(
+        name: &str,
+        schema: arrow_schema::SchemaRef,
+        batches: Vec<arrow_array::RecordBatch>,
+    ) -> Extract {
+        let size = batches
+            .iter()
+            .map(|b| b.get_array_memory_size() as u64)
+            .sum();
+        Extract {
+            files: vec![SourceFile {
+                path: PathBuf::from(name),
+                format: Format::Memory,
+                size,
+                encoding: None,
+                sheet: None,
+                line_feeds: None,
+                pending: None,
+                batches: batches.into(),
+                schema: Some(schema),
+            }],
+            delimiter: None,
+            encoding: EncodingChoice::Auto,
+            skipped: Vec::new(),
+            reading: Reading::default(),
+        }
     }
 
     /// Read values as `reading` says in every scan.

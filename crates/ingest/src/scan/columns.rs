@@ -89,6 +89,7 @@ pub fn file_columns(f: &SourceFile, delimiter: Option<u8>) -> Result<Vec<String>
                 .map_err(|e| ipc_err(&f.path, e))?;
             Ok(field_names(&r.schema()))
         }
+        Format::Memory => Ok(f.schema.as_deref().map(field_names).unwrap_or_default()),
         Format::Excel => {
             let (name, cells) = crate::excel::open_sheet(&f.path, f.sheet.as_deref())?;
             crate::excel::sheet_header(&f.path, &name, &cells)

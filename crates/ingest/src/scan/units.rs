@@ -41,7 +41,16 @@ pub(crate) enum Unit {
     Excel {
         file: usize,
     },
+    /// Rows `rows` (counted over the batches in order) of a [`Format::Memory`] source.
+    Memory {
+        file: usize,
+        rows: std::ops::Range<u64>,
+    },
 }
+
+/// Rows of an in-memory source read as one unit: the units of a large data frame run on
+/// every core, as a Parquet file's row groups do.
+const MEMORY_UNIT_ROWS: u64 = 1 << 20;
 
 impl Unit {
     /// A copy of a split CSV file's range (to parse the rest of the file again from its
@@ -204,6 +213,20 @@ pub(crate) fn plan_units(
                 check_columns(&f.path, &names, needed)?;
                 units.push(Unit::Excel { file: i });
             }
+            Format::Memory => {
+                let names = file_columns(f, None)?;
+                check_columns(&f.path, &names, needed)?;
+                let total: u64 = f.batches.iter().map(|b| b.num_rows() as u64).sum();
+                let mut start = 0;
+                while start < total {
+                    let end = (start + MEMORY_UNIT_ROWS).min(total);
+                    units.push(Unit::Memory {
+                        file: i,
+                        rows: start..end,
+                    });
+                    start = end;
+                }
+            }
         }
     }
     Ok(units)
@@ -278,7 +301,8 @@ where
         Unit::Parquet { file, .. }
         | Unit::Csv { file, .. }
         | Unit::Ipc { file }
-        | Unit::Excel { file } => *file,
+        | Unit::Excel { file }
+        | Unit::Memory { file, .. } => *file,
     };
     let mut ctx = Ctx {
         extract,
@@ -355,6 +379,26 @@ where
             chunk_out = chunk.map(|c| (c.index, ok));
         }
         Unit::Excel { .. } => ctx.excel(path, extract.files[file].sheet.as_deref())?,
+        Unit::Memory { rows, .. } => {
+            let step = spec.batch_size.max(1) as u64;
+            let mut first = 0u64;
+            for batch in extract.files[file].batches.iter() {
+                let n = batch.num_rows() as u64;
+                let (from, to) = (rows.start.max(first), rows.end.min(first + n));
+                let mut at = from;
+                while at < to {
+                    let len = step.min(to - at);
+                    let part = batch.slice((at - first) as usize, len as usize);
+                    let arrays = project(&part, needed, path)?;
+                    ctx.process(&arrays, at, None)?;
+                    at += len;
+                }
+                first += n;
+                if first >= rows.end {
+                    break;
+                }
+            }
+        }
     }
     Ok(UnitOut {
         file,

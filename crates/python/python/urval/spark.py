@@ -1,0 +1,95 @@
+"""urval on Apache Spark: the draw of a PySpark DataFrame, on the executors.
+
+Each partition's rows reach urval's Rust code on its executor as Arrow batches
+(``DataFrame.mapInArrow``): the partition is drawn on its own (per stratum its n_h records of
+smallest rank, with its counts and the fingerprint of its keys), and the driver merges the
+parts into the draw of the whole DataFrame and writes it as ``urval draw`` writes it. Order
+sampling merges exactly, so the manifest is the command's byte for byte whatever the
+partitioning; the plan's checks (every stratum's N and keys as planned) run on the merged
+counts.
+
+The executors need the ``urval`` package: the same Python environment as the driver
+(``PYSPARK_PYTHON``) or the wheel shipped to them (``spark.submit.pyFiles`` does not carry a
+compiled module; install the wheel on the workers).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import Plan, PathLike, UrvalError, _given, _names, _plan_path, _Scratch, _urval
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
+
+def _arrow_schema(sdf: "DataFrame") -> pa.Schema:
+    """The Arrow schema of the DataFrame's rows as ``mapInArrow`` hands them over."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(sdf.schema)
+
+
+def draw(
+    sdf: "DataFrame",
+    plan: Plan | PathLike,
+    *,
+    seed: int,
+    start: float = 0.0,
+    only: str | None = None,
+    include: str | Sequence[str] | None = None,
+    output: PathLike | None = None,
+    personal: str | Sequence[str] | None = None,
+    max_quarantine: float = 0.01,
+) -> "DataFrame":
+    """``urval draw`` over a PySpark DataFrame: the plan's records by permanent random
+    numbers with ``seed`` (and ``start``), drawn partition by partition on the executors and
+    merged on the driver, returned as a Spark DataFrame (the manifest's columns and rows).
+
+    With ``output`` (``.csv``, ``.parquet`` or ``.xlsx``) the manifest and its sidecar are
+    written by the driver byte for byte as ``urval draw -o`` writes them for the same rows,
+    however the DataFrame is partitioned. Quarantined rows are numbered within their
+    partition.
+    """
+    p = plan if isinstance(plan, Plan) else Plan.read(plan)
+    plan_text = p.text
+    request = json.dumps(
+        _given(seed=seed, start=start, only=only, include=_names(include), personal=_names(personal))
+    )
+    schema = _arrow_schema(sdf)
+
+    def part(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from urval import _urval as native
+
+        reader = pa.RecordBatchReader.from_batches(schema, (b.cast(schema) if b.schema != schema else b for b in batches))
+        text = native.draw_part(reader, "<spark partition>", "{}", plan_text, request)
+        yield pa.RecordBatch.from_pydict({"part": [text]}, schema=pa.schema([("part", pa.large_string())]))
+
+    parts = [row["part"] for row in sdf.mapInArrow(part, "part string").collect()]
+    job = _given(
+        seed=seed,
+        start=start,
+        only=only,
+        include=_names(include),
+        personal=_names(personal),
+        max_quarantine=max_quarantine,
+    )
+    with _Scratch() as d:
+        job["plan"] = _plan_path(p, d)
+        out = Path(output) if output is not None else d / "manifest.parquet"
+        job["output"] = str(out)
+        _urval.draw_from_parts("<spark.DataFrame>", parts, json.dumps(job))
+        if out.suffix.lower() == ".parquet":
+            table = pq.read_table(out)
+        else:
+            from . import _read_manifest
+
+            table = _read_manifest(out).to_arrow()
+    return sdf.sparkSession.createDataFrame(table)
+
+
