@@ -386,8 +386,9 @@ pub struct AttributeStages {
     /// most often (`urval_design::stratified_risk`; how it was found in
     /// `risk_stratified_method`). `urval plan` adds records until this too is at most 1 − C.
     pub risk_stratified: f64,
-    /// How `risk_stratified` was found: `every_spread` or `branch_and_bound` (the exact
-    /// maximum over every spread), `upper_bound` (a proven upper bound on it),
+    /// How `risk_stratified` was found: `every_spread`, `branch_and_bound` or `none_found`
+    /// (the exact maximum over every spread; `none_found` when the rule accepts only no
+    /// deviation in stage 1), `upper_bound` (a proven upper bound on it),
     /// `spread_above_risk` (one spread's risk, already above 1 − C) or `local_search` (the
     /// largest a search found, not proven within the work limit). Absent in plans written
     /// before it was recorded.

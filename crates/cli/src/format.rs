@@ -314,6 +314,9 @@ pub fn stages_lines(st: &urval_ops::artifacts::Stages, total: u64) -> String {
         }
         let how = match a.risk_stratified_method.as_deref() {
             Some("branch_and_bound") => ": every spread, by branch and bound",
+            Some("none_found") => {
+                ": every spread, the worst filled in exactly (the rule allows no deviation)"
+            }
             Some("upper_bound") => ": a proven upper bound over every spread",
             Some("spread_above_risk") => ": one spread found above 1 − C",
             Some("local_search") => {

@@ -393,6 +393,7 @@ fn an_attribute_plan_in_two_stages() {
     let said = match method {
         "every_spread" => "(the worst spread of deviations over the strata)",
         "branch_and_bound" => "every spread, by branch and bound",
+        "none_found" => "every spread, the worst filled in exactly",
         "upper_bound" => "a proven upper bound over every spread",
         other => panic!("risk_stratified_method {other}: not proven"),
     };

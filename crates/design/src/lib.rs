@@ -67,8 +67,8 @@ pub use size::{
     ShareSize, ShareSpec, ATTRIBUTE_SEARCH_LIMIT,
 };
 pub use spread::{
-    stratified_risk, stratified_risk_bound, stratified_risk_chernoff, worst_spread_proven,
-    ProvenSpread, SpreadMethod, StratifiedRisk, BOUND_WORK_BUDGET,
+    stratified_risk, stratified_risk_bound, stratified_risk_chernoff, worst_spread_none_found,
+    worst_spread_proven, ProvenSpread, SpreadMethod, StratifiedRisk, BOUND_WORK_BUDGET,
 };
 pub use staged::{
     accept_probability, sequential_upper_bound, stratified_accept_probability,

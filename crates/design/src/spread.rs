@@ -47,7 +47,7 @@
 //! and expectation as in Bertsekas, *Dynamic Programming and Optimal Control*, 4th ed.,
 //! §1.2); no published routine computes this risk.
 
-use crate::staged::{accepts, Law, TwoStage};
+use crate::staged::{accepts, spread_counts, Law, TwoStage};
 use crate::WorstSpread;
 use serde::Serialize;
 
@@ -168,6 +168,9 @@ pub enum SpreadMethod {
     /// The largest risk a local search found, within 1 − C, with no proof within the work
     /// budget: a lower bound on the maximum.
     LocalSearch,
+    /// The plan accepts only when stage 1 finds no deviation, and the spread that fills
+    /// the strata greedily is the worst ([`worst_spread_none_found`]): the exact maximum.
+    NoneFound,
 }
 
 /// The stratified risk of a plan as the planner uses it ([`stratified_risk`]).
@@ -194,6 +197,26 @@ pub fn stratified_risk(
     second: &[u64],
     alpha: f64,
 ) -> StratifiedRisk {
+    if accepts_only_none(plan) {
+        let caps: Vec<u64> = populations.iter().map(|&n| n.min(deviating)).collect();
+        let d = deviating.min(caps.iter().sum());
+        if spread_counts(&caps, d, crate::SPREAD_BUDGET, false)[0][d as usize]
+            > crate::SPREAD_BUDGET
+        {
+            let marked = worst_spread_none_found(populations, d, first);
+            return StratifiedRisk {
+                risk: crate::stratified_accept_probability(
+                    plan,
+                    populations,
+                    &marked,
+                    first,
+                    second,
+                ),
+                method: SpreadMethod::NoneFound,
+                marked,
+            };
+        }
+    }
     let found = crate::stratified_worst_risk(
         plan,
         populations,
@@ -252,6 +275,76 @@ pub fn stratified_risk(
             }
         }
     }
+}
+
+/// Whether the plan accepts only when stage 1 finds no deviating record: a₁ = 0, and no
+/// second stage can follow a first-stage count of one or more (r₁ ≤ 1 or n₂ = 0).
+fn accepts_only_none(plan: &TwoStage) -> bool {
+    plan.accept1 == 0 && (plan.n2 == 0 || plan.reject1 <= 1)
+}
+
+/// The spread of `deviating` records over the strata at which a plan that accepts only
+/// when stage 1 finds none ([`accepts_only_none`]) accepts most often: the exact maximum
+/// over every spread, for any number of strata and records.
+///
+/// P(accept) = Πₕ P(X₁ₕ = 0) with P(X₁ₕ = 0) = C(Nₕ − Dₕ, n₁ₕ) / C(Nₕ, n₁ₕ) (the
+/// hypergeometric probability of drawing none of the Dₕ deviating records). Its logarithm is
+/// separable over the strata, and each term is concave in Dₕ: one more deviating record
+/// adds ln((Nₕ − Dₕ − n₁ₕ)/(Nₕ − Dₕ)), which falls as Dₕ grows (−∞ once no record that
+/// does not deviate is left to draw). A separable concave objective under Σ Dₕ = D and
+/// 0 ≤ Dₕ ≤ Nₕ is maximised by giving the records one at a time to the stratum whose term
+/// grows most (Ibaraki & Katoh 1988, *Resource Allocation Problems*, MIT Press, §4.1, the
+/// incremental algorithm); ties go to the first stratum. Strata with no record drawn add
+/// nothing and fill first.
+pub fn worst_spread_none_found(populations: &[u64], deviating: u64, first: &[u64]) -> Vec<u64> {
+    use std::cmp::{Ordering, Reverse};
+    use std::collections::BinaryHeap;
+    /// A stratum's next gain, ordered by gain then by the lower stratum index.
+    struct Next(f64, Reverse<usize>);
+    impl PartialEq for Next {
+        fn eq(&self, other: &Self) -> bool {
+            self.cmp(other) == Ordering::Equal
+        }
+    }
+    impl Eq for Next {}
+    impl PartialOrd for Next {
+        fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl Ord for Next {
+        fn cmp(&self, other: &Self) -> Ordering {
+            self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+        }
+    }
+    let gain = |h: usize, dh: u64| -> f64 {
+        let (big, n) = (populations[h], first[h]);
+        if n == 0 {
+            return 0.0;
+        }
+        let free = big - dh; // records not yet marked deviating
+        if free <= n {
+            return f64::NEG_INFINITY;
+        }
+        ((free - n) as f64 / free as f64).ln()
+    };
+    let mut marked = vec![0u64; populations.len()];
+    let mut heap: BinaryHeap<Next> = (0..populations.len())
+        .filter(|&h| populations[h] > 0)
+        .map(|h| Next(gain(h, 0), Reverse(h)))
+        .collect();
+    let mut left = deviating;
+    while left > 0 {
+        let Some(Next(_, Reverse(h))) = heap.pop() else {
+            break;
+        };
+        marked[h] += 1;
+        left -= 1;
+        if marked[h] < populations[h] {
+            heap.push(Next(gain(h, marked[h]), Reverse(h)));
+        }
+    }
+    marked
 }
 
 /// A proven upper bound on P(accept) over every spread that costs one pass over the strata,
@@ -790,8 +883,8 @@ mod tests {
     }
 
     /// 290 strata of 50 to 3,049 records (about 450,000) with a tenth of them deviating and
-    /// 250 records drawn in one stage (one in each of the 250 largest strata), none allowed
-    /// to deviate: far past the tables' budget. The Chernoff bound proves the risk within
+    /// 250 records drawn in one stage (one in each of the 250 largest strata), at most one
+    /// allowed to deviate: far past the tables' budget. The Chernoff bound proves the risk within
     /// 5 % (the 40 strata with no record drawn hold a fraction of the deviating records; the
     /// rest are seen), and it is at least the local search's value.
     #[test]
@@ -801,10 +894,10 @@ mod tests {
         let d = big / 10;
         let plan = TwoStage {
             n1: 250,
-            accept1: 0,
-            reject1: 1,
+            accept1: 1,
+            reject1: 2,
             n2: 0,
-            accept2: 0,
+            accept2: 1,
         };
         let (f, s) = split(&plan, &pops);
         let unseen: u64 = (0..290).filter(|&h| f[h] == 0).map(|h| pops[h]).sum();
@@ -829,6 +922,49 @@ mod tests {
         }
         let exact = stratified_accept_probability(&plan, &pops, &filled, &f, &s);
         assert!(r.risk >= exact, "{} < {exact}", r.risk);
+    }
+
+    /// The same 290 strata when the rule allows no deviation: the greedy fill is the worst
+    /// spread, at least what the local search finds and at most the Chernoff bound, and no
+    /// single record moved between two strata raises its risk.
+    #[test]
+    fn with_no_deviation_allowed_the_worst_spread_is_exact_past_the_tables() {
+        let pops: Vec<u64> = (0..290u64).map(|h| 50 + (h * h * 37) % 3000).collect();
+        let d = pops.iter().sum::<u64>() / 10;
+        let plan = TwoStage {
+            n1: 270,
+            accept1: 0,
+            reject1: 1,
+            n2: 0,
+            accept2: 0,
+        };
+        let (f, s) = split(&plan, &pops);
+        let r = stratified_risk(&plan, &pops, d, &f, &s, 0.05);
+        assert_eq!(r.method, SpreadMethod::NoneFound);
+        assert_eq!(r.marked.iter().sum::<u64>(), d);
+        let searched = stratified_worst_risk(&plan, &pops, d, &f, &s, SPREAD_BUDGET);
+        assert!(r.risk >= searched.risk, "{} < {}", r.risk, searched.risk);
+        assert!(r.risk <= stratified_risk_chernoff(&plan, &pops, d, &f) + 1e-15);
+        assert!(r.risk > 0.0 && r.risk < 1.0, "{}", r.risk);
+        for from in 0..290 {
+            if r.marked[from] == 0 {
+                continue;
+            }
+            for to in (0..290).step_by(7) {
+                if to == from || r.marked[to] == pops[to] {
+                    continue;
+                }
+                let mut m = r.marked.clone();
+                m[from] -= 1;
+                m[to] += 1;
+                let q = stratified_accept_probability(&plan, &pops, &m, &f, &s);
+                assert!(
+                    q <= r.risk * (1.0 + 1e-12),
+                    "{from} → {to}: {q} > {}",
+                    r.risk
+                );
+            }
+        }
     }
 
     fn brute(plan: &TwoStage, pops: &[u64], d: u64, n1: &[u64], n2: &[u64]) -> f64 {
@@ -888,6 +1024,28 @@ mod tests {
             prop_assert!((proven.risk - exact).abs() <= 1e-12, "branch and bound {} vs every spread {}", proven.risk, exact);
             prop_assert_eq!(proven.marked.iter().sum::<u64>(), d);
             prop_assert!((stratified_accept_probability(&plan, &pops, &proven.marked, &f, &s) - proven.risk).abs() <= 1e-12);
+        }
+
+        /// When the rule allows no deviation in stage 1, the greedy fill's risk is the
+        /// maximum over every spread (brute force), strata with no record drawn included.
+        #[test]
+        fn with_no_deviation_allowed_the_greedy_fill_is_the_worst_spread(
+            pops in proptest::collection::vec(prop_oneof![Just(30u64), 5u64..90], 2..5),
+            n1 in 3u64..25,
+            n2 in 0u64..10,
+            share in 0.03f64..0.5,
+        ) {
+            let big: u64 = pops.iter().sum();
+            let n1 = n1.min(big / 2);
+            let n2 = if n1 + n2 > big { 0 } else { n2 };
+            let plan = TwoStage { n1, accept1: 0, reject1: 1, n2, accept2: 0 };
+            let (f, s) = split(&plan, &pops);
+            let d = ((share * big as f64).ceil() as u64).min(40);
+            let exact = brute(&plan, &pops, d, &f, &s);
+            let marked = worst_spread_none_found(&pops, d, &f);
+            prop_assert_eq!(marked.iter().sum::<u64>(), d);
+            let greedy = stratified_accept_probability(&plan, &pops, &marked, &f, &s);
+            prop_assert!((greedy - exact).abs() <= 1e-12, "greedy {} vs every spread {}", greedy, exact);
         }
     }
 }

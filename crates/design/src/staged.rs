@@ -616,7 +616,7 @@ pub fn stratified_worst_risk(
 /// there are more matters). Each row is a sliding sum of the next, ways[h][r] =
 /// Σ_{0 ≤ j ≤ min(capₕ, r)} ways[h + 1][r − j], over prefix sums: O(strata × d). With
 /// `whole` false only row 0 is kept (the others are empty).
-fn spread_counts(caps: &[u64], d: u64, budget: u64, whole: bool) -> Vec<Vec<u64>> {
+pub(crate) fn spread_counts(caps: &[u64], d: u64, budget: u64, whole: bool) -> Vec<Vec<u64>> {
     let more = budget.saturating_add(1);
     let width = d as usize + 1;
     let mut rows: Vec<Vec<u64>> = vec![Vec::new(); caps.len() + 1];

@@ -363,6 +363,7 @@ fn stratified_risk_of(
 fn spread_method_name(m: urval_design::SpreadMethod) -> &'static str {
     match m {
         urval_design::SpreadMethod::EverySpread => "every_spread",
+        urval_design::SpreadMethod::NoneFound => "none_found",
         urval_design::SpreadMethod::BranchAndBound => "branch_and_bound",
         urval_design::SpreadMethod::UpperBound => "upper_bound",
         urval_design::SpreadMethod::SpreadAboveRisk => "spread_above_risk",
