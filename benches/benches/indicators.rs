@@ -54,6 +54,8 @@ fn bench(c: &mut Criterion) {
         max_quarantine: 0.01,
         max_groups: 1_000_000,
         suppress_below: 0,
+        small_area: None,
+        small_area_covariates: None,
     };
     let mut g = c.benchmark_group("indicators");
     g.throughput(Throughput::Elements(ROWS));
