@@ -1141,21 +1141,61 @@ mod tests {
     use super::*;
     use urval_design::{stratified_accept_probability, StagedSpec};
 
+    /// SplitMix64 (Steele, Lea & Flood 2014) from `seed`, uniform in [0, 1).
+    fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
+        }
+    }
+
+    /// An attribute design over strata of `pops` records at T = `t`, C = `c`, R = `r`: its
+    /// spec, its plan for the population as one, and a proportional allocation spec.
+    fn attribute_design(
+        pops: &[u64],
+        t: f64,
+        c: f64,
+        r: f64,
+    ) -> (StagedSpec, urval_design::StagedPlan, AllocationSpec) {
+        let staged = StagedSpec {
+            tolerable_rate: t,
+            confidence: c,
+            population: Some(pops.iter().sum()),
+            expected_rate: r,
+            max_first: None,
+        };
+        let a = urval_design::two_stage_plan(&staged).unwrap();
+        let spec = AllocationSpec {
+            strata: pops
+                .iter()
+                .enumerate()
+                .map(|(h, &n)| StratumSpec {
+                    name: h.to_string(),
+                    population: n,
+                    proportion: 0.5,
+                    cost: 1.0,
+                })
+                .collect(),
+            target: AllocationTarget::Total(1),
+            method: AllocationMethod::Proportional,
+            confidence: c,
+            min: None,
+            max: None,
+        };
+        (staged, a, spec)
+    }
+
     /// The stratified risk of an attribute plan is within 1 − C for every spread of the
     /// ⌈T·N⌉ deviating records over two strata (each spread computed here), on 20 random
     /// two-stratum designs and on strata of 548 and 634 records at T = 5 %, C = 95 %,
     /// R = 1.5 %, where the proportional spread is within 5 % and (24, 36) is not.
     #[test]
     fn the_staged_risk_holds_for_every_spread_of_two_strata() {
-        // SplitMix64 (Steele, Lea & Flood 2014), uniform in [0, 1).
-        let mut state = 36u64;
-        let mut u = || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
-        };
+        let mut u = uniform(36);
         let mut designs = vec![(548u64, 634u64, 0.05, 0.95, 0.015)];
         while designs.len() < 21 {
             let n1 = 50 + (u() * 2000.0) as u64;
@@ -1168,31 +1208,7 @@ mod tests {
         for (big1, big2, t, c, r) in designs {
             let pops = [big1, big2];
             let population = big1 + big2;
-            let staged = StagedSpec {
-                tolerable_rate: t,
-                confidence: c,
-                population: Some(population),
-                expected_rate: r,
-                max_first: None,
-            };
-            let a = urval_design::two_stage_plan(&staged).unwrap();
-            let spec = AllocationSpec {
-                strata: pops
-                    .iter()
-                    .enumerate()
-                    .map(|(h, &n)| StratumSpec {
-                        name: h.to_string(),
-                        population: n,
-                        proportion: 0.5,
-                        cost: 1.0,
-                    })
-                    .collect(),
-                target: AllocationTarget::Total(1),
-                method: AllocationMethod::Proportional,
-                confidence: c,
-                min: None,
-                max: None,
-            };
+            let (staged, a, spec) = attribute_design(&pops, t, c, r);
             let (_, alloc, first, a, risk) = fit_attribute(&spec, &staged, a, population).unwrap();
             let second: Vec<u64> = alloc
                 .strata
@@ -1226,15 +1242,7 @@ mod tests {
     /// than the population taken as one), with minimums and maximums per stratum.
     #[test]
     fn the_fewest_records_are_found_as_one_at_a_time_would() {
-        // SplitMix64 (Steele, Lea & Flood 2014), uniform in [0, 1).
-        let mut state = 3_600u64;
-        let mut u = || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as f64 / 2f64.powi(64)
-        };
+        let mut u = uniform(3_600);
         let mut added = Vec::new();
         for case in 0..24 {
             let k = 2 + (u() * 5.0) as usize;
@@ -1242,31 +1250,10 @@ mod tests {
             let population: u64 = pops.iter().sum();
             let t = [0.05, 0.10, 0.20][(u() * 3.0) as usize];
             let c = [0.90, 0.95][(u() * 2.0) as usize];
-            let staged = StagedSpec {
-                tolerable_rate: t,
-                confidence: c,
-                population: Some(population),
-                expected_rate: t * u() * 0.5,
-                max_first: None,
-            };
-            let a = urval_design::two_stage_plan(&staged).unwrap();
-            let spec = AllocationSpec {
-                strata: pops
-                    .iter()
-                    .enumerate()
-                    .map(|(h, &n)| StratumSpec {
-                        name: h.to_string(),
-                        population: n,
-                        proportion: 0.5,
-                        cost: 1.0,
-                    })
-                    .collect(),
-                target: AllocationTarget::Total(1),
-                method: [AllocationMethod::Proportional, AllocationMethod::Equal][case % 2],
-                confidence: c,
-                min: (case % 3 == 1).then_some(3),
-                max: (case % 5 == 2).then_some(60),
-            };
+            let (staged, a, mut spec) = attribute_design(&pops, t, c, t * u() * 0.5);
+            spec.method = [AllocationMethod::Proportional, AllocationMethod::Equal][case % 2];
+            spec.min = (case % 3 == 1).then_some(3);
+            spec.max = (case % 5 == 2).then_some(60);
             // One record at a time.
             let mut one = a.clone();
             let expected = loop {
