@@ -1602,6 +1602,12 @@ fn small_area_needs_one_of_the_by_columns_and_a_covariate_for_every_sampled_area
         printed.contains("no model (too few areas): child_heard: 1 areas"),
         "{printed}"
     );
+    // Over the whole extract (no manifest) the figure is said to be the rate behind the
+    // counted share.
+    assert!(
+        printed.contains("each area's share is counted, not estimated"),
+        "{printed}"
+    );
     // A sampled area missing from the covariates file is named.
     std::fs::write(&cov, "municipality_code,x\n0180,1\n").unwrap();
     let mut args = base(&[

@@ -388,6 +388,12 @@ fn write_small_area(t: &mut String, c: &Indicators) -> Result<()> {
     {
         writeln!(t, "  {}.", line.trim_end_matches('.'))?;
     }
+    if c.design.is_none() {
+        writeln!(
+            t,
+            "  on the whole extract each area's share is counted, not estimated: the model-based figure estimates the rate behind it (what the area's practice gives over many cases), not this period's share"
+        )?;
+    }
     for skip in &s.skipped {
         writeln!(t, "  no model (too few areas): {skip}")?;
     }
