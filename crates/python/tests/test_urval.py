@@ -95,6 +95,9 @@ def test_the_manifest_as_a_data_frame_is_the_written_one(demo):
     # The golden manifest of the sample-data chain.
     golden = pl.read_csv(DATA / "golden" / "manifest.csv", infer_schema=False)
     assert d.manifest["case_id"].to_list() == golden["case_id"].to_list()
+    # Shown in a notebook as one line of counts, not the sidecar's every stratum.
+    assert repr(d) == f"Draw(selected={d.selected}, seed={SEED}, strata={len(d.sidecar['strata'])}, " \
+        f"rows_read={d.sidecar['rows_read']}, rows_quarantined=0, path=None)"
 
 
 def test_a_plan_is_the_plan_json_of_urval_plan(demo, tmp_path, monkeypatch):
@@ -156,6 +159,7 @@ def test_indicators_are_the_table_of_urval_indicators(demo, tmp_path):
     # Design-weighted from the demo's manifest.
     s = urval.indicators(DATA / "cases.parquet", spec, by="sex", manifest=demo / "manifest.csv")
     assert s.table.height > 0
+    assert repr(s).startswith(f"Indicators(rows={s.table.height}, ")
 
 
 def test_size_evaluate_and_allocate_give_the_commands_numbers():

@@ -417,7 +417,7 @@ def _read_manifest(path: Path) -> pl.DataFrame:
     raise UrvalError(f"{path}: read the .xlsx manifest with a spreadsheet reader")
 
 
-@dataclass
+@dataclass(repr=False)
 class Draw:
     """A draw: the ``manifest`` (key, strata, ``prn``, ``inclusion_probability``, ``weight`` and
     the included columns, in stratum and key order), its ``sidecar`` (seed, start, counts, the
@@ -433,6 +433,13 @@ class Draw:
     def selected(self) -> int:
         """Records drawn."""
         return int(self.sidecar["selected"])
+
+    def __repr__(self) -> str:
+        s = self.sidecar
+        return (
+            f"Draw(selected={self.selected}, seed={s.get('seed')}, strata={len(s.get('strata', []))}, "
+            f"rows_read={s.get('rows_read')}, rows_quarantined={s.get('rows_quarantined')}, path={self.path})"
+        )
 
 
 def draw(
@@ -527,7 +534,7 @@ def verify(
         return Verified(json.loads(_urval.verify(src, name, opts, p, json.dumps(req))))
 
 
-@dataclass
+@dataclass(repr=False)
 class Indicators:
     """An indicator table: ``table`` (one row per indicator and group, as ``urval indicators``
     writes it), its ``metadata``, the rows read, used, excluded and quarantined, where it was
@@ -538,6 +545,9 @@ class Indicators:
     rows: dict[str, int] = field(default_factory=dict)
     path: Path | None = None
     quarantine_file: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Indicators(rows={self.table.height}, read={self.rows}, path={self.path})"
 
 
 def indicators(
