@@ -100,6 +100,21 @@ def test_the_manifest_as_a_data_frame_is_the_written_one(demo):
         f"rows_read={d.sidecar['rows_read']}, rows_quarantined=0, path=None)"
 
 
+def test_quarantined_rows_are_kept_when_no_file_is(tmp_path):
+    # The municipal export has two rows urval cannot use (a short row, an empty key).
+    export = DATA / "arenden.csv"
+    p = urval.plan(export, key="ärende_id", strata="kommunkod", margin=0.10, min=2)
+    assert p.quarantine_file is None and p.quarantine.height == 2
+    d = urval.draw(export, p, seed=SEED)
+    assert d.quarantine_file is None
+    assert d.quarantine.height == d.sidecar["rows_quarantined"] == 2
+    assert d.quarantine.columns == ["source_file", "row", "reason", "raw"]
+    assert sorted(d.quarantine["row"].to_list()) == ["1402", "702"]
+    # Written beside an output that is kept, the file stays and is named.
+    w = urval.draw(export, p, seed=SEED, output=tmp_path / "m.csv")
+    assert Path(w.quarantine_file).is_file() and w.quarantine.equals(d.quarantine)
+
+
 def test_a_plan_is_the_plan_json_of_urval_plan(demo, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
     cli_plan = tmp_path / "cli.json"

@@ -254,12 +254,14 @@ class Plan:
     """
 
     def __init__(self, text: str, path: Path | None = None, allocation: Allocation | None = None,
-                 quarantine_file: str | None = None):
+                 quarantine_file: str | None = None, quarantine: pl.DataFrame | None = None):
         self.text = text
         self.data: dict[str, Any] = json.loads(text)
         self.path = path
         self.allocation = allocation
         self.quarantine_file = quarantine_file
+        #: The quarantined rows (source file, row, reason, raw row), None when none were.
+        self.quarantine = quarantine
 
     @classmethod
     def read(cls, path: PathLike) -> "Plan":
@@ -307,6 +309,17 @@ class _Scratch:
 
     def __exit__(self, *exc: Any) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _quarantine(q: str | None, scratch: Path) -> tuple[str | None, pl.DataFrame | None]:
+    """The quarantined rows as a data frame (source file, row, reason, the raw row with its
+    personal columns masked),
+    and the file's path when it outlives the call (not in ``scratch``)."""
+    if q is None or not Path(q).is_file():
+        return None, None
+    rows = pl.read_csv(q, infer_schema=False)
+    kept = None if Path(q).resolve().is_relative_to(scratch.resolve()) else q
+    return kept, rows
 
 
 def plan(
@@ -393,7 +406,7 @@ def plan(
     with _Scratch() as d:
         req["output"] = str(d / "plan.json")
         text, alloc, q = _urval.plan(src, name, opts, json.dumps(req))
-        return Plan(text, None, Allocation(json.loads(alloc)), q)
+        return Plan(text, None, Allocation(json.loads(alloc)), *_quarantine(q, d))
 
 
 def _plan_path(plan: Plan | PathLike, scratch: Path) -> str:
@@ -422,12 +435,13 @@ class Draw:
     """A draw: the ``manifest`` (key, strata, ``prn``, ``inclusion_probability``, ``weight`` and
     the included columns, in stratum and key order), its ``sidecar`` (seed, start, counts, the
     plan's checksum), where the manifest was written (``path``, None when not asked for) and
-    the quarantine file, if any."""
+    the quarantine file, if any (``quarantine``: its rows, kept even when no file is)."""
 
     manifest: pl.DataFrame
     sidecar: dict[str, Any]
     path: Path | None = None
     quarantine_file: str | None = None
+    quarantine: pl.DataFrame | None = None
 
     @property
     def selected(self) -> int:
@@ -495,7 +509,8 @@ def draw(
         job["output"] = str(out)
         sidecar, q = _urval.draw(src, name, opts, json.dumps(job))
         manifest = _read_manifest(out)
-    return Draw(manifest, json.loads(sidecar), Path(output) if output is not None else None, q)
+        kept, rows = _quarantine(q, d)
+    return Draw(manifest, json.loads(sidecar), Path(output) if output is not None else None, kept, rows)
 
 
 class Verified(_Result):
@@ -538,13 +553,15 @@ def verify(
 class Indicators:
     """An indicator table: ``table`` (one row per indicator and group, as ``urval indicators``
     writes it), its ``metadata``, the rows read, used, excluded and quarantined, where it was
-    written (``path``) and the quarantine file, if any."""
+    written (``path``) and the quarantine file, if any (``quarantine``: its rows, kept even when
+    no file is)."""
 
     table: pl.DataFrame
     metadata: dict[str, Any]
     rows: dict[str, int] = field(default_factory=dict)
     path: Path | None = None
     quarantine_file: str | None = None
+    quarantine: pl.DataFrame | None = None
 
     def __repr__(self) -> str:
         return f"Indicators(rows={self.table.height}, read={self.rows}, path={self.path})"
@@ -615,8 +632,9 @@ def indicators(
                 job["output"] = str(d2 / "indicators.parquet")
                 _urval.indicators(src, name, opts, json.dumps(job))
                 table = pl.read_parquet(d2 / "indicators.parquet")
+        kept, quarantined = _quarantine(q, d)
     rows = dict(zip(("read", "used", "excluded", "quarantined"), counts))
-    return Indicators(table, metadata, rows, Path(output) if output is not None else None, q)
+    return Indicators(table, metadata, rows, Path(output) if output is not None else None, kept, quarantined)
 
 
 def prn(expr: pl.Expr | str, *, seed: int) -> pl.Expr:
