@@ -313,8 +313,8 @@ class _Scratch:
 
 def _quarantine(q: str | None, scratch: Path) -> tuple[str | None, pl.DataFrame | None]:
     """The quarantined rows as a data frame (source file, row, reason, the raw row with its
-    personal columns masked),
-    and the file's path when it outlives the call (not in ``scratch``)."""
+    personal columns masked), and the file's path when it outlives the call (not in
+    ``scratch``)."""
     if q is None or not Path(q).is_file():
         return None, None
     rows = pl.read_csv(q, infer_schema=False)
