@@ -300,6 +300,52 @@ pub struct PurposeResult {
     pub alone_working_days: f64,
     /// Strata whose size this purpose sets.
     pub binds_strata: u64,
+    /// A small-area purpose (`model = "small-area"`): how its areas were sized for their
+    /// model-based estimates. Absent for a purpose of direct estimates (and in plans
+    /// written before small-area purposes existed, which read as such).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSizing>,
+}
+
+/// How a small-area purpose was sized: every value of its level column (an area) for the
+/// model-based estimate's z·RMSE ≤ target, from last year's table, beside what direct
+/// precision per area would need.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ModelSizing {
+    /// `small-area`.
+    pub model: String,
+    /// The estimate the sizing is for: `fay-herriot-arcsine` (`urval indicators
+    /// --small-area`).
+    pub method: String,
+    /// Last year's table, as written in the purposes file.
+    pub table: String,
+    /// Its indicator.
+    pub indicator: String,
+    /// The between-area variance σ̂²_u on the arcsine scale (REML on last year's table).
+    pub sigma2: f64,
+    /// The V_β the areas were sized at (an upper bound of the plan's).
+    pub v_beta: f64,
+    /// Areas (values of the level column in the purpose's population).
+    pub areas: u64,
+    /// Of them, areas missing from last year's table (sized at the synthetic share).
+    pub synthetic_areas: u64,
+    /// Of them, areas held at `min_per_area` (the model would need fewer).
+    pub areas_at_floor: u64,
+    /// The records every area keeps.
+    pub min_per_area: u64,
+    /// The worst model-based margin z·RMSE over the areas with the plan's records.
+    #[serde(deserialize_with = "required")]
+    pub achieved: Option<f64>,
+    /// The whole request with direct precision ±target for every area instead: records.
+    pub direct_total: u64,
+    /// Its pages.
+    pub direct_pages: f64,
+    /// Its working days.
+    pub direct_working_days: f64,
+    /// The assumption the sizing rests on, in a sentence.
+    pub assumption: String,
 }
 
 /// A staged plan: stage 1 is requested, stage 2 (the next records of the same draw) only

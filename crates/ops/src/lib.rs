@@ -130,4 +130,4 @@ pub use urval_artifacts::{
 };
 pub use urval_artifacts::{bail, input_error, CommitmentError, Context, OpsError, Result};
 pub use urval_draw::{draw, lists, overlap, verify};
-pub use urval_plan::{burden, plan, purposes, stage, strata_file};
+pub use urval_plan::{burden, plan, purposes, small_area, stage, strata_file};

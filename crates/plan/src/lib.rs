@@ -14,6 +14,7 @@ pub mod burden;
 pub mod census;
 pub mod plan;
 pub mod purposes;
+pub mod small_area;
 pub mod stage;
 pub mod strata_file;
 

@@ -18,6 +18,7 @@
 //! | `level` | `overall` (default), `stratum`, or a column: the margin holds for every value of it |
 //! | `tolerable_rate`, `expected_deviations` | an attribute purpose: show the rate below T, allowing K deviations (default 0) |
 //! | `response_rate` | the share of requested records expected to come back answered (default 1): the purpose counts r·n_h of them |
+//! | `model`, `min_per_area` | `model = "small-area"`: every value of the level column is sized for its model-based estimate from last year's table (`from`, `indicator`), each keeping `min_per_area` records (default 5); [`crate::small_area`] |
 //!
 //! `from` is read relative to the purposes file's folder.
 
@@ -43,7 +44,7 @@ pub enum PurposeKind {
 }
 
 /// One `[[purpose]]` as written.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PurposeDef {
     /// Unique name.
@@ -93,6 +94,13 @@ pub struct PurposeDef {
     /// The share of requested records expected to be answered (default 1).
     #[serde(default)]
     pub response_rate: Option<f64>,
+    /// `small-area`: size every value of the level column for its model-based estimate
+    /// ([`crate::small_area`]).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// A small-area purpose: the records every area keeps (default 5).
+    #[serde(default)]
+    pub min_per_area: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +144,8 @@ pub struct Purpose {
     pub confidence: f64,
     /// The given share, or the table's rows.
     pub proportion: Proportion,
+    /// A small-area purpose: last year's model.
+    pub model: Option<crate::small_area::AreaModel>,
 }
 
 /// Where a purpose's anticipated share comes from.
@@ -238,6 +248,7 @@ pub fn load(path: &Path) -> Result<Purposes> {
             .map(urval_ingest::Filter::parse)
             .transpose()
             .with_context(|| format!("{who}: population"))?;
+        let model = model_of(&def, &who, &dir, &level)?;
         let proportion = match def.kind {
             PurposeKind::Share => {
                 if def.tolerable_rate.is_some() || def.expected_deviations.is_some() {
@@ -250,6 +261,9 @@ pub fn load(path: &Path) -> Result<Purposes> {
                     bail!("{who}: margin must be between 0 and 1, got {e}");
                 }
                 match (def.proportion, &def.from, &def.indicator) {
+                    _ if model.is_some() => {
+                        Proportion::Given(model.as_ref().map_or(0.5, |m| m.synthetic))
+                    }
                     (Some(_), Some(_), _) => {
                         bail!("{who}: give proportion or from + indicator, not both")
                     }
@@ -293,12 +307,97 @@ pub fn load(path: &Path) -> Result<Purposes> {
             level,
             confidence,
             proportion,
+            model,
         });
     }
     Ok(Purposes {
         file: path.display().to_string(),
         list,
     })
+}
+
+/// The one purpose of `urval plan --small-area COL --last-year FILE --indicator NAME
+/// --margin E`: every value of `column` sized for its model-based estimate of `indicator`
+/// (named after it), over the plan's population; `table` is read from the working
+/// directory. plan.json names it `--small-area COL` where a purposes file names its file.
+///
+/// # Errors
+/// As a `model = "small-area"` purpose of a purposes file.
+pub fn small_area(
+    column: &str,
+    table: &Path,
+    indicator: &str,
+    margin: f64,
+    confidence: f64,
+    min_per_area: u64,
+) -> Result<Purposes> {
+    let def = PurposeDef {
+        name: indicator.to_string(),
+        from: Some(table.display().to_string()),
+        indicator: Some(indicator.to_string()),
+        margin: Some(margin),
+        confidence: Some(confidence),
+        level: Some(column.to_string()),
+        model: Some(crate::small_area::MODEL.to_string()),
+        min_per_area: Some(min_per_area),
+        ..PurposeDef::default()
+    };
+    let level = Level::Column(column.to_string());
+    let who = format!("--small-area {column}");
+    let model = model_of(&def, &who, Path::new(""), &level)?;
+    Ok(Purposes {
+        file: who,
+        list: vec![Purpose {
+            proportion: Proportion::Given(model.as_ref().map_or(0.5, |m| m.synthetic)),
+            def,
+            population: None,
+            level,
+            confidence,
+            model,
+        }],
+    })
+}
+
+/// A purpose's `model`: checked against the rest of it, and last year's table fitted.
+///
+/// # Errors
+/// A model other than `small-area`, or one on a purpose that is not a share of every value
+/// of a column with an absolute margin and last year's table; the table cannot be fitted.
+fn model_of(
+    def: &PurposeDef,
+    who: &str,
+    dir: &Path,
+    level: &Level,
+) -> Result<Option<crate::small_area::AreaModel>> {
+    let Some(model) = def.model.as_deref() else {
+        if def.min_per_area.is_some() {
+            bail!("{who}: min_per_area belongs to model = \"small-area\"");
+        }
+        return Ok(None);
+    };
+    if model != crate::small_area::MODEL {
+        bail!(
+            "{who}: model is \"small-area\" (or left out for the direct estimate), got {model:?}"
+        );
+    }
+    let Level::Column(column) = level else {
+        bail!("{who}: a small-area purpose needs level = the area column (e.g. \"kommunkod\"): the model estimates each of its values");
+    };
+    if def.kind != PurposeKind::Share || def.relative || def.proportion.is_some() {
+        bail!("{who}: a small-area purpose is a share with an absolute margin and its shares from last year's table (from + indicator), not proportion or relative");
+    }
+    let (Some(from), Some(indicator)) = (&def.from, &def.indicator) else {
+        bail!("{who}: a small-area purpose needs from + indicator: last year's `urval indicators --by {column}` table, which tells how much the areas differ");
+    };
+    let min = def
+        .min_per_area
+        .unwrap_or(crate::small_area::DEFAULT_MIN_PER_AREA);
+    if min == 0 {
+        bail!("{who}: min_per_area must be at least 1: every area keeps a direct figure beside the model's");
+    }
+    crate::small_area::fit_last_year(&dir.join(from), from, indicator, column, min)
+        .with_context(|| format!("{who}: from"))
+        .map(Some)
 }
 
 fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Proportion> {
@@ -453,6 +552,11 @@ pub struct PurposeRequirements {
     pub target: f64,
     /// An attribute purpose: the hypergeometric sample size n_A of the whole domain.
     pub attribute_n: Option<u64>,
+    /// A small-area purpose: the margins its areas' direct estimates must have.
+    pub model: Option<crate::small_area::AreaMargins>,
+    /// A small-area purpose: the same areas at the margin E for their direct estimates
+    /// (what direct precision per area would ask, for comparison).
+    pub direct: Vec<Requirement>,
 }
 
 /// Build one purpose's requirements.
@@ -503,11 +607,16 @@ pub fn requirements(
             proportion: props[h],
         });
     }
+    let model = match &p.model {
+        Some(m) => Some(m.margins(&mut groups, p.def.margin.unwrap_or(0.0), p.confidence)?),
+        None => None,
+    };
     let z = urval_design::z_two_sided(p.confidence);
     let domain_population: u64 = counts.values().sum();
     let all_cells: Vec<DomainCell> = groups.values().flatten().copied().collect();
     let pd = weighted(&all_cells);
     let mut out = Vec::new();
+    let mut direct = Vec::new();
     let mut attribute_n = None;
     let mut target = 0.0;
     for (g, cells) in &groups {
@@ -518,7 +627,10 @@ pub fn requirements(
                 let margin = if p.def.relative {
                     e * weighted(cells)
                 } else {
-                    e
+                    model
+                        .as_ref()
+                        .and_then(|m| m.margins.get(g).copied())
+                        .unwrap_or(e)
                 };
                 (cells.clone(), margin)
             }
@@ -564,14 +676,21 @@ pub fn requirements(
         } else {
             target = f64::max(target, margin);
         }
-        out.push(Requirement {
+        let requirement = Requirement {
             purpose: index,
             group,
             terms: urval_design::domain_share_terms(&cells),
             z,
             margin,
             response: p.def.response_rate.unwrap_or(1.0),
-        });
+        };
+        if model.is_some() {
+            direct.push(Requirement {
+                margin: p.def.margin.unwrap_or(0.0),
+                ..requirement.clone()
+            });
+        }
+        out.push(requirement);
     }
     if p.level != Level::Overall && p.def.kind == PurposeKind::Share && !p.def.relative {
         target = p.def.margin.unwrap_or(0.0);
@@ -585,6 +704,8 @@ pub fn requirements(
         },
         target,
         attribute_n,
+        model,
+        direct,
     })
 }
 
@@ -874,13 +995,45 @@ fn purpose_result(
     idx: &[usize],
     joint: &urval_design::JointAllocation,
     all: &[Requirement],
-    alone: urval_design::Burden,
+    (alone, direct): (urval_design::Burden, Option<urval_design::Burden>),
     binds_strata: u64,
 ) -> crate::artifacts::PurposeResult {
-    let achieved = idx
+    let direct_achieved = idx
         .iter()
         .map(|&i| joint.achieved[i])
         .try_fold(0.0f64, |m, a| a.map(|a| m.max(a)));
+    let model = p
+        .model
+        .as_ref()
+        .zip(r.model.as_ref())
+        .zip(direct)
+        .map(|((m, margins), direct)| {
+            let per_area: Vec<(String, Option<f64>)> = idx
+                .iter()
+                .map(|&i| (all[i].group.clone().unwrap_or_default(), joint.achieved[i]))
+                .collect();
+            crate::artifacts::ModelSizing {
+                model: crate::small_area::MODEL.to_string(),
+                method: crate::small_area::METHOD.to_string(),
+                table: m.file.clone(),
+                indicator: m.indicator.clone(),
+                sigma2: m.sigma2,
+                v_beta: margins.v_beta,
+                areas: margins.margins.len() as u64,
+                synthetic_areas: margins.synthetic as u64,
+                areas_at_floor: margins.at_floor as u64,
+                min_per_area: m.min_per_area,
+                achieved: m.achieved(&per_area, p.confidence),
+                direct_total: direct.records,
+                direct_pages: direct.pages,
+                direct_working_days: direct.working_days,
+                assumption: m.assumption(),
+            }
+        });
+    let achieved = match &model {
+        Some(m) => m.achieved,
+        None => direct_achieved,
+    };
     crate::artifacts::PurposeResult {
         name: p.def.name.clone(),
         label_sv: p.def.label_sv.clone(),
@@ -919,6 +1072,7 @@ fn purpose_result(
         alone_pages: alone.pages,
         alone_working_days: alone.working_days,
         binds_strata,
+        model,
     }
 }
 
@@ -1014,6 +1168,13 @@ pub fn size(
     for (k, (p, r)) in req.purposes.list.iter().zip(&built).enumerate() {
         let idx: Vec<usize> = (0..all.len()).filter(|&i| all[i].purpose == k).collect();
         let alone = urval_design::joint_allocate(&spec(r.requirements.clone()));
+        // A small-area purpose: the whole request with its areas at direct precision.
+        let direct = (!r.direct.is_empty()).then(|| {
+            let mut reqs: Vec<Requirement> =
+                all.iter().filter(|q| q.purpose != k).cloned().collect();
+            reqs.extend(r.direct.iter().cloned());
+            burden_of(&urval_design::joint_allocate(&spec(reqs)).counts)
+        });
         let binds_strata = binding_purposes
             .iter()
             .filter(|b| b.contains(&p.def.name))
@@ -1023,7 +1184,7 @@ pub fn size(
             &idx,
             &joint,
             &all,
-            burden_of(&alone.counts),
+            (burden_of(&alone.counts), direct),
             binds_strata,
         ));
     }

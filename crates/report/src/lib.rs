@@ -521,6 +521,9 @@ pub struct PurposeLine {
     pub alone: Burden,
     /// Strata whose size it sets.
     pub binds_strata: u64,
+    /// A small-area purpose (sized for the model-based estimate of every value of its
+    /// level): the whole request with direct precision per value instead.
+    pub model_direct: Option<Burden>,
 }
 
 #[cfg(test)]

@@ -291,6 +291,14 @@ const NOT_MET: Sentence = Sentence {
     sv: "{a} (nås inte)",
     en: "{a} (not met)",
 };
+const MODEL_BASED: Sentence = Sentence {
+    sv: "{t}, modellbaserad skattning",
+    en: "{t}, model-based estimate",
+};
+const DIRECT_INSTEAD: Sentence = Sentence {
+    sv: "Med direkt precision{level} för {label} i stället",
+    en: "With direct precision{level} for {label} instead",
+};
 const YES: Sentence = Sentence {
     sv: "ja",
     en: "yes",
@@ -323,6 +331,9 @@ pub fn purpose_rows(r: &Report) -> Vec<[String; 6]> {
                     lang,
                     &[("t", &crate::text::fmt_pct(lang, t)), ("level", &level)],
                 ),
+                None if x.model_direct.is_some() => {
+                    MODEL_BASED.fill(lang, &[("t", &format!("{}{level}", points(x.target)))])
+                }
                 None => format!("{}{level}", points(x.target)),
             };
             let achieved = match (x.achieved, x.met) {
@@ -362,6 +373,22 @@ pub fn purpose_rows(r: &Report) -> Vec<[String; 6]> {
         crate::text::fmt_dec(lang, ps.joint.pages, 0),
         String::new(),
     ]);
+    for x in &ps.rows {
+        if let Some(d) = &x.model_direct {
+            let level = match x.level.as_str() {
+                "overall" | "stratum" => String::new(),
+                c => format!(" per {c}"),
+            };
+            rows.push([
+                DIRECT_INSTEAD.fill(lang, &[("level", &level), ("label", &x.label)]),
+                String::new(),
+                String::new(),
+                crate::text::fmt_int(lang, d.records),
+                crate::text::fmt_dec(lang, d.pages, 0),
+                String::new(),
+            ]);
+        }
+    }
     rows
 }
 

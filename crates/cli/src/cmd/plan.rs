@@ -15,6 +15,7 @@ use urval_ops::plan::{PlanRequest, Planned, Staging};
 /// Arguments of `urval plan`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["margin", "total", "tolerable_rate", "agreement_margin", "tolerable_disagreement", "purposes"])))]
+#[command(group(ArgGroup::new("purposes_or_small_area").args(["purposes", "small_area"])))]
 #[command(after_help = "Example:
   urval plan --extract sample-data/cases.parquet --key case_id --strata municipality_code,area \\
              --margin 0.10 --allocation domain --pages-column pages -o out/plan.json
@@ -136,8 +137,29 @@ pub struct PlanArgs {
     /// What a plan for several purposes minimises: records; pages (the mean pages per
     /// record of each stratum; needs --pages-column); or a CSV file with the strata columns
     /// and `cost` (c_h per stratum, e.g. the hours a record of it takes).
-    #[arg(long, value_name = "records|pages|FILE", requires = "purposes")]
+    #[arg(
+        long,
+        value_name = "records|pages|FILE",
+        requires = "purposes_or_small_area"
+    )]
     cost: Option<String>,
+    /// Size every value of COL (an area, e.g. kommunkod) for its model-based estimate
+    /// (Fay–Herriot on the arcsine scale, as `urval indicators --small-area COL` gives it)
+    /// to ±--margin, from last year's table of --indicator (--last-year, by COL alone),
+    /// instead of each area's direct estimate; prints what it saves against direct
+    /// precision per area.
+    #[arg(long, value_name = "COL", requires_all = ["margin", "last_year", "indicator"], conflicts_with_all = ["total", "tolerable_rate", "stages", "allocation", "proportion", "phase2", "purposes"])]
+    small_area: Option<String>,
+    /// --small-area: last year's `urval indicators --by COL` table (.csv, .parquet, .json).
+    #[arg(long, value_name = "FILE", requires = "small_area")]
+    last_year: Option<PathBuf>,
+    /// --small-area: the indicator of --last-year to size for (its name in the spec).
+    #[arg(long, value_name = "NAME", requires = "small_area")]
+    indicator: Option<String>,
+    /// --small-area: the records every area keeps, so that it has a direct figure beside
+    /// the model's.
+    #[arg(long, value_name = "m", requires = "small_area", default_value_t = urval_ops::small_area::DEFAULT_MIN_PER_AREA)]
+    min_per_area: u64,
     /// Where to write plan.json.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -199,7 +221,7 @@ fn request(
         strata: strata_cols.to_vec(),
         where_: args.where_.clone(),
         checks: args.checks.clone(),
-        margin: args.margin,
+        margin: args.margin.filter(|_| args.small_area.is_none()),
         total: args.total,
         confidence: args.confidence,
         allocation: args.allocation,
@@ -217,17 +239,36 @@ fn request(
         stages,
         attribute,
         duplicate_memory: args.duplicate_memory,
-        purposes: match &args.purposes {
-            Some(f) => Some(urval_ops::purposes::PurposesRequest {
-                purposes: urval_ops::purposes::load(f)?,
-                cost: {
-                    let c = args.cost.as_deref().unwrap_or("records");
-                    urval_ops::purposes::CostBasis::parse(c, PathBuf::from(c))
-                },
-            }),
-            None => None,
-        },
+        purposes: purposes_request(args)?,
     })
+}
+
+/// The purposes: a purposes file, or the one small-area purpose of `--small-area`.
+fn purposes_request(args: &PlanArgs) -> Result<Option<urval_ops::purposes::PurposesRequest>> {
+    let purposes = match (&args.purposes, &args.small_area) {
+        (Some(f), _) => urval_ops::purposes::load(f)?,
+        (None, Some(column)) => {
+            let (Some(table), Some(indicator), Some(margin)) =
+                (&args.last_year, &args.indicator, args.margin)
+            else {
+                anyhow::bail!("--small-area needs --last-year, --indicator and --margin");
+            };
+            urval_ops::purposes::small_area(
+                column,
+                table,
+                indicator,
+                margin,
+                args.confidence,
+                args.min_per_area,
+            )?
+        }
+        (None, None) => return Ok(None),
+    };
+    let c = args.cost.as_deref().unwrap_or("records");
+    Ok(Some(urval_ops::purposes::PurposesRequest {
+        purposes,
+        cost: urval_ops::purposes::CostBasis::parse(c, PathBuf::from(c)),
+    }))
 }
 
 /// Where the plan went and how the extract's rows were accounted for: reconciliation,
@@ -451,7 +492,15 @@ fn purposes_lines(
                     if r.met { "met" } else { "NOT MET" }.to_string(),
                 ),
                 _ => (
-                    format!("{}{level}", points(r.target)),
+                    format!(
+                        "{}{level}{}",
+                        points(r.target),
+                        if r.model.is_some() {
+                            ", model-based"
+                        } else {
+                            ""
+                        }
+                    ),
                     match r.achieved {
                         Some(a) if r.met => points(a),
                         Some(a) => format!("{} NOT MET", points(a)),
@@ -509,6 +558,61 @@ fn purposes_lines(
         thousands(total),
         thousands(needed.pages.round() as u64),
         needed.working_days
+    );
+    for r in &p.purposes {
+        if let Some(m) = &r.model {
+            t.push_str(&model_lines(r, m, total, needed));
+        }
+    }
+    t
+}
+
+/// A small-area purpose: its model, what direct precision per area would need instead and
+/// the assumption.
+fn model_lines(
+    r: &urval_ops::artifacts::PurposeResult,
+    m: &urval_ops::artifacts::ModelSizing,
+    total: u64,
+    needed: &urval_design::Burden,
+) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "  {}: every {} sized for its model-based estimate (urval indicators --small-area) to ±{} points at {}",
+        r.name,
+        r.level,
+        pct2(r.target).trim_end_matches(" %"),
+        pct(r.confidence)
+    );
+    let _ = writeln!(
+        t,
+        "    {} areas: {} missing from {} (given the common rate), {} held at {} records; σ²_u {:.5}",
+        thousands(m.areas),
+        thousands(m.synthetic_areas),
+        m.table,
+        thousands(m.areas_at_floor),
+        m.min_per_area,
+        m.sigma2,
+    );
+    let saved = m.direct_total.saturating_sub(total);
+    let _ = writeln!(
+        t,
+        "    direct precision ±{} points per {} would need {} records ({} pages, {:.1} working days); this request needs {}: {} fewer ({:.1} %), {} pages and {:.1} working days less",
+        pct2(r.target).trim_end_matches(" %"),
+        r.level,
+        thousands(m.direct_total),
+        thousands(m.direct_pages.round() as u64),
+        m.direct_working_days,
+        thousands(total),
+        thousands(saved),
+        if m.direct_total > 0 { 100.0 * saved as f64 / m.direct_total as f64 } else { 0.0 },
+        thousands((m.direct_pages - needed.pages).max(0.0).round() as u64),
+        (m.direct_working_days - needed.working_days).max(0.0)
+    );
+    let _ = writeln!(t, "    assumes {}", m.assumption);
+    let _ = writeln!(
+        t,
+        "    each area's direct estimate is still reported first; the model-based one complements it"
     );
     t
 }

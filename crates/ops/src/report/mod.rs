@@ -615,6 +615,11 @@ fn purposes_model(plan: &PlanFile, lang: Lang) -> Option<urval_report::Purposes>
                 working_days: p.alone_working_days,
             },
             binds_strata: p.binds_strata,
+            model_direct: p.model.as_ref().map(|m| Burden {
+                records: m.direct_total,
+                pages: m.direct_pages,
+                working_days: m.direct_working_days,
+            }),
         })
         .collect();
     let n = &plan.burden.needed;
