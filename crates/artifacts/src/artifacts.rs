@@ -996,6 +996,34 @@ pub struct IndicatorsMeta {
     /// `*` for summed over): publishing one would let a withheld cell be recomputed.
     #[serde(default)]
     pub withheld_totals: Vec<BTreeMap<String, String>>,
+    /// `--small-area COL`: the model-based estimates beside the direct ones. Absent
+    /// without it (and in metadata written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub small_area: Option<SmallAreaMeta>,
+}
+
+/// What the model-based estimates of a table written with `--small-area COL` are.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SmallAreaMeta {
+    /// The area column.
+    pub column: String,
+    /// The model: `eb-beta-binomial` (without covariates) or `fay-herriot-arcsine`.
+    pub model: String,
+    /// The covariates file's name (Fay–Herriot).
+    #[serde(deserialize_with = "required")]
+    pub covariates_file: Option<String>,
+    /// The covariates' names.
+    pub covariates: Vec<String>,
+    /// Models fitted (one per share indicator, age band and value of the other columns).
+    pub fits: u64,
+    /// Rows given a model-based estimate from their own records.
+    pub areas: u64,
+    /// Rows added with a synthetic estimate (areas of the covariates file without records).
+    pub synthetic: u64,
+    /// Fits left out, with why.
+    pub skipped: Vec<String>,
 }
 
 /// Metadata written before suppression existed held every cell.

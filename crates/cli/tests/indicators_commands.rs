@@ -1460,6 +1460,24 @@ fn small_area_estimates_sit_beside_the_direct_ones_the_same_for_any_format_or_th
         let printed = small_area_table(&manifest, "cases.parquet", "1", covariates, &a);
         assert!(printed.contains("no municipality is judged on the model-based figure alone"));
         small_area_table(&manifest, "cases.csv", "4", covariates, &b);
+        // The metadata records the model.
+        let meta: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(a.with_extension("indicators.json")).unwrap(),
+        )
+        .unwrap();
+        let sa = &meta["small_area"];
+        assert_eq!(sa["column"], "municipality_code");
+        assert_eq!(
+            sa["model"],
+            if covariates {
+                "fay-herriot-arcsine"
+            } else {
+                "eb-beta-binomial"
+            }
+        );
+        assert_eq!(sa["fits"], 1);
+        assert!(sa["areas"].as_u64().unwrap() > 200, "{sa}");
+        assert_eq!(sa["covariates_file"].is_null(), !covariates);
         let text = std::fs::read_to_string(&a).unwrap();
         assert_eq!(text, std::fs::read_to_string(&b).unwrap());
         let mut rows = csv::Reader::from_reader(text.as_bytes());

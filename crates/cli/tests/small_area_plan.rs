@@ -96,7 +96,10 @@ fn counts(plan: &Value) -> Vec<(String, u64, u64)> {
         .iter()
         .map(|s| {
             (
-                s["values"]["municipality_code"].as_str().unwrap().to_string(),
+                s["values"]["municipality_code"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
                 s["population"].as_u64().unwrap(),
                 s["n"].as_u64().unwrap(),
             )
@@ -207,6 +210,22 @@ fn the_flag_and_a_purposes_file_give_the_same_plan_and_the_report_marks_it() {
     );
     assert_eq!(ma["direct_total"], mb["direct_total"]);
     assert_eq!(ma["sigma2"], mb["sigma2"]);
+    // The same as a pipeline: an indicators step with small_area, then a plan step whose
+    // purposes file reads the step's table.
+    let spec = root().join("sample-data/child-heard.toml");
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "outputs = \"out\"\nextract = [{cases:?}]\nkey = \"case_id\"\n\n[[step]]\ncommand = \"indicators\"\nmanifest = \"manifest.csv\"\nspec = {spec:?}\nby = [\"municipality_code\"]\nsmall_area = \"municipality_code\"\nsuppress_below = 0\noutput = \"again.csv\"\n\n[[step]]\ncommand = \"plan\"\nstrata = \"municipality_code\"\nwhere = \"area = 'barn_unga'\"\npurposes = \"purposes.toml\"\npages_column = \"pages\"\noutput = \"plan.json\"\n",
+        ),
+    )
+    .unwrap();
+    let outputs = dir.path().join("out");
+    run_ok(&["run", p(&pipeline), "--outputs", p(&outputs)]);
+    let again = read_json(&outputs.join("again.indicators.json"));
+    assert_eq!(again["small_area"]["model"], "eb-beta-binomial");
+    assert_eq!(counts(&read_json(&outputs.join("plan.json"))), counts(&b));
     // The report says the purpose is model-based and what direct precision would ask.
     for (lang, says, instead) in [
         (

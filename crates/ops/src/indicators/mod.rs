@@ -659,7 +659,7 @@ fn metadata(
     spec: &Spec,
     design: Option<&Design>,
     c: &Computed,
-    suppression: &SuppressionSummary,
+    (suppression, small_area): (&SuppressionSummary, Option<&SmallAreaSummary>),
 ) -> Result<IndicatorsMeta> {
     let totals = c.totals;
     let nonresponse_total: u64 = design.map_or(0, |d| {
@@ -707,6 +707,19 @@ fn metadata(
         suppressed_primary: suppression.primary,
         suppressed_secondary: suppression.secondary,
         withheld_totals: suppression.withheld_totals.clone(),
+        small_area: small_area.map(|s| crate::artifacts::SmallAreaMeta {
+            column: s.column.clone(),
+            model: s.model.to_string(),
+            covariates_file: args
+                .small_area_covariates
+                .as_ref()
+                .map(|p| crate::files::file_name(p)),
+            covariates: s.covariates.clone(),
+            fits: s.fits as u64,
+            areas: s.areas as u64,
+            synthetic: s.synthetic as u64,
+            skipped: s.skipped.clone(),
+        }),
     })
 }
 
@@ -780,7 +793,14 @@ pub(crate) fn indicators_keyed(
     refuse_empty(extract, args, &spec, &c, design.is_none())?;
     write_table(args, &ext, &c.rows, &spec, bands.is_some())?;
     let quarantine_file = crate::files::write_quarantine(&args.output, extract, &c.quarantine)?;
-    let meta = metadata(args, extract, &spec, design.as_ref(), &c, &suppression)?;
+    let meta = metadata(
+        args,
+        extract,
+        &spec,
+        design.as_ref(),
+        &c,
+        (&suppression, small_area.as_ref()),
+    )?;
     let meta_file = meta_path(&args.output);
     crate::files::write_json(&meta_file, &meta)?;
 
