@@ -1524,7 +1524,10 @@ fn small_area_estimates_sit_beside_the_direct_ones_the_same_for_any_format_or_th
             assert!(w > 0.0 && w < 1.0);
         }
         assert_eq!(with_records, 259);
-        assert_eq!(synthetic, if covariates { 31 } else { 0 });
+        // The 31 municipalities of the plan without a sampled child: synthetic, with
+        // covariates (the file lists every municipality) and without (the plan's strata).
+        assert_eq!(synthetic, 31);
+        assert_eq!(sa["synthetic"], 31);
     }
     // A table with the model-based columns is last year's table for a plan's purposes:
     // its group column is the municipality, not a model column.

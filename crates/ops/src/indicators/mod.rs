@@ -772,11 +772,17 @@ pub(crate) fn indicators_keyed(
         .small_area
         .as_deref()
         .map(|col| {
+            let frame: Vec<&BTreeMap<String, String>> = design
+                .iter()
+                .flat_map(|d| d.strata.iter())
+                .filter(|s| s.1 > 0)
+                .map(|s| &s.0)
+                .collect();
             apply_small_area(
                 &mut c.rows,
-                &args.by,
-                col,
+                (&args.by, col),
                 covariates.as_ref(),
+                &frame,
                 args.confidence,
             )
         })

@@ -165,16 +165,46 @@ fn fit_groups(rows: &[Row], j: usize) -> BTreeMap<FitKey, FitGroup> {
     groups
 }
 
+/// The areas a fit group's rows could have: the values of the area column (`by[j]`) of the
+/// design's strata (`frame`, each stratum's values) that agree with the group's other `by`
+/// values (`others`) on the columns they share. Empty when the area column is no strata
+/// column (or in a census, which has no design).
+fn frame_areas(
+    frame: &[&BTreeMap<String, String>],
+    by: &[String],
+    j: usize,
+    others: &[String],
+) -> std::collections::BTreeSet<String> {
+    let other_columns: Vec<&String> = by
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != j)
+        .map(|(_, c)| c)
+        .collect();
+    frame
+        .iter()
+        .filter(|s| {
+            other_columns
+                .iter()
+                .zip(others)
+                .all(|(c, v)| s.get(*c).is_none_or(|sv| sv == v))
+        })
+        .filter_map(|s| s.get(&by[j]).cloned())
+        .collect()
+}
+
 /// Give every published share row of the area column its model-based estimate, and add a
-/// row per area of the covariates file without records.
+/// row per area without records: of the covariates file (Fay–Herriot), or of the frame
+/// (`frame`: the design's strata, when the area column is a strata column; empirical
+/// Bayes).
 ///
 /// # Errors
 /// The area column is not a `by` column, or a sampled area has no covariates.
 pub(super) fn apply_small_area(
     rows: &mut Vec<Row>,
-    by: &[String],
-    column: &str,
+    (by, column): (&[String], &str),
     covariates: Option<&Covariates>,
+    frame: &[&BTreeMap<String, String>],
     confidence: f64,
 ) -> Result<SmallAreaSummary> {
     let Some(j) = by.iter().position(|b| b == column) else {
@@ -204,7 +234,13 @@ pub(super) fn apply_small_area(
             d
         };
         let result = match covariates {
-            None => beta_binomial(rows, &fg, confidence),
+            None => {
+                let unsampled: Vec<String> = frame_areas(frame, by, j, &others)
+                    .into_iter()
+                    .filter(|a| !fg.named.contains(a))
+                    .collect();
+                beta_binomial(rows, &fg, &unsampled, confidence)
+            }
             Some(c) => fay_herriot(rows, &fg, j, c, confidence)?,
         };
         let Some((figures, synthetic)) = result else {
@@ -257,8 +293,15 @@ pub(super) fn apply_small_area(
 
 type Figures = (Vec<ModelFigure>, Vec<(String, ModelFigure)>);
 
-/// Empirical-Bayes beta-binomial shrinkage over the group's areas (`None`: fewer than 3).
-fn beta_binomial(rows: &[Row], fg: &FitGroup, confidence: f64) -> Option<Figures> {
+/// Empirical-Bayes beta-binomial shrinkage over the group's areas (`None`: fewer than 3),
+/// and for each area of `unsampled` (of the frame, without records) the synthetic
+/// estimate: the prior itself, its mean and interval (`eb-beta-binomial-synthetic`).
+fn beta_binomial(
+    rows: &[Row],
+    fg: &FitGroup,
+    unsampled: &[String],
+    confidence: f64,
+) -> Option<Figures> {
     if fg.rows.len() < 3 {
         return None;
     }
@@ -283,7 +326,24 @@ fn beta_binomial(rows: &[Row], fg: &FitGroup, confidence: f64) -> Option<Figures
             }
         })
         .collect();
-    Some((figures, Vec::new()))
+    let prior_only = prior.posterior(0.0, 0.0, confidence);
+    let synthetic = unsampled
+        .iter()
+        .map(|a| {
+            (
+                a.clone(),
+                ModelFigure {
+                    estimate: prior_only.estimate,
+                    lower: prior_only.lower,
+                    upper: prior_only.upper,
+                    rmse: prior_only.rmse,
+                    shrinkage: None,
+                    model: "eb-beta-binomial-synthetic",
+                },
+            )
+        })
+        .collect();
+    Some((figures, synthetic))
 }
 
 /// The Fay–Herriot model on the arcsine scale with the file's covariates, over the group's
@@ -403,6 +463,50 @@ mod tests {
     }
 
     #[test]
+    fn an_area_of_the_frame_without_records_gets_the_synthetic_estimate_of_the_prior() {
+        let mut rows = vec![
+            row("0180", 200, 150),
+            row("0114", 10, 10),
+            row("0115", 12, 6),
+            row("0120", 3, 3),
+            total(),
+        ];
+        rows[3].suppressed = Status::Primary;
+        let by = vec!["kommun".to_string(), "område".to_string()];
+        let stratum = |k: &str, o: &str| -> BTreeMap<String, String> {
+            [
+                ("kommun".to_string(), k.to_string()),
+                ("område".to_string(), o.to_string()),
+            ]
+            .into()
+        };
+        // 0117 is in the frame for barn (no records: synthetic), 0120 is named by a withheld
+        // row (no synthetic row), 0127 is in the frame for another area only.
+        let strata = [
+            stratum("0180", "barn"),
+            stratum("0117", "barn"),
+            stratum("0120", "barn"),
+            stratum("0127", "äldre"),
+        ];
+        let frame: Vec<&BTreeMap<String, String>> = strata.iter().collect();
+        let s = apply_small_area(&mut rows, (&by, "kommun"), None, &frame, 0.95).unwrap();
+        assert_eq!((s.fits, s.areas, s.synthetic), (1, 3, 1));
+        let added = &rows[4];
+        assert_eq!(
+            added.group,
+            Some(vec!["0117".to_string(), "barn".to_string()])
+        );
+        assert_eq!(added.n, 0);
+        let f = added.model.unwrap();
+        assert_eq!(f.model, "eb-beta-binomial-synthetic");
+        assert_eq!(f.shrinkage, None);
+        // The prior's mean: every sampled area is shrunk towards it, and it lies among them.
+        assert!(f.lower < f.estimate && f.estimate < f.upper);
+        assert!(f.estimate > 0.5 && f.estimate < 1.0);
+        assert!(rows[5].group.is_none(), "the total row stays last");
+    }
+
+    #[test]
     fn shrinkage_pulls_small_areas_more_and_never_touches_a_withheld_row() {
         let mut rows = vec![
             row("0180", 200, 150),
@@ -414,7 +518,7 @@ mod tests {
         ];
         rows[4].suppressed = Status::Primary;
         let by = vec!["kommun".to_string(), "område".to_string()];
-        let s = apply_small_area(&mut rows, &by, "kommun", None, 0.95).unwrap();
+        let s = apply_small_area(&mut rows, (&by, "kommun"), None, &[], 0.95).unwrap();
         assert_eq!((s.fits, s.areas, s.synthetic), (1, 4, 0));
         assert!(rows[4].model.is_none() && rows[5].model.is_none());
         let w = |i: usize| rows[i].model.unwrap().shrinkage.unwrap();
@@ -422,7 +526,7 @@ mod tests {
         // 10 of 10 is pulled below 1, and every interval holds its estimate.
         let m = rows[1].model.unwrap();
         assert!(m.estimate < 1.0 && m.lower < m.estimate && m.estimate <= m.upper);
-        let err = apply_small_area(&mut rows, &by, "län", None, 0.95).unwrap_err();
+        let err = apply_small_area(&mut rows, (&by, "län"), None, &[], 0.95).unwrap_err();
         assert!(err.to_string().contains("one of the --by columns"), "{err}");
     }
 
@@ -445,7 +549,7 @@ mod tests {
         assert_eq!(cov.names, ["förra_året"]);
         assert_eq!(cov.areas["0101"], [0.61]);
         let by = vec!["kommun".to_string(), "område".to_string()];
-        let s = apply_small_area(&mut rows, &by, "kommun", Some(&cov), 0.95).unwrap();
+        let s = apply_small_area(&mut rows, (&by, "kommun"), Some(&cov), &[], 0.95).unwrap();
         assert_eq!((s.fits, s.areas, s.synthetic), (1, 10, 2));
         assert_eq!(rows.len(), 13);
         assert!(rows[12].group.is_none());
@@ -460,7 +564,7 @@ mod tests {
         // An area with records missing from the file is an error naming it.
         let mut more = rows.clone();
         more.insert(0, row("2999", 30, 20));
-        let err = apply_small_area(&mut more, &by, "kommun", Some(&cov), 0.95).unwrap_err();
+        let err = apply_small_area(&mut more, (&by, "kommun"), Some(&cov), &[], 0.95).unwrap_err();
         assert!(err.to_string().contains("\"2999\""), "{err}");
         std::fs::write(&path, "kod,x\n0101,1\n").unwrap();
         let err = read_covariates(&path, "kommun").unwrap_err();
