@@ -19,7 +19,15 @@ distinct keys, n_h of the sample, and every indicator's n, successes and estimat
 (exactly; means and medians to 1e-12); and every manifest row's prn is recomputed from the
 PRN specification with Python's xxhash. Peak RSS of every urval run is recorded, and of
 `urval plan`, `draw` and `indicators` over BIG_PARQUET (100 M rows) when given.
-Prints the matrix, worst ratio first; writes WORKDIR/bench-peers.json.
+A second, independent workload (B) is generated here with DuckDB, not by urval: a
+Swedish-named extract of elderly and social care (`ärende_id` keys of 20 characters,
+`län`, `enhet` with 2,000 units and names of 9 to 40 characters, `kategori`), booleans with
+15 % and 30 % NULLs, dates with 25 % NULLs, and a five-indicator spec grouped once by `län`
+(21 groups) and once by `enhet` (2,000 groups); plan and draw are stratified by
+`län` × `kategori` (126 strata). Its rows: BENCH_B_ROWS (Parquet, default 20 M) and
+BENCH_B_CSV_ROWS (CSV, default 2 M).
+
+Prints the matrix of both workloads, worst ratio first; writes WORKDIR/bench-peers.json.
 """
 import json
 import os
@@ -165,6 +173,190 @@ def polars_shipped(lf):
     )
 
 
+B_SPEC = """
+[[indicator]]
+name = "dokumenterad_barn"
+kind = "share"
+expr = "dokumenterad"
+where = "kategori = 'IFO barn'"
+
+[[indicator]]
+name = "beslut_meddelat"
+kind = "share"
+expr = "beslut_meddelat"
+
+[[indicator]]
+name = "dokumenterad_lss"
+kind = "share"
+expr = "dokumenterad"
+where = "kategori = 'LSS'"
+
+[[indicator]]
+name = "klar_inom_90"
+kind = "share"
+expr = "avslutad <= inkom + 90"
+where = "avslutad IS NOT NULL"
+
+[[indicator]]
+name = "minuter"
+kind = "mean"
+expr = "minuter"
+"""
+
+B_LIST = [("dokumenterad_barn", "share"), ("beslut_meddelat", "share"), ("dokumenterad_lss", "share"),
+          ("klar_inom_90", "share"), ("minuter", "mean")]
+
+B_STRATA = ["län", "kategori"]
+
+# Workload B's extract, from the row number alone (DuckDB's hash of it, salted per column):
+# the same rows whatever the threads. Written once per row count and kept in WORKDIR.
+B_ROWS_SQL = """
+select
+  'VÅRD-' || lpad(i::varchar, 10, '0') || '-' || lpad((hash(i, 'k') % 97)::varchar, 2, '0') as "ärende_id",
+  ['01','03','04','05','06','07','08','09','10','12','13','14','17','18','19','20','21','22','23','24','25']
+    [1 + (hash(i, 'l') % 21)::int] as "län",
+  ['Hemtjänst ', 'Särskilt boende Åsen ', 'Daglig verksamhet ', 'Boendestöd öster ',
+   'Korttidsvistelse för barn och unga ']
+    [1 + ((hash(i, 'e') % 2000) % 5)::int] || lpad((hash(i, 'e') % 2000)::varchar, 4, '0') as enhet,
+  ['hemtjänst', 'särskilt boende', 'LSS', 'IFO barn', 'IFO vuxna', 'socialpsykiatri']
+    [1 + (hash(i, 'c') % 6)::int] as kategori,
+  case when hash(i, 'd') % 100 < 30 then null else hash(i, 'd2') % 100 < 78 end as dokumenterad,
+  case when hash(i, 'b') % 100 < 15 then null else hash(i, 'b2') % 100 < 88 end as beslut_meddelat,
+  date '2023-01-01' + (hash(i, 'i') % 700)::int as inkom,
+  case when hash(i, 'a') % 100 < 25 then null
+       else date '2023-01-01' + (hash(i, 'i') % 700)::int + (hash(i, 'a2') % 200)::int end as avslutad,
+  case when hash(i, 'm') % 100 < 10 then null else (hash(i, 'm2') % 2400)::int end as minuter
+from range({rows}) t(i)
+"""
+
+
+def b_extract(con, work, rows, fmt):
+    path = os.path.join(work, f"vard-{rows}.{fmt}")
+    if not os.path.exists(path):
+        print(f"generating workload B, {rows:,} rows → {path}", flush=True)
+        opts = "(format parquet, row_group_size 131072)" if fmt == "parquet" else "(header, delimiter ';')"
+        con.execute(f"copy ({B_ROWS_SQL.format(rows=rows)}) to '{path}.tmp' {opts}")
+        os.replace(f"{path}.tmp", path)
+    return path
+
+
+def b_duck(by):
+    g = ", ".join(f'"{c}"' for c in by)
+    return f"""
+select {g},
+  count(dokumenterad) filter (where kategori = 'IFO barn') as n_dokumenterad_barn,
+  count(*) filter (where kategori = 'IFO barn' and dokumenterad) as s_dokumenterad_barn,
+  count(beslut_meddelat) as n_beslut_meddelat,
+  count(*) filter (where beslut_meddelat) as s_beslut_meddelat,
+  count(dokumenterad) filter (where kategori = 'LSS') as n_dokumenterad_lss,
+  count(*) filter (where kategori = 'LSS' and dokumenterad) as s_dokumenterad_lss,
+  count(*) filter (where avslutad is not null) as n_klar_inom_90,
+  count(*) filter (where avslutad is not null and avslutad <= inkom + 90) as s_klar_inom_90,
+  count(minuter) as n_minuter,
+  avg(minuter) as v_minuter
+from {{src}} group by all
+"""
+
+
+def b_polars(by):
+    def agg(lf):
+        c = pl.col
+        barn, lss, done = c("kategori") == "IFO barn", c("kategori") == "LSS", c("avslutad").is_not_null()
+        return lf.group_by(by).agg(
+            (barn & c("dokumenterad").is_not_null()).sum().alias("n_dokumenterad_barn"),
+            (barn & c("dokumenterad")).sum().alias("s_dokumenterad_barn"),
+            c("beslut_meddelat").is_not_null().sum().alias("n_beslut_meddelat"),
+            c("beslut_meddelat").sum().alias("s_beslut_meddelat"),
+            (lss & c("dokumenterad").is_not_null()).sum().alias("n_dokumenterad_lss"),
+            (lss & c("dokumenterad")).sum().alias("s_dokumenterad_lss"),
+            done.sum().alias("n_klar_inom_90"),
+            (done & ((c("avslutad") - c("inkom")).dt.total_days() <= 90)).sum().alias("s_klar_inom_90"),
+            c("minuter").count().alias("n_minuter"),
+            c("minuter").mean().alias("v_minuter"),
+        )
+    return agg
+
+
+def workload_b(urval, work, con):
+    """Workload B (module doc): its cells and its draw's decode floors."""
+    rows_pq = int(os.environ.get("BENCH_B_ROWS", "20000000"))
+    rows_csv = int(os.environ.get("BENCH_B_CSV_ROWS", "2000000"))
+    spec = os.path.join(work, "vard.toml")
+    open(spec, "w").write(B_SPEC)
+    pq = b_extract(con, work, rows_pq, "parquet")
+    csv = b_extract(con, work, rows_csv, "csv")
+    inputs = {
+        "Parquet B": (pq, f"read_parquet('{pq}')", lambda: pl.scan_parquet(pq)),
+        "CSV B": (csv, f"read_csv('{csv}', delim=';', header=true, types={{'län': 'VARCHAR'}})",
+                  lambda: pl.scan_csv(csv, separator=";", schema_overrides={"län": pl.Utf8}, try_parse_dates=True)),
+    }
+    cells, floors = [], []
+    for label, (path, duck_src, scan) in inputs.items():
+        ext = ["--extract", path]
+        tag = lambda job: f"{job} · {label}"
+        plan = os.path.join(work, f"plan-{os.path.basename(path)}.json")
+        manifest = plan.replace(".json", ".manifest.csv")
+        t_u, _ = best(lambda: urval_run(tag("plan"), [urval, "plan", *ext, "--key", "ärende_id", "--strata",
+                                                     ",".join(B_STRATA), "--total", "60000", "-o", plan]))
+        p = json.load(open(plan))
+        want_N = {tuple(s["values"][c] for c in B_STRATA): s["population"] for s in p["strata"]}
+        t_d, (dn, dd) = best(lambda: (con.sql(f'select "län", kategori, count(*) N from {duck_src} group by all').pl(),
+                                      con.sql(f'select count(distinct "ärende_id") from {duck_src}').fetchall()[0][0]))
+        t_p, (pn, pd) = best(lambda: (scan().group_by(B_STRATA).agg(pl.len().alias("N")).collect(),
+                                      scan().select(pl.col("ärende_id").n_unique()).collect().item()))
+        for name, df in [("DuckDB", dn), ("Polars", pn)]:
+            assert {(r["län"], r["kategori"]): r["N"] for r in df.iter_rows(named=True)} == want_N, f"{label}: {name} N_h"
+        assert dd == pd == p["rows_used"] and p["duplicate_keys"] == 0, f"{label}: distinct keys"
+        cells.append(("plan", label, t_u, t_d, t_p))
+
+        quotas = pl.DataFrame({"län": [k[0] for k in want_N], "kategori": [k[1] for k in want_N],
+                               "quota": [next(s["n"] for s in p["strata"] if tuple(s["values"][c] for c in B_STRATA) == k)
+                                         for k in want_N]})
+        con.register("quotas_b", quotas.to_arrow())
+        t_u, _ = best(lambda: urval_run(tag("draw"), [urval, "draw", *ext, "--plan", plan, "--seed", "20261207",
+                                                     "-o", manifest]))
+        t_d, ds = best(lambda: con.sql(f"""
+            select s."län", s.kategori from (
+              select "ärende_id", "län", kategori,
+                     row_number() over (partition by "län", kategori order by hash("ärende_id")) as rn
+              from {duck_src}) s
+            join quotas_b q using ("län", kategori) where s.rn <= q.quota""").pl())
+        t_p, ps = best(lambda: (
+            scan().select("ärende_id", *B_STRATA)
+            .with_columns(pl.col("ärende_id").hash(20261207).rank("ordinal").over(B_STRATA).alias("rn"))
+            .join(quotas.lazy().with_columns(pl.col("quota").cast(pl.UInt32)), on=B_STRATA)
+            .filter(pl.col("rn") <= pl.col("quota")).select(B_STRATA).collect()))
+        want_n = {(a, b): q for a, b, q in quotas.iter_rows() if q > 0}
+        for name, df in [("DuckDB", ds), ("Polars", ps)]:
+            got = {(r["län"], r["kategori"]): r["n"] for r in df.group_by(B_STRATA).agg(pl.len().alias("n")).iter_rows(named=True)}
+            assert got == want_n, f"{label}: {name}'s n_h differ from the plan's"
+        m = pl.read_csv(manifest, schema_overrides={"län": pl.Utf8})
+        assert m.height == p["total_n"], f"{label}: manifest rows"
+        for key, u in zip(m["ärende_id"], m["prn"]):
+            want = (xxhash.xxh3_64_intdigest(key.encode(), seed=20261207) >> 11) / 2.0**53
+            assert u == want, f"{label}: prn of {key}: {u} != {want}"
+        cells.append(("draw", label, t_u, t_d, t_p))
+        cols = ["ärende_id"] + B_STRATA
+        t_fd, fd = best(lambda: con.sql(f'select count(*), sum(strlen("ärende_id") + strlen("län") + strlen(kategori))'
+                                        f" from {duck_src}").fetchall()[0])
+        t_fp, fp = best(lambda: scan().select(pl.len(), sum(pl.col(c).str.len_bytes().cast(pl.Int64) for c in cols)
+                                              .sum()).collect().row(0))
+        assert fd[0] == fp[0] == p["rows_used"] and fd[1] == fp[1], f"{label}: the floor scans differ: {fd} {fp}"
+        floors.append((label, t_u, t_fd, t_fp))
+
+        for by, groups in [(["län"], "21"), (["enhet"], "2,000")]:
+            job = f"indicators B by {by[0]} ({groups} groups)"
+            out = os.path.join(work, f"ind-b-{by[0]}-{os.path.basename(path)}.parquet")
+            t_u, _ = best(lambda: urval_run(tag(job), [urval, "indicators", *ext, "--spec", spec,
+                                                       "--by", ",".join(by), "-o", out]))
+            t_d, dres = best(lambda: con.sql(b_duck(by).format(src=duck_src)).pl())
+            t_p, pres = best(lambda: b_polars(by)(scan()).collect())
+            check_indicators(out, dres, B_LIST, f"{label} DuckDB {job}", by=by, minimum=20)
+            check_indicators(out, pres, B_LIST, f"{label} Polars {job}", by=by, minimum=20)
+            cells.append((job, label, t_u, t_d, t_p))
+    return cells, floors
+
+
 def best(fn):
     times, out = [], None
     for _ in range(REPEAT):
@@ -187,12 +379,12 @@ def urval_run(tag, cmd):
     return r.stdout
 
 
-def check_indicators(urval_out, peer, listing, name):
+def check_indicators(urval_out, peer, listing, name, by=STRATA, minimum=1000):
     u = pl.read_parquet(urval_out).filter(pl.col("level") == "group")
-    got = {(r["indicator"], r["municipality_code"], r["area"]): r for r in u.iter_rows(named=True)}
+    got = {(r["indicator"], *(r[c] for c in by)): r for r in u.iter_rows(named=True)}
     checked = 0
     for r in peer.iter_rows(named=True):
-        g = (r["municipality_code"], r["area"])
+        g = tuple(r[c] for c in by)
         for ind, kind in listing:
             n = r[f"n_{ind}"] or 0
             row = got.get((ind,) + g)
@@ -200,6 +392,10 @@ def check_indicators(urval_out, peer, listing, name):
                 assert row is None or row["n"] == 0, f"{name}: {ind} {g}: urval has a row, the peer n = 0"
                 continue
             assert row is not None, f"{name}: {ind} {g}: no urval row (peer n = {n})"
+            if row.get("suppressed"):
+                # A cell urval withholds by default (--suppress-below 5: a count of 1 to 4
+                # people, or a cell that would give one away): nothing published to compare.
+                continue
             assert row["n"] == n, f"{name}: {ind} {g}: n {row['n']} != {n}"
             if kind == "share":
                 assert row["successes"] == r[f"s_{ind}"], f"{name}: {ind} {g}: successes differ"
@@ -208,7 +404,7 @@ def check_indicators(urval_out, peer, listing, name):
                 v = float(r[f"v_{ind}"])
                 assert abs(row["estimate"] - v) <= 1e-12 * max(1.0, abs(v)), f"{name}: {ind} {g}: {row['estimate']} != {v}"
             checked += 1
-    assert checked > 1000, f"{name}: only {checked} indicator groups compared"
+    assert checked > minimum, f"{name}: only {checked} indicator groups compared"
 
 
 def main():
@@ -307,6 +503,10 @@ def main():
             check_indicators(out, pres, listing, f"{label} Polars {job}")
             cells.append((job, label, t_u, t_d, t_p))
 
+    b_cells, b_floors = workload_b(urval, work, con)
+    cells += b_cells
+    floors += b_floors
+
     big_rss = {}
     if big:
         bplan = os.path.join(work, "plan-big.json")
@@ -344,7 +544,7 @@ def main():
         print(f"| {r['job']} | {r['input']} | {r['urval_s']:.2f} s | {r['duckdb_s']:.2f} s | {r['polars_s']:.2f} s"
               f" | {r['urval_over_faster_peer']:.2f} | {r['urval_peak_rss_mb']:.0f} MB |")
     print()
-    print("| draw against the fastest scan of its columns (case_id, municipality_code, area) | urval draw | DuckDB scan | Polars scan | draw ÷ fastest scan |")
+    print("| draw against the fastest scan of its columns (key and strata) | urval draw | DuckDB scan | Polars scan | draw ÷ fastest scan |")
     print("|---|---:|---:|---:|---:|")
     for label, t_u, t_fd, t_fp in floors:
         print(f"| {label} | {t_u:.2f} s | {t_fd:.2f} s | {t_fp:.2f} s | {t_u / min(t_fd, t_fp):.2f} |")
