@@ -30,4 +30,4 @@ pub mod setting;
 pub mod table;
 pub mod text;
 
-pub use error::{CommitmentError, Context, OpsError, Result};
+pub use error::{ArtifactError, CommitmentError, Context, OpsError, Result};
