@@ -296,6 +296,16 @@ pub enum ArtifactError {
         /// The file.
         path: PathBuf,
     },
+    /// An output of a type the command does not write.
+    #[error("{}: the {what} must end in {extensions}", .path.display())]
+    OutputType {
+        /// The output.
+        path: PathBuf,
+        /// What it is (`template`, `output`, `report`).
+        what: &'static str,
+        /// The endings it may have (`.xlsx or .csv`).
+        extensions: &'static str,
+    },
     /// No manifest file at the path.
     #[error("{}: no manifest", .path.display())]
     NoManifest {
