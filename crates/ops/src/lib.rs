@@ -119,6 +119,7 @@ pub mod package;
 pub mod phase2;
 pub mod report;
 pub mod review;
+pub mod review_error;
 pub mod run;
 #[cfg(feature = "schema")]
 pub mod schema;
