@@ -2,7 +2,7 @@
 //! (a temporary file renamed over the target), JSON artifacts, the quarantine file and its
 //! threshold, checksums, timestamps, and the refusal to write an output over an input.
 
-use crate::error::{ArtifactError, Context, OpsError, Result};
+use crate::error::{ArtifactError, Context, Result};
 use crate::text::{reconciliation, thousands};
 use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -426,7 +426,7 @@ pub fn nothing_kept(
     extract: &Extract,
     filter: &urval_ingest::Filter,
     counts: &urval_ingest::FileCounts,
-) -> OpsError {
+) -> ArtifactError {
     let mut msg = String::new();
     let constants = filter.text_constants();
     let columns: Vec<String> = constants.iter().map(|(c, _)| c.clone()).collect();
@@ -470,7 +470,6 @@ pub fn nothing_kept(
         ),
         values: msg,
     }
-    .into()
 }
 
 /// For a filter that matches no row: the first of its text constants that is not a value
@@ -839,14 +838,14 @@ mod tests {
         );
         let e = reading(&["d=nonsense".into()], &[], false).unwrap_err();
         assert!(
-            matches!(&e, OpsError::Artifact(ArtifactError::UnknownDateFormat { given, name, .. }) if given == "d=nonsense" && name == "nonsense"),
+            matches!(&e, crate::OpsError::Artifact(ArtifactError::UnknownDateFormat { given, name, .. }) if given == "d=nonsense" && name == "nonsense"),
             "{e:?}"
         );
         let e = AtomicFile::create(Path::new("/no/such/dir/out.csv"))
             .err()
             .unwrap();
         assert!(
-            matches!(&e, OpsError::Artifact(ArtifactError::NoOutputDirectory { dir }) if dir == Path::new("/no/such/dir")),
+            matches!(&e, crate::OpsError::Artifact(ArtifactError::NoOutputDirectory { dir }) if dir == Path::new("/no/such/dir")),
             "{e:?}"
         );
     }

@@ -754,7 +754,7 @@ fn checked_census(
     )?;
     if result.strata.is_empty() {
         if let (Some(f), 0, true) = (&spec.filter, totals.rows_used, totals.rows_excluded > 0) {
-            return Err(crate::files::nothing_kept(extract, f, &totals));
+            return Err(crate::files::nothing_kept(extract, f, &totals).into());
         }
         return Err(PlanError::NoUsableRows {
             rows_read: totals.rows_read,
