@@ -1,7 +1,9 @@
-//! The one error type of the operations, [`OpsError`], and the two helpers the operations
-//! use to build it: [`Context`] (a message in front of a cause, the cause kept as the
-//! error's source) and [`crate::bail!`] (a request the operation cannot carry out, with
-//! what to do about it).
+//! The one error type of the operations, [`OpsError`], the typed errors of this crate
+//! ([`ArtifactError`], [`CommitmentError`]), and [`Context`] (a message in front of a
+//! cause, the cause kept as the error's source). Each room above this crate has its own
+//! `thiserror` enum (`urval_plan::PlanError`, `urval_draw::DrawError`,
+//! `urval_ops::review_error::ReviewError`, …) that converts into [`OpsError::Room`];
+//! [`OpsError::typed`] finds any of them under the contexts.
 
 use std::fmt::Display;
 use std::path::PathBuf;
@@ -56,10 +58,6 @@ pub enum OpsError {
     /// types; each room converts its own enum into it, and [`OpsError::typed`] gives it back.
     #[error(transparent)]
     Room(Box<dyn std::error::Error + Send + Sync + 'static>),
-    /// The request, or an input, is not one the operation can use: the message names it and
-    /// what to do.
-    #[error("{0}")]
-    Input(String),
     /// A cause with what was being done when it happened.
     #[error("{context}")]
     Context {
@@ -99,8 +97,9 @@ impl OpsError {
 /// The result of an operation.
 pub type Result<T, E = OpsError> = std::result::Result<T, E>;
 
-/// Put a message in front of an error (kept as the source), or turn a missing value into an
-/// error: the operations' counterpart of anyhow's `Context`.
+/// Put a message in front of an error (kept as the source): the operations' counterpart of
+/// anyhow's `Context`. A missing value is turned into a typed error of its room instead
+/// (`ok_or_else`), so this is implemented for results only.
 pub trait Context<T> {
     /// The error with `context` in front.
     ///
@@ -137,31 +136,6 @@ impl<T, E: Into<OpsError>> Context<T> for std::result::Result<T, E> {
     fn with_context<C: Display, F: FnOnce() -> C>(self, f: F) -> Result<T> {
         self.map_err(|e| wrap(e.into(), f().to_string()))
     }
-}
-
-impl<T> Context<T> for Option<T> {
-    fn context<C: Display>(self, context: C) -> Result<T> {
-        self.ok_or_else(|| OpsError::Input(context.to_string()))
-    }
-    fn with_context<C: Display, F: FnOnce() -> C>(self, f: F) -> Result<T> {
-        self.ok_or_else(|| OpsError::Input(f().to_string()))
-    }
-}
-
-/// Return an [`OpsError::Input`] with a formatted message.
-#[macro_export]
-macro_rules! bail {
-    ($($arg:tt)*) => {
-        return Err($crate::OpsError::Input(format!($($arg)*)))
-    };
-}
-
-/// An [`OpsError::Input`] with a formatted message.
-#[macro_export]
-macro_rules! input_error {
-    ($($arg:tt)*) => {
-        $crate::OpsError::Input(format!($($arg)*))
-    };
 }
 
 /// What can be wrong with a file urval exchanges (plan.json, a manifest, its sidecar, an

@@ -5,7 +5,7 @@
 //! formulas are in [`urval_design::kappa`], [`urval_design::tenenbein`].
 
 use crate::error::ArtifactError;
-use crate::error::{Context, Result};
+use crate::error::Result;
 use crate::review::{read_review, Answer, Review};
 use crate::review_error::ReviewError;
 use serde::Serialize;
@@ -124,11 +124,12 @@ pub fn agreement(job: &AgreementJob) -> Result<Agreement> {
         .by
         .iter()
         .map(|c| {
-            one.strata.iter().position(|s| s == c).with_context(|| {
-                format!(
-                    "--by {c:?}: group by strata columns of the manifest ({})",
-                    one.strata.join(", ")
-                )
+            one.strata.iter().position(|s| s == c).ok_or_else(|| {
+                ReviewError::ByNotAStrataColumn {
+                    column: c.clone(),
+                    strata_columns: one.strata.clone(),
+                }
+                .into()
             })
         })
         .collect::<Result<_>>()?;

@@ -3,7 +3,7 @@
 //! outcome flags whose shares differ by municipality and area — for demos, tests and
 //! benchmarks. Deterministic for a seed (ChaCha8 per chunk, independent of thread count).
 
-use crate::error::{ArtifactError, Context, OpsError, Result};
+use crate::error::{ArtifactError, OpsError, Result};
 use crate::files::AtomicFile;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, StringDictionaryBuilder,
@@ -54,11 +54,14 @@ pub fn municipalities() -> Result<Vec<Municipality>> {
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec?;
-        let code = rec.get(0).context("municipality code")?.to_string();
+        let code = rec
+            .get(0)
+            .ok_or(GenerateError::NoMunicipalityCode)?
+            .to_string();
         let population: u64 = rec
             .get(3)
             .and_then(|p| p.parse().ok())
-            .context("municipality population")?;
+            .ok_or(GenerateError::NoMunicipalityPopulation)?;
         out.push(Municipality { code, population });
     }
     Ok(out)
@@ -121,7 +124,7 @@ fn chunk(
     let mut communicated = BooleanBuilder::with_capacity(rows);
     let mut plan = BooleanBuilder::with_capacity(rows);
     let mut pages = Int32Builder::with_capacity(rows);
-    let total = *cum.last().context("no municipalities")?;
+    let total = *cum.last().ok_or(GenerateError::NoMunicipalities)?;
     // 2022-01-01 .. 2025-06-30 as days since 1970-01-01.
     let (d0, d1) = (18_993i32, 20_269i32);
     for r in 0..rows {
@@ -253,6 +256,18 @@ pub enum GenerateError {
         /// The rows asked.
         rows: u64,
     },
+    /// The embedded municipality list without a code (a fault of urval).
+    #[error("municipality code")]
+    NoMunicipalityCode,
+    /// The embedded municipality list without a population (a fault of urval).
+    #[error("municipality population")]
+    NoMunicipalityPopulation,
+    /// The embedded municipality list is empty (a fault of urval).
+    #[error("no municipalities")]
+    NoMunicipalities,
+    /// A generated column that cannot be shown as text (a fault of urval).
+    #[error("internal: a generated column cannot be shown as text")]
+    ColumnNotShown,
     /// Generated columns that are not text (a fault of urval).
     #[error("internal: generated columns are not text")]
     ColumnsNotText,
@@ -405,9 +420,9 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
             writer.close()?;
         }
         "csv" => {
-            let delim = u8::try_from(args.delimiter)
-                .ok()
-                .context("--delimiter must be one ASCII character")?;
+            let delim = u8::try_from(args.delimiter).map_err(|_| ArtifactError::BadDelimiter {
+                flag: "--delimiter".to_string(),
+            })?;
             let mut w = csv::WriterBuilder::new()
                 .delimiter(delim)
                 .from_writer(out.writer());
@@ -435,7 +450,7 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
                     .iter()
                     .map(urval_ingest::TextCol::from_array)
                     .collect::<Option<_>>()
-                    .context("internal: a generated column cannot be shown as text")?;
+                    .ok_or(GenerateError::ColumnNotShown)?;
                 for r in 0..b.num_rows() {
                     rows.push(
                         cols.iter()

@@ -232,17 +232,12 @@ impl<'a> Spreading<'a> {
     ) -> Result<Spreading<'a>> {
         let per_idx = match &req.per {
             None => None,
-            Some(c) => Some(
-                strata_columns
-                    .iter()
-                    .position(|s| s == c)
-                    .with_context(|| {
-                        format!(
-                            "--per {c:?}: give a strata column of the manifest ({})",
-                            strata_columns.join(", ")
-                        )
-                    })?,
-            ),
+            Some(c) => Some(strata_columns.iter().position(|s| s == c).ok_or_else(|| {
+                ReviewError::PerNotAStrataColumn {
+                    column: c.clone(),
+                    strata_columns: strata_columns.to_vec(),
+                }
+            })?),
         };
         let population_of = side
             .strata

@@ -202,6 +202,22 @@ pub enum ReviewError {
         /// Records the plan says.
         planned: u64,
     },
+    /// `--by` naming a column that is not a strata column of the manifest.
+    #[error("--by {column:?}: group by strata columns of the manifest ({})", .strata_columns.join(", "))]
+    ByNotAStrataColumn {
+        /// The column.
+        column: String,
+        /// The manifest's strata columns.
+        strata_columns: Vec<String>,
+    },
+    /// `--per` naming a column that is not a strata column of the manifest.
+    #[error("--per {column:?}: give a strata column of the manifest ({})", .strata_columns.join(", "))]
+    PerNotAStrataColumn {
+        /// The column.
+        column: String,
+        /// The manifest's strata columns.
+        strata_columns: Vec<String>,
+    },
     /// A start outside [0, 1).
     #[error("start must be in [0, 1), got {got}")]
     BadStart {

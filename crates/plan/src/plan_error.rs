@@ -367,6 +367,12 @@ pub enum PlanError {
     /// `--cost pages` without pages.
     #[error("--cost pages needs --pages-column: the pages of each record")]
     PagesCostWithoutPages,
+    /// A strata file that is not UTF-8 text.
+    #[error("{}: not UTF-8 text", .path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
     /// A strata file without its columns.
     #[error("{}: needs columns `stratum` and `population`; present: {}", .path.display(), .present.join(", "))]
     StrataFileColumns {

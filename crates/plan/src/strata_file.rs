@@ -9,9 +9,9 @@ use urval_design::StratumSpec;
 /// Read the strata file. Errors name the file, the line and the column.
 pub fn read_strata(path: &Path, default_proportion: f64) -> Result<Vec<StratumSpec>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = std::str::from_utf8(&bytes)
-        .ok()
-        .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| PlanError::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.contains(';') && !first.contains(',') {

@@ -372,8 +372,8 @@ fn letter(args: &ReportJob) -> Result<Letter> {
         case_number: args.case_number.clone(),
         sender: args.sender.clone(),
         date: {
-            let days = urval_ingest::parse_date(&date).with_context(|| {
-                format!("--date {date:?}: give a date as YYYY-MM-DD, e.g. 2026-11-24")
+            let days = urval_ingest::parse_date(&date).ok_or_else(|| ReportError::BadDate {
+                given: date.clone(),
             })?;
             let (y, m, d) = urval_ingest::civil_from_days(i64::from(days));
             long_date(lang, y, m, d)
@@ -855,11 +855,10 @@ fn design_precision(
             },
         ));
     }
-    let method = AllocationMethod::from_name(&d.allocation).with_context(|| {
-        format!(
-            "the plan's allocation {:?} is not one urval knows",
-            d.allocation
-        )
+    let method = AllocationMethod::from_name(&d.allocation).ok_or_else(|| {
+        ReportError::UnknownAllocation {
+            allocation: d.allocation.clone(),
+        }
     })?;
     let specs: Vec<StratumSpec> = plan
         .strata

@@ -94,6 +94,18 @@ pub enum ReportError {
         /// The plan.
         plan: PathBuf,
     },
+    /// A `--date` that is not a date.
+    #[error("--date {given:?}: give a date as YYYY-MM-DD, e.g. 2026-11-24")]
+    BadDate {
+        /// The value given.
+        given: String,
+    },
+    /// A plan whose allocation urval does not know.
+    #[error("the plan's allocation {allocation:?} is not one urval knows")]
+    UnknownAllocation {
+        /// The allocation it names.
+        allocation: String,
+    },
     /// `--agreement` without `--phase2-plan`.
     #[error(
         "--agreement needs --phase2-plan: the agreement is the re-review of that plan's subsample"

@@ -117,6 +117,9 @@ pub enum PipelineError {
         /// The outputs path.
         link: PathBuf,
     },
+    /// A plan step without a key.
+    #[error("a plan step needs key = \"COL\" (or key at the top of the pipeline)")]
+    NoKey,
     /// `cost` in a plan step without `purposes`.
     #[error("cost belongs to a plan for several purposes: give purposes = \"FILE\"")]
     CostWithoutPurposes,

@@ -8,7 +8,7 @@ use super::pipeline::{
     ValidateStep, VerifyStep,
 };
 use super::pipeline_error::PipelineError;
-use crate::error::{Context, Result};
+use crate::error::Result;
 use crate::files::write_atomic;
 use crate::setting::{rate_or, Names};
 use crate::text::thousands;
@@ -198,7 +198,7 @@ fn plan(run: &Run, loaded: &LoadedStep, s: &PlanStep) -> Result<Done> {
         .key
         .clone()
         .or_else(|| p.pipeline.key.clone())
-        .context("a plan step needs key = \"COL\" (or key at the top of the pipeline)")?;
+        .ok_or(PipelineError::NoKey)?;
     loaded.read_when_run(PLAN_ALLOCATION)?;
     let d = BurdenRates::default();
     let rates = crate::plan::burden_rates(
