@@ -50,9 +50,10 @@ pub enum OpsError {
     /// A commitment, or the chain from it to a draw, is broken.
     #[error(transparent)]
     Commitment(#[from] CommitmentError),
-    /// A file urval exchanges or writes, or a shared reading option, is not usable.
+    /// A file urval exchanges or writes, or a shared reading option, is not usable (boxed:
+    /// its largest variant would make every result of the operations large).
     #[error(transparent)]
-    Artifact(#[from] ArtifactError),
+    Artifact(Box<ArtifactError>),
     /// The typed error of a room above this crate (planning, drawing, the review loop, the
     /// report, indicators, the nightly run): boxed, as this crate cannot name the rooms'
     /// types; each room converts its own enum into it, and [`OpsError::typed`] gives it back.
@@ -78,7 +79,7 @@ impl OpsError {
         match self {
             OpsError::Context { source, .. } => source.typed(),
             OpsError::Room(e) => e.downcast_ref(),
-            OpsError::Artifact(e) => (e as &(dyn Error + 'static)).downcast_ref(),
+            OpsError::Artifact(e) => (e.as_ref() as &(dyn Error + 'static)).downcast_ref(),
             OpsError::Commitment(e) => (e as &(dyn Error + 'static)).downcast_ref(),
             _ => None,
         }
@@ -91,6 +92,12 @@ impl OpsError {
             context: label.to_string(),
             source: Box::new(self),
         }
+    }
+}
+
+impl From<ArtifactError> for OpsError {
+    fn from(e: ArtifactError) -> Self {
+        OpsError::Artifact(Box::new(e))
     }
 }
 

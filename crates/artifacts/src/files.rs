@@ -838,14 +838,14 @@ mod tests {
         );
         let e = reading(&["d=nonsense".into()], &[], false).unwrap_err();
         assert!(
-            matches!(&e, crate::OpsError::Artifact(ArtifactError::UnknownDateFormat { given, name, .. }) if given == "d=nonsense" && name == "nonsense"),
+            matches!(e.typed::<ArtifactError>(), Some(ArtifactError::UnknownDateFormat { given, name, .. }) if given == "d=nonsense" && name == "nonsense"),
             "{e:?}"
         );
         let e = AtomicFile::create(Path::new("/no/such/dir/out.csv"))
             .err()
             .unwrap();
         assert!(
-            matches!(&e, crate::OpsError::Artifact(ArtifactError::NoOutputDirectory { dir }) if dir == Path::new("/no/such/dir")),
+            matches!(e.typed::<ArtifactError>(), Some(ArtifactError::NoOutputDirectory { dir }) if dir == Path::new("/no/such/dir")),
             "{e:?}"
         );
     }
