@@ -27,8 +27,7 @@
 //! independent of row order, file split and format. A version-1 plan's fingerprints are
 //! the sums themselves: still checked, with a warning to plan again.
 
-use crate::bail;
-use crate::error::{Context, Result};
+use crate::error::{ArtifactError, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -119,11 +118,15 @@ pub fn parse_versions<T: serde::de::DeserializeOwned>(
         } else {
             format!("versions {} to {version}", versions.start())
         };
-        bail!(
-            "{origin}: kind {} version {} is not one this urval reads ({kind} {read}): {redo}",
-            k.map_or("none".to_string(), |k| format!("{k:?}")),
-            v.map_or("none".to_string(), |v| v.to_string())
-        );
+        return Err(ArtifactError::UnknownVersion {
+            origin: origin.to_string(),
+            found_kind: k.map(str::to_string),
+            found_version: v,
+            kind: kind.to_string(),
+            read,
+            redo: redo.to_string(),
+        }
+        .into());
     }
     serde_json::from_str(text).with_context(|| format!("{origin}: not {what}"))
 }
@@ -749,11 +752,11 @@ impl DrawSidecar {
     pub fn check_manifest(&self, side_path: &Path, manifest: &Path) -> Result<()> {
         let hash = crate::files::file_hash(manifest)?;
         if hash != self.manifest_hash {
-            bail!(
-                "{}: this is not the manifest {} was written with (checksums differ): use the pair one draw wrote, or draw again",
-                manifest.display(),
-                side_path.display()
-            );
+            return Err(ArtifactError::OtherManifest {
+                manifest: manifest.to_path_buf(),
+                sidecar: side_path.to_path_buf(),
+            }
+            .into());
         }
         Ok(())
     }
@@ -791,16 +794,21 @@ impl PlanFile {
 
         for s in &plan.strata {
             if s.n > s.population {
-                bail!(
-                    "{origin}: stratum {} asks for n = {} but has only N = {} records",
-                    describe(&s.values, &plan.strata_columns),
-                    s.n,
-                    s.population
-                );
+                return Err(ArtifactError::StratumOverPopulation {
+                    origin: origin.to_string(),
+                    stratum: describe(&s.values, &plan.strata_columns),
+                    n: s.n,
+                    population: s.population,
+                }
+                .into());
             }
             for c in &plan.strata_columns {
                 if !s.values.contains_key(c) {
-                    bail!("{origin}: a stratum has no value for column {c:?}");
+                    return Err(ArtifactError::StratumWithoutValue {
+                        origin: origin.to_string(),
+                        column: c.clone(),
+                    }
+                    .into());
                 }
             }
         }
@@ -814,9 +822,7 @@ impl PlanFile {
     /// The plan has one stage.
     pub fn first_stage(&self) -> Result<PlanFile> {
         if self.design.stages.is_none() {
-            bail!(
-                "this plan has one stage: draw it without --stage, or plan again with --stages 2"
-            );
+            return Err(ArtifactError::OneStage.into());
         }
         let mut p = self.clone();
         for s in &mut p.strata {

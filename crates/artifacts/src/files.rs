@@ -2,8 +2,7 @@
 //! (a temporary file renamed over the target), JSON artifacts, the quarantine file and its
 //! threshold, checksums, timestamps, and the refusal to write an output over an input.
 
-use crate::bail;
-use crate::error::{Context, OpsError, Result};
+use crate::error::{ArtifactError, Context, Result};
 use crate::text::{reconciliation, thousands};
 use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -86,12 +85,13 @@ impl AtomicFile {
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
-            bail!("{}: the output directory does not exist", dir.display());
+            return Err(ArtifactError::NoOutputDirectory { dir }.into());
         }
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .with_context(|| format!("{}: not a file name", target.display()))?;
+        let name = target.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            ArtifactError::NotAFileName {
+                path: target.to_path_buf(),
+            }
+        })?;
         // Temporary files of earlier runs that were killed before they could clean up.
         let stale_prefix = format!(".{name}.tmp-");
         if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -318,8 +318,12 @@ pub fn file_hash(path: &Path) -> Result<String> {
 pub fn read_secret(path: &Path) -> Result<urval_ingest::personal::Pseudonymizer> {
     let secret = std::fs::read(path)
         .with_context(|| format!("cannot read the secret file {}", path.display()))?;
-    urval_ingest::personal::Pseudonymizer::new(secret.trim_ascii())
-        .with_context(|| format!("{}: the secret must be at least 16 bytes", path.display()))
+    urval_ingest::personal::Pseudonymizer::new(secret.trim_ascii()).ok_or_else(|| {
+        ArtifactError::ShortSecret {
+            path: path.to_path_buf(),
+        }
+        .into()
+    })
 }
 
 /// Parse `--check` rules.
@@ -328,9 +332,11 @@ pub fn parse_checks(rules: &[String]) -> Result<Vec<urval_ingest::Filter>> {
         .iter()
         .map(|r| {
             urval_ingest::Filter::parse(r).map_err(|e| match e {
-                urval_ingest::IngestError::Filter { reason, .. } => {
-                    OpsError::Input(format!("--check {r:?}: {reason}"))
+                urval_ingest::IngestError::Filter { reason, .. } => ArtifactError::BadCheck {
+                    rule: r.clone(),
+                    reason,
                 }
+                .into(),
                 other => other.into(),
             })
         })
@@ -420,17 +426,8 @@ pub fn nothing_kept(
     extract: &Extract,
     filter: &urval_ingest::Filter,
     counts: &urval_ingest::FileCounts,
-) -> OpsError {
-    let mut msg = format!(
-        "--where {:?} keeps no rows:\n{}",
-        filter.text(),
-        reconciliation(
-            counts.rows_read,
-            counts.rows_used,
-            counts.rows_excluded,
-            counts.rows_quarantined
-        )
-    );
+) -> ArtifactError {
+    let mut msg = String::new();
     let constants = filter.text_constants();
     let columns: Vec<String> = constants.iter().map(|(c, _)| c.clone()).collect();
     if let Ok(values) = urval_ingest::explain::value_counts(extract, &columns) {
@@ -463,7 +460,16 @@ pub fn nothing_kept(
             }
         }
     }
-    OpsError::Input(msg)
+    ArtifactError::NothingKept {
+        filter: filter.text().to_string(),
+        reconciliation: reconciliation(
+            counts.rows_read,
+            counts.rows_used,
+            counts.rows_excluded,
+            counts.rows_quarantined,
+        ),
+        values: msg,
+    }
 }
 
 /// For a filter that matches no row: the first of its text constants that is not a value
@@ -538,11 +544,11 @@ pub fn refuse_overwriting_inputs(
         .collect();
     for o in outputs {
         if let Some(i) = all.iter().find(|i| same_file(o, i)) {
-            bail!(
-                "{}: that is an input ({}); write the output to another file",
-                o.display(),
-                i.display()
-            );
+            return Err(ArtifactError::OutputIsInput {
+                output: o.clone(),
+                input: i.to_path_buf(),
+            }
+            .into());
         }
     }
     Ok(())
@@ -568,13 +574,7 @@ pub fn check_quarantine(
         return Ok(());
     }
     let qpath = write_quarantine(output, extract, records)?;
-    let mut msg = format!(
-        "{} of {} rows read ({:.1} %) were quarantined, more than --max-quarantine {} %: nothing written",
-        thousands(quarantined),
-        thousands(rows_read),
-        100.0 * quarantined as f64 / rows_read.max(1) as f64,
-        100.0 * max_quarantine
-    );
+    let mut msg = String::new();
     let mut hints: Vec<&str> = Vec::new();
     for s in urval_ingest::summarize_quarantine(records, 3) {
         let file = extract_file_name(extract, s.first.0);
@@ -605,7 +605,13 @@ pub fn check_quarantine(
     for h in hints {
         msg.push_str(&format!("\n  hint: {h}"));
     }
-    bail!("{msg}")
+    Err(ArtifactError::TooManyQuarantined {
+        quarantined,
+        rows_read,
+        max_quarantine,
+        reasons: msg,
+    }
+    .into())
 }
 
 /// A small CSV table a person made (a requested-file, an indicators table): its header and a
@@ -643,14 +649,16 @@ pub fn open_extract(
             d.bytes()
                 .next()
                 .filter(|b| d.len() == 1 && b.is_ascii())
-                .with_context(|| format!("{flag} must be one ASCII character"))?,
+                .ok_or_else(|| ArtifactError::BadDelimiter {
+                    flag: flag.to_string(),
+                })?,
         ),
         None => None,
     };
-    let choice = urval_ingest::EncodingChoice::parse(encoding).with_context(|| {
-        format!(
-            "unknown encoding {encoding:?}: use auto, utf-8, windows-1252, iso-8859-1 or utf-16"
-        )
+    let choice = urval_ingest::EncodingChoice::parse(encoding).ok_or_else(|| {
+        ArtifactError::UnknownEncoding {
+            given: encoding.to_string(),
+        }
     })?;
     Ok(Extract::resolve_opts(paths, delimiter, choice, skip_unknown)?.with_sheet(sheet))
 }
@@ -677,23 +685,32 @@ pub fn reading(
     let mut formats: Vec<(String, DateFormat)> = Vec::new();
     for given in date_formats {
         let Some((col, name)) = given.rsplit_once('=') else {
-            bail!(
-                "--date-format {given:?}: give COL=FORMAT, FORMAT one of {}",
-                known()
-            );
+            return Err(ArtifactError::DateFormatShape {
+                given: given.clone(),
+                known: known(),
+            }
+            .into());
         };
         let col = col.trim();
         let Some(f) = DateFormat::from_name(name) else {
-            bail!(
-                "--date-format {given:?}: unknown format {name:?}: use one of {}",
-                known()
-            );
+            return Err(ArtifactError::UnknownDateFormat {
+                given: given.clone(),
+                name: name.to_string(),
+                known: known(),
+            }
+            .into());
         };
         if col.is_empty() {
-            bail!("--date-format {given:?}: name the column before '='");
+            return Err(ArtifactError::DateFormatNoColumn {
+                given: given.clone(),
+            }
+            .into());
         }
         if formats.iter().any(|(c, _)| c == col) {
-            bail!("--date-format: column {col:?} is given twice: give it one format");
+            return Err(ArtifactError::DateFormatTwice {
+                column: col.to_string(),
+            }
+            .into());
         }
         formats.push((col.to_string(), f));
     }
@@ -716,10 +733,10 @@ pub fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
             )
             .with_context(|| format!("{}: not JSON", path.display()))?;
             let Some(rows) = v.as_array() else {
-                bail!(
-                    "{}: not an indicators file (an array of rows)",
-                    path.display()
-                );
+                return Err(ArtifactError::NotAnIndicatorsFile {
+                    path: path.to_path_buf(),
+                }
+                .into());
             };
             Ok(rows
                 .iter()
@@ -789,16 +806,49 @@ pub fn read_rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>> {
             }
             Ok(out)
         }
-        _ => bail!(
-            "{}: indicators must be .parquet, .csv or .json",
-            path.display()
-        ),
+        _ => Err(ArtifactError::IndicatorsFileType {
+            path: path.to_path_buf(),
+        }
+        .into()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reading_errors_are_typed_with_their_fields() {
+        let e = reading(
+            &[
+                "inledd_datum=DD/MM/YYYY".into(),
+                " inledd_datum =iso".into(),
+            ],
+            &[],
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e.typed::<ArtifactError>(), Some(ArtifactError::DateFormatTwice { column }) if column == "inledd_datum"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "--date-format: column \"inledd_datum\" is given twice: give it one format"
+        );
+        let e = reading(&["d=nonsense".into()], &[], false).unwrap_err();
+        assert!(
+            matches!(e.typed::<ArtifactError>(), Some(ArtifactError::UnknownDateFormat { given, name, .. }) if given == "d=nonsense" && name == "nonsense"),
+            "{e:?}"
+        );
+        let e = AtomicFile::create(Path::new("/no/such/dir/out.csv"))
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e.typed::<ArtifactError>(), Some(ArtifactError::NoOutputDirectory { dir }) if dir == Path::new("/no/such/dir")),
+            "{e:?}"
+        );
+    }
 
     #[test]
     fn date_formats_are_given_per_column() {

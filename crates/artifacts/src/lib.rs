@@ -17,8 +17,9 @@
 //!
 //! It may use the design math, the extract reader, the indicator spec and the report's
 //! spreadsheet writer; it must not plan, draw, review or print. Errors are [`OpsError`], the
-//! one error type of the operations (every operations crate returns it); [`bail!`] and
-//! [`input_error!`] build its `Input` variant.
+//! one error type of the operations (every operations crate returns it), holding a typed
+//! error per room: this crate's [`ArtifactError`] and [`CommitmentError`], and each room's
+//! own enum above it (see [`error`]).
 
 pub mod artifacts;
 pub mod commitment;
@@ -30,4 +31,4 @@ pub mod setting;
 pub mod table;
 pub mod text;
 
-pub use error::{CommitmentError, Context, OpsError, Result};
+pub use error::{ArtifactError, CommitmentError, Context, OpsError, Result};

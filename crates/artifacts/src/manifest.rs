@@ -3,10 +3,9 @@
 //! Parquet, and one reader ([`manifest_rows`]) for all of them.
 
 use crate::artifacts::{DrawSidecar, PlanFile};
-use crate::bail;
 
 pub use crate::artifacts::hides_prn;
-use crate::error::Result;
+use crate::error::{ArtifactError, Result};
 use crate::files::AtomicFile;
 use arrow_array::builder::{Float64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
@@ -411,10 +410,12 @@ pub fn write_manifest(
             w.write(&batch)?;
             w.close()?;
         }
-        _ => bail!(
-            "{}: the manifest must end in .csv, .parquet or .xlsx",
-            path.display()
-        ),
+        _ => {
+            return Err(ArtifactError::ManifestFileType {
+                path: path.to_path_buf(),
+            }
+            .into())
+        }
     }
     f.finish()
 }
@@ -472,18 +473,24 @@ fn written_name(csv: bool, written: &[String], name: &str) -> String {
 pub fn manifest_header(path: &Path) -> Result<(Extract, Vec<String>, usize)> {
     let manifest = Extract::resolve(&[path.display().to_string()], Some(b','))?;
     let Some(first) = manifest.files.first() else {
-        bail!("{}: no manifest", path.display());
+        return Err(ArtifactError::NoManifest {
+            path: path.to_path_buf(),
+        }
+        .into());
     };
     let cols = urval_ingest::file_columns(first, Some(b','))?;
     let Some(prn_at) = cols.iter().position(|c| is_prn_column(c)) else {
-        bail!(
-            "{}: not a urval manifest (no prn column; columns: {})",
-            path.display(),
-            cols.join(", ")
-        );
+        return Err(ArtifactError::NoPrnColumn {
+            path: path.to_path_buf(),
+            columns: cols,
+        }
+        .into());
     };
     if prn_at == 0 {
-        bail!("{}: not a urval manifest (no key column)", path.display());
+        return Err(ArtifactError::NoKeyColumn {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     Ok((manifest, cols, prn_at))
 }
@@ -534,10 +541,11 @@ pub fn manifest_rows(path: &Path, key: &str, strata: &[String]) -> Result<Vec<Ma
     )?;
     let bad = out.totals().rows_quarantined;
     if bad > 0 {
-        bail!(
-            "{}: {bad} rows of the manifest cannot be read (empty key or stratum)",
-            path.display()
-        );
+        return Err(ArtifactError::UnreadableManifestRows {
+            path: path.to_path_buf(),
+            bad,
+        }
+        .into());
     }
     Ok(out.results.into_iter().flatten().collect())
 }
@@ -686,12 +694,12 @@ pub fn find_sidecar(manifest: &Path) -> Result<Option<FoundSidecar>> {
 pub fn require_sidecar(manifest: &Path) -> Result<FoundSidecar> {
     match find_sidecar(manifest)? {
         Some(f) => Ok(f),
-        None => bail!(
-            "{}: no sidecar {} beside it (nor {}): give the manifest with the sidecar its draw wrote",
-            manifest.display(),
-            sidecar_path(manifest).display(),
-            old_sidecar_path(manifest).display()
-        ),
+        None => Err(ArtifactError::NoSidecar {
+            manifest: manifest.to_path_buf(),
+            sidecar: sidecar_path(manifest),
+            old_sidecar: old_sidecar_path(manifest),
+        }
+        .into()),
     }
 }
 
@@ -708,26 +716,26 @@ pub fn plan_beside(manifest: &Path, found: &FoundSidecar) -> Result<(PlanFile, S
     if !side.plan.is_empty() && file.is_file() {
         let hash = crate::files::file_hash(&file)?;
         if hash != side.plan_hash {
-            bail!(
-                "{}: not the plan {} was drawn with (checksums differ): give the draw's plan with --plan",
-                file.display(),
-                manifest.display()
-            );
+            return Err(ArtifactError::NotTheDrawnPlan {
+                plan: file,
+                manifest: manifest.to_path_buf(),
+            }
+            .into());
         }
         return Ok((PlanFile::read(&file)?, file.display().to_string()));
     }
     if let Some(text) = &found.plan_text {
         let origin = format!("{} (sheet {CARRIED_SHEET})", manifest.display());
         if crate::files::hex128(xxhash_rust::xxh3::xxh3_128(text.as_bytes())) != side.plan_hash {
-            bail!("{origin}: the plan it carries is not the one it was drawn with (checksums differ): give the draw's plan with --plan");
+            return Err(ArtifactError::CarriedPlanAltered { origin }.into());
         }
         return Ok((PlanFile::parse(text, &origin)?, origin));
     }
-    bail!(
-        "no --plan, and no {} beside {}: give the draw's plan with --plan",
-        side.plan,
-        manifest.display()
-    )
+    Err(ArtifactError::NoPlan {
+        plan: side.plan.clone(),
+        manifest: manifest.to_path_buf(),
+    }
+    .into())
 }
 
 /// A file name stem for a `--split-by` value that every common file system takes as it is

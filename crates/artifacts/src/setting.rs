@@ -5,7 +5,7 @@
 //! dialect, a nonresponse rule and an allocation are named. A value that names nothing is
 //! an error that names the key and the values it takes, as the step's command says it.
 
-use crate::error::{OpsError, Result};
+use crate::error::{ArtifactError, Result};
 use crate::text::parse_rate;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
@@ -77,7 +77,13 @@ impl Rate {
     pub fn value(&self, key: &str) -> Result<f64> {
         match self {
             Rate::Number(v) => Ok(*v),
-            Rate::Text(t) => parse_rate(t).map_err(|e| OpsError::Input(format!("{key}: {e}"))),
+            Rate::Text(t) => parse_rate(t).map_err(|reason| {
+                ArtifactError::BadRate {
+                    key: key.to_string(),
+                    reason,
+                }
+                .into()
+            }),
         }
     }
 }

@@ -6,12 +6,11 @@
 //! [`crate::lists`].
 
 use crate::artifacts::{describe, DrawSidecar, PlanFile};
-use crate::bail;
+use crate::draw_error::DrawError;
 use crate::error::Result;
 use crate::files::hex128;
 pub use crate::manifest::{DrawResult, Selected};
 use crate::setting;
-use crate::text::thousands;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -148,7 +147,10 @@ pub fn listed_records(
     let n = rows.len();
     let set: std::collections::BTreeSet<_> = rows.into_iter().map(|r| (r.values, r.key)).collect();
     if set.len() != n {
-        bail!("{}: a record is listed twice", manifest.display());
+        return Err(DrawError::ListedTwice {
+            manifest: manifest.to_path_buf(),
+        }
+        .into());
     }
     Ok(set)
 }
@@ -230,10 +232,10 @@ pub fn check_previous(
         .map(|r| (r.values.clone(), r.key.clone()))
         .collect();
     if found.len() != rows.len() {
-        bail!(
-            "{}: a record is listed twice: it is not a stage-1 manifest of this plan",
-            previous.display()
-        );
+        return Err(DrawError::PreviousListedTwice {
+            previous: previous.to_path_buf(),
+        }
+        .into());
     }
     let shown = |k: &str| {
         if key_is_personal {
@@ -254,19 +256,15 @@ pub fn check_previous(
         let row = rows
             .iter()
             .find(|r| &r.key == key && &r.values == values)
-            .map(|r| format!(" (row {})", r.row))
-            .unwrap_or_default();
-        bail!(
-            "{}: not this plan's first stage (seed, start and plan must be the first stage's): record {} ({}){row} {}",
-            previous.display(),
-            shown(key),
-            values.join(", "),
-            if is_missing {
-                "is in the first stage but not in the manifest"
-            } else {
-                "is in the manifest but not in the first stage"
-            }
-        );
+            .map(|r| r.row);
+        return Err(DrawError::NotTheFirstStage {
+            previous: previous.to_path_buf(),
+            key: shown(key),
+            values: values.clone(),
+            row,
+            in_first_stage: is_missing,
+        }
+        .into());
     }
     Ok(())
 }
@@ -357,17 +355,25 @@ pub fn sidecar_for_part(plan: &PlanFile, col: Option<&str>) -> bool {
 /// Parse `COL=VALUE`.
 pub fn parse_only(s: &str, plan: &PlanFile) -> Result<(String, String)> {
     let Some((c, v)) = s.split_once('=') else {
-        bail!("--only takes COL=VALUE, got {s:?}");
+        return Err(DrawError::OnlyShape {
+            given: s.to_string(),
+        }
+        .into());
     };
     let (c, v) = (c.trim().to_string(), v.trim().to_string());
     if !plan.strata_columns.contains(&c) {
-        bail!(
-            "--only: {c:?} is not a strata column of the plan ({})",
-            plan.strata_columns.join(", ")
-        );
+        return Err(DrawError::OnlyNotAStrataColumn {
+            column: c,
+            strata_columns: plan.strata_columns.clone(),
+        }
+        .into());
     }
     if !plan.strata.iter().any(|s| s.values.get(&c) == Some(&v)) {
-        bail!("--only: no stratum of the plan has {c}={v}");
+        return Err(DrawError::OnlyNoStratum {
+            column: c,
+            value: v,
+        }
+        .into());
     }
     Ok((c, v))
 }
@@ -621,23 +627,23 @@ impl DrawMerged {
     /// a stratum in scope whose N or keys (its fingerprint) differ from the plan's.
     fn check_unchanged(&self, plan: &PlanFile, in_scope: &[bool]) -> Result<()> {
         if self.not_in_plan > 0 {
-            bail!(
-                "the extract changed since the plan: {} rows belong to strata the plan does not have (first: {})",
-                thousands(self.not_in_plan),
-                self.example.clone().unwrap_or_default()
-            );
+            return Err(DrawError::StrataNotInPlan {
+                rows: self.not_in_plan,
+                first: self.example.clone().unwrap_or_default(),
+            }
+            .into());
         }
         for (s, ps) in plan.strata.iter().enumerate() {
             if !in_scope[s] {
                 continue;
             }
             if self.counts[s] != ps.population {
-                bail!(
-                    "the extract changed since the plan: stratum {} has N = {} now, the plan says {}",
-                    describe(&ps.values, &plan.strata_columns),
-                    self.counts[s],
-                    ps.population
-                );
+                return Err(DrawError::PopulationChanged {
+                    stratum: describe(&ps.values, &plan.strata_columns),
+                    now: self.counts[s],
+                    planned: ps.population,
+                }
+                .into());
             }
             // An empty fingerprint: a stratum that hides too few keys to record one
             // (plan::MIN_FINGERPRINT_N).
@@ -647,11 +653,11 @@ impl DrawMerged {
                     self.fingerprints[s],
                 )) != ps.fingerprint
             {
-                bail!(
-                    "the extract changed since the plan: stratum {} has the same N = {} but other keys",
-                    describe(&ps.values, &plan.strata_columns),
-                    self.counts[s]
-                );
+                return Err(DrawError::KeysChanged {
+                    stratum: describe(&ps.values, &plan.strata_columns),
+                    population: self.counts[s],
+                }
+                .into());
             }
         }
         Ok(())
@@ -817,7 +823,11 @@ pub fn merge_parts(plan: &PlanFile, req: &DrawRequest, parts: Vec<DrawPart>) -> 
     for part in parts {
         let h = q.quotas.len();
         if part.candidates.len() != h || part.counts.len() != h || part.fingerprints.len() != h {
-            bail!("a part of the draw has {} strata, the plan {h}: draw every part with the same plan", part.counts.len());
+            return Err(DrawError::PartStrata {
+                part: part.counts.len(),
+                plan: h,
+            }
+            .into());
         }
         for (s, cands) in part.candidates.into_iter().enumerate() {
             for (rank, key, payload) in cands {
@@ -832,10 +842,9 @@ pub fn merge_parts(plan: &PlanFile, req: &DrawRequest, parts: Vec<DrawPart>) -> 
             }
             merged.counts[s] += part.counts[s];
             let f = u128::from_str_radix(&part.fingerprints[s], 16).map_err(|_| {
-                urval_artifacts::input_error!(
-                    "a part of the draw has a fingerprint that is not hex: {:?}",
-                    part.fingerprints[s]
-                )
+                DrawError::PartFingerprint {
+                    fingerprint: part.fingerprints[s].clone(),
+                }
             })?;
             merged.fingerprints[s] = merged.fingerprints[s].wrapping_add(f);
         }
@@ -956,6 +965,27 @@ pub(crate) mod tests {
         );
         let e = parse_only("area=ärende", &plan()).unwrap_err().to_string();
         assert_eq!(e, "--only: no stratum of the plan has area=ärende");
+    }
+
+    #[test]
+    fn draw_errors_are_typed_with_their_fields() {
+        let e = parse_only("kommun=0180", &plan()).unwrap_err();
+        assert!(
+            matches!(
+                e.typed::<DrawError>(),
+                Some(DrawError::OnlyNotAStrataColumn { column, strata_columns })
+                    if column == "kommun" && strata_columns == &["area".to_string()]
+            ),
+            "{e:?}"
+        );
+        let e = parse_only("area=ärende", &plan()).unwrap_err();
+        assert!(
+            matches!(
+                e.typed::<DrawError>(),
+                Some(DrawError::OnlyNoStratum { column, value }) if column == "area" && value == "ärende"
+            ),
+            "{e:?}"
+        );
     }
 
     #[test]

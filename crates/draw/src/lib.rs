@@ -10,12 +10,14 @@
 //! `urval-ops` does, after the lists are written) or print.
 
 pub mod draw;
+pub mod draw_error;
 pub mod lists;
 pub mod overlap;
 pub mod verify;
 
+pub use draw_error::DrawError;
 pub use urval_artifacts::{Context, OpsError, Result};
 // The artifacts under the paths every room of the operations uses (`crate::files`, …).
 pub(crate) use urval_artifacts::{
-    artifacts, bail, commitment, error, files, fingerprint, manifest, setting, text,
+    artifacts, commitment, error, files, fingerprint, manifest, setting, text,
 };

@@ -3,11 +3,12 @@
 //! stage of it), written under temporary names and published together.
 
 use crate::artifacts::{DrawSidecar, DrawnStratum, PlanFile, StageDraw, DRAW_SIDECAR_VERSION};
-use crate::bail;
 use crate::draw::{
     check_previous, draw, fresh_second_stage, listed_records, parse_only, sidecar_for_part,
     split_stages, DrawJob, DrawRequest, DrawResult, Drawn, Package, PackageFiles,
 };
+use crate::draw_error::DrawError;
+use crate::error::ArtifactError;
 use crate::error::{Context, Result};
 use crate::files::file_hash;
 use crate::manifest::{
@@ -37,10 +38,11 @@ fn pseudonymization(plan: &PlanFile, args: &DrawJob) -> Result<Pseudonymization>
     } else if let Some(i) = args.include.iter().position(|c| c == col) {
         1 + plan.strata_columns.len() + i
     } else {
-        bail!(
-            "--pseudonymize {col:?}: name the key ({}) or an --include column",
-            plan.key
-        );
+        return Err(DrawError::PseudonymizeColumn {
+            column: col.clone(),
+            key: plan.key.clone(),
+        }
+        .into());
     };
     let p = crate::files::read_secret(secret_file)?;
     if !personal.contains(col) {
@@ -167,15 +169,15 @@ fn checked_job(plan: &PlanFile, job: &DrawJob) -> Result<(Option<(String, String
         .transpose()?;
     for c in &job.include {
         if *c == plan.key || plan.strata_columns.contains(c) {
-            bail!("--include {c:?}: the key and strata columns are in the manifest already");
+            return Err(DrawError::IncludeInManifest { column: c.clone() }.into());
         }
     }
     let ext = crate::files::extension(&job.output);
     if !matches!(ext.as_str(), "csv" | "parquet" | "xlsx") {
-        bail!(
-            "{}: the manifest must end in .csv, .parquet or .xlsx",
-            job.output.display()
-        );
+        return Err(ArtifactError::ManifestFileType {
+            path: job.output.clone(),
+        }
+        .into());
     }
     Ok((only, ext))
 }
@@ -219,7 +221,7 @@ fn stage_draw<'p>(
                 Some(stage(2, Some(previous), total)),
             )
         }
-        Some(k) => bail!("--stage {k}: a staged plan has stages 1 and 2"),
+        Some(k) => return Err(DrawError::BadStage { stage: k }.into()),
     })
 }
 
@@ -238,7 +240,7 @@ fn second_stage(
 ) -> Result<(DrawResult, (String, String), u64)> {
     plan.first_stage()?;
     let Some(previous) = &job.previous else {
-        bail!("--stage 2 needs --previous: the stage-1 manifest it extends (only the records stage 2 adds are written)");
+        return Err(DrawError::StageTwoWithoutPrevious.into());
     };
     let full = draw(extract, plan, req, job.bound_sds, progress)?;
     let total = full.selected.iter().map(|v| v.len() as u64).sum();
@@ -254,10 +256,10 @@ fn second_stage(
         if side1.stage.as_ref().map(|s| s.stage) != Some(1)
             || side1.plan_hash != file_hash(&job.plan)?
         {
-            bail!(
-                "{}: not a stage-1 manifest of this plan (its sidecar names another plan or stage)",
-                previous.display()
-            );
+            return Err(DrawError::NotAStageOneManifest {
+                previous: previous.clone(),
+            }
+            .into());
         }
         fresh_second_stage(plan, full, &listed_records(previous, plan)?, &pseudonym)
     } else {
@@ -282,17 +284,15 @@ fn check_out_dir(job: &DrawJob, dir: &Path) -> Result<()> {
         return Ok(());
     }
     if std::fs::read_dir(dir).map_or(true, |mut e| e.next().is_some()) {
-        bail!(
-            "{}: the --out-dir directory is not empty: give an empty one (parts of an earlier draw would mix with this one's)",
-            dir.display()
-        );
+        return Err(DrawError::OutDirNotEmpty {
+            dir: dir.to_path_buf(),
+        }
+        .into());
     }
     let parent = job.output.parent().filter(|p| !p.as_os_str().is_empty());
     let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
     if same(parent.unwrap_or(Path::new(".")), dir) {
-        bail!(
-            "write the manifest outside the --out-dir directory, so that no part can overwrite it"
-        );
+        return Err(DrawError::ManifestInOutDir.into());
     }
     Ok(())
 }
@@ -300,18 +300,17 @@ fn check_out_dir(job: &DrawJob, dir: &Path) -> Result<()> {
 /// The packages of `--split-by COL`: each value of the column among the drawn records, with
 /// the name of its folder and files ([`part_names`]).
 fn split_parts(columns: &ManifestColumns, col: &str) -> Result<Vec<(String, String)>> {
-    let idx = columns
-        .names
-        .iter()
-        .position(|n| n == col)
-        .with_context(|| {
-            format!(
-                "--split-by {col:?} is not a column of the manifest ({})",
-                columns.names.join(", ")
-            )
-        })?;
+    let idx =
+        columns
+            .names
+            .iter()
+            .position(|n| n == col)
+            .ok_or_else(|| DrawError::SplitByColumn {
+                column: col.to_string(),
+                columns: columns.names.clone(),
+            })?;
     if idx == 0 {
-        bail!("--split-by the key would write one file per record");
+        return Err(DrawError::SplitByKey.into());
     }
     let distinct: Vec<String> = columns.text[idx]
         .iter()
@@ -585,7 +584,7 @@ pub fn draw_lists_from_parts(
     parts: Vec<crate::draw::DrawPart>,
 ) -> Result<Lists> {
     if job.stage.is_some() {
-        bail!("a staged draw (--stage) is drawn from the whole extract, not from parts");
+        return Err(DrawError::StagedParts.into());
     }
     let mut parts = Some(parts);
     lists_of(extract, plan, job, origin, &mut |req, _| {
@@ -634,7 +633,7 @@ fn lists_of<'p>(
         &[&job.plan],
     )?;
     if job.previous.is_some() && job.stage != Some(2) {
-        bail!("--previous names the stage-1 manifest a second stage extends: add --stage 2");
+        return Err(DrawError::PreviousWithoutStageTwo.into());
     }
     let (plan, result, stage) = drawn_by(&req, pseudo_ref)?;
     let totals = result.scan.totals();

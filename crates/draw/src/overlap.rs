@@ -9,7 +9,7 @@
 //! `--start`); the same seed and start overlap as much as possible.
 
 use crate::artifacts::PlanFile;
-use crate::bail;
+use crate::draw_error::DrawError;
 use crate::error::Result;
 use crate::manifest::manifest_rows;
 use serde::Serialize;
@@ -76,11 +76,11 @@ pub fn overlap(plan: &PlanFile, a: &Path, b: &Path) -> Result<Overlap> {
         .collect();
     for (m, p) in [(&ma, a), (&mb, b)] {
         if let Some(k) = m.keys().find(|k| !populations.contains_key(*k)) {
-            bail!(
-                "{}: stratum ({}) is not in the plan: give the plan both requests were drawn from",
-                p.display(),
-                k.join(", ")
-            );
+            return Err(DrawError::OverlapStratum {
+                manifest: p.to_path_buf(),
+                stratum: k.clone(),
+            }
+            .into());
         }
     }
     let empty = HashSet::new();

@@ -2,8 +2,8 @@
 //! sidecar unless given) and compare it with the manifest record by record.
 
 use crate::artifacts::{DrawSidecar, PlanFile};
-use crate::bail;
 use crate::draw::{draw, parse_only, selection_set, DrawRequest, DrawResult, BOUND_SDS};
+use crate::draw_error::DrawError;
 use crate::error::Result;
 use crate::manifest::{find_sidecar, manifest_rows, sidecar_path};
 use crate::setting;
@@ -142,7 +142,7 @@ fn privacy(
     }
     personal.push(plan.key.clone());
     let Some(f) = &req.secret_file else {
-        bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used");
+        return Err(DrawError::PseudonymsWithoutSecret.into());
     };
     Ok((personal, Some(crate::files::read_secret(f)?)))
 }
@@ -154,7 +154,12 @@ fn sidecar_part(sidecar: Option<&DrawSidecar>) -> Result<Option<(String, String)
     Ok(match sidecar.and_then(|s| s.part.as_deref()) {
         Some(p) => match p.split_once('=') {
             Some((c, v)) => Some((c.to_string(), v.to_string())),
-            None => bail!("the sidecar's part {p:?} is not COL=VALUE: draw again"),
+            None => {
+                return Err(DrawError::SidecarPart {
+                    part: p.to_string(),
+                }
+                .into())
+            }
         },
         None => None,
     })
@@ -227,17 +232,19 @@ pub fn verify(
     let sidecar = sidecar.as_ref();
     let seed = match (args.seed, sidecar.map(|s| s.seed)) {
         (Some(s), _) | (None, Some(s)) => s,
-        (None, None) => bail!(
-            "no --seed and no sidecar {} to take it from",
-            sidecar_path(&args.manifest).display()
-        ),
+        (None, None) => {
+            return Err(DrawError::NoSeed {
+                sidecar: sidecar_path(&args.manifest),
+            }
+            .into())
+        }
     };
     let start = args
         .start
         .or_else(|| sidecar.map(|s| s.start))
         .unwrap_or(0.0);
     if !(0.0..1.0).contains(&start) {
-        bail!("start must be in [0, 1), got {start}");
+        return Err(DrawError::BadStart { got: start }.into());
     }
     let only_text = args
         .only

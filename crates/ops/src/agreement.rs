@@ -4,9 +4,10 @@
 //! share corrected by the re-review (Tenenbein 1970) next to the uncorrected one — the
 //! formulas are in [`urval_design::kappa`], [`urval_design::tenenbein`].
 
-use crate::bail;
-use crate::error::{Context, Result};
+use crate::error::ArtifactError;
+use crate::error::Result;
 use crate::review::{read_review, Answer, Review};
+use crate::review_error::ReviewError;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -98,34 +99,37 @@ pub struct Agreement {
 pub fn agreement(job: &AgreementJob) -> Result<Agreement> {
     let ext = crate::files::extension(&job.output);
     if !matches!(ext.as_str(), "json" | "csv" | "xlsx") {
-        bail!(
-            "{}: the output must end in .json, .csv or .xlsx",
-            job.output.display()
-        );
+        return Err(ArtifactError::OutputType {
+            path: job.output.clone(),
+            what: "output",
+            extensions: ".json, .csv or .xlsx",
+        }
+        .into());
     }
     let spec = Spec::read(&job.spec)?;
     let one = read_review(&job.phase1, &job.manifest, &spec, &[])?;
     let two = read_review(&job.phase2, &job.manifest, &spec, &[])?;
     for (r, name) in [(&one, &job.phase1), (&two, &job.phase2)] {
         if !r.quarantine.is_empty() {
-            bail!(
-                "{}: {} rows hold answers outside the list (first: row {}, {}): correct them first",
-                name.display(),
-                r.quarantine.len(),
-                r.quarantine[0].row,
-                r.quarantine[0].reason
-            );
+            return Err(ReviewError::AnswersOutsideList {
+                review: name.to_path_buf(),
+                count: r.quarantine.len(),
+                row: r.quarantine[0].row,
+                reason: r.quarantine[0].reason.to_string(),
+            }
+            .into());
         }
     }
     let by_idx: Vec<usize> = job
         .by
         .iter()
         .map(|c| {
-            one.strata.iter().position(|s| s == c).with_context(|| {
-                format!(
-                    "--by {c:?}: group by strata columns of the manifest ({})",
-                    one.strata.join(", ")
-                )
+            one.strata.iter().position(|s| s == c).ok_or_else(|| {
+                ReviewError::ByNotAStrataColumn {
+                    column: c.clone(),
+                    strata_columns: one.strata.clone(),
+                }
+                .into()
             })
         })
         .collect::<Result<_>>()?;
@@ -138,13 +142,13 @@ pub fn agreement(job: &AgreementJob) -> Result<Agreement> {
         .collect();
     for r in &two.rows {
         if !phase1.contains_key(r.key.as_str()) {
-            bail!(
-                "{}: row {}: record {} was re-reviewed but has no answers in the self-review {}",
-                job.phase2.display(),
-                r.row,
-                r.key,
-                crate::files::file_name(&job.phase1)
-            );
+            return Err(ReviewError::NotSelfReviewed {
+                phase2: job.phase2.clone(),
+                row: r.row,
+                key: r.key.clone(),
+                phase1: crate::files::file_name(&job.phase1).to_string(),
+            }
+            .into());
         }
     }
     let reviewed: BTreeMap<&str, usize> = two

@@ -10,6 +10,7 @@
 //! read is asked (it is the reviewer who can tell).
 
 use crate::error::Result;
+use crate::review_error::ReviewError;
 use std::collections::{BTreeMap, BTreeSet};
 use urval_indicators::spec::Indicator;
 use urval_ingest::{scan_ordered, Extract, ScanSpec, T_TRUE};
@@ -100,10 +101,10 @@ pub fn drawn_populations(
 ) -> Result<(Populations, Vec<String>)> {
     if let Some(extract) = extract {
         if pseudonymized {
-            crate::bail!(
-                "{}: the manifest's keys are pseudonyms, which the extract's keys cannot be matched with: leave out --extract (a question's `where` may then name only the manifest's columns)",
-                manifest.display()
-            );
+            return Err(ReviewError::PseudonymsWithExtract {
+                manifest: manifest.to_path_buf(),
+            }
+            .into());
         }
         return Ok((populations(extract, key, questions, keys)?, Vec::new()));
     }

@@ -3,8 +3,7 @@
 //! outcome flags whose shares differ by municipality and area — for demos, tests and
 //! benchmarks. Deterministic for a seed (ChaCha8 per chunk, independent of thread count).
 
-use crate::bail;
-use crate::error::{Context, Result};
+use crate::error::{ArtifactError, OpsError, Result};
 use crate::files::AtomicFile;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, StringDictionaryBuilder,
@@ -55,11 +54,14 @@ pub fn municipalities() -> Result<Vec<Municipality>> {
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec?;
-        let code = rec.get(0).context("municipality code")?.to_string();
+        let code = rec
+            .get(0)
+            .ok_or(GenerateError::NoMunicipalityCode)?
+            .to_string();
         let population: u64 = rec
             .get(3)
             .and_then(|p| p.parse().ok())
-            .context("municipality population")?;
+            .ok_or(GenerateError::NoMunicipalityPopulation)?;
         out.push(Municipality { code, population });
     }
     Ok(out)
@@ -122,7 +124,7 @@ fn chunk(
     let mut communicated = BooleanBuilder::with_capacity(rows);
     let mut plan = BooleanBuilder::with_capacity(rows);
     let mut pages = Int32Builder::with_capacity(rows);
-    let total = *cum.last().context("no municipalities")?;
+    let total = *cum.last().ok_or(GenerateError::NoMunicipalities)?;
     // 2022-01-01 .. 2025-06-30 as days since 1970-01-01.
     let (d0, d1) = (18_993i32, 20_269i32);
     for r in 0..rows {
@@ -241,6 +243,42 @@ fn date_text(days: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// What generating a synthetic extract refuses.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GenerateError {
+    /// `--row-group-size 0`.
+    #[error("--row-group-size must be at least 1")]
+    NoRowGroupSize,
+    /// More rows than a spreadsheet holds.
+    #[error("a spreadsheet holds at most 1,048,575 rows: write .parquet or .csv")]
+    TooManyRowsForSpreadsheet {
+        /// The rows asked.
+        rows: u64,
+    },
+    /// The embedded municipality list without a code (a fault of urval).
+    #[error("municipality code")]
+    NoMunicipalityCode,
+    /// The embedded municipality list without a population (a fault of urval).
+    #[error("municipality population")]
+    NoMunicipalityPopulation,
+    /// The embedded municipality list is empty (a fault of urval).
+    #[error("no municipalities")]
+    NoMunicipalities,
+    /// A generated column that cannot be shown as text (a fault of urval).
+    #[error("internal: a generated column cannot be shown as text")]
+    ColumnNotShown,
+    /// Generated columns that are not text (a fault of urval).
+    #[error("internal: generated columns are not text")]
+    ColumnsNotText,
+}
+
+impl From<GenerateError> for OpsError {
+    fn from(e: GenerateError) -> Self {
+        OpsError::Room(Box::new(e))
+    }
+}
+
 fn write_csv(
     w: &mut csv::Writer<&mut std::io::BufWriter<crate::files::OutFile>>,
     batch: &RecordBatch,
@@ -251,7 +289,7 @@ fn write_csv(
     let text = |i: usize| urval_ingest::TextCol::from_array(batch.column(i));
     let (id, muni, area, sex) = (text(0), text(1), text(2), text(3));
     let (Some(id), Some(muni), Some(area), Some(sex)) = (id, muni, area, sex) else {
-        bail!("internal: generated columns are not text");
+        return Err(GenerateError::ColumnsNotText.into());
     };
     let birth = batch.column(4).as_primitive::<I32>();
     let opened = batch.column(5).as_primitive::<Date32Type>();
@@ -337,16 +375,18 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
         ext.as_str(),
         "parquet" | "csv" | "arrow" | "ipc" | "feather" | "xlsx"
     ) {
-        bail!(
-            "{}: the output must end in .parquet, .csv, .arrow or .xlsx",
-            args.output.display()
-        );
+        return Err(ArtifactError::OutputType {
+            path: args.output.clone(),
+            what: "output",
+            extensions: ".parquet, .csv, .arrow or .xlsx",
+        }
+        .into());
     }
     if args.row_group_size == 0 {
-        bail!("--row-group-size must be at least 1");
+        return Err(GenerateError::NoRowGroupSize.into());
     }
     if ext == "xlsx" && args.rows > 1_048_575 {
-        bail!("a spreadsheet holds at most 1,048,575 rows: write .parquet or .csv");
+        return Err(GenerateError::TooManyRowsForSpreadsheet { rows: args.rows }.into());
     }
     let mut out = AtomicFile::create(&args.output)?;
     // Chunks are made in parallel a window at a time and written in order.
@@ -380,9 +420,9 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
             writer.close()?;
         }
         "csv" => {
-            let delim = u8::try_from(args.delimiter)
-                .ok()
-                .context("--delimiter must be one ASCII character")?;
+            let delim = u8::try_from(args.delimiter).map_err(|_| ArtifactError::BadDelimiter {
+                flag: "--delimiter".to_string(),
+            })?;
             let mut w = csv::WriterBuilder::new()
                 .delimiter(delim)
                 .from_writer(out.writer());
@@ -410,7 +450,7 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
                     .iter()
                     .map(urval_ingest::TextCol::from_array)
                     .collect::<Option<_>>()
-                    .context("internal: a generated column cannot be shown as text")?;
+                    .ok_or(GenerateError::ColumnNotShown)?;
                 for r in 0..b.num_rows() {
                     rows.push(
                         cols.iter()
@@ -456,6 +496,44 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn generate_errors_are_typed_with_their_fields() {
+        let dir = std::env::temp_dir().join(format!("urval-generate-typed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let job = |rows, output: &str, row_group_size| GenerateJob {
+            rows,
+            seed: 1,
+            output: dir.join(output),
+            delimiter: ',',
+            row_group_size,
+        };
+        let big = generate(&job(2_000_000, "x.xlsx", 10), &|_| {}).unwrap_err();
+        let zero = generate(&job(10, "x.csv", 0), &|_| {}).unwrap_err();
+        let kind = generate(&job(10, "x.txt", 10), &|_| {}).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            matches!(
+                big.typed::<GenerateError>(),
+                Some(GenerateError::TooManyRowsForSpreadsheet { rows: 2_000_000 })
+            ),
+            "{big:?}"
+        );
+        assert!(
+            matches!(
+                zero.typed::<GenerateError>(),
+                Some(GenerateError::NoRowGroupSize)
+            ),
+            "{zero:?}"
+        );
+        assert!(
+            matches!(
+                kind.typed::<ArtifactError>(),
+                Some(ArtifactError::OutputType { what: "output", .. })
+            ),
+            "{kind:?}"
+        );
+    }
 
     #[test]
     fn the_generator_knows_the_290_municipalities_with_their_2016_populations() {

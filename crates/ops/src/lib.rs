@@ -119,6 +119,7 @@ pub mod package;
 pub mod phase2;
 pub mod report;
 pub mod review;
+pub mod review_error;
 pub mod run;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -128,6 +129,6 @@ pub(crate) use urval_artifacts::error;
 pub use urval_artifacts::{
     artifacts, commitment, files, fingerprint, manifest, setting, table, text,
 };
-pub use urval_artifacts::{bail, input_error, CommitmentError, Context, OpsError, Result};
+pub use urval_artifacts::{ArtifactError, CommitmentError, Context, OpsError, Result};
 pub use urval_draw::{draw, lists, overlap, verify};
 pub use urval_plan::{burden, plan, purposes, small_area, stage, strata_file};

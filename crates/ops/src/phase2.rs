@@ -33,10 +33,11 @@
 
 pub use crate::artifacts::PhaseDraw;
 use crate::artifacts::{describe, DrawSidecar, DrawnStratum};
-use crate::bail;
+use crate::error::ArtifactError;
 use crate::error::{Context, Result};
 use crate::manifest::{manifest_rows, sidecar_path, ManifestColumns, ManifestStyle};
 pub use crate::review::QUESTIONS;
+use crate::review_error::ReviewError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -161,13 +162,13 @@ impl Phase2Plan {
         )?;
         for s in &p.strata {
             if s.n > s.phase1_n {
-                bail!(
-                    "{}: stratum {} asks for {} of {} records",
-                    path.display(),
-                    describe(&s.values, &p.strata_columns),
-                    s.n,
-                    s.phase1_n
-                );
+                return Err(ReviewError::Phase2OverPhase1 {
+                    path: path.to_path_buf(),
+                    stratum: describe(&s.values, &p.strata_columns),
+                    n: s.n,
+                    phase1_n: s.phase1_n,
+                }
+                .into());
             }
         }
         Ok(p)
@@ -231,17 +232,12 @@ impl<'a> Spreading<'a> {
     ) -> Result<Spreading<'a>> {
         let per_idx = match &req.per {
             None => None,
-            Some(c) => Some(
-                strata_columns
-                    .iter()
-                    .position(|s| s == c)
-                    .with_context(|| {
-                        format!(
-                            "--per {c:?}: give a strata column of the manifest ({})",
-                            strata_columns.join(", ")
-                        )
-                    })?,
-            ),
+            Some(c) => Some(strata_columns.iter().position(|s| s == c).ok_or_else(|| {
+                ReviewError::PerNotAStrataColumn {
+                    column: c.clone(),
+                    strata_columns: strata_columns.to_vec(),
+                }
+            })?),
         };
         let population_of = side
             .strata
@@ -307,10 +303,11 @@ fn phase2_questions(
     let spec = urval_indicators::spec::Spec::read(spec_path)?;
     let qs = crate::review::questions(&spec);
     if qs.is_empty() {
-        bail!(
-            "{}: no share indicator, so no yes/no question to re-review",
-            spec_path.display()
-        );
+        return Err(ReviewError::NoQuestion {
+            spec: spec_path.to_path_buf(),
+            action: "re-review",
+        }
+        .into());
     }
     let keys: std::collections::BTreeSet<String> = records.values().flatten().cloned().collect();
     let (_, columns, _) = crate::manifest::manifest_header(&req.manifest)?;
@@ -328,9 +325,10 @@ fn phase2_questions(
         &keys,
     )?;
     if let Some(q) = unknown.first() {
-        bail!(
-            "question {q:?}: its `where` names a column the phase-1 manifest lacks: give --extract (the extract it was drawn from)"
-        );
+        return Err(ReviewError::WhereNeedsExtract {
+            question: q.to_string(),
+        }
+        .into());
     }
     let mut questions = Vec::new();
     for q in &qs {
@@ -563,12 +561,12 @@ fn select(
             .collect();
         let keys = records.get(&values).map(Vec::as_slice).unwrap_or(&[]);
         if keys.len() as u64 != s.phase1_n {
-            bail!(
-                "stratum {} has {} records in the phase-1 manifest, the phase-2 plan says {}: plan phase 2 again",
-                describe(&s.values, &plan.strata_columns),
-                keys.len(),
-                s.phase1_n
-            );
+            return Err(ReviewError::Phase1Changed {
+                stratum: describe(&s.values, &plan.strata_columns),
+                found: keys.len(),
+                planned: s.phase1_n,
+            }
+            .into());
         }
         let mut ranked: Vec<(u64, &String)> = keys
             .iter()
@@ -586,22 +584,23 @@ fn select(
             let mut chosen: BTreeMap<&String, Vec<String>> = BTreeMap::new();
             for (q, out_q) in plan.questions.iter().zip(&outside) {
                 let Some(qs) = q.strata.get(h).filter(|qs| qs.values == s.values) else {
-                    bail!(
-                        "the phase-2 plan's question {:?} does not list stratum {}: plan phase 2 again",
-                        q.name,
-                        describe(&s.values, &plan.strata_columns)
-                    );
+                    return Err(ReviewError::QuestionWithoutStratum {
+                        question: q.name.clone(),
+                        stratum: describe(&s.values, &plan.strata_columns),
+                    }
+                    .into());
                 };
                 let applies =
                     |k: &str| qs.phase1_n == s.phase1_n || (qs.phase1_n > 0 && !out_q.contains(k));
                 let applicable = keys.iter().filter(|k| applies(k)).count() as u64;
                 if applicable != qs.phase1_n {
-                    bail!(
-                        "question {:?}: stratum {} has {applicable} records it applies to in the phase-1 manifest, the phase-2 plan says {}: plan phase 2 again",
-                        q.name,
-                        describe(&s.values, &plan.strata_columns),
-                        qs.phase1_n
-                    );
+                    return Err(ReviewError::ApplicableChanged {
+                        question: q.name.clone(),
+                        stratum: describe(&s.values, &plan.strata_columns),
+                        found: applicable,
+                        planned: qs.phase1_n,
+                    }
+                    .into());
                 }
                 for (_, k) in ranked
                     .iter()
@@ -763,22 +762,22 @@ fn phase2_sidecar(
 pub fn draw_phase2(job: &Phase2Job) -> Result<DrawSidecar> {
     let plan = Phase2Plan::read(&job.plan)?;
     if !(0.0..1.0).contains(&job.start) {
-        bail!("start must be in [0, 1), got {}", job.start);
+        return Err(ReviewError::BadStart { got: job.start }.into());
     }
     let hash = crate::files::file_hash(&job.manifest)?;
     if hash != plan.manifest_hash {
-        bail!(
-            "{}: not the phase-1 manifest {} was planned for (checksums differ)",
-            job.manifest.display(),
-            crate::files::file_name(&job.plan)
-        );
+        return Err(ReviewError::OtherPhase1Manifest {
+            manifest: job.manifest.clone(),
+            plan: crate::files::file_name(&job.plan).to_string(),
+        }
+        .into());
     }
     let ext = crate::files::extension(&job.output);
     if !matches!(ext.as_str(), "csv" | "parquet" | "xlsx") {
-        bail!(
-            "{}: the manifest must end in .csv, .parquet or .xlsx",
-            job.output.display()
-        );
+        return Err(ArtifactError::ManifestFileType {
+            path: job.output.clone(),
+        }
+        .into());
     }
     let side1 = crate::manifest::require_sidecar(&job.manifest)?.sidecar;
     let (_, _, records) = phase1_records(&job.manifest)?;
@@ -816,7 +815,10 @@ pub fn verify_phase2(
     let side_found = crate::manifest::require_sidecar(manifest)?;
     let side = &side_found.sidecar;
     let Some(ph) = &side.phase else {
-        bail!("{}: not a phase-2 manifest", manifest.display());
+        return Err(ReviewError::NotPhase2 {
+            manifest: manifest.to_path_buf(),
+        }
+        .into());
     };
     let plan = Phase2Plan::read(plan_path)?;
     let p1: PathBuf = match phase1 {
@@ -827,10 +829,7 @@ pub fn verify_phase2(
             .join(&ph.phase1_manifest),
     };
     if crate::files::file_hash(&p1)? != ph.phase1_hash {
-        bail!(
-            "{}: not the phase-1 manifest this sample was drawn from (checksums differ)",
-            p1.display()
-        );
+        return Err(ReviewError::NotItsPhase1 { manifest: p1 }.into());
     }
     let (_, _, records) = phase1_records(&p1)?;
     let picked = select(&plan, &records, side.seed, side.start)?;

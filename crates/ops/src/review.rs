@@ -11,8 +11,9 @@
 //! the manifest, a record listed twice or one moved to another stratum is an error naming it.
 
 use crate::artifacts::{DrawSidecar, DrawnStratum};
-use crate::bail;
+use crate::error::ArtifactError;
 use crate::error::{Context, Result};
+use crate::review_error::ReviewError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use urval_indicators::spec::{Indicator, Kind, Spec};
@@ -108,7 +109,10 @@ struct ManifestTable {
 fn read_manifest(path: &Path) -> Result<ManifestTable> {
     let (manifest, cols, prn) = crate::manifest::manifest_header(path)?;
     if cols.len() < prn + 3 {
-        bail!("{}: not a urval manifest", path.display());
+        return Err(ReviewError::NotAManifest {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     let mut spec = ScanSpec::new(&cols[0], &cols[1..prn]);
     spec.extra = cols[prn + 3..].to_vec();
@@ -120,10 +124,10 @@ fn read_manifest(path: &Path) -> Result<ManifestTable> {
     let include: Vec<String> = cols[prn + 3..].iter().map(name).collect();
     let (rows, totals, _) = text_rows(&manifest, &spec, csv)?;
     if totals.rows_quarantined > 0 {
-        bail!(
-            "{}: rows of the manifest cannot be read (empty key or stratum)",
-            path.display()
-        );
+        return Err(ReviewError::UnreadableManifestRows {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     let mut rows: Vec<_> = rows.into_iter().map(|(k, v, inc, _)| (k, v, inc)).collect();
     rows.sort();
@@ -252,10 +256,12 @@ fn free_headers(lang: Lang) -> [&'static str; 3] {
 pub fn review_template(job: &TemplateJob) -> Result<Template> {
     let ext = crate::files::extension(&job.output);
     if !matches!(ext.as_str(), "xlsx" | "csv") {
-        bail!(
-            "{}: the template must end in .xlsx or .csv",
-            job.output.display()
-        );
+        return Err(ArtifactError::OutputType {
+            path: job.output.clone(),
+            what: "template",
+            extensions: ".xlsx or .csv",
+        }
+        .into());
     }
     let found = crate::manifest::require_sidecar(&job.manifest)?;
     found.check_manifest(&job.manifest)?;
@@ -263,10 +269,11 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
     let spec = Spec::read(&job.spec)?;
     let qs = questions(&spec);
     if qs.is_empty() {
-        bail!(
-            "{}: no share indicator, so no yes/no question to review",
-            job.spec.display()
-        );
+        return Err(ReviewError::NoQuestion {
+            spec: job.spec.clone(),
+            action: "review",
+        }
+        .into());
     }
     let left_out: Vec<(String, String)> = spec
         .indicators
@@ -284,10 +291,10 @@ pub fn review_template(job: &TemplateJob) -> Result<Template> {
     let fixed = headers.len();
     for q in &qs {
         if headers.contains(&q.name) {
-            bail!(
-                "question {:?} has the name of a manifest column: rename the indicator in the spec",
-                q.name
-            );
+            return Err(ReviewError::QuestionIsAColumn {
+                question: q.name.clone(),
+            }
+            .into());
         }
         headers.push(q.name.clone());
     }
@@ -639,16 +646,19 @@ pub fn read_review_of(
     let m = read_manifest(manifest)?;
     let file = Extract::resolve(&[review.display().to_string()], None)?;
     let Some(first) = file.files.first() else {
-        bail!("{}: no review file", review.display());
+        return Err(ReviewError::NoReviewFile {
+            path: review.to_path_buf(),
+        }
+        .into());
     };
     let cols = urval_ingest::file_columns(first, None)?;
     let questions: Vec<String> = names.iter().filter(|n| cols.contains(n)).cloned().collect();
     if questions.is_empty() {
-        bail!(
-            "{}: none of the questions ({}) is a column: is this the template of this spec?",
-            review.display(),
-            names.join(", ")
-        );
+        return Err(ReviewError::NoQuestionColumns {
+            review: review.to_path_buf(),
+            questions: names.to_vec(),
+        }
+        .into());
     }
     let mut sspec = ScanSpec::new(&m.key, &m.strata);
     sspec.extra = questions.clone();
@@ -669,28 +679,32 @@ pub fn read_review_of(
     let (mut rows, mut unanswered) = (Vec::new(), 0u64);
     for (key, values, cells, row) in raw {
         let Some(&want) = drawn.get(key.as_str()) else {
-            bail!(
-                "{}: row {row}: record {} is not in the manifest {}: a review lists the drawn records only",
-                review.display(),
-                shown(&key),
-                crate::files::file_name(manifest)
-            );
+            return Err(ReviewError::NotDrawn {
+                review: review.to_path_buf(),
+                row,
+                key: shown(&key),
+                manifest: crate::files::file_name(manifest).to_string(),
+            }
+            .into());
         };
         if let Some(prev) = seen.insert(key.clone(), row) {
-            bail!(
-                "{}: rows {prev} and {row} both review record {}: keep one",
-                review.display(),
-                shown(&key)
-            );
+            return Err(ReviewError::ReviewedTwice {
+                review: review.to_path_buf(),
+                first: prev,
+                second: row,
+                key: shown(&key),
+            }
+            .into());
         }
         if *want != values {
-            bail!(
-                "{}: row {row}: record {} is in stratum ({}) in the manifest but ({}) here: the stratum columns must not change",
-                review.display(),
-                shown(&key),
-                want.join(", "),
-                values.join(", ")
-            );
+            return Err(ReviewError::StratumChanged {
+                review: review.to_path_buf(),
+                row,
+                key: shown(&key),
+                manifest_values: want.to_vec(),
+                review_values: values,
+            }
+            .into());
         }
         let mut answers = Vec::with_capacity(cells.len());
         let mut bad = None;
@@ -831,7 +845,7 @@ pub fn indicators_from_review(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(crate::indicators::Indicators, ReviewCounts)> {
     let Some(manifest) = &job.manifest else {
-        bail!("--review needs --manifest: the answers are weighted by the manifest's design");
+        return Err(ReviewError::ReviewWithoutManifest.into());
     };
     let spec = Spec::read(&job.spec)?;
     let r = read_review(review, manifest, &spec, &job.personal)?;
@@ -895,10 +909,17 @@ pub fn indicators_from_review(
 pub fn estimated_population(review: &Path, manifest: &Path, question: &str) -> Result<f64> {
     let r = read_review_of(review, manifest, &[question.to_string()], &[])?;
     let Some(j) = r.questions.iter().position(|q| q == question) else {
-        bail!("{}: no question {question:?}", review.display());
+        return Err(ReviewError::NoSuchQuestion {
+            review: review.to_path_buf(),
+            question: question.to_string(),
+        }
+        .into());
     };
     let Some(found) = crate::manifest::find_sidecar(manifest)? else {
-        bail!("{}: no sidecar to take N_h from", manifest.display());
+        return Err(ReviewError::NoSidecar {
+            manifest: manifest.to_path_buf(),
+        }
+        .into());
     };
     let side = found.sidecar;
     let mut per: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
@@ -944,11 +965,12 @@ pub fn count_answers(
 ) -> Result<(u64, u64, ReviewCounts)> {
     let r = read_review_of(review, manifest, &[question.to_string()], &[])?;
     let Some(j) = r.questions.iter().position(|q| q == question) else {
-        bail!(
-            "{}: no question {question:?} (it has {})",
-            review.display(),
-            r.questions.join(", ")
-        );
+        return Err(ReviewError::NoSuchQuestionOf {
+            review: review.to_path_buf(),
+            question: question.to_string(),
+            questions: r.questions.clone(),
+        }
+        .into());
     };
     let (mut n, mut k) = (0u64, 0u64);
     for row in &r.rows {
@@ -997,6 +1019,24 @@ pub const QUESTIONS: &str = "questions";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn review_errors_are_typed_with_their_fields() {
+        let dir = std::env::temp_dir().join(format!("urval-review-typed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("short.csv");
+        std::fs::write(&path, "case_id,area,prn\nA,x,0.1\n").expect("write");
+        let e = read_manifest(&path).err().expect("refused");
+        std::fs::remove_dir_all(&dir).expect("remove");
+        assert!(
+            matches!(e.typed::<ReviewError>(), Some(ReviewError::NotAManifest { path: p }) if *p == path),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("{}: not a urval manifest", path.display())
+        );
+    }
 
     #[test]
     fn unequal_weights_are_those_more_than_five_percent_apart() {

@@ -2,9 +2,9 @@
 //! its fingerprint, and whether a key repeats (exactly, with hashes spilled to disk past a
 //! memory budget); `census_within` the same for the records a `where` keeps.
 
-use crate::bail;
 use crate::error::Result;
 pub use crate::fingerprint::MIN_FINGERPRINT_N;
+use crate::plan_error::PlanError;
 use crate::purposes::{DomainCounts, DomainSpec};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -12,6 +12,7 @@ use arrow_array::Array;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use urval_ingest::strata::StrataMapper;
 use urval_ingest::{scan, Batch, Extract, IngestError, ScanOutput, ScanSpec};
 
@@ -53,7 +54,7 @@ pub const DUPLICATE_MEMORY_HASHES: u64 = 8 << 20;
 struct Spill {
     budget: u64,
     held: std::sync::atomic::AtomicU64,
-    dir: std::sync::OnceLock<std::result::Result<PathBuf, String>>,
+    dir: std::sync::OnceLock<std::result::Result<PathBuf, (PathBuf, Arc<std::io::Error>)>>,
     files: Vec<std::sync::Mutex<Option<std::io::BufWriter<std::fs::File>>>>,
     spilled: std::sync::atomic::AtomicU64,
 }
@@ -71,7 +72,7 @@ impl Spill {
         }
     }
 
-    fn dir(&self) -> std::result::Result<&PathBuf, String> {
+    fn dir(&self) -> std::result::Result<&PathBuf, PlanError> {
         self.dir
             .get_or_init(|| {
                 let d = std::env::temp_dir().join(format!(
@@ -83,16 +84,17 @@ impl Spill {
                 ));
                 std::fs::create_dir_all(&d)
                     .map(|()| d.clone())
-                    .map_err(|e| {
-                        format!("cannot create {} for the duplicate check: {e}", d.display())
-                    })
+                    .map_err(|e| (d, Arc::new(e)))
             })
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(|(dir, cause)| PlanError::SpillDirectory {
+                dir: dir.clone(),
+                cause: cause.clone(),
+            })
     }
 
     /// Note `n` more hashes held; when over the budget, move this unit's to disk.
-    fn after_batch(&self, n: u64, buckets: &mut [Vec<u64>]) -> std::result::Result<(), String> {
+    fn after_batch(&self, n: u64, buckets: &mut [Vec<u64>]) -> std::result::Result<(), PlanError> {
         use std::sync::atomic::Ordering::Relaxed;
         let held = self.held.fetch_add(n, Relaxed) + n;
         if held <= self.budget {
@@ -104,19 +106,19 @@ impl Spill {
             if v.is_empty() {
                 continue;
             }
-            let mut slot = self.files[b]
-                .lock()
-                .map_err(|_| "a thread of the duplicate check failed".to_string())?;
+            let mut slot = self.files[b].lock().map_err(|_| PlanError::SpillThread)?;
             if slot.is_none() {
                 let path = dir.join(format!("{b:02x}.u64"));
-                let f = std::fs::File::create(&path)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                let f = std::fs::File::create(&path).map_err(|cause| PlanError::SpillWrite {
+                    path: path.clone(),
+                    cause,
+                })?;
                 *slot = Some(std::io::BufWriter::new(f));
             }
             if let Some(w) = slot.as_mut() {
                 let bytes: Vec<u8> = v.iter().flat_map(|h| h.to_le_bytes()).collect();
                 std::io::Write::write_all(w, &bytes)
-                    .map_err(|e| format!("cannot write the duplicate check's hashes: {e}"))?;
+                    .map_err(|cause| PlanError::SpillHashes { cause })?;
             }
             moved += v.len() as u64;
             *v = Vec::new();
@@ -127,7 +129,7 @@ impl Spill {
     }
 
     /// Bucket `b`'s hashes on disk.
-    fn read(&self, b: usize) -> std::result::Result<Vec<u64>, String> {
+    fn read(&self, b: usize) -> std::result::Result<Vec<u64>, PlanError> {
         let Some(Ok(dir)) = self.dir.get() else {
             return Ok(Vec::new());
         };
@@ -135,8 +137,10 @@ impl Spill {
         if !path.exists() {
             return Ok(Vec::new());
         }
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|cause| PlanError::SpillRead {
+            path: path.clone(),
+            cause,
+        })?;
         Ok(bytes
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
@@ -144,14 +148,11 @@ impl Spill {
     }
 
     /// Flush every bucket file.
-    fn flush(&self) -> std::result::Result<(), String> {
+    fn flush(&self) -> std::result::Result<(), PlanError> {
         for f in &self.files {
-            let mut slot = f
-                .lock()
-                .map_err(|_| "a thread of the duplicate check failed".to_string())?;
+            let mut slot = f.lock().map_err(|_| PlanError::SpillThread)?;
             if let Some(w) = slot.as_mut() {
-                std::io::Write::flush(w)
-                    .map_err(|e| format!("cannot write the duplicate check's hashes: {e}"))?;
+                std::io::Write::flush(w).map_err(|cause| PlanError::SpillHashes { cause })?;
             }
             *slot = None;
         }
@@ -194,7 +195,7 @@ fn domain_columns(
     let extra_at = |c: &String| -> Result<usize> {
         match spec.extra.iter().position(|x| x == c) {
             Some(i) => Ok(i),
-            None => bail!("column {c:?} of a purpose is not among the columns read"),
+            None => Err(PlanError::PurposeColumnNotRead { column: c.clone() }.into()),
         }
     };
     let mut domain_cols = Vec::with_capacity(domains.len());
@@ -297,10 +298,10 @@ impl Census {
         self.ids = ids;
         f.spill
             .after_batch(batch.rows.len() as u64, &mut self.key_hashes)
-            .map_err(|reason| IngestError::Row {
+            .map_err(|e| IngestError::Row {
                 path: batch.path.to_path_buf(),
                 row: 0,
-                reason,
+                reason: e.to_string(),
             })
     }
 
@@ -412,7 +413,7 @@ fn merge_units(results: Vec<Census>, domains: usize) -> MergedCensus {
 /// sorted on its own, in parallel.
 fn colliding_hashes(buckets: Vec<Vec<Vec<u64>>>, spill: &Spill) -> Result<Vec<u64>> {
     use rayon::prelude::*;
-    let per: Vec<std::result::Result<Vec<u64>, String>> = buckets
+    let per: Vec<std::result::Result<Vec<u64>, PlanError>> = buckets
         .into_par_iter()
         .enumerate()
         .map(|(b, parts)| {
@@ -431,7 +432,7 @@ fn colliding_hashes(buckets: Vec<Vec<Vec<u64>>>, spill: &Spill) -> Result<Vec<u6
         .collect();
     let mut all = Vec::new();
     for d in per {
-        all.extend(d.map_err(crate::error::OpsError::Input)?);
+        all.extend(d?);
     }
     Ok(all)
 }
@@ -464,7 +465,7 @@ pub fn census_within(
         |st, batch| st.fold(batch, &fold),
         progress,
     )?;
-    spill.flush().map_err(crate::error::OpsError::Input)?;
+    spill.flush()?;
     let ScanOutput {
         results,
         files,
@@ -589,7 +590,7 @@ fn exact_duplicates(
 ) -> Result<(u64, Vec<(String, u64)>)> {
     use rayon::prelude::*;
     if u32::try_from(suspects.len()).is_err() {
-        bail!("more than 4,294,967,295 keys share a hash with another key: the extract is mostly duplicates; fix it before planning");
+        return Err(PlanError::TooManyCollisions.into());
     }
     let lookup = Lookup::new(suspects);
     let mut key_spec = spec.clone();
@@ -710,11 +711,11 @@ pub fn check_duplicates(
                 format!("{k} ({c}×)")
             })
             .collect();
-        bail!(
-            "{} keys occur more than once (first: {}); duplicate keys break simple random sampling — fix the extract or pass --allow-duplicate-keys",
-            dups.0,
-            first.join(", ")
-        );
+        return Err(PlanError::DuplicateKeys {
+            count: dups.0,
+            first,
+        }
+        .into());
     }
     Ok(())
 }

@@ -13,14 +13,14 @@
 pub mod burden;
 pub mod census;
 pub mod plan;
+pub mod plan_error;
 pub mod purposes;
 pub mod small_area;
 pub mod stage;
 pub mod strata_file;
 
 pub use plan::plan;
+pub use plan_error::PlanError;
 pub use urval_artifacts::{Context, OpsError, Result};
 // The artifacts under the paths every room of the operations uses (`crate::files`, …).
-pub(crate) use urval_artifacts::{
-    artifacts, bail, error, files, fingerprint, input_error, setting, table, text,
-};
+pub(crate) use urval_artifacts::{artifacts, error, files, fingerprint, setting, table, text};

@@ -6,7 +6,6 @@ use crate::artifacts::{
     extract_fingerprint, AttributeStages, Design, ExpectedRecords, ExtractInfo, FileInfo,
     PlanBurden, PlanFile, PlanStratum, StageRule, Stages, PLAN_VERSION,
 };
-use crate::bail;
 use crate::burden::{split_request, stratum_burden, sum_burden};
 pub use crate::census::{
     census, census_within, check_duplicates, CensusResult, CensusStratum, DUPLICATE_MEMORY_HASHES,
@@ -14,6 +13,7 @@ pub use crate::census::{
 use crate::error::{Context, Result};
 use crate::files::hex128;
 pub use crate::fingerprint::MIN_FINGERPRINT_N;
+use crate::plan_error::PlanError;
 use crate::setting;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -143,28 +143,28 @@ pub fn staging(s: &Staging) -> Result<(Option<FirstStage>, Option<AttributeTarge
     let staged = match s.stages {
         None | Some(1) => false,
         Some(2) => true,
-        Some(k) => bail!("stages {k}: a plan has 1 or 2 stages"),
+        Some(k) => return Err(PlanError::BadStages { stages: k }.into()),
     };
     let first_given = s.first_fraction.is_some() || s.first_margin.is_some();
     if !staged && first_given {
-        bail!("--first-fraction and --first-margin size the first of two stages: add --stages 2");
+        return Err(PlanError::FirstStageWithoutStages.into());
     }
     if !staged && (s.tolerable_rate.is_some() || s.expected_rate.is_some() || s.max_first.is_some())
     {
-        bail!("--tolerable-rate plans two stages here: add --stages 2 (for one stage, `urval size --tolerable-rate` then `urval plan --total n`)");
+        return Err(PlanError::TolerableRateWithoutStages.into());
     }
     if s.tolerable_rate.is_none() && (s.expected_rate.is_some() || s.max_first.is_some()) {
-        bail!("--expected-rate and --max-first belong to an attribute plan: add --tolerable-rate");
+        return Err(PlanError::AttributeOptionsWithoutTolerableRate.into());
     }
     if s.first_fraction.is_some() && s.first_margin.is_some() {
-        bail!("give --first-fraction or --first-margin, not both");
+        return Err(PlanError::FirstFractionAndMargin.into());
     }
     if !staged {
         return Ok((None, None));
     }
     if let Some(t) = s.tolerable_rate {
         if first_given {
-            bail!("--first-fraction and --first-margin size the first stage of a share: an attribute plan (--tolerable-rate) sizes both stages itself");
+            return Err(PlanError::FirstStageOfAttribute { named_flag: true }.into());
         }
         return Ok((
             None,
@@ -220,11 +220,11 @@ pub fn burden_rates(
         ("--minutes-per-record", minutes_per_record),
     ] {
         if !(v.is_finite() && v >= 0.0) {
-            bail!("{name} must be a non-negative number, got {v}");
+            return Err(PlanError::NegativeRate { flag: name, got: v }.into());
         }
     }
     if !(hours_per_day.is_finite() && hours_per_day > 0.0 && hours_per_day <= 24.0) {
-        bail!("--hours-per-day must be in (0, 24], got {hours_per_day}");
+        return Err(PlanError::BadHoursPerDay { got: hours_per_day }.into());
     }
     Ok(BurdenRates {
         pages_per_record,
@@ -311,12 +311,10 @@ fn attribute_plan(
     population: u64,
 ) -> Result<urval_design::StagedPlan> {
     if req.allocation != AllocationMethod::Proportional || req.min.is_some() || req.max.is_some() {
-        bail!(
-            "--tolerable-rate spreads the plan's records over the strata in proportion to N_h: leave out --allocation, --min and --max"
-        );
+        return Err(PlanError::AttributeAllocation.into());
     }
     if req.stages.is_some() {
-        bail!("--first-fraction and --first-margin size the first stage of a share: an attribute plan sizes both stages itself");
+        return Err(PlanError::FirstStageOfAttribute { named_flag: false }.into());
     }
     Ok(urval_design::two_stage_plan(&staged_spec(
         a, req, population,
@@ -488,7 +486,7 @@ fn first_stage(
         None => Ok(Vec::new()),
         Some(FirstStage::Fraction(f)) => {
             if !(f > 0.0 && f < 1.0) {
-                bail!("--first-fraction must be between 0 and 1 (exclusive), got {f}");
+                return Err(PlanError::BadFirstFraction { got: f }.into());
             }
             Ok(alloc
                 .strata
@@ -499,7 +497,11 @@ fn first_stage(
         Some(FirstStage::Margin(e1)) => {
             if let Some(e) = req.margin {
                 if e1 <= e || e1.is_nan() {
-                    bail!("--first-margin {e1} must be looser (larger) than --margin {e}: the first stage is the smaller one");
+                    return Err(PlanError::FirstMarginNotLooser {
+                        first: e1,
+                        margin: e,
+                    }
+                    .into());
                 }
             }
             let mut looser = spec.clone();
@@ -641,19 +643,20 @@ fn refuse_personal_strata<'a>(
             }
         }
         if n >= 2 && 2 * pnr > n {
-            bail!(
-                "--strata {c:?}: {} of its {} values are personal identity numbers; a stratum per person is no design and plan.json would list them: stratify by a grouping column (municipality, area)",
-                crate::text::thousands(pnr as u64),
-                crate::text::thousands(n as u64)
-            );
+            return Err(PlanError::PersonalStrata {
+                column: c.clone(),
+                personal: pnr as u64,
+                values: n as u64,
+            }
+            .into());
         }
         if pnr > 0 {
-            bail!(
-                "--strata {c:?}: {} of its {} values are personal identity numbers (typed into the wrong column?); plan.json and the reports would list them as stratum values: correct those rows, or quarantine them with --check 'NOT IS_PERSONNUMMER(\"{}\")'",
-                crate::text::thousands(pnr as u64),
-                crate::text::thousands(n as u64),
-                c.replace('"', "\"\"")
-            );
+            return Err(PlanError::SomePersonalStrata {
+                column: c.clone(),
+                personal: pnr as u64,
+                values: n as u64,
+            }
+            .into());
         }
     }
     Ok(())
@@ -669,9 +672,7 @@ fn refuse_personal_expressions(req: &PlanRequest) -> Result<()> {
         .chain(req.checks.iter().map(|c| ("--check", c)))
     {
         if urval_ingest::personal::contains_personnummer(text) {
-            bail!(
-                "{flag} names a personal identity number, and plan.json, which is shared, keeps the expression as written: select by another column (a case number, a group)"
-            );
+            return Err(PlanError::PersonalExpression { flag }.into());
         }
     }
     Ok(())
@@ -696,7 +697,7 @@ fn census_spec(req: &PlanRequest) -> Result<(ScanSpec, Vec<crate::purposes::Doma
                 || req.attribute.is_some()
                 || req.stages.is_some()
             {
-                bail!("--purposes sizes the plan itself: leave out --margin, --total, --tolerable-rate and --stages");
+                return Err(PlanError::PurposesSizeThemselves.into());
             }
             crate::purposes::domain_specs(&p.purposes)
         }
@@ -753,19 +754,21 @@ fn checked_census(
     )?;
     if result.strata.is_empty() {
         if let (Some(f), 0, true) = (&spec.filter, totals.rows_used, totals.rows_excluded > 0) {
-            return Err(crate::files::nothing_kept(extract, f, &totals));
+            return Err(crate::files::nothing_kept(extract, f, &totals).into());
         }
-        bail!(
-            "no usable rows in the extract: nothing to plan (rows read {})",
-            totals.rows_read
-        );
+        return Err(PlanError::NoUsableRows {
+            rows_read: totals.rows_read,
+        }
+        .into());
     }
     refuse_personal_strata(&req.strata, result.strata.keys())?;
     let population: u64 = result.strata.values().map(|s| s.population).sum();
     if let Some(r) = req.requested.filter(|&r| r > population) {
-        bail!(
-            "--requested {r} is more than the {population} records in the population: a request cannot exceed what exists"
-        );
+        return Err(PlanError::RequestedOverPopulation {
+            requested: r,
+            population,
+        }
+        .into());
     }
     Ok(result)
 }
@@ -810,7 +813,7 @@ fn sizing(
     // and a record added while it is above 1 − C.
     if let (Some(a), Some(t)) = (&attribute, &req.attribute) {
         if req.margin.is_some() || req.total.is_some() {
-            bail!("give one of --margin, --total or --tolerable-rate");
+            return Err(PlanError::OneTarget.into());
         }
         let (spec, alloc, n_stage1, a, risk) = fit_attribute(
             &spec(AllocationTarget::Total(a.plan.n1 + a.plan.n2)),
@@ -830,7 +833,7 @@ fn sizing(
     let target = match (req.margin, req.total, &attribute) {
         (Some(e), None, None) => AllocationTarget::Margin(e),
         (None, Some(n), None) => AllocationTarget::Total(n),
-        _ => bail!("give one of --margin, --total or --tolerable-rate"),
+        _ => return Err(PlanError::OneTarget.into()),
     };
     let spec = spec(target);
     let alloc = allocate(&spec)?;
@@ -870,11 +873,18 @@ fn size_purposes(
                 .as_ref()
                 .and_then(|f| crate::files::missing_value_hint(extract, f))
                 .unwrap_or_else(|| "check the expression and its values".to_string());
-            bail!(
-                "purpose {:?}: no records in its population ({}): {hint}",
-                p.def.name,
-                p.def.population.as_deref().unwrap_or("every record")
-            );
+            return Err(PlanError::EmptyPurposePopulation {
+                purpose: p.def.name.clone(),
+                population: Some(
+                    p.def
+                        .population
+                        .as_deref()
+                        .unwrap_or("every record")
+                        .to_string(),
+                ),
+                hint,
+            }
+            .into());
         }
     }
     let min = urval_design::min_used(req.min, req.max, true);
@@ -1065,7 +1075,7 @@ pub fn plan(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Planned> {
     if req.strata.is_empty() {
-        bail!("--strata needs at least one column");
+        return Err(PlanError::NoStrata.into());
     }
     refuse_personal_expressions(req)?;
     let (spec, domain_specs) = census_spec(req)?;

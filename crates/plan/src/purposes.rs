@@ -22,8 +22,8 @@
 //!
 //! `from` is read relative to the purposes file's folder.
 
-use crate::bail;
-use crate::error::{Context, Result};
+use crate::error::{Context, OpsError, Result};
+use crate::plan_error::PlanError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -178,6 +178,20 @@ pub struct Purposes {
     pub list: Vec<Purpose>,
 }
 
+/// The range of a rate, in words.
+const BETWEEN: &str = "between 0 and 1";
+
+/// A purpose's number out of its range.
+fn out_of_range(who: String, field: &'static str, range: &'static str, got: f64) -> OpsError {
+    PlanError::OutOfRange {
+        who,
+        field,
+        range,
+        got,
+    }
+    .into()
+}
+
 fn rate_in(v: f64, lo_open: f64, hi_open: f64) -> bool {
     v.is_finite() && v > lo_open && v < hi_open
 }
@@ -197,19 +211,19 @@ pub fn load(path: &Path) -> Result<Purposes> {
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let message = e.message().trim();
-        let hint = if message.contains("unknown field") || message.contains("missing field") {
-            ""
-        } else {
-            " (numbers take a decimal point, text is quoted)"
-        };
-        crate::error::OpsError::Input(format!(
-            "{}{}: not a purposes file: {message}{hint}",
-            path.display(),
-            line.map(|l| format!(", line {l}")).unwrap_or_default(),
-        ))
+        let hint = !(message.contains("unknown field") || message.contains("missing field"));
+        PlanError::NotAPurposesFile {
+            path: path.to_path_buf(),
+            line,
+            message: message.to_string(),
+            hint,
+        }
     })?;
     if parsed.purpose.is_empty() {
-        bail!("{}: no [[purpose]] in it", path.display());
+        return Err(PlanError::NoPurposes {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut seen = std::collections::HashSet::new();
@@ -222,24 +236,29 @@ pub fn load(path: &Path) -> Result<Purposes> {
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
         {
-            bail!("{who}: a name is letters, digits, _ and - (it names the purpose in plan.json)");
+            return Err(PlanError::BadPurposeName { who }.into());
         }
         if !seen.insert(def.name.clone()) {
-            bail!("{who}: the name is used twice; give each purpose its own");
+            return Err(PlanError::DuplicateName { who }.into());
         }
         let confidence = def.confidence.unwrap_or(0.95);
         if let Some(r) = def.response_rate {
             if !(r.is_finite() && r > 0.0 && r <= 1.0) {
-                bail!("{who}: response_rate must be above 0 and at most 1, got {r}");
+                return Err(out_of_range(
+                    who,
+                    "response_rate",
+                    "above 0 and at most 1",
+                    r,
+                ));
             }
         }
         if !rate_in(confidence, 0.0, 1.0) {
-            bail!("{who}: confidence must be between 0 and 1, got {confidence}");
+            return Err(out_of_range(who, "confidence", BETWEEN, confidence));
         }
         let level = match def.level.as_deref() {
             None | Some("overall") => Level::Overall,
             Some("stratum") => Level::Stratum,
-            Some("") => bail!("{who}: level is overall, stratum or a column name"),
+            Some("") => return Err(PlanError::EmptyLevel { who }.into()),
             Some(c) => Level::Column(c.to_string()),
         };
         let population = def
@@ -252,51 +271,51 @@ pub fn load(path: &Path) -> Result<Purposes> {
         let proportion = match def.kind {
             PurposeKind::Share => {
                 if def.tolerable_rate.is_some() || def.expected_deviations.is_some() {
-                    bail!("{who}: tolerable_rate and expected_deviations belong to kind = \"attribute\"");
+                    return Err(PlanError::AttributeFieldsInShare { who }.into());
                 }
                 let Some(e) = def.margin else {
-                    bail!("{who}: a share needs margin = E (e.g. 0.05 for ±5 points)");
+                    return Err(PlanError::ShareWithoutMargin { who }.into());
                 };
                 if !rate_in(e, 0.0, 1.0) {
-                    bail!("{who}: margin must be between 0 and 1, got {e}");
+                    return Err(out_of_range(who, "margin", BETWEEN, e));
                 }
                 match (def.proportion, &def.from, &def.indicator) {
                     _ if model.is_some() => {
                         Proportion::Given(model.as_ref().map_or(0.5, |m| m.synthetic))
                     }
                     (Some(_), Some(_), _) => {
-                        bail!("{who}: give proportion or from + indicator, not both")
+                        return Err(PlanError::ProportionAndFrom { who }.into());
                     }
                     (p, None, None) => {
                         let p = p.unwrap_or(0.5);
                         if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
-                            bail!("{who}: proportion must be between 0 and 1, got {p}");
+                            return Err(out_of_range(who, "proportion", BETWEEN, p));
                         }
                         if def.relative && p <= 0.0 {
-                            bail!("{who}: a relative margin needs a proportion above 0");
+                            return Err(PlanError::RelativeWithoutProportion { who }.into());
                         }
                         Proportion::Given(p)
                     }
                     (None, Some(f), Some(ind)) => {
                         let prior = def.prior_records.unwrap_or(DEFAULT_PRIOR_RECORDS);
                         if !(prior.is_finite() && prior > 0.0) {
-                            bail!("{who}: prior_records must be above 0, got {prior}");
+                            return Err(out_of_range(who, "prior_records", "above 0", prior));
                         }
                         read_table(&dir.join(f), f, ind, prior)
                             .with_context(|| format!("{who}: from"))?
                     }
-                    _ => bail!("{who}: from and indicator go together"),
+                    _ => return Err(PlanError::FromWithoutIndicator { who }.into()),
                 }
             }
             PurposeKind::Attribute => {
                 if def.margin.is_some() || def.proportion.is_some() || def.from.is_some() {
-                    bail!("{who}: an attribute purpose takes tolerable_rate (and expected_deviations), not margin or proportion");
+                    return Err(PlanError::ShareFieldsInAttribute { who }.into());
                 }
                 let Some(t) = def.tolerable_rate else {
-                    bail!("{who}: an attribute purpose needs tolerable_rate = T");
+                    return Err(PlanError::AttributeWithoutTolerableRate { who }.into());
                 };
                 if !rate_in(t, 0.0, 1.0) {
-                    bail!("{who}: tolerable_rate must be between 0 and 1, got {t}");
+                    return Err(out_of_range(who, "tolerable_rate", BETWEEN, t));
                 }
                 Proportion::Given(t)
             }
@@ -371,29 +390,35 @@ fn model_of(
 ) -> Result<Option<crate::small_area::AreaModel>> {
     let Some(model) = def.model.as_deref() else {
         if def.min_per_area.is_some() {
-            bail!("{who}: min_per_area belongs to model = \"small-area\"");
+            return Err(PlanError::MinPerAreaWithoutModel { who: who.into() }.into());
         }
         return Ok(None);
     };
     if model != crate::small_area::MODEL {
-        bail!(
-            "{who}: model is \"small-area\" (or left out for the direct estimate), got {model:?}"
-        );
+        return Err(PlanError::UnknownModel {
+            who: who.into(),
+            model: model.into(),
+        }
+        .into());
     }
     let Level::Column(column) = level else {
-        bail!("{who}: a small-area purpose needs level = the area column (e.g. \"kommunkod\"): the model estimates each of its values");
+        return Err(PlanError::SmallAreaWithoutLevel { who: who.into() }.into());
     };
     if def.kind != PurposeKind::Share || def.relative || def.proportion.is_some() {
-        bail!("{who}: a small-area purpose is a share with an absolute margin and its shares from last year's table (from + indicator), not proportion or relative");
+        return Err(PlanError::SmallAreaNotATableShare { who: who.into() }.into());
     }
     let (Some(from), Some(indicator)) = (&def.from, &def.indicator) else {
-        bail!("{who}: a small-area purpose needs from + indicator: last year's `urval indicators --by {column}` table, which tells how much the areas differ");
+        return Err(PlanError::SmallAreaWithoutTable {
+            who: who.into(),
+            column: column.clone(),
+        }
+        .into());
     };
     let min = def
         .min_per_area
         .unwrap_or(crate::small_area::DEFAULT_MIN_PER_AREA);
     if min == 0 {
-        bail!("{who}: min_per_area must be at least 1: every area keeps a direct figure beside the model's");
+        return Err(PlanError::NoRecordsPerArea { who: who.into() }.into());
     }
     crate::small_area::fit_last_year(&dir.join(from), from, indicator, column, min)
         .with_context(|| format!("{who}: from"))
@@ -403,11 +428,18 @@ fn model_of(
 fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Proportion> {
     let rows = crate::files::read_rows(path)?;
     let Some(first) = rows.first() else {
-        bail!("{file}: no rows");
+        return Err(PlanError::NoRows {
+            file: file.to_string(),
+        }
+        .into());
     };
     for c in ["indicator", "n", "estimate", "level"] {
         if !first.contains_key(c) {
-            bail!("{file}: no column {c:?}: give the .csv, .parquet or .json table `urval indicators` writes");
+            return Err(PlanError::TableMissingColumn {
+                file: file.to_string(),
+                column: c,
+            }
+            .into());
         }
     }
     let by: Vec<String> = first
@@ -427,7 +459,13 @@ fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Pr
             continue;
         };
         if !(0.0..=1.0).contains(&est) || n < 0.0 {
-            bail!("{file}: indicator {indicator:?} has estimate {est} on n {n}: not a share");
+            return Err(PlanError::NotAShare {
+                file: file.to_string(),
+                indicator: indicator.to_string(),
+                estimate: est,
+                n,
+            }
+            .into());
         }
         if r["level"] == "total" {
             total = Some(est);
@@ -441,7 +479,11 @@ fn read_table(path: &Path, file: &str, indicator: &str, prior: f64) -> Result<Pr
         }
     }
     if total.is_none() && groups.is_empty() {
-        bail!("{file}: no estimate of indicator {indicator:?} (names are as in the spec)");
+        return Err(PlanError::NoEstimate {
+            file: file.to_string(),
+            indicator: indicator.to_string(),
+        }
+        .into());
     }
     let overall = total.unwrap_or_else(|| {
         let (sn, se) = groups
@@ -489,7 +531,11 @@ impl Proportion {
                 let mut key = Vec::with_capacity(by.len());
                 for c in by {
                     let Some(j) = strata_cols.iter().position(|s| s == c) else {
-                        bail!("{file} is by {c:?}, which is not a strata column: a purpose's shares come per stratum; run urval indicators --by with strata columns");
+                        return Err(PlanError::TableNotByStrata {
+                            file: file.clone(),
+                            column: c.clone(),
+                        }
+                        .into());
                     };
                     key.push(values[j].clone());
                 }
@@ -789,18 +835,22 @@ fn read_costs(
         .collect();
     let at = |c: &str| head.iter().position(|h| h == c);
     let Some(ic) = at("cost") else {
-        bail!(
-            "{given}: no column \"cost\"; it needs the strata columns ({}) and cost",
-            strata_cols.join(", ")
-        );
+        return Err(PlanError::CostFileMissingColumn {
+            given: given.to_string(),
+            column: "cost".to_string(),
+            strata_columns: strata_cols.to_vec(),
+        }
+        .into());
     };
     let mut idx = Vec::new();
     for c in strata_cols {
         let Some(i) = at(c) else {
-            bail!(
-                "{given}: no column {c:?}; it needs the strata columns ({}) and cost",
-                strata_cols.join(", ")
-            );
+            return Err(PlanError::CostFileMissingColumn {
+                given: given.to_string(),
+                column: c.clone(),
+                strata_columns: strata_cols.to_vec(),
+            }
+            .into());
         };
         idx.push(i);
     }
@@ -816,10 +866,12 @@ fn read_costs(
             .ok()
             .filter(|c| c.is_finite() && *c > 0.0);
         let Some(c) = c else {
-            bail!(
-                "{given}: line {}: cost {raw:?} is not a positive number",
-                line + 2
-            );
+            return Err(PlanError::BadCost {
+                given: given.to_string(),
+                line: line + 2,
+                raw: raw.to_string(),
+            }
+            .into());
         };
         costs.insert(key, c);
     }
@@ -829,16 +881,12 @@ fn read_costs(
         .map(|s| s.values.join(" / "))
         .collect();
     if !missing.is_empty() {
-        bail!(
-            "{given}: no cost for {} strata (e.g. {}): give every stratum of the plan a row",
-            missing.len(),
-            missing
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        return Err(PlanError::MissingCosts {
+            given: given.to_string(),
+            count: missing.len(),
+            examples: missing.iter().take(3).cloned().collect(),
+        }
+        .into());
     }
     Ok(strata.iter().map(|s| costs[&s.values]).collect())
 }
@@ -916,7 +964,7 @@ fn costs(
                 })
                 .fold((0.0, 0u64), |(a, b), (m, n)| (a + m, b + n));
             if n == 0 {
-                bail!("--cost pages needs --pages-column: the pages of each record");
+                return Err(PlanError::PagesCostWithoutPages.into());
             }
             let overall = sum / n as f64;
             strata
@@ -951,15 +999,12 @@ fn all_requirements(
     for (k, p) in req.purposes.list.iter().enumerate() {
         let r = requirements(k, p, strata_cols, &keyed, &counts[k])?;
         if r.domain_population == 0 {
-            bail!(
-                "purpose {:?}: no records in its population{}: check the expression and its values",
-                p.def.name,
-                p.def
-                    .population
-                    .as_ref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
-            );
+            return Err(PlanError::EmptyPurposePopulation {
+                purpose: p.def.name.clone(),
+                population: p.def.population.as_ref().map(|e| e.to_string()),
+                hint: "check the expression and its values".to_string(),
+            }
+            .into());
         }
         all.extend(r.requirements.iter().cloned());
         built.push(r);
@@ -1316,6 +1361,42 @@ mod tests {
         let out = load(&path);
         std::fs::remove_dir_all(&dir).expect("remove");
         (out, path.display().to_string())
+    }
+
+    #[test]
+    fn purpose_errors_are_typed_with_their_fields() {
+        let text = "[[purpose]]\nname = \"a\"\nmargin = 0.05\nresponse_rate = 1.5\n";
+        let (r, path) = load_text("typed-rate", text);
+        let e = r.map(|_| ()).unwrap_err();
+        assert!(
+            matches!(
+                e.typed::<PlanError>(),
+                Some(PlanError::OutOfRange { who, field: "response_rate", got, .. })
+                    if *got == 1.5 && *who == format!("{path}: purpose \"a\"")
+            ),
+            "{e:?}"
+        );
+        let text =
+            "[[purpose]]\nname = \"a\"\nmargin = 0.05\n\n[[purpose]]\nname = \"a\"\nmargin = 0.1\n";
+        let (r, _) = load_text("typed-twice", text);
+        let e = r.map(|_| ()).unwrap_err();
+        assert!(
+            matches!(e.typed::<PlanError>(), Some(PlanError::DuplicateName { who }) if who.ends_with("purpose \"a\"")),
+            "{e:?}"
+        );
+        let (r, _) = load_text("typed-toml", "[[purpose]]\nname = \"a\"\nmargin = 0,05\n");
+        let e = r.map(|_| ()).unwrap_err();
+        assert!(
+            matches!(
+                e.typed::<PlanError>(),
+                Some(PlanError::NotAPurposesFile {
+                    line: Some(3),
+                    hint: true,
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
     }
 
     #[test]

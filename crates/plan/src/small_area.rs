@@ -28,8 +28,8 @@
 //!
 //! It may read the table and use the small-area math; it must not draw or print.
 
-use crate::bail;
 use crate::error::Result;
+use crate::PlanError;
 use std::collections::BTreeMap;
 use std::path::Path;
 use urval_design::DomainCell;
@@ -97,11 +97,15 @@ pub fn fit_last_year(
 ) -> Result<AreaModel> {
     let rows = crate::files::read_rows(path)?;
     let Some(first) = rows.first() else {
-        bail!("{file}: no rows");
+        return Err(PlanError::NoRows { file: file.into() }.into());
     };
     for c in ["indicator", "n", "estimate", "level", "se"] {
         if !first.contains_key(c) {
-            bail!("{file}: no column {c:?}: give the .csv, .parquet or .json table `urval indicators` writes");
+            return Err(PlanError::TableMissingColumn {
+                file: file.into(),
+                column: c,
+            }
+            .into());
         }
     }
     let by: Vec<&String> = first
@@ -113,10 +117,12 @@ pub fn fit_last_year(
         })
         .collect();
     if by.len() != 1 || by[0] != column {
-        bail!(
-            "{file} is by {}: a small-area purpose takes last year's table by its area column {column:?} alone (urval indicators --by {column})",
-            by.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
-        );
+        return Err(PlanError::TableNotByArea {
+            file: file.into(),
+            by: by.into_iter().cloned().collect(),
+            column: column.into(),
+        }
+        .into());
     }
     let mut names = Vec::new();
     let mut counts = Vec::new();
@@ -132,7 +138,13 @@ pub fn fit_last_year(
             continue;
         };
         if !(0.0..=1.0).contains(&est) || n < 0.0 {
-            bail!("{file}: indicator {indicator:?} has estimate {est} on n {n}: not a share");
+            return Err(PlanError::NotAShare {
+                file: file.into(),
+                indicator: indicator.into(),
+                estimate: est,
+                n,
+            }
+            .into());
         }
         let n_eff = effective_records(n, est, num("se"));
         if n_eff > 0.0 {
@@ -141,12 +153,18 @@ pub fn fit_last_year(
         }
     }
     if counts.len() < MIN_AREAS {
-        bail!(
-            "{file}: {} areas with a published share of {indicator:?}; the model needs at least {MIN_AREAS} to estimate how much the areas differ",
-            counts.len()
-        );
+        return Err(PlanError::TooFewAreas {
+            file: file.into(),
+            indicator: indicator.into(),
+            areas: counts.len(),
+            needed: MIN_AREAS,
+        }
+        .into());
     }
-    let prior = fit_prior(&counts).map_err(|e| crate::input_error!("{file}: {e}"))?;
+    let prior = fit_prior(&counts).map_err(|source| PlanError::SmallArea {
+        file: Some(file.into()),
+        source,
+    })?;
     let areas: Vec<AreaShare> = counts
         .iter()
         .map(|&(k, n)| AreaShare {
@@ -220,7 +238,7 @@ impl AreaModel {
             floors.push(psi(self.min_per_area.min(nd), nd));
         }
         let b = variance_bounds(&shares, &floors, self.sigma2, margin, confidence)
-            .map_err(|e| crate::input_error!("{e}"))?;
+            .map_err(|source| PlanError::SmallArea { file: None, source })?;
         let z = urval_design::z_two_sided(confidence);
         let margins = groups
             .keys()
@@ -368,6 +386,45 @@ mod tests {
             }
         }
         assert_eq!(m.achieved(&[("0180".into(), None)], 0.95), None);
+    }
+
+    #[test]
+    fn a_table_that_cannot_size_areas_is_a_typed_error() {
+        let dir = std::env::temp_dir().join(format!("urval-small-area-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let two = dir.join("two.csv");
+        std::fs::write(
+            &two,
+            "indicator,kommunkod,område,n,successes,estimate,lower,upper,se,method,deff,skipped,invalid,kind,level,caution,nonresponse,missing_share\n\
+             hörd,0180,barn,10,7,0.7,,,0.1,census,,0,0,share,group,,,\n",
+        )
+        .expect("write");
+        let e = fit_last_year(&two, "two.csv", "hörd", "kommunkod", 5).unwrap_err();
+        assert!(
+            matches!(e.typed::<PlanError>(), Some(PlanError::TableNotByArea { by, column, .. })
+                if by == &["kommunkod".to_string(), "område".to_string()] && column == "kommunkod"),
+            "{e:?}"
+        );
+        let few = dir.join("few.csv");
+        std::fs::write(
+            &few,
+            "indicator,kommunkod,n,successes,estimate,lower,upper,se,method,deff,skipped,invalid,kind,level,caution,nonresponse,missing_share\n\
+             hörd,0180,10,7,0.7,,,0.1,census,,0,0,share,group,,,\n",
+        )
+        .expect("write");
+        let e = fit_last_year(&few, "few.csv", "hörd", "kommunkod", 5).unwrap_err();
+        assert!(
+            matches!(
+                e.typed::<PlanError>(),
+                Some(PlanError::TooFewAreas {
+                    areas: 1,
+                    needed: MIN_AREAS,
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+        std::fs::remove_dir_all(&dir).expect("remove");
     }
 
     #[test]

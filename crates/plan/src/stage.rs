@@ -4,8 +4,8 @@
 //! sequential design ([`urval_design::sequential_upper_bound`]).
 
 use crate::artifacts::{PlanFile, Stages};
-use crate::bail;
 use crate::error::Result;
+use crate::plan_error::PlanError;
 use serde::Serialize;
 use urval_design::{sequential_upper_bound, Burden, StageDecision, StageOutcome};
 
@@ -96,10 +96,10 @@ fn continue_reason(
 /// The plan has one stage or sizes a share.
 pub fn attribute_stages(plan: &PlanFile) -> Result<(&Stages, urval_design::TwoStage, f64)> {
     let Some(st) = &plan.design.stages else {
-        bail!("this plan has one stage: evaluate it with --sample and --deviations");
+        return Err(PlanError::OneStage.into());
     };
     let Some(a) = &st.attribute else {
-        bail!("this staged plan sizes a share (--first-fraction or --first-margin): a stage decision needs an attribute plan (urval plan --tolerable-rate T --stages 2); estimate the share with urval indicators");
+        return Err(PlanError::StagedShare.into());
     };
     Ok((st, a.two_stage(), a.tolerable_rate))
 }
@@ -130,13 +130,14 @@ pub fn evaluate_stage(
     match stage {
         1 => {
             if first_deviations.is_some() {
-                bail!("--first-deviations is for stage 2; at stage 1 give --deviations");
+                return Err(PlanError::FirstDeviationsAtStageOne.into());
             }
             if deviations > rule.n1 {
-                bail!(
-                    "{deviations} deviations in the {} records of stage 1: there cannot be more deviations than records",
-                    rule.n1
-                );
+                return Err(PlanError::TooManyDeviations {
+                    deviations,
+                    records: rule.n1,
+                }
+                .into());
             }
             let decision = rule.decide_first(deviations);
             let bound =
@@ -161,27 +162,24 @@ pub fn evaluate_stage(
         }
         2 => {
             let Some(x1) = first_deviations else {
-                bail!("stage 2: give --first-deviations (found in stage 1) and --deviations (found in the records stage 2 added)");
+                return Err(PlanError::StageTwoWithoutFirstDeviations.into());
             };
             if rule.n2 == 0 {
-                bail!("this plan has no second stage: stage 1 decides");
+                return Err(PlanError::NoSecondStage.into());
             }
             if x1 > rule.n1 || deviations > rule.n2 {
-                bail!(
-                    "more deviations than records: stage 1 has {} records, stage 2 {}",
-                    rule.n1,
-                    rule.n2
-                );
+                return Err(PlanError::TooManyDeviationsInStages {
+                    first: rule.n1,
+                    second: rule.n2,
+                }
+                .into());
             }
             if rule.decide_first(x1) != StageDecision::Continue {
-                bail!(
-                    "with {x1} deviations in stage 1 the plan stops there ({}): there is no stage 2 to evaluate",
-                    if x1 <= rule.accept1 {
-                        "accept"
-                    } else {
-                        "reject"
-                    }
-                );
+                return Err(PlanError::StoppedAtStageOne {
+                    first_deviations: x1,
+                    accepted: x1 <= rule.accept1,
+                }
+                .into());
             }
             let total = x1 + deviations;
             Ok(StageEvaluation {
@@ -206,7 +204,7 @@ pub fn evaluate_stage(
                 continue_reason: None,
             })
         }
-        k => bail!("--stage {k}: a staged plan has stages 1 and 2"),
+        k => Err(PlanError::BadStage { stage: k }.into()),
     }
 }
 

@@ -1,17 +1,17 @@
 //! The strata file of `urval allocate`: one row per stratum with `stratum`, `population`
 //! and optionally `proportion` (P_h) and `cost` (c_h); `,` or `;`, a BOM tolerated.
 
-use crate::bail;
 use crate::error::{Context, Result};
+use crate::plan_error::PlanError;
 use std::path::Path;
 use urval_design::StratumSpec;
 
 /// Read the strata file. Errors name the file, the line and the column.
 pub fn read_strata(path: &Path, default_proportion: f64) -> Result<Vec<StratumSpec>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = std::str::from_utf8(&bytes)
-        .ok()
-        .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| PlanError::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.contains(';') && !first.contains(',') {
@@ -31,11 +31,11 @@ pub fn read_strata(path: &Path, default_proportion: f64) -> Result<Vec<StratumSp
         .collect();
     let find = |name: &str| headers.iter().position(|h| h == name);
     let (Some(i_stratum), Some(i_population)) = (find("stratum"), find("population")) else {
-        bail!(
-            "{}: needs columns `stratum` and `population`; present: {}",
-            path.display(),
-            headers.join(", ")
-        );
+        return Err(PlanError::StrataFileColumns {
+            path: path.to_path_buf(),
+            present: headers,
+        }
+        .into());
     };
     let i_proportion = find("proportion");
     let i_cost = find("cost");
@@ -46,23 +46,31 @@ pub fn read_strata(path: &Path, default_proportion: f64) -> Result<Vec<StratumSp
         let field = |idx: usize| record.get(idx).unwrap_or("");
         let name = field(i_stratum).to_string();
         if name.is_empty() {
-            bail!("{}: line {line}: column `stratum` is empty", path.display());
+            return Err(PlanError::EmptyStratum {
+                path: path.to_path_buf(),
+                line,
+            }
+            .into());
         }
         let population: u64 = field(i_population)
             .replace([' ', '\u{a0}', '\u{202f}'], "")
             .parse()
-            .map_err(|_| {
-                crate::input_error!(
-                    "{}: line {line}: column `population`: not a whole number: {:?}",
-                    path.display(),
-                    field(i_population)
-                )
+            .map_err(|_| PlanError::BadPopulation {
+                path: path.to_path_buf(),
+                line,
+                given: field(i_population).to_string(),
             })?;
         let number = |idx: Option<usize>, col: &str, default: f64| -> Result<f64> {
             match idx.map(field) {
                 None | Some("") => Ok(default),
-                Some(s) => crate::text::parse_f64(s).map_err(|e| {
-                    crate::input_error!("{}: line {line}: column `{col}`: {e}", path.display())
+                Some(s) => crate::text::parse_f64(s).map_err(|reason| {
+                    PlanError::BadNumber {
+                        path: path.to_path_buf(),
+                        line,
+                        column: col.to_string(),
+                        reason,
+                    }
+                    .into()
                 }),
             }
         };
@@ -74,7 +82,10 @@ pub fn read_strata(path: &Path, default_proportion: f64) -> Result<Vec<StratumSp
         });
     }
     if out.is_empty() {
-        bail!("{}: no strata (only a header)", path.display());
+        return Err(PlanError::NoStrataInFile {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     Ok(out)
 }

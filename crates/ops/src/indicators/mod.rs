@@ -7,12 +7,14 @@
 //! in unit order, so the output is byte-identical for any number of threads.
 
 mod job;
+pub mod job_error;
 mod row;
 pub mod small_area;
 mod suppression;
 mod write;
 
 pub use job::{IndicatorsJob, DEFAULT_MAX_GROUPS, DEFAULT_SUPPRESS_BELOW};
+pub use job_error::IndicatorsJobError;
 pub use row::{ModelFigure, Row};
 use small_area::{apply_small_area, read_covariates, SmallAreaSummary};
 use suppression::apply_suppression;
@@ -24,8 +26,8 @@ use write::{people_table, row_json, write_csv, write_parquet, xlsx_table, Layout
 use crate::artifacts::{
     IndicatorInfo, IndicatorsMeta, NonresponseStratum, INDICATORS_META_VERSION,
 };
-use crate::bail;
-use crate::error::{Context, OpsError, Result};
+use crate::error::ArtifactError;
+use crate::error::{Context, Result};
 use crate::files::{file_hash, AtomicFile};
 use crate::manifest::{manifest_rows, ManifestRow};
 pub use crate::table::NOT_FOR_PUBLICATION;
@@ -82,10 +84,10 @@ pub fn read_design(path: &Path) -> Result<Design> {
     let side_path = found.origin;
     let side = found.sidecar;
     if side.stage.as_ref().is_some_and(|s| s.stage == 2) {
-        bail!(
-            "{}: holds only the records stage 2 adds, not a sample by itself: estimate from stage 1's manifest, or from both stages together (urval draw without --stage draws exactly stage 1 and 2)",
-            path.display()
-        );
+        return Err(IndicatorsJobError::StageTwoOnly {
+            manifest: path.to_path_buf(),
+        }
+        .into());
     }
     let strata: Vec<(BTreeMap<String, String>, u64, u64)> = side
         .strata
@@ -115,15 +117,20 @@ pub fn read_design(path: &Path) -> Result<Design> {
     } in rows
     {
         let Some(&s) = index.get(&values) else {
-            bail!(
-                "{}: row {row}: stratum ({}) is not in the sidecar {}",
-                path.display(),
-                values.join(", "),
-                side_path.display()
-            );
+            return Err(IndicatorsJobError::StratumNotInSidecar {
+                manifest: path.to_path_buf(),
+                row,
+                values,
+                sidecar: side_path.to_path_buf(),
+            }
+            .into());
         };
         if keys.insert(k, s).is_some() {
-            bail!("{}: row {row}: a key listed twice", path.display());
+            return Err(IndicatorsJobError::KeyListedTwice {
+                manifest: path.to_path_buf(),
+                row,
+            }
+            .into());
         }
     }
     Ok(Design {
@@ -183,9 +190,11 @@ fn age_expression(args: &IndicatorsJob, bands: Option<&[AgeBand]>) -> Result<Opt
         return Ok(None);
     }
     Filter::parse(&args.age).map(Some).map_err(|e| match e {
-        urval_ingest::IngestError::Filter { reason, .. } => {
-            OpsError::Input(format!("--age {:?}: {reason}", args.age))
+        urval_ingest::IngestError::Filter { reason, .. } => IndicatorsJobError::BadAge {
+            age: args.age.clone(),
+            reason,
         }
+        .into(),
         other => other.into(),
     })
 }
@@ -206,16 +215,17 @@ fn needed_columns(
     }
     let present = match extract.files.first() {
         Some(f) => file_columns(f, extract.delimiter)?,
-        None => bail!("the extract has no files"),
+        None => return Err(IndicatorsJobError::NoFiles.into()),
     };
     spec.check_columns(&present)?;
     for c in by.iter().chain(age.iter().flat_map(|a| a.columns())) {
         if !present.contains(c) {
-            bail!(
-                "{}: no column {c:?} (columns: {})",
-                extract.files[0].path.display(),
-                present.join(", ")
-            );
+            return Err(IndicatorsJobError::MissingColumn {
+                file: extract.files[0].path.clone(),
+                name: c.clone(),
+                present,
+            }
+            .into());
         }
     }
     StrataMapper::check_columns(by)?;
@@ -230,11 +240,12 @@ fn check_responding(design: Option<&Design>, responding: &[u64]) -> Result<()> {
     };
     for (h, (&r, s)) in responding.iter().zip(&d.strata).enumerate() {
         if r > s.2 {
-            bail!(
-                "design stratum {} has {r} rows in the extract for {} keys in the manifest: keys repeat in the extract",
-                crate::artifacts::describe(&d.strata[h].0, &d.strata_columns),
-                s.2
-            );
+            return Err(IndicatorsJobError::KeysRepeat {
+                stratum: crate::artifacts::describe(&d.strata[h].0, &d.strata_columns),
+                rows: r,
+                keys: s.2,
+            }
+            .into());
         }
     }
     Ok(())
@@ -474,7 +485,7 @@ pub fn indicators_to_files(
 /// `k` = 1.
 pub(crate) fn refuse_threshold_one(k: u64) -> Result<()> {
     if k == 1 {
-        bail!("--suppress-below 1 withholds nothing (no count is below 1): give 0 to write every cell (not for publication), or 2 or more");
+        return Err(IndicatorsJobError::SuppressBelowOne.into());
     }
     Ok(())
 }
@@ -482,20 +493,20 @@ pub(crate) fn refuse_threshold_one(k: u64) -> Result<()> {
 /// The table's file type, after checking the confidence and the suppression threshold.
 fn checked_job(args: &IndicatorsJob) -> Result<String> {
     if !(args.confidence > 0.0 && args.confidence < 1.0) {
-        bail!(
-            "{}",
-            urval_design::DesignError::InvalidConfidence {
-                value: args.confidence
-            }
-        );
+        return Err(urval_design::DesignError::InvalidConfidence {
+            value: args.confidence,
+        }
+        .into());
     }
     refuse_threshold_one(args.suppress_below)?;
     let ext = crate::files::extension(&args.output);
     if !matches!(ext.as_str(), "csv" | "parquet" | "json" | "xlsx") {
-        bail!(
-            "{}: the output must end in .csv, .parquet, .json or .xlsx",
-            args.output.display()
-        );
+        return Err(ArtifactError::OutputType {
+            path: args.output.clone(),
+            what: "output",
+            extensions: ".csv, .parquet, .json or .xlsx",
+        }
+        .into());
     }
     Ok(ext)
 }
@@ -515,12 +526,12 @@ fn sample_design(
     let pseudo = match (&design, &args.secret_file) {
         (Some(d), Some(f)) if d.pseudonymized => Some(crate::files::read_secret(f)?),
         (Some(d), None) if d.pseudonymized => {
-            bail!("the manifest's keys are pseudonyms: give the --secret-file the draw used")
+            return Err(IndicatorsJobError::PseudonymsWithoutSecret.into());
         }
         _ => None,
     };
     if design.is_some() && args.ci {
-        bail!("--ci is for a census; a sample always has design-based intervals");
+        return Err(IndicatorsJobError::CiForSample.into());
     }
     Ok((design, pseudo))
 }
@@ -538,7 +549,7 @@ fn refuse_empty(
     if c.totals.rows_used == 0 && c.totals.rows_excluded > 0 {
         if let Some(w) = args.where_.as_deref() {
             let f = Filter::parse(w)?;
-            return Err(crate::files::nothing_kept(extract, &f, &c.totals));
+            return Err(crate::files::nothing_kept(extract, &f, &c.totals).into());
         }
     }
     if !census || c.totals.rows_used == 0 || args.allow_empty {
@@ -556,13 +567,12 @@ fn refuse_empty(
                     rows_excluded: c.totals.rows_used,
                     ..c.totals
                 };
-                let e = crate::files::nothing_kept(extract, w, &counts);
-                bail!(
-                    "{}: indicator {:?}: its where {}\n  (--allow-empty accepts an indicator with no records)",
-                    args.spec.display(),
-                    ind.name,
-                    e.to_string().trim_start_matches("--where ")
-                );
+                return Err(IndicatorsJobError::EmptyIndicator {
+                    spec: args.spec.clone(),
+                    indicator: ind.name.clone(),
+                    kept: crate::files::nothing_kept(extract, w, &counts),
+                }
+                .into());
             }
         }
     }
@@ -738,7 +748,7 @@ pub(crate) fn indicators_keyed(
     let ext = checked_job(args)?;
     let covariates = match (&args.small_area, &args.small_area_covariates) {
         (Some(col), Some(path)) => Some(read_covariates(path, col)?),
-        (None, Some(_)) => bail!("--small-area-covariates needs --small-area COL"),
+        (None, Some(_)) => return Err(IndicatorsJobError::CovariatesWithoutSmallArea.into()),
         _ => None,
     };
     let spec = Spec::read(&args.spec)?;

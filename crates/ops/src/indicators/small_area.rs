@@ -9,9 +9,9 @@
 //! The model runs after small-cell suppression and uses only the published rows: a
 //! withheld cell's counts enter no published figure (its row gets no model figure either).
 
+use super::job_error::IndicatorsJobError;
 use super::row::{ModelFigure, Row};
-use crate::bail;
-use crate::error::{OpsError, Result};
+use crate::error::Result;
 use std::collections::BTreeMap;
 use std::path::Path;
 use urval_indicators::spec::Kind;
@@ -59,8 +59,12 @@ pub struct SmallAreaSummary {
 /// The file cannot be read, its first column is not `column`, a value is not a number,
 /// or an area is listed twice.
 pub fn read_covariates(path: &Path, column: &str) -> Result<Covariates> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| OpsError::Input(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|cause| {
+        IndicatorsJobError::CovariatesUnreadable {
+            path: path.to_path_buf(),
+            cause,
+        }
+    })?;
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or_default();
     let delimiter = if first.contains(';') { b';' } else { b',' };
@@ -69,25 +73,37 @@ pub fn read_covariates(path: &Path, column: &str) -> Result<Covariates> {
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| OpsError::Input(format!("{}: {e}", path.display())))?
+        .map_err(|cause| IndicatorsJobError::CovariatesCsv {
+            path: path.to_path_buf(),
+            line: None,
+            cause,
+        })?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
     if header.first().map(String::as_str) != Some(column) {
-        bail!(
-            "{}: the first column must be the area column {column:?}, found {:?} (then one numeric column per covariate)",
-            path.display(),
-            header.first().cloned().unwrap_or_default()
-        );
+        return Err(IndicatorsJobError::CovariatesFirstColumn {
+            path: path.to_path_buf(),
+            column: column.to_string(),
+            found: header.first().cloned().unwrap_or_default(),
+        }
+        .into());
     }
     if header.len() < 2 {
-        bail!("{}: no covariate columns after {column:?}", path.display());
+        return Err(IndicatorsJobError::NoCovariates {
+            path: path.to_path_buf(),
+            column: column.to_string(),
+        }
+        .into());
     }
     let mut areas = BTreeMap::new();
     for (i, rec) in reader.records().enumerate() {
         let line = i + 2;
-        let rec =
-            rec.map_err(|e| OpsError::Input(format!("{}: line {line}: {e}", path.display())))?;
+        let rec = rec.map_err(|cause| IndicatorsJobError::CovariatesCsv {
+            path: path.to_path_buf(),
+            line: Some(line),
+            cause,
+        })?;
         let area = rec.get(0).unwrap_or_default().trim().to_string();
         let mut values = Vec::with_capacity(header.len() - 1);
         for (j, name) in header.iter().enumerate().skip(1) {
@@ -99,17 +115,24 @@ pub fn read_covariates(path: &Path, column: &str) -> Result<Covariates> {
             };
             match num.parse::<f64>() {
                 Ok(v) if v.is_finite() => values.push(v),
-                _ => bail!(
-                    "{}: line {line}: column {name:?}: {raw:?} is not a number (every covariate needs a value for every area)",
-                    path.display()
-                ),
+                _ => {
+                    return Err(IndicatorsJobError::BadCovariate {
+                        path: path.to_path_buf(),
+                        line,
+                        column: name.clone(),
+                        raw: raw.to_string(),
+                    }
+                    .into())
+                }
             }
         }
         if areas.insert(area.clone(), values).is_some() {
-            bail!(
-                "{}: line {line}: area {area:?} is listed twice",
-                path.display()
-            );
+            return Err(IndicatorsJobError::AreaTwice {
+                path: path.to_path_buf(),
+                line,
+                area,
+            }
+            .into());
         }
     }
     Ok(Covariates {
@@ -208,10 +231,11 @@ pub(super) fn apply_small_area(
     confidence: f64,
 ) -> Result<SmallAreaSummary> {
     let Some(j) = by.iter().position(|b| b == column) else {
-        bail!(
-            "--small-area {column:?}: the area column must be one of the --by columns ({})",
-            by.join(", ")
-        );
+        return Err(IndicatorsJobError::SmallAreaNotBy {
+            column: column.to_string(),
+            by: by.to_vec(),
+        }
+        .into());
     };
     let mut summary = SmallAreaSummary {
         column: column.to_string(),
@@ -362,9 +386,10 @@ fn fay_herriot(
     for &i in &fg.rows {
         let area = rows[i].group.as_ref().map_or("", |g| g[j].as_str());
         let Some(x) = cov.areas.get(area) else {
-            bail!(
-                "--small-area-covariates: area {area:?} has records but no row in the covariates file: add it"
-            );
+            return Err(IndicatorsJobError::AreaWithoutCovariates {
+                area: area.to_string(),
+            }
+            .into());
         };
         areas.push(AreaShare {
             direct: effective_n(&rows[i]),
@@ -395,10 +420,10 @@ fn fay_herriot(
     ) {
         Ok(f) => f,
         Err(urval_smallarea::SmallAreaError::SingularCovariates) => {
-            bail!(
-                "--small-area-covariates: {}",
-                urval_smallarea::SmallAreaError::SingularCovariates
-            )
+            return Err(IndicatorsJobError::ModelCovariates {
+                cause: urval_smallarea::SmallAreaError::SingularCovariates,
+            }
+            .into())
         }
         Err(_) => return Ok(None),
     };
@@ -428,6 +453,38 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use urval_indicators::Estimate;
+
+    #[test]
+    fn covariate_errors_are_typed_with_their_fields() {
+        let dir =
+            std::env::temp_dir().join(format!("urval-covariates-typed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cov.csv");
+        std::fs::write(&path, "kommun,x\n0180,1.5\n0181,många\n").unwrap();
+        let e = read_covariates(&path, "kommun").err().unwrap();
+        std::fs::write(&path, "kommun,x\n0180,1.5\n0180,2\n").unwrap();
+        let twice = read_covariates(&path, "kommun").err().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            matches!(
+                e.typed::<IndicatorsJobError>(),
+                Some(IndicatorsJobError::BadCovariate { line: 3, column, raw, .. })
+                    if column == "x" && raw == "många"
+            ),
+            "{e:?}"
+        );
+        assert!(
+            matches!(
+                twice.typed::<IndicatorsJobError>(),
+                Some(IndicatorsJobError::AreaTwice { line: 3, area, .. }) if area == "0180"
+            ),
+            "{twice:?}"
+        );
+        assert_eq!(
+            twice.to_string(),
+            format!("{}: line 3: area \"0180\" is listed twice", path.display())
+        );
+    }
 
     fn row(area: &str, n: u64, k: u64) -> Row {
         let p = k as f64 / n as f64;

@@ -3,8 +3,8 @@
 //! the lines that say so. The rules are `urval_indicators::suppress`'s; this room applies
 //! them to the rows of a table and to a report's table read back.
 
+use super::job_error::IndicatorsJobError;
 use super::row::Row;
-use crate::bail;
 use crate::error::Result;
 use crate::table::NOT_FOR_PUBLICATION;
 use crate::text::thousands;
@@ -126,10 +126,11 @@ pub(crate) fn suppression_pattern(
             let o = suppress::suppress(&table, k);
             let failed = suppress::audit_certificates(&table, &o, k);
             if !failed.is_empty() {
-                bail!(
-                    "indicator {name:?}: small-cell suppression left {} cells recomputable (a fault in urval: please report it)",
-                    failed.len()
-                );
+                return Err(IndicatorsJobError::SuppressionRecomputable {
+                    indicator: name.to_string(),
+                    cells: failed.len(),
+                }
+                .into());
             }
             let withheld = o.cells.iter().filter(|s| s.withheld()).count() + o.margins.len();
             if withheld <= AUDIT_LP_CELLS {
@@ -139,9 +140,10 @@ pub(crate) fn suppression_pattern(
                     if ivs.iter().any(|iv| {
                         primary.contains(&iv.cell) && iv.upper - iv.lower < k as f64 - 1e-6
                     }) {
-                        bail!(
-                            "indicator {name:?}: the audit of its small-cell suppression failed (a fault in urval: please report it)"
-                        );
+                        return Err(IndicatorsJobError::SuppressionAuditFailed {
+                            indicator: name.to_string(),
+                        }
+                        .into());
                     }
                 }
             }

@@ -2,7 +2,7 @@
 //! rows the report withholds itself when the table was written with every cell.
 
 use super::names::Namer;
-use crate::bail;
+use super::report_error::ReportError;
 use crate::error::Result;
 use crate::files::read_rows;
 use crate::indicators::meta_path;
@@ -62,10 +62,10 @@ pub(super) fn indicator_rows(
     let mut out = Vec::new();
     for (r, withheld_here) in rows.iter().zip(&withheld.rows) {
         let Some(name) = r.get("indicator") else {
-            bail!(
-                "{}: not an indicators file (no indicator column)",
-                path.display()
-            );
+            return Err(ReportError::NoIndicatorColumn {
+                path: path.to_path_buf(),
+            }
+            .into());
         };
         let total = r.get("level").map(String::as_str) == Some("total");
         if let Some((col, val)) = only {
@@ -210,10 +210,14 @@ pub(super) fn withheld_in_report(
     };
     if let Some(k) = table_k {
         match asked {
-            Some(a) if a > k => bail!(
-                "{}: the table was written with --suppress-below {k}; its withheld counts are gone, so the report cannot apply {a}: compute the indicators again with --suppress-below {a}",
-                path.display()
-            ),
+            Some(a) if a > k => {
+                return Err(ReportError::SuppressedBelow {
+                    path: path.to_path_buf(),
+                    table: k,
+                    asked: a,
+                }
+                .into())
+            }
             _ => {
                 return Ok(Withheld {
                     rows: marked,
@@ -236,11 +240,13 @@ pub(super) fn withheld_in_report(
             match r.get(col).map(|v| v.trim()).filter(|v| !v.is_empty()) {
                 None => Ok(None),
                 Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
-                    crate::input_error!(
-                        "{}: row {}: {col} {v:?} is not a count (the report withholds small cells by their counts)",
-                        path.display(),
-                        i + 1
-                    )
+                    ReportError::NotACount {
+                        path: path.to_path_buf(),
+                        row: i + 1,
+                        column: col.to_string(),
+                        given: v.to_string(),
+                    }
+                    .into()
                 }),
             }
         };
@@ -252,11 +258,11 @@ pub(super) fn withheld_in_report(
             None
         };
         if successes.is_some_and(|s| s > n) {
-            bail!(
-                "{}: row {}: more successes than n (not an indicators table urval wrote)",
-                path.display(),
-                i + 1
-            );
+            return Err(ReportError::MoreSuccessesThanN {
+                path: path.to_path_buf(),
+                row: i + 1,
+            }
+            .into());
         }
         let total = r.get("level").map(String::as_str) == Some("total");
         counts.push(Counts {

@@ -3,13 +3,15 @@
 
 mod indicators;
 mod names;
+pub mod report_error;
 
 use indicators::{indicator_rows, ReportIndicators};
 pub use names::COUNTIES;
 use names::{covers_the_country, read_labels, stratum_label, Namer};
+pub use report_error::ReportError;
 
 use crate::artifacts::PlanFile;
-use crate::bail;
+use crate::error::ArtifactError;
 use crate::error::{Context, Result};
 use crate::files::file_hash;
 use serde::Deserialize;
@@ -97,22 +99,23 @@ fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
             .position(|h| h.trim_start_matches('\u{feff}') == c)
     };
     let Some(req_at) = pos("requested") else {
-        bail!(
-            "{}: no column \"requested\" (columns: {})",
-            path.display(),
-            header.join(", ")
-        );
+        return Err(ReportError::NoRequestedColumn {
+            path: path.to_path_buf(),
+            present: header.clone(),
+        }
+        .into());
     };
     let cols: Vec<usize> = plan
         .strata_columns
         .iter()
         .map(|c| {
-            pos(c).with_context(|| {
-                format!(
-                    "{}: no strata column {c:?} (columns: {})",
-                    path.display(),
-                    header.join(", ")
-                )
+            pos(c).ok_or_else(|| {
+                ReportError::NoStrataColumn {
+                    path: path.to_path_buf(),
+                    column: c.clone(),
+                    present: header.clone(),
+                }
+                .into()
             })
         })
         .collect::<Result<_>>()?;
@@ -132,34 +135,38 @@ fn requested_from_file(path: &Path, plan: &PlanFile) -> Result<Vec<u64>> {
             .map(|&j| rec.get(j).unwrap_or("").to_string())
             .collect();
         let Some(&s) = index.get(&values) else {
-            bail!(
-                "{}: line {line}: stratum ({}) is not in the plan",
-                path.display(),
-                values.join(", ")
-            );
+            return Err(ReportError::StratumNotInPlan {
+                path: path.to_path_buf(),
+                line,
+                values,
+            }
+            .into());
         };
         if seen[s] {
-            bail!(
-                "{}: line {line}: stratum ({}) is listed twice: give one line per stratum",
-                path.display(),
-                values.join(", ")
-            );
+            return Err(ReportError::StratumTwice {
+                path: path.to_path_buf(),
+                line,
+                values,
+            }
+            .into());
         }
         seen[s] = true;
         let v = rec.get(req_at).unwrap_or("").trim();
-        let n: u64 = v.parse().ok().with_context(|| {
-            format!(
-                "{}: line {line}: requested {v:?} is not a whole number",
-                path.display()
-            )
+        let n: u64 = v.parse().map_err(|_| ReportError::BadRequested {
+            path: path.to_path_buf(),
+            line,
+            given: v.to_string(),
         })?;
         let big = plan.strata[s].population;
         if n > big {
-            bail!(
-                "{}: line {line}: stratum ({}) requests {n} records but has only N = {big}",
-                path.display(),
-                values.join(", ")
-            );
+            return Err(ReportError::StratumOverPopulation {
+                path: path.to_path_buf(),
+                line,
+                values,
+                requested: n,
+                population: big,
+            }
+            .into());
         }
         out[s] = n;
     }
@@ -204,9 +211,7 @@ pub fn build(args: &ReportJob) -> Result<Report> {
     // The records shared with a previous request, per stratum of the whole plan.
     let shared = match (&args.previous, &args.manifest) {
         (None, _) => None,
-        (Some(_), None) => bail!(
-            "--previous needs --manifest: the overlap is between this request's manifest and the previous one"
-        ),
+        (Some(_), None) => return Err(ReportError::PreviousWithoutManifest.into()),
         (Some(prev), Some(m)) => Some((prev, crate::overlap::overlap(&plan, m, prev)?)),
     };
     let single_split = single_stage_split(&plan);
@@ -268,10 +273,13 @@ pub fn build(args: &ReportJob) -> Result<Report> {
 fn requested_records(args: &ReportJob, plan: &PlanFile) -> Result<Option<Vec<u64>>> {
     Ok(match (&args.requested_file, args.requested) {
         (Some(f), _) => Some(requested_from_file(f, plan)?),
-        (None, Some(r)) if r > plan.total_population => bail!(
-            "--requested {r} is more than the {} records in the plan's population",
-            plan.total_population
-        ),
+        (None, Some(r)) if r > plan.total_population => {
+            return Err(ReportError::RequestedOverPopulation {
+                requested: r,
+                population: plan.total_population,
+            }
+            .into())
+        }
         (None, Some(r)) => Some(split_requested(r, plan)),
         (None, None) => plan
             .burden
@@ -364,8 +372,8 @@ fn letter(args: &ReportJob) -> Result<Letter> {
         case_number: args.case_number.clone(),
         sender: args.sender.clone(),
         date: {
-            let days = urval_ingest::parse_date(&date).with_context(|| {
-                format!("--date {date:?}: give a date as YYYY-MM-DD, e.g. 2026-11-24")
+            let days = urval_ingest::parse_date(&date).ok_or_else(|| ReportError::BadDate {
+                given: date.clone(),
             })?;
             let (y, m, d) = urval_ingest::civil_from_days(i64::from(days));
             long_date(lang, y, m, d)
@@ -472,11 +480,11 @@ fn draw_model(args: &ReportJob, manifest: &Path, plan: &PlanFile, plan_hash: &st
         _ => None,
     };
     if side.plan_hash != plan_hash {
-        bail!(
-            "{}: the manifest was drawn from another plan than {} (plan checksums differ)",
-            m.display(),
-            args.plan.display()
-        );
+        return Err(ReportError::OtherPlan {
+            manifest: m.to_path_buf(),
+            plan: args.plan.clone(),
+        }
+        .into());
     }
     let files = extract_files(plan);
     Ok(Draw {
@@ -647,18 +655,18 @@ fn purposes_model(plan: &PlanFile, lang: Lang) -> Option<urval_report::Purposes>
 fn two_phase_model(plan: &PlanFile, args: &ReportJob) -> Result<Option<urval_report::TwoPhase>> {
     let Some(p2_path) = &args.phase2_plan else {
         if args.agreement.is_some() {
-            bail!("--agreement needs --phase2-plan: the agreement is the re-review of that plan's subsample");
+            return Err(ReportError::AgreementWithoutPhase2.into());
         }
         return Ok(None);
     };
     let p2 = crate::phase2::Phase2Plan::read(p2_path)?;
     if let Some(m) = &args.manifest {
         if file_hash(m)? != p2.manifest_hash {
-            bail!(
-                "{}: the phase-2 plan was made for another manifest than {} (checksums differ)",
-                p2_path.display(),
-                m.display()
-            );
+            return Err(ReportError::Phase2OtherManifest {
+                phase2_plan: p2_path.clone(),
+                manifest: m.clone(),
+            }
+            .into());
         }
     }
     let rates = &plan.burden.rates;
@@ -852,11 +860,10 @@ fn design_precision(
             },
         ));
     }
-    let method = AllocationMethod::from_name(&d.allocation).with_context(|| {
-        format!(
-            "the plan's allocation {:?} is not one urval knows",
-            d.allocation
-        )
+    let method = AllocationMethod::from_name(&d.allocation).ok_or_else(|| {
+        ReportError::UnknownAllocation {
+            allocation: d.allocation.clone(),
+        }
     })?;
     let specs: Vec<StratumSpec> = plan
         .strata
@@ -991,10 +998,12 @@ pub fn attachment_names(output: &Path) -> (Vec<(&'static str, String)>, String) 
 pub fn report_to_file(args: &ReportJob) -> Result<Report> {
     let ext = crate::files::extension(&args.output);
     if !matches!(ext.as_str(), "html" | "htm" | "md" | "json") {
-        bail!(
-            "{}: the report must end in .html, .md or .json",
-            args.output.display()
-        );
+        return Err(ArtifactError::OutputType {
+            path: args.output.clone(),
+            what: "report",
+            extensions: ".html, .md or .json",
+        }
+        .into());
     }
     let mut report = build(args)?;
     // The print running head carries the case number and the scope's label into a CSS
@@ -1071,7 +1080,7 @@ pub fn report_to_file(args: &ReportJob) -> Result<Report> {
         let sheets: Vec<urval_report::xlsx::Sheet> =
             long.into_iter().map(|(_, sheet)| sheet).collect();
         let bytes = urval_report::xlsx::workbook_of(&sheets)
-            .map_err(|e| crate::error::OpsError::Input(e.to_string()))?;
+            .map_err(|cause| ReportError::Workbook { cause })?;
         crate::files::write_atomic(&dir.join(&xlsx_name), &bytes)?;
     }
     // Reports leave the analyst's machine: anything that looks like a personnummer in a

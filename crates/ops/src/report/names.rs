@@ -1,8 +1,8 @@
 //! The names a report gives places: municipality and county names from their codes, the
 //! analyst's own labels, whether a plan covers the whole country.
 
+use super::report_error::ReportError;
 use crate::artifacts::PlanFile;
-use crate::bail;
 use crate::error::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -112,13 +112,14 @@ impl Namer {
 pub(super) fn read_labels(path: &Path) -> Result<BTreeMap<String, String>> {
     let (header, _, mut rdr) = crate::files::csv_table(path)?;
     let at = |name: &str| {
-        header.iter().position(|h| h == name).with_context(|| {
-            format!(
-                "{}: no column {name:?}; a labels file has the columns value and label (columns present: {})",
-                path.display(),
-                header.join(", ")
-            )
-        })
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| ReportError::LabelsColumn {
+                path: path.to_path_buf(),
+                column: name.to_string(),
+                present: header.clone(),
+            })
     };
     let (vi, li) = (at("value")?, at("label")?);
     let mut out = BTreeMap::new();
@@ -127,10 +128,12 @@ pub(super) fn read_labels(path: &Path) -> Result<BTreeMap<String, String>> {
         let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
         let (v, l) = (rec.get(vi).unwrap_or(""), rec.get(li).unwrap_or(""));
         if out.insert(v.to_string(), l.to_string()).is_some() {
-            bail!(
-                "{}: line {line}: value {v:?} is listed twice",
-                path.display()
-            );
+            return Err(ReportError::LabelTwice {
+                path: path.to_path_buf(),
+                line,
+                value: v.to_string(),
+            }
+            .into());
         }
     }
     Ok(out)
@@ -146,4 +149,41 @@ pub(super) fn stratum_label(
         .map(|c| namer.name(c, values.get(c).map_or("", String::as_str)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn label_errors_are_typed_with_their_fields() {
+        let dir = std::env::temp_dir().join(format!("urval-labels-typed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("labels.csv");
+        std::fs::write(&path, "value,label\n0180,Stockholm\n0180,Sthlm\n").unwrap();
+        let twice = read_labels(&path).unwrap_err();
+        std::fs::write(&path, "kod,namn\n0180,Stockholm\n").unwrap();
+        let columns = read_labels(&path).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            matches!(
+                twice.typed::<ReportError>(),
+                Some(ReportError::LabelTwice { line: 3, value, .. }) if value == "0180"
+            ),
+            "{twice:?}"
+        );
+        assert!(
+            matches!(
+                columns.typed::<ReportError>(),
+                Some(ReportError::LabelsColumn { column, present, .. })
+                    if column == "value" && present == &["kod".to_string(), "namn".to_string()]
+            ),
+            "{columns:?}"
+        );
+        assert_eq!(
+            twice.to_string(),
+            format!("{}: line 3: value \"0180\" is listed twice", path.display())
+        );
+    }
 }

@@ -22,15 +22,16 @@
 
 mod manifest;
 mod pipeline;
+pub mod pipeline_error;
 mod publish;
 mod steps;
 
 pub use manifest::{RunFile, RunManifest, RunOutcome, RunStep, RUN_MANIFEST, RUN_MANIFEST_VERSION};
 pub use pipeline::*;
+pub use pipeline_error::PipelineError;
 use publish::{newest_mtime, stream_hash, Generations, Lock, Staging};
 use steps::{run_step, Done, Places, Run};
 
-use crate::bail;
 use crate::error::{Context, OpsError, Result};
 use crate::files::{file_name, rfc3339, wall_clock_secs};
 use std::path::{Path, PathBuf};
@@ -73,11 +74,12 @@ impl Inputs {
                 }
                 let path = p.base.join(n);
                 if !path.is_file() {
-                    bail!(
-                        "{}: {label} reads {}, which does not exist",
-                        pipeline.display(),
-                        path.display()
-                    );
+                    return Err(PipelineError::MissingInput {
+                        pipeline: pipeline.to_path_buf(),
+                        step: label.clone(),
+                        input: path,
+                    }
+                    .into());
                 }
                 if Some(n) == secret {
                     inputs.add_secret(path);
@@ -154,7 +156,11 @@ fn run_steps<'a>(
         match run_step(&run, loaded) {
             Ok(done) => {
                 if let Some(f) = &done.finding {
-                    let finding = OpsError::Input(format!("{label}: a data finding:\n{f}"));
+                    let finding = PipelineError::Finding {
+                        step: label.clone(),
+                        finding: f.to_string(),
+                    }
+                    .into();
                     return (records, Some(finding));
                 }
                 places.produced.extend(loaded.step.outputs());

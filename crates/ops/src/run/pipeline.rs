@@ -7,9 +7,9 @@
 //! ([`Reading`]), and the keys whose pipeline form differs from the request's. Each part
 //! takes its own keys; a key no part takes is an error naming the step and the key.
 
-use crate::bail;
+use super::pipeline_error::PipelineError;
 use crate::draw::DrawJob;
-use crate::error::{Context, OpsError, Result};
+use crate::error::{Context, Result};
 use crate::indicators::IndicatorsJob;
 use crate::plan::{PlanRequest, Staging};
 use crate::report::ReportJob;
@@ -534,7 +534,11 @@ impl LoadedStep {
     pub(super) fn read_when_run(&self, keys: &[&str]) -> Result<()> {
         for k in keys {
             if let Some((_, e)) = self.unread.iter().find(|(u, _)| u == k) {
-                return Err(OpsError::Input(e.clone()));
+                return Err(PipelineError::UnreadValue {
+                    key: k.to_string(),
+                    message: e.clone(),
+                }
+                .into());
             }
         }
         Ok(())
@@ -575,12 +579,9 @@ pub struct LoadedPipeline {
 pub fn load(path: &Path) -> Result<LoadedPipeline> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the pipeline {}", path.display()))?;
-    let pipeline: Pipeline = toml::from_str(&text).map_err(|e| {
-        OpsError::Input(format!(
-            "{}: not a valid pipeline: {}",
-            path.display(),
-            urval_ingest::located(&text, e.message(), e.span())
-        ))
+    let pipeline: Pipeline = toml::from_str(&text).map_err(|e| PipelineError::NotAPipeline {
+        path: path.to_path_buf(),
+        located: urval_ingest::located(&text, e.message(), e.span()).to_string(),
     })?;
     let base = std::path::absolute(path)
         .with_context(|| format!("cannot resolve the path {}", path.display()))?
@@ -596,25 +597,27 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
             .unwrap_or("?")
             .to_string();
         let label_base = format!("step {} ({command})", i + 1);
-        let (step, unread) = Step::from_table(table).map_err(|message| {
-            OpsError::Input(format!(
-                "{}: {label_base}: {}",
-                path.display(),
-                urval_ingest::located(&text, &message, None)
-            ))
+        let (step, unread) = Step::from_table(table).map_err(|message| PipelineError::BadStep {
+            path: path.to_path_buf(),
+            step: label_base.clone(),
+            located: urval_ingest::located(&text, &message, None).to_string(),
         })?;
         let output = step.output().to_string();
         if Path::new(&output).components().count() != 1 || output.starts_with('.') {
-            bail!(
-                "{}: {label_base}: output {output:?} must be a plain file name: it is written into the outputs directory",
-                path.display()
-            );
+            return Err(PipelineError::OutputNotAFileName {
+                path: path.to_path_buf(),
+                step: label_base,
+                output,
+            }
+            .into());
         }
         if produced.contains(&output) {
-            bail!(
-                "{}: {label_base}: output {output:?} is written by an earlier step too",
-                path.display()
-            );
+            return Err(PipelineError::OutputTwice {
+                path: path.to_path_buf(),
+                step: label_base,
+                output,
+            }
+            .into());
         }
         produced.extend(step.outputs());
         steps.push(LoadedStep {
@@ -624,7 +627,10 @@ pub fn load(path: &Path) -> Result<LoadedPipeline> {
         });
     }
     if steps.is_empty() {
-        bail!("{}: the pipeline has no [[step]]", path.display());
+        return Err(PipelineError::NoSteps {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
     Ok(LoadedPipeline {
         path: path.to_path_buf(),
@@ -644,6 +650,33 @@ mod tests {
         let path = dir.path().join("p.toml");
         std::fs::write(&path, text)?;
         load(&path)
+    }
+
+    #[test]
+    fn pipeline_errors_are_typed_with_their_fields() {
+        let two = "outputs='o'\nextract=['x']\n[[step]]\ncommand='plan'\nstrata='m'\nmargin=0.05\noutput='p.json'\n[[step]]\ncommand='plan'\nstrata='m'\nmargin=0.1\noutput='p.json'";
+        let e = steps(two).err().unwrap();
+        assert!(
+            matches!(
+                e.typed::<PipelineError>(),
+                Some(PipelineError::OutputTwice { step, output, .. })
+                    if step == "step 2 (plan)" && output == "p.json"
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .ends_with(": step 2 (plan): output \"p.json\" is written by an earlier step too"),
+            "{e}"
+        );
+        let e = steps("outputs='o'\nextract=['x']\n").err().unwrap();
+        assert!(
+            matches!(
+                e.typed::<PipelineError>(),
+                Some(PipelineError::NoSteps { .. })
+            ),
+            "{e:?}"
+        );
     }
 
     #[test]

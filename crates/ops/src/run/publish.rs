@@ -3,7 +3,7 @@
 //! records.
 
 use super::manifest::RUN_MANIFEST;
-use crate::bail;
+use super::pipeline_error::PipelineError;
 use crate::error::{Context, Result};
 use crate::files::hex128;
 use std::io::Read;
@@ -31,11 +31,12 @@ impl Lock {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                bail!(
-                    "{}: another urval run ({}) is writing these outputs; wait for it to finish",
-                    path.display(),
-                    lock_holder(&std::fs::read_to_string(&path).unwrap_or_default())
-                );
+                return Err(PipelineError::Locked {
+                    holder: lock_holder(&std::fs::read_to_string(&path).unwrap_or_default())
+                        .to_string(),
+                    lock: path,
+                }
+                .into());
             }
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("cannot lock {}", path.display()))
@@ -97,16 +98,16 @@ impl Generations {
         let link = std::path::absolute(outputs)
             .with_context(|| format!("cannot resolve the path {}", outputs.display()))?;
         let (Some(parent), Some(name)) = (link.parent(), link.file_name()) else {
-            bail!(
-                "{}: not a directory path for the outputs",
-                outputs.display()
-            );
+            return Err(PipelineError::NotAnOutputsPath {
+                outputs: outputs.to_path_buf(),
+            }
+            .into());
         };
         if !parent.is_dir() {
-            bail!(
-                "{}: the outputs directory's parent does not exist",
-                parent.display()
-            );
+            return Err(PipelineError::NoOutputsParent {
+                parent: parent.to_path_buf(),
+            }
+            .into());
         }
         let link = parent.join(name);
         match std::fs::symlink_metadata(&link) {
@@ -127,22 +128,21 @@ impl Generations {
                         format!("cannot move {} into {}", link.display(), dir.display())
                     })?;
                 } else if !empty {
-                    bail!(
-                        "{}: a directory that urval run did not make; urval run keeps each run's outputs in {} and makes {} a link to the newest: move the directory away or give another outputs path",
-                        link.display(),
-                        Path::new(&format!(".{}.generations", name.to_string_lossy())).display(),
-                        link.display()
-                    );
+                    return Err(PipelineError::ForeignOutputs {
+                        generations: PathBuf::from(format!(
+                            ".{}.generations",
+                            name.to_string_lossy()
+                        )),
+                        link,
+                    }
+                    .into());
                 }
                 if empty {
                     std::fs::remove_dir(&link)
                         .with_context(|| format!("cannot replace {}", link.display()))?;
                 }
             }
-            Ok(_) => bail!(
-                "{}: a file, not an outputs directory: give another outputs path",
-                link.display()
-            ),
+            Ok(_) => return Err(PipelineError::OutputsIsAFile { link }.into()),
             Err(_) => {}
         }
         let dir = generations_dir(parent, name);

@@ -7,8 +7,8 @@ use super::pipeline::{
     DrawStep, IndicatorsStep, LoadedPipeline, LoadedStep, PlanStep, Reading, ReportStep, Step,
     ValidateStep, VerifyStep,
 };
-use crate::bail;
-use crate::error::{Context, Result};
+use super::pipeline_error::PipelineError;
+use crate::error::Result;
 use crate::files::write_atomic;
 use crate::setting::{rate_or, Names};
 use crate::text::thousands;
@@ -172,7 +172,7 @@ pub(super) fn run_step(run: &Run, loaded: &LoadedStep) -> Result<Done> {
 fn purposes(run: &Run, s: &PlanStep) -> Result<Option<crate::purposes::PurposesRequest>> {
     let Some(f) = &s.keys.purposes else {
         if s.keys.cost.is_some() {
-            bail!("cost belongs to a plan for several purposes: give purposes = \"FILE\"");
+            return Err(PipelineError::CostWithoutPurposes.into());
         }
         return Ok(None);
     };
@@ -198,7 +198,7 @@ fn plan(run: &Run, loaded: &LoadedStep, s: &PlanStep) -> Result<Done> {
         .key
         .clone()
         .or_else(|| p.pipeline.key.clone())
-        .context("a plan step needs key = \"COL\" (or key at the top of the pipeline)")?;
+        .ok_or(PipelineError::NoKey)?;
     loaded.read_when_run(PLAN_ALLOCATION)?;
     let d = BurdenRates::default();
     let rates = crate::plan::burden_rates(
@@ -274,7 +274,7 @@ fn draw(run: &Run, loaded: &LoadedStep, s: &DrawStep) -> Result<Done> {
         reads.files.push(prev.clone());
     }
     if !(0.0..1.0).contains(&job.start) {
-        bail!("start must be in [0, 1), got {}", job.start);
+        return Err(PipelineError::BadStart { got: job.start }.into());
     }
     let drawn = crate::package::draw_to_files(&extract, &plan, &job, run.progress)?;
     let sc = &drawn.sidecar;
