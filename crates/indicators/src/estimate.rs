@@ -72,7 +72,7 @@ fn mean_caution(per_stratum: &[u64], all: &Tally) -> Option<&'static str> {
 /// its count. Whole numbers 0–16,383 (days, pages) are counted in a dense array, anything
 /// else in a hash map; merging adds counts, so chunks tallied in parallel merge to the
 /// histogram of all rows. Memory grows with the range of values, not with the rows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     dense: Vec<u32>,
     sparse: FxHashMap<u64, u64>,
@@ -82,6 +82,11 @@ pub struct Histogram {
 const DENSE_LIMIT: f64 = 16_384.0;
 
 impl Histogram {
+    /// No value counted.
+    pub fn is_empty(&self) -> bool {
+        self.dense.iter().all(|&c| c == 0) && self.sparse.values().all(|&c| c == 0)
+    }
+
     /// The map key of a value: its bits byte-swapped. Whole numbers have all their
     /// varying bits at the top of the f64; swapped, they reach the low bits that the table
     /// indexes by (unswapped, every whole number collides).

@@ -42,12 +42,12 @@ pub mod estimate;
 pub mod spec;
 pub mod suppress;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use urval_design::dist::{beta_quantile, t_two_sided};
 use urval_design::wilson;
 
 /// A mergeable summary of one group's rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Rows in the indicator's population (counted, not skipped).
     pub n: u64,

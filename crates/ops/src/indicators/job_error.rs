@@ -94,6 +94,18 @@ pub enum IndicatorsJobError {
     /// `--small-area-covariates` without `--small-area`.
     #[error("--small-area-covariates needs --small-area COL")]
     CovariatesWithoutSmallArea,
+    /// A part of a distributed run made with another spec or design than the merge's.
+    #[error("a part has {indicators} indicators and {strata} design strata where the spec and manifest give {want_indicators} and {want_strata}: compute every part with the same spec and manifest")]
+    PartOfAnotherJob {
+        /// The part's indicators.
+        indicators: usize,
+        /// The part's design strata (or the stratum it names, plus one).
+        strata: usize,
+        /// The spec's indicators.
+        want_indicators: usize,
+        /// The design's strata.
+        want_strata: usize,
+    },
     /// A covariates file that cannot be read.
     #[error("{}: {cause}", .path.display())]
     CovariatesUnreadable {

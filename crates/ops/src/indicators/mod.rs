@@ -8,6 +8,7 @@
 
 mod job;
 pub mod job_error;
+pub mod parts;
 mod row;
 pub mod small_area;
 mod suppression;
@@ -370,15 +371,60 @@ impl Estimating<'_> {
     }
 }
 
+/// The engine's merged tallies over the extract, with the scan's counts per file and its
+/// quarantined rows: what [`finish`] estimates, and what a part of a distributed run
+/// ([`parts`]) carries to the driver.
+struct Scanned {
+    merged: Merged,
+    files: Vec<urval_ingest::FileCounts>,
+    quarantine: Vec<QuarantineRecord>,
+}
+
+/// The request read: the spec, the age bands and a sample's design.
+struct Prepared {
+    spec: Spec,
+    bands: Option<Vec<AgeBand>>,
+    design: Option<Design>,
+    pseudo: Option<Pseudonymizer>,
+}
+
+/// Read the spec, the age bands and a sample's design (`manifest_keys`: see
+/// [`indicators_keyed`]).
+fn prepare(args: &IndicatorsJob, manifest_keys: bool) -> Result<Prepared> {
+    let spec = Spec::read(&args.spec)?;
+    let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
+    let (design, pseudo) = sample_design(args, manifest_keys)?;
+    Ok(Prepared {
+        spec,
+        bands,
+        design,
+        pseudo,
+    })
+}
+
 fn compute(
     args: &IndicatorsJob,
     extract: &Extract,
-    spec: &Spec,
-    bands: Option<&[AgeBand]>,
-    design: Option<&Design>,
-    pseudo: Option<&Pseudonymizer>,
+    p: &Prepared,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Computed> {
+    let scanned = scan_units(args, extract, p, progress)?;
+    finish(args, p, scanned)
+}
+
+/// One pass of the engine over the extract, the units' states merged in unit order.
+fn scan_units(
+    args: &IndicatorsJob,
+    extract: &Extract,
+    p: &Prepared,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Scanned> {
+    let (spec, bands, design, pseudo) = (
+        &p.spec,
+        p.bands.as_deref(),
+        p.design.as_ref(),
+        p.pseudo.as_ref(),
+    );
     let by: &[String] = &args.by;
     let key = match (&args.key, design) {
         (Some(k), _) => k.clone(),
@@ -421,6 +467,16 @@ fn compute(
         },
         progress,
     )?;
+    Ok(Scanned {
+        merged: acc,
+        files: out.files,
+        quarantine: out.quarantine,
+    })
+}
+
+/// Estimate the merged tallies: every indicator's rows per group, with the accounts.
+fn finish(args: &IndicatorsJob, p: &Prepared, scanned: Scanned) -> Result<Computed> {
+    let (spec, bands, design) = (&p.spec, p.bands.as_deref(), p.design.as_ref());
     let Merged {
         cells: merged,
         responding,
@@ -428,8 +484,8 @@ fn compute(
         outside,
         errors,
         ..
-    } = acc;
-    let mut quarantine = out.quarantine.clone();
+    } = scanned.merged;
+    let mut quarantine = scanned.quarantine;
     quarantine.extend(errors);
     quarantine.sort();
     check_responding(design, &responding)?;
@@ -447,10 +503,17 @@ fn compute(
         empty: &empty,
     }
     .rows(&merged, &invalid);
+    let mut totals = urval_ingest::FileCounts::default();
+    for f in &scanned.files {
+        totals.rows_read += f.rows_read;
+        totals.rows_used += f.rows_used;
+        totals.rows_excluded += f.rows_excluded;
+        totals.rows_quarantined += f.rows_quarantined;
+    }
     Ok(Computed {
         rows,
-        totals: out.totals(),
-        scan_files: out.files,
+        totals,
+        scan_files: scanned.files,
         quarantine,
         invalid,
         responding,
@@ -746,14 +809,24 @@ pub(crate) fn indicators_keyed(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Indicators> {
     let ext = checked_job(args)?;
-    let covariates = match (&args.small_area, &args.small_area_covariates) {
+    let covariates = covariates(args)?;
+    let p = prepare(args, manifest_keys)?;
+    refuse_overwriting(args, extract)?;
+    let c = compute(args, extract, &p, progress)?;
+    publish(extract, args, (&ext, covariates), p, c)
+}
+
+/// `--small-area-covariates`, read (it needs `--small-area`).
+fn covariates(args: &IndicatorsJob) -> Result<Option<small_area::Covariates>> {
+    Ok(match (&args.small_area, &args.small_area_covariates) {
         (Some(col), Some(path)) => Some(read_covariates(path, col)?),
         (None, Some(_)) => return Err(IndicatorsJobError::CovariatesWithoutSmallArea.into()),
         _ => None,
-    };
-    let spec = Spec::read(&args.spec)?;
-    let bands = args.age_bands.as_deref().map(parse_age_bands).transpose()?;
-    let (design, pseudo) = sample_design(args, manifest_keys)?;
+    })
+}
+
+/// Refuse an output that would overwrite the extract, the spec or the manifest.
+fn refuse_overwriting(args: &IndicatorsJob, extract: &Extract) -> Result<()> {
     let mut inputs: Vec<&Path> = vec![args.spec.as_path()];
     if let Some(m) = &args.manifest {
         inputs.push(m.as_path());
@@ -767,15 +840,25 @@ pub(crate) fn indicators_keyed(
         extract,
         &inputs,
     )?;
-    let mut c = compute(
-        args,
-        extract,
-        &spec,
-        bands.as_deref(),
-        design.as_ref(),
-        pseudo.as_ref(),
-        progress,
-    )?;
+    Ok(())
+}
+
+/// Withhold small cells, add the small-area models, check the quarantine and write the
+/// table, its quarantine file and its metadata (`ext`: the output's type, `covariates`:
+/// `--small-area-covariates` read).
+fn publish(
+    extract: &Extract,
+    args: &IndicatorsJob,
+    (ext, covariates): (&str, Option<small_area::Covariates>),
+    p: Prepared,
+    mut c: Computed,
+) -> Result<Indicators> {
+    let Prepared {
+        spec,
+        bands,
+        design,
+        ..
+    } = p;
     let suppression =
         apply_suppression(&mut c.rows, &args.by, bands.is_some(), args.suppress_below)?;
     let small_area = args
@@ -807,7 +890,7 @@ pub(crate) fn indicators_keyed(
         &c.quarantine,
     )?;
     refuse_empty(extract, args, &spec, &c, design.is_none())?;
-    write_table(args, &ext, &c.rows, &spec, bands.is_some())?;
+    write_table(args, ext, &c.rows, &spec, bands.is_some())?;
     let quarantine_file = crate::files::write_quarantine(&args.output, extract, &c.quarantine)?;
     let meta = metadata(
         args,
