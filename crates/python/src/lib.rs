@@ -493,14 +493,75 @@ fn indicators(
     job_json: &str,
 ) -> PyResult<(String, Option<String>, [u64; 4])> {
     let extract = extract_of(source, name, reading)?;
+    let job = indicators_job(job_json)?;
+    let c = py
+        .detach(|| urval_ops::indicators::indicators_to_files(&extract, &job, &|_| {}))
+        .map_err(fail)?;
+    let t = c.totals;
+    Ok((
+        c.metadata_file.display().to_string(),
+        c.quarantine_file.map(|q| q.display().to_string()),
+        [
+            t.rows_read,
+            t.rows_used,
+            t.rows_excluded,
+            t.rows_quarantined,
+        ],
+    ))
+}
+
+/// The indicators job of `job_json` (as [`indicators`] reads it).
+fn indicators_job(job_json: &str) -> PyResult<urval_ops::indicators::IndicatorsJob> {
     let v = json(job_json)?;
     let common: Common = request(&v)?;
     let mut job: urval_ops::indicators::IndicatorsJob = request(&v)?;
     job.personal = common.personal;
     job.max_quarantine = common.max_quarantine;
     job.output = common.output;
+    Ok(job)
+}
+
+/// One part of distributed indicators (a Spark partition on an executor): the engine's
+/// mergeable tallies of the piece `source`, as JSON for [`indicators_from_parts`]
+/// ([`urval_ops::indicators::parts::indicators_part`]). The spec and a manifest are read
+/// from their paths on the executor.
+#[pyfunction]
+fn indicators_part(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    name: &str,
+    reading: &str,
+    job_json: &str,
+) -> PyResult<String> {
+    let extract = extract_of(source, name, reading)?;
+    let job = indicators_job(job_json)?;
+    let part = py
+        .detach(|| urval_ops::indicators::parts::indicators_part(&extract, &job))
+        .map_err(fail)?;
+    serde_json::to_string(&part).map_err(fail)
+}
+
+/// The indicators merged from their parts ([`indicators_part`], in the order given) and
+/// written as [`indicators`] writes them; `name` names the whole. Returns as [`indicators`].
+#[pyfunction]
+fn indicators_from_parts(
+    py: Python<'_>,
+    name: &str,
+    parts: Vec<String>,
+    job_json: &str,
+) -> PyResult<(String, Option<String>, [u64; 4])> {
+    let job = indicators_job(job_json)?;
+    let parts = parts
+        .iter()
+        .map(|p| serde_json::from_str(p).map_err(fail))
+        .collect::<PyResult<Vec<urval_ops::indicators::parts::IndicatorsPart>>>()?;
+    let extract = Extract::from_batches(
+        name,
+        std::sync::Arc::new(arrow_schema::Schema::empty()),
+        Vec::new(),
+    );
     let c = py
-        .detach(|| urval_ops::indicators::indicators_to_files(&extract, &job, &|_| {}))
+        .detach(|| urval_ops::indicators::parts::indicators_from_parts(&extract, &job, parts))
         .map_err(fail)?;
     let t = c.totals;
     Ok((
@@ -553,5 +614,7 @@ fn _urval(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(indicators, m)?)?;
     m.add_function(wrap_pyfunction!(prn, m)?)?;
+    m.add_function(wrap_pyfunction!(indicators_part, m)?)?;
+    m.add_function(wrap_pyfunction!(indicators_from_parts, m)?)?;
     Ok(())
 }

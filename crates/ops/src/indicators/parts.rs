@@ -13,8 +13,8 @@
 //! It may use the indicators engine and the files; it must not know about Spark.
 
 use super::{
-    checked_job, covariates, finish, prepare, publish, refuse_overwriting, scan_units,
-    Indicators, IndicatorsJob, Scanned,
+    checked_job, covariates, finish, prepare, publish, refuse_overwriting, scan_units, Indicators,
+    IndicatorsJob, Scanned,
 };
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
@@ -184,4 +184,97 @@ pub fn indicators_from_parts(
     let scanned = merge(p.spec.indicators.len(), n_strata, parts)?;
     let c = finish(args, &p, scanned)?;
     publish(extract, args, (&ext, covariates), p, c)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::generate::{generate, GenerateJob};
+    use std::path::Path;
+
+    fn job(spec: &Path, output: std::path::PathBuf) -> IndicatorsJob {
+        let mut j: IndicatorsJob = serde_json::from_value(serde_json::json!({
+            "spec": spec,
+            "by": ["municipality_code", "area"],
+        }))
+        .unwrap();
+        j.output = output;
+        j.max_quarantine = 0.01;
+        j
+    }
+
+    #[test]
+    fn the_parts_merged_give_the_whole_extracts_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<_> = (0..3)
+            .map(|i| {
+                let f = dir.path().join(format!("part-{i}.csv"));
+                generate(
+                    &GenerateJob {
+                        rows: 3_000,
+                        seed: 10 + i,
+                        output: f.clone(),
+                        delimiter: ';',
+                        row_group_size: 1 << 12,
+                    },
+                    &|_| {},
+                )
+                .unwrap();
+                f
+            })
+            .collect();
+        let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipeline/indicators.toml");
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let whole = Extract::resolve(&names, None).unwrap();
+        let direct = job(&spec, dir.path().join("whole.csv"));
+        let a = super::super::indicators_to_files(&whole, &direct, &|_| {}).unwrap();
+        // The parts in two orders: the table is the same.
+        for order in [[0usize, 1, 2], [2, 0, 1]] {
+            let parts: Vec<IndicatorsPart> = order
+                .iter()
+                .map(|&i| {
+                    let piece = Extract::resolve(&names[i..=i], None).unwrap();
+                    let p = indicators_part(&piece, &direct).unwrap();
+                    // Through JSON, as a part travels to the driver.
+                    serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap()
+                })
+                .collect();
+            let out = dir.path().join(format!("parts-{}.csv", order[0]));
+            let merged_job = job(&spec, out.clone());
+            let named = Extract::from_batches(
+                "<parts>",
+                std::sync::Arc::new(arrow_schema::Schema::empty()),
+                Vec::new(),
+            );
+            let b = indicators_from_parts(&named, &merged_job, parts).unwrap();
+            assert_eq!(
+                std::fs::read(&out).unwrap(),
+                std::fs::read(dir.path().join("whole.csv")).unwrap()
+            );
+            assert_eq!(a.totals.rows_read, b.totals.rows_read);
+            assert_eq!(a.totals.rows_used, b.totals.rows_used);
+            assert_eq!(a.suppression.primary, b.suppression.primary);
+        }
+        // A part of another spec is refused, naming what differs.
+        let mut odd = indicators_part(&whole, &direct).unwrap();
+        odd.invalid.pop();
+        let named = Extract::from_batches(
+            "<parts>",
+            std::sync::Arc::new(arrow_schema::Schema::empty()),
+            Vec::new(),
+        );
+        let e = indicators_from_parts(&named, &job(&spec, dir.path().join("x.csv")), vec![odd])
+            .unwrap_err();
+        assert!(
+            matches!(
+                e.typed::<super::super::IndicatorsJobError>(),
+                Some(super::super::IndicatorsJobError::PartOfAnotherJob {
+                    want_indicators: 9,
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+    }
 }

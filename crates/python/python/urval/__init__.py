@@ -584,6 +584,8 @@ def indicators(
     allow_empty: bool = False,
     suppress_below: int | None = None,
     max_groups: int | None = None,
+    small_area: str | None = None,
+    small_area_covariates: PathLike | None = None,
     secret_file: PathLike | None = None,
     output: PathLike | None = None,
     csv_dialect: str | None = None,
@@ -594,30 +596,12 @@ def indicators(
 ) -> Indicators:
     """``urval indicators``: the indicators of ``spec`` (TOML) over ``source`` per group of
     ``by``, a census, or with ``manifest`` design-weighted estimates from the drawn sample.
+    ``small_area`` (one of ``by``) adds model-based estimates per area beside the direct
+    ones (``small_area_covariates``: a CSV of area covariates for the Fay–Herriot model).
     With ``output`` (``.parquet``, ``.csv``, ``.json`` or ``.xlsx``) the table and its metadata
     are written as ``urval indicators -o`` writes them."""
     src, name, opts = _source(source, reading)
-    job = _given(
-        spec=spec,
-        by=_names(by),
-        manifest=manifest,
-        where=where,
-        check=[check] if isinstance(check, str) else check,
-        ci=ci,
-        confidence=confidence,
-        age_bands=age_bands,
-        age=age,
-        key=key,
-        nonresponse=nonresponse,
-        allow_empty=allow_empty,
-        suppress_below=suppress_below,
-        max_groups=max_groups,
-        secret_file=secret_file,
-        csv_dialect=csv_dialect,
-        lang=lang,
-        personal=_names(personal),
-        max_quarantine=max_quarantine,
-    )
+    job = _indicators_job(locals())
     with _Scratch() as d:
         out = Path(output) if output is not None else d / "indicators.parquet"
         job["output"] = str(out)
@@ -635,6 +619,25 @@ def indicators(
         kept, quarantined = _quarantine(q, d)
     rows = dict(zip(("read", "used", "excluded", "quarantined"), counts))
     return Indicators(table, metadata, rows, Path(output) if output is not None else None, kept, quarantined)
+
+
+_INDICATORS_KEYS = (
+    "spec", "by", "manifest", "where", "check", "ci", "confidence", "age_bands", "age", "key",
+    "nonresponse", "allow_empty", "suppress_below", "max_groups", "small_area",
+    "small_area_covariates", "secret_file", "csv_dialect", "lang", "personal", "max_quarantine",
+)
+
+
+def _indicators_job(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The indicators step's keys of ``urval.indicators``' (or ``urval.spark.indicators``')
+    arguments (names as lists, a single check as a list); the library's defaults fill the
+    rest."""
+    kw = {k: given.get(k) for k in _INDICATORS_KEYS}
+    kw["by"] = _names(kw["by"])
+    kw["personal"] = _names(kw["personal"])
+    if isinstance(kw["check"], str):
+        kw["check"] = [kw["check"]]
+    return _given(**kw)
 
 
 def prn(expr: pl.Expr | str, *, seed: int) -> pl.Expr:

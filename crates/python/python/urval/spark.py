@@ -1,4 +1,5 @@
-"""urval on Apache Spark: the draw of a PySpark DataFrame, on the executors.
+"""urval on Apache Spark: the draw and the indicators of a PySpark DataFrame, on the
+executors.
 
 Each partition's rows reach urval's Rust code on its executor as Arrow batches
 (``DataFrame.mapInArrow``): the partition is drawn on its own (per stratum its n_h records of
@@ -22,7 +23,17 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import Plan, PathLike, UrvalError, _given, _names, _plan_path, _Scratch, _urval
+from . import (
+    Plan,
+    PathLike,
+    UrvalError,
+    _given,
+    _indicators_job,
+    _names,
+    _plan_path,
+    _Scratch,
+    _urval,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
@@ -93,3 +104,76 @@ def draw(
     return sdf.sparkSession.createDataFrame(table)
 
 
+
+
+def indicators(
+    sdf: "DataFrame",
+    spec: PathLike,
+    *,
+    by: str | Sequence[str] | None = None,
+    manifest: PathLike | None = None,
+    where: str | None = None,
+    check: str | Sequence[str] | None = None,
+    ci: bool = False,
+    confidence: float | None = None,
+    age_bands: str | None = None,
+    age: str | None = None,
+    key: str | None = None,
+    nonresponse: str | None = None,
+    allow_empty: bool = False,
+    suppress_below: int | None = None,
+    max_groups: int | None = None,
+    small_area: str | None = None,
+    small_area_covariates: PathLike | None = None,
+    secret_file: PathLike | None = None,
+    output: PathLike | None = None,
+    csv_dialect: str | None = None,
+    lang: str | None = None,
+    personal: str | Sequence[str] | None = None,
+    max_quarantine: float = 0.01,
+) -> "DataFrame":
+    """``urval indicators`` over a PySpark DataFrame: each partition folded into mergeable
+    tallies on its executor (per group, age band and design stratum), the tallies merged on
+    the driver, estimated, suppressed and written as ``urval indicators -o`` writes them;
+    returned as a Spark DataFrame (the table's columns and rows).
+
+    The table is the command's for the same rows however the DataFrame is partitioned
+    (counts, successes and medians are integers, and a mean's sums are exact for whole
+    numbers; a mean of numbers with decimals may differ in its last digit). The executors
+    read ``spec`` and ``manifest`` from their paths: on a cluster, paths every worker can
+    read. Quarantined rows are numbered within their partition.
+    """
+    job = _indicators_job(locals())
+    # A part writes nothing: its output is only named.
+    job_json = json.dumps(dict(job, output="part.parquet"))
+    schema = _arrow_schema(sdf)
+
+    def part(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from urval import _urval as native
+
+        reader = pa.RecordBatchReader.from_batches(schema, (b.cast(schema) if b.schema != schema else b for b in batches))
+        text = native.indicators_part(reader, "<spark partition>", "{}", job_json)
+        yield pa.RecordBatch.from_pydict({"part": [text]}, schema=pa.schema([("part", pa.large_string())]))
+
+    # The spec, the manifest and the columns checked once on the driver (no rows), so that
+    # a bad request is the command's one-line error rather than a failed Spark task.
+    _urval.indicators_part(pa.RecordBatchReader.from_batches(schema, []), "<spark.DataFrame>", "{}", job_json)
+    parts = [row["part"] for row in sdf.mapInArrow(part, "part string").collect()]
+    with _Scratch() as d:
+        out = Path(output) if output is not None else d / "indicators.parquet"
+        job["output"] = str(out)
+        _urval.indicators_from_parts("<spark.DataFrame>", parts, json.dumps(job))
+        if out.suffix.lower() == ".parquet":
+            table = pq.read_table(out)
+        else:
+            job["output"] = str(d / "indicators.parquet")
+            _urval.indicators_from_parts("<spark.DataFrame>", parts, json.dumps(job))
+            table = pq.read_table(d / "indicators.parquet")
+    # Spark has no unsigned integers: counts as 64-bit signed (every count fits).
+    table = table.cast(
+        pa.schema(
+            pa.field(f.name, pa.int64()) if pa.types.is_unsigned_integer(f.type) else f
+            for f in table.schema
+        )
+    )
+    return sdf.sparkSession.createDataFrame(table)
