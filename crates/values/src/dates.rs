@@ -93,6 +93,13 @@ impl DateFormat {
     /// second) is checked and dropped. `None` when it is not a date in this format.
     pub fn read(self, v: &str) -> Option<i32> {
         let v = v.trim();
+        if self == DateFormat::Iso {
+            // The common case, a plain YYYY-MM-DD, read by position (the general path below
+            // gives the same day, or None for a day that does not exist).
+            if let Some(day) = plain_iso(v.as_bytes()) {
+                return Some(day);
+            }
+        }
         if self == DateFormat::ExcelSerial {
             let serial: f64 = v.parse().ok().filter(|x: &f64| x.is_finite())?;
             let day = serial.floor();
@@ -106,11 +113,8 @@ impl DateFormat {
             Some(i) => (&v[..i], Some(v[i + 1..].trim_start())),
             None => (v, None),
         };
-        if let Some(t) = time {
-            if !is_time(t) {
-                return None;
-            }
-        }
+        // The date first: it refuses most text at once, where a time is parsed by chrono
+        // three ways (text with a space, such as a unit's name, would otherwise pay that).
         let (y, m, d) = match self {
             DateFormat::Iso => {
                 let [y, m, d] = parts(date, '-', [4, 2, 2], [4, 2, 2])?;
@@ -140,7 +144,11 @@ impl DateFormat {
             }
             DateFormat::ExcelSerial => return None,
         };
-        days(NaiveDate::from_ymd_opt(y as i32, m, d)?)
+        let day = days(NaiveDate::from_ymd_opt(y as i32, m, d)?)?;
+        match time {
+            Some(t) if !is_time(t) => None,
+            _ => Some(day),
+        }
     }
 
     /// Write day number `day` in this format (ISO for days outside years 0–9999): what
@@ -162,6 +170,27 @@ impl DateFormat {
 }
 
 /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`, optionally with `Z` or an offset after it.
+/// A plain `YYYY-MM-DD` (exactly ten bytes) as a day number; `None` for anything else,
+/// a day that does not exist included.
+#[inline]
+fn plain_iso(b: &[u8]) -> Option<i32> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let mut n = [0u32; 8];
+    for (k, &i) in [0usize, 1, 2, 3, 5, 6, 8, 9].iter().enumerate() {
+        let d = b[i].wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n[k] = u32::from(d);
+    }
+    let y = n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3];
+    let m = n[4] * 10 + n[5];
+    let d = n[6] * 10 + n[7];
+    days(NaiveDate::from_ymd_opt(y as i32, m, d)?)
+}
+
 fn is_time(t: &str) -> bool {
     let t = t.trim_end_matches('Z');
     let t = match t.rfind(['+', '-']) {
@@ -343,6 +372,29 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> i32 {
         days(NaiveDate::from_ymd_opt(y, m, d).unwrap()).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn a_plain_iso_date_reads_as_chrono_reads_it(y in 0i32..=9999, m in 0u32..=13, d in 0u32..=32) {
+            let v = format!("{y:04}-{m:02}-{d:02}");
+            let want = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok().and_then(days);
+            prop_assert_eq!(DateFormat::Iso.read(&v), want);
+            prop_assert_eq!(plain_iso(v.as_bytes()), want);
+            // With a time after it, the same day, or none for a time that is no time.
+            prop_assert_eq!(DateFormat::Iso.read(&format!("{v}T12:30")), want);
+            prop_assert_eq!(DateFormat::Iso.read(&format!("{v} 25:99")), None);
+        }
+    }
+
+    #[test]
+    fn text_with_a_space_is_no_date_and_a_date_with_a_bad_time_neither() {
+        assert_eq!(DateFormat::Iso.read("Hemtjänst 0017"), None);
+        assert_eq!(DateFormat::DayMonthDot.read("Särskilt boende 12:30"), None);
+        assert_eq!(DateFormat::Iso.read("2024-06-25 12:30:01.5"), Some(day(2024, 6, 25)));
+        assert_eq!(DateFormat::Iso.read("2024-06-25 noon"), None);
+        assert_eq!(plain_iso(b"2024-6-25x"), None);
+        assert_eq!(plain_iso(b"2024-02-30"), None);
     }
 
     #[test]

@@ -147,7 +147,8 @@ fn detect_dates(
         || vec![DateEvidence::default(); k],
         |ev, batch| {
             for (e, a) in ev.iter_mut().zip(batch.extra) {
-                if !is_text(a) {
+                // A column with a value that is no date is no date column, whatever follows.
+                if !is_text(a) || e.settled() {
                     continue;
                 }
                 let Some(t) = TextCol::from_array(a) else {
