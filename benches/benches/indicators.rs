@@ -7,11 +7,11 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::Path;
+use urval_generate::{generate, GenerateJob};
 use urval_indicators::engine::{Engine, Merged};
 use urval_indicators::estimate::Nonresponse;
 use urval_indicators::spec::Spec;
 use urval_ingest::{scan_ordered, ScanSpec};
-use urval_ops::generate::{generate, GenerateJob};
 use urval_ops::indicators::{indicators_to_files, IndicatorsJob};
 use urval_report::xlsx::CsvDialect;
 use urval_report::Lang;

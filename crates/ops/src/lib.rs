@@ -5,7 +5,7 @@
 //! plan's records by permanent random numbers, the manifest and its sidecar),
 //! [`verify::verify`] (recompute a draw and compare), [`indicators::indicators_to_files`]
 //! (the indicators of a spec over a census or a weighted sample), [`report::report_to_file`],
-//! [`validate::validate`], [`generate::generate`], [`run::run`] (the nightly pipeline), and
+//! [`validate::validate`], [`run::run`] (the nightly pipeline), and
 //! the artifacts they exchange, one definition each ([`artifacts`], [`manifest`],
 //! [`run::RunManifest`]). It must not print, exit, parse flags, change the working directory
 //! or read the environment beyond `SOURCE_DATE_EPOCH`: the binary does that. Errors are
@@ -113,7 +113,6 @@
 
 pub mod agreement;
 pub mod applicable;
-pub mod generate;
 pub mod indicators;
 pub mod package;
 pub mod phase2;

@@ -14,6 +14,7 @@ pub mod burden;
 pub mod census;
 pub mod plan;
 pub mod plan_error;
+pub mod proportion;
 pub mod purposes;
 pub mod small_area;
 pub mod stage;

@@ -391,7 +391,10 @@ mod tests {
     fn text_with_a_space_is_no_date_and_a_date_with_a_bad_time_neither() {
         assert_eq!(DateFormat::Iso.read("Hemtjänst 0017"), None);
         assert_eq!(DateFormat::DayMonthDot.read("Särskilt boende 12:30"), None);
-        assert_eq!(DateFormat::Iso.read("2024-06-25 12:30:01.5"), Some(day(2024, 6, 25)));
+        assert_eq!(
+            DateFormat::Iso.read("2024-06-25 12:30:01.5"),
+            Some(day(2024, 6, 25))
+        );
         assert_eq!(DateFormat::Iso.read("2024-06-25 noon"), None);
         assert_eq!(plain_iso(b"2024-6-25x"), None);
         assert_eq!(plain_iso(b"2024-02-30"), None);

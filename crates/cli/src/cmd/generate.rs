@@ -1,10 +1,10 @@
-//! `urval generate`: flags → [`urval_ops::generate::GenerateJob`].
+//! `urval generate`: flags → [`urval_generate::GenerateJob`].
 
 use crate::format::Output;
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
-use urval_ops::generate::{generate, GenerateJob, CHUNK};
+use urval_generate::{generate, GenerateJob, CHUNK};
 
 /// Arguments of `urval generate`.
 #[derive(Debug, Args)]

@@ -190,8 +190,8 @@ pub fn indicators_from_parts(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::generate::{generate, GenerateJob};
     use std::path::Path;
+    use urval_generate::{generate, GenerateJob};
 
     fn job(spec: &Path, output: std::path::PathBuf) -> IndicatorsJob {
         let mut j: IndicatorsJob = serde_json::from_value(serde_json::json!({

@@ -2,9 +2,10 @@
 //! municipality codes sized by their population, four areas, sexes, birth years, dates and
 //! outcome flags whose shares differ by municipality and area — for demos, tests and
 //! benchmarks. Deterministic for a seed (ChaCha8 per chunk, independent of thread count).
+//!
+//! It may use the artifacts (atomic files, the error type), the extract reader's values
+//! and the spreadsheet writer; it must not plan, draw or review.
 
-use crate::error::{ArtifactError, OpsError, Result};
-use crate::files::AtomicFile;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, StringDictionaryBuilder,
 };
@@ -19,6 +20,8 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
+use urval_artifacts::error::{ArtifactError, OpsError, Result};
+use urval_artifacts::files::AtomicFile;
 use urval_ingest::civil_from_days;
 
 /// The 290 municipalities (code, name, county, population): the register ingest checks
@@ -280,7 +283,7 @@ impl From<GenerateError> for OpsError {
 }
 
 fn write_csv(
-    w: &mut csv::Writer<&mut std::io::BufWriter<crate::files::OutFile>>,
+    w: &mut csv::Writer<&mut std::io::BufWriter<urval_artifacts::files::OutFile>>,
     batch: &RecordBatch,
 ) -> Result<()> {
     use arrow_array::cast::AsArray;
@@ -370,7 +373,7 @@ pub fn generate(args: &GenerateJob, progress: &(dyn Fn(u64) + Sync)) -> Result<(
         acc += m.population as f64;
         cum.push(acc);
     }
-    let ext = crate::files::extension(&args.output);
+    let ext = urval_artifacts::files::extension(&args.output);
     if !matches!(
         ext.as_str(),
         "parquet" | "csv" | "arrow" | "ipc" | "feather" | "xlsx"
