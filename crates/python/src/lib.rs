@@ -403,6 +403,23 @@ fn draw_part(
     serde_json::to_string(&part).map_err(fail)
 }
 
+/// The parts of a distributed job, read from their JSON.
+fn parts_of<T: serde::de::DeserializeOwned>(parts: &[String]) -> PyResult<Vec<T>> {
+    parts
+        .iter()
+        .map(|p| serde_json::from_str(p).map_err(fail))
+        .collect()
+}
+
+/// The whole extract of a distributed job, named (its rows are in the parts, not read).
+fn named_whole(name: &str) -> Extract {
+    Extract::from_batches(
+        name,
+        std::sync::Arc::new(arrow_schema::Schema::empty()),
+        Vec::new(),
+    )
+}
+
 /// The draw merged from its parts ([`draw_part`], in the order given) and written as
 /// [`draw`] writes it ([`urval_ops::lists::draw_lists_from_parts`]): the manifest of the
 /// whole extract's draw. `name` names the extract in the sidecar. Returns (the sidecar as
@@ -416,15 +433,8 @@ fn draw_from_parts(
 ) -> PyResult<(String, Option<String>)> {
     let job = draw_job(job_json)?;
     let plan = PlanFile::read(&job.plan).map_err(fail)?;
-    let parts = parts
-        .iter()
-        .map(|p| serde_json::from_str(p).map_err(fail))
-        .collect::<PyResult<Vec<urval_ops::draw::DrawPart>>>()?;
-    let extract = Extract::from_batches(
-        name,
-        std::sync::Arc::new(arrow_schema::Schema::empty()),
-        Vec::new(),
-    );
+    let parts: Vec<urval_ops::draw::DrawPart> = parts_of(&parts)?;
+    let extract = named_whole(name);
     let origin = urval_ops::commitment::SeedOrigin::Chosen;
     let (lists, quarantine) = py
         .detach(|| -> urval_ops::Result<_> {
@@ -551,15 +561,8 @@ fn indicators_from_parts(
     job_json: &str,
 ) -> PyResult<(String, Option<String>, [u64; 4])> {
     let job = indicators_job(job_json)?;
-    let parts = parts
-        .iter()
-        .map(|p| serde_json::from_str(p).map_err(fail))
-        .collect::<PyResult<Vec<urval_ops::indicators::parts::IndicatorsPart>>>()?;
-    let extract = Extract::from_batches(
-        name,
-        std::sync::Arc::new(arrow_schema::Schema::empty()),
-        Vec::new(),
-    );
+    let parts: Vec<urval_ops::indicators::parts::IndicatorsPart> = parts_of(&parts)?;
+    let extract = named_whole(name);
     let c = py
         .detach(|| urval_ops::indicators::parts::indicators_from_parts(&extract, &job, parts))
         .map_err(fail)?;

@@ -380,6 +380,29 @@ struct Scanned {
     quarantine: Vec<QuarantineRecord>,
 }
 
+impl Scanned {
+    /// The scan's quarantined rows and the engine's (taken out of the merged states),
+    /// sorted.
+    fn take_quarantine(&mut self) -> Vec<QuarantineRecord> {
+        let mut q = std::mem::take(&mut self.quarantine);
+        q.append(&mut self.merged.errors);
+        q.sort();
+        q
+    }
+
+    /// The rows read, used, excluded and quarantined over every file.
+    fn totals(&self) -> urval_ingest::FileCounts {
+        let mut t = urval_ingest::FileCounts::default();
+        for f in &self.files {
+            t.rows_read += f.rows_read;
+            t.rows_used += f.rows_used;
+            t.rows_excluded += f.rows_excluded;
+            t.rows_quarantined += f.rows_quarantined;
+        }
+        t
+    }
+}
+
 /// The request read: the spec, the age bands and a sample's design.
 struct Prepared {
     spec: Spec,
@@ -475,19 +498,17 @@ fn scan_units(
 }
 
 /// Estimate the merged tallies: every indicator's rows per group, with the accounts.
-fn finish(args: &IndicatorsJob, p: &Prepared, scanned: Scanned) -> Result<Computed> {
+fn finish(args: &IndicatorsJob, p: &Prepared, mut scanned: Scanned) -> Result<Computed> {
     let (spec, bands, design) = (&p.spec, p.bands.as_deref(), p.design.as_ref());
+    let quarantine = scanned.take_quarantine();
+    let totals = scanned.totals();
     let Merged {
         cells: merged,
         responding,
         invalid,
         outside,
-        errors,
         ..
     } = scanned.merged;
-    let mut quarantine = scanned.quarantine;
-    quarantine.extend(errors);
-    quarantine.sort();
     check_responding(design, &responding)?;
     let empty: Vec<usize> = design.map_or_else(Vec::new, |d| {
         (0..d.strata.len())
@@ -503,13 +524,6 @@ fn finish(args: &IndicatorsJob, p: &Prepared, scanned: Scanned) -> Result<Comput
         empty: &empty,
     }
     .rows(&merged, &invalid);
-    let mut totals = urval_ingest::FileCounts::default();
-    for f in &scanned.files {
-        totals.rows_read += f.rows_read;
-        totals.rows_used += f.rows_used;
-        totals.rows_excluded += f.rows_excluded;
-        totals.rows_quarantined += f.rows_quarantined;
-    }
     Ok(Computed {
         rows,
         totals,

@@ -51,25 +51,16 @@ pub struct IndicatorsPart {
 /// columns and the expressions (the quarantine threshold is checked on the merged parts).
 pub fn indicators_part(extract: &Extract, args: &IndicatorsJob) -> Result<IndicatorsPart> {
     let p = prepare(args, false)?;
-    let scanned = scan_units(args, extract, &p, &|_| {})?;
+    let mut scanned = scan_units(args, extract, &p, &|_| {})?;
+    let quarantine = scanned.take_quarantine();
+    let t = scanned.totals();
     let Merged {
         cells,
         responding,
         invalid,
         outside,
-        errors,
         ..
     } = scanned.merged;
-    let mut quarantine = scanned.quarantine;
-    quarantine.extend(errors);
-    quarantine.sort();
-    let mut rows = [0u64; 4];
-    for f in &scanned.files {
-        rows[0] += f.rows_read;
-        rows[1] += f.rows_used;
-        rows[2] += f.rows_excluded;
-        rows[3] += f.rows_quarantined;
-    }
     Ok(IndicatorsPart {
         cells: cells
             .into_iter()
@@ -89,7 +80,12 @@ pub fn indicators_part(extract: &Extract, args: &IndicatorsJob) -> Result<Indica
         responding,
         invalid,
         outside,
-        rows,
+        rows: [
+            t.rows_read,
+            t.rows_used,
+            t.rows_excluded,
+            t.rows_quarantined,
+        ],
         quarantine: quarantine
             .into_iter()
             .map(|q| (q.row, q.reason, q.raw))
