@@ -5,7 +5,7 @@
 //! It may read an indicator table; it must not size or allocate.
 
 use crate::error::Result;
-use crate::PlanError;
+use crate::plan_error::PlanError;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -29,7 +29,7 @@
 //! It may read the table and use the small-area math; it must not draw or print.
 
 use crate::error::Result;
-use crate::PlanError;
+use crate::plan_error::PlanError;
 use std::collections::BTreeMap;
 use std::path::Path;
 use urval_design::DomainCell;
