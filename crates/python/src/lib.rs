@@ -507,8 +507,15 @@ fn indicators(
     let c = py
         .detach(|| urval_ops::indicators::indicators_to_files(&extract, &job, &|_| {}))
         .map_err(fail)?;
+    Ok(indicators_written(c))
+}
+
+/// What [`indicators`] and [`indicators_from_parts`] return of a table written: (the
+/// metadata file, the quarantine file or None, the rows read, used, excluded and
+/// quarantined).
+fn indicators_written(c: urval_ops::indicators::Indicators) -> (String, Option<String>, [u64; 4]) {
     let t = c.totals;
-    Ok((
+    (
         c.metadata_file.display().to_string(),
         c.quarantine_file.map(|q| q.display().to_string()),
         [
@@ -517,7 +524,7 @@ fn indicators(
             t.rows_excluded,
             t.rows_quarantined,
         ],
-    ))
+    )
 }
 
 /// The indicators job of `job_json` (as [`indicators`] reads it).
@@ -566,17 +573,7 @@ fn indicators_from_parts(
     let c = py
         .detach(|| urval_ops::indicators::parts::indicators_from_parts(&extract, &job, parts))
         .map_err(fail)?;
-    let t = c.totals;
-    Ok((
-        c.metadata_file.display().to_string(),
-        c.quarantine_file.map(|q| q.display().to_string()),
-        [
-            t.rows_read,
-            t.rows_used,
-            t.rows_excluded,
-            t.rows_quarantined,
-        ],
-    ))
+    Ok(indicators_written(c))
 }
 
 /// The permanent random number u = (h >> 11) / 2^53 of every key of `keys` (an Arrow array
