@@ -79,13 +79,13 @@ fn bench(c: &mut Criterion) {
     };
     g.bench_function("engine_fold_and_merge_1M_rows_by_municipality_area", |b| {
         b.iter(|| {
-            let mut acc = Merged::new(spec.indicators.len(), 1);
-            scan_ordered(
+            let (acc, _) = scan_ordered(
                 &extract,
                 &scan,
                 || engine.init(&job.by),
                 |st, batch| engine.fold(st, batch),
-                |st| {
+                || Merged::new(spec.indicators.len(), 1),
+                |acc, st| {
                     acc.absorb(st);
                     Ok(())
                 },

@@ -718,15 +718,18 @@ fn scan_draw(
     // Each unit's candidates merged as soon as it and every unit before it are done (in
     // unit order, so the same offers in the same order whatever the thread count), while
     // later units are still being read: no merge is left for after the scan.
-    let mut merged = DrawMerged::new(&q.quotas);
-    let ScanOutput {
-        files, quarantine, ..
-    } = scan_ordered(
+    let (
+        merged,
+        ScanOutput {
+            files, quarantine, ..
+        },
+    ) = scan_ordered(
         extract,
         &spec,
         || DrawState::new(template.clone(), &q),
         |st, batch| st.fold(batch, &fold),
-        |st: DrawState| {
+        || DrawMerged::new(&q.quotas),
+        |merged, st: DrawState| {
             merged.absorb(st);
             Ok(())
         },

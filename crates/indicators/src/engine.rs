@@ -844,20 +844,20 @@ mod tests {
             max_groups: 100,
             by: &by,
         };
-        let mut acc = Merged::new(2, design.map_or(1, |d| d.strata.len()));
         scan_ordered(
             &extract,
             &scan,
             || engine.init(&by),
             |st, batch| engine.fold(st, batch),
-            |st| {
+            || Merged::new(2, design.map_or(1, |d| d.strata.len())),
+            |acc, st| {
                 acc.absorb(st);
                 Ok(())
             },
             &|_| {},
         )
-        .unwrap();
-        acc
+        .unwrap()
+        .0
     }
 
     fn tallies(m: &Merged) -> Vec<(Vec<String>, u16, Vec<Tally>)> {

@@ -69,43 +69,44 @@ fn run(
         .build()
         .unwrap();
     let (live, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let mut order = Vec::new();
-    let mut total = 0.0f64;
-    pool.install(|| {
-        scan_ordered(
-            &extract,
-            &spec,
-            || State {
-                first: None,
-                sum: 0.0,
-                _live: Live::new(&live, &peak),
-            },
-            |st, b| {
-                for (i, _) in b.rows.iter().enumerate() {
-                    let row = b.row_number(i);
-                    if fail_at.contains(&row) {
-                        return Err(IngestError::CsvHeader {
-                            path: path.to_path_buf(),
-                            reason: format!("fold failed at row {row}"),
-                        });
+    let (order, total) = pool
+        .install(|| {
+            scan_ordered(
+                &extract,
+                &spec,
+                || State {
+                    first: None,
+                    sum: 0.0,
+                    _live: Live::new(&live, &peak),
+                },
+                |st, b| {
+                    for (i, _) in b.rows.iter().enumerate() {
+                        let row = b.row_number(i);
+                        if fail_at.contains(&row) {
+                            return Err(IngestError::CsvHeader {
+                                path: path.to_path_buf(),
+                                reason: format!("fold failed at row {row}"),
+                            });
+                        }
+                        st.first.get_or_insert(row);
+                        st.sum += 1.0 / row as f64;
                     }
-                    st.first.get_or_insert(row);
-                    st.sum += 1.0 / row as f64;
-                }
-                // Slow the early units down, so later ones finish first if they can.
-                if st.first.is_some_and(|f| f < 3 * GROUP as u64) {
-                    std::thread::sleep(std::time::Duration::from_millis(2));
-                }
-                Ok(())
-            },
-            |st| {
-                order.push(st.first.unwrap_or(0));
-                total = total * 0.999_999_9 + st.sum;
-                Ok(())
-            },
-            &|_| {},
-        )
-    })?;
+                    // Slow the early units down, so later ones finish first if they can.
+                    if st.first.is_some_and(|f| f < 3 * GROUP as u64) {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    Ok(())
+                },
+                || (Vec::new(), 0.0f64),
+                |(order, total), st| {
+                    order.push(st.first.unwrap_or(0));
+                    *total = *total * 0.999_999_9 + st.sum;
+                    Ok(())
+                },
+                &|_| {},
+            )
+        })?
+        .0;
     Ok((order, total.to_bits(), peak.load(Ordering::SeqCst)))
 }
 

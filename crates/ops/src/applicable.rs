@@ -48,8 +48,7 @@ pub fn populations(
     }
     let mut spec = ScanSpec::new(key, &[]);
     spec.extra = columns.clone();
-    let mut found: Vec<BTreeSet<String>> = vec![BTreeSet::new(); with_where.len()];
-    scan_ordered(
+    let (found, _) = scan_ordered(
         source,
         &spec,
         || vec![BTreeSet::<String>::new(); with_where.len()],
@@ -68,7 +67,8 @@ pub fn populations(
             }
             Ok(())
         },
-        |st| {
+        || vec![BTreeSet::<String>::new(); with_where.len()],
+        |found, st| {
             for (k, s) in st.into_iter().enumerate() {
                 found[k].extend(s);
             }
@@ -145,8 +145,7 @@ pub fn population_count(
         .flat_map(|f| f.columns().iter().cloned())
         .collect();
     spec.extra = columns.clone();
-    let mut total = 0u64;
-    scan_ordered(
+    let (total, _) = scan_ordered(
         extract,
         &spec,
         || 0u64,
@@ -161,8 +160,9 @@ pub fn population_count(
                 .count() as u64;
             Ok(())
         },
-        |count| {
-            total += count;
+        || 0u64,
+        |total, count| {
+            *total += count;
             Ok(())
         },
         &|_| {},

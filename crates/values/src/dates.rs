@@ -290,10 +290,19 @@ fn compact_for_detection(v: &str) -> bool {
 impl DateEvidence {
     /// Take one non-empty value into account.
     pub fn observe(&mut self, v: &str) {
-        self.values += 1;
+        self.observe_n(v, 1);
+    }
+
+    /// Take a non-empty value that occurs `n` times into account (a dictionary entry and
+    /// the rows that hold it): the same evidence as `n` calls of [`DateEvidence::observe`].
+    pub fn observe_n(&mut self, v: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.values += n;
         let v = v.trim();
         if v.len() == 10 && DateFormat::Iso.read(v).is_some() {
-            self.plain_iso += 1;
+            self.plain_iso += n;
             return;
         }
         if DateFormat::Iso.read(v).is_some()
@@ -307,14 +316,14 @@ impl DateEvidence {
             DateFormat::MonthDaySlash.read(v).is_some(),
         ) {
             (true, true) => {
-                self.either_order += 1;
+                self.either_order += n;
                 if self.either_example.as_deref().is_none_or(|e| v < e) {
                     self.either_example = Some(v.to_string());
                 }
             }
-            (true, false) => self.day_first_only += 1,
-            (false, true) => self.month_first_only += 1,
-            (false, false) => self.not_dates += 1,
+            (true, false) => self.day_first_only += n,
+            (false, true) => self.month_first_only += n,
+            (false, false) => self.not_dates += n,
         }
     }
 
@@ -536,6 +545,19 @@ mod tests {
             values.iter().rev().for_each(|v| whole.observe(v));
             b.merge(&a);
             prop_assert_eq!(b, whole);
+        }
+
+        /// A value counted `n` times at once is the same evidence as `n` values one by one
+        /// (a dictionary entry and its rows), in every shape, dates or not.
+        #[test]
+        fn a_value_counted_n_times_is_n_values(d in 0i32..30_000, f in 0usize..6, n in 0u64..5, other in "[0-9a-z/.: -]{0,12}") {
+            for v in [DATE_FORMATS[f].write(d), other] {
+                let mut once = DateEvidence::default();
+                once.observe_n(&v, n);
+                let mut each = DateEvidence::default();
+                (0..n).for_each(|_| each.observe(&v));
+                prop_assert_eq!(once, each);
+            }
         }
     }
 }

@@ -17,12 +17,14 @@ use std::sync::Arc;
 /// Values that are no municipality code, kept as asked: (column, value) → rows.
 pub(crate) type Kept = std::collections::BTreeMap<(String, String), u64>;
 
-/// How a scan reads its columns beyond text, per column it reads: a date reading, and
-/// whether the column holds municipality codes.
+/// How a scan reads its columns beyond text, per column it reads: a date reading, whether
+/// the column holds municipality codes, and whether its values are observed for dates as
+/// the scan goes ([`crate::dates::DateEvidence`]).
 #[derive(Debug, Default)]
 pub(crate) struct Reads {
     pub(crate) dates: Vec<Option<crate::dates::DateReading>>,
     pub(crate) codes: Vec<bool>,
+    pub(crate) observe: Vec<bool>,
 }
 
 impl Reads {
@@ -52,6 +54,8 @@ pub(crate) struct Ctx<'a, T, F> {
     pub(crate) state: T,
     pub(crate) counts: FileCounts,
     pub(crate) quarantine: Vec<QuarantineRecord>,
+    /// Per column read: what its values look like, where [`Reads::observe`] asks.
+    pub(crate) evidence: Vec<crate::dates::DateEvidence>,
     pub(crate) progress: &'a (dyn Fn(u64) + Sync),
 }
 
@@ -79,6 +83,7 @@ where
         let path = self.extract.files[self.file].path.as_path();
         let len = raw.first().map_or(0, |a| a.len());
         self.counts.rows_read += len as u64;
+        self.observe_dates(raw);
         // Dates read in their formats, municipality codes checked: each row's first reason.
         let mut row_errors: Vec<Option<String>> = Vec::new();
         let read;
@@ -218,6 +223,48 @@ where
         (self.fold)(&mut self.state, &batch)?;
         (self.progress)(len as u64);
         Ok(())
+    }
+
+    /// Take the values of the columns [`Reads::observe`] names into their date evidence,
+    /// every row as read (before any row is quarantined or filtered out), a dictionary
+    /// entry once with the rows that hold it; a column already shown to hold a value that
+    /// is no date is not looked at again.
+    fn observe_dates(&mut self, raw: &[ArrayRef]) {
+        for (j, a) in raw.iter().enumerate() {
+            if !self.reads.observe.get(j).copied().unwrap_or(false)
+                || self.evidence[j].settled()
+                || !is_text(a)
+            {
+                continue;
+            }
+            let evidence = &mut self.evidence[j];
+            match TextCol::from_array(a) {
+                Some(TextCol::Dict { keys, values }) => {
+                    let mut rows = vec![0u64; values.len()];
+                    for k in keys.iter().flatten() {
+                        if let Some(c) = usize::try_from(k).ok().and_then(|k| rows.get_mut(k)) {
+                            *c += 1;
+                        }
+                    }
+                    for (k, &n) in rows.iter().enumerate() {
+                        if n > 0 && !values.is_null(k) {
+                            let v = values.value(k);
+                            if !v.trim().is_empty() {
+                                evidence.observe_n(v, n);
+                            }
+                        }
+                    }
+                }
+                Some(t) => {
+                    for i in 0..t.len() {
+                        if let Some(v) = t.get(i).filter(|v| !v.trim().is_empty()) {
+                            evidence.observe(v);
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
     }
 
     /// Quarantine the rows found bad (row number, reason, index in the batch), each with

@@ -23,8 +23,8 @@
 //! - [`text_builder`]: the text arrays CSV and spreadsheet values are built into.
 //!
 //! The driver ([`scan`], [`scan_ordered`]) plans the units, runs them on rayon's threads
-//! and merges their outputs in unit order; it also finds which text columns hold dates
-//! before the scan proper ([`detect_dates`]).
+//! and merges their outputs in unit order; it also finds which text columns hold dates, as
+//! the scan reads them, and reads the extract again only when one must be read as dates.
 
 mod batches;
 mod columns;
@@ -55,9 +55,11 @@ use units::{plan_units, prepare_chunks, run_unit, Unit, UnitOut};
 
 impl Reads {
     /// The readings of the `needed` columns of a scan: formats given in the extract's
-    /// [`crate::Reading`], else found by [`detect_dates`]; municipality-code columns given
-    /// or named like one. The key is read as it is.
-    fn of(extract: &Extract, spec: &ScanSpec, needed: &[String]) -> Result<Reads> {
+    /// [`crate::Reading`]; municipality-code columns given or named like one. The key is
+    /// read as it is. The other text columns of CSV and spreadsheet files (but strata and
+    /// personal ones) are observed for dates as the scan goes, and
+    /// [`Reads::decide`] then says whether any must be read as dates.
+    fn of(extract: &Extract, spec: &ScanSpec, needed: &[String]) -> Reads {
         let reading = &extract.reading;
         let codes: Vec<bool> = needed
             .iter()
@@ -68,7 +70,7 @@ impl Reads {
                             && crate::municipal::is_code_column(n)))
             })
             .collect();
-        let mut dates: Vec<Option<crate::dates::DateReading>> = needed
+        let dates: Vec<Option<crate::dates::DateReading>> = needed
             .iter()
             .map(|n| {
                 reading
@@ -82,39 +84,63 @@ impl Reads {
             .files
             .iter()
             .any(|f| matches!(f.format, Format::Csv | Format::Excel));
-        let candidates: Vec<String> = needed
+        let observe: Vec<bool> = needed
             .iter()
             .zip(&dates)
             .zip(&codes)
-            .filter(|((n, d), code)| {
-                d.is_none()
-                    && !**code
-                    && **n != spec.key
+            .map(|((n, d), code)| {
+                spec.detect_dates
+                    && text_files
+                    && d.is_none()
+                    && !*code
+                    && *n != spec.key
                     && !spec.strata.contains(n)
                     && !spec.personal.contains(n)
             })
-            .map(|((n, _), _)| n.clone())
             .collect();
-        if spec.detect_dates && text_files && !candidates.is_empty() {
-            for (name, evidence) in candidates
-                .iter()
-                .zip(detect_dates(extract, spec, &candidates)?)
-            {
-                let found = evidence
-                    .decide()
-                    .map_err(|example| IngestError::AmbiguousDates {
-                        column: name.clone(),
-                        example,
-                    })?;
-                if let Some(r) = found {
-                    tracing::info!(column = %name, reading = %r.expected(), "column read as dates");
-                    if let Some(j) = needed.iter().position(|n| n == name) {
-                        dates[j] = Some(r);
-                    }
-                }
+        Reads {
+            dates,
+            codes,
+            observe,
+        }
+    }
+
+    /// The columns observed for dates.
+    fn observed(&self, needed: &[String]) -> Vec<String> {
+        needed
+            .iter()
+            .zip(&self.observe)
+            .filter(|(_, o)| **o)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// Decide how the observed columns are read from their evidence over the whole extract
+    /// (one per observed column, in order), and observe them no more. True when a column
+    /// must be read as dates: the rows read so far were read without that reading.
+    ///
+    /// # Errors
+    /// [`IngestError::AmbiguousDates`]: a column of slash dates that read either way.
+    fn decide(
+        &mut self,
+        needed: &[String],
+        evidence: &[crate::dates::DateEvidence],
+    ) -> Result<bool> {
+        let observed: Vec<usize> = (0..needed.len()).filter(|&j| self.observe[j]).collect();
+        let mut any = false;
+        for (&j, e) in observed.iter().zip(evidence) {
+            let found = e.decide().map_err(|example| IngestError::AmbiguousDates {
+                column: needed[j].clone(),
+                example,
+            })?;
+            if let Some(r) = found {
+                tracing::info!(column = %needed[j], reading = %r.expected(), "column read as dates");
+                self.dates[j] = Some(r);
+                any = true;
             }
         }
-        Ok(Reads { dates, codes })
+        self.observe.iter_mut().for_each(|o| *o = false);
+        Ok(any)
     }
 }
 
@@ -210,13 +236,13 @@ where
     I: Fn() -> T + Sync,
     F: Fn(&mut T, &Batch) -> Result<()> + Sync,
 {
-    let mut results = Vec::new();
-    let out = scan_ordered(
+    let (results, out) = scan_ordered(
         extract,
         spec,
         init,
         fold,
-        |t| {
+        Vec::new,
+        |results: &mut Vec<T>, t| {
             results.push(t);
             Ok(())
         },
@@ -234,37 +260,110 @@ where
 /// beyond the states being folded.
 const AHEAD_PER_THREAD: usize = 2;
 
-/// [`scan`], handing each unit's state to `sink` as soon as it and every unit before it are
-/// done, in unit order (files in order, row groups and CSV ranges in order) whatever the
-/// thread count, so a merge in `sink` gives the same bytes on 1 thread as on 16. Units are
-/// started in order and at most [`AHEAD_PER_THREAD`] × threads of them finish ahead of the
-/// oldest unfinished one, so memory is bounded by that many states, however many units the
-/// extract has (a 100 M-row Parquet file is about 100 row groups). `results` is empty.
+/// [`scan`], handing each unit's state to `sink` (with the accumulator `start` made) as
+/// soon as it and every unit before it are done, in unit order (files in order, row groups
+/// and CSV ranges in order) whatever the thread count, so a merge in `sink` gives the same
+/// bytes on 1 thread as on 16. Units are started in order and at most [`AHEAD_PER_THREAD`] ×
+/// threads of them finish ahead of the oldest unfinished one, so memory is bounded by that
+/// many states, however many units the extract has (a 100 M-row Parquet file is about 100
+/// row groups). Returns the accumulator; the output's `results` is empty.
+///
+/// Dates: the text columns of CSV and spreadsheet files that may hold dates (see
+/// [`ScanSpec::detect_dates`]) are observed as the scan reads them as text. Most are
+/// settled by that one pass: a column with a value that is no date, or of plain ISO dates
+/// (which every expression reads as they are), needs no reading. When one must be read as
+/// dates (`25/06/2024`, `20240625`), the accumulator is made anew with `start` and the
+/// extract is read again with that reading; `sink` sees only that second pass's states.
+/// When the first pass fails, the columns are first searched for dates alone (stopping as
+/// soon as each has a value that is no date), and the error stands unless a date reading
+/// is found, as if the dates had been detected before the scan.
 ///
 /// # Errors
-/// As [`scan`], and an error returned by `sink`. When several units fail, the first in unit
-/// order is reported.
-pub fn scan_ordered<T, I, F, S>(
+/// As [`scan`], an error returned by `sink`, and [`IngestError::AmbiguousDates`]. When
+/// several units fail, the first in unit order is reported.
+pub fn scan_ordered<T, A, I, F, S>(
     extract: &Extract,
     spec: &ScanSpec,
     init: I,
     fold: F,
-    sink: S,
+    start: impl Fn() -> A,
+    mut sink: S,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<ScanOutput<()>>
+) -> Result<(A, ScanOutput<()>)>
 where
     T: Send,
+    A: Send,
     I: Fn() -> T + Sync,
     F: Fn(&mut T, &Batch) -> Result<()> + Sync,
-    S: FnMut(T) -> Result<()> + Send,
+    S: FnMut(&mut A, T) -> Result<()> + Send,
+{
+    let needed = spec.columns();
+    let mut reads = Reads::of(extract, spec, &needed);
+    let observed = reads.observed(&needed);
+    let first = scan_units(
+        extract,
+        spec,
+        (&needed, &reads),
+        (&init, &fold),
+        (start(), &mut sink),
+        progress,
+    );
+    if observed.is_empty() {
+        return first.map(|(acc, out, _)| (acc, out));
+    }
+    match first {
+        Ok((acc, out, evidence)) => {
+            let evidence: Vec<crate::dates::DateEvidence> = evidence
+                .into_iter()
+                .zip(&reads.observe)
+                .filter(|(_, o)| **o)
+                .map(|(e, _)| e)
+                .collect();
+            if !reads.decide(&needed, &evidence)? {
+                return Ok((acc, out));
+            }
+        }
+        Err(e) => {
+            let evidence = detect_dates(extract, spec, &observed)?;
+            if !reads.decide(&needed, &evidence)? {
+                return Err(e);
+            }
+        }
+    }
+    tracing::info!("reading the extract again, with its dates read as dates");
+    scan_units(
+        extract,
+        spec,
+        (&needed, &reads),
+        (&init, &fold),
+        (start(), &mut sink),
+        progress,
+    )
+    .map(|(acc, out, _)| (acc, out))
+}
+
+/// One pass of [`scan_ordered`] with the columns read as `reads` says: the accumulator, the
+/// counts and quarantine, and per column read its date evidence (where `reads` observes).
+#[allow(clippy::type_complexity)]
+fn scan_units<T, A, I, F, S>(
+    extract: &Extract,
+    spec: &ScanSpec,
+    (needed, reads): (&[String], &Reads),
+    (init, fold): (&I, &F),
+    (acc, sink): (A, &mut S),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(A, ScanOutput<()>, Vec<crate::dates::DateEvidence>)>
+where
+    T: Send,
+    A: Send,
+    I: Fn() -> T + Sync,
+    F: Fn(&mut T, &Batch) -> Result<()> + Sync,
+    S: FnMut(&mut A, T) -> Result<()> + Send,
 {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Condvar, Mutex};
 
-    let needed = spec.columns();
-    let reads = Reads::of(extract, spec, &needed)?;
-    let reads = &reads;
-    let mut units = plan_units(extract, &needed, &spec.key, spec.csv_chunk_bytes)?;
+    let mut units = plan_units(extract, needed, &spec.key, spec.csv_chunk_bytes)?;
     let (lines, counted) = counted_ranges(extract, &mut units)?;
     // A unit taken but not read: the ranges after it must not wait for its count.
     let not_read = |i: usize| {
@@ -283,12 +382,14 @@ where
     let stop = AtomicBool::new(false);
     let merger = Mutex::new(Merger {
         sink,
+        acc,
         pending: std::collections::BTreeMap::new(),
         next: 0,
         skip_file: None,
         files: vec![FileCounts::default(); extract.files.len()],
         quarantine: Vec::new(),
         kept: Kept::new(),
+        evidence: vec![crate::dates::DateEvidence::default(); needed.len()],
         error: None,
     });
     let advanced = Condvar::new();
@@ -340,10 +441,10 @@ where
             run_unit(
                 extract,
                 (spec, reads),
-                &needed,
+                needed,
                 (unit, pre),
-                &init,
-                &fold,
+                init,
+                fold,
                 progress,
             )
         });
@@ -353,10 +454,10 @@ where
             run_unit(
                 extract,
                 (spec, reads),
-                &needed,
+                needed,
                 (rest, None),
-                &init,
-                &fold,
+                init,
+                fold,
                 &|_| {},
             )
         });
@@ -387,11 +488,15 @@ where
     warn_kept(&m.kept);
     let mut quarantine = m.quarantine;
     quarantine.sort();
-    Ok(ScanOutput {
-        results: Vec::new(),
-        files: m.files,
-        quarantine,
-    })
+    Ok((
+        m.acc,
+        ScanOutput {
+            results: Vec::new(),
+            files: m.files,
+            quarantine,
+        },
+        m.evidence,
+    ))
 }
 
 /// A warning for every value kept that is no municipality code (`--keep-unknown-municipalities`).
@@ -452,8 +557,10 @@ fn counted_ranges(
 }
 
 /// Finished units waiting for the ones before them, and what has been handed on.
-struct Merger<T, S> {
-    sink: S,
+struct Merger<'s, T, A, S> {
+    sink: &'s mut S,
+    /// What `sink` merges the units' states into.
+    acc: A,
     /// Finished units by index, each with a copy of its CSV range (see [`Unit::csv_range_copy`]).
     pending: std::collections::BTreeMap<usize, (Result<UnitOut<T>>, Option<Unit>)>,
     /// The oldest unit not yet handed on.
@@ -463,10 +570,12 @@ struct Merger<T, S> {
     files: Vec<FileCounts>,
     quarantine: Vec<QuarantineRecord>,
     kept: Kept,
+    /// Per column read: the date evidence of the units handed on.
+    evidence: Vec<crate::dates::DateEvidence>,
     error: Option<IngestError>,
 }
 
-impl<T, S: FnMut(T) -> Result<()>> Merger<T, S> {
+impl<T, A, S: FnMut(&mut A, T) -> Result<()>> Merger<'_, T, A, S> {
     /// Hand on the finished units that are next in order. A split file's range that did not
     /// end on its cut is parsed again with the rest of its file in one piece (`rerun`), and
     /// the file's later ranges are dropped. Returns true once an error is recorded: the
@@ -532,7 +641,10 @@ impl<T, S: FnMut(T) -> Result<()>> Merger<T, S> {
             for (k, n) in o.kept {
                 *self.kept.entry(k).or_insert(0) += n;
             }
-            if let Err(e) = (self.sink)(o.state) {
+            for (a, e) in self.evidence.iter_mut().zip(&o.evidence) {
+                a.merge(e);
+            }
+            if let Err(e) = (self.sink)(&mut self.acc, o.state) {
                 self.error = Some(e);
                 return true;
             }

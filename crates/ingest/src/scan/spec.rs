@@ -46,10 +46,11 @@ pub struct ScanSpec {
     /// the key) while a batch has at most half as many distinct values as rows. False only
     /// to compare the two encodings in tests and benches: the answers are the same.
     pub text_dictionary: bool,
-    /// Search the text columns the scan reads (but the key and strata) of CSV and
-    /// spreadsheet files for dates in the formats of [`crate::dates`], in a first pass over
-    /// those columns that stops as soon as each has a value that is no date. True but in
-    /// that first pass itself.
+    /// Search the text columns the scan reads (but the key, strata and personal columns) of
+    /// CSV and spreadsheet files for dates in the formats of [`crate::dates`], as the scan
+    /// reads them; a column that must be read as dates has the extract read again (see
+    /// [`crate::scan_ordered`]). False only in the search for dates that follows a failed
+    /// scan, which reads those columns alone.
     pub detect_dates: bool,
 }
 

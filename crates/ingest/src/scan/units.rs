@@ -281,6 +281,8 @@ pub(crate) struct UnitOut<T> {
     pub(crate) counts: FileCounts,
     pub(crate) quarantine: Vec<QuarantineRecord>,
     pub(crate) kept: Kept,
+    /// Per column read: its date evidence (see [`Reads`]).
+    pub(crate) evidence: Vec<crate::dates::DateEvidence>,
 }
 
 pub(crate) fn run_unit<T, I, F>(
@@ -315,6 +317,7 @@ where
         state: init(),
         counts: FileCounts::default(),
         quarantine: Vec::new(),
+        evidence: vec![crate::dates::DateEvidence::default(); needed.len()],
         progress,
     };
     let path = extract.files[file].path.as_path();
@@ -407,5 +410,6 @@ where
         counts: ctx.counts,
         quarantine: ctx.quarantine,
         kept: ctx.kept,
+        evidence: ctx.evidence,
     })
 }

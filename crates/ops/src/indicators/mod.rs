@@ -478,13 +478,13 @@ fn scan_units(
     // Each unit's state is merged as soon as it and the units before it are done, in unit
     // order (the same sums whatever the thread count), so memory holds a few states rather
     // than one per row group.
-    let mut acc = Merged::new(spec.indicators.len(), design.map_or(1, |d| d.strata.len()));
-    let out = scan_ordered(
+    let (acc, out) = scan_ordered(
         extract,
         &scan_spec,
         || engine.init(by),
         |st, batch| engine.fold(st, batch),
-        |st| {
+        || Merged::new(spec.indicators.len(), design.map_or(1, |d| d.strata.len())),
+        |acc, st| {
             acc.absorb(st);
             Ok(())
         },
