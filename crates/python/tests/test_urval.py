@@ -242,3 +242,48 @@ def test_the_prn_expression_runs_lazily_and_streaming():
     ).filter(pl.col("u") < 0.01)
     assert streamed.sort("case_id").equals(eager.sort("case_id"))
     assert 0 < streamed.height < 600
+
+
+def _drawn(manifest: Path) -> list[tuple[str, str]]:
+    m = pl.read_csv(manifest, infer_schema=False)
+    return sorted(zip(m["case_id"], m["prn"]))
+
+
+@pytest.mark.parametrize("start", [0.0, 0.37])
+def test_the_lazy_sample_selects_the_commands_records(demo, tmp_path, start):
+    # The command's draw of the demo plan (which has a where), with and without a start.
+    manifest = tmp_path / "m.csv"
+    cli("draw", "--extract", str(DATA / "cases.parquet"), "--plan", str(demo / "plan.json"),
+        "--seed", str(SEED), "--start", str(start), "-o", str(manifest))
+    want = _drawn(manifest)
+    # From a LazyFrame, streamed; from the CSV read with the codes as integers (text
+    # compared as urval reads it); and from the rows reversed and split in two frames.
+    lf = pl.scan_parquet(DATA / "cases.parquet")
+    got = urval.sample(lf, demo / "plan.json", seed=SEED, start=start).collect(engine="streaming")
+    plan = urval.Plan.read(demo / "plan.json")
+    assert got.height == plan.total_n
+    # Per stratum, the plan's n_h (the plan's strata table holds the values themselves).
+    per = got.group_by("municipality_code").len()
+    n_h = dict(zip(plan.strata["municipality_code"], plan.strata["n"]))
+    assert dict(zip(per["municipality_code"], per["len"])) == {m: n for m, n in n_h.items() if n > 0}
+    assert plan.strata["municipality_code"][0] == plan.data["strata"][0]["values"]["municipality_code"]
+    assert sorted(zip(got["case_id"], (repr(u) for u in got["prn"]))) == sorted(
+        (k, repr(float(u))) for k, u in want
+    )
+    assert set(got.columns) == set(lf.collect_schema().names()) | {"prn", "rank"}
+    df = pl.read_parquet(DATA / "cases.parquet").reverse()
+    halves = pl.concat([df.tail(9_000), df.head(df.height - 9_000)]).lazy()
+    again = urval.sample(halves, urval.Plan.read(demo / "plan.json"), seed=SEED, start=start).collect()
+    assert sorted(again["case_id"]) == sorted(k for k, _ in want)
+    # The rank is (u - start) mod 1 in units of 2^-53.
+    r = got.select(((pl.col("prn") - start) % 1.0 * 2.0**53).alias("r"), "rank")
+    assert (r["r"] == r["rank"].cast(pl.Float64)).all()
+
+
+def test_the_lazy_sample_leaves_out_empty_keys_and_says_what_is_missing(demo):
+    df = pl.read_parquet(DATA / "cases.parquet")
+    spoilt = df.with_columns(pl.when(pl.int_range(pl.len()) < 50).then(pl.lit("")).otherwise(pl.col("case_id")).alias("case_id"))
+    got = urval.sample(spoilt.lazy(), demo / "plan.json", seed=SEED).collect()
+    assert (got["case_id"].str.len_bytes() > 0).all()
+    with pytest.raises(urval.UrvalError, match="'municipality_code' of the plan are not in the frame"):
+        urval.sample(df.drop("municipality_code").lazy(), demo / "plan.json", seed=SEED)

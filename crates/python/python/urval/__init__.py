@@ -43,6 +43,7 @@ __all__ = [
     "verify",
     "indicators",
     "prn",
+    "sample",
     "Size",
     "Evaluation",
     "Allocation",
@@ -291,7 +292,7 @@ class Plan:
         """One row per stratum: its values under the strata columns, ``population`` and ``n``."""
         cols = self.data["strata_columns"]
         rows = [
-            {**dict(zip(cols, s["values"])), "population": s["population"], "n": s["n"]}
+            {**{c: s["values"][c] for c in cols}, "population": s["population"], "n": s["n"]}
             for s in self.data["strata"]
         ]
         return pl.DataFrame(rows, schema={**{c: pl.String for c in cols}, "population": pl.UInt64, "n": pl.UInt64})
@@ -660,3 +661,7 @@ def prn(expr: pl.Expr | str, *, seed: int) -> pl.Expr:
         return out.alias(s.name)
 
     return expr.map_batches(run, return_dtype=pl.Float64, is_elementwise=True)
+
+
+# The stratified draw as a lazy Polars query (it uses the names above).
+from .frame import sample  # noqa: E402
