@@ -359,6 +359,58 @@ mod tests {
             .unwrap();
             assert_eq!(figures(&merged), figures(&whole), "order {order:?}");
         }
+        // Two purposes, one per area: their domain counts merge into the whole's.
+        let purposes = dir.path().join("purposes.toml");
+        std::fs::write(
+            &purposes,
+            "[[purpose]]\nname = 'thick'\nlabel_sv = 't'\nlabel_en = 't'\n\
+             population = 'pages >= 4'\nproportion = 0.5\nmargin = 0.2\nlevel = 'area'\n\
+             [[purpose]]\nname = 'all'\nlabel_sv = 'a'\nlabel_en = 'a'\n\
+             proportion = 0.5\nmargin = 0.2\n",
+        )
+        .unwrap();
+        let mut with_purposes = request(dir.path(), true);
+        with_purposes.total = None;
+        with_purposes.purposes = Some(crate::purposes::PurposesRequest {
+            purposes: crate::purposes::load(&purposes).unwrap(),
+            cost: crate::purposes::CostBasis::parse("records", "records".into()),
+        });
+        let (spec, domains) = prepared(&with_purposes).unwrap();
+        assert_eq!(domains.len(), 2);
+        let whole = census_within(
+            &extract("<whole>", &all),
+            &spec,
+            Some("pages"),
+            &domains,
+            req.duplicate_memory,
+            &|_| {},
+        )
+        .unwrap();
+        assert!(whole.domains[0].len() >= 3 && whole.domains[0].values().all(|&n| n > 0));
+        for order in [[1usize, 2, 0], [0, 2, 1]] {
+            let parts: Vec<CensusPart> = order
+                .iter()
+                .map(|&j| census_part(&extract("<piece>", &pieces[j]), &with_purposes).unwrap())
+                .collect();
+            let merged = merge_census_parts(parts, 2).unwrap();
+            assert_eq!(merged.domains, whole.domains);
+            assert_eq!(figures(&merged), figures(&whole));
+        }
+        // A part of another request (no purposes) is refused.
+        let other = census_part(&extract("<piece>", &pieces[0]), &req).unwrap();
+        let Err(e) = merge_census_parts(vec![other], 2) else {
+            panic!("a part without the purposes merged");
+        };
+        assert!(
+            matches!(
+                e.typed::<PlanError>(),
+                Some(PlanError::PartOfAnotherPlan {
+                    purposes: 0,
+                    want: 2
+                })
+            ),
+            "{e:?}"
+        );
         // The plan from the parts is the whole's, but for the extract named.
         let named = Extract::from_batches(
             "<parts>",
