@@ -137,6 +137,9 @@ def test_quarantined_rows_are_counted_as_the_command_counts_them(spark, tmp_path
     d = p.data
     assert d["rows_quarantined"] > 0
     assert d["rows_read"] == d["rows_used"] + d["rows_excluded"] + d["rows_quarantined"]
+    # Nothing in plan.json depends on the row numbers: another partitioning, the same file.
+    again = urval.spark.plan(sdf.repartition(5), **PLAN, check="pages < 500", max_quarantine=1.0)
+    assert again.text == text
     # The quarantine file beside the plan: the command's rows with the command's reasons,
     # numbered within their partition.
     ours = pl.read_csv(p.quarantine_file, infer_schema=False)
@@ -215,3 +218,4 @@ def test_a_row_an_executor_cannot_count_is_the_commands_error_naming_its_partiti
         r'<spark partition>: row \d+: purpose population: column "case_id": "[0-9-]+" ' + re.escape(tail),
         str(e.value),
     ), str(e.value)
+

@@ -60,11 +60,12 @@ def _by_key(sdf: "DataFrame", key: str) -> "DataFrame":
     """The DataFrame partitioned by ``key`` into as many partitions as it has (at least one;
     ``spark.sql.shuffle.partitions`` where the RDD is not at hand, as on Spark Connect): every
     key's rows in one partition."""
+    column = sdf["`" + key.replace("`", "``") + "`"]  # quoted: a name with a dot is one column
     try:
         n = max(1, sdf.rdd.getNumPartitions())
     except Exception:  # Spark Connect has no RDD
-        return sdf.repartition(sdf[key])
-    return sdf.repartition(n, sdf[key])
+        return sdf.repartition(column)
+    return sdf.repartition(n, column)
 
 
 def plan(
