@@ -287,6 +287,11 @@ pub mod default {
         0.5
     }
 
+    /// `max_quarantine`: 0.01, the command line's `--max-quarantine 1%`.
+    pub fn max_quarantine() -> f64 {
+        0.01
+    }
+
     /// `lang`: Swedish.
     pub fn lang() -> Lang {
         Lang::Sv

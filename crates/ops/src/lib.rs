@@ -130,4 +130,6 @@ pub use urval_artifacts::{
 };
 pub use urval_artifacts::{ArtifactError, CommitmentError, Context, OpsError, Result};
 pub use urval_draw::{draw, lists, overlap, verify};
+/// The plan's census counted in pieces and merged ([`urval_plan::parts`]).
+pub use urval_plan::parts as plan_parts;
 pub use urval_plan::{burden, plan, purposes, small_area, stage, strata_file};

@@ -5,13 +5,15 @@
 //! with stages, a strata file or an attribute target) and the plan.json it writes;
 //! [`purposes`] (several purposes sized together, the binding one named); [`stage`] (the
 //! stage-wise decisions of a staged plan); [`strata_file`] (strata given as a file);
-//! [`burden`] (records, pages and working days).
+//! [`burden`] (records, pages and working days); [`parts`] (the census counted in pieces
+//! elsewhere, a Spark partition each, and merged into the plan of the whole).
 //!
 //! It may use the artifacts ([`urval_artifacts`]), the design math and the extract reader;
 //! it must not draw, review, write reports or print.
 
 pub mod burden;
 pub mod census;
+pub mod parts;
 pub mod plan;
 pub mod plan_error;
 pub mod proportion;

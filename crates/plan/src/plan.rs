@@ -720,24 +720,15 @@ fn census_spec(req: &PlanRequest) -> Result<(ScanSpec, Vec<crate::purposes::Doma
     Ok((spec, domain_specs))
 }
 
-/// The census of the population, checked: no repeated keys (unless allowed), a quarantine
+/// The census of the population checked: no repeated keys (unless allowed), a quarantine
 /// within the threshold, some usable rows, strata that are no personnummer, and a request
 /// no larger than the population.
-fn checked_census(
+fn check_census(
     extract: &Extract,
     req: &PlanRequest,
     spec: &ScanSpec,
-    domain_specs: &[crate::purposes::DomainSpec],
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<CensusResult> {
-    let result = census_within(
-        extract,
-        spec,
-        req.pages_column.as_deref(),
-        domain_specs,
-        req.duplicate_memory,
-        progress,
-    )?;
+    result: &CensusResult,
+) -> Result<()> {
     check_duplicates(
         &result.duplicates,
         req.allow_duplicate_keys,
@@ -770,7 +761,7 @@ fn checked_census(
         }
         .into());
     }
-    Ok(result)
+    Ok(())
 }
 
 /// The design's answer: the allocation (with its spec), stage 1 per stratum, and for an
@@ -1074,11 +1065,31 @@ pub fn plan(
     req: &PlanRequest,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Planned> {
+    let (spec, domain_specs) = prepared(req)?;
+    refuse_overwriting(req, extract)?;
+    let result = census_within(
+        extract,
+        &spec,
+        req.pages_column.as_deref(),
+        &domain_specs,
+        req.duplicate_memory,
+        progress,
+    )?;
+    plan_of_census(extract, req, &spec, result)
+}
+
+/// The request checked before anything is read (strata given, no personnummer in its
+/// expressions), and what its census reads ([`census_spec`]).
+pub(crate) fn prepared(req: &PlanRequest) -> Result<(ScanSpec, Vec<crate::purposes::DomainSpec>)> {
     if req.strata.is_empty() {
         return Err(PlanError::NoStrata.into());
     }
     refuse_personal_expressions(req)?;
-    let (spec, domain_specs) = census_spec(req)?;
+    census_spec(req)
+}
+
+/// Refuse a plan.json or quarantine file that would overwrite a file of the extract.
+pub(crate) fn refuse_overwriting(req: &PlanRequest, extract: &Extract) -> Result<()> {
     crate::files::refuse_overwriting_inputs(
         &[
             req.output.clone(),
@@ -1086,8 +1097,18 @@ pub fn plan(
         ],
         extract,
         &[],
-    )?;
-    let result = checked_census(extract, req, &spec, &domain_specs, progress)?;
+    )
+}
+
+/// The plan of a census of the extract (read in one scan, or merged from the parts of its
+/// pieces): the census checked ([`check_census`]), then sized, allocated and written.
+pub(crate) fn plan_of_census(
+    extract: &Extract,
+    req: &PlanRequest,
+    spec: &ScanSpec,
+    result: CensusResult,
+) -> Result<Planned> {
+    check_census(extract, req, spec, &result)?;
     let specs: Vec<StratumSpec> = result
         .strata
         .iter()

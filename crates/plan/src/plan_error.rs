@@ -146,6 +146,24 @@ pub enum PlanError {
         /// The first few, each with its count (`K (2×)`).
         first: Vec<String>,
     },
+    /// A census part of another request: another number of purposes.
+    #[error("a census part counts {purposes} purposes where the plan has {want}: every part must be counted with the same request")]
+    PartOfAnotherPlan {
+        /// The part's purposes.
+        purposes: usize,
+        /// The request's.
+        want: usize,
+    },
+    /// A census part's fingerprint that is not hex.
+    #[error("a census part's fingerprint {fingerprint:?} is not hex: the part is damaged; count its piece again")]
+    PartFingerprint {
+        /// As found.
+        fingerprint: String,
+    },
+    /// Two census parts that both hold repeats of one key: the pieces were not split by the
+    /// key, so the duplicate check cannot be exact.
+    #[error("two census parts hold repeats of the same key: split the extract by the key column (Spark: repartition by the key) so that every key's rows are in one part")]
+    PartsShareAKey,
     /// More colliding hashes than the duplicate check can count.
     #[error("more than 4,294,967,295 keys share a hash with another key: the extract is mostly duplicates; fix it before planning")]
     TooManyCollisions,

@@ -20,6 +20,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use urval_ingest::{Extract, TextCol};
 use urval_ops::artifacts::PlanFile;
+use urval_ops::setting::default;
 
 pyo3::create_exception!(
     _urval,
@@ -112,13 +113,13 @@ fn size(spec: &str) -> PyResult<String> {
     let v = json(spec)?;
     let f = |k: &str| v.get(k).and_then(Value::as_f64);
     let u = |k: &str| v.get(k).and_then(Value::as_u64);
-    let confidence = f("confidence").unwrap_or(0.95);
+    let confidence = f("confidence").unwrap_or_else(default::confidence);
     let out = match (f("margin"), f("tolerable_rate")) {
         (Some(margin), None) => serde_json::to_value(
             urval_design::share_size(&urval_design::ShareSpec {
                 margin,
                 confidence,
-                proportion: f("proportion").unwrap_or(0.5),
+                proportion: f("proportion").unwrap_or_else(default::proportion),
                 deff: f("deff").unwrap_or(1.0),
                 population: u("population"),
                 response_rate: f("response_rate").unwrap_or(1.0),
@@ -175,7 +176,10 @@ fn evaluate(spec: &str) -> PyResult<String> {
         sample: v.get("sample").and_then(Value::as_u64).unwrap_or(0),
         deviations: v.get("deviations").and_then(Value::as_u64).unwrap_or(0),
         population: v.get("population").and_then(Value::as_u64),
-        confidence: v.get("confidence").and_then(Value::as_f64).unwrap_or(0.95),
+        confidence: v
+            .get("confidence")
+            .and_then(Value::as_f64)
+            .unwrap_or_else(default::confidence),
         method,
         tolerable_rate: v.get("tolerable_rate").and_then(Value::as_f64),
     })
@@ -199,7 +203,10 @@ struct StratumRow {
 #[pyfunction]
 fn allocate(spec: &str) -> PyResult<String> {
     let v = json(spec)?;
-    let proportion = v.get("proportion").and_then(Value::as_f64).unwrap_or(0.5);
+    let proportion = v
+        .get("proportion")
+        .and_then(Value::as_f64)
+        .unwrap_or_else(default::proportion);
     let strata = match (
         v.get("strata_file").and_then(Value::as_str),
         v.get("strata"),
@@ -238,7 +245,10 @@ fn allocate(spec: &str) -> PyResult<String> {
         strata,
         target,
         method,
-        confidence: v.get("confidence").and_then(Value::as_f64).unwrap_or(0.95),
+        confidence: v
+            .get("confidence")
+            .and_then(Value::as_f64)
+            .unwrap_or_else(default::confidence),
         min: v.get("min").and_then(Value::as_u64),
         max: v.get("max").and_then(Value::as_u64),
     })
@@ -251,29 +261,15 @@ fn allocate(spec: &str) -> PyResult<String> {
 struct Common {
     #[serde(default)]
     personal: Vec<String>,
-    #[serde(default = "max_quarantine")]
+    #[serde(default = "default::max_quarantine")]
     max_quarantine: f64,
     output: PathBuf,
 }
 
-/// The command line's `--max-quarantine 1%`.
-fn max_quarantine() -> f64 {
-    0.01
-}
-
-/// `urval plan`: count the strata of the extract, size and allocate, write plan.json to
-/// `output` (and the quarantine file beside it). `request` is the plan step's keys of a
-/// pipeline with `key`, the burden rates, `personal`, `max_quarantine` and `output`.
-/// Returns (plan.json as written, the allocation as JSON, the quarantine file or None).
-#[pyfunction]
-fn plan(
-    py: Python<'_>,
-    source: &Bound<'_, PyAny>,
-    name: &str,
-    reading: &str,
-    request_json: &str,
-) -> PyResult<(String, String, Option<String>)> {
-    let extract = extract_of(source, name, reading)?;
+/// The plan request of `request_json`: the plan step's keys of a pipeline with `key`, the
+/// burden rates, `personal`, `max_quarantine` and `output` (the library's defaults for what
+/// is not given).
+fn plan_request(request_json: &str) -> PyResult<urval_ops::plan::PlanRequest> {
     let v = json(request_json)?;
     let common: Common = request(&v)?;
     let mut req: urval_ops::plan::PlanRequest = request(&v)?;
@@ -303,9 +299,15 @@ fn plan(
     req.max_quarantine = common.max_quarantine;
     req.output = common.output;
     req.created = urval_ops::files::now_utc();
-    let planned = py
-        .detach(|| urval_ops::plan(&extract, &req, &|_| {}))
-        .map_err(fail)?;
+    Ok(req)
+}
+
+/// What [`plan`] and [`plan_from_parts`] return of a plan written: (plan.json as written,
+/// the allocation as JSON, the quarantine file or None).
+fn plan_written(
+    req: &urval_ops::plan::PlanRequest,
+    planned: urval_ops::plan::Planned,
+) -> PyResult<(String, String, Option<String>)> {
     let text = std::fs::read_to_string(&req.output).map_err(fail)?;
     let allocation = serde_json::to_string(&planned.allocation).map_err(fail)?;
     Ok((
@@ -313,6 +315,65 @@ fn plan(
         allocation,
         planned.quarantine_file.map(|q| q.display().to_string()),
     ))
+}
+
+/// `urval plan`: count the strata of the extract, size and allocate, write plan.json to
+/// `output` (and the quarantine file beside it). `request` is the plan step's keys of a
+/// pipeline with `key`, the burden rates, `personal`, `max_quarantine` and `output`.
+/// Returns (plan.json as written, the allocation as JSON, the quarantine file or None).
+#[pyfunction]
+fn plan(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    name: &str,
+    reading: &str,
+    request_json: &str,
+) -> PyResult<(String, String, Option<String>)> {
+    let extract = extract_of(source, name, reading)?;
+    let req = plan_request(request_json)?;
+    let planned = py
+        .detach(|| urval_ops::plan(&extract, &req, &|_| {}))
+        .map_err(fail)?;
+    plan_written(&req, planned)
+}
+
+/// One part of a distributed plan (a Spark partition on an executor, holding every row of
+/// its keys): the census of the piece `source` as JSON for [`plan_from_parts`]
+/// ([`urval_ops::plan_parts::census_part`]). A purposes file is read from its path on the
+/// executor.
+#[pyfunction]
+fn plan_part(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    name: &str,
+    reading: &str,
+    request_json: &str,
+) -> PyResult<String> {
+    let extract = extract_of(source, name, reading)?;
+    let req = plan_request(request_json)?;
+    let part = py
+        .detach(|| urval_ops::plan_parts::census_part(&extract, &req))
+        .map_err(fail)?;
+    serde_json::to_string(&part).map_err(fail)
+}
+
+/// The plan merged from its census parts ([`plan_part`], in the order given) and written as
+/// [`plan`] writes it ([`urval_ops::plan_parts::plan_from_parts`]); `name` names the whole
+/// extract in plan.json. Returns as [`plan`].
+#[pyfunction]
+fn plan_from_parts(
+    py: Python<'_>,
+    name: &str,
+    parts: Vec<String>,
+    request_json: &str,
+) -> PyResult<(String, String, Option<String>)> {
+    let req = plan_request(request_json)?;
+    let parts: Vec<urval_ops::plan_parts::CensusPart> = parts_of(&parts)?;
+    let extract = named_whole(name);
+    let planned = py
+        .detach(|| urval_ops::plan_parts::plan_from_parts(&extract, &req, parts))
+        .map_err(fail)?;
+    plan_written(&req, planned)
 }
 
 /// A draw step's keys of a pipeline (`plan`, `seed`, `start`, `only`, `include`, …) with
@@ -608,6 +669,8 @@ fn _urval(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(allocate, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
+    m.add_function(wrap_pyfunction!(plan_part, m)?)?;
+    m.add_function(wrap_pyfunction!(plan_from_parts, m)?)?;
     m.add_function(wrap_pyfunction!(draw, m)?)?;
     m.add_function(wrap_pyfunction!(draw_part, m)?)?;
     m.add_function(wrap_pyfunction!(draw_from_parts, m)?)?;

@@ -127,7 +127,11 @@ fn extract_for(p: &LoadedPipeline, s: &Reading) -> Result<(Extract, Vec<String>)
 
 /// The quarantine threshold of a step (default 1 %).
 fn max_quarantine(s: &Reading) -> Result<f64> {
-    rate_or(&s.max_quarantine, "max_quarantine", 0.01)
+    rate_or(
+        &s.max_quarantine,
+        "max_quarantine",
+        crate::setting::default::max_quarantine(),
+    )
 }
 
 /// The files of an extract.

@@ -151,11 +151,11 @@ def size(
     *,
     margin: float | None = None,
     tolerable_rate: float | None = None,
-    confidence: float = 0.95,
-    proportion: float = 0.5,
-    deff: float = 1.0,
+    confidence: float | None = None,
+    proportion: float | None = None,
+    deff: float | None = None,
     population: int | None = None,
-    response_rate: float = 1.0,
+    response_rate: float | None = None,
     relative: bool = False,
     expected_deviations: int | None = None,
     expected_rate: float | None = None,
@@ -166,7 +166,8 @@ def size(
     With ``margin``: a share to ±E (Cochran, with the finite population correction when
     ``population`` is given). With ``tolerable_rate``: an attribute (audit) sample, the smallest
     n with P(X ≤ K) ≤ 1 − C (``expected_deviations`` K or ``expected_rate``; ``likelihood``
-    binomial, hypergeometric or poisson).
+    binomial, hypergeometric or poisson). Options left as ``None`` take the command's
+    defaults: ``confidence`` 0.95, ``proportion`` 0.5, ``deff`` 1 and ``response_rate`` 1.
 
     >>> urval.size(margin=0.05, population=767).n
     257
@@ -193,12 +194,13 @@ def evaluate(
     deviations: int,
     population: int | None = None,
     tolerable_rate: float | None = None,
-    confidence: float = 0.95,
-    method: str = "clopper-pearson",
+    confidence: float | None = None,
+    method: str | None = None,
 ) -> Evaluation:
     """``urval evaluate``: the interval and the upper bound of the deviation rate when
     ``deviations`` were found in ``sample`` reviewed records, and with ``tolerable_rate`` whether
-    the rate is below it with the confidence asked for (``conclusion``).
+    the rate is below it with the confidence asked for (``conclusion``). ``confidence`` is
+    0.95 and ``method`` clopper-pearson (or wilson, jeffreys) unless given, as the command's.
 
     >>> urval.evaluate(sample=29, deviations=3, population=767, tolerable_rate=0.10).conclusion
     {'tolerable_rate': 0.1, 'below_tolerable': False}
@@ -219,16 +221,17 @@ def allocate(
     *,
     total: int | None = None,
     margin: float | None = None,
-    method: str = "proportional",
+    method: str | None = None,
     min: int | None = None,
     max: int | None = None,
-    confidence: float = 0.95,
-    proportion: float = 0.5,
+    confidence: float | None = None,
+    proportion: float | None = None,
 ) -> Allocation:
     """``urval allocate``: spread ``total`` records (or the records a ``margin`` needs) over
     strata by ``method`` (proportional, neyman, optimal, equal or domain).
 
-    ``strata``: the command's strata CSV (``stratum,population[,proportion][,cost]``), or a Polars
+    ``method`` is proportional, ``confidence`` 0.95 and ``proportion`` 0.5 unless given, as
+    the command's. ``strata``: the command's strata CSV (``stratum,population[,proportion][,cost]``), or a Polars
     DataFrame with those columns.
     """
     spec = _given(
@@ -352,7 +355,7 @@ def plan(
     minutes_per_record: float | None = None,
     hours_per_day: float | None = None,
     personal: str | Sequence[str] | None = None,
-    max_quarantine: float = 0.01,
+    max_quarantine: float | None = None,
     output: PathLike | None = None,
     **reading: Any,
 ) -> Plan:
@@ -362,8 +365,10 @@ def plan(
     Keywords are the command's flags (``where`` is ``--where``, ``check`` ``--check``): the key
     and strata columns, then a target (``margin``, ``total``, ``tolerable_rate`` or
     ``purposes``) and the design (``allocation``: proportional, neyman, optimal, equal or
-    domain; ``min``, ``max``, ``proportion``, ``confidence``, ``stages``…). Defaults are the
-    command's. Rows that cannot be used are quarantined to a file beside the plan.
+    domain; ``min``, ``max``, ``proportion``, ``confidence``, ``stages``…). An option left as
+    ``None`` takes the command's default: ``confidence`` 0.95, ``allocation`` proportional,
+    ``proportion`` 0.5, ``max_quarantine`` 0.01 (at most 1 % of the rows read quarantined).
+    Rows that cannot be used are quarantined to a file beside the plan.
 
     >>> p = urval.plan("sample-data/journals-767.csv", key="case_id",
     ...                strata="municipality_code", margin=0.05)
@@ -371,35 +376,7 @@ def plan(
     257
     """
     src, name, opts = _source(source, reading)
-    req = _given(
-        key=key,
-        strata=_names(strata),
-        where=where,
-        check=[check] if isinstance(check, str) else check,
-        margin=margin,
-        total=total,
-        confidence=confidence,
-        allocation=allocation,
-        min=min,
-        max=max,
-        proportion=proportion,
-        pages_column=pages_column,
-        requested=requested,
-        allow_duplicate_keys=allow_duplicate_keys,
-        stages=stages,
-        first_fraction=first_fraction,
-        first_margin=first_margin,
-        tolerable_rate=tolerable_rate,
-        expected_rate=expected_rate,
-        max_first=max_first,
-        purposes=purposes,
-        cost=cost,
-        pages_per_record=pages_per_record,
-        minutes_per_record=minutes_per_record,
-        hours_per_day=hours_per_day,
-        personal=_names(personal),
-        max_quarantine=max_quarantine,
-    )
+    req = _plan_request(locals())
     if output is not None:
         req["output"] = os.fspath(output)
         text, alloc, q = _urval.plan(src, name, opts, json.dumps(req))
@@ -408,6 +385,26 @@ def plan(
         req["output"] = str(d / "plan.json")
         text, alloc, q = _urval.plan(src, name, opts, json.dumps(req))
         return Plan(text, None, Allocation(json.loads(alloc)), *_quarantine(q, d))
+
+
+_PLAN_KEYS = (
+    "key", "strata", "where", "check", "margin", "total", "confidence", "allocation", "min",
+    "max", "proportion", "pages_column", "requested", "allow_duplicate_keys", "stages",
+    "first_fraction", "first_margin", "tolerable_rate", "expected_rate", "max_first",
+    "purposes", "cost", "pages_per_record", "minutes_per_record", "hours_per_day", "personal",
+    "max_quarantine",
+)
+
+
+def _plan_request(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan step's keys of ``urval.plan``'s (or ``urval.spark.plan``'s) arguments (names as
+    lists, a single check as a list); the library's defaults fill the rest."""
+    kw = {k: given.get(k) for k in _PLAN_KEYS}
+    kw["strata"] = _names(kw["strata"])
+    kw["personal"] = _names(kw["personal"])
+    if isinstance(kw["check"], str):
+        kw["check"] = [kw["check"]]
+    return _given(**kw)
 
 
 def _plan_path(plan: Plan | PathLike, scratch: Path) -> str:
@@ -462,7 +459,7 @@ def draw(
     plan: Plan | PathLike,
     *,
     seed: int,
-    start: float = 0.0,
+    start: float | None = None,
     only: str | None = None,
     include: str | Sequence[str] | None = None,
     output: PathLike | None = None,
@@ -473,7 +470,7 @@ def draw(
     stage: int | None = None,
     previous: PathLike | None = None,
     personal: str | Sequence[str] | None = None,
-    max_quarantine: float = 0.01,
+    max_quarantine: float | None = None,
     **reading: Any,
 ) -> Draw:
     """``urval draw``: the plan's records from ``source`` by permanent random numbers with
@@ -483,7 +480,8 @@ def draw(
     With ``output`` (``.csv``, ``.parquet`` or ``.xlsx``) the manifest and its sidecar are
     written byte for byte as ``urval draw -o`` writes them; the manifest is returned as a
     Polars DataFrame either way. ``only="COL=VALUE"`` draws one part (a municipality's);
-    ``include`` copies further columns into the manifest.
+    ``include`` copies further columns into the manifest. ``start`` is 0 and
+    ``max_quarantine`` 0.01 (1 % of the rows read) unless given, as the command's.
 
     >>> d = urval.draw("sample-data/journals-767.csv", p, seed=20261123)
     >>> d.manifest.height
@@ -592,7 +590,7 @@ def indicators(
     csv_dialect: str | None = None,
     lang: str | None = None,
     personal: str | Sequence[str] | None = None,
-    max_quarantine: float = 0.01,
+    max_quarantine: float | None = None,
     **reading: Any,
 ) -> Indicators:
     """``urval indicators``: the indicators of ``spec`` (TOML) over ``source`` per group of
@@ -600,7 +598,8 @@ def indicators(
     ``small_area`` (one of ``by``) adds model-based estimates per area beside the direct
     ones (``small_area_covariates``: a CSV of area covariates for the Fay–Herriot model).
     With ``output`` (``.parquet``, ``.csv``, ``.json`` or ``.xlsx``) the table and its metadata
-    are written as ``urval indicators -o`` writes them."""
+    are written as ``urval indicators -o`` writes them. An option left as ``None`` takes the
+    command's default (``confidence`` 0.95, ``suppress_below`` 5, ``max_quarantine`` 0.01)."""
     src, name, opts = _source(source, reading)
     job = _indicators_job(locals())
     with _Scratch() as d:
