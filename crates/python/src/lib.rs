@@ -648,16 +648,28 @@ fn prn<'py>(py: Python<'py>, keys: &Bound<'py, PyAny>, seed: u64) -> PyResult<Bo
     out.to_data().to_pyarrow(py)
 }
 
-/// [`prn`] on an Arrow array.
+/// How many keys one rayon task of [`prn_array`] hashes.
+const PRN_CHUNK: usize = 1 << 15;
+
+/// [`prn`] on an Arrow array: the keys hashed in chunks on rayon's threads, each value
+/// written to its own place (so the result does not depend on the thread count), the
+/// input's null buffer kept as the output's.
 fn prn_array(array: &ArrayRef, seed: u64) -> Result<Float64Array, String> {
+    use rayon::prelude::*;
     let text = TextCol::from_array(array)
         .ok_or_else(|| format!("keys of type {} cannot be read as text", array.data_type()))?;
-    Ok((0..array.len())
-        .map(|i| {
-            (!array.is_null(i))
-                .then(|| urval_sample::prn_unit(seed, text.get(i).unwrap_or("").as_bytes()))
-        })
-        .collect())
+    let mut values = vec![0f64; array.len()];
+    values
+        .par_chunks_mut(PRN_CHUNK)
+        .enumerate()
+        .for_each(|(c, out)| {
+            let base = c * PRN_CHUNK;
+            for (j, v) in out.iter_mut().enumerate() {
+                let key = text.get(base + j).unwrap_or("");
+                *v = urval_sample::prn_unit(seed, key.as_bytes());
+            }
+        });
+    Ok(Float64Array::new(values.into(), array.nulls().cloned()))
 }
 
 /// The module `urval._urval`.

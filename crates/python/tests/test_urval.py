@@ -233,6 +233,19 @@ def test_the_prn_expression_gives_the_specifications_values():
     assert ints.select(urval.prn("k", seed=5)).equals(texts.select(urval.prn("k", seed=5)))
 
 
+def test_the_prn_of_many_keys_is_each_keys_own():
+    # 100,000 keys with nulls among them: hashed in chunks on several threads, every value
+    # is the one its key gets alone (in slices smaller than a chunk), nulls where they were.
+    keys = pl.Series("k", [None if i % 7 == 3 else f"K{i:07d}" for i in range(100_000)])
+    whole = pl.DataFrame({"k": keys}).select(urval.prn("k", seed=SEED))["k"]
+    alone = pl.concat(
+        [pl.DataFrame({"k": keys.slice(o, 999)}).select(urval.prn("k", seed=SEED))["k"] for o in range(0, 100_000, 999)]
+    )
+    assert whole.equals(alone)
+    assert whole.null_count() == keys.null_count()
+    assert whole.is_null().equals(keys.is_null())
+
+
 def test_the_prn_expression_runs_lazily_and_streaming():
     lf = pl.scan_parquet(DATA / "cases.parquet").select("case_id")
     q = lf.with_columns(u=urval.prn(pl.col("case_id"), seed=SEED)).filter(pl.col("u") < 0.01)
