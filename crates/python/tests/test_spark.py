@@ -5,6 +5,7 @@ extract written as many files, read in 16 shuffled partitions."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -73,6 +74,14 @@ def test_a_2m_row_extract_in_16_partitions_draws_as_the_command(spark, tmp_path)
         urval.spark.draw(sdf, tmp_path / "plan.json", seed=42, include="sex",
                          output=tmp_path / f"spark.{ext}")
         assert (tmp_path / f"spark.{ext}").read_bytes() == (tmp_path / f"cli.{ext}").read_bytes()
+    # The plan of the same 16 partitions: the command's strata (N_h, n_h, fingerprints,
+    # weights), totals, row counts and extract fingerprint.
+    sp = urval.spark.plan(sdf, key="case_id", strata="municipality_code,area", margin=0.10,
+                          allocation="domain").data
+    cp = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    for field in ("strata", "total_population", "total_n", "rows_read", "rows_used", "duplicate_keys", "design"):
+        assert sp[field] == cp[field], field
+    assert sp["extract"]["fingerprint"] == cp["extract"]["fingerprint"]
     # The indicators of the same 16 partitions: the command's table.
     cli("indicators", "--extract", str(big), "--spec", str(SPEC), "--by", "municipality_code,area",
         "-o", str(tmp_path / "ind-cli.csv"))
