@@ -1,7 +1,8 @@
 """urval.spark.draw and urval.spark.indicators over a PySpark DataFrame (local[2]: two executor
 threads, the Rust code in their Python workers) write the command's manifest and indicator
 table byte for byte, whatever the partitioning: the demo extract in 16 partitions, and a 2 M-row
-extract written as many files, read in 16 shuffled partitions."""
+extract written as many files, read in 16 shuffled partitions, whose urval.spark.plan also
+counts and sizes every stratum as the command does."""
 
 from __future__ import annotations
 
