@@ -246,6 +246,20 @@ def test_the_prn_of_many_keys_is_each_keys_own():
     assert whole.is_null().equals(keys.is_null())
 
 
+def test_the_prn_of_every_arrow_text_layout_is_the_same():
+    from urval import _urval
+
+    keys = ["2085-0000000000", "", "Å-1", None, "x" * 40]
+    want = _urval.prn(pa.array(keys, pa.string()), 0)
+    assert want.to_pylist()[1] == EMPTY_SEED0
+    for t, b in [(pa.string(), pa.binary()), (pa.large_string(), pa.large_binary()),
+                 (pa.string_view(), pa.binary_view())]:
+        a = pa.array(keys, t)
+        assert _urval.prn(a, 0).equals(want), t
+        assert _urval.prn(a.view(b), 0).equals(want), b
+    assert want.null_count == 1
+
+
 def test_the_prn_expression_runs_lazily_and_streaming():
     lf = pl.scan_parquet(DATA / "cases.parquet").select("case_id")
     q = lf.with_columns(u=urval.prn(pl.col("case_id"), seed=SEED)).filter(pl.col("u") < 0.01)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
 
 import polars as pl
+import pyarrow as pa
 
 from . import _urval
 from ._urval import PRN_SPEC_VERSION, UrvalError
@@ -640,6 +641,10 @@ def _indicators_job(given: Mapping[str, Any]) -> dict[str, Any]:
     return _given(**kw)
 
 
+# Text types and the binary types of the same layout.
+_BINARY_OF = {"string": pa.binary(), "large_string": pa.large_binary(), "string_view": pa.binary_view()}
+
+
 def prn(expr: pl.Expr | str, *, seed: int) -> pl.Expr:
     """The permanent random number u in [0, 1) of each key, as PRN specification v1 defines
     it: u = (XXH3_64(key as UTF-8 text, seed) >> 11) / 2^53, integers as decimal text; null
@@ -655,7 +660,13 @@ def prn(expr: pl.Expr | str, *, seed: int) -> pl.Expr:
         raise UrvalError(f"seed must be an unsigned 64-bit integer, got {seed}")
 
     def run(s: pl.Series) -> pl.Series:
-        out = pl.from_arrow(_urval.prn(s.to_arrow(), seed))
+        # Text as the binary array of the same buffers (no copy, no UTF-8 check): the hash
+        # reads bytes. Polars' string views are handed over as they are.
+        keys = s.to_arrow(compat_level=pl.CompatLevel.newest())
+        binary = _BINARY_OF.get(str(keys.type))
+        if binary is not None:
+            keys = keys.view(binary)
+        out = pl.from_arrow(_urval.prn(keys, seed))
         assert isinstance(out, pl.Series)
         return out.alias(s.name)
 
