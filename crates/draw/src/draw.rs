@@ -856,19 +856,7 @@ pub fn merge_parts(plan: &PlanFile, req: &DrawRequest, parts: Vec<DrawPart>) -> 
             merged.example = part.not_in_plan.1;
         }
         merged.outside_only += part.outside_only;
-        let [read, used, excluded, quarantined] = part.rows;
-        rows.rows_read += read;
-        rows.rows_used += used;
-        rows.rows_excluded += excluded;
-        rows.rows_quarantined += quarantined;
-        quarantine.extend(part.quarantine.into_iter().map(|(row, reason, raw)| {
-            urval_ingest::QuarantineRecord {
-                file: 0,
-                row,
-                reason,
-                raw,
-            }
-        }));
+        rows.add_piece(part.rows, part.quarantine, &mut quarantine);
     }
     merged.check_unchanged(plan, &q.in_scope)?;
     let outside_only = merged.outside_only;

@@ -25,7 +25,7 @@ use crate::plan_error::PlanError;
 use crate::purposes::DomainCounts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use urval_ingest::{Extract, FileCounts, QuarantineRecord, ScanOutput};
+use urval_ingest::{Extract, FileCounts, ScanOutput};
 
 /// How many duplicate keys `urval plan` shows, and a part names at most.
 pub const DUPLICATES_SHOWN: usize = 10;
@@ -169,21 +169,7 @@ pub fn merge_census_parts(parts: Vec<CensusPart>, domains: usize) -> Result<Cens
         while shown.len() > DUPLICATES_SHOWN {
             shown.pop_last();
         }
-        let [read, used, excluded, quarantined] = part.rows;
-        rows.rows_read += read;
-        rows.rows_used += used;
-        rows.rows_excluded += excluded;
-        rows.rows_quarantined += quarantined;
-        quarantine.extend(
-            part.quarantine
-                .into_iter()
-                .map(|(row, reason, raw)| QuarantineRecord {
-                    file: 0,
-                    row,
-                    reason,
-                    raw,
-                }),
-        );
+        rows.add_piece(part.rows, part.quarantine, &mut quarantine);
     }
     strata.retain(|_, s| s.population > 0);
     let mut first: Vec<(String, u64)> = shown.into_values().collect();

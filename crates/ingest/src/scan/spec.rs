@@ -146,6 +146,33 @@ pub struct FileCounts {
 }
 
 impl FileCounts {
+    /// Add the accounts of a piece of the extract read elsewhere (a partition of a
+    /// distributed data frame): its rows read, used, excluded and quarantined, and its
+    /// quarantined rows as (row within the piece, reason, the row as read), kept in
+    /// `quarantine` as rows of file 0.
+    pub fn add_piece(
+        &mut self,
+        rows: [u64; 4],
+        quarantined: Vec<(u64, String, String)>,
+        quarantine: &mut Vec<QuarantineRecord>,
+    ) {
+        let [read, used, excluded, bad] = rows;
+        self.rows_read += read;
+        self.rows_used += used;
+        self.rows_excluded += excluded;
+        self.rows_quarantined += bad;
+        quarantine.extend(
+            quarantined
+                .into_iter()
+                .map(|(row, reason, raw)| QuarantineRecord {
+                    file: 0,
+                    row,
+                    reason,
+                    raw,
+                }),
+        );
+    }
+
     pub(crate) fn add(&mut self, o: &FileCounts) {
         self.rows_read += o.rows_read;
         self.rows_used += o.rows_used;

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use urval_indicators::engine::{Cell, Merged};
 use urval_indicators::estimate::Histogram;
 use urval_indicators::Tally;
-use urval_ingest::{Extract, FileCounts, QuarantineRecord};
+use urval_ingest::{Extract, FileCounts};
 
 /// One design stratum's tallies of a group: (stratum, per indicator its tally, per
 /// indicator its value counts).
@@ -139,20 +139,7 @@ fn merge(k: usize, n_strata: usize, parts: Vec<IndicatorsPart>) -> Result<Scanne
                 }
             }
         }
-        counts.rows_read += part.rows[0];
-        counts.rows_used += part.rows[1];
-        counts.rows_excluded += part.rows[2];
-        counts.rows_quarantined += part.rows[3];
-        quarantine.extend(
-            part.quarantine
-                .into_iter()
-                .map(|(row, reason, raw)| QuarantineRecord {
-                    file: 0,
-                    row,
-                    reason,
-                    raw,
-                }),
-        );
+        counts.add_piece(part.rows, part.quarantine, &mut quarantine);
     }
     Ok(Scanned {
         merged,
