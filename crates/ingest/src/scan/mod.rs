@@ -300,14 +300,18 @@ where
     let needed = spec.columns();
     let mut reads = Reads::of(extract, spec, &needed);
     let observed = reads.observed(&needed);
-    let first = scan_units(
-        extract,
-        spec,
-        (&needed, &reads),
-        (&init, &fold),
-        (start(), &mut sink),
-        progress,
-    );
+    // One pass over the extract with the columns read as `reads` says, into a new accumulator.
+    let mut pass = |reads: &Reads| {
+        scan_units(
+            extract,
+            spec,
+            (&needed, reads),
+            (&init, &fold),
+            (start(), &mut sink),
+            progress,
+        )
+    };
+    let first = pass(&reads);
     if observed.is_empty() {
         return first.map(|(acc, out, _)| (acc, out));
     }
@@ -331,15 +335,7 @@ where
         }
     }
     tracing::info!("reading the extract again, with its dates read as dates");
-    scan_units(
-        extract,
-        spec,
-        (&needed, &reads),
-        (&init, &fold),
-        (start(), &mut sink),
-        progress,
-    )
-    .map(|(acc, out, _)| (acc, out))
+    pass(&reads).map(|(acc, out, _)| (acc, out))
 }
 
 /// One pass of [`scan_ordered`] with the columns read as `reads` says: the accumulator, the
