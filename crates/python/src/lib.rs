@@ -11,16 +11,24 @@
 //! with the command line's message.
 
 use arrow_array::ffi_stream::RecordBatchStreamReader;
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch};
-use arrow_pyarrow::{FromPyArrow, ToPyArrow};
+use arrow_array::RecordBatch;
+use arrow_pyarrow::FromPyArrow;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::PathBuf;
-use urval_ingest::{Extract, TextCol};
+use urval_ingest::Extract;
 use urval_ops::artifacts::PlanFile;
 use urval_ops::setting::default;
+
+mod prn_expr;
+
+/// Every allocation of the module goes to Polars' allocator (through its capsule; the system's
+/// when Polars is not loaded), so a column made here and freed by Polars, or the reverse, stays
+/// with one allocator, and memory Polars freed is reused for the next column.
+#[global_allocator]
+static ALLOC: pyo3_polars::PolarsAllocator = pyo3_polars::PolarsAllocator::new();
 
 pyo3::create_exception!(
     _urval,
@@ -637,72 +645,6 @@ fn indicators_from_parts(
     Ok(indicators_written(c))
 }
 
-/// The permanent random number u = (h >> 11) / 2^53 of every key of `keys` (an Arrow array
-/// of text or integers, read as text as the draw reads keys) with `seed`, as the PRN
-/// specification (v1) defines it: a float64 array, null where the key is null.
-///
-/// Binary keys are hashed as their bytes: the Python side hands text over as the binary
-/// array of the same buffers (`Array.view`), so the import checks its offsets or views
-/// against the buffers but not its UTF-8, which hashing bytes does not need (that check was
-/// a third of the time of a 20 M-key column of string views).
-#[pyfunction]
-fn prn<'py>(py: Python<'py>, keys: &Bound<'py, PyAny>, seed: u64) -> PyResult<Bound<'py, PyAny>> {
-    let data = arrow_data::ArrayData::from_pyarrow_bound(keys)?;
-    let array: ArrayRef = arrow_array::make_array(data);
-    let out = py.detach(|| prn_array(&array, seed)).map_err(fail)?;
-    out.to_data().to_pyarrow(py)
-}
-
-/// How many keys one rayon task of [`prn_array`] hashes.
-const PRN_CHUNK: usize = 1 << 15;
-
-/// The PRN of `n` keys, `key(i)` the bytes of the i-th: hashed in chunks on rayon's threads,
-/// each value written to its own place, so the result does not depend on the thread count.
-fn prn_values<'a>(n: usize, seed: u64, key: impl Fn(usize) -> &'a [u8] + Sync) -> Vec<f64> {
-    use rayon::prelude::*;
-    let mut values = vec![0f64; n];
-    values
-        .par_chunks_mut(PRN_CHUNK)
-        .enumerate()
-        .for_each(|(c, out)| {
-            let base = c * PRN_CHUNK;
-            for (j, v) in out.iter_mut().enumerate() {
-                *v = urval_sample::prn_unit(seed, key(base + j));
-            }
-        });
-    values
-}
-
-/// [`prn`] on an Arrow array: binary keys (text imported as binary) hashed as their bytes,
-/// any other key read as text as the draw reads it; the input's null buffer kept as the
-/// output's.
-fn prn_array(array: &ArrayRef, seed: u64) -> Result<Float64Array, String> {
-    use arrow_array::cast::AsArray;
-    use arrow_schema::DataType;
-    let n = array.len();
-    let values = match array.data_type() {
-        DataType::Binary => {
-            let a = array.as_binary::<i32>();
-            prn_values(n, seed, |i| a.value(i))
-        }
-        DataType::LargeBinary => {
-            let a = array.as_binary::<i64>();
-            prn_values(n, seed, |i| a.value(i))
-        }
-        DataType::BinaryView => {
-            let a = array.as_binary_view();
-            prn_values(n, seed, |i| a.value(i))
-        }
-        _ => {
-            let text = TextCol::from_array(array).ok_or_else(|| {
-                format!("keys of type {} cannot be read as text", array.data_type())
-            })?;
-            prn_values(n, seed, |i| text.get(i).unwrap_or("").as_bytes())
-        }
-    };
-    Ok(Float64Array::new(values.into(), array.nulls().cloned()))
-}
-
 /// The module `urval._urval`.
 #[pymodule]
 fn _urval(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -719,7 +661,6 @@ fn _urval(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(draw_from_parts, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(indicators, m)?)?;
-    m.add_function(wrap_pyfunction!(prn, m)?)?;
     m.add_function(wrap_pyfunction!(indicators_part, m)?)?;
     m.add_function(wrap_pyfunction!(indicators_from_parts, m)?)?;
     Ok(())

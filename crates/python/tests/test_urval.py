@@ -7,6 +7,7 @@ error messages. The command is the one `make test` builds (URVAL, default target
 from __future__ import annotations
 
 import json
+from datetime import date
 import os
 import shutil
 import subprocess
@@ -219,6 +220,23 @@ def test_errors_are_the_commands_messages(tmp_path):
 EMPTY_SEED0 = (0x2D06800538D394C2 >> 11) / 2**53
 
 
+def xxh3_empty_with_seed(seed: int) -> int:
+    """XXH3_64 of the empty input, from the xxHash specification (XXH3_len_0to16 with len 0):
+    XXH64's avalanche of seed ^ (secret[56..64] ^ secret[64..72]), the default secret's
+    bytes read little-endian. With seed 0 it is the test vector above."""
+    secret = bytes.fromhex("e03590e6813a264c" "3c2852bb91c300cb")
+    m = 2**64 - 1
+    h = seed ^ int.from_bytes(secret[:8], "little") ^ int.from_bytes(secret[8:], "little")
+    h ^= h >> 33
+    h = (h * 0xC2B2AE3D27D4EB4F) & m
+    h ^= h >> 29
+    h = (h * 0x165667B19E3779F9) & m
+    return h ^ (h >> 32)
+
+
+assert xxh3_empty_with_seed(0) == 0x2D06800538D394C2
+
+
 def test_the_prn_expression_gives_the_specifications_values():
     df = pl.DataFrame({"key": ["", None]})
     out = df.select(urval.prn("key", seed=0))["key"].to_list()
@@ -246,18 +264,28 @@ def test_the_prn_of_many_keys_is_each_keys_own():
     assert whole.is_null().equals(keys.is_null())
 
 
-def test_the_prn_of_every_arrow_text_layout_is_the_same():
-    from urval import _urval
-
+def test_the_prn_of_every_key_type_is_that_of_its_text():
     keys = ["2085-0000000000", "", "Å-1", None, "x" * 40]
-    want = _urval.prn(pa.array(keys, pa.string()), 0)
-    assert want.to_pylist()[1] == EMPTY_SEED0
-    for t, b in [(pa.string(), pa.binary()), (pa.large_string(), pa.large_binary()),
-                 (pa.string_view(), pa.binary_view())]:
-        a = pa.array(keys, t)
-        assert _urval.prn(a, 0).equals(want), t
-        assert _urval.prn(a.view(b), 0).equals(want), b
-    assert want.null_count == 1
+    want = pl.DataFrame({"k": keys}).select(urval.prn("k", seed=0))["k"]
+    assert want[1] == EMPTY_SEED0
+    assert want.null_count() == 1
+    # Bytes, categories and enums are read as their text; short keys (inline in Polars'
+    # string views) and long ones (in its buffers) alike.
+    for dtype in [pl.Binary, pl.Categorical, pl.Enum([k for k in keys if k is not None])]:
+        col = pl.Series("k", [None if k is None else (k.encode() if dtype == pl.Binary else k) for k in keys],
+                        dtype=dtype)
+        got = pl.DataFrame({"k": col}).select(urval.prn("k", seed=0))["k"]
+        assert got.equals(want), dtype
+    # A float or a date key is refused, with what to do.
+    for other in [pl.Series("f", [1.5]), pl.Series("f", [date(2024, 6, 25)])]:
+        with pytest.raises(Exception, match="cast them to pl.String"):
+            pl.DataFrame({"f": other}).select(urval.prn("f", seed=0))
+    for bad in [-1, 2**64, 1.5, True]:
+        with pytest.raises(urval.UrvalError, match="unsigned 64-bit"):
+            urval.prn("k", seed=bad)
+    # The largest seed crosses to the plugin whole.
+    top = pl.DataFrame({"k": [""]}).select(urval.prn("k", seed=2**64 - 1))["k"][0]
+    assert top == (xxh3_empty_with_seed(2**64 - 1) >> 11) / 2**53
 
 
 def test_the_prn_expression_runs_lazily_and_streaming():

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
 
 import polars as pl
+from polars.plugins import register_plugin_function
 import pyarrow as pa
 
 from . import _urval
@@ -641,36 +642,27 @@ def _indicators_job(given: Mapping[str, Any]) -> dict[str, Any]:
     return _given(**kw)
 
 
-# Text types and the binary types of the same layout.
-_BINARY_OF = {"string": pa.binary(), "large_string": pa.large_binary(), "string_view": pa.binary_view()}
-
-
 def prn(expr: pl.Expr | str, *, seed: int) -> pl.Expr:
     """The permanent random number u in [0, 1) of each key, as PRN specification v1 defines
-    it: u = (XXH3_64(key as UTF-8 text, seed) >> 11) / 2^53, integers as decimal text; null
-    for a null key. An elementwise expression (a Polars ``map_batches`` over Arrow arrays
-    that runs the library's hash), so it works in lazy and streaming queries; unlike
-    ``Expr.hash`` its values never change with a Polars version.
+    it: u = (XXH3_64(key as UTF-8 text, seed) >> 11) / 2^53; integers as their decimal text,
+    categories as their text, bytes as they are; null for a null key (any other type: cast it
+    to ``pl.String`` first).
+    A compiled Polars expression plugin, elementwise, so it works in lazy and streaming
+    queries; unlike ``Expr.hash`` its values never change with a Polars version.
 
     >>> pl.DataFrame({"key": ["1", "2"]}).select(urval.prn(pl.col("key"), seed=1))
     """
     if isinstance(expr, str):
         expr = pl.col(expr)
-    if not 0 <= seed < 2**64:
-        raise UrvalError(f"seed must be an unsigned 64-bit integer, got {seed}")
-
-    def run(s: pl.Series) -> pl.Series:
-        # Text as the binary array of the same buffers (no copy, no UTF-8 check): the hash
-        # reads bytes. Polars' string views are handed over as they are.
-        keys = s.to_arrow(compat_level=pl.CompatLevel.newest())
-        binary = _BINARY_OF.get(str(keys.type))
-        if binary is not None:
-            keys = keys.view(binary)
-        out = pl.from_arrow(_urval.prn(keys, seed))
-        assert isinstance(out, pl.Series)
-        return out.alias(s.name)
-
-    return expr.map_batches(run, return_dtype=pl.Float64, is_elementwise=True)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+        raise UrvalError(f"seed must be an unsigned 64-bit integer, got {seed!r}")
+    return register_plugin_function(
+        plugin_path=Path(_urval.__file__),
+        function_name="prn",
+        args=expr,
+        kwargs={"seed": str(seed)},
+        is_elementwise=True,
+    )
 
 
 # The stratified draw as a lazy Polars query (it uses the names above).
