@@ -333,15 +333,31 @@ where
                 out[j] = Arc::new(b.finish());
             }
             if self.reads.codes[j] {
-                let mut seen: std::collections::HashMap<&str, Option<String>> =
-                    std::collections::HashMap::new();
+                // Each distinct value is checked once: by its dictionary entry when the
+                // column is dictionary-encoded (a CSV's codes are), else through a map of
+                // the batch's values.
+                let mut by_entry: Vec<Option<Option<String>>> = match &t {
+                    TextCol::Dict { values, .. } => vec![None; values.len()],
+                    _ => Vec::new(),
+                };
+                let mut seen: rustc_hash::FxHashMap<&str, Option<String>> =
+                    rustc_hash::FxHashMap::default();
                 for i in 0..len {
                     let Some(v) = t.get(i).map(str::trim).filter(|v| !v.is_empty()) else {
                         continue;
                     };
-                    let why = seen
-                        .entry(v)
-                        .or_insert_with(|| crate::municipal::check_code(v));
+                    let entry = match &t {
+                        TextCol::Dict { keys, .. } => usize::try_from(keys.value(i))
+                            .ok()
+                            .and_then(|k| by_entry.get_mut(k)),
+                        _ => None,
+                    };
+                    let why = match entry {
+                        Some(e) => e.get_or_insert_with(|| crate::municipal::check_code(v)),
+                        None => seen
+                            .entry(v)
+                            .or_insert_with(|| crate::municipal::check_code(v)),
+                    };
                     if let Some(why) = why {
                         if self.extract.reading.keep_unknown_municipalities {
                             *self.kept.entry((name.clone(), v.to_string())).or_insert(0) += 1;
