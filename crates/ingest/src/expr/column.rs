@@ -519,6 +519,9 @@ impl BoundFilter<'_> {
     /// `Result` per row, which cost a pass to build and another to drop.
     pub fn number_rows(&self, rows: &[u32], out: &mut Numbers) {
         out.clear();
+        // One value and one code per row: room for all of them at once, not grown by pushes.
+        out.values.reserve(rows.len());
+        out.codes.reserve(rows.len());
         let idx: Vec<u32> = (0..rows.len() as u32).collect();
         if let Some((_, v)) = self.vint(&self.filter.expr, rows, &idx) {
             // A date's number is its day count, as in `number`.
